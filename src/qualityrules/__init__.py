@@ -1,0 +1,118 @@
+"""qualityrules: numeric targets of Chinese quality-development plans as code.
+
+The public API is what this module exports; every other module is private. Heavy modules
+(Lark, pint, numpy) load on first use, so ``import qualityrules`` stays fast.
+
+>>> import qualityrules
+>>> rule = qualityrules.parse_rule("工业废水达标排放率 达到95%以上")
+>>> rule.target.op.value, str(rule.target.quantity.value), rule.target.quantity.unit
+('>=', '95', '%')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    DataError,
+    Diagnostic,
+    PackError,
+    QualityRulesError,
+    RuleSyntaxError,
+    Severity,
+    UnitError,
+    UnknownIndicatorError,
+    UsageError,
+)
+from .model import (
+    Approximately,
+    Between,
+    Change,
+    Citation,
+    Comparator,
+    Comparison,
+    Cumulative,
+    Direction,
+    EveryYear,
+    Indicator,
+    Level,
+    PackDefinition,
+    Quantity,
+    Rule,
+    Strength,
+    TargetYear,
+)
+
+if TYPE_CHECKING:
+    from .resolve import Catalogue, Pack
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "parse_rule", "parse_pack", "load_pack", "load_catalogue", "shipped_packs", "format_model",
+    "lint", "Pack", "Catalogue",
+    "QualityRulesError", "RuleSyntaxError", "UnitError", "UnknownIndicatorError", "PackError",
+    "DataError", "UsageError", "Diagnostic", "Severity",
+    "Rule", "Quantity", "Comparison", "Between", "Approximately", "Change", "TargetYear",
+    "EveryYear", "Cumulative", "Citation", "Comparator", "Strength", "Level", "Direction",
+    "Indicator", "PackDefinition",
+]
+
+
+def parse_rule(text: str) -> Rule:
+    """Parse one rule line, e.g. ``"PM2.5年均浓度 控制在33微克/立方米以下"``."""
+    from .parse import parse_rule_text
+
+    return parse_rule_text(text)
+
+
+def parse_pack(text: str, *, source: str = "<string>", search: tuple[str | Path, ...] = ()) -> Pack:
+    """Parse pack text and resolve it: catalogue binding, units, lineage (parents are looked up
+    in ``search`` and then among the shipped packs)."""
+    from .resolve import resolve_text
+
+    return resolve_text(text, source=source, search=search)
+
+
+def load_pack(id_or_path: str | Path, *, search: tuple[str | Path, ...] = ()) -> Pack:
+    """A shipped pack by id (``"longgang-2015"``) or a ``.qr`` file by path, lineage resolved."""
+    from .resolve import load_pack as _load_pack
+
+    return _load_pack(id_or_path, search=search)
+
+
+def load_catalogue(*paths: str | Path) -> Catalogue:
+    """The shipped indicator catalogue (or one read from ``paths``)."""
+    from .resolve import load_catalogue as _load_catalogue
+
+    return _load_catalogue(paths or None)
+
+
+def shipped_packs() -> list[str]:
+    """Ids of the packs shipped in ``rules/packs``."""
+    from .resolve import shipped_pack_ids
+
+    return shipped_pack_ids()
+
+
+def format_model(obj: Any) -> str:
+    """Canonical text for any model object (``parse(format_model(x)) == x``)."""
+    from .format import format_model as _format
+
+    return _format(obj)
+
+
+def lint(path: str | Path) -> list[Diagnostic]:
+    """Every diagnostic of a pack or catalogue file (errors and warnings), never raising."""
+    from .resolve import lint_file
+
+    return lint_file(path)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Pack", "Catalogue"):
+        from . import resolve
+
+        return getattr(resolve, name)
+    raise AttributeError(f"module 'qualityrules' has no attribute {name!r}")

@@ -1,0 +1,396 @@
+"""Model -> canonical text. ``parse(format(x)) == x`` for every model object, and formatting is
+idempotent. Wording the author chose (达到…以上, 3万家, 左右) is kept when the model carries it;
+objects without wording (built in code or by strategies) get the canonical symbolic form.
+Comments in a file are kept: whole-line comments before the statement that followed them,
+end-of-line comments after their statement."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from functools import singledispatch
+
+from . import model as m
+
+__all__ = ["format_model", "format_file", "format_number"]
+
+INDENT = "    "
+_CLAUSE_COLUMN_LIMIT = 56
+
+# A bare name must survive the lexer as one NAME token and must not start like a qualifier.
+_NAME_RE = re.compile(r'[^\s"“”「」{}#<>=!≥≤≠,;±]+')
+_LEADING_WORD_RE = re.compile(r"(到|至|在|于)?\d{4}年|每年|累计|力争|争取|确保|aspire|must|every-year|cumulative")
+_KEYWORDS = frozenset({
+    "pack", "extends", "name", "source", "issuer", "published", "region", "level", "period",
+    "target", "tolerance", "scope", "note", "section", "commitment", "cite", "because",
+    "unenforced", "override", "indicator", "unit", "direction", "alias", "description", "from",
+    "date", "year", "value", "min_records", "between", "and", "where", "or", "not", "by",
+    "sum", "count", "mean", "min", "max", "share", "wmean", "true", "false",
+})
+_IDENT_RE = re.compile(r"[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*")
+
+
+def format_number(value: Decimal) -> str:
+    """``Decimal('67500.00')`` -> ``67500``; ``Decimal('0.470')`` -> ``0.47``; never exponent form."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "+0") else text
+
+
+def quote(text: str) -> str:
+    """Quote free text with the first quote style it does not contain."""
+    for left, right in (('"', '"'), ("“", "”"), ("「", "」")):
+        if left not in text and right not in text:
+            return f"{left}{text}{right}"
+    raise ValueError(f"text contains every quote style and cannot be written: {text!r}")
+
+
+def format_name(name: str) -> str:
+    if _NAME_RE.fullmatch(name) and name not in _KEYWORDS and not _LEADING_WORD_RE.match(name):
+        return name
+    return quote(name)
+
+
+def format_column(name: str) -> str:
+    return name if _IDENT_RE.fullmatch(name) and name not in _KEYWORDS else quote(name)
+
+
+@singledispatch
+def format_model(obj: object) -> str:
+    """Canonical text of any model object."""
+    raise TypeError(f"cannot format {type(obj).__name__}")
+
+
+@format_model.register
+def _(q: m.Quantity) -> str:
+    if q.written is not None:
+        return q.written
+    return format_number(q.value) + (q.unit or "")
+
+
+@format_model.register
+def _(c: m.Comparison) -> str:
+    if c.wording is not None:
+        prefix, suffix = c.wording
+        if prefix in ("零事故", "零发生"):
+            return prefix
+        return f"{prefix or ''}{format_model(c.quantity)}{suffix or ''}"
+    return f"{c.op.value} {format_model(c.quantity)}"
+
+
+@format_model.register
+def _(b: m.Between) -> str:
+    if b.wording is not None:
+        return f"{format_model(b.low)}{b.wording}{format_model(b.high)}"
+    return f"between {format_model(b.low)} and {format_model(b.high)}"
+
+
+@format_model.register
+def _(a: m.Approximately) -> str:
+    word = a.wording or "约"
+    if word == "左右":
+        text = f"{format_model(a.quantity)}左右"
+    else:
+        text = f"{word}{' ' if word.isascii() else ''}{format_model(a.quantity)}"
+    if a.tolerance is not None:
+        text += f" ±{format_model(a.tolerance)}"
+    return text
+
+
+@format_model.register
+def _(c: m.Change) -> str:
+    if c.wording is not None and c.wording.endswith(("翻一番", "翻两番")):
+        return c.wording
+    head = c.wording or f"较{c.baseline}年{'提高' if c.direction is m.ChangeDirection.UP else '下降'}"
+    amount = c.amount
+    if isinstance(amount, m.Comparison) and amount.op is m.Comparator.GE and amount.wording is None:
+        return head + format_model(amount.quantity)  # a bare amount reads "at least"
+    body = format_model(amount)
+    return head + (" " + body if body[:1] in "=<>!≥≤≠b" else body)
+
+
+@format_model.register
+def _(t: m.TargetYear) -> str:
+    return t.wording or f"到{t.year}年"
+
+
+@format_model.register
+def _(t: m.EveryYear) -> str:
+    return t.wording if t.wording and t.wording != "稳定在" else "每年"
+
+
+@format_model.register
+def _(t: m.Cumulative) -> str:
+    return t.wording or "累计"
+
+
+@format_model.register
+def _(c: m.Citation) -> str:
+    return f"cite {quote(c.text)}"
+
+
+def _rule_body(rule: m.Rule) -> str:
+    parts: list[str] = []
+    if rule.override:
+        parts.append("override")
+    if rule.strength is m.Strength.ASPIRATION or rule.strength_word:
+        parts.append(rule.strength_word or "力争")
+    parts.append(format_name(rule.indicator))
+    implied_by_wording = (
+        isinstance(rule.time, m.EveryYear)
+        and isinstance(rule.target, m.Comparison)
+        and rule.target.wording is not None
+        and rule.target.wording[0] == "稳定在"
+    )
+    if rule.time is not None and not implied_by_wording:
+        parts.append(format_model(rule.time))
+    parts.append(format_model(rule.target))
+    return " ".join(parts)
+
+
+def _rule_clauses(rule: m.Rule) -> str:
+    parts: list[str] = []
+    if rule.citation is not None:
+        parts.append(format_model(rule.citation))
+    if rule.justification is not None:
+        parts.append(f"because {quote(rule.justification)}")
+    if rule.unenforced is not None:
+        parts.append(f"unenforced {quote(rule.unenforced)}")
+    return " ".join(parts)
+
+
+@format_model.register
+def _(rule: m.Rule) -> str:
+    clauses = _rule_clauses(rule)
+    return _rule_body(rule) + (" " + clauses if clauses else "")
+
+
+@format_model.register
+def _(c: m.Commitment) -> str:
+    text = f"commitment {quote(c.text)}"
+    return text + (" " + format_model(c.citation) if c.citation else "")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _section_lines(section: m.Section) -> list[tuple[object, str]]:
+    bodies: list[tuple[object, str, str]] = []
+    for entry in section.entries:
+        if isinstance(entry, m.Rule):
+            bodies.append((entry, _rule_body(entry), _rule_clauses(entry)))
+        else:
+            bodies.append((entry, format_model(entry), ""))
+    widths = [_width(body) for _, body, clauses in bodies if clauses and _width(body) <= _CLAUSE_COLUMN_LIMIT]
+    column = max(widths, default=0)
+    lines: list[tuple[object, str]] = [(section, f"{INDENT}section {format_name(section.name)} {{")]
+    for entry, body, clauses in bodies:
+        pad = " " * max(1, column - _width(body) + 2) if clauses else ""
+        lines.append((entry, f"{INDENT * 2}{body}{pad}{clauses}".rstrip()))
+    lines.append((None, f"{INDENT}}}"))
+    return lines
+
+
+def _pack_lines(pack: m.PackDefinition) -> list[tuple[object, str]]:
+    header = f"pack {pack.id}"
+    if pack.extends:
+        header += " extends " + ", ".join(pack.extends)
+    lines: list[tuple[object, str]] = [(pack, header + " {")]
+    meta: list[tuple[str, str]] = []
+    for key in ("name", "source", "issuer", "published"):
+        value = getattr(pack, key)
+        if value is not None:
+            meta.append((key, quote(value)))
+    if pack.region is not None:
+        meta.append(("region", format_name(pack.region)))
+    if pack.level is not None:
+        meta.append(("level", pack.level.value))
+    if pack.period is not None:
+        meta.append(("period", f"{pack.period.start}..{pack.period.end}"))
+    if pack.target is not None:
+        meta.append(("target", str(pack.target)))
+    if pack.tolerance is not None:
+        meta.append(("tolerance", format_model(pack.tolerance)))
+    if pack.scope:
+        meta.append(("scope", ", ".join(format_name(s) for s in pack.scope)))
+    meta.extend(("note", quote(note)) for note in pack.notes)
+    for key, value in meta:
+        lines.append(((pack, key), f"{INDENT}{key:<9} {value}"))
+    for section in pack.sections:
+        lines.append((None, ""))
+        lines.extend(_section_lines(section))
+    lines.append((None, "}"))
+    return lines
+
+
+@format_model.register
+def _(section: m.Section) -> str:
+    return "\n".join(line.removeprefix(INDENT) for _, line in _section_lines(section))
+
+
+@format_model.register
+def _(pack: m.PackDefinition) -> str:
+    return "\n".join(line for _, line in _pack_lines(pack)) + "\n"
+
+
+@format_model.register
+def _(test: m.ColumnTest) -> str:
+    if test.op is m.Comparator.EQ and test.literal is True:
+        return format_column(test.column)
+    if isinstance(test.literal, bool):
+        literal = "true" if test.literal else "false"
+    elif isinstance(test.literal, Decimal):
+        literal = format_number(test.literal)
+    else:
+        literal = quote(test.literal)
+    return f"{format_column(test.column)} {test.op.value} {literal}"
+
+
+def _condition(cond: m.Condition, parent: str) -> str:
+    if isinstance(cond, m.AnyOf):
+        text = " or ".join(_condition(p, "or") for p in cond.parts)
+        return f"({text})" if parent in ("and", "not") else text
+    if isinstance(cond, m.AllOf):
+        text = " and ".join(_condition(p, "and") for p in cond.parts)
+        return f"({text})" if parent == "not" else text
+    if isinstance(cond, m.Not):
+        return "not " + _condition(cond.part, "not")
+    return format_model(cond)
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
+def _expression(expr: m.Expression, context: int = 0, right_side: bool = False) -> str:
+    if isinstance(expr, m.Constant):
+        return format_number(expr.value)
+    if isinstance(expr, m.Aggregate):
+        args = [format_column(c) for c in (expr.column, expr.weight) if c is not None]
+        inner = ", ".join(args)
+        if expr.where is not None:
+            inner += (" " if inner else "") + "where " + _condition(expr.where, "")
+        return f"{expr.function.value}({inner})"
+    level = _PRECEDENCE[expr.op]
+    text = f"{_expression(expr.left, level)} {expr.op} {_expression(expr.right, level, True)}"
+    needs_parens = level < context or (right_side and level == context)
+    return f"({text})" if needs_parens else text
+
+
+@format_model.register(m.Aggregate)
+@format_model.register(m.Arithmetic)
+@format_model.register(m.Constant)
+def _(expr: m.Expression) -> str:
+    return _expression(expr)
+
+
+@format_model.register(m.AllOf)
+@format_model.register(m.AnyOf)
+@format_model.register(m.Not)
+def _(cond: m.Condition) -> str:
+    return _condition(cond, "")
+
+
+def _indicator_lines(ind: m.Indicator) -> list[tuple[object, str]]:
+    lines: list[tuple[object, str]] = [(ind, f"indicator {format_name(ind.name)} {{")]
+    entries: list[tuple[str, str]] = []
+    if ind.unit is not None:
+        entries.append(("unit", ind.unit))
+    entries.append(("direction", ind.direction.value))
+    if ind.aliases:
+        entries.append(("alias", ", ".join(format_name(a) for a in ind.aliases)))
+    if ind.description is not None:
+        entries.append(("description", quote(ind.description)))
+    d = ind.definition
+    if d is not None:
+        entries.append(("from", format_column(d.table)))
+        if d.region_column != "region":
+            entries.append(("region", format_column(d.region_column)))
+        if d.date_column is not None:
+            entries.append(("date", format_column(d.date_column)))
+        if d.year_column is not None:
+            entries.append(("year", format_column(d.year_column)))
+        entries.append(("value", _expression(d.value)))
+        if d.min_records is not None:
+            entries.append(("min_records", str(d.min_records)))
+    lines.extend(((ind, key), f"{INDENT}{key:<11} {value}") for key, value in entries)
+    lines.append((None, "}"))
+    return lines
+
+
+@format_model.register
+def _(ind: m.Indicator) -> str:
+    return "\n".join(line for _, line in _indicator_lines(ind)) + "\n"
+
+
+@format_model.register
+def _(rule_file: m.RuleFile) -> str:
+    return format_file(rule_file)
+
+
+def format_file(rule_file: m.RuleFile) -> str:
+    """A whole file, keeping the comments of its source (if it was parsed from text)."""
+    lines: list[tuple[object, str]] = []
+    for index, pack in enumerate(rule_file.packs):
+        if index:
+            lines.append((None, ""))
+        lines.extend(_pack_lines(pack))
+    for index, ind in enumerate(rule_file.indicators):
+        if index or rule_file.packs:
+            lines.append((None, ""))
+        lines.extend(_indicator_lines(ind))
+    if rule_file.source is None:
+        return "\n".join(text for _, text in lines) + "\n"
+    return _with_comments(lines, rule_file.source.text)
+
+
+def _statement_line(owner: object) -> int | None:
+    target = owner[0] if isinstance(owner, tuple) else owner
+    span = getattr(target, "span", None)
+    if span is None:
+        return None
+    if isinstance(owner, tuple):  # a metadata entry: find its line inside the pack's span
+        key = owner[1]
+        for offset, line in enumerate(span.text.splitlines()):
+            if line.strip().startswith(key + " ") or line.strip() == key:
+                return int(span.line + offset)
+        return None
+    return int(span.line)
+
+
+def _comments(text: str) -> dict[int, tuple[str, bool]]:
+    """Comments by 1-based line: (comment text, whether it is the whole line)."""
+    found: dict[int, tuple[str, bool]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        quote_close: str | None = None
+        for index, ch in enumerate(line):
+            if quote_close:
+                if ch == quote_close:
+                    quote_close = None
+            elif ch in '"“「':
+                quote_close = {'"': '"', "“": "”", "「": "」"}[ch]
+            elif ch == "#":
+                found[number] = (line[index:].rstrip(), line[:index].strip() == "")
+                break
+    return found
+
+
+def _with_comments(lines: list[tuple[object, str]], source_text: str) -> str:
+    comments = _comments(source_text)
+    placed: set[int] = set()
+    out: list[str] = []
+    statement_lines = [(_statement_line(owner) if owner is not None else None, text) for owner, text in lines]
+    for line_number, text in statement_lines:
+        if line_number is not None:
+            indent = text[: len(text) - len(text.lstrip())]
+            for number in sorted(comments):
+                comment, whole = comments[number]
+                if whole and number < line_number and number not in placed:
+                    out.append(indent + comment)
+                    placed.add(number)
+            if line_number in comments and not comments[line_number][1]:
+                text = f"{text}  {comments[line_number][0]}"
+                placed.add(line_number)
+        out.append(text)
+    trailing = [comments[n][0] for n in sorted(comments) if n not in placed]
+    return "\n".join(out + trailing) + "\n"

@@ -1,0 +1,839 @@
+"""Text -> model. The only module that touches Lark; it maps Lark's exceptions to ours.
+
+The LALR parser is built once, lazily, from the packaged grammar. Its tables are cached in the
+user's cache directory (never inside the package); a read-only or missing cache only costs time.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import attrs
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import model as m
+from .errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from .resources import grammar_path
+from .text import NormalizedText, normalize_with_offsets
+from .units import grammar_spellings
+
+__all__ = ["parse_text", "parse_rule_text", "GRAMMAR_TO_MODEL", "COMPARATOR_WORDS", "SUFFIX_WORDS"]
+
+# ------------------------------------------------------------------------------------------
+# Statutory meaning of the comparator words (the law's reading: 以上/以下/以内 and 不低于-style
+# words include the number; 超过/高于/低于/不满/逾 exclude it). ``None`` = needs a suffix word.
+
+COMPARATOR_WORDS: dict[str, m.Comparator | None] = {
+    "不低于": m.Comparator.GE, "不少于": m.Comparator.GE, "不小于": m.Comparator.GE,
+    "大于等于": m.Comparator.GE, "达到": m.Comparator.GE, "至少": m.Comparator.GE,
+    "超过": m.Comparator.GT, "高于": m.Comparator.GT, "大于": m.Comparator.GT,
+    "多于": m.Comparator.GT, "逾": m.Comparator.GT,
+    "不高于": m.Comparator.LE, "不超过": m.Comparator.LE, "不大于": m.Comparator.LE,
+    "不多于": m.Comparator.LE, "小于等于": m.Comparator.LE, "至多": m.Comparator.LE,
+    "低于": m.Comparator.LT, "不满": m.Comparator.LT, "少于": m.Comparator.LT,
+    "小于": m.Comparator.LT, "不足": m.Comparator.LT,
+    "控制在": None, "保持在": None, "维持在": None, "稳定在": None,
+}
+SUFFIX_WORDS: dict[str, m.Comparator] = {
+    "以上": m.Comparator.GE, "及以上": m.Comparator.GE,
+    "以下": m.Comparator.LE, "及以下": m.Comparator.LE, "以内": m.Comparator.LE,
+}
+SYMBOLS: dict[str, m.Comparator] = {
+    ">=": m.Comparator.GE, "≥": m.Comparator.GE, ">": m.Comparator.GT,
+    "<=": m.Comparator.LE, "≤": m.Comparator.LE, "<": m.Comparator.LT,
+    "==": m.Comparator.EQ, "=": m.Comparator.EQ, "!=": m.Comparator.NE, "≠": m.Comparator.NE,
+}
+# Words that, besides a comparison, say the level must hold in every year of the period.
+EVERY_YEAR_COMPARATOR_WORDS = frozenset({"稳定在"})
+STRENGTH_WORDS: dict[str, m.Strength] = {
+    "力争": m.Strength.ASPIRATION, "争取": m.Strength.ASPIRATION, "aspire": m.Strength.ASPIRATION,
+    "确保": m.Strength.BINDING, "must": m.Strength.BINDING,
+}
+CHANGE_WORDS: dict[str, m.ChangeDirection] = {
+    **dict.fromkeys(["提升", "提高", "增长", "增加", "上升"], m.ChangeDirection.UP),
+    **dict.fromkeys(["下降", "降低", "减少"], m.ChangeDirection.DOWN),
+}
+DOUBLING_WORDS: dict[str, Decimal] = {"翻一番": Decimal(100), "翻两番": Decimal(300)}
+MAGNITUDES: dict[str, Decimal] = {
+    "百": Decimal(100), "千": Decimal(1000), "万": Decimal(10) ** 4,
+    "亿": Decimal(10) ** 8, "万亿": Decimal(10) ** 12,
+}
+CHANGE_UNITS = frozenset({"%", "百分点", "个百分点"})
+
+# Every grammar rule and the model class it builds (or fills, for pack/indicator entries).
+GRAMMAR_TO_MODEL: dict[str, type] = {
+    "start": m.RuleFile,
+    "single_rule": m.Rule,
+    "pack": m.PackDefinition,
+    "extends": m.PackDefinition,
+    "meta_name": m.PackDefinition,
+    "meta_source": m.PackDefinition,
+    "meta_issuer": m.PackDefinition,
+    "meta_published": m.PackDefinition,
+    "meta_region": m.PackDefinition,
+    "meta_level": m.PackDefinition,
+    "meta_period": m.Period,
+    "meta_target": m.PackDefinition,
+    "meta_tolerance": m.PackDefinition,
+    "meta_scope": m.PackDefinition,
+    "meta_note": m.PackDefinition,
+    "section": m.Section,
+    "commitment": m.Commitment,
+    "rule": m.Rule,
+    "lead_target_year": m.TargetYear,
+    "lead_every_year": m.EveryYear,
+    "lead_cumulative": m.Cumulative,
+    "lead_strength": m.Strength,
+    "target_year": m.TargetYear,
+    "every_year": m.EveryYear,
+    "cumulative": m.Cumulative,
+    "strength": m.Strength,
+    "name": str,
+    "comparison": m.Comparison,
+    "between": m.Between,
+    "approximately": m.Approximately,
+    "tolerance": m.Quantity,
+    "change": m.Change,
+    "quantity": m.Quantity,
+    "citation": m.Citation,
+    "justification": m.Rule,
+    "unenforced": m.Rule,
+    "indicator": m.Indicator,
+    "indicator_unit": m.Indicator,
+    "indicator_direction": m.Direction,
+    "indicator_alias": m.Indicator,
+    "indicator_description": m.Indicator,
+    "record_table": m.RecordDefinition,
+    "record_region": m.RecordDefinition,
+    "record_date": m.RecordDefinition,
+    "record_year": m.RecordDefinition,
+    "record_value": m.RecordDefinition,
+    "record_min": m.RecordDefinition,
+    "arithmetic_sum": m.Arithmetic,
+    "arithmetic_product": m.Arithmetic,
+    "constant": m.Constant,
+    "aggregate": m.Aggregate,
+    "where": m.Aggregate,
+    "any_of": m.AnyOf,
+    "all_of": m.AllOf,
+    "not_": m.Not,
+    "column_test": m.ColumnTest,
+    "literal": m.ColumnTest,
+    "column": str,
+}
+
+# What to call a terminal when telling a user what was expected.
+_TERMINAL_NAMES: dict[str, str] = {
+    "NAME": "an indicator name", "STRING": 'a "quoted text"', "NUMBER": "a number",
+    "CN_NUMBER": "a Chinese numeral", "UNIT": "a unit", "MAGNITUDE": "万/亿",
+    "CMP_PREFIX": "a comparator word (达到, 不低于, 低于, …)", "CMP_SUFFIX": "以上/以下/以内",
+    "SYMBOL_OP": "a comparison (>=, <, …)", "RANGE_SEP": "a range (30-40)",
+    "TARGET_YEAR": "a target year (到2015年)", "EVERY_YEAR": "每年", "CUMULATIVE": "累计",
+    "STRENGTH": "力争/争取", "BASELINE": "a baseline (较2015年)", "CHANGE_WORD": "提高/下降",
+    "EXACT_ZERO": "零事故", "APPROX_PREFIX": "约", "APPROX_SUFFIX": "左右", "DOUBLING": "翻一番",
+    "PACK_ID": "a pack id (lower-case ascii, e.g. longgang-2015)", "YEAR": "a four-digit year",
+    "LEVEL": "nation, province, city or district", "DIRECTION": "higher, lower or exact",
+    "AGGREGATE": "an aggregate (sum, count, mean, min, max, share, wmean)", "IDENT": "a column name",
+    "BOOLEAN": "true/false", "_NL": "end of line", "$END": "end of input", "OVERRIDE": "override",
+    "FILLER": "全年的", "ADD_OP": "+ or -", "MUL_OP": "* or /",
+}
+
+
+def _user_cache_file(grammar_text: str) -> str | bool:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = Path(base) / "qualityrules"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    digest = hashlib.sha256(grammar_text.encode("utf-8")).hexdigest()[:16]
+    return str(directory / f"qr-grammar-{digest}.lark-cache")
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar_text = grammar_path("qr.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar_text,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        start=["start", "single_rule"],
+        cache=_user_cache_file(grammar_text),
+    )
+
+
+def grammar_rule_names() -> set[str]:
+    """Names of the grammar's rules that reach the model (inlined ``_rules`` excluded)."""
+    return {rule.origin.name for rule in _parser().rules if not str(rule.origin.name).startswith("_")}
+
+
+# ------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def parse_text(text: str, *, source: str = "<string>") -> tuple[m.RuleFile, tuple[Diagnostic, ...]]:
+    """Parse a whole ``.qr`` file. Returns the model and every diagnostic found (syntax errors
+    recovered line by line, then semantic checks); raises nothing for user errors."""
+    original = m.Source(source, text)
+    normalized = normalize_with_offsets(text)
+    tree, syntax = _parse_recovering(normalized, original, "start")
+    if tree is None:
+        return m.RuleFile(source=original), syntax
+    builder = _Builder(original, normalized)
+    result = builder.build(tree)
+    assert isinstance(result, m.RuleFile)
+    return attrs.evolve(result, source=original), syntax + tuple(builder.diagnostics)
+
+
+def parse_rule_text(text: str, *, source: str = "<rule>") -> m.Rule:
+    """Parse one rule line; raises :class:`~qualityrules.errors.RuleSyntaxError` on errors."""
+    original = m.Source(source, text)
+    normalized = normalize_with_offsets(text)
+    tree, syntax = _parse_recovering(normalized, original, "single_rule", recover=False)
+    raise_errors(syntax)
+    assert tree is not None
+    builder = _Builder(original, normalized)
+    rule = builder.build(tree)
+    raise_errors(builder.diagnostics)
+    assert isinstance(rule, m.Rule)
+    return rule
+
+
+def _parse_recovering(
+    normalized: NormalizedText, original: m.Source, start: str, *, recover: bool = True
+) -> tuple[Tree[Token] | None, tuple[Diagnostic, ...]]:
+    """Parse; on a syntax error, blank the offending line and try again so one run reports
+    every broken line (bounded by the number of lines)."""
+    text = normalized.text
+    diagnostics: list[Diagnostic] = []
+    for _ in range(text.count("\n") + 2):
+        try:
+            tree = _parser().parse(text, start=start)
+        except UnexpectedInput as error:
+            diagnostics.append(_syntax_diagnostic(error, text, normalized, original))
+            if not recover or isinstance(error, UnexpectedEOF):
+                return None, tuple(diagnostics)
+            blanked = _blank_line(text, _error_offset(error, text))
+            if blanked == text:
+                return None, tuple(diagnostics)
+            text = blanked
+            continue
+        return (tree if not diagnostics else None), tuple(diagnostics)
+    return None, tuple(diagnostics)
+
+
+def _error_offset(error: UnexpectedInput, text: str) -> int:
+    pos = getattr(error, "pos_in_stream", None)
+    if isinstance(error, UnexpectedToken) and error.token.start_pos is not None:
+        pos = error.token.start_pos
+        if error.token.type == "_NL":  # the problem is on the line the newline ends
+            pos = max(0, pos - 1)
+    return len(text) if pos is None else int(pos)
+
+
+def _blank_line(text: str, offset: int) -> str:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    end = len(text) if end == -1 else end
+    if start > 0 and text[start:end].strip() == "":
+        return text
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _syntax_diagnostic(
+    error: UnexpectedInput, text: str, normalized: NormalizedText, original: m.Source
+) -> Diagnostic:
+    offset = _error_offset(error, text)
+    if isinstance(error, UnexpectedEOF):
+        span = _span(original, normalized, len(text), len(text))
+        expected = _expected_names(error.expected)
+        return Diagnostic("QR003", "unexpected end of input", span, expected=expected,
+                          suggestion="is a closing '}' missing?" if "'}'" in expected else None)
+    if isinstance(error, UnexpectedCharacters):
+        allowed = set(error.allowed or ())
+        word = _word_at(text, offset)
+        span = _span(original, normalized, offset, offset + max(1, len(word)))
+        if "UNIT" in allowed and word and not word[0].isdigit():
+            unit_word = _unit_like(word)
+            span = _span(original, normalized, offset, offset + len(unit_word))
+            return Diagnostic("QR004", f"unknown unit '{unit_word}'", span,
+                              expected=("a unit",),
+                              suggestion=did_you_mean(unit_word, grammar_spellings())
+                              or "see grammar/units.txt for the units the language knows")
+        expected = _expected_names(allowed)
+        return Diagnostic("QR001", f"unexpected character '{text[offset]}'" if offset < len(text)
+                          else "unexpected character", span, expected=expected,
+                          suggestion=_keyword_suggestion(word, allowed))
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    end = token.end_pos if token.end_pos is not None else offset + len(str(token))
+    start = offset if token.type != "_NL" else offset
+    span = _span(original, normalized, start, max(end if token.type != "_NL" else start + 1, start + 1))
+    shown = "end of line" if token.type == "_NL" else f"'{token}'"
+    expected = _expected_names(error.expected)
+    return Diagnostic("QR002", f"unexpected {shown}", span, expected=expected,
+                      suggestion=_keyword_suggestion(str(token), set(error.expected)))
+
+
+def _word_at(text: str, offset: int) -> str:
+    end = offset
+    while end < len(text) and not text[end].isspace() and text[end] not in '"{}#':
+        end += 1
+    return text[offset:end]
+
+
+def _unit_like(word: str) -> str:
+    """The leading part of ``word`` that was meant as a unit: up to a comparator suffix word."""
+    for cut in range(1, len(word) + 1):
+        if any(word[cut:].startswith(suffix) for suffix in (*SUFFIX_WORDS, "左右")):
+            return word[:cut]
+    return word
+
+
+def _keyword_suggestion(word: str, allowed: set[str]) -> str | None:
+    keywords = [name.strip("'\"").lower() for name in allowed if name.isupper() and name.isalpha()]
+    literals = {k.lower() for k in keywords if k.lower() in _KEYWORDS}
+    return did_you_mean(word, literals) if word and literals else None
+
+
+_KEYWORDS = {
+    "pack", "extends", "name", "source", "issuer", "published", "region", "level", "period",
+    "target", "tolerance", "scope", "note", "section", "commitment", "cite", "because",
+    "unenforced", "override", "indicator", "unit", "direction", "alias", "description", "from",
+    "date", "year", "value", "min_records", "between", "and", "where", "or", "not", "by",
+}
+
+
+def _expected_names(terminals: Any) -> tuple[str, ...]:
+    names = set()
+    for terminal in terminals or ():
+        if terminal in _TERMINAL_NAMES:
+            names.add(_TERMINAL_NAMES[terminal])
+        elif terminal.lower() in _KEYWORDS:
+            names.add(f"'{terminal.lower()}'")
+        elif terminal in _PUNCTUATION:
+            names.add(f"'{_PUNCTUATION[terminal]}'")
+    return tuple(sorted(names))
+
+
+_PUNCTUATION = {"LBRACE": "{", "RBRACE": "}", "LPAR": "(", "RPAR": ")", "COMMA": ",",
+                "__ANON_0": "..", "PLUSMINUS": "±"}
+
+
+def _span(original: m.Source, normalized: NormalizedText, start: int, end: int) -> m.Span:
+    return span_of(original, normalized.original_offset(start),
+                   max(normalized.original_offset(start) + 1, normalized.original_offset(end)))
+
+
+# ------------------------------------------------------------------------------------------
+# Tree -> model
+
+
+@attrs.frozen
+class _Field:
+    """A ``key value`` entry of a pack or indicator block, before the block is assembled."""
+
+    key: str
+    value: Any
+    span: m.Span
+
+
+@attrs.frozen
+class _StrengthMark:
+    strength: m.Strength
+    word: str
+    span: m.Span
+
+
+@attrs.frozen
+class _Clause:
+    key: str
+    text: str
+    span: m.Span
+
+
+@attrs.frozen
+class _Literal:
+    value: Decimal | str | bool
+
+
+class _Builder:
+    """Builds model objects bottom-up; one method per grammar rule (see ``GRAMMAR_TO_MODEL``)."""
+
+    def __init__(self, original: m.Source, normalized: NormalizedText) -> None:
+        self.original = original
+        self.normalized = normalized
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- plumbing
+    def build(self, tree: Tree[Token]) -> Any:
+        children = [self.build(c) if isinstance(c, Tree) else c for c in tree.children]
+        method: Callable[[m.Span, list[Any]], Any] = getattr(self, "rule_" + str(tree.data))
+        meta = tree.meta
+        start = getattr(meta, "start_pos", 0) if not meta.empty else 0
+        end = getattr(meta, "end_pos", start) if not meta.empty else start
+        return method(self._span(start, end), children)
+
+    def _span(self, start: int, end: int) -> m.Span:
+        return _span(self.original, self.normalized, start, end)
+
+    def _token_span(self, token: Token) -> m.Span:
+        return self._span(token.start_pos or 0, token.end_pos or 0)
+
+    def _error(self, code: str, message: str, span: m.Span | None, suggestion: str | None = None,
+               severity: Severity = Severity.ERROR) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, severity, suggestion=suggestion))
+
+    def _string(self, token: Token) -> str:
+        """A quoted string's content as originally written (free text keeps its script)."""
+        span = self._token_span(token)
+        return span.text[1:-1]
+
+    def _normalized_string(self, token: Token) -> str:
+        return str(token)[1:-1].strip()
+
+    # -- files
+    def rule_start(self, span: m.Span, children: list[Any]) -> m.RuleFile:
+        packs = tuple(c for c in children if isinstance(c, m.PackDefinition))
+        indicators = tuple(c for c in children if isinstance(c, m.Indicator))
+        return m.RuleFile(packs, indicators)
+
+    def rule_single_rule(self, span: m.Span, children: list[Any]) -> m.Rule:
+        rule = children[0]
+        assert isinstance(rule, m.Rule)
+        return rule
+
+    # -- packs
+    def rule_pack(self, span: m.Span, children: list[Any]) -> m.PackDefinition:
+        pack_id = str(children[0])
+        extends: tuple[str, ...] = ()
+        fields: dict[str, Any] = {}
+        notes: list[str] = []
+        scope: list[str] = []
+        sections: list[m.Section] = []
+        for child in children[1:]:
+            if isinstance(child, m.Section):
+                sections.append(child)
+            elif isinstance(child, tuple):
+                extends = child
+            elif isinstance(child, m.Period):
+                self._set_once(fields, _Field("period", child, child.span or span))
+            elif isinstance(child, _Field) and child.key == "note":
+                notes.append(child.value)
+            elif isinstance(child, _Field) and child.key == "scope":
+                scope.extend(child.value)
+            elif isinstance(child, _Field):
+                self._set_once(fields, child)
+        pack = m.PackDefinition(pack_id, extends, notes=tuple(notes), scope=tuple(scope),
+                                sections=tuple(sections), span=span, **fields)
+        if pack.period and pack.target is not None and pack.target not in pack.period.years:
+            self._error("QR009", f"target year {pack.target} is outside the period "
+                        f"{pack.period.start}..{pack.period.end}", pack.period.span)
+        return pack
+
+    def _set_once(self, fields: dict[str, Any], entry: _Field) -> None:
+        if entry.key in fields:
+            self._error("QR007", f"'{entry.key}' is given twice", entry.span,
+                        suggestion="keep one of them")
+        fields[entry.key] = entry.value
+
+    def rule_extends(self, span: m.Span, children: list[Token]) -> tuple[str, ...]:
+        return tuple(str(c) for c in children)
+
+    def _meta(self, key: str, value: Any, span: m.Span) -> _Field:
+        return _Field(key, value, span)
+
+    def rule_meta_name(self, span: m.Span, c: list[Token]) -> _Field:
+        return self._meta("name", self._string(c[0]), span)
+
+    def rule_meta_source(self, span: m.Span, c: list[Token]) -> _Field:
+        return self._meta("source", self._string(c[0]), span)
+
+    def rule_meta_issuer(self, span: m.Span, c: list[Token]) -> _Field:
+        return self._meta("issuer", self._string(c[0]), span)
+
+    def rule_meta_published(self, span: m.Span, c: list[Token]) -> _Field:
+        return self._meta("published", self._string(c[0]), span)
+
+    def rule_meta_region(self, span: m.Span, c: list[Any]) -> _Field:
+        return self._meta("region", c[0], span)
+
+    def rule_meta_level(self, span: m.Span, c: list[Token]) -> _Field:
+        return self._meta("level", m.Level(str(c[0])), span)
+
+    def rule_meta_period(self, span: m.Span, c: list[Token]) -> m.Period:
+        start, end = int(c[0]), int(c[1])
+        if start > end:
+            self._error("QR009", f"period {start}..{end} ends before it starts", span,
+                        suggestion=f"write {end}..{start}")
+        return m.Period(start, end, span=span)
+
+    def rule_meta_target(self, span: m.Span, c: list[Token]) -> _Field:
+        return self._meta("target", int(c[0]), span)
+
+    def rule_meta_tolerance(self, span: m.Span, c: list[Any]) -> _Field:
+        return self._meta("tolerance", c[0], span)
+
+    def rule_meta_scope(self, span: m.Span, c: list[Any]) -> _Field:
+        return self._meta("scope", tuple(c), span)
+
+    def rule_meta_note(self, span: m.Span, c: list[Token]) -> _Field:
+        return self._meta("note", self._string(c[0]), span)
+
+    def rule_section(self, span: m.Span, c: list[Any]) -> m.Section:
+        return m.Section(c[0], tuple(c[1:]), span=span)
+
+    def rule_commitment(self, span: m.Span, c: list[Any]) -> m.Commitment:
+        citation = c[1] if len(c) > 1 else None
+        return m.Commitment(self._string(c[0]), citation, span=span)
+
+    # -- rules
+    def rule_rule(self, span: m.Span, children: list[Any]) -> m.Rule:
+        override = bool(children) and isinstance(children[0], Token) and children[0].type == "OVERRIDE"
+        times = [c for c in children if isinstance(c, (m.TargetYear, m.EveryYear, m.Cumulative))]
+        strengths = [c for c in children if isinstance(c, _StrengthMark)]
+        indicator = next(c for c in children if isinstance(c, str) and not isinstance(c, Token))
+        target = next(c for c in children
+                      if isinstance(c, (m.Comparison, m.Between, m.Approximately, m.Change)))
+        clauses: dict[str, _Clause] = {}
+        citation: m.Citation | None = None
+        for child in children:
+            if isinstance(child, m.Citation):
+                if citation is not None:
+                    self._error("QR013", "'cite' is given twice", child.span)
+                citation = child
+            elif isinstance(child, _Clause):
+                if child.key in clauses:
+                    self._error("QR013", f"'{child.key}' is given twice", child.span)
+                clauses[child.key] = child
+        for extra in times[1:]:
+            self._error("QR011", "a rule takes one time qualifier", extra.span,
+                        suggestion="split it into one rule per time qualifier")
+        for extra_strength in strengths[1:]:
+            self._error("QR011", "a rule takes one strength word", extra_strength.span)
+        time = times[0] if times else None
+        if time is None and isinstance(target, m.Comparison) and target.wording \
+                and target.wording[0] in EVERY_YEAR_COMPARATOR_WORDS:
+            time = m.EveryYear(wording=target.wording[0], span=target.span)
+        strength = strengths[0] if strengths else None
+        return m.Rule(
+            indicator, target, time,
+            strength.strength if strength else m.Strength.BINDING,
+            citation, override,
+            clauses["because"].text if "because" in clauses else None,
+            clauses["unenforced"].text if "unenforced" in clauses else None,
+            strength_word=strength.word if strength else None,
+            span=span,
+        )
+
+    def rule_target_year(self, span: m.Span, c: list[Token]) -> m.TargetYear:
+        word = str(c[0])
+        digits = "".join(ch for ch in word if ch.isdigit())
+        return m.TargetYear(int(digits), wording=word if c[0].type == "TARGET_YEAR" else f"by {word}",
+                            span=span)
+
+    def rule_every_year(self, span: m.Span, c: list[Token]) -> m.EveryYear:
+        return m.EveryYear(wording=str(c[0]), span=span)
+
+    def rule_cumulative(self, span: m.Span, c: list[Token]) -> m.Cumulative:
+        return m.Cumulative(wording=str(c[0]), span=span)
+
+    def rule_strength(self, span: m.Span, c: list[Token]) -> _StrengthMark:
+        return _StrengthMark(STRENGTH_WORDS[str(c[0])], str(c[0]), span)
+
+    rule_lead_target_year = rule_target_year
+    rule_lead_every_year = rule_every_year
+    rule_lead_cumulative = rule_cumulative
+    rule_lead_strength = rule_strength
+
+    def rule_name(self, span: m.Span, c: list[Token]) -> str:
+        token = c[0]
+        return self._normalized_string(token) if token.type == "STRING" else str(token)
+
+    def rule_comparison(self, span: m.Span, c: list[Any]) -> m.Comparison:
+        tokens = {t.type: t for t in c if isinstance(t, Token)}
+        if "EXACT_ZERO" in tokens:
+            zero = m.Quantity(0, None, written="0", span=span)
+            return m.Comparison(m.Comparator.EQ, zero, wording=(str(tokens["EXACT_ZERO"]), None), span=span)
+        quantity = next(x for x in c if isinstance(x, m.Quantity))
+        if "SYMBOL_OP" in tokens:
+            return m.Comparison(SYMBOLS[str(tokens["SYMBOL_OP"])], quantity, span=span)
+        prefix = str(tokens["CMP_PREFIX"]) if "CMP_PREFIX" in tokens else None
+        suffix = str(tokens["CMP_SUFFIX"]) if "CMP_SUFFIX" in tokens else None
+        if "FILLER" in tokens and prefix:
+            prefix = prefix + str(tokens["FILLER"])
+        op = self._combine(prefix, suffix, span)
+        wording = (prefix, suffix) if prefix or suffix else None
+        return m.Comparison(op, quantity, wording=wording, span=span)
+
+    def _combine(self, prefix: str | None, suffix: str | None, span: m.Span) -> m.Comparator:
+        prefix_op = COMPARATOR_WORDS[prefix.removesuffix("全年的")] if prefix else None
+        suffix_op = SUFFIX_WORDS[suffix] if suffix else None
+        if prefix is not None and prefix_op is None and suffix_op is None:
+            self._error("QR006", f"'{prefix}' needs 以上, 以下 or 以内 to say which way", span,
+                        suggestion=f"write e.g. '{prefix}…以下' for an upper limit")
+            return m.Comparator.LE
+        if prefix_op and suffix_op and prefix_op.direction != suffix_op.direction:
+            self._error("QR005", f"'{prefix}' and '{suffix}' point in opposite directions", span,
+                        suggestion=f"drop '{suffix}'")
+        return prefix_op or suffix_op or m.Comparator.EQ
+
+    def rule_between(self, span: m.Span, c: list[Any]) -> m.Between:
+        low, high = [x for x in c if isinstance(x, m.Quantity)]
+        if low.unit is None and high.unit is not None:
+            low = attrs.evolve(low, unit=high.unit)
+        if high.unit is None and low.unit is not None:
+            high = attrs.evolve(high, unit=low.unit)
+        if low.unit == high.unit and low.value > high.value:
+            self._error("QR010", f"range {low.value}–{high.value} runs backwards", span,
+                        suggestion=f"write {high.value}-{low.value}")
+        separator = next((str(t) for t in c if isinstance(t, Token) and t.type == "RANGE_SEP"), None)
+        return m.Between(low, high, wording=separator, span=span)
+
+    def rule_approximately(self, span: m.Span, c: list[Any]) -> m.Approximately:
+        quantity = next(x for x in c if isinstance(x, m.Quantity))
+        tolerance = next((x for x in c if isinstance(x, _Field)), None)
+        word = next(str(t) for t in c if isinstance(t, Token))
+        return m.Approximately(quantity, tolerance.value if tolerance else None, wording=word, span=span)
+
+    def rule_tolerance(self, span: m.Span, c: list[Any]) -> _Field:
+        quantity = c[0]
+        if quantity.value < 0:
+            self._error("QR008", "a tolerance cannot be negative", span)
+        return _Field("tolerance", quantity, span)
+
+    def rule_change(self, span: m.Span, c: list[Any]) -> m.Change:
+        baseline_token = c[0]
+        baseline = int("".join(ch for ch in str(baseline_token) if ch.isdigit()))
+        word = c[1]
+        if word.type == "DOUBLING":
+            amount: Any = m.Comparison(m.Comparator.GE, m.Quantity(DOUBLING_WORDS[str(word)], "%"),
+                                       span=span)
+            return m.Change(baseline, m.ChangeDirection.UP, amount,
+                            wording=f"{baseline_token}{word}", span=span)
+        amount = c[2]
+        if isinstance(amount, m.Comparison) and amount.op is m.Comparator.EQ and amount.wording is None \
+                and not self._symbolic(amount):
+            amount = attrs.evolve(amount, op=m.Comparator.GE)  # "下降18.5%" = by at least 18.5%
+        for quantity in m.quantities(amount):
+            if quantity.unit not in CHANGE_UNITS:
+                self._error("QR113", f"a change against {baseline} is measured in % or 百分点, "
+                            f"not '{quantity.unit or 'no unit'}'", quantity.span or span,
+                            suggestion="write e.g. '下降18.5%' or '提高5个百分点'")
+        return m.Change(baseline, CHANGE_WORDS[str(word)], amount,
+                        wording=f"{baseline_token}{word}", span=span)
+
+    def _symbolic(self, comparison: m.Comparison) -> bool:
+        return comparison.span is not None and comparison.span.text.lstrip()[:1] in "=<>!≥≤≠"
+
+    def rule_quantity(self, span: m.Span, c: list[Token]) -> m.Quantity:
+        number = c[0]
+        unit = next((str(t) for t in c[1:] if t.type == "UNIT"), None)
+        magnitude = next((str(t) for t in c[1:] if t.type == "MAGNITUDE"), None)
+        if number.type == "CN_NUMBER":
+            value = self._chinese_number(str(number), self._token_span(number))
+        else:
+            try:
+                value = Decimal(str(number).replace(",", ""))
+            except InvalidOperation:  # pragma: no cover - the NUMBER terminal admits only decimals
+                self._error("QR008", f"'{number}' is not a number", span)
+                value = Decimal(0)
+        if magnitude:
+            value *= MAGNITUDES[magnitude]
+        return m.Quantity(value, unit, written=self.normalized.text[c[0].start_pos:c[-1].end_pos],
+                          span=span)
+
+    def _chinese_number(self, text: str, span: m.Span) -> Decimal:
+        try:
+            return Decimal(chinese_numeral(text))
+        except ValueError as error:
+            self._error("QR008", f"'{text}' is not a Chinese numeral: {error}", span)
+            return Decimal(0)
+
+    def rule_citation(self, span: m.Span, c: list[Token]) -> m.Citation:
+        return m.Citation(self._string(c[0]), span=span)
+
+    def rule_justification(self, span: m.Span, c: list[Token]) -> _Clause:
+        return _Clause("because", self._string(c[0]), span)
+
+    def rule_unenforced(self, span: m.Span, c: list[Token]) -> _Clause:
+        return _Clause("unenforced", self._string(c[0]), span)
+
+    # -- indicator catalogue
+    def rule_indicator(self, span: m.Span, c: list[Any]) -> m.Indicator:
+        name = c[0]
+        fields: dict[str, Any] = {}
+        record: dict[str, Any] = {}
+        aliases: list[str] = []
+        for entry in c[1:]:
+            if entry.key == "aliases":
+                aliases.extend(entry.value)
+            elif entry.key.startswith("record_"):
+                self._set_once(record, attrs.evolve(entry, key=entry.key.removeprefix("record_")))
+            else:
+                self._set_once(fields, entry)
+        definition = None
+        if record:
+            if "table" not in record or "value" not in record:
+                missing = "from" if "table" not in record else "value"
+                self._error("QR012", f"record definition of '{name}' has no '{missing}' line", span,
+                            suggestion="a record definition needs both 'from TABLE' and 'value EXPR'")
+            else:
+                definition = m.RecordDefinition(
+                    record["table"], record["value"], record.get("region", "region"),
+                    record.get("date"), record.get("year"), record.get("min"), span=span)
+                if definition.date_column and definition.year_column:
+                    self._error("QR012", "give either 'date' or 'year', not both", span)
+        return m.Indicator(name, aliases=tuple(aliases), definition=definition, span=span, **fields)
+
+    def rule_indicator_unit(self, span: m.Span, c: list[Token]) -> _Field:
+        return _Field("unit", str(c[0]), span)
+
+    def rule_indicator_direction(self, span: m.Span, c: list[Token]) -> _Field:
+        return _Field("direction", m.Direction(str(c[0])), span)
+
+    def rule_indicator_alias(self, span: m.Span, c: list[str]) -> _Field:
+        return _Field("aliases", tuple(c), span)
+
+    def rule_indicator_description(self, span: m.Span, c: list[Token]) -> _Field:
+        return _Field("description", self._string(c[0]), span)
+
+    def rule_record_table(self, span: m.Span, c: list[str]) -> _Field:
+        return _Field("record_table", c[0], span)
+
+    def rule_record_region(self, span: m.Span, c: list[str]) -> _Field:
+        return _Field("record_region", c[0], span)
+
+    def rule_record_date(self, span: m.Span, c: list[str]) -> _Field:
+        return _Field("record_date", c[0], span)
+
+    def rule_record_year(self, span: m.Span, c: list[str]) -> _Field:
+        return _Field("record_year", c[0], span)
+
+    def rule_record_value(self, span: m.Span, c: list[Any]) -> _Field:
+        return _Field("record_value", c[0], span)
+
+    def rule_record_min(self, span: m.Span, c: list[Token]) -> _Field:
+        text = str(c[0]).replace(",", "")
+        if not text.isdigit() or int(text) < 1:
+            self._error("QR012", f"min_records must be a positive whole number, not {c[0]}", span)
+            return _Field("record_min", None, span)
+        return _Field("record_min", int(text), span)
+
+    # -- expressions over records
+    def _arithmetic(self, span: m.Span, c: list[Any]) -> m.Arithmetic:
+        return m.Arithmetic(str(c[1]), c[0], c[2], span=span)
+
+    rule_arithmetic_sum = _arithmetic
+    rule_arithmetic_product = _arithmetic
+
+    def rule_constant(self, span: m.Span, c: list[Token]) -> m.Constant:
+        return m.Constant(Decimal(str(c[0]).replace(",", "")), span=span)
+
+    def rule_aggregate(self, span: m.Span, c: list[Any]) -> m.Aggregate:
+        function = m.AggregateFunction(str(c[0]))
+        columns = [x for x in c[1:] if isinstance(x, str) and not isinstance(x, Token)]
+        where = next((x.value for x in c[1:] if isinstance(x, _Field)), None)
+        arity = _AGGREGATE_COLUMNS[function]
+        if len(columns) not in arity:
+            wanted = " or ".join(str(n) for n in sorted(arity))
+            self._error("QR012", f"{function.value}() takes {wanted} column(s), not {len(columns)}",
+                        span, suggestion=_AGGREGATE_EXAMPLES[function])
+        if function is m.AggregateFunction.SHARE and where is None:
+            self._error("QR012", "share() needs a condition: share(where aqi <= 100)", span)
+        return m.Aggregate(function, columns[0] if columns else None,
+                           columns[1] if len(columns) > 1 else None, where, span=span)
+
+    def rule_where(self, span: m.Span, c: list[Any]) -> _Field:
+        return _Field("where", c[0], span)
+
+    def rule_any_of(self, span: m.Span, c: list[Any]) -> m.AnyOf:
+        return m.AnyOf(_flatten(m.AnyOf, c), span=span)
+
+    def rule_all_of(self, span: m.Span, c: list[Any]) -> m.AllOf:
+        return m.AllOf(_flatten(m.AllOf, c), span=span)
+
+    def rule_not_(self, span: m.Span, c: list[Any]) -> m.Not:
+        return m.Not(c[0], span=span)
+
+    def rule_column_test(self, span: m.Span, c: list[Any]) -> m.ColumnTest:
+        if len(c) == 1:
+            return m.ColumnTest(c[0], span=span)
+        return m.ColumnTest(c[0], SYMBOLS[str(c[1])], c[2].value, span=span)
+
+    def rule_literal(self, span: m.Span, c: list[Token]) -> _Literal:
+        token = c[0]
+        if token.type == "NUMBER":
+            return _Literal(Decimal(str(token).replace(",", "")))
+        if token.type == "BOOLEAN":
+            return _Literal(str(token) == "true")
+        return _Literal(self._normalized_string(token))
+
+    def rule_column(self, span: m.Span, c: list[Token]) -> str:
+        token = c[0]
+        return self._normalized_string(token) if token.type == "STRING" else str(token)
+
+
+_AGGREGATE_COLUMNS: dict[m.AggregateFunction, frozenset[int]] = {
+    m.AggregateFunction.SUM: frozenset({1}), m.AggregateFunction.MEAN: frozenset({1}),
+    m.AggregateFunction.MIN: frozenset({1}), m.AggregateFunction.MAX: frozenset({1}),
+    m.AggregateFunction.COUNT: frozenset({0, 1}), m.AggregateFunction.SHARE: frozenset({0}),
+    m.AggregateFunction.WMEAN: frozenset({2}),
+}
+_AGGREGATE_EXAMPLES: dict[m.AggregateFunction, str] = {
+    m.AggregateFunction.SUM: "sum(volume)", m.AggregateFunction.MEAN: "mean(pm25)",
+    m.AggregateFunction.MIN: "min(pm25)", m.AggregateFunction.MAX: "max(pm25)",
+    m.AggregateFunction.COUNT: "count() or count(column)",
+    m.AggregateFunction.SHARE: "share(where aqi <= 100)",
+    m.AggregateFunction.WMEAN: "wmean(concentration, volume)",
+}
+
+
+def _flatten(kind: type, parts: list[Any]) -> tuple[Any, ...]:
+    flat: list[Any] = []
+    for part in parts:
+        flat.extend(part.parts if isinstance(part, kind) else [part])
+    return tuple(flat)
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_LARGE_UNITS = {"万": 10**4, "亿": 10**8}
+
+
+def chinese_numeral(text: str) -> int:
+    """``五`` -> 5, ``十五`` -> 15, ``百`` -> 100, ``三千五百`` -> 3500, ``两万`` -> 20000,
+    ``一亿两千万`` -> 120000000, ``二〇一五`` -> 2015."""
+    if all(ch in _CN_DIGITS for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, section, digit = 0, 0, None
+    last_small = 10**9
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None and _CN_DIGITS[ch] != 0 and digit != 0:
+                raise ValueError("two digits in a row")
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_SMALL_UNITS:
+            unit = _CN_SMALL_UNITS[ch]
+            if unit >= last_small:
+                raise ValueError(f"'{ch}' out of order")
+            section += (digit if digit else 1) * unit
+            digit, last_small = None, unit
+        else:
+            unit = _CN_LARGE_UNITS[ch]
+            section += digit or 0
+            if section == 0 and total == 0:
+                section = 1
+            total = (total + section) * unit if unit > 10**4 else total + section * unit
+            section, digit, last_small = 0, None, 10**9
+    return total + section + (digit or 0)

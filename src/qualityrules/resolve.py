@@ -1,0 +1,780 @@
+"""Resolve: bind rules to the indicator catalogue, check units, load packs with their lineage,
+apply inheritance and overrides. Produces :class:`Pack`, what the planner and evaluator consume.
+
+Every function here collects diagnostics instead of stopping at the first; the public loaders
+raise a :class:`~qualityrules.errors.QualityRulesError` carrying all errors found.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import model as m
+from . import units
+from .errors import Diagnostic, Severity, did_you_mean, raise_errors
+from .parse import parse_text
+from .resources import rules_dir
+from .text import normalize
+
+__all__ = [
+    "Catalogue", "BoundRule", "Pack", "Interval", "Measure", "load_catalogue", "load_pack",
+    "resolve_text", "lint_file", "shipped_pack_ids", "DEFAULT_APPROX_TOLERANCE",
+]
+
+DEFAULT_APPROX_TOLERANCE = m.Quantity(10, "%")
+
+
+# ------------------------------------------------------------------------------------------
+# Catalogue
+
+
+@attrs.frozen
+class Catalogue:
+    indicators: tuple[m.Indicator, ...]
+    _index: dict[str, m.Indicator] = attrs.field(repr=False, eq=False)
+
+    @classmethod
+    def build(cls, indicators: Sequence[m.Indicator]) -> tuple[Catalogue, list[Diagnostic]]:
+        index: dict[str, m.Indicator] = {}
+        diagnostics: list[Diagnostic] = []
+        for indicator in indicators:
+            for name in (indicator.name, *indicator.aliases):
+                key = normalize(name)
+                other = index.get(key)
+                if other is not None and other is not indicator:
+                    where = f" (first defined at {other.span.source.name}:{other.span.line})" if other.span else ""
+                    diagnostics.append(Diagnostic(
+                        "QR112", f"'{name}' is already a name or alias of '{other.name}'{where}",
+                        indicator.span, suggestion="give each indicator and alias once"))
+                    continue
+                index[key] = indicator
+        return cls(tuple(indicators), index), diagnostics
+
+    def lookup(self, name: str) -> m.Indicator | None:
+        return self._index.get(normalize(name))
+
+    def names(self) -> list[str]:
+        return sorted(self._index)
+
+    def suggest(self, name: str) -> str | None:
+        return did_you_mean(normalize(name), self._index)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.lookup(name) is not None
+
+
+def catalogue_files(directory: Path | None = None) -> list[Path]:
+    base = directory or rules_dir()
+    files = [base / "catalogue.qr"] if (base / "catalogue.qr").is_file() else []
+    extra = base / "catalogue"
+    if extra.is_dir():
+        files.extend(sorted(extra.glob("*.qr")))
+    return files
+
+
+def _read(path: Path) -> tuple[str | None, Diagnostic | None]:
+    try:
+        return path.read_text(encoding="utf-8-sig"), None
+    except FileNotFoundError:
+        return None, Diagnostic("QR201", f"no such file: {path}", suggestion=None)
+    except UnicodeDecodeError as error:
+        return None, Diagnostic("QR202", f"{path} is not UTF-8 text ({error.reason} at byte {error.start})",
+                                suggestion="save rule files as UTF-8")
+    except OSError as error:
+        return None, Diagnostic("QR201", f"cannot read {path}: {error.strerror}")
+
+
+def _catalogue_with_diagnostics(paths: Sequence[Path]) -> tuple[Catalogue, list[Diagnostic]]:
+    indicators: list[m.Indicator] = []
+    diagnostics: list[Diagnostic] = []
+    for path in paths:
+        text, problem = _read(path)
+        if problem:
+            diagnostics.append(problem)
+            continue
+        assert text is not None
+        rule_file, found = parse_text(text, source=str(path))
+        diagnostics.extend(found)
+        indicators.extend(rule_file.indicators)
+    catalogue, found = Catalogue.build(indicators)
+    return catalogue, diagnostics + found
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_catalogue(paths: tuple[Path, ...]) -> tuple[Catalogue, tuple[Diagnostic, ...]]:
+    catalogue, diagnostics = _catalogue_with_diagnostics(paths)
+    return catalogue, tuple(diagnostics)
+
+
+def load_catalogue(paths: Sequence[str | Path] | None = None) -> Catalogue:
+    """The shipped indicator catalogue, or one built from ``paths``."""
+    files = tuple(Path(p) for p in paths) if paths else tuple(catalogue_files())
+    catalogue, diagnostics = _cached_catalogue(files)
+    raise_errors(diagnostics)
+    return catalogue
+
+
+# ------------------------------------------------------------------------------------------
+# Bound rules: a rule, its indicator, its years and its target as a numeric interval
+
+
+class Measure(enum.Enum):
+    """What a target constrains: the value itself, or its change against a baseline year."""
+
+    VALUE = "value"
+    RELATIVE_CHANGE = "relative-change"   # percent change, signed by the change direction
+    POINT_CHANGE = "point-change"         # change in the indicator's unit, signed likewise
+
+
+@attrs.frozen
+class Interval:
+    """``lower (<|<=) x (<|<=) upper`` in the measure's unit; ``excluded`` flips it (for ``!=``).
+    Bounds are exact fractions; ``None`` means unbounded."""
+
+    lower: Fraction | None = None
+    upper: Fraction | None = None
+    lower_inclusive: bool = True
+    upper_inclusive: bool = True
+    excluded: bool = False
+
+    def contains(self, x: Fraction) -> bool:
+        inside = True
+        if self.lower is not None:
+            inside &= x > self.lower or (self.lower_inclusive and x == self.lower)
+        if self.upper is not None:
+            inside &= x < self.upper or (self.upper_inclusive and x == self.upper)
+        return inside != self.excluded
+
+
+@attrs.frozen
+class BoundRule:
+    """A rule bound to its catalogue indicator, its origin pack and its years."""
+
+    rule: m.Rule
+    indicator: m.Indicator
+    origin: str                         # id of the pack that states the rule
+    level: m.Level | None
+    region: str | None                  # region of the origin pack
+    document: str | None                # document number of the origin pack
+    years: tuple[int, ...]              # years the rule is checked in (or summed over)
+    measure: Measure
+    interval: Interval                  # in the indicator's unit (or % / 百分点 for changes)
+    baseline: int | None = None
+    rule_unit: str | None = None        # unit the rule was written in
+    rule_factor: Fraction = Fraction(1)  # indicator unit -> rule unit, for margins
+
+    @property
+    def kind(self) -> str:
+        time = self.rule.time
+        if isinstance(time, m.EveryYear):
+            return "every-year"
+        if isinstance(time, m.Cumulative):
+            return "cumulative"
+        return "target-year"
+
+    @property
+    def key(self) -> tuple[str, str, tuple[int, ...]]:
+        """Identity for inheritance: the same indicator and time qualifier."""
+        return (self.indicator.name, self.kind, self.years)
+
+    @property
+    def strength(self) -> m.Strength:
+        return self.rule.strength
+
+    @property
+    def enforced(self) -> bool:
+        return self.rule.unenforced is None
+
+    @property
+    def citation(self) -> str | None:
+        return self.rule.citation.text if self.rule.citation else None
+
+    @property
+    def text(self) -> str:
+        from .format import format_model
+
+        return format_model(self.rule)
+
+    def to_dict(self, pack_id: str | None = None) -> dict[str, Any]:
+        return _rule_export(self, pack_id or self.origin)
+
+
+def _quantity_in(q: m.Quantity, unit: str | None) -> Fraction:
+    value = Fraction(q.value)
+    if q.unit is None or unit is None or q.unit == unit:
+        return value
+    return value * units.factor(q.unit, unit)
+
+
+def _interval(target: m.Comparison | m.Between | m.Approximately, unit: str | None,
+              default_tolerance: m.Quantity) -> Interval:
+    if isinstance(target, m.Comparison):
+        x = _quantity_in(target.quantity, unit)
+        op = target.op
+        if op is m.Comparator.EQ:
+            return Interval(x, x)
+        if op is m.Comparator.NE:
+            return Interval(x, x, excluded=True)
+        if op.direction > 0:
+            return Interval(lower=x, lower_inclusive=op.inclusive)
+        return Interval(upper=x, upper_inclusive=op.inclusive)
+    if isinstance(target, m.Between):
+        return Interval(_quantity_in(target.low, unit), _quantity_in(target.high, unit))
+    centre = _quantity_in(target.quantity, unit)
+    tolerance = target.tolerance or default_tolerance
+    if tolerance.unit == "%":
+        width = abs(centre) * Fraction(tolerance.value) / 100
+    else:
+        width = _quantity_in(tolerance, unit)
+    return Interval(centre - width, centre + width)
+
+
+def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
+          diagnostics: list[Diagnostic]) -> BoundRule | None:
+    indicator = catalogue.lookup(rule.indicator)
+    if indicator is None:
+        diagnostics.append(Diagnostic(
+            "QR101", f"unknown indicator '{rule.indicator}'", _name_span(rule),
+            suggestion=catalogue.suggest(rule.indicator)
+            or "add it to the catalogue (rules/catalogue.qr) with its unit and direction"))
+        return None
+    target = rule.target
+    ok = True
+    if isinstance(target, m.Change):
+        measure = Measure.RELATIVE_CHANGE
+        unit_for_interval: str | None = "%"
+        for q in m.quantities(target):
+            if q.unit in ("百分点", "个百分点"):
+                measure = Measure.POINT_CHANGE
+                if indicator.unit is None or not units.compatible("%", indicator.unit):
+                    diagnostics.append(Diagnostic(
+                        "QR113", f"'{indicator.name}' is measured in {indicator.unit or 'no unit'}; "
+                        "a change in 百分点 only applies to shares (%, ‰)", q.span or rule.span,
+                        suggestion="state the change in % (relative) instead"))
+                    ok = False
+        if measure is Measure.POINT_CHANGE:
+            unit_for_interval = indicator.unit
+        default_tol = DEFAULT_APPROX_TOLERANCE
+        interval = _interval(target.amount, unit_for_interval, pack.tolerance or default_tol) if ok else Interval()
+        rule_unit = unit_for_interval
+        factor = Fraction(1)
+        baseline: int | None = target.baseline
+    else:
+        measure = Measure.VALUE
+        baseline = None
+        rule_unit = next((q.unit for q in m.quantities(target) if q.unit), None)
+        for q in m.quantities(target):
+            if q.unit is not None and indicator.unit is not None and not units.compatible(q.unit, indicator.unit):
+                diagnostics.append(Diagnostic(
+                    "QR102", f"'{q.unit}' cannot be compared with {indicator.name}'s unit "
+                    f"'{indicator.unit}' ({units.dimension(q.unit)} vs {units.dimension(indicator.unit)})",
+                    q.span or rule.span, suggestion=f"write the target in {indicator.unit}"))
+                ok = False
+            elif q.unit is None and indicator.unit is not None and q.value != 0:
+                diagnostics.append(Diagnostic(
+                    "QR111", f"{format_value(q)} has no unit; read as {indicator.unit}", q.span or rule.span,
+                    Severity.WARNING, suggestion=f"write {format_value(q)}{indicator.unit}"))
+        if isinstance(target, m.Approximately) and target.tolerance is None and pack.tolerance is None:
+            diagnostics.append(Diagnostic(
+                "QR110", f"approximate target without a tolerance; using ±{DEFAULT_APPROX_TOLERANCE.value}%",
+                target.span or rule.span, Severity.WARNING,
+                suggestion="add '±2家' after the target or 'tolerance 10%' to the pack"))
+        if not ok:
+            return None
+        interval = _interval(target, indicator.unit, pack.tolerance or DEFAULT_APPROX_TOLERANCE)
+        factor = units.factor(indicator.unit, rule_unit) if rule_unit and indicator.unit else Fraction(1)
+    if not ok:
+        return None
+    years = _years(rule, pack, diagnostics)
+    return BoundRule(rule, indicator, pack.id, pack.level, pack.region, pack.source, years, measure,
+                     interval, baseline, rule_unit, factor)
+
+
+def format_value(q: m.Quantity) -> str:
+    from .format import format_number
+
+    return format_number(q.value)
+
+
+def _name_span(rule: m.Rule) -> m.Span | None:
+    if rule.span is None:
+        return None
+    text = rule.span.text
+    index = text.find(rule.indicator)
+    if index < 0:
+        return rule.span
+    from .errors import span_of
+
+    start = rule.span.start + index
+    return span_of(rule.span.source, start, start + len(rule.indicator))
+
+
+def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) -> tuple[int, ...]:
+    time = rule.time
+    period = pack.period
+    if isinstance(time, m.TargetYear):
+        if period is not None and time.year not in period.years:
+            diagnostics.append(Diagnostic(
+                "QR114", f"target year {time.year} is outside the pack's period {period.start}..{period.end}",
+                time.span or rule.span, Severity.WARNING))
+        return (time.year,)
+    if isinstance(time, (m.EveryYear, m.Cumulative)):
+        if period is None:
+            diagnostics.append(Diagnostic("QR115", "每年/累计 need the pack's 'period'", time.span or rule.span,
+                                          suggestion="add e.g. 'period 2011..2015' to the pack"))
+            return ()
+        return tuple(period.years)
+    if pack.target is not None:
+        return (pack.target,)
+    if period is not None:
+        return (period.end,)
+    diagnostics.append(Diagnostic("QR115", "the rule has no year: give the pack a 'target' year or the rule a "
+                                  "time qualifier", rule.span, suggestion="add e.g. 'target 2015' to the pack"))
+    return ()
+
+
+# ------------------------------------------------------------------------------------------
+# Strictness (for overrides, comparison and the binding target)
+
+
+def stricter(a: BoundRule, b: BoundRule) -> int | None:
+    """+1 if ``a`` is stricter than ``b``, -1 if looser, 0 if equally strict, None if the two
+    cannot be ordered (different measures, or intervals that neither contains)."""
+    if a.measure is not b.measure:
+        return None
+    ia, ib = a.interval, b.interval
+    if ia.excluded or ib.excluded:
+        return 0 if ia == ib else None
+    a_in_b = _within(ia, ib)
+    b_in_a = _within(ib, ia)
+    if a_in_b and b_in_a:
+        return 0
+    if a_in_b:
+        return 1
+    if b_in_a:
+        return -1
+    return None
+
+
+def _within(inner: Interval, outer: Interval) -> bool:
+    """Every value allowed by ``inner`` is allowed by ``outer``."""
+    if outer.lower is not None:
+        if inner.lower is None:
+            return False
+        if inner.lower < outer.lower or (inner.lower == outer.lower and inner.lower_inclusive and not outer.lower_inclusive):
+            return False
+    if outer.upper is not None:
+        if inner.upper is None:
+            return False
+        if inner.upper > outer.upper or (inner.upper == outer.upper and inner.upper_inclusive and not outer.upper_inclusive):
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------
+# Packs and lineage
+
+
+@attrs.frozen
+class Pack:
+    """A pack with its lineage resolved: own rules bound to the catalogue, parents' rules
+    inherited, overrides applied. ``rules`` are the enforced targets, ``recorded`` the ones kept
+    only as a record (the other side of a contradiction)."""
+
+    definition: m.PackDefinition
+    parents: tuple[Pack, ...]
+    rules: tuple[BoundRule, ...]
+    recorded: tuple[BoundRule, ...]
+    catalogue: Catalogue = attrs.field(repr=False, eq=False)
+    diagnostics: tuple[Diagnostic, ...] = attrs.field(default=(), repr=False, eq=False)
+    path: str | None = attrs.field(default=None, eq=False)
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def name(self) -> str | None:
+        return self.definition.name
+
+    @property
+    def region(self) -> str | None:
+        return self.definition.region
+
+    @property
+    def level(self) -> m.Level | None:
+        return self.definition.level
+
+    @property
+    def period(self) -> m.Period | None:
+        return self.definition.period
+
+    @property
+    def own_rules(self) -> tuple[BoundRule, ...]:
+        return tuple(r for r in self.rules if r.origin == self.id)
+
+    @property
+    def commitments(self) -> tuple[m.Commitment, ...]:
+        return self.definition.commitments
+
+    def lineage(self) -> list[Pack]:
+        """This pack and every ancestor, nearest first, each once."""
+        seen: dict[str, Pack] = {}
+        queue: list[Pack] = [self]
+        while queue:
+            pack = queue.pop(0)
+            if pack.id not in seen:
+                seen[pack.id] = pack
+                queue.extend(pack.parents)
+        return list(seen.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON export (schema: ``schemas/pack-export.schema.json``)."""
+        d = self.definition
+        return {
+            "schema": "qualityrules/pack-export/1",
+            "pack": {
+                "id": d.id, "name": d.name, "source": d.source, "issuer": d.issuer,
+                "published": d.published, "region": d.region,
+                "level": d.level.value if d.level else None,
+                "period": [d.period.start, d.period.end] if d.period else None,
+                "target_year": d.target, "extends": list(d.extends),
+            },
+            "rules": [r.to_dict(d.id) for r in self.rules] + [r.to_dict(d.id) for r in self.recorded],
+            "commitments": [
+                {"text": c.text, "citation": c.citation.text if c.citation else None} for c in d.commitments
+            ],
+        }
+
+
+def _fraction_json(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _quantity_export(q: m.Quantity) -> dict[str, Any]:
+    from .format import format_model
+
+    base = units.to_base(q.unit) if q.unit else Fraction(1)
+    return {
+        "written": format_model(q),
+        "value": float(q.value),
+        "unit": q.unit,
+        "base_value": float(Fraction(q.value) * base),
+        "base_unit": units.base_unit(q.unit) if q.unit else None,
+    }
+
+
+def _operator(target: Any) -> str:
+    if isinstance(target, m.Comparison):
+        return target.op.value
+    if isinstance(target, m.Between):
+        return "between"
+    if isinstance(target, m.Approximately):
+        return "approximately"
+    return _operator(target.amount)
+
+
+def _rule_export(rule: BoundRule, pack_id: str) -> dict[str, Any]:
+    r = rule.rule
+    target = r.target
+    time: dict[str, Any] = {"kind": rule.kind, "years": list(rule.years)}
+    if isinstance(target, m.Change):
+        time["baseline"] = target.baseline
+        time["change"] = target.direction.value
+    return {
+        "pack": pack_id,
+        "origin": rule.origin,
+        "region": rule.region,
+        "level": rule.level.value if rule.level else None,
+        "indicator": rule.indicator.name,
+        "indicator_as_written": r.indicator,
+        "indicator_unit": rule.indicator.unit,
+        "direction": rule.indicator.direction.value,
+        "measure": rule.measure.value,
+        "operator": _operator(target),
+        "values": [_quantity_export(q) for q in m.quantities(target)],
+        "interval": {
+            "lower": _fraction_json(rule.interval.lower), "upper": _fraction_json(rule.interval.upper),
+            "lower_inclusive": rule.interval.lower_inclusive,
+            "upper_inclusive": rule.interval.upper_inclusive, "excluded": rule.interval.excluded,
+        },
+        "time": time,
+        "strength": r.strength.value,
+        "enforced": rule.enforced,
+        "unenforced_reason": r.unenforced,
+        "override": r.override,
+        "justification": r.justification,
+        "citation": {"document": rule.document, "location": rule.citation},
+        "text": rule.text,
+        "line": r.span.line if r.span else None,
+    }
+
+
+def shipped_pack_ids() -> list[str]:
+    return sorted(p.stem for p in (rules_dir() / "packs").glob("*.qr"))
+
+
+@attrs.define
+class _Loader:
+    """Loads packs by id or path, following ``extends``; detects cycles; collects diagnostics."""
+
+    catalogue: Catalogue
+    search: list[Path]
+    diagnostics: list[Diagnostic] = attrs.field(factory=list)
+    done: dict[str, Pack | None] = attrs.field(factory=dict)
+    stack: list[tuple[str, m.PackDefinition]] = attrs.field(factory=list)
+
+    def locate(self, pack_id: str) -> Path | None:
+        for directory in self.search:
+            candidate = directory / f"{pack_id}.qr"
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def known_ids(self) -> list[str]:
+        return sorted({p.stem for d in self.search if d.is_dir() for p in d.glob("*.qr")})
+
+    def load_id(self, pack_id: str, referrer: m.PackDefinition | None) -> Pack | None:
+        if pack_id in self.done:
+            return self.done[pack_id]
+        path = self.locate(pack_id)
+        if path is None:
+            span = _extends_span(referrer, pack_id) if referrer else None
+            self.diagnostics.append(Diagnostic(
+                "QR103", f"unknown pack '{pack_id}'", span,
+                suggestion=did_you_mean(pack_id, self.known_ids())
+                or "shipped packs: " + ", ".join(self.known_ids())))
+            return None
+        return self.load_path(path)
+
+    def load_path(self, path: Path) -> Pack | None:
+        text, problem = _read(path)
+        if problem:
+            self.diagnostics.append(problem)
+            return None
+        assert text is not None
+        return self.load_text(text, str(path))
+
+    def load_text(self, text: str, source: str) -> Pack | None:
+        rule_file, found = parse_text(text, source=source)
+        self.diagnostics.extend(found)
+        if any(d.severity is Severity.ERROR for d in found):
+            return None
+        if len(rule_file.packs) != 1 or rule_file.indicators:
+            self.diagnostics.append(Diagnostic(
+                "QR116", f"{source} declares {len(rule_file.packs)} packs and {len(rule_file.indicators)} "
+                "indicators; a pack file holds exactly one pack", None,
+                suggestion="put indicators in the catalogue and one pack per file"))
+            return None
+        return self.resolve(rule_file.packs[0], source)
+
+    def resolve(self, definition: m.PackDefinition, source: str | None) -> Pack | None:
+        if definition.id in self.done:
+            return self.done[definition.id]
+        if any(pid == definition.id for pid, _ in self.stack):
+            self._cycle(definition)
+            return None
+        self.stack.append((definition.id, definition))
+        try:
+            parents = []
+            for parent_id in definition.extends:
+                if any(pid == parent_id for pid, _ in self.stack):
+                    self._cycle_at(definition, parent_id)
+                    continue
+                parent = self.load_id(parent_id, definition)
+                if parent is not None:
+                    parents.append(parent)
+            pack = _assemble(definition, tuple(parents), self.catalogue, self.diagnostics, source)
+        finally:
+            self.stack.pop()
+        self.done[definition.id] = pack
+        return pack
+
+    def _cycle_at(self, child: m.PackDefinition, parent_id: str) -> None:
+        ids = [pid for pid, _ in self.stack]
+        cycle = ids[ids.index(parent_id):] + [parent_id]
+        parent_def = dict(self.stack)[parent_id]
+        locations = []
+        for definition in (child, parent_def):
+            target = definition.extends[0] if definition is parent_def and definition.extends else parent_id
+            span = _extends_span(definition, parent_id if definition is child else target)
+            if span is not None:
+                locations.append(f"{span.source.name}:{span.line}:{span.column}")
+        self.diagnostics.append(Diagnostic(
+            "QR104", "cyclic extends: " + " -> ".join(cycle) + (" (at " + " and ".join(locations) + ")"
+                                                                   if locations else ""),
+            _extends_span(child, parent_id), suggestion="a pack may only extend packs of levels above it"))
+
+    def _cycle(self, definition: m.PackDefinition) -> None:  # pragma: no cover - reached via _cycle_at
+        self._cycle_at(self.stack[-1][1], definition.id)
+
+
+def _extends_span(definition: m.PackDefinition | None, parent_id: str) -> m.Span | None:
+    if definition is None or definition.span is None:
+        return None
+    header = definition.span.text.split("\n", 1)[0]
+    index = header.find(parent_id, header.find("extends"))
+    if index < 0:
+        return definition.span
+    from .errors import span_of
+
+    start = definition.span.start + index
+    return span_of(definition.span.source, start, start + len(parent_id))
+
+
+def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue: Catalogue,
+              diagnostics: list[Diagnostic], source: str | None) -> Pack:
+    for key, label in (("region", "region"), ("level", "level")):
+        if getattr(definition, key) is None:
+            diagnostics.append(Diagnostic("QR115", f"pack '{definition.id}' has no '{label}'", _header_span(definition),
+                                          suggestion=f"add a '{label}' line to the pack"))
+    own: list[BoundRule] = []
+    recorded: list[BoundRule] = []
+    for rule in definition.rules:
+        bound = _bind(rule, definition, catalogue, diagnostics)
+        if bound is not None:
+            (own if bound.enforced else recorded).append(bound)
+    _check_own_conflicts(own, recorded, diagnostics)
+    inherited = _inherit(parents)
+    effective: list[BoundRule] = []
+    overridden: set[int] = set()
+    for rule in own:
+        matches = [i for i, p in enumerate(inherited) if p.key == rule.key]
+        if not matches:
+            if rule.rule.override:
+                diagnostics.append(Diagnostic(
+                    "QR107", f"'override' but no parent states {rule.indicator.name} for the same years",
+                    _name_span(rule.rule), Severity.WARNING, suggestion="drop 'override'"))
+            effective.append(rule)
+            continue
+        if not rule.rule.override:
+            parent = inherited[matches[0]]
+            diagnostics.append(Diagnostic(
+                "QR105", f"{rule.indicator.name} is already a target of parent pack '{parent.origin}' "
+                f"({_where(parent.rule.span)}); mark this rule 'override' to replace it",
+                _name_span(rule.rule), suggestion="start the line with 'override'"))
+            effective.append(rule)
+            continue
+        for index in matches:
+            parent = inherited[index]
+            if stricter(rule, parent) == -1 and rule.rule.justification is None:
+                diagnostics.append(Diagnostic(
+                    "QR106", f"override of {rule.indicator.name} is looser than '{parent.origin}' "
+                    f"({parent.text} at {_where(parent.rule.span)})", _name_span(rule.rule),
+                    suggestion='add because "…" stating why, or tighten the target'))
+            overridden.add(index)
+        effective.append(rule)
+    kept = [p for i, p in enumerate(inherited) if i not in overridden]
+    return Pack(definition, parents, tuple(kept + effective), tuple(recorded), catalogue,
+                tuple(d for d in diagnostics if d.severity is Severity.WARNING), source)
+
+
+def _header_span(definition: m.PackDefinition) -> m.Span | None:
+    if definition.span is None:
+        return None
+    from .errors import span_of
+
+    span = definition.span
+    return span_of(span.source, span.start, span.start + len(span.text.split("\n", 1)[0]))
+
+
+def _where(span: m.Span | None) -> str:
+    return f"{span.source.name}:{span.line}" if span else "unknown location"
+
+
+def _inherit(parents: Iterable[Pack]) -> list[BoundRule]:
+    """Every enforced rule of every parent, each origin rule once, in a parent-order-independent
+    order (by origin pack id, then by position in its file)."""
+    seen: dict[tuple[str, int], BoundRule] = {}
+    for parent in parents:
+        for rule in parent.rules:
+            position = rule.rule.span.start if rule.rule.span else id(rule)
+            seen.setdefault((rule.origin, position), rule)
+    return [seen[k] for k in sorted(seen)]
+
+
+def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagnostics: list[Diagnostic]) -> None:
+    by_key: dict[tuple[str, str, tuple[int, ...]], BoundRule] = {}
+    for rule in own:
+        first = by_key.setdefault(rule.key, rule)
+        if first is not rule and (first.interval != rule.interval or first.measure is not rule.measure):
+            diagnostics.append(Diagnostic(
+                "QR109", f"{rule.indicator.name} has two different enforced targets in this pack "
+                f"(the other at {_where(first.rule.span)})", _name_span(rule.rule),
+                suggestion='keep one and mark the other unenforced "reason"'))
+    for rule in recorded:
+        enforced = by_key.get(rule.key)
+        if enforced is not None and (enforced.interval != rule.interval or enforced.measure is not rule.measure):
+            diagnostics.append(Diagnostic(
+                "QR108", f"contradiction: {rule.indicator.name} is stated as '{rule.text.split(' cite ')[0]}' "
+                f"here and enforced as '{enforced.text.split(' cite ')[0]}' ({_where(enforced.rule.span)}); "
+                f"reason: {rule.rule.unenforced}", _name_span(rule.rule), Severity.WARNING))
+
+
+# ------------------------------------------------------------------------------------------
+# Entry points
+
+
+def _search_path(extra: Sequence[Path]) -> list[Path]:
+    return [*extra, rules_dir() / "packs"]
+
+
+def load_pack(id_or_path: str | Path, *, search: Sequence[str | Path] = (),
+              catalogue: Catalogue | None = None) -> Pack:
+    """A shipped pack by id (``"longgang-2015"``) or a pack file by path, with its lineage."""
+    pack, diagnostics = _load(id_or_path, search, catalogue)
+    raise_errors(diagnostics)
+    assert pack is not None
+    return pack
+
+
+def _load(id_or_path: str | Path, search: Sequence[str | Path] = (),
+          catalogue: Catalogue | None = None) -> tuple[Pack | None, list[Diagnostic]]:
+    path = Path(id_or_path)
+    is_path = path.suffix == ".qr" or path.is_file() or "/" in str(id_or_path)
+    directories = [Path(s) for s in search] + ([path.parent] if is_path else [])
+    cat, cat_diagnostics = (catalogue, ()) if catalogue else _cached_catalogue(tuple(catalogue_files()))
+    loader = _Loader(cat, _search_path(directories))
+    loader.diagnostics.extend(cat_diagnostics)
+    pack = loader.load_path(path) if is_path else loader.load_id(str(id_or_path), None)
+    return pack, loader.diagnostics
+
+
+def resolve_text(text: str, *, source: str = "<string>", search: Sequence[str | Path] = (),
+                 catalogue: Catalogue | None = None) -> Pack:
+    """Parse and resolve pack text (its parents come from ``search`` or the shipped packs)."""
+    cat, cat_diagnostics = (catalogue, ()) if catalogue else _cached_catalogue(tuple(catalogue_files()))
+    loader = _Loader(cat, _search_path([Path(s) for s in search]))
+    loader.diagnostics.extend(cat_diagnostics)
+    pack = loader.load_text(text, source)
+    raise_errors(loader.diagnostics)
+    assert pack is not None
+    return pack
+
+
+def lint_file(path: str | Path, *, search: Sequence[str | Path] = ()) -> list[Diagnostic]:
+    """Every diagnostic for a pack or catalogue file: syntax, catalogue, units, lineage."""
+    path = Path(path)
+    text, problem = _read(path)
+    if problem:
+        return [problem]
+    assert text is not None
+    rule_file, diagnostics = parse_text(text, source=str(path))
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        return list(diagnostics)
+    if rule_file.indicators and not rule_file.packs:
+        catalogue_paths = list(dict.fromkeys([*catalogue_files(), path])) \
+            if path.resolve() not in [p.resolve() for p in catalogue_files()] else catalogue_files()
+        _, found = _catalogue_with_diagnostics(catalogue_paths)
+        return [d for d in found if d.file == str(path) or d.file is None] + list(diagnostics)
+    pack, found = _load(path, search)
+    own_file = [d for d in found if d.file in (str(path), None)]
+    other = [d for d in found if d not in own_file and d.severity is Severity.ERROR]
+    return own_file + other
