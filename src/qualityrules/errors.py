@@ -179,7 +179,7 @@ class UsageError(QualityRulesError):
 
 
 _ERROR_CLASS_BY_CODE: dict[str, type[QualityRulesError]] = {
-    "QR004": UnitError, "QR102": UnitError, "QR205": UnitError,
+    "QR004": UnitError, "QR102": UnitError, "QR113": UnitError, "QR205": UnitError,
     "QR101": UnknownIndicatorError, "QR204": UnknownIndicatorError,
     "QR301": UsageError,
 }

@@ -275,6 +275,17 @@ def _syntax_diagnostic(
                           suggestion=_keyword_suggestion(word, allowed))
     assert isinstance(error, UnexpectedToken)
     token = error.token
+    if token.type == "$END":
+        span = _span(original, normalized, len(text.rstrip()), len(text.rstrip()))
+        return Diagnostic("QR003", "unexpected end of input", span,
+                          expected=_expected_names(error.expected))
+    unit_word = _unknown_unit_at(text, offset, set(error.expected))
+    if unit_word is not None:
+        start, word = unit_word
+        return Diagnostic("QR004", f"unknown unit '{word}'", _span(original, normalized, start, start + len(word)),
+                          expected=("a unit",),
+                          suggestion=did_you_mean(word, grammar_spellings())
+                          or "see grammar/units.txt for the units the language knows")
     end = token.end_pos if token.end_pos is not None else offset + len(str(token))
     start = offset if token.type != "_NL" else offset
     span = _span(original, normalized, start, max(end if token.type != "_NL" else start + 1, start + 1))
@@ -282,6 +293,22 @@ def _syntax_diagnostic(
     expected = _expected_names(error.expected)
     return Diagnostic("QR002", f"unexpected {shown}", span, expected=expected,
                       suggestion=_keyword_suggestion(str(token), set(error.expected)))
+
+
+def _unknown_unit_at(text: str, offset: int, expected: set[str]) -> tuple[int, str] | None:
+    """An unknown unit written right after a number: either the lexer found no unit at all
+    (``5 公亩``) or a known unit followed by more letters (``95座位`` lexes ``座`` then ``位``)."""
+    start = offset
+    while start > 0 and not text[start - 1].isspace() and not text[start - 1].isdigit() \
+            and text[start - 1] not in "%‰=<>≥≤≠":
+        start -= 1
+    glued_to_unit = start < offset and text[start:offset] in grammar_spellings()
+    if not glued_to_unit and "UNIT" not in expected:
+        return None
+    word = _unit_like(_word_at(text, start))
+    if not word or word[0].isdigit() or word in grammar_spellings() or word.startswith(("cite", "because", "unenforced")):
+        return None
+    return start, word
 
 
 def _word_at(text: str, offset: int) -> str:

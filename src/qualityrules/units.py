@@ -1,11 +1,21 @@
-"""Units: the spellings of the language, loaded into an empty pint registry with exact
-(``Fraction``) magnitudes from ``grammar/units.txt``. pint is imported on first use only."""
+"""Units: the spellings of the language, defined for pint in ``grammar/units.txt`` and loaded
+into an empty pint registry with exact (``Fraction``) magnitudes.
+
+What the rest of the package needs from pint is small and fixed — for each spelling the grammar
+accepts, its dimension, its exact factor to the base unit and the base unit's name — so that
+table is derived from pint once and kept in the user's cache directory (keyed by the hash of
+the definitions). A cold ``qualityrules lint`` then does not pay pint's ~0.2 s import.
+"""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 import re
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from .resources import grammar_path
@@ -41,48 +51,6 @@ def defined_spellings() -> tuple[str, ...]:
     return tuple(spellings)
 
 
-@functools.lru_cache(maxsize=None)
-def _parsed(spelling: str) -> Any:
-    return registry().parse_units(spelling)
-
-
-@functools.lru_cache(maxsize=None)
-def dimension(spelling: str) -> str:
-    """A readable name for the unit's physical dimension, e.g. ``[currency]``."""
-    return _format_powers(dict(_parsed(spelling).dimensionality.items())) or "dimensionless"
-
-
-def compatible(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return True
-    return dimension(a) == dimension(b)
-
-
-@functools.lru_cache(maxsize=None)
-def factor(from_unit: str, to_unit: str) -> Fraction:
-    """Exact factor that turns a value in ``from_unit`` into ``to_unit`` (units must be compatible)."""
-    if from_unit == to_unit:
-        return Fraction(1)
-    units = registry()
-    magnitude = units.Quantity(Fraction(1), _parsed(from_unit)).to(_parsed(to_unit)).magnitude
-    return Fraction(magnitude)
-
-
-@functools.lru_cache(maxsize=None)
-def base_unit(spelling: str) -> str:
-    """The base (SI-like) unit of ``spelling`` as pint writes it, e.g. ``yuan``, ``kilogram / meter ** 3``."""
-    units = registry()
-    base = units.Quantity(Fraction(1), _parsed(spelling)).to_base_units()
-    return _format_powers(dict(base.units._units.items())) or "1"
-
-
-@functools.lru_cache(maxsize=None)
-def to_base(spelling: str) -> Fraction:
-    """Exact factor from ``spelling`` to its base unit."""
-    units = registry()
-    return Fraction(units.Quantity(Fraction(1), _parsed(spelling)).to_base_units().magnitude)
-
-
 def _format_powers(powers: dict[str, Any]) -> str:
     """``{"kilogram": 1, "meter": -3}`` -> ``kilogram/meter**3`` (pint's own formatter cannot
     format Fraction exponents on every Python version)."""
@@ -95,3 +63,77 @@ def _format_powers(powers: dict[str, Any]) -> str:
     if not denominator:
         return numerator
     return f"{numerator or '1'}/{denominator}"
+
+
+def derive_table() -> dict[str, tuple[str, Fraction, str]]:
+    """From pint: spelling -> (dimension, exact factor to base unit, base unit)."""
+    units = registry()
+    table: dict[str, tuple[str, Fraction, str]] = {}
+    for spelling in grammar_spellings():
+        parsed = units.parse_units(spelling)
+        base = units.Quantity(Fraction(1), parsed).to_base_units()
+        dimension = _format_powers(dict(parsed.dimensionality.items())) or "dimensionless"
+        table[spelling] = (dimension, Fraction(base.magnitude), _format_powers(dict(base.units._units.items())) or "1")
+    return table
+
+
+def _cache_file() -> Path:
+    source = grammar_path("units.txt").read_bytes() + grammar_path("qr.lark").read_bytes()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "qualityrules" / f"units-{digest}.json"
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[str, Fraction, str]]:
+    cache = _cache_file()
+    try:
+        raw = json.loads(cache.read_text(encoding="utf-8"))
+        return {k: (d, Fraction(f), b) for k, (d, f, b) in raw.items()}
+    except (OSError, ValueError, TypeError):
+        pass
+    table = derive_table()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({k: [d, str(f), b] for k, (d, f, b) in table.items()},
+                                    ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        pass  # a read-only home only costs the pint import next time
+    return table
+
+
+def _entry(spelling: str) -> tuple[str, Fraction, str]:
+    try:
+        return _table()[spelling]
+    except KeyError:
+        raise KeyError(f"unknown unit spelling {spelling!r}") from None
+
+
+def dimension(spelling: str) -> str:
+    """A readable name for the unit's physical dimension, e.g. ``[currency]``."""
+    return _entry(spelling)[0]
+
+
+def compatible(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return True
+    return dimension(a) == dimension(b)
+
+
+def factor(from_unit: str, to_unit: str) -> Fraction:
+    """Exact factor that turns a value in ``from_unit`` into ``to_unit`` (units must be compatible)."""
+    if from_unit == to_unit:
+        return Fraction(1)
+    if not compatible(from_unit, to_unit):
+        raise ValueError(f"{from_unit} and {to_unit} are not compatible")
+    return _entry(from_unit)[1] / _entry(to_unit)[1]
+
+
+def base_unit(spelling: str) -> str:
+    """The base unit of ``spelling`` as pint names it, e.g. ``yuan``, ``kilogram/meter**3``."""
+    return _entry(spelling)[2]
+
+
+def to_base(spelling: str) -> Fraction:
+    """Exact factor from ``spelling`` to its base unit."""
+    return _entry(spelling)[1]

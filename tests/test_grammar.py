@@ -1,0 +1,88 @@
+"""The grammar, the rule→model table and the unit list stay in step."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import pytest
+
+from qualityrules import model as m
+from qualityrules import parse, units
+from qualityrules.resources import grammar_path
+
+
+def test_every_grammar_rule_maps_to_a_model_class() -> None:
+    rules = parse.grammar_rule_names()
+    assert rules == set(parse.GRAMMAR_TO_MODEL), (
+        f"unmapped: {rules - set(parse.GRAMMAR_TO_MODEL)}; stale: {set(parse.GRAMMAR_TO_MODEL) - rules}")
+
+
+def test_every_mapped_rule_has_a_builder_and_a_model_type() -> None:
+    for rule, target in parse.GRAMMAR_TO_MODEL.items():
+        assert callable(getattr(parse._Builder, "rule_" + rule, None)), rule
+        assert target is str or target.__module__ == m.__name__, rule
+
+
+def test_parser_is_lalr_with_positions() -> None:
+    lark = parse._parser()
+    assert lark.options.parser == "lalr"
+    assert lark.options.propagate_positions is True
+    assert parse._parser() is lark  # built once
+
+
+def test_grammar_unit_spellings_all_defined_for_pint() -> None:
+    # every spelling the lexer accepts is a pint unit expression of our definitions file
+    registry = units.registry()
+    for spelling in units.grammar_spellings():
+        registry.parse_units(spelling)
+
+
+def test_every_defined_alias_is_reachable_from_the_grammar() -> None:
+    spellings = set(units.grammar_spellings())
+    compound_parts = {part for s in spellings for part in s.split("/")}
+    missing = [a for a in units.defined_spellings() if a not in spellings and a not in compound_parts
+               and not any(s.endswith("/" + a) or s.startswith(a + "/") for s in spellings)
+               and not any(a in s.split("/")[-1] for s in spellings)]
+    assert missing == []
+
+
+def test_unit_spellings_are_sorted_longest_first_where_prefixes_collide() -> None:
+    spellings = units.grammar_spellings()
+    for i, short in enumerate(spellings):
+        for long in spellings[i + 1:]:
+            assert not long.startswith(short) or long == short, f"{long!r} is shadowed by {short!r}"
+
+
+def test_cached_unit_table_equals_pint() -> None:
+    assert units._table() == units.derive_table()
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    ("万亿元", "亿元", Fraction(10000)),
+    ("亿元", "万元", Fraction(10000)),
+    ("亩", "平方米", Fraction(2000, 3)),
+    ("毫克/立方米", "微克/立方米", Fraction(1000)),
+    ("公里", "米", Fraction(1000)),
+    ("万吨标准煤", "吨标准煤", Fraction(10000)),
+    ("‰", "%", Fraction(1, 10)),
+    ("个百分点", "%", Fraction(1)),
+    ("件/万人", "批次/千人", Fraction(1, 10)),
+])
+def test_conversions_are_exact(a: str, b: str, expected: Fraction) -> None:
+    assert units.factor(a, b) == expected
+    assert units.factor(b, a) == 1 / expected
+
+
+@pytest.mark.parametrize(("a", "b"), [("家", "元"), ("%", "家"), ("吨标准煤/万元", "立方米/万元"),
+                                      ("美元", "元"), ("人", "个"), ("微克/立方米", "%")])
+def test_incompatible_units(a: str, b: str) -> None:
+    assert not units.compatible(a, b)
+    with pytest.raises(ValueError):
+        units.factor(a, b)
+
+
+def test_grammar_file_has_no_tabs_and_declares_lalr_comment() -> None:
+    text = grammar_path("qr.lark").read_text(encoding="utf-8")
+    assert "\t" not in text
+    assert re.search(r"LALR", text)
