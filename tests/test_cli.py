@@ -135,3 +135,13 @@ def test_unknown_pack_suggests_a_shipped_one() -> None:
 def test_python_dash_m() -> None:
     result = subprocess.run([sys.executable, "-m", "qualityrules", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "qualityrules" in result.stdout
+
+
+def test_shipped_rule_files_are_formatted_and_lint_clean() -> None:
+    files = sorted(str(p) for p in (ROOT / "rules").rglob("*.qr"))
+    assert run("fmt", "--check", *files).returncode == 0
+    linted = run("lint", *files)
+    assert linted.returncode == 0 and " 0 error(s)" in linted.stdout
+    # the only warnings allowed in shipped packs are documented contradictions
+    codes = {line.split("[")[1].split("]")[0] for line in linted.stdout.splitlines() if "warning[" in line}
+    assert codes <= {"QR108"}

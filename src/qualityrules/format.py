@@ -135,15 +135,18 @@ def _rule_body(rule: m.Rule) -> str:
         parts.append("override")
     if rule.strength is m.Strength.ASPIRATION or rule.strength_word:
         parts.append(rule.strength_word or "力争")
-    parts.append(format_name(rule.indicator))
     implied_by_wording = (
         isinstance(rule.time, m.EveryYear)
         and isinstance(rule.target, m.Comparison)
         and rule.target.wording is not None
         and rule.target.wording[0] == "稳定在"
     )
-    if rule.time is not None and not implied_by_wording:
-        parts.append(format_model(rule.time))
+    time = format_model(rule.time) if rule.time is not None and not implied_by_wording else None
+    if time and rule.time_first:
+        parts.append(time)
+    parts.append(format_name(rule.indicator))
+    if time and not rule.time_first:
+        parts.append(time)
     parts.append(format_model(rule.target))
     return " ".join(parts)
 
@@ -181,7 +184,8 @@ def _section_lines(section: m.Section) -> list[tuple[object, str]]:
         if isinstance(entry, m.Rule):
             bodies.append((entry, _rule_body(entry), _rule_clauses(entry)))
         else:
-            bodies.append((entry, format_model(entry), ""))
+            bodies.append((entry, f"commitment {quote(entry.text)}",
+                           format_model(entry.citation) if entry.citation else ""))
     widths = [_width(body) for _, body, clauses in bodies if clauses and _width(body) <= _CLAUSE_COLUMN_LIMIT]
     column = max(widths, default=0)
     lines: list[tuple[object, str]] = [(section, f"{INDENT}section {format_name(section.name)} {{")]

@@ -231,6 +231,7 @@ class Rule:
     justification: str | None = None
     unenforced: str | None = None
     strength_word: str | None = _wording()
+    time_first: bool | None = _wording()  # the author put the time qualifier before the name
     span: Span | None = _span()
 
 

@@ -39,6 +39,10 @@ COMPARATOR_WORDS: dict[str, m.Comparator | None] = {
     "不多于": m.Comparator.LE, "小于等于": m.Comparator.LE, "至多": m.Comparator.LE,
     "低于": m.Comparator.LT, "不满": m.Comparator.LT, "少于": m.Comparator.LT,
     "小于": m.Comparator.LT, "不足": m.Comparator.LT,
+    "达": m.Comparator.GE, "提高到": m.Comparator.GE, "提升到": m.Comparator.GE,
+    "提高至": m.Comparator.GE, "提升至": m.Comparator.GE, "增加到": m.Comparator.GE,
+    "降至": m.Comparator.LE, "降低到": m.Comparator.LE, "下降到": m.Comparator.LE,
+    "等于": m.Comparator.EQ, "为": m.Comparator.EQ,
     "控制在": None, "保持在": None, "维持在": None, "稳定在": None,
 }
 SUFFIX_WORDS: dict[str, m.Comparator] = {
@@ -53,7 +57,8 @@ SYMBOLS: dict[str, m.Comparator] = {
 # Words that, besides a comparison, say the level must hold in every year of the period.
 EVERY_YEAR_COMPARATOR_WORDS = frozenset({"稳定在"})
 STRENGTH_WORDS: dict[str, m.Strength] = {
-    "力争": m.Strength.ASPIRATION, "争取": m.Strength.ASPIRATION, "aspire": m.Strength.ASPIRATION,
+    "力争": m.Strength.ASPIRATION, "争取": m.Strength.ASPIRATION, "争创": m.Strength.ASPIRATION,
+    "aspire": m.Strength.ASPIRATION,
     "确保": m.Strength.BINDING, "must": m.Strength.BINDING,
 }
 CHANGE_WORDS: dict[str, m.ChangeDirection] = {
@@ -528,7 +533,8 @@ class _Builder:
         override = bool(children) and isinstance(children[0], Token) and children[0].type == "OVERRIDE"
         times = [c for c in children if isinstance(c, (m.TargetYear, m.EveryYear, m.Cumulative))]
         strengths = [c for c in children if isinstance(c, _StrengthMark)]
-        indicator = next(c for c in children if isinstance(c, str) and not isinstance(c, Token))
+        name_index = next(i for i, c in enumerate(children) if isinstance(c, str) and not isinstance(c, Token))
+        indicator = children[name_index]
         target = next(c for c in children
                       if isinstance(c, (m.Comparison, m.Between, m.Approximately, m.Change)))
         clauses: dict[str, _Clause] = {}
@@ -559,6 +565,7 @@ class _Builder:
             clauses["because"].text if "because" in clauses else None,
             clauses["unenforced"].text if "unenforced" in clauses else None,
             strength_word=strength.word if strength else None,
+            time_first=bool(times) and children.index(times[0]) < name_index,
             span=span,
         )
 
@@ -609,6 +616,8 @@ class _Builder:
             self._error("QR006", f"'{prefix}' needs 以上, 以下 or 以内 to say which way", span,
                         suggestion=f"write e.g. '{prefix}…以下' for an upper limit")
             return m.Comparator.LE
+        if prefix_op is m.Comparator.EQ and suffix_op is not None:
+            return suffix_op  # "为99%以上": the suffix says which way
         if prefix_op and suffix_op and prefix_op.direction != suffix_op.direction:
             self._error("QR005", f"'{prefix}' and '{suffix}' point in opposite directions", span,
                         suggestion=f"drop '{suffix}'")

@@ -169,6 +169,7 @@ class BoundRule:
     baseline: int | None = None
     rule_unit: str | None = None        # unit the rule was written in
     rule_factor: Fraction = Fraction(1)  # indicator unit -> rule unit, for margins
+    regions: tuple[str, ...] = ()       # regions whose data the rule is checked against
 
     @property
     def kind(self) -> str:
@@ -293,8 +294,24 @@ def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
     if not ok:
         return None
     years = _years(rule, pack, diagnostics)
+    regions = tuple(dict.fromkeys(r for r in (pack.region, *pack.scope) if r))
     return BoundRule(rule, indicator, pack.id, pack.level, pack.region, pack.source, years, measure,
-                     interval, baseline, rule_unit, factor)
+                     interval, baseline, rule_unit, factor, regions)
+
+
+# Dimensions of totals that grow with the size of a region: a province's 3万家 is not a
+# district's target. Shares, concentrations, intensities, per-capita rates, indices, scores,
+# ranks and durations are intensive and bind every region below the one that set them.
+_EXTENSIVE_DIMENSIONS = frozenset({
+    "[count]", "[currency]", "[us_currency]", "[person]", "[length]", "[length]**2", "[length]**3",
+    "[mass]", "[coal_equivalent]",
+})
+
+
+def extensive(indicator: m.Indicator) -> bool:
+    """Whether the indicator is a total over its region (so a parent's target on it does not
+    apply to a child region's data)."""
+    return indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
 
 
 def format_value(q: m.Quantity) -> str:
@@ -361,6 +378,20 @@ def stricter(a: BoundRule, b: BoundRule) -> int | None:
     if b_in_a:
         return -1
     return None
+
+
+def looser(child: BoundRule, parent: BoundRule) -> bool:
+    """The child lets through something the parent does not: a wider interval, or the same
+    target demoted from binding to aspiration."""
+    order = stricter(child, parent)
+    if order == -1:
+        return True
+    return order == 0 and child.strength is m.Strength.ASPIRATION and parent.strength is m.Strength.BINDING
+
+
+def _same_target(a: BoundRule, b: BoundRule) -> bool:
+    return a.measure is b.measure and a.interval == b.interval and a.strength is b.strength \
+        and a.baseline == b.baseline
 
 
 def _within(inner: Interval, outer: Interval) -> bool:
@@ -492,6 +523,7 @@ def _rule_export(rule: BoundRule, pack_id: str) -> dict[str, Any]:
         "pack": pack_id,
         "origin": rule.origin,
         "region": rule.region,
+        "applies_to": list(rule.regions),
         "level": rule.level.value if rule.level else None,
         "indicator": rule.indicator.name,
         "indicator_as_written": r.indicator,
@@ -642,20 +674,30 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
         if bound is not None:
             (own if bound.enforced else recorded).append(bound)
     _check_own_conflicts(own, recorded, diagnostics)
-    inherited = _inherit(parents)
+    child_regions = tuple(dict.fromkeys(r for r in (definition.region, *definition.scope) if r))
+    inherited = [
+        p if extensive(p.indicator) else attrs.evolve(p, regions=tuple(dict.fromkeys((*p.regions, *child_regions))))
+        for p in _inherit(parents)
+    ]
     effective: list[BoundRule] = []
     overridden: set[int] = set()
     for rule in own:
-        matches = [i for i, p in enumerate(inherited) if p.key == rule.key]
+        matches = [i for i, p in enumerate(inherited)
+                   if p.key == rule.key and set(rule.regions) & set(p.regions)]
         if not matches:
             if rule.rule.override:
                 diagnostics.append(Diagnostic(
-                    "QR107", f"'override' but no parent states {rule.indicator.name} for the same years",
+                    "QR107", f"'override' but no parent target on {rule.indicator.name} applies to "
+                    f"{'/'.join(rule.regions) or 'this region'} in the same years",
                     _name_span(rule.rule), Severity.WARNING, suggestion="drop 'override'"))
             effective.append(rule)
             continue
         if not rule.rule.override:
             parent = inherited[matches[0]]
+            if all(_same_target(rule, inherited[i]) for i in matches):
+                overridden.update(matches)  # a plain restatement: the child's citation now binds
+                effective.append(rule)
+                continue
             diagnostics.append(Diagnostic(
                 "QR105", f"{rule.indicator.name} is already a target of parent pack '{parent.origin}' "
                 f"({_where(parent.rule.span)}); mark this rule 'override' to replace it",
@@ -664,7 +706,7 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
             continue
         for index in matches:
             parent = inherited[index]
-            if stricter(rule, parent) == -1 and rule.rule.justification is None:
+            if looser(rule, parent) and rule.rule.justification is None:
                 diagnostics.append(Diagnostic(
                     "QR106", f"override of {rule.indicator.name} is looser than '{parent.origin}' "
                     f"({parent.text} at {_where(parent.rule.span)})", _name_span(rule.rule),
