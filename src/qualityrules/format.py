@@ -179,7 +179,7 @@ def _width(text: str) -> int:
 
 
 def _section_lines(section: m.Section) -> list[tuple[object, str]]:
-    bodies: list[tuple[object, str, str]] = []
+    bodies: list[tuple[m.Rule | m.Commitment, str, str]] = []
     for entry in section.entries:
         if isinstance(entry, m.Rule):
             bodies.append((entry, _rule_body(entry), _rule_clauses(entry)))
@@ -189,9 +189,9 @@ def _section_lines(section: m.Section) -> list[tuple[object, str]]:
     widths = [_width(body) for _, body, clauses in bodies if clauses and _width(body) <= _CLAUSE_COLUMN_LIMIT]
     column = max(widths, default=0)
     lines: list[tuple[object, str]] = [(section, f"{INDENT}section {format_name(section.name)} {{")]
-    for entry, body, clauses in bodies:
+    for owner, body, clauses in bodies:
         pad = " " * max(1, column - _width(body) + 2) if clauses else ""
-        lines.append((entry, f"{INDENT * 2}{body}{pad}{clauses}".rstrip()))
+        lines.append((owner, f"{INDENT * 2}{body}{pad}{clauses}".rstrip()))
     lines.append((None, f"{INDENT}}}"))
     return lines
 

@@ -8,9 +8,9 @@ from equality, hashing and repr, so ``parse(format(x)) == x`` compares meaning, 
 from __future__ import annotations
 
 import enum
-from decimal import Decimal
 from collections.abc import Iterator
-from typing import Any, Union
+from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -172,7 +172,7 @@ class Change:
     span: Span | None = _span()
 
 
-Target = Union[Comparison, Between, Approximately, Change]
+Target = Comparison | Between | Approximately | Change
 
 
 def quantities(target: Target) -> Iterator[Quantity]:
@@ -211,7 +211,7 @@ class Cumulative:
     span: Span | None = _span()
 
 
-Time = Union[TargetYear, EveryYear, Cumulative]
+Time = TargetYear | EveryYear | Cumulative
 
 
 @attrs.frozen
@@ -327,7 +327,7 @@ class Not:
     span: Span | None = _span()
 
 
-Condition = Union[ColumnTest, AllOf, AnyOf, Not]
+Condition = ColumnTest | AllOf | AnyOf | Not
 
 
 @attrs.frozen
@@ -353,7 +353,7 @@ class Constant:
     span: Span | None = _span()
 
 
-Expression = Union[Aggregate, Arithmetic, Constant]
+Expression = Aggregate | Arithmetic | Constant
 
 
 @attrs.frozen

@@ -284,12 +284,13 @@ def _syntax_diagnostic(
         span = _span(original, normalized, len(text.rstrip()), len(text.rstrip()))
         return Diagnostic("QR003", "unexpected end of input", span,
                           expected=_expected_names(error.expected))
-    unit_word = _unknown_unit_at(text, offset, set(error.expected))
-    if unit_word is not None:
-        start, word = unit_word
-        return Diagnostic("QR004", f"unknown unit '{word}'", _span(original, normalized, start, start + len(word)),
+    unknown_unit = _unknown_unit_at(text, offset, set(error.expected))
+    if unknown_unit is not None:
+        unit_start, unit_text = unknown_unit
+        return Diagnostic("QR004", f"unknown unit '{unit_text}'",
+                          _span(original, normalized, unit_start, unit_start + len(unit_text)),
                           expected=("a unit",),
-                          suggestion=did_you_mean(word, grammar_spellings())
+                          suggestion=did_you_mean(unit_text, grammar_spellings())
                           or "see grammar/units.txt for the units the language knows")
     end = token.end_pos if token.end_pos is not None else offset + len(str(token))
     start = offset if token.type != "_NL" else offset
@@ -834,7 +835,7 @@ _AGGREGATE_EXAMPLES: dict[m.AggregateFunction, str] = {
 }
 
 
-def _flatten(kind: type, parts: list[Any]) -> tuple[Any, ...]:
+def _flatten(kind: type[m.AllOf] | type[m.AnyOf], parts: list[Any]) -> tuple[Any, ...]:
     flat: list[Any] = []
     for part in parts:
         flat.extend(part.parts if isinstance(part, kind) else [part])

@@ -103,8 +103,8 @@ def _catalogue_with_diagnostics(paths: Sequence[Path]) -> tuple[Catalogue, list[
         rule_file, found = parse_text(text, source=str(path))
         diagnostics.extend(found)
         indicators.extend(rule_file.indicators)
-    catalogue, found = Catalogue.build(indicators)
-    return catalogue, diagnostics + found
+    catalogue, duplicates = Catalogue.build(indicators)
+    return catalogue, [*diagnostics, *duplicates]
 
 
 @functools.lru_cache(maxsize=8)
@@ -669,8 +669,8 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
                                           suggestion=f"add a '{label}' line to the pack"))
     own: list[BoundRule] = []
     recorded: list[BoundRule] = []
-    for rule in definition.rules:
-        bound = _bind(rule, definition, catalogue, diagnostics)
+    for written in definition.rules:
+        bound = _bind(written, definition, catalogue, diagnostics)
         if bound is not None:
             (own if bound.enforced else recorded).append(bound)
     _check_own_conflicts(own, recorded, diagnostics)

@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def data_dir(name: str) -> Path:
     """The directory ``grammar`` or ``rules``, wherever this installation keeps it."""
     packaged = Path(__file__).resolve().parent / name

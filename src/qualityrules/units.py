@@ -26,7 +26,7 @@ def registry() -> Any:
     """The pint registry holding exactly the language's units (built once, in milliseconds)."""
     import pint
 
-    units = pint.UnitRegistry(None, non_int_type=Fraction, autoconvert_offset_to_baseunit=False)
+    units: Any = pint.UnitRegistry(None, non_int_type=Fraction, autoconvert_offset_to_baseunit=False)
     units.load_definitions(str(grammar_path("units.txt")))
     return units
 
