@@ -78,3 +78,14 @@ def test_installed_console_script_lints_every_rules_file(installed: Path) -> Non
     assert "Traceback" not in result.stderr
     assert result.returncode == 0, result.stdout[-3000:]
     assert " 0 error(s)" in result.stdout
+
+
+def test_installed_console_script_fmt_and_export(installed: Path) -> None:
+    files = sorted(str(p) for p in (installed / "lib").rglob("site-packages/qualityrules/rules/**/*.qr"))
+    fmt = subprocess.run([str(installed / "bin" / "qualityrules"), "fmt", "--check", *files], capture_output=True,
+                         text=True, cwd=installed)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    export = subprocess.run([str(installed / "bin" / "qualityrules"), "export", "longgang-2015", "--format", "json"],
+                            capture_output=True, text=True, cwd=installed)
+    assert export.returncode == 0, export.stderr
+    assert '"id": "longgang-2015"' in export.stdout

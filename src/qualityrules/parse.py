@@ -165,6 +165,16 @@ def _user_cache_file(grammar_text: str) -> str | bool:
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar_text = grammar_path("qr.lark").read_text(encoding="utf-8")
+    cache = _user_cache_file(grammar_text)
+    try:
+        return _build_parser(grammar_text, cache)
+    except Exception:  # a damaged cache file must not break parsing: rebuild without it
+        if cache:
+            Path(str(cache)).unlink(missing_ok=True)
+        return _build_parser(grammar_text, False)
+
+
+def _build_parser(grammar_text: str, cache: str | bool) -> Lark:
     return Lark(
         grammar_text,
         parser="lalr",
@@ -172,7 +182,7 @@ def _parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         start=["start", "single_rule"],
-        cache=_user_cache_file(grammar_text),
+        cache=cache,
     )
 
 
