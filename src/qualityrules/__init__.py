@@ -45,13 +45,14 @@ from .model import (
 )
 
 if TYPE_CHECKING:
+    from .comparison import Binding, PackComparison
     from .resolve import Catalogue, Pack
 
 __version__ = "0.1.0"
 
 __all__ = [
     "parse_rule", "parse_pack", "load_pack", "load_catalogue", "shipped_packs", "format_model",
-    "lint", "Pack", "Catalogue",
+    "lint", "Pack", "Catalogue", "compare", "binding", "PackComparison", "Binding",
     "QualityRulesError", "RuleSyntaxError", "UnitError", "UnknownIndicatorError", "PackError",
     "DataError", "UsageError", "Diagnostic", "Severity",
     "Rule", "Quantity", "Comparison", "Between", "Approximately", "Change", "TargetYear",
@@ -110,7 +111,27 @@ def lint(path: str | Path) -> list[Diagnostic]:
     return lint_file(path)
 
 
+def compare(*packs: Pack | str | Path) -> PackComparison:
+    """Compare packs (objects, shipped ids or paths): per indicator the threshold each pack holds
+    and which is strictest; what each child adds, drops, tightens or loosens against its parent."""
+    from .comparison import compare as _compare
+
+    return _compare(*packs)
+
+
+def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None) -> Binding | None:
+    """The strictest target in force for ``indicator`` in ``year`` (own and inherited, for
+    ``region``, default the pack's), with its origin pack, level and citation; None if none."""
+    from .comparison import binding as _binding
+
+    return _binding(pack, indicator, year, region)
+
+
 def __getattr__(name: str) -> Any:
+    if name in ("PackComparison", "Binding"):
+        from . import comparison
+
+        return getattr(comparison, name)
     if name in ("Pack", "Catalogue"):
         from . import resolve
 
