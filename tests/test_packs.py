@@ -1,0 +1,271 @@
+"""The shipped packs: counts against the inventories, lint, export, the longgang contradiction,
+the guangdong-2015 → longgang-2015 comparison, and the lineage checks on modified copies."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import qualityrules
+from qualityrules import comparison
+from qualityrules.cli import main
+from qualityrules.comparison import DiffKind
+from qualityrules.errors import Severity
+from qualityrules.resources import rules_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKS = rules_dir() / "packs"
+INVENTORY = rules_dir() / "inventory"
+SHIPPED = qualityrules.shipped_packs()
+_ROW = re.compile(r"^\|\s*(?P<section>[^|]+?)\s*\|\s*(?P<targets>[^|]+?)\s*\|\s*(?P<commitments>[^|]+?)\s*\|\s*$")
+_TOTALS = re.compile(r"Total targets: \*\*(\d+)\*\* \((\d+) enforced, (\d+) unenforced\); commitments: \*\*(\d+)\*\*")
+
+
+def inventory_counts(pack_id: str) -> tuple[dict[str, tuple[int, int]], tuple[int, int], tuple[int, int, int, int]]:
+    """The "## Counts" table of ``rules/inventory/<pack_id>.md``: per section (targets,
+    commitments), the table's total row, and the closing "Total targets" sentence."""
+    text = (INVENTORY / f"{pack_id}.md").read_text(encoding="utf-8")
+    assert text.count("## Counts") == 1, f"{pack_id}.md needs exactly one '## Counts' section"
+    counts = text.split("## Counts", 1)[1]
+    sections: dict[str, tuple[int, int]] = {}
+    total: tuple[int, int] | None = None
+    for line in counts.splitlines():
+        match = _ROW.match(line)
+        if not match or set(match["targets"]) <= set("-: ") or match["section"] == "pack section":
+            continue
+        numbers = (int(match["targets"].strip("*")), int(match["commitments"].strip("*")))
+        if match["section"].strip("*") == "total":
+            total = numbers
+        else:
+            assert match["section"] not in sections, f"section {match['section']} listed twice"
+            sections[match["section"]] = numbers
+    sentence = _TOTALS.search(counts)
+    assert total is not None and sentence is not None, f"{pack_id}.md: no total row or 'Total targets' sentence"
+    return sections, total, (int(sentence[1]), int(sentence[2]), int(sentence[3]), int(sentence[4]))
+
+
+def test_every_shipped_pack_has_an_inventory() -> None:
+    assert SHIPPED == sorted(p.stem for p in INVENTORY.glob("*.md"))
+    assert len(SHIPPED) == 6
+
+
+@pytest.mark.parametrize("pack_id", SHIPPED)
+def test_counts_match_the_inventory(pack_id: str) -> None:
+    sections, total, (targets, enforced, unenforced, commitments) = inventory_counts(pack_id)
+    definition = qualityrules.load_pack(pack_id).definition
+    in_pack: dict[str, tuple[int, int]] = {}
+    for section in definition.sections:
+        rules, promises = in_pack.get(section.name, (0, 0))
+        in_pack[section.name] = (rules + len(section.rules), promises + len(section.commitments))
+    assert in_pack == sections
+    assert total == (len(definition.rules), len(definition.commitments))
+    assert sum(t for t, _ in sections.values()) == total[0] and sum(c for _, c in sections.values()) == total[1]
+    recorded = sum(rule.unenforced is not None for rule in definition.rules)
+    assert (targets, enforced, unenforced, commitments) == (
+        len(definition.rules), len(definition.rules) - recorded, recorded, len(definition.commitments))
+
+
+def test_pinned_totals() -> None:
+    """The inventories themselves, pinned: a changed count has to change here too."""
+    assert {pid: inventory_counts(pid)[1] for pid in SHIPPED} == {
+        "guangdong-2015": (22, 14), "longgang-2015": (33, 24), "nation-2020": (2, 0),
+        "shenzhen-2010": (12, 16), "shenzhen-2016": (23, 26), "shenzhen-2020": (37, 18),
+    }
+
+
+@pytest.mark.parametrize("pack_id", SHIPPED)
+def test_lints_clean_apart_from_contradictions_and_exports(pack_id: str) -> None:
+    found = qualityrules.lint(PACKS / f"{pack_id}.qr")
+    assert [d.render() for d in found if d.code != "QR108"] == []
+    assert all(d.severity is Severity.WARNING for d in found)
+    schema = json.loads((ROOT / "schemas" / "pack-export.schema.json").read_text(encoding="utf-8"))
+    exported = json.loads(json.dumps(qualityrules.load_pack(pack_id).to_dict(), ensure_ascii=False))
+    jsonschema.validate(exported, schema)
+    assert exported["pack"]["id"] == pack_id and exported["rules"]
+
+
+def test_longgang_records_its_contradiction() -> None:
+    pack = qualityrules.load_pack("longgang-2015")
+    enforced = [r for r in pack.rules if r.indicator.name == "工业废水达标排放率"]
+    recorded = [r for r in pack.recorded if r.indicator.name == "工业废水达标排放率"]
+    assert [(r.origin, r.interval.lower, r.citation) for r in enforced] == [
+        ("longgang-2015", 95, "深龙府〔2011〕15号 附件 序号8: 工业废水95%达标排放")]
+    assert [(r.interval.lower, r.enforced) for r in recorded] == [(90, False)]
+    assert recorded[0].rule.unenforced is not None and "95%" in recorded[0].rule.unenforced
+    warnings = [d for d in qualityrules.lint(PACKS / "longgang-2015.qr") if d.code == "QR108"]
+    assert len(warnings) == 1 and "工业废水达标排放率" in warnings[0].message
+    assert [d.code for d in pack.diagnostics] == ["QR108"]
+    # the comparison lists it as a contradiction, the 力争 restatement only as recorded
+    kinds = {r.recorded.indicator: r.contradiction for r in qualityrules.compare(pack).recorded}
+    assert kinds == {"工业废水达标排放率": True, "大中型工程项目一次性验收合格率": False}
+
+
+# ------------------------------------------------------------------------------------------
+# guangdong-2015 against longgang-2015
+
+# indicator -> (guangdong threshold, longgang threshold, verdict)
+PINNED = {
+    "重点产品市场抽检合格率": ("≥ 90% (2015)", "≥ 92% (2015)", ("longgang-2015",)),
+    "国家重点产品可比性跟踪监督抽查合格率": ("≥ 90% (每年 2011–2015)", "≥ 92% (每年 2011–2015)", ("longgang-2015",)),
+    "饮用水源水质达标率": ("≥ 95% (2015)", "≥ 98% (2015)", ("longgang-2015",)),
+    "空气质量优良天数比例": ("> 95% (2015)", "> 98% (2015)", ("longgang-2015",)),
+    "工业废水达标排放率": ("≥ 95% (2015)", "≥ 95% (2015)", ("guangdong-2015", "longgang-2015")),
+    "主要工业产品采标率": ("≥ 85% (2015)", "≥ 85% (2015)", ("guangdong-2015", "longgang-2015")),
+    # a province-wide total and a district total: not one target made stricter or looser
+    "获得质量管理体系认证的规模以上工业企业": ("≥ 3万家 (2015)", "≥ 700家 (2015)", ()),
+    "地理标志保护产品": ("≥ 80个 (2015)", "力争 ≥ 1个 (2015)", ()),
+}
+
+
+@pytest.fixture(scope="module")
+def gd_lg() -> comparison.PackComparison:
+    return qualityrules.compare("guangdong-2015", "longgang-2015")
+
+
+@pytest.mark.parametrize("indicator", sorted(PINNED))
+def test_diff_pins_shared_thresholds(gd_lg: comparison.PackComparison, indicator: str) -> None:
+    province, district, stricter = PINNED[indicator]
+    row = gd_lg.row(indicator)
+    enforced = {pid: [t.describe() for t in row.cell(pid) if t.enforced] for pid in gd_lg.pack_ids}
+    assert enforced == {"guangdong-2015": [province], "longgang-2015": [district]}
+    assert gd_lg.stricter(indicator) == stricter
+    assert row in gd_lg.shared()
+
+
+def test_diff_pairs_and_differences(gd_lg: comparison.PackComparison) -> None:
+    assert gd_lg.pairs == (("guangdong-2015", "longgang-2015", "extends"),)
+    kinds = {(d.kind, d.indicator) for d in gd_lg.differences}
+    tightened = {i for k, i in kinds if k is DiffKind.TIGHTENED}
+    assert tightened == {"重点产品市场抽检合格率", "国家重点产品可比性跟踪监督抽查合格率", "饮用水源水质达标率",
+                         "空气质量优良天数比例"}
+    assert not {k for k, _ in kinds} & {DiffKind.LOOSENED, DiffKind.DROPPED, DiffKind.CHANGED}
+    # the district's own totals are added for 龙岗区; the province's stay in force for 广东省
+    assert (DiffKind.ADDED, "获得质量管理体系认证的规模以上工业企业") in kinds
+    assert (DiffKind.ADDED, "竣工验收合格率") in kinds
+    # the district restates 大中型工程项目一次性验收合格率 only as 力争 (recorded): the province's binds
+    row = gd_lg.row("大中型工程项目一次性验收合格率")
+    held = [(t.origin, t.enforced, t.strength.value) for t in row.cell("longgang-2015")]
+    assert held == [("guangdong-2015", True, "binding"), ("longgang-2015", False, "aspiration")]
+
+
+def test_binding_across_the_lineage() -> None:
+    b = qualityrules.binding("longgang-2015", "工业废水达标排放率", 2015)
+    assert b is not None and (b.origin, b.level, b.document) == ("longgang-2015", qualityrules.Level.DISTRICT,
+                                                                   "深龙府〔2011〕15号")
+    inherited = qualityrules.binding("longgang-2015", "大中型工程项目一次性验收合格率", 2015)
+    assert inherited is not None and inherited.origin == "guangdong-2015"
+    assert inherited.citation is not None and inherited.citation.startswith("粤府〔2010〕84号 二(三)")
+    district = qualityrules.binding("longgang-2015", "获得质量管理体系认证的规模以上工业企业", 2015)
+    province = qualityrules.binding("longgang-2015", "获得质量管理体系认证的规模以上工业企业", 2015, region="广东省")
+    assert district is not None and district.rule.interval.lower == 700
+    assert province is not None and (province.origin, province.rule.interval.lower) == ("guangdong-2015", 30000)
+    national = qualityrules.binding("shenzhen-2016", "生产性服务业顾客满意度", 2020)
+    assert national is not None and (national.origin, national.rule.interval.lower) == ("shenzhen-2020", 85)
+    # every year 2006..2010 at least 90%, and 95% in 2010: in 2010 the 95% binds
+    both = qualityrules.binding("shenzhen-2010", "重点产品质量监督抽查产值合格率", 2010)
+    assert both is not None and both.rule.interval.lower == 95 and [o.rule.interval.lower for o in both.others] == [90]
+    earlier = qualityrules.binding("shenzhen-2010", "重点产品质量监督抽查产值合格率", 2008)
+    assert earlier is not None and earlier.rule.interval.lower == 90 and earlier.others == ()
+    assert qualityrules.binding("longgang-2015", "工业废水达标排放率", 2012) is None
+    with pytest.raises(qualityrules.UnknownIndicatorError) as caught:
+        qualityrules.binding("longgang-2015", "工业废水排放达标", 2015)
+    assert caught.value.suggestion is not None and "工业废水达标排放率" in caught.value.suggestion
+
+
+def test_diff_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", "guangdong-2015", "longgang-2015"]) == 0
+    text = capsys.readouterr().out
+    block = text.split("  饮用水源水质达标率 ", 1)[1].split("\n  ", 3)
+    assert "guangdong-2015" in block[1] and "≥ 95%" in block[1]
+    assert block[2].startswith(" * longgang-2015") and "≥ 98%" in block[2]
+    assert "→ stricter: longgang-2015" in block[3].splitlines()[0]
+    assert "tightened 饮用水源水质达标率: ≥ 95% (2015) → ≥ 98% (2015)" in text
+    assert "工业废水达标排放率 (contradiction)" in text
+
+    assert main(["diff", "guangdong-2015", "longgang-2015", "--format", "md"]) == 0
+    md = capsys.readouterr().out
+    assert "| 饮用水源水质达标率 | % | ≥ 95% (2015) | **≥ 98% (2015)** | stricter: longgang-2015 |" in md
+
+    assert main(["diff", "longgang-2015", "guangdong-2015", "--format", "json"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["pairs"] == [{"parent": "guangdong-2015", "child": "longgang-2015", "relation": "extends"}]
+    row = next(r for r in exported["indicators"] if r["indicator"] == "饮用水源水质达标率")
+    assert row["strictest"] == ["longgang-2015"]
+    assert [t["interval"]["lower"] for t in row["thresholds"]["guangdong-2015"]] == [95.0]
+
+
+def test_diff_of_a_pack_with_itself_is_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", "longgang-2015", "longgang-2015", "--format", "json"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["differences"] == [] and exported["pairs"] == []
+
+
+@pytest.mark.parametrize("args", [["diff", "guangdong-2015", "longgang-2016"], ["diff", "guangdong-2015"],
+                                  ["diff", "a", "b", "--format", "csv"]])
+def test_diff_user_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        code = main(args)
+    except SystemExit as exit_:  # argparse usage errors
+        code = int(str(exit_.code))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "QR" in err and "Traceback" not in err
+
+
+def test_unknown_pack_in_diff_suggests(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", "guangdong-2015", "longgang-2016"]) == 2
+    err = capsys.readouterr().err
+    assert "QR103" in err and "longgang-2015" in err
+
+
+# ------------------------------------------------------------------------------------------
+# Modified copies of shipped packs
+
+
+def copy_with(tmp_path: Path, pack_id: str, old: str, new: str) -> Path:
+    text = (PACKS / f"{pack_id}.qr").read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} not found once in {pack_id}"
+    path = tmp_path / f"{pack_id}.qr"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+LOOSENED = ("override 饮用水源水质达标率 达到98%以上", "override 饮用水源水质达标率 达到90%以上")
+
+
+def test_loosened_copy_triggers_qr106(tmp_path: Path) -> None:
+    path = copy_with(tmp_path, "longgang-2015", *LOOSENED)
+    with pytest.raises(qualityrules.PackError) as caught:
+        qualityrules.load_pack(path, search=(PACKS,))
+    errors = [d for d in caught.value.diagnostics if d.severity is Severity.ERROR]
+    assert [d.code for d in errors] == ["QR106"]
+    d = errors[0]
+    assert "饮用水源水质达标率" in d.message and "guangdong-2015" in d.message
+    assert d.file == str(path) and d.line == 56 and d.suggestion is not None and "because" in d.suggestion
+    assert "QR106" in [d.code for d in qualityrules.lint(path)]
+
+
+def test_justified_loosening_loads_and_shows_as_loosened(tmp_path: Path) -> None:
+    old, new = LOOSENED
+    path = copy_with(tmp_path, "longgang-2015", old, new + ' because "水源地条件不同 (测试)"')
+    pack = qualityrules.load_pack(path, search=(PACKS,))
+    result = qualityrules.compare("guangdong-2015", pack)
+    loosened = [d for d in result.differences if d.kind is DiffKind.LOOSENED]
+    assert [(d.indicator, d.justification) for d in loosened] == [("饮用水源水质达标率", "水源地条件不同 (测试)")]
+    assert result.stricter("饮用水源水质达标率") == ("guangdong-2015",)
+
+
+def test_cyclic_copy_triggers_qr104(tmp_path: Path) -> None:
+    copy_with(tmp_path, "guangdong-2015", "pack guangdong-2015 extends nation-2020 {",
+              "pack guangdong-2015 extends longgang-2015 {")
+    child = copy_with(tmp_path, "longgang-2015", "# 深圳市龙岗区", "# (copy) 深圳市龙岗区")
+    with pytest.raises(qualityrules.PackError) as caught:
+        qualityrules.load_pack(child, search=(tmp_path,))
+    d = caught.value.diagnostic
+    assert d.code == "QR104"
+    assert "longgang-2015 -> guangdong-2015 -> longgang-2015" in d.message
+    assert "guangdong-2015.qr:" in d.message and "longgang-2015.qr:" in d.message
