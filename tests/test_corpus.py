@@ -41,26 +41,7 @@ pack corpus-check {
 
 # Lines whose hand-worked expectation the parser does not meet (yet), with the reason. Each
 # is a strict xfail and has an entry in rules/PARSER-NOTES.md.
-KNOWN_GAPS: dict[str, str] = {
-    "年主營業務收入超1000億元的名牌企業 達10家左右":
-        "002 writes 達10家左右: a comparator word before an approximate target is not accepted",
-    "年主營業務收入超500億元的名牌企業 達20家左右":
-        "002 writes 達20家左右: a comparator word before an approximate target is not accepted",
-    "万元GDP能耗 较2010年累计下降19.5%":
-        "004 writes 较2010年累计下降19.5%: 累计 between the baseline and the change word is not accepted",
-    "培育行业标杆企业 三五家":
-        "三五 is read digit by digit as 35; it is not a numeral (colloquially 'three to five')",
-    "新增创新载体 40个-30家":
-        "a backwards range is only detected when both ends are written in the same unit spelling",
-    "力爭 發明專利年受權量 超過3600件":
-        "QR101 caret falls back to the start of the rule when the name is not in simplified script",
-    "工业废水达标排放率 >= 95;":
-        "a stray ';' after a number is reported as an unknown unit (QR004) instead of QR001",
-    "工业废水 达标排放率 95%":
-        "the 达 of 达标 is lexed as the comparator word 达, so the caret lands one character late",
-    "万元GDP水耗 较2015年大幅下降18.5%":
-        "the 年 of the baseline 较2015年 is taken for a unit: QR004 unknown unit '年大幅下降18.5%'",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 class Row(NamedTuple):

@@ -88,8 +88,8 @@ def _(b: m.Between) -> str:
 @format_model.register
 def _(a: m.Approximately) -> str:
     word = a.wording or "约"
-    if word == "左右":
-        text = f"{format_model(a.quantity)}左右"
+    if word.endswith("左右"):
+        text = f"{word.removesuffix('左右')}{format_model(a.quantity)}左右"
     else:
         text = f"{word}{' ' if word.isascii() else ''}{format_model(a.quantity)}"
     if a.tolerance is not None:

@@ -22,6 +22,7 @@ from . import model as m
 from .errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
 from .resources import grammar_path
 from .text import NormalizedText, normalize_with_offsets
+from . import units
 from .units import grammar_spellings
 
 __all__ = ["parse_text", "parse_rule_text", "GRAMMAR_TO_MODEL", "COMPARATOR_WORDS", "SUFFIX_WORDS"]
@@ -56,6 +57,8 @@ SYMBOLS: dict[str, m.Comparator] = {
 }
 # Words that, besides a comparison, say the level must hold in every year of the period.
 EVERY_YEAR_COMPARATOR_WORDS = frozenset({"稳定在"})
+# Words that may stand before "N左右" ("达10家左右": reaches about 10).
+APPROXIMATE_PREFIX_WORDS = frozenset({"达", "达到", "为", "等于", "保持在", "维持在", "稳定在", "控制在"})
 STRENGTH_WORDS: dict[str, m.Strength] = {
     "力争": m.Strength.ASPIRATION, "争取": m.Strength.ASPIRATION, "争创": m.Strength.ASPIRATION,
     "aspire": m.Strength.ASPIRATION,
@@ -277,7 +280,7 @@ def _syntax_diagnostic(
         allowed = set(error.allowed or ())
         word = _word_at(text, offset)
         span = _span(original, normalized, offset, offset + max(1, len(word)))
-        if "UNIT" in allowed and word and not word[0].isdigit():
+        if "UNIT" in allowed and _looks_like_unit(word):
             unit_word = _unit_like(word)
             span = _span(original, normalized, offset, offset + len(unit_word))
             return Diagnostic("QR004", f"unknown unit '{unit_word}'", span,
@@ -318,13 +321,19 @@ def _unknown_unit_at(text: str, offset: int, expected: set[str]) -> tuple[int, s
     while start > 0 and not text[start - 1].isspace() and not text[start - 1].isdigit() \
             and text[start - 1] not in "%‰=<>≥≤≠":
         start -= 1
+    after_quantity = bool(expected & {"CMP_SUFFIX", "APPROX_SUFFIX", "RANGE_SEP"})
     glued_to_unit = start < offset and text[start:offset] in grammar_spellings()
-    if not glued_to_unit and "UNIT" not in expected:
+    if not after_quantity or not (glued_to_unit or "UNIT" in expected):
         return None
     word = _unit_like(_word_at(text, start))
-    if not word or word[0].isdigit() or word in grammar_spellings() or word.startswith(("cite", "because", "unenforced")):
+    if not _looks_like_unit(word) or word in grammar_spellings():
         return None
     return start, word
+
+
+def _looks_like_unit(word: str) -> bool:
+    """Unit spellings are Chinese words (or %/‰); stray punctuation and ascii are syntax errors."""
+    return bool(word) and word[0].isalpha() and not word.isascii()
 
 
 def _word_at(text: str, offset: int) -> str:
@@ -640,7 +649,7 @@ class _Builder:
             low = attrs.evolve(low, unit=high.unit)
         if high.unit is None and low.unit is not None:
             high = attrs.evolve(high, unit=low.unit)
-        if low.unit == high.unit and low.value > high.value:
+        if _in_same_unit(low, high) > high.value:
             self._error("QR010", f"range {low.value}–{high.value} runs backwards", span,
                         suggestion=f"write {high.value}-{low.value}")
         separator = next((str(t) for t in c if isinstance(t, Token) and t.type == "RANGE_SEP"), None)
@@ -649,7 +658,12 @@ class _Builder:
     def rule_approximately(self, span: m.Span, c: list[Any]) -> m.Approximately:
         quantity = next(x for x in c if isinstance(x, m.Quantity))
         tolerance = next((x for x in c if isinstance(x, _Field)), None)
-        word = next(str(t) for t in c if isinstance(t, Token))
+        words = [t for t in c if isinstance(t, Token)]
+        prefix = next((str(t) for t in words if t.type == "CMP_PREFIX"), "")
+        if prefix and prefix not in APPROXIMATE_PREFIX_WORDS:
+            self._error("QR005", f"'{prefix}' and '左右' contradict: a bound is not an approximate value", span,
+                        suggestion=f"drop '{prefix}' or '左右'")
+        word = prefix + "".join(str(t) for t in words if t.type != "CMP_PREFIX")
         return m.Approximately(quantity, tolerance.value if tolerance else None, wording=word, span=span)
 
     def rule_tolerance(self, span: m.Span, c: list[Any]) -> _Field:
@@ -667,7 +681,10 @@ class _Builder:
                                        span=span)
             return m.Change(baseline, m.ChangeDirection.UP, amount,
                             wording=f"{baseline_token}{word}", span=span)
-        amount = c[2]
+        adverb = ""
+        if word.type == "CHANGE_ADVERB":
+            adverb, word = str(word), c[2]
+        amount = c[-1]
         if isinstance(amount, m.Comparison) and amount.op is m.Comparator.EQ and amount.wording is None \
                 and not self._symbolic(amount):
             amount = attrs.evolve(amount, op=m.Comparator.GE)  # "下降18.5%" = by at least 18.5%
@@ -677,7 +694,7 @@ class _Builder:
                             f"not '{quantity.unit or 'no unit'}'", quantity.span or span,
                             suggestion="write e.g. '下降18.5%' or '提高5个百分点'")
         return m.Change(baseline, CHANGE_WORDS[str(word)], amount,
-                        wording=f"{baseline_token}{word}", span=span)
+                        wording=f"{baseline_token}{adverb}{word}", span=span)
 
     def _symbolic(self, comparison: m.Comparison) -> bool:
         return comparison.span is not None and comparison.span.text.lstrip()[:1] in "=<>!≥≤≠"
@@ -845,6 +862,14 @@ _AGGREGATE_EXAMPLES: dict[m.AggregateFunction, str] = {
 }
 
 
+def _in_same_unit(low: m.Quantity, high: m.Quantity) -> Decimal:
+    """``low`` expressed in ``high``'s unit (as is when the units cannot be compared)."""
+    if low.unit is None or high.unit is None or low.unit == high.unit or not units.compatible(low.unit, high.unit):
+        return low.value
+    scale = units.factor(low.unit, high.unit)
+    return low.value * Decimal(scale.numerator) / Decimal(scale.denominator)
+
+
 def _flatten(kind: type[m.AllOf] | type[m.AnyOf], parts: list[Any]) -> tuple[Any, ...]:
     flat: list[Any] = []
     for part in parts:
@@ -862,6 +887,8 @@ def chinese_numeral(text: str) -> int:
     """``五`` -> 5, ``十五`` -> 15, ``百`` -> 100, ``三千五百`` -> 3500, ``两万`` -> 20000,
     ``一亿两千万`` -> 120000000, ``二〇一五`` -> 2015."""
     if all(ch in _CN_DIGITS for ch in text):
+        if len(text) == 2:  # "三五家" is "three or five", not 35
+            raise ValueError("two digits side by side mean a range; write e.g. 3-5")
         return int("".join(str(_CN_DIGITS[ch]) for ch in text))
     total, section, digit = 0, 0, None
     last_small = 10**9

@@ -321,16 +321,20 @@ def format_value(q: m.Quantity) -> str:
 
 
 def _name_span(rule: m.Rule) -> m.Span | None:
+    """The span of the indicator name inside the rule (found in the normalised text, so a
+    traditional-script or full-width name is found too)."""
     if rule.span is None:
         return None
-    text = rule.span.text
-    index = text.find(rule.indicator)
+    from .errors import span_of
+    from .text import normalize_with_offsets
+
+    normalized = normalize_with_offsets(rule.span.text)
+    index = normalized.text.find(rule.indicator)
     if index < 0:
         return rule.span
-    from .errors import span_of
-
-    start = rule.span.start + index
-    return span_of(rule.span.source, start, start + len(rule.indicator))
+    start = rule.span.start + normalized.original_offset(index)
+    end = rule.span.start + normalized.original_offset(index + len(rule.indicator))
+    return span_of(rule.span.source, start, end)
 
 
 def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) -> tuple[int, ...]:
