@@ -19,10 +19,10 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import model as m
+from . import units
 from .errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
 from .resources import grammar_path
 from .text import NormalizedText, normalize_with_offsets
-from . import units
 from .units import grammar_spellings
 
 __all__ = ["parse_text", "parse_rule_text", "GRAMMAR_TO_MODEL", "COMPARATOR_WORDS", "SUFFIX_WORDS"]
