@@ -1,0 +1,270 @@
+"""The strategies keep their promises: compliant data passes every enforced target, violating data
+fails its target in 100 % of examples (checked by an independent reference below, in float64 as
+a numpy evaluator sees it and exactly for the decimals the values are written as), tables and
+records have the promised shape, and bad arguments raise InvalidArgument eagerly."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+import qualityrules
+from qualityrules import model as m
+from qualityrules import strategies as qst
+from qualityrules.format import format_model
+from qualityrules.resolve import BoundRule, Interval, Measure
+from qualityrules.text import normalize
+
+PACK_IDS = qualityrules.shipped_packs()
+PACKS = {pack_id: qualityrules.load_pack(pack_id) for pack_id in PACK_IDS}
+CATALOGUE = qualityrules.load_catalogue()
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# ------------------------------------------------------------------------------------------
+# An independent reference: what a rule says about one region's values
+
+
+def inside(interval: Interval, value: float, exact: bool) -> bool:
+    """float64 comparison against float64 bounds, and (if ``exact``) the same for the decimal
+    the value is written as, against the exact bounds."""
+    def check(x: Any, lower: Any, upper: Any) -> bool:
+        ok = (lower is None or x > lower or (interval.lower_inclusive and x == lower)) and \
+             (upper is None or x < upper or (interval.upper_inclusive and x == upper))
+        return bool(ok) != interval.excluded
+
+    as_float = check(value, None if interval.lower is None else float(interval.lower),
+                     None if interval.upper is None else float(interval.upper))
+    if not exact:
+        return as_float
+    return as_float and check(Fraction(Decimal(repr(value))), interval.lower, interval.upper)
+
+
+def outcome(rule: BoundRule, table: pd.DataFrame, region: str) -> bool | None:
+    """True pass, False fail, None unknown (a needed value is missing)."""
+    rows = table[(table["region"] == region) & (table["indicator"] == rule.indicator.name)]
+    values = {int(y): float(v) for y, v in zip(rows["year"], rows["value"], strict=True) if not math.isnan(v)}
+    interval = rule.interval
+    point = interval.lower is not None and interval.lower == interval.upper
+    if any(y not in values for y in rule.years):
+        return None
+    if rule.measure is not Measure.VALUE:
+        assert rule.baseline is not None
+        if rule.baseline not in values:
+            return None
+        target = rule.rule.target
+        assert isinstance(target, m.Change)
+        sign = 1 if target.direction is m.ChangeDirection.UP else -1
+        base = values[rule.baseline]
+        results = []
+        for year in rule.years:
+            change = sign * (values[year] - base)
+            if rule.measure is Measure.RELATIVE_CHANGE:
+                change = change / base * 100
+            results.append(inside(interval, change, exact=False))
+        return all(results)
+    if rule.kind == "cumulative":
+        parts = [values[y] for y in rule.years]
+        total = sum(parts)
+        exact = sum((Fraction(Decimal(repr(p))) for p in parts), Fraction(0))
+        ok = inside(interval, total, exact=False) and (point or inside(interval, float(exact), exact=False))
+        return ok and inside(interval, math.fsum(parts), exact=False)
+    return all(inside(interval, values[y], exact=not point) for y in rule.years)
+
+
+def applies(rule: BoundRule, region: str) -> bool:
+    return not rule.regions or normalize(region) in {normalize(r) for r in rule.regions}
+
+
+def regions_of(pack: qualityrules.Pack) -> list[str]:
+    return list(dict.fromkeys(r for rule in pack.rules for r in rule.regions)) or [pack.region or "全区"]
+
+
+def assert_all_pass(pack: qualityrules.Pack, table: pd.DataFrame, skip_indicator: str | None = None) -> None:
+    for region in regions_of(pack):
+        for rule in pack.rules:
+            if rule.enforced and applies(rule, region) and rule.indicator.name != skip_indicator:
+                assert outcome(rule, table, region) is True, (region, rule.text)
+
+
+def violated_rule(pack: qualityrules.Pack, table: pd.DataFrame) -> BoundRule:
+    name, kind, years, origin = table.attrs["violated"]
+    matches = [r for r in pack.rules if (r.indicator.name, r.kind, r.years, r.origin) == (name, kind, years, origin)]
+    assert len(matches) == 1
+    return matches[0]
+
+
+# ------------------------------------------------------------------------------------------
+# Compliant and violating data on the shipped packs
+
+
+@pytest.mark.parametrize("pack_id", PACK_IDS)
+def test_compliant_data_passes_every_enforced_target(pack_id: str) -> None:
+    pack = PACKS[pack_id]
+
+    @SETTINGS
+    @given(qst.compliant_data(pack))
+    def check(table: pd.DataFrame) -> None:
+        assert list(table.columns) == ["region", "year", "indicator", "value"]
+        assert not table["value"].isna().any()
+        assert_all_pass(pack, table)
+
+    check()
+
+
+@pytest.mark.parametrize("pack_id", PACK_IDS)
+def test_violating_data_fails_its_target_every_time(pack_id: str) -> None:
+    pack = PACKS[pack_id]
+
+    @SETTINGS
+    @given(qst.violating_data(pack))
+    def check(table: pd.DataFrame) -> None:
+        rule = violated_rule(pack, table)
+        for region in regions_of(pack):
+            if applies(rule, region):
+                assert outcome(rule, table, region) is False, (region, rule.text)
+        assert_all_pass(pack, table, skip_indicator=rule.indicator.name)
+
+    check()
+
+
+@SETTINGS
+@given(st.data())
+def test_every_target_of_a_shipped_pack_can_be_violated(data: st.DataObject) -> None:
+    pack = PACKS[data.draw(st.sampled_from(PACK_IDS))]
+    rule = data.draw(st.sampled_from([r for r in pack.rules if r.enforced]))
+    table = data.draw(qst.violating_data(pack, rule=rule))
+    assert violated_rule(pack, table) == rule
+    assert any(outcome(rule, table, region) is False for region in regions_of(pack) if applies(rule, region))
+
+
+@SETTINGS
+@given(st.data())
+def test_generated_packs_get_compliant_and_violating_data(data: st.DataObject) -> None:
+    definition = data.draw(qst.packs(parents=data.draw(st.sampled_from([(), ("guangdong-2015",)])), min_rules=1))
+    pack = qualityrules.parse_pack(format_model(definition))
+    if not [r for r in pack.rules if r.enforced]:
+        return
+    assert_all_pass(pack, data.draw(qst.compliant_data(pack)))
+    table = data.draw(qst.violating_data(pack))
+    rule = violated_rule(pack, table)
+    assert all(outcome(rule, table, region) is False for region in regions_of(pack) if applies(rule, region))
+
+
+def test_violating_data_names_its_rule_by_indicator() -> None:
+    pack = PACKS["longgang-2015"]
+
+    @SETTINGS
+    @given(qst.violating_data(pack, rule="万元GDP水耗"))
+    def check(table: pd.DataFrame) -> None:
+        rule = violated_rule(pack, table)
+        assert rule.indicator.name == "万元GDP水耗"
+        assert outcome(rule, table, "龙岗区") is False
+
+    check()
+
+
+# ------------------------------------------------------------------------------------------
+# Indicator tables and records
+
+
+@SETTINGS
+@given(qst.indicator_tables(PACKS["shenzhen-2020"], regions=["甲", "乙"], years=[2019, 2020], missing=True))
+def test_indicator_tables_cover_regions_years_and_indicators(table: pd.DataFrame) -> None:
+    pack = PACKS["shenzhen-2020"]
+    assert set(table["region"]) <= {"甲", "乙"}
+    assert set(table["year"]) <= {2019, 2020}
+    assert set(table["indicator"]) <= {r.indicator.name for r in pack.rules}
+    assert table["value"].dtype == "float64"
+    assert not table.duplicated(["region", "year", "indicator"]).any()
+
+
+@settings(max_examples=30, deadline=None)
+@given(qst.indicator_tables(PACKS["longgang-2015"]))
+def test_indicator_tables_without_missing_are_complete(table: pd.DataFrame) -> None:
+    pack = PACKS["longgang-2015"]
+    years = {y for rule in pack.rules for y in (*rule.years, *([rule.baseline] if rule.baseline else []))}
+    expected = {(r, y, rule.indicator.name) for rule in pack.rules for y in years for r in regions_of(pack)}
+    assert set(zip(table["region"], table["year"], table["indicator"], strict=True)) == expected
+    assert not table["value"].isna().any()
+
+
+RECORD_INDICATORS = [i.name for i in CATALOGUE.indicators if i.definition is not None]
+
+
+@pytest.mark.parametrize("name", RECORD_INDICATORS)
+def test_records_have_the_columns_the_definition_reads(name: str) -> None:
+    indicator = CATALOGUE.lookup(name)
+    assert indicator is not None and indicator.definition is not None
+    definition = indicator.definition
+
+    @settings(max_examples=20, deadline=None)
+    @given(qst.records(name, regions=["甲区"], years=[2015], min_rows=1))
+    def check(frame: pd.DataFrame) -> None:
+        assert definition.region_column in frame.columns
+        assert set(frame[definition.region_column]) == {"甲区"}
+        if definition.date_column is not None:
+            assert set(frame[definition.date_column].dt.year) == {2015}
+        else:
+            assert set(frame[definition.year_column or "year"]) == {2015}
+        for column in qst._columns(definition.value):
+            assert column in frame.columns
+
+    check()
+
+
+# ------------------------------------------------------------------------------------------
+# Arguments are checked eagerly
+
+
+BAD_CALLS = [
+    lambda: qst.quantities(min_value=5, max_value=1),
+    lambda: qst.quantities(units=["furlong"]),
+    lambda: qst.quantities(units="%"),
+    lambda: qst.quantities(places=12),
+    lambda: qst.rules(min_year=2030, max_year=2000),
+    lambda: qst.rules(catalogue=CATALOGUE, indicators=["没有这个指标"]),
+    lambda: qst.rules(indicators=[]),
+    lambda: qst.rules(changes="yes"),
+    lambda: qst.packs(min_rules=5, max_rules=2),
+    lambda: qst.packs(parents=["no-such-pack"]),
+    lambda: qst.packs(parents="guangdong-2015"),
+    lambda: qst.compliant_data("longgang-2015"),
+    lambda: qst.compliant_data(PACKS["longgang-2015"], regions="龙岗区"),
+    lambda: qst.violating_data(PACKS["longgang-2015"], rule="没有这个指标"),
+    lambda: qst.indicator_tables(PACKS["longgang-2015"], years=2015),
+    lambda: qst.records("万元GDP水耗"),
+    lambda: qst.records(CATALOGUE.lookup("PM2.5年均浓度"), max_rows=-1),
+    lambda: qst.texts(min_size=3, max_size=2),
+]
+
+
+@pytest.mark.parametrize("call", BAD_CALLS)
+def test_bad_arguments_raise_invalid_argument_at_once(call: Any) -> None:
+    with pytest.raises(InvalidArgument):
+        call()
+
+
+def test_contradictory_targets_are_reported_eagerly() -> None:
+    pack = qualityrules.parse_pack(
+        'pack gen-contradiction {\n    region 甲区\n    level district\n    period 2011..2015\n'
+        '    section 环境 {\n        每年 工业废水达标排放率 >= 95%\n        到2015年 工业废水达标排放率 <= 90%\n    }\n}\n')
+    with pytest.raises(InvalidArgument, match="工业废水达标排放率"):
+        qst.compliant_data(pack)
+
+
+def test_importing_qualityrules_does_not_import_the_strategies() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, qualityrules; print('hypothesis' in sys.modules, 'qualityrules.strategies' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
