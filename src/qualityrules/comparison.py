@@ -309,6 +309,19 @@ class Difference:
     def justification(self) -> str | None:
         return self.after.rule.rule.justification if self.after else None
 
+    @property
+    def admits_rejected(self) -> bool:
+        """The child lets through values the parent rejects (a loosening, or a range that only
+        partly overlaps the parent's)."""
+        from .resolve import _within
+
+        if self.kind is DiffKind.LOOSENED:
+            return True
+        if self.kind is not DiffKind.CHANGED or self.before is None or self.after is None:
+            return False
+        before, after = self.before.rule, self.after.rule
+        return before.measure is after.measure and not _within(after.interval, before.interval)
+
     def describe(self) -> str:
         before = self.before.describe() if self.before else None
         after = self.after.describe() if self.after else None
@@ -322,6 +335,8 @@ class Difference:
             text += f" [{'/'.join(self.after.rule.regions)}]"
         if self.after is not None and self.after.inherited:
             text += f" (from {self.after.origin})"
+        if self.kind is DiffKind.CHANGED and self.admits_rejected:
+            text += " (lets through values the parent rejects)"
         if self.justification:
             text += f" — because {self.justification}"
         return text
@@ -329,7 +344,8 @@ class Difference:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind.value, "indicator": self.indicator, "parent": self.parent,
                 "child": self.child, "before": self.before.to_dict() if self.before else None,
-                "after": self.after.to_dict() if self.after else None, "justification": self.justification}
+                "after": self.after.to_dict() if self.after else None, "justification": self.justification,
+                "admits_rejected": self.admits_rejected}
 
 
 @attrs.frozen
@@ -626,17 +642,32 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
                   and (where is None or not r.regions or where in r.regions)]
     if not candidates:
         return None
-    lineage = [p.id for p in loaded.lineage()]
+    distance = _distances(loaded)
     undominated = [c for c in candidates if not any(order(o, c) == 1 for o in candidates if o is not c)]
 
-    def preference(rule: BoundRule) -> tuple[int, int, int, int]:
+    def preference(rule: BoundRule) -> tuple[bool, bool, int, int, str, int]:
+        # binding before aspiration, values before changes, then the nearest and most local
+        # pack (never the order parents are listed in), then the order in the file
         return (rule.strength is not m.Strength.BINDING, rule.measure.value != "value",
-                lineage.index(rule.origin) if rule.origin in lineage else len(lineage),
-                rule.rule.span.start if rule.rule.span else 0)
+                distance.get(rule.origin, len(distance)), -(rule.level.rank if rule.level else -1),
+                rule.origin, rule.rule.span.start if rule.rule.span else 0)
 
     winner = min(undominated, key=preference)
     others = tuple(Threshold(loaded.id, r) for r in candidates if r is not winner)
     return Binding(loaded.id, found.name, year, where, Threshold(loaded.id, winner, strictest=True), others)
+
+
+def _distances(pack: Pack) -> dict[str, int]:
+    """Pack id -> number of ``extends`` steps from ``pack`` (the shortest way)."""
+    distance = {pack.id: 0}
+    queue = [pack]
+    while queue:
+        current = queue.pop(0)
+        for parent in current.parents:
+            if parent.id not in distance:
+                distance[parent.id] = distance[current.id] + 1
+                queue.append(parent)
+    return distance
 
 
 # ------------------------------------------------------------------------------------------
