@@ -46,6 +46,7 @@ from .model import (
 
 if TYPE_CHECKING:
     from .comparison import Binding, PackComparison
+    from .report import Report
     from .resolve import Catalogue, Pack
 
 __version__ = "0.1.0"
@@ -53,6 +54,7 @@ __version__ = "0.1.0"
 __all__ = [
     "parse_rule", "parse_pack", "load_pack", "load_catalogue", "shipped_packs", "format_model",
     "lint", "Pack", "Catalogue", "compare", "binding", "PackComparison", "Binding",
+    "evaluate", "Report",
     "QualityRulesError", "RuleSyntaxError", "UnitError", "UnknownIndicatorError", "PackError",
     "DataError", "UsageError", "Diagnostic", "Severity",
     "Rule", "Quantity", "Comparison", "Between", "Approximately", "Change", "TargetYear",
@@ -127,11 +129,27 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
     return _binding(pack, indicator, year, region)
 
 
+def evaluate(pack: Pack | str | Path, data: Any, **options: Any) -> Report:
+    """Check ``data`` against ``pack`` (a pack object, shipped id or ``.qr`` path). ``data``: a
+    pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path, in wide form
+    (region, year, one column per indicator) or long form (region, year, indicator, value[, unit]).
+    Options: ``region``/``regions``, ``year``/``years``, ``encoding``, ``sheet``, ``form``,
+    ``region_column``, ``year_column``, ``ignore_columns``. The pack compiles once per pack object."""
+    from .evaluate import evaluate as _evaluate
+
+    report: Report = _evaluate(pack, data, **options)
+    return report
+
+
 def __getattr__(name: str) -> Any:
     if name in ("PackComparison", "Binding"):
         from . import comparison
 
         return getattr(comparison, name)
+    if name == "Report":
+        from . import report
+
+        return report.Report
     if name in ("Pack", "Catalogue"):
         from . import resolve
 

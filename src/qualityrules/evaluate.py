@@ -1,0 +1,375 @@
+"""The engine: a compiled :class:`~qualityrules.plan.Plan` against :class:`~qualityrules.data.Observations`,
+vectorised over regions x atoms (atom = one rule in one year) with no Python loop per row or per
+region-year. Inputs are never mutated.
+
+Semantics, for the quantity an atom compares (a year's value, a sum over the period, or a change
+against a baseline year) and the atom's target interval:
+
+* exact value: pass if inside the interval, fail if outside, unknown if missing (NaN);
+* censored value (an interval such as ``<3``): pass if the whole interval is inside the target,
+  fail if none of it is, unknown otherwise (the bound decides only when it can);
+* cumulative: the sum over the period's years, in year order; any missing year makes it unknown;
+* change: ``(v - b) / b * 100`` (relative, in %) or ``v - b`` (points), negated for a decrease;
+  the baseline must be an exact value (and positive for a relative change), else unknown;
+* ``!=``: pass if the value cannot be the forbidden one, fail if it must be.
+
+Verdict strings, every-year aggregation, strength (aspiration -> warn) and margins are derived
+from the pass/unknown matrices by :mod:`qualityrules.report`, lazily.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import types
+from collections.abc import Collection, Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from .data import Observations
+from .errors import Diagnostic, did_you_mean, raise_errors
+from .plan import RELATIVE_CHANGE, VALUE, Plan, compile_pack
+from .resolve import Pack
+
+__all__ = ["Block", "Evaluation", "run", "evaluate"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@attrs.frozen(eq=False)
+class Block:
+    """Results for some atoms (columns) over every region (rows). ``x_lo``/``x_hi`` hold the
+    quantity compared, in the measure's unit (the indicator's unit for values); for exact data
+    ``x_hi is x_lo`` and the open flags are None."""
+
+    atoms: IntArray
+    passed: BoolArray
+    unknown: BoolArray
+    x_lo: FloatArray
+    x_hi: FloatArray
+    x_lo_open: BoolArray | None = None
+    x_hi_open: BoolArray | None = None
+    baseline: FloatArray | None = None   # the baseline value used by change atoms (NaN otherwise)
+
+
+@attrs.frozen(eq=False)
+class Evaluation:
+    """The engine's output: blocks of columns; the properties join them in one atom order."""
+
+    plan: Plan
+    obs: Observations
+    blocks: tuple[Block, ...]
+    in_scope: BoolArray
+
+    @functools.cached_property
+    def atoms(self) -> IntArray:
+        return self._join("atoms", axis=0)
+
+    @functools.cached_property
+    def passed(self) -> BoolArray:
+        return self._join("passed")
+
+    @functools.cached_property
+    def unknown(self) -> BoolArray:
+        return self._join("unknown")
+
+    @functools.cached_property
+    def x_lo(self) -> FloatArray:
+        return self._join("x_lo")
+
+    @functools.cached_property
+    def x_hi(self) -> FloatArray:
+        if all(b.x_hi is b.x_lo for b in self.blocks):
+            return self.x_lo
+        return self._join("x_hi")
+
+    @functools.cached_property
+    def x_lo_open(self) -> BoolArray:
+        return self._flags("x_lo_open")
+
+    @functools.cached_property
+    def x_hi_open(self) -> BoolArray:
+        return self._flags("x_hi_open")
+
+    @functools.cached_property
+    def baseline(self) -> FloatArray:
+        parts = [b.baseline if b.baseline is not None else np.full(b.passed.shape, np.nan) for b in self.blocks]
+        return _concat(parts, len(self.obs.regions))
+
+    def _join(self, name: str, axis: int = 1) -> npt.NDArray[Any]:
+        parts = [getattr(b, name) for b in self.blocks]
+        if axis == 0:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return _concat(parts, len(self.obs.regions))
+
+    def _flags(self, name: str) -> BoolArray:
+        parts = [getattr(b, name) if getattr(b, name) is not None else np.zeros(b.passed.shape, dtype=bool)
+                 for b in self.blocks]
+        return _concat(parts, len(self.obs.regions)).astype(bool, copy=False)
+
+
+def _concat(parts: list[npt.NDArray[Any]], rows: int) -> npt.NDArray[Any]:
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros((rows, 0))
+    return np.concatenate(parts, axis=1)
+
+
+# ------------------------------------------------------------------------------------------
+# The engine
+
+
+def run(plan: Plan, obs: Observations, *, years: Collection[int] | None = None) -> Evaluation:
+    """Evaluate every atom of ``plan`` (or those reported in ``years``) for every region of ``obs``."""
+    regions, n_years, n_ind = obs.shape
+    known = obs._indicator_index
+    ind_pos = np.array([known.get(name, -1) for name in plan.indicators], dtype=np.int64)
+    year_pos = np.searchsorted(obs.years, plan.years)
+    found = year_pos < n_years
+    found[found] = obs.years[year_pos[found]] == plan.years[found]
+    year_pos = np.where(found, year_pos, -1)
+    selected = np.ones(plan.n_atoms, dtype=bool) if years is None else np.isin(plan.atom_year, list(years))
+    blocks: list[Block] = []
+    simple = np.flatnonzero(selected & plan.simple)
+    if len(simple):
+        blocks.extend(_simple(plan, obs, simple, ind_pos, year_pos))
+    compound = np.flatnonzero(selected & ~plan.simple)
+    if len(compound):
+        blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
+    if plan.scope is None:
+        in_scope = np.ones(regions, dtype=bool)
+    else:
+        in_scope = np.isin(np.array(obs.region_keys, dtype=object), np.array(sorted(plan.scope), dtype=object))
+    return Evaluation(plan, obs, tuple(blocks), in_scope)
+
+
+def _missing_block(atoms: IntArray, regions: int) -> Block:
+    shape = (regions, len(atoms))
+    nan = np.full(shape, np.nan)
+    return Block(atoms, np.zeros(shape, dtype=bool), np.ones(shape, dtype=bool), nan, nan)
+
+
+def _gather(cube: npt.NDArray[Any], flat: IntArray) -> npt.NDArray[Any]:
+    """Columns ``flat`` of the ``[region, year*indicator]`` view of ``cube``: a view when they are
+    one contiguous run (a table laid out as the rules read it), else one gather."""
+    table = cube.reshape(cube.shape[0], -1)
+    if len(flat) and flat[-1] - flat[0] + 1 == len(flat) and (len(flat) == 1 or bool(np.all(np.diff(flat) == 1))):
+        return table[:, int(flat[0]):int(flat[-1]) + 1]
+    return table[:, flat]
+
+
+def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
+            year_pos: IntArray) -> list[Block]:
+    regions, _, n_ind = obs.shape
+    ip = ind_pos[plan.atom_indicator[atoms]]
+    yp = year_pos[plan.atom_sum_years[atoms, 0]]
+    present = (ip >= 0) & (yp >= 0)
+    blocks = []
+    if not present.all():
+        blocks.append(_missing_block(atoms[~present], regions))
+        atoms, ip, yp = atoms[present], ip[present], yp[present]
+        if not len(atoms):
+            return blocks
+    flat = yp * n_ind + ip
+    order = np.argsort(flat, kind="stable")
+    atoms, flat = atoms[order], flat[order]
+    x = _gather(obs.lo, flat)
+    if not obs.censored:
+        lo, hi = plan.lo_closed[atoms], plan.hi_closed[atoms]
+        if np.isneginf(lo).all():
+            passed = x <= hi
+        elif np.isposinf(hi).all():
+            passed = x >= lo
+        else:
+            passed = x >= lo
+            passed &= x <= hi
+        unknown = np.isnan(x)
+        excluded = np.flatnonzero(plan.excluded[atoms])
+        if len(excluded):
+            passed[:, excluded] = ~passed[:, excluded] & ~unknown[:, excluded]
+        blocks.append(Block(atoms, passed, unknown, x, x))
+        return blocks
+    assert obs.lo_open is not None and obs.hi_open is not None
+    x_hi = _gather(obs.hi, flat)
+    lo_open = _gather(obs.lo_open, flat)
+    hi_open = _gather(obs.hi_open, flat)
+    passed, unknown = _decide(plan, atoms, x, x_hi, lo_open, hi_open)
+    blocks.append(Block(atoms, passed, unknown, x, x_hi, lo_open, hi_open))
+    return blocks
+
+
+def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray, year_pos: IntArray) -> Block:
+    """Sums over years (cumulative) and changes against a baseline year."""
+    regions, _, n_ind = obs.shape
+    censored = obs.censored
+    ip = ind_pos[plan.atom_indicator[atoms]]
+    sum_years = plan.atom_sum_years[atoms]
+    acc_lo: FloatArray | None = None
+    acc_hi: FloatArray | None = None
+    lo_open = np.zeros((regions, len(atoms)), dtype=bool)
+    hi_open = np.zeros((regions, len(atoms)), dtype=bool)
+    # acc_* are fresh arrays (gathers, sums), never views of the observations: safe to write.
+    for k in range(sum_years.shape[1]):       # one step per year of the longest period
+        used = sum_years[:, k] >= 0
+        if not used.any():
+            break
+        parts = _read(obs, np.where(used, sum_years[:, k], 0), ip, year_pos, n_ind)
+        v_lo, v_hi, o_lo, o_hi = parts
+        padding = np.flatnonzero(~used)
+        if len(padding):
+            v_lo[:, padding] = 0.0
+            v_hi[:, padding] = 0.0
+            o_lo[:, padding] = False
+            o_hi[:, padding] = False
+        acc_lo = v_lo if acc_lo is None else acc_lo + v_lo
+        acc_hi = v_hi if acc_hi is None else acc_hi + v_hi
+        lo_open |= o_lo
+        hi_open |= o_hi
+    assert acc_lo is not None and acc_hi is not None
+    baseline: FloatArray | None = None
+    change = np.flatnonzero(plan.atom_measure[atoms] != VALUE)
+    if len(change):
+        base_years = plan.atom_baseline[atoms[change]]
+        b_lo, b_hi, b_lo_open, b_hi_open = _read(obs, base_years, ip[change], year_pos, n_ind)
+        b = np.where((b_lo == b_hi) & ~b_lo_open & ~b_hi_open, b_lo, np.nan)   # an exact baseline only
+        relative = plan.atom_measure[atoms[change]] == RELATIVE_CHANGE
+        b = np.where(relative & ~(b > 0), np.nan, b)
+        v_lo, v_hi = acc_lo[:, change], acc_hi[:, change]
+        d_lo, d_hi = v_lo - b, v_hi - b
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x_lo = np.where(relative, d_lo / b * 100.0, d_lo)
+            x_hi = np.where(relative, d_hi / b * 100.0, d_hi)
+        down = plan.atom_sign[atoms[change]] < 0
+        c_lo_open, c_hi_open = lo_open[:, change], hi_open[:, change]
+        acc_lo[:, change] = np.where(down, -x_hi, x_lo)
+        acc_hi[:, change] = np.where(down, -x_lo, x_hi)
+        lo_open[:, change] = np.where(down, c_hi_open, c_lo_open)
+        hi_open[:, change] = np.where(down, c_lo_open, c_hi_open)
+        baseline = np.full((regions, len(atoms)), np.nan)
+        baseline[:, change] = b
+    passed, unknown = _decide(plan, atoms, acc_lo, acc_hi, lo_open, hi_open)
+    if not censored:
+        return Block(atoms, passed, unknown, acc_lo, acc_hi, None, None, baseline)
+    return Block(atoms, passed, unknown, acc_lo, acc_hi, lo_open, hi_open, baseline)
+
+
+def _read(obs: Observations, plan_years: IntArray, ip: IntArray, year_pos: IntArray,
+          n_ind: int) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
+    """Values (as intervals, copies) at ``plan_years`` x ``ip`` per column; NaN where absent."""
+    yp = year_pos[plan_years]
+    ok = (yp >= 0) & (ip >= 0)
+    flat = np.where(ok, yp * n_ind + ip, 0)
+    table_lo = obs.lo.reshape(obs.lo.shape[0], -1)
+    lo = table_lo[:, flat]
+    missing = np.flatnonzero(~ok)
+    if len(missing):
+        lo[:, missing] = np.nan
+    if not obs.censored:
+        closed = np.zeros(lo.shape, dtype=bool)
+        return lo, lo.copy(), closed, closed.copy()
+    assert obs.lo_open is not None and obs.hi_open is not None
+    hi = obs.hi.reshape(obs.hi.shape[0], -1)[:, flat]
+    lo_open = obs.lo_open.reshape(obs.lo_open.shape[0], -1)[:, flat]
+    hi_open = obs.hi_open.reshape(obs.hi_open.shape[0], -1)[:, flat]
+    if len(missing):
+        hi[:, missing] = np.nan
+        lo_open[:, missing] = False
+        hi_open[:, missing] = False
+    return lo, hi, lo_open, hi_open
+
+
+def _decide(plan: Plan, atoms: IntArray, x_lo: FloatArray, x_hi: FloatArray, x_lo_open: BoolArray,
+            x_hi_open: BoolArray) -> tuple[BoolArray, BoolArray]:
+    """(passed, unknown) for quantities known only as intervals ``x_lo..x_hi`` (ends excluded
+    where flagged): inside the target -> pass; disjoint from it -> fail; else unknown."""
+    lo, hi = plan.lo[atoms], plan.hi[atoms]
+    lo_inc, hi_inc = plan.lo_inclusive[atoms], plan.hi_inclusive[atoms]
+    inside = (x_lo > lo) | ((x_lo == lo) & (lo_inc | x_lo_open))
+    inside &= (x_hi < hi) | ((x_hi == hi) & (hi_inc | x_hi_open))
+    outside = (x_hi < lo) | ((x_hi == lo) & (x_hi_open | ~lo_inc))
+    outside |= (x_lo > hi) | ((x_lo == hi) & (x_lo_open | ~hi_inc))
+    excluded = plan.excluded[atoms]
+    passed = np.where(excluded, outside, inside)
+    failed = np.where(excluded, inside, outside)
+    return passed, ~(passed | failed)
+
+
+# ------------------------------------------------------------------------------------------
+# The public entry point
+
+
+def evaluate(pack: Pack | Plan | str | Path, data: Any, *, region: str | Iterable[str] | None = None,
+             regions: Iterable[str] | None = None, year: int | Iterable[int] | None = None,
+             years: Iterable[int] | None = None, **load_options: Any) -> Any:
+    """Check ``data`` against ``pack``; returns a :class:`~qualityrules.report.Report`.
+
+    ``pack``: a loaded pack, a compiled plan, a shipped pack id or a ``.qr`` path. ``data``: see
+    :func:`qualityrules.data.load` (tables, dicts of arrays, file paths). ``region(s)`` and
+    ``year(s)`` restrict the report; other keywords (``encoding``, ``sheet``, ``form``,
+    ``region_column``, ``year_column``, ``ignore_columns``) go to the data loader."""
+    from .data import load
+    from .report import Report
+
+    if isinstance(pack, (str, Path)):
+        from .resolve import load_pack
+
+        pack = load_pack(pack)
+    plan = pack if isinstance(pack, Plan) else compile_pack(pack)
+    obs = load(data, plan.pack.catalogue, **load_options)
+    wanted_regions = _names(region, regions)
+    if wanted_regions is not None:
+        obs = obs.select_regions(_region_indices(obs, wanted_regions))
+    wanted_years = _years(year, years)
+    return Report(run(plan, obs, years=wanted_years), regions=wanted_regions, years=wanted_years)
+
+
+def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[str] | None:
+    names: list[str] = []
+    for value in (one, many):
+        if value is None:
+            continue
+        names.extend([value] if isinstance(value, str) else list(value))
+    return names or None
+
+
+def _years(one: int | Iterable[int] | None, many: Iterable[int] | None) -> list[int] | None:
+    found: list[int] = []
+    for value in (one, many):
+        if value is None:
+            continue
+        found.extend([int(value)] if isinstance(value, (int, str)) else [int(v) for v in value])
+    return found or None
+
+
+def _region_indices(obs: Observations, names: list[str]) -> list[int]:
+    indices: list[int] = []
+    problems: list[Diagnostic] = []
+    for name in names:
+        index = obs.region_index(name)
+        if index is None:
+            problems.append(Diagnostic(
+                "QR301", f"region '{name}' is not in the data ({obs.origin})",
+                suggestion=did_you_mean(name, obs.regions) or "regions in the data: " + ", ".join(obs.regions)))
+        elif index not in indices:
+            indices.append(index)
+    raise_errors(problems)
+    return indices
+
+
+class _CallableModule(types.ModuleType):
+    """``qualityrules.evaluate`` is the public function, and also the name of this module: once
+    the module is imported, Python binds the package attribute to the module object. Calling the
+    module calls the function, so ``qualityrules.evaluate(pack, data)`` works either way."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return evaluate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,210 @@
+"""Compile a resolved :class:`~qualityrules.resolve.Pack` once into flat numpy arrays.
+
+The unit of evaluation is an *atom*: one rule checked in one year. A target-year rule has one
+atom (its year), an every-year rule one per year of the period, a cumulative rule one (at the
+end of the period, summing every year of it). Each atom records the indicator it reads, the
+years whose values it sums (one year unless cumulative), the baseline year of a change target,
+and the target as a float interval in the measure's unit.
+
+Bounds are exact fractions in the rule model; here they are rounded once to the nearest float64,
+and comparisons are made in float64 (a data value written ``0.47`` meets a threshold written
+``0.47``). ``lo_closed``/``hi_closed`` turn an excluded bound into the adjacent float, so that
+for an exact value ``x > t`` is ``x >= nextafter(t, inf)`` and every check is two closed
+comparisons.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Iterable
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from . import model as m
+from .resolve import BoundRule, Measure, Pack, stricter
+from .text import normalize
+
+__all__ = ["Plan", "compile_pack", "VALUE", "RELATIVE_CHANGE", "POINT_CHANGE"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+VALUE, RELATIVE_CHANGE, POINT_CHANGE = 0, 1, 2
+_MEASURE_CODE = {Measure.VALUE: VALUE, Measure.RELATIVE_CHANGE: RELATIVE_CHANGE,
+                 Measure.POINT_CHANGE: POINT_CHANGE}
+
+
+@attrs.frozen(eq=False)
+class Plan:
+    """A pack compiled for evaluation. Per-atom arrays have length ``len(atom_rule)``."""
+
+    pack: Pack
+    rules: tuple[BoundRule, ...]
+    sections: tuple[str | None, ...]          # per rule: the section of its origin pack
+    indicators: tuple[str, ...]               # distinct indicator names the rules read
+    years: IntArray                           # distinct years the atoms read (sorted)
+    scope: frozenset[str] | None              # normalised region names; None = every region
+    atom_rule: IntArray
+    atom_year: IntArray                       # the year the atom is reported in
+    atom_indicator: IntArray                  # index into ``indicators``
+    atom_sum_years: IntArray                  # [atoms, k] indices into ``years``, -1 padded
+    atom_baseline: IntArray                   # index into ``years``, -1 when not a change
+    atom_measure: npt.NDArray[np.int8]
+    atom_sign: FloatArray                     # +1 for an increase, -1 for a decrease
+    lo: FloatArray                            # -inf when unbounded below
+    hi: FloatArray                            # +inf when unbounded above
+    lo_inclusive: BoolArray
+    hi_inclusive: BoolArray
+    excluded: BoolArray                       # != : the interval is the forbidden value
+    lo_closed: FloatArray
+    hi_closed: FloatArray
+    factor: FloatArray                        # measure unit -> the unit the rule is written in
+    aspiration: BoolArray
+    binding: BoolArray                        # no other atom on the same indicator and year is stricter
+
+    @property
+    def n_atoms(self) -> int:
+        return len(self.atom_rule)
+
+    @functools.cached_property
+    def simple(self) -> BoolArray:
+        """Atoms that compare one year's value (no sum, no baseline): the fast path."""
+        single = (self.atom_sum_years[:, 1:] < 0).all(axis=1) if self.atom_sum_years.shape[1] > 1 \
+            else np.ones(self.n_atoms, dtype=bool)
+        return np.asarray(single & (self.atom_measure == VALUE), dtype=bool)
+
+    @functools.cached_property
+    def rule_atoms(self) -> tuple[IntArray, ...]:
+        """For each rule, its atoms in year order."""
+        order = np.lexsort((self.atom_year, self.atom_rule))
+        bounds = np.searchsorted(self.atom_rule[order], np.arange(len(self.rules) + 1))
+        return tuple(order[bounds[k]:bounds[k + 1]].astype(np.int64) for k in range(len(self.rules)))
+
+    def in_scope(self, region: str) -> bool:
+        return self.scope is None or normalize(region) in self.scope
+
+
+# A compiled plan per live pack object (packs are immutable; the plan dies with its pack).
+_PLANS: dict[int, tuple[weakref.ref[Pack], Plan]] = {}
+
+
+def compile_pack(pack: Pack) -> Plan:
+    """The pack's plan, compiled on first use and cached for the life of the pack object."""
+    cached = _PLANS.get(id(pack))
+    if cached is not None and cached[0]() is pack:
+        return cached[1]
+    plan = _compile(pack)
+    key = id(pack)
+    plans = _PLANS  # bound here: module globals may be gone when a pack dies at shutdown
+
+    def forget(_ref: weakref.ref[Pack]) -> None:
+        plans.pop(key, None)
+
+    _PLANS[key] = (weakref.ref(pack, forget), plan)
+    return plan
+
+
+def _sections(pack: Pack) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for member in pack.lineage():
+        for section in member.definition.sections:
+            for rule in section.rules:
+                found.setdefault(id(rule), section.name)
+    return found
+
+
+def _atom_years(rule: BoundRule) -> list[tuple[int, tuple[int, ...]]]:
+    """(reported year, years summed) for each atom of the rule."""
+    if not rule.years:
+        return []
+    if rule.kind == "cumulative":
+        return [(rule.years[-1], tuple(rule.years))]
+    return [(year, (year,)) for year in rule.years]
+
+
+def _compile(pack: Pack) -> Plan:
+    rules = tuple(pack.rules)
+    section_of = _sections(pack)
+    indicators: dict[str, int] = {}
+    rows: list[tuple[int, int, int, tuple[int, ...], int | None]] = []
+    for r, rule in enumerate(rules):
+        i = indicators.setdefault(rule.indicator.name, len(indicators))
+        for year, summed in _atom_years(rule):
+            rows.append((r, year, i, summed, rule.baseline))
+    years_used = sorted({y for _, _, _, summed, _ in rows for y in summed}
+                        | {b for *_, b in rows if b is not None})
+    year_code = {y: k for k, y in enumerate(years_used)}
+    n = len(rows)
+    width = max((len(summed) for _, _, _, summed, _ in rows), default=1)
+    sum_years = np.full((n, width), -1, dtype=np.int64)
+    for a, (_, _, _, summed, _) in enumerate(rows):
+        sum_years[a, :len(summed)] = [year_code[y] for y in summed]
+    atom_rule = np.array([row[0] for row in rows], dtype=np.int64)
+    per_rule = [rules[row[0]] for row in rows]
+    lo = np.array([_bound(b.interval.lower, -np.inf) for b in per_rule], dtype=np.float64)
+    hi = np.array([_bound(b.interval.upper, np.inf) for b in per_rule], dtype=np.float64)
+    lo_inclusive = np.array([b.interval.lower is None or b.interval.lower_inclusive for b in per_rule], dtype=bool)
+    hi_inclusive = np.array([b.interval.upper is None or b.interval.upper_inclusive for b in per_rule], dtype=bool)
+    atom_year = np.array([row[1] for row in rows], dtype=np.int64)
+    atom_indicator = np.array([row[2] for row in rows], dtype=np.int64)
+    measure = np.array([_MEASURE_CODE[b.measure] for b in per_rule], dtype=np.int8)
+    plan = Plan(
+        pack=pack,
+        rules=rules,
+        sections=tuple(section_of.get(id(b.rule)) for b in rules),
+        indicators=tuple(indicators),
+        years=np.array(years_used, dtype=np.int64),
+        scope=frozenset(normalize(s) for s in pack.definition.scope) or None,
+        atom_rule=atom_rule,
+        atom_year=atom_year,
+        atom_indicator=atom_indicator,
+        atom_sum_years=sum_years,
+        atom_baseline=np.array([-1 if b is None else year_code[b] for *_, b in rows], dtype=np.int64),
+        atom_measure=measure,
+        atom_sign=np.array([_sign(b) for b in per_rule], dtype=np.float64),
+        lo=lo,
+        hi=hi,
+        lo_inclusive=lo_inclusive,
+        hi_inclusive=hi_inclusive,
+        excluded=np.array([b.interval.excluded for b in per_rule], dtype=bool),
+        lo_closed=np.where(lo_inclusive, lo, np.nextafter(lo, np.inf)),
+        hi_closed=np.where(hi_inclusive, hi, np.nextafter(hi, -np.inf)),
+        factor=np.array([float(b.rule_factor) if b.measure is Measure.VALUE else 1.0 for b in per_rule]),
+        aspiration=np.array([b.strength is m.Strength.ASPIRATION for b in per_rule], dtype=bool),
+        binding=_binding(per_rule, atom_indicator, atom_year, measure),
+    )
+    return plan
+
+
+def _bound(value: object, default: float) -> float:
+    return default if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _sign(rule: BoundRule) -> float:
+    target = rule.rule.target
+    if isinstance(target, m.Change) and target.direction is m.ChangeDirection.DOWN:
+        return -1.0
+    return 1.0
+
+
+def _binding(rules: list[BoundRule], indicator: IntArray, year: IntArray,
+             measure: npt.NDArray[np.int8]) -> BoolArray:
+    """An atom binds unless another atom on the same indicator, year and measure (sums apart)
+    is strictly stricter (e.g. an inherited every-year rule and a district target for the final year)."""
+    binding = np.ones(len(rules), dtype=bool)
+    groups: dict[tuple[int, int, int, bool], list[int]] = {}
+    for a in range(len(rules)):
+        key = (int(indicator[a]), int(year[a]), int(measure[a]), rules[a].kind == "cumulative")
+        groups.setdefault(key, []).append(a)
+    for members in _crowded(groups.values()):
+        for a in members:
+            binding[a] = not any(stricter(rules[b], rules[a]) == 1 for b in members if b != a)
+    return binding
+
+
+def _crowded(groups: Iterable[list[int]]) -> Iterable[list[int]]:
+    return (g for g in groups if len(g) > 1)

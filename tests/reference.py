@@ -1,0 +1,256 @@
+"""A slow, obviously-correct scalar evaluator: the specification the numpy engine is tested against.
+
+One Python loop per region, rule and year; plain ``float`` arithmetic; every case written out.
+It reads long-form records ``(region, year, indicator, raw value, unit)`` itself, so the data
+loader is under test too.
+
+The conventions it shares with the engine (documented in ``qualityrules.plan`` / ``evaluate``):
+thresholds are rounded once to the nearest float; a value in another unit is converted exactly
+and rounded once; cumulative sums add the period's years in year order; a relative change is
+``(v - b) / b * 100`` (negated for a decrease) and needs an exact, positive baseline.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from qualityrules import units
+from qualityrules.model import ChangeDirection, Change, Strength
+from qualityrules.resolve import BoundRule, Measure, Pack
+from qualityrules.text import normalize
+
+Record = tuple[str, int, str, Any, "str | None"]
+
+
+@dataclass(frozen=True)
+class Value:
+    """What a datum tells: the true value lies between lo and hi (ends excluded when open)."""
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+    @property
+    def exact(self) -> bool:
+        return self.lo == self.hi and not self.lo_open and not self.hi_open
+
+
+_CENSORED = re.compile(r"^(<=|>=|≤|≥|<|>)?\s*([0-9]+(?:\.[0-9]+)?)\s*(以上|以下)?$")
+
+
+def read_value(raw: Any, unit: str | None, indicator_unit: str | None) -> Value | None:
+    """A raw cell as a :class:`Value` in the indicator's unit (None when missing)."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw == "":
+        return None
+    factor = Fraction(1) if unit is None or unit == indicator_unit else units.factor(unit, indicator_unit)
+
+    def convert(x: float) -> float:
+        return float(Fraction(x) * factor)
+
+    if isinstance(raw, (int, float)):
+        return Value(convert(float(raw)), convert(float(raw)))
+    match = _CENSORED.match(str(raw).strip())
+    assert match, f"the reference reads numbers and <x ≤x >x ≥x x以上 x以下, not {raw!r}"
+    symbol, number, word = match.groups()
+    x = convert(float(Fraction(number)))
+    if symbol is None and word is None:
+        return Value(x, x)
+    if symbol in ("<",):
+        return Value(-math.inf, x, hi_open=True)
+    if symbol in ("<=", "≤") or word == "以下":
+        return Value(-math.inf, x)
+    if symbol in (">",):
+        return Value(x, math.inf, lo_open=True)
+    return Value(x, math.inf)  # >=, ≥, 以上
+
+
+def satisfies(v: Value, rule: BoundRule) -> bool | None:
+    """True: every possible value meets the target; False: none does; None: it depends."""
+    iv = rule.interval
+    lo = -math.inf if iv.lower is None else float(iv.lower)
+    hi = math.inf if iv.upper is None else float(iv.upper)
+    lo_inc = iv.lower is None or iv.lower_inclusive
+    hi_inc = iv.upper is None or iv.upper_inclusive
+    if v.exact:
+        x = v.lo
+        above = x > lo or (lo_inc and x == lo)
+        below = x < hi or (hi_inc and x == hi)
+        inside = above and below
+        return (not inside) if iv.excluded else inside
+    # Censored: compare the whole interval of possible values with the target interval.
+    all_above = v.lo > lo or (v.lo == lo and (lo_inc or v.lo_open))
+    all_below = v.hi < hi or (v.hi == hi and (hi_inc or v.hi_open))
+    all_inside = all_above and all_below
+    none_above = v.hi < lo or (v.hi == lo and (v.hi_open or not lo_inc))
+    none_below = v.lo > hi or (v.lo == hi and (v.lo_open or not hi_inc))
+    none_inside = none_above or none_below
+    if iv.excluded:
+        all_inside, none_inside = none_inside, all_inside
+    if all_inside:
+        return True
+    if none_inside:
+        return False
+    return None
+
+
+def _quantity(rule: BoundRule, table: dict[tuple[str, int, str], Value], region: str, year: int) -> Value | None:
+    """The quantity the rule compares in ``year``: the value, the period's sum, or the change."""
+    name = rule.indicator.name
+    if rule.kind == "cumulative":
+        total: Value | None = None
+        for y in rule.years:
+            v = table.get((region, y, name))
+            if v is None:
+                return None
+            total = v if total is None else Value(total.lo + v.lo, total.hi + v.hi,
+                                                  total.lo_open or v.lo_open, total.hi_open or v.hi_open)
+        quantity = total
+    else:
+        quantity = table.get((region, year, name))
+    if quantity is None or rule.measure is Measure.VALUE:
+        return quantity
+    base = table.get((region, rule.baseline, name)) if rule.baseline is not None else None
+    if base is None or not base.exact:
+        return None
+    b = base.lo
+    relative = rule.measure is Measure.RELATIVE_CHANGE
+    if relative and not b > 0:
+        return None
+
+    def change(v: float) -> float:
+        return (v - b) / b * 100.0 if relative else v - b
+
+    target = rule.rule.target
+    assert isinstance(target, Change)
+    if target.direction is ChangeDirection.DOWN:
+        return Value(-change(quantity.hi), -change(quantity.lo), quantity.hi_open, quantity.lo_open)
+    return Value(change(quantity.lo), change(quantity.hi), quantity.lo_open, quantity.hi_open)
+
+
+def _checked_years(rule: BoundRule) -> list[int]:
+    if rule.kind == "cumulative":
+        return [rule.years[-1]] if rule.years else []
+    return list(rule.years)
+
+
+def reference(pack: Pack, records: Iterable[Record]) -> tuple[dict[tuple[str, int, int], tuple[str, float | None]],
+                                                             dict[tuple[str, int], str]]:
+    """``(cells, targets)``: cells[(region, rule index, year)] = (verdict, value in the rule's unit);
+    targets[(region, rule index)] = the verdict over the rule's years."""
+    table: dict[tuple[str, int, str], Value] = {}
+    regions: list[str] = []
+    for region, year, indicator_name, raw, unit in records:
+        indicator = pack.catalogue.lookup(indicator_name)
+        assert indicator is not None
+        if region not in regions:
+            regions.append(region)
+        value = read_value(raw, unit, indicator.unit)
+        if value is not None:
+            table[(region, int(year), indicator.name)] = value
+    scope = {normalize(s) for s in pack.definition.scope}
+    cells: dict[tuple[str, int, int], tuple[str, float | None]] = {}
+    targets: dict[tuple[str, int], str] = {}
+    for region in regions:
+        for k, rule in enumerate(pack.rules):
+            verdicts = []
+            for year in _checked_years(rule):
+                if scope and normalize(region) not in scope:
+                    verdict, value = "not-applicable", None
+                else:
+                    quantity = _quantity(rule, table, region, year)
+                    decided = None if quantity is None else satisfies(quantity, rule)
+                    if decided is None:
+                        verdict = "unknown"
+                    elif decided:
+                        verdict = "pass"
+                    else:
+                        verdict = "warn" if rule.strength is Strength.ASPIRATION else "fail"
+                    value = None
+                    if quantity is not None:
+                        end = quantity.lo if math.isfinite(quantity.lo) else quantity.hi
+                        factor = float(rule.rule_factor) if rule.measure is Measure.VALUE else 1.0
+                        value = end * factor if math.isfinite(end) else None
+                cells[(region, k, year)] = (verdict, value)
+                verdicts.append(verdict)
+            if verdicts:
+                targets[(region, k)] = _period_verdict(verdicts)
+    return cells, targets
+
+
+def _period_verdict(verdicts: list[str]) -> str:
+    """All years must pass: a failing year decides; else a missing one makes it unknown."""
+    for bad in ("fail", "warn"):
+        if bad in verdicts:
+            return bad
+    if "unknown" in verdicts:
+        return "unknown"
+    if "pass" in verdicts:
+        return "pass"
+    return "not-applicable"
+
+
+# ------------------------------------------------------------------------------------------
+# A small catalogue and pack builder shared by the evaluator's tests
+
+CATALOGUE = """\
+indicator 达标率 {
+    unit %
+    direction higher
+    alias 達標率, 排放达标率
+}
+indicator 企业数 {
+    unit 家
+    direction higher
+}
+indicator 产值 {
+    unit 亿元
+    direction higher
+}
+indicator 能耗 {
+    unit 吨标准煤/万元
+    direction lower
+}
+indicator 事故 {
+    unit 起
+    direction lower
+}
+indicator 指数 {
+    unit 点
+    direction higher
+}
+"""
+
+
+def catalogue() -> Any:
+    from qualityrules import resolve
+    from qualityrules.parse import parse_text
+
+    rule_file, diagnostics = parse_text(CATALOGUE, source="<test catalogue>")
+    assert not diagnostics, diagnostics
+    built, problems = resolve.Catalogue.build(rule_file.indicators)
+    assert not problems, problems
+    return built
+
+
+def make_pack(body: str, *, period: str = "2011..2015", target: str | None = "2015", scope: str | None = None,
+              pack_id: str = "t-2015", extra: str = "", cat: Any = None) -> Pack:
+    """A pack around ``body`` (rule lines), resolved against the test catalogue."""
+    from qualityrules.resolve import resolve_text
+
+    lines = [f"pack {pack_id} {{", "    name \"测试\"", "    region 甲区", "    level district", f"    period {period}"]
+    if target:
+        lines.append(f"    target {target}")
+    if scope:
+        lines.append(f"    scope {scope}")
+    if extra:
+        lines.append(f"    {extra}")
+    lines.append("    section 测试 {")
+    lines += [f"        {line}" for line in body.strip().splitlines()]
+    lines += ["    }", "}", ""]
+    return resolve_text("\n".join(lines), catalogue=cat if cat is not None else catalogue())
