@@ -227,8 +227,9 @@ class Family(NamedTuple):
 
 @st.composite
 def families(draw: Draw) -> Family:
-    """A province pack and a district pack extending it: on each shared key the district either
-    inherits, restates, or overrides with a tightened target; it may add targets of its own."""
+    """A province pack and a district pack extending it: on each of the parent's targets the
+    district either inherits, restates, or overrides with a tightened target; it may add targets
+    on other indicators."""
     subjects = draw(st.lists(st.sampled_from(SUBJECTS), min_size=1, max_size=3, unique=True))
     parent_lines, child_lines = [], []
     for subject in subjects:
@@ -241,7 +242,10 @@ def families(draw: Draw) -> Family:
         elif action == "tighten":
             tighter = spell(draw, subject, tighten(draw, subject, target))
             child_lines.append(f"{'' if subject.extensive else 'override '}{subject.indicator} {time}{tighter}")
-    for subject in draw(st.lists(st.sampled_from(SUBJECTS), max_size=2, unique=True)):
+    # targets of its own on indicators the parent leaves alone (on the parent's indicators, a
+    # looser target for another year would make the child looser in that year)
+    others = [s for s in SUBJECTS if s not in subjects]
+    for subject in draw(st.lists(st.sampled_from(others), max_size=2, unique=True)) if others else ():
         child_lines.append(f"{subject.indicator} 到2013年 {spell(draw, subject, draw(targets(subject)))}")
     return Family(pack_text("province", parent_lines, level="province", region="广东省"),
                   pack_text("district", child_lines, extends="province"))

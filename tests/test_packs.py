@@ -3,9 +3,11 @@ the guangdong-2015 → longgang-2015 comparison, and the lineage checks on modif
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
+from types import ModuleType
 
 import jsonschema
 import pytest
@@ -269,3 +271,78 @@ def test_cyclic_copy_triggers_qr104(tmp_path: Path) -> None:
     assert d.code == "QR104"
     assert "longgang-2015 -> guangdong-2015 -> longgang-2015" in d.message
     assert "guangdong-2015.qr:" in d.message and "longgang-2015.qr:" in d.message
+
+
+# ------------------------------------------------------------------------------------------
+# Generated documentation pages (docs/_ext/packpages.py)
+
+
+def packpages() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("packpages", ROOT / "docs" / "_ext" / "packpages.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def section_of(page: str, heading: str) -> str:
+    """The text of one ``-``-underlined section of a generated page."""
+    start = page.index(f"\n{heading}\n{'-' * 3}")
+    rest = page[start + len(heading) + 2:]
+    following = re.search(r"\n[^\n]+\n-{3,}\n", rest)
+    return rest[:following.start()] if following else rest
+
+
+def test_generated_pack_pages(tmp_path: Path) -> None:
+    paths = packpages().generate(tmp_path)
+    assert sorted(p.name for p in paths) == sorted([f"{p}.rst" for p in SHIPPED] + ["comparison.rst", "index.rst"])
+    page = (tmp_path / "longgang-2015.rst").read_text(encoding="utf-8")
+    assert page.startswith(".. This page is generated")
+    assert "深龙府〔2011〕15号" in page and ":doc:`nation-2020` → :doc:`guangdong-2015` → :doc:`longgang-2015`" in page
+    # an own target: as written, operator, value, unit, time, strength, citation
+    assert ("   * - 饮用水源水质达标率\n     - 达到98%以上\n     - ≥\n     - 98\n     - %\n     - 2015\n"
+            "     - binding, override\n     - 深龙府〔2011〕15号 二(四); 附件 序号9: 饮用水源水质达标率98%以上\n") in page
+    assert "   * - 培育行业标杆企业\n     - 达到五家\n     - ≥\n     - 5\n     - 家\n     - 累计 2011–2015\n" in page
+    targets = section_of(page, "Targets")
+    assert targets.count("\n   * - ") - targets.count("   * - Indicator") == 33
+    inherited = section_of(page, "Inherited targets")
+    assert ("   * - 获得质量管理体系认证的规模以上工业企业\n     - ≥ 3万家\n     - 2015\n     - binding\n"
+            "     - :doc:`guangdong-2015` (province)\n     - 广东省\n") in inherited
+    assert ":doc:`nation-2020` (nation)" in inherited
+    changes = section_of(page, "Changes against the parents")
+    assert "   * - tightened\n     - 饮用水源水质达标率\n     - :doc:`guangdong-2015`\n     - ≥ 95% (2015)\n" in changes
+    assert section_of(page, "Commitments").count("\n- **") == 24
+    contradictions = section_of(page, "Contradictions and recorded targets")
+    assert "- **Contradiction** — 工业废水达标排放率: states ≥ 90% (2015)" in contradictions
+    assert "enforced instead: ≥ 95% (2015) (深龙府〔2011〕15号 附件 序号8" in contradictions
+
+    table = (tmp_path / "comparison.rst").read_text(encoding="utf-8")
+    row = table.split("   * - 饮用水源水质达标率\n", 1)[1].split("   * - ", 1)[0]
+    assert row == ("     - %\n     - —\n     - guangdong-2015: ≥ 95% (2015)\n     - —\n"
+                   "     - longgang-2015: **≥ 98% (2015)** ★\n     - —\n")
+    totals = table.split("   * - 获得质量管理体系认证的规模以上工业企业\n", 1)[1].split("   * - ", 1)[0]
+    assert "★" not in totals and "totals for different regions" in totals
+    index = (tmp_path / "index.rst").read_text(encoding="utf-8")
+    assert all(f"   {p}\n" in index for p in SHIPPED) and "   comparison\n" in index
+
+    # a second run leaves unchanged pages alone and removes pages of packs no longer shipped
+    stamps = {p: p.stat().st_mtime_ns for p in paths}
+    (tmp_path / "gone-2000.rst").write_text("stale", encoding="utf-8")
+    again = packpages().generate(tmp_path)
+    assert {p: p.stat().st_mtime_ns for p in again} == stamps
+    assert not (tmp_path / "gone-2000.rst").exists()
+
+
+@pytest.mark.slow
+def test_sphinx_builds_the_pages_without_warnings(tmp_path: Path) -> None:
+    build = pytest.importorskip("sphinx.cmd.build")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'docs' / '_ext')!r})\nproject = 'packs'\n"
+        "extensions = []\nextensions.append('packpages')\n", encoding="utf-8")
+    (source / "index.rst").write_text("Docs\n====\n\n.. toctree::\n\n   packs/index\n", encoding="utf-8")
+    status = build.build_main(["-W", "-q", "-b", "html", str(source), str(tmp_path / "html")])
+    assert status == 0
+    html = (tmp_path / "html" / "packs" / "longgang-2015.html").read_text(encoding="utf-8")
+    assert "工业废水达标排放率" in html and "guangdong-2015.html" in html

@@ -245,8 +245,10 @@ class Threshold:
 class IndicatorRow:
     """One indicator across the compared packs. ``cells`` hold, per pack (in the comparison's
     order), the thresholds in force for that pack's region plus those it only records;
-    ``strictest`` names the packs holding a strictest threshold (empty when nothing in the row
-    can be compared)."""
+    ``strictest`` names the packs none of whose targets is beaten by a comparable target of
+    another pack (a target a pack inherits counts as equal to its origin's); it is empty when
+    no two packs' targets can be compared. A threshold's own ``strictest`` flag says it is at
+    least as strict as every other, distinct target in the row it can be compared with."""
 
     indicator: str
     unit: str | None
@@ -493,9 +495,8 @@ def _mark_strictest(thresholds: list[Threshold]) -> list[Threshold]:
         if not t.enforced:
             marked.append(t)
             continue
-        # the same target held by two packs (one inherits it) is equally strict in both
-        orders = [0 if _identity(o.rule) == _identity(t.rule) else order(o.rule, t.rule)
-                  for o in enforced if o is not t]
+        # compared with other targets only: a copy of the same target (inherited) proves nothing
+        orders = [order(o.rule, t.rule) for o in enforced if _identity(o.rule) != _identity(t.rule)]
         known = [o for o in orders if o is not None]
         marked.append(attrs.evolve(t, strictest=bool(known) and all(o != 1 for o in known)))
     return marked
@@ -523,10 +524,28 @@ def _rows(packs: Sequence[Pack]) -> tuple[IndicatorRow, ...]:
         for pack, size in zip(packs, sizes, strict=True):
             cells.append((pack.id, tuple(marked[start:start + size])))
             start += size
-        strictest = tuple(pid for pid, cell in cells if any(t.strictest for t in cell))
         rows.append(IndicatorRow(name, indicator.unit, indicator.direction, extensive(indicator), tuple(cells),
-                                 strictest))
+                                 _strictest_packs(cells)))
     return tuple(rows)
+
+
+def _strictest_packs(cells: Sequence[tuple[str, tuple[Threshold, ...]]]) -> tuple[str, ...]:
+    """Packs none of whose enforced targets is beaten by a comparable target of another pack,
+    among the packs that have something to compare (a copy of the same target, inherited,
+    counts as equally strict)."""
+    enforced = [(pid, t.rule) for pid, cell in cells for t in cell if t.enforced]
+    compared: set[str] = set()
+    beaten: set[str] = set()
+    for pid, rule in enforced:
+        for other_id, other in enforced:
+            if other_id == pid:
+                continue
+            result = 0 if _identity(other) == _identity(rule) else order(other, rule)
+            if result is not None:
+                compared.add(pid)
+                if result == 1:
+                    beaten.add(pid)
+    return tuple(pid for pid, _ in cells if pid in compared and pid not in beaten)
 
 
 def _pairs(packs: Sequence[Pack]) -> list[tuple[Pack, Pack, str]]:
