@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_resolve import CATALOGUE  # the same small catalogue as the resolver's tests
 
 import qualityrules
 from qualityrules import resolve
@@ -25,20 +26,6 @@ from qualityrules.comparison import DiffKind, order
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-CATALOGUE = """\
-indicator 工业废水达标排放率 {
-    unit %
-    direction higher
-}
-indicator 万元GDP能耗 {
-    unit 吨标准煤/万元
-    direction lower
-}
-indicator 名牌产品 {
-    unit 个
-    direction higher
-}
-"""
 
 
 class Subject(NamedTuple):
