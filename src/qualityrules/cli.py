@@ -133,8 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Other stages register their subcommands here (check, diff, ...): name -> setup function.
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
-from . import comparison as _comparison  # noqa: E402,F401  (registers `diff`)
 from . import check_command as _check_command  # noqa: E402,F401  (registers `check`)
+from . import comparison as _comparison  # noqa: E402,F401  (registers `diff`)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
