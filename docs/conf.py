@@ -1,0 +1,37 @@
+"""Sphinx configuration for the qualityrules documentation (reStructuredText, built with -W)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS / "_ext"))
+sys.path.insert(0, str(DOCS.parent / "src"))
+
+project = "qualityrules"
+author = "qualityrules contributors"
+copyright = "qualityrules contributors"  # noqa: A001 - Sphinx's name
+release = version = "0.1.0"
+language = "en"
+
+extensions = ["sphinx.ext.autodoc", "qrdocs"]
+# The pack catalogue (docs/packs/, git-ignored) is generated at build time by docs/_ext/packpages.py.
+if (DOCS / "_ext" / "packpages.py").exists():
+    extensions.append("packpages")
+extensions.append("packpages")  # writes docs/packs/ (one page per shipped pack) at build time
+exclude_patterns = ["_build", "*.md", "examples/*.py"]
+root_doc = "index"
+highlight_language = "qualityrules"
+pygments_style = "sphinx"
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+autoclass_content = "class"
+
+html_theme = "furo" if importlib.util.find_spec("furo") else "alabaster"
+html_title = "qualityrules"
+html_static_path: list[str] = []
+html_show_sourcelink = False
