@@ -818,8 +818,25 @@ def _observations(table: _Table, catalogue: Any, *, form: str | None, region_col
 
 def _regions(table: _Table, j: int, problems: _Problems) -> tuple[IntArray, list[str], list[str]]:
     column = table.columns[j]
-    names: list[str] = []
-    keys: list[str] = []
+    if column.dtype.kind == "U":   # numpy strings: factorise in C, normalise each distinct name once
+        distinct, first, inverse = np.unique(column, return_index=True, return_inverse=True)
+        texts = [str(v).strip() for v in distinct.tolist()]
+        code_of: dict[str, int] = {}
+        names: list[str] = []
+        keys: list[str] = []
+        remap = np.empty(len(texts), dtype=np.int64)
+        for d in np.argsort(first, kind="stable").tolist():    # in order of first appearance
+            if not texts[d]:
+                problems.add("QR203", "the region is empty", int(first[d]), j)
+            key = normalize(texts[d])
+            if key not in code_of:
+                code_of[key] = len(names)
+                names.append(texts[d])
+                keys.append(key)
+            remap[d] = code_of[key]
+        return remap[inverse.reshape(-1)], names, keys
+    names = []
+    keys = []
     index: dict[str, int] = {}
     by_value: dict[Any, int] = {}
     codes = np.empty(table.rows, dtype=np.int64)
@@ -919,9 +936,11 @@ def _factor(from_unit: str | None, indicator: m.Indicator) -> Fraction | str:
     return units.factor(from_unit, to_unit)
 
 
-def _parse_values(table: _Table, j: int, problems: _Problems, codes: IntArray, indicators: Sequence[m.Indicator],
-                  base_unit: str | None = None, row_units: Sequence[str | None] | None = None) -> _Values:
-    """Parse column ``j`` into intervals in each row's indicator unit (``indicators[codes[row]]``).
+def _parse_values(table: _Table, j: int, problems: _Problems, codes: IntArray | None,
+                  indicators: Sequence[m.Indicator], base_unit: str | None = None,
+                  row_units: Sequence[str | None] | None = None) -> _Values:
+    """Parse column ``j`` into intervals in each row's indicator unit (``indicators[codes[row]]``;
+    ``codes`` None: every row is ``indicators[0]``, a wide-form column).
     A value's unit is the one written in its cell, else ``row_units[row]`` (a unit column), else
     ``base_unit`` (the header's); it is converted exactly to the indicator's unit."""
     column = table.columns[j]
@@ -947,14 +966,15 @@ def _parse_values(table: _Table, j: int, problems: _Problems, codes: IntArray, i
             cell_units = None
     # Group rows by (unit, indicator) and convert each group with one exact factor.
     if cell_units is None and row_units is None:
-        groups: dict[tuple[str | None, int], IntArray] = {
+        groups: dict[tuple[str | None, int], IntArray] = {(base_unit, 0): np.arange(n)} if codes is None else {
             (base_unit, int(code)): np.flatnonzero(codes == code) for code in np.unique(codes)}
     else:
         members: dict[tuple[str | None, int], list[int]] = {}
+        code_list = [0] * n if codes is None else codes.tolist()
         for k in range(n):
             unit = (cell_units[k] if cell_units is not None else None) \
                 or (row_units[k] if row_units is not None else None) or base_unit
-            members.setdefault((unit, int(codes[k])), []).append(k)
+            members.setdefault((unit, code_list[k]), []).append(k)
         groups = {key: np.asarray(rows, dtype=np.int64) for key, rows in members.items()}
     for (unit, code), rows in groups.items():
         indicator = indicators[code]
@@ -1052,8 +1072,7 @@ def _wide(table: _Table, catalogue: Any, roles: dict[str, int], ignore: frozense
         seen[indicator.name] = j
         indicator_columns.append((j, indicator, unit))
     problems.raise_if_any()
-    zeros = np.zeros(table.rows, dtype=np.int64)
-    parsed = [_parse_values(table, j, problems, zeros, [ind], base_unit=unit) for j, ind, unit in indicator_columns]
+    parsed = [_parse_values(table, j, problems, None, [ind], base_unit=unit) for j, ind, unit in indicator_columns]
     problems.raise_if_any()
     shape = (len(region_names), len(years), len(indicator_columns))
     censored = any(p.lo_open is not None for p in parsed)

@@ -156,10 +156,16 @@ def _missing_block(atoms: IntArray, regions: int) -> Block:
     return Block(atoms, np.zeros(shape, dtype=bool), np.ones(shape, dtype=bool), nan, nan)
 
 
+def _flat(cube: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The ``[region, year*indicator]`` view of a C-contiguous cube."""
+    regions, years, indicators = cube.shape
+    return cube.reshape(regions, years * indicators)
+
+
 def _gather(cube: npt.NDArray[Any], flat: IntArray) -> npt.NDArray[Any]:
     """Columns ``flat`` of the ``[region, year*indicator]`` view of ``cube``: a view when they are
     one contiguous run (a table laid out as the rules read it), else one gather."""
-    table = cube.reshape(cube.shape[0], -1)
+    table = _flat(cube)
     if len(flat) and flat[-1] - flat[0] + 1 == len(flat) and (len(flat) == 1 or bool(np.all(np.diff(flat) == 1))):
         return table[:, int(flat[0]):int(flat[-1]) + 1]
     return table[:, flat]
@@ -266,7 +272,11 @@ def _read(obs: Observations, plan_years: IntArray, ip: IntArray, year_pos: IntAr
     yp = year_pos[plan_years]
     ok = (yp >= 0) & (ip >= 0)
     flat = np.where(ok, yp * n_ind + ip, 0)
-    table_lo = obs.lo.reshape(obs.lo.shape[0], -1)
+    table_lo = _flat(obs.lo)
+    if not ok.any():   # nothing to read (possibly an empty table)
+        nan = np.full((table_lo.shape[0], len(ip)), np.nan)
+        closed = np.zeros(nan.shape, dtype=bool)
+        return nan, nan.copy(), closed, closed.copy()
     lo = table_lo[:, flat]
     missing = np.flatnonzero(~ok)
     if len(missing):
@@ -275,9 +285,9 @@ def _read(obs: Observations, plan_years: IntArray, ip: IntArray, year_pos: IntAr
         closed = np.zeros(lo.shape, dtype=bool)
         return lo, lo.copy(), closed, closed.copy()
     assert obs.lo_open is not None and obs.hi_open is not None
-    hi = obs.hi.reshape(obs.hi.shape[0], -1)[:, flat]
-    lo_open = obs.lo_open.reshape(obs.lo_open.shape[0], -1)[:, flat]
-    hi_open = obs.hi_open.reshape(obs.hi_open.shape[0], -1)[:, flat]
+    hi = _flat(obs.hi)[:, flat]
+    lo_open = _flat(obs.lo_open)[:, flat]
+    hi_open = _flat(obs.hi_open)[:, flat]
     if len(missing):
         hi[:, missing] = np.nan
         lo_open[:, missing] = False

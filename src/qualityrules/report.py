@@ -73,7 +73,9 @@ class Report:
     def codes(self) -> npt.NDArray[np.int8]:
         """``[region, atom]`` codes in :attr:`atoms` order (NA, PASS, UNKNOWN, FAIL)."""
         ev = self.evaluation
-        codes = np.where(ev.passed, _PASS, np.where(ev.unknown, _UNKNOWN, _FAIL)).astype(np.int8)
+        codes = np.full(ev.passed.shape, _FAIL, dtype=np.int8)   # pass and unknown never overlap
+        codes -= ev.passed.view(np.int8) * np.int8(_FAIL - _PASS)
+        codes -= ev.unknown.view(np.int8) * np.int8(_FAIL - _UNKNOWN)
         codes[~ev.in_scope] = _NA
         return codes
 
@@ -507,6 +509,19 @@ class Report:
         lines.append(f"source: {obs.origin}")
         return lines
 
+    def _terms(self, r: int, atom: int) -> list[str]:
+        """The values an atom reads (each year summed), as written in the indicator's unit."""
+        plan, obs = self.plan, self.obs
+        i = obs.indicator_index(plan.rules[int(plan.atom_rule[atom])].indicator.name)
+        terms = []
+        for y in plan.atom_sum_years[atom].tolist():
+            if y < 0:
+                continue
+            year = obs.year_index(int(plan.years[y]))
+            cell = obs.cell(r, year, i) if year is not None and i is not None else None
+            terms.append("?" if cell is None else str(cell))
+        return terms
+
     def _arithmetic(self, r: int, column: int, rule: BoundRule, unit: str, verdict: str) -> str:
         ev, plan = self.evaluation, self.plan
         atom = int(self.atoms[column])
@@ -519,19 +534,25 @@ class Report:
                 reason += " (or the baseline is missing, censored, or not positive)"
             return f"{reason} → {verdict}"
         steps = []
-        n_years = int((plan.atom_sum_years[atom] >= 0).sum())
-        if n_years > 1:
-            steps.append(f"sum over {n_years} years = {_interval_text(x_lo * factor, x_hi * factor, False, False)}")
+        terms = self._terms(r, atom)
+        if len(terms) > 1:
+            total = _interval_text(x_lo * factor, x_hi * factor, False, False) if plan.atom_measure[atom] == VALUE \
+                else "v"
+            steps.append(f"sum of {len(terms)} years: " + " + ".join(terms) + f" = {total}")
         if plan.atom_measure[atom] != VALUE:
-            base = float(ev.baseline[r, column])
-            word = "decrease" if plan.atom_sign[atom] < 0 else "increase"
+            b = _num(float(ev.baseline[r, column]))
+            v = terms[0] if len(terms) == 1 else "v"
+            down = plan.atom_sign[atom] < 0
+            word = "decrease" if down else "increase"
+            difference = f"{b} − {v}" if down else f"{v} − {b}"
             if plan.atom_measure[atom] == RELATIVE_CHANGE:
-                steps.append(f"{word} = {'(b − v)' if plan.atom_sign[atom] < 0 else '(v − b)'} / b × 100 "
-                             f"with b = {_num(base)}")
+                steps.append(f"{word} = ({difference}) / {b} × 100")
             else:
-                steps.append(f"{word} = {'b − v' if plan.atom_sign[atom] < 0 else 'v − b'} with b = {_num(base)}")
+                steps.append(f"{word} = {difference}")
         value_text = _interval_text(x_lo * factor, x_hi * factor, bool(ev.x_lo_open[r, column]),
                                     bool(ev.x_hi_open[r, column]))
+        if plan.atom_measure[atom] != VALUE:
+            steps[-1] += f" = {value_text} {unit}".rstrip()
         steps.append(f"{value_text} {unit} against {target_text(rule)}".replace("  ", " "))
         margin = float(measures["margin"][r, column])
         relative = float(measures["relative_margin"][r, column])
@@ -634,7 +655,9 @@ def _signed(x: float) -> str:
 
 
 def _percent(x: float) -> str:
-    return "0%" if x == 0 else f"{x * 100:+.3g}%"
+    if x == 0:
+        return "0%"
+    return f"{x * 100:+.0f}%" if abs(x) >= 1 else f"{x * 100:+.3g}%"
 
 
 def _clean(x: float) -> float | None:
