@@ -171,3 +171,15 @@ def test_console_script_end_to_end() -> None:
     bad = subprocess.run([str(SCRIPT), "check", "longgang-2015", "nope.xlsx"], capture_output=True, text=True,
                          cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and "error[QR201]" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_several_data_files_are_merged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = CSV.read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    early, late = tmp_path / "early.csv", tmp_path / "late.csv"
+    early.write_text("\n".join([header, *[r for r in rows if ",2015," not in r]]) + "\n", encoding="utf-8")
+    late.write_text("\n".join([header, *[r for r in rows if ",2015," in r]]) + "\n", encoding="gb18030")
+    expected = cli_verdicts(capsys, CSV)
+    code, out, err = run_main(capsys, "longgang-2015", str(early), str(late), "--format", "json")
+    assert code in (0, 1), err
+    assert verdict_map(json.loads(out)["results"]) == expected

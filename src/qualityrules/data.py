@@ -85,7 +85,8 @@ class Cell:
         return self.lo == self.hi and not (self.lo_open or self.hi_open)
 
     def scaled(self, factor: Fraction) -> Cell:
-        return Cell(_scale(self.lo, factor), _scale(self.hi, factor), self.lo_open, self.hi_open, None)
+        lo, hi = scale_array(np.array([self.lo, self.hi]), factor).tolist()
+        return Cell(lo, hi, self.lo_open, self.hi_open, None)
 
     def __str__(self) -> str:
         if self.exact:
@@ -101,21 +102,10 @@ def _number(x: float) -> str:
     return f"{x:.15g}"
 
 
-def _scale(x: float, factor: Fraction) -> float:
-    """``x * factor`` rounded once when the factor is an integer or a reciprocal (the usual case:
-    万元 -> 元, 元 -> 亿元), so that a value written in another unit lands exactly where it would have
-    been written in the indicator's unit."""
-    if factor == 1 or math.isinf(x) or math.isnan(x):
-        return x
-    if factor.numerator == 1:
-        return x / factor.denominator
-    if factor.denominator == 1:
-        return x * factor.numerator
-    return x * factor.numerator / factor.denominator
-
-
 def scale_array(values: FloatArray, factor: Fraction) -> FloatArray:
-    """Vectorised :func:`_scale` (same rounding)."""
+    """``values * factor``, rounded once when the factor is an integer or a reciprocal (the usual
+    case: 万元 -> 元, 元 -> 亿元), so that a value written in another unit lands exactly where it
+    would have been written in the indicator's unit."""
     if factor == 1:
         return values
     if factor.numerator == 1:
