@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from qualityrules import units
-from qualityrules.model import ChangeDirection, Change, Strength
+from qualityrules.model import Change, ChangeDirection, Strength
 from qualityrules.resolve import BoundRule, Measure, Pack
 from qualityrules.text import normalize
 

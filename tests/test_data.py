@@ -244,7 +244,7 @@ def test_incompatible_unit_in_header_or_column(tmp_path: Path) -> None:
     error = _error(tmp_path, "region,year,产值(吨)\n甲区,2015,3\n")
     assert isinstance(error, UnitError) and error.code == "QR205" and "亿元" in error.diagnostic.message
     d = _error(tmp_path, "region,year,indicator,value,unit\n甲区,2015,产值,3,吨\n").diagnostic
-    assert d.code == "QR205" and d.line == 2
+    assert d.code == "QR205" and (d.line, d.column) == (2, len("甲区,2015,产值,3,") + 1)
     d = _error(tmp_path, "region,year,indicator,value,unit\n甲区,2015,产值,3,元元\n").diagnostic
     assert d.code == "QR205" and "unknown unit" in d.message and (d.line, d.column) == (2, len("甲区,2015,产值,3,") + 1)
     d = _error(tmp_path, "region,year,达标率\n甲区,2015,3万元\n").diagnostic

@@ -74,8 +74,9 @@ def test_summary_counts_and_exit_code(report: Report) -> None:
 
 
 def test_counts_follow_origin_pack_and_level(tmp_path: Path) -> None:
-    from qualityrules.resolve import resolve_text
     from reference import catalogue
+
+    from qualityrules.resolve import resolve_text
 
     cat = catalogue()
     parent = ("pack p-2015 {\n    region 省\n    level province\n    period 2011..2015\n    target 2015\n"

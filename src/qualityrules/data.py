@@ -401,7 +401,7 @@ def _synthetic_locator(name: str, headers: list[str], columns: list[npt.NDArray[
     their line numbers as comma-separated text, so a diagnostic can show the row with a caret."""
 
     def locate(row: int | None, column: int | None) -> m.Span | None:
-        cells = list(headers) if row is None else ["" if _is_missing(c[row]) else str(c[row]) for c in columns]
+        cells = list(headers) if row is None else [_render(c[row]) for c in columns]
         line = header_line if row is None else (row_lines[row] if row_lines is not None else first_line + row)
         rendered = ", ".join(cells)
         prefix = "\n" * (line - 1)
@@ -414,6 +414,14 @@ def _synthetic_locator(name: str, headers: list[str], columns: list[npt.NDArray[
         return span_of(m.Source(name, text), start, end)
 
     return locate
+
+
+def _render(value: Any) -> str:
+    if _is_missing(value):
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _is_missing(value: Any) -> bool:
@@ -928,9 +936,10 @@ def _factor(from_unit: str | None, indicator: m.Indicator) -> Fraction | str:
 
 def _parse_values(table: _Table, j: int, problems: _Problems, codes: IntArray | None,
                   indicators: Sequence[m.Indicator], base_unit: str | None = None,
-                  row_units: Sequence[str | None] | None = None) -> _Values:
+                  row_units: Sequence[str | None] | None = None, unit_column: int | None = None) -> _Values:
     """Parse column ``j`` into intervals in each row's indicator unit (``indicators[codes[row]]``;
-    ``codes`` None: every row is ``indicators[0]``, a wide-form column).
+    ``codes`` None: every row is ``indicators[0]``, a wide-form column). A unit that does not
+    convert is reported where it is written: the cell, the unit column or the header.
     A value's unit is the one written in its cell, else ``row_units[row]`` (a unit column), else
     ``base_unit`` (the header's); it is converted exactly to the indicator's unit."""
     column = table.columns[j]
@@ -971,7 +980,11 @@ def _parse_values(table: _Table, j: int, problems: _Problems, codes: IntArray | 
         factor = _factor(unit, indicator)
         if isinstance(factor, str):
             bad = rows[~np.isnan(lo[rows])]
-            problems.add("QR205", factor, int(bad[0]) if len(bad) else None, j,
+            row = int(bad[0]) if len(bad) else None
+            in_cell = row is not None and cell_units is not None and cell_units[row] is not None
+            where_row, where_column = (row, j) if in_cell else (
+                (row, unit_column) if row_units is not None and unit_column is not None else (None, j))
+            problems.add("QR205", factor, where_row, where_column,
                          suggestion=f"give {indicator.name} in {indicator.unit or 'no unit'}")
             continue
         if factor != 1:
@@ -1149,7 +1162,8 @@ def _long(table: _Table, catalogue: Any, roles: dict[str, int], ignore: frozense
                     unit_cache[value] = None
             row_units.append(unit_cache[value])
         problems.raise_if_any()
-    parsed = _parse_values(table, roles["value"], problems, codes, indicators, row_units=row_units)
+    parsed = _parse_values(table, roles["value"], problems, codes, indicators, row_units=row_units,
+                           unit_column=roles.get("unit"))
     problems.raise_if_any()
     shape = (len(region_names), len(years), len(indicators))
     censored = parsed.lo_open is not None
