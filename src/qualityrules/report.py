@@ -433,6 +433,10 @@ class Report:
         summary = self.summary()
         lines += ["", f"{summary['targets']} target(s) x region(s): " + ", ".join(
             f"{summary[v]} {v}" for v in VERDICTS if summary[v])]
+        levels = self.counts("level")
+        if len(levels) > 1:
+            lines.append("by level: " + "; ".join(
+                f"{level} " + ", ".join(f"{n} {v}" for v, n in bucket.items() if n) for level, bucket in levels.items()))
         if self.missing_indicators:
             lines.append(f"{len(self.missing_indicators)} indicator(s) of the pack are not in the data: "
                          + ", ".join(self.missing_indicators[:8]) + (" …" if len(self.missing_indicators) > 8 else ""))
@@ -661,7 +665,7 @@ def _percent(x: float) -> str:
 
 
 def _clean(x: float) -> float | None:
-    return None if x is None or math.isnan(x) else float(x)
+    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def _interval_text(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
