@@ -397,9 +397,6 @@ def test_two_different_packs_with_one_id_are_refused(catalogue: resolve.Catalogu
         qualityrules.compare()
 
 
-@pytest.mark.xfail(strict=True, reason="resolve.looser() only flags overrides whose interval contains the "
-                                       "parent's; a partly overlapping range that admits values the parent "
-                                       "rejects is not reported as QR106 (reported, resolve.py is not ours)")
 def test_an_override_admitting_values_the_parent_rejects_is_qr106(catalogue: resolve.Catalogue,
                                                                   tmp_path: Path) -> None:
     (tmp_path / "province.qr").write_text(

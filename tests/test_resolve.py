@@ -210,3 +210,23 @@ def test_unreadable_files(tmp_path: Path) -> None:
     bad.write_bytes("pack 质量".encode("gb18030"))
     assert [d.code for d in qualityrules.lint(bad)] == ["QR202"]
     assert [d.code for d in qualityrules.lint(tmp_path / "missing.qr")] == ["QR201"]
+
+
+def test_own_target_looser_than_an_inherited_one_in_the_same_year_warns(tmp_path: Path,
+                                                                          catalogue: resolve.Catalogue) -> None:
+    write(tmp_path, "province", pack("province", "工业废水达标排放率 每年 >= 95%", level="province", region="广东省"))
+    child = write(tmp_path, "c", pack("c", "工业废水达标排放率 到2013年 >= 90%", extends="province", region="龙岗区",
+                                      level="district"))
+    p = resolve.load_pack(child, catalogue=catalogue)
+    assert [d.code for d in p.diagnostics] == ["QR117"]
+    assert "2013" in p.diagnostics[0].message and len(p.rules) == 2  # both stay in force
+    stricter_child = write(tmp_path, "d", pack("d", "工业废水达标排放率 到2013年 >= 97%", extends="province",
+                                               region="龙岗区", level="district"))
+    assert resolve.load_pack(stricter_child, catalogue=catalogue).diagnostics == ()
+
+
+def test_override_admitting_values_outside_the_parent_is_looser(tmp_path: Path,
+                                                                 catalogue: resolve.Catalogue) -> None:
+    write(tmp_path, "province", pack("province", "工业废水达标排放率 90%-99%", level="province", region="广东省"))
+    child = write(tmp_path, "c", pack("c", "override 工业废水达标排放率 95%-100%", extends="province"))
+    assert codes(child, catalogue) == ["QR106"]  # narrower at the bottom, but lets 100% through

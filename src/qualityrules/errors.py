@@ -52,7 +52,7 @@ CODES: dict[str, str] = {
     "QR114": "target year outside the pack's period",
     "QR115": "missing required pack metadata",
     "QR116": "pack file must contain exactly one pack",
-    "QR117": "override looser than the parent target (justified)",
+    "QR117": "target looser than an inherited one that binds in the same year",
     # files and data
     "QR201": "file cannot be read",
     "QR202": "text is not valid in the declared or detected encoding",
@@ -60,6 +60,9 @@ CODES: dict[str, str] = {
     "QR204": "unknown column or indicator in data",
     "QR205": "unit in data incompatible with the rule's unit",
     "QR206": "unparseable value in data",
+    "QR207": "record column of the wrong type for its use",
+    "QR208": "invalid region hierarchy",
+    "QR209": "records that match no table of the pack",
     # command line
     "QR301": "invalid command-line usage",
 }
@@ -136,6 +139,10 @@ class QualityRulesError(Exception):
             (diagnostics,) if isinstance(diagnostics, Diagnostic) else tuple(diagnostics)
         )
         super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+    def __reduce__(self) -> tuple[type[QualityRulesError], tuple[tuple[Diagnostic, ...]]]:
+        # Picklable with its diagnostics (Dask workers and process pools send errors back).
+        return (type(self), (self.diagnostics,))
 
     @property
     def diagnostic(self) -> Diagnostic:

@@ -385,12 +385,18 @@ def stricter(a: BoundRule, b: BoundRule) -> int | None:
 
 
 def looser(child: BoundRule, parent: BoundRule) -> bool:
-    """The child lets through something the parent does not: a wider interval, or the same
-    target demoted from binding to aspiration."""
-    order = stricter(child, parent)
-    if order == -1:
-        return True
-    return order == 0 and child.strength is m.Strength.ASPIRATION and parent.strength is m.Strength.BINDING
+    """The child lets through something the parent does not (its interval is not inside the
+    parent's, even if it is also narrower elsewhere), or demotes a binding target to an
+    aspiration. Targets on different measures cannot be compared and are not looser."""
+    if child.measure is not parent.measure:
+        return False
+    ci, pi = child.interval, parent.interval
+    if ci.excluded or pi.excluded:
+        lets_more = ci != pi
+    else:
+        lets_more = not _within(ci, pi)
+    demoted = child.strength is m.Strength.ASPIRATION and parent.strength is m.Strength.BINDING
+    return lets_more or demoted
 
 
 def _same_target(a: BoundRule, b: BoundRule) -> bool:
@@ -718,8 +724,28 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
             overridden.add(index)
         effective.append(rule)
     kept = [p for i, p in enumerate(inherited) if i not in overridden]
+    _check_looser_than_inherited(effective, kept, diagnostics)
     return Pack(definition, parents, tuple(kept + effective), tuple(recorded), catalogue,
                 tuple(d for d in diagnostics if d.severity is Severity.WARNING), source)
+
+
+def _check_looser_than_inherited(own: list[BoundRule], inherited: list[BoundRule],
+                                 diagnostics: list[Diagnostic]) -> None:
+    """A child target for other years than an inherited one, but looser in a year both cover:
+    the inherited target still binds there, so the child's is weaker than it reads."""
+    for rule in own:
+        for parent in inherited:
+            if parent.indicator is not rule.indicator or not set(rule.regions) & set(parent.regions):
+                continue
+            shared = sorted(set(rule.years) & set(parent.years))
+            yearly = "cumulative" not in (rule.kind, parent.kind)  # a sum is not a yearly level
+            if shared and yearly and parent.key != rule.key and looser(rule, parent):
+                diagnostics.append(Diagnostic(
+                    "QR117", f"{rule.indicator.name} in {shared[0]} is looser here than the inherited "
+                    f"'{parent.text.split(' cite ')[0]}' from '{parent.origin}', which still binds",
+                    _name_span(rule.rule), Severity.WARNING,
+                    suggestion="tighten the target or make it an override of the inherited one"))
+                break
 
 
 def _header_span(definition: m.PackDefinition) -> m.Span | None:
