@@ -1,0 +1,492 @@
+"""Indicators from raw records: the engine against a naive per-group computation, chunking and
+threading invariance, files (CSV, Parquet), hierarchies, min_records and error diagnostics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import qualityrules
+from qualityrules import model as m
+from qualityrules.errors import DataError, QualityRulesError, RuleSyntaxError
+from qualityrules.parse import parse_text
+from qualityrules.records import (
+    Compare,
+    Hierarchy,
+    Limbs,
+    compile_plan,
+    compute_indicators,
+)
+from qualityrules.text import normalize
+
+CATALOGUE = """\
+indicator 达标率 {
+    unit %
+    direction higher
+    from t
+    region 地区
+    date 日期
+    value 100 * sum(v where ok) / sum(v)
+}
+indicator 优良比例 {
+    unit %
+    direction higher
+    from t
+    region 地区
+    date 日期
+    value 100 * share(where a <= 100)
+}
+indicator 均值 {
+    unit 微克/立方米
+    direction lower
+    from t
+    region 地区
+    date 日期
+    value mean(a)
+    min_records 3
+}
+indicator 加权均值 {
+    unit 微克/立方米
+    direction lower
+    from t
+    region 地区
+    date 日期
+    value wmean(a, v)
+}
+indicator 极差 {
+    unit 微克/立方米
+    direction lower
+    from t
+    region 地区
+    date 日期
+    value max(a) - min(a where not ok)
+}
+indicator 计数 {
+    unit 个
+    direction higher
+    from t
+    region 地区
+    date 日期
+    value count(v where a > 50 or grade == "合格") + count() - count(a)
+}
+indicator 否定 {
+    unit 个
+    direction higher
+    from t
+    region 地区
+    date 日期
+    value sum(v where not (a <= 100 and ok)) + sum(v where grade != "合格")
+}
+"""
+
+
+def indicators(text: str = CATALOGUE) -> list[m.Indicator]:
+    rule_file, diagnostics = parse_text(text, source="test-catalogue.qr")
+    assert not [d for d in diagnostics if d.severity.value == "error"], diagnostics
+    return list(rule_file.indicators)
+
+
+INDICATORS = indicators()
+
+
+# ------------------------------------------------------------------------------------------
+# A naive reference: rows one by one, exact rational arithmetic, three-valued conditions
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def _holds(condition: m.Condition, row: dict[str, Any]) -> bool | None:
+    if isinstance(condition, m.ColumnTest):
+        value = row[condition.column]
+        if _missing(value):
+            return None
+        literal = condition.literal
+        if isinstance(literal, bool):
+            left: Any = bool(value)
+        elif isinstance(literal, str):
+            left = normalize(str(value))
+        else:
+            left, literal = Fraction(value), Fraction(literal)
+        return {"==": left == literal, "!=": left != literal, "<": left < literal, "<=": left <= literal,
+                ">": left > literal, ">=": left >= literal}[condition.op.value]
+    if isinstance(condition, m.Not):
+        inner = _holds(condition.part, row)
+        return None if inner is None else not inner
+    results = [_holds(p, row) for p in condition.parts]
+    if isinstance(condition, m.AllOf):
+        return False if False in results else None if None in results else True
+    return True if True in results else None if None in results else False
+
+
+def _divide(a: Fraction | int, b: Fraction | int) -> float:
+    return math.nan if b == 0 else float(Fraction(a) / Fraction(b))
+
+
+def _aggregate(agg: m.Aggregate, rows: list[dict[str, Any]]) -> float:
+    kept = [r for r in rows if agg.where is None or _holds(agg.where, r) is True]
+    f = m.AggregateFunction
+    if agg.function is f.SHARE:
+        return _divide(len(kept), len(rows))
+    if agg.function is f.COUNT:
+        return float(len(kept) if agg.column is None else sum(not _missing(r[agg.column]) for r in kept))
+    if agg.function is f.WMEAN:
+        pairs = [(r[agg.column], r[agg.weight]) for r in kept  # type: ignore[index]
+                 if not _missing(r[agg.column]) and not _missing(r[agg.weight])]  # type: ignore[index]
+        return _divide(sum(Fraction(float(x) * float(w)) for x, w in pairs), sum(Fraction(w) for _, w in pairs))
+    values = [float(r[agg.column]) for r in kept if not _missing(r[agg.column])]  # type: ignore[index]
+    if agg.function is f.SUM:
+        return float(sum(map(Fraction, values), Fraction(0)))
+    if agg.function is f.MEAN:
+        return _divide(sum(map(Fraction, values), Fraction(0)), len(values))
+    if not values:
+        return math.nan
+    return min(values) if agg.function is f.MIN else max(values)
+
+
+def _value(expression: m.Expression, rows: list[dict[str, Any]]) -> float:
+    if isinstance(expression, m.Constant):
+        return float(expression.value)
+    if isinstance(expression, m.Aggregate):
+        return _aggregate(expression, rows)
+    left, right = _value(expression.left, rows), _value(expression.right, rows)
+    if expression.op == "/":
+        return math.nan if right == 0 else left / right
+    return {"+": left + right, "-": left - right, "*": left * right}[expression.op]
+
+
+def naive(records: list[dict[str, Any]], catalogue: list[m.Indicator],
+          parents: dict[str, str] | None = None) -> dict[tuple[str, str, int], tuple[float, int]]:
+    out: dict[tuple[str, str, int], tuple[float, int]] = {}
+    for indicator in catalogue:
+        definition = indicator.definition
+        assert definition is not None
+        groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for row in records:
+            region, day = row[definition.region_column], row[definition.date_column]  # type: ignore[index]
+            if region is None or day is None:
+                continue
+            region = normalize(region)
+            chain = [region]
+            while parents and chain[-1] in parents:
+                chain.append(parents[chain[-1]])
+            for name in chain:
+                groups.setdefault((name, day.year), []).append(row)
+        for (region, year), rows in groups.items():
+            value = _value(definition.value, rows)
+            if definition.min_records and len(rows) < definition.min_records:
+                value = math.nan
+            out[(indicator.name, region, year)] = (value, len(rows))
+    return out
+
+
+def as_dict(table: Any) -> dict[tuple[str, str, int], tuple[float, int]]:
+    return {(i, r, int(y)): (float(v), int(n)) for i, r, y, v, n in
+            zip(table.indicator, table.region, table.year, table.value, table.records, strict=True)}
+
+
+def same(a: dict[Any, tuple[float, int]], b: dict[Any, tuple[float, int]]) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for key in a:
+        (x, n), (y, k) = a[key], b[key]
+        if n != k or not (x == y or (math.isnan(x) and math.isnan(y))):
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------
+# Generated records
+
+REGIONS = ["龙岗区", "龍崗區", "福田区", "南山区", None]
+FLOATS = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, 0.1, 0.2, 0.3, 1e-300, 5e-324, 2.0 ** 60, float("nan"), float("inf"), -float("inf")]),
+    st.integers(0, 300).map(float),
+)
+ROW = st.fixed_dictionaries({
+    "地区": st.sampled_from(REGIONS),
+    "日期": st.one_of(st.none(), st.dates(dt.date(2013, 12, 25), dt.date(2016, 1, 5))),
+    "v": FLOATS,
+    "a": FLOATS,
+    "ok": st.one_of(st.none(), st.booleans()),
+    "grade": st.sampled_from(["合格", "不合格", None]),
+})
+
+
+def frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "地区": pd.Series([r["地区"] for r in records], dtype="str"),
+        "日期": pd.Series(pd.to_datetime([r["日期"] for r in records]), dtype="datetime64[s]"),
+        "v": pd.Series([r["v"] for r in records], dtype="float64"),
+        "a": pd.Series([r["a"] for r in records], dtype="float64"),
+        "ok": pd.Series([r["ok"] for r in records], dtype="boolean"),
+        "grade": pd.Series([r["grade"] for r in records], dtype="str"),
+    })
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ROW, max_size=60), st.integers(1, 25))
+def test_engine_equals_naive_and_chunking_does_not_matter(records: list[dict[str, Any]], rows: int) -> None:
+    expected = naive(records, INDICATORS)
+    data = frame(records)
+    whole = as_dict(compute_indicators(INDICATORS, {"t": data}, threads=1))
+    assert same(whole, expected)
+    chunked = as_dict(compute_indicators(INDICATORS, {"t": data}, chunk_rows=rows, threads=2))
+    assert same(chunked, whole)
+    batches = pa.Table.from_pandas(data, preserve_index=False).to_batches(max_chunksize=rows)
+    assert same(as_dict(compute_indicators(INDICATORS, {"t": batches})), whole)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(ROW, min_size=1, max_size=40), st.data())
+def test_row_order_and_hierarchy_roll_up(records: list[dict[str, Any]], data: st.DataObject) -> None:
+    parents = {"龙岗区": "深圳市", "福田区": "深圳市", "深圳市": "广东省"}
+    shuffled = data.draw(st.permutations(records))
+    expected = naive(records, INDICATORS, parents)
+    got = as_dict(compute_indicators(INDICATORS, {"t": frame(shuffled)}, hierarchy=parents))
+    assert same(got, expected)
+
+
+def test_large_chunked_run_is_bit_identical_across_threads_and_chunks() -> None:
+    rng = np.random.default_rng(7)
+    n = 300_000
+    data = {
+        "地区": pd.Categorical.from_codes(rng.integers(0, 3, n), ["甲", "乙", "丙"]),
+        "日期": (np.datetime64("2014-01-01") + rng.integers(0, 900, n)).astype("datetime64[D]"),
+        "v": rng.gamma(2.0, 10.0, n) * rng.choice([1, 1e-9, 1e9], n),
+        "a": np.where(rng.random(n) < 0.05, np.nan, rng.normal(80, 30, n)),
+        "ok": rng.random(n) < 0.8,
+        "grade": np.array(["合格", "不合格"], dtype=object)[rng.integers(0, 2, n)],
+    }
+    data["地区"] = pd.Series(data["地区"])
+    one = compute_indicators(INDICATORS, {"t": data}, threads=1)
+    many = compute_indicators(INDICATORS, {"t": data}, threads=2, chunk_rows=77_777)
+    assert np.array_equal(one.value, many.value, equal_nan=True)
+    assert np.array_equal(one.records, many.records)
+    # one group by exact rational arithmetic: each sum correctly rounded, then 100 * a / b
+    group = (np.asarray(data["地区"]) == "甲") & (data["日期"].astype("datetime64[Y]") == np.datetime64("2015", "Y"))
+    v, ok = data["v"][group], data["ok"][group]
+    compliant = float(sum(map(Fraction, v[ok].tolist()), Fraction(0)))
+    total = float(sum(map(Fraction, v.tolist()), Fraction(0)))
+    assert one.get("达标率", "甲", 2015) == 100 * compliant / total
+
+
+# ------------------------------------------------------------------------------------------
+# Semantics in plain cases
+
+
+def wastewater() -> pd.DataFrame:
+    return pd.DataFrame({
+        "district": ["龙岗区", "龙岗区", "龙岗区", "福田区", "龍崗區", None],
+        "sample_date": pd.to_datetime(["2015-01-05", "2015-03-01", "2015-12-31", "2015-02-01",
+                                       "2016-01-01", "2015-05-05"]),
+        "volume": [100.0, 50.0, np.nan, 10.0, 20.0, 999.0],
+        "compliant": [True, False, True, None, True, True],
+    })
+
+
+def test_shipped_definitions_on_a_small_table() -> None:
+    pack = qualityrules.load_pack("longgang-2015")
+    table = compute_indicators(pack, {"wastewater": wastewater()})
+    # NaN volume is excluded from both sums; a null flag is not compliant; 龍崗區 is 龙岗区.
+    assert table.get("工业废水达标排放率", "龙岗区", 2015) == pytest.approx(100 * 100 / 150)
+    assert table.get("工业废水达标排放率", "福田区", 2015) == 0.0
+    assert table.get("工业废水达标排放率", "龙岗区", 2016) == 100.0
+    assert table.unassigned["wastewater"] == 1
+    assert table.rows_read["wastewater"] == 6
+    frame_ = table.to_pandas()
+    assert list(frame_.columns) == ["region", "year", "indicator", "value", "unit", "records", "min_records",
+                                    "sufficient"]
+    assert set(frame_.unit) == {"%"}
+
+
+def test_nan_measurement_is_not_a_compliant_sample() -> None:
+    air = pd.DataFrame({"district": ["甲"] * 4, "day": pd.date_range("2015-01-01", periods=4),
+                        "aqi": [50.0, np.nan, 150.0, 100.0], "pm25": [10.0, 20.0, np.nan, 30.0]})
+    catalogue = qualityrules.load_catalogue()
+    wanted = [catalogue.lookup("空气质量优良天数比例"), catalogue.lookup("PM2.5年均浓度")]
+    table = compute_indicators([i for i in wanted if i], {"air_daily": air})
+    assert table.get("空气质量优良天数比例", "甲", 2015) == 50.0       # 2 of 4 days, NaN day counted
+    assert table.get("PM2.5年均浓度", "甲", 2015) == 20.0              # mean of present values
+
+
+def test_min_records_makes_the_value_unknown_and_flags_it() -> None:
+    rows = [{"地区": "甲", "日期": dt.date(2015, 1, d), "v": 1.0, "a": float(d), "ok": True, "grade": "合格"}
+            for d in (1, 2)]
+    table = compute_indicators(INDICATORS, {"t": frame(rows)})
+    index = table.indicator.index("均值")
+    assert math.isnan(table.value[index])
+    assert not table.sufficient[index] and table.records[index] == 2 and table.min_records[index] == 3
+    assert table.rows()[index]["value"] is None
+
+
+def test_hierarchy_from_rows_and_errors() -> None:
+    tree = Hierarchy([("龙城站", "龙岗区", "深圳市", "广东省"), ("福田站", "福田区", "深圳市")])
+    assert tree.ancestors("龙城站") == ["龙岗区", "深圳市", "广东省"]
+    with pytest.raises(DataError) as cycle:
+        Hierarchy({"甲": "乙", "乙": "甲"})
+    assert cycle.value.code == "QR208"
+    with pytest.raises(DataError) as twice:
+        Hierarchy([("甲", "乙"), ("甲", "丙")])
+    assert "two parents" in str(twice.value)
+
+
+def test_plan_fuses_shared_aggregates() -> None:
+    plan = compile_plan(INDICATORS)
+    assert len(plan.groupings) == 1
+    passes = plan.groupings[0].passes
+    # 6 distinct conditions + 2 measured columns = 8 bits: more than one pass holds, each bit once
+    bits = [b for p in passes for b in p.bits]
+    assert len(passes) == 2 and all(len(p.bits) <= 6 for p in passes)
+    assert len({b for b in bits if not isinstance(b, str)}) == len([b for b in bits if not isinstance(b, str)]) == 6
+    for p in passes:
+        assert len(p.sums) == len(set(p.sums))
+    assert plan.schema("t") == {"地区": "region", "日期": "date", "ok": "flag", "v": "number", "a": "number",
+                                "grade": "text"}
+    shipped = compile_plan(qualityrules.load_pack("shenzhen-2020"))
+    assert all(len(g.passes) == 1 for g in shipped.groupings)
+
+
+def test_equal_conditions_share_one_bit() -> None:
+    text = CATALOGUE.replace("value 100 * share(where a <= 100)", "value 100 * share(where not (a > 100))")
+    assert compile_plan(indicators(text)).groupings == compile_plan(INDICATORS).groupings
+    assert Compare("a", "<=", 100.0) in {b for p in compile_plan(INDICATORS).groupings[0].passes for b in p.bits}
+
+
+def test_limbs_are_exact_and_order_independent() -> None:
+    values = [0.1, 0.2, 0.3, 1e16, -1e16, 5e-324, 2.0 ** 900]
+    forward, backward = Limbs((1,)), Limbs((1,))
+    from qualityrules.records import _window_sums
+
+    for order, acc in ((values, forward), (values[::-1], backward)):
+        for v in order:
+            _window_sums(np.zeros(1, np.intp), np.array([v]), 1, acc)
+    assert forward.exact() == backward.exact()
+    (n,), e = forward.exact()
+    assert Fraction(n) * Fraction(2) ** e == sum(map(Fraction, values), Fraction(0))
+
+
+# ------------------------------------------------------------------------------------------
+# Files
+
+
+def test_csv_and_parquet_files_give_the_in_memory_result(tmp_path: Path) -> None:
+    pack = qualityrules.load_pack("longgang-2015")
+    data = wastewater()
+    expected = as_dict(compute_indicators(pack, {"wastewater": data}))
+    csv_path = tmp_path / "wastewater.csv"
+    data.to_csv(csv_path, index=False)
+    assert same(as_dict(compute_indicators(pack, [csv_path])), expected)
+    assert same(as_dict(compute_indicators(pack, [csv_path], chunk_rows=2)), expected)
+    gbk = tmp_path / "wastewater-gbk.csv"
+    gbk.write_bytes(csv_path.read_text(encoding="utf-8").encode("gb18030"))
+    assert same(as_dict(compute_indicators(pack, {"wastewater": gbk})), expected)
+    parquet = tmp_path / "wastewater.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), parquet, row_group_size=2)
+    assert same(as_dict(compute_indicators(pack, str(parquet))), expected)
+
+
+def test_unparseable_date_points_at_the_csv_cell(tmp_path: Path) -> None:
+    path = tmp_path / "wastewater.csv"
+    path.write_text("district,sample_date,volume,compliant\n龙岗区,2015-01-01,1,true\n\n"
+                    "龙岗区,2015-13-45,2,false\n", encoding="utf-8")
+    with pytest.raises(DataError) as error:
+        compute_indicators(qualityrules.load_pack("longgang-2015"), [path])
+    diagnostic = error.value.diagnostic
+    assert diagnostic.code == "QR206"
+    assert (diagnostic.file, diagnostic.line, diagnostic.column) == (str(path), 4, 5)
+    assert "'2015-13-45'" in diagnostic.message and "row 2" in diagnostic.message
+    assert "^^^^^^^^^^" in diagnostic.render()
+
+
+def test_impossible_dates_are_errors_not_the_next_year() -> None:
+    data = wastewater().assign(sample_date=["2015-01-01"] * 5 + ["2015-12-32"])
+    with pytest.raises(DataError) as error:
+        compute_indicators(qualityrules.load_pack("longgang-2015"), {"wastewater": data})
+    assert error.value.code == "QR206" and "'2015-12-32'" in error.value.diagnostic.message
+    assert "row 6, column 'sample_date'" in error.value.diagnostic.message
+
+
+def test_unparseable_number_and_flag_in_csv(tmp_path: Path) -> None:
+    path = tmp_path / "wastewater.csv"
+    path.write_text("district,sample_date,volume,compliant\n龙岗区,2015-01-01,1,true\n"
+                    "龙岗区,2015-01-02,12吨,false\n", encoding="utf-8")
+    with pytest.raises(DataError) as error:
+        compute_indicators(qualityrules.load_pack("longgang-2015"), [path])
+    assert (error.value.code, error.value.diagnostic.line) == ("QR206", 3)
+    assert "'12吨'" in error.value.diagnostic.message
+    path.write_text("district,sample_date,volume,compliant\n龙岗区,2015-01-01,1,也许\n", encoding="utf-8")
+    with pytest.raises(DataError) as flag:
+        compute_indicators(qualityrules.load_pack("longgang-2015"), [path])
+    assert flag.value.code == "QR206" and flag.value.diagnostic.line == 2
+
+
+def test_missing_column_suggests_the_near_name(tmp_path: Path) -> None:
+    path = tmp_path / "wastewater.csv"
+    path.write_text("district,sample_date,volumes,compliant\n龙岗区,2015-01-01,1,true\n", encoding="utf-8")
+    with pytest.raises(DataError) as error:
+        compute_indicators(qualityrules.load_pack("longgang-2015"), [path])
+    assert error.value.code == "QR204"
+    assert "'volume'" in error.value.diagnostic.message
+    assert error.value.suggestion is not None and "volumes" in error.value.suggestion
+
+
+def test_wrong_types_in_memory() -> None:
+    pack = qualityrules.load_pack("longgang-2015")
+    data = wastewater()
+    data["sample_date"] = [20150101] * len(data)
+    with pytest.raises(DataError) as error:
+        compute_indicators(pack, {"wastewater": data})
+    assert error.value.code == "QR207" and "sample_date" in error.value.diagnostic.message
+    data = wastewater()
+    data["volume"] = ["1", "2", "x", "4", "5", "6"]
+    with pytest.raises(DataError) as bad:
+        compute_indicators(pack, {"wastewater": data})
+    assert bad.value.code == "QR206" and "row 3" in bad.value.diagnostic.message
+
+
+def test_parquet_text_date_error_names_the_row(tmp_path: Path) -> None:
+    data = wastewater().assign(sample_date=["2015-01-01"] * 5 + ["tomorrow"])
+    path = tmp_path / "wastewater.parquet"
+    data.to_parquet(path, index=False)
+    with pytest.raises(DataError) as error:
+        compute_indicators(qualityrules.load_pack("longgang-2015"), [path])
+    diagnostic = error.value.diagnostic
+    assert diagnostic.code == "QR206" and diagnostic.file == str(path) and diagnostic.line == 6
+    assert "row 6, column 'sample_date'" in diagnostic.message
+
+
+def test_unmatched_record_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "wastwater.csv"
+    path.write_text("x\n1\n", encoding="utf-8")
+    with pytest.raises(DataError) as error:
+        compute_indicators(qualityrules.load_pack("longgang-2015"), [path])
+    assert error.value.code == "QR209" and "wastewater" in (error.value.suggestion or "")
+
+
+def test_ordering_a_flag_is_a_definition_error() -> None:
+    text = CATALOGUE.replace("value 100 * sum(v where ok) / sum(v)", "value sum(v where ok > true)")
+    with pytest.raises(RuleSyntaxError) as error:
+        compile_plan(indicators(text))
+    assert error.value.code == "QR012"
+
+
+def test_errors_survive_pickling() -> None:
+    import pickle
+
+    error = DataError(qualityrules.Diagnostic("QR206", "bad"))
+    again = pickle.loads(pickle.dumps(error))
+    assert isinstance(again, QualityRulesError) and again.code == "QR206"
