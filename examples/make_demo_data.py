@@ -2,13 +2,15 @@
 timestamps). They are not statistics: every value is made up so that `qualityrules check
 longgang-2015 ...` has something to show. Every row says so in its `note` column.
 
-Values are derived from the enforced targets of the longgang-2015 pack (inherited ones included):
+Values are derived from the enforced targets of the longgang-2015 pack that bind 龙岗区 (own ones,
+and the inherited shares and rates; the province's totals bind 广东省 only):
 
 * 龙岗区 meets every binding target in every year it is checked (so the README's command exits 0),
   misses one aspiration (a warn), prints two values censored as bulletins do (≥98, 100以上) and
   has one missing value (an unknown);
-* 福田区, 罗湖区 and 南山区 scatter around the targets: some pass, some fail, a few cells are
-  missing or censored (<90).
+* 福田区, 罗湖区 and 南山区 (which the pack does not name, so they are checked against 龙岗区's
+  targets) scatter around the targets: some pass, some fail, a few cells are missing or
+  censored (<90).
 
 Outputs (the same table three times, for the all-formats test):
   examples/demo/longgang-2011-2015.csv          UTF-8, wide form
@@ -92,8 +94,9 @@ def build() -> tuple[list[str], list[list[str]]]:
     pack = qualityrules.load_pack("longgang-2015")
     rng = random.Random(SEED)
     by_indicator: dict[str, list[BoundRule]] = {}
-    for rule in pack.rules:
-        if rule.measure is Measure.VALUE and set(rule.years) & set(YEARS):
+    for rule in pack.rules:   # the targets that bind 龙岗区 (not the province's own totals)
+        binds = not rule.regions or "龙岗区" in rule.regions
+        if binds and rule.measure is Measure.VALUE and set(rule.years) & set(YEARS):
             by_indicator.setdefault(rule.indicator.name, []).append(rule)
     indicators = list(by_indicator)
     aspiration_missed = next((name for name, rules in by_indicator.items()

@@ -153,14 +153,13 @@ def reference(pack: Pack, records: Iterable[Record]) -> tuple[dict[tuple[str, in
         value = read_value(raw, unit, indicator.unit)
         if value is not None:
             table[(region, int(year), indicator.name)] = value
-    scope = {normalize(s) for s in pack.definition.scope}
     cells: dict[tuple[str, int, int], tuple[str, float | None]] = {}
     targets: dict[tuple[str, int], str] = {}
     for region in regions:
         for k, rule in enumerate(pack.rules):
             verdicts = []
             for year in _checked_years(rule):
-                if scope and normalize(region) not in scope:
+                if not binds(pack, rule, region):
                     verdict, value = "not-applicable", None
                 else:
                     quantity = _quantity(rule, table, region, year)
@@ -181,6 +180,18 @@ def reference(pack: Pack, records: Iterable[Record]) -> tuple[dict[tuple[str, in
             if verdicts:
                 targets[(region, k)] = _period_verdict(verdicts)
     return cells, targets
+
+
+def binds(pack: Pack, rule: BoundRule, region: str) -> bool:
+    """A rule binds the regions it names. A region the pack names nowhere stands for the pack's
+    own region, unless the pack declares a scope (then it is outside)."""
+    if not rule.regions:
+        return True
+    named = {normalize(r) for other in pack.rules for r in other.regions}
+    key = normalize(region)
+    if key not in named and not pack.definition.scope and pack.region:
+        key = normalize(pack.region)
+    return key in {normalize(r) for r in rule.regions}
 
 
 def _period_verdict(verdicts: list[str]) -> str:
@@ -239,11 +250,29 @@ def catalogue() -> Any:
 
 
 def make_pack(body: str, *, period: str = "2011..2015", target: str | None = "2015", scope: str | None = None,
-              pack_id: str = "t-2015", extra: str = "", cat: Any = None) -> Pack:
-    """A pack around ``body`` (rule lines), resolved against the test catalogue."""
+              pack_id: str = "t-2015", extra: str = "", cat: Any = None, parent: str | None = None) -> Pack:
+    """A pack around ``body`` (rule lines) for 甲区, resolved against the test catalogue;
+    ``parent``: rule lines of a province pack (region 省) it extends."""
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
     from qualityrules.resolve import resolve_text
 
-    lines = [f"pack {pack_id} {{", "    name \"测试\"", "    region 甲区", "    level district", f"    period {period}"]
+    search: list[Path] = []
+    extends = ""
+    if parent is not None:
+        parent_id = "p" + hashlib.sha1(f"{parent}{period}{target}".encode()).hexdigest()[:12]
+        folder = Path(tempfile.gettempdir()) / "qualityrules-test-parents"
+        folder.mkdir(exist_ok=True)
+        text = "\n".join([f"pack {parent_id} {{", "    region 省", "    level province", f"    period {period}",
+                          *([f"    target {target}"] if target else []), "    section 省级 {",
+                          *[f"        {line}" for line in parent.strip().splitlines()], "    }", "}", ""])
+        (folder / f"{parent_id}.qr").write_text(text, encoding="utf-8")
+        search.append(folder)
+        extends = f" extends {parent_id}"
+    lines = [f"pack {pack_id}{extends} {{", "    name \"测试\"", "    region 甲区", "    level district",
+             f"    period {period}"]
     if target:
         lines.append(f"    target {target}")
     if scope:
@@ -253,4 +282,4 @@ def make_pack(body: str, *, period: str = "2011..2015", target: str | None = "20
     lines.append("    section 测试 {")
     lines += [f"        {line}" for line in body.strip().splitlines()]
     lines += ["    }", "}", ""]
-    return resolve_text("\n".join(lines), catalogue=cat if cat is not None else catalogue())
+    return resolve_text("\n".join(lines), catalogue=cat if cat is not None else catalogue(), search=search)

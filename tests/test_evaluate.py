@@ -126,7 +126,14 @@ def cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], list[tuple[str, int, st
     options: dict[str, Any] = {"period": f"{years[0]}..{years[-1]}", "target": str(years[-1])}
     if draw(st.integers(0, 4)) == 0:
         options["scope"] = "甲区, 乙区"
-    regions = draw(st.lists(st.sampled_from(["甲区", "乙区", "丙区"]), min_size=1, max_size=3, unique=True))
+    used_keys = {key for _, key in lines}
+    if draw(st.booleans()):   # a province parent: its totals stay with 省, its rates flow down
+        inherited = draw(st.lists(rule_lines(years), min_size=1, max_size=3, unique_by=lambda line: line[1]))
+        inherited = [line for line in inherited if line[1] not in used_keys]
+        if inherited:
+            options["parent"] = "\n".join(text for text, _ in inherited)
+            lines = lines + inherited
+    regions = draw(st.lists(st.sampled_from(["甲区", "乙区", "丙区", "省"]), min_size=1, max_size=3, unique=True))
     used = sorted({key[0] for _, key in lines})
     records = []
     for region in regions:
@@ -173,8 +180,8 @@ def test_engine_equals_reference(case: tuple[str, dict[str, Any], list[tuple[str
     assert {k: v[0] for k, v in got.items()} == {k: v[0] for k, v in expected_cells.items()}, body
     for key, (_, value) in expected_cells.items():
         assert _close(got[key][1], value), (key, got[key], value, body)
-    targets = {(row["region"], next(i for i, r in enumerate(rules) if r.text == row["rule"] and r.kind == row["kind"])):
-               row["verdict"] for row in report.targets()}
+    targets = {(row["region"], next(i for i, r in enumerate(rules) if r.text == row["rule"] and r.kind == row["kind"]
+                                    and r.origin == row["origin"])): row["verdict"] for row in report.targets()}
     assert targets == expected_targets, body
 
 

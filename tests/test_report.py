@@ -73,23 +73,33 @@ def test_summary_counts_and_exit_code(report: Report) -> None:
         report.counts("colour")
 
 
-def test_counts_follow_origin_pack_and_level(tmp_path: Path) -> None:
+def test_counts_and_applicability_follow_origin_pack_and_level(tmp_path: Path) -> None:
     from reference import catalogue
 
     from qualityrules.resolve import resolve_text
 
     cat = catalogue()
     parent = ("pack p-2015 {\n    region 省\n    level province\n    period 2011..2015\n    target 2015\n"
-              "    section 省级 {\n        企业数 >= 5家\n    }\n}\n")
+              "    section 省级 {\n        企业数 >= 5家\n        能耗 <= 0.5吨标准煤/万元\n    }\n}\n")
     (tmp_path / "p-2015.qr").write_text(parent, encoding="utf-8")
     child = ("pack c-2015 extends p-2015 {\n    region 甲区\n    level district\n    period 2011..2015\n"
              "    target 2015\n    section 区级 {\n        达标率 >= 95%\n    }\n}\n")
     pack = resolve_text(child, search=[tmp_path], catalogue=cat)
-    report = evaluate(pack, {"region": ["甲区"], "year": [2015], "达标率": [90], "企业数": [6]})
-    assert report.counts("pack") == {"p-2015": {"pass": 1, "fail": 0, "warn": 0, "unknown": 0, "not-applicable": 0},
-                                     "c-2015": {"pass": 0, "fail": 1, "warn": 0, "unknown": 0, "not-applicable": 0}}
+    data = {"region": ["甲区", "省", "丙区"], "year": [2015] * 3, "达标率": [90, 90, 96], "企业数": [6, 6, 1],
+            "能耗": [0.4, 0.6, 0.4]}
+    report = evaluate(pack, data)
+    assert verdicts(report) == {
+        ("甲区", "企业数"): "not-applicable", ("甲区", "能耗"): "pass", ("甲区", "达标率"): "fail",   # a total stays
+        ("省", "企业数"): "pass", ("省", "能耗"): "fail", ("省", "达标率"): "not-applicable",          # with its region
+        ("丙区", "企业数"): "not-applicable", ("丙区", "能耗"): "pass", ("丙区", "达标率"): "pass",     # as the pack's own
+    }
+    assert report.counts("pack") == {"p-2015": {"pass": 3, "fail": 1, "warn": 0, "unknown": 0, "not-applicable": 2},
+                                     "c-2015": {"pass": 1, "fail": 1, "warn": 0, "unknown": 0, "not-applicable": 1}}
     assert set(report.counts("level")) == {"province", "district"}
     assert set(report.counts("section")) == {"省级", "区级"}
+    assert report.summary()["not-applicable"] == 3
+    assert "the target binds 省, not 甲区 (a total of that region)" in report.explain("甲区", 2015, "企业数")
+    assert "2 target(s) do not bind 省" not in report.to_text() and "1 target(s) do not bind 省" in report.to_text()
 
 
 def test_json_follows_the_schema(report: Report) -> None:
@@ -186,7 +196,7 @@ def test_scope_makes_other_regions_not_applicable() -> None:
                       {"region": ["甲区", "乙区"], "year": [2015, 2015], "达标率": [96, 90]})
     assert verdicts(report) == {("甲区", "达标率"): "pass", ("乙区", "达标率"): "not-applicable"}
     assert report.summary()["not-applicable"] == 1 and report.exit_code() == 0
-    assert "outside the pack's scope" in report.explain("乙区", 2015, "达标率")
+    assert "the target binds 甲区, not 乙区; the pack's scope is 甲区" in report.explain("乙区", 2015, "达标率")
     row = next(r for r in report.results() if r["region"] == "乙区")
     assert row["value"] is None and row["margin"] is None
 

@@ -65,7 +65,7 @@ class Evaluation:
     plan: Plan
     obs: Observations
     blocks: tuple[Block, ...]
-    in_scope: BoolArray
+    applicable: BoolArray    # [region, rule]: the rule binds the region (else not-applicable)
 
     @functools.cached_property
     def atoms(self) -> IntArray:
@@ -128,7 +128,7 @@ def _concat(parts: list[npt.NDArray[Any]], rows: int) -> npt.NDArray[Any]:
 
 def run(plan: Plan, obs: Observations, *, years: Collection[int] | None = None) -> Evaluation:
     """Evaluate every atom of ``plan`` (or those reported in ``years``) for every region of ``obs``."""
-    regions, n_years, n_ind = obs.shape
+    _, n_years, n_ind = obs.shape
     known = obs._indicator_index
     ind_pos = np.array([known.get(name, -1) for name in plan.indicators], dtype=np.int64)
     year_pos = np.searchsorted(obs.years, plan.years)
@@ -143,11 +143,7 @@ def run(plan: Plan, obs: Observations, *, years: Collection[int] | None = None) 
     compound = np.flatnonzero(selected & ~plan.simple)
     if len(compound):
         blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
-    if plan.scope is None:
-        in_scope = np.ones(regions, dtype=bool)
-    else:
-        in_scope = np.isin(np.array(obs.region_keys, dtype=object), np.array(sorted(plan.scope), dtype=object))
-    return Evaluation(plan, obs, tuple(blocks), in_scope)
+    return Evaluation(plan, obs, tuple(blocks), plan.applicable(obs.region_keys))
 
 
 def _missing_block(atoms: IntArray, regions: int) -> Block:

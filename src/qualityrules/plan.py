@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 import numpy as np
@@ -47,7 +47,9 @@ class Plan:
     sections: tuple[str | None, ...]          # per rule: the section of its origin pack
     indicators: tuple[str, ...]               # distinct indicator names the rules read
     years: IntArray                           # distinct years the atoms read (sorted)
-    scope: frozenset[str] | None              # normalised region names; None = every region
+    rule_regions: tuple[frozenset[str], ...]  # per rule, normalised regions it binds; empty = every region
+    home: str | None                          # the pack's region, normalised
+    strict_scope: bool                        # the pack declares a scope: regions it does not name are n/a
     atom_rule: IntArray
     atom_year: IntArray                       # the year the atom is reported in
     atom_indicator: IntArray                  # index into ``indicators``
@@ -84,8 +86,29 @@ class Plan:
         bounds = np.searchsorted(self.atom_rule[order], np.arange(len(self.rules) + 1))
         return tuple(order[bounds[k]:bounds[k + 1]].astype(np.int64) for k in range(len(self.rules)))
 
-    def in_scope(self, region: str) -> bool:
-        return self.scope is None or normalize(region) in self.scope
+    @functools.cached_property
+    def named_regions(self) -> frozenset[str]:
+        return frozenset(r for regions in self.rule_regions for r in regions)
+
+    def applicable(self, region_keys: Sequence[str]) -> BoolArray:
+        """``[region, rule]``: does the rule bind the region? A rule binds the regions it names
+        (resolve gives a province's totals to the province only; shares and rates flow down to
+        the child packs' regions). A region the pack names nowhere (another district, a street)
+        is checked as the pack's own region, unless the pack declares a ``scope``."""
+        keys = np.array(list(region_keys), dtype=object)
+        effective = keys
+        if not self.strict_scope and self.home is not None and len(keys):
+            named = np.array(sorted(self.named_regions), dtype=object)
+            effective = np.where(np.isin(keys, named), keys, self.home)
+        result = np.ones((len(keys), len(self.rules)), dtype=bool)
+        by_set: dict[frozenset[str], list[int]] = {}
+        for k, regions in enumerate(self.rule_regions):
+            if regions:
+                by_set.setdefault(regions, []).append(k)
+        for regions, rules in by_set.items():   # one step per distinct set of regions, not per region
+            inside = np.isin(effective, np.array(sorted(regions), dtype=object))
+            result[:, rules] = inside[:, None]
+        return result
 
 
 # A compiled plan per live pack object (packs are immutable; the plan dies with its pack).
@@ -158,7 +181,9 @@ def _compile(pack: Pack) -> Plan:
         sections=tuple(section_of.get(id(b.rule)) for b in rules),
         indicators=tuple(indicators),
         years=np.array(years_used, dtype=np.int64),
-        scope=frozenset(normalize(s) for s in pack.definition.scope) or None,
+        rule_regions=tuple(frozenset(normalize(r) for r in b.regions) for b in rules),
+        home=normalize(pack.region) if pack.region else None,
+        strict_scope=bool(pack.definition.scope),
         atom_rule=atom_rule,
         atom_year=atom_year,
         atom_indicator=atom_indicator,

@@ -12,7 +12,9 @@ Two granularities:
   the exit code use these.
 
 Verdicts: ``pass``, ``fail`` (binding target missed), ``warn`` (aspiration — 力争/争取 — missed),
-``unknown`` (missing or undecidable data), ``not-applicable`` (region outside the pack's scope).
+``unknown`` (missing or undecidable data), ``not-applicable`` (the target does not bind the region:
+a province's total is not a district's target; regions outside a declared ``scope``). A region the
+pack names nowhere is checked as the pack's own region (see :meth:`qualityrules.plan.Plan.applicable`).
 Margins are signed (positive = on the compliant side) and in the unit the rule is written in.
 """
 
@@ -76,7 +78,8 @@ class Report:
         codes = np.full(ev.passed.shape, _FAIL, dtype=np.int8)   # pass and unknown never overlap
         codes -= ev.passed.view(np.int8) * np.int8(_FAIL - _PASS)
         codes -= ev.unknown.view(np.int8) * np.int8(_FAIL - _UNKNOWN)
-        codes[~ev.in_scope] = _NA
+        if not ev.applicable.all():
+            codes[~ev.applicable[:, self.plan.atom_rule[self.atoms]]] = _NA
         return codes
 
     @property
@@ -301,7 +304,7 @@ class Report:
 
     def counts(self, by: str = "pack") -> dict[str, dict[str, int]]:
         """Target verdicts counted per ``pack`` (the origin pack of each rule), ``section`` or
-        ``level``; regions outside the pack's scope are not counted."""
+        ``level``; a target that does not bind a region counts as not-applicable there."""
         keys = {"pack": lambda k: self.plan.rules[k].origin,
                 "section": lambda k: self.plan.sections[k] or "-",
                 "level": lambda k: _level(self.plan.rules[k])}
@@ -309,7 +312,7 @@ class Report:
             raise ValueError(f"by must be one of {sorted(keys)}")
         key_of: Callable[[int], str] = keys[by]
         counts: dict[str, dict[str, int]] = {}
-        outcomes = self.outcomes[self.evaluation.in_scope]
+        outcomes = self.outcomes
         for k in self._checked_rules:
             bucket = counts.setdefault(key_of(k), dict.fromkeys(VERDICTS, 0))
             aspiration = bool(self._aspiration_rule[k])
@@ -329,15 +332,18 @@ class Report:
         for bucket in self.counts("pack").values():
             for verdict, n in bucket.items():
                 total[verdict] += n
-        out_of_scope = int((~self.evaluation.in_scope).sum()) * len(self._checked_rules)
-        total[NOT_APPLICABLE] += out_of_scope
         return {"targets": sum(total.values()), **total}
 
     @functools.cached_property
     def missing_indicators(self) -> list[str]:
-        """Indicators the pack's rules read that the data does not have at all."""
+        """Indicators that targets binding the data's regions read, and the data lacks entirely."""
         have = set(self.obs.indicators)
-        return [name for name in self.plan.indicators if name not in have]
+        binding = [True] * len(self.plan.rules)
+        if len(self.obs.regions):
+            applicable: npt.NDArray[np.bool_] = np.asarray(self.evaluation.applicable.any(axis=0))
+            binding = [bool(x) for x in applicable.tolist()]
+        wanted = dict.fromkeys(rule.indicator.name for rule, used in zip(self.plan.rules, binding, strict=True) if used)
+        return [name for name in wanted if name not in have]
 
     # ---------------------------------------------------------------- views
 
@@ -422,14 +428,18 @@ class Report:
         for region, rows in _group(self.targets(), "region").items():
             table: list[tuple[str, ...]] = [header]
             absent = [row for row in rows if row["verdict"] == UNKNOWN and row["indicator"] in missing]
+            elsewhere = [row for row in rows if row["verdict"] == NOT_APPLICABLE]
             for row in sorted(rows, key=lambda r: _ORDER[r["verdict"]]):
-                if row["verdict"] == UNKNOWN and row["indicator"] in missing:
+                if row["verdict"] == NOT_APPLICABLE or (row["verdict"] == UNKNOWN and row["indicator"] in missing):
                     continue
                 table.append((_MARK[row["verdict"]], row["indicator"], row["target"], _years_text(row),
                               _value_text(row), _margin_text(row), row["level"] or ""))
             lines += ["", region, *_aligned(table, width)]
             if absent:
                 lines.append(f"  {_MARK[UNKNOWN]}  {len(absent)} more target(s): indicator not in the data")
+            if elsewhere:
+                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {len(elsewhere)} target(s) do not bind {region} "
+                             "(totals of other regions, or outside the pack's scope)")
         summary = self.summary()
         lines += ["", f"{summary['targets']} target(s) x region(s): " + ", ".join(
             f"{summary[v]} {v}" for v in VERDICTS if summary[v])]
@@ -479,8 +489,12 @@ class Report:
                  + ")",
                  f"  rule:     {rule.text}",
                  f"  citation: {_citation(rule)}"]
-        if not self.evaluation.in_scope[r]:
-            lines.append(f"  scope:    {obs.regions[r]} is outside the pack's scope ({', '.join(self.pack.definition.scope)})")
+        if not self.evaluation.applicable[r, k]:
+            where = ", ".join(rule.regions) or "-"
+            lines.append(f"  scope:    the target binds {where}, not {obs.regions[r]}"
+                         + (" (a total of that region)" if rule.origin != self.pack.id else "")
+                         + (f"; the pack's scope is {', '.join(self.pack.definition.scope)}"
+                            if self.pack.definition.scope else ""))
             return "\n".join(lines)
         read = self._data_lines(r, atom)
         lines += [f"  data:     {read[0]}", *(f"            {line}" for line in read[1:])]
