@@ -292,3 +292,9 @@ def test_frame_errors_name_row_and_column() -> None:
 def test_unsupported_input_type() -> None:
     with pytest.raises(DataError):
         load(42, CAT)
+
+
+def test_numeric_region_codes_read_as_text() -> None:
+    pd = pytest.importorskip("pandas")
+    obs = load(pd.DataFrame({"region": [440307, 440304], "year": [2015, 2015], "达标率": [96, 97]}), CAT)
+    assert obs.regions == ("440307", "440304")

@@ -845,7 +845,7 @@ def _regions(table: _Table, j: int, problems: _Problems) -> tuple[IntArray, list
                 problems.add("QR203", "the region is empty", row, j)
                 code = -1
             else:
-                text = str(value).strip()
+                text = _render(value).strip()
                 key = normalize(text)
                 code = index.get(key)
                 if code is None:
