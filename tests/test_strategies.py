@@ -173,6 +173,77 @@ def test_violating_data_names_its_rule_by_indicator() -> None:
 
 
 # ------------------------------------------------------------------------------------------
+# The same promises, checked by the evaluator itself
+
+
+def evaluator_scope_matches(pack: qualityrules.Pack) -> bool:
+    """The evaluator checks every effective target in every region of the pack's scope, while
+    resolve scopes a parent's totals to the parent's region (``BoundRule.regions``); they agree
+    for packs whose every target applies to the pack's own region."""
+    return not pack.definition.scope and all(not r.regions or pack.region in r.regions for r in pack.rules)
+
+
+EVALUABLE = [pack_id for pack_id in PACK_IDS if evaluator_scope_matches(PACKS[pack_id])]
+
+
+def verdicts(report: Any, rule: BoundRule) -> set[str]:
+    return {row["verdict"] for row in report.targets()
+            if row["rule"] == rule.text and row["origin"] == rule.origin and row["kind"] == rule.kind}
+
+
+def test_most_shipped_packs_can_be_checked_by_the_evaluator() -> None:
+    assert len(EVALUABLE) >= 3, EVALUABLE
+
+
+@pytest.mark.parametrize("pack_id", EVALUABLE)
+def test_the_evaluator_passes_compliant_data(pack_id: str) -> None:
+    pack = PACKS[pack_id]
+
+    @SETTINGS
+    @given(qst.compliant_data(pack, regions=[pack.region or "全区"]))
+    def check(table: pd.DataFrame) -> None:
+        report = qualityrules.evaluate(pack, table)
+        bad = [(row["rule"], row["verdict"]) for row in report.targets() if row["verdict"] != "pass"]
+        assert not bad
+        assert not report.failed
+
+    check()
+
+
+@pytest.mark.parametrize("pack_id", EVALUABLE)
+def test_the_evaluator_fails_violating_data(pack_id: str) -> None:
+    pack = PACKS[pack_id]
+
+    @SETTINGS
+    @given(qst.violating_data(pack, regions=[pack.region or "全区"]))
+    def check(table: pd.DataFrame) -> None:
+        rule = violated_rule(pack, table)
+        report = qualityrules.evaluate(pack, table)
+        found = verdicts(report, rule)
+        assert found == {"warn" if rule.strength is m.Strength.ASPIRATION else "fail"}, (rule.text, found)
+        others = [row for row in report.targets() if row["indicator"] != rule.indicator.name]
+        assert all(row["verdict"] == "pass" for row in others)
+
+    check()
+
+
+@SETTINGS
+@given(st.data())
+def test_the_evaluator_agrees_on_generated_packs(data: st.DataObject) -> None:
+    definition = data.draw(qst.packs(min_rules=1))
+    pack = qualityrules.parse_pack(format_model(definition))
+    if not evaluator_scope_matches(pack) or not pack.rules:
+        return
+    region = [pack.region or "全区"]
+    report = qualityrules.evaluate(pack, data.draw(qst.compliant_data(pack, regions=region)))
+    assert all(row["verdict"] == "pass" for row in report.targets())
+    table = data.draw(qst.violating_data(pack, regions=region))
+    rule = violated_rule(pack, table)
+    assert verdicts(qualityrules.evaluate(pack, table), rule) <= {"fail", "warn"}
+    assert verdicts(qualityrules.evaluate(pack, table), rule)
+
+
+# ------------------------------------------------------------------------------------------
 # Indicator tables and records
 
 

@@ -790,6 +790,18 @@ def _change_measure(rule: BoundRule, base: float, value: float) -> tuple[float, 
     return sign * (value - base), sign * (v - b)
 
 
+def _exact_change(rule: BoundRule, base: float) -> float | None:
+    """The value meeting an exact change target (``== x%``) against ``base`` both exactly and in
+    float64 arithmetic, or None."""
+    point = _Range.of(rule.interval)
+    assert point.lo is not None
+    value = float(_change_value(rule, base, point.lo))
+    measured = _change_measure(rule, base, value)
+    if measured is None or measured[1] != point.lo or measured[0] != float(point.lo):
+        return None
+    return value
+
+
 def _sum_checks(values: Sequence[float]) -> tuple[list[float], Fraction]:
     total = 0.0
     for v in values:
@@ -880,6 +892,32 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
     return plans
 
 
+def _fill_change(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan, rule: BoundRule, base: float,
+                 change: _Range, hard: _Range) -> float:
+    """A value for the target year of a change target: within its other targets (``hard``),
+    non-negative if that is possible, and with its change against ``base`` inside ``change``."""
+    for own in dict.fromkeys((_prefer(hard, NONNEGATIVE), hard)):
+        def meets(value: float, own: _Range = own) -> bool:
+            measured = _change_measure(rule, base, value)
+            return measured is not None and own.holds(value) and change.holds(*measured)
+
+        try:
+            if change.point:
+                found = _exact_change(rule, base)
+                if found is None or not own.holds(found):
+                    raise _NoValue
+                return found
+            m_value = _pick(draw, change, _change_natural(rule), check=lambda x: True)
+            value = float(_change_value(rule, base, _as_decimal(m_value)))
+            if meets(value):
+                return value
+            return _pick(draw, own & _image(rule, base, change), plan.natural, check=meets, places=4)
+        except _NoValue:
+            continue
+    raise InvalidArgument(f"no value of {plan.indicator.name} in {rule.years[-1]} meets its change target "
+                          "and its other targets together")
+
+
 def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> dict[int, float]:
     """Values for every year the plan needs, meeting all of its targets."""
     values: dict[int, float] = {}
@@ -890,32 +928,21 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
         assert rule.baseline is not None
         base_range = _prefer(ranges.get(rule.baseline, ANY), _Range(Fraction(0), None, lo_inc=False))
         if rule.baseline not in values:
-            values[rule.baseline] = _pick(draw, base_range, _positive(plan.natural))
+            base = _pick(draw, base_range, _positive(plan.natural))
+            exact = [r for r in plan.changes if r.baseline == rule.baseline and _Range.of(r.interval).point]
+            if exact:  # an exact change: find a baseline for which float64 arithmetic hits it exactly
+                base = next((b for b in (base, 100.0, 1.0, 64.0, 10.0, 1000.0, 1024.0)
+                             if base_range.holds(b) and all(_exact_change(r, b) is not None for r in exact)), base)
+            values[rule.baseline] = base
     for rule in plan.changes:
         assert rule.baseline is not None
         change = _Range.of(rule.interval)
         base = values[rule.baseline]
         for year in rule.years:
-            own = _prefer(ranges.get(year, ANY), soft)
-            if year in values:
-                continue
-            measure_range = _change_natural(rule)
-
-            def meets(value: float, rule: BoundRule = rule, base: float = base, own: _Range = own,
-                      change: _Range = change) -> bool:
-                measured = _change_measure(rule, base, value)
-                return measured is not None and own.holds(value) and change.holds(*measured)
-
-            try:
-                m_value = _pick(draw, change, measure_range, check=lambda x: True)
-                value = float(_change_value(rule, base, _as_decimal(m_value)))
-                if not meets(value):
-                    value = _pick(draw, own & _image(rule, base, change), plan.natural, check=meets, places=4)
-            except _NoValue:
-                raise InvalidArgument(f"no value of {plan.indicator.name} in {year} meets its change target "
-                                      "and its other targets together") from None
-            values[year] = value
-            ranges[year] = _Range(Fraction(value), Fraction(value))
+            if year not in values:
+                value = _fill_change(draw, plan, rule, base, change, ranges.get(year, ANY))
+                values[year] = value
+                ranges[year] = _Range(Fraction(value), Fraction(value))
     for group, r in plan.sums:
         caps = [_prefer(ranges.get(y, ANY), soft) if y not in values else _Range(_as_decimal(values[y]), _as_decimal(values[y]))
                 for y in group]
