@@ -199,7 +199,7 @@ def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     return blocks
 
 
-_BLOCK = 8192  # values per row block: the block, its flags and a scratch row stay in the CPU cache
+_BLOCK = 32768  # values per row block: the block, its flags and a scratch row stay in the CPU cache
 
 
 def _within(x: FloatArray, lo: FloatArray, hi: FloatArray) -> tuple[BoolArray, BoolArray]:
