@@ -498,3 +498,25 @@ def test_shipped_pack_on_shipped_baseline_data() -> None:
     report = qualityrules.evaluate(pack, root / "examples" / "baselines" / "shenzhen-2015.csv")
     assert report.obs.regions == ("深圳市",)
     assert all(row["verdict"] in ("unknown", "pass", "fail", "warn") for row in report.results())
+
+
+def test_row_blocks_do_not_change_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine compares a cache-sized block of rows at a time; with tiny blocks (many of them,
+    the last one partial) the verdicts are the reference's."""
+    import qualityrules.evaluate as engine
+
+    body = "达标率 >= 95%\n每年 企业数 < 30家\n能耗 != 0.47吨标准煤/万元\n事故 <= 2起"
+    pack = make_pack(body)
+    rng = np.random.default_rng(7)
+    records = []
+    for r in range(41):
+        for year in range(2011, 2016):
+            for name, centre in (("达标率", 95.0), ("企业数", 30.0), ("能耗", 0.47), ("事故", 2.0)):
+                x = float(rng.choice([centre, centre + 1, centre - 1, math.nan]))
+                records.append((f"区{r:02d}", year, name, x, None))
+    monkeypatch.setattr(engine, "_BLOCK", 3 * 8)  # 8 atoms: blocks of 3 rows, the last of 2
+    report = evaluate(pack, long(records))
+    expected, targets = reference(pack, records)
+    assert {k: v[0] for k, v in cells(report).items()} == {k: v[0] for k, v in expected.items()}
+    assert {(row["region"], row["indicator"]): row["verdict"] for row in report.targets()} == \
+        {(region, pack.rules[k].indicator.name): v for (region, k), v in targets.items()}
