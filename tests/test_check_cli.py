@@ -138,6 +138,7 @@ def test_explain_option(capsys: pytest.CaptureFixture[str]) -> None:
     (["longgang-2051", str(CSV)], "QR103", "unknown pack"),
     (["longgang-2015", str(CSV), "--region", "龙冈区"], "QR301", "龙岗区"),
     (["longgang-2015", str(CSV), "--encoding", "ascii"], "QR202", "ascii"),
+    (["longgang-2015", str(CSV), "--year", "2009"], "QR301", "2011, 2012"),
     (["longgang-2015", str(CSV), "--explain", "龙岗区", "twenty", "x"], "QR301", "twenty"),
 ])
 def test_input_errors_exit_2_with_a_diagnostic(capsys: pytest.CaptureFixture[str], args: list[str], code: str,

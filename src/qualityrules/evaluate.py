@@ -354,6 +354,13 @@ def evaluate(pack: Pack | Plan | str | Path, data: Any, *, region: str | Iterabl
     if wanted_regions is not None:
         obs = obs.select_regions(_region_indices(obs, wanted_regions))
     wanted_years = _years(year, years)
+    if wanted_years is not None:
+        checked = sorted({int(y) for y in plan.atom_year.tolist()})
+        unknown = [y for y in wanted_years if y not in checked]
+        if unknown:
+            raise_errors([Diagnostic(
+                "QR301", f"no target of {plan.pack.id} is checked in {', '.join(map(str, unknown))}",
+                suggestion="years with targets: " + (", ".join(map(str, checked)) or "none"))])
     return Report(run(plan, obs, years=wanted_years), regions=wanted_regions, years=wanted_years)
 
 
