@@ -796,11 +796,11 @@ def _observations(table: _Table, catalogue: Any, *, form: str | None, region_col
     for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS)):
         if role not in roles:
             problems.add("QR203", f"no {role} column (looked for: {', '.join(sorted(names))})", None, None,
-                         suggestion=f"name a column '{role}'" + (f" or pass {role}_column=" if True else ""))
+                         suggestion=f"name a column '{role}' (in Python, or pass {role}_column=…)")
     problems.raise_if_any()
-    is_long = form == "long" or (form is None and "indicator" in roles and "value" in roles)
     if form not in (None, "long", "wide"):
         raise_errors([Diagnostic("QR301", f"form must be 'wide' or 'long', not {form!r}")])
+    is_long = form == "long" or (form is None and "indicator" in roles and "value" in roles)
     if is_long and ("indicator" not in roles or "value" not in roles):
         problems.add("QR203", "long-form data needs an 'indicator' and a 'value' column", None, None)
         problems.raise_if_any()
