@@ -58,6 +58,20 @@ class Block:
     baseline: FloatArray | None = None   # the baseline value used by change atoms (NaN otherwise)
 
 
+def _joined(name: str, fill: float | None = None) -> functools.cached_property[npt.NDArray[Any]]:
+    """A cached property: the blocks' ``name`` arrays side by side, in atom order (``fill`` for a
+    block that has none, e.g. the open flags of exact data)."""
+
+    def join(self: Evaluation) -> npt.NDArray[Any]:
+        parts = [getattr(block, name) for block in self.blocks]
+        if fill is not None:
+            parts = [np.full(block.passed.shape, fill) if part is None else part
+                     for part, block in zip(parts, self.blocks, strict=True)]
+        return _concat(parts, len(self.obs.regions))
+
+    return functools.cached_property(join)
+
+
 @attrs.frozen(eq=False)
 class Evaluation:
     """The engine's output: blocks of columns; the properties join them in one atom order."""
@@ -67,51 +81,22 @@ class Evaluation:
     blocks: tuple[Block, ...]
     applicable: BoolArray    # [region, rule]: the rule binds the region (else not-applicable)
 
+    passed = _joined("passed")
+    unknown = _joined("unknown")
+    x_lo = _joined("x_lo")
+    x_lo_open = _joined("x_lo_open", fill=False)
+    x_hi_open = _joined("x_hi_open", fill=False)
+    baseline = _joined("baseline", fill=np.nan)
+
     @functools.cached_property
     def atoms(self) -> IntArray:
-        return self._join("atoms", axis=0)
-
-    @functools.cached_property
-    def passed(self) -> BoolArray:
-        return self._join("passed")
-
-    @functools.cached_property
-    def unknown(self) -> BoolArray:
-        return self._join("unknown")
-
-    @functools.cached_property
-    def x_lo(self) -> FloatArray:
-        return self._join("x_lo")
+        return np.concatenate([b.atoms for b in self.blocks]) if self.blocks else np.zeros(0, dtype=np.int64)
 
     @functools.cached_property
     def x_hi(self) -> FloatArray:
         if all(b.x_hi is b.x_lo for b in self.blocks):
             return self.x_lo
-        return self._join("x_hi")
-
-    @functools.cached_property
-    def x_lo_open(self) -> BoolArray:
-        return self._flags("x_lo_open")
-
-    @functools.cached_property
-    def x_hi_open(self) -> BoolArray:
-        return self._flags("x_hi_open")
-
-    @functools.cached_property
-    def baseline(self) -> FloatArray:
-        parts = [b.baseline if b.baseline is not None else np.full(b.passed.shape, np.nan) for b in self.blocks]
-        return _concat(parts, len(self.obs.regions))
-
-    def _join(self, name: str, axis: int = 1) -> npt.NDArray[Any]:
-        parts = [getattr(b, name) for b in self.blocks]
-        if axis == 0:
-            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        return _concat(parts, len(self.obs.regions))
-
-    def _flags(self, name: str) -> BoolArray:
-        parts = [getattr(b, name) if getattr(b, name) is not None else np.zeros(b.passed.shape, dtype=bool)
-                 for b in self.blocks]
-        return _concat(parts, len(self.obs.regions)).astype(bool, copy=False)
+        return _concat([b.x_hi for b in self.blocks], len(self.obs.regions))
 
 
 def _concat(parts: list[npt.NDArray[Any]], rows: int) -> npt.NDArray[Any]:
