@@ -5,6 +5,7 @@
 - ``qr-units``: every unit of ``grammar/units.txt`` with its spellings and definition.
 - ``qr-cli``: ``--help`` of the command and of each subcommand.
 - ``qr-diagnostic-index``: a table of every code in ``errors.CODES`` linking to its section.
+- ``qr-lazy-api``: autodoc entries for the public names ``qualityrules`` loads on first use.
 
 It also registers the rule language's Pygments lexer (the package's entry point does the same
 once installed) so ``.. code-block:: qualityrules`` highlights in any checkout.
@@ -118,6 +119,25 @@ def _help(parser: Any) -> str:
     return buffer.getvalue().rstrip()
 
 
+class LazyApi(_Generated):
+    """autodoc entries for the public names ``qualityrules`` loads on first use (its module
+    ``__getattr__``), which ``automodule`` does not see."""
+
+    def lines(self) -> list[str]:
+        import inspect
+
+        import qualityrules
+
+        out: list[str] = []
+        for name in qualityrules.__all__:
+            if name in vars(qualityrules):
+                continue
+            obj = getattr(qualityrules, name)
+            kind = "autoclass" if inspect.isclass(obj) else "autofunction" if callable(obj) else "autodata"
+            out += [f".. {kind}:: qualityrules.{name}", *(["   :members:"] if kind == "autoclass" else []), ""]
+        return out
+
+
 class DiagnosticIndex(_Generated):
     def lines(self) -> list[str]:
         from qualityrules.errors import CODES
@@ -153,4 +173,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("qr-units", Units)
     app.add_directive("qr-cli", CommandLine)
     app.add_directive("qr-diagnostic-index", DiagnosticIndex)
+    app.add_directive("qr-lazy-api", LazyApi)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
