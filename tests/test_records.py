@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -490,3 +491,56 @@ def test_errors_survive_pickling() -> None:
     error = DataError(qualityrules.Diagnostic("QR206", "bad"))
     again = pickle.loads(pickle.dumps(error))
     assert isinstance(again, QualityRulesError) and again.code == "QR206"
+
+
+# ------------------------------------------------------------------------------------------
+# Command line and evaluation
+
+
+def test_check_command_reads_record_files_next_to_indicator_data(tmp_path: Path, capsys: Any) -> None:
+    from qualityrules.cli import main
+
+    wastewater().to_csv(tmp_path / "wastewater.csv", index=False)
+    air = pd.DataFrame({"district": ["龙岗区"] * 4, "day": pd.date_range("2015-01-01", periods=4),
+                        "aqi": [50.0, 60.0, np.nan, 120.0], "pm25": [1.0, 2.0, 3.0, 4.0]})
+    air.to_parquet(tmp_path / "air_daily.parquet", index=False)
+    (tmp_path / "stats.csv").write_text("region,year,万元GDP能耗\n龙岗区,2015,0.45\n", encoding="utf-8")
+    code = main(["check", "longgang-2015", str(tmp_path / "wastewater.csv"), str(tmp_path / "air_daily.parquet"),
+                 str(tmp_path / "stats.csv"), "--region", "龙岗区", "--year", "2015", "--no-progress"])
+    out = capsys.readouterr().out
+    assert "stats.csv + records" in out
+    assert re.search(r"FAIL\s+工业废水达标排放率\s.*66\.66666667", out)      # 100 of 150 m³ compliant
+    assert re.search(r"FAIL\s+空气质量优良天数比例\s.*\b50\b", out)          # 2 of 4 days, the NaN day counted
+    assert re.search(r"pass\s+万元GDP能耗", out)
+    assert code == 1
+
+
+def test_indicators_command_writes_csv_and_reports_progress(tmp_path: Path, capsys: Any) -> None:
+    from qualityrules.cli import main
+
+    wastewater().to_csv(tmp_path / "wastewater-2015.csv", index=False)
+    (tmp_path / "tree.csv").write_text("child,parent\n龙岗区,深圳市\n福田区,深圳市\n", encoding="utf-8")
+    assert main(["indicators", "longgang-2015", str(tmp_path / "wastewater-2015.csv"), "--hierarchy",
+                 str(tmp_path / "tree.csv"), "--progress"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[0] == "region,year,indicator,value,unit,records,min_records,sufficient"
+    assert "深圳市,2015,工业废水达标排放率,62.5,%,4,0,true" in lines
+    assert "wastewater-2015.csv: 6 rows" in captured.err
+    assert main(["indicators", "longgang-2015", str(tmp_path / "tree.csv")]) == 2
+    assert "QR301" in capsys.readouterr().err
+
+
+def test_check_records_below_min_records_is_unknown_never_fail() -> None:
+    from qualityrules.resolve import Catalogue, resolve_text
+
+    catalogue, problems = Catalogue.build(INDICATORS)
+    assert not problems
+    pack = resolve_text("pack t-2015 {\n    region 甲\n    level district\n    period 2015..2015\n"
+                        "    section s {\n        均值 <= 10微克/立方米\n        优良比例 >= 50%\n    }\n}\n",
+                        catalogue=catalogue)
+    rows = [{"地区": "甲", "日期": dt.date(2015, 1, d), "v": 1.0, "a": 99.0, "ok": True, "grade": "合格"}
+            for d in (1, 2)]
+    report = qualityrules.check_records(pack, {"t": frame(rows)})
+    assert report.verdict("甲", 2015, "均值") == "unknown"        # mean 99 > 10, but only 2 < 3 records
+    assert report.verdict("甲", 2015, "优良比例") == "pass"

@@ -62,8 +62,8 @@ if TYPE_CHECKING:
     from .resolve import Pack
 
 __all__ = [
-    "RecordPlan", "IndicatorTable", "Hierarchy", "compile_plan", "compute_indicators", "TableState",
-    "COLUMN_KINDS",
+    "RecordPlan", "IndicatorTable", "Hierarchy", "compile_plan", "compute_indicators", "check_records",
+    "TableState", "COLUMN_KINDS",
 ]
 
 Array = npt.NDArray[Any]
@@ -1156,6 +1156,21 @@ class IndicatorTable:
 
         return pa.table({k: list(v) if isinstance(v, tuple) else v for k, v in self.columns().items()})
 
+    def for_evaluation(self) -> dict[str, list[Any]]:
+        """Long-form columns the evaluator reads (``region, year, indicator, value, unit, source``);
+        ``source`` says which records each value comes from."""
+        notes = [f"{n:,} records" + ("" if ok else f" (< min_records {k}: unknown)")
+                 for n, k, ok in zip(self.records.tolist(), self.min_records.tolist(), self.sufficient.tolist(),
+                                     strict=True)]
+        return {"region": list(self.region), "year": self.year.tolist(), "indicator": list(self.indicator),
+                "value": self.value.tolist(), "unit": list(self.unit), "source": notes}
+
+    def observations(self, catalogue: Any) -> Any:
+        """The values as :class:`qualityrules.data.Observations` (unknown values stay unknown)."""
+        from .data import load
+
+        return load(self.for_evaluation(), catalogue, form="long", name="records")
+
     def to_csv(self, path: str | Path | None = None) -> str:
         """CSV text (UTF-8, header ``region,year,indicator,value,unit,records,min_records,sufficient``);
         written to ``path`` when given. Unknown values are empty cells."""
@@ -1355,14 +1370,14 @@ def _match_paths(plan: RecordPlan, paths: list[Path]) -> dict[str, Any]:
             found.setdefault(table, []).append(path)
     if problems:
         raise DataError(problems)
-    return {t: (ps[0] if len(ps) == 1 else _Files(ps)) for t, ps in found.items()}
+    return {t: (ps[0] if len(ps) == 1 else ps) for t, ps in found.items()}
 
 
-@attrs.frozen
-class _Files:
-    """Several files of one table, read one after the other."""
-
-    paths: list[Path]
+def _pieces(source: Any) -> list[Any]:
+    """A table's sources: several files are read one after the other."""
+    if isinstance(source, (list, tuple)) and source and all(isinstance(p, (str, Path)) for p in source):
+        return list(source)
+    return [source]
 
 
 def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], records: Any, *,
@@ -1384,21 +1399,40 @@ def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], record
     sources = match_sources(plan, records)
     display = progress if isinstance(progress, Progress) else Progress() if progress else None
     states: dict[int, GroupingState] = {}
+    if backend not in ("numpy", "dask"):
+        raise ValueError(f"unknown backend {backend!r}: use 'numpy' or 'dask'")
     for table, table_source in sources.items():
-        if backend == "dask":
-            from .records_dask import scan_table_dask
+        for part in _pieces(table_source):
+            if backend == "dask":
+                from .records_dask import scan_table_dask
 
-            states.update(scan_table_dask(plan, table, table_source, scheduler=scheduler))
-            continue
-        if backend != "numpy":
-            raise ValueError(f"unknown backend {backend!r}: use 'numpy' or 'dask'")
-        parts = table_source.paths if isinstance(table_source, _Files) else [table_source]
-        for part in parts:
-            found = scan_table(plan, table, part, threads=threads, chunk_rows=chunk_rows,
-                               encoding=encoding, progress=display)
+                found = scan_table_dask(plan, table, part, scheduler=scheduler)
+            else:
+                found = scan_table(plan, table, part, threads=threads, chunk_rows=chunk_rows,
+                                   encoding=encoding, progress=display)
             for index, state in found.items():
                 if index in states:
                     states[index].merge(state)
                 else:
                     states[index] = state
     return finish(plan, states, tree)
+
+
+def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
+                  regions: Iterable[str] | None = None, years: Iterable[int] | None = None,
+                  load_options: Mapping[str, Any] | None = None, **options: Any) -> Any:
+    """Compute a pack's record-defined indicators from ``records`` (see :func:`compute_indicators`,
+    whose keywords ``options`` go to) and check them against the pack, together with indicator
+    ``data`` if given (see :func:`qualityrules.evaluate.evaluate`); returns the report."""
+    from .data import concat, load
+    from .evaluate import evaluate
+
+    if isinstance(pack, (str, Path)):
+        from .resolve import load_pack
+
+        pack = load_pack(pack)
+    table = compute_indicators(pack, records, **options)
+    parts = [table.observations(pack.catalogue)]
+    if data is not None:
+        parts.insert(0, load(data, pack.catalogue, **dict(load_options or {})))
+    return evaluate(pack, concat(parts), regions=regions, years=years)

@@ -1,0 +1,127 @@
+"""Raw records on the command line: ``qualityrules check PACK FILE...`` where some files hold raw
+monitoring records, and ``qualityrules indicators PACK RECORDS...`` to print the indicator table.
+
+A file (or a directory of Parquet files) holds records of a table when its name starts with the
+table's name as the catalogue writes it in ``from``: ``wastewater.csv``, ``wastewater-2015.csv``,
+``air_daily.parquet``, ``air_daily/``. ``--records TABLE=PATH`` names the table explicitly. Other
+files are indicator data as before. Imports nothing heavy until a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_arguments", "prepare", "register"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The record options of ``check`` and ``indicators``."""
+    group = parser.add_argument_group(
+        "raw records", "files named after a records table of the catalogue (wastewater.csv, air_daily.parquet, "
+        "a directory of Parquet files) are raw records: the pack's indicators defined from them are computed first")
+    group.add_argument("--records", action="append", default=[], metavar="TABLE=PATH",
+                       help="records of TABLE in PATH (CSV, Parquet file or directory); repeatable")
+    group.add_argument("--hierarchy", metavar="CSV",
+                       help="region hierarchy: columns child,parent, or one column per level from the finest "
+                       "(station,district,city,province); values are also computed for every ancestor")
+    group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="show progress on stderr while reading records (default: when stderr is a terminal)")
+    group.add_argument("--dask", action="store_true",
+                       help="read Parquet records with Dask (partition by partition; uses the local scheduler "
+                       "unless a dask.distributed client is active)")
+
+
+def _records(pack: Any, paths: list[str], explicit: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """(table → record paths, remaining indicator-data paths)."""
+    from .errors import Diagnostic, UsageError
+    from .records import compile_plan, table_of_path
+    from .text import normalize
+
+    plan = compile_plan(pack)
+    found: dict[str, list[str]] = {}
+    for item in explicit:
+        table, _, path = item.partition("=")
+        if not path or normalize(table) not in plan.tables:
+            raise UsageError(Diagnostic(
+                "QR301", f"--records {item}: expected TABLE=PATH with TABLE one of: {', '.join(plan.tables) or 'none'}"))
+        found.setdefault(normalize(table), []).append(path)
+    others: list[str] = []
+    for path in paths:
+        match = table_of_path(Path(path), plan.tables)
+        if match is None:
+            others.append(path)
+        else:
+            found.setdefault(match, []).append(path)
+    return found, others
+
+
+def _compute(pack: Any, tables: dict[str, list[str]], args: argparse.Namespace) -> Any:
+    from .records import compute_indicators
+
+    progress = args.progress if args.progress is not None else sys.stderr.isatty()
+    records = {t: (ps[0] if len(ps) == 1 else ps) for t, ps in tables.items()}
+    hierarchy = None
+    if args.hierarchy:
+        from .records import Hierarchy
+
+        hierarchy = Hierarchy.read(args.hierarchy)
+    return compute_indicators(pack, records, hierarchy=hierarchy, progress=progress,
+                              encoding=getattr(args, "encoding", None), backend="dask" if args.dask else "numpy")
+
+
+def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any]) -> Any:
+    """What ``check`` evaluates: ``args.data`` unchanged when no file holds records; otherwise the
+    indicators computed from the records together with the other files' indicator data."""
+    tables, others = _records(pack, list(args.data), list(args.records))
+    if not tables:
+        return args.data[0] if len(args.data) == 1 else list(args.data)
+    from .data import concat, load
+
+    parts = [load(path, pack.catalogue, **load_options) for path in others]
+    parts.append(_compute(pack, tables, args).observations(pack.catalogue))
+    return concat(parts)
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from .errors import Diagnostic, UsageError
+    from .resolve import load_pack
+
+    pack = load_pack(args.pack)
+    tables, others = _records(pack, list(args.records_files), list(args.records))
+    if others:
+        raise UsageError(Diagnostic("QR301", f"not named after a records table of the pack: {', '.join(others)}",
+                                    suggestion="name record files after their table, or use --records TABLE=PATH"))
+    if not tables:
+        raise UsageError(Diagnostic("QR301", "no records given", suggestion="give record files or --records TABLE=PATH"))
+    text = _compute(pack, tables, args).to_csv(args.output)
+    if not args.output:
+        sys.stdout.write(text)
+    return 0
+
+
+def register(commands: Any) -> None:
+    """``qualityrules indicators``: the indicator table computed from raw records, as CSV."""
+    parser = commands.add_parser(
+        "indicators", help="compute a pack's indicators from raw records (CSV out)",
+        description="Compute the indicators a pack defines from raw records and print them as CSV: region, year, "
+        "indicator, value (empty when unknown), unit, records, min_records, sufficient.")
+    parser.add_argument("pack", help="shipped pack id or path to a .qr file")
+    parser.add_argument("records_files", nargs="*", metavar="RECORDS",
+                        help="record files named after their table (wastewater.csv, air_daily.parquet, air_daily/)")
+    parser.add_argument("-o", "--output", help="write the CSV to this file")
+    parser.add_argument("--encoding", help="encoding of CSV records (default: detected, UTF-8 or GB18030)")
+    add_arguments(parser)
+    parser.set_defaults(handler=cmd_indicators)
+
+
+def _register_with_cli() -> None:
+    from .cli import EXTRA_COMMANDS
+
+    if register not in EXTRA_COMMANDS:
+        EXTRA_COMMANDS.append(register)
+
+
+_register_with_cli()
