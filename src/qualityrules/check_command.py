@@ -44,6 +44,9 @@ def register(commands: Any) -> None:
     check.add_argument("--sheet", help="worksheet of .xlsx data (default: the first)")
     check.add_argument("--explain", nargs=3, metavar=("REGION", "YEAR", "INDICATOR"), action="append",
                        help="also print how one verdict came about (YEAR may be '-' for every year)")
+    from .records_cli import add_arguments as add_record_arguments
+
+    add_record_arguments(check)   # raw records among the data files (records_cli.py)
     check.set_defaults(handler=cmd_check)
 
 
@@ -68,7 +71,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         options["encoding"] = args.encoding
     if args.sheet:
         options["sheet"] = args.sheet
-    data: Any = args.data[0] if len(args.data) == 1 else list(args.data)
+    from .records_cli import prepare
+
+    data: Any = prepare(pack, args, options)   # indicators computed from raw record files, if any
     report = evaluate(pack, data, regions=args.region, years=args.year, **options)
     text = FORMATS[args.format](report)
     if args.explain:

@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
 from . import check_command as _check_command  # noqa: E402,F401  (registers `check`)
 from . import comparison as _comparison  # noqa: E402,F401  (registers `diff`)
+from . import records_cli as _records_cli  # noqa: E402,F401  (registers `indicators`)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
