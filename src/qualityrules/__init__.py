@@ -46,6 +46,7 @@ from .model import (
 
 if TYPE_CHECKING:
     from .comparison import Binding, PackComparison
+    from .records import Hierarchy, IndicatorTable
     from .report import Report
     from .resolve import Catalogue, Pack
 
@@ -54,7 +55,7 @@ __version__ = "0.1.0"
 __all__ = [
     "parse_rule", "parse_pack", "load_pack", "load_catalogue", "shipped_packs", "format_model",
     "lint", "Pack", "Catalogue", "compare", "binding", "PackComparison", "Binding",
-    "evaluate", "Report",
+    "evaluate", "Report", "compute_indicators", "check_records", "IndicatorTable", "Hierarchy",
     "QualityRulesError", "RuleSyntaxError", "UnitError", "UnknownIndicatorError", "PackError",
     "DataError", "UsageError", "Diagnostic", "Severity",
     "Rule", "Quantity", "Comparison", "Between", "Approximately", "Change", "TargetYear",
@@ -141,7 +142,32 @@ def evaluate(pack: Pack | str | Path, data: Any, **options: Any) -> Report:
     return report
 
 
+def compute_indicators(pack: Pack | str | Path, records: Any, **options: Any) -> IndicatorTable:
+    """The indicators a pack defines from raw records (catalogue ``from``/``value`` definitions),
+    per region and year, from ``records``: ``{table: source}`` or files named after their table
+    (``wastewater.csv``, ``air_daily.parquet``), a source being a CSV/Parquet path, a Parquet
+    directory, a pandas/polars/Arrow table, a dict of arrays, or an iterable of those. Options:
+    ``hierarchy`` (child → parent regions), ``chunk_rows``, ``threads``, ``encoding``,
+    ``progress``, ``backend="dask"`` (with ``scheduler``). See :mod:`qualityrules.records`."""
+    from .records import compute_indicators as _compute
+
+    return _compute(load_pack(pack) if isinstance(pack, (str, Path)) else pack, records, **options)
+
+
+def check_records(pack: Pack | str | Path, records: Any, **options: Any) -> Report:
+    """:func:`compute_indicators`, then :func:`evaluate` of the result (with indicator ``data=``
+    too, if given): the report for targets whose indicators come from raw records."""
+    from .records import check_records as _check
+
+    report: Report = _check(pack, records, **options)
+    return report
+
+
 def __getattr__(name: str) -> Any:
+    if name in ("IndicatorTable", "Hierarchy"):
+        from . import records
+
+        return getattr(records, name)
     if name in ("PackComparison", "Binding"):
         from . import comparison
 
