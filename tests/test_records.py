@@ -544,3 +544,13 @@ def test_check_records_below_min_records_is_unknown_never_fail() -> None:
     report = qualityrules.check_records(pack, {"t": frame(rows)})
     assert report.verdict("甲", 2015, "均值") == "unknown"        # mean 99 > 10, but only 2 < 3 records
     assert report.verdict("甲", 2015, "优良比例") == "pass"
+
+
+def test_indicators_schema_lists_the_columns_each_table_needs(capsys: Any) -> None:
+    from qualityrules.cli import main
+
+    assert main(["indicators", "longgang-2015", "--schema"]) == 0
+    out = capsys.readouterr().out
+    assert "wastewater  (工业废水达标排放率)" in out
+    assert re.search(r"^    compliant\s+flag$", out, re.MULTILINE)
+    assert re.search(r"^    sample_date\s+date$", out, re.MULTILINE)

@@ -90,6 +90,9 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     from .resolve import load_pack
 
     pack = load_pack(args.pack)
+    if args.schema:
+        sys.stdout.write(schema_text(pack))
+        return 0
     tables, others = _records(pack, list(args.records_files), list(args.records))
     if others:
         raise UsageError(Diagnostic("QR301", f"not named after a records table of the pack: {', '.join(others)}",
@@ -102,6 +105,19 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def schema_text(pack: Any) -> str:
+    """The records tables a pack's indicators read, each column with its inferred kind."""
+    from .records import compile_plan
+
+    plan = compile_plan(pack)
+    lines = []
+    for table in plan.tables:
+        users = sorted({i.name for i in plan.indicators if plan.groupings[i.grouping].table == table})
+        lines.append(f"{table}  ({', '.join(users)})")
+        lines.extend(f"    {column:<20} {kind}" for column, kind in plan.schema(table).items())
+    return "\n".join(lines) + "\n" if lines else "the pack defines no indicator from records\n"
+
+
 def register(commands: Any) -> None:
     """``qualityrules indicators``: the indicator table computed from raw records, as CSV."""
     parser = commands.add_parser(
@@ -112,6 +128,8 @@ def register(commands: Any) -> None:
     parser.add_argument("records_files", nargs="*", metavar="RECORDS",
                         help="record files named after their table (wastewater.csv, air_daily.parquet, air_daily/)")
     parser.add_argument("-o", "--output", help="write the CSV to this file")
+    parser.add_argument("--schema", action="store_true",
+                        help="print the records tables and columns the pack's indicators read, then exit")
     parser.add_argument("--encoding", help="encoding of CSV records (default: detected, UTF-8 or GB18030)")
     add_arguments(parser)
     parser.set_defaults(handler=cmd_indicators)
