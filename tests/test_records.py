@@ -554,3 +554,32 @@ def test_indicators_schema_lists_the_columns_each_table_needs(capsys: Any) -> No
     assert "wastewater  (工业废水达标排放率)" in out
     assert re.search(r"^    compliant\s+flag$", out, re.MULTILINE)
     assert re.search(r"^    sample_date\s+date$", out, re.MULTILINE)
+
+
+def test_year_column_numeric_regions_and_text_years() -> None:
+    by_year = indicators(CATALOGUE.replace("date 日期", "year 年份"))
+    data = {"地区": np.array([101, 101, 102]), "年份": np.array(["2015年", "2015", None], dtype=object),
+            "v": np.array([1.0, 2.0, 3.0]), "a": np.array([50.0, 150.0, np.nan]),
+            "ok": np.array([True, False, True]), "grade": np.array(["合格", "不合格", "合格"], dtype=object)}
+    table = compute_indicators(by_year, {"t": data}, hierarchy={101: "甲区", 102: "甲区"})
+    assert table.get("优良比例", "101", 2015) == 50.0
+    assert table.get("优良比例", "甲区", 2015) == 50.0 and table.unassigned["t"] == 1
+    data["年份"] = np.array([2015.0, 2015.5, np.nan])
+    with pytest.raises(DataError) as error:
+        compute_indicators(by_year, {"t": data})
+    assert error.value.code == "QR206" and "2015.5" in error.value.diagnostic.message
+
+
+def test_time_zones_give_the_local_year_and_other_containers_work() -> None:
+    import polars as pl
+
+    stamps = pd.Series(pd.to_datetime(["2015-12-31T20:00:00Z", "2015-06-01T00:00:00Z"])).dt.tz_convert("Asia/Shanghai")
+    data = pd.DataFrame({"地区": ["甲", "甲"], "日期": stamps, "v": [1.0, 2.0], "a": [1.0, 1.0], "ok": [True, True],
+                         "grade": ["合格", "合格"]})
+    table = compute_indicators(INDICATORS, {"t": data})
+    assert {int(y) for y in table.year} == {2015, 2016}       # 20:00 UTC on 31 Dec is 2016 in Shenzhen
+    rows = [{"地区": "甲", "日期": dt.date(2015, 1, 1), "v": 1.0, "a": 2.0, "ok": True, "grade": "合格"}]
+    expected = as_dict(compute_indicators(INDICATORS, {"t": frame(rows)}))
+    assert same(as_dict(compute_indicators(INDICATORS, {"t": pl.from_pandas(frame(rows))})), expected)
+    assert same(as_dict(compute_indicators(INDICATORS, {"t": iter([frame(rows[:0]), frame(rows)])})), expected)
+    assert len(compute_indicators(INDICATORS, {"t": frame([])})) == 0
