@@ -17,12 +17,19 @@ from typing import Any
 
 __all__ = ["register", "cmd_check", "FORMATS"]
 
+def _html(report: Any) -> str:
+    from .html_report import render_html   # one self-contained page (html_report.py)
+
+    return render_html(report)
+
+
 # Output formats of ``check --format``: name -> function of a Report. Other modules may add theirs.
 FORMATS: dict[str, Callable[[Any], str]] = {
     "text": lambda report: str(report.to_text()),
     "json": lambda report: str(report.to_json()),
     "csv": lambda report: str(report.to_csv()),
     "md": lambda report: str(report.to_markdown()),
+    "html": _html,
 }
 
 
