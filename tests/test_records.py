@@ -453,7 +453,7 @@ def test_wrong_types_in_memory() -> None:
         compute_indicators(pack, {"wastewater": data})
     assert error.value.code == "QR207" and "sample_date" in error.value.diagnostic.message
     data = wastewater()
-    data["volume"] = ["1", "2", "x", "4", "5", "6"]
+    data["volume"] = ["1", "2", "1,5", "4", "无", "6"]   # "无" is a missing cell, "1,5" is not a number
     with pytest.raises(DataError) as bad:
         compute_indicators(pack, {"wastewater": data})
     assert bad.value.code == "QR206" and "row 3" in bad.value.diagnostic.message

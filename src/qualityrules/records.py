@@ -13,7 +13,7 @@ Every aggregate of the language reads those states: ``sum(x where c)`` sums the 
 holds and ``x`` is present, ``mean = sum / count``, ``share(where c) = count(c) / count()``,
 ``wmean(x, w) = Σ x·w / Σ w`` over rows where both are present. Distinct aggregates and shared
 conditions are computed once. The row loop works on fixed-size blocks with one combined integer
-code per row (region × year × condition bits) and runs on all cores (numpy releases the GIL).
+code per row (region × year × condition bits); a large chunk's blocks are split over threads.
 
 States merge across blocks, chunks (CSV chunks, Parquet row groups), Dask partitions and up a
 region hierarchy by addition (min/max by min/max). Sums are **exact**: each block's values are
@@ -22,7 +22,7 @@ integers, so a result does not depend on how the records were chunked, partition
 ordered, and a city's sum is exactly the sum of its districts' records. Each aggregate is the
 correctly rounded value of its exact definition.
 
-Missing data (documented in docs/records.md):
+Missing data (documented in docs/records.rst):
 
 * NaN, ±inf and null measurements are *missing*: aggregates skip them (``sum``, ``mean``,
   ``min``, ``max``, ``count(x)``, ``wmean`` use present values only).
@@ -63,13 +63,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RecordPlan", "IndicatorTable", "Hierarchy", "compile_plan", "compute_indicators", "check_records",
-    "TableState", "COLUMN_KINDS",
+    "TableState",
 ]
 
 Array = npt.NDArray[Any]
-
-#: Kinds of record columns, inferred from how the plan uses them (or declared in a schema).
-COLUMN_KINDS = ("region", "date", "year", "number", "flag", "text")
 
 _NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
 _MAX_BITS = 6          # condition/presence bits per pass: at most 64 bins per group
@@ -132,16 +129,6 @@ def _tests(predicate: Predicate) -> Iterator[Compare]:
             yield from _tests(part)
 
 
-def describe(predicate: Predicate) -> str:
-    if isinstance(predicate, Compare):
-        literal = predicate.literal
-        text = (str(literal).lower() if isinstance(literal, bool) else f'"{literal}"'
-                if isinstance(literal, str) else f"{literal:g}")
-        return f"{predicate.column} {predicate.op} {text}"
-    joiner = " and " if isinstance(predicate, All) else " or "
-    return "(" + joiner.join(describe(p) for p in predicate.parts) + ")"
-
-
 # ------------------------------------------------------------------------------------------
 # The plan
 
@@ -183,10 +170,6 @@ class Grouping:
     time: str
     time_is_date: bool
     passes: tuple[Pass, ...]
-
-    @property
-    def key(self) -> tuple[str, str, str, bool]:
-        return (self.table, self.region, self.time, self.time_is_date)
 
     def columns(self) -> dict[str, str]:
         """Every column this grouping reads, with the kind the plan infers for it."""
@@ -239,7 +222,6 @@ class IndicatorPlan:
     grouping: int
     formula: Formula
     min_records: int | None
-    definition: m.RecordDefinition = attrs.field(eq=False, repr=False)
 
 
 @attrs.frozen
@@ -262,14 +244,16 @@ class RecordPlan:
                     out.setdefault(column, kind)
         return out
 
-    def users(self, table: str, column: str) -> list[IndicatorPlan]:
-        """Indicators whose definitions read ``column`` of ``table`` (for diagnostics)."""
-        found = []
+    def purposes(self, table: str) -> dict[str, str]:
+        """Each column of a table with its kind and the indicators reading it (for diagnostics)."""
+        readers: dict[str, list[str]] = {}
         for indicator in self.indicators:
             grouping = self.groupings[indicator.grouping]
-            if grouping.table == table and column in grouping.columns():
-                found.append(indicator)
-        return found
+            if grouping.table == table:
+                for column in grouping.columns():
+                    readers.setdefault(column, []).append(indicator.name)
+        return {column: f"{kind}, read by {', '.join(readers.get(column, []))}"
+                for column, kind in self.schema(table).items()}
 
 
 def compile_plan(source: Pack | Iterable[m.Indicator]) -> RecordPlan:
@@ -297,11 +281,12 @@ def compile_plan(source: Pack | Iterable[m.Indicator]) -> RecordPlan:
         groupings.append(Grouping(*key, passes=tuple(p for p, _ in passes)))
         assignment = {id(need): index for index, (_, group) in enumerate(passes) for need in group}
         for indicator, need in zip(members, needs, strict=True):
+            definition = indicator.definition
+            assert definition is not None
             pass_index = assignment[id(need)]
-            formula = _formula(indicator.definition.value, passes[pass_index][0], pass_index)  # type: ignore[union-attr]
+            formula = _formula(definition.value, passes[pass_index][0], pass_index)
             plans.append(IndicatorPlan(indicator.name, indicator.unit, grouping_index, formula,
-                                       indicator.definition.min_records,  # type: ignore[union-attr]
-                                       definition=indicator.definition))  # type: ignore[arg-type]
+                                       definition.min_records))
     return RecordPlan(tuple(groupings), tuple(sorted(plans, key=lambda p: p.name)))
 
 
@@ -520,11 +505,6 @@ class Limbs:
             return Limbs(select(np.zeros(self.shape, np.int64)).shape)
         out = Limbs((0,), np.stack([select(limb) for limb in self.a]), self.base)
         out.adds = 1 << 20     # may have added many cells: normalise before the next merge
-        return out
-
-    def take(self, index: Any) -> Limbs:
-        out = Limbs((0,), self.a[(slice(None), *index)], self.base)
-        out.adds = self.adds
         return out
 
     def exact(self) -> tuple[list[int], int]:
@@ -1309,8 +1289,8 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
     if progress is not None:
         progress.start(table if not isinstance(source, (str, Path)) else str(source))
     with ThreadPoolExecutor(workers) if workers > 1 else _NoPool() as pool:
-        for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding,
-                            chunk_rows=chunk_rows, progress=progress):
+        for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding, chunk_rows=chunk_rows,
+                            progress=progress, purposes=plan.purposes(table)):
             for i in indices:
                 states[i].merge(scan_chunk(plan.groupings[i], chunk, pool, workers))
     if progress is not None:

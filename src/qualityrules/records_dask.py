@@ -33,7 +33,7 @@ def partial_states(frame: pd.DataFrame, plan: RecordPlan, table: str, columns: d
     number = (partition_info or {}).get("number")
     origin = Origin(table if number is None else f"{table}, partition {number}")
     chunk = Chunk({str(k): frame[k] for k in frame.columns}, len(frame), 0, origin)
-    check_columns(chunk.names, columns, origin)
+    check_columns(chunk.names, plan.purposes(table), origin)
     states = {i: scan_chunk(g, chunk) for i, g in enumerate(plan.groupings) if g.table == table}
     return pd.DataFrame({"states": pd.Series([states], dtype=object)})
 
@@ -69,7 +69,7 @@ def scan_table_dask(plan: RecordPlan, table: str, source: Any, *, scheduler: Any
     if isinstance(source, (str, Path)):
         frame = dd.read_parquet(str(source))
         actual = {normalize(str(c)): str(c) for c in frame.columns}
-        check_columns(actual, columns, Origin(table, str(source), "parquet"))
+        check_columns(actual, plan.purposes(table), Origin(table, str(source), "parquet"))
         frame = frame[[actual[n] for n in columns]]
     elif hasattr(source, "map_partitions"):
         frame = source

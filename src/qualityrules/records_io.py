@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -40,7 +41,39 @@ FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "假", "错")
 #: Text date formats tried in order after ISO 8601 (``2015-03-01``, ``2015-03-01 08:00:00``).
 DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y%m%d",
                 "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%dT%H:%M:%S")
-NULL_WORDS = ("", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "-", "—", "－", "#N/A")
+
+
+def _null_words() -> tuple[str, ...]:
+    """Cells that mean "no value": the same words as in indicator data, in the spellings pyarrow
+    must see (it compares exactly)."""
+    from .data import MISSING_CELLS
+
+    return tuple(sorted({v for w in MISSING_CELLS for v in (w, w.upper(), w.capitalize())} | {"#N/A", "NaN"}))
+
+
+NULL_WORDS = _null_words()
+
+
+def _is_null(text: str) -> bool:
+    return text.strip() in NULL_WORDS or text.strip().lower() in NULL_WORDS
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def _number(text: str) -> float:
+    """A number written as text (NaN when the cell means "no value"); thousands separators only in
+    groups of three (``1,234.5``; ``1,5`` is an error, not 15)."""
+    text = text.strip()
+    if _is_null(text):
+        return math.nan
+    if "," in text:
+        if not _THOUSANDS.fullmatch(text):
+            raise ValueError(text)
+        text = text.replace(",", "")
+    return float(text)
+
+
 _YEAR_TEXT = re.compile(r"\s*(\d{4})\s*年?\s*")
 _CSV_BLOCK = 1 << 24
 _PARQUET_BATCH = 1 << 18
@@ -345,27 +378,15 @@ class Chunk:
         try:
             return raw.astype(np.float64)
         except (TypeError, ValueError):
-            pass
-        out = np.empty(len(raw), np.float64)
-        for index, value in enumerate(raw):
-            if value is None or (isinstance(value, str) and value.strip() in NULL_WORDS):
-                out[index] = np.nan
-                continue
-            try:
-                out[index] = float(value)
-            except (TypeError, ValueError):
-                raise self.origin.fail("QR206", f"cannot read {str(value)!r} as a number",
-                                       self.offset + index, name, str(value)) from None
-        return out
+            return self._text_numbers(name, raw)
 
     def _text_numbers(self, name: str, raw: Any) -> Array:
         codes = self._codes_of(name, raw, normalise=False)
         table = np.empty(len(codes.values) + 1, np.float64)
         table[-1] = np.nan
         for index, value in enumerate(codes.values):
-            text = value.strip().replace(",", "")
             try:
-                table[index] = np.nan if text in NULL_WORDS else float(text)
+                table[index] = _number(value)
             except ValueError:
                 row = int(np.flatnonzero(codes.codes == index)[0])
                 raise self.origin.fail("QR206", f"cannot read {value!r} as a number",
@@ -405,7 +426,7 @@ class Chunk:
             if word in TRUE_WORDS or word in FALSE_WORDS:
                 truth[index] = word in TRUE_WORDS
                 valid[index] = True
-            elif word not in (w.lower() for w in NULL_WORDS):
+            elif not _is_null(word):
                 row = int(np.flatnonzero(codes.codes == index)[0])
                 raise self.origin.fail(
                     "QR206", f"cannot read {value!r} as true/false", self.offset + row, name, value,
@@ -500,7 +521,7 @@ class Chunk:
         if is_date:
             days = _parse_days(codes.values)
             for index, value in enumerate(codes.values):
-                if days[index] is None and value.strip() not in NULL_WORDS:
+                if days[index] is None and not _is_null(value):
                     row = int(np.flatnonzero(codes.codes == index)[0])
                     raise self.origin.fail(
                         "QR206", f"cannot read {value!r} as a date", self.offset + row, name, value,
@@ -512,7 +533,7 @@ class Chunk:
                 match = _YEAR_TEXT.fullmatch(value)
                 if match:
                     years[index] = int(match.group(1))
-                elif value.strip() not in NULL_WORDS:
+                elif not _is_null(value):
                     row = int(np.flatnonzero(codes.codes == index)[0])
                     raise self.origin.fail("QR206", f"cannot read {value!r} as a year", self.offset + row,
                                            name, value, suggestion="write years as 2015 or 2015年")
@@ -664,23 +685,26 @@ def _is_container(obj: Any) -> bool:
 
 
 def chunks(source: Any, table: str, columns: Mapping[str, str], *, encoding: str | None = None,
-           chunk_rows: int | None = None, progress: Any = None) -> Iterator[Chunk]:
+           chunk_rows: int | None = None, progress: Any = None,
+           purposes: Mapping[str, str] | None = None) -> Iterator[Chunk]:
     """Chunks of a table's records from ``source``: a path (CSV, Parquet file or directory), an
     in-memory table, or an iterable of in-memory tables. ``columns`` maps the needed (normalised)
-    column names to their kinds; only those are read from files."""
+    column names to their kinds; only those are read from files. ``purposes`` says what each
+    column is for, in the message of a missing column."""
+    needed = {name: (purposes or {}).get(name, kind) for name, kind in columns.items()}
     if isinstance(source, (str, Path)):
         path = Path(source)
         if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-            yield from _parquet_chunks(path, table, columns, chunk_rows, progress)
+            yield from _parquet_chunks(path, table, columns, needed, chunk_rows, progress)
         else:
-            yield from _csv_chunks(path, table, columns, encoding, chunk_rows, progress)
+            yield from _csv_chunks(path, table, columns, needed, encoding, chunk_rows, progress)
         return
     origin = Origin(table)
     offset = 0
     pieces = [source] if _is_container(source) else source
     for piece in pieces:
         for chunk in _memory_chunks(piece, table, offset, origin):
-            check_columns(chunk.names, columns, origin)
+            check_columns(chunk.names, needed, origin)
             yield from _split(chunk, chunk_rows)
             offset += chunk.n
             if progress is not None:
@@ -707,7 +731,8 @@ def _slice(raw: Any, start: int, stop: int) -> Any:
 
 def check_columns(available: Iterable[str], needed: Mapping[str, str], origin: Origin,
                   header: tuple[int, str] | None = None) -> None:
-    """QR204 for every needed column the records lack, with a did-you-mean from the columns there."""
+    """QR204 for every needed column (name → what it is for) the records lack, with a did-you-mean
+    from the columns there."""
     have = {normalize(str(name)) for name in available}
     problems = []
     for name, kind in needed.items():
@@ -740,8 +765,8 @@ def detect_encoding(path: Path) -> str:
 _ARROW_TYPES = {"number": "float64", "flag": "bool_"}
 
 
-def _csv_chunks(path: Path, table: str, columns: Mapping[str, str], encoding: str | None,
-                chunk_rows: int | None, progress: Any) -> Iterator[Chunk]:
+def _csv_chunks(path: Path, table: str, columns: Mapping[str, str], needed: Mapping[str, str],
+                encoding: str | None, chunk_rows: int | None, progress: Any) -> Iterator[Chunk]:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -754,7 +779,7 @@ def _csv_chunks(path: Path, table: str, columns: Mapping[str, str], encoding: st
     origin = Origin(table, str(path), "csv", encoding, delimiter)
     header = next(csv.reader([header_text], delimiter=delimiter), [])
     actual = {normalize(h): h for h in header}
-    check_columns(actual, columns, origin, (1, header_text))
+    check_columns(actual, needed, origin, (1, header_text))
     types: dict[str, Any] = {}
     for name, kind in columns.items():
         arrow = _ARROW_TYPES.get(kind)
@@ -816,8 +841,8 @@ def _parquet_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _parquet_chunks(path: Path, table: str, columns: Mapping[str, str], chunk_rows: int | None,
-                    progress: Any) -> Iterator[Chunk]:
+def _parquet_chunks(path: Path, table: str, columns: Mapping[str, str], needed: Mapping[str, str],
+                    chunk_rows: int | None, progress: Any) -> Iterator[Chunk]:
     """Record batches of a Parquet file, or of every Parquet file under a directory in name order,
     read row group by row group (memory stays bounded by a batch and a row group's pages)."""
     import pyarrow as pa
@@ -833,7 +858,7 @@ def _parquet_chunks(path: Path, table: str, columns: Mapping[str, str], chunk_ro
         except (pa.ArrowInvalid, OSError) as error:
             raise origin.fail("QR203", f"not a Parquet file: {error}") from None
         actual = {normalize(n): n for n in reader.schema_arrow.names}
-        check_columns(actual, columns, origin)
+        check_columns(actual, needed, origin)
         total += reader.metadata.num_rows
         opened.append((reader, origin, actual))
     done = 0
