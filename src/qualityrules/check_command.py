@@ -17,8 +17,9 @@ from typing import Any
 
 __all__ = ["register", "cmd_check", "FORMATS"]
 
+
 def _html(report: Any) -> str:
-    from .html_report import render_html   # one self-contained page (html_report.py)
+    from .html_report import render_html  # one self-contained page (html_report.py)
 
     return render_html(report)
 
