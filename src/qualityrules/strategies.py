@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import hypothesis.strategies as st
+from hypothesis import reject
 from hypothesis.errors import InvalidArgument
 
 from . import model as m
@@ -508,7 +509,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
         issuer=draw(st.none() | texts()), published=draw(st.none() | texts(max_size=10)),
         region=draw(indicator_names(max_size=6)), level=draw(st.sampled_from(levels)),
         period=period, target=target,
-        tolerance=draw(st.none() | quantities(units=("%",), max_value=20, places=1)),
+        tolerance=draw(st.none() | quantities(units=("%",), min_value=Decimal("0.1"), max_value=20, places=1)),
         scope=tuple(draw(st.lists(indicator_names(max_size=6), max_size=2))),
         notes=tuple(draw(st.lists(texts(), max_size=2))),
     )
@@ -550,7 +551,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
                 else:
                     new_target = draw(_target(attrs.evolve(subject, low=Decimal(0), high=Decimal(50)),
                                               attrs.evolve(rule_options, changes=True), year)
-                                      .filter(lambda t: isinstance(t, m.Change)))
+                                      .filter(lambda t: isinstance(t, m.Change) and not _exact_amount(t.amount)))
                 justification = draw(texts(min_size=1))
             # Without a reason the override may not demote a binding target to an aspiration.
             strength = draw(st.sampled_from(tuple(m.Strength))) if justification else parent_rule.strength
@@ -562,6 +563,8 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
         rule = draw(_rule(subjects, rule_options, tuple(period.years), enforced=draw(st.booleans())))
         if isinstance(rule.target, m.Change) and not isinstance(rule.time, (m.TargetYear, type(None))):
             continue  # a change is checked in a year, not summed or held over a period
+        if isinstance(rule.target, m.Change) and _exact_amount(rule.target.amount):
+            continue  # "== 3.67%" as a change often has no float64 solution at all
         if rule.unenforced is not None:
             own.append(rule)
             continue
@@ -790,16 +793,36 @@ def _change_measure(rule: BoundRule, base: float, value: float) -> tuple[float, 
     return sign * (value - base), sign * (v - b)
 
 
-def _exact_change(rule: BoundRule, base: float) -> float | None:
-    """The value meeting an exact change target (``== x%``) against ``base`` both exactly and in
-    float64 arithmetic, or None."""
-    point = _Range.of(rule.interval)
-    assert point.lo is not None
-    value = float(_change_value(rule, base, point.lo))
-    measured = _change_measure(rule, base, value)
-    if measured is None or measured[1] != point.lo or measured[0] != float(point.lo):
-        return None
-    return value
+_BASES = (100.0, 1.0, 64.0, 10.0, 1000.0, 1024.0, *(float(b) for b in range(2, 400)))
+
+
+def _exact_amount(amount: m.Comparison | m.Between | m.Approximately) -> bool:
+    """Whether a change amount allows a single value only."""
+    if isinstance(amount, m.Comparison):
+        return amount.op is m.Comparator.EQ
+    if isinstance(amount, m.Between):
+        return amount.low.value == amount.high.value and amount.low.unit == amount.high.unit
+    tolerance = amount.tolerance
+    return tolerance is None and amount.quantity.value == 0 or tolerance is not None and (
+        tolerance.value == 0 or tolerance.unit == "%" and amount.quantity.value == 0)
+
+
+def _exact_change(rule: BoundRule, base: float, point: Fraction | None = None) -> float | None:
+    """A value whose change against ``base`` is exactly ``point`` (default: the rule's exact
+    target, ``== x%``) in float64 arithmetic — the exact value or a float next to it — or None."""
+    if point is None:
+        point = _Range.of(rule.interval).lo
+    assert point is not None
+    target = float(point)
+    exact = float(_change_value(rule, base, point))
+    below = above = exact
+    for _ in range(16):
+        for value in (below, above):
+            measured = _change_measure(rule, base, value)
+            if measured is not None and measured[0] == target:
+                return value
+        below, above = math.nextafter(below, -math.inf), math.nextafter(above, math.inf)
+    return None
 
 
 def _sum_checks(values: Sequence[float]) -> tuple[list[float], Fraction]:
@@ -872,6 +895,9 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
         for rule in group:
             r = _Range.of(rule.interval)
             if rule.measure.value != "value":
+                _check(not r.point or any(_exact_change(rule, b) is not None for b in _BASES),
+                       f"the exact change target {rule.text!r} cannot be met in float64 arithmetic "
+                       "((value - baseline) / baseline * 100 never lands on it); give it a tolerance")
                 changes.append(rule)
             elif rule.kind == "cumulative":
                 sums[rule.years] = sums.get(rule.years, ANY) & r
@@ -930,9 +956,13 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
         if rule.baseline not in values:
             base = _pick(draw, base_range, _positive(plan.natural))
             exact = [r for r in plan.changes if r.baseline == rule.baseline and _Range.of(r.interval).point]
-            if exact:  # an exact change: find a baseline for which float64 arithmetic hits it exactly
-                base = next((b for b in (base, 100.0, 1.0, 64.0, 10.0, 1000.0, 1024.0)
-                             if base_range.holds(b) and all(_exact_change(r, b) is not None for r in exact)), base)
+            if exact:  # an exact change: find a baseline for which float64 arithmetic can hit it
+                candidates = (base, *_BASES)
+                found = next((b for b in candidates
+                              if base_range.holds(b) and all(_exact_change(r, b) is not None for r in exact)), None)
+                if found is None:
+                    reject()  # rare: no baseline tried lands exactly; draw another
+                base = found
             values[rule.baseline] = base
     for rule in plan.changes:
         assert rule.baseline is not None
@@ -1008,10 +1038,19 @@ def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, nat
             measured = _change_measure(rule, base, value)
             return measured is not None and r.fails(*measured)
 
-        m_value = _pick(draw, change, _outside_natural(change, _change_natural(rule)), check=lambda x: True)
-        value = float(_change_value(rule, base, _as_decimal(m_value)))
-        if not fails(value):
-            value = _pick(draw, _image(rule, base, change), natural, check=fails, places=4)
+        if change.point:  # failing "!= x%" means landing exactly on x in float64
+            assert change.lo is not None
+            hole = change.lo
+            found = next(((b, v) for b in (base, *_BASES) for v in [_exact_change(rule, b, hole)] if v is not None),
+                         None)
+            if found is None:
+                reject()
+            base, value = found
+        else:
+            m_value = _pick(draw, change, _outside_natural(change, _change_natural(rule)), check=lambda x: True)
+            value = float(_change_value(rule, base, _as_decimal(m_value)))
+            if not fails(value):
+                value = _pick(draw, _image(rule, base, change), natural, check=fails, places=4)
         values = {rule.baseline: base, year: value}
         values.update({y: value for y in rule.years})
         return values
@@ -1060,6 +1099,21 @@ def _frame(rows: list[tuple[str, int, str, float]]) -> pd.DataFrame:
     return frame.astype({"region": object, "year": "int64", "indicator": object, "value": "float64"})
 
 
+def _composite_table(
+    function: Callable[[Callable[[st.SearchStrategy[Any]], Any]], pd.DataFrame],
+) -> Callable[[], st.SearchStrategy[pd.DataFrame]]:
+    """``st.composite`` for the table strategies; a draw that finds no float64 value (a rare
+    corner of exact targets) is rejected rather than raised."""
+    def guarded(draw: Callable[[st.SearchStrategy[Any]], Any]) -> pd.DataFrame:
+        try:
+            return function(draw)
+        except _NoValue:
+            reject()
+            raise  # pragma: no cover - reject() raises
+
+    return st.composite(guarded)
+
+
 def _check_pack(pack: object) -> Pack:
     from .resolve import Pack as _Pack
 
@@ -1103,7 +1157,7 @@ def compliant_data(pack: Pack, *, regions: Sequence[str] | None = None) -> st.Se
     enforced = _enforced(resolved)
     plans = {region: _plans([r for r in enforced if _applies(r, region)]) for region in chosen}
 
-    @st.composite
+    @_composite_table
     def build(draw: Callable[[st.SearchStrategy[Any]], Any]) -> pd.DataFrame:
         rows: list[tuple[str, int, str, float]] = []
         for region in chosen:
@@ -1154,7 +1208,7 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
     enforced = _enforced(resolved)
     plans = {region: _plans([r for r in enforced if _applies(r, region)]) for region in chosen}
 
-    @st.composite
+    @_composite_table
     def build(draw: Callable[[st.SearchStrategy[Any]], Any]) -> pd.DataFrame:
         target = draw(st.sampled_from(candidates))
         natural = _natural(target.indicator, [_Range.of(target.interval)])
@@ -1195,7 +1249,7 @@ def indicator_tables(pack: Pack, *, regions: Sequence[str] | None = None,
             _check_type(year, int, "years[...]")
     _check(bool(plans), f"pack {resolved.id!r} has no enforced targets")
 
-    @st.composite
+    @_composite_table
     def build(draw: Callable[[st.SearchStrategy[Any]], Any]) -> pd.DataFrame:
         rows: list[tuple[str, int, str, float]] = []
         for region in chosen:
