@@ -422,8 +422,9 @@ _TWO64 = float(1 << 64)
 
 class Limbs:
     """Exact sums of floats, one per cell of ``shape``: ``Σ_j a[j] · 2^(32·(base + j))`` with
-    int64 limbs. Adding a value touches three limbs; :meth:`normalize` propagates carries so that
-    the representation of a number is unique (a canonical form, hence order-independent)."""
+    int64 limbs. Adding a value touches three limbs; :meth:`normalize` propagates carries before
+    the limbs could overflow. Integer arithmetic, so the sums do not depend on the order of the
+    additions."""
 
     __slots__ = ("a", "base", "adds")
 
@@ -436,8 +437,9 @@ class Limbs:
     def shape(self) -> tuple[int, ...]:
         return tuple(self.a.shape[1:])
 
-    def _cover(self, low: int, high: int) -> None:
-        """Grow so limbs ``low .. high-1`` (absolute indices) exist."""
+    def cover(self, low: int, high: int) -> None:
+        """Grow so limbs ``low .. high-1`` (absolute indices) exist (with room to spare, since
+        the next block's slices usually land next to these)."""
         if self.a.shape[0] == 0:
             self.a = np.zeros((high - low, *self.shape), np.int64)
             self.base = low
@@ -445,6 +447,7 @@ class Limbs:
         below = max(0, self.base - low)
         above = max(0, high - (self.base + self.a.shape[0]))
         if below or above:
+            below, above = below and below + 2, above and above + 2
             pad = [(below, above)] + [(0, 0)] * (self.a.ndim - 1)
             self.a = np.pad(self.a, pad)
             self.base -= below
@@ -452,16 +455,24 @@ class Limbs:
     def add_window(self, sums: Array, lo: int) -> None:
         """Add float sums that are exact multiples of ``2^lo`` and below ``2^(lo+53)`` in size."""
         j0 = lo // _LIMB
+        self.cover(j0, j0 + 3)
+        if not self.a.flags.c_contiguous:
+            self.a = np.ascontiguousarray(self.a)
+        flat = self.a.reshape(self.a.shape[0], -1)
+        cells: Any = slice(None)
+        if sums.size > 4096:                   # many groups: convert only the bins that have rows
+            nonzero = np.flatnonzero(sums)
+            if len(nonzero) < sums.size // 4:
+                cells, sums = nonzero, sums[nonzero]
         scaled = np.ldexp(sums, -_LIMB * j0)          # integers below 2^85 in size
         q2 = np.trunc(scaled / _TWO64)
         rest = scaled - q2 * _TWO64
         q1 = np.trunc(rest / _TWO32)
         q0 = rest - q1 * _TWO32
-        self._cover(j0, j0 + 3)
         i = j0 - self.base
-        self.a[i] += q0.astype(np.int64)
-        self.a[i + 1] += q1.astype(np.int64)
-        self.a[i + 2] += q2.astype(np.int64)
+        flat[i, cells] += q0.astype(np.int64)
+        flat[i + 1, cells] += q1.astype(np.int64)
+        flat[i + 2, cells] += q2.astype(np.int64)
         self._count(1)
 
     def _count(self, adds: int) -> None:
@@ -473,15 +484,14 @@ class Limbs:
         """``self[index] += other`` (``index`` selects cells of ``self``)."""
         if other.a.shape[0] == 0:
             return
-        self._cover(other.base, other.base + other.a.shape[0])
+        self.cover(other.base, other.base + other.a.shape[0])
         i = other.base - self.base
         rows = slice(i, i + other.a.shape[0])
         if index is ...:
             self.a[rows] += other.a
         else:
-            view = self.a[rows]
+            view = self.a[rows]                          # a view: the fancy-indexed += writes through
             view[(slice(None), *index)] += other.a
-            self.a[rows] = view
         self._count(other.adds + 1)
 
     def normalize(self) -> None:
@@ -503,9 +513,7 @@ class Limbs:
         self.normalize()
         if self.a.shape[0] == 0:
             return Limbs(select(np.zeros(self.shape, np.int64)).shape)
-        out = Limbs((0,), np.stack([select(limb) for limb in self.a]), self.base)
-        out.adds = 1 << 20     # may have added many cells: normalise before the next merge
-        return out
+        return Limbs((0,), np.stack([select(limb) for limb in self.a]), self.base)
 
     def exact(self) -> tuple[list[int], int]:
         """Each cell as an integer ``n`` with the common exponent ``e``: value = n · 2^e."""
@@ -562,6 +570,7 @@ def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratc
     # A slice must fit the rounding trick (|x| <= 2^(lo+51)) and n slices must sum exactly.
     width = min(51, 53 - n.bit_length())
     lo = top - width
+    acc.cover((lo - 2 * width) // _LIMB, top // _LIMB + 3)     # room for three slices at once
     high = scratch.high[:n] if scratch is not None and len(scratch.high) >= n else np.empty(n)
     rest = scratch.rest[:n] if scratch is not None and len(scratch.rest) >= n else np.empty(n)
     source = x
@@ -586,9 +595,9 @@ def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratc
 
 
 class GroupingState:
-    """The partial states of one grouping, per region × year × bin. Merging adds counts and exact
-    sums and takes minima and maxima, so states from chunks, partitions or threads combine in any
-    order to the same result."""
+    """The partial states of one grouping, arrays indexed by year × region × bin. Merging adds
+    counts and exact sums and takes minima and maxima, so states from chunks, partitions or threads
+    combine in any order to the same result."""
 
     def __init__(self, grouping: Grouping, regions: Sequence[str] = (), years: Sequence[int] = ()) -> None:
         self.grouping = grouping
@@ -596,7 +605,7 @@ class GroupingState:
         self.years: list[int] = list(years)
         self._region_index = {r: i for i, r in enumerate(self.regions)}
         self._year_index = {y: i for i, y in enumerate(self.years)}
-        shape = (len(self.regions), len(self.years))
+        shape = (len(self.years), len(self.regions))
         passes = grouping.passes
         self.counts: list[Array] = [np.zeros((*shape, p.nbins), np.int64) for p in passes]
         self.sums: list[list[Limbs]] = [[Limbs((*shape, p.nbins)) for _ in p.sums] for p in passes]
@@ -614,22 +623,24 @@ class GroupingState:
             if year not in self._year_index:
                 self._year_index[year] = len(self.years)
                 self.years.append(year)
-        r, y = len(self.regions), len(self.years)
-        old_r, old_y = self.counts[0].shape[:2]
-        if (r, y) != (old_r, old_y):
-            pad = ((0, r - old_r), (0, y - old_y), (0, 0))
+        y, r = len(self.years), len(self.regions)
+        old_y, old_r = self.counts[0].shape[:2]
+        if (y, r) != (old_y, old_r):
+            pad = ((0, y - old_y), (0, r - old_r), (0, 0))
             self.counts = [np.pad(a, pad) for a in self.counts]
             self.mins = [[np.pad(a, pad, constant_values=np.inf) for a in p] for p in self.mins]
             self.maxs = [[np.pad(a, pad, constant_values=-np.inf) for a in p] for p in self.maxs]
             for sums in self.sums:
                 for limbs in sums:
                     limbs.a = np.pad(limbs.a, ((0, 0), *pad))
-        return (np.array([self._region_index[x] for x in regions], np.intp),
-                np.array([self._year_index[x] for x in years], np.intp))
+        return (np.array([self._year_index[x] for x in years], np.intp),
+                np.array([self._region_index[x] for x in regions], np.intp))
 
     def merge(self, other: GroupingState) -> None:
-        rows, cols = self._grow(other.regions, other.years)
-        index = np.ix_(rows, cols)
+        years, regions = self._grow(other.regions, other.years)
+        index: Any = np.ix_(years, regions)
+        if np.array_equal(years, np.arange(len(years))) and np.array_equal(regions, np.arange(len(regions))):
+            index = (slice(0, len(years)), slice(0, len(regions)))    # the usual case: same order
         for p in range(len(self.counts)):
             self.counts[p][index] += other.counts[p]
             for mine, theirs in zip(self.sums[p], other.sums[p], strict=True):
@@ -646,23 +657,24 @@ class GroupingState:
         (and its own): exact, so a city's value is computed from exactly its districts' records."""
         pairs = [(i, target) for i, region in enumerate(self.regions)
                  for target in (region, *hierarchy.ancestors(region))]
-        regions = list(dict.fromkeys(t for _, t in pairs))
-        out = GroupingState(self.grouping, regions, self.years)
+        position = {name: i for i, name in enumerate(dict.fromkeys(t for _, t in pairs))}
+        out = GroupingState(self.grouping, list(position), self.years)
         source = np.array([i for i, _ in pairs], np.intp)
-        target = np.array([regions.index(t) for _, t in pairs], np.intp)
+        target = np.array([position[t] for _, t in pairs], np.intp)
         for p in range(len(self.counts)):
-            np.add.at(out.counts[p], target, self.counts[p][source])
+            to: Any = (slice(None), target)
+            np.add.at(out.counts[p], to, self.counts[p][:, source])
             for mine, theirs in zip(out.sums[p], self.sums[p], strict=True):
                 theirs.normalize()
                 mine.a = np.zeros((theirs.a.shape[0], *mine.shape), np.int64)
                 mine.base = theirs.base
-                index: Any = (slice(None), target)
-                np.add.at(mine.a, index, theirs.a[:, source])
+                limbs_to: Any = (slice(None), slice(None), target)
+                np.add.at(mine.a, limbs_to, theirs.a[:, :, source])
                 mine.normalize()
             for a, b in zip(out.mins[p], self.mins[p], strict=True):
-                np.minimum.at(a, target, b[source])
+                np.minimum.at(a, to, b[:, source])
             for a, b in zip(out.maxs[p], self.maxs[p], strict=True):
-                np.maximum.at(a, target, b[source])
+                np.maximum.at(a, to, b[:, source])
         out.rows, out.unassigned = self.rows, self.unassigned
         return out
 
@@ -919,25 +931,18 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
         for acc, more in zip(accs, other, strict=True):
             acc.add(more)
     state = GroupingState(grouping, names, years)
-    keep = (slice(0, n_years), slice(0, n_regions))
+    keep = (slice(0, n_years), slice(0, n_regions))          # drop the "unassigned" year and region
     for p, (scan, acc) in enumerate(zip(scans, accs, strict=True)):
         shape = (n_years + 1, width, 1 << scan.shift)
-        state.counts[p] = _region_major(acc.counts.reshape(shape)[keep])
+        state.counts[p] = acc.counts.reshape(shape)[keep]
         for limbs, total in zip(state.sums[p], acc.sums, strict=True):
-            total.normalize()
-            cells = total.a.reshape((total.a.shape[0], *shape))[(slice(None), *keep)]
-            limbs.a = np.ascontiguousarray(np.swapaxes(cells, 1, 2))
-            limbs.base = total.base
-        state.mins[p] = [_region_major(a.reshape(shape)[keep]) for a in acc.mins]
-        state.maxs[p] = [_region_major(a.reshape(shape)[keep]) for a in acc.maxs]
+            limbs.a = total.a.reshape((total.a.shape[0], *shape))[(slice(None), *keep)]
+            limbs.base, limbs.adds = total.base, total.adds
+        state.mins[p] = [a.reshape(shape)[keep] for a in acc.mins]
+        state.maxs[p] = [a.reshape(shape)[keep] for a in acc.maxs]
     state.rows = n
     state.unassigned = n - int(state.counts[0].sum())
     return state
-
-
-def _region_major(cells: Array) -> Array:
-    """(year, region, bin) → (region, year, bin)."""
-    return np.ascontiguousarray(np.swapaxes(cells, 0, 1))
 
 
 # ------------------------------------------------------------------------------------------
@@ -1035,7 +1040,7 @@ def _read_extreme(state: GroupingState, read: Read) -> Array:
 def _aggregate_values(state: GroupingState, agg: Agg) -> Array:
     """One aggregate per region × year, each the correctly rounded value of its definition."""
     f = m.AggregateFunction
-    shape = (len(state.regions), len(state.years))
+    shape = (len(state.years), len(state.regions))
     num, den = agg.numerator, agg.denominator
     if agg.function in (f.MIN, f.MAX):
         return _read_extreme(state, num)
@@ -1170,8 +1175,9 @@ class IndicatorTable:
 
 
 def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hierarchy | None = None) -> IndicatorTable:
-    """Indicator values from merged states (rolled up the hierarchy first, when there is one)."""
-    columns: dict[str, list[Any]] = {c: [] for c in IndicatorTable.COLUMNS}
+    """Indicator values from merged states (rolled up the hierarchy first, when there is one): one
+    row per indicator, region and year with records, sorted by indicator, region and year."""
+    parts: dict[str, list[Any]] = {c: [] for c in IndicatorTable.COLUMNS}
     rows_read: dict[str, int] = {}
     unassigned: dict[str, int] = {}
     rolled: dict[int, GroupingState] = {}
@@ -1186,30 +1192,32 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         if found is None or not found.regions or not found.years:
             continue
         state = found
-        records = state.counts[0].sum(axis=-1)
+        records = state.counts[0].sum(axis=-1)                      # year × region
         value = np.broadcast_to(_evaluate(indicator.formula, state, caches.setdefault(indicator.grouping, {})),
                                 records.shape).astype(np.float64)
         needed = indicator.min_records or 0
         sufficient = records >= needed
-        value = np.where(sufficient, value, np.nan)
-        order_r = sorted(range(len(state.regions)), key=lambda i: state.regions[i])
-        order_y = sorted(range(len(state.years)), key=lambda i: state.years[i])
-        for r in order_r:
-            for y in order_y:
-                if records[r, y] == 0:
-                    continue
-                columns["region"].append(state.regions[r])
-                columns["year"].append(state.years[y])
-                columns["indicator"].append(indicator.name)
-                columns["value"].append(value[r, y])
-                columns["unit"].append(indicator.unit)
-                columns["records"].append(records[r, y])
-                columns["min_records"].append(needed)
-                columns["sufficient"].append(sufficient[r, y])
+        regions = np.array(state.regions, dtype=object)
+        by_region = np.argsort(regions, kind="stable")
+        by_year = np.argsort(np.array(state.years))
+        grid = np.ix_(by_region, by_year)                            # region-major, sorted
+        keep = records.T[grid] > 0
+        r, y = np.nonzero(keep)
+        parts["region"].append(regions[by_region][r])
+        parts["year"].append(np.array(state.years, np.int64)[by_year][y])
+        parts["indicator"].append(np.full(len(r), indicator.name, dtype=object))
+        parts["value"].append(np.where(sufficient, value, np.nan).T[grid][keep])
+        parts["unit"].append(np.full(len(r), indicator.unit, dtype=object))
+        parts["records"].append(records.T[grid][keep])
+        parts["min_records"].append(np.full(len(r), needed, np.int64))
+        parts["sufficient"].append(sufficient.T[grid][keep])
+    empty = {"region": object, "year": np.int64, "indicator": object, "value": np.float64, "unit": object,
+             "records": np.int64, "min_records": np.int64, "sufficient": bool}
+    out = {c: np.concatenate(v) if v else np.array([], empty[c]) for c, v in parts.items()}
     return IndicatorTable(
-        tuple(columns["region"]), np.array(columns["year"], np.int64), tuple(columns["indicator"]),
-        np.array(columns["value"], np.float64), tuple(columns["unit"]), np.array(columns["records"], np.int64),
-        np.array(columns["min_records"], np.int64), np.array(columns["sufficient"], bool), rows_read, unassigned)
+        tuple(out["region"].tolist()), out["year"].astype(np.int64), tuple(out["indicator"].tolist()),
+        out["value"].astype(np.float64), tuple(out["unit"].tolist()), out["records"].astype(np.int64),
+        out["min_records"].astype(np.int64), out["sufficient"].astype(bool), rows_read, unassigned)
 
 
 # ------------------------------------------------------------------------------------------
