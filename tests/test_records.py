@@ -478,6 +478,16 @@ def test_unmatched_record_file_is_an_error(tmp_path: Path) -> None:
     assert error.value.code == "QR209" and "wastewater" in (error.value.suggestion or "")
 
 
+def test_excel_records_and_overflowing_weights_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as excel:
+        compute_indicators(qualityrules.load_pack("longgang-2015"), [tmp_path / "wastewater.xlsx"])
+    assert excel.value.code == "QR203" and "CSV or Parquet" in excel.value.diagnostic.message
+    rows = [{"地区": "甲", "日期": dt.date(2015, 1, 1), "v": 1e200, "a": 1e200, "ok": True, "grade": "合格"}]
+    with pytest.raises(DataError) as overflow:
+        compute_indicators(INDICATORS, {"t": frame(rows)})
+    assert overflow.value.code == "QR206" and "weighted mean" in overflow.value.diagnostic.message
+
+
 def test_ordering_a_flag_is_a_definition_error() -> None:
     text = CATALOGUE.replace("value 100 * sum(v where ok) / sum(v)", "value sum(v where ok > true)")
     with pytest.raises(RuleSyntaxError) as error:

@@ -872,13 +872,23 @@ def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
             for (values, weight), limbs in zip(scan.sums, acc.sums, strict=True):
                 x = values(s, e, memo)
                 if weight is not None:
-                    x = x * weight(s, e, memo)
+                    x = _product(x, weight(s, e, memo))
                 _window_sums(code, x, scan.nbins, limbs, scratch)
             for fn, low in zip(scan.mins, acc.mins, strict=True):
                 np.fmin.at(low, code, fn(s, e, memo))
             for fn, high in zip(scan.maxs, acc.maxs, strict=True):
                 np.fmax.at(high, code, fn(s, e, memo))
     return accs
+
+
+def _product(x: Array, w: Array) -> Array:
+    """x·w for a weighted mean; an overflow of two finite values is an error, not a missing row."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out: Array = x * w
+    if np.isinf(out).any() and (np.isinf(out) & np.isfinite(x) & np.isfinite(w)).any():
+        raise DataError(Diagnostic("QR206", "a value times its weight is too large for a weighted mean",
+                                   suggestion="check the units of the value and weight columns"))
+    return out
 
 
 def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 1) -> GroupingState:

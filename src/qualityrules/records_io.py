@@ -694,6 +694,10 @@ def chunks(source: Any, table: str, columns: Mapping[str, str], *, encoding: str
     needed = {name: (purposes or {}).get(name, kind) for name, kind in columns.items()}
     if isinstance(source, (str, Path)):
         path = Path(source)
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".feather", ".arrow"):
+            raise Origin(table, str(path)).fail(
+                "QR203", f"raw records are read from CSV or Parquet, not {path.suffix} files",
+                suggestion="save the records as .csv or .parquet (or pass them as a pandas/Arrow table)")
         if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
             yield from _parquet_chunks(path, table, columns, needed, chunk_rows, progress)
         else:
