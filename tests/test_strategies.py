@@ -298,6 +298,21 @@ def test_records_have_the_columns_the_definition_reads(name: str) -> None:
     check()
 
 
+@pytest.mark.parametrize("name", RECORD_INDICATORS)
+def test_records_feed_the_records_engine(name: str) -> None:
+    indicator = CATALOGUE.lookup(name)
+    assert indicator is not None and indicator.definition is not None
+    table_name = indicator.definition.table
+
+    @settings(max_examples=15, deadline=None)
+    @given(qst.records(indicator, regions=["甲区", "乙区"], years=[2015, 2016], min_rows=1))
+    def check(frame: pd.DataFrame) -> None:
+        table = qualityrules.compute_indicators([indicator], {table_name: frame})
+        assert int(table.records.sum()) == len(frame)   # every generated record lands in a group
+
+    check()
+
+
 # ------------------------------------------------------------------------------------------
 # Arguments are checked eagerly
 
