@@ -539,13 +539,24 @@ def _to_float(n: int, e: int, divisor: int = 1) -> float:
 
 
 class _Scratch:
-    """Per-thread buffers for one block, so the row loop allocates nothing per block."""
+    """Per-thread buffers for one block, so the row loop allocates nothing per block; kept per
+    thread and reused from chunk to chunk (less allocator churn when streaming)."""
+
+    _local = threading.local()
 
     def __init__(self, rows: int) -> None:
+        self.rows = rows
         self.group = np.empty(rows, np.intp)
         self.code = np.empty(rows, np.intp)
         self.high = np.empty(rows, np.float64)
         self.rest = np.empty(rows, np.float64)
+
+    @classmethod
+    def get(cls, rows: int) -> _Scratch:
+        found: _Scratch | None = getattr(cls._local, "scratch", None)
+        if found is None or found.rows < rows:
+            found = cls._local.scratch = cls(rows)
+        return found
 
 
 def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratch | None = None) -> None:
@@ -857,7 +868,7 @@ class _ChunkScan:
 def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
     """The row loop: per block, one combined code per row and pass, then bincounts."""
     accs = [_Accumulator.empty(scan) for scan in job.passes]
-    scratch = _Scratch(min(job.block, max(hi - lo, 0)))
+    scratch = _Scratch.get(min(job.block, max(hi - lo, 0)))
     for s in range(lo, hi, job.block):
         e = min(s + job.block, hi)
         n = e - s
