@@ -7,7 +7,7 @@ truth of every distinct ``where`` condition and by whether each measured column 
 
 * ``count`` — rows per bin (``np.bincount``);
 * ``sum`` of a column (or of a product ``x·w`` for ``wmean``) — exact, see below;
-* ``min`` / ``max`` of a column (``np.fmin.at`` / ``np.fmax.at``).
+* ``min`` / ``max`` of a column (``np.minimum.at`` / ``np.maximum.at``).
 
 Every aggregate of the language reads those states: ``sum(x where c)`` sums the bins where ``c``
 holds and ``x`` is present, ``mean = sum / count``, ``share(where c) = count(c) / count()``,
@@ -886,9 +886,9 @@ def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
                     x = _product(x, weight(s, e, memo))
                 _window_sums(code, x, scan.nbins, limbs, scratch)
             for fn, low in zip(scan.mins, acc.mins, strict=True):
-                np.fmin.at(low, code, fn(s, e, memo))
+                np.minimum.at(low, code, fn(s, e, memo))   # NaN only in bins never read
             for fn, high in zip(scan.maxs, acc.maxs, strict=True):
-                np.fmax.at(high, code, fn(s, e, memo))
+                np.maximum.at(high, code, fn(s, e, memo))
     return accs
 
 
