@@ -315,10 +315,13 @@ def _time(draw: Callable[[st.SearchStrategy[Any]], Any], options: _RuleOptions,
 @st.composite
 def _rule(draw: Callable[[st.SearchStrategy[Any]], Any], subjects: Sequence[_Subject] | None,
           options: _RuleOptions, years: Sequence[int] | None = None,
-          enforced: bool | None = None) -> m.Rule:
+          enforced: bool | None = None, default_year: int | None = None) -> m.Rule:
     subject = draw(st.sampled_from(tuple(subjects)) if subjects is not None else _free_subjects())
     time = draw(_time(options, years))
-    target_year = time.year if isinstance(time, m.TargetYear) else (max(years) if years else None)
+    # A change's baseline comes before the year it is checked in (the pack's target year when
+    # the rule names none).
+    target_year = time.year if isinstance(time, m.TargetYear) else (
+        default_year if default_year is not None else max(years) if years else None)
     target = draw(_target(subject, options, target_year))
     strength = draw(st.sampled_from(tuple(m.Strength)))
     citation = justification = unenforced = None
@@ -560,7 +563,8 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
             used.add(_rule_key(rule, definition, catalogue))
             own.append(rule)
     while len(own) < count:
-        rule = draw(_rule(subjects, rule_options, tuple(period.years), enforced=draw(st.booleans())))
+        rule = draw(_rule(subjects, rule_options, tuple(period.years), enforced=draw(st.booleans()),
+                          default_year=target if target is not None else period.end))
         if isinstance(rule.target, m.Change) and not isinstance(rule.time, (m.TargetYear, type(None))):
             continue  # a change is checked in a year, not summed or held over a period
         if isinstance(rule.target, m.Change) and _exact_amount(rule.target.amount):
@@ -895,6 +899,9 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
         for rule in group:
             r = _Range.of(rule.interval)
             if rule.measure.value != "value":
+                _check(rule.baseline not in rule.years or r.contains(Fraction(0)),
+                       f"the change target {rule.text!r} is checked in its own baseline year "
+                       f"{rule.baseline}, where the change is 0")
                 _check(not r.point or any(_exact_change(rule, b) is not None for b in _BASES),
                        f"the exact change target {rule.text!r} cannot be met in float64 arithmetic "
                        "((value - baseline) / baseline * 100 never lands on it); give it a tolerance")
