@@ -380,6 +380,29 @@ def test_limbs_are_exact_and_order_independent() -> None:
     assert Fraction(n) * Fraction(2) ** e == sum(map(Fraction, values), Fraction(0))
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e280, max_value=1e280), min_size=1,
+                max_size=300), st.integers(-300, 250), st.sampled_from(["as drawn", "positive", "negative"]),
+       st.data())
+def test_window_sums_are_exact_on_any_values(values: list[float], exponent: int, sign: str,
+                                             data: st.DataObject) -> None:
+    from qualityrules.records import _window_sums
+
+    x = np.array(values) if sign == "as drawn" else np.abs(values) * (1 if sign == "positive" else -1)
+    if sign != "as drawn":       # one sign, a narrow range: the two-slice shortcut
+        x = x / np.maximum(np.abs(x).max(), 1e-300) * 0.5 + (1.0 if sign == "positive" else -1.0)
+        x = x * 2.0 ** exponent
+    code = np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(x), max_size=len(x))))
+    missing = np.array(data.draw(st.lists(st.booleans(), min_size=len(x), max_size=len(x))))
+    x = np.where(missing, np.nan, x)
+    code = np.where(missing, 4, code)            # missing rows sit in a bin that is never read
+    acc = Limbs((5,))
+    _window_sums(code, x, 5, acc)
+    sums, e = acc.exact()
+    for b in range(4):
+        assert Fraction(sums[b]) * Fraction(2) ** e == sum(map(Fraction, x[code == b].tolist()), Fraction(0))
+
+
 # ------------------------------------------------------------------------------------------
 # Files
 
