@@ -571,9 +571,11 @@ def _datetime64_times(raw: Array) -> Times:
         raw = raw.astype("datetime64[D]")
         unit = "D"
     ints = raw.view(np.int64)
+    smallest = int(ints.min()) if len(ints) else None
     # NaT is the smallest int64: only look for it when the minimum is NaT.
-    valid = ~np.isnat(raw) if len(ints) and ints.min() == np.iinfo(np.int64).min else None
-    return _key_times(ints, _UNIT_PER_DAY[unit], valid, years=False)
+    if smallest == np.iinfo(np.int64).min:
+        return _key_times(ints, _UNIT_PER_DAY[unit], ~np.isnat(raw), years=False)
+    return _key_times(ints, _UNIT_PER_DAY[unit], None, years=False, smallest=smallest)
 
 
 def _arrow_days(raw: Any) -> Array:
@@ -600,13 +602,15 @@ def _arrow_times(raw: Any) -> Times:
     return _key_times(ints, per_day, valid, years=False)
 
 
-def _key_times(ints: Array, divisor: int, valid: Array | None, *, years: bool) -> Times:
+def _key_times(ints: Array, divisor: int, valid: Array | None, *, years: bool,
+               smallest: int | None = None) -> Times:
     """Rows whose key ``ints // divisor`` is a day number (``years=False``) or a year. Missing rows
-    (``valid`` False) get a key one past the largest, which the table maps to -1."""
+    (``valid`` False) get a key one past the largest, which the table maps to -1. ``smallest``:
+    the minimum of ``ints``, when the caller knows it already."""
     present = ints if valid is None else ints[valid]
     if len(present) == 0:
         return Times(np.zeros(len(ints), np.int64), 1, 0, np.array([-1], np.int64))
-    low = int(present.min()) // divisor
+    low = (int(present.min()) if smallest is None else smallest) // divisor
     high = int(present.max()) // divisor
     if high - low > (1 << 22):
         # Implausibly wide range of days: years row by row instead of a lookup table.
