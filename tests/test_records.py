@@ -577,6 +577,13 @@ def test_check_records_below_min_records_is_unknown_never_fail() -> None:
     report = qualityrules.check_records(pack, {"t": frame(rows)})
     assert report.verdict("甲", 2015, "均值") == "unknown"        # mean 99 > 10, but only 2 < 3 records
     assert report.verdict("甲", 2015, "优良比例") == "pass"
+    # the computed table goes straight into evaluate() too
+    table = qualityrules.compute_indicators(pack, {"t": frame(rows)})
+    direct = qualityrules.evaluate(pack, table)
+    assert direct.verdict("甲", 2015, "均值") == "unknown" and direct.verdict("甲", 2015, "优良比例") == "pass"
+    rows.append({"地区": "甲", "日期": dt.date(2015, 1, 3), "v": 1.0, "a": 99.0, "ok": True, "grade": "合格"})
+    assert qualityrules.evaluate(pack, qualityrules.compute_indicators(pack, {"t": frame(rows)})).verdict(
+        "甲", 2015, "均值") == "fail"                              # three records: the mean now decides
 
 
 def test_indicators_schema_lists_the_columns_each_table_needs(capsys: Any) -> None:

@@ -755,6 +755,8 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
     names through ``catalogue`` (a :class:`qualityrules.resolve.Catalogue`)."""
     if isinstance(data, Observations):
         return data
+    if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
+        return load(data.for_evaluation(), catalogue, form="long", name=name or "records")
     if isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, Path)) for d in data):
         return concat([load(d, catalogue, encoding=encoding, sheet=sheet, form=form, region_column=region_column,
                             year_column=year_column, ignore_columns=ignore_columns) for d in data])

@@ -1191,7 +1191,7 @@ class IndicatorTable:
         """The values as :class:`qualityrules.data.Observations` (unknown values stay unknown)."""
         from .data import load
 
-        return load(self.for_evaluation(), catalogue, form="long", name="records")
+        return load(self, catalogue, name="records")
 
     def to_csv(self, path: str | Path | None = None) -> str:
         """CSV text (UTF-8, header ``region,year,indicator,value,unit,records,min_records,sufficient``);
