@@ -34,7 +34,7 @@ import numpy as np
 import qualityrules
 from qualityrules import resolve
 from qualityrules.data import load
-from qualityrules.evaluate import run
+from qualityrules.evaluation import run
 from qualityrules.parse import parse_text
 from qualityrules.plan import compile_pack
 

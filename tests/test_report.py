@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from reference import make_pack
 
-from qualityrules.evaluate import evaluate
+from qualityrules.evaluation import evaluate
 from qualityrules.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -136,7 +136,7 @@ def evaluate(pack: Pack | str | Path, data: Any, **options: Any) -> Report:
     (region, year, one column per indicator) or long form (region, year, indicator, value[, unit]).
     Options: ``region``/``regions``, ``year``/``years``, ``encoding``, ``sheet``, ``form``,
     ``region_column``, ``year_column``, ``ignore_columns``. The pack compiles once per pack object."""
-    from .evaluate import evaluate as _evaluate
+    from .evaluation import evaluate as _evaluate
 
     report: Report = _evaluate(pack, data, **options)
     return report

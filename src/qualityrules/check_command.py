@@ -66,7 +66,7 @@ def _year(text: str) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .errors import Diagnostic, UsageError
-    from .evaluate import evaluate
+    from .evaluation import evaluate
     from .resolve import load_pack
 
     for _, year, _ in args.explain or ():

@@ -1448,9 +1448,9 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
                   load_options: Mapping[str, Any] | None = None, **options: Any) -> Any:
     """Compute a pack's record-defined indicators from ``records`` (see :func:`compute_indicators`,
     whose keywords ``options`` go to) and check them against the pack, together with indicator
-    ``data`` if given (see :func:`qualityrules.evaluate.evaluate`); returns the report."""
+    ``data`` if given (see :func:`qualityrules.evaluate`); returns the report."""
     from .data import concat, load
-    from .evaluate import evaluate
+    from .evaluation import evaluate
 
     if isinstance(pack, (str, Path)):
         from .resolve import load_pack

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import model as m
-from .evaluate import Evaluation
+from .evaluation import Evaluation
 from .plan import RELATIVE_CHANGE, VALUE
 from .resolve import BoundRule, Measure
 from .text import normalize

@@ -20,8 +20,6 @@ from the pass/unknown matrices by :mod:`qualityrules.report`, lazily.
 from __future__ import annotations
 
 import functools
-import sys
-import types
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
@@ -380,15 +378,3 @@ def _region_indices(obs: Observations, names: list[str]) -> list[int]:
             indices.append(index)
     raise_errors(problems)
     return indices
-
-
-class _CallableModule(types.ModuleType):
-    """``qualityrules.evaluate`` is the public function, and also the name of this module: once
-    the module is imported, Python binds the package attribute to the module object. Calling the
-    module calls the function, so ``qualityrules.evaluate(pack, data)`` works either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return evaluate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
