@@ -4,7 +4,7 @@ Exit codes: 0 no binding target failed; 1 a binding target failed (or, with ``--
 an aspiration was missed; with ``--fail-on unknown``, also when a verdict is unknown); 2 usage or
 input error (printed as diagnostics with file, line and column, never a traceback).
 
-Registered in :data:`qualityrules.cli.EXTRA_COMMANDS`; imports nothing heavy until it runs.
+Listed in :data:`qualityrules.cli.SUBCOMMANDS`; imports nothing heavy until it runs.
 """
 
 from __future__ import annotations
@@ -99,13 +99,3 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return int(report.exit_code(args.fail_on))
-
-
-def _register_with_cli() -> None:
-    from .cli import EXTRA_COMMANDS
-
-    if register not in EXTRA_COMMANDS:
-        EXTRA_COMMANDS.append(register)
-
-
-_register_with_cli()

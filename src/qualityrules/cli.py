@@ -7,9 +7,10 @@ lint found errors or fmt --check found a change; 2 usage or input error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import Diagnostic, QualityRulesError, Severity
@@ -126,16 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     packs = commands.add_parser("packs", help="list the shipped packs")
     packs.set_defaults(handler=cmd_packs)
 
-    for register in EXTRA_COMMANDS:
-        register(commands)
+    for module, function in SUBCOMMANDS:
+        getattr(importlib.import_module(f"{__package__}.{module}"), function)(commands)
     return parser
 
 
-# Other stages register their subcommands here (check, diff, ...): name -> setup function.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
-from . import check_command as _check_command  # noqa: E402,F401  (registers `check`)
-from . import comparison as _comparison  # noqa: E402,F401  (registers `diff`)
-from . import records_cli as _records_cli  # noqa: E402,F401  (registers `indicators`)
+# Subcommands defined next to the stage they drive: (module, function that adds the subparser).
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("check_command", "register"),   # check
+    ("comparison", "register_cli"),  # diff
+    ("records_cli", "register"),     # indicators
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

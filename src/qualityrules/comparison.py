@@ -831,7 +831,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def register_cli(commands: Any) -> None:
-    """Add ``diff`` to the ``qualityrules`` command (hooked in through ``cli.EXTRA_COMMANDS``)."""
+    """Add ``diff`` to the ``qualityrules`` command (listed in ``cli.SUBCOMMANDS``)."""
     diff = commands.add_parser(
         "diff", help="compare two packs: thresholds per indicator, which is stricter, what a child changes",
         description="Compare two packs (shipped ids or .qr paths). When one extends the other, the "
@@ -840,13 +840,3 @@ def register_cli(commands: Any) -> None:
     diff.add_argument("b", help="shipped pack id or path to a .qr file")
     diff.add_argument("--format", choices=["text", "json", "md"], default="text")
     diff.set_defaults(handler=_cmd_diff)
-
-
-def _register() -> None:
-    from .cli import EXTRA_COMMANDS
-
-    if register_cli not in EXTRA_COMMANDS:
-        EXTRA_COMMANDS.append(register_cli)
-
-
-_register()

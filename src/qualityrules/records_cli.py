@@ -133,13 +133,3 @@ def register(commands: Any) -> None:
     parser.add_argument("--encoding", help="encoding of CSV records (default: detected, UTF-8 or GB18030)")
     add_arguments(parser)
     parser.set_defaults(handler=cmd_indicators)
-
-
-def _register_with_cli() -> None:
-    from .cli import EXTRA_COMMANDS
-
-    if register not in EXTRA_COMMANDS:
-        EXTRA_COMMANDS.append(register)
-
-
-_register_with_cli()
