@@ -901,10 +901,11 @@ def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
                 if weight is not None:
                     x = _product(x, weight(s, e, memo))
                 _window_sums(code, x, scan.nbins, limbs, scratch)
-            for fn, low in zip(scan.mins, acc.mins, strict=True):
-                np.minimum.at(low, code, fn(s, e, memo))   # NaN only in bins never read
-            for fn, high in zip(scan.maxs, acc.maxs, strict=True):
-                np.maximum.at(high, code, fn(s, e, memo))
+            with np.errstate(invalid="ignore"):  # NaN lands only in bins of missing rows, never read
+                for fn, low in zip(scan.mins, acc.mins, strict=True):
+                    np.minimum.at(low, code, fn(s, e, memo))
+                for fn, high in zip(scan.maxs, acc.maxs, strict=True):
+                    np.maximum.at(high, code, fn(s, e, memo))
     return accs
 
 
