@@ -750,8 +750,10 @@ def _pick(draw: Callable[[st.SearchStrategy[Any]], Any], r: _Range, natural: tup
     k = draw(st.integers(0, _STEPS))
     width = hi - lo
     candidates = [lo + width * k / _STEPS, lo + width * Fraction(2 * k + 1, 2 * _STEPS + 2), (lo + hi) / 2]
+    # Enough decimal places to land inside narrow ranges (1元 ± 0.1% in 万亿元 is 1e-15 wide).
+    finest = max(10, 4 - math.floor(math.log10(width))) if width > 0 else 10
     for candidate in candidates:
-        for p in range(places, 10):
+        for p in (*range(places, 10), *range(10, finest + 1, 3)):
             scale = 10**p
             value = float(Fraction(round(candidate * scale), scale))
             if ok(value):
