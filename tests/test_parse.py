@@ -258,3 +258,10 @@ def test_bad_aggregates(value: str, message: str) -> None:
     text = f"indicator x {{\n    from t\n    value {value}\n}}\n"
     _, diagnostics = parse_text(text)
     assert diagnostics and diagnostics[0].code == "QR012" and message in diagnostics[0].message
+
+
+@pytest.mark.parametrize("name", ["overridex", "override", "每年新增企业", "力争指标", "2015年产值", "cite", "争创奖项"])
+def test_names_that_start_like_a_keyword_round_trip_quoted(name: str) -> None:
+    rule = m.Rule(name, m.Comparison(GE, m.Quantity(5, "%")))
+    text = qualityrules.format_model(rule)
+    assert text.startswith(("\"", "“", "「")) and qualityrules.parse_rule(text) == rule

@@ -110,16 +110,8 @@ _TEXT_CHARS = (
     ".,;:()[]/-+*&%#!?'〔〕、，。：；（）《》—·…\"“”「」"
 )
 _QUOTE_STYLES = (('"', '"'), ("“", "”"), ("「", "」"))
-# Bare names must not begin like a keyword the lexer tries first (see format.format_name).
-_RESERVED_PREFIXES = ("override",)
-
-
 def _name_ok(name: str) -> bool:
-    return (
-        name == name.strip()
-        and normalize(name) == name
-        and not name.lower().startswith(_RESERVED_PREFIXES)
-    )
+    return name == name.strip() and normalize(name) == name
 
 
 def indicator_names(*, min_size: int = 1, max_size: int = 12) -> st.SearchStrategy[str]:
