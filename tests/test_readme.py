@@ -46,3 +46,20 @@ def test_first_command_runs_on_shipped_files() -> None:
         assert result.returncode in (0, 1), result.stderr[-3000:]  # 1 = a binding target failed
         assert "Traceback" not in result.stderr
         assert result.stdout.strip()
+
+
+def test_python_example_runs(monkeypatch: object) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?)```", text, flags=re.S)
+    assert example is not None
+    namespace: dict[str, object] = {}
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        exec(compile(example.group(1), "README.md", "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+    report = namespace["report"]
+    assert report.verdict("龙岗区", 2015, "工业废水达标排放率") in {"pass", "fail"}  # type: ignore[attr-defined]
