@@ -48,7 +48,7 @@ def test_first_command_runs_on_shipped_files() -> None:
         assert result.stdout.strip()
 
 
-def test_python_example_runs(monkeypatch: object) -> None:
+def test_python_example_runs() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     example = re.search(r"```python\n(.*?)```", text, flags=re.S)
     assert example is not None
