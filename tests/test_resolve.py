@@ -230,3 +230,12 @@ def test_override_admitting_values_outside_the_parent_is_looser(tmp_path: Path,
     write(tmp_path, "province", pack("province", "工业废水达标排放率 90%-99%", level="province", region="广东省"))
     child = write(tmp_path, "c", pack("c", "override 工业废水达标排放率 95%-100%", extends="province"))
     assert codes(child, catalogue) == ["QR106"]  # narrower at the bottom, but lets 100% through
+
+
+def test_totals_and_ranks_stay_with_their_region_rates_flow_down() -> None:
+    district = qualityrules.load_pack("longgang-2015")
+    by_name = {(r.indicator.name, r.origin): r for r in district.rules}
+    assert by_name[("中国名牌产品总数全国排名", "guangdong-2015")].regions == ("广东省",)       # a rank
+    assert by_name[("获得质量管理体系认证的规模以上工业企业", "guangdong-2015")].regions == ("广东省",)  # a total
+    rate = by_name[("大中型工程项目一次性验收合格率", "guangdong-2015")]
+    assert set(rate.regions) == {"广东省", "龙岗区"}

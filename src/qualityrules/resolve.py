@@ -299,18 +299,19 @@ def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
                      interval, baseline, rule_unit, factor, regions)
 
 
-# Dimensions of totals that grow with the size of a region: a province's 3万家 is not a
-# district's target. Shares, concentrations, intensities, per-capita rates, indices, scores,
-# ranks and durations are intensive and bind every region below the one that set them.
+# Dimensions whose targets belong to one region: totals that grow with the size of a region (a
+# province's 3万家 is not a district's target) and ranks among peers (广东省 first among provinces
+# says nothing of a district's place). Shares, concentrations, intensities, per-capita rates,
+# indices, scores and durations bind every region below the one that set them.
 _EXTENSIVE_DIMENSIONS = frozenset({
     "[count]", "[currency]", "[us_currency]", "[person]", "[length]", "[length]**2", "[length]**3",
-    "[mass]", "[coal_equivalent]",
+    "[mass]", "[coal_equivalent]", "[rank]",
 })
 
 
 def extensive(indicator: m.Indicator) -> bool:
-    """Whether the indicator is a total over its region (so a parent's target on it does not
-    apply to a child region's data)."""
+    """Whether a target on the indicator belongs to its own region only (a total over the region,
+    or its rank among peers), so a parent's target does not apply to a child region's data."""
     return indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
 
 
