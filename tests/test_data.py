@@ -170,6 +170,8 @@ def test_shipped_baselines_load_in_long_form() -> None:
     assert gdp is not None and obs.units[gdp] == "万亿元"
     assert obs.cell(0, 0, gdp) == Cell(1.75, 1.75)
     assert "1.75万亿元" in obs.notes[(0, 0, gdp)]
+    books = obs.indicator_index("人均图书馆藏量")
+    assert books is not None and obs.units[books] == "本/人" and obs.cell(0, 0, books) == Cell(2.3, 2.3)
 
 
 def test_names_are_normalised_like_rules() -> None:
