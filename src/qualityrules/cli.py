@@ -53,14 +53,15 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     from .errors import raise_errors
     from .format import format_file
     from .parse import parse_text
+    from .resolve import read_rule_text
 
     changed = 0
     for name in args.files:
         path = Path(name)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise QualityRulesError(Diagnostic("QR201", f"cannot read {path}: {error}")) from None
+        text, problem = read_rule_text(path)
+        if problem is not None:
+            raise QualityRulesError(problem)
+        assert text is not None
         rule_file, diagnostics = parse_text(text, source=str(path))
         raise_errors(diagnostics)
         formatted = format_file(rule_file)

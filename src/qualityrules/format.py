@@ -12,25 +12,16 @@ from decimal import Decimal
 from functools import singledispatch
 
 from . import model as m
+from .parse import leading_words, reserved_words
 
-__all__ = ["format_model", "format_file", "format_number"]
+__all__ = ["format_model", "format_file", "format_number", "rule_body"]
 
 INDENT = "    "
 _CLAUSE_COLUMN_LIMIT = 56
 
-# A bare name must survive the lexer as one NAME token and must not start like a qualifier.
+# A bare name must survive the lexer as one NAME token: no keyword, and no start that a
+# higher-priority terminal would take (both read off the grammar by ``parse``).
 _NAME_RE = re.compile(r'[^\s"“”「」{}#<>=!≥≤≠,;±]+')
-# Words whose terminals outrank NAME in the grammar (priority 3): a name starting with one would lex
-# as that word plus a shorter name, so such names are quoted.
-_LEADING_WORD_RE = re.compile(
-    r"(到|至|在|于)?\d{4}年|每年|累计|力争|争取|争创|确保|aspire|must|every-year|cumulative|override")
-_KEYWORDS = frozenset({
-    "pack", "extends", "name", "source", "issuer", "published", "region", "level", "period",
-    "target", "tolerance", "scope", "note", "section", "commitment", "cite", "because",
-    "unenforced", "override", "indicator", "unit", "direction", "alias", "description", "from",
-    "date", "year", "value", "min_records", "between", "and", "where", "or", "not", "by",
-    "sum", "count", "mean", "min", "max", "share", "wmean", "true", "false",
-})
 _IDENT_RE = re.compile(r"[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*")
 
 
@@ -49,13 +40,13 @@ def quote(text: str) -> str:
 
 
 def format_name(name: str) -> str:
-    if _NAME_RE.fullmatch(name) and name not in _KEYWORDS and not _LEADING_WORD_RE.match(name):
+    if _NAME_RE.fullmatch(name) and name not in reserved_words() and not leading_words().match(name):
         return name
     return quote(name)
 
 
 def format_column(name: str) -> str:
-    return name if _IDENT_RE.fullmatch(name) and name not in _KEYWORDS else quote(name)
+    return name if _IDENT_RE.fullmatch(name) and name not in reserved_words() else quote(name)
 
 
 @singledispatch
@@ -132,7 +123,8 @@ def _(c: m.Citation) -> str:
     return f"cite {quote(c.text)}"
 
 
-def _rule_body(rule: m.Rule) -> str:
+def rule_body(rule: m.Rule) -> str:
+    """A rule without its clauses (cite, because, unenforced): what it requires."""
     parts: list[str] = []
     if rule.override:
         parts.append("override")
@@ -168,7 +160,7 @@ def _rule_clauses(rule: m.Rule) -> str:
 @format_model.register
 def _(rule: m.Rule) -> str:
     clauses = _rule_clauses(rule)
-    return _rule_body(rule) + (" " + clauses if clauses else "")
+    return rule_body(rule) + (" " + clauses if clauses else "")
 
 
 @format_model.register
@@ -185,7 +177,7 @@ def _section_lines(section: m.Section) -> list[tuple[object, str]]:
     bodies: list[tuple[m.Rule | m.Commitment, str, str]] = []
     for entry in section.entries:
         if isinstance(entry, m.Rule):
-            bodies.append((entry, _rule_body(entry), _rule_clauses(entry)))
+            bodies.append((entry, rule_body(entry), _rule_clauses(entry)))
         else:
             bodies.append((entry, f"commitment {quote(entry.text)}",
                            format_model(entry.citation) if entry.citation else ""))
@@ -384,20 +376,19 @@ def _comments(text: str) -> dict[int, tuple[str, bool]]:
 
 def _with_comments(lines: list[tuple[object, str]], source_text: str) -> str:
     comments = _comments(source_text)
-    placed: set[int] = set()
+    pending = sorted(n for n, (_, whole) in comments.items() if whole)  # whole-line comments, in order
+    placed_tails: set[int] = set()
     out: list[str] = []
-    statement_lines = [(_statement_line(owner) if owner is not None else None, text) for owner, text in lines]
-    for line_number, text in statement_lines:
+    for owner, text in lines:
+        line_number = _statement_line(owner) if owner is not None else None
         if line_number is not None:
             indent = text[: len(text) - len(text.lstrip())]
-            for number in sorted(comments):
-                comment, whole = comments[number]
-                if whole and number < line_number and number not in placed:
-                    out.append(indent + comment)
-                    placed.add(number)
+            while pending and pending[0] < line_number:
+                out.append(indent + comments[pending.pop(0)][0])
             if line_number in comments and not comments[line_number][1]:
                 text = f"{text}  {comments[line_number][0]}"
-                placed.add(line_number)
+                placed_tails.add(line_number)
         out.append(text)
-    trailing = [comments[n][0] for n in sorted(comments) if n not in placed]
+    trailing = [comments[n][0] for n in sorted(comments)
+                if n in pending or (not comments[n][1] and n not in placed_tails)]
     return "\n".join(out + trailing) + "\n"

@@ -9,14 +9,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import PatternStr
 
 from . import model as m
 from . import units
@@ -305,9 +307,8 @@ def _syntax_diagnostic(
                           expected=("a unit",),
                           suggestion=did_you_mean(unit_text, grammar_spellings())
                           or "see grammar/units.txt for the units the language knows")
-    end = token.end_pos if token.end_pos is not None else offset + len(str(token))
-    start = offset if token.type != "_NL" else offset
-    span = _span(original, normalized, start, max(end if token.type != "_NL" else start + 1, start + 1))
+    end = offset + 1 if token.type == "_NL" else max(offset + 1, token.end_pos or offset + len(str(token)))
+    span = _span(original, normalized, offset, end)
     shown = "end of line" if token.type == "_NL" else f"'{token}'"
     expected = _expected_names(error.expected)
     return Diagnostic("QR002", f"unexpected {shown}", span, expected=expected,
@@ -352,17 +353,23 @@ def _unit_like(word: str) -> str:
 
 
 def _keyword_suggestion(word: str, allowed: set[str]) -> str | None:
-    keywords = [name.strip("'\"").lower() for name in allowed if name.isupper() and name.isalpha()]
-    literals = {k.lower() for k in keywords if k.lower() in _KEYWORDS}
+    literals = {name.lower() for name in allowed} & reserved_words()
     return did_you_mean(word, literals) if word and literals else None
 
 
-_KEYWORDS = {
-    "pack", "extends", "name", "source", "issuer", "published", "region", "level", "period",
-    "target", "tolerance", "scope", "note", "section", "commitment", "cite", "because",
-    "unenforced", "override", "indicator", "unit", "direction", "alias", "description", "from",
-    "date", "year", "value", "min_records", "between", "and", "where", "or", "not", "by",
-}
+@functools.lru_cache(maxsize=1)
+def reserved_words() -> frozenset[str]:
+    """The grammar's ascii keywords (``cite``, ``override``, ``min_records``, …)."""
+    return frozenset(t.pattern.value for t in _parser().terminals
+                     if isinstance(t.pattern, PatternStr) and t.pattern.value.isascii()
+                     and t.pattern.value.replace("_", "").isalpha())
+
+
+@functools.lru_cache(maxsize=1)
+def leading_words() -> re.Pattern[str]:
+    """The terminals that outrank NAME: a bare name starting with one of them would lex as that
+    word followed by a shorter name (``每年新增…`` is ``每年`` + ``新增…``)."""
+    return re.compile("|".join(f"(?:{t.pattern.to_regexp()})" for t in _parser().terminals if t.priority > 0))
 
 
 def _expected_names(terminals: Any) -> tuple[str, ...]:
@@ -370,7 +377,7 @@ def _expected_names(terminals: Any) -> tuple[str, ...]:
     for terminal in terminals or ():
         if terminal in _TERMINAL_NAMES:
             names.add(_TERMINAL_NAMES[terminal])
-        elif terminal.lower() in _KEYWORDS:
+        elif terminal.lower() in reserved_words():
             names.add(f"'{terminal.lower()}'")
         elif terminal in _PUNCTUATION:
             names.add(f"'{_PUNCTUATION[terminal]}'")
@@ -501,26 +508,23 @@ class _Builder:
     def rule_extends(self, span: m.Span, children: list[Token]) -> tuple[str, ...]:
         return tuple(str(c) for c in children)
 
-    def _meta(self, key: str, value: Any, span: m.Span) -> _Field:
-        return _Field(key, value, span)
-
     def rule_meta_name(self, span: m.Span, c: list[Token]) -> _Field:
-        return self._meta("name", self._string(c[0]), span)
+        return _Field("name", self._string(c[0]), span)
 
     def rule_meta_source(self, span: m.Span, c: list[Token]) -> _Field:
-        return self._meta("source", self._string(c[0]), span)
+        return _Field("source", self._string(c[0]), span)
 
     def rule_meta_issuer(self, span: m.Span, c: list[Token]) -> _Field:
-        return self._meta("issuer", self._string(c[0]), span)
+        return _Field("issuer", self._string(c[0]), span)
 
     def rule_meta_published(self, span: m.Span, c: list[Token]) -> _Field:
-        return self._meta("published", self._string(c[0]), span)
+        return _Field("published", self._string(c[0]), span)
 
     def rule_meta_region(self, span: m.Span, c: list[Any]) -> _Field:
-        return self._meta("region", c[0], span)
+        return _Field("region", c[0], span)
 
     def rule_meta_level(self, span: m.Span, c: list[Token]) -> _Field:
-        return self._meta("level", m.Level(str(c[0])), span)
+        return _Field("level", m.Level(str(c[0])), span)
 
     def rule_meta_period(self, span: m.Span, c: list[Token]) -> m.Period:
         start, end = int(c[0]), int(c[1])
@@ -530,16 +534,16 @@ class _Builder:
         return m.Period(start, end, span=span)
 
     def rule_meta_target(self, span: m.Span, c: list[Token]) -> _Field:
-        return self._meta("target", int(c[0]), span)
+        return _Field("target", int(c[0]), span)
 
     def rule_meta_tolerance(self, span: m.Span, c: list[Any]) -> _Field:
-        return self._meta("tolerance", c[0], span)
+        return _Field("tolerance", c[0], span)
 
     def rule_meta_scope(self, span: m.Span, c: list[Any]) -> _Field:
-        return self._meta("scope", tuple(c), span)
+        return _Field("scope", tuple(c), span)
 
     def rule_meta_note(self, span: m.Span, c: list[Token]) -> _Field:
-        return self._meta("note", self._string(c[0]), span)
+        return _Field("note", self._string(c[0]), span)
 
     def rule_section(self, span: m.Span, c: list[Any]) -> m.Section:
         return m.Section(c[0], tuple(c[1:]), span=span)
@@ -706,11 +710,7 @@ class _Builder:
         if number.type == "CN_NUMBER":
             value = self._chinese_number(str(number), self._token_span(number))
         else:
-            try:
-                value = Decimal(str(number).replace(",", ""))
-            except InvalidOperation:  # pragma: no cover - the NUMBER terminal admits only decimals
-                self._error("QR008", f"'{number}' is not a number", span)
-                value = Decimal(0)
+            value = Decimal(str(number).replace(",", ""))
         if magnitude:
             value *= MAGNITUDES[magnitude]
         return m.Quantity(value, unit, written=self.normalized.text[c[0].start_pos:c[-1].end_pos],

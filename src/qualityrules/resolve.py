@@ -18,10 +18,11 @@ import attrs
 
 from . import model as m
 from . import units
-from .errors import Diagnostic, Severity, did_you_mean, raise_errors
+from .errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from .format import format_model, format_number, rule_body
 from .parse import parse_text
 from .resources import rules_dir
-from .text import normalize
+from .text import normalize, normalize_with_offsets
 
 __all__ = [
     "Catalogue", "BoundRule", "Pack", "Interval", "Measure", "load_catalogue", "load_pack",
@@ -79,7 +80,8 @@ def catalogue_files(directory: Path | None = None) -> list[Path]:
     return files
 
 
-def _read(path: Path) -> tuple[str | None, Diagnostic | None]:
+def read_rule_text(path: Path) -> tuple[str | None, Diagnostic | None]:
+    """A rule file's text, or the diagnostic saying why it cannot be read."""
     try:
         return path.read_text(encoding="utf-8-sig"), None
     except FileNotFoundError:
@@ -91,11 +93,13 @@ def _read(path: Path) -> tuple[str | None, Diagnostic | None]:
         return None, Diagnostic("QR201", f"cannot read {path}: {error.strerror}")
 
 
-def _catalogue_with_diagnostics(paths: Sequence[Path]) -> tuple[Catalogue, list[Diagnostic]]:
+def _catalogue_with_diagnostics(paths: Sequence[Path], extra: Sequence[m.Indicator] = ()
+                                ) -> tuple[Catalogue, list[Diagnostic]]:
+    """The catalogue of ``paths`` plus ``extra`` indicators (last, so duplicates are reported on them)."""
     indicators: list[m.Indicator] = []
     diagnostics: list[Diagnostic] = []
     for path in paths:
-        text, problem = _read(path)
+        text, problem = read_rule_text(path)
         if problem:
             diagnostics.append(problem)
             continue
@@ -103,7 +107,7 @@ def _catalogue_with_diagnostics(paths: Sequence[Path]) -> tuple[Catalogue, list[
         rule_file, found = parse_text(text, source=str(path))
         diagnostics.extend(found)
         indicators.extend(rule_file.indicators)
-    catalogue, duplicates = Catalogue.build(indicators)
+    catalogue, duplicates = Catalogue.build([*indicators, *extra])
     return catalogue, [*diagnostics, *duplicates]
 
 
@@ -199,9 +203,12 @@ class BoundRule:
 
     @property
     def text(self) -> str:
-        from .format import format_model
-
         return format_model(self.rule)
+
+    @property
+    def statement(self) -> str:
+        """The rule without its citation and other clauses."""
+        return rule_body(self.rule)
 
     def to_dict(self, pack_id: str | None = None) -> dict[str, Any]:
         return _rule_export(self, pack_id or self.origin)
@@ -246,57 +253,56 @@ def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
             suggestion=catalogue.suggest(rule.indicator)
             or "add it to the catalogue (rules/catalogue.qr) with its unit and direction"))
         return None
+    tolerance = pack.tolerance or DEFAULT_APPROX_TOLERANCE
     target = rule.target
-    ok = True
     if isinstance(target, m.Change):
-        measure = Measure.RELATIVE_CHANGE
-        unit_for_interval: str | None = "%"
-        for q in m.quantities(target):
-            if q.unit in ("百分点", "个百分点"):
-                measure = Measure.POINT_CHANGE
-                if indicator.unit is None or not units.compatible("%", indicator.unit):
-                    diagnostics.append(Diagnostic(
-                        "QR113", f"'{indicator.name}' is measured in {indicator.unit or 'no unit'}; "
-                        "a change in 百分点 only applies to shares (%, ‰)", q.span or rule.span,
-                        suggestion="state the change in % (relative) instead"))
-                    ok = False
-        if measure is Measure.POINT_CHANGE:
-            unit_for_interval = indicator.unit
-        default_tol = DEFAULT_APPROX_TOLERANCE
-        interval = _interval(target.amount, unit_for_interval, pack.tolerance or default_tol) if ok else Interval()
-        rule_unit = unit_for_interval
-        factor = Fraction(1)
-        baseline: int | None = target.baseline
-    else:
-        measure = Measure.VALUE
-        baseline = None
-        rule_unit = next((q.unit for q in m.quantities(target) if q.unit), None)
-        for q in m.quantities(target):
-            if q.unit is not None and indicator.unit is not None and not units.compatible(q.unit, indicator.unit):
-                diagnostics.append(Diagnostic(
-                    "QR102", f"'{q.unit}' cannot be compared with {indicator.name}'s unit "
-                    f"'{indicator.unit}' ({units.dimension(q.unit)} vs {units.dimension(indicator.unit)})",
-                    q.span or rule.span, suggestion=f"write the target in {indicator.unit}"))
-                ok = False
-            elif q.unit is None and indicator.unit is not None and q.value != 0:
-                diagnostics.append(Diagnostic(
-                    "QR111", f"{format_value(q)} has no unit; read as {indicator.unit}", q.span or rule.span,
-                    Severity.WARNING, suggestion=f"write {format_value(q)}{indicator.unit}"))
-        if isinstance(target, m.Approximately) and target.tolerance is None and pack.tolerance is None:
+        in_points = next((q for q in m.quantities(target) if q.unit in ("百分点", "个百分点")), None)
+        points = in_points is not None
+        if in_points is not None and (indicator.unit is None or not units.compatible("%", indicator.unit)):
             diagnostics.append(Diagnostic(
-                "QR110", f"approximate target without a tolerance; using ±{DEFAULT_APPROX_TOLERANCE.value}%",
-                target.span or rule.span, Severity.WARNING,
-                suggestion="add '±2家' after the target or 'tolerance 10%' to the pack"))
-        if not ok:
+                "QR113", f"'{indicator.name}' is measured in {indicator.unit or 'no unit'}; "
+                "a change in 百分点 only applies to shares (%, ‰)", in_points.span or rule.span,
+                suggestion="state the change in % (relative) instead"))
             return None
-        interval = _interval(target, indicator.unit, pack.tolerance or DEFAULT_APPROX_TOLERANCE)
+        measure = Measure.POINT_CHANGE if points else Measure.RELATIVE_CHANGE
+        rule_unit = indicator.unit if points else "%"
+        interval = _interval(target.amount, rule_unit, tolerance)
+        factor, baseline = Fraction(1), target.baseline
+    else:
+        if not _check_value_units(rule, indicator, pack, diagnostics):
+            return None
+        measure, baseline = Measure.VALUE, None
+        rule_unit = next((q.unit for q in m.quantities(target) if q.unit), None)
+        interval = _interval(target, indicator.unit, tolerance)
         factor = units.factor(indicator.unit, rule_unit) if rule_unit and indicator.unit else Fraction(1)
-    if not ok:
-        return None
     years = _years(rule, pack, diagnostics)
     regions = tuple(dict.fromkeys(r for r in (pack.region, *pack.scope) if r))
     return BoundRule(rule, indicator, pack.id, pack.level, pack.region, pack.source, years, measure,
                      interval, baseline, rule_unit, factor, regions)
+
+
+def _check_value_units(rule: m.Rule, indicator: m.Indicator, pack: m.PackDefinition,
+                       diagnostics: list[Diagnostic]) -> bool:
+    """Units of a value target against the indicator's (errors make it unusable; warnings don't)."""
+    usable = True
+    for q in m.quantities(rule.target):
+        if q.unit is not None and indicator.unit is not None and not units.compatible(q.unit, indicator.unit):
+            diagnostics.append(Diagnostic(
+                "QR102", f"'{q.unit}' cannot be compared with {indicator.name}'s unit "
+                f"'{indicator.unit}' ({units.dimension(q.unit)} vs {units.dimension(indicator.unit)})",
+                q.span or rule.span, suggestion=f"write the target in {indicator.unit}"))
+            usable = False
+        elif q.unit is None and indicator.unit is not None and q.value != 0:
+            number = format_number(q.value)
+            diagnostics.append(Diagnostic(
+                "QR111", f"{number} has no unit; read as {indicator.unit}", q.span or rule.span,
+                Severity.WARNING, suggestion=f"write {number}{indicator.unit}"))
+    if isinstance(rule.target, m.Approximately) and rule.target.tolerance is None and pack.tolerance is None:
+        diagnostics.append(Diagnostic(
+            "QR110", f"approximate target without a tolerance; using ±{DEFAULT_APPROX_TOLERANCE.value}%",
+            rule.target.span or rule.span, Severity.WARNING,
+            suggestion="add '±2家' after the target or 'tolerance 10%' to the pack"))
+    return usable
 
 
 # Dimensions whose targets belong to one region: totals that grow with the size of a region (a
@@ -315,19 +321,11 @@ def extensive(indicator: m.Indicator) -> bool:
     return indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
 
 
-def format_value(q: m.Quantity) -> str:
-    from .format import format_number
-
-    return format_number(q.value)
-
-
 def _name_span(rule: m.Rule) -> m.Span | None:
     """The span of the indicator name inside the rule (found in the normalised text, so a
     traditional-script or full-width name is found too)."""
     if rule.span is None:
         return None
-    from .errors import span_of
-    from .text import normalize_with_offsets
 
     normalized = normalize_with_offsets(rule.span.text)
     index = normalized.text.find(rule.indicator)
@@ -501,8 +499,6 @@ def _fraction_json(value: Fraction | None) -> float | None:
 
 
 def _quantity_export(q: m.Quantity) -> dict[str, Any]:
-    from .format import format_model
-
     base = units.to_base(q.unit) if q.unit else Fraction(1)
     return {
         "written": format_model(q),
@@ -598,7 +594,7 @@ class _Loader:
         return self.load_path(path)
 
     def load_path(self, path: Path) -> Pack | None:
-        text, problem = _read(path)
+        text, problem = read_rule_text(path)
         if problem:
             self.diagnostics.append(problem)
             return None
@@ -607,6 +603,9 @@ class _Loader:
 
     def load_text(self, text: str, source: str) -> Pack | None:
         rule_file, found = parse_text(text, source=source)
+        return self.load_parsed(rule_file, found, source)
+
+    def load_parsed(self, rule_file: m.RuleFile, found: Sequence[Diagnostic], source: str) -> Pack | None:
         self.diagnostics.extend(found)
         if any(d.severity is Severity.ERROR for d in found):
             return None
@@ -621,8 +620,8 @@ class _Loader:
     def resolve(self, definition: m.PackDefinition, source: str | None) -> Pack | None:
         if definition.id in self.done:
             return self.done[definition.id]
-        if any(pid == definition.id for pid, _ in self.stack):
-            self._cycle(definition)
+        if any(pid == definition.id for pid, _ in self.stack):  # a file whose pack id is already open
+            self._cycle_at(self.stack[-1][1], definition.id)
             return None
         self.stack.append((definition.id, definition))
         try:
@@ -641,22 +640,15 @@ class _Loader:
         return pack
 
     def _cycle_at(self, child: m.PackDefinition, parent_id: str) -> None:
+        """Report the cycle closed by ``child`` extending ``parent_id``, at every link's extends."""
         ids = [pid for pid, _ in self.stack]
         cycle = ids[ids.index(parent_id):] + [parent_id]
-        parent_def = dict(self.stack)[parent_id]
-        locations = []
-        for definition in (child, parent_def):
-            target = definition.extends[0] if definition is parent_def and definition.extends else parent_id
-            span = _extends_span(definition, parent_id if definition is child else target)
-            if span is not None:
-                locations.append(f"{span.source.name}:{span.line}:{span.column}")
+        definitions = dict(self.stack)
+        links = [_extends_span(definitions[a], b) for a, b in zip(cycle[:-1], cycle[1:], strict=True)]
+        locations = " and ".join(f"{s.source.name}:{s.line}:{s.column}" for s in links if s is not None)
         self.diagnostics.append(Diagnostic(
-            "QR104", "cyclic extends: " + " -> ".join(cycle) + (" (at " + " and ".join(locations) + ")"
-                                                                   if locations else ""),
+            "QR104", "cyclic extends: " + " -> ".join(cycle) + (f" (at {locations})" if locations else ""),
             _extends_span(child, parent_id), suggestion="a pack may only extend packs of levels above it"))
-
-    def _cycle(self, definition: m.PackDefinition) -> None:  # pragma: no cover - reached via _cycle_at
-        self._cycle_at(self.stack[-1][1], definition.id)
 
 
 def _extends_span(definition: m.PackDefinition | None, parent_id: str) -> m.Span | None:
@@ -666,8 +658,6 @@ def _extends_span(definition: m.PackDefinition | None, parent_id: str) -> m.Span
     index = header.find(parent_id, header.find("extends"))
     if index < 0:
         return definition.span
-    from .errors import span_of
-
     start = definition.span.start + index
     return span_of(definition.span.source, start, start + len(parent_id))
 
@@ -743,7 +733,7 @@ def _check_looser_than_inherited(own: list[BoundRule], inherited: list[BoundRule
             if shared and yearly and parent.key != rule.key and looser(rule, parent):
                 diagnostics.append(Diagnostic(
                     "QR117", f"{rule.indicator.name} in {shared[0]} is looser here than the inherited "
-                    f"'{parent.text.split(' cite ')[0]}' from '{parent.origin}', which still binds",
+                    f"'{parent.statement}' from '{parent.origin}', which still binds",
                     _name_span(rule.rule), Severity.WARNING,
                     suggestion="tighten the target or make it an override of the inherited one"))
                 break
@@ -752,8 +742,6 @@ def _check_looser_than_inherited(own: list[BoundRule], inherited: list[BoundRule
 def _header_span(definition: m.PackDefinition) -> m.Span | None:
     if definition.span is None:
         return None
-    from .errors import span_of
-
     span = definition.span
     return span_of(span.source, span.start, span.start + len(span.text.split("\n", 1)[0]))
 
@@ -786,17 +774,13 @@ def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagno
         enforced = by_key.get(rule.key)
         if enforced is not None and (enforced.interval != rule.interval or enforced.measure is not rule.measure):
             diagnostics.append(Diagnostic(
-                "QR108", f"contradiction: {rule.indicator.name} is stated as '{rule.text.split(' cite ')[0]}' "
-                f"here and enforced as '{enforced.text.split(' cite ')[0]}' ({_where(enforced.rule.span)}); "
+                "QR108", f"contradiction: {rule.indicator.name} is stated as '{rule.statement}' "
+                f"here and enforced as '{enforced.statement}' ({_where(enforced.rule.span)}); "
                 f"reason: {rule.rule.unenforced}", _name_span(rule.rule), Severity.WARNING))
 
 
 # ------------------------------------------------------------------------------------------
 # Entry points
-
-
-def _search_path(extra: Sequence[Path]) -> list[Path]:
-    return [*extra, rules_dir() / "packs"]
 
 
 def load_pack(id_or_path: str | Path, *, search: Sequence[str | Path] = (),
@@ -808,14 +792,19 @@ def load_pack(id_or_path: str | Path, *, search: Sequence[str | Path] = (),
     return pack
 
 
+def _loader(search: Sequence[str | Path], catalogue: Catalogue | None) -> _Loader:
+    """A loader looking in ``search`` and then the shipped packs, with the given or shipped catalogue."""
+    cat, cat_diagnostics = (catalogue, ()) if catalogue else _cached_catalogue(tuple(catalogue_files()))
+    loader = _Loader(cat, [*(Path(s) for s in search), rules_dir() / "packs"])
+    loader.diagnostics.extend(cat_diagnostics)
+    return loader
+
+
 def _load(id_or_path: str | Path, search: Sequence[str | Path] = (),
           catalogue: Catalogue | None = None) -> tuple[Pack | None, list[Diagnostic]]:
     path = Path(id_or_path)
     is_path = path.suffix == ".qr" or path.is_file() or "/" in str(id_or_path)
-    directories = [Path(s) for s in search] + ([path.parent] if is_path else [])
-    cat, cat_diagnostics = (catalogue, ()) if catalogue else _cached_catalogue(tuple(catalogue_files()))
-    loader = _Loader(cat, _search_path(directories))
-    loader.diagnostics.extend(cat_diagnostics)
+    loader = _loader([*search, *([path.parent] if is_path else [])], catalogue)
     pack = loader.load_path(path) if is_path else loader.load_id(str(id_or_path), None)
     return pack, loader.diagnostics
 
@@ -823,9 +812,7 @@ def _load(id_or_path: str | Path, search: Sequence[str | Path] = (),
 def resolve_text(text: str, *, source: str = "<string>", search: Sequence[str | Path] = (),
                  catalogue: Catalogue | None = None) -> Pack:
     """Parse and resolve pack text (its parents come from ``search`` or the shipped packs)."""
-    cat, cat_diagnostics = (catalogue, ()) if catalogue else _cached_catalogue(tuple(catalogue_files()))
-    loader = _Loader(cat, _search_path([Path(s) for s in search]))
-    loader.diagnostics.extend(cat_diagnostics)
+    loader = _loader(search, catalogue)
     pack = loader.load_text(text, source)
     raise_errors(loader.diagnostics)
     assert pack is not None
@@ -835,7 +822,7 @@ def resolve_text(text: str, *, source: str = "<string>", search: Sequence[str | 
 def lint_file(path: str | Path, *, search: Sequence[str | Path] = ()) -> list[Diagnostic]:
     """Every diagnostic for a pack or catalogue file: syntax, catalogue, units, lineage."""
     path = Path(path)
-    text, problem = _read(path)
+    text, problem = read_rule_text(path)
     if problem:
         return [problem]
     assert text is not None
@@ -843,11 +830,12 @@ def lint_file(path: str | Path, *, search: Sequence[str | Path] = ()) -> list[Di
     if any(d.severity is Severity.ERROR for d in diagnostics):
         return list(diagnostics)
     if rule_file.indicators and not rule_file.packs:
-        catalogue_paths = list(dict.fromkeys([*catalogue_files(), path])) \
-            if path.resolve() not in [p.resolve() for p in catalogue_files()] else catalogue_files()
-        _, found = _catalogue_with_diagnostics(catalogue_paths)
-        return [d for d in found if d.file == str(path) or d.file is None] + list(diagnostics)
-    pack, found = _load(path, search)
+        others = [p for p in catalogue_files() if p.resolve() != path.resolve()]
+        _, found = _catalogue_with_diagnostics(others, extra=rule_file.indicators)
+        return [d for d in found if d.file in (str(path), None)] + list(diagnostics)
+    loader = _loader([*search, path.parent], None)
+    loader.load_parsed(rule_file, diagnostics, str(path))
+    found = loader.diagnostics
     own_file = [d for d in found if d.file in (str(path), None)]
     other = [d for d in found if d not in own_file and d.severity is Severity.ERROR]
     return own_file + other
