@@ -361,6 +361,34 @@ def test_plan_fuses_shared_aggregates() -> None:
     assert all(len(g.passes) == 1 for g in shipped.groupings)
 
 
+def test_schema_and_read_kinds_agree_text_over_number() -> None:
+    from qualityrules.records import read_kinds
+
+    text = """\
+indicator 总和 {
+    unit 个
+    direction higher
+    from t
+    region 地区
+    date 日期
+    value sum(g)
+}
+indicator 比例 {
+    unit %
+    direction higher
+    from t
+    region 站点
+    date 日期
+    value 100 * share(where g == "x")
+}
+"""
+    plan = compile_plan(indicators(text))
+    assert len(plan.groupings) == 2
+    assert plan.schema("t")["g"] == read_kinds(plan, "t")["g"] == "text"
+    assert plan.schema("t") == read_kinds(plan, "t")
+    assert [g.columns()["g"] for g in plan.groupings] == ["number", "text"]
+
+
 def test_equal_conditions_share_one_bit() -> None:
     text = CATALOGUE.replace("value 100 * share(where a <= 100)", "value 100 * share(where not (a > 100))")
     assert compile_plan(indicators(text)).groupings == compile_plan(INDICATORS).groupings

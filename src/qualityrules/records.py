@@ -172,24 +172,34 @@ class Grouping:
     passes: tuple[Pass, ...]
 
     def columns(self) -> dict[str, str]:
-        """Every column this grouping reads, with the kind the plan infers for it."""
+        """Every column this grouping reads, with the kind the plan infers for it (see :func:`_widen`)."""
         kinds: dict[str, str] = {self.region: "region", self.time: "date" if self.time_is_date else "year"}
         for pass_ in self.passes:
             for bit in pass_.bits:
                 if isinstance(bit, str):
-                    kinds.setdefault(bit, "number")
+                    _widen(kinds, bit, "number")
                 else:
                     for test in _tests(bit):
                         literal = test.literal
                         kind = "flag" if isinstance(literal, bool) else "text" if isinstance(literal, str) else "number"
-                        kinds.setdefault(test.column, kind)
+                        _widen(kinds, test.column, kind)
             for sum_ in pass_.sums:
-                kinds.setdefault(sum_.column, "number")
+                _widen(kinds, sum_.column, "number")
                 if sum_.weight:
-                    kinds.setdefault(sum_.weight, "number")
+                    _widen(kinds, sum_.weight, "number")
             for column in (*pass_.mins, *pass_.maxs):
-                kinds.setdefault(column, "number")
+                _widen(kinds, column, "number")
         return kinds
+
+
+_KIND_RANK = {"text": 3, "region": 3, "date": 3, "year": 3, "flag": 2, "number": 1}
+
+
+def _widen(kinds: dict[str, str], column: str, kind: str) -> None:
+    """Record that ``column`` is read as ``kind``: text wins over flag over number (a text column
+    can still be compared with numbers and a flag summed as 0/1); the first of equal rank stays."""
+    if column not in kinds or _KIND_RANK[kind] > _KIND_RANK[kinds[column]]:
+        kinds[column] = kind
 
 
 @attrs.frozen
@@ -236,13 +246,9 @@ class RecordPlan:
         return tuple(dict.fromkeys(g.table for g in self.groupings))
 
     def schema(self, table: str) -> dict[str, str]:
-        """The columns a table must have and their kinds, as inferred from the definitions."""
-        out: dict[str, str] = {}
-        for grouping in self.groupings:
-            if grouping.table == table:
-                for column, kind in grouping.columns().items():
-                    out.setdefault(column, kind)
-        return out
+        """The columns a table must have and their kinds, as inferred from the definitions
+        (the kinds the records are read with: :func:`read_kinds`)."""
+        return read_kinds(self, table)
 
     def purposes(self, table: str) -> dict[str, str]:
         """Each column of a table with its kind and the indicators reading it (for diagnostics)."""
@@ -1308,16 +1314,12 @@ class Progress:
 
 
 def read_kinds(plan: RecordPlan, table: str) -> dict[str, str]:
-    """How to read each needed column of a table from a file: text wins over flag over number
-    (a text column can still be compared with numbers and a flag summed as 0/1)."""
+    """How to read each needed column of a table, over all its groupings (ranked by :func:`_widen`)."""
     kinds: dict[str, str] = {}
-    rank = {"text": 3, "region": 3, "date": 3, "year": 3, "flag": 2, "number": 1}
     for grouping in plan.groupings:
-        if grouping.table != table:
-            continue
-        for column, kind in grouping.columns().items():
-            if column not in kinds or rank[kind] > rank[kinds[column]]:
-                kinds[column] = kind
+        if grouping.table == table:
+            for column, kind in grouping.columns().items():
+                _widen(kinds, column, kind)
     return kinds
 
 
