@@ -25,6 +25,3 @@ def test_ruff() -> None:
     result = subprocess.run([ruff, "check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:]
 
-
-def test_py_typed_marker_is_shipped() -> None:
-    assert (ROOT / "src" / "qualityrules" / "py.typed").exists()

@@ -194,6 +194,14 @@ class BoundRule:
         return self.rule.strength
 
     @property
+    def change_sign(self) -> int:
+        """+1 for a target on an increase since the baseline, -1 for a decrease, 0 for a value."""
+        target = self.rule.target
+        if not isinstance(target, m.Change):
+            return 0
+        return 1 if target.direction is m.ChangeDirection.UP else -1
+
+    @property
     def enforced(self) -> bool:
         return self.rule.unenforced is None
 
@@ -336,28 +344,35 @@ def _name_span(rule: m.Rule) -> m.Span | None:
     return span_of(rule.span.source, start, end)
 
 
-def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) -> tuple[int, ...]:
+def rule_years(rule: m.Rule, pack: m.PackDefinition) -> tuple[int, ...]:
+    """The years a rule of ``pack`` is checked in (or summed over); empty when the pack lacks
+    the period or target year the rule needs."""
     time = rule.time
     period = pack.period
     if isinstance(time, m.TargetYear):
-        if period is not None and time.year not in period.years:
-            diagnostics.append(Diagnostic(
-                "QR114", f"target year {time.year} is outside the pack's period {period.start}..{period.end}",
-                time.span or rule.span, Severity.WARNING))
         return (time.year,)
     if isinstance(time, (m.EveryYear, m.Cumulative)):
-        if period is None:
-            diagnostics.append(Diagnostic("QR115", "每年/累计 need the pack's 'period'", time.span or rule.span,
-                                          suggestion="add e.g. 'period 2011..2015' to the pack"))
-            return ()
-        return tuple(period.years)
+        return tuple(period.years) if period is not None else ()
     if pack.target is not None:
         return (pack.target,)
-    if period is not None:
-        return (period.end,)
-    diagnostics.append(Diagnostic("QR115", "the rule has no year: give the pack a 'target' year or the rule a "
-                                  "time qualifier", rule.span, suggestion="add e.g. 'target 2015' to the pack"))
-    return ()
+    return (period.end,) if period is not None else ()
+
+
+def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) -> tuple[int, ...]:
+    years = rule_years(rule, pack)
+    time = rule.time
+    period = pack.period
+    if isinstance(time, m.TargetYear) and period is not None and time.year not in period.years:
+        diagnostics.append(Diagnostic(
+            "QR114", f"target year {time.year} is outside the pack's period {period.start}..{period.end}",
+            time.span or rule.span, Severity.WARNING))
+    elif not years and isinstance(time, (m.EveryYear, m.Cumulative)):
+        diagnostics.append(Diagnostic("QR115", "每年/累计 need the pack's 'period'", time.span or rule.span,
+                                      suggestion="add e.g. 'period 2011..2015' to the pack"))
+    elif not years:
+        diagnostics.append(Diagnostic("QR115", "the rule has no year: give the pack a 'target' year or the rule a "
+                                      "time qualifier", rule.span, suggestion="add e.g. 'target 2015' to the pack"))
+    return years
 
 
 # ------------------------------------------------------------------------------------------
@@ -381,6 +396,12 @@ def stricter(a: BoundRule, b: BoundRule) -> int | None:
     if b_in_a:
         return -1
     return None
+
+
+def restates(child: BoundRule, parent: BoundRule) -> bool:
+    """``child`` is a target on what ``parent`` also sets: the same indicator and time qualifier,
+    for a region the parent's target covers (totals and ranks only cover their own region)."""
+    return child.key == parent.key and (not extensive(child.indicator) or bool(set(child.regions) & set(parent.regions)))
 
 
 def looser(child: BoundRule, parent: BoundRule) -> bool:
@@ -683,8 +704,7 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
     effective: list[BoundRule] = []
     overridden: set[int] = set()
     for rule in own:
-        matches = [i for i, p in enumerate(inherited)
-                   if p.key == rule.key and set(rule.regions) & set(p.regions)]
+        matches = [i for i, p in enumerate(inherited) if restates(rule, p)]
         if not matches:
             if rule.rule.override:
                 diagnostics.append(Diagnostic(
@@ -803,10 +823,24 @@ def _loader(search: Sequence[str | Path], catalogue: Catalogue | None) -> _Loade
 def _load(id_or_path: str | Path, search: Sequence[str | Path] = (),
           catalogue: Catalogue | None = None) -> tuple[Pack | None, list[Diagnostic]]:
     path = Path(id_or_path)
-    is_path = path.suffix == ".qr" or path.is_file() or "/" in str(id_or_path)
+    is_path = _is_path(id_or_path)
     loader = _loader([*search, *([path.parent] if is_path else [])], catalogue)
     pack = loader.load_path(path) if is_path else loader.load_id(str(id_or_path), None)
     return pack, loader.diagnostics
+
+
+def load_packs(*ids_or_paths: str | Path, search: Sequence[str | Path] = ()) -> list[Pack]:
+    """Several packs through one loader, so a shared ancestor is read and resolved once."""
+    paths = [Path(x) for x in ids_or_paths if _is_path(x)]
+    loader = _loader([*search, *(p.parent for p in paths)], None)
+    packs = [loader.load_path(Path(x)) if _is_path(x) else loader.load_id(str(x), None) for x in ids_or_paths]
+    raise_errors(loader.diagnostics)
+    return [p for p in packs if p is not None]
+
+
+def _is_path(id_or_path: str | Path) -> bool:
+    path = Path(id_or_path)
+    return path.suffix == ".qr" or path.is_file() or "/" in str(id_or_path)
 
 
 def resolve_text(text: str, *, source: str = "<string>", search: Sequence[str | Path] = (),
