@@ -818,25 +818,8 @@ def _observations(table: _Table, catalogue: Any, *, form: str | None, region_col
 
 def _regions(table: _Table, j: int, problems: _Problems) -> tuple[IntArray, list[str], list[str]]:
     column = table.columns[j]
-    if column.dtype.kind == "U":   # numpy strings: factorise in C, normalise each distinct name once
-        distinct, first, inverse = np.unique(column, return_index=True, return_inverse=True)
-        texts = [str(v).strip() for v in distinct.tolist()]
-        code_of: dict[str, int] = {}
-        names: list[str] = []
-        keys: list[str] = []
-        remap = np.empty(len(texts), dtype=np.int64)
-        for d in np.argsort(first, kind="stable").tolist():    # in order of first appearance
-            if not texts[d]:
-                problems.add("QR203", "the region is empty", int(first[d]), j)
-            key = normalize(texts[d])
-            if key not in code_of:
-                code_of[key] = len(names)
-                names.append(texts[d])
-                keys.append(key)
-            remap[d] = code_of[key]
-        return remap[inverse.reshape(-1)], names, keys
-    names = []
-    keys = []
+    names: list[str] = []
+    keys: list[str] = []
     index: dict[str, int] = {}
     by_value: dict[Any, int] = {}
     codes = np.empty(table.rows, dtype=np.int64)
