@@ -345,6 +345,17 @@ def test_hierarchy_from_rows_and_errors() -> None:
     assert "two parents" in str(twice.value)
 
 
+def test_hierarchy_file_delimiter_and_encoding(tmp_path: Path) -> None:
+    semicolons = tmp_path / "regions.csv"
+    semicolons.write_text("station;district;city\n龙城站;龙岗区;深圳市\n福田站;福田区;深圳市\n", encoding="utf-16")
+    assert Hierarchy.read(semicolons).ancestors("龙城站") == ["龙岗区", "深圳市"]
+    undecodable = tmp_path / "bad.csv"
+    undecodable.write_bytes(b"\xef\xbb\xbfchild,parent\n\xff\xfe,x\n")
+    with pytest.raises(DataError) as error:
+        Hierarchy.read(undecodable)
+    assert error.value.code == "QR202" and error.value.diagnostic.line == 2
+
+
 def test_plan_fuses_shared_aggregates() -> None:
     plan = compile_plan(INDICATORS)
     assert len(plan.groupings) == 1

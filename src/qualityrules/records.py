@@ -1032,15 +1032,14 @@ class Hierarchy:
         """A hierarchy from a CSV file: columns ``child,parent``, or one column per level from the
         finest to the coarsest (``station,district,city,province``)."""
         import csv
+        import io
 
-        from .records_io import detect_encoding
+        from .data import read_text
+        from .records_io import guess_delimiter
 
-        path = Path(path)
-        try:
-            with open(path, encoding=detect_encoding(path), newline="") as f:
-                rows = list(csv.reader(f))
-        except OSError as error:
-            raise DataError(Diagnostic("QR201", f"cannot read {path}: {error.strerror}")) from None
+        text = read_text(Path(path))
+        delimiter = guess_delimiter(text.split("\n", 1)[0].rstrip("\r"))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         return cls([row for row in rows[1:] if row])
 
     def ancestors(self, region: str) -> list[str]:

@@ -770,6 +770,11 @@ def detect_encoding(path: Path) -> str:
         return "gb18030"
 
 
+def guess_delimiter(header: str) -> str:
+    """The delimiter of a CSV file from its header line: the most frequent of , ; tab and |."""
+    return max(",;\t|", key=header.count) if header else ","
+
+
 _ARROW_TYPES = {"number": "float64", "flag": "bool_"}
 
 
@@ -783,7 +788,7 @@ def _csv_chunks(path: Path, table: str, columns: Mapping[str, str], needed: Mapp
     encoding = encoding or detect_encoding(path)
     with open(path, encoding=encoding, errors="replace", newline="") as f:
         header_text = f.readline().rstrip("\r\n").lstrip("\ufeff")
-    delimiter = max(",;\t|", key=header_text.count) if header_text else ","
+    delimiter = guess_delimiter(header_text)
     origin = Origin(table, str(path), "csv", encoding, delimiter)
     header = next(csv.reader([header_text], delimiter=delimiter), [])
     actual = {normalize(h): h for h in header}
