@@ -103,3 +103,18 @@ def test_partial_states_pickle_for_remote_workers() -> None:
     (index,) = again
     assert again[index].regions == ["甲"] and again[index].unassigned == 1
     assert np.array_equal(again[index].counts[0], states[index].counts[0])
+
+
+def test_dask_backend_rejects_csv_and_in_memory_records(tmp_path: Path) -> None:
+    from qualityrules.errors import QualityRulesError
+
+    data = pd.DataFrame({"district": ["龙岗区"], "sample_date": ["2015-01-01"], "volume": [1.0],
+                         "compliant": [True]})
+    path = tmp_path / "wastewater.csv"
+    data.to_csv(path, index=False)
+    pack = qualityrules.load_pack("longgang-2015")
+    for records, named in (({"wastewater": path}, str(path)), ({"wastewater": data}, "DataFrame")):
+        with pytest.raises(QualityRulesError) as error:
+            compute_indicators(pack, records, backend="dask", scheduler="synchronous")
+        assert error.value.code == "QR203" and named in error.value.diagnostic.message
+        assert "--dask reads Parquet records" in (error.value.diagnostic.suggestion or "")

@@ -57,6 +57,16 @@ def merge_states(left: TableState, right: TableState) -> TableState:
     return left
 
 
+def _is_parquet(source: str | Path) -> bool:
+    """A Parquet file (by its suffix) or a directory of Parquet files (a local directory, or a
+    URL without a suffix)."""
+    text = str(source)
+    suffix = Path(text).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return True
+    return suffix == "" if "://" in text else Path(text).is_dir()
+
+
 def scan_table_dask(plan: RecordPlan, table: str, source: Any, *, scheduler: Any = None) -> TableState:
     """Merged partial states of ``table`` from a Parquet path or URL (file or directory of files,
     read with ``dask.dataframe.read_parquet``) or a Dask DataFrame."""
@@ -66,7 +76,7 @@ def scan_table_dask(plan: RecordPlan, table: str, source: Any, *, scheduler: Any
     from dask.delayed import delayed
 
     columns = read_kinds(plan, table)
-    if isinstance(source, (str, Path)):
+    if isinstance(source, (str, Path)) and _is_parquet(source):
         frame = dd.read_parquet(str(source))
         actual = {normalize(str(c)): str(c) for c in frame.columns}
         check_columns(actual, plan.purposes(table), Origin(table, str(source), "parquet"))
@@ -74,7 +84,12 @@ def scan_table_dask(plan: RecordPlan, table: str, source: Any, *, scheduler: Any
     elif hasattr(source, "map_partitions"):
         frame = source
     else:
-        raise TypeError(f"the Dask backend reads Parquet paths or Dask DataFrames, not {type(source).__name__}")
+        path = str(source) if isinstance(source, (str, Path)) else None
+        raise Origin(table, path).fail(
+            "QR203", f"the Dask backend reads Parquet paths or Dask DataFrames, not "
+            f"{'this file' if path else type(source).__name__}",
+            suggestion="--dask reads Parquet records (a .parquet file or a directory of them); convert the "
+            "records to Parquet or leave out --dask / backend='dask'")
     meta = pd.DataFrame({"states": pd.Series([], dtype=object)})
     parts = frame.map_partitions(partial_states, plan, table, columns, meta=meta).to_delayed()
     level = [delayed(_states_of)(part) for part in parts]
