@@ -93,15 +93,16 @@ def render_html(report: Any) -> str:
     by_region: dict[str, list[dict[str, Any]]] = {}
     for row in targets:
         by_region.setdefault(row["region"], []).append(row)
+    table = _target_table(report)
     for number, (region, rows) in enumerate(by_region.items()):
-        out += _region_section(report, region, rows, number)
+        out += _region_section(report, table, region, rows, number)
     out += [f"<footer>qualityrules · {escape(pack.id)} · 每行一个目标 one row per target; "
             "图中实线为数据, 虚线为各级目标 solid: data, dashed: each level's target</footer>",
             "</body>", "</html>", ""]
     return "\n".join(out)
 
 
-def _region_section(report: Any, region: str, rows: list[dict[str, Any]], number: int) -> list[str]:
+def _region_section(report: Any, table: _Targets, region: str, rows: list[dict[str, Any]], number: int) -> list[str]:
     out = [f'<section class="region" id="region-{number}">', f"<h2>{escape(region)}</h2>",
            f'<table class="status" id="status-{number}">',
            "<thead><tr><th>状态 status</th><th>指标 indicator</th><th>目标 target</th><th>层级 level</th>"
@@ -128,7 +129,7 @@ def _region_section(report: Any, region: str, rows: list[dict[str, Any]], number
             f'<td class="num">{escape(_value_text(row))}</td><td class="num">{escape(_margin_text(row))}</td>'
             f'<td class="citation">{escape(citation)}</td></tr>')
     out += ["</tbody>", "</table>"]
-    charts = [chart for chart in (_indicator_chart(report, region, name) for name in _indicators(rows)) if chart]
+    charts = [chart for chart in (_indicator_chart(report, table, region, name) for name in _indicators(rows)) if chart]
     if charts:
         out += ["<h3>数值与各级目标 values against each level's target</h3>", '<div class="charts">', *charts, "</div>"]
     out.append("</section>")
@@ -185,38 +186,53 @@ def _series(report: Any, region: str, indicator: str) -> list[tuple[int, float]]
     return points
 
 
-def _level_targets(report: Any, region: str, indicator: str) -> list[tuple[Any, list[int], float | None, float | None]]:
+_Targets = dict[str, list[tuple[Any, frozenset[str] | None]]]
+
+
+def _target_table(report: Any) -> _Targets:
+    """indicator → [(rule, normalised regions it is limited to, or None)] for every enforced,
+    non-cumulative value target of the lineage, in lineage order — built once per page."""
+    from .resolve import Measure, extensive
+    from .text import normalize
+
+    table: _Targets = {}
+    for pack in report.pack.lineage():
+        for rule in pack.own_rules:
+            if rule.measure is not Measure.VALUE or rule.kind == "cumulative" or not rule.enforced:
+                continue
+            regions = frozenset(normalize(x) for x in rule.regions) \
+                if extensive(rule.indicator) and rule.regions else None
+            table.setdefault(rule.indicator.name, []).append((rule, regions))
+    return table
+
+
+def _level_targets(table: _Targets, region: str,
+                   indicator: str) -> list[tuple[Any, list[int], float | None, float | None]]:
     """(rule, years, lower, upper) for every enforced value target on the indicator that some
     pack of the lineage states for ``region`` — the effective ones and those a child overrode
     (a parent's totals bind only the parent's own region)."""
-    from .resolve import extensive
     from .text import normalize
 
     found = []
     seen: set[tuple[str, str, tuple[int, ...]]] = set()
     wanted = normalize(region)
-    for pack in report.pack.lineage():
-        for rule in pack.own_rules:
-            key = (rule.origin, rule.text, rule.years)
-            if key in seen or rule.indicator.name != indicator or rule.measure.value != "value":
-                continue
-            if rule.kind == "cumulative" or not rule.enforced:
-                continue
-            if extensive(rule.indicator) and rule.regions and wanted not in {normalize(x) for x in rule.regions}:
-                continue
-            seen.add(key)
-            interval = rule.interval
-            lower = None if interval.lower is None else float(interval.lower)
-            upper = None if interval.upper is None else float(interval.upper)
-            found.append((rule, list(rule.years), lower, upper))
+    for rule, regions in table.get(indicator, ()):
+        key = (rule.origin, rule.text, rule.years)
+        if key in seen or (regions is not None and wanted not in regions):
+            continue
+        seen.add(key)
+        interval = rule.interval
+        lower = None if interval.lower is None else float(interval.lower)
+        upper = None if interval.upper is None else float(interval.upper)
+        found.append((rule, list(rule.years), lower, upper))
     return found
 
 
-def _indicator_chart(report: Any, region: str, indicator: str) -> str | None:
+def _indicator_chart(report: Any, lineage: _Targets, region: str, indicator: str) -> str | None:
     points = _series(report, region, indicator)
-    targets = _level_targets(report, region, indicator)
     if not points:
         return None  # nothing to plot: the table says "unknown"
+    targets = _level_targets(lineage, region, indicator)
     years = sorted({y for y, _ in points} | {y for _, ys, _, _ in targets for y in ys})
     values = [v for _, v in points] + [b for _, _, lo, hi in targets for b in (lo, hi) if b is not None]
     if not years or not values:
