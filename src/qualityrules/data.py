@@ -310,6 +310,8 @@ def concat(parts: Sequence[Observations]) -> Observations:
     years = np.unique(np.concatenate([p.years for p in parts])).astype(np.int64)
     keys = list(regions)
     names = list(indicators)
+    key_at = {k: n for n, k in enumerate(keys)}
+    name_at = {name: n for n, name in enumerate(names)}
     shape = (len(keys), len(years), len(names))
     censored = any(p.censored for p in parts)
     lo = np.full(shape, np.nan)
@@ -318,9 +320,9 @@ def concat(parts: Sequence[Observations]) -> Observations:
     hi_open = np.zeros(shape, dtype=bool) if censored else None
     notes: dict[tuple[int, int, int], str] = {}
     for part in parts:
-        r = np.array([keys.index(k) for k in part.region_keys], dtype=np.int64)
+        r = np.array([key_at[k] for k in part.region_keys], dtype=np.int64)
         y = np.searchsorted(years, part.years)
-        i = np.array([names.index(n) for n in part.indicators], dtype=np.int64)
+        i = np.array([name_at[n] for n in part.indicators], dtype=np.int64)
         grid = np.ix_(r, y, i)
         present = ~np.isnan(part.lo)
         old_lo = lo[grid]
