@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -146,13 +147,14 @@ def test_markdown(report: Report) -> None:
 
 
 def test_text_table_is_aligned(report: Report) -> None:
-    from qualityrules.report import _width
+    def width(text: str) -> int:  # display columns, counted independently of report.py
+        return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
     text = report.to_text()
     lines = text.splitlines()
     assert lines[0].startswith("t-2015")
     block = lines[lines.index("甲区") + 1: lines.index("乙区") - 1]
-    value_column = [_width(line[: line.index(line.split()[-1])]) for line in block]
+    value_column = [width(line[: line.index(line.split()[-1])]) for line in block]
     assert len(set(value_column)) == 1  # the level column starts at the same display column
     assert any("✗ FAIL" in line and "达标率" in line and "<90" in line for line in lines)
     assert "10 target(s) x region(s): 6 pass, 2 fail, 1 warn, 1 unknown" in text

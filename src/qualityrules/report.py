@@ -25,7 +25,6 @@ import functools
 import io
 import json
 import math
-import unicodedata
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -34,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import model as m
+from .errors import _display_width as _width
 from .evaluation import Evaluation
 from .plan import RELATIVE_CHANGE, VALUE
 from .resolve import BoundRule, Measure
@@ -233,9 +233,9 @@ class Report:
 
     def results(self) -> list[dict[str, Any]]:
         """One dict per (region, rule, year) checked, ordered by region, rule, year."""
-        measures = {k: v.tolist() for k, v in self._measures.items()}
+        measures = self._measure_lists
         codes = self.codes.tolist()
-        censored = self._censored_marks()
+        censored = self._censored_marks
         atoms = self.atoms
         years = self.plan.atom_year[atoms].tolist()
         binding = self.plan.binding[atoms].tolist()
@@ -259,8 +259,9 @@ class Report:
 
     def targets(self) -> list[dict[str, Any]]:
         """One dict per (region, rule): the verdict over the rule's years and the deciding year."""
-        measures = {k: v.tolist() for k, v in self._measures.items()}
-        censored = self._censored_marks()
+        measures = self._measure_lists
+        censored = self._censored_marks
+        codes = self.codes.tolist()
         outcomes = self.outcomes.tolist()
         deciding = self._deciding.tolist()
         years = self.plan.atom_year[self.atoms].tolist()
@@ -277,11 +278,17 @@ class Report:
                 for name in ("value", "threshold", "margin", "relative_margin"):
                     row[name] = _clean(measures[name][r][column]) if column >= 0 else None
                 row["censored"] = censored[r][column] if column >= 0 else None
-                row["year_verdicts"] = {str(years[c]): _verdict(int(self.codes[r, c]), bool(self._aspiration_rule[k]))
+                row["year_verdicts"] = {str(years[c]): _verdict(codes[r][c], bool(self._aspiration_rule[k]))
                                         for c in columns.tolist()} if len(columns) > 1 else None
                 rows.append(row)
         return rows
 
+    @functools.cached_property
+    def _measure_lists(self) -> dict[str, list[list[float]]]:
+        """:attr:`_measures` as nested lists, for building rows."""
+        return {k: v.tolist() for k, v in self._measures.items()}
+
+    @functools.cached_property
     def _censored_marks(self) -> list[list[str | None]]:
         ev = self.evaluation
         x_lo, x_hi = ev.x_lo, ev.x_hi
@@ -328,11 +335,7 @@ class Report:
 
     def summary(self) -> dict[str, int]:
         """Totals over every (region, rule) target."""
-        total = dict.fromkeys(VERDICTS, 0)
-        for bucket in self.counts("pack").values():
-            for verdict, n in bucket.items():
-                total[verdict] += n
-        return {"targets": sum(total.values()), **total}
+        return _summary(self.counts("pack"))
 
     @functools.cached_property
     def missing_indicators(self) -> list[str]:
@@ -361,6 +364,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         pack = self.pack
         period = pack.period
+        counts = {by: self.counts(by) for by in ("pack", "section", "level")}
         return {
             "schema": SCHEMA_ID,
             "pack": {"id": pack.id, "name": pack.name, "source": pack.definition.source, "region": pack.region,
@@ -371,8 +375,8 @@ class Report:
                      "years": [int(y) for y in self.obs.years], "indicators": list(self.obs.indicators),
                      "missing_indicators": self.missing_indicators},
             "options": {"regions": self.requested_regions, "years": self.requested_years},
-            "summary": {**self.summary(), "exit_code": self.exit_code()},
-            "counts": {by: self.counts(by) for by in ("pack", "section", "level")},
+            "summary": {**_summary(counts["pack"]), "exit_code": self.exit_code()},
+            "counts": counts,
             "targets": self.targets(),
             "results": self.results(),
         }
@@ -721,15 +725,19 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _summary(by_pack: dict[str, dict[str, int]]) -> dict[str, int]:
+    total = dict.fromkeys(VERDICTS, 0)
+    for bucket in by_pack.values():
+        for verdict, n in bucket.items():
+            total[verdict] += n
+    return {"targets": sum(total.values()), **total}
+
+
 def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(row[key], []).append(row)
     return groups
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _aligned(table: list[tuple[str, ...]], limit: int | None) -> list[str]:
