@@ -386,6 +386,18 @@ def test_unrelated_packs_are_compared_side_by_side(catalogue: resolve.Catalogue)
     assert changed.admits_rejected and "lets through values the parent rejects" in changed.describe()
 
 
+def test_a_range_inside_an_excluded_value_admits_nothing_the_parent_rejects(catalogue: resolve.Catalogue) -> None:
+    a = resolve.resolve_text(pack_text("a", ["工业废水达标排放率 != 50%"]), catalogue=catalogue)
+    b = resolve.resolve_text(pack_text("b", ["工业废水达标排放率 >= 60%"]), catalogue=catalogue)
+    c = resolve.resolve_text(pack_text("c", ["工业废水达标排放率 >= 40%"]), catalogue=catalogue)
+    for child, admits in ((b, False), (c, True)):
+        changed = next(d for d in qualityrules.compare(a, child).differences if d.kind is DiffKind.CHANGED)
+        assert changed.admits_rejected is admits
+        assert ("lets through values the parent rejects" in changed.describe()) is admits
+    back = next(d for d in qualityrules.compare(b, a).differences if d.kind is DiffKind.CHANGED)
+    assert back.admits_rejected
+
+
 def test_two_different_packs_with_one_id_are_refused(catalogue: resolve.Catalogue) -> None:
     a = resolve.resolve_text(pack_text("a", ["工业废水达标排放率 >= 90%"]), catalogue=catalogue)
     b = resolve.resolve_text(pack_text("a", ["工业废水达标排放率 >= 95%"]), catalogue=catalogue)

@@ -322,7 +322,14 @@ class Difference:
         if self.kind is not DiffKind.CHANGED or self.before is None or self.after is None:
             return False
         before, after = self.before.rule, self.after.rule
-        return before.measure is after.measure and not _within(after.interval, before.interval)
+        if before.measure is not after.measure:
+            return False
+        a, b = after.interval, before.interval
+        if b.excluded and not a.excluded:
+            return b.lower is None or a.contains(b.lower)
+        if a.excluded:
+            return a != b
+        return not _within(a, b)
 
     def describe(self) -> str:
         before = self.before.describe() if self.before else None
