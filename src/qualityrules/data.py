@@ -84,10 +84,6 @@ class Cell:
     def exact(self) -> bool:
         return self.lo == self.hi and not (self.lo_open or self.hi_open)
 
-    def scaled(self, factor: Fraction) -> Cell:
-        lo, hi = scale_array(np.array([self.lo, self.hi]), factor).tolist()
-        return Cell(lo, hi, self.lo_open, self.hi_open, None)
-
     def __str__(self) -> str:
         if self.exact:
             return _number(self.lo)
@@ -121,7 +117,6 @@ class CellError(ValueError):
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_SYMBOL_PREFIXES = ("<=", ">=", "==", "≤", "≥", "<", ">", "=")
 _MAGNITUDES = {"万亿": 10 ** 12, "亿": 10 ** 8, "万": 10 ** 4, "千": 1000, "百": 100}
 
 

@@ -235,8 +235,6 @@ def _indicator_chart(report: Any, lineage: _Targets, region: str, indicator: str
     targets = _level_targets(lineage, region, indicator)
     years = sorted({y for y, _ in points} | {y for _, ys, _, _ in targets for y in ys})
     values = [v for _, v in points] + [b for _, _, lo, hi in targets for b in (lo, hi) if b is not None]
-    if not years or not values:
-        return None
     unit = next((r.indicator.unit for r, _, _, _ in targets), None) or (
         report.pack.catalogue.lookup(indicator).unit if report.pack.catalogue.lookup(indicator) else None)
     low, high = _nice_range(min(values), max(values))
@@ -271,12 +269,11 @@ def _indicator_chart(report: Any, lineage: _Targets, region: str, indicator: str
             svg.append(f'<line class="target" data-level="{level or ""}" x1="{start:.1f}" x2="{end:.1f}" '
                        f'y1="{y(bound):.1f}" y2="{y(bound):.1f}" stroke="{colour}" stroke-width="2" '
                        f'stroke-dasharray="6 3"><title>{title}</title></line>')
-    if points:
-        path = " ".join(f"{x(yr):.1f},{y(v):.1f}" for yr, v in points)
-        svg.append(f'<polyline class="values" points="{path}" fill="none" stroke="#222" stroke-width="2"/>')
-        for yr, v in points:
-            svg.append(f'<circle class="value" cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3.5" fill="#222">'
-                       f"<title>{yr}: {escape(_number(v))} {escape(unit or '')}</title></circle>")
+    path = " ".join(f"{x(yr):.1f},{y(v):.1f}" for yr, v in points)
+    svg.append(f'<polyline class="values" points="{path}" fill="none" stroke="#222" stroke-width="2"/>')
+    for yr, v in points:
+        svg.append(f'<circle class="value" cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3.5" fill="#222">'
+                   f"<title>{yr}: {escape(_number(v))} {escape(unit or '')}</title></circle>")
     svg.append("</svg>")
     legend = ['<div class="legend">', '<span class="swatch" style="background:#222"></span>数据 data']
     legend += [f'<span class="swatch" style="background:{LEVEL_COLOURS.get(level, "#666")}"></span>'

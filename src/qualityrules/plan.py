@@ -80,13 +80,6 @@ class Plan:
         return np.asarray(single & (self.atom_measure == VALUE), dtype=bool)
 
     @functools.cached_property
-    def rule_atoms(self) -> tuple[IntArray, ...]:
-        """For each rule, its atoms in year order."""
-        order = np.lexsort((self.atom_year, self.atom_rule))
-        bounds = np.searchsorted(self.atom_rule[order], np.arange(len(self.rules) + 1))
-        return tuple(order[bounds[k]:bounds[k + 1]].astype(np.int64) for k in range(len(self.rules)))
-
-    @functools.cached_property
     def named_regions(self) -> frozenset[str]:
         return frozenset(r for regions in self.rule_regions for r in regions)
 

@@ -295,15 +295,11 @@ class Report:
         if x_hi is x_lo:
             return [[None] * x_lo.shape[1] for _ in range(x_lo.shape[0])]
         lo_open, hi_open = ev.x_lo_open, ev.x_hi_open
-        factor_sign = np.sign(self.plan.factor[self.atoms])
         marks = np.full(x_lo.shape, None, dtype=object)
         lower = np.isneginf(x_lo) & np.isfinite(x_hi)
         upper = np.isposinf(x_hi) & np.isfinite(x_lo)
         marks[lower] = np.where(hi_open[lower], "<", "≤")
         marks[upper] = np.where(lo_open[upper], ">", "≥")
-        flip = factor_sign < 0
-        if flip.any():  # pragma: no cover - unit factors are positive
-            marks[:, flip] = None
         result: list[list[str | None]] = marks.tolist()
         return result
 
@@ -666,10 +662,7 @@ def _fraction(x: Fraction) -> str:
 def _num(x: float) -> str:
     if math.isinf(x):
         return "∞" if x > 0 else "-∞"
-    text = f"{x:.10g}"
-    if "e" in text:
-        return text
-    return text
+    return f"{x:.10g}"
 
 
 def _signed(x: float) -> str:
