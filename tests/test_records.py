@@ -649,6 +649,20 @@ def test_year_column_numeric_regions_and_text_years() -> None:
     assert error.value.code == "QR206" and "2015.5" in error.value.diagnostic.message
 
 
+def test_record_years_are_read_like_indicator_data_years() -> None:
+    by_year = indicators(CATALOGUE.replace("date 日期", "year 年份"))
+    data = {"地区": np.array(["甲", "甲", "甲", "甲"]),
+            "年份": np.array(["2015年度", "2015年", " 2015 ", "２０１６"], dtype=object),
+            "v": np.ones(4), "a": np.array([50.0, 150.0, 50.0, 50.0]), "ok": np.ones(4, bool),
+            "grade": np.array(["合格"] * 4, dtype=object)}
+    table = compute_indicators(by_year, {"t": data})
+    assert table.get("优良比例", "甲", 2015) == 100 * (2 / 3) and table.get("优良比例", "甲", 2016) == 100.0
+    data["年份"] = np.array(["2015年度", "2015年末", None, "2015"], dtype=object)
+    with pytest.raises(DataError) as error:
+        compute_indicators(by_year, {"t": data})
+    assert error.value.code == "QR206" and "2015年末" in error.value.diagnostic.message
+
+
 def test_time_zones_give_the_local_year_and_other_containers_work() -> None:
     import polars as pl
 

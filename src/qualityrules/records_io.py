@@ -74,7 +74,6 @@ def _number(text: str) -> float:
     return float(text)
 
 
-_YEAR_TEXT = re.compile(r"\s*(\d{4})\s*年?\s*")
 _CSV_BLOCK = 1 << 24
 _PARQUET_BATCH = 1 << 18
 
@@ -529,10 +528,12 @@ class Chunk:
             known = [d if d is not None else 0 for d in days]
             years[:-1] = np.where([d is not None for d in days], _years_of_days(np.array(known, np.int64)), -1)
         else:
+            from .data import _year
+
             for index, value in enumerate(codes.values):
-                match = _YEAR_TEXT.fullmatch(value)
-                if match:
-                    years[index] = int(match.group(1))
+                year = _year(value)
+                if year is not None:
+                    years[index] = year
                 elif not _is_null(value):
                     row = int(np.flatnonzero(codes.codes == index)[0])
                     raise self.origin.fail("QR206", f"cannot read {value!r} as a year", self.offset + row,
