@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from .report import _ORDER, _group, _level_value, _merged_citation, target_text
+
 __all__ = ["render_html", "VERDICT_LABELS", "LEVEL_COLOURS"]
 
 VERDICT_LABELS = {
@@ -73,7 +75,7 @@ def render_html(report: Any) -> str:
     targets = report.targets()
     summary = report.summary()
     title = f"{pack.id} — {pack.name}" if pack.name else pack.id
-    meta = [definition.source, pack.region, _LEVEL_NAMES.get(pack.level.value if pack.level else None),
+    meta = [definition.source, pack.region, _LEVEL_NAMES.get(_level_value(pack)),
             f"{pack.period.start}–{pack.period.end}" if pack.period else None]
     out = [
         "<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
@@ -90,11 +92,8 @@ def render_html(report: Any) -> str:
     if report.missing_indicators:
         out.append(f'<p class="meta">数据中没有 not in the data: {escape("、".join(report.missing_indicators))}</p>')
     out.append("</header>")
-    by_region: dict[str, list[dict[str, Any]]] = {}
-    for row in targets:
-        by_region.setdefault(row["region"], []).append(row)
     table = _target_table(report)
-    for number, (region, rows) in enumerate(by_region.items()):
+    for number, (region, rows) in enumerate(_group(targets, "region").items()):
         out += _region_section(report, table, region, rows, number)
     out += [f"<footer>qualityrules · {escape(pack.id)} · 每行一个目标 one row per target; "
             "图中实线为数据, 虚线为各级目标 solid: data, dashed: each level's target</footer>",
@@ -107,8 +106,7 @@ def _region_section(report: Any, table: _Targets, region: str, rows: list[dict[s
            f'<table class="status" id="status-{number}">',
            "<thead><tr><th>状态 status</th><th>指标 indicator</th><th>目标 target</th><th>层级 level</th>"
            "<th>年份 year</th><th>数值 value</th><th>差距 margin</th><th>依据 citation</th></tr></thead>", "<tbody>"]
-    order = {"fail": 0, "warn": 1, "unknown": 2, "pass": 3, "not-applicable": 4}
-    for row in sorted(rows, key=lambda r: order.get(r["verdict"], 5)):
+    for row in sorted(rows, key=lambda r: _ORDER[r["verdict"]]):
         verdict = row["verdict"]
         years = row["years"] or []
         year_text = str(row["year"]) if row["year"] is not None else (
@@ -117,8 +115,7 @@ def _region_section(report: Any, table: _Targets, region: str, rows: list[dict[s
             year_text = f"{years[0]}–{years[-1]} 累计"
         elif row["kind"] == "every-year" and len(years) > 1:
             year_text = f"{years[0]}–{years[-1]} 每年" + (f" ({row['year']})" if row["year"] is not None else "")
-        document, citation = row.get("document") or "", row.get("citation") or ""
-        citation = citation if citation.startswith(document) else f"{document} {citation}".strip()
+        citation = _merged_citation(row.get("document"), row.get("citation"), " ")
         out.append(
             f'<tr class="v-{verdict}" data-verdict="{verdict}">'
             f'<td class="verdict">{_VERDICT_MARK.get(verdict, "")} {escape(VERDICT_LABELS.get(verdict, verdict))}</td>'
@@ -235,8 +232,8 @@ def _indicator_chart(report: Any, lineage: _Targets, region: str, indicator: str
     targets = _level_targets(lineage, region, indicator)
     years = sorted({y for y, _ in points} | {y for _, ys, _, _ in targets for y in ys})
     values = [v for _, v in points] + [b for _, _, lo, hi in targets for b in (lo, hi) if b is not None]
-    unit = next((r.indicator.unit for r, _, _, _ in targets), None) or (
-        report.pack.catalogue.lookup(indicator).unit if report.pack.catalogue.lookup(indicator) else None)
+    entry = report.pack.catalogue.lookup(indicator)
+    unit = next((r.indicator.unit for r, _, _, _ in targets), None) or (entry.unit if entry else None)
     low, high = _nice_range(min(values), max(values))
     width, height, left, right, top, bottom = 520, 230, 56, 16, 14, 30
     first, last = years[0] - 0.5, years[-1] + 0.5
@@ -259,7 +256,7 @@ def _indicator_chart(report: Any, lineage: _Targets, region: str, indicator: str
     svg.append(f'<line x1="{left}" x2="{width - right}" y1="{height - bottom}" y2="{height - bottom}" stroke="#999"/>')
     levels: dict[str | None, None] = {}
     for rule, rule_years, lower, upper in targets:
-        level = rule.level.value if rule.level else None
+        level = _level_value(rule)
         levels[level] = None
         colour = LEVEL_COLOURS.get(level, "#666")
         for bound in (b for b in (lower, upper) if b is not None):
@@ -280,19 +277,13 @@ def _indicator_chart(report: Any, lineage: _Targets, region: str, indicator: str
                f"{escape(_LEVEL_NAMES.get(level, str(level)))}" for level in levels]
     legend.append("</div>")
     rows = "".join(
-        f"<tr><td>{escape(_LEVEL_NAMES.get(r.level.value if r.level else None, '—'))}</td>"
-        f"<td>{escape(r.origin)}</td><td>{escape(_rule_target(r))}</td>"
+        f"<tr><td>{escape(_LEVEL_NAMES.get(_level_value(r), '—'))}</td>"
+        f"<td>{escape(r.origin)}</td><td>{escape(target_text(r))}</td>"
         f"<td>{escape(_years(ys))}</td></tr>" for r, ys, _, _ in targets)
     table = ("<table><thead><tr><th>层级 level</th><th>规则包 pack</th><th>目标 target</th><th>年份 years</th></tr>"
              f"</thead><tbody>{rows}</tbody></table>") if targets else ""
     caption = escape(indicator) + (f" <small>({escape(unit)})</small>" if unit else "")
     return f"<figure><figcaption>{caption}</figcaption>{''.join(svg)}{''.join(legend)}{table}</figure>"
-
-
-def _rule_target(rule: Any) -> str:
-    from .report import target_text
-
-    return str(target_text(rule))
 
 
 def _years(years: Sequence[int]) -> str:

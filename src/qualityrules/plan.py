@@ -183,7 +183,7 @@ def _compile(pack: Pack) -> Plan:
         atom_sum_years=sum_years,
         atom_baseline=np.array([-1 if b is None else year_code[b] for *_, b in rows], dtype=np.int64),
         atom_measure=measure,
-        atom_sign=np.array([_sign(b) for b in per_rule], dtype=np.float64),
+        atom_sign=np.array([-1.0 if b.change_sign < 0 else 1.0 for b in per_rule], dtype=np.float64),
         lo=lo,
         hi=hi,
         lo_inclusive=lo_inclusive,
@@ -200,13 +200,6 @@ def _compile(pack: Pack) -> Plan:
 
 def _bound(value: object, default: float) -> float:
     return default if value is None else float(value)  # type: ignore[arg-type]
-
-
-def _sign(rule: BoundRule) -> float:
-    target = rule.rule.target
-    if isinstance(target, m.Change) and target.direction is m.ChangeDirection.DOWN:
-        return -1.0
-    return 1.0
 
 
 def _binding(rules: list[BoundRule], indicator: IntArray, year: IntArray,

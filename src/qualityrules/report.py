@@ -36,7 +36,7 @@ from . import model as m
 from .errors import _display_width as _width
 from .evaluation import Evaluation
 from .plan import RELATIVE_CHANGE, VALUE
-from .resolve import BoundRule, Measure
+from .resolve import BoundRule, Measure, Pack
 from .text import normalize
 
 __all__ = ["Report", "VERDICTS", "SCHEMA_ID", "target_text", "display_unit"]
@@ -213,7 +213,7 @@ class Report:
         return {
             "pack": self.pack.id,
             "origin": rule.origin,
-            "level": rule.level.value if rule.level else None,
+            "level": _level_value(rule),
             "section": self.plan.sections[k],
             "indicator": rule.indicator.name,
             "kind": rule.kind,
@@ -364,7 +364,7 @@ class Report:
         return {
             "schema": SCHEMA_ID,
             "pack": {"id": pack.id, "name": pack.name, "source": pack.definition.source, "region": pack.region,
-                     "level": pack.level.value if pack.level else None,
+                     "level": _level_value(pack),
                      "period": [period.start, period.end] if period else None,
                      "scope": list(pack.definition.scope)},
             "data": {"origin": self.obs.origin, "regions": list(self.obs.regions),
@@ -482,7 +482,7 @@ class Report:
         verdict = _verdict(int(self.codes[r, column]), aspiration)
         year = int(plan.atom_year[atom])
         unit = display_unit(rule)
-        level = rule.level.value if rule.level else "-"
+        level = _level(rule)
         lines = [f"{obs.regions[r]} {year} {rule.indicator.name}: {verdict.upper()}"
                  f"  ({rule.strength.value}, {level} target of {rule.origin}"
                  + ("" if bool(plan.binding[atom]) else "; a stricter target on the same indicator also applies")
@@ -630,27 +630,32 @@ def target_text(rule: BoundRule) -> str:
     if unit:
         text += f" {unit}"
     if rule.measure is not Measure.VALUE:
-        word = "decrease" if _is_decrease(rule) else "increase"
+        word = "decrease" if rule.change_sign < 0 else "increase"
         text = f"{word} vs {rule.baseline} {text}"
     if rule.kind == "cumulative":
         text = f"sum {text}"
     return text
 
 
+def _level_value(owner: BoundRule | Pack) -> str | None:
+    """The level's name (``city``), or None when the rule or pack states none."""
+    return owner.level.value if owner.level is not None else None
+
+
 def _level(rule: BoundRule) -> str:
-    return rule.level.value if rule.level is not None else "-"
+    return _level_value(rule) or "-"
+
+
+def _merged_citation(document: str | None, location: str | None, separator: str = " — ") -> str:
+    """Document and location as one citation, the document once when the location already
+    starts with it; empty when there is neither."""
+    if location and document and location.startswith(document):
+        return location
+    return separator.join(x for x in (document, location) if x)
 
 
 def _citation(rule: BoundRule) -> str:
-    document, location = rule.document, rule.citation
-    if location and document and location.startswith(document):
-        return location
-    return " — ".join(x for x in (document, location) if x) or "-"
-
-
-def _is_decrease(rule: BoundRule) -> bool:
-    target = rule.rule.target
-    return isinstance(target, m.Change) and target.direction is m.ChangeDirection.DOWN
+    return _merged_citation(rule.document, rule.citation) or "-"
 
 
 def _fraction(x: Fraction) -> str:
