@@ -137,6 +137,12 @@ def _unit_spellings() -> tuple[str, ...]:
     return tuple(sorted(set(units.grammar_spellings()), key=len, reverse=True))
 
 
+@functools.lru_cache(maxsize=1)
+def _unit_set() -> frozenset[str]:
+    """:func:`_unit_spellings` for membership tests."""
+    return frozenset(_unit_spellings())
+
+
 def _fold(text: str) -> str:
     folded = normalize(text) if not text.isascii() else text.strip()
     folded = _THOUSANDS.sub("", folded)
@@ -149,7 +155,7 @@ def parse_unit(text: str) -> str | None:
     folded = _fold(text)
     if folded.lower() in MISSING_CELLS:
         return None
-    if folded in _unit_spellings():
+    if folded in _unit_set():
         return folded
     raise CellError(f"unknown unit '{text.strip()}'"
                     + (f"; {hint}" if (hint := did_you_mean(folded, _unit_spellings())) else ""))
@@ -165,9 +171,9 @@ def parse_cell(text: str) -> Cell | None:
         return None
     prefixes, suffixes = _words()
     op: m.Comparator | None = None
-    prefix = next((w for w, _ in prefixes if s.startswith(w)), None)
-    if prefix is not None:
-        op = dict(prefixes)[prefix]
+    found = next((pair for pair in prefixes if s.startswith(pair[0])), None)
+    if found is not None:
+        prefix, op = found
         s = s[len(prefix):]
     number = _NUMBER.match(s)
     if number is None:
@@ -182,12 +188,12 @@ def parse_cell(text: str) -> Cell | None:
             break
     unit = None
     if rest:
-        unit = next((u for u in _unit_spellings() if rest == u), None)
+        unit = rest if rest in _unit_set() else None
         if unit is None:
             magnitude = next((w for w in _MAGNITUDES if rest.startswith(w)), None)
             if magnitude is not None:
                 tail = rest[len(magnitude):]
-                if tail == "" or tail in _unit_spellings():
+                if tail == "" or tail in _unit_set():
                     value *= _MAGNITUDES[magnitude]
                     unit = tail or None
                     rest = ""
@@ -882,11 +888,13 @@ def _year(value: Any) -> int | None:
 _HEADER_UNIT = re.compile(r"^(.*?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
 
 
-def _header_indicator(header: str, catalogue: Any) -> tuple[m.Indicator | None, str | None, str | None]:
-    """(indicator, unit written in the header, error message) for a wide-form header."""
+def _header_indicator(header: str,
+                      catalogue: Any) -> tuple[m.Indicator | None, str | None, str | None, str]:
+    """(indicator, unit written in the header, error message, the header's name without a
+    parenthesised unit — what to suggest a catalogue name for) for a wide-form header."""
     indicator = catalogue.lookup(header)
     if indicator is not None:
-        return indicator, None, None
+        return indicator, None, None, header
     match = _HEADER_UNIT.match(normalize(header))
     if match is not None:
         try:
@@ -895,12 +903,12 @@ def _header_indicator(header: str, catalogue: Any) -> tuple[m.Indicator | None, 
             unit = None
         indicator = catalogue.lookup(match.group(1))
         if indicator is not None and unit is not None:
-            return indicator, unit, None
+            return indicator, unit, None, match.group(1)
         if indicator is not None:
-            return None, None, f"unknown unit '{match.group(2)}' in header '{header}'"
+            return None, None, f"unknown unit '{match.group(2)}' in header '{header}'", match.group(1)
         if unit is not None:
             header = match.group(1)
-    return None, None, f"unknown indicator '{header}'"
+    return None, None, f"unknown indicator '{header}'", header
 
 
 def _factor(from_unit: str | None, indicator: m.Indicator) -> Fraction | str:
@@ -1043,9 +1051,8 @@ def _wide(table: _Table, catalogue: Any, roles: dict[str, int], ignore: frozense
             problems.add("QR203", f"a '{header}' column in wide-form data (one column per indicator)", None, j,
                          suggestion="for long form give region, year, indicator, value[, unit]")
             continue
-        indicator, unit, error = _header_indicator(header, catalogue)
+        indicator, unit, error, name = _header_indicator(header, catalogue)
         if indicator is None:
-            name = _HEADER_UNIT.sub(r"\1", normalize(header)) if error and "unit" in error else header
             problems.add("QR204", error or f"unknown indicator '{header}'", None, j,
                          suggestion=catalogue.suggest(name) or "add it to the catalogue, rename the column, "
                          "or ignore it (ignore_columns=)")
