@@ -715,6 +715,19 @@ class GroupingState:
 TableState = dict[int, GroupingState]   # grouping index -> state
 
 
+def merge_states(left: TableState, right: TableState) -> TableState:
+    """Merge two tables' partial states (in place into ``left``, which is returned; ``right``'s
+    states are copied, never shared)."""
+    for index, state in right.items():
+        if index in left:
+            left[index].merge(state)
+        else:
+            merged = GroupingState(state.grouping)
+            merged.merge(state)
+            left[index] = merged
+    return left
+
+
 # ------------------------------------------------------------------------------------------
 # The scan: one pass over a chunk's rows per grouping
 
@@ -1338,8 +1351,7 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
     with ThreadPoolExecutor(workers) if workers > 1 else _NoPool() as pool:
         for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding, chunk_rows=chunk_rows,
                             progress=progress, purposes=plan.purposes(table)):
-            for i in indices:
-                states[i].merge(scan_chunk(plan.groupings[i], chunk, pool, workers))
+            merge_states(states, {i: scan_chunk(plan.groupings[i], chunk, pool, workers) for i in indices})
     if progress is not None:
         progress.done()
     return states
@@ -1437,11 +1449,7 @@ def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], record
             else:
                 found = scan_table(plan, table, part, threads=threads, chunk_rows=chunk_rows,
                                    encoding=encoding, progress=display)
-            for index, state in found.items():
-                if index in states:
-                    states[index].merge(state)
-                else:
-                    states[index] = state
+            merge_states(states, found)
     return finish(plan, states, tree)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .records import GroupingState, RecordPlan, TableState, read_kinds, scan_chunk
+from .records import RecordPlan, TableState, merge_states, read_kinds, scan_chunk
 from .records_io import Chunk, Origin, check_columns
 from .text import normalize
 
@@ -39,22 +39,9 @@ def partial_states(frame: pd.DataFrame, plan: RecordPlan, table: str, columns: d
 
 
 def _states_of(frame: pd.DataFrame) -> TableState:
-    found: TableState = {}
-    for states in frame["states"]:
-        found = merge_states(found, states)
-    return found
-
-
-def merge_states(left: TableState, right: TableState) -> TableState:
-    """Merge two tables' partial states (in place into ``left``, which is returned)."""
-    for index, state in right.items():
-        if index in left:
-            left[index].merge(state)
-        else:
-            merged = GroupingState(state.grouping)
-            merged.merge(state)
-            left[index] = merged
-    return left
+    """The partial states of a partition (the one row :func:`partial_states` returned)."""
+    states: TableState = frame["states"].iloc[0]
+    return states
 
 
 def _is_parquet(source: str | Path) -> bool:
