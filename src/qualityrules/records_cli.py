@@ -12,7 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .records import RecordPlan
 
 __all__ = ["add_arguments", "prepare", "register"]
 
@@ -34,8 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "unless a dask.distributed client is active)")
 
 
-def _records(pack: Any, paths: list[str], explicit: list[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """(table → record paths, remaining indicator-data paths)."""
+def _records(pack: Any, paths: list[str], explicit: list[str]) -> tuple[RecordPlan, dict[str, list[str]], list[str]]:
+    """(the pack's record plan, table → record paths, remaining indicator-data paths)."""
     from .errors import Diagnostic, UsageError
     from .records import compile_plan, table_of_path
     from .text import normalize
@@ -55,10 +58,10 @@ def _records(pack: Any, paths: list[str], explicit: list[str]) -> tuple[dict[str
             others.append(path)
         else:
             found.setdefault(match, []).append(path)
-    return found, others
+    return plan, found, others
 
 
-def _compute(pack: Any, tables: dict[str, list[str]], args: argparse.Namespace) -> Any:
+def _compute(plan: RecordPlan, tables: dict[str, list[str]], args: argparse.Namespace) -> Any:
     from .records import compute_indicators
 
     progress = args.progress if args.progress is not None else sys.stderr.isatty()
@@ -68,20 +71,20 @@ def _compute(pack: Any, tables: dict[str, list[str]], args: argparse.Namespace) 
         from .records import Hierarchy
 
         hierarchy = Hierarchy.read(args.hierarchy)
-    return compute_indicators(pack, records, hierarchy=hierarchy, progress=progress,
+    return compute_indicators(plan, records, hierarchy=hierarchy, progress=progress,
                               encoding=getattr(args, "encoding", None), backend="dask" if args.dask else "numpy")
 
 
 def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any]) -> Any:
     """What ``check`` evaluates: ``args.data`` unchanged when no file holds records; otherwise the
     indicators computed from the records together with the other files' indicator data."""
-    tables, others = _records(pack, list(args.data), list(args.records))
+    plan, tables, others = _records(pack, list(args.data), list(args.records))
     if not tables:
         return args.data[0] if len(args.data) == 1 else list(args.data)
     from .data import concat, load
 
     parts = [load(path, pack.catalogue, **load_options) for path in others]
-    parts.append(_compute(pack, tables, args).observations(pack.catalogue))
+    parts.append(_compute(plan, tables, args).observations(pack.catalogue))
     return concat(parts)
 
 
@@ -93,13 +96,13 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if args.schema:
         sys.stdout.write(schema_text(pack))
         return 0
-    tables, others = _records(pack, list(args.records_files), list(args.records))
+    plan, tables, others = _records(pack, list(args.records_files), list(args.records))
     if others:
         raise UsageError(Diagnostic("QR301", f"not named after a records table of the pack: {', '.join(others)}",
                                     suggestion="name record files after their table, or use --records TABLE=PATH"))
     if not tables:
         raise UsageError(Diagnostic("QR301", "no records given", suggestion="give record files or --records TABLE=PATH"))
-    text = _compute(pack, tables, args).to_csv(args.output)
+    text = _compute(plan, tables, args).to_csv(args.output)
     if not args.output:
         sys.stdout.write(text)
     return 0
