@@ -308,16 +308,6 @@ def _time_column(indicator: m.Indicator) -> tuple[str, bool]:
         definition.span, suggestion="add 'date COLUMN' (a date or timestamp) or 'year COLUMN'"))
 
 
-@attrs.frozen
-class _Needs:
-    """What one indicator's expression needs from its grouping."""
-
-    bits: tuple[Predicate | str, ...]
-    sums: tuple[SumOf, ...]
-    mins: tuple[str, ...]
-    maxs: tuple[str, ...]
-
-
 def _aggregates(expression: m.Expression) -> Iterator[m.Aggregate]:
     if isinstance(expression, m.Aggregate):
         yield expression
@@ -347,7 +337,8 @@ def _parts(aggregate: m.Aggregate) -> tuple[Predicate | None, list[str], list[Su
     return where, present, sums, mins, maxs
 
 
-def _needs(indicator: m.Indicator) -> _Needs:
+def _needs(indicator: m.Indicator) -> Pass:
+    """What one indicator's expression needs from its grouping, as a pass of its own."""
     assert indicator.definition is not None
     bits: dict[Predicate | str, None] = {}
     sums: dict[SumOf, None] = {}
@@ -361,13 +352,13 @@ def _needs(indicator: m.Indicator) -> _Needs:
         sums.update(dict.fromkeys(s))
         mins.update(dict.fromkeys(lo))
         maxs.update(dict.fromkeys(hi))
-    return _Needs(tuple(bits), tuple(sums), tuple(mins), tuple(maxs))
+    return Pass(tuple(bits), tuple(sums), tuple(mins), tuple(maxs))
 
 
-def _assign_passes(needs: list[_Needs]) -> list[tuple[Pass, list[_Needs]]]:
+def _assign_passes(needs: list[Pass]) -> list[tuple[Pass, list[Pass]]]:
     """Pack the indicators of one grouping into as few passes as fit ``_MAX_BITS`` bits each (one
     pass in every realistic catalogue; an indicator needing more bits gets a pass of its own)."""
-    groups: list[list[_Needs]] = []
+    groups: list[list[Pass]] = []
     bit_sets: list[dict[Predicate | str, None]] = []
     for need in needs:
         for group, bits in zip(groups, bit_sets, strict=True):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["scan_table_dask", "partial_states", "merge_states"]
 
 
-def partial_states(frame: pd.DataFrame, plan: RecordPlan, table: str, columns: dict[str, str],
+def partial_states(frame: pd.DataFrame, plan: RecordPlan, table: str,
                    partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
     """One partition's partial states, as a one-row frame (``map_partitions`` needs a frame)."""
     import pandas as pd
@@ -78,7 +78,7 @@ def scan_table_dask(plan: RecordPlan, table: str, source: Any, *, scheduler: Any
             suggestion="--dask reads Parquet records (a .parquet file or a directory of them); convert the "
             "records to Parquet or leave out --dask / backend='dask'")
     meta = pd.DataFrame({"states": pd.Series([], dtype=object)})
-    parts = frame.map_partitions(partial_states, plan, table, columns, meta=meta).to_delayed()
+    parts = frame.map_partitions(partial_states, plan, table, meta=meta).to_delayed()
     level = [delayed(_states_of)(part) for part in parts]
     while len(level) > 1:     # a balanced tree of merges, run where the partials are
         merged = [delayed(merge_states)(a, b) for a, b in zip(level[::2], level[1::2], strict=False)]

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import numpy as np
@@ -25,9 +25,6 @@ import numpy.typing as npt
 from . import model as m
 from .errors import DataError, Diagnostic, did_you_mean, span_of
 from .text import normalize
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Origin", "Chunk", "chunks", "detect_encoding",
@@ -657,7 +654,7 @@ def _parse_days(values: list[str]) -> list[int | None]:
 # Sources
 
 
-def _memory_chunks(obj: Any, table: str, offset: int, origin: Origin) -> Iterator[Chunk]:
+def _memory_chunks(obj: Any, offset: int, origin: Origin) -> Iterator[Chunk]:
     """Chunks of one in-memory object (Arrow tables yield one chunk per record batch)."""
     module = type(obj).__module__.split(".")[0]
     if module == "polars":
@@ -712,7 +709,7 @@ def chunks(source: Any, table: str, columns: Mapping[str, str], *, encoding: str
     offset = 0
     pieces = [source] if _is_container(source) else source
     for piece in pieces:
-        for chunk in _memory_chunks(piece, table, offset, origin):
+        for chunk in _memory_chunks(piece, offset, origin):
             check_columns(chunk.names, needed, origin)
             yield from _split(chunk, chunk_rows)
             offset += chunk.n
@@ -739,7 +736,7 @@ def _slice(raw: Any, start: int, stop: int) -> Any:
 
 
 def check_columns(available: Iterable[str], needed: Mapping[str, str], origin: Origin,
-                  header: tuple[int, str] | None = None) -> None:
+                  header: str | None = None) -> None:
     """QR204 for every needed column (name → what it is for) the records lack, with a did-you-mean
     from the columns there."""
     have = {normalize(str(name)) for name in available}
@@ -748,8 +745,7 @@ def check_columns(available: Iterable[str], needed: Mapping[str, str], origin: O
         if name not in have:
             span = None
             if header is not None and origin.path:
-                number, text = header
-                span = span_of(m.Source(origin.path, text), 0, len(text))
+                span = span_of(m.Source(origin.path, header), 0, len(header))
             problems.append(Diagnostic(
                 "QR204", f"{origin.label} has no column '{name}' ({kind}); it has: {', '.join(sorted(have))}",
                 span, suggestion=did_you_mean(name, have) or f"add a '{name}' column or fix the catalogue's "
@@ -793,7 +789,7 @@ def _csv_chunks(path: Path, table: str, columns: Mapping[str, str], needed: Mapp
     origin = Origin(table, str(path), "csv", encoding, delimiter)
     header = next(csv.reader([header_text], delimiter=delimiter), [])
     actual = {normalize(h): h for h in header}
-    check_columns(actual, needed, origin, (1, header_text))
+    check_columns(actual, needed, origin, header_text)
     types: dict[str, Any] = {}
     for name, kind in columns.items():
         arrow = _ARROW_TYPES.get(kind)
