@@ -20,6 +20,7 @@ import qualityrules
 from qualityrules import model as m
 from qualityrules import strategies as qst
 from qualityrules.format import format_model
+from qualityrules.plan import compile_pack
 from qualityrules.resolve import BoundRule, Interval, Measure
 from qualityrules.text import normalize
 
@@ -80,13 +81,10 @@ def outcome(rule: BoundRule, table: pd.DataFrame, region: str) -> bool | None:
     return all(inside(interval, values[y], exact=not point) for y in rule.years)
 
 
-def applies(rule: BoundRule, region: str, pack: qualityrules.Pack | None = None) -> bool:
-    """A rule binds the regions it names; a region no rule names counts as the pack's own."""
-    key = normalize(region)
-    if pack is not None and not pack.definition.scope and pack.region \
-            and key not in {normalize(r) for other in pack.rules for r in other.regions}:
-        key = normalize(pack.region)
-    return not rule.regions or key in {normalize(r) for r in rule.regions}
+def applies(rule: BoundRule, region: str, pack: qualityrules.Pack) -> bool:
+    """The evaluator's rule (Plan.applicable), so the strategies are checked against it."""
+    plan = compile_pack(pack)
+    return bool(plan.applicable([normalize(region)])[0, plan.rules.index(rule)])
 
 
 def regions_of(pack: qualityrules.Pack) -> list[str]:

@@ -1123,15 +1123,16 @@ def _check_pack(pack: object) -> Pack:
     return pack
 
 
-def _applies(rule: BoundRule, region: str, pack: Pack) -> bool:
-    """Whether ``rule`` is checked against ``region``'s data: a parent's totals bind only the
-    parent's region, rates every region of the lineage; a region no target names is checked as
-    the pack's own region, unless the pack declares a ``scope``."""
-    named = {normalize(r) for other in pack.rules for r in other.regions}
-    key = normalize(region)
-    if key not in named and not pack.definition.scope and pack.region:
-        key = normalize(pack.region)
-    return not rule.regions or key in {normalize(r) for r in rule.regions}
+def _applies(pack: Pack, regions: Sequence[str]) -> Callable[[BoundRule, str], bool]:
+    """Whether a rule of ``pack`` is checked against a region's data, by the evaluator's own
+    rule (:meth:`~qualityrules.plan.Plan.applicable`), computed once for ``regions``."""
+    from .plan import compile_pack
+
+    plan = compile_pack(pack)
+    matrix = plan.applicable([normalize(region) for region in regions])
+    row = {region: i for i, region in enumerate(regions)}
+    column = {id(rule): k for k, rule in enumerate(plan.rules)}
+    return lambda rule, region: bool(matrix[row[region], column[id(rule)]])
 
 
 def _regions(pack: Pack, regions: Sequence[str] | None) -> tuple[str, ...]:
@@ -1161,7 +1162,8 @@ def compliant_data(pack: Pack, *, regions: Sequence[str] | None = None) -> st.Se
     resolved = _check_pack(pack)
     chosen = _regions(resolved, regions)
     enforced = _enforced(resolved)
-    plans = {region: _plans([r for r in enforced if _applies(r, region, resolved)]) for region in chosen}
+    applies = _applies(resolved, chosen)
+    plans = {region: _plans([r for r in enforced if applies(r, region)]) for region in chosen}
 
     @_composite_table
     def build(draw: Callable[[st.SearchStrategy[Any]], Any]) -> pd.DataFrame:
@@ -1206,13 +1208,14 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
     ``(indicator, kind, years, origin)``."""
     resolved = _check_pack(pack)
     chosen = _regions(resolved, regions)
-    candidates = [c for c in _select_rule(resolved, rule) if any(_applies(c, region, resolved) for region in chosen)]
+    applies = _applies(resolved, chosen)
+    candidates = [c for c in _select_rule(resolved, rule) if any(applies(c, region) for region in chosen)]
     _check(bool(candidates), f"no enforced target of {resolved.id!r} that can fail applies to {', '.join(chosen)}")
     for candidate in candidates:
         _check(bool(_Range.of(candidate.interval).complement()),
                f"the target {candidate.text!r} cannot fail: every value meets it")
     enforced = _enforced(resolved)
-    plans = {region: _plans([r for r in enforced if _applies(r, region, resolved)]) for region in chosen}
+    plans = {region: _plans([r for r in enforced if applies(r, region)]) for region in chosen}
 
     @_composite_table
     def build(draw: Callable[[st.SearchStrategy[Any]], Any]) -> pd.DataFrame:
@@ -1220,7 +1223,7 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
         natural = _natural(target.indicator, [_Range.of(target.interval)])
         rows: list[tuple[str, int, str, float]] = []
         for region in chosen:
-            violated = _applies(target, region, resolved)
+            violated = applies(target, region)
             for name, plan in plans[region].items():
                 if violated and name == target.indicator.name:
                     continue
