@@ -581,17 +581,11 @@ def _classify(before: BoundRule, after: BoundRule) -> DiffKind | None:
     return DiffKind.CHANGED
 
 
-def _matches(parent_rule: BoundRule, child_rule: BoundRule) -> bool:
-    """Whether the child's rule restates or overrides the parent's (same indicator and time
-    qualifier; for totals, the same region)."""
-    if parent_rule.key != child_rule.key:
-        return False
-    return not _extensive(child_rule) or bool(set(child_rule.regions) & set(parent_rule.regions))
-
-
 def _differences(parent: Pack, child: Pack) -> list[Difference]:
     """Effective targets of ``child`` against those of ``parent``: inherited ones match by
     identity, the child's own ones by indicator and time qualifier."""
+    from .resolve import restates
+
     parent_ids = {_identity(r) for r in parent.rules}
     child_ids = {_identity(r) for r in child.rules}
     open_parent = [r for r in parent.rules if _identity(r) not in child_ids]
@@ -601,7 +595,7 @@ def _differences(parent: Pack, child: Pack) -> list[Difference]:
         if _identity(rule) in parent_ids:
             continue
         after = Threshold(child.id, rule)
-        candidates = [p for p in open_parent if _matches(p, rule)]
+        candidates = [p for p in open_parent if restates(rule, p)]
         if not candidates:
             found.append(Difference(DiffKind.ADDED, rule.indicator.name, parent.id, child.id, None, after))
             continue

@@ -402,17 +402,14 @@ def _load_parents(parents: Sequence[Pack | str] | None) -> tuple[Pack, ...]:
 
 
 def _rule_key(rule: m.Rule, definition: m.PackDefinition, catalogue: Catalogue) -> tuple[str, str, tuple[int, ...]]:
+    """``BoundRule.key`` of ``rule`` once bound in ``definition``."""
+    from .resolve import rule_years
+
     indicator = catalogue.lookup(rule.indicator)
-    name = indicator.name if indicator else rule.indicator
     time = rule.time
-    period = definition.period
-    if isinstance(time, m.TargetYear):
-        return name, "target-year", (time.year,)
-    if isinstance(time, (m.EveryYear, m.Cumulative)):
-        kind = "every-year" if isinstance(time, m.EveryYear) else "cumulative"
-        return name, kind, tuple(period.years) if period else ()
-    year = definition.target if definition.target is not None else (period.end if period else 0)
-    return name, "target-year", (year,)
+    kind = "every-year" if isinstance(time, m.EveryYear) else "cumulative" if isinstance(time, m.Cumulative) \
+        else "target-year"
+    return indicator.name if indicator else rule.indicator, kind, rule_years(rule, definition)
 
 
 def _round_in(value: Fraction, up: bool, places: int = 6) -> Decimal:
@@ -508,9 +505,9 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
         scope=tuple(draw(st.lists(indicator_names(max_size=6), max_size=2))),
         notes=tuple(draw(st.lists(texts(), max_size=2))),
     )
-    from .resolve import extensive
+    from .resolve import restates
 
-    child_regions = {definition.region, *definition.scope}
+    child_regions = tuple(r for r in (definition.region, *definition.scope) if r)
     inherited: dict[tuple[str, str, tuple[int, ...]], list[BoundRule]] = {}
     restatable: set[tuple[str, str, tuple[int, ...]]] = set()
     for parent in parents:
@@ -518,7 +515,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
             inherited.setdefault(bound.key, []).append(bound)
             # A parent's total (count, money, …) binds the parent's region only; a rate binds
             # every region below it too, so only the latter can be overridden here.
-            if not extensive(bound.indicator) or child_regions & set(bound.regions):
+            if restates(attrs.evolve(bound, regions=child_regions), bound):
                 restatable.add(bound.key)
     parent_indicators = {key[0] for key in inherited}
     subjects = [_subject_of(i) for i in catalogue.indicators if i.name not in parent_indicators]
