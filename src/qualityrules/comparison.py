@@ -650,6 +650,7 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
     inherited targets that apply to ``region`` (default: the pack's region), with where it comes
     from. Aspirations lose to an equally strict binding target. None if no target applies."""
     from .errors import UnknownIndicatorError
+    from .resolve import Measure
 
     loaded = _load(pack)
     found = loaded.catalogue.lookup(indicator)
@@ -668,7 +669,7 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
     def preference(rule: BoundRule) -> tuple[bool, bool, int, int, str, int]:
         # binding before aspiration, values before changes, then the nearest and most local
         # pack (never the order parents are listed in), then the order in the file
-        return (rule.strength is not m.Strength.BINDING, rule.measure.value != "value",
+        return (rule.strength is not m.Strength.BINDING, rule.measure is not Measure.VALUE,
                 distance.get(rule.origin, len(distance)), -(rule.level.rank if rule.level else -1),
                 rule.origin, rule.rule.span.start if rule.rule.span else 0)
 

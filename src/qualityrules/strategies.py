@@ -505,7 +505,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
         scope=tuple(draw(st.lists(indicator_names(max_size=6), max_size=2))),
         notes=tuple(draw(st.lists(texts(), max_size=2))),
     )
-    from .resolve import restates
+    from .resolve import Measure, restates
 
     child_regions = tuple(r for r in (definition.region, *definition.scope) if r)
     inherited: dict[tuple[str, str, tuple[int, ...]], list[BoundRule]] = {}
@@ -538,7 +538,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
             if new_target is None:
                 subject = _subject_of(parent_rule.indicator)
                 year = parent_rule.years[-1] if parent_rule.years else period.end
-                if parent_rule.measure.value == "value":
+                if parent_rule.measure is Measure.VALUE:
                     new_target = _amount(draw, subject, None, allow_ne=False)
                 else:
                     new_target = draw(_target(attrs.evolve(subject, low=Decimal(0), high=Decimal(50)),
@@ -770,18 +770,22 @@ def _prefer(r: _Range, soft: _Range) -> _Range:
 
 def _change_value(rule: BoundRule, base: float, measure: Fraction) -> Fraction:
     """The value in the target year that makes the change against ``base`` equal ``measure``."""
-    sign = 1 if rule.rule.target.direction is m.ChangeDirection.UP else -1  # type: ignore[union-attr]
+    from .resolve import Measure
+
+    sign = rule.change_sign
     b = _as_decimal(base)
-    if rule.measure.value == "relative-change":
+    if rule.measure is Measure.RELATIVE_CHANGE:
         return b + sign * b * measure / 100
     return b + sign * measure
 
 
 def _change_measure(rule: BoundRule, base: float, value: float) -> tuple[float, Fraction] | None:
     """The change ``rule`` measures, as float64 and exactly (None when undefined)."""
-    sign = 1 if rule.rule.target.direction is m.ChangeDirection.UP else -1  # type: ignore[union-attr]
+    from .resolve import Measure
+
+    sign = rule.change_sign
     b, v = _as_decimal(base), _as_decimal(value)
-    if rule.measure.value == "relative-change":
+    if rule.measure is Measure.RELATIVE_CHANGE:
         if base == 0:
             return None
         return sign * (value - base) / base * 100, sign * (v - b) / b * 100
@@ -879,6 +883,8 @@ class _Plan:
 
 
 def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
+    from .resolve import Measure
+
     by_indicator: dict[str, list[BoundRule]] = {}
     for rule in rules:
         by_indicator.setdefault(rule.indicator.name, []).append(rule)
@@ -889,7 +895,7 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
         changes: list[BoundRule] = []
         for rule in group:
             r = _Range.of(rule.interval)
-            if rule.measure.value != "value":
+            if rule.measure is not Measure.VALUE:
                 _check(rule.baseline not in rule.years or r.contains(Fraction(0)),
                        f"the change target {rule.text!r} is checked in its own baseline year "
                        f"{rule.baseline}, where the change is 0")
@@ -999,7 +1005,9 @@ def _positive(natural: tuple[Fraction, Fraction]) -> tuple[Fraction, Fraction]:
 
 
 def _change_natural(rule: BoundRule) -> tuple[Fraction, Fraction]:
-    if rule.measure.value == "relative-change":
+    from .resolve import Measure
+
+    if rule.measure is Measure.RELATIVE_CHANGE:
         return Fraction(0), Fraction(50)
     return Fraction(0), Fraction(10)
 
@@ -1010,23 +1018,21 @@ def _image(rule: BoundRule, base: float, change: _Range) -> _Range:
         return None if x is None else _change_value(rule, base, x)
 
     holes = frozenset(_change_value(rule, base, h) for h in change.holes)
-    if not _decreasing(rule):
+    if rule.change_sign > 0:
         return _Range(f(change.lo), f(change.hi), change.lo_inc, change.hi_inc, holes)
     return _Range(f(change.hi), f(change.lo), change.hi_inc, change.lo_inc, holes)
 
 
-def _decreasing(rule: BoundRule) -> bool:
-    return rule.rule.target.direction is m.ChangeDirection.DOWN  # type: ignore[union-attr]
-
-
 def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, natural: tuple[Fraction, Fraction]) -> dict[int, float]:
     """Values (for the rule's years and baseline) that fail ``rule``."""
+    from .resolve import Measure
+
     r = _Range.of(rule.interval)
     pieces = r.complement()
     _check(bool(pieces), f"the target {rule.text!r} cannot fail: every value meets it")
     piece = draw(st.sampled_from(pieces))
     piece_natural = _outside_natural(piece, natural)
-    if rule.measure.value != "value":
+    if rule.measure is not Measure.VALUE:
         assert rule.baseline is not None
         base = _pick(draw, _Range(Fraction(0), None, lo_inc=False), _positive(natural))
         year = rule.years[-1]
@@ -1277,6 +1283,8 @@ def indicator_tables(pack: Pack, *, regions: Sequence[str] | None = None,
 
 def _plans_loose(rules: Iterable[BoundRule]) -> dict[str, tuple[tuple[float, ...], set[int], tuple[Fraction, Fraction]]]:
     """Per indicator: interesting values (bounds and their float neighbours), years, natural range."""
+    from .resolve import Measure
+
     found: dict[str, tuple[set[float], set[int], list[_Range], m.Indicator]] = {}
     for rule in rules:
         specials, years, ranges, _ = found.setdefault(rule.indicator.name, (set(), set(), [], rule.indicator))
@@ -1285,7 +1293,7 @@ def _plans_loose(rules: Iterable[BoundRule]) -> dict[str, tuple[tuple[float, ...
             years.add(rule.baseline)
         r = _Range.of(rule.interval)
         ranges.append(r)
-        if rule.measure.value == "value" and rule.kind != "cumulative":
+        if rule.measure is Measure.VALUE and rule.kind != "cumulative":
             for bound in (r.lo, r.hi, *r.holes):
                 if bound is not None:
                     value = float(bound)
