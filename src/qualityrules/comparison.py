@@ -101,12 +101,6 @@ def order(a: BoundRule, b: BoundRule) -> int | None:
 # Display helpers
 
 
-def _quantity(q: m.Quantity) -> str:
-    from .format import format_number
-
-    return q.written or format_number(q.value) + (q.unit or "")
-
-
 def target_text(rule: BoundRule) -> str:
     """The target in symbolic form: ``≥ 95%``, ``4–5个``, ``≈ 10家 [9, 11]``, ``较2015年下降 ≥ 18.5%``."""
     target = rule.rule.target
@@ -117,14 +111,14 @@ def target_text(rule: BoundRule) -> str:
 
 
 def _plain_target(target: m.Comparison | m.Between | m.Approximately, rule: BoundRule) -> str:
-    from .format import format_number
+    from .format import format_model, format_number
 
     if isinstance(target, m.Comparison):
-        return f"{_SYMBOLS[target.op]} {_quantity(target.quantity)}"
+        return f"{_SYMBOLS[target.op]} {format_model(target.quantity)}"
     if isinstance(target, m.Between):
-        return f"{_quantity(target.low)}–{_quantity(target.high)}"
+        return f"{format_model(target.low)}–{format_model(target.high)}"
     interval = rule.interval
-    text = f"≈ {_quantity(target.quantity)}"
+    text = f"≈ {format_model(target.quantity)}"
     if interval.lower is not None and interval.upper is not None:
         low, high = (format_number(_decimal(v * rule.rule_factor)) for v in (interval.lower, interval.upper))
         text += f" [{low}, {high}]"
