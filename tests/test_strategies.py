@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -154,9 +154,15 @@ def test_every_target_of_a_shipped_pack_can_be_violated(data: st.DataObject) -> 
 def test_generated_packs_get_compliant_and_violating_data(data: st.DataObject) -> None:
     definition = data.draw(qst.packs(parents=data.draw(st.sampled_from([(), ("guangdong-2015",)])), min_rules=1))
     pack = qualityrules.parse_pack(format_model(definition))
-    if not [r for r in pack.rules if r.enforced]:
-        return
-    assert_all_pass(pack, data.draw(qst.compliant_data(pack)))
+    assume([r for r in pack.rules if r.enforced])
+    try:
+        compliant = data.draw(qst.compliant_data(pack))
+    except InvalidArgument:
+        # packs() can still combine a cumulative upper bound with yearly lower bounds on one
+        # indicator that no value in the strategy's range meets; compliant_data says so (its
+        # contract), and such packs are not what this property is about.
+        reject()
+    assert_all_pass(pack, compliant)
     table = data.draw(qst.violating_data(pack))
     rule = violated_rule(pack, table)
     assert all(outcome(rule, table, region) is False for region in regions_of(pack) if applies(rule, region, pack))
