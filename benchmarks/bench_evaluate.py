@@ -37,6 +37,7 @@ from qualityrules.data import load
 from qualityrules.evaluation import run
 from qualityrules.parse import parse_text
 from qualityrules.plan import compile_pack
+from qualityrules.report import Report
 
 N_INDICATORS = 60
 YEARS = list(range(2011, 2021))
@@ -203,9 +204,9 @@ def main() -> None:
         qualityrules.evaluate(plan, obs)
 
     api_time, _, api_ratio = paired(full_api, lambda: baseline(matrix, lo, hi, ne_columns), repeat)
-    report = qualityrules.evaluate(plan, obs)
-    derive_time = timed(lambda: qualityrules.evaluate(plan, obs).outcomes, max(3, repeat // 5))
-    del report
+    evaluation = qualityrules.evaluate(plan, obs).evaluation
+    # a fresh Report on the same evaluation each run, so only the derivation is timed, not evaluate
+    derive_time = timed(lambda: Report(evaluation).outcomes, max(3, repeat // 5))
 
     subset = 2000
     python_rules = []

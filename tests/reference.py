@@ -12,6 +12,7 @@ and rounded once; cumulative sums add the period's years in year order; a relati
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -238,7 +239,9 @@ indicator 指数 {
 """
 
 
+@functools.lru_cache(maxsize=1)
 def catalogue() -> Any:
+    """The test catalogue, parsed once (a Catalogue is frozen, so sharing it is safe)."""
     from qualityrules import resolve
     from qualityrules.parse import parse_text
 

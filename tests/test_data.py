@@ -101,7 +101,7 @@ def test_tab_and_semicolon_separated(tmp_path: Path) -> None:
 
 
 def test_xlsx(tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "数据"
@@ -124,7 +124,7 @@ def _frame_data() -> dict[str, Any]:
 
 
 def test_pandas(tmp_path: Path) -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     frame = pd.DataFrame(_frame_data())
     _check_wide(load(frame, CAT))
     _check_wide(load(frame.set_index(["region", "year"]), CAT))
@@ -133,12 +133,12 @@ def test_pandas(tmp_path: Path) -> None:
 
 
 def test_polars() -> None:
-    pl = pytest.importorskip("polars")
+    import polars as pl
     _check_wide(load(pl.DataFrame(_frame_data()), CAT))
 
 
 def test_arrow_and_parquet(tmp_path: Path) -> None:
-    pa = pytest.importorskip("pyarrow")
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.table(_frame_data())
@@ -284,7 +284,7 @@ def test_missing_file_and_bad_workbook(tmp_path: Path) -> None:
 
 
 def test_frame_errors_name_row_and_column() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     with pytest.raises(DataError) as raised:
         load(pd.DataFrame({"region": ["甲区", "乙区"], "year": [2015, 2015], "达标率": ["96", "abc"]}), CAT)
     d = raised.value.diagnostic
@@ -297,6 +297,6 @@ def test_unsupported_input_type() -> None:
 
 
 def test_numeric_region_codes_read_as_text() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     obs = load(pd.DataFrame({"region": [440307, 440304], "year": [2015, 2015], "达标率": [96, 97]}), CAT)
     assert obs.regions == ("440307", "440304")

@@ -5,6 +5,7 @@ sees it."""
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import shutil
@@ -40,10 +41,9 @@ def test_the_page_is_self_contained(page: str) -> None:
 
 def test_every_target_has_a_row_with_its_verdict(report: qualityrules.Report, page: str) -> None:
     rows = re.findall(r'<tr class="v-([a-z-]+)" data-verdict="([a-z-]+)">', page)
-    targets = report.targets()
-    assert len(rows) == len(targets)
-    assert sorted(v for v, _ in rows) == sorted(t["verdict"] for t in targets)
-    assert {"pass", "fail"} <= {v for v, _ in rows}
+    assert len(rows) == 47
+    assert collections.Counter(v for v, _ in rows) == {"unknown": 24, "not-applicable": 13, "pass": 7, "fail": 3}
+    assert all(v == d for v, d in rows)
 
 
 def test_each_indicator_with_data_has_a_chart_against_each_level(report: qualityrules.Report, page: str) -> None:
@@ -128,7 +128,7 @@ def test_chromium_renders_chinese_with_real_glyphs(tmp_path: Path) -> None:
     shots = []
     for name, text in (("zh", "达标未达标龙岗区"), ("boxes", "\ue000\ue001\ue002\ue003\ue004\ue005\ue006\ue007")):
         html = tmp_path / f"{name}.html"
-        css = Path(qualityrules.html_report.__file__).read_text(encoding="utf-8").split('_CSS = """', 1)[1]
+        css = qualityrules.html_report._CSS
         font = css.split("font-family:", 1)[1].split(";", 1)[0]
         html.write_text(f'<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8"><body style="font-family:{font};'
                         f'font-size:48px;margin:10px">{text}</body></html>', encoding="utf-8")
