@@ -16,11 +16,8 @@ copyright = "qualityrules contributors"  # noqa: A001 - Sphinx's name
 release = version = "0.1.0"
 language = "en"
 
-extensions = ["sphinx.ext.autodoc", "qrdocs"]
-# The pack catalogue (docs/packs/, git-ignored) is generated at build time by docs/_ext/packpages.py.
-if (DOCS / "_ext" / "packpages.py").exists():
-    extensions.append("packpages")
-extensions.append("packpages")  # writes docs/packs/ (one page per shipped pack) at build time
+# packpages writes docs/packs/ (git-ignored: one page per shipped pack) at build time.
+extensions = ["sphinx.ext.autodoc", "qrdocs", "packpages"]
 exclude_patterns = ["_build", "*.md", "examples/*.py"]
 root_doc = "index"
 highlight_language = "qualityrules"

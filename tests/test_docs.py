@@ -24,7 +24,7 @@ from qualityrules.parse import parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-PAGES = sorted(DOCS.rglob("*.rst"))
+PAGES = sorted(p for p in DOCS.rglob("*.rst") if p.parent != DOCS / "packs")  # packs/ is build output
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 
@@ -90,7 +90,7 @@ def modules_with_doctests() -> list[str]:
 def test_docstring_doctests(name: str) -> None:
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=FLAGS, verbose=False, report=True)
-    assert result.failed == 0
+    assert result.failed == 0 and result.attempted > 0
 
 
 def test_the_compliance_suite_of_the_strategies_guide_passes() -> None:
@@ -171,7 +171,7 @@ def test_every_code_is_documented_with_its_fix(code: str) -> None:
     assert section is not None, f"{code} has no section in docs/diagnostics.rst"
     assert section.lstrip().startswith(f"{code} — ")
     assert "**Fix:**" in section
-    assert "code-block::" in section or code == "QR117", f"{code} has no example"
+    assert "code-block::" in section, f"{code} has no example"
 
 
 def test_no_section_documents_a_code_that_does_not_exist() -> None:
@@ -202,7 +202,7 @@ def test_each_diagnostic_example_reports_its_code(code: str, text: str, tmp_path
 
 def test_rule_and_pack_codes_all_have_a_checked_example() -> None:
     checked = {code for code, _ in section_examples()}
-    wanted = {code for code in CODES if code.startswith(("QR0", "QR1"))} - {"QR117"}
+    wanted = {code for code in CODES if code.startswith(("QR0", "QR1"))}
     assert wanted <= checked, sorted(wanted - checked)
 
 

@@ -7,11 +7,11 @@ end-of-line comments after their statement."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal
 from functools import singledispatch
 
 from . import model as m
+from .errors import _display_width as _width
 from .parse import leading_words, reserved_words
 
 __all__ = ["format_model", "format_file", "format_number", "rule_body"]
@@ -169,8 +169,6 @@ def _(c: m.Commitment) -> str:
     return text + (" " + format_model(c.citation) if c.citation else "")
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _section_lines(section: m.Section) -> list[tuple[object, str]]:

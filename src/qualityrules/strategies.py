@@ -369,15 +369,10 @@ def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | Non
 # Packs
 
 
-_KEYWORD_IDS = frozenset({"pack", "extends", "nation", "province", "city", "district", "higher",
-                          "lower", "exact", "sum", "count", "mean", "min", "max", "share", "wmean",
-                          "true", "false"})
-
-
 def _pack_ids() -> st.SearchStrategy[str]:
     word = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=2, max_size=8)
     tail = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789"), min_size=1, max_size=5)
-    return st.builds(lambda a, b: f"{a}-{b}", word, tail).filter(lambda s: s not in _KEYWORD_IDS)
+    return st.builds(lambda a, b: f"{a}-{b}", word, tail)  # the "-" keeps ids apart from every keyword
 
 
 def _load_parents(parents: Sequence[Pack | str] | None) -> tuple[Pack, ...]:
@@ -562,7 +557,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
             own.append(rule)
             continue
         key = _rule_key(rule, definition, catalogue)
-        if key in used or key in inherited or any(k[0] == key[0] for k in used):
+        if key in inherited or any(k[0] == key[0] for k in used):
             continue
         used.add(key)
         own.append(rule)
