@@ -469,9 +469,16 @@ class Binding:
 
 
 def _load(pack: Pack | str | Path) -> Pack:
-    from .resolve import Pack, load_pack
+    return _load_all([pack])[0]
 
-    return pack if isinstance(pack, Pack) else load_pack(pack)
+
+def _load_all(packs: Sequence[Pack | str | Path]) -> list[Pack]:
+    """Packs as given, ids and paths loaded through one loader (a shared ancestor is read once)."""
+    from .resolve import Pack, load_packs
+
+    named = [p for p in packs if not isinstance(p, Pack)]
+    loaded = iter(load_packs(*named)) if named else iter(())
+    return [p if isinstance(p, Pack) else next(loaded) for p in packs]
 
 
 def _distinct(packs: Iterable[Pack]) -> list[Pack]:
@@ -626,7 +633,7 @@ def compare(*packs: Pack | str | Path) -> PackComparison:
     """
     if not packs:
         raise UsageError(Diagnostic("QR301", "compare() needs at least one pack"))
-    loaded = _distinct(_load(p) for p in packs)
+    loaded = _distinct(_load_all(packs))
     pairs = _pairs(loaded)
     differences = [d for parent, child, _ in pairs for d in _differences(parent, child)]
     return PackComparison(
