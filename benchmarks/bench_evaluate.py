@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 
 import qualityrules
-from qualityrules import resolve
-from qualityrules.data import load
-from qualityrules.evaluation import run
-from qualityrules.parse import parse_text
-from qualityrules.plan import compile_pack
-from qualityrules.report import Report
+from qualityrules.engine.evaluation import run
+from qualityrules.engine.plan import compile_pack
+from qualityrules.language.parse import parse_text
+from qualityrules.packs import resolve
+from qualityrules.report.report import Report
+from qualityrules.tables.observations import load
 
 N_INDICATORS = 60
 YEARS = list(range(2011, 2021))

@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 
 import qualityrules
-from qualityrules.records import compile_plan, compute_indicators
+from qualityrules.records.compute import compute_indicators
+from qualityrules.records.plan import compile_plan
 
 DISTRICTS = ["罗湖区", "福田区", "南山区", "宝安区", "龙岗区", "盐田区", "龙华区", "坪山区", "光明区", "大鹏新区",
              "深汕特别合作区"]
@@ -259,7 +260,7 @@ CHILD = r"""
 import json, sys, time, tracemalloc
 import numpy, pyarrow, pyarrow.parquet
 import qualityrules
-from qualityrules.records import compute_indicators
+from qualityrules.records.compute import compute_indicators
 pack = qualityrules.parse_pack(sys.argv[3])
 def status(key):     # VmHWM is this address space's peak (ru_maxrss may carry the parent's, from the fork)
     with open("/proc/self/status") as f:

@@ -32,7 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import qualityrules
-from qualityrules.resolve import BoundRule, Measure
+from qualityrules.packs.resolve import BoundRule, Measure
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "demo"

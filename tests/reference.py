@@ -4,7 +4,7 @@ One Python loop per region, rule and year; plain ``float`` arithmetic; every cas
 It reads long-form records ``(region, year, indicator, raw value, unit)`` itself, so the data
 loader is under test too.
 
-The conventions it shares with the engine (documented in ``qualityrules.plan`` / ``evaluate``):
+The conventions it shares with the engine (documented in ``qualityrules.engine.plan`` / ``evaluate``):
 thresholds are rounded once to the nearest float; a value in another unit is converted exactly
 and rounded once; cumulative sums add the period's years in year order; a relative change is
 ``(v - b) / b * 100`` (negated for a decrease) and needs an exact, positive baseline.
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from qualityrules import units
-from qualityrules.model import Change, ChangeDirection, Strength
-from qualityrules.resolve import BoundRule, Measure, Pack
-from qualityrules.text import normalize
+from qualityrules.language import units
+from qualityrules.language.model import Change, ChangeDirection, Strength
+from qualityrules.language.text import normalize
+from qualityrules.packs.resolve import BoundRule, Measure, Pack
 
 Record = tuple[str, int, str, Any, "str | None"]
 
@@ -242,8 +242,8 @@ indicator 指数 {
 @functools.lru_cache(maxsize=1)
 def catalogue() -> Any:
     """The test catalogue, parsed once (a Catalogue is frozen, so sharing it is safe)."""
-    from qualityrules import resolve
-    from qualityrules.parse import parse_text
+    from qualityrules.language.parse import parse_text
+    from qualityrules.packs import resolve
 
     rule_file, diagnostics = parse_text(CATALOGUE, source="<test catalogue>")
     assert not diagnostics, diagnostics
@@ -260,7 +260,7 @@ def make_pack(body: str, *, period: str = "2011..2015", target: str | None = "20
     import tempfile
     from pathlib import Path
 
-    from qualityrules.resolve import resolve_text
+    from qualityrules.packs.resolve import resolve_text
 
     search: list[Path] = []
     extends = ""

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from test_resolve import CATALOGUE  # the same small catalogue as the resolver's tests
 
 import qualityrules
-from qualityrules import resolve
-from qualityrules.comparison import DiffKind, order
+from qualityrules.packs import resolve
+from qualityrules.packs.comparison import DiffKind, order
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import pytest
 
 import qualityrules
-from qualityrules import model as m
+from qualityrules.language import model as m
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

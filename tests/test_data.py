@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from reference import catalogue
 
-from qualityrules.data import Cell, Observations, concat, load, parse_cell
 from qualityrules.errors import DataError, QualityRulesError, UnitError, UnknownIndicatorError
+from qualityrules.tables.observations import Cell, Observations, concat, load, parse_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 CAT = catalogue()

@@ -19,8 +19,8 @@ from pygments.token import Error
 
 import qualityrules
 from qualityrules.errors import CODES, Severity
-from qualityrules.lexer import QualityRulesLexer, grammar_terminals
-from qualityrules.parse import parse_text
+from qualityrules.language.lexer import QualityRulesLexer, grammar_terminals
+from qualityrules.language.parse import parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -79,7 +79,7 @@ def test_page_doctests(page: Path) -> None:
 
 def modules_with_doctests() -> list[str]:
     names = []
-    for info in pkgutil.iter_modules(qualityrules.__path__, "qualityrules."):
+    for info in pkgutil.walk_packages(qualityrules.__path__, "qualityrules."):
         spec = importlib.util.find_spec(info.name)
         if spec and spec.origin and ">>> " in Path(spec.origin).read_text(encoding="utf-8"):
             names.append(info.name)

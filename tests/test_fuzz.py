@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualityrules
-from qualityrules import resolve
-from qualityrules.parse import parse_text
+from qualityrules.language.parse import parse_text
+from qualityrules.packs import resolve
 
 PIECES = [
     "pack", "p", "extends", "{", "}", "\n", " ", "section", "s", "region", "龙岗区", "level", "district",

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from qualityrules import model as m
-from qualityrules import parse, units
+from qualityrules.language import model as m
+from qualityrules.language import parse, units
 
 
 def test_every_grammar_rule_maps_to_a_model_class() -> None:

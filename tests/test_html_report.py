@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import qualityrules
-from qualityrules.html_report import render_html
+from qualityrules.report.html import render_html
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "docs" / "examples" / "longgang-demo.csv"
@@ -128,7 +128,7 @@ def test_chromium_renders_chinese_with_real_glyphs(tmp_path: Path) -> None:
     shots = []
     for name, text in (("zh", "达标未达标龙岗区"), ("boxes", "\ue000\ue001\ue002\ue003\ue004\ue005\ue006\ue007")):
         html = tmp_path / f"{name}.html"
-        css = qualityrules.html_report._CSS
+        css = qualityrules.report.html._CSS
         font = css.split("font-family:", 1)[1].split(";", 1)[0]
         html.write_text(f'<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8"><body style="font-family:{font};'
                         f'font-size:48px;margin:10px">{text}</body></html>', encoding="utf-8")

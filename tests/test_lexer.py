@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Error, Keyword, Name, Number, Operator
 
-from qualityrules import model as m
 from qualityrules import strategies as qst
-from qualityrules.format import format_model
-from qualityrules.lexer import QualityRulesLexer
+from qualityrules.language import model as m
+from qualityrules.language.format import format_model
+from qualityrules.language.lexer import QualityRulesLexer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "rules").rglob("*.qr"))

@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 
 import qualityrules
-from qualityrules import comparison
 from qualityrules.cli import main
-from qualityrules.comparison import DiffKind
 from qualityrules.errors import Severity
+from qualityrules.packs import comparison
+from qualityrules.packs.comparison import DiffKind
 from qualityrules.resources import rules_dir
 
 ROOT = Path(__file__).resolve().parents[1]

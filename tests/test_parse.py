@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 import qualityrules
-from qualityrules import model as m
 from qualityrules.errors import RuleSyntaxError
-from qualityrules.parse import COMPARATOR_WORDS, SUFFIX_WORDS, chinese_numeral, parse_text
+from qualityrules.language import model as m
+from qualityrules.language.parse import COMPARATOR_WORDS, SUFFIX_WORDS, chinese_numeral, parse_text
 
 GE, GT, LE, LT, EQ, NE = (m.Comparator.GE, m.Comparator.GT, m.Comparator.LE, m.Comparator.LT,
                           m.Comparator.EQ, m.Comparator.NE)

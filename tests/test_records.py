@@ -19,17 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualityrules
-from qualityrules import model as m
 from qualityrules.errors import DataError, QualityRulesError, RuleSyntaxError
-from qualityrules.parse import parse_text
-from qualityrules.records import (
-    Compare,
-    Hierarchy,
-    Limbs,
-    compile_plan,
-    compute_indicators,
-)
-from qualityrules.text import normalize
+from qualityrules.language import model as m
+from qualityrules.language.parse import parse_text
+from qualityrules.language.text import normalize
+from qualityrules.records.compute import compute_indicators
+from qualityrules.records.hierarchy import Hierarchy
+from qualityrules.records.plan import Compare, compile_plan
+from qualityrules.records.scan import Limbs
 
 CATALOGUE = """\
 indicator 达标率 {
@@ -373,7 +370,7 @@ def test_plan_fuses_shared_aggregates() -> None:
 
 
 def test_schema_and_read_kinds_agree_text_over_number() -> None:
-    from qualityrules.records import read_kinds
+    from qualityrules.records.plan import read_kinds
 
     text = """\
 indicator 总和 {
@@ -409,7 +406,7 @@ def test_equal_conditions_share_one_bit() -> None:
 def test_limbs_are_exact_and_order_independent() -> None:
     values = [0.1, 0.2, 0.3, 1e16, -1e16, 5e-324, 2.0 ** 900]
     forward, backward = Limbs((1,)), Limbs((1,))
-    from qualityrules.records import _window_sums
+    from qualityrules.records.scan import _window_sums
 
     for order, acc in ((values, forward), (values[::-1], backward)):
         for v in order:
@@ -425,7 +422,7 @@ def test_limbs_are_exact_and_order_independent() -> None:
        st.data())
 def test_window_sums_are_exact_on_any_values(values: list[float], exponent: int, sign: str,
                                              data: st.DataObject) -> None:
-    from qualityrules.records import _window_sums
+    from qualityrules.records.scan import _window_sums
 
     x = np.array(values) if sign == "as drawn" else np.abs(values) * (1 if sign == "positive" else -1)
     if sign != "as drawn":       # one sign, a narrow range: the two-slice shortcut
@@ -604,7 +601,7 @@ def test_indicators_command_writes_csv_and_reports_progress(tmp_path: Path, caps
 
 
 def test_check_records_below_min_records_is_unknown_never_fail() -> None:
-    from qualityrules.resolve import Catalogue, resolve_text
+    from qualityrules.packs.resolve import Catalogue, resolve_text
 
     catalogue, problems = Catalogue.build(INDICATORS)
     assert not problems

@@ -19,7 +19,8 @@ from test_records import INDICATORS, ROW, as_dict, frame, same
 
 import qualityrules
 from qualityrules.errors import DataError
-from qualityrules.records import compile_plan, compute_indicators, scan_table
+from qualityrules.records.compute import compute_indicators, scan_table
+from qualityrules.records.plan import compile_plan
 
 
 def write_parts(data: pd.DataFrame, cuts: list[int], directory: Path) -> Path:

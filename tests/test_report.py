@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 from reference import make_pack
 
-from qualityrules.evaluation import evaluate
-from qualityrules.report import Report
+from qualityrules import evaluate
+from qualityrules.report.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
@@ -77,7 +77,7 @@ def test_summary_counts_and_exit_code(report: Report) -> None:
 def test_counts_and_applicability_follow_origin_pack_and_level(tmp_path: Path) -> None:
     from reference import catalogue
 
-    from qualityrules.resolve import resolve_text
+    from qualityrules.packs.resolve import resolve_text
 
     cat = catalogue()
     parent = ("pack p-2015 {\n    region 省\n    level province\n    period 2011..2015\n    target 2015\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import qualityrules
-from qualityrules import resolve
 from qualityrules.errors import Severity
+from qualityrules.packs import resolve
 
 CATALOGUE = """\
 indicator 工业废水达标排放率 {

@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualityrules
-from qualityrules import model as m
 from qualityrules import strategies as qst
 from qualityrules.errors import Severity
-from qualityrules.format import format_model
-from qualityrules.parse import parse_rule_text, parse_text
-from qualityrules.resolve import extensive, looser
+from qualityrules.language import model as m
+from qualityrules.language.format import format_model
+from qualityrules.language.parse import parse_rule_text, parse_text
+from qualityrules.packs.resolve import extensive, looser
 
 CATALOGUE = qualityrules.load_catalogue()
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

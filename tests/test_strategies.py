@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 import qualityrules
-from qualityrules import model as m
 from qualityrules import strategies as qst
-from qualityrules.format import format_model
-from qualityrules.plan import compile_pack
-from qualityrules.resolve import BoundRule, Interval, Measure
-from qualityrules.text import normalize
+from qualityrules.engine.plan import compile_pack
+from qualityrules.language import model as m
+from qualityrules.language.format import format_model
+from qualityrules.language.text import normalize
+from qualityrules.packs.resolve import BoundRule, Interval, Measure
 
 PACK_IDS = qualityrules.shipped_packs()
 PACKS = {pack_id: qualityrules.load_pack(pack_id) for pack_id in PACK_IDS}

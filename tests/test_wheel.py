@@ -50,7 +50,8 @@ def test_wheel_contains_grammar_and_every_rules_file(installed: Path) -> None:
 def test_installed_package_loads_grammar_and_every_pack(installed: Path) -> None:
     script = """
 import qualityrules, pathlib
-from qualityrules import resources, parse
+from qualityrules import resources
+from qualityrules.language import parse
 root = pathlib.Path(qualityrules.__file__).parent
 assert resources.data_dir('grammar') == root / 'grammar', resources.data_dir('grammar')
 assert 'site-packages' in str(root), root

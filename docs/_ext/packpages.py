@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import qualityrules
-from qualityrules import model as m
-from qualityrules.comparison import _SYMBOLS, DiffKind, PackComparison, Threshold, compare, target_text, time_text
 from qualityrules.errors import _display_width
-from qualityrules.format import format_number
-from qualityrules.resolve import BoundRule, Pack
+from qualityrules.language import model as m
+from qualityrules.language.format import format_number
+from qualityrules.packs.comparison import _SYMBOLS, DiffKind, PackComparison, Threshold, compare, target_text, time_text
+from qualityrules.packs.resolve import BoundRule, Pack
 
 __all__ = ["generate", "pack_page", "comparison_page", "index_page", "setup"]
 

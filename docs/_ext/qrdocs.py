@@ -53,7 +53,7 @@ _MEANING = {">=": "at least (includes the number)", ">": "more than (excludes it
 
 class ComparatorWords(_Generated):
     def lines(self) -> list[str]:
-        from qualityrules.parse import COMPARATOR_WORDS, SUFFIX_WORDS, SYMBOLS
+        from qualityrules.language.parse import COMPARATOR_WORDS, SUFFIX_WORDS, SYMBOLS
 
         rows = []
         for word, op in COMPARATOR_WORDS.items():
@@ -99,7 +99,7 @@ class CommandLine(_Generated):
     def lines(self) -> list[str]:
         import argparse
 
-        from qualityrules.cli import build_parser
+        from qualityrules.cli.main import build_parser
 
         parser = build_parser()
         out = ["``qualityrules --help``::", "", *("   " + line for line in _help(parser).splitlines()), ""]
@@ -148,7 +148,7 @@ class DiagnosticIndex(_Generated):
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    from qualityrules.lexer import QualityRulesLexer
+    from qualityrules.language.lexer import QualityRulesLexer
 
     app.add_lexer("qualityrules", QualityRulesLexer)
     app.add_directive("qr-comparator-words", ComparatorWords)

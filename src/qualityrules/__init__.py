@@ -11,6 +11,7 @@ The public API is what this module exports; every other module is private. Heavy
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from .errors import (
     UnknownIndicatorError,
     UsageError,
 )
-from .model import (
+from .language.model import (
     Approximately,
     Between,
     Change,
@@ -45,10 +46,11 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from .comparison import Binding, PackComparison
-    from .records import Hierarchy, IndicatorTable
-    from .report import Report
-    from .resolve import Catalogue, Pack
+    from .packs.comparison import Binding, PackComparison
+    from .packs.resolve import Catalogue, Pack
+    from .records.hierarchy import Hierarchy
+    from .records.table import IndicatorTable
+    from .report.report import Report
 
 __version__ = "0.1.0"
 
@@ -66,7 +68,7 @@ __all__ = [
 
 def parse_rule(text: str) -> Rule:
     """Parse one rule line, e.g. ``"PM2.5年均浓度 控制在33微克/立方米以下"``."""
-    from .parse import parse_rule_text
+    from .language.parse import parse_rule_text
 
     return parse_rule_text(text)
 
@@ -74,42 +76,42 @@ def parse_rule(text: str) -> Rule:
 def parse_pack(text: str, *, source: str = "<string>", search: tuple[str | Path, ...] = ()) -> Pack:
     """Parse pack text and resolve it: catalogue binding, units, lineage (parents are looked up
     in ``search`` and then among the shipped packs)."""
-    from .resolve import resolve_text
+    from .packs.resolve import resolve_text
 
     return resolve_text(text, source=source, search=search)
 
 
 def load_pack(id_or_path: str | Path, *, search: tuple[str | Path, ...] = ()) -> Pack:
     """A shipped pack by id (``"longgang-2015"``) or a ``.qr`` file by path, lineage resolved."""
-    from .resolve import load_pack as _load_pack
+    from .packs.resolve import load_pack as _load_pack
 
     return _load_pack(id_or_path, search=search)
 
 
 def load_catalogue(*paths: str | Path) -> Catalogue:
     """The shipped indicator catalogue (or one read from ``paths``)."""
-    from .resolve import load_catalogue as _load_catalogue
+    from .packs.resolve import load_catalogue as _load_catalogue
 
     return _load_catalogue(paths or None)
 
 
 def shipped_packs() -> list[str]:
     """Ids of the packs shipped in ``rules/packs``."""
-    from .resolve import shipped_pack_ids
+    from .packs.resolve import shipped_pack_ids
 
     return shipped_pack_ids()
 
 
 def format_model(obj: Any) -> str:
     """Canonical text for any model object (``parse(format_model(x)) == x``)."""
-    from .format import format_model as _format
+    from .language.format import format_model as _format
 
     return _format(obj)
 
 
 def lint(path: str | Path) -> list[Diagnostic]:
     """Every diagnostic of a pack or catalogue file (errors and warnings), never raising."""
-    from .resolve import lint_file
+    from .packs.resolve import lint_file
 
     return lint_file(path)
 
@@ -117,7 +119,7 @@ def lint(path: str | Path) -> list[Diagnostic]:
 def compare(*packs: Pack | str | Path) -> PackComparison:
     """Compare packs (objects, shipped ids or paths): per indicator the threshold each pack holds
     and which is strictest; what each child adds, drops, tightens or loosens against its parent."""
-    from .comparison import compare as _compare
+    from .packs.comparison import compare as _compare
 
     return _compare(*packs)
 
@@ -125,21 +127,59 @@ def compare(*packs: Pack | str | Path) -> PackComparison:
 def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None) -> Binding | None:
     """The strictest target in force for ``indicator`` in ``year`` (own and inherited, for
     ``region``, default the pack's), with its origin pack, level and citation; None if none."""
-    from .comparison import binding as _binding
+    from .packs.comparison import binding as _binding
 
     return _binding(pack, indicator, year, region)
 
 
-def evaluate(pack: Pack | str | Path, data: Any, **options: Any) -> Report:
+def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] | None = None,
+             regions: Iterable[str] | None = None, year: int | Iterable[int] | None = None,
+             years: Iterable[int] | None = None, **load_options: Any) -> Report:
     """Check ``data`` against ``pack`` (a pack object, shipped id or ``.qr`` path). ``data``: a
     pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path, in wide form
     (region, year, one column per indicator) or long form (region, year, indicator, value[, unit]).
-    Options: ``region``/``regions``, ``year``/``years``, ``encoding``, ``sheet``, ``form``,
-    ``region_column``, ``year_column``, ``ignore_columns``. The pack compiles once per pack object."""
-    from .evaluation import evaluate as _evaluate
+    ``region(s)`` and ``year(s)`` restrict the report; other keywords (``encoding``, ``sheet``,
+    ``form``, ``region_column``, ``year_column``, ``ignore_columns``) go to the data loader. The
+    pack compiles once per pack object."""
+    from .engine.evaluation import run
+    from .engine.plan import Plan, compile_pack
+    from .report.report import Report as _Report
+    from .tables.observations import load
 
-    report: Report = _evaluate(pack, data, **options)
-    return report
+    if isinstance(pack, (str, Path)):
+        pack = load_pack(pack)
+    plan = pack if isinstance(pack, Plan) else compile_pack(pack)
+    obs = load(data, plan.pack.catalogue, **load_options)
+    wanted_regions = _names(region, regions)
+    if wanted_regions is not None:
+        obs = obs.select_named(wanted_regions)
+    wanted_years = _years(year, years)
+    if wanted_years is not None:
+        checked = sorted({int(y) for y in plan.atom_year.tolist()})
+        missing = [y for y in wanted_years if y not in checked]
+        if missing:
+            raise UsageError(Diagnostic(
+                "QR301", f"no target of {plan.pack.id} is checked in {', '.join(map(str, missing))}",
+                suggestion="years with targets: " + (", ".join(map(str, checked)) or "none")))
+    return _Report(run(plan, obs, years=wanted_years), regions=wanted_regions, years=wanted_years)
+
+
+def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[str] | None:
+    names: list[str] = []
+    for value in (one, many):
+        if value is None:
+            continue
+        names.extend([value] if isinstance(value, str) else list(value))
+    return names or None
+
+
+def _years(one: int | Iterable[int] | None, many: Iterable[int] | None) -> list[int] | None:
+    found: list[int] = []
+    for value in (one, many):
+        if value is None:
+            continue
+        found.extend([int(value)] if isinstance(value, (int, str)) else [int(v) for v in value])
+    return found or None
 
 
 def compute_indicators(pack: Pack | str | Path, records: Any, **options: Any) -> IndicatorTable:
@@ -149,35 +189,47 @@ def compute_indicators(pack: Pack | str | Path, records: Any, **options: Any) ->
     directory, a pandas/polars/Arrow table, a dict of arrays, or an iterable of those. Options:
     ``hierarchy`` (child → parent regions), ``chunk_rows``, ``threads``, ``encoding``,
     ``progress``, ``backend="dask"`` (with ``scheduler``). See :mod:`qualityrules.records`."""
-    from .records import compute_indicators as _compute
+    from .records.compute import compute_indicators as _compute
 
     return _compute(load_pack(pack) if isinstance(pack, (str, Path)) else pack, records, **options)
 
 
-def check_records(pack: Pack | str | Path, records: Any, **options: Any) -> Report:
-    """:func:`compute_indicators`, then :func:`evaluate` of the result (with indicator ``data=``
-    too, if given): the report for targets whose indicators come from raw records."""
-    from .records import check_records as _check
+def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
+                  regions: Iterable[str] | None = None, years: Iterable[int] | None = None,
+                  load_options: Mapping[str, Any] | None = None, **options: Any) -> Report:
+    """:func:`compute_indicators` from ``records`` (``options`` go there), then :func:`evaluate`
+    of the result together with indicator ``data`` if given (read with ``load_options``): the
+    report for targets whose indicators come from raw records."""
+    from .tables.observations import concat, load
 
-    report: Report = _check(pack, records, **options)
-    return report
+    if isinstance(pack, (str, Path)):
+        pack = load_pack(pack)
+    table = compute_indicators(pack, records, **options)
+    parts = [table.observations(pack.catalogue)]
+    if data is not None:
+        parts.insert(0, load(data, pack.catalogue, **dict(load_options or {})))
+    return evaluate(pack, concat(parts), regions=regions, years=years)
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("IndicatorTable", "Hierarchy"):
-        from . import records
+    if name == "IndicatorTable":
+        from .records.table import IndicatorTable
 
-        return getattr(records, name)
+        return IndicatorTable
+    if name == "Hierarchy":
+        from .records.hierarchy import Hierarchy
+
+        return Hierarchy
     if name in ("PackComparison", "Binding"):
-        from . import comparison
+        from .packs import comparison
 
         return getattr(comparison, name)
     if name == "Report":
-        from . import report
+        from .report import report
 
         return report.Report
     if name in ("Pack", "Catalogue"):
-        from . import resolve
+        from .packs import resolve
 
         return getattr(resolve, name)
     raise AttributeError(f"module 'qualityrules' has no attribute {name!r}")

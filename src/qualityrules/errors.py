@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from .model import Source, Span
+from .language.model import Source, Span
 
 
 class Severity(enum.Enum):

@@ -39,13 +39,13 @@ import hypothesis.strategies as st
 from hypothesis import reject
 from hypothesis.errors import InvalidArgument
 
-from . import model as m
-from .text import normalize
+from .language import model as m
+from .language.text import normalize
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .resolve import BoundRule, Catalogue, Pack
+    from .packs.resolve import BoundRule, Catalogue, Pack
 
 __all__ = [
     "quantities", "indicator_names", "texts", "rules", "packs", "indicator_tables", "records",
@@ -140,14 +140,14 @@ def texts(*, min_size: int = 0, max_size: int = 24) -> st.SearchStrategy[str]:
 
 
 def _unit_spellings() -> tuple[str, ...]:
-    from .units import grammar_spellings
+    from .language.units import grammar_spellings
 
     return grammar_spellings()
 
 
 def quantities(*, units: Sequence[str | None] | None = None, min_value: object = 0,
                max_value: object = 10**6, places: int = 2) -> st.SearchStrategy[m.Quantity]:
-    """:class:`~qualityrules.model.Quantity` objects: a value in ``[min_value, max_value]`` with at
+    """:class:`~qualityrules.language.model.Quantity` objects: a value in ``[min_value, max_value]`` with at
     most ``places`` decimal places, and a unit spelling from ``units`` (``None`` in the list
     means no unit; default: every spelling of the grammar)."""
     low, high = _decimal(min_value, "min_value"), _decimal(max_value, "max_value")
@@ -211,7 +211,7 @@ def _subjects(catalogue: Catalogue | None, indicators: Sequence[str] | None) -> 
 
 
 def _subject_of(indicator: m.Indicator) -> _Subject:
-    from . import units
+    from .language import units
 
     if indicator.unit is None:
         return _Subject(indicator.name, (None,), False, Decimal(0), Decimal(10**4))
@@ -334,8 +334,8 @@ def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | Non
           min_year: int = 2000, max_year: int = 2035, changes: bool = True,
           every_year: bool = True, cumulative: bool = True, clauses: bool = True,
           overrides: bool = True) -> st.SearchStrategy[m.Rule]:
-    """:class:`~qualityrules.model.Rule` objects of every target kind: comparisons with every
-    :class:`~qualityrules.model.Comparator`, ranges, approximate targets with and without a
+    """:class:`~qualityrules.language.model.Rule` objects of every target kind: comparisons with every
+    :class:`~qualityrules.language.model.Comparator`, ranges, approximate targets with and without a
     tolerance, changes up and down in % and 个百分点; target years between ``min_year`` and
     ``max_year``, 每年, 累计; both strengths; citations, ``override``, ``because`` and
     ``unenforced`` clauses (unless ``clauses``/``overrides`` are false).
@@ -349,7 +349,7 @@ def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | Non
                        (clauses, "clauses"), (overrides, "overrides")):
         _check_type(flag, bool, name)
     if catalogue is not None:
-        from .resolve import Catalogue as _Catalogue
+        from .packs.resolve import Catalogue as _Catalogue
 
         _check_type(catalogue, _Catalogue, "catalogue")
     if indicators is not None:
@@ -380,8 +380,8 @@ def _load_parents(parents: Sequence[Pack | str] | None) -> tuple[Pack, ...]:
         return ()
     _check(not isinstance(parents, str), "parents must be a sequence of packs or pack ids, not a string")
     from .errors import QualityRulesError
-    from .resolve import Pack as _Pack
-    from .resolve import load_pack
+    from .packs.resolve import Pack as _Pack
+    from .packs.resolve import load_pack
 
     loaded: list[Pack] = []
     for parent in parents:
@@ -398,7 +398,7 @@ def _load_parents(parents: Sequence[Pack | str] | None) -> tuple[Pack, ...]:
 
 def _rule_key(rule: m.Rule, definition: m.PackDefinition, catalogue: Catalogue) -> tuple[str, str, tuple[int, ...]]:
     """``BoundRule.key`` of ``rule`` once bound in ``definition``."""
-    from .resolve import rule_years
+    from .packs.resolve import rule_years
 
     indicator = catalogue.lookup(rule.indicator)
     time = rule.time
@@ -416,7 +416,7 @@ def _round_in(value: Fraction, up: bool, places: int = 6) -> Decimal:
 @st.composite
 def _stricter_target(draw: Callable[[st.SearchStrategy[Any]], Any], parent: BoundRule) -> m.Target | None:
     """A target no looser than ``parent``'s, written in the indicator's unit (or % / 个百分点)."""
-    from .resolve import Measure
+    from .packs.resolve import Measure
 
     interval = parent.interval
     target = parent.rule.target
@@ -428,7 +428,7 @@ def _stricter_target(draw: Callable[[st.SearchStrategy[Any]], Any], parent: Boun
     elif parent.measure is Measure.RELATIVE_CHANGE:
         unit, factor = "%", Fraction(1)
     else:
-        from . import units
+        from .language import units
 
         if parent.indicator.unit is None:
             return None
@@ -500,7 +500,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
         scope=tuple(draw(st.lists(indicator_names(max_size=6), max_size=2))),
         notes=tuple(draw(st.lists(texts(), max_size=2))),
     )
-    from .resolve import Measure, restates
+    from .packs.resolve import Measure, restates
 
     child_regions = tuple(r for r in (definition.region, *definition.scope) if r)
     inherited: dict[tuple[str, str, tuple[int, ...]], list[BoundRule]] = {}
@@ -579,7 +579,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
 def packs(*, catalogue: Catalogue | None = None, parents: Sequence[Pack | str] | None = None,
           min_rules: int = 0, max_rules: int = 8, min_year: int = 2000, max_year: int = 2030,
           commitments: bool = True) -> st.SearchStrategy[m.PackDefinition]:
-    """:class:`~qualityrules.model.PackDefinition` objects whose formatted text
+    """:class:`~qualityrules.language.model.PackDefinition` objects whose formatted text
     :func:`qualityrules.parse_pack` resolves without errors against ``catalogue`` (default: the
     shipped one).
 
@@ -593,11 +593,11 @@ def packs(*, catalogue: Catalogue | None = None, parents: Sequence[Pack | str] |
     _check_years(min_year, max_year)
     _check_type(commitments, bool, "commitments")
     if catalogue is None:
-        from .resolve import load_catalogue
+        from .packs.resolve import load_catalogue
 
         catalogue = load_catalogue()
     else:
-        from .resolve import Catalogue as _Catalogue
+        from .packs.resolve import Catalogue as _Catalogue
 
         _check_type(catalogue, _Catalogue, "catalogue")
     loaded = _load_parents(parents)
@@ -765,7 +765,7 @@ def _prefer(r: _Range, soft: _Range) -> _Range:
 
 def _change_value(rule: BoundRule, base: float, measure: Fraction) -> Fraction:
     """The value in the target year that makes the change against ``base`` equal ``measure``."""
-    from .resolve import Measure
+    from .packs.resolve import Measure
 
     sign = rule.change_sign
     b = _as_decimal(base)
@@ -776,7 +776,7 @@ def _change_value(rule: BoundRule, base: float, measure: Fraction) -> Fraction:
 
 def _change_measure(rule: BoundRule, base: float, value: float) -> tuple[float, Fraction] | None:
     """The change ``rule`` measures, as float64 and exactly (None when undefined)."""
-    from .resolve import Measure
+    from .packs.resolve import Measure
 
     sign = rule.change_sign
     b, v = _as_decimal(base), _as_decimal(value)
@@ -878,7 +878,7 @@ class _Plan:
 
 
 def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
-    from .resolve import Measure
+    from .packs.resolve import Measure
 
     by_indicator: dict[str, list[BoundRule]] = {}
     for rule in rules:
@@ -1000,7 +1000,7 @@ def _positive(natural: tuple[Fraction, Fraction]) -> tuple[Fraction, Fraction]:
 
 
 def _change_natural(rule: BoundRule) -> tuple[Fraction, Fraction]:
-    from .resolve import Measure
+    from .packs.resolve import Measure
 
     if rule.measure is Measure.RELATIVE_CHANGE:
         return Fraction(0), Fraction(50)
@@ -1020,7 +1020,7 @@ def _image(rule: BoundRule, base: float, change: _Range) -> _Range:
 
 def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, natural: tuple[Fraction, Fraction]) -> dict[int, float]:
     """Values (for the rule's years and baseline) that fail ``rule``."""
-    from .resolve import Measure
+    from .packs.resolve import Measure
 
     r = _Range.of(rule.interval)
     pieces = r.complement()
@@ -1114,7 +1114,7 @@ def _composite_table(
 
 
 def _check_pack(pack: object) -> Pack:
-    from .resolve import Pack as _Pack
+    from .packs.resolve import Pack as _Pack
 
     _check_type(pack, _Pack, "pack")
     assert isinstance(pack, _Pack)
@@ -1123,8 +1123,8 @@ def _check_pack(pack: object) -> Pack:
 
 def _applies(pack: Pack, regions: Sequence[str]) -> Callable[[BoundRule, str], bool]:
     """Whether a rule of ``pack`` is checked against a region's data, by the evaluator's own
-    rule (:meth:`~qualityrules.plan.Plan.applicable`), computed once for ``regions``."""
-    from .plan import compile_pack
+    rule (:meth:`~qualityrules.engine.plan.Plan.applicable`), computed once for ``regions``."""
+    from .engine.plan import compile_pack
 
     plan = compile_pack(pack)
     matrix = plan.applicable([normalize(region) for region in regions])
@@ -1181,7 +1181,7 @@ def _select_rule(pack: Pack, rule: BoundRule | str | None) -> list[BoundRule]:
     if rule is None:
         return [r for r in enforced if _Range.of(r.interval).complement()]
     if isinstance(rule, str):
-        from .text import normalize as _normalize
+        from .language.text import normalize as _normalize
 
         indicator = pack.catalogue.lookup(rule)
         name = indicator.name if indicator else _normalize(rule)
@@ -1190,7 +1190,7 @@ def _select_rule(pack: Pack, rule: BoundRule | str | None) -> list[BoundRule]:
         _check(len(matches) == 1, f"{rule!r} has {len(matches)} enforced targets in {pack.id!r}; pass one of "
                f"pack.rules instead")
         return matches
-    from .resolve import BoundRule as _BoundRule
+    from .packs.resolve import BoundRule as _BoundRule
 
     _check_type(rule, (_BoundRule, str), "rule")
     _check(rule in enforced, f"rule {rule.text!r} is not an enforced target of pack {pack.id!r}")
@@ -1278,7 +1278,7 @@ def indicator_tables(pack: Pack, *, regions: Sequence[str] | None = None,
 
 def _plans_loose(rules: Iterable[BoundRule]) -> dict[str, tuple[tuple[float, ...], set[int], tuple[Fraction, Fraction]]]:
     """Per indicator: interesting values (bounds and their float neighbours), years, natural range."""
-    from .resolve import Measure
+    from .packs.resolve import Measure
 
     found: dict[str, tuple[set[float], set[int], list[_Range], m.Indicator]] = {}
     for rule in rules:
@@ -1341,10 +1341,10 @@ def records(definition: m.RecordDefinition | m.Indicator | str, *, regions: Sequ
     definition's expression reads — numbers (non-negative) for aggregated columns, booleans for
     bare conditions, the compared literal or another word for text conditions.
 
-    ``definition`` is a :class:`~qualityrules.model.RecordDefinition`, an indicator that has one,
+    ``definition`` is a :class:`~qualityrules.language.model.RecordDefinition`, an indicator that has one,
     or the name of such an indicator in ``catalogue`` (default: the shipped one)."""
     if isinstance(definition, str):
-        from .resolve import load_catalogue
+        from .packs.resolve import load_catalogue
 
         cat = catalogue if catalogue is not None else load_catalogue()
         indicator = cat.lookup(definition)

@@ -4,7 +4,7 @@ Exit codes: 0 no binding target failed; 1 a binding target failed (or, with ``--
 an aspiration was missed; with ``--fail-on unknown``, also when a verdict is unknown); 2 usage or
 input error (printed as diagnostics with file, line and column, never a traceback).
 
-Listed in :data:`qualityrules.cli.SUBCOMMANDS`; imports nothing heavy until it runs.
+Listed in :data:`qualityrules.cli.main.SUBCOMMANDS`; imports nothing heavy until it runs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ __all__ = ["register", "cmd_check", "FORMATS"]
 
 
 def _html(report: Any) -> str:
-    from .html_report import render_html  # one self-contained page (html_report.py)
+    from ..report.html import render_html  # one self-contained page
 
     return render_html(report)
 
@@ -52,9 +52,9 @@ def register(commands: Any) -> None:
     check.add_argument("--sheet", help="worksheet of .xlsx data (default: the first)")
     check.add_argument("--explain", nargs=3, metavar=("REGION", "YEAR", "INDICATOR"), action="append",
                        help="also print how one verdict came about (YEAR may be '-' for every year)")
-    from .records_cli import add_arguments as add_record_arguments
+    from .indicators import add_arguments as add_record_arguments
 
-    add_record_arguments(check)   # raw records among the data files (records_cli.py)
+    add_record_arguments(check)   # raw records among the data files
     check.set_defaults(handler=cmd_check)
 
 
@@ -65,9 +65,9 @@ def _year(text: str) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .errors import Diagnostic, UsageError
-    from .evaluation import evaluate
-    from .resolve import load_pack
+    from .. import evaluate
+    from ..errors import Diagnostic, UsageError
+    from ..packs.resolve import load_pack
 
     for _, year, _ in args.explain or ():
         if year != "-" and not (year.isdigit() and len(year) == 4):
@@ -79,7 +79,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         options["encoding"] = args.encoding
     if args.sheet:
         options["sheet"] = args.sheet
-    from .records_cli import prepare
+    from .indicators import prepare
 
     data: Any = prepare(pack, args, options)   # indicators computed from raw record files, if any
     report = evaluate(pack, data, regions=args.region, years=args.year, **options)

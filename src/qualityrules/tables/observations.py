@@ -8,7 +8,7 @@ list), or a file (``.csv`` in UTF-8, UTF-8 with BOM or GB18030, detected or decl
 * **long**: ``region``, ``year``, ``indicator``, ``value`` and optionally ``unit``; a ``citation``
   (or ``source``/``note``) column is kept as the provenance of each value.
 
-Names (headers, indicator cells, regions) go through :func:`qualityrules.text.normalize`, the
+Names (headers, indicator cells, regions) go through :func:`qualityrules.language.text.normalize`, the
 same normalisation as rules, and match indicators through the catalogue's aliases. Values may be
 censored as statistical bulletins print them (``<3``, ``≥95``, ``95以上``): such a value is kept as
 an interval, never as a number. Values given in another unit than the indicator's (a ``unit``
@@ -35,10 +35,10 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from . import model as m
-from . import units
-from .errors import Diagnostic, did_you_mean, raise_errors, span_of
-from .text import normalize
+from ..errors import Diagnostic, did_you_mean, raise_errors, span_of
+from ..language import model as m
+from ..language import units
+from ..language.text import normalize
 
 __all__ = [
     "Observations", "Cell", "load", "parse_cell", "read_text", "REGION_COLUMNS", "YEAR_COLUMNS",
@@ -124,7 +124,7 @@ _MAGNITUDES = {"万亿": 10 ** 12, "亿": 10 ** 8, "万": 10 ** 4, "千": 1000, 
 def _words() -> tuple[tuple[tuple[str, m.Comparator], ...], tuple[tuple[str, m.Comparator], ...]]:
     """Comparator words a bulletin may print around a number, longest first (the language's own
     statutory table: 以上/以下/不低于 include the number, 超过/低于/不足 exclude it)."""
-    from .parse import COMPARATOR_WORDS, SUFFIX_WORDS, SYMBOLS
+    from ..language.parse import COMPARATOR_WORDS, SUFFIX_WORDS, SYMBOLS
 
     prefixes = {w: op for w, op in COMPARATOR_WORDS.items() if op is not None}
     prefixes.update(SYMBOLS)
@@ -276,6 +276,21 @@ class Observations:
         lo_open = bool(self.lo_open[region, year, indicator]) if self.lo_open is not None else False
         hi_open = bool(self.hi_open[region, year, indicator]) if self.hi_open is not None else False
         return Cell(lo, hi, lo_open, hi_open)
+
+    def select_named(self, names: Sequence[str]) -> Observations:
+        """Only the regions ``names`` (in that order, repeats dropped); QR301 for a name not in the data."""
+        indices: list[int] = []
+        problems: list[Diagnostic] = []
+        for name in names:
+            index = self.region_index(name)
+            if index is None:
+                problems.append(Diagnostic(
+                    "QR301", f"region '{name}' is not in the data ({self.origin})",
+                    suggestion=did_you_mean(name, self.regions) or "regions in the data: " + ", ".join(self.regions)))
+            elif index not in indices:
+                indices.append(index)
+        raise_errors(problems)
+        return self.select_regions(indices)
 
     def select_regions(self, indices: Sequence[int]) -> Observations:
         index = np.asarray(indices, dtype=np.int64)
@@ -755,7 +770,7 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
          form: str | None = None, region_column: str | None = None, year_column: str | None = None,
          ignore_columns: Iterable[str] = (), name: str | None = None) -> Observations:
     """Read ``data`` (see the module docstring) into :class:`Observations`, matching indicator
-    names through ``catalogue`` (a :class:`qualityrules.resolve.Catalogue`)."""
+    names through ``catalogue`` (a :class:`qualityrules.packs.resolve.Catalogue`)."""
     if isinstance(data, Observations):
         return data
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records

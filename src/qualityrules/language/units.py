@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .resources import grammar_path
+from ..resources import grammar_path
 
 
 @functools.lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .records import RecordPlan
+    from ..records.plan import RecordPlan
 
 __all__ = ["add_arguments", "prepare", "register"]
 
@@ -39,9 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _records(pack: Any, paths: list[str], explicit: list[str]) -> tuple[RecordPlan, dict[str, list[str]], list[str]]:
     """(the pack's record plan, table → record paths, remaining indicator-data paths)."""
-    from .errors import Diagnostic, UsageError
-    from .records import compile_plan, table_of_path
-    from .text import normalize
+    from ..errors import Diagnostic, UsageError
+    from ..language.text import normalize
+    from ..records.compute import table_of_path
+    from ..records.plan import compile_plan
 
     plan = compile_plan(pack)
     found: dict[str, list[str]] = {}
@@ -62,13 +63,13 @@ def _records(pack: Any, paths: list[str], explicit: list[str]) -> tuple[RecordPl
 
 
 def _compute(plan: RecordPlan, tables: dict[str, list[str]], args: argparse.Namespace) -> Any:
-    from .records import compute_indicators
+    from ..records.compute import compute_indicators
 
     progress = args.progress if args.progress is not None else sys.stderr.isatty()
     records = {t: (ps[0] if len(ps) == 1 else ps) for t, ps in tables.items()}
     hierarchy = None
     if args.hierarchy:
-        from .records import Hierarchy
+        from ..records.hierarchy import Hierarchy
 
         hierarchy = Hierarchy.read(args.hierarchy)
     return compute_indicators(plan, records, hierarchy=hierarchy, progress=progress,
@@ -81,7 +82,7 @@ def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any]) -
     plan, tables, others = _records(pack, list(args.data), list(args.records))
     if not tables:
         return args.data[0] if len(args.data) == 1 else list(args.data)
-    from .data import concat, load
+    from ..tables.observations import concat, load
 
     parts = [load(path, pack.catalogue, **load_options) for path in others]
     parts.append(_compute(plan, tables, args).observations(pack.catalogue))
@@ -89,8 +90,8 @@ def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any]) -
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
-    from .errors import Diagnostic, UsageError
-    from .resolve import load_pack
+    from ..errors import Diagnostic, UsageError
+    from ..packs.resolve import load_pack
 
     pack = load_pack(args.pack)
     if args.schema:
@@ -110,7 +111,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 def schema_text(pack: Any) -> str:
     """The records tables a pack's indicators read, each column with its inferred kind."""
-    from .records import compile_plan
+    from ..records.plan import compile_plan
 
     plan = compile_plan(pack)
     lines = []

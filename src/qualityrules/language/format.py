@@ -10,8 +10,8 @@ import re
 from decimal import Decimal
 from functools import singledispatch
 
+from ..errors import _display_width as _width
 from . import model as m
-from .errors import _display_width as _width
 from .parse import leading_words, reserved_words
 
 __all__ = ["format_model", "format_file", "format_number", "rule_body"]

@@ -5,7 +5,7 @@ find it. Only Pygments is imported here; ``import qualityrules`` never imports t
 The word lists come from the grammar's terminals; a test checks that every shipped pack, every
 documentation example and every generated pack lexes without an error token.
 
->>> from qualityrules.lexer import QualityRulesLexer
+>>> from qualityrules.language.lexer import QualityRulesLexer
 >>> [t for _, t in QualityRulesLexer().get_tokens("PM2.5年均浓度 控制在33微克/立方米以下\\n")
 ...  if t.strip()]
 ['PM2.5年均浓度', '控制在', '33', '微克/立方米', '以下']
@@ -28,7 +28,7 @@ from pygments.token import (
     Whitespace,
 )
 
-from .resources import grammar_path
+from ..resources import grammar_path
 
 __all__ = ["QualityRulesLexer", "grammar_terminals"]
 

@@ -1,4 +1,4 @@
-"""Compile a resolved :class:`~qualityrules.resolve.Pack` once into flat numpy arrays.
+"""Compile a resolved :class:`~qualityrules.packs.resolve.Pack` once into flat numpy arrays.
 
 The unit of evaluation is an *atom*: one rule checked in one year. A target-year rule has one
 atom (its year), an every-year rule one per year of the period, a cumulative rule one (at the
@@ -23,9 +23,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from . import model as m
-from .resolve import BoundRule, Measure, Pack, stricter
-from .text import normalize
+from ..language import model as m
+from ..language.text import normalize
+from ..packs.resolve import BoundRule, Measure, Pack, stricter
 
 __all__ = ["Plan", "compile_pack", "VALUE", "RELATIVE_CHANGE", "POINT_CHANGE"]
 

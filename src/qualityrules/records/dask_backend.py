@@ -15,9 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .records import RecordPlan, TableState, merge_states, read_kinds, scan_chunk
-from .records_io import Chunk, Origin, check_columns
-from .text import normalize
+from ..language.text import normalize
+from ..tables.record_chunks import Chunk, Origin, check_columns
+from .plan import RecordPlan, read_kinds
+from .scan import TableState, merge_states, scan_chunk
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,7 @@ binds this indicator in this year, and who set it". Both are exported from ``qua
 Two thresholds are compared only where the comparison means something: the same measure (a
 value, or a change against the same baseline year), years that overlap (a cumulative total
 only against a total over the same years), and, for totals that grow with a region (counts,
-money, areas; see :func:`qualityrules.resolve.extensive`), the same region: a province's 3万家
+money, areas; see :func:`qualityrules.packs.resolve.extensive`), the same region: a province's 3万家
 and a district's 700家 are not a looser and a stricter version of one target.
 
 This module is imported by the command line at start-up, so the resolver (and Lark) are
@@ -18,7 +18,6 @@ imported inside the functions that need them.
 
 from __future__ import annotations
 
-import argparse
 import enum
 import itertools
 import json
@@ -30,15 +29,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import model as m
-from .errors import Diagnostic, UsageError, _display_width
+from ..errors import Diagnostic, UsageError, _display_width
+from ..language import model as m
 
 if TYPE_CHECKING:
     from .resolve import BoundRule, Pack
 
 __all__ = [
     "Binding", "PackComparison", "Difference", "DiffKind", "IndicatorRow", "PackSummary", "Recorded",
-    "Threshold", "binding", "compare", "comparable", "order", "register_cli",
+    "Threshold", "binding", "compare", "comparable", "order",
 ]
 
 _SYMBOLS = {
@@ -111,7 +110,7 @@ def target_text(rule: BoundRule) -> str:
 
 
 def _plain_target(target: m.Comparison | m.Between | m.Approximately, rule: BoundRule) -> str:
-    from .format import format_model, format_number
+    from ..language.format import format_model, format_number
 
     if isinstance(target, m.Comparison):
         return f"{_SYMBOLS[target.op]} {format_model(target.quantity)}"
@@ -650,7 +649,7 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
     """The strictest target in force for ``indicator`` in ``year`` under ``pack``: its own and
     inherited targets that apply to ``region`` (default: the pack's region), with where it comes
     from. Aspirations lose to an equally strict binding target. None if no target applies."""
-    from .errors import UnknownIndicatorError
+    from ..errors import UnknownIndicatorError
     from .resolve import Measure
 
     loaded = _load(pack)
@@ -816,30 +815,3 @@ def _render_markdown(comparison: PackComparison) -> str:
             out.append(f"| {r.pack} | {_md(r.recorded.indicator)} | {_md(r.recorded.describe())} | "
                        f"{_md(enforced)} | {_md(r.reason or '')} |")
     return "\n".join(out) + "\n"
-
-
-# ------------------------------------------------------------------------------------------
-# Command line: qualityrules diff A B
-
-
-def _cmd_diff(args: argparse.Namespace) -> int:
-    comparison = compare(args.a, args.b)
-    if args.format == "json":
-        print(comparison.to_json())
-    elif args.format == "md":
-        print(comparison.to_markdown(), end="")
-    else:
-        print(comparison.to_text(), end="")
-    return 0
-
-
-def register_cli(commands: Any) -> None:
-    """Add ``diff`` to the ``qualityrules`` command (listed in ``cli.SUBCOMMANDS``)."""
-    diff = commands.add_parser(
-        "diff", help="compare two packs: thresholds per indicator, which is stricter, what a child changes",
-        description="Compare two packs (shipped ids or .qr paths). When one extends the other, the "
-                    "differences are the child's, relative to the parent.")
-    diff.add_argument("a", help="shipped pack id or path to a .qr file")
-    diff.add_argument("b", help="shipped pack id or path to a .qr file")
-    diff.add_argument("--format", choices=["text", "json", "md"], default="text")
-    diff.set_defaults(handler=_cmd_diff)

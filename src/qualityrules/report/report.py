@@ -14,7 +14,7 @@ Two granularities:
 Verdicts: ``pass``, ``fail`` (binding target missed), ``warn`` (aspiration — 力争/争取 — missed),
 ``unknown`` (missing or undecidable data), ``not-applicable`` (the target does not bind the region:
 a province's total is not a district's target; regions outside a declared ``scope``). A region the
-pack names nowhere is checked as the pack's own region (see :meth:`qualityrules.plan.Plan.applicable`).
+pack names nowhere is checked as the pack's own region (see :meth:`qualityrules.engine.plan.Plan.applicable`).
 Margins are signed (positive = on the compliant side) and in the unit the rule is written in.
 """
 
@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import model as m
-from .errors import _display_width as _width
-from .evaluation import Evaluation
-from .plan import RELATIVE_CHANGE, VALUE
-from .resolve import BoundRule, Measure, Pack
-from .text import normalize
+from ..engine.evaluation import Evaluation
+from ..engine.plan import RELATIVE_CHANGE, VALUE
+from ..errors import _display_width as _width
+from ..language import model as m
+from ..language.text import normalize
+from ..packs.resolve import BoundRule, Measure, Pack
 
 __all__ = ["Report", "VERDICTS", "SCHEMA_ID", "target_text", "display_unit"]
 

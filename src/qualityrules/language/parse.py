@@ -20,10 +20,10 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
+from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from ..resources import grammar_path
 from . import model as m
 from . import units
-from .errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
-from .resources import grammar_path
 from .text import NormalizedText, normalize_with_offsets
 from .units import grammar_spellings
 

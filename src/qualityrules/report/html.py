@@ -6,7 +6,7 @@ file opens offline and can be mailed or archived as it is. Text is UTF-8 with a 
 covers simplified Chinese on Windows, macOS and Linux.
 
 >>> import qualityrules, pandas as pd
->>> from qualityrules.html_report import render_html
+>>> from qualityrules.report.html import render_html
 >>> data = pd.DataFrame({"region": ["龙岗区"], "year": [2015], "indicator": ["工业废水达标排放率"], "value": [96.5]})
 >>> page = render_html(qualityrules.evaluate("longgang-2015", data, region="龙岗区"))
 >>> page.startswith("<!DOCTYPE html>") and "工业废水达标排放率" in page and "<svg" in page
@@ -189,8 +189,8 @@ _Targets = dict[str, list[tuple[Any, frozenset[str] | None]]]
 def _target_table(report: Any) -> _Targets:
     """indicator → [(rule, normalised regions it is limited to, or None)] for every enforced,
     non-cumulative value target of the lineage, in lineage order — built once per page."""
-    from .resolve import Measure, extensive
-    from .text import normalize
+    from ..language.text import normalize
+    from ..packs.resolve import Measure, extensive
 
     table: _Targets = {}
     for pack in report.pack.lineage():
@@ -208,7 +208,7 @@ def _level_targets(table: _Targets, region: str,
     """(rule, years, lower, upper) for every enforced value target on the indicator that some
     pack of the lineage states for ``region`` — the effective ones and those a child overrode
     (a parent's totals bind only the parent's own region)."""
-    from .text import normalize
+    from ..language.text import normalize
 
     found = []
     seen: set[tuple[str, str, tuple[int, ...]]] = set()

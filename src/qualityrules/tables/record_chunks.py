@@ -22,9 +22,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from . import model as m
-from .errors import DataError, Diagnostic, did_you_mean, span_of
-from .text import normalize
+from ..errors import DataError, Diagnostic, did_you_mean, span_of
+from ..language import model as m
+from ..language.text import normalize
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Origin", "Chunk", "chunks", "detect_encoding",
@@ -43,7 +43,7 @@ DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:
 def _null_words() -> tuple[str, ...]:
     """Cells that mean "no value": the same words as in indicator data, in the spellings pyarrow
     must see (it compares exactly)."""
-    from .data import MISSING_CELLS
+    from .observations import MISSING_CELLS
 
     return tuple(sorted({v for w in MISSING_CELLS for v in (w, w.upper(), w.capitalize())} | {"#N/A", "NaN"}))
 
@@ -525,7 +525,7 @@ class Chunk:
             known = [d if d is not None else 0 for d in days]
             years[:-1] = np.where([d is not None for d in days], _years_of_days(np.array(known, np.int64)), -1)
         else:
-            from .data import _year
+            from .observations import _year
 
             for index, value in enumerate(codes.values):
                 year = _year(value)

@@ -1,4 +1,4 @@
-"""The engine: a compiled :class:`~qualityrules.plan.Plan` against :class:`~qualityrules.data.Observations`,
+"""The engine: a compiled :class:`~qualityrules.engine.plan.Plan` against :class:`~qualityrules.tables.observations.Observations`,
 vectorised over regions x atoms (atom = one rule in one year) with no Python loop per row or per
 region-year. Inputs are never mutated.
 
@@ -14,26 +14,24 @@ against a baseline year) and the atom's target interval:
 * ``!=``: pass if the value cannot be the forbidden one, fail if it must be.
 
 Verdict strings, every-year aggregation, strength (aspiration -> warn) and margins are derived
-from the pass/unknown matrices by :mod:`qualityrules.report`, lazily.
+from the pass/unknown matrices by :mod:`qualityrules.report.report`, lazily. The front door,
+:func:`qualityrules.evaluate`, loads the data, runs the engine and builds the report.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable
-from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from .data import Observations
-from .errors import Diagnostic, did_you_mean, raise_errors
-from .plan import RELATIVE_CHANGE, VALUE, Plan, compile_pack
-from .resolve import Pack
+from ..tables.observations import Observations
+from .plan import RELATIVE_CHANGE, VALUE, Plan
 
-__all__ = ["Block", "Evaluation", "run", "evaluate"]
+__all__ = ["Block", "Evaluation", "run"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -309,72 +307,3 @@ def _decide(plan: Plan, atoms: IntArray, x_lo: FloatArray, x_hi: FloatArray, x_l
     passed = np.where(excluded, outside, inside)
     failed = np.where(excluded, inside, outside)
     return passed, ~(passed | failed)
-
-
-# ------------------------------------------------------------------------------------------
-# The public entry point
-
-
-def evaluate(pack: Pack | Plan | str | Path, data: Any, *, region: str | Iterable[str] | None = None,
-             regions: Iterable[str] | None = None, year: int | Iterable[int] | None = None,
-             years: Iterable[int] | None = None, **load_options: Any) -> Any:
-    """Check ``data`` against ``pack``; returns a :class:`~qualityrules.report.Report`.
-
-    ``pack``: a loaded pack, a compiled plan, a shipped pack id or a ``.qr`` path. ``data``: see
-    :func:`qualityrules.data.load` (tables, dicts of arrays, file paths). ``region(s)`` and
-    ``year(s)`` restrict the report; other keywords (``encoding``, ``sheet``, ``form``,
-    ``region_column``, ``year_column``, ``ignore_columns``) go to the data loader."""
-    from .data import load
-    from .report import Report
-
-    if isinstance(pack, (str, Path)):
-        from .resolve import load_pack
-
-        pack = load_pack(pack)
-    plan = pack if isinstance(pack, Plan) else compile_pack(pack)
-    obs = load(data, plan.pack.catalogue, **load_options)
-    wanted_regions = _names(region, regions)
-    if wanted_regions is not None:
-        obs = obs.select_regions(_region_indices(obs, wanted_regions))
-    wanted_years = _years(year, years)
-    if wanted_years is not None:
-        checked = sorted({int(y) for y in plan.atom_year.tolist()})
-        unknown = [y for y in wanted_years if y not in checked]
-        if unknown:
-            raise_errors([Diagnostic(
-                "QR301", f"no target of {plan.pack.id} is checked in {', '.join(map(str, unknown))}",
-                suggestion="years with targets: " + (", ".join(map(str, checked)) or "none"))])
-    return Report(run(plan, obs, years=wanted_years), regions=wanted_regions, years=wanted_years)
-
-
-def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[str] | None:
-    names: list[str] = []
-    for value in (one, many):
-        if value is None:
-            continue
-        names.extend([value] if isinstance(value, str) else list(value))
-    return names or None
-
-
-def _years(one: int | Iterable[int] | None, many: Iterable[int] | None) -> list[int] | None:
-    found: list[int] = []
-    for value in (one, many):
-        if value is None:
-            continue
-        found.extend([int(value)] if isinstance(value, (int, str)) else [int(v) for v in value])
-    return found or None
-
-
-def _region_indices(obs: Observations, names: list[str]) -> list[int]:
-    indices: list[int] = []
-    problems: list[Diagnostic] = []
-    for name in names:
-        index = obs.region_index(name)
-        if index is None:
-            problems.append(Diagnostic(
-                "QR301", f"region '{name}' is not in the data ({obs.origin})",
-                suggestion=did_you_mean(name, obs.regions) or "regions in the data: " + ", ".join(obs.regions)))
-        elif index not in indices:
-            indices.append(index)
-    raise_errors(problems)
-    return indices

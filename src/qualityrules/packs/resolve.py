@@ -16,13 +16,13 @@ from typing import Any
 
 import attrs
 
-from . import model as m
-from . import units
-from .errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
-from .format import format_model, format_number, rule_body
-from .parse import parse_text
-from .resources import rules_dir
-from .text import normalize, normalize_with_offsets
+from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from ..language import model as m
+from ..language import units
+from ..language.format import format_model, format_number, rule_body
+from ..language.parse import parse_text
+from ..language.text import normalize, normalize_with_offsets
+from ..resources import rules_dir
 
 __all__ = [
     "Catalogue", "BoundRule", "Pack", "Interval", "Measure", "load_catalogue", "load_pack",

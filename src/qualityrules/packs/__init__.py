@@ -1,0 +1,1 @@
+"""The packs stage: catalogue, units and lineage resolved into packs; comparing packs."""

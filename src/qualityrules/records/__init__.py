@@ -1,0 +1,1 @@
+"""Indicators computed from raw monitoring records: a fused, decomposable scan."""

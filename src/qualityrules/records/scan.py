@@ -1,0 +1,610 @@
+"""Partial states of records per (region, year) group: exact limb sums, counts, min/max; one
+fused scan of a chunk; merging states across chunks, partitions and threads."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import DataError, Diagnostic
+from .hierarchy import Hierarchy
+from .plan import All, Any_, Grouping, Pass, Predicate
+
+if TYPE_CHECKING:
+
+    pass
+
+
+Array = npt.NDArray[Any]
+_MAX_BITS = 6          # condition/presence bits per pass: at most 64 bins per group
+_MIN_BLOCK = 1 << 17   # rows per block (grown when there are many groups)
+
+# ------------------------------------------------------------------------------------------
+# Exact sums
+
+
+_LIMB = 32
+_TWO32 = float(1 << 32)
+_TWO64 = float(1 << 64)
+
+
+class Limbs:
+    """Exact sums of floats, one per cell of ``shape``: ``Σ_j a[j] · 2^(32·(base + j))`` with
+    int64 limbs. Adding a value touches three limbs; :meth:`normalize` propagates carries before
+    the limbs could overflow. Integer arithmetic, so the sums do not depend on the order of the
+    additions."""
+
+    __slots__ = ("a", "base", "adds")
+
+    def __init__(self, shape: tuple[int, ...], a: Array | None = None, base: int = 0) -> None:
+        self.a: Array = np.zeros((0, *shape), np.int64) if a is None else a
+        self.base = base
+        self.adds = 0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.a.shape[1:])
+
+    def cover(self, low: int, high: int) -> None:
+        """Grow so limbs ``low .. high-1`` (absolute indices) exist (with room to spare, since
+        the next block's slices usually land next to these)."""
+        if self.a.shape[0] == 0:
+            self.a = np.zeros((high - low, *self.shape), np.int64)
+            self.base = low
+            return
+        below = max(0, self.base - low)
+        above = max(0, high - (self.base + self.a.shape[0]))
+        if below or above:
+            below, above = below and below + 2, above and above + 2
+            pad = [(below, above)] + [(0, 0)] * (self.a.ndim - 1)
+            self.a = np.pad(self.a, pad)
+            self.base -= below
+
+    def add_window(self, sums: Array, lo: int) -> None:
+        """Add float sums that are exact multiples of ``2^lo`` and below ``2^(lo+53)`` in size."""
+        j0 = lo // _LIMB
+        self.cover(j0, j0 + 3)
+        if not self.a.flags.c_contiguous:
+            self.a = np.ascontiguousarray(self.a)
+        flat = self.a.reshape(self.a.shape[0], -1)
+        cells: Any = slice(None)
+        if sums.size > 4096:                   # many groups: convert only the bins that have rows
+            nonzero = np.flatnonzero(sums)
+            if len(nonzero) < sums.size // 4:
+                cells, sums = nonzero, sums[nonzero]
+        scaled = np.ldexp(sums, -_LIMB * j0)          # integers below 2^85 in size
+        q2 = np.trunc(scaled / _TWO64)
+        rest = scaled - q2 * _TWO64
+        q1 = np.trunc(rest / _TWO32)
+        q0 = rest - q1 * _TWO32
+        i = j0 - self.base
+        flat[i, cells] += q0.astype(np.int64)
+        flat[i + 1, cells] += q1.astype(np.int64)
+        flat[i + 2, cells] += q2.astype(np.int64)
+        self._count(1)
+
+    def _count(self, adds: int) -> None:
+        self.adds += adds
+        if self.adds > (1 << 28):
+            self.normalize()
+
+    def add(self, other: Limbs, index: Any = ...) -> None:
+        """``self[index] += other`` (``index`` selects cells of ``self``)."""
+        if other.a.shape[0] == 0:
+            return
+        self.cover(other.base, other.base + other.a.shape[0])
+        i = other.base - self.base
+        rows = slice(i, i + other.a.shape[0])
+        if index is ...:
+            self.a[rows] += other.a
+        else:
+            view = self.a[rows]                          # a view: the fancy-indexed += writes through
+            view[(slice(None), *index)] += other.a
+        self._count(other.adds + 1)
+
+    def normalize(self) -> None:
+        """Carry so every limb but the top one lies in [0, 2^32); the top one holds the sign."""
+        a = self.a
+        for j in range(a.shape[0] - 1):
+            carry = a[j] >> _LIMB
+            a[j] -= carry << _LIMB
+            a[j + 1] += carry
+        while a.shape[0] and np.any((a[-1] >= (1 << 31)) | (a[-1] < -(1 << 31))):
+            carry = a[-1] >> _LIMB
+            a[-1] -= carry << _LIMB
+            a = np.concatenate([a, carry[None]])
+        self.a = a
+        self.adds = 0
+
+    def sum_cells(self, select: Callable[[Array], Array]) -> Limbs:
+        """A new accumulator whose cells are ``select(limb)`` of every limb (e.g. a sum over bins)."""
+        self.normalize()
+        if self.a.shape[0] == 0:
+            return Limbs(select(np.zeros(self.shape, np.int64)).shape)
+        return Limbs((0,), np.stack([select(limb) for limb in self.a]), self.base)
+
+    def exact(self) -> tuple[list[int], int]:
+        """Each cell as an integer ``n`` with the common exponent ``e``: value = n · 2^e."""
+        self.normalize()
+        cells = math.prod(self.shape)
+        if self.a.shape[0] == 0:
+            return [0] * cells, 0
+        flat = self.a.reshape(self.a.shape[0], cells)
+        values = [0] * cells
+        for j in range(flat.shape[0] - 1, -1, -1):
+            limb = flat[j].tolist()
+            values = [(v << _LIMB) + x for v, x in zip(values, limb, strict=True)]
+        return values, _LIMB * self.base
+
+
+def _to_float(n: int, e: int, divisor: int = 1) -> float:
+    """n · 2^e / divisor, correctly rounded (NaN when the divisor is 0)."""
+    if divisor == 0:
+        return math.nan
+    if e >= 0:
+        return (n << e) / divisor
+    return n / (divisor << -e)
+
+
+class _Scratch:
+    """Per-thread buffers for one block, so the row loop allocates nothing per block; kept per
+    thread and reused from chunk to chunk (less allocator churn when streaming)."""
+
+    _local = threading.local()
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self.group = np.empty(rows, np.intp)
+        self.code = np.empty(rows, np.intp)
+        self.high = np.empty(rows, np.float64)
+        self.rest = np.empty(rows, np.float64)
+
+    @classmethod
+    def get(cls, rows: int) -> _Scratch:
+        found: _Scratch | None = getattr(cls._local, "scratch", None)
+        if found is None or found.rows < rows:
+            found = cls._local.scratch = cls(rows)
+        return found
+
+
+def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratch | None = None) -> None:
+    """Add the per-bin sums of ``x`` to ``acc`` exactly: slices of about 53 - log2(n) bits are
+    summed in float64 without rounding, from the largest magnitude down until nothing is left.
+
+    Rows whose value is NaN or ±inf must lie in bins that are never read (their "present" bit is
+    0): their slices are NaN, and bins whose sum is not finite are dropped."""
+    n = len(x)
+    if n == 0:
+        return
+    highest, lowest = float(np.fmax.reduce(x)), float(np.fmin.reduce(x))
+    if math.isinf(highest) or math.isinf(lowest):
+        x = np.where(np.isinf(x), np.nan, x)
+        highest, lowest = float(np.fmax.reduce(x)), float(np.fmin.reduce(x))
+    biggest = max(highest, -lowest)
+    if not biggest > 0.0:        # all zero or all missing
+        return
+    top = math.frexp(biggest)[1]                 # |x| < 2^top
+    if top > 960:
+        raise DataError(Diagnostic("QR206", f"a value of about {biggest:.3g} is too large to sum",
+                                   suggestion="check the unit of the column"))
+    # A slice must fit the rounding trick (|x| <= 2^(lo+51)) and n slices must sum exactly.
+    width = min(51, 53 - n.bit_length())
+    lo = top - width
+    acc.cover((lo - 2 * width) // _LIMB, top // _LIMB + 3)     # room for three slices at once
+    high = scratch.high[:n] if scratch is not None and len(scratch.high) >= n else np.empty(n)
+    rest = scratch.rest[:n] if scratch is not None and len(scratch.rest) >= n else np.empty(n)
+    # When every value has one sign and the smallest is within ~2^19 of the largest (measurements
+    # usually are), the rest after one slice is a multiple of ulp(smallest) small enough to be
+    # summed exactly as it is: two bincounts and no checks.
+    smallest = lowest if lowest > 0 else -highest if highest < 0 else 0.0
+    floor_exponent = math.frexp(smallest)[1] - 1 if smallest > 0 else None   # 2^e <= smallest
+    source = x
+    with np.errstate(invalid="ignore"):
+        if floor_exponent is not None and floor_exponent >= lo + n.bit_length() - 2:
+            big = 1.5 * math.ldexp(1.0, lo + 52)
+            np.add(x, big, out=high)
+            np.subtract(high, big, out=high)
+            np.subtract(x, high, out=rest)
+            for part, grid in ((high, lo), (rest, floor_exponent - 52)):
+                sums = np.bincount(code, weights=part, minlength=nbins)
+                sums[~np.isfinite(sums)] = 0.0
+                acc.add_window(sums, grid)
+            return
+        while True:
+            big = 1.5 * math.ldexp(1.0, lo + 52)
+            np.add(source, big, out=high)
+            np.subtract(high, big, out=high)             # the slice: source rounded to a multiple of 2^lo
+            np.subtract(source, high, out=rest)
+            sums = np.bincount(code, weights=high, minlength=nbins)
+            sums[~np.isfinite(sums)] = 0.0
+            acc.add_window(sums, lo)
+            left_high, left_low = np.fmax.reduce(rest), np.fmin.reduce(rest)
+            if not (left_high > 0.0 or left_low < 0.0):  # nothing left (NaN: only missing rows)
+                return
+            source = rest                                  # the next slice comes from the rest, in place
+            lo -= width
+
+
+# ------------------------------------------------------------------------------------------
+# Partial states
+
+
+class GroupingState:
+    """The partial states of one grouping, arrays indexed by year × region × bin. Merging adds
+    counts and exact sums and takes minima and maxima, so states from chunks, partitions or threads
+    combine in any order to the same result."""
+
+    def __init__(self, grouping: Grouping, regions: Sequence[str] = (), years: Sequence[int] = ()) -> None:
+        self.grouping = grouping
+        self.regions: list[str] = list(regions)
+        self.years: list[int] = list(years)
+        self._region_index = {r: i for i, r in enumerate(self.regions)}
+        self._year_index = {y: i for i, y in enumerate(self.years)}
+        shape = (len(self.years), len(self.regions))
+        passes = grouping.passes
+        self.counts: list[Array] = [np.zeros((*shape, p.nbins), np.int64) for p in passes]
+        self.sums: list[list[Limbs]] = [[Limbs((*shape, p.nbins)) for _ in p.sums] for p in passes]
+        self.mins: list[list[Array]] = [[np.full((*shape, p.nbins), np.inf) for _ in p.mins] for p in passes]
+        self.maxs: list[list[Array]] = [[np.full((*shape, p.nbins), -np.inf) for _ in p.maxs] for p in passes]
+        self.rows = 0
+        self.unassigned = 0
+
+    def _grow(self, regions: Sequence[str], years: Sequence[int]) -> tuple[Array, Array]:
+        for region in regions:
+            if region not in self._region_index:
+                self._region_index[region] = len(self.regions)
+                self.regions.append(region)
+        for year in years:
+            if year not in self._year_index:
+                self._year_index[year] = len(self.years)
+                self.years.append(year)
+        y, r = len(self.years), len(self.regions)
+        old_y, old_r = self.counts[0].shape[:2]
+        if (y, r) != (old_y, old_r):
+            pad = ((0, y - old_y), (0, r - old_r), (0, 0))
+            self.counts = [np.pad(a, pad) for a in self.counts]
+            self.mins = [[np.pad(a, pad, constant_values=np.inf) for a in p] for p in self.mins]
+            self.maxs = [[np.pad(a, pad, constant_values=-np.inf) for a in p] for p in self.maxs]
+            for sums in self.sums:
+                for limbs in sums:
+                    limbs.a = np.pad(limbs.a, ((0, 0), *pad))
+        return (np.array([self._year_index[x] for x in years], np.intp),
+                np.array([self._region_index[x] for x in regions], np.intp))
+
+    def merge(self, other: GroupingState) -> None:
+        years, regions = self._grow(other.regions, other.years)
+        index: Any = np.ix_(years, regions)
+        if np.array_equal(years, np.arange(len(years))) and np.array_equal(regions, np.arange(len(regions))):
+            index = (slice(0, len(years)), slice(0, len(regions)))    # the usual case: same order
+        for p in range(len(self.counts)):
+            self.counts[p][index] += other.counts[p]
+            for mine, theirs in zip(self.sums[p], other.sums[p], strict=True):
+                mine.add(theirs, index)
+            for a, b in zip(self.mins[p], other.mins[p], strict=True):
+                a[index] = np.minimum(a[index], b)
+            for a, b in zip(self.maxs[p], other.maxs[p], strict=True):
+                a[index] = np.maximum(a[index], b)
+        self.rows += other.rows
+        self.unassigned += other.unassigned
+
+    def rolled_up(self, hierarchy: Hierarchy) -> GroupingState:
+        """A state whose regions also include every ancestor, each with its descendants' records
+        (and its own): exact, so a city's value is computed from exactly its districts' records."""
+        pairs = [(i, target) for i, region in enumerate(self.regions)
+                 for target in (region, *hierarchy.ancestors(region))]
+        position = {name: i for i, name in enumerate(dict.fromkeys(t for _, t in pairs))}
+        out = GroupingState(self.grouping, list(position), self.years)
+        source = np.array([i for i, _ in pairs], np.intp)
+        target = np.array([position[t] for _, t in pairs], np.intp)
+        for p in range(len(self.counts)):
+            to: Any = (slice(None), target)
+            np.add.at(out.counts[p], to, self.counts[p][:, source])
+            for mine, theirs in zip(out.sums[p], self.sums[p], strict=True):
+                theirs.normalize()
+                mine.a = np.zeros((theirs.a.shape[0], *mine.shape), np.int64)
+                mine.base = theirs.base
+                limbs_to: Any = (slice(None), slice(None), target)
+                np.add.at(mine.a, limbs_to, theirs.a[:, :, source])
+                mine.normalize()
+            for a, b in zip(out.mins[p], self.mins[p], strict=True):
+                np.minimum.at(a, to, b[:, source])
+            for a, b in zip(out.maxs[p], self.maxs[p], strict=True):
+                np.maximum.at(a, to, b[:, source])
+        out.rows, out.unassigned = self.rows, self.unassigned
+        return out
+
+
+TableState = dict[int, GroupingState]   # grouping index -> state
+
+
+def merge_states(left: TableState, right: TableState) -> TableState:
+    """Merge two tables' partial states (in place into ``left``, which is returned; ``right``'s
+    states are copied, never shared)."""
+    for index, state in right.items():
+        if index in left:
+            left[index].merge(state)
+        else:
+            merged = GroupingState(state.grouping)
+            merged.merge(state)
+            left[index] = merged
+    return left
+
+
+# ------------------------------------------------------------------------------------------
+# The scan: one pass over a chunk's rows per grouping
+
+
+BlockFn = Callable[[int, int, dict[Any, Array]], Array]
+
+
+def _present_fn(name: str, numbers: Any) -> BlockFn | None:
+    """Rows where the column has a value (None: always)."""
+    if numbers.always_present:
+        return None
+    values, valid = numbers.values, numbers.valid
+
+    def present(s: int, e: int, memo: dict[Any, Array]) -> Array:
+        key = ("present", name)
+        if key not in memo:
+            mask = np.isfinite(values[s:e]) if numbers.floating else valid[s:e]
+            if numbers.floating and valid is not None:
+                mask &= valid[s:e]
+            memo[key] = mask
+        return memo[key]
+    return present
+
+
+def _values_fn(name: str, numbers: Any) -> BlockFn:
+    """The column as float64. Missing rows keep whatever they hold (NaN, ±inf, a filler): their
+    "present" bit keeps them in bins that are never read."""
+    values = numbers.values
+
+    def block(s: int, e: int, memo: dict[Any, Array]) -> Array:
+        key = ("values", name)
+        if key not in memo:
+            x = values[s:e]
+            memo[key] = x if x.dtype == np.float64 else x.astype(np.float64)
+        return memo[key]
+    return block
+
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal,
+}
+
+
+def _predicate_fn(predicate: Predicate, chunk: Any) -> BlockFn:
+    """Rows where the predicate is known to be true."""
+    if isinstance(predicate, (All, Any_)):
+        parts = [_predicate_fn(p, chunk) for p in predicate.parts]
+        combine = np.logical_and if isinstance(predicate, All) else np.logical_or
+
+        def both(s: int, e: int, memo: dict[Any, Array]) -> Array:
+            out: Array = parts[0](s, e, memo).copy()
+            for part in parts[1:]:
+                combine(out, part(s, e, memo), out=out)
+            return out
+        return both
+    column, op, literal = predicate.column, predicate.op, predicate.literal
+    if isinstance(literal, bool):
+        flags = chunk.flags(column)
+        truth, valid = flags.truth, flags.valid
+        if (op == "==") == literal:
+            return lambda s, e, memo: truth[s:e]
+        if valid is None:
+            return lambda s, e, memo: ~truth[s:e]
+        return lambda s, e, memo: ~truth[s:e] & valid[s:e]
+    if isinstance(literal, str):
+        codes = chunk.codes(column)
+        compare = _COMPARE.get(op)
+        table = np.array([(v != literal) if compare is None else bool(compare(v, literal)) for v in codes.values]
+                         + [False], bool)
+        index = codes.codes
+        return lambda s, e, memo: np.take(table, index[s:e])
+    numbers = chunk.numbers(column)
+    values = numbers.values
+    number = float(literal)
+    # NaN compares false already; an infinity (missing too) could pass every order but ==.
+    present = _present_fn(column, numbers) if op != "==" or numbers.valid is not None else None
+
+    def test(s: int, e: int, memo: dict[Any, Array]) -> Array:
+        x = values[s:e]
+        out: Array
+        if op != "!=":
+            out = _COMPARE[op](x, number)
+        elif numbers.floating:
+            out = (x < number) | (x > number)
+        else:
+            out = x != number
+        if present is not None:
+            out &= present(s, e, memo)
+        return out
+    return test
+
+
+@attrs.define
+class _PassScan:
+    """A pass prepared for one chunk: bit sources, value sources, and bins."""
+
+    shift: int
+    nbins: int
+    variable: list[tuple[int, BlockFn]]
+    constant: int
+    sums: list[tuple[BlockFn, BlockFn | None]]
+    mins: list[BlockFn]
+    maxs: list[BlockFn]
+
+
+def _prepare_pass(pass_: Pass, chunk: Any, ngroups: int) -> _PassScan:
+    variable: list[tuple[int, BlockFn]] = []
+    constant = 0
+    for position, bit in enumerate(pass_.bits):
+        if isinstance(bit, str):
+            present = _present_fn(bit, chunk.numbers(bit))
+            if present is None:
+                constant |= 1 << position
+            else:
+                variable.append((position, present))
+        else:
+            variable.append((position, _predicate_fn(bit, chunk)))
+    sums = [(_values_fn(s.column, chunk.numbers(s.column)),
+             _values_fn(s.weight, chunk.numbers(s.weight)) if s.weight else None) for s in pass_.sums]
+    mins = [_values_fn(c, chunk.numbers(c)) for c in pass_.mins]
+    maxs = [_values_fn(c, chunk.numbers(c)) for c in pass_.maxs]
+    return _PassScan(len(pass_.bits), ngroups << len(pass_.bits), variable, constant, sums, mins, maxs)
+
+
+@attrs.define
+class _Accumulator:
+    counts: Array
+    sums: list[Limbs]
+    mins: list[Array]
+    maxs: list[Array]
+
+    @classmethod
+    def empty(cls, scan: _PassScan) -> _Accumulator:
+        n = scan.nbins
+        return cls(np.zeros(n, np.int64), [Limbs((n,)) for _ in scan.sums],
+                   [np.full(n, np.inf) for _ in scan.mins], [np.full(n, -np.inf) for _ in scan.maxs])
+
+    def add(self, other: _Accumulator) -> None:
+        self.counts += other.counts
+        for a, b in zip(self.sums, other.sums, strict=True):
+            a.add(b)
+        for x, y in zip(self.mins, other.mins, strict=True):
+            np.minimum(x, y, out=x)
+        for x, y in zip(self.maxs, other.maxs, strict=True):
+            np.maximum(x, y, out=x)
+
+
+def _bits(scan: _PassScan, s: int, e: int, memo: dict[Any, Array]) -> Array | int:
+    """The pass's condition/presence bits of the block's rows (bool or uint8), or a constant."""
+    if not scan.variable:
+        return scan.constant
+    (first, fn), *others = scan.variable
+    if first == 0 and not others and not scan.constant:
+        return fn(s, e, memo)
+    out = np.left_shift(fn(s, e, memo).view(np.uint8), first)
+    for position, more in others:
+        out |= np.left_shift(more(s, e, memo).view(np.uint8), position)
+    if scan.constant:
+        out |= scan.constant
+    return out
+
+
+@attrs.frozen
+class _ChunkScan:
+    """A grouping prepared for one chunk: ``group(s, e, out)`` writes each row's group number
+    (region × year, with an extra "unassigned" region and year) and the passes add their bits."""
+
+    group: Callable[[int, int, Array], Array]
+    passes: list[_PassScan]
+    block: int
+
+
+def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
+    """The row loop: per block, one combined code per row and pass, then bincounts."""
+    accs = [_Accumulator.empty(scan) for scan in job.passes]
+    scratch = _Scratch.get(min(job.block, max(hi - lo, 0)))
+    for s in range(lo, hi, job.block):
+        e = min(s + job.block, hi)
+        n = e - s
+        memo: dict[Any, Array] = {}
+        group = job.group(s, e, scratch.group[:n])
+        for scan, acc in zip(job.passes, accs, strict=True):
+            code = np.left_shift(group, scan.shift, out=scratch.code[:n]) if scan.shift else group
+            bits = _bits(scan, s, e, memo)
+            if not isinstance(bits, int) or bits:
+                np.add(code, bits, out=code)
+            acc.counts += np.bincount(code, minlength=scan.nbins)
+            for (values, weight), limbs in zip(scan.sums, acc.sums, strict=True):
+                x = values(s, e, memo)
+                if weight is not None:
+                    x = _product(x, weight(s, e, memo))
+                _window_sums(code, x, scan.nbins, limbs, scratch)
+            with np.errstate(invalid="ignore"):  # NaN lands only in bins of missing rows, never read
+                for fn, low in zip(scan.mins, acc.mins, strict=True):
+                    np.minimum.at(low, code, fn(s, e, memo))
+                for fn, high in zip(scan.maxs, acc.maxs, strict=True):
+                    np.maximum.at(high, code, fn(s, e, memo))
+    return accs
+
+
+def _product(x: Array, w: Array) -> Array:
+    """x·w for a weighted mean; an overflow of two finite values is an error, not a missing row."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out: Array = x * w
+    if np.isinf(out).any() and (np.isinf(out) & np.isfinite(x) & np.isfinite(w)).any():
+        raise DataError(Diagnostic("QR206", "a value times its weight is too large for a weighted mean",
+                                   suggestion="check the units of the value and weight columns"))
+    return out
+
+
+def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 1) -> GroupingState:
+    """The partial states of one chunk of records for one grouping (rows split over ``workers``
+    threads of ``pool`` when the chunk is large)."""
+    regions = chunk.codes(grouping.region)
+    names = list(dict.fromkeys(regions.values))
+    position = {name: i for i, name in enumerate(names)}
+    entry = np.array([position[v] for v in regions.values] + [len(names)], np.intp)
+    times = chunk.times(grouping.time, grouping.time_is_date)
+    years = sorted({int(y) for y in np.unique(times.years) if y >= 0})
+    n_regions, n_years = len(names), len(years)
+    width = n_regions + 1                        # the last region and the last year are "unassigned"
+    year_code = np.searchsorted(np.array(years, np.int64), times.years)
+    year_code[times.years < 0] = n_years
+    year_lut = year_code.astype(np.intp) * width
+    codes, keys, divisor, offset = regions.codes, times.values, times.divisor, times.offset
+    # Region codes are added as they are when the dictionary is already the region list and
+    # has no nulls; otherwise they go through a lookup table (nulls, -1, read its last entry).
+    direct = len(codes) == 0 or (np.array_equal(entry[:-1], np.arange(n_regions)) and int(codes.min()) >= 0)
+
+    def group(s: int, e: int, out: Array) -> Array:
+        key = keys[s:e]
+        if divisor != 1:
+            key = key // divisor
+        if offset:
+            key = key - offset
+        np.take(year_lut, key, out=out, mode="clip")   # keys are in range; "raise" would buffer
+        if direct:
+            np.add(out, codes[s:e], out=out)
+        else:
+            np.add(out, np.take(entry, codes[s:e].astype(np.intp)), out=out)
+        return out
+
+    ngroups = width * (n_years + 1)
+    scans = [_prepare_pass(p, chunk, ngroups) for p in grouping.passes]
+    widest = max(scan.nbins for scan in scans)
+    block = max(_MIN_BLOCK, 1 << (8 * widest).bit_length())
+    job = _ChunkScan(group, scans, block)
+    n = chunk.n
+    parts = min(workers if pool is not None else 1, max(1, n // block))
+    if parts > 1:
+        edges = [((n * i // parts) // block) * block for i in range(parts)] + [n]
+        futures = [pool.submit(_scan_rows, job, a, b) for a, b in zip(edges, edges[1:], strict=False)]
+        results = [f.result() for f in futures]
+    else:
+        results = [_scan_rows(job, 0, n)]
+    accs = results[0]
+    for other in results[1:]:
+        for acc, more in zip(accs, other, strict=True):
+            acc.add(more)
+    state = GroupingState(grouping, names, years)
+    keep = (slice(0, n_years), slice(0, n_regions))          # drop the "unassigned" year and region
+    for p, (scan, acc) in enumerate(zip(scans, accs, strict=True)):
+        shape = (n_years + 1, width, 1 << scan.shift)
+        state.counts[p] = acc.counts.reshape(shape)[keep]
+        for limbs, total in zip(state.sums[p], acc.sums, strict=True):
+            limbs.a = total.a.reshape((total.a.shape[0], *shape))[(slice(None), *keep)]
+            limbs.base, limbs.adds = total.base, total.adds
+        state.mins[p] = [a.reshape(shape)[keep] for a in acc.mins]
+        state.maxs[p] = [a.reshape(shape)[keep] for a in acc.maxs]
+    state.rows = n
+    state.unassigned = n - int(state.counts[0].sum())
+    return state

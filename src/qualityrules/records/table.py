@@ -1,0 +1,238 @@
+"""Indicator values read off merged states (rolled up a region hierarchy): the IndicatorTable."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..language import model as m
+from ..language.text import normalize
+from .hierarchy import Hierarchy
+from .plan import Agg, Formula, Read, RecordPlan
+from .scan import GroupingState, _to_float
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+
+
+Array = npt.NDArray[Any]
+
+# ------------------------------------------------------------------------------------------
+# Values from states
+
+
+def _select(nbins: int, ones: int) -> Array:
+    bins = np.arange(nbins)
+    return np.asarray((bins & ones) == ones)
+
+
+def _read_count(state: GroupingState, read: Read) -> Array:
+    counts = state.counts[read.pass_]
+    result: Array = counts[..., _select(counts.shape[-1], read.ones)].sum(axis=-1)
+    return result
+
+
+def _read_exact(state: GroupingState, read: Read) -> tuple[list[int], int]:
+    limbs = state.sums[read.pass_][read.index]
+    chosen = _select(state.grouping.passes[read.pass_].nbins, read.ones)
+    return limbs.sum_cells(lambda a: a[..., chosen].sum(axis=-1)).exact()
+
+
+def _read_extreme(state: GroupingState, read: Read) -> Array:
+    arrays = state.mins if read.what == "min" else state.maxs
+    values = arrays[read.pass_][read.index]
+    chosen = _select(values.shape[-1], read.ones)
+    reduce = np.min if read.what == "min" else np.max
+    out: Array = reduce(values[..., chosen], axis=-1) if chosen.any() else np.full(values.shape[:-1], np.inf)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _aggregate_values(state: GroupingState, agg: Agg) -> Array:
+    """One aggregate per region × year, each the correctly rounded value of its definition."""
+    f = m.AggregateFunction
+    shape = (len(state.years), len(state.regions))
+    num, den = agg.numerator, agg.denominator
+    if agg.function in (f.MIN, f.MAX):
+        return _read_extreme(state, num)
+    if agg.function is f.COUNT:
+        return _read_count(state, num).astype(np.float64)
+    if agg.function is f.SHARE:
+        assert den is not None
+        top, bottom = _read_count(state, num), _read_count(state, den)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(bottom > 0, top / np.maximum(bottom, 1), np.nan)
+    sums, exponent = _read_exact(state, num)
+    if agg.function is f.SUM:
+        return np.array([_to_float(s, exponent) for s in sums], np.float64).reshape(shape)
+    assert den is not None
+    if agg.function is f.MEAN:
+        counts = _read_count(state, den).ravel().tolist()
+        return np.array([_to_float(s, exponent, c) for s, c in zip(sums, counts, strict=True)], np.float64).reshape(shape)
+    weights, weight_exponent = _read_exact(state, den)          # wmean
+    return np.array([_to_float(s, exponent - weight_exponent, w) for s, w in zip(sums, weights, strict=True)],
+                    np.float64).reshape(shape)
+
+
+def _evaluate(formula: Formula, state: GroupingState, cache: dict[Agg, Array]) -> Array | float:
+    kind = formula[0]
+    if kind == "const":
+        value: float = formula[1]
+        return value
+    if kind == "agg":
+        agg: Agg = formula[1]
+        if agg not in cache:
+            cache[agg] = _aggregate_values(state, agg)
+        return cache[agg]
+    left = _evaluate(formula[1], state, cache)
+    right = _evaluate(formula[2], state, cache)
+    with np.errstate(all="ignore"):
+        if kind == "+":
+            return np.add(left, right)
+        if kind == "-":
+            return np.subtract(left, right)
+        if kind == "*":
+            return np.multiply(left, right)
+        quotient = np.divide(left, right)
+        return np.where(np.equal(right, 0), np.nan, quotient)
+
+
+# ------------------------------------------------------------------------------------------
+# The result
+
+
+@attrs.frozen
+class IndicatorTable:
+    """Indicator values in long form, one row per indicator × region × year with records: ``value``
+    (NaN when unknown), ``unit``, ``records`` (rows of the indicator's table in that region-year),
+    ``min_records`` (0 when none) and ``sufficient`` (records ≥ min_records)."""
+
+    region: tuple[str, ...]
+    year: Array
+    indicator: tuple[str, ...]
+    value: Array
+    unit: tuple[str | None, ...]
+    records: Array
+    min_records: Array
+    sufficient: Array
+    rows_read: dict[str, int] = attrs.field(factory=dict, eq=False)
+    unassigned: dict[str, int] = attrs.field(factory=dict, eq=False)
+
+    COLUMNS = ("region", "year", "indicator", "value", "unit", "records", "min_records", "sufficient")
+
+    def __len__(self) -> int:
+        return len(self.region)
+
+    def columns(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.COLUMNS}
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"region": r, "year": int(y), "indicator": i, "value": None if math.isnan(v) else float(v),
+             "unit": u, "records": int(n), "min_records": int(k), "sufficient": bool(ok)}
+            for r, y, i, v, u, n, k, ok in zip(self.region, self.year, self.indicator, self.value, self.unit,
+                                               self.records, self.min_records, self.sufficient, strict=True)
+        ]
+
+    def get(self, indicator: str, region: str, year: int) -> float | None:
+        """The value of one indicator for one region and year (None when there are no records)."""
+        key = (normalize(indicator), normalize(region), int(year))
+        for i, (ind, reg, yr) in enumerate(zip(self.indicator, self.region, self.year, strict=True)):
+            if (ind, reg, int(yr)) == key:
+                return float(self.value[i])
+        return None
+
+    def to_pandas(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame({k: list(v) if isinstance(v, tuple) else v for k, v in self.columns().items()})
+
+    def to_arrow(self) -> pa.Table:
+        import pyarrow as pa
+
+        return pa.table({k: list(v) if isinstance(v, tuple) else v for k, v in self.columns().items()})
+
+    def for_evaluation(self) -> dict[str, list[Any]]:
+        """Long-form columns the evaluator reads (``region, year, indicator, value, unit, source``);
+        ``source`` says which records each value comes from."""
+        notes = [f"{n:,} records" + ("" if ok else f" (< min_records {k}: unknown)")
+                 for n, k, ok in zip(self.records.tolist(), self.min_records.tolist(), self.sufficient.tolist(),
+                                     strict=True)]
+        return {"region": list(self.region), "year": self.year.tolist(), "indicator": list(self.indicator),
+                "value": self.value.tolist(), "unit": list(self.unit), "source": notes}
+
+    def observations(self, catalogue: Any) -> Any:
+        """The values as :class:`qualityrules.tables.observations.Observations` (unknown values stay unknown)."""
+        from ..tables.observations import load
+
+        return load(self, catalogue, name="records")
+
+    def to_csv(self, path: str | Path | None = None) -> str:
+        """CSV text (UTF-8, header ``region,year,indicator,value,unit,records,min_records,sufficient``);
+        written to ``path`` when given. Unknown values are empty cells."""
+        import csv
+        import io
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.COLUMNS)
+        for row in self.rows():
+            writer.writerow(["" if row[c] is None else repr(row[c]) if isinstance(row[c], float) else
+                             str(row[c]).lower() if isinstance(row[c], bool) else row[c] for c in self.COLUMNS])
+        text = out.getvalue()
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+
+def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hierarchy | None = None) -> IndicatorTable:
+    """Indicator values from merged states (rolled up the hierarchy first, when there is one): one
+    row per indicator, region and year with records, sorted by indicator, region and year."""
+    parts: dict[str, list[Any]] = {c: [] for c in IndicatorTable.COLUMNS}
+    rows_read: dict[str, int] = {}
+    unassigned: dict[str, int] = {}
+    rolled: dict[int, GroupingState] = {}
+    for index, state in states.items():
+        rolled[index] = state.rolled_up(hierarchy) if hierarchy is not None else state
+        table = plan.groupings[index].table
+        rows_read[table] = max(rows_read.get(table, 0), state.rows)
+        unassigned[table] = max(unassigned.get(table, 0), state.unassigned)
+    caches: dict[int, dict[Agg, Array]] = {}
+    for indicator in plan.indicators:
+        found = rolled.get(indicator.grouping)
+        if found is None or not found.regions or not found.years:
+            continue
+        state = found
+        records = state.counts[0].sum(axis=-1)                      # year × region
+        value = np.broadcast_to(_evaluate(indicator.formula, state, caches.setdefault(indicator.grouping, {})),
+                                records.shape).astype(np.float64)
+        needed = indicator.min_records or 0
+        sufficient = records >= needed
+        regions = np.array(state.regions, dtype=object)
+        by_region = np.argsort(regions, kind="stable")
+        by_year = np.argsort(np.array(state.years))
+        grid = np.ix_(by_region, by_year)                            # region-major, sorted
+        keep = records.T[grid] > 0
+        r, y = np.nonzero(keep)
+        parts["region"].append(regions[by_region][r])
+        parts["year"].append(np.array(state.years, np.int64)[by_year][y])
+        parts["indicator"].append(np.full(len(r), indicator.name, dtype=object))
+        parts["value"].append(np.where(sufficient, value, np.nan).T[grid][keep])
+        parts["unit"].append(np.full(len(r), indicator.unit, dtype=object))
+        parts["records"].append(records.T[grid][keep])
+        parts["min_records"].append(np.full(len(r), needed, np.int64))
+        parts["sufficient"].append(sufficient.T[grid][keep])
+    empty = {"region": object, "year": np.int64, "indicator": object, "value": np.float64, "unit": object,
+             "records": np.int64, "min_records": np.int64, "sufficient": bool}
+    out = {c: np.concatenate(v) if v else np.array([], empty[c]) for c, v in parts.items()}
+    return IndicatorTable(
+        tuple(out["region"].tolist()), out["year"].astype(np.int64), tuple(out["indicator"].tolist()),
+        out["value"].astype(np.float64), tuple(out["unit"].tolist()), out["records"].astype(np.int64),
+        out["min_records"].astype(np.int64), out["sufficient"].astype(bool), rows_read, unassigned)
