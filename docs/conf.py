@@ -18,7 +18,7 @@ language = "en"
 
 # packpages writes docs/packs/ (git-ignored: one page per shipped pack) at build time.
 extensions = ["sphinx.ext.autodoc", "qrdocs", "packpages"]
-exclude_patterns = ["_build", "*.md", "examples/*.py"]
+exclude_patterns = ["_build", "*.md", "examples/*.py"]  # docs/verdicts/*.inc are included, not pages
 root_doc = "index"
 highlight_language = "qualityrules"
 pygments_style = "sphinx"
