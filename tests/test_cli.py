@@ -59,7 +59,7 @@ def test_lint_clean_file_exits_0(tmp_path: Path) -> None:
 
 
 def test_lint_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = tmp_path / "bad.qr"
+    bad = tmp_path / "t-2015.qr"
     bad.write_text(GOOD.replace("工业废水达标排放率 ", "工业废水达标拍放率 "), encoding="utf-8")
     assert main(["lint", "--format", "json", str(bad)]) == 1
     found = json.loads(capsys.readouterr().out)

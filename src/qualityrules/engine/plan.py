@@ -150,7 +150,8 @@ def _compile(pack: Pack) -> Plan:
     for r, rule in enumerate(rules):
         i = indicators.setdefault(rule.indicator.name, len(indicators))
         for year, summed in _atom_years(rule):
-            rows.append((r, year, i, summed, rule.baseline))
+            # 比上年 in every year: each year against the one before it.
+            rows.append((r, year, i, summed, year - 1 if rule.year_on_year else rule.baseline))
     years_used = sorted({y for _, _, _, summed, _ in rows for y in summed}
                         | {b for *_, b in rows if b is not None})
     year_code = {y: k for k, y in enumerate(years_used)}
@@ -171,7 +172,7 @@ def _compile(pack: Pack) -> Plan:
     plan = Plan(
         pack=pack,
         rules=rules,
-        sections=tuple(section_of.get(id(b.rule)) for b in rules),
+        sections=tuple(section_of.get(id(b.statement_rule)) for b in rules),
         indicators=tuple(indicators),
         years=np.array(years_used, dtype=np.int64),
         rule_regions=tuple(frozenset(normalize(r) for r in b.regions) for b in rules),
@@ -192,7 +193,7 @@ def _compile(pack: Pack) -> Plan:
         lo_closed=np.where(lo_inclusive, lo, np.nextafter(lo, np.inf)),
         hi_closed=np.where(hi_inclusive, hi, np.nextafter(hi, -np.inf)),
         factor=np.array([float(b.rule_factor) if b.measure is Measure.VALUE else 1.0 for b in per_rule]),
-        aspiration=np.array([b.strength is m.Strength.ASPIRATION for b in per_rule], dtype=bool),
+        aspiration=np.array([b.strength.warns for b in per_rule], dtype=bool),
         binding=_binding(per_rule, atom_indicator, atom_year, measure),
     )
     return plan

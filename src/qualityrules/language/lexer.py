@@ -28,25 +28,9 @@ from pygments.token import (
     Whitespace,
 )
 
-from ..resources import grammar_path
+from .grammar import grammar_terminals
 
 __all__ = ["QualityRulesLexer", "grammar_terminals"]
-
-
-def grammar_terminals() -> dict[str, str]:
-    """The grammar's terminals as Python regular expressions (literals escaped), by name."""
-    found: dict[str, str] = {}
-    text = grammar_path("qr.lark").read_text(encoding="utf-8")
-    for match in re.finditer(r"^([A-Z_]+)(?:\.\d+)?:[ \t]*(.+?)[ \t]*$", text, flags=re.MULTILINE):
-        name, body = match.groups()
-        alternatives = []
-        for piece in re.findall(r'/((?:[^/\\]|\\.)*)/|"((?:[^"\\]|\\.)*)"', body):
-            regex, literal = piece
-            # Groups become non-capturing so ``bygroups`` below counts only its own.
-            pattern = re.sub(r"(?<!\\)\((?!\?)", "(?:", regex.replace("\\/", "/")) if regex else re.escape(literal)
-            alternatives.append(pattern)
-        found[name] = "(?:" + "|".join(alternatives) + ")"
-    return found
 
 
 _T = grammar_terminals()

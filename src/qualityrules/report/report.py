@@ -168,7 +168,7 @@ class Report:
 
     @functools.cached_property
     def _aspiration_rule(self) -> npt.NDArray[np.bool_]:
-        return np.array([r.strength is m.Strength.ASPIRATION for r in self.plan.rules], dtype=bool)
+        return np.array([r.strength.warns for r in self.plan.rules], dtype=bool)
 
     def exit_code(self, fail_on: str | None = None) -> int:
         """0 if no binding target failed; 1 if one did (or, with ``fail_on="warn"``, an aspiration
