@@ -129,7 +129,7 @@ def _(r: m.Respectively) -> str:
         if r.wording is not None:
             head = r.wording
         else:
-            head = "分别" + ("" if first.bare else f"{first.op.value} ")
+            head = "分别" + ("" if first.bare else f" {first.op.value} ")
     separators = list(r.separators or ()) + ["、"] * len(quantities)
     body = "".join(format_model(q) + (separators[i] if i + 1 < len(quantities) else "")
                    for i, q in enumerate(quantities))
@@ -199,9 +199,10 @@ def rule_body(rule: m.Rule) -> str:
     parts: list[str] = []
     if rule.override:
         parts.append("override")
-    in_row = isinstance(rule.target, m.TableRow) and rule.strength_word in _TABLE_STRENGTH_WORDS
-    if (rule.strength is not m.Strength.BINDING or rule.strength_word) and not in_row:
-        parts.append(rule.strength_word or _STRENGTH_WORD[rule.strength])
+    word = rule.strength_word or (_STRENGTH_WORD[rule.strength] if rule.strength is not m.Strength.BINDING else None)
+    in_row = isinstance(rule.target, m.TableRow) and word in _TABLE_STRENGTH_WORDS  # the 属性 column
+    if word is not None and not in_row:
+        parts.append(word)
     implied_by_wording = (
         isinstance(rule.time, m.EveryYear)
         and isinstance(rule.target, m.Comparison)
@@ -211,7 +212,7 @@ def rule_body(rule: m.Rule) -> str:
     time = format_model(rule.time) if rule.time is not None and not implied_by_wording else None
     if time and rule.time_first:
         parts.append(time)
-    target = format_model(rule.target) + (f" | {rule.strength_word}" if in_row else "")
+    target = format_model(rule.target) + (f" | {word}" if in_row else "")
     if rule.each:
         target = "均" + target
     name = rule.indicator + (rule.name_note or "")

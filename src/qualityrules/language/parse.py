@@ -956,7 +956,7 @@ class _Builder:
         suffix = next((str(t) for t in tokens if t.type == "CMP_SUFFIX"), None)
         if symbol is not None:
             template = m.Comparison(SYMBOLS[symbol], quantities[0])
-            prefix_text = symbol + " "
+            prefix_text = f" {symbol} "
         else:
             op = self._combine(prefix, suffix, span)
             bare = prefix is None and suffix is None

@@ -202,6 +202,8 @@ class _Reader:
               table: bool = False) -> m.Comparison | None:
         """What a number without a comparator word means on this indicator, or None (reported)."""
         q = target.quantity
+        if q.unit is not None and indicator.unit is not None and not units.compatible(q.unit, indicator.unit):
+            return target  # the unit is wrong whatever the comparison (QR102 says so)
         shown = format_model(q)
         direction = indicator.direction
         by_direction = {m.Direction.HIGHER: m.Comparator.GE, m.Direction.LOWER: m.Comparator.LE,
