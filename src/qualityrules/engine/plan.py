@@ -23,7 +23,6 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack, stricter
 

@@ -42,7 +42,7 @@ def grammar_terminals() -> dict[str, str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def terminal(*names: str) -> re.Pattern[str]:
     """One compiled pattern matching any of the named terminals."""
     terminals = grammar_terminals()

@@ -21,9 +21,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import PatternStr
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
-from . import grammar
+from . import grammar, units
 from . import model as m
-from . import units
 from .numerals import chinese_numeral
 from .reader import Reading, read_line, unreadable_comparison
 from .text import NormalizedText, normalize_with_offsets, quote
@@ -44,7 +43,7 @@ COMPARATOR_WORDS: dict[str, m.Comparator | None] = {
     "不多于": m.Comparator.LE, "小于等于": m.Comparator.LE, "至多": m.Comparator.LE,
     "低于": m.Comparator.LT, "不满": m.Comparator.LT, "少于": m.Comparator.LT,
     "小于": m.Comparator.LT, "不足": m.Comparator.LT,
-    "达": m.Comparator.GE, "实现": m.Comparator.GE, "超": m.Comparator.GT,
+    "达": m.Comparator.GE, "实现": m.Comparator.GE, "超": m.Comparator.GT, "突破": m.Comparator.GT,
     **dict.fromkeys(["提高到", "提升到", "提高至", "提升至", "增加到", "增加至", "增长到", "增长至",
                      "上升到", "上升至", "增至"], m.Comparator.GE),
     **dict.fromkeys(["降至", "降到", "降低到", "降低至", "下降到", "下降至", "减少到", "减少至",

@@ -52,6 +52,11 @@ __all__ = ["Part", "read_statement", "extensive", "FLOW_VERBS", "plan_baseline",
 FLOW_VERBS = re.compile(r"^(新增|新培育|培育|创建|新创建|新建成|制定|新制定|制订|修订|制修订|制\(修\)订|主导制定|"
                         r"主导制修订|主导制\(修\)订|主导研制|研制|培训|育成|引进|新认定|新获)")
 
+# Words before a statistic that name the plan's own region (我省, 全市 …) or the action that
+# produces it (建设1个以上X): looked through when the name as written is not in the catalogue.
+_OWN_REGION = re.compile(r"^(我省|我市|我区|我县|全省|全市|全区|全县|全国|本省|本市|本区|本地)")
+_ACTION_VERBS = re.compile(r"^(建设|建成|打造|形成|组织|完成|开展|推动|拥有|获得)")
+
 # Dimensions whose targets belong to one region: totals that grow with the size of a region (a
 # province's 3万家 is not a district's target) and ranks among peers (广东省 first among provinces
 # says nothing of a district's place). Shares, concentrations, intensities, per-capita rates,
@@ -158,16 +163,26 @@ class _Reader:
         return []
 
     def _one(self, written: str) -> tuple[str, m.Indicator] | None:
-        """A name as written, or without a flow verb it starts with (创建国家技术标准创新基地 ->
-        国家技术标准创新基地), or without a change word it ends with (a table's …浓度下降)."""
+        """A name as written, or without words that are not the statistic's: the plan's own region
+        at its start (我省产品质量监督抽查合格率), a flow or action verb (创建国家技术标准创新基地,
+        建设…试点), a change word at the end of a table row's name (…浓度下降). Only an exact
+        catalogue name binds; a near miss stays unknown."""
         indicator = self.lookup(written)
         if indicator is not None:
             return written, indicator
-        verb = FLOW_VERBS.match(written)
-        if verb is not None and len(written) > verb.end():
-            indicator = self.lookup(written[verb.end():])
+        name = written
+        region = _OWN_REGION.match(name)
+        if region is not None and len(name) > region.end():
+            name = name[region.end():]
+            indicator = self.lookup(name)
             if indicator is not None:
                 return written, indicator
+        for verbs in (FLOW_VERBS, _ACTION_VERBS):
+            verb = verbs.match(name)
+            if verb is not None and len(name) > verb.end():
+                indicator = self.lookup(name[verb.end():])
+                if indicator is not None:
+                    return written, indicator
         if isinstance(self.rule.target, m.TableRow):
             stripped = _change_word_at_end(written)
             if stripped is not None:

@@ -24,8 +24,8 @@ from ..language import units
 from ..language.format import format_model, format_number, rule_body
 from ..language.parse import parse_text
 from ..language.text import normalize
-from .reading import Part, extensive, name_span, read_statement
 from ..resources import rules_dir
+from .reading import Part, extensive, name_span, read_statement
 
 __all__ = [
     "Catalogue", "BoundRule", "Pack", "Interval", "Measure", "load_catalogue", "load_pack",

@@ -35,7 +35,6 @@ import numpy.typing as npt
 from ..engine.evaluation import Evaluation
 from ..engine.plan import RELATIVE_CHANGE, VALUE
 from ..errors import _display_width as _width
-from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
 
