@@ -1,26 +1,31 @@
 """Text -> model. The only module that touches Lark; it maps Lark's exceptions to ours.
 
-The LALR parser is built once, lazily, from the packaged grammar. Its tables are cached in the
-user's cache directory (never inside the package); a read-only or missing cache only costs time.
+The LALR parser's tables are computed from the grammar when the package is built (an artefact
+next to the grammar, see :mod:`qualityrules.resources`), or on first use when the grammar changed
+since, and then kept in the user's cache. Parsing builds the model as the parser reduces (no parse
+tree), so it is one pass, linear in the size of the text.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
-import hashlib
-import os
+import io
 import re
+import sys
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import attrs
-from lark import Lark, Token, Tree
+import lark
+from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.grammar import Terminal
 from lark.lexer import PatternStr
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from ..resources import Artefact, digest, load_artefact
 from . import grammar, units
 from . import model as m
 from .numerals import chinese_numeral
@@ -176,39 +181,87 @@ _TERMINAL_NAMES: dict[str, str] = {
 }
 
 
-def _user_cache_file(grammar_text: str) -> str | bool:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = Path(base) / "qualityrules"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    digest = hashlib.sha256(grammar_text.encode("utf-8")).hexdigest()[:16]
-    return str(directory / f"qr-grammar-{digest}.lark-cache")
+# How the parser is built. All tokens reach the reductions (``keep_all_tokens``) so that a node's
+# span runs from its first token to its last, keywords and line ends included; the reductions
+# then drop the tokens the grammar does not keep (anonymous keywords, punctuation, ``_NL``).
+_PARSER_OPTIONS: dict[str, Any] = {
+    "parser": "lalr", "lexer": "contextual", "keep_all_tokens": True, "maybe_placeholders": False,
+    "start": ["start", "single_rule"],
+}
+_PARSER_FORMAT = 1  # bump when the artefact's layout changes
+
+
+def parser_artefact() -> Artefact:
+    """The LALR tables as a build artefact (computing them takes ~0.15 s), keyed by the grammar,
+    the parser options and the versions of Lark and Python that pickle them."""
+    grammar_text = grammar.grammar_text()
+    key = digest("parser", str(_PARSER_FORMAT), grammar_text, repr(sorted(_PARSER_OPTIONS.items())),
+                 lark.__version__, repr(sys.version_info[:2]))
+    return Artefact("parser.artefact", key, functools.partial(_parser_bytes, grammar_text))
+
+
+def _parser_bytes(grammar_text: str) -> bytes:
+    """The names of the tokens the grammar drops, a line end, then Lark's saved parser."""
+    compiled = Lark(grammar_text, parser=None, lexer="basic", start=_PARSER_OPTIONS["start"])
+    dropped = sorted({symbol.name for rule in compiled.rules for symbol in rule.expansion
+                      if isinstance(symbol, Terminal) and symbol.filter_out})
+    saved = io.BytesIO()
+    Lark(grammar_text, **_PARSER_OPTIONS).save(saved)
+    return " ".join(dropped).encode("ascii") + b"\n" + saved.getvalue()
 
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar_text = grammar.grammar_text()
-    cache = _user_cache_file(grammar_text)
-    try:
-        return _build_parser(grammar_text, cache)
-    except Exception:  # a damaged cache file must not break parsing: rebuild without it
-        if cache:
-            Path(str(cache)).unlink(missing_ok=True)
-        return _build_parser(grammar_text, False)
+    """The parser, its tables loaded from the artefact; parsing returns the model directly
+    (the reductions call :class:`_Builder`'s methods as the parser reduces, no tree is built)."""
+    dropped, saved = load_artefact(parser_artefact()).split(b"\n", 1)
+    reductions = _Reductions(frozenset(dropped.decode("ascii").split()))
+    # Lark.load takes no transformer; _load is what Lark's own cache calls with one.
+    return Lark.__new__(Lark)._load(io.BytesIO(saved), transformer=reductions)
 
 
-def _build_parser(grammar_text: str, cache: str | bool) -> Lark:
-    return Lark(
-        grammar_text,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        start=["start", "single_rule"],
-        cache=cache,
-    )
+class _Built:
+    """A reduced node: the model object built for it and where it lies in the normalised text."""
+
+    __slots__ = ("value", "start", "end")
+
+    def __init__(self, value: Any, start: int, end: int) -> None:
+        self.value, self.start, self.end = value, start, end
+
+
+# The builder of the parse under way in this thread or task (None while recovering from a syntax
+# error: those attempts only look for the next error, their model is thrown away).
+_BUILDER: contextvars.ContextVar[_Builder | None] = contextvars.ContextVar("qualityrules_builder", default=None)
+
+
+class _Reductions:
+    """Lark's callbacks, one per grammar rule: the span of the node (first to last token), the
+    kept children, and the :class:`_Builder` method ``rule_<name>``."""
+
+    def __init__(self, dropped: frozenset[str]) -> None:
+        self.dropped = dropped
+
+    def __getattr__(self, name: str) -> Callable[[list[Any]], _Built]:
+        method = getattr(_Builder, "rule_" + name, None) if not name.startswith("_") else None
+        if method is None:  # Lark also asks for terminal callbacks and __default__: there are none
+            raise AttributeError(name)
+        dropped = self.dropped
+
+        def reduce(children: list[Any]) -> _Built:
+            if children:
+                first, last = children[0], children[-1]
+                start = first.start if type(first) is _Built else first.start_pos
+                end = last.end if type(last) is _Built else last.end_pos
+            else:
+                start = end = 0
+            builder = _BUILDER.get()
+            if builder is None:
+                return _Built(None, start, end)
+            kept = [c.value if type(c) is _Built else c for c in children
+                    if type(c) is _Built or c.type not in dropped]
+            return _Built(method(builder, builder._span(start, end), kept), start, end)
+
+        return reduce
 
 
 def grammar_rule_names() -> set[str]:
@@ -228,50 +281,42 @@ def parse_text(text: str, *, source: str = "<string>", names: Callable[[str], bo
     prefers the longest one where a line prints name and target without a space."""
     original = m.Source(source, text)
     normalized = normalize_with_offsets(text)
-    parsed = _parse_recovering(normalized, original, "start", names)
-    if parsed.tree is None:
-        return m.RuleFile(source=original), parsed.diagnostics
-    builder = _Builder(original, parsed.normalized, parsed.readings)
-    result = builder.build(parsed.tree)
-    assert isinstance(result, m.RuleFile)
-    return attrs.evolve(result, source=original), parsed.diagnostics + tuple(builder.diagnostics)
+    built, diagnostics = _parse_recovering(normalized, original, "start", names)
+    if built is None:
+        return m.RuleFile(source=original), diagnostics
+    assert isinstance(built, m.RuleFile)
+    return attrs.evolve(built, source=original), diagnostics
 
 
 def parse_rule_text(text: str, *, source: str = "<rule>", names: Callable[[str], bool] | None = None) -> m.Rule:
     """Parse one rule line; raises :class:`~qualityrules.errors.RuleSyntaxError` on errors."""
     original = m.Source(source, text)
     normalized = normalize_with_offsets(text)
-    parsed = _parse_recovering(normalized, original, "single_rule", names, recover=False)
-    raise_errors(parsed.diagnostics)
-    assert parsed.tree is not None
-    builder = _Builder(original, parsed.normalized, parsed.readings)
-    rule = builder.build(parsed.tree)
-    raise_errors(builder.diagnostics)
+    rule, diagnostics = _parse_recovering(normalized, original, "single_rule", names, recover=False)
+    raise_errors(diagnostics)
     assert isinstance(rule, m.Rule)
     return rule
 
 
-@attrs.frozen
-class _Parsed:
-    tree: Tree[Token] | None
-    diagnostics: tuple[Diagnostic, ...]
-    normalized: NormalizedText           # the text the tree was parsed from (readings applied)
-    readings: dict[int, Reading]         # by the offset of the rule's name in that text
-
-
 def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str,
-                      names: Callable[[str], bool] | None, *, recover: bool = True) -> _Parsed:
-    """Parse; on a syntax error in a target line, let the sentence reader find where the name
-    ends (and try again); otherwise blank the offending line and try again, so one run reports
-    every broken line (bounded by the number of lines)."""
+                      names: Callable[[str], bool] | None, *, recover: bool = True
+                      ) -> tuple[Any, tuple[Diagnostic, ...]]:
+    """Parse and build the model with its semantic diagnostics. On a syntax error in a target
+    line, let the sentence reader find where the name ends and try again; otherwise blank the
+    offending line and try again, so one run reports every broken line (bounded by the number of
+    lines), and return no model but the syntax errors."""
     current = normalized
     diagnostics: list[Diagnostic] = []
     readings: dict[int, Reading] = {}
     read_lines: set[int] = set()
+    builder: _Builder | None = None
     for _ in range(2 * normalized.text.count("\n") + 3):
         text = current.text
+        # A parse that may still succeed builds the model as it goes, with the readings so far.
+        builder = None if diagnostics else _Builder(original, current, readings)
+        context = _BUILDER.set(builder)
         try:
-            tree = _parser().parse(text, start=start)
+            built: Any = _parser().parse(text, start=start)
         except UnexpectedInput as error:
             offset = _error_offset(error, text)
             line_start = text.rfind("\n", 0, offset) + 1
@@ -285,27 +330,35 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
                     continue
             diagnostics.append(_syntax_diagnostic(error, text, current, original, start))
             if not recover or isinstance(error, UnexpectedEOF):
-                return _Parsed(None, tuple(diagnostics), current, readings)
+                return None, tuple(diagnostics)
             blanked = _blank_line(text, offset)
             if blanked == text:
-                return _Parsed(None, tuple(diagnostics), current, readings)
+                return None, tuple(diagnostics)
             current = NormalizedText(blanked, current.origin, current.original_length)
             continue
-        return _Parsed(tree if not diagnostics else None, tuple(diagnostics), current, readings)
-    return _Parsed(None, tuple(diagnostics), current, readings)
+        finally:
+            _BUILDER.reset(context)
+        if diagnostics or builder is None:
+            return None, tuple(diagnostics)
+        return built.value, tuple(builder.diagnostics)
+    return None, tuple(diagnostics)
 
 
 def _parses(line: str) -> bool:
+    """Whether ``line`` parses as a target line (nothing is built)."""
+    context = _BUILDER.set(None)
     try:
         _parser().parse(line, start="single_rule")
     except UnexpectedInput:
         return False
+    finally:
+        _BUILDER.reset(context)
     return True
 
 
 def _apply(text: NormalizedText, line_start: int, line_end: int, reading: Reading) -> NormalizedText:
     """``text`` with one line replaced by its reading, offsets mapped through the reading."""
-    origin = text.origin
+    origin = text.origin if text.origin is not None else tuple(range(len(text.text)))
     line_origin = tuple(origin[line_start + i] if line_start + i < len(origin) else text.original_length
                         for i in reading.origin)
     return NormalizedText(text.text[:line_start] + reading.text + text.text[line_end:],
@@ -566,14 +619,6 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
 
     # -- plumbing
-    def build(self, tree: Tree[Token]) -> Any:
-        children = [self.build(c) if isinstance(c, Tree) else c for c in tree.children]
-        method: Callable[[m.Span, list[Any]], Any] = getattr(self, "rule_" + str(tree.data))
-        meta = tree.meta
-        start = getattr(meta, "start_pos", 0) if not meta.empty else 0
-        end = getattr(meta, "end_pos", start) if not meta.empty else start
-        return method(self._span(start, end), children)
-
     def _span(self, start: int, end: int) -> m.Span:
         return _span(self.original, self.normalized, start, end)
 
