@@ -142,6 +142,8 @@ def test_shipped_rule_files_are_formatted_and_lint_clean() -> None:
     assert run("fmt", "--check", *files).returncode == 0
     linted = run("lint", *files)
     assert linted.returncode == 0 and " 0 error(s)" in linted.stdout
-    # the only warnings allowed in shipped packs are documented contradictions
+    # the only warnings allowed in shipped packs are documented contradictions and targets whose
+    # statistic changed its definition between the plan and the years it is checked in (QR124:
+    # 空气质量优良天数比例, API until 2012, AQI from 2013)
     codes = {line.split("[")[1].split("]")[0] for line in linted.stdout.splitlines() if "warning[" in line}
-    assert codes <= {"QR108"}
+    assert codes <= {"QR108", "QR124"}

@@ -17,9 +17,8 @@ The readings, documented in ``docs/verdicts/wording.inc``:
   reach, by the direction), ``100%`` of a share that is better higher, ``0`` of one better lower,
   and any number on an indicator whose direction is ``exact``.
 * **Flows** (a name beginning with a flow verb — 新增, 培育, 创建, 制定/制修订 … — or a catalogue
-  ``flow``): without a time word, the total over the plan period; with a target year,
-  the running total to that year. A catalogue flow checked in one year without a flow verb,
-  累计 or 每年 warns (QR121) with both fixes.
+  ``flow``): without a time word, the total over the plan period; checked in one target year
+  without 累计 or 每年, it warns (QR121) with both fixes and is checked in that year as written.
 * **Changes without a baseline year** are against the pack's ``baseline`` (default: the year
   before the period starts; QR122 says which was used); 比上年/同比 against the previous year;
   年均增长7% over n years is a rise of (1.07ⁿ − 1) × 100 % against the baseline.
@@ -320,13 +319,10 @@ class _Reader:
         if flow and verb is not None and time is None and several_years:
             notes.append(f"'{verb}' counts what is added: the total over the period")
             time = m.Cumulative(wording=None, span=None)
-        elif flow and verb is not None and isinstance(time, m.TargetYear) and period is not None \
-                and period.start <= time.year:
-            notes.append(f"'{verb}' counts what is added: the running total to {time.year}")
-            time = m.Cumulative(time.year)
-        elif flow and isinstance(time, m.TargetYear) and period is not None and time.year in period.years:
-            self._error("QR121", f"{indicator.name} counts what is added each year; checked in {time.year} alone",
-                        severity=Severity.WARNING, span=time.span,
+        elif flow and isinstance(time, m.TargetYear) and period is not None and time.year in period.years \
+                and period.end > period.start:
+            what = f"'{verb}' counts what is added" if verb else f"{indicator.name} counts what is added each year"
+            self._error("QR121", f"{what}; checked in {time.year} alone", severity=Severity.WARNING, span=time.span,
                         suggestion=f"write '到{time.year}年 累计' for the total added by {time.year}, or '每年' "
                         "for the amount added in every year")
         if isinstance(time, m.During):

@@ -251,7 +251,7 @@ class BoundRule:
         then, now = self.indicator.defined_as(self.set_in), self.indicator.defined_as(year)
         if then is None or now is None or then is now:
             return None
-        return (f"{self.indicator.name}: the target was set in {self.set_in} under \"{then.text}\"; "
+        return (f"the target was set in {self.set_in} under \"{then.text}\"; "
                 f"the {year} value is measured under \"{now.text}\"")
 
     @property
@@ -911,7 +911,7 @@ def _check_definitions(rule: BoundRule, diagnostics: list[Diagnostic]) -> None:
     changed = next((rule.definition_caveat(year) for year in rule.years if rule.definition_caveat(year)), None)
     if changed is not None:
         diagnostics.append(Diagnostic(
-            "QR124", f"the statistic changed its definition: {changed}", name_span(rule.rule), Severity.WARNING,
+            "QR124", f"{rule.indicator.name} changed its definition: {changed}", name_span(rule.rule), Severity.WARNING,
             suggestion="results for those years carry this caveat; restate the target under the new "
             "definition to check it on its own terms"))
 
