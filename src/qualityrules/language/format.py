@@ -384,6 +384,14 @@ def _indicator_lines(ind: m.Indicator) -> list[tuple[object, str]]:
         entries.append(("alias", ", ".join(format_name(a) for a in ind.aliases)))
     if ind.description is not None:
         entries.append(("description", quote(ind.description)))
+    if ind.flow:
+        entries.append(("flow", ""))
+    for reference in ind.references:
+        names = ", ".join(format_name(n) for n in reference.names)
+        entries.append((reference.kind, names + (f" {quote(reference.note)}" if reference.note is not None else "")))
+    for dated in ind.definitions:
+        years = f"{dated.start if dated.start is not None else ''}..{dated.end if dated.end is not None else ''}"
+        entries.append(("definition", f"{years} {quote(dated.text)}"))
     d = ind.definition
     if d is not None:
         entries.append(("from", format_column(d.table)))
@@ -396,7 +404,7 @@ def _indicator_lines(ind: m.Indicator) -> list[tuple[object, str]]:
         entries.append(("value", _expression(d.value)))
         if d.min_records is not None:
             entries.append(("min_records", str(d.min_records)))
-    lines.extend(((ind, key), f"{INDENT}{key:<11} {value}") for key, value in entries)
+    lines.extend(((ind, key), f"{INDENT}{key:<11} {value}".rstrip()) for key, value in entries)
     lines.append((None, "}"))
     return lines
 

@@ -14,6 +14,7 @@ import pickle
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -650,6 +651,16 @@ def _rule_export(rule: BoundRule, pack_id: str) -> dict[str, Any]:
     if isinstance(target, m.Change):
         time["baseline"] = target.baseline
         time["change"] = target.direction.value
+        time["baseline_from"] = rule.baseline_source
+        time["change_form"] = change_form(rule)
+        time["average_annual_rate"] = _quantity_export(rule.average_rate) if rule.average_rate else None
+    approximate = target.amount if isinstance(target, m.Change) else target
+    tolerance = None
+    if isinstance(approximate, m.Approximately) and rule.tolerance is not None:
+        sides = "both" if rule.interval.lower is not None and rule.interval.upper is not None \
+            else "below" if rule.interval.lower is not None else "above"
+        tolerance = {"written": format_model(rule.tolerance), "stated": approximate.tolerance is not None,
+                     "sides": sides}
     return {
         "pack": pack_id,
         "origin": rule.origin,
@@ -677,7 +688,85 @@ def _rule_export(rule: BoundRule, pack_id: str) -> dict[str, Any]:
         "citation": {"document": rule.document, "location": rule.citation},
         "text": rule.text,
         "line": r.span.line if r.span else None,
+        "meaning": meaning(rule),
+        "part": rule.part,
+        "readings": list(rule.notes),
+        "tolerance": tolerance,
+        "set_in": rule.set_in,
+        "indicator_definitions": [
+            {"from": d.start, "to": d.end, "text": d.text} for d in rule.indicator.definitions],
     }
+
+
+def change_form(rule: BoundRule) -> str | None:
+    """relative (%), points (百分点 of a share) or absolute (the indicator's own unit)."""
+    if rule.measure is Measure.RELATIVE_CHANGE:
+        return "relative"
+    if rule.measure is Measure.POINT_CHANGE:
+        shares = rule.indicator.unit is not None and units.compatible(rule.indicator.unit, "%")
+        return "points" if shares else "absolute"
+    return None
+
+
+_BOUND_WORDS = {(True, True): ("at least", "at most"), (False, False): ("more than", "less than")}
+
+
+def _number(value: Fraction, factor: Fraction) -> str:
+    scaled = value * factor
+    decimal = Decimal(scaled.numerator) / Decimal(scaled.denominator)
+    return format_number(decimal.quantize(Decimal("1.0000000000")) if scaled.denominator % 10 else decimal)
+
+
+def meaning(rule: BoundRule) -> str:
+    """What the rule requires, in plain words: ``at least 95%, in 2025; binding``,
+    ``a fall of at least 18% against 2015, in 2020; expected``."""
+    interval = rule.interval
+    if rule.measure is Measure.VALUE:
+        factor, unit = rule.rule_factor, rule.rule_unit or rule.indicator.unit or ""
+    elif rule.measure is Measure.RELATIVE_CHANGE:
+        factor, unit = Fraction(1), "%"
+    else:
+        factor, unit = Fraction(1), " percentage points" if change_form(rule) == "points" else (rule.indicator.unit or "")
+    shown = {key: None if value is None else _number(value, factor) + unit
+             for key, value in (("lower", interval.lower), ("upper", interval.upper))}
+    low, high = shown["lower"], shown["upper"]
+    if interval.excluded:
+        bound = f"anything but {low}"
+    elif low is not None and high is not None and low == high:
+        bound = f"exactly {low}"
+    elif low is not None and high is not None:
+        ends = "inclusive" if interval.lower_inclusive and interval.upper_inclusive else "exclusive"
+        bound = f"between {low} and {high} {ends}"
+    elif low is not None:
+        bound = f"{'at least' if interval.lower_inclusive else 'more than'} {low}"
+    elif high is not None:
+        bound = f"{'at most' if interval.upper_inclusive else 'less than'} {high}"
+    else:
+        bound = "any value"
+    target = rule.rule.target
+    approximate = target.amount if isinstance(target, m.Change) else target
+    if isinstance(approximate, m.Approximately):
+        centre = approximate.quantity
+        bound = f"about {format_number(centre.value)}{centre.unit or unit} ({bound})"
+    if isinstance(target, m.Change):
+        size = "rise" if target.direction is m.ChangeDirection.UP else "fall"
+        article = "an absolute" if change_form(rule) == "points" else "a"
+        since = "the year before" if rule.year_on_year else str(rule.baseline)
+        bound = f"{article} {size} of {bound} against {since}"
+        if rule.average_rate is not None and rule.baseline is not None and rule.years:
+            rate = rule.average_rate
+            words = bound.split(" of ", 1)[1].split(" ")[0:2] if " of " in bound else []
+            comparison = " ".join(words[:2]) if words[:1] in (["at"], ["more"], ["less"]) else ""
+            bound = (f"average annual {'growth' if size == 'rise' else 'fall'} of {comparison + ' ' if comparison else ''}"
+                     f"{format_number(rate.value)}{rate.unit or ''} over {rule.baseline + 1}-{rule.years[-1]}, i.e. "
+                     + bound)
+    years = rule.years
+    span = f"{years[0]}-{years[-1]}" if years else "?"
+    when = {"every-year": f"in every year {span}", "cumulative": f"summed over {span}"}.get(
+        rule.kind, f"in {years[0]}" if years else "in no year")
+    if rule.kind == "every-year" and len(years) == 1:
+        when = f"in {years[0]}"
+    return f"{bound}, {when}; {rule.strength.value}"
 
 
 def shipped_pack_ids() -> list[str]:
