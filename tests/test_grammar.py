@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from lark import Lark, Token, Tree
 
-from qualityrules.language import model as m
 from qualityrules.language import grammar, parse, units
+from qualityrules.language import model as m
 from qualityrules.language.text import normalize_with_offsets
 from qualityrules.resources import grammar_path, rules_dir
 
