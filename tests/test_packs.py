@@ -350,3 +350,17 @@ def test_sphinx_builds_the_pages_without_warnings(tmp_path: Path) -> None:
     assert status == 0
     html = (tmp_path / "html" / "packs" / "longgang-2015.html").read_text(encoding="utf-8")
     assert "工业废水达标排放率" in html and "guangdong-2015.html" in html
+
+
+def test_the_national_service_satisfaction_floors_bind_in_2015() -> None:
+    """The 纲要 (国发〔2012〕9号) sets 生产性/生活性服务业顾客满意度 80 and 75 到2015年: they bind
+    广东省 and 龙岗区 in 2015, and shenzhen-2020's 85/80 for 2020 are its own targets, not overrides."""
+    for pack, region in (("guangdong-2015", "广东省"), ("longgang-2015", "龙岗区")):
+        for indicator, floor in (("生产性服务业顾客满意度", 80), ("生活性服务业顾客满意度", 75)):
+            found = qualityrules.binding(pack, indicator, 2015, region=region)
+            assert found is not None and found.origin == "nation-2020", (pack, indicator)
+            assert found.rule.interval.lower == floor
+    shenzhen = qualityrules.load_pack("shenzhen-2020")
+    own = [r for r in shenzhen.own_rules if r.indicator.name.endswith("服务业顾客满意度")]
+    assert [(r.years, r.rule.override) for r in own] == [((2020,), False), ((2020,), False)]
+    assert not [d for d in qualityrules.lint(PACKS / "shenzhen-2020.qr") if d.code == "QR107"]
