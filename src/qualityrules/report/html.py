@@ -56,6 +56,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .v-unknown { background: #eef0f3; color: #455a64; }
 .v-not-applicable { background: #fafafa; color: #888; }
 .citation { color: #555; font-size: .85rem; }
+.caveat { color: #8a5300; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 1.25rem; }
 figure { margin: 0; border: 1px solid #e3e3e3; border-radius: .5rem; padding: .75rem; }
 figcaption { font-weight: 600; margin-bottom: .25rem; }
@@ -124,7 +125,9 @@ def _region_section(report: Any, table: _Targets, region: str, rows: list[dict[s
             f'<span class="citation">{escape(row["origin"])}</span></td>'
             f"<td>{escape(year_text)}</td>"
             f'<td class="num">{escape(_value_text(row))}</td><td class="num">{escape(_margin_text(row))}</td>'
-            f'<td class="citation">{escape(citation)}</td></tr>')
+            f'<td class="citation">{escape(citation)}'
+            + (f'<br><span class="caveat">口径变化 caveat: {escape(row["caveat"])}</span>' if row.get("caveat") else "")
+            + "</td></tr>")
     out += ["</tbody>", "</table>"]
     charts = [chart for chart in (_indicator_chart(report, table, region, name) for name in _indicators(rows)) if chart]
     if charts:
