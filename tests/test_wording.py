@@ -142,8 +142,8 @@ def test_the_catalogue_decides_where_a_known_name_ends(catalogue: Catalogue) -> 
 
 def test_a_number_inside_a_verb_phrase(catalogue: Catalogue) -> None:
     text = CATALOGUE_TEXT + "\nindicator 工业废水达标排放率 {\n    unit %\n    direction higher\n    alias 工业废水达标排放\n}\n"
-    from qualityrules.packs.resolve import Catalogue as Cat
     from qualityrules.language.parse import parse_text
+    from qualityrules.packs.resolve import Catalogue as Cat
 
     rule_file, _ = parse_text(text)
     local, _ = Cat.build(rule_file.indicators)
