@@ -155,3 +155,21 @@ def test_units_the_real_plans_need(text: str, value: str, unit: str) -> None:
 ])
 def test_magnitude_words_before_a_unit_and_durations_convert_exactly(a: str, b: str, expected: Fraction) -> None:
     assert units.known(a) and units.factor(a, b) == expected
+
+
+def test_the_word_tables_are_the_grammars_words() -> None:
+    """Every comparator, strength and change word the grammar lexes has a meaning, and no table
+    holds a word the grammar cannot produce."""
+    import re
+
+    from qualityrules.language.grammar import grammar_terminals
+
+    def words(terminal: str) -> set[str]:
+        body = re.sub(r"\(\?=[^)]*\)", "", grammar_terminals()[terminal])
+        return set(body.removeprefix("(?:").removesuffix(")").replace("\\", "").split("|"))
+
+    assert words("CMP_PREFIX") == set(parse.COMPARATOR_WORDS)
+    assert words("STRENGTH") == set(parse.STRENGTH_WORDS)
+    assert words("CHANGE_WORD") == set(parse.CHANGE_WORDS)
+    assert parse.AVERAGE_ANNUAL_WORDS <= words("CHANGE_ADVERB")
+    assert set(parse.DOUBLING_WORDS) == words("DOUBLING")

@@ -84,9 +84,9 @@ class Catalogue:
         for candidate in difflib.get_close_matches(normalize(name), list(self._index), n=3, cutoff=0.5):
             indicator = self._index[candidate]
             for reference in indicator.references:
-                if reference.kind == "not":
-                    text = f"{indicator.name} is not {'/'.join(reference.names)}"
-                    notes.append(text + (f": {reference.note}" if reference.note else ""))
+                relation = "is not" if reference.kind == "not" else "see also"
+                text = f"{indicator.name} {relation} {'/'.join(reference.names)}"
+                notes.append(text + (f": {reference.note}" if reference.note else ""))
         return hint + "".join(f" ({note})" for note in dict.fromkeys(notes))
 
     def __contains__(self, name: object) -> bool:
