@@ -331,3 +331,33 @@ def test_units_in_a_table_row_and_expected_strength(catalogue: Catalogue) -> Non
     (older,) = resolved(catalogue, "人均预期寿命(岁) | 77.3* | - | 〔1〕 | 预期性").rules
     assert (older.measure.value, older.interval.lower, older.baseline) == ("point-change", 1, 2020)
     assert Decimal(1) == older.rule.target.amount.quantity.value  # type: ignore[union-attr]
+
+
+_PIECES = ["工业废水达标排放率", "万元GDP能耗", "达到", "以上", "以下", "左右", "±", "分别", "均", "、", "和", "|", "〔",
+           "〕", "-", "约束性", "预期性", "较2015年", "比上年", "年均", "增长", "下降", "提高到", "缩短至", "累计",
+           "每年", "到2025年", "“十四五”期间", "十三五末", "连续5年", "杜绝", "全覆盖", "零的突破", "逐年提高", "(含)",
+           "(不含)", "95%", "1.5", "三千五", "五万三万", "1e999", "1" + "0" * 400, "万户", "亿吨", "个月", "岁", "元/人",
+           "。", ",", "要", "%", "(%)", "新增", "培育", "创建", "*", ">=", "<", "==", "为", "在", "突破", " ", "#x",
+           '"q"', "“三品一标”"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8).map("".join))
+def test_any_run_of_the_languages_words_reads_or_is_a_located_error(line: str) -> None:
+    """Hostile lines: never a crash, every error located, and what reads formats back to itself."""
+    try:
+        rule = qualityrules.parse_rule(line)
+    except qualityrules.QualityRulesError as error:
+        assert all(d.span is not None for d in error.diagnostics), [d.render() for d in error.diagnostics]
+        return
+    text = qualityrules.format_model(rule)
+    assert qualityrules.parse_rule(text) == rule, text
+    assert qualityrules.format_model(qualityrules.parse_rule(text)) == text
+    pack_text = pack(line)
+    try:
+        resolved_pack = qualityrules.parse_pack(pack_text, source="words-2025.qr")
+    except qualityrules.QualityRulesError as error:
+        assert all(d.span is not None for d in error.diagnostics), [d.render() for d in error.diagnostics]
+        return
+    for bound in resolved_pack.rules:
+        assert bound.to_dict()["meaning"]

@@ -110,6 +110,8 @@ def read_line(line: str, parses: Callable[[str], bool],
 def _verb_phrase(line: str, start: int, end: int, parses: Callable[[str], bool]) -> Reading | None:
     """``工业废水90%达标排放`` -> ``工业废水达标排放 90%`` (the number moved after the name)."""
     token = line[start:end]
+    if not re.fullmatch(r"(?:[ \t\u3000]+(?:cite|because|unenforced)\b.*|[ \t\u3000]*(?:#.*)?)", line[end:]):
+        return None  # the whole target is inside the phrase; what follows it may only be clauses
     quoted = [q.span() for q in re.finditer("“[^”]*”", token)]
     for quantity in _pattern("embedded").finditer(token):
         i, j = quantity.span()
