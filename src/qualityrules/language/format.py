@@ -212,15 +212,17 @@ def rule_body(rule: m.Rule) -> str:
     time = format_model(rule.time) if rule.time is not None and not implied_by_wording else None
     if time and rule.time_first:
         parts.append(time)
-    target = format_model(rule.target) + (f" | {word}" if in_row else "")
+    name_written = rule.name_note is not None and format_name(rule.indicator) == rule.indicator
+    shown = rule.target if rule.name_note is None or name_written else \
+        m.map_quantities(rule.target, lambda q: attrs.evolve(q, written=None))  # no note: units in the numbers
+    target = format_model(shown) + (f" | {word}" if in_row else "")
     if rule.each:
         target = "均" + target
     name = rule.indicator + (rule.name_note or "")
     if rule.target_at is not None and 0 <= rule.target_at <= len(rule.indicator) and (time is None or rule.time_first):
         parts.append(name[:rule.target_at] + target + name[rule.target_at:])
         return " ".join(parts)
-    written = name if rule.name_note is not None and format_name(rule.indicator) == rule.indicator \
-        else format_name(rule.indicator)
+    written = name if name_written else format_name(rule.indicator)
     if rule.joined and written == name:
         rest = [time] if time and not rule.time_first else []
         parts.append(written + "".join([*rest, target]))

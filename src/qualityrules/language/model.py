@@ -8,7 +8,7 @@ from equality, hashing and repr, so ``parse(format(x)) == x`` compares meaning, 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ __all__ = [
     "During", "Citation", "Rule", "Commitment", "Section", "Period", "PackDefinition",
     "ColumnTest", "AllOf", "AnyOf", "Not", "Aggregate", "Arithmetic", "Constant",
     "RecordDefinition", "CrossReference", "DatedDefinition", "Indicator", "RuleFile", "Target",
-    "Time", "Condition", "Expression", "quantities",
+    "Time", "Condition", "Expression", "quantities", "map_quantities",
 ]
 
 
@@ -275,6 +275,26 @@ def quantities(target: Target | Total | None) -> Iterator[Quantity]:
             yield from quantities(cell)
     elif isinstance(target, (Approximately, Total)):
         yield target.quantity
+
+
+def map_quantities(target: Any, change: Callable[[Quantity], Quantity]) -> Any:
+    """``target`` (or a table cell) with ``change`` applied to every quantity it states."""
+    if isinstance(target, Comparison):
+        return attrs.evolve(target, quantity=change(target.quantity))
+    if isinstance(target, Between):
+        return attrs.evolve(target, low=change(target.low), high=change(target.high))
+    if isinstance(target, Approximately):
+        tolerance = None if target.tolerance is None else change(target.tolerance)
+        return attrs.evolve(target, quantity=change(target.quantity), tolerance=tolerance)
+    if isinstance(target, Total):
+        return attrs.evolve(target, quantity=change(target.quantity))
+    if isinstance(target, Change):
+        return attrs.evolve(target, amount=map_quantities(target.amount, change))
+    if isinstance(target, Respectively):
+        return attrs.evolve(target, targets=tuple(map_quantities(t, change) for t in target.targets))
+    if isinstance(target, TableRow):
+        return attrs.evolve(target, cells=tuple(None if c is None else map_quantities(c, change) for c in target.cells))
+    return target
 
 
 @attrs.frozen

@@ -768,7 +768,7 @@ class _Builder:
             time = m.EveryYear(wording=target.wording[0], span=target.span)
         indicator, note = unit_note(str(name)) if not name.quoted else (str(name), None)
         if note is not None:
-            target = _with_unit(target, *note)
+            target = _with_unit(target, note[0], note[1])
         if isinstance(target, m.Qualitative):
             self._not_checkable(target, indicator)
         reading = self.readings.get(name.start)
@@ -1270,30 +1270,17 @@ def unit_note(name: str) -> tuple[str, tuple[Decimal, str, str] | None]:
     return name[:note.start()], (magnitude, note.group(2), note.group(0))
 
 
-def _with_unit(target: Any, magnitude: Decimal, unit: str, note: str) -> Any:
-    """``target`` with ``unit`` (scaled by ``magnitude``) given to every quantity written without one."""
+def _with_unit(target: Any, magnitude: Decimal, unit: str) -> Any:
+    """``target`` with ``unit`` (scaled by ``magnitude``) given to every quantity written without
+    one; a word's number (零的突破, 全覆盖, 零事故) stays in the indicator's own terms."""
+    word = target.wording[0] if isinstance(target, m.Comparison) and target.wording else None
+    if word is not None and grammar.terminal("EXACT_ZERO", "WHOLE", "ZERO_VERB").fullmatch(word):
+        return target
+
     def fill(q: m.Quantity) -> m.Quantity:
         return q if q.unit is not None else attrs.evolve(q, value=q.value * magnitude, unit=unit)
 
-    if isinstance(target, m.Comparison):
-        return target if target.wording and target.quantity.written in ("0", "1", "100%") and \
-            target.wording[1] is None and not target.quantity.written[:1].isdigit() else \
-            attrs.evolve(target, quantity=fill(target.quantity))
-    if isinstance(target, m.Between):
-        return attrs.evolve(target, low=fill(target.low), high=fill(target.high))
-    if isinstance(target, m.Approximately):
-        tolerance = None if target.tolerance is None else fill(target.tolerance)
-        return attrs.evolve(target, quantity=fill(target.quantity), tolerance=tolerance)
-    if isinstance(target, m.Total):
-        return attrs.evolve(target, quantity=fill(target.quantity))
-    if isinstance(target, m.Change):
-        return attrs.evolve(target, amount=_with_unit(target.amount, magnitude, unit, note))
-    if isinstance(target, m.Respectively):
-        return attrs.evolve(target, targets=tuple(_with_unit(t, magnitude, unit, note) for t in target.targets))
-    if isinstance(target, m.TableRow):
-        return attrs.evolve(target, cells=tuple(None if cell is None else _with_unit(cell, magnitude, unit, note)
-                                                for cell in target.cells))
-    return target
+    return m.map_quantities(target, fill)
 
 
 def _quoted(text: str) -> str:
