@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from ..i18n import tr
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_number, rule_body
@@ -26,7 +27,8 @@ from ..resources import rules_dir
 
 __all__ = [
     "Catalogue", "BoundRule", "Pack", "Interval", "Measure", "load_catalogue", "load_pack",
-    "resolve_text", "lint_file", "shipped_pack_ids", "DEFAULT_APPROX_TOLERANCE",
+    "resolve_text", "lint_file", "shipped_pack_ids", "DEFAULT_APPROX_TOLERANCE", "extended_catalogue",
+    "as_catalogue", "CatalogueLike",
 ]
 
 DEFAULT_APPROX_TOLERANCE = m.Quantity(10, "%")
@@ -50,10 +52,13 @@ class Catalogue:
                 key = normalize(name)
                 other = index.get(key)
                 if other is not None and other is not indicator:
-                    where = f" (first defined at {other.span.source.name}:{other.span.line})" if other.span else ""
+                    where = tr(" (first defined at {file}:{line})", file=other.span.source.name,
+                               line=other.span.line) if other.span else ""
                     diagnostics.append(Diagnostic(
-                        "QR112", f"'{name}' is already a name or alias of '{other.name}'{where}",
-                        indicator.span, suggestion="give each indicator and alias once"))
+                        "QR112", tr("'{name}' is already a name or alias of '{other}'{where}", name=name,
+                                    other=other.name, where=where),
+                        _indicator_name_span(indicator) or indicator.span,
+                        suggestion=tr("give each indicator and alias once")))
                     continue
                 index[key] = indicator
         return cls(tuple(indicators), index), diagnostics
@@ -71,6 +76,54 @@ class Catalogue:
         return isinstance(name, str) and self.lookup(name) is not None
 
 
+    def extended(self, indicators: Sequence[m.Indicator]) -> tuple[Catalogue, list[Diagnostic]]:
+        """This catalogue plus ``indicators`` (an author's own catalogue). A new indicator whose
+        name or alias is already one of this catalogue's is an error (QR163) unless it is marked
+        ``override``, which replaces the indicator of the same name (QR164 if there is none)."""
+        diagnostics: list[Diagnostic] = []
+        replaced: set[int] = set()
+        added: list[m.Indicator] = []
+        for indicator in indicators:
+            if indicator.override:
+                target = self.lookup(indicator.name)
+                if target is None:
+                    diagnostics.append(Diagnostic(
+                        "QR164", tr("'override' but no indicator '{name}' to override", name=indicator.name),
+                        _indicator_name_span(indicator), Severity.WARNING,
+                        suggestion=self.suggest(indicator.name) or tr("drop 'override'")))
+                else:
+                    replaced.add(id(target))
+                added.append(indicator)
+                continue
+            clash = next(((n, self.lookup(n)) for n in (indicator.name, *indicator.aliases) if n in self), None)
+            if clash is not None:
+                name, existing = clash
+                assert existing is not None
+                diagnostics.append(Diagnostic(
+                    "QR163", tr("'{name}' is already an indicator of the catalogue ('{existing}'{where})",
+                                name=name, existing=existing.name, where=_where_suffix(existing.span)),
+                    _indicator_name_span(indicator),
+                    suggestion=tr("write 'override indicator {name}' to replace it, or choose another name",
+                                  name=indicator.name)))
+                continue
+            added.append(indicator)
+        kept = [i for i in self.indicators if id(i) not in replaced]
+        catalogue, duplicates = Catalogue.build([*kept, *added])
+        return catalogue, [*diagnostics, *duplicates]
+
+
+def _where_suffix(span: m.Span | None) -> str:
+    return f", {span.source.name}:{span.line}" if span else ""
+
+
+def _indicator_name_span(indicator: m.Indicator) -> m.Span | None:
+    """The span of an indicator block's first line (``[override] indicator NAME {``)."""
+    span = indicator.span
+    if span is None:
+        return None
+    return span_of(span.source, span.start, span.start + len(span.text.split("\n", 1)[0].rstrip(" {")))
+
+
 def catalogue_files(directory: Path | None = None) -> list[Path]:
     base = directory or rules_dir()
     files = [base / "catalogue.qr"] if (base / "catalogue.qr").is_file() else []
@@ -85,19 +138,20 @@ def read_rule_text(path: Path) -> tuple[str | None, Diagnostic | None]:
     try:
         return path.read_text(encoding="utf-8-sig"), None
     except FileNotFoundError:
-        return None, Diagnostic("QR201", f"no such file: {path}", suggestion=None)
+        return None, Diagnostic("QR201", tr("no such file: {path}", path=str(path)), suggestion=None)
+    except IsADirectoryError:
+        return None, Diagnostic("QR201", tr("{path} is a directory, not a rule file", path=str(path)))
     except UnicodeDecodeError as error:
-        return None, Diagnostic("QR202", f"{path} is not UTF-8 text ({error.reason} at byte {error.start})",
-                                suggestion="save rule files as UTF-8")
+        return None, Diagnostic("QR202", tr("{path} is not UTF-8 text ({reason} at byte {byte})", path=str(path),
+                                            reason=error.reason, byte=error.start),
+                                suggestion=tr("save rule files as UTF-8"))
     except OSError as error:
-        return None, Diagnostic("QR201", f"cannot read {path}: {error.strerror}")
+        return None, Diagnostic("QR201", tr("cannot read {path}: {reason}", path=str(path),
+                                            reason=error.strerror or str(error)))
 
 
-def _catalogue_with_diagnostics(paths: Sequence[Path], extra: Sequence[m.Indicator] = ()
-                                ) -> tuple[Catalogue, list[Diagnostic]]:
-    """The catalogue of ``paths`` plus ``extra`` indicators (last, so duplicates are reported on them)."""
+def _read_indicators(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[m.Indicator]:
     indicators: list[m.Indicator] = []
-    diagnostics: list[Diagnostic] = []
     for path in paths:
         text, problem = read_rule_text(path)
         if problem:
@@ -107,8 +161,32 @@ def _catalogue_with_diagnostics(paths: Sequence[Path], extra: Sequence[m.Indicat
         rule_file, found = parse_text(text, source=str(path))
         diagnostics.extend(found)
         indicators.extend(rule_file.indicators)
+        if rule_file.packs:
+            diagnostics.append(Diagnostic(
+                "QR116", tr("{path} declares a pack; a catalogue file holds indicators only", path=str(path)),
+                _header_span(rule_file.packs[0]), suggestion=tr("load packs with --packs or by path")))
+    return indicators
+
+
+def _catalogue_with_diagnostics(paths: Sequence[Path], extra: Sequence[m.Indicator] = ()
+                                ) -> tuple[Catalogue, list[Diagnostic]]:
+    """The catalogue of ``paths`` plus ``extra`` indicators (last, so duplicates are reported on them)."""
+    diagnostics: list[Diagnostic] = []
+    indicators = _read_indicators(paths, diagnostics)
     catalogue, duplicates = Catalogue.build([*indicators, *extra])
     return catalogue, [*diagnostics, *duplicates]
+
+
+def _signature(paths: Sequence[Path]) -> tuple[tuple[Path, int, int], ...]:
+    """Paths with their modification time and size, so an edited file is read again."""
+    out = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            out.append((path, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            out.append((path, -1, -1))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=8)
@@ -117,12 +195,47 @@ def _cached_catalogue(paths: tuple[Path, ...]) -> tuple[Catalogue, tuple[Diagnos
     return catalogue, tuple(diagnostics)
 
 
-def load_catalogue(paths: Sequence[str | Path] | None = None) -> Catalogue:
-    """The shipped indicator catalogue, or one built from ``paths``."""
+@functools.lru_cache(maxsize=16)
+def _cached_extended(extra: tuple[tuple[Path, int, int], ...]) -> tuple[Catalogue, tuple[Diagnostic, ...]]:
+    base, diagnostics = _cached_catalogue(tuple(catalogue_files()))
+    found: list[Diagnostic] = list(diagnostics)
+    indicators = _read_indicators([p for p, _, _ in extra], found)
+    catalogue, more = base.extended(indicators)
+    return catalogue, (*found, *more)
+
+
+def extended_catalogue(extra: Sequence[str | Path]) -> tuple[Catalogue, list[Diagnostic]]:
+    """The shipped catalogue extended by the catalogue files ``extra`` (see :meth:`Catalogue.extended`)."""
+    if not extra:
+        catalogue, diagnostics = _cached_catalogue(tuple(catalogue_files()))
+        return catalogue, list(diagnostics)
+    catalogue, diagnostics = _cached_extended(_signature([Path(p) for p in extra]))
+    return catalogue, list(diagnostics)
+
+
+def load_catalogue(paths: Sequence[str | Path] | None = None, *, shipped: bool = False) -> Catalogue:
+    """The shipped indicator catalogue; or one built from ``paths`` alone; or, with ``shipped``,
+    the shipped one extended by ``paths``."""
+    if shipped:
+        catalogue, found = extended_catalogue(list(paths or ()))
+        raise_errors(found)
+        return catalogue
     files = tuple(Path(p) for p in paths) if paths else tuple(catalogue_files())
     catalogue, diagnostics = _cached_catalogue(files)
     raise_errors(diagnostics)
     return catalogue
+
+
+CatalogueLike = Catalogue | str | Path | Sequence[str | Path] | None
+
+
+def as_catalogue(catalogue: CatalogueLike) -> Catalogue | None:
+    """What the public ``catalogue=`` parameters accept: a :class:`Catalogue` as it is, or catalogue
+    files (one path or several) that extend the shipped catalogue; None for the shipped one."""
+    if catalogue is None or isinstance(catalogue, Catalogue):
+        return catalogue
+    paths = [catalogue] if isinstance(catalogue, (str, Path)) else list(catalogue)
+    return load_catalogue(paths, shipped=True) if paths else None
 
 
 # ------------------------------------------------------------------------------------------
@@ -581,6 +694,16 @@ def shipped_pack_ids() -> list[str]:
     return sorted(p.stem for p in (rules_dir() / "packs").glob("*.qr"))
 
 
+def pack_ids(search: Sequence[str | Path] = ()) -> dict[str, Path]:
+    """Every pack id an ``extends`` or a command can name, with its file: the ``search``
+    directories first (an id found there hides a shipped pack of the same id), then the shipped packs."""
+    found: dict[str, Path] = {}
+    for directory in [*(Path(s) for s in search), rules_dir() / "packs"]:
+        for path in sorted(directory.glob("*.qr")) if directory.is_dir() else ():
+            found.setdefault(path.stem, path)
+    return found
+
+
 @attrs.define
 class _Loader:
     """Loads packs by id or path, following ``extends``; detects cycles; collects diagnostics."""
@@ -804,9 +927,10 @@ def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagno
 
 
 def load_pack(id_or_path: str | Path, *, search: Sequence[str | Path] = (),
-              catalogue: Catalogue | None = None) -> Pack:
-    """A shipped pack by id (``"longgang-2015"``) or a pack file by path, with its lineage."""
-    pack, diagnostics = _load(id_or_path, search, catalogue)
+              catalogue: CatalogueLike = None) -> Pack:
+    """A pack by id (looked up in ``search``, then among the shipped packs) or a pack file by
+    path, with its lineage; ``catalogue``: see :func:`as_catalogue`."""
+    pack, diagnostics = _load(id_or_path, search, as_catalogue(catalogue))
     raise_errors(diagnostics)
     assert pack is not None
     return pack
@@ -829,10 +953,11 @@ def _load(id_or_path: str | Path, search: Sequence[str | Path] = (),
     return pack, loader.diagnostics
 
 
-def load_packs(*ids_or_paths: str | Path, search: Sequence[str | Path] = ()) -> list[Pack]:
+def load_packs(*ids_or_paths: str | Path, search: Sequence[str | Path] = (),
+               catalogue: CatalogueLike = None) -> list[Pack]:
     """Several packs through one loader, so a shared ancestor is read and resolved once."""
     paths = [Path(x) for x in ids_or_paths if _is_path(x)]
-    loader = _loader([*search, *(p.parent for p in paths)], None)
+    loader = _loader([*search, *(p.parent for p in paths)], as_catalogue(catalogue))
     packs = [loader.load_path(Path(x)) if _is_path(x) else loader.load_id(str(x), None) for x in ids_or_paths]
     raise_errors(loader.diagnostics)
     return [p for p in packs if p is not None]
@@ -844,32 +969,66 @@ def _is_path(id_or_path: str | Path) -> bool:
 
 
 def resolve_text(text: str, *, source: str = "<string>", search: Sequence[str | Path] = (),
-                 catalogue: Catalogue | None = None) -> Pack:
+                 catalogue: CatalogueLike = None) -> Pack:
     """Parse and resolve pack text (its parents come from ``search`` or the shipped packs)."""
-    loader = _loader(search, catalogue)
+    loader = _loader(search, as_catalogue(catalogue))
     pack = loader.load_text(text, source)
     raise_errors(loader.diagnostics)
     assert pack is not None
     return pack
 
 
-def lint_file(path: str | Path, *, search: Sequence[str | Path] = ()) -> list[Diagnostic]:
-    """Every diagnostic for a pack or catalogue file: syntax, catalogue, units, lineage."""
+def lint_file(path: str | Path, *, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None
+              ) -> list[Diagnostic]:
+    """Every diagnostic for a pack or catalogue file: syntax, catalogue, units, lineage; less the
+    warnings its ``# noqa: CODE reason`` comments silence (see :mod:`.suppressions`)."""
     path = Path(path)
     text, problem = read_rule_text(path)
     if problem:
         return [problem]
     assert text is not None
-    rule_file, diagnostics = parse_text(text, source=str(path))
+    return lint_text(text, str(path), search=search, catalogue=catalogue)
+
+
+def lint_text(text: str, source: str, *, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None
+              ) -> list[Diagnostic]:
+    """:func:`lint_file` of ``text`` as if it were the file ``source`` (an editor's unsaved buffer)."""
+    from .suppressions import apply_suppressions
+
+    path = Path(source)
+    rule_file, diagnostics = parse_text(text, source=source)
     if any(d.severity is Severity.ERROR for d in diagnostics):
-        return list(diagnostics)
+        return apply_suppressions(diagnostics, m.Source(source, text))
     if rule_file.indicators and not rule_file.packs:
-        others = [p for p in catalogue_files() if p.resolve() != path.resolve()]
-        _, found = _catalogue_with_diagnostics(others, extra=rule_file.indicators)
-        return [d for d in found if d.file in (str(path), None)] + list(diagnostics)
-    loader = _loader([*search, path.parent], None)
-    loader.load_parsed(rule_file, diagnostics, str(path))
-    found = loader.diagnostics
-    own_file = [d for d in found if d.file in (str(path), None)]
+        found = _lint_catalogue(rule_file.indicators, path, catalogue)
+        own_file = [d for d in found if d.file in (source, None)]
+    else:
+        loader = _loader([*search, path.parent], as_catalogue(catalogue))
+        loader.load_parsed(rule_file, diagnostics, source)
+        found = loader.diagnostics
+        own_file = [d for d in found if d.file in (source, None)]
+        diagnostics = ()
     other = [d for d in found if d not in own_file and d.severity is Severity.ERROR]
-    return own_file + other
+    return apply_suppressions([*own_file, *diagnostics], m.Source(source, text)) + other
+
+
+def _lint_catalogue(indicators: Sequence[m.Indicator], path: Path, catalogue: CatalogueLike) -> list[Diagnostic]:
+    """A catalogue file's diagnostics: one of the shipped files is checked together with the
+    others; an author's own file as an extension of the shipped catalogue (and of any other
+    catalogue files given)."""
+    shipped = catalogue_files()
+    if any(_same_file(path, p) for p in shipped):
+        _, found = _catalogue_with_diagnostics([p for p in shipped if not _same_file(path, p)], extra=indicators)
+        return found
+    if isinstance(catalogue, Catalogue):
+        base, found = catalogue, []
+    else:
+        extra = [] if catalogue is None else [catalogue] if isinstance(catalogue, (str, Path)) else list(catalogue)
+        base, found = extended_catalogue([p for p in extra if not _same_file(path, Path(p))])
+        found = [d for d in found if d.severity is Severity.ERROR]
+    _, more = base.extended(indicators)
+    return [*found, *more]
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
