@@ -370,9 +370,9 @@ def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
     indicator = catalogue.lookup(rule.indicator)
     if indicator is None:
         diagnostics.append(Diagnostic(
-            "QR101", f"unknown indicator '{rule.indicator}'", _name_span(rule),
+            "QR101", tr("unknown indicator '{name}'", name=rule.indicator), _name_span(rule),
             suggestion=catalogue.suggest(rule.indicator)
-            or "add it to the catalogue (rules/catalogue.qr) with its unit and direction"))
+            or tr("add it to a catalogue of your own (--catalogue FILE) with its unit and direction")))
         return None
     tolerance = pack.tolerance or DEFAULT_APPROX_TOLERANCE
     target = rule.target
@@ -381,9 +381,9 @@ def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
         points = in_points is not None
         if in_points is not None and (indicator.unit is None or not units.compatible("%", indicator.unit)):
             diagnostics.append(Diagnostic(
-                "QR113", f"'{indicator.name}' is measured in {indicator.unit or 'no unit'}; "
-                "a change in 百分点 only applies to shares (%, ‰)", in_points.span or rule.span,
-                suggestion="state the change in % (relative) instead"))
+                "QR113", tr("'{name}' is measured in {unit}; a change in 百分点 only applies to shares (%, ‰)",
+                            name=indicator.name, unit=indicator.unit or tr("no unit")), in_points.span or rule.span,
+                suggestion=tr("state the change in % (relative) instead")))
             return None
         measure = Measure.POINT_CHANGE if points else Measure.RELATIVE_CHANGE
         rule_unit = indicator.unit if points else "%"
@@ -409,20 +409,23 @@ def _check_value_units(rule: m.Rule, indicator: m.Indicator, pack: m.PackDefinit
     for q in m.quantities(rule.target):
         if q.unit is not None and indicator.unit is not None and not units.compatible(q.unit, indicator.unit):
             diagnostics.append(Diagnostic(
-                "QR102", f"'{q.unit}' cannot be compared with {indicator.name}'s unit "
-                f"'{indicator.unit}' ({units.dimension(q.unit)} vs {units.dimension(indicator.unit)})",
-                q.span or rule.span, suggestion=f"write the target in {indicator.unit}"))
+                "QR102", tr("'{unit}' cannot be compared with {name}'s unit '{expected}' ({dimension} vs {wanted})",
+                            unit=q.unit, name=indicator.name, expected=indicator.unit,
+                            dimension=units.dimension(q.unit), wanted=units.dimension(indicator.unit)),
+                q.span or rule.span, suggestion=tr("write the target in {unit}", unit=indicator.unit)))
             usable = False
         elif q.unit is None and indicator.unit is not None and q.value != 0:
             number = format_number(q.value)
             diagnostics.append(Diagnostic(
-                "QR111", f"{number} has no unit; read as {indicator.unit}", q.span or rule.span,
-                Severity.WARNING, suggestion=f"write {number}{indicator.unit}"))
+                "QR111", tr("{number} has no unit; read as {unit}", number=number, unit=indicator.unit),
+                q.span or rule.span, Severity.WARNING,
+                suggestion=tr("write {number}{unit}", number=number, unit=indicator.unit)))
     if isinstance(rule.target, m.Approximately) and rule.target.tolerance is None and pack.tolerance is None:
         diagnostics.append(Diagnostic(
-            "QR110", f"approximate target without a tolerance; using ±{DEFAULT_APPROX_TOLERANCE.value}%",
+            "QR110", tr("approximate target without a tolerance; using ±{tolerance}%",
+                        tolerance=DEFAULT_APPROX_TOLERANCE.value),
             rule.target.span or rule.span, Severity.WARNING,
-            suggestion="add '±2家' after the target or 'tolerance 10%' to the pack"))
+            suggestion=tr("add '±2家' after the target or 'tolerance 10%' to the pack")))
     return usable
 
 
@@ -477,14 +480,16 @@ def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) 
     period = pack.period
     if isinstance(time, m.TargetYear) and period is not None and time.year not in period.years:
         diagnostics.append(Diagnostic(
-            "QR114", f"target year {time.year} is outside the pack's period {period.start}..{period.end}",
+            "QR114", tr("target year {year} is outside the pack's period {start}..{end}", year=time.year,
+                        start=period.start, end=period.end),
             time.span or rule.span, Severity.WARNING))
     elif not years and isinstance(time, (m.EveryYear, m.Cumulative)):
-        diagnostics.append(Diagnostic("QR115", "每年/累计 need the pack's 'period'", time.span or rule.span,
-                                      suggestion="add e.g. 'period 2011..2015' to the pack"))
+        diagnostics.append(Diagnostic("QR115", tr("每年/累计 need the pack's 'period'"), time.span or rule.span,
+                                      suggestion=tr("add e.g. 'period 2011..2015' to the pack")))
     elif not years:
-        diagnostics.append(Diagnostic("QR115", "the rule has no year: give the pack a 'target' year or the rule a "
-                                      "time qualifier", rule.span, suggestion="add e.g. 'target 2015' to the pack"))
+        diagnostics.append(Diagnostic("QR115", tr("the rule has no year: give the pack a 'target' year or the rule a "
+                                                  "time qualifier"), rule.span,
+                                      suggestion=tr("add e.g. 'target 2015' to the pack")))
     return years
 
 
@@ -704,6 +709,23 @@ def pack_ids(search: Sequence[str | Path] = ()) -> dict[str, Path]:
     return found
 
 
+@attrs.frozen
+class _Resolved:
+    """A pack resolved from a file by id (a parent), kept while its lineage's files are unchanged:
+    an editor relints a child on every keystroke without parsing its parents again."""
+
+    pack: Pack
+    catalogue: Catalogue
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[tuple[Path, int, int], ...]
+
+    def current(self) -> bool:
+        return _signature([p for p, _, _ in self.files]) == self.files
+
+
+_RESOLVED: dict[tuple[Path, tuple[Path, ...]], _Resolved] = {}
+
+
 @attrs.define
 class _Loader:
     """Loads packs by id or path, following ``extends``; detects cycles; collects diagnostics."""
@@ -731,11 +753,28 @@ class _Loader:
         if path is None:
             span = _extends_span(referrer, pack_id) if referrer else None
             self.diagnostics.append(Diagnostic(
-                "QR103", f"unknown pack '{pack_id}'", span,
+                "QR103", tr("unknown pack '{id}'", id=pack_id), span,
                 suggestion=did_you_mean(pack_id, self.known_ids())
-                or "shipped packs: " + ", ".join(self.known_ids())))
+                or tr("packs: {ids}", ids=", ".join(self.known_ids()))))
             return None
-        return self.load_path(path)
+        key = (path.resolve(), tuple(self.search))
+        cached = _RESOLVED.get(key)
+        open_ids = {pid for pid, _ in self.stack}
+        if cached is not None and cached.catalogue is self.catalogue and cached.current() \
+                and not open_ids & {p.id for p in cached.pack.lineage()}:
+            self.diagnostics.extend(cached.diagnostics)
+            for pack in cached.pack.lineage():
+                self.done.setdefault(pack.id, pack)
+            return cached.pack
+        start = len(self.diagnostics)
+        loaded = self.load_path(path)
+        found = self.diagnostics[start:]
+        if loaded is not None and not any(d.severity is Severity.ERROR for d in found):
+            files = [Path(p.path) for p in loaded.lineage() if p.path]
+            _RESOLVED[key] = _Resolved(loaded, self.catalogue, tuple(found), _signature(files))
+            while len(_RESOLVED) > 64:
+                _RESOLVED.pop(next(iter(_RESOLVED)))
+        return loaded
 
     def load_path(self, path: Path) -> Pack | None:
         text, problem = read_rule_text(path)
@@ -755,9 +794,9 @@ class _Loader:
             return None
         if len(rule_file.packs) != 1 or rule_file.indicators:
             self.diagnostics.append(Diagnostic(
-                "QR116", f"{source} declares {len(rule_file.packs)} packs and {len(rule_file.indicators)} "
-                "indicators; a pack file holds exactly one pack", None,
-                suggestion="put indicators in the catalogue and one pack per file"))
+                "QR116", tr("{source} declares {packs} packs and {indicators} indicators; a pack file holds exactly "
+                            "one pack", source=source, packs=len(rule_file.packs), indicators=len(rule_file.indicators)),
+                None, suggestion=tr("put indicators in the catalogue and one pack per file")))
             return None
         return self.resolve(rule_file.packs[0], source)
 
@@ -791,8 +830,9 @@ class _Loader:
         links = [_extends_span(definitions[a], b) for a, b in zip(cycle[:-1], cycle[1:], strict=True)]
         locations = " and ".join(f"{s.source.name}:{s.line}:{s.column}" for s in links if s is not None)
         self.diagnostics.append(Diagnostic(
-            "QR104", "cyclic extends: " + " -> ".join(cycle) + (f" (at {locations})" if locations else ""),
-            _extends_span(child, parent_id), suggestion="a pack may only extend packs of levels above it"))
+            "QR104", tr("cyclic extends: {cycle}{where}", cycle=" -> ".join(cycle),
+                        where=tr(" (at {locations})", locations=locations) if locations else ""),
+            _extends_span(child, parent_id), suggestion=tr("a pack may only extend packs of levels above it")))
 
 
 def _extends_span(definition: m.PackDefinition | None, parent_id: str) -> m.Span | None:
@@ -810,8 +850,9 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
               diagnostics: list[Diagnostic], source: str | None) -> Pack:
     for key, label in (("region", "region"), ("level", "level")):
         if getattr(definition, key) is None:
-            diagnostics.append(Diagnostic("QR115", f"pack '{definition.id}' has no '{label}'", _header_span(definition),
-                                          suggestion=f"add a '{label}' line to the pack"))
+            diagnostics.append(Diagnostic("QR115", tr("pack '{id}' has no '{label}'", id=definition.id, label=label),
+                                          _header_span(definition),
+                                          suggestion=tr("add a '{label}' line to the pack", label=label)))
     own: list[BoundRule] = []
     recorded: list[BoundRule] = []
     for written in definition.rules:
@@ -831,9 +872,9 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
         if not matches:
             if rule.rule.override:
                 diagnostics.append(Diagnostic(
-                    "QR107", f"'override' but no parent target on {rule.indicator.name} applies to "
-                    f"{'/'.join(rule.regions) or 'this region'} in the same years",
-                    _name_span(rule.rule), Severity.WARNING, suggestion="drop 'override'"))
+                    "QR107", tr("'override' but no parent target on {name} applies to {regions} in the same years",
+                                name=rule.indicator.name, regions="/".join(rule.regions) or tr("this region")),
+                    _name_span(rule.rule), Severity.WARNING, suggestion=tr("drop 'override'")))
             effective.append(rule)
             continue
         if not rule.rule.override:
@@ -843,18 +884,20 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
                 effective.append(rule)
                 continue
             diagnostics.append(Diagnostic(
-                "QR105", f"{rule.indicator.name} is already a target of parent pack '{parent.origin}' "
-                f"({_where(parent.rule.span)}); mark this rule 'override' to replace it",
-                _name_span(rule.rule), suggestion="start the line with 'override'"))
+                "QR105", tr("{name} is already a target of parent pack '{parent}' ({where}); mark this rule "
+                            "'override' to replace it", name=rule.indicator.name, parent=parent.origin,
+                            where=_where(parent.rule.span)),
+                _name_span(rule.rule), suggestion=tr("start the line with 'override'")))
             effective.append(rule)
             continue
         for index in matches:
             parent = inherited[index]
             if looser(rule, parent) and rule.rule.justification is None:
                 diagnostics.append(Diagnostic(
-                    "QR106", f"override of {rule.indicator.name} is looser than '{parent.origin}' "
-                    f"({parent.text} at {_where(parent.rule.span)})", _name_span(rule.rule),
-                    suggestion='add because "…" stating why, or tighten the target'))
+                    "QR106", tr("override of {name} is looser than '{parent}' ({target} at {where})",
+                                name=rule.indicator.name, parent=parent.origin, target=parent.text,
+                                where=_where(parent.rule.span)), _name_span(rule.rule),
+                    suggestion=tr('add because "…" stating why, or tighten the target')))
             overridden.add(index)
         effective.append(rule)
     kept = [p for i, p in enumerate(inherited) if i not in overridden]
@@ -875,10 +918,11 @@ def _check_looser_than_inherited(own: list[BoundRule], inherited: list[BoundRule
             yearly = "cumulative" not in (rule.kind, parent.kind)  # a sum is not a yearly level
             if shared and yearly and parent.key != rule.key and looser(rule, parent):
                 diagnostics.append(Diagnostic(
-                    "QR117", f"{rule.indicator.name} in {shared[0]} is looser here than the inherited "
-                    f"'{parent.statement}' from '{parent.origin}', which still binds",
+                    "QR117", tr("{name} in {year} is looser here than the inherited '{target}' from '{parent}', "
+                                "which still binds", name=rule.indicator.name, year=shared[0],
+                                target=parent.statement, parent=parent.origin),
                     _name_span(rule.rule), Severity.WARNING,
-                    suggestion="tighten the target or make it an override of the inherited one"))
+                    suggestion=tr("tighten the target or make it an override of the inherited one")))
                 break
 
 
@@ -890,7 +934,7 @@ def _header_span(definition: m.PackDefinition) -> m.Span | None:
 
 
 def _where(span: m.Span | None) -> str:
-    return f"{span.source.name}:{span.line}" if span else "unknown location"
+    return f"{span.source.name}:{span.line}" if span else tr("unknown location")
 
 
 def _inherit(parents: Iterable[Pack]) -> list[BoundRule]:
@@ -910,16 +954,17 @@ def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagno
         first = by_key.setdefault(rule.key, rule)
         if first is not rule and (first.interval != rule.interval or first.measure is not rule.measure):
             diagnostics.append(Diagnostic(
-                "QR109", f"{rule.indicator.name} has two different enforced targets in this pack "
-                f"(the other at {_where(first.rule.span)})", _name_span(rule.rule),
-                suggestion='keep one and mark the other unenforced "reason"'))
+                "QR109", tr("{name} has two different enforced targets in this pack (the other at {where})",
+                            name=rule.indicator.name, where=_where(first.rule.span)), _name_span(rule.rule),
+                suggestion=tr('keep one and mark the other unenforced "reason"')))
     for rule in recorded:
         enforced = by_key.get(rule.key)
         if enforced is not None and (enforced.interval != rule.interval or enforced.measure is not rule.measure):
             diagnostics.append(Diagnostic(
-                "QR108", f"contradiction: {rule.indicator.name} is stated as '{rule.statement}' "
-                f"here and enforced as '{enforced.statement}' ({_where(enforced.rule.span)}); "
-                f"reason: {rule.rule.unenforced}", _name_span(rule.rule), Severity.WARNING))
+                "QR108", tr("contradiction: {name} is stated as '{stated}' here and enforced as '{enforced}' ({where}); "
+                            "reason: {reason}", name=rule.indicator.name, stated=rule.statement,
+                            enforced=enforced.statement, where=_where(enforced.rule.span),
+                            reason=rule.rule.unenforced), _name_span(rule.rule), Severity.WARNING))
 
 
 # ------------------------------------------------------------------------------------------
