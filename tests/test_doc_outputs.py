@@ -194,7 +194,7 @@ def test_the_introduction_quotes_the_qr101_example() -> None:
 
 
 def test_warnings_in_the_examples_are_marked_as_warnings() -> None:
-    for code, example, _ in _examples_with_output():
+    for code, _example, _ in _examples_with_output():
         sections = re.split(r"^\.\. _(qr\d{3}):\n", DIAGNOSTICS, flags=re.MULTILINE)
         text = sections[sections.index(code.lower()) + 1]
         stated = re.search(r"^\*(error|warning)\.\*", text, flags=re.MULTILINE)

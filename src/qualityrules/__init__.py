@@ -25,6 +25,7 @@ from .errors import (
     UnitError,
     UnknownIndicatorError,
     UsageError,
+    optional_dependencies,
 )
 from .language.model import (
     Approximately,
@@ -146,6 +147,7 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
     return _binding(pack, indicator, year, region, search=search, catalogue=catalogue)
 
 
+@optional_dependencies("evaluate()")
 def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] | None = None,
              regions: Iterable[str] | None = None, year: int | Iterable[int] | None = None,
              years: Iterable[int] | None = None, search: tuple[str | Path, ...] = (),
@@ -199,6 +201,7 @@ def _years(one: int | Iterable[int] | None, many: Iterable[int] | None) -> list[
     return found or None
 
 
+@optional_dependencies("compute_indicators()")
 def compute_indicators(pack: Pack | str | Path, records: Any, *, search: tuple[str | Path, ...] = (),
                        catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
                        **options: Any) -> IndicatorTable:
@@ -216,6 +219,7 @@ def compute_indicators(pack: Pack | str | Path, records: Any, *, search: tuple[s
     return _compute(pack, records, **options)
 
 
+@optional_dependencies("check_records()")
 def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
                   regions: Iterable[str] | None = None, years: Iterable[int] | None = None,
                   load_options: Mapping[str, Any] | None = None, search: tuple[str | Path, ...] = (),

@@ -6,9 +6,10 @@ them (a test checks the docs against it).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
@@ -236,6 +237,26 @@ class DataError(QualityRulesError):
 
 class UsageError(QualityRulesError):
     """Invalid usage (QR3xx): command-line arguments, project configuration, a missing extra."""
+
+
+# The extra of ``pyproject.toml`` that brings each optional dependency.
+EXTRAS: dict[str, str] = {
+    "pandas": "pandas", "pyarrow": "arrow", "polars": "polars", "openpyxl": "excel", "dask": "dask",
+    "hypothesis": "strategies", "pygls": "lsp", "lsprotocol": "lsp",
+}
+
+
+@contextlib.contextmanager
+def optional_dependencies(feature: str) -> Iterator[None]:
+    """Inside it (or on a function it decorates), an optional dependency that is not installed is
+    a :class:`UsageError` naming the extra to install (QR311), not a bare ModuleNotFoundError."""
+    try:
+        yield
+    except ModuleNotFoundError as error:
+        root = (error.name or "").split(".")[0]
+        if root not in EXTRAS:
+            raise
+        raise missing_extra(EXTRAS[root], feature) from error
 
 
 def missing_extra(extra: str, feature: str) -> UsageError:

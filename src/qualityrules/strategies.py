@@ -35,12 +35,15 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import hypothesis.strategies as st
-from hypothesis import reject
-from hypothesis.errors import InvalidArgument
 
+from .errors import optional_dependencies
 from .language import model as m
 from .language.text import normalize
+
+with optional_dependencies("qualityrules.strategies"):
+    import hypothesis.strategies as st
+    from hypothesis import reject
+    from hypothesis.errors import InvalidArgument
 
 if TYPE_CHECKING:
     import pandas as pd

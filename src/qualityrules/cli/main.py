@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import i18n
 from ..config import Config, find_config, read_config
-from ..errors import QualityRulesError
+from ..errors import QualityRulesError, optional_dependencies
 from ..i18n import tr
 from .common import EXIT_INPUT, EXIT_OK, HelpFormatter, add_project_options, print_diagnostics
 
@@ -108,7 +108,8 @@ def _run(argv: list[str], config: Config) -> int:
     args = parser.parse_args(argv)
     args.project = config
     try:
-        return int(args.handler(args))
+        with optional_dependencies(f"qualityrules {args.command}"):
+            return int(args.handler(args))
     except QualityRulesError as error:
         print_diagnostics(error.diagnostics, sys.stderr, getattr(args, "color", "auto"))
         return EXIT_INPUT

@@ -76,14 +76,15 @@ class Project:
     def _search(self, path: Path) -> list[Path]:
         return [*self.search, path.parent]
 
-    def _repaired(self, text: str, source: str) -> tuple[str, list[Diagnostic]]:
-        """``text`` with every line the parser rejects blanked, and those syntax diagnostics."""
+    def _repaired(self, text: str, source: str) -> tuple[str, list[Diagnostic], Any]:
+        """``text`` with every line the parser rejects blanked, those syntax diagnostics, and the
+        parse of the repaired text (``parse_text``'s result)."""
         from ..language.parse import parse_text
 
         syntax: list[Diagnostic] = []
+        parsed = parse_text(text, source=source)
         for _ in range(text.count("\n") + 2):
-            _, found = parse_text(text, source=source)
-            errors = [d for d in found if d.severity is Severity.ERROR and d.code.startswith(_SYNTAX_PREFIX)]
+            errors = [d for d in parsed[1] if d.severity is Severity.ERROR and d.code.startswith(_SYNTAX_PREFIX)]
             if not errors:
                 break
             syntax.extend(e for e in errors if e not in syntax)
@@ -96,14 +97,15 @@ class Project:
             if repaired == text:
                 break
             text = repaired
-        return text, syntax
+            parsed = parse_text(text, source=source)
+        return text, syntax, parsed
 
     def resolved(self, text: str, source: str) -> Any:
         """The document's pack, resolved as far as it goes (None if it does not resolve)."""
         from ..errors import QualityRulesError
         from ..packs.resolve import resolve_text
 
-        repaired, _ = self._repaired(text, source)
+        repaired, _, _ = self._repaired(text, source)
         try:
             return resolve_text(repaired, source=source, search=self._search(Path(source)),
                                 catalogue=self.catalogues or None)
@@ -117,8 +119,9 @@ class Project:
         from ..packs.resolve import lint_text
         from ..packs.suppressions import select
 
-        repaired, syntax = self._repaired(text, source)
-        found = lint_text(repaired, source, search=self._search(Path(source)), catalogue=self.catalogues or None)
+        repaired, syntax, parsed = self._repaired(text, source)
+        found = lint_text(repaired, source, search=self._search(Path(source)), catalogue=self.catalogues or None,
+                          parsed=parsed)
         if syntax:
             found = [*syntax, *(d for d in found if not d.code.startswith(_SYNTAX_PREFIX))]
             found = [_in_text(d, text) for d in found]
@@ -173,7 +176,7 @@ class Project:
         lines: list[str] = []
         for parent in pack.parents:
             for year in sorted(set(years))[-1:]:
-                found = binding(parent, indicator.name, year, pack.region)
+                found = binding(parent, indicator.name, year)  # as the parent states it, for its own region
                 if found is None:
                     continue
                 t = found.threshold

@@ -1035,13 +1035,14 @@ def lint_file(path: str | Path, *, search: Sequence[str | Path] = (), catalogue:
     return lint_text(text, str(path), search=search, catalogue=catalogue)
 
 
-def lint_text(text: str, source: str, *, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None
-              ) -> list[Diagnostic]:
-    """:func:`lint_file` of ``text`` as if it were the file ``source`` (an editor's unsaved buffer)."""
+def lint_text(text: str, source: str, *, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None,
+              parsed: tuple[m.RuleFile, Sequence[Diagnostic]] | None = None) -> list[Diagnostic]:
+    """:func:`lint_file` of ``text`` as if it were the file ``source`` (an editor's unsaved buffer);
+    ``parsed``: ``parse_text(text, source=source)`` if the caller has it already."""
     from .suppressions import apply_suppressions
 
     path = Path(source)
-    rule_file, diagnostics = parse_text(text, source=source)
+    rule_file, diagnostics = parsed if parsed is not None else parse_text(text, source=source)
     if any(d.severity is Severity.ERROR for d in diagnostics):
         return apply_suppressions(diagnostics, m.Source(source, text))
     if rule_file.indicators and not rule_file.packs:

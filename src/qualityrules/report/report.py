@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from ..engine.evaluation import Evaluation
 from ..engine.plan import RELATIVE_CHANGE, VALUE
+from ..errors import optional_dependencies
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
@@ -346,6 +347,7 @@ class Report:
 
     # ---------------------------------------------------------------- views
 
+    @optional_dependencies("Report.to_frame()")
     def to_frame(self, level: str = "results") -> Any:
         """A pandas DataFrame of :meth:`results` (or, with ``level="targets"``, :meth:`targets`)."""
         import pandas as pd
