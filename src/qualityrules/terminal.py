@@ -18,9 +18,6 @@ from .errors import _display_width as display_width
 
 __all__ = ["display_width", "output_width", "fit", "table", "wrap", "colour_enabled", "paint"]
 
-_MIN_COLUMN = 6
-
-
 def output_width(stream: TextIO | None = None) -> int | None:
     """The width to fit text to: ``COLUMNS`` when set, else the terminal's when ``stream`` (default
     standard output) is one; None (no limit) when writing to a file or a pipe."""
@@ -34,8 +31,8 @@ def output_width(stream: TextIO | None = None) -> int | None:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """``text`` cut into pieces of at most ``width`` display columns, at a space where there is
-    one in the second half of a piece (Chinese text breaks between any two characters)."""
+    """``text`` cut into pieces of at most ``width`` display columns, at the last space that fits
+    (Chinese text, which has none, breaks between any two characters)."""
     width = max(width, 2)
     pieces: list[str] = []
     while display_width(text) > width:
@@ -46,7 +43,7 @@ def wrap(text: str, width: int) -> list[str]:
                 break
             cut = index + 1
         space = text.rfind(" ", 0, cut + 1)
-        if space > cut // 2:
+        if space > 0:
             cut = space
         cut = max(cut, 1)
         pieces.append(text[:cut].rstrip())
@@ -76,21 +73,25 @@ def fit(text: str, width: int | None) -> str:
     return "\n".join(out)
 
 
+_SHORT = 10
+
+
 def table(rows: Sequence[Sequence[str]], width: int | None = None, indent: str = "  ", gap: str = "  ") -> list[str]:
-    """Rows as aligned columns (CJK-aware). With ``width``, the widest columns shrink until a line
-    fits and their cells wrap onto continuation lines inside their column."""
+    """Rows as aligned columns (CJK-aware). With ``width``, columns give up room in proportion to
+    how much they can (a number or a word of Latin letters is never broken; Chinese text breaks
+    between any two characters) until a line fits, and their cells wrap inside their column."""
     if not rows:
         return []
     count = len(rows[0])
-    natural = [max(display_width(row[c]) for row in rows) for c in range(count)]
-    widths = list(natural)
+    widths = [max(display_width(row[c]) for row in rows) for c in range(count)]
     if width is not None:
         room = width - len(indent) - len(gap) * (count - 1)
-        while sum(widths) > room:
-            widest = max(range(count), key=lambda c: widths[c])
-            if widths[widest] <= _MIN_COLUMN:
-                break
-            widths[widest] -= 1
+        floors = [max([_unbreakable(row[c]) for row in rows] + [1]) for c in range(count)]
+        excess = sum(widths) - room
+        slack = [max(0, w - f) for w, f in zip(widths, floors, strict=True)]
+        if excess > 0 and sum(slack):
+            cut = [min(s, -(-excess * s // sum(slack))) for s in slack]  # ceiling of the proportional share
+            widths = [w - c for w, c in zip(widths, cut, strict=True)]
     lines: list[str] = []
     for row in rows:
         cells = [wrap(cell, widths[c]) if display_width(cell) > widths[c] else [cell] for c, cell in enumerate(row)]
@@ -99,6 +100,16 @@ def table(rows: Sequence[Sequence[str]], width: int | None = None, indent: str =
             padded = [t + " " * (widths[c] - display_width(t)) for c, t in enumerate(texts)]
             lines.append((indent + gap.join(padded)).rstrip())
     return lines
+
+
+def _unbreakable(cell: str) -> int:
+    """The width a cell cannot go below: all of it when it is short (a mark, a year, a value),
+    else its widest word without Chinese characters (Chinese text may break anywhere, so it asks
+    for two characters)."""
+    if display_width(cell) <= _SHORT:
+        return display_width(cell)
+    words = [w for w in cell.split(" ") if w]
+    return max((4 if display_width(w) > len(w) else display_width(w) for w in words), default=1)
 
 
 _STYLES = {"error": "1;31", "warning": "1;33", "fail": "31", "warn": "33", "pass": "32", "bold": "1", "dim": "2"}
