@@ -69,8 +69,8 @@ def find_config(start: str | Path | None = None) -> Config:
 def _has_tool_table(path: Path) -> bool:
     try:
         data = _parse(path)
-    except UsageError:
-        return False  # someone else's broken pyproject.toml is not ours to report
+    except UsageError:  # broken TOML: ours to report only if it was meant to configure us
+        return "tool.qualityrules" in path.read_text(encoding="utf-8-sig", errors="replace")
     return isinstance(data.get("tool"), dict) and "qualityrules" in data["tool"]
 
 
