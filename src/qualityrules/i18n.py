@@ -8,8 +8,8 @@ translations live in ``locale/zh/LC_MESSAGES/qualityrules.po``. Building the whe
 ``.po`` to ``.mo`` (``hatch_build.py``); a source checkout compiles its ``.po`` in memory on first
 use (with Babel, a test dependency), so an edited translation shows at once.
 
-The language: :func:`use` (``--lang``, or the project config), else the locale
-(``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``zh_CN.UTF-8`` → Chinese), else English.
+The language: :func:`use` (``--lang``, or the project config), else the locale as gettext reads
+it (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, then ``LANGUAGE``: ``zh_CN.UTF-8`` → Chinese), else English.
 
 This module imports nothing from the package (the build hook loads it by path).
 """
@@ -68,11 +68,13 @@ def language() -> str:
     """The language messages render in now."""
     if _chosen[0] is not None:
         return _chosen[0]
-    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        found = language_of_locale(os.environ.get(variable))
-        if found is not None:
-            return found
-    return "en"
+    # As gettext does: the first of LC_ALL, LC_MESSAGES, LANG that is set is the locale; LANGUAGE
+    # (a list of preferences) counts unless that locale is C/POSIX.
+    locale = next((os.environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(v)), "")
+    from_locale = language_of_locale(locale)
+    if from_locale is None:
+        return "en"
+    return language_of_locale(os.environ.get("LANGUAGE")) or from_locale
 
 
 def catalog_path(lang: str, suffix: str = ".po") -> Path:
