@@ -88,9 +88,10 @@ def table(rows: Sequence[Sequence[str]], width: int | None = None, indent: str =
         room = width - len(indent) - len(gap) * (count - 1)
         floors = [max([_unbreakable(row[c]) for row in rows] + [1]) for c in range(count)]
         excess = sum(widths) - room
-        slack = [max(0, w - f) for w, f in zip(widths, floors, strict=True)]
-        if excess > 0 and sum(slack):
-            cut = [min(s, -(-excess * s // sum(slack))) for s in slack]  # ceiling of the proportional share
+        slack: list[int] = [max(0, w - f) for w, f in zip(widths, floors, strict=True)]
+        spare = sum(slack)
+        if excess > 0 and spare:
+            cut = [min(s, -(-excess * s // spare)) for s in slack]  # ceiling of the proportional share
             widths = [w - c for w, c in zip(widths, cut, strict=True)]
     lines: list[str] = []
     for row in rows:
