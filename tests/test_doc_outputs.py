@@ -5,9 +5,10 @@
   and ``examples``: a ``$ cat FILE`` line followed by text *writes* that file first (so the
   session shows exactly the input it runs on), ``$ echo $?`` checks the exit code of the
   command before it, and every other command's combined output must equal the quoted lines (a
-  line ``...`` stands for any number of lines). Every command of a session that quotes some
-  output runs (one without quoted output prepares the next); sessions that quote no output are
-  lists of commands and do not run.
+  line ``...`` stands for any number of lines). The sessions of one page run in order in one
+  directory (a tutorial's later steps use the files of its earlier ones); every command of a
+  session that quotes some output runs (one without quoted output prepares the next); sessions
+  that quote no output are lists of commands and do not run.
 - The rendered diagnostics under each example of ``docs/diagnostics.rst`` equal what
   ``qualityrules.lint`` reports for the example.
 """
@@ -83,14 +84,19 @@ def _trim(lines: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _sessions() -> list[tuple[str, list[Step]]]:
-    sessions = []
+def _pages() -> list[tuple[str, list[Step]]]:
+    """Per page, the steps of its sessions that quote some output or write a file, in page order:
+    a page runs as one session in one directory (a tutorial's later steps use its earlier files)."""
+    pages = []
     for page in PAGES:
+        steps: list[Step] = []
         for line, text in _literal_blocks(page):
-            steps = _steps(text, line)
-            if any(s.output for s in steps):
-                sessions.append((f"{page.relative_to(ROOT)}:{line}", steps))
-    return sessions
+            block = _steps(text, line)
+            if any(s.output for s in block):
+                steps.extend(block)
+        if steps:
+            pages.append((str(page.relative_to(ROOT)), steps))
+    return pages
 
 
 def _matches(expected: tuple[str, ...], actual: list[str]) -> bool:
@@ -112,7 +118,7 @@ def _hiding(modules: tuple[str, ...], directory: Path) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("where", "steps"), _sessions(), ids=[w for w, _ in _sessions()])
+@pytest.mark.parametrize(("where", "steps"), _pages(), ids=[w for w, _ in _pages()])
 def test_quoted_console_output_is_what_the_command_prints(where: str, steps: list[Step], tmp_path: Path) -> None:
     for name in ("rules", "docs", "examples", "grammar"):
         (tmp_path / name).symlink_to(ROOT / name)
@@ -121,10 +127,12 @@ def test_quoted_console_output_is_what_the_command_prints(where: str, steps: lis
     last = 0
     for step in steps:
         if step.command.startswith("cat "):
-            (tmp_path / step.command[4:].strip()).write_text("\n".join(step.output) + "\n", encoding="utf-8")
+            target = tmp_path / step.command[4:].strip()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("\n".join(step.output) + "\n", encoding="utf-8")
             continue
         if step.command == "echo $?":
-            assert [str(last)] == list(step.output), f"{where}: exit code {last}, the docs say {step.output}"
+            assert [str(last)] == list(step.output), f"{where}:{step.line}: exit code {last}, the docs say {step.output}"
             continue
         run_env = dict(env)
         hidden = next((mods for prefix, mods in HIDDEN_MODULES.items() if step.command.startswith(prefix)), None)
@@ -137,13 +145,13 @@ def test_quoted_console_output_is_what_the_command_prints(where: str, steps: lis
         printed = [line.rstrip() for line in printed]
         if step.output:
             assert _matches(step.output, printed), (
-                f"{where} (line {step.line}): `{step.command}` printed\n" + "\n".join(printed))
+                f"{where}:{step.line}: `{step.command}` printed\n" + "\n".join(printed))
 
 
 def test_the_console_sessions_are_found() -> None:
-    where = [w for w, _ in _sessions()]
-    assert any(w.startswith("docs/cli.rst") for w in where) and any(w.startswith("docs/diagnostics.rst") for w in where)
-    assert any(s.command.startswith("cat ") for _, steps in _sessions() for s in steps)
+    where = [w for w, _ in _pages()]
+    assert {"docs/cli.rst", "docs/diagnostics.rst", "docs/tutorial.rst", "docs/tutorial-zh.rst"} <= set(where)
+    assert any(s.command.startswith("cat ") for _, steps in _pages() for s in steps)
 
 
 # ------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ def scaffold(pack_id: str, parent: Any, region: str, level: str, period: tuple[i
              name: str | None = None, source: str | None = None) -> str:
     """The text of a new pack ``pack_id`` extending the resolved pack ``parent``: canonical form
     (``qualityrules fmt`` leaves it as it is), the parent's targets listed per section as comments."""
+    import attrs
+
     from ..language.format import format_name, quote, rule_body
     from ..packs.resolve import extensive
 
@@ -40,7 +42,8 @@ def scaffold(pack_id: str, parent: Any, region: str, level: str, period: tuple[i
         where = f"{rule.origin} ({rule.level.value if rule.level else '-'})"
         cite = f", {rule.citation}" if rule.citation else ""
         section = _section_of(parent, rule) or render(tr("targets"))
-        sections.setdefault(section, []).append(f"    #   {rule_body(rule.rule)}    # {where}{cite}")
+        restated = attrs.evolve(rule.rule, override=False)  # the parent's own 'override' is not the child's
+        sections.setdefault(section, []).append(f"    #   {rule_body(restated)}    # {where}{cite}")
     if not sections:
         sections[render(tr("targets"))] = []
     for section, listed in sections.items():
