@@ -164,6 +164,10 @@ def test_colour_on_request_and_never_with_no_color(bad: Path) -> None:
     assert "\x1b[" not in run("lint", str(bad)).stdout                 # not a terminal
     assert "\x1b[" not in run("lint", str(bad), NO_COLOR="1").stdout
     assert "\x1b[" not in run("lint", str(bad), "--color", "never").stdout
+    table = run("check", "longgang-2015", str(DEMO), "--color", "always", COLUMNS="80")
+    assert "  \x1b[31m✗ FAIL\x1b[0m  " in table.stdout and "\x1b[32m✓ pass\x1b[0m" in table.stdout
+    plain = table.stdout.replace("\x1b[31m", "").replace("\x1b[32m", "").replace("\x1b[33m", "").replace("\x1b[0m", "")
+    assert max(display_width(line) for line in plain.splitlines()) <= 80
 
 
 def test_quiet(bad: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..i18n import render, tr
-from ..terminal import output_width
+from ..terminal import colour_enabled, output_width, paint
 
 __all__ = ["register", "cmd_check", "FORMATS", "junit"]
 
@@ -98,6 +98,16 @@ def register(commands: Any) -> None:
     check.set_defaults(handler=cmd_check)
 
 
+_VERDICT_STYLES = {"✗ FAIL": "fail", "! warn": "warn", "✓ pass": "pass"}
+
+
+def _coloured(text: str) -> str:
+    """The verdict marks of the text table in colour (applied after fitting: escapes take no columns)."""
+    for mark, style in _VERDICT_STYLES.items():
+        text = text.replace(f"  {mark}  ", f"  {paint(mark, style, True)}  ")
+    return text
+
+
 def _year(text: str) -> int:
     if not (text.isdigit() and len(text) == 4):
         raise argparse.ArgumentTypeError(render(tr("'{text}' is not a four-digit year", text=text)))
@@ -146,7 +156,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif width is not None:
         from .common import emit
 
-        emit(text)
+        emit(text, colour=_coloured if colour_enabled(sys.stdout, args.color) else None)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return int(report.exit_code(args.fail_on))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -72,11 +72,12 @@ def load(args: argparse.Namespace, pack: str) -> Any:
     return load_pack(pack, search=search(args), catalogue=catalogue(args) or None)
 
 
-def emit(text: str, stream: TextIO | None = None) -> None:
-    """Print ``text`` fitted to the width of ``stream`` (standard output by default)."""
+def emit(text: str, stream: TextIO | None = None, colour: Callable[[str], str] | None = None) -> None:
+    """Print ``text`` fitted to the width of ``stream`` (standard output by default), then
+    coloured by ``colour`` (after fitting: escape sequences take no columns)."""
     out = stream or sys.stdout
     text = fit(text.rstrip("\n"), output_width(out))
-    out.write(text + "\n")
+    out.write((colour(text) if colour else text) + "\n")
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None = None,
