@@ -26,19 +26,7 @@ from qualityrules.packs.resolve import extensive
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = shutil.which("qualityrules", path=str(Path(sys.executable).parent))
 
-OWN_CATALOGUE = """\
-indicator 辖区黑臭水体消除比例 {
-    unit        %
-    direction   higher
-    alias       黑臭水体消除比例
-    description "建成区黑臭水体消除数量占黑臭水体总数的百分比"
-}
-
-indicator 新增市场主体 {
-    unit      家
-    direction higher
-}
-"""
+OWN_CATALOGUE = (ROOT / "tests" / "fixtures" / "own-catalogue.qr").read_text(encoding="utf-8")
 OWN_PACK = """\
 pack pingshan-2025 extends guangdong-2015 {
     region 坪山区
@@ -100,8 +88,7 @@ def test_public_api_takes_a_catalogue_everywhere(project: Path) -> None:
 @settings(max_examples=3, deadline=None)
 @given(st.data())
 def test_generated_packs_use_an_own_catalogue(data: st.DataObject) -> None:
-    own = ROOT / "tests" / "fixtures" / "own-catalogue.qr"
-    catalogue = qualityrules.load_catalogue(own)
+    catalogue = qualityrules.load_catalogue(ROOT / "tests" / "fixtures" / "own-catalogue.qr")
     pack = data.draw(qst.packs(catalogue=catalogue, parents=["guangdong-2015"], min_rules=1))
     assert pack.extends == ("guangdong-2015",)
     resolved = qualityrules.parse_pack(qualityrules.format_model(pack), catalogue=catalogue)

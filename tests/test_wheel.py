@@ -102,18 +102,7 @@ def test_wheel_carries_compiled_catalogs_and_the_diagnostics_reference(installed
     assert "qualityrules/docs/diagnostics.rst" in names
 
 
-OWN_CATALOGUE = """\
-indicator 辖区黑臭水体消除比例 {
-    unit        %
-    direction   higher
-    alias       黑臭水体消除比例
-}
-
-indicator 新增市场主体 {
-    unit      家
-    direction higher
-}
-"""
+OWN_CATALOGUE = (ROOT / "tests" / "fixtures" / "own-catalogue.qr").read_text(encoding="utf-8")
 OWN_PACK = """\
 pack pingshan-2015 extends guangdong-2015 {
     region 坪山区
