@@ -335,3 +335,15 @@ def test_a_missing_extra_is_a_usage_error_naming_it(tmp_path: Path) -> None:
 def test_errors_keep_their_class_for_usage_codes() -> None:
     with pytest.raises(QualityRulesError):
         documentation("nope")
+
+
+def test_lint_never_raises_and_does_not_call_suppressions_unused_when_checking_stopped(tmp_path: Path) -> None:
+    broken_catalogue = tmp_path / "own.qr"
+    broken_catalogue.write_text("indicator 工业废水达标排放率 {\n    unit %\n}\n", encoding="utf-8")
+    longgang = ROOT / "rules" / "packs" / "longgang-2015.qr"
+    assert [(d.code, d.file) for d in qualityrules.lint(longgang, catalogue=broken_catalogue)] == [
+        ("QR163", str(broken_catalogue))]   # the catalogue's error; longgang's reviewed noqa is not "unused"
+    assert [d.code for d in qualityrules.lint(longgang, catalogue=tmp_path / "missing.qr")] == ["QR201"]
+    path = tmp_path / "demo-2015.qr"
+    lint_codes(path, "  # noqa: QR111 原文如此", "%\n        工业废水达标排放率 >= >= 1%")
+    assert [d.code for d in qualityrules.lint(path)] == ["QR002"]   # a syntax error stops the check

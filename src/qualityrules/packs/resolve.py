@@ -1064,18 +1064,30 @@ def lint_text(text: str, source: str, *, search: Sequence[str | Path] = (), cata
     path = Path(source)
     rule_file, diagnostics = parsed if parsed is not None else parse_text(text, source=source)
     if any(d.severity is Severity.ERROR for d in diagnostics):
-        return apply_suppressions(diagnostics, m.Source(source, text))
+        return apply_suppressions(diagnostics, m.Source(source, text), complete=False)
     if rule_file.indicators and not rule_file.packs:
         found = _lint_catalogue(rule_file.indicators, path, catalogue)
         own_file = [d for d in found if d.file in (source, None)]
     else:
-        loader = _loader([*search, path.parent], as_catalogue(catalogue))
+        own, broken = _catalogue_for_lint(catalogue)
+        if broken:  # the catalogues themselves do not load: say so instead of raising
+            return [*broken, *apply_suppressions(diagnostics, m.Source(source, text), complete=False)]
+        loader = _loader([*search, path.parent], own)
         loader.load_parsed(rule_file, diagnostics, source)
         found = loader.diagnostics
         own_file = [d for d in found if d.file in (source, None)]
         diagnostics = ()
     other = [d for d in found if d not in own_file and d.severity is Severity.ERROR]
     return apply_suppressions([*own_file, *diagnostics], m.Source(source, text)) + other
+
+
+def _catalogue_for_lint(catalogue: CatalogueLike) -> tuple[Catalogue | None, list[Diagnostic]]:
+    """The catalogue ``catalogue=`` names, and the errors of its files if they do not load."""
+    if catalogue is None or isinstance(catalogue, Catalogue):
+        return catalogue, []
+    paths = [catalogue] if isinstance(catalogue, (str, Path)) else list(catalogue)
+    built, found = extended_catalogue(paths)
+    return built, [d for d in found if d.severity is Severity.ERROR]
 
 
 def _lint_catalogue(indicators: Sequence[m.Indicator], path: Path, catalogue: CatalogueLike) -> list[Diagnostic]:

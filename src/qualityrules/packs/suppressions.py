@@ -52,9 +52,12 @@ def suppressions(text: str) -> list[Suppression]:
     return found
 
 
-def apply_suppressions(diagnostics: Sequence[Diagnostic], source: Source) -> list[Diagnostic]:
+def apply_suppressions(diagnostics: Sequence[Diagnostic], source: Source, *, complete: bool = True
+                       ) -> list[Diagnostic]:
     """``diagnostics`` of the file ``source`` less the warnings its ``# noqa`` comments silence,
-    plus a diagnostic for every suppression that is malformed, cannot apply or silenced nothing."""
+    plus a diagnostic for every suppression that is malformed, cannot apply or silenced nothing.
+    ``complete=False``: the file was not fully checked (a syntax error stopped it), so a
+    suppression that silenced nothing is not reported as unused."""
     kept = list(diagnostics)
     notes: list[Diagnostic] = []
     for item in suppressions(source.text):
@@ -78,11 +81,12 @@ def apply_suppressions(diagnostics: Sequence[Diagnostic], source: Source) -> lis
                                         Severity.WARNING, suggestion=tr("fix the error instead")
                                         if code in CODES else None))
                 continue
-            if not on_line:
+            if not on_line and complete:
                 notes.append(Diagnostic("QR161", tr("unused suppression: no {code} on this line", code=code), span,
                                         Severity.WARNING, suggestion=tr("remove '{code}' from the comment", code=code)))
                 continue
-            kept = [d for d in kept if not any(d is x for x in on_line)]
+            if on_line:
+                kept = [d for d in kept if not any(d is x for x in on_line)]
     return sorted([*kept, *notes], key=_position)
 
 
