@@ -182,3 +182,27 @@ async def test_formatting_returns_the_canonical_form(client: LanguageClient, tmp
         text_document=types.TextDocumentIdentifier(uri=broken), options=types.FormattingOptions(tab_size=4,
                                                                                                insert_spaces=True)))
     assert not none  # a file with syntax errors is left alone
+
+
+PROJECT = Path(__file__).resolve().parent / "fixtures" / "lsp-project"
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "qualityrules", "lsp"]),
+                    scope="module")
+async def chinese_client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"), root_uri=PROJECT.as_uri(), locale="zh-cn"))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_workspace_configuration_and_editor_language(chinese_client: LanguageClient) -> None:
+    pack = PROJECT / "packs" / "pingshan-2020.qr"
+    text = pack.read_text(encoding="utf-8")
+    uri = await _open(chinese_client, pack, text)
+    found = [(d.code, d.message.split("\n")[0]) for d in chinese_client.diagnostics[uri]]
+    # the own indicator is known through the workspace's qualityrules.toml; messages are Chinese
+    assert found == [("QR101", "未知指标“辖区黑臭水体消除率”")], found
+    hover = await chinese_client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=_at(text, "辖区黑臭水体消除比例", 2)))
+    assert hover is not None and "单位：%；越高越好" in hover.contents.value  # type: ignore[union-attr]

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import Diagnostic, Severity, missing_extra
+from ..config import find_config
+from ..errors import Diagnostic, QualityRulesError, Severity, missing_extra
 from ..i18n import language_of_locale, render, use
 from .analysis import Completion, Fix, Location, Project
 
@@ -82,6 +83,20 @@ def build_server(project: Project) -> QualityRulesServer:
             use(chosen)
         for key, target in (("packs", ls.project.search), ("catalogues", ls.project.catalogues)):
             target.extend(Path(p) for p in options.get(key, ()) if isinstance(p, str))
+        root = to_fs_path(params.root_uri) if params.root_uri else None
+        if root:  # the workspace's project configuration, wherever the editor started the server
+            try:
+                config = find_config(root)
+            except QualityRulesError as error:
+                ls.window_show_message(types.ShowMessageParams(
+                    type=types.MessageType.Error, message="\n".join(d.render() for d in error.diagnostics)))
+                return
+            ls.project.search.extend(p for p in config.packs if p not in ls.project.search)
+            ls.project.catalogues.extend(p for p in config.catalogues if p not in ls.project.catalogues)
+            ls.project.select = ls.project.select or config.select
+            ls.project.ignore = ls.project.ignore or config.ignore
+            if chosen is None and config.language:
+                use(config.language)
 
     def publish(ls: QualityRulesServer, uri: str) -> None:
         document, text, path = _text(ls, uri)
