@@ -180,3 +180,19 @@ def test_quiet(bad: Path) -> None:
     assert check.returncode == 1 and check.stdout.count("\n") == 1
     summary = qualityrules.evaluate("longgang-2015", DEMO).summary()
     assert check.stdout.startswith("longgang-2015: ") and f"{summary['fail']} fail" in check.stdout
+
+
+def test_a_long_source_line_shows_the_part_around_the_caret() -> None:
+    line = "        " + "工业废水达标排放率 达到95%以上 " * 6 + "万元GDP能耗 <= 0.5  cite \"附件\""
+    source = Source("p.qr", "pack x {\n" + line + "\n}\n")
+    start = source.text.index("0.5")
+    d = Diagnostic("QR111", "0.5 has no unit", span_of(source, start, start + 3), Severity.WARNING)
+    rendered = d.render("en", width=60).splitlines()
+    assert all(display_width(x) <= 60 for x in rendered), rendered
+    code, caret = rendered[1], rendered[2]
+    assert "0.5" in code and code.split("| ", 1)[1].startswith("…")
+    column = display_width(caret.split("| ", 1)[1].split("^")[0])
+    shown = code.split("| ", 1)[1]
+    assert display_width(shown[: shown.index("0.5")]) == column     # the caret is under the marked text
+    assert caret.count("^") == 3
+    assert d.render("en").splitlines()[1].endswith('cite "附件"')   # no width: the whole line

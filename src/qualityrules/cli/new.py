@@ -73,7 +73,6 @@ def _period(text: str) -> tuple[int, int]:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from ..language.model import Level
     from ..packs.resolve import load_pack
 
     if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", args.id):
@@ -86,7 +85,6 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise UsageError(Diagnostic("QR301", tr("new needs {options} (or 'region'/'level' in the configuration)",
                                                 options=" ".join(missing))))
     assert region is not None and level is not None
-    Level(level)
     parent = load_pack(args.extends, search=search(args), catalogue=catalogue(args) or None)
     folder = search(args)[0] if search(args) else Path.cwd()
     path = Path(args.output) if args.output else folder / f"{args.id}.qr"
