@@ -27,21 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = shutil.which("qualityrules", path=str(Path(sys.executable).parent))
 
 OWN_CATALOGUE = (ROOT / "tests" / "fixtures" / "own-catalogue.qr").read_text(encoding="utf-8")
-OWN_PACK = """\
-pack pingshan-2025 extends guangdong-2015 {
-    region 坪山区
-    level  district
-    period 2011..2015
-    target 2015
-
-    section 生态 {
-        黑臭水体消除比例 >= 90%   cite "坪府〔2021〕1号 二(三)"
-        新增市场主体 >= 5000家
-        工业废水达标排放率 >= 95%
-    }
-}
-"""
-DATA = "region,year,辖区黑臭水体消除比例,新增市场主体,工业废水达标排放率\n坪山区,2015,92,4800,96\n"
+OWN_PACK = (ROOT / "tests" / "fixtures" / "pingshan-2015.qr").read_text(encoding="utf-8")
+DATA = (ROOT / "tests" / "fixtures" / "pingshan-2015.csv").read_text(encoding="utf-8")
 
 
 @pytest.fixture()
@@ -49,7 +36,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "catalogue").mkdir()
     (tmp_path / "catalogue" / "own.qr").write_text(OWN_CATALOGUE, encoding="utf-8")
     (tmp_path / "packs").mkdir()
-    (tmp_path / "packs" / "pingshan-2025.qr").write_text(OWN_PACK, encoding="utf-8")
+    (tmp_path / "packs" / "pingshan-2015.qr").write_text(OWN_PACK, encoding="utf-8")
     (tmp_path / "data.csv").write_text(DATA, encoding="utf-8")
     return tmp_path
 
@@ -66,19 +53,19 @@ def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_public_api_takes_a_catalogue_everywhere(project: Path) -> None:
     own = project / "catalogue" / "own.qr"
-    pack_path = project / "packs" / "pingshan-2025.qr"
+    pack_path = project / "packs" / "pingshan-2015.qr"
     with pytest.raises(qualityrules.UnknownIndicatorError):
         qualityrules.load_pack(pack_path)
     pack = qualityrules.load_pack(pack_path, catalogue=own)
     assert {r.indicator.name for r in pack.own_rules} == {"辖区黑臭水体消除比例", "新增市场主体", "工业废水达标排放率"}
     catalogue = qualityrules.load_catalogue(own)
     assert "黑臭水体消除比例" in catalogue and "工业废水达标排放率" in catalogue     # extends the shipped one
-    assert qualityrules.parse_pack(OWN_PACK, catalogue=catalogue).id == "pingshan-2025"
+    assert qualityrules.parse_pack(OWN_PACK, catalogue=catalogue).id == "pingshan-2015"
     report = qualityrules.evaluate(pack_path, project / "data.csv", catalogue=[own])
     verdicts = {t["indicator"]: t["verdict"] for t in report.targets()}
     assert verdicts["辖区黑臭水体消除比例"] == "pass" and verdicts["新增市场主体"] == "fail"
     found = qualityrules.binding(pack_path, "黑臭水体消除比例", 2015, catalogue=own)
-    assert found is not None and found.threshold.citation == "坪府〔2021〕1号 二(三)"
+    assert found is not None and found.threshold.citation == "坪府〔2011〕1号 二(三)"
     comparison = qualityrules.compare("guangdong-2015", pack_path, catalogue=own)
     assert "辖区黑臭水体消除比例" in {d.indicator for d in comparison.differences}
     assert qualityrules.lint(pack_path, catalogue=own) == []
@@ -137,29 +124,29 @@ def test_config_alone_drives_lint_check_export_and_diff(project: Path) -> None:
         'packs = ["packs"]\ncatalogues = ["catalogue/own.qr"]\nregion = "坪山区"\n', encoding="utf-8")
     work = project / "deep" / "er"
     work.mkdir(parents=True)   # found upward from the working directory
-    lint = run("lint", "../../packs/pingshan-2025.qr", cwd=work)
+    lint = run("lint", "../../packs/pingshan-2015.qr", cwd=work)
     assert lint.returncode == 0 and "0 error(s)" in lint.stdout, lint.stdout + lint.stderr
-    check = run("check", "pingshan-2025", "../../data.csv", "--format", "json", cwd=work)
+    check = run("check", "pingshan-2015", "../../data.csv", "--format", "json", cwd=work)
     assert check.returncode == 1, check.stderr   # 新增市场主体 4800 < 5000
     report = json.loads(check.stdout)
     assert report["options"]["regions"] == ["坪山区"]
-    export = run("export", "pingshan-2025", cwd=work)
+    export = run("export", "pingshan-2015", cwd=work)
     assert export.returncode == 0 and "辖区黑臭水体消除比例" in export.stdout
-    diff = run("diff", "guangdong-2015", "pingshan-2025", cwd=work)
-    assert diff.returncode == 0 and "pingshan-2025" in diff.stdout
+    diff = run("diff", "guangdong-2015", "pingshan-2015", cwd=work)
+    assert diff.returncode == 0 and "pingshan-2015" in diff.stdout
     listed = run("packs", cwd=work)
-    assert listed.stdout.splitlines()[1].startswith("pingshan-2025")
+    assert listed.stdout.splitlines()[1].startswith("pingshan-2015")
     # without the configuration the same commands fail on the unknown indicators
     (project / "qualityrules.toml").unlink()
-    assert run("export", "pingshan-2025", cwd=work).returncode == 2
+    assert run("export", "pingshan-2015", cwd=work).returncode == 2
 
 
 def test_the_same_through_options(project: Path) -> None:
     options = ["--catalogue", "catalogue/own.qr", "--packs", "packs"]
-    assert run("lint", "packs/pingshan-2025.qr", *options, cwd=project).returncode == 0
-    check = run("check", "pingshan-2025", "data.csv", *options, cwd=project)
+    assert run("lint", "packs/pingshan-2015.qr", *options, cwd=project).returncode == 0
+    check = run("check", "pingshan-2015", "data.csv", *options, cwd=project)
     assert check.returncode == 1 and "新增市场主体" in check.stdout
-    assert run("indicators", "pingshan-2025", "--schema", *options, cwd=project).returncode == 0
+    assert run("indicators", "pingshan-2015", "--schema", *options, cwd=project).returncode == 0
 
 
 def test_pyproject_table_and_unknown_settings(project: Path) -> None:
@@ -253,12 +240,12 @@ def test_the_shipped_packs_lint_without_warnings() -> None:
 
 
 def test_new_writes_a_pack_that_lints_and_is_formatted(tmp_path: Path) -> None:
-    result = run("new", "pingshan-2025", "--extends", "guangdong-2015", "--region", "坪山区", "--level", "district",
+    result = run("new", "pingshan-2015", "--extends", "guangdong-2015", "--region", "坪山区", "--level", "district",
                  "--name", "坪山区质量强区实施意见", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    path = tmp_path / "pingshan-2025.qr"
+    path = tmp_path / "pingshan-2015.qr"
     text = path.read_text(encoding="utf-8")
-    assert text.startswith("pack pingshan-2025 extends guangdong-2015 {\n")
+    assert text.startswith("pack pingshan-2015 extends guangdong-2015 {\n")
     assert "    region    坪山区\n" in text and "    period    2011..2015\n" in text
     parent = qualityrules.load_pack("guangdong-2015")
     listed = [line for line in text.splitlines() if line.startswith("    #   ")]
@@ -274,7 +261,7 @@ def test_new_writes_a_pack_that_lints_and_is_formatted(tmp_path: Path) -> None:
     restated = text.replace("    }\n}", first + "\n    }\n}", 1)
     path.write_text(restated, encoding="utf-8")
     assert [d for d in qualityrules.lint(path) if d.severity is Severity.ERROR] == []
-    again = run("new", "pingshan-2025", "--extends", "guangdong-2015", "--region", "坪山区", "--level", "district",
+    again = run("new", "pingshan-2015", "--extends", "guangdong-2015", "--region", "坪山区", "--level", "district",
                 cwd=tmp_path)
     assert again.returncode == 2 and "QR312" in again.stderr
     assert run("new", "Bad_Id", "--extends", "guangdong-2015", "--region", "x", "--level", "city",

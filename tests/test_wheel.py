@@ -103,21 +103,8 @@ def test_wheel_carries_compiled_catalogs_and_the_diagnostics_reference(installed
 
 
 OWN_CATALOGUE = (ROOT / "tests" / "fixtures" / "own-catalogue.qr").read_text(encoding="utf-8")
-OWN_PACK = """\
-pack pingshan-2015 extends guangdong-2015 {
-    region 坪山区
-    level  district
-    period 2011..2015
-    target 2015
-
-    section 生态 {
-        黑臭水体消除比例 >= 90%   cite "坪府〔2011〕1号 二(三)"
-        新增市场主体 >= 5000家
-        override 工业废水达标排放率 >= 96%
-    }
-}
-"""
-DATA = "region,year,辖区黑臭水体消除比例,新增市场主体,工业废水达标排放率\n坪山区,2015,92,4800,97\n"
+OWN_PACK = (ROOT / "tests" / "fixtures" / "pingshan-2015.qr").read_text(encoding="utf-8")
+DATA = (ROOT / "tests" / "fixtures" / "pingshan-2015.csv").read_text(encoding="utf-8")
 
 
 def _outside(tmp_path: Path) -> Path:
