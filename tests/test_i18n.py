@@ -145,3 +145,9 @@ def test_lsp_messages_follow_the_editor_language(tmp_path: Path) -> None:
         assert [d.to_dict()["message"] for d in found] == ["未知指标“工业废水达标拍放率”"]
     with i18n.using("en"):
         assert [d.to_dict()["message"] for d in found] == ["unknown indicator '工业废水达标拍放率'"]
+
+
+def test_a_broken_translation_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = tr("unknown indicator '{name}'", name="x")
+    monkeypatch.setattr(i18n, "translate", lambda template, lang=None: "未知指标“{nosuch}”")
+    assert message.render("zh") == "unknown indicator 'x'"

@@ -133,7 +133,10 @@ class Text(str):
         lang = lang or language()
         if lang == "en":
             return str.__str__(self)
-        return _format(translate(self.template, lang), self.args, lang)
+        try:
+            return _format(translate(self.template, lang), self.args, lang)
+        except (KeyError, IndexError, ValueError):  # a translation whose fields do not match: never lose the message
+            return str.__str__(self)
 
 
 def _rebuild(template: str, args: Iterable[tuple[str, Any]]) -> Text:
