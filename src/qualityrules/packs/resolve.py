@@ -26,7 +26,7 @@ from ..resources import rules_dir
 
 __all__ = [
     "Catalogue", "BoundRule", "Pack", "Interval", "Measure", "load_catalogue", "load_pack",
-    "resolve_text", "lint_file", "shipped_pack_ids", "DEFAULT_APPROX_TOLERANCE",
+    "resolve_text", "lint_file", "lint_text", "catalogue_with", "shipped_pack_ids", "DEFAULT_APPROX_TOLERANCE",
 ]
 
 DEFAULT_APPROX_TOLERANCE = m.Quantity(10, "%")
@@ -115,6 +115,12 @@ def _catalogue_with_diagnostics(paths: Sequence[Path], extra: Sequence[m.Indicat
 def _cached_catalogue(paths: tuple[Path, ...]) -> tuple[Catalogue, tuple[Diagnostic, ...]]:
     catalogue, diagnostics = _catalogue_with_diagnostics(paths)
     return catalogue, tuple(diagnostics)
+
+
+def catalogue_with(base: Catalogue, extra: Sequence[m.Indicator]) -> tuple[Catalogue, list[Diagnostic]]:
+    """``base`` plus ``extra`` indicators (a draft's proposed entries); a name or alias given
+    twice is reported on the extra indicator (QR112)."""
+    return Catalogue.build([*base.indicators, *extra])
 
 
 def load_catalogue(paths: Sequence[str | Path] | None = None) -> Catalogue:
@@ -851,6 +857,17 @@ def resolve_text(text: str, *, source: str = "<string>", search: Sequence[str | 
     raise_errors(loader.diagnostics)
     assert pack is not None
     return pack
+
+
+def lint_text(text: str, *, source: str = "<string>", catalogue: Catalogue | None = None,
+              search: Sequence[str | Path] = ()) -> list[Diagnostic]:
+    """Every diagnostic of pack text, resolved against ``catalogue`` (default: the shipped one)."""
+    rule_file, diagnostics = parse_text(text, source=source)
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        return list(diagnostics)
+    loader = _loader(search, catalogue)
+    loader.load_parsed(rule_file, diagnostics, source)
+    return list(loader.diagnostics)
 
 
 def lint_file(path: str | Path, *, search: Sequence[str | Path] = ()) -> list[Diagnostic]:

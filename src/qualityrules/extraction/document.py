@@ -1,0 +1,136 @@
+"""What a plan says about itself (document number, title, issuer's region and level, period) and
+every target it states, block by block."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import attrs
+
+from ..language import model as m
+from .reading import PlanText
+from .structure import Block, blocks
+from .tables import row_targets
+from .targets import Context, Finding, find_targets
+
+__all__ = ["PlanFacts", "plan_facts", "read_targets"]
+
+_DOC_NUMBER = re.compile(r"(?<![(（《])([\u4e00-\u9fff]{1,12})[〔\[【(（](\d{4})[〕\]】)）](\d{1,4})号")
+_TITLE_WORDS = re.compile(r"(意见|规划|方案|纲要|计划|通知|办法|决定|要点|细则|实施意见|行动计划)$")
+_TITLE_PREFIX = re.compile(r"^(信息名称|标题|名称|文件名称|索引名称)\s*[:：]\s*")
+_REGION = re.compile(r"(?:[\u4e00-\u9fff]{1,6}?(?:省|自治区|市|区|县|州|盟))+")
+_REGION_UNIT = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:自治区|省|市|区|县|州|盟)")
+_FYP = re.compile(r"十([一二三四五六七])五")
+_SPAN = re.compile(r"(\d{4})\s*[-—―–~至]\s*(\d{4})\s*年")
+_DATE = re.compile(r"(\d{4})[-年.](\d{1,2})[-月.](\d{1,2})日?")
+_LEVELS = {"省": m.Level.PROVINCE, "自治区": m.Level.PROVINCE, "市": m.Level.CITY, "州": m.Level.CITY,
+           "盟": m.Level.CITY, "区": m.Level.DISTRICT, "县": m.Level.DISTRICT}
+
+
+@attrs.frozen
+class PlanFacts:
+    """Header facts of a plan; ``guessed`` names those read by heuristics (period, region …)."""
+
+    document: str | None
+    title: str | None
+    region: str | None
+    level: m.Level | None
+    period: tuple[int, int] | None
+    published: str | None
+    guessed: tuple[str, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        """How a citation names the document: its number, else its title."""
+        return self.document or self.title or "(untitled plan)"
+
+
+def plan_facts(plan: PlanText, found_blocks: list[Block]) -> PlanFacts:
+    text = plan.text
+    head_end = next((b.start for b in found_blocks if b.section and not b.section.startswith(("(", "附"))),
+                    min(len(text), 3000))
+    head = text[:max(head_end, 200)]
+    number = _DOC_NUMBER.search(head)
+    document = f"{number.group(1)}〔{number.group(2)}〕{number.group(3)}号" if number else None
+    title = _title(head)
+    region, level = _region(title, head)
+    period = _period(title, text, found_blocks)
+    published = _published(text)
+    guessed = tuple(k for k, v in (("region", region), ("level", level), ("period", period)) if v is not None)
+    return PlanFacts(document, title, region, level, period, published, guessed)
+
+
+def _title(head: str) -> str | None:
+    for raw in head.splitlines()[:40]:
+        line = _TITLE_PREFIX.sub("", raw.strip())
+        if "当前位置" in line or "。" in line or not 6 <= len(line) <= 60:
+            continue
+        if _TITLE_WORDS.search(line):
+            return line
+    return None
+
+
+def _region(title: str | None, head: str) -> tuple[str | None, m.Level | None]:
+    for text in (title or "", head):
+        if "国务院" in text[:40] or text.startswith(("全国", "国家")):
+            return "全国", m.Level.NATION
+        chain = re.search(r"((?:[\u4e00-\u9fff]{1,6}?(?:自治区|省|市|区|县|州|盟))+)(人民政府|委员会|办公室|市场|质量|\d{4})",
+                          text)
+        if chain:
+            units = _REGION_UNIT.findall(chain.group(1))
+            if units:
+                region = units[-1]
+                suffix = next(s for s in ("自治区", "省", "市", "区", "县", "州", "盟") if region.endswith(s))
+                return region, _LEVELS[suffix]
+    return None, None
+
+
+def _period(title: str | None, text: str, found_blocks: list[Block]) -> tuple[int, int] | None:
+    if title:
+        span = _SPAN.search(title)
+        if span:
+            return int(span.group(1)), int(span.group(2))
+        fyp = _FYP.search(title)
+        if fyp:
+            end = 2005 + 5 * ("一二三四五六七".index(fyp.group(1)) + 1)
+            return end - 4, end
+        year = re.search(r"(\d{4})年", title)
+        if year:
+            return int(year.group(1)), int(year.group(1))
+    goal_text = "".join(text[b.start:b.end] for b in found_blocks if b.goals) or text
+    years = Counter(int(y) for y in re.findall(r"到\s*(\d{4})\s*年", goal_text))
+    fyps = Counter(_FYP.findall(goal_text))
+    if fyps and (not years or sum(fyps.values()) >= max(years.values())):
+        end = 2005 + 5 * ("一二三四五六七".index(fyps.most_common(1)[0][0]) + 1)
+        return end - 4, end
+    if years:
+        end = max(y for y, n in years.items() if n == max(years.values()))
+        return (end - 4, end) if end % 5 == 0 else (end, end)
+    return None
+
+
+def _published(text: str) -> str | None:
+    for pattern in (r"(?:发布日期|日期|印发日期)\s*[:：]\s*(\d{4})-(\d{1,2})-(\d{1,2})",
+                    r"[(（](\d{4})年(\d{1,2})月(\d{1,2})日[)）]", r"(\d{4})年(\d{1,2})月(\d{1,2})日印发"):
+        found = re.search(pattern, text)
+        if found:
+            return f"{int(found.group(1)):04d}-{int(found.group(2)):02d}-{int(found.group(3)):02d}"
+    return None
+
+
+def read_targets(plan: PlanText, found_blocks: list[Block], period: tuple[int, int] | None,
+                 target_year: int | None) -> list[Finding]:
+    """Every target of the plan, in reading order."""
+    context = Context(period, target_year)
+    out: list[Finding] = []
+    for block in found_blocks:
+        if block.baseline:
+            continue
+        out.extend(row_targets(plan, block, context) if block.row is not None
+                   else find_targets(plan, block, context))
+    return out
+
+
+def read_blocks(plan: PlanText) -> list[Block]:
+    return [b for b in blocks(plan) if plan.text[b.start:b.end].strip()]

@@ -1,0 +1,468 @@
+"""Writing the draft: every target as a rule in the language's canonical form, parsed by the
+language's own parser before it is written, citing ``文号 section: verbatim phrase``; doubtful
+readings marked ``# review:``; unknown indicators proposed in a catalogue file; and the draft
+linted with that catalogue until it has no error (a restatement of a parent's target becomes an
+``override``; one looser than the parent is kept ``unenforced`` for the author to decide).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+
+from ..errors import Diagnostic, QualityRulesError, Severity, UsageError, span_of
+from ..language import model as m
+from ..language import units
+from ..language.format import format_model, format_name, quote
+from ..language.parse import parse_rule_text, parse_text
+from ..packs.resolve import Catalogue, catalogue_with, lint_text, load_catalogue
+from .document import PlanFacts, plan_facts, read_blocks, read_targets
+from .naming import Binding, CatalogueIndex, guess_direction, proposed_indicator
+from .reading import PlanText
+from .targets import Finding
+
+__all__ = ["Candidate", "Draft", "extract_plan", "REVIEW_CODES"]
+
+# Why a drafted line needs a person's look (documented in docs/diagnostics.rst).
+REVIEW_CODES = {
+    "QR510": "a bare number: no comparator word in the text",
+    "QR511": "an approximate target (左右)",
+    "QR512": "a value shared by several names, or a name carried from another clause",
+    "QR513": "a change without a stated baseline year",
+    "QR514": "a unit the rule language cannot write yet",
+    "QR515": "an indicator not in the catalogue (proposed)",
+    "QR516": "plan facts guessed from the text (period, region, level)",
+    "QR517": "two statements of one target disagree",
+    "QR518": "flow or stock: read as 累计 (or as a level) from the verb",
+    "QR519": "a target read from words without a number, or a starting value left out",
+    "QR520": "a target the rule language cannot express yet",
+    "QR521": "the text's unit differs from the catalogue indicator's",
+    "QR522": "a restated target looser than the parent pack's",
+}
+_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
+
+@attrs.frozen
+class Candidate:
+    """One target the text states, as drafted. ``rule`` is None when the draft keeps it as a
+    commitment for review (the language cannot write it yet)."""
+
+    indicator: str
+    bound: bool
+    suggestions: tuple[str, ...]
+    rule: m.Rule | None
+    line: str
+    section: str
+    phrase: str
+    span: m.Span
+    confidence: float
+    reviews: tuple[Diagnostic, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "indicator": self.indicator, "bound": self.bound, "suggestions": list(self.suggestions),
+            "line": self.line, "section": self.section, "phrase": self.phrase,
+            "line_in_plan": self.span.line, "column": self.span.column,
+            "start": self.span.start, "end": self.span.end, "confidence": self.confidence,
+            "reviews": [{"code": d.code, "message": d.message} for d in self.reviews],
+        }
+
+
+@attrs.frozen
+class Draft:
+    """A drafted pack and what it is made of."""
+
+    pack_id: str
+    text: str                               # the pack file
+    catalogue_text: str                     # proposed catalogue entries ('' when none)
+    proposed: tuple[m.Indicator, ...]
+    candidates: tuple[Candidate, ...]
+    facts: PlanFacts
+    period: tuple[int, int] | None
+    reviews: tuple[Diagnostic, ...]         # every QR5xx note, located in the plan
+    lint: tuple[Diagnostic, ...]            # the draft linted with its proposed catalogue
+
+    @property
+    def rules(self) -> tuple[Candidate, ...]:
+        return tuple(c for c in self.candidates if c.rule is not None)
+
+    def write(self, path: str | Path) -> tuple[Path, Path | None]:
+        """Write the pack to ``path`` and the proposed catalogue next to it
+        (``<stem>.catalogue.qr``); returns both paths."""
+        path = Path(path)
+        path.write_text(self.text, encoding="utf-8")
+        if not self.catalogue_text:
+            return path, None
+        catalogue = catalogue_path(path)
+        catalogue.write_text(self.catalogue_text, encoding="utf-8")
+        return path, catalogue
+
+
+def catalogue_path(pack_path: Path) -> Path:
+    return pack_path.with_name(pack_path.stem + ".catalogue.qr")
+
+
+# ------------------------------------------------------------------------------------------
+# Entry point
+
+
+def extract_plan(plan: PlanText, *, pack_id: str | None = None, region: str | None = None,
+                 level: str | m.Level | None = None, period: tuple[int, int] | str | None = None,
+                 extends: Sequence[str] = (), catalogue: Catalogue | None = None,
+                 search: Sequence[str | Path] = ()) -> Draft:
+    """Draft a pack from a plan's text. Arguments given here win over what the text says."""
+    blocks = read_blocks(plan)
+    facts = plan_facts(plan, blocks)
+    chosen_period = _period(period) if period is not None else facts.period
+    chosen_level = m.Level(level) if isinstance(level, str) else level or facts.level
+    chosen_region = region or facts.region
+    if pack_id is not None and not _ID.fullmatch(pack_id):
+        raise UsageError(Diagnostic("QR301", f"'{pack_id}' is not a pack id",
+                                    suggestion="use lower-case ascii words joined by '-', e.g. longgang-2015"))
+    chosen_id = pack_id or f"draft-{chosen_period[1] if chosen_period else 'plan'}"
+    findings = read_targets(plan, blocks, chosen_period, chosen_period[1] if chosen_period else None)
+    base = catalogue or load_catalogue()
+    writer = _Writer(plan, facts, base, chosen_period)
+    for finding in findings:
+        writer.add(finding)
+    guessed = [key for key in facts.guessed
+               if (key == "period" and period is None) or (key == "region" and region is None)
+               or (key == "level" and level is None)]
+    header_reviews = [f"{key} read from the text: {value}" for key, value in (
+        ("period", f"{chosen_period[0]}..{chosen_period[1]}" if chosen_period else None),
+        ("region", chosen_region), ("level", chosen_level.value if chosen_level else None)) if key in guessed and value]
+    missing = [key for key, value in (("period", chosen_period), ("region", chosen_region),
+                                      ("level", chosen_level)) if value is None]
+    header_reviews += [f"{key} not found in the text: give --{key}" for key in missing]
+    definition = m.PackDefinition(
+        chosen_id, tuple(extends), name=facts.title, source=facts.reference, published=facts.published,
+        region=chosen_region or "待定", level=chosen_level or m.Level.CITY,
+        period=m.Period(*chosen_period) if chosen_period else None,
+        target=chosen_period[1] if chosen_period else None)
+    return writer.finish(definition, header_reviews, search)
+
+
+def _period(period: tuple[int, int] | str) -> tuple[int, int]:
+    if isinstance(period, str):
+        match = re.fullmatch(r"\s*(\d{4})\s*(?:\.\.|-|–|—|~|至)\s*(\d{4})\s*", period)
+        if not match:
+            raise UsageError(Diagnostic("QR301", f"'{period}' is not a period", suggestion="write e.g. 2021..2025"))
+        start, end = int(match.group(1)), int(match.group(2))
+    else:
+        start, end = period
+    if start > end:
+        raise UsageError(Diagnostic("QR301", f"period {start}..{end} ends before it starts",
+                                    suggestion=f"write {end}..{start}"))
+    return start, end
+
+
+# ------------------------------------------------------------------------------------------
+# Drafting each target
+
+
+@attrs.define
+class _Entry:
+    """A drafted line with what it was drafted from."""
+
+    finding: Finding
+    binding: Binding
+    rule: m.Rule | None
+    sections: list[str]
+    phrase: str
+    group: str
+    notes: list[tuple[str, str]]        # (code, message)
+    proposed: m.Indicator | None = None
+
+
+class _Writer:
+    def __init__(self, plan: PlanText, facts: PlanFacts, catalogue: Catalogue, period: tuple[int, int] | None) -> None:
+        self.plan = plan
+        self.facts = facts
+        self.catalogue = catalogue
+        self.index = CatalogueIndex(catalogue)
+        self.period = period
+        self.entries: list[_Entry] = []
+        self.proposed: dict[str, m.Indicator] = {}
+
+    # -- one finding
+    def add(self, finding: Finding) -> None:
+        binding = self.index.bind(finding)
+        notes = [(r.code, r.message) for r in finding.reviews]
+        phrase = self.phrase(finding)
+        section = finding.block.section or "正文"
+        rule = self.rule(finding, binding, notes, section, phrase) if finding.expressible else None
+        entry = _Entry(finding, binding, rule, [section], phrase, finding.block.group or "正文", notes)
+        if binding.indicator is None and rule is not None:
+            known = self.proposed.get(binding.name)
+            entry.proposed = known or proposed_indicator(
+                binding.name, finding, rule.target,
+                f"proposed by extract from {self.facts.reference} {section}: {phrase}")
+            self.proposed.setdefault(binding.name, entry.proposed)
+            near = f"; close catalogue names: {', '.join(binding.suggestions)}" if binding.suggestions else ""
+            notes.append(("QR515", f"'{binding.name}' is not in the catalogue: proposed with unit "
+                          f"{entry.proposed.unit or 'none'}, direction {entry.proposed.direction.value}{near}"))
+        self.merge(entry)
+
+    def phrase(self, finding: Finding) -> str:
+        pieces = finding.pieces or ((finding.start, finding.end),)
+        parts = []
+        for start, end in pieces:
+            first, last = self.plan.original(start, end)
+            parts.append(self.plan.source.text[first:last])
+        text = "".join(parts)
+        text = re.sub(r"\s*\n\s*", "", text)
+        return re.sub(r"[ \t\u3000]+", " ", text).strip()
+
+    def rule(self, finding: Finding, binding: Binding, notes: list[tuple[str, str]], section: str,
+             phrase: str) -> m.Rule | None:
+        indicator = binding.indicator
+        target = finding.target
+        value = finding.value
+        if indicator is not None and indicator.unit is not None:
+            adjusted = self.in_indicator_unit(finding, indicator, notes)
+            if adjusted is None:
+                return None
+            target = adjusted
+        if any(code == "QR510" for code, _ in notes):
+            target = self.bare(target, value, indicator, binding.name)
+        parts = []
+        strength = {"预期性": "力争", "约束性": None}.get(finding.strength_word or "", finding.strength_word)
+        if finding.strength_word == "预期性":
+            notes.append(("QR520", "预期性 (expected) is written 力争: a missed target warns"))
+        if strength:
+            parts.append(strength)
+        kind, year = finding.time
+        single_year = self.period is not None and self.period[0] == self.period[1] == year
+        if kind == "year" and year is not None and not (single_year and target.startswith("稳定在")):
+            parts.append(f"到{year}年")
+        elif kind == "every" and not target.startswith("稳定在"):
+            parts.append("每年")
+        elif kind == "total":
+            parts.append("累计")
+        parts += [format_name(binding.name), target]
+        cite = f"{self.facts.reference} {section}: {phrase}"
+        text = " ".join(parts) + f" cite {quote(cite)}"
+        try:
+            rule = parse_rule_text(text, source="<draft>")
+        except QualityRulesError as error:
+            notes.append(("QR520", f"the rule language cannot read '{target}' yet ({error.diagnostic.message})"))
+            return None
+        return attrs.evolve(rule, span=None)
+
+    def in_indicator_unit(self, finding: Finding, indicator: m.Indicator, notes: list[tuple[str, str]]) -> str | None:
+        """The target in units the catalogue indicator accepts (``0.47吨标准煤`` for 吨标准煤/万元)."""
+        target = finding.target
+        unit = finding.value.unit
+        wanted = indicator.unit
+        assert wanted is not None
+        if "较" in target or target in ("零事故",):
+            return target
+        if unit is None:
+            notes.append(("QR521", f"the text gives no unit; written in {indicator.name}'s unit {wanted}"))
+            return re.sub(r"(\d+(?:\.\d+)?)(?!.*\d)", lambda mt: mt.group(1) + wanted, target, count=1)
+        if units.compatible(unit, wanted):
+            return target
+        if wanted.startswith(unit + "/"):
+            notes.append(("QR521", f"the text says {unit}; {indicator.name} is measured in {wanted}"))
+            return target.replace(unit, wanted, 1)
+        notes.append(("QR521", f"the text's unit {unit} cannot be compared with {indicator.name}'s unit {wanted}"))
+        return None
+
+    def bare(self, target: str, value: object, indicator: m.Indicator | None, name: str) -> str:
+        """A number without comparator words, read from the indicator's direction."""
+        direction = indicator.direction if indicator is not None else guess_direction(name, None)
+        if re.fullmatch(r"100(\.0+)?%|0(\.0+)?\D*", target) or direction is m.Direction.EXACT:
+            return f"== {target}"
+        return f"{'<=' if direction is m.Direction.LOWER else '>='} {target}"
+
+    # -- duplicates and contradictions
+    def merge(self, entry: _Entry) -> None:
+        if entry.rule is None:
+            self.entries.append(entry)
+            return
+        for other in self.entries:
+            if other.rule is None or other.binding.name != entry.binding.name:
+                continue
+            if _same_statement(other.rule, entry.rule):
+                for section in entry.sections:
+                    if section not in other.sections:
+                        other.sections.append(section)
+                codes = {code for code, _ in other.notes}
+                other.notes.extend(n for n in entry.notes if n[0] not in codes)
+                return
+        self.entries.append(entry)
+
+    # -- the file
+    def finish(self, definition: m.PackDefinition, header_reviews: list[str], search: Sequence[str | Path]) -> Draft:
+        self.mark_contradictions()
+        proposed = tuple(e.proposed for e in self.entries if e.proposed is not None)
+        proposed = tuple({p.name: p for p in proposed}.values())
+        catalogue, _ = catalogue_with(self.catalogue, proposed)
+        text = ""
+        lint: list[Diagnostic] = []
+        for _ in range(3):
+            pack = self.pack(definition)
+            text = self.render(pack, header_reviews)
+            lint = lint_text(text, source=f"{definition.id}.qr", catalogue=catalogue, search=search)
+            if not self.repair(lint, text):
+                break
+        catalogue_text = _catalogue_text(proposed, self.facts)
+        candidates, reviews = self.candidates()
+        return Draft(definition.id, text, catalogue_text, proposed, candidates, self.facts, self.period,
+                     reviews, tuple(lint))
+
+    def mark_contradictions(self) -> None:
+        """Two enforced targets on one indicator and time that differ: the later statement (an
+        annex or task table refines the body) is enforced, the earlier kept unenforced."""
+        seen: dict[tuple[str, str], _Entry] = {}
+        for entry in self.entries:
+            if entry.rule is None or entry.rule.unenforced is not None:
+                continue
+            key = (entry.binding.name, _time_key(entry.rule))
+            earlier = seen.get(key)
+            if earlier is not None and earlier.rule is not None:
+                message = (f"{entry.binding.name}: '{format_model(earlier.rule.target)}' ({earlier.sections[0]}) "
+                           f"and '{format_model(entry.rule.target)}' ({entry.sections[0]}) disagree; the later "
+                           "is enforced")
+                earlier.rule = attrs.evolve(earlier.rule, unenforced=f"review: contradicts {entry.sections[0]}")
+                earlier.notes.append(("QR517", message))
+                entry.notes.append(("QR517", message))
+            seen[key] = entry
+
+    def pack(self, definition: m.PackDefinition) -> m.PackDefinition:
+        groups: dict[str, list[m.Rule | m.Commitment]] = {}
+        titles: dict[str, str] = {}
+        for entry in self.entries:
+            groups.setdefault(entry.group, []).append(self.statement(entry))
+            titles.setdefault(entry.group, entry.finding.block.group_title)
+        sections = tuple(m.Section(_section_name(group, titles[group]), tuple(items)) for group, items in groups.items())
+        return attrs.evolve(definition, sections=sections)
+
+    def statement(self, entry: _Entry) -> m.Rule | m.Commitment:
+        cite = f"{self.facts.reference} {'; '.join(entry.sections)}: {entry.phrase}"
+        if entry.rule is None:
+            return m.Commitment(entry.phrase, m.Citation(f"{self.facts.reference} {entry.sections[0]}"))
+        return attrs.evolve(entry.rule, citation=m.Citation(cite))
+
+    def render(self, pack: m.PackDefinition, header_reviews: list[str]) -> str:
+        """The canonical text of the pack with ``# review:`` lines above the lines they concern
+        (the formatter writes one line per section entry, in order)."""
+        lines = format_model(pack).splitlines()
+        out = [f"# Draft extracted from {self.plan.source.name} by `qualityrules extract`.",
+               "# Every '# review:' line marks a reading a person must check; delete it once checked."]
+        out += [f"# review: QR516 {note}" for note in header_reviews]
+        notes = iter([e.notes for e in self.entries_in(pack)])
+        in_section = False
+        for line in lines:
+            stripped = line.strip()
+            if stripped.startswith("section ") and stripped.endswith("{"):
+                in_section = True
+                out.append(line)
+                continue
+            if in_section and stripped == "}":
+                in_section = False
+            elif in_section:
+                indent = line[: len(line) - len(line.lstrip())]
+                for code, message in next(notes):
+                    out.append(f"{indent}# review: {code} {_one_line(message)}")
+            out.append(line)
+        return "\n".join(out) + "\n"
+
+    def entries_in(self, pack: m.PackDefinition) -> list[_Entry]:
+        groups: dict[str, list[_Entry]] = {}
+        for entry in self.entries:
+            groups.setdefault(entry.group, []).append(entry)
+        return [e for items in groups.values() for e in items]
+
+    def repair(self, lint: list[Diagnostic], text: str) -> bool:
+        """Resolve what lint rejects: restating a parent's target needs ``override``; an
+        override looser than the parent stays unenforced for the author to decide. True when
+        something changed."""
+        errors = [d for d in lint if d.severity is Severity.ERROR and d.span is not None]
+        if not errors:
+            return False
+        by_line = _rule_lines(text, self.entries_in_order())
+        changed = False
+        for diagnostic in errors:
+            assert diagnostic.span is not None
+            entry = by_line.get(diagnostic.span.line)
+            if entry is None or entry.rule is None:
+                continue
+            if diagnostic.code == "QR105":
+                entry.rule = attrs.evolve(entry.rule, override=True)
+            elif diagnostic.code == "QR106":
+                entry.rule = attrs.evolve(entry.rule, unenforced="review: looser than the parent's target")
+                entry.notes.append(("QR522", diagnostic.message))
+            else:
+                entry.notes.append(("QR520", f"kept as a commitment: {diagnostic.message}"))
+                entry.rule = None
+            changed = True
+        return changed
+
+    def entries_in_order(self) -> list[_Entry]:
+        groups: dict[str, list[_Entry]] = {}
+        for entry in self.entries:
+            groups.setdefault(entry.group, []).append(entry)
+        return [e for items in groups.values() for e in items]
+
+    def candidates(self) -> tuple[tuple[Candidate, ...], tuple[Diagnostic, ...]]:
+        out: list[Candidate] = []
+        reviews: list[Diagnostic] = []
+        for entry in self.entries_in_order():
+            finding = entry.finding
+            pieces = finding.pieces or ((finding.start, finding.end),)
+            first, _ = self.plan.original(pieces[0][0], pieces[0][1])
+            _, last = self.plan.original(pieces[-1][0], pieces[-1][1])
+            span = span_of(self.plan.source, first, max(first + 1, last))
+            notes = tuple(Diagnostic(code, message, span, Severity.WARNING) for code, message in entry.notes)
+            reviews.extend(notes)
+            statement = self.statement(entry)
+            confidence = finding.confidence if entry.rule is not None else min(finding.confidence, 0.3)
+            out.append(Candidate(entry.binding.name, entry.binding.indicator is not None, entry.binding.suggestions,
+                                 statement if isinstance(statement, m.Rule) else None, format_model(statement),
+                                 "; ".join(entry.sections), entry.phrase, span, confidence, notes))
+        return tuple(out), tuple(reviews)
+
+
+def _same_statement(a: m.Rule, b: m.Rule) -> bool:
+    return a.target == b.target and a.time == b.time and a.strength == b.strength
+
+
+def _time_key(rule: m.Rule) -> str:
+    time = rule.time
+    if isinstance(time, m.TargetYear):
+        return f"year-{time.year}"
+    return type(time).__name__ if time is not None else "default"
+
+
+def _section_name(group: str, title: str) -> str:
+    title = re.sub(r"[。.;:,\s“”\"]", "", title)
+    return (group.replace(" ", "") + title) or "正文"
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def _rule_lines(text: str, entries: list[_Entry]) -> dict[int, _Entry]:
+    """Line number of each entry's statement in the rendered text."""
+    rule_file, _ = parse_text(text, source="<draft>")
+    lines: dict[int, _Entry] = {}
+    if not rule_file.packs:
+        return lines
+    statements = [s for section in rule_file.packs[0].sections for s in section.entries]
+    for entry, statement in zip(entries, statements, strict=False):
+        if statement.span is not None:
+            lines[statement.span.line] = entry
+    return lines
+
+
+def _catalogue_text(proposed: tuple[m.Indicator, ...], facts: PlanFacts) -> str:
+    if not proposed:
+        return ""
+    header = (f"# Indicators proposed by `qualityrules extract` for {facts.reference}: not in the catalogue.\n"
+              "# Check each name, unit and direction; merge the ones the catalogue knows under another name.\n\n")
+    return header + "\n".join(format_model(indicator) for indicator in proposed)
