@@ -45,7 +45,7 @@ EXTRA_PREFIXES: dict[str, str] = {
     "上升到": "提高到", "上升至": "提高到", "增至": "增加到", "增长到": "增加到", "增加至": "增加到",
     "达到了": "达到", "下降至": "降至", "降低至": "降至", "降到": "降至", "缩短至": "",
     "缩短到": "", "减少到": "降至", "减少至": "降至", "压减到": "降至", "控制到": "控制在",
-    "超": "超过", "突破": "超过", "多达": "达到", "力争达到": "达到",
+    "超": "超过", "突破": "超过", "多达": "达到", "力争达到": "达到", "约": "约", "大约": "约", "近": "约",
 }
 # Units plans use that the language cannot write yet: the target is found and reported, and the
 # draft keeps it as a commitment for review (QR514).
@@ -54,7 +54,8 @@ EXTRA_UNITS = ("个月", "万户", "万家", "万辆", "万件", "万个", "亿�
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
 # Verbs after which a count names things produced during the plan (a flow, summed: 累计).
-FLOW_VERBS = ("组织完成", "主导或参与制修订", "制修订", "新增", "新建", "培育", "培训", "育成", "引进",
+FLOW_VERBS = ("组织完成", "主导或参与制修订", "新制修订", "新制定", "新发布", "新培育", "新认定", "制修订", "新增",
+              "新建", "培育", "培训", "育成", "引进",
               "制定", "制订", "修订", "研制", "完成", "争创", "创", "推动", "发布", "认定",
               "评定", "主导", "参与")
 # Verbs after which a count names things held at the end (a stock, checked in the target year).
@@ -105,7 +106,7 @@ def _value_pattern() -> re.Pattern[str]:
 _TIME = re.compile(
     r"(?<![较比与])(?P<to>到|至|截至|截止到|于|在)?(?P<year>\d{4})年(?P<end>底|末|前|年底)?"
     r"|(?P<fyp>[“\"]?十(?P<fypn>[一二三四五六七])五[”\"]?)(?P<fyp_when>期间|时期|期末|末期|末|规划期)?"
-    r"|(?P<every>每年|年年|逐年)|(?P<total>累计)|(?P<whole>全年)|(?P<annual>年均)")
+    r"|(?P<every>每年|年年|逐年|连续(?:\d+|[一二三四五六七八九十]+)年)|(?P<total>累计)|(?P<whole>全年)|(?P<annual>年均)")
 _BASELINE = re.compile(r"(?P<cmp>较|比|相比|与)(?P<year>\d{4})年(?:相比|比)?(?P<adverb>累计|大幅|分别)?")
 _QUOTED = re.compile(r"“[^”]{0,12}”|\"[^\"]{0,12}\"|《[^》]*》|〔[^〕]*〕|\[[^\]]*\]")
 _DOC_NUMBER = re.compile(r"[〔\[(]\d{4}[〕\])]\d+号")
@@ -271,6 +272,8 @@ class _SentenceReader:
         self.subjects: list[str] = []
         self.past = False
         self.not_targets = False
+        self.topic: str | None = None
+        self.pending: list[Finding] = []
 
     @property
     def time(self) -> tuple[str, int | None, str | None] | None:
@@ -339,6 +342,7 @@ class _SentenceReader:
         if not matches:
             yield from self._wording_targets(clause)
             self._remember_verb(clause)
+            self.topic = _topic_of(text[clause.start:clause.end])
             return
         groups = _respectively(text, matches)
         cursor = clause.start
@@ -359,6 +363,8 @@ class _SentenceReader:
             found = self._target(cursor, match, right_end, clause)
             if found is not None:
                 yield found
+            yield from self.pending
+            self.pending.clear()
             cursor = next_cursor
             index += 1
 
@@ -376,7 +382,7 @@ class _SentenceReader:
         conjunction = None
         for found in re.finditer(r"以及|和|及|与|、", between):
             conjunction = found
-        if not named_before and conjunction is not None:
+        if not named_before and conjunction is not None and conjunction.end() == len(between):
             return match.end + conjunction.start(), match.end + conjunction.end()
         return match.end, match.end
 
@@ -444,12 +450,19 @@ class _SentenceReader:
         return True
 
     def _qualifier(self, match: _Match, following: _Match) -> bool:
-        """``超1000亿元1家``, ``年主营业务收入超1000亿元的名牌企业达10家``: a money amount after
-        超 that names the firms, followed by their count."""
+        """``超1000亿元1家``, ``年主营业务收入超1000亿元的名牌企业达10家``, ``超过1000亿元、500亿元的名牌
+        企业分别达到10家、20家``: money amounts after 超 that name the firms, followed by their count."""
         before = self.text[max(0, match.number_start - 3):match.number_start]
         money = match.value.unit in ("元", "万元", "亿元", "万亿元", "美元", "亿美元", "万美元")
+        if not money:
+            return False
+        listed = self.text[following.start - 1:following.start] in ("、", "和") and following.value.unit == match.value.unit
         counted = following.value.unit not in (None, "%") and following.value.unit != match.value.unit
-        return money and counted and (before.endswith(("超", "超过", "逾")) or match.pre in ("超过", "超", "逾"))
+        after_over = before.endswith(("超", "超过", "逾")) or match.pre in ("超过", "超", "逾")
+        return (after_over or self._listed_after_over(match)) and (counted or listed)
+
+    def _listed_after_over(self, match: _Match) -> bool:
+        return bool(re.search(r"(超过?|逾)\d+(\.\d+)?(万亿|亿|万)?元[、和]$", self.text[:match.number_start]))
 
     # -- context words
     def _take_time(self, time: re.Match[str]) -> None:
@@ -494,6 +507,10 @@ class _SentenceReader:
         change = _change_before(left)
         if change is not None:
             left = left[:change[0]]
+            if change[1] in ("增加", "增长") and change[2] is None and match.value.unit not in (None, "%", "‰", "百分点",
+                                                                                          "个百分点"):
+                change = None  # 增加12项: items added during the plan, a flow
+                left = left + "新增"
         left, starting_value = _drop_from(left)
         if self.past or re.search(r"(已|已经|先后)(达到|达|为|超过|突破)?$", left):
             return None
@@ -504,7 +521,14 @@ class _SentenceReader:
         if self.not_targets or re.search(_NON_TARGET_VERBS + "$", _PLACE_AT_END.sub("", _strip_lead(left))):
             self.not_targets = True  # 完善12个质量分指数, 调查全市168座水库: counts of what exists
             return None
+        if re.search(r"(达到|达|为|相当于)[^,]{2,}的$", left) and match.value.unit in ("%", "‰"):
+            return self._not_expressible(cursor, match, clause, "QR520", f"'{match.value.written}' of another "
+                                         "quantity (…的N%) cannot be written in the rule language yet")
+        shared = re.search(r"(均|都)(达到|达|为|保持在|稳定在|不低于|不少于|超过|高于|低于|控制在)?$", left)
+        left = _STRENGTH.sub("", left)
         subject, lead = _subject(left)
+        if shared and len(_conjuncts(subject)) > 1:
+            return self._shared(subject, cursor, match, clause)
         if lead is not None:
             self.lead_verb = lead
         elif subject:
@@ -521,7 +545,20 @@ class _SentenceReader:
         names, display = self._names(subject, right, percent, match)
         if not display:
             return None
+        topic_note = None
+        if self.topic and _GENERIC_METRIC.match(subject):
+            names = (self.topic + subject, *names)
+            display = self.topic + subject
+            topic_note = Review("QR512", f"'{subject}' read as {display}: the topic is carried from the clause before")
         target, reviews, expressible = _target_words(match, change, self.context)
+        if self.time is not None and (self.time[2] or "").startswith("连续"):
+            reviews.append(Review("QR518", f"'{self.time[2]}' read as every year of the plan period"))
+        if topic_note:
+            reviews.insert(0, topic_note)
+        if (self.lead_verb or _verb_at_start(names[0])) in ("创建", "建设", "建立") and match.value.unit not in (None, "%", "‰"):
+            reviews.append(Review("QR518", f"'{self.lead_verb or _verb_at_start(names[0])}' may count what is "
+                                  "created during the plan (累计) or what exists at its end: read as held in the "
+                                  "target year"))
         time, time_word = self._time_for(match, names, change)
         flow = time[0] == "total"
         if flow and time_word is None:
@@ -539,6 +576,34 @@ class _SentenceReader:
         return Finding(self.block, display, names, target, match.value, time, time_word, self.strength,
                        self.compact.start(start), self.compact.end(end), tuple(reviews), flow, expressible,
                        round(max(0.1, confidence), 2), percent, self.compact.ranges(start, end))
+
+    def _shared(self, subject: str, cursor: int, match: _Match, clause: _Clause) -> Finding | None:
+        """``A和B均达到98%以上``: one target per name, the value shared (yielded through
+        :attr:`pending`, the first returned)."""
+        parts = _conjuncts(subject)
+        found = []
+        for part in parts:
+            names, display = self._names(part, "", match.value.unit in ("%", "‰"), match)
+            target, reviews, expressible = _target_words(match, None, self.context)
+            reviews.insert(0, Review("QR512", f"'{match.value.written}' is shared by {len(parts)} names "
+                                     f"({'、'.join(parts)})"))
+            time, time_word = self._time_for(match, names, None)
+            start = self._phrase_start(cursor, clause, subject)
+            found.append(Finding(self.block, display, names, target, match.value, time, time_word, self.strength,
+                                 self.compact.start(start), self.compact.end(match.end), tuple(reviews),
+                                 time[0] == "total", expressible, 0.7, match.value.unit in ("%", "‰"),
+                                 self.compact.ranges(start, match.end)))
+            self.subjects.append(display)
+        self.pending.extend(found[1:])
+        return found[0] if found else None
+
+    def _not_expressible(self, cursor: int, match: _Match, clause: _Clause, code: str, message: str) -> Finding:
+        subject, _ = _subject(_STRENGTH.sub("", self.text[cursor:match.start]))
+        start = self._phrase_start(cursor, clause, subject)
+        return Finding(self.block, subject or match.value.written, (subject,), match.value.written, match.value,
+                       ("default", None), None, self.strength, self.compact.start(start),
+                       self.compact.end(match.end), (Review(code, message),), False, False, 0.3, False,
+                       self.compact.ranges(start, match.end))
 
     def _phrase_start(self, cursor: int, clause: _Clause, subject: str) -> int:
         text = self.text
@@ -631,7 +696,7 @@ class _SentenceReader:
                 return ("year", time[1]), time[2]
             return ("default", None), None
         if time is not None and time[0] == "every":
-            return ("every", None), "每年"
+            return ("every", None), time[2] if time[2] and time[2].startswith("连续") else "每年"
         if time is not None and time[0] == "total":
             return ("total", None), "累计"
         period = self.context.period
@@ -658,12 +723,11 @@ class _SentenceReader:
             self.lead_verb = lead
         subject = re.sub(r"分别$", "", subject)
         parts = _conjuncts(subject)
-        if len(parts) != len(matches):
-            listed = _QUALIFIER_LIST.search(subject)
-            if listed:
-                items = re.split("、|和|及", listed.group(0))
-                if len(items) == len(matches):
-                    parts = [subject[:listed.start()] + item + subject[listed.end():] for item in items]
+        listed = _QUALIFIER_LIST.search(subject)
+        if listed:  # 年主营业务超过1000亿元、500亿元的名牌企业: one name per amount
+            items = re.split("、|和|及", listed.group(0))
+            if len(items) == len(matches):
+                parts = [subject[:listed.start()] + item + subject[listed.end():] for item in items]
         previous = self.subjects[-len(matches):] if len(self.subjects) >= len(matches) else []
         if len(parts) == 1 and len(previous) == len(matches) and all(_topic(p) for p in previous):
             parts = [_topic(p) + subject for p in previous]
@@ -739,7 +803,7 @@ def _masked(text: str, start: int, end: int) -> str:
 
 
 def _overlaps(match: _Match, times: list[re.Match[str]]) -> bool:
-    return any(t.start() < match.end and match.start < t.end() and t.group("year") for t in times)
+    return any(t.start() < match.end and match.number_start < t.end() for t in times)
 
 
 def _value(number: str | None, magnitude: str | None, cn: str | None, unit: str | None, written: str) -> Value | None:
@@ -786,6 +850,7 @@ def _subject(left: str) -> tuple[str, str | None]:
     """The indicator's words before a number, and the verb that introduces a count (``培育`` in
     ``培育5家…``, ``在`` in ``在百家企业开展…``) when the words end with one."""
     text = _strip_lead(left)
+    text = re.sub(r"(连续(\d+|[一二三四五六七八九十]+)年|每年|年均|累计)$", "", text)
     text = re.sub(r"(达到|达|为|实现|保持|稳定|维持|均|都|全部|总数|分别|要|应|需|将|必须)+$", "", text)
     for verb in LEAD_VERBS:
         if text.endswith(verb):
@@ -885,6 +950,18 @@ def _conjuncts(subject: str) -> list[str]:
     return [p for p in parts if p]
 
 
+_TOPIC = re.compile(r"^(?P<topic>[\u4e00-\u9fffA-Za-z0-9]{2,10}?)(质量|水平)?(全面|明显|显著|进一步|稳步|持续|大幅|不断)"
+                    r"(提升|提高|改善|增强)$")
+_GENERIC_METRIC = re.compile(r"^(顾客|群众|公众|用户|社会)?(满意度|满意率|合格率|覆盖率|普及率|达标率|知晓率)$")
+
+
+def _topic_of(clause: str) -> str | None:
+    """``生产性服务业质量全面提升`` → ``生产性服务业``: the topic a following generic measure
+    (``顾客满意度达到85以上``) belongs to."""
+    match = _TOPIC.match(_strip_lead(clause))
+    return match.group("topic") if match else None
+
+
 def _topic(subject: str) -> str:
     """The first noun of an earlier subject (``食品生产、流通…抽查批次`` → ``食品``)."""
     match = re.match(r"(?:在)?(.+?)(生产|流通|经营|环节|的|质量|抽查|抽检)", subject)
@@ -944,6 +1021,10 @@ def _target_words(match: _Match, change: tuple[int, str, int | None, str | None]
     pre = pre or None
     if change is not None:
         return _change_words(change, pre, written, suffix, value, reviews, expressible, context)
+    if pre == "约":
+        reviews.append(Review("QR511", f"'{match.pre}{written}' is approximate: check the tolerance and whether "
+                              "only one side binds"))
+        return f"约{written}", reviews, expressible
     if suffix == "左右":
         reviews.append(Review("QR511", f"'{written}左右' is approximate: check the tolerance and whether only "
                               "one side binds"))
@@ -990,6 +1071,8 @@ _WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<subject>.+?)全部达到(?P<what>.+)$"), "all"),
     (re.compile(r"^(?P<subject>.+?)(继续)?保持全国(第一|首位)$"), "first"),
     (re.compile(r"^(?P<subject>.+?)达(?:到)?(?P<what>[^的]{2,8})标准$"), "standard"),
+    (re.compile(r"^(?P<subject>.+?)(较|比)(?P<year>\d{4})年(?P<word>翻一番|翻两番)$"), "double"),
+    (re.compile(r"^(?P<subject>.+?)实现零的突破$"), "breakthrough"),
     (re.compile(r"^所有(?P<subject>[^要应须]{2,10}?)(?P<what>(实行|实现|达到|完成|纳入|建立|通过)[^要应须]{2,20})$"), "every-one"),
 )
 
@@ -1001,7 +1084,8 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
     explained = {"zero": "no number: '零事故' read as == 0", "eliminate": "no number: '杜绝…' read as == 0 "
                  "in every year", "all": "no number: '全部达到' read as 100%", "first": "no number: '全国第一' "
                  "read as rank 1", "standard": "no number: '达…标准' read as 100% compliance",
-                 "every-one": "no number: '所有…' read as 100%"}
+                 "every-one": "no number: '所有…' read as 100%", "double": "'翻一番/翻两番' read as a rise of "
+                 "100%/300% against the baseline year", "breakthrough": "no number: '实现零的突破' read as at least 1"}
     if build in ("zero", "eliminate"):
         names: tuple[str, ...] = _unique([subject, subject if subject.endswith("事故") else subject + "事故"])
         target, value = "零事故", Value("0", Decimal(0), None)
@@ -1010,6 +1094,13 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
         standard = re.sub(r"(标准|要求)$", "", what)
         names = _unique([f"{subject}达到{what}比例", f"{subject}{standard}达标率", f"{subject}达标率"])
         target, value = "== 100%", Value("100%", Decimal(100), "%")
+    elif build == "double":
+        names = (subject,)
+        target = f"较{match.group('year')}年{match.group('word')}"
+        value = Value(match.group("word"), Decimal(100 if match.group("word") == "翻一番" else 300), "%")
+    elif build == "breakthrough":
+        names = (subject,)
+        target, value = ">= 1", Value("1", Decimal(1), None)
     elif build == "every-one":
         what = match.group("what")
         names = _unique([f"{what}的{subject}比例", f"{subject}{what}比例", f"{subject}{what}率"])
