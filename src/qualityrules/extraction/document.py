@@ -55,20 +55,26 @@ def plan_facts(plan: PlanText, found_blocks: list[Block]) -> PlanFacts:
     document = f"{number.group(1)}〔{number.group(2)}〕{number.group(3)}号" if number else None
     title = _title(head)
     region, level = _region(title, head)
-    period = _period(title, text, found_blocks)
     published = _published(text)
+    period = _period(title, text, found_blocks, published)
     guessed = tuple(k for k, v in (("region", region), ("level", level), ("period", period)) if v is not None)
     return PlanFacts(document, title, region, level, period, published, guessed)
 
 
 def _title(head: str) -> str | None:
-    for raw in head.splitlines()[:40]:
+    """The plan's title: a short line ending with 意见/规划/方案…; for a notice that issues a plan
+    (关于印发《X》的通知) the plan's own title X."""
+    found = []
+    for raw in head.splitlines()[:60]:
         line = _TITLE_PREFIX.sub("", raw.strip())
         if "当前位置" in line or "。" in line or not 6 <= len(line) <= 60:
             continue
+        issued = re.search(r"关于印发《?(.+?)》?的通知$", line)
+        if issued:
+            return issued.group(1)
         if _TITLE_WORDS.search(line):
-            return line
-    return None
+            found.append(line)
+    return next((t for t in found if not t.endswith("通知")), found[0] if found else None)
 
 
 def _region(title: str | None, head: str) -> tuple[str | None, m.Level | None]:
@@ -86,7 +92,8 @@ def _region(title: str | None, head: str) -> tuple[str | None, m.Level | None]:
     return None, None
 
 
-def _period(title: str | None, text: str, found_blocks: list[Block]) -> tuple[int, int] | None:
+def _period(title: str | None, text: str, found_blocks: list[Block], published: str | None
+            ) -> tuple[int, int] | None:
     if title:
         span = _SPAN.search(title)
         if span:
@@ -105,14 +112,19 @@ def _period(title: str | None, text: str, found_blocks: list[Block]) -> tuple[in
         end = 2005 + 5 * ("一二三四五六七".index(fyps.most_common(1)[0][0]) + 1)
         return end - 4, end
     if years:
-        end = max(y for y, n in years.items() if n == max(years.values()))
-        return (end - 4, end) if end % 5 == 0 else (end, end)
+        most = max(years.values())
+        end = next(y for y in years if years[y] == most)  # a tie goes to the year named first
+        start = end - 4 if end % 5 == 0 else end
+        if published is not None and start < int(published[:4]) <= end:
+            start = int(published[:4])  # a plan issued mid-cycle runs from its year of issue
+        return start, end
     return None
 
 
 def _published(text: str) -> str | None:
     for pattern in (r"(?:发布日期|日期|印发日期)\s*[:：]\s*(\d{4})-(\d{1,2})-(\d{1,2})",
-                    r"[(（](\d{4})年(\d{1,2})月(\d{1,2})日[)）]", r"(\d{4})年(\d{1,2})月(\d{1,2})日印发"):
+                    r"[(（](\d{4})年(\d{1,2})月(\d{1,2})日[)）]", r"(\d{4})年(\d{1,2})月(\d{1,2})日印发",
+                    r"(?m)^\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*$"):
         found = re.search(pattern, text)
         if found:
             return f"{int(found.group(1)):04d}-{int(found.group(2)):02d}-{int(found.group(3)):02d}"

@@ -41,8 +41,11 @@ REVIEW_CODES = {
     "QR520": "a target the rule language cannot express yet",
     "QR521": "the text's unit differs from the catalogue indicator's",
     "QR522": "a restated target looser than the parent pack's",
+    "QR523": "bound through an alias whose indicator names another region",
+    "QR524": "a figure in the plan's measures (保障措施), kept as a commitment",
 }
 _ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_REGION_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,4}?(省|自治区|市)(?=[\u4e00-\u9fff]{2})")
 
 
 @attrs.frozen
@@ -125,7 +128,7 @@ def extract_plan(plan: PlanText, *, pack_id: str | None = None, region: str | No
     chosen_id = pack_id or f"draft-{chosen_period[1] if chosen_period else 'plan'}"
     findings = read_targets(plan, blocks, chosen_period, chosen_period[1] if chosen_period else None)
     base = catalogue or load_catalogue()
-    writer = _Writer(plan, facts, base, chosen_period)
+    writer = _Writer(plan, facts, base, chosen_period, chosen_region)
     for finding in findings:
         writer.add(finding)
     guessed = [key for key in facts.guessed
@@ -178,8 +181,10 @@ class _Entry:
 
 
 class _Writer:
-    def __init__(self, plan: PlanText, facts: PlanFacts, catalogue: Catalogue, period: tuple[int, int] | None) -> None:
+    def __init__(self, plan: PlanText, facts: PlanFacts, catalogue: Catalogue, period: tuple[int, int] | None,
+                 region: str | None) -> None:
         self.plan = plan
+        self.region = region
         self.facts = facts
         self.catalogue = catalogue
         self.index = CatalogueIndex(catalogue)
@@ -193,7 +198,16 @@ class _Writer:
         notes = [(r.code, r.message) for r in finding.reviews]
         phrase = self.phrase(finding)
         section = finding.block.section or "正文"
-        rule = self.rule(finding, binding, notes, section, phrase) if finding.expressible else None
+        if finding.block.measures:
+            notes.append(("QR524", "a figure in the plan's measures (保障措施, 组织实施): kept as a commitment, "
+                          "not a target"))
+        rule = self.rule(finding, binding, notes, section, phrase) \
+            if finding.expressible and not finding.block.measures else None
+        if binding.indicator is not None and binding.matched is not None:
+            other = _REGION_PREFIX.match(binding.indicator.name)
+            if other and other.group(0) not in binding.matched and other.group(0) != self.region:
+                notes.append(("QR523", f"'{binding.matched}' is an alias of {binding.indicator.name}: check that "
+                              "it is this plan's region"))
         entry = _Entry(finding, binding, rule, [section], phrase, finding.block.group or "正文", notes)
         if binding.indicator is None and rule is not None:
             known = self.proposed.get(binding.name)
@@ -263,6 +277,9 @@ class _Writer:
         if unit is None:
             notes.append(("QR521", f"the text gives no unit; written in {indicator.name}'s unit {wanted}"))
             return re.sub(r"(\d+(?:\.\d+)?)(?!.*\d)", lambda mt: mt.group(1) + wanted, target, count=1)
+        if unit not in units.grammar_spellings():
+            notes.append(("QR514", f"the unit '{unit}' is not a unit of the rule language yet"))
+            return None
         if units.compatible(unit, wanted):
             return target
         if wanted.startswith(unit + "/"):

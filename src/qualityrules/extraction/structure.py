@@ -38,6 +38,7 @@ _PANEL = re.compile(r"(专栏|表)\s*(\d+)")
 _SENTENCE_END = "。;!?:"
 _BASELINE_TITLES = re.compile(r"发展基础|现状|基本情况|回顾|成就|成效|取得的|面临的?形势|发展环境|背景")
 _TARGET_TITLES = re.compile(r"目标|指标")
+_MEASURE_TITLES = re.compile(r"保障措施|保障机制|组织实施|组织领导|工作要求|组织保障|考核评价|监督考核|工作机制")
 
 
 def chinese_ordinal(text: str) -> int | None:
@@ -95,6 +96,11 @@ class Block:
     def baseline(self) -> bool:
         """In a part that describes the past (发展基础, 现状, 成就): its figures are facts."""
         return any(_BASELINE_TITLES.search(t) for t in self.titles)
+
+    @property
+    def measures(self) -> bool:
+        """In a part about how the plan is run (保障措施, 组织实施): its figures are working rules."""
+        return any(_MEASURE_TITLES.search(t) for t in self.titles)
 
     @property
     def goals(self) -> bool:
@@ -225,8 +231,11 @@ def _prose_blocks(plan: PlanText, start: int, end: int, outline: _Outline) -> It
             marker_end, found = heading
             if position > cursor:
                 yield outline.block(cursor, position)
+            child = _child_marker(text, marker_end, end, found.rank)
+            if child is not None:  # 三、重点任务（一）实施…: a heading run into its first sub-heading
+                found = attrs.evolve(found, title=text[marker_end:child].strip())
             outline.enter(found)
-            cursor = position = marker_end
+            cursor = position = child if child is not None else marker_end
             continue
         next_end = _next_sentence_end(text, position, end)
         if next_end >= end:
@@ -293,12 +302,30 @@ def _looks_like_quantity(text: str, after: int, end: int) -> bool:
 
 
 def _title(text: str, start: int, end: int) -> str:
-    """A heading's words: up to the end of its first sentence or clause, if short."""
+    """A heading's words: up to the end of its first clause, a year (``主要目标到2025年``) or a
+    sub-heading run into it, if short."""
     stop = start
-    while stop < end and text[stop] not in "。;:\n" and stop - start <= 40:
+    while stop < end and text[stop] not in "。;:\n," and stop - start <= 40:
+        if re.match(r"(到|至)?\d{4}年|\((一|1)\)|1[.、]", text[stop:stop + 6]) and stop > start:
+            break
         stop += 1
     title = text[start:stop].strip()
     return title if len(title) <= 30 else ""
+
+
+def _child_marker(text: str, start: int, end: int, rank: int) -> int | None:
+    """Where a first sub-heading ((一), 1., (1)) starts within a heading's short title, if it does."""
+    limit = min(end, start + 25)
+    for position in range(start + 2, limit):
+        if text[position] in "。;:,!?\n":
+            return None
+        for child_rank, _, pattern in _MARKERS:
+            if child_rank <= rank or child_rank > 5:
+                continue
+            match = pattern.match(text, position, end)
+            if match and chinese_ordinal(match.group(1)) == 1:
+                return position
+    return None
 
 
 # ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from ..language.units import grammar_spellings
 from .reading import PlanText
 from .structure import Block, Row
 from .targets import Compact, Context, Finding, Review, Value, read_prose
@@ -56,7 +57,9 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
         return []
     name = texts[name_column].replace(" ", "")
     unit_column = row.column("单位") if header else None
-    unit = texts[unit_column] if unit_column is not None and unit_column < len(texts) else None
+    unit = texts[unit_column].replace(" ", "") if unit_column is not None and unit_column < len(texts) else None
+    if unit is not None and not re.search(r"[\u4e00-\u9fff%‰]", unit):
+        unit = None  # —, -, / : no unit
     in_name = _UNIT_IN_NAME.search(name)
     if in_name:
         unit = unit or in_name.group("unit")
@@ -121,13 +124,16 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
             target = written
         if change and not suffix and not op:
             return []
+    expressible = value.unit is None or value.unit in grammar_spellings()
+    if not expressible:
+        reviews.append(Review("QR514", f"the unit '{value.unit}' is not a unit of the rule language yet"))
     strength = attribute.replace(" ", "") if attribute else None
     if strength in ("预期", "约束"):
         strength += "性"
     start = block.start
     end = block.end
     return [Finding(block, name, (name,), target, value, time, None if time[0] != "year" else f"到{time[1]}年",
-                    strength, start, end, tuple(reviews), time[0] == "total", True, 0.8, value.unit == "%")]
+                    strength, start, end, tuple(reviews), time[0] == "total", expressible, 0.8, value.unit == "%")]
 
 
 def _target_column(row: Row, texts: list[str], name_column: int) -> tuple[int | None, int | None]:

@@ -45,11 +45,11 @@ EXTRA_PREFIXES: dict[str, str] = {
     "上升到": "提高到", "上升至": "提高到", "增至": "增加到", "增长到": "增加到", "增加至": "增加到",
     "达到了": "达到", "下降至": "降至", "降低至": "降至", "降到": "降至", "缩短至": "",
     "缩短到": "", "减少到": "降至", "减少至": "降至", "压减到": "降至", "控制到": "控制在",
-    "超": "超过", "突破": "超过", "多达": "达到", "力争达到": "达到", "约": "约", "大约": "约", "近": "约",
+    "超": "超过", "突破": "超过", "多达": "达到", "约": "约", "大约": "约", "近": "约",
 }
 # Units plans use that the language cannot write yet: the target is found and reported, and the
 # draft keeps it as a commitment for review (QR514).
-EXTRA_UNITS = ("个月", "万户", "万家", "万辆", "万件", "万个", "亿人次", "万人次", "万千瓦", "千瓦时",
+EXTRA_UNITS = ("个月", "场次", "班次", "场", "期", "轮", "万户", "万家", "万辆", "万件", "万个", "亿人次", "万人次", "万千瓦", "千瓦时",
                "元/人", "万元/人", "美元/人", "平方米/人", "立方米/人", "张/千人", "人/千人", "床/千人",
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
@@ -71,7 +71,7 @@ LEAD_WORDS = ("其中", "同时", "并且", "并", "且", "以及", "此外", "�
               "应", "努力", "力争", "争取", "确保", "基本", "进一步", "持续", "继续", "逐步", "稳步",
               "全市", "全省", "全区", "全县", "全国", "我市", "我省", "我区", "我县", "本市", "本省",
               "本区", "本县", "辖区内", "辖区", "各地", "本地", "城乡", "使", "让", "促进",
-              "和", "及", "与", "、", "实现", "达到", "有", "将", "在", "对", "通过", "全年", "当年",
+              "和", "及", "与", "、", "实现", "达到", "将", "在", "对", "通过", "全年", "当年",
               "每年", "年均", "累计", "期间", "以后", "以来", "末", "底", "前")
 _TASK_NOUNS = ("任务", "措施", "举措", "行动", "实事", "方面", "环节", "领域", "原则", "理念", "要求",
                "战略", "大类", "大", "最", "个一", "位一体", "体系", "中心任务", "专项行动", "重点工作")
@@ -100,7 +100,7 @@ def _value_pattern() -> re.Pattern[str]:
         rf"(?P<pre>{prefixes})?(?P<fill>全年的)?"
         rf"(?:(?P<num>{number})(?P<mag>万亿|亿|万|千)?|(?P<cn>{cn}))(?P<unit>{units})?"
         rf"(?:(?P<sep>[-―—–~至])(?:(?P<num2>{number})(?P<mag2>万亿|亿|万|千)?|(?P<cn2>{cn}))(?P<unit2>{units})?)?"
-        rf"(?P<suf>{suffixes})?")
+        rf"(?:\(含[^)]{{0,4}}\))?(?P<suf>{suffixes})?")
 
 
 _TIME = re.compile(
@@ -404,8 +404,8 @@ class _SentenceReader:
         number_start = match.start("num") if match.group("num") else match.start("cn")
         before = text[max(clause.start, number_start - 1):number_start]
         unit = match.group("unit") or match.group("unit2")
-        if before and (before.isascii() and before.isalnum() or before in "./第"):
-            return None  # PM2.5, ISO9001, GB/T19004, 第26届
+        if before and (before.isascii() and before.isalnum() or before in "./第每"):
+            return None  # PM2.5, ISO9001, GB/T19004, 第26届, 每万人口
         if match.group("cn") and not self._counted(match, clause):
             return None
         if not unit and not match.group("pre") and not match.group("suf"):
@@ -550,6 +550,11 @@ class _SentenceReader:
             names = (self.topic + subject, *names)
             display = self.topic + subject
             topic_note = Review("QR512", f"'{subject}' read as {display}: the topic is carried from the clause before")
+        per = _PER.search(subject or right)
+        if per and match.value.unit in _CN_COUNT_UNITS + ("项", "件"):
+            unit = f"{match.value.unit}/{_PER_UNIT[per.group(1)]}"
+            match = attrs.evolve(match, value=attrs.evolve(match.value, unit=unit,
+                                                           written=f"{match.value.written}/{_PER_UNIT[per.group(1)]}"))
         target, reviews, expressible = _target_words(match, change, self.context)
         if self.time is not None and (self.time[2] or "").startswith("连续"):
             reviews.append(Review("QR518", f"'{self.time[2]}' read as every year of the plan period"))
@@ -643,6 +648,8 @@ class _SentenceReader:
             else:
                 names.append(subject)
             bare = _drop_verb(subject)
+            if bare != subject and _verb_at_start(subject) in STOCK_VERBS:
+                display = bare  # 建成省级以上质检中心3个: the centres are counted, not the building
             if lead in FLOW_VERBS and bare == subject:
                 names.insert(0, lead + subject)  # 培育A 2-3个, B 30个以上: B is 培育B
             names.append(bare)
@@ -732,6 +739,8 @@ class _SentenceReader:
         if len(parts) == 1 and len(previous) == len(matches) and all(_topic(p) for p in previous):
             parts = [_topic(p) + subject for p in previous]
         paired = len(parts) == len(matches)
+        if paired:
+            parts = _distribute_verb(parts)
         start = self._phrase_start(cursor, clause, subject)
         for index, match in enumerate(matches):
             shared = attrs.evolve(match, pre=match.pre or matches[0].pre, suffix=match.suffix or matches[-1].suffix)
@@ -755,6 +764,8 @@ class _SentenceReader:
     # -- words without a number
     def _wording_targets(self, clause: _Clause) -> Iterator[Finding]:
         text = self.text[clause.start:clause.end]
+        quotes = [i for i, ch in enumerate(text) if ch in "“”\""]
+        text = "".join(" " if ch in "“”\"" else ch for ch in text).replace(" ", "") if quotes else text
         for pattern, build in _WORDING:
             match = pattern.search(text)
             if not match or (build == "standard" and not self.block.goals):
@@ -774,6 +785,8 @@ _MONEY = r"(?:\d+(?:\.\d+)?)?(?:万亿|亿|万|千)?(?:元|美元)"
 _QUALIFIER_FRONT = re.compile(rf"^(?:年主营业务(?:收入)?)?(?:超过?|逾){_MONEY}")
 _QUALIFIER_BEHIND = re.compile(rf"(?:年主营业务(?:收入)?)?(?:超过?|逾){_MONEY}$")
 _QUALIFIER_LIST = re.compile(r"\d+(\.\d+)?(万亿|亿|万)?元?(、\d+(\.\d+)?(万亿|亿|万)?元)+")
+_PER = re.compile(r"每(万|千|百|十万)(人口|人|户|家)")
+_PER_UNIT = {"万": "万人", "千": "千人", "百": "百人", "十万": "十万人"}
 _DATE_WORDS = re.compile(r"\d+年\d+月|\d+月\d+日|印发|主题词|抄送|联系电话|邮编")
 _NON_TARGET_VERBS = "(完善|加强|整合|清理|围绕|依托|结合|针对|参照|涉及|包括|包含|分为|下设|测量|调查|梳理|编制|修改)"
 _LOCATIVE = re.compile(r"^在[^在]{1,30}?(?=建立|建设|设立|开展|推行|实施|培育|打造|创建|形成|新增|引进)")
@@ -874,15 +887,17 @@ def _drop_from(left: str) -> tuple[str, str | None]:
 
 def _drop_verb(name: str) -> str:
     """``创建国家级和省级标准化示范区`` → ``国家级和省级标准化示范区``."""
-    for verb in LEAD_VERBS:
-        if name.startswith(verb) and len(name) > len(verb) + 1:
-            return re.sub(r"^(全面|大力|积极)", "", name[len(verb):])
-    return name
+    verb = _verb_at_start(name)
+    return re.sub(r"^(全面|大力|积极)", "", name[len(verb):]) if verb else name
+
+
+_FUNCTION_VERBS = ("有", "在", "将", "使", "让")
 
 
 def _verb_at_start(name: str) -> str | None:
-    """The longest counting verb a name starts with (创建 before 创)."""
-    return next((v for v in LEAD_VERBS if name.startswith(v) and len(name) > len(v) + 1), None)
+    """The longest counting verb a name starts with (创建 before 创; not 有 of 有效…)."""
+    return next((v for v in LEAD_VERBS if name.startswith(v) and len(name) > len(v) + 1
+                 and v not in _FUNCTION_VERBS), None)
 
 
 def _starts_with_verb(text: str) -> bool:
@@ -941,7 +956,7 @@ def _conjuncts(subject: str) -> list[str]:
             depth += 1
         elif ch in ")）":
             depth -= 1
-        if depth == 0 and (ch == "、" or (ch in "和及与" and index > 0)):
+        if depth == 0 and (ch == "、" or (ch in "和及与" and index > 0 and not _inside_word(subject, index))):
             parts.append(current)
             current = ""
             continue
@@ -960,6 +975,22 @@ def _topic_of(clause: str) -> str | None:
     (``顾客满意度达到85以上``) belongs to."""
     match = _TOPIC.match(_strip_lead(clause))
     return match.group("topic") if match else None
+
+
+def _inside_word(text: str, index: int) -> bool:
+    """与 in 参与, 及 in 涉及/普及/及时, 和 in 和谐: not a conjunction."""
+    before, after = text[index - 1:index], text[index + 1:index + 2]
+    return (text[index] == "与" and before in "参给赋") or (text[index] == "及" and (before in "涉普" or after == "时")) \
+        or (text[index] == "和" and after in "谐平")
+
+
+def _distribute_verb(parts: list[str]) -> list[str]:
+    """``主导或参与制修订国家标准、行业标准`` → the verb phrase of the first name goes with the rest."""
+    verb = re.match(r"^(主导或参与制修订|主导或参与|制修订|新增|培育|新建|建成|建设|创建|引进|制定|制订)", parts[0])
+    if not verb:
+        return parts
+    return [parts[0]] + [p if p.startswith(verb.group(0)) or _verb_at_start(p) else verb.group(0) + p
+                         for p in parts[1:]]
 
 
 def _topic(subject: str) -> str:
@@ -1067,6 +1098,7 @@ def _change_words(change: tuple[int, str, int | None, str | None], pre: str | No
 
 _WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<subject>.+?)(实现|做到)?(零事故|零死亡|零伤亡|零发生)$"), "zero"),
+    (re.compile(r"^(?P<subject>.+?(事故|死亡|伤亡|案件|事件))(数)?(为零|降为零|保持为零|实现为零)$"), "zero"),
     (re.compile(r"^(?P<lead>.*?)杜绝(?P<subject>.+?事故)$"), "eliminate"),
     (re.compile(r"^(?P<subject>.+?)全部达到(?P<what>.+)$"), "all"),
     (re.compile(r"^(?P<subject>.+?)(继续)?保持全国(第一|首位)$"), "first"),
@@ -1087,7 +1119,8 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
                  "every-one": "no number: '所有…' read as 100%", "double": "'翻一番/翻两番' read as a rise of "
                  "100%/300% against the baseline year", "breakthrough": "no number: '实现零的突破' read as at least 1"}
     if build in ("zero", "eliminate"):
-        names: tuple[str, ...] = _unique([subject, subject if subject.endswith("事故") else subject + "事故"])
+        ends = subject.endswith(("事故", "事件", "案件", "死亡", "伤亡"))
+        names: tuple[str, ...] = _unique([subject, subject if ends else subject + "事故"])
         target, value = "零事故", Value("0", Decimal(0), None)
     elif build == "all":
         what = match.group("what")
@@ -1119,7 +1152,8 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
         time, time_word = ("every", None), "每年"
     elif current is not None and current[0] == "year":
         time, time_word = ("year", current[1]), current[2]
-    start = clause.start + match.start("subject")
+    found = reader.text.find(subject[:2], clause.start, clause.end)
+    start = found if found >= 0 else clause.start
     return Finding(reader.block, names[-1] if build in ("zero", "eliminate") else names[0], names, target, value,
                    time, time_word, reader.strength, reader.compact.start(start), reader.compact.end(clause.end),
                    (Review("QR519", explained[build]),), False, True, 0.5, False,
