@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # One module per subcommand, each with ``register(commands)`` adding its subparser and handler.
-SUBCOMMANDS: tuple[str, ...] = ("lint", "fmt", "export", "packs", "check", "diff", "indicators")
+SUBCOMMANDS: tuple[str, ...] = ("lint", "fmt", "export", "packs", "check", "diff", "indicators", "extract")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

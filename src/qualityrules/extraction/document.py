@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import attrs
 
@@ -40,10 +41,15 @@ class PlanFacts:
     published: str | None
     guessed: tuple[str, ...] = ()
 
+    source_name: str = "<plan>"
+
     @property
     def reference(self) -> str:
-        """How a citation names the document: its number, else its title."""
-        return self.document or self.title or "(untitled plan)"
+        """How a citation names the document: its number, else its title, else its file name."""
+        if self.document or self.title:
+            return self.document or self.title or ""
+        stem = Path(self.source_name).stem
+        return stem if self.source_name != "<plan>" and stem else "(untitled plan)"
 
 
 def plan_facts(plan: PlanText, found_blocks: list[Block]) -> PlanFacts:
@@ -58,7 +64,7 @@ def plan_facts(plan: PlanText, found_blocks: list[Block]) -> PlanFacts:
     published = _published(text)
     period = _period(title, text, found_blocks, published)
     guessed = tuple(k for k, v in (("region", region), ("level", level), ("period", period)) if v is not None)
-    return PlanFacts(document, title, region, level, period, published, guessed)
+    return PlanFacts(document, title, region, level, period, published, guessed, plan.source.name)
 
 
 def _title(head: str) -> str | None:

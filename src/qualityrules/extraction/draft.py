@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -23,6 +24,9 @@ from .document import PlanFacts, plan_facts, read_blocks, read_targets
 from .naming import Binding, CatalogueIndex, guess_direction, proposed_indicator
 from .reading import PlanText
 from .targets import Finding
+
+if TYPE_CHECKING:
+    from .comparison import DraftComparison
 
 __all__ = ["Candidate", "Draft", "extract_plan", "REVIEW_CODES"]
 
@@ -92,6 +96,31 @@ class Draft:
     def rules(self) -> tuple[Candidate, ...]:
         return tuple(c for c in self.candidates if c.rule is not None)
 
+    def diff(self, pack: Any) -> DraftComparison:
+        """Compare with an existing pack (object, shipped id or path): what the text states that
+        the pack lacks, what both state differently, and what the pack states that the text
+        does not say (as far as extract could read it)."""
+        from .comparison import compare_draft
+
+        return compare_draft(self.pack_id, self.text, self.proposed, pack)
+
+    def summary(self) -> str:
+        """One paragraph: how many targets, bound or proposed, kept for review, and the lint."""
+        rules = self.rules
+        bound = sum(c.bound for c in rules)
+        kept = len(self.candidates) - len(rules)
+        codes: dict[str, int] = {}
+        for review in self.reviews:
+            codes[review.code] = codes.get(review.code, 0) + 1
+        errors = sum(d.severity is Severity.ERROR for d in self.lint)
+        warnings = len(self.lint) - errors
+        lines = [f"{len(rules)} target(s) drafted: {bound} bound to the catalogue, {len(rules) - bound} on "
+                 f"{len(self.proposed)} proposed indicator(s); {kept} kept as commitments for review",
+                 f"{len(self.reviews)} reading(s) to review: "
+                 + (", ".join(f"{code} ×{count}" for code, count in sorted(codes.items())) or "none"),
+                 f"lint of the draft with its proposed catalogue: {errors} error(s), {warnings} warning(s)"]
+        return "\n".join(lines) + "\n"
+
     def write(self, path: str | Path) -> tuple[Path, Path | None]:
         """Write the pack to ``path`` and the proposed catalogue next to it
         (``<stem>.catalogue.qr``); returns both paths."""
@@ -126,6 +155,7 @@ def extract_plan(plan: PlanText, *, pack_id: str | None = None, region: str | No
         raise UsageError(Diagnostic("QR301", f"'{pack_id}' is not a pack id",
                                     suggestion="use lower-case ascii words joined by '-', e.g. longgang-2015"))
     chosen_id = pack_id or f"draft-{chosen_period[1] if chosen_period else 'plan'}"
+    parents, search_folders = _parents(extends, search)
     findings = read_targets(plan, blocks, chosen_period, chosen_period[1] if chosen_period else None)
     base = catalogue or load_catalogue()
     writer = _Writer(plan, facts, base, chosen_period, chosen_region)
@@ -141,11 +171,33 @@ def extract_plan(plan: PlanText, *, pack_id: str | None = None, region: str | No
                                       ("level", chosen_level)) if value is None]
     header_reviews += [f"{key} not found in the text: give --{key}" for key in missing]
     definition = m.PackDefinition(
-        chosen_id, tuple(extends), name=facts.title, source=facts.reference, published=facts.published,
+        chosen_id, parents, name=facts.title, source=facts.reference, published=facts.published,
         region=chosen_region or "待定", level=chosen_level or m.Level.CITY,
         period=m.Period(*chosen_period) if chosen_period else None,
         target=chosen_period[1] if chosen_period else None)
-    return writer.finish(definition, header_reviews, search)
+    return writer.finish(definition, header_reviews, search_folders)
+
+
+def _parents(extends: Sequence[str], search: Sequence[str | Path]) -> tuple[tuple[str, ...], list[str | Path]]:
+    """Parent pack ids, and where to look for them: a parent given as a path is read for its id
+    and its folder searched."""
+    ids: list[str] = []
+    folders: list[str | Path] = list(search)
+    for parent in extends:
+        path = Path(parent)
+        if parent.endswith(".qr") or "/" in parent:
+            if not path.is_file():
+                raise UsageError(Diagnostic("QR201", f"no such pack file: {parent}"))
+            rule_file, _ = parse_text(path.read_text(encoding="utf-8-sig"), source=str(path))
+            if len(rule_file.packs) != 1:
+                raise UsageError(Diagnostic("QR116", f"{parent} does not hold exactly one pack"))
+            ids.append(rule_file.packs[0].id)
+            folders.append(path.parent)
+        elif _ID.fullmatch(parent):
+            ids.append(parent)
+        else:
+            raise UsageError(Diagnostic("QR301", f"'{parent}' is neither a pack id nor a .qr file"))
+    return tuple(ids), folders
 
 
 def _period(period: tuple[int, int] | str) -> tuple[int, int]:
@@ -191,6 +243,7 @@ class _Writer:
         self.period = period
         self.entries: list[_Entry] = []
         self.proposed: dict[str, m.Indicator] = {}
+        self.target_year = period[1] if period else None
 
     # -- one finding
     def add(self, finding: Finding) -> None:
@@ -303,7 +356,7 @@ class _Writer:
         for other in self.entries:
             if other.rule is None or other.binding.name != entry.binding.name:
                 continue
-            if _same_statement(other.rule, entry.rule):
+            if _same_statement(other.rule, entry.rule, self.target_year):
                 for section in entry.sections:
                     if section not in other.sections:
                         other.sections.append(section)
@@ -338,7 +391,7 @@ class _Writer:
         for entry in self.entries:
             if entry.rule is None or entry.rule.unenforced is not None:
                 continue
-            key = (entry.binding.name, _time_key(entry.rule))
+            key = (entry.binding.name, _time_key(entry.rule, self.target_year))
             earlier = seen.get(key)
             if earlier is not None and earlier.rule is not None:
                 message = (f"{entry.binding.name}: '{format_model(earlier.rule.target)}' ({earlier.sections[0]}) "
@@ -444,14 +497,15 @@ class _Writer:
         return tuple(out), tuple(reviews)
 
 
-def _same_statement(a: m.Rule, b: m.Rule) -> bool:
-    return a.target == b.target and a.time == b.time and a.strength == b.strength
+def _same_statement(a: m.Rule, b: m.Rule, target_year: int | None) -> bool:
+    return a.target == b.target and _time_key(a, target_year) == _time_key(b, target_year) and a.strength == b.strength
 
 
-def _time_key(rule: m.Rule) -> str:
+def _time_key(rule: m.Rule, target_year: int | None) -> str:
+    """到2015年 in a pack whose target year is 2015 says what no time qualifier says."""
     time = rule.time
     if isinstance(time, m.TargetYear):
-        return f"year-{time.year}"
+        return "default" if time.year == target_year else f"year-{time.year}"
     return type(time).__name__ if time is not None else "default"
 
 

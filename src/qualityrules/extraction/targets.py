@@ -59,8 +59,8 @@ FLOW_VERBS = ("组织完成", "主导或参与制修订", "新制修订", "新�
               "制定", "制订", "修订", "研制", "完成", "争创", "创", "推动", "发布", "认定",
               "评定", "主导", "参与")
 # Verbs after which a count names things held at the end (a stock, checked in the target year).
-STOCK_VERBS = ("创建", "建设", "建立", "建成", "设立", "打造", "形成", "产生", "拥有", "有", "落户", "扶持",
-               "获得", "达到", "实现", "在", "将", "使", "让", "支持")
+STOCK_VERBS = ("创建", "建设", "建立", "建成", "设立", "打造", "形成", "产生", "拥有", "有", "扶持",
+               "获得", "达到", "实现", "在", "将", "使", "让", "支持")  # 落户 is part of a name
 LEAD_VERBS = tuple(sorted(FLOW_VERBS + STOCK_VERBS, key=len, reverse=True))
 # Verbs that start the predicate of a noun phrase: "规模以上工业企业|获得…认证".
 PREDICATE_VERBS = ("获得", "通过", "开展", "实施", "实行", "推行", "采用", "参与", "纳入", "按照", "按",

@@ -870,8 +870,10 @@ def lint_text(text: str, *, source: str = "<string>", catalogue: Catalogue | Non
     return list(loader.diagnostics)
 
 
-def lint_file(path: str | Path, *, search: Sequence[str | Path] = ()) -> list[Diagnostic]:
-    """Every diagnostic for a pack or catalogue file: syntax, catalogue, units, lineage."""
+def lint_file(path: str | Path, *, search: Sequence[str | Path] = (),
+              catalogue: Catalogue | None = None) -> list[Diagnostic]:
+    """Every diagnostic for a pack or catalogue file: syntax, catalogue, units, lineage. A pack
+    is resolved against ``catalogue`` (default: the shipped one)."""
     path = Path(path)
     text, problem = read_rule_text(path)
     if problem:
@@ -884,7 +886,7 @@ def lint_file(path: str | Path, *, search: Sequence[str | Path] = ()) -> list[Di
         others = [p for p in catalogue_files() if p.resolve() != path.resolve()]
         _, found = _catalogue_with_diagnostics(others, extra=rule_file.indicators)
         return [d for d in found if d.file in (str(path), None)] + list(diagnostics)
-    loader = _loader([*search, path.parent], None)
+    loader = _loader([*search, path.parent], catalogue)
     loader.load_parsed(rule_file, diagnostics, str(path))
     found = loader.diagnostics
     own_file = [d for d in found if d.file in (str(path), None)]
