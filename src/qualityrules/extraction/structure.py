@@ -289,9 +289,10 @@ def _heading_at(plan: PlanText, position: int, end: int, outline: _Outline,
 
 def _normalised_width(plan: PlanText, position: int) -> int:
     """How many normalised characters one printed character at ``position`` became (① → 1)."""
-    origin = plan.normalized.origin
+    normalized = plan.normalized
+    first = normalized.original_offset(position)
     width = 1
-    while position + width < len(origin) and origin[position + width] == origin[position]:
+    while position + width < len(normalized.text) and normalized.original_offset(position + width) == first:
         width += 1
     return width
 
