@@ -100,31 +100,45 @@ def _region(title: str | None, head: str) -> tuple[str | None, m.Level | None]:
 
 def _period(title: str | None, text: str, found_blocks: list[Block], published: str | None
             ) -> tuple[int, int] | None:
+    """The plan period: from the title (``(2011-2020年)``, ``“十四五”``, ``2016年…方案``), else from
+    the part about targets (a span ``(2022—2024年)``, then the years it aims at: ``到2025年``, then
+    ``“十三五”末``), else from the years the whole text aims at."""
     if title:
-        span = _SPAN.search(title)
-        if span:
-            return int(span.group(1)), int(span.group(2))
-        fyp = _FYP.search(title)
-        if fyp:
-            end = 2005 + 5 * ("一二三四五六七".index(fyp.group(1)) + 1)
+        from_title = _period_in(title, by_target_years=False)
+        if from_title:
+            return from_title
+    goal_text = "".join(text[b.start:b.end] for b in found_blocks if b.goals)
+    for scope in (goal_text, text):
+        found = _period_in(scope, by_target_years=True, published=published)
+        if found:
+            return found
+    return None
+
+
+def _period_in(text: str, *, by_target_years: bool, published: str | None = None) -> tuple[int, int] | None:
+    span = _SPAN.search(text)
+    if span and int(span.group(1)) <= int(span.group(2)) and (not by_target_years or "《" not in text[
+            max(0, span.start() - 20):span.start()]):
+        return int(span.group(1)), int(span.group(2))
+    fyps = Counter(_FYP.findall(text))
+    if not by_target_years:
+        if fyps:
+            end = 2005 + 5 * ("一二三四五六七".index(fyps.most_common(1)[0][0]) + 1)
             return end - 4, end
-        year = re.search(r"(\d{4})年", title)
-        if year:
-            return int(year.group(1)), int(year.group(1))
-    goal_text = "".join(text[b.start:b.end] for b in found_blocks if b.goals) or text
-    years = Counter(int(y) for y in re.findall(r"到\s*(\d{4})\s*年", goal_text))
-    fyps = Counter(_FYP.findall(goal_text))
+        year = re.search(r"(\d{4})年", text)
+        return (int(year.group(1)), int(year.group(1))) if year else None
+    years = Counter(int(y) for y in re.findall(r"(?:到|至)\s*(\d{4})\s*年", text))
     if fyps and (not years or sum(fyps.values()) >= max(years.values())):
         end = 2005 + 5 * ("一二三四五六七".index(fyps.most_common(1)[0][0]) + 1)
         return end - 4, end
-    if years:
-        most = max(years.values())
-        end = next(y for y in years if years[y] == most)  # a tie goes to the year named first
-        start = end - 4 if end % 5 == 0 else end
-        if published is not None and start < int(published[:4]) <= end:
-            start = int(published[:4])  # a plan issued mid-cycle runs from its year of issue
-        return start, end
-    return None
+    if not years:
+        return None
+    most = max(years.values())
+    end = next(y for y in years if years[y] == most)  # a tie goes to the year named first
+    start = end - 4 if end % 5 == 0 else end
+    if published is not None and start < int(published[:4]) <= end:
+        start = int(published[:4])  # a plan issued mid-cycle runs from its year of issue
+    return start, end
 
 
 def _published(text: str) -> str | None:

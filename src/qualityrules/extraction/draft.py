@@ -274,6 +274,11 @@ class _Writer:
         self.merge(entry)
 
     def phrase(self, finding: Finding) -> str:
+        row = finding.block.row
+        if row is not None and not finding.pieces:  # an indicator row: its cells, as printed
+            cells = ["".join(self.plan.source.text[slice(*self.plan.original(a, b))] for a, b in column)
+                     for column in row.cells]
+            return " | ".join(re.sub(r"\s+", " ", c).strip() for c in cells)
         pieces = finding.pieces or ((finding.start, finding.end),)
         parts = []
         for start, end in pieces:
@@ -360,9 +365,7 @@ class _Writer:
                 for section in entry.sections:
                     if section not in other.sections:
                         other.sections.append(section)
-                codes = {code for code, _ in other.notes}
-                other.notes.extend(n for n in entry.notes if n[0] not in codes)
-                return
+                return  # the same statement made again: one rule citing both places
         self.entries.append(entry)
 
     # -- the file

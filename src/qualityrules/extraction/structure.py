@@ -162,6 +162,8 @@ def blocks(plan: PlanText) -> list[Block]:
             index += 1
             continue
         table, index_after = _table_at(text, lines, index)
+        if not table:
+            table, index_after = _column_table_at(text, lines, index)
         if table:
             found.extend(_row_blocks(text, table, outline))
             index = index_after
@@ -206,7 +208,8 @@ def _paragraph(text: str, lines: list[tuple[int, int]], index: int) -> tuple[int
         if following >= len(lines):
             break
         nxt = text[lines[following][0]:lines[following][1]].strip()
-        if not nxt or _starts_heading(nxt) or _cells(nxt) or _ANNEX.match(nxt):
+        if not nxt or _starts_heading(nxt) or _cells(nxt) or _ANNEX.match(nxt) or _PANEL.match(current.strip()) \
+                or _COLUMN_HEADER.match(nxt.replace(" ", "")):
             break
         end = lines[following][1]
         index = following + 1
@@ -263,6 +266,8 @@ def _heading_at(plan: PlanText, position: int, end: int, outline: _Outline,
     first, _ = plan.original(position, position + 1)
     circled = plan.source.text[first:first + 1]
     if circled and circled in _CIRCLED:
+        if not at_line_start:
+            return None  # ①…；②… inside a paragraph list items, not headings
         number = _CIRCLED.index(circled) + 1
         width = _normalised_width(plan, position)
         if outline.accepts("circled", number, at_line_start):
@@ -374,6 +379,53 @@ def _table_at(text: str, lines: list[tuple[int, int]], index: int
     if len(rows) < 2 and not (rows and _HEADER_WORDS.search(text[lines[index][0]:lines[index][1]])):
         return [], index
     return rows, position
+
+
+_COLUMN_HEADER = re.compile(r"^(序号|指标|指标名称|主要指标|项目|单位|计量单位|属性|指标属性|类型|目标值|基期值|"
+                            r"现状值|\d{4}年(目标|目标值|基期|现状)?|备注|累计)$")
+
+
+def _column_table_at(text: str, lines: list[tuple[int, int]], index: int
+                     ) -> tuple[list[tuple[list[tuple[int, int]], bool]], int]:
+    """A table copied from a web page one cell per line: a header of three or more short
+    header words (序号, 指标, 2025年, 属性 …), then its rows cell by cell."""
+    cells: list[tuple[int, int]] = []
+    position = index
+    while position < len(lines):  # the header
+        start, end = lines[position]
+        word = text[start:end].strip().replace(" ", "")
+        if not word:
+            position += 1
+            continue
+        if not _COLUMN_HEADER.match(word):
+            break
+        left = len(text[start:end]) - len(text[start:end].lstrip())
+        cells.append((start + left, start + left + len(text[start:end].strip())))
+        position += 1
+    width = len(cells)
+    if width < 3 or not text[cells[0][0]:cells[0][1]].startswith(("序号", "指标", "项目")):
+        return [], index
+    rows: list[tuple[list[tuple[int, int]], bool]] = [(cells, False)]
+    numbered = text[cells[0][0]:cells[0][1]] == "序号"
+    current: list[tuple[int, int]] = []
+    while position < len(lines):
+        start, end = lines[position]
+        raw = text[start:end]
+        word = raw.strip()
+        if not word:
+            position += 1
+            continue
+        if len(word) > 40 or (not current and numbered and not word.isdigit()):
+            break
+        left = len(raw) - len(raw.lstrip())
+        current.append((start + left, start + left + len(word)))
+        position += 1
+        if len(current) == width:
+            rows.append((current, False))
+            current = []
+    if current or len(rows) < 2:
+        position -= len(current)
+    return (rows, position) if len(rows) >= 2 else ([], index)
 
 
 def _cell_offsets(text: str, start: int, end: int) -> list[tuple[int, int]]:

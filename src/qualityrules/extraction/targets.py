@@ -54,7 +54,7 @@ EXTRA_UNITS = ("个月", "场次", "班次", "场", "期", "轮", "万户", "万
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
 # Verbs after which a count names things produced during the plan (a flow, summed: 累计).
-FLOW_VERBS = ("组织完成", "主导或参与制修订", "新制修订", "新制定", "新发布", "新培育", "新认定", "制修订", "新增",
+FLOW_VERBS = ("组织完成", "组织", "主导或参与制修订", "新制修订", "新制定", "新发布", "新培育", "新认定", "制修订", "新增",
               "新建", "培育", "培训", "育成", "引进",
               "制定", "制订", "修订", "研制", "完成", "争创", "创", "推动", "发布", "认定",
               "评定", "主导", "参与")
@@ -71,7 +71,7 @@ LEAD_WORDS = ("其中", "同时", "并且", "并", "且", "以及", "此外", "�
               "应", "努力", "力争", "争取", "确保", "基本", "进一步", "持续", "继续", "逐步", "稳步",
               "全市", "全省", "全区", "全县", "全国", "我市", "我省", "我区", "我县", "本市", "本省",
               "本区", "本县", "辖区内", "辖区", "各地", "本地", "城乡", "使", "让", "促进",
-              "和", "及", "与", "、", "实现", "达到", "将", "在", "对", "通过", "全年", "当年",
+              "和", "及", "与", "、", "实现", "达到", "将", "在", "通过", "全年", "当年",
               "每年", "年均", "累计", "期间", "以后", "以来", "末", "底", "前")
 _TASK_NOUNS = ("任务", "措施", "举措", "行动", "实事", "方面", "环节", "领域", "原则", "理念", "要求",
                "战略", "大类", "大", "最", "个一", "位一体", "体系", "中心任务", "专项行动", "重点工作")
@@ -106,6 +106,7 @@ def _value_pattern() -> re.Pattern[str]:
 _TIME = re.compile(
     r"(?<![较比与])(?P<to>到|至|截至|截止到|于|在)?(?P<year>\d{4})年(?P<end>底|末|前|年底)?"
     r"|(?P<fyp>[“\"]?十(?P<fypn>[一二三四五六七])五[”\"]?)(?P<fyp_when>期间|时期|期末|末期|末|规划期)?"
+    r"|(?P<span>\d{4}\s*[-—―–~至]\s*\d{4}\s*年)"
     r"|(?P<every>每年|年年|逐年|连续(?:\d+|[一二三四五六七八九十]+)年)|(?P<total>累计)|(?P<whole>全年)|(?P<annual>年均)")
 _BASELINE = re.compile(r"(?P<cmp>较|比|相比|与)(?P<year>\d{4})年(?:相比|比)?(?P<adverb>累计|大幅|分别)?")
 _QUOTED = re.compile(r"“[^”]{0,12}”|\"[^\"]{0,12}\"|《[^》]*》|〔[^〕]*〕|\[[^\]]*\]")
@@ -533,7 +534,8 @@ class _SentenceReader:
             self.lead_verb = lead
         elif subject:
             own = next((v for v in LEAD_VERBS if subject.startswith(v) and len(subject) > len(v) + 1), None)
-            if own or match.pre is not None:
+            subset = left.lstrip(",、").startswith("其中")  # 培育…15个, 其中省级品牌不少于5个
+            if own or (match.pre is not None and not subset):
                 self.lead_verb = own  # a new statement; a bare list item (中国名牌产品30个以上) keeps the verb
         if _DATE_WORDS.search(subject + right):
             return None
@@ -1066,6 +1068,12 @@ def _target_words(match: _Match, change: tuple[int, str, int | None, str | None]
     if pre is None and suffix is None:
         reviews.append(Review("QR510", f"'{written}' has no comparator word: read from the indicator's direction"))
         return written, reviews, expressible
+    if pre in ("保持在", "稳定在", "维持在", "控制在") and suffix is None:
+        if value.number == 100 and value.unit == "%":
+            return "== 100%", reviews, expressible
+        side = "以下" if pre == "控制在" else "以上"
+        reviews.append(Review("QR510", f"'{match.pre}{written}' says no 以上/以下: read as {pre}{written}{side}"))
+        return f"{pre}{written}{side}", reviews, expressible
     return f"{pre or ''}{'全年的' if match.fill and pre else ''}{written}{suffix or ''}", reviews, expressible
 
 
