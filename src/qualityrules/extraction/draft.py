@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import Diagnostic, QualityRulesError, Severity, UsageError, span_of
+from ..errors import Diagnostic, PackError, QualityRulesError, Severity, UsageError, did_you_mean, span_of
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_name, quote
 from ..language.parse import parse_rule_text, parse_text
-from ..packs.resolve import Catalogue, catalogue_with, lint_text, load_catalogue
+from ..packs.resolve import Catalogue, catalogue_with, lint_text, load_catalogue, shipped_pack_ids
 from .document import PlanFacts, plan_facts, read_blocks, read_targets
 from .naming import Binding, CatalogueIndex, guess_direction, proposed_indicator
 from .reading import PlanText
@@ -44,7 +44,7 @@ REVIEW_CODES = {
     "QR519": "a target read from words without a number, or a starting value left out",
     "QR520": "a target the rule language cannot express yet",
     "QR521": "the text's unit differs from the catalogue indicator's",
-    "QR522": "a restated target looser than the parent pack's",
+    "QR522": "a restated parent target: marked override, or kept unenforced when looser",
     "QR523": "bound through an alias whose indicator names another region",
     "QR524": "a figure in the plan's measures (保障措施), kept as a commitment",
 }
@@ -194,6 +194,11 @@ def _parents(extends: Sequence[str], search: Sequence[str | Path]) -> tuple[tupl
             ids.append(rule_file.packs[0].id)
             folders.append(path.parent)
         elif _ID.fullmatch(parent):
+            known = {*shipped_pack_ids(), *(p.stem for f in folders if Path(f).is_dir() for p in Path(f).glob("*.qr"))}
+            if parent not in known:
+                raise PackError(Diagnostic("QR103", f"unknown pack '{parent}'",
+                                           suggestion=did_you_mean(parent, known) or "shipped packs: "
+                                           + ", ".join(sorted(shipped_pack_ids()))))
             ids.append(parent)
         else:
             raise UsageError(Diagnostic("QR301", f"'{parent}' is neither a pack id nor a .qr file"))
@@ -286,7 +291,7 @@ class _Writer:
             parts.append(self.plan.source.text[first:last])
         text = "".join(parts)
         text = re.sub(r"\s*\n\s*", "", text)
-        return re.sub(r"[ \t\u3000]+", " ", text).strip()
+        return _quotable(re.sub(r"[ \t\u3000]+", " ", text).strip())
 
     def rule(self, finding: Finding, binding: Binding, notes: list[tuple[str, str]], section: str,
              phrase: str) -> m.Rule | None:
@@ -466,6 +471,8 @@ class _Writer:
                 continue
             if diagnostic.code == "QR105":
                 entry.rule = attrs.evolve(entry.rule, override=True)
+                entry.notes.append(("QR522", f"restates a parent pack's target on {entry.binding.name} with "
+                                    "another value: marked override"))
             elif diagnostic.code == "QR106":
                 entry.rule = attrs.evolve(entry.rule, unenforced="review: looser than the parent's target")
                 entry.notes.append(("QR522", diagnostic.message))
@@ -515,6 +522,14 @@ def _time_key(rule: m.Rule, target_year: int | None) -> str:
 def _section_name(group: str, title: str) -> str:
     title = re.sub(r"[。.;:,\s“”\"]", "", title)
     return (group.replace(" ", "") + title) or "正文"
+
+
+def _quotable(text: str) -> str:
+    """A quote that holds every quote style the language has cannot be written: its ascii double
+    quotes become full-width (the only change ever made to a verbatim phrase)."""
+    if all(any(q in text for q in pair) for pair in ('"', "“”", "「」")):
+        return text.replace('"', "＂")
+    return text
 
 
 def _one_line(text: str) -> str:

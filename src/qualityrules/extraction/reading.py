@@ -78,5 +78,11 @@ def read_plan(path: str | Path) -> PlanText:
 def plan_from_text(text: str, name: str = "<plan>", encoding: str = "str") -> PlanText:
     """A plan given as a string. Line ends are unified (``\\r\\n`` → ``\\n``) before anything
     else, so spans count lines as an editor does."""
-    unified = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise DataError(Diagnostic("QR202", f"{name} holds a character that is not text (a lone surrogate "
+                                   f"at offset {error.start})", suggestion="decode the plan's bytes as UTF-8 or "
+                                   "GB18030, or pass the bytes")) from None
+    unified = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", " ")
     return PlanText(m.Source(name, unified), normalize_with_offsets(unified), encoding)

@@ -227,9 +227,11 @@ def _prose_blocks(plan: PlanText, start: int, end: int, outline: _Outline) -> It
     text = plan.text
     cursor = start
     position = start
+    keywords = _keyword_headings(text, start, end)
     while position < end:
         position = _skip_space(text, position, end)
-        heading = _heading_at(plan, position, end, outline, at_line_start=position == _skip_space(text, start, end))
+        heading = _heading_at(plan, position, end, outline,
+                              at_line_start=position == _skip_space(text, start, end) or position in keywords)
         if heading is not None:
             marker_end, found = heading
             if position > cursor:
@@ -241,11 +243,26 @@ def _prose_blocks(plan: PlanText, start: int, end: int, outline: _Outline) -> It
             cursor = position = child if child is not None else marker_end
             continue
         next_end = _next_sentence_end(text, position, end)
+        keyword = min((k for k in keywords if position < k < next_end), default=None)
+        if keyword is not None:
+            position = keyword
+            continue
         if next_end >= end:
             break
         position = next_end
     if _skip_space(text, cursor, end) < end:
         yield outline.block(cursor, end)
+
+
+_HEADING_WORDS = ("总体要求|指导思想|基本原则|主要目标|发展目标|工作目标|总体目标|目标任务|重点任务|主要任务|工作任务|"
+                  "重点工作|保障措施|组织实施|工作要求|发展基础|发展现状|实施步骤|工作措施|任务分工|实施范围|工作原则")
+_KEYWORD_HEADING = re.compile(rf"(?:[{CN_DIGITS}]+、|\([{CN_DIGITS}]+\))(?={_HEADING_WORDS})")
+
+
+def _keyword_headings(text: str, start: int, end: int) -> set[int]:
+    """Where a heading begins that runs on from a title with no punctuation at all
+    (``…的实施意见一、总体要求…``): a marker right before a word only headings use."""
+    return {m.start() for m in _KEYWORD_HEADING.finditer(text, start, end)}
 
 
 def _skip_space(text: str, position: int, end: int) -> int:
