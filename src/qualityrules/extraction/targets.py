@@ -545,8 +545,8 @@ class _SentenceReader:
             right = right[:strength_in_right.start()] + right[strength_in_right.end():]
         percent = match.value.unit in ("%", "‰")
         names, display = self._names(subject, right, percent, match)
-        if not display:
-            return None
+        if not display or not names:
+            return None  # no words name what the number counts
         topic_note = None
         if self.topic and _GENERIC_METRIC.match(subject):
             names = (self.topic + subject, *names)
@@ -591,6 +591,8 @@ class _SentenceReader:
         found = []
         for part in parts:
             names, display = self._names(part, "", match.value.unit in ("%", "‰"), match)
+            if not names or not display:
+                continue
             target, reviews, expressible = _target_words(match, None, self.context)
             reviews.insert(0, Review("QR512", f"'{match.value.written}' is shared by {len(parts)} names "
                                      f"({'、'.join(parts)})"))
@@ -748,6 +750,8 @@ class _SentenceReader:
             shared = attrs.evolve(match, pre=match.pre or matches[0].pre, suffix=match.suffix or matches[-1].suffix)
             name = parts[index] if paired else subject
             names, display = self._names(name, "", shared.value.unit in ("%", "‰"), shared)
+            if not names or not display:
+                continue
             target, reviews, expressible = _target_words(shared, None, self.context)
             if paired:
                 reviews.insert(0, Review("QR512", f"'分别' pairs names and values in order: {display} ← "
@@ -839,20 +843,22 @@ def _value(number: str | None, magnitude: str | None, cn: str | None, unit: str 
 
 def _strip_lead(text: str) -> str:
     """``到2015年,力争全市…`` → ``…``: time, strength, place and link words before a name."""
-    previous = None
-    while previous != text:
-        previous = text
-        time = _TIME.match(text)
-        if time:
-            text = text[time.end():]
-        locative = _LOCATIVE.match(text)
-        if locative and len(text) > locative.end():
-            text = text[locative.end():]
-        for word in LEAD_WORDS:
-            if text.startswith(word):
-                text = text[len(word):]
-                break
-    return text
+    position = 0
+    while position < len(text):
+        match = _TIME.match(text, position) or _lead_words().match(text, position)
+        if match is not None and match.end() > position:
+            position = match.end()
+            continue
+        locative = _LOCATIVE.match(text[position:])
+        if locative is None or position + locative.end() >= len(text):
+            break
+        position += locative.end()
+    return text[position:]
+
+
+@functools.lru_cache(maxsize=1)
+def _lead_words() -> re.Pattern[str]:
+    return re.compile(_alternatives(LEAD_WORDS))
 
 
 def _strip_trailing(text: str) -> str:
