@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import Diagnostic, PackError, QualityRulesError, Severity, UsageError, did_you_mean, span_of
+from ..errors import Diagnostic, PackError, Severity, UsageError, did_you_mean, span_of
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_name, quote
-from ..language.parse import parse_rule_text, parse_text
+from ..language.parse import parse_text
 from ..packs.resolve import Catalogue, catalogue_with, lint_text, load_catalogue, shipped_pack_ids
 from .document import PlanFacts, plan_facts, read_blocks, read_targets
 from .naming import Binding, CatalogueIndex, guess_direction, proposed_indicator
@@ -247,11 +247,13 @@ class _Writer:
         self.index = CatalogueIndex(catalogue)
         self.period = period
         self.entries: list[_Entry] = []
+        self.pending: list[tuple[_Entry, str | None]] = []
         self.proposed: dict[str, m.Indicator] = {}
         self.target_year = period[1] if period else None
 
     # -- one finding
     def add(self, finding: Finding) -> None:
+        """Draft the rule text of one finding; it is parsed with the others in :meth:`finish`."""
         binding = self.index.bind(finding)
         notes = [(r.code, r.message) for r in finding.reviews]
         phrase = self.phrase(finding)
@@ -259,24 +261,40 @@ class _Writer:
         if finding.block.measures:
             notes.append(("QR524", "a figure in the plan's measures (保障措施, 组织实施): kept as a commitment, "
                           "not a target"))
-        rule = self.rule(finding, binding, notes, section, phrase) \
+        text = self.rule_text(finding, binding, notes, section, phrase) \
             if finding.expressible and not finding.block.measures else None
         if binding.indicator is not None and binding.matched is not None:
             other = _REGION_PREFIX.match(binding.indicator.name)
             if other and other.group(0) not in binding.matched and other.group(0) != self.region:
                 notes.append(("QR523", f"'{binding.matched}' is an alias of {binding.indicator.name}: check that "
                               "it is this plan's region"))
-        entry = _Entry(finding, binding, rule, [section], phrase, finding.block.group or "正文", notes)
-        if binding.indicator is None and rule is not None:
-            known = self.proposed.get(binding.name)
-            entry.proposed = known or proposed_indicator(
-                binding.name, finding, rule.target,
-                f"proposed by extract from {self.facts.reference} {section}: {phrase}")
-            self.proposed.setdefault(binding.name, entry.proposed)
-            near = f"; close catalogue names: {', '.join(binding.suggestions)}" if binding.suggestions else ""
-            notes.append(("QR515", f"'{binding.name}' is not in the catalogue: proposed with unit "
-                          f"{entry.proposed.unit or 'none'}, direction {entry.proposed.direction.value}{near}"))
-        self.merge(entry)
+        self.pending.append((_Entry(finding, binding, None, [section], phrase, finding.block.group or "正文",
+                                    notes), text))
+
+    def drafted(self) -> None:
+        """Parse every drafted rule at once with the language's parser (one grammar); a line it
+        rejects is kept as a commitment with the parser's reason. Then propose the indicators
+        the catalogue lacks and merge statements made twice."""
+        rules = _parse_lines([text for _, text in self.pending])
+        for (entry, text), parsed in zip(self.pending, rules, strict=True):
+            if isinstance(parsed, m.Rule):
+                entry.rule = parsed
+            elif text is not None:
+                entry.notes.append(("QR520", f"the rule language cannot read '{text.split(' cite ')[0]}' yet "
+                                    f"({parsed})"))
+            binding, finding = entry.binding, entry.finding
+            if binding.indicator is None and entry.rule is not None:
+                known = self.proposed.get(binding.name)
+                entry.proposed = known or proposed_indicator(
+                    binding.name, finding, entry.rule.target,
+                    f"proposed by extract from {self.facts.reference} {entry.sections[0]}: {entry.phrase}")
+                self.proposed.setdefault(binding.name, entry.proposed)
+                near = f"; close catalogue names: {', '.join(binding.suggestions)}" if binding.suggestions else ""
+                entry.notes.append(("QR515", f"'{binding.name}' is not in the catalogue: proposed with unit "
+                                    f"{entry.proposed.unit or 'none'}, direction {entry.proposed.direction.value}"
+                                    f"{near}"))
+            self.merge(entry)
+        self.pending.clear()
 
     def phrase(self, finding: Finding) -> str:
         row = finding.block.row
@@ -293,8 +311,8 @@ class _Writer:
         text = re.sub(r"\s*\n\s*", "", text)
         return _quotable(re.sub(r"[ \t\u3000]+", " ", text).strip())
 
-    def rule(self, finding: Finding, binding: Binding, notes: list[tuple[str, str]], section: str,
-             phrase: str) -> m.Rule | None:
+    def rule_text(self, finding: Finding, binding: Binding, notes: list[tuple[str, str]], section: str,
+                  phrase: str) -> str | None:
         indicator = binding.indicator
         target = finding.target
         value = finding.value
@@ -321,13 +339,7 @@ class _Writer:
             parts.append("累计")
         parts += [format_name(binding.name), target]
         cite = f"{self.facts.reference} {section}: {phrase}"
-        text = " ".join(parts) + f" cite {quote(cite)}"
-        try:
-            rule = parse_rule_text(text, source="<draft>")
-        except QualityRulesError as error:
-            notes.append(("QR520", f"the rule language cannot read '{target}' yet ({error.diagnostic.message})"))
-            return None
-        return attrs.evolve(rule, span=None)
+        return " ".join(parts) + f" cite {quote(cite)}"
 
     def in_indicator_unit(self, finding: Finding, indicator: m.Indicator, notes: list[tuple[str, str]]) -> str | None:
         """The target in units the catalogue indicator accepts (``0.47吨标准煤`` for 吨标准煤/万元)."""
@@ -375,6 +387,7 @@ class _Writer:
 
     # -- the file
     def finish(self, definition: m.PackDefinition, header_reviews: list[str], search: Sequence[str | Path]) -> Draft:
+        self.drafted()
         self.mark_contradictions()
         proposed = tuple(e.proposed for e in self.entries if e.proposed is not None)
         proposed = tuple({p.name: p for p in proposed}.values())
@@ -505,6 +518,30 @@ class _Writer:
                                  statement if isinstance(statement, m.Rule) else None, format_model(statement),
                                  "; ".join(entry.sections), entry.phrase, span, confidence, notes))
         return tuple(out), tuple(reviews)
+
+
+def _parse_lines(texts: list[str | None]) -> list[m.Rule | str | None]:
+    """Each rule line parsed by the language's parser, all in one pass (a pack holding them); a
+    line the parser rejects gives the parser's message instead."""
+    header = ["pack batch {", "    section batch {"]
+    lines = [f"        {text}" if text is not None else "" for text in texts]
+    rule_file, diagnostics = parse_text("\n".join([*header, *lines, "    }", "}"]) + "\n", source="<draft>")
+    problems = {d.line: d.message for d in diagnostics if d.severity is Severity.ERROR and d.line is not None}
+    parsed: dict[int, m.Rule] = {}
+    if rule_file.packs:
+        for rule in rule_file.packs[0].rules:
+            if rule.span is not None:
+                parsed[rule.span.line] = attrs.evolve(rule, span=None)
+    out: list[m.Rule | str | None] = []
+    for index, text in enumerate(texts):
+        line = len(header) + index + 1
+        if text is None:
+            out.append(None)
+        elif line in problems or line not in parsed:
+            out.append(problems.get(line, "not read"))
+        else:
+            out.append(parsed[line])
+    return out
 
 
 def _same_statement(a: m.Rule, b: m.Rule, target_year: int | None) -> bool:
