@@ -216,7 +216,7 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
 def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str | None = None,
             level: str | Level | None = None, period: tuple[int, int] | str | None = None,
             extends: str | Iterable[str] = (), catalogue: Catalogue | None = None, source: str = "<plan>") -> Draft:
-    """Draft a rule pack from a plan's text: ``plan`` is the text (``str``), its bytes (UTF-8 or
+    r"""Draft a rule pack from a plan's text: ``plan`` is the text (``str``), its bytes (UTF-8 or
     GB18030) or a :class:`~pathlib.Path` to a plain-text file. Every target becomes a rule citing
     ``文号 section: verbatim phrase``, bound to the catalogue by name or alias or proposed in
     :attr:`Draft.catalogue_text`; doubtful readings carry ``# review:`` lines. ``pack_id``,

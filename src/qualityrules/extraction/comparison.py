@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from ..language import model as m
-from ..packs.resolve import BoundRule, Pack, catalogue_with, load_pack, resolve_text
+from ..packs.resolve import BoundRule, Pack, catalogue_with, load_catalogue, load_pack, resolve_text
 
 __all__ = ["DraftComparison", "compare_draft"]
 
@@ -72,8 +72,12 @@ def _place(rule: BoundRule) -> str:
 def compare_draft(draft_id: str, draft_text: str, proposed: tuple[m.Indicator, ...],
                   pack: Pack | str | Path) -> DraftComparison:
     """Compare a draft (its id, text and proposed indicators) with ``pack`` (an object, id or path)."""
-    existing = load_pack(pack) if isinstance(pack, (str, Path)) else pack
-    catalogue, _ = catalogue_with(existing.catalogue, proposed)
+    if isinstance(pack, (str, Path)):
+        catalogue, _ = catalogue_with(load_catalogue(), proposed)  # the pack may use the proposed names
+        existing = load_pack(pack, catalogue=catalogue)
+    else:
+        existing = pack
+        catalogue, _ = catalogue_with(existing.catalogue, proposed)
     drafted = resolve_text(draft_text, source=f"{draft_id}.qr", catalogue=catalogue)
     mine = [*drafted.own_rules, *drafted.recorded]
     theirs = [*existing.own_rules, *existing.recorded]

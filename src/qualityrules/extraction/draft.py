@@ -28,26 +28,8 @@ from .targets import Finding
 if TYPE_CHECKING:
     from .comparison import DraftComparison
 
-__all__ = ["Candidate", "Draft", "extract_plan", "REVIEW_CODES"]
+__all__ = ["Candidate", "Draft", "extract_plan"]
 
-# Why a drafted line needs a person's look (documented in docs/diagnostics.rst).
-REVIEW_CODES = {
-    "QR510": "a bare number: no comparator word in the text",
-    "QR511": "an approximate target (左右)",
-    "QR512": "a value shared by several names, or a name carried from another clause",
-    "QR513": "a change without a stated baseline year",
-    "QR514": "a unit the rule language cannot write yet",
-    "QR515": "an indicator not in the catalogue (proposed)",
-    "QR516": "plan facts guessed from the text (period, region, level)",
-    "QR517": "two statements of one target disagree",
-    "QR518": "flow or stock: read as 累计 (or as a level) from the verb",
-    "QR519": "a target read from words without a number, or a starting value left out",
-    "QR520": "a target the rule language cannot express yet",
-    "QR521": "the text's unit differs from the catalogue indicator's",
-    "QR522": "a restated parent target: marked override, or kept unenforced when looser",
-    "QR523": "bound through an alias whose indicator names another region",
-    "QR524": "a figure in the plan's measures (保障措施), kept as a commitment",
-}
 _ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _REGION_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,4}?(省|自治区|市)(?=[\u4e00-\u9fff]{2})")
 
@@ -321,8 +303,10 @@ class _Writer:
             if adjusted is None:
                 return None
             target = adjusted
-        if any(code == "QR510" for code, _ in notes):
+        if any(code == "QR510" for code, _ in notes) and re.match(r"[\d零〇一二两三四五六七八九十百千]", target):
             target = self.bare(target, value, indicator, binding.name)
+            notes[:] = [(code, f"{message}: read as {target} from the indicator's direction" if code == "QR510"
+                         else message) for code, message in notes]
         parts = []
         strength = {"预期性": "力争", "约束性": None}.get(finding.strength_word or "", finding.strength_word)
         if finding.strength_word == "预期性":
@@ -402,8 +386,9 @@ class _Writer:
                 break
         catalogue_text = _catalogue_text(proposed, self.facts)
         candidates, reviews = self.candidates()
+        facts = tuple(Diagnostic("QR516", note, None, Severity.WARNING) for note in header_reviews)
         return Draft(definition.id, text, catalogue_text, proposed, candidates, self.facts, self.period,
-                     reviews, tuple(lint))
+                     facts + reviews, tuple(lint))
 
     def mark_contradictions(self) -> None:
         """Two enforced targets on one indicator and time that differ: the later statement (an
@@ -488,7 +473,9 @@ class _Writer:
                                     "another value: marked override"))
             elif diagnostic.code == "QR106":
                 entry.rule = attrs.evolve(entry.rule, unenforced="review: looser than the parent's target")
-                entry.notes.append(("QR522", diagnostic.message))
+                entry.notes = [n for n in entry.notes if n[0] != "QR522"]
+                parent = diagnostic.message.split(" (", 1)[0]  # without the parent's file and line
+                entry.notes.append(("QR522", f"{parent}: kept unenforced; tighten it, or state why with because"))
             else:
                 entry.notes.append(("QR520", f"kept as a commitment: {diagnostic.message}"))
                 entry.rule = None

@@ -120,6 +120,8 @@ class _Outline:
         last = self.last.get(kind, 0)
         if number == 1 or number == last + 1:
             return True
+        if at_line_start and kind not in self.last:
+            return True  # an excerpt that starts at 四、
         return at_line_start and last < number <= last + 2
 
     def enter(self, heading: Heading) -> None:

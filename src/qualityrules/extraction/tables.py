@@ -119,8 +119,7 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
         elif suffix:
             target = f"{written}{suffix}"
         else:
-            reviews.append(Review("QR510", f"'{written}' has no comparator word: read from the indicator's "
-                                  "direction"))
+            reviews.append(Review("QR510", f"'{written}' has no comparator word"))
             target = written
         if change and not suffix and not op:
             return []

@@ -595,7 +595,7 @@ class _SentenceReader:
                 continue
             target, reviews, expressible = _target_words(match, None, self.context)
             reviews.insert(0, Review("QR512", f"'{match.value.written}' is shared by {len(parts)} names "
-                                     f"({'、'.join(parts)})"))
+                                     f"({'、'.join(parts)}): read for {display}"))
             time, time_word = self._time_for(match, names, None)
             start = self._phrase_start(cursor, clause, subject)
             found.append(Finding(self.block, display, names, target, match.value, time, time_word, self.strength,
@@ -1072,7 +1072,7 @@ def _target_words(match: _Match, change: tuple[int, str, int | None, str | None]
     if high is not None:
         return written, reviews, expressible
     if pre is None and suffix is None:
-        reviews.append(Review("QR510", f"'{written}' has no comparator word: read from the indicator's direction"))
+        reviews.append(Review("QR510", f"'{written}' has no comparator word"))
         return written, reviews, expressible
     if pre in ("保持在", "稳定在", "维持在", "控制在") and suffix is None:
         if value.number == 100 and value.unit == "%":
