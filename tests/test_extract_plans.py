@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from extract_scores import Score, report
 
 from qualityrules.extraction.draft import Candidate, Draft, extract_plan
 from qualityrules.extraction.naming import match_key
@@ -101,7 +102,8 @@ def matches(candidate: Candidate, expected: Expected, period_end: int | None, st
     return same_place and (op == expected.op or hundred) and unit == expected.unit and when == expected.time and named
 
 
-def scores(path: Path) -> dict[str, object]:
+def scores(path: Path) -> tuple[Score, list[str]]:
+    """The draft's score against the inventory, and the rules drafted from listed non-targets."""
     rows = inventory(path)
     draft = drafted(plan_of(path))
     end = draft.period[1] if draft.period else None
@@ -112,9 +114,10 @@ def scores(path: Path) -> dict[str, object]:
     exact = [c for c in rules if any(matches(c, t, end, strict=True) for t in targets)]
     wrong = [c.line for c in rules for r in rows if r.kind == "not" and r.section in c.section.replace(" ", "")
              and r.values and r.values[0].normalize() in described(c, end)[2]]
-    return {"targets": len(targets), "found": len(found), "rules": len(rules), "real": len(real),
-            "exact": len(exact), "missed": [t for t in targets if t not in found],
-            "unreal": [c.line for c in rules if c not in real], "wrong": wrong}
+    missed = [f"{t.section} {t.words} {t.op} {','.join(map(str, t.values))} {t.unit} {t.time}"
+              for t in targets if t not in found]
+    return Score(path.name, len(targets), len(found), len(rules), len(real), len(exact), missed,
+                 [c.line for c in rules if c not in real]), wrong
 
 
 def test_there_are_plans_in_several_styles() -> None:
@@ -123,7 +126,7 @@ def test_there_are_plans_in_several_styles() -> None:
 
 @pytest.mark.parametrize("path", INVENTORIES, ids=lambda p: p.name)
 def test_no_listed_non_target_is_drafted_as_a_rule(path: Path) -> None:
-    assert scores(path)["wrong"] == []
+    assert scores(path)[1] == []
 
 
 @pytest.mark.parametrize("path", INVENTORIES, ids=lambda p: p.name)
@@ -133,21 +136,6 @@ def test_each_draft_lints_without_errors(path: Path) -> None:
 
 
 def test_recall_and_precision_on_plans_in_other_styles() -> None:
-    totals = {"targets": 0, "found": 0, "rules": 0, "real": 0, "exact": 0}
-    print()
-    for path in INVENTORIES:
-        row = scores(path)
-        for key in totals:
-            totals[key] += int(row[key])  # type: ignore[call-overload]
-        print(f"{path.name:40} recall {row['found']}/{row['targets']}  precision {row['real']}/{row['rules']} "
-              f"(exact {row['exact']})")
-        for missed in row["missed"]:  # type: ignore[attr-defined]
-            print(f"    missed: {missed.section} {missed.words} {missed.op} {missed.values} {missed.unit} {missed.time}")
-        for line in row["unreal"]:  # type: ignore[attr-defined]
-            print(f"    not in the inventory: {line}")
-    recall = totals["found"] / totals["targets"]
-    precision = totals["real"] / totals["rules"]
-    print(f"TOTAL recall {totals['found']}/{totals['targets']} = {recall:.1%}; precision {totals['real']}/"
-          f"{totals['rules']} = {precision:.1%} (exact {totals['exact']}/{totals['rules']})")
+    recall, precision = report([scores(path)[0] for path in INVENTORIES], "not in the inventory")
     assert recall >= 0.80
     assert precision >= 0.80

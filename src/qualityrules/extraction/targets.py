@@ -845,14 +845,14 @@ def _strip_lead(text: str) -> str:
     """``到2015年,力争全市…`` → ``…``: time, strength, place and link words before a name."""
     position = 0
     while position < len(text):
-        match = _TIME.match(text, position) or _lead_words().match(text, position)
-        if match is not None and match.end() > position:
-            position = match.end()
+        locative = _LOCATIVE.match(text[position:]) if text.startswith("在", position) else None
+        if locative is not None and position + locative.end() < len(text):
+            position += locative.end()  # 在…等领域建立…: the place, then the verb
             continue
-        locative = _LOCATIVE.match(text[position:])
-        if locative is None or position + locative.end() >= len(text):
+        match = _TIME.match(text, position) or _lead_words().match(text, position)
+        if match is None or match.end() == position:
             break
-        position += locative.end()
+        position = match.end()
     return text[position:]
 
 
