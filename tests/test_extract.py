@@ -154,6 +154,14 @@ def test_magnitudes_denominators_and_a_han_for_inclusive() -> None:
         "每万人口发明专利拥有量 达到12件/万人"]
 
 
+def test_a_denominator_that_is_not_people_is_not_read_as_per_person() -> None:
+    draft = qualityrules.extract(GOALS + "每万家市场主体拥有有效发明专利20件，每千人口拥有执业医师3.2人。",
+                                 region="某市", level="city", period="2021..2025")
+    assert all(c.rule is None for c in draft.candidates) and len(draft.candidates) == 2
+    assert {r.message for r in draft.reviews if r.code == "QR514"} == {
+        "the unit '件/万家' is not a unit of the rule language yet", "the unit '人/千人' is not a unit of the rule language yet"}
+
+
 def test_time_qualifiers() -> None:
     assert lines(GOALS + "到2023年，游客满意度达到85%以上。\n每年采用国际标准的产品不少于30个；累计培育标杆企业100家；"
                  "万元GDP水耗较2020年下降15%。") == [

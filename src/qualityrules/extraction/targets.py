@@ -554,9 +554,11 @@ class _SentenceReader:
             topic_note = Review("QR512", f"'{subject}' read as {display}: the topic is carried from the clause before")
         per = _PER.search(subject or right)
         if per and match.value.unit in _CN_COUNT_UNITS + ("项", "件"):
-            unit = f"{match.value.unit}/{_PER_UNIT[per.group(1)]}"
+            # 每万人口 → /万人; 每万家, 每百户 → /万家, /百户 (not units of the language yet: kept for review)
+            denominator = per.group(1) + ("人" if per.group(2) in ("人", "人口") else per.group(2))
+            unit = f"{match.value.unit}/{denominator}"
             match = attrs.evolve(match, value=attrs.evolve(match.value, unit=unit,
-                                                           written=f"{match.value.written}/{_PER_UNIT[per.group(1)]}"))
+                                                           written=f"{match.value.written}/{denominator}"))
         target, reviews, expressible = _target_words(match, change, self.context)
         if self.time is not None and (self.time[2] or "").startswith("连续"):
             reviews.append(Review("QR518", f"'{self.time[2]}' read as every year of the plan period"))
@@ -587,7 +589,7 @@ class _SentenceReader:
     def _shared(self, subject: str, cursor: int, match: _Match, clause: _Clause) -> Finding | None:
         """``A和B均达到98%以上``: one target per name, the value shared (yielded through
         :attr:`pending`, the first returned)."""
-        parts = _conjuncts(subject)
+        parts = _distribute_head(_conjuncts(subject))
         found = []
         for part in parts:
             names, display = self._names(part, "", match.value.unit in ("%", "‰"), match)
@@ -744,7 +746,7 @@ class _SentenceReader:
             parts = [_topic(p) + subject for p in previous]
         paired = len(parts) == len(matches)
         if paired:
-            parts = _distribute_verb(parts)
+            parts = _distribute_head(_distribute_verb(parts))
         start = self._phrase_start(cursor, clause, subject)
         for index, match in enumerate(matches):
             shared = attrs.evolve(match, pre=match.pre or matches[0].pre, suffix=match.suffix or matches[-1].suffix)
@@ -792,7 +794,6 @@ _QUALIFIER_FRONT = re.compile(rf"^(?:年主营业务(?:收入)?)?(?:超过?|逾)
 _QUALIFIER_BEHIND = re.compile(rf"(?:年主营业务(?:收入)?)?(?:超过?|逾){_MONEY}$")
 _QUALIFIER_LIST = re.compile(r"\d+(\.\d+)?(万亿|亿|万)?元?(、\d+(\.\d+)?(万亿|亿|万)?元)+")
 _PER = re.compile(r"每(万|千|百|十万)(人口|人|户|家)")
-_PER_UNIT = {"万": "万人", "千": "千人", "百": "百人", "十万": "十万人"}
 _DATE_WORDS = re.compile(r"\d+年\d+月|\d+月\d+日|印发|主题词|抄送|联系电话|邮编")
 _NON_TARGET_VERBS = "(完善|加强|整合|清理|围绕|依托|结合|针对|参照|涉及|包括|包含|分为|下设|测量|调查|梳理|编制|修改)"
 _LOCATIVE = re.compile(r"^在[^在]{1,30}?(?=建立|建设|设立|开展|推行|实施|培育|打造|创建|形成|新增|引进)")
@@ -990,6 +991,22 @@ def _inside_word(text: str, index: int) -> bool:
     before, after = text[index - 1:index], text[index + 1:index + 2]
     return (text[index] == "与" and before in "参给赋") or (text[index] == "及" and (before in "涉普" or after == "时")) \
         or (text[index] == "和" and after in "谐平")
+
+
+_MEASURE_END = re.compile(r"(率|度|量|数|比例|比重|指数|总量|面积|浓度|能耗|水耗|收入|产值|增加值)$")
+
+
+def _distribute_head(parts: list[str]) -> list[str]:
+    """``生产性服务业和生活性服务业顾客满意度`` → both 顾客满意度: the measure the last name ends
+    with goes to earlier names that stop where the last one continues."""
+    last = parts[-1]
+    if not _MEASURE_END.search(last):
+        return parts
+    out = []
+    for part in parts[:-1]:
+        at = last.find(part[-2:]) if len(part) >= 2 and not _MEASURE_END.search(part) else -1
+        out.append(part + last[at + 2:] if at >= 0 and at + 2 < len(last) else part)
+    return [*out, last]
 
 
 def _distribute_verb(parts: list[str]) -> list[str]:
