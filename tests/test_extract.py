@@ -209,9 +209,20 @@ def test_targets_the_language_cannot_write_yet_are_kept_as_commitments_for_revie
     "超过国务院《质量发展纲要》提出的80和75的目标要求。",  # another document's targets
     "组织召开第十四届中国国际人才交流大会和3.15国际消费者权益日活动。",  # ordinals, days
     "生产性服务业顾客满意度已达到85%。",  # already reached
+    "近年来，全市产品质量合格率达到93.5%，常住人口1768万人。",  # facts of recent years
 ])
 def test_numbers_that_are_not_targets_are_left_out(sentence: str) -> None:
     assert lines(GOALS + sentence, period="2021..2025") == []
+
+
+def test_a_bare_total_outside_the_goals_is_a_fact_a_bare_rate_is_a_target() -> None:
+    tasks = "三、重点任务\n（一）提升工程质量。"
+    assert lines(tasks + "全市常住人口1768万人，建筑节能专项验收合格率100%。") == ["建筑节能专项验收合格率 == 100%"]
+
+
+def test_han_after_the_suffix() -> None:
+    assert lines(GOALS + "制造业产品质量合格率94%以上（含），顾客满意度90分（含90分）以上。") == [
+        "制造业产品质量合格率 94%以上", "顾客满意度 90分以上"]
 
 
 # ------------------------------------------------------------------------------------------

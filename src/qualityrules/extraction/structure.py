@@ -36,7 +36,8 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _ANNEX = re.compile(r"(附件|附表|附录)\s*(\d*|[一二三四五六七八九十]*)\s*[:：]?")
 _PANEL = re.compile(r"(专栏|表)\s*(\d+)")
 _SENTENCE_END = "。;!?:"
-_BASELINE_TITLES = re.compile(r"发展基础|现状|基本情况|回顾|成就|成效|取得的|面临的?形势|发展环境|背景")
+_BASELINE_TITLES = re.compile(r"发展基础|现状|基本情况|回顾|成就|成效|取得的|面临的?形势|发展环境|背景|进展|基础条件|"
+                              r"存在的?问题|机遇与挑战|机遇和挑战")
 _TARGET_TITLES = re.compile(r"目标|指标")
 _MEASURE_TITLES = re.compile(r"保障措施|保障机制|组织实施|组织领导|工作要求|组织保障|考核评价|监督考核|工作机制")
 

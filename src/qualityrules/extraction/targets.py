@@ -75,7 +75,7 @@ LEAD_WORDS = ("其中", "同时", "并且", "并", "且", "以及", "此外", "�
               "每年", "年均", "累计", "期间", "以后", "以来", "末", "底", "前")
 _TASK_NOUNS = ("任务", "措施", "举措", "行动", "实事", "方面", "环节", "领域", "原则", "理念", "要求",
                "战略", "大类", "大", "最", "个一", "位一体", "体系", "中心任务", "专项行动", "重点工作")
-_PAST_WORDS = ("已", "已经", "先后", "曾经")
+_PAST_WORDS = ("已", "已经", "先后", "曾经", "近年来", "五年来", "十年来", "截至", "截止", "目前", "现有", "以来")
 _CN_COUNT_UNITS = ("批次", "个", "家", "名", "项", "件", "所", "座", "条", "款", "部", "种", "台", "套",
                    "户", "篇", "本", "人")
 
@@ -100,7 +100,7 @@ def _value_pattern() -> re.Pattern[str]:
         rf"(?P<pre>{prefixes})?(?P<fill>全年的)?"
         rf"(?:(?P<num>{number})(?P<mag>万亿|亿|万|千)?|(?P<cn>{cn}))(?P<unit>{units})?"
         rf"(?:(?P<sep>[-―—–~至])(?:(?P<num2>{number})(?P<mag2>万亿|亿|万|千)?|(?P<cn2>{cn}))(?P<unit2>{units})?)?"
-        rf"(?:\(含[^)]{{0,4}}\))?(?P<suf>{suffixes})?")
+        rf"(?:\(含[^)]{{0,4}}\))?(?P<suf>{suffixes})?(?:\(含[^)]{{0,4}}\))?")
 
 
 _TIME = re.compile(
@@ -547,6 +547,8 @@ class _SentenceReader:
         names, display = self._names(subject, right, percent, match)
         if not display or not names:
             return None  # no words name what the number counts
+        if self._a_stated_fact(match, lead, display):
+            return None
         topic_note = None
         if self.topic and _GENERIC_METRIC.match(subject):
             names = (self.topic + subject, *names)
@@ -585,6 +587,13 @@ class _SentenceReader:
         return Finding(self.block, display, names, target, match.value, time, time_word, self.strength,
                        self.compact.start(start), self.compact.end(end), tuple(reviews), flow, expressible,
                        round(max(0.1, confidence), 2), percent, self.compact.ranges(start, end))
+
+    def _a_stated_fact(self, match: _Match, lead: str | None, name: str) -> bool:
+        """``全市常住人口1768万人`` outside the goals, with no comparator word, time word or counting
+        verb, and not a rate: a fact the text states, not a target."""
+        bare = match.pre is None and match.suffix is None and match.high is None
+        governed = self.time is not None or lead is not None or self.lead_verb is not None
+        return bare and not self.block.goals and not governed and not _RATE_NAME.search(name)
 
     def _shared(self, subject: str, cursor: int, match: _Match, clause: _Clause) -> Finding | None:
         """``A和B均达到98%以上``: one target per name, the value shared (yielded through
@@ -793,6 +802,7 @@ _MONEY = r"(?:\d+(?:\.\d+)?)?(?:万亿|亿|万|千)?(?:元|美元)"
 _QUALIFIER_FRONT = re.compile(rf"^(?:年主营业务(?:收入)?)?(?:超过?|逾){_MONEY}")
 _QUALIFIER_BEHIND = re.compile(rf"(?:年主营业务(?:收入)?)?(?:超过?|逾){_MONEY}$")
 _QUALIFIER_LIST = re.compile(r"\d+(\.\d+)?(万亿|亿|万)?元?(、\d+(\.\d+)?(万亿|亿|万)?元)+")
+_RATE_NAME = re.compile(r"(率|比例|比重|指数|满意度|占比|浓度|能耗|水耗)$")
 _PER = re.compile(r"每(万|千|百|十万)(人口|人|户|家)")
 _DATE_WORDS = re.compile(r"\d+年\d+月|\d+月\d+日|印发|主题词|抄送|联系电话|邮编")
 _NON_TARGET_VERBS = "(完善|加强|整合|清理|围绕|依托|结合|针对|参照|涉及|包括|包含|分为|下设|测量|调查|梳理|编制|修改)"
