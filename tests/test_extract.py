@@ -177,6 +177,15 @@ def test_strength_words_and_table_attributes() -> None:
     assert lines(GOALS + table) == ["到2025年 消费品抽查合格率 >= 93%", "力争 到2025年 新产品产值率 35%以上"]
 
 
+def test_a_table_laid_out_with_spaces_and_cells_in_words() -> None:
+    table = ("专栏1  主要指标\n指标名称        单位    基期值(2020年)    目标值(2025年)    属性\n"
+             "制造业产品质量合格率    %    93.2    94以上    约束性\n"
+             "单位地区生产总值能耗    —    —    降低13.5%    约束性\n"
+             "品牌价值评价企业数    家    12    30    预期性\n")
+    assert lines(GOALS + table) == ["到2025年 制造业产品质量合格率 94%以上", "单位地区生产总值能耗 较2020年降低13.5%",
+                                    "力争 到2025年 品牌价值评价企业数 >= 30家"]
+
+
 def test_a_change_without_a_baseline_year_is_read_against_the_year_before_the_plan() -> None:
     assert lines(GOALS + "单位GDP二氧化碳排放降低18%。") == ["单位GDP二氧化碳排放 较2020年降低18%"]
     assert "QR513" in reviews(GOALS + "单位GDP二氧化碳排放降低18%。")

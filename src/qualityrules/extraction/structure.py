@@ -25,6 +25,7 @@ _CN = f"[{CN_DIGITS}]+"
 # (1); plans add chapters, sections and articles above and circled numbers below.
 _MARKERS: tuple[tuple[int, str, re.Pattern[str]], ...] = (
     (0, "chapter", re.compile(rf"第({_CN}|\d+)章")),
+    (0, "division", re.compile(rf"第({_CN}|\d+)部分")),
     (1, "part", re.compile(rf"第({_CN}|\d+)节")),
     (2, "cn", re.compile(rf"({_CN})[、.](?![\d{CN_DIGITS}])")),
     (3, "cn-paren", re.compile(rf"\(({_CN})\)")),
@@ -358,12 +359,19 @@ def _child_marker(text: str, start: int, end: int, rank: int) -> int | None:
 # Tables
 
 
+_WIDE_SPACE = re.compile(r"[ \u3000]{2,}")
+
+
 def _cells(line: str) -> list[str]:
-    """The cells of a table line: three or more tab- or ``|``-separated fields."""
+    """The cells of a table line: three or more fields separated by tabs, ``|``, or runs of two
+    or more spaces (a table laid out with spaces)."""
     if line.count("\t") >= 2:
         return [c.strip() for c in line.strip("\n").split("\t")]
     if line.count("|") >= 2:
         return [c.strip() for c in line.strip().strip("|").split("|")]
+    spaced = _WIDE_SPACE.split(line.strip())
+    if len(spaced) >= 3 and all(len(cell) <= 30 for cell in spaced):
+        return spaced
     return []
 
 
@@ -450,6 +458,8 @@ def _column_table_at(text: str, lines: list[tuple[int, int]], index: int
 
 def _cell_offsets(text: str, start: int, end: int) -> list[tuple[int, int]]:
     line = text[start:end]
+    if line.count("\t") < 2 and line.count("|") < 2:  # laid out with spaces
+        return [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+(?: \S+)*", line)]
     separator = "\t" if line.count("\t") >= 2 else "|"
     out = []
     cursor = start
@@ -470,9 +480,10 @@ def _cell_offsets(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _row_blocks(text: str, table: list[tuple[list[tuple[int, int]], bool]], outline: _Outline) -> Iterator[Block]:
     header: tuple[str, ...] = ()
     merged: list[list[list[tuple[int, int]]]] = []
-    for cells, continues in table:
+    for position, (cells, continues) in enumerate(table):
         words = [text[a:b] for a, b in cells]
-        if _is_header(words):
+        # a header is the first row, or the first row again (repeated after a page break)
+        if (position == 0 and _is_header(words)) or (header and tuple(w.replace(" ", "") for w in words) == header):
             header = tuple(w.replace(" ", "") for w in words)
             continue
         if continues and merged:

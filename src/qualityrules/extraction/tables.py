@@ -20,7 +20,7 @@ _CELL_VALUE = re.compile(
     r"(?P<unit>%|‰|[\u4e00-\u9fff/]{0,6}?)?\s*(?P<suf>以上|以下|以内|左右)?$")
 _CUMULATIVE_CELL = re.compile(r"^[〔\[(](?P<num>\d+(?:\.\d+)?)[〕\])]$")
 _UNIT_IN_NAME = re.compile(r"[(（](?P<unit>%|‰|[^()（）]{1,8})[)）]$")
-_YEAR_HEADER = re.compile(r"(\d{4})年?(目标|目标值)?$")
+_YEAR_HEADER = re.compile(r"(\d{4})")
 
 
 def row_targets(plan: PlanText, block: Block, context: Context) -> list[Finding]:
@@ -101,8 +101,12 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
         value = Value(written, Decimal(number), unit)
     else:
         match = _CELL_VALUE.match(cell.replace(" ", ""))
-        if not match:
-            return []
+        if not match:  # a cell in words (降低13.5%, 达到95%以上): the name and the cell read as a sentence
+            column = target_column if target_column is not None else texts.index(cell) if cell in texts else None
+            if column is None or column == name_column:
+                return []
+            pieces = [*row.cells[name_column], *row.cells[column]]
+            return list(read_prose(plan, block, Compact(plan.text, pieces), context, strength=_strength(attribute)))
         number = match.group("num")
         cell_unit = match.group("unit") or unit
         written = f"{number}{cell_unit or ''}"
@@ -126,13 +130,18 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
     expressible = value.unit is None or value.unit in grammar_spellings()
     if not expressible:
         reviews.append(Review("QR514", f"the unit '{value.unit}' is not a unit of the rule language yet"))
-    strength = attribute.replace(" ", "") if attribute else None
-    if strength in ("预期", "约束"):
-        strength += "性"
+    strength = _strength(attribute)
     start = block.start
     end = block.end
     return [Finding(block, name, (name,), target, value, time, None if time[0] != "year" else f"到{time[1]}年",
                     strength, start, end, tuple(reviews), time[0] == "total", expressible, 0.8, value.unit == "%")]
+
+
+def _strength(attribute: str | None) -> str | None:
+    if attribute is None:
+        return None
+    word = attribute.replace(" ", "")
+    return word if word.endswith("性") else word + "性"
 
 
 def _target_column(row: Row, texts: list[str], name_column: int) -> tuple[int | None, int | None]:
@@ -141,9 +150,9 @@ def _target_column(row: Row, texts: list[str], name_column: int) -> tuple[int | 
         return None, None
     explicit = row.column("目标值", "目标")
     years = [(int(m.group(1)), i) for i, h in enumerate(row.header)
-             if (m := _YEAR_HEADER.search(h)) and i != name_column and "基" not in h]
+             if (m := _YEAR_HEADER.search(h)) and i != name_column and not re.search("基|现状|实际|完成", h)]
     if explicit is not None:
-        year_in = _YEAR_HEADER.search(row.header[explicit])
+        year_in = re.search(r"(\d{4})", row.header[explicit])
         return explicit, int(year_in.group(1)) if year_in else None
     if years:
         year, column = max(years)
