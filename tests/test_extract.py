@@ -229,6 +229,11 @@ def test_a_bare_total_outside_the_goals_is_a_fact_a_bare_rate_is_a_target() -> N
     assert lines(tasks + "全市常住人口1768万人，建筑节能专项验收合格率100%。") == ["建筑节能专项验收合格率 == 100%"]
 
 
+def test_a_rank_among_peers() -> None:
+    assert lines(GOALS + "制造业质量竞争力指数保持全国前10位，质量工作考核进入全省前三名。") == [
+        "每年 制造业质量竞争力指数全国排名 <= 10位", "质量工作考核全省排名 <= 3位"]
+
+
 def test_han_after_the_suffix() -> None:
     assert lines(GOALS + "制造业产品质量合格率94%以上（含），顾客满意度90分（含90分）以上。") == [
         "制造业产品质量合格率 94%以上", "顾客满意度 90分以上"]

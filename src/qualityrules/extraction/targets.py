@@ -407,6 +407,9 @@ class _SentenceReader:
         unit = match.group("unit") or match.group("unit2")
         if before and (before.isascii() and before.isalnum() or before in "./第每"):
             return None  # PM2.5, ISO9001, GB/T19004, 第26届, 每万人口
+        if before == "前" and (unit in ("位", "名") or match.group("cn") and text[match.end("cn"):match.end("cn") + 1]
+                              in ("位", "名")):
+            return self._rank(match, number_start)  # 保持全国前10位: a rank
         if match.group("cn") and not self._counted(match, clause):
             return None
         if not unit and not match.group("pre") and not match.group("suf"):
@@ -432,6 +435,15 @@ class _SentenceReader:
                 high = None
         return _Match(match.start(), match.end(), value, high, match.group("pre"), bool(match.group("fill")),
                       match.group("suf"), number_start)
+
+    def _rank(self, match: re.Match[str], number_start: int) -> _Match | None:
+        digits = match.group("num") or match.group("cn")
+        value = _value(match.group("num"), None, match.group("cn"), "位", f"{digits}位")
+        if value is None:
+            return None
+        end = number_start + len(digits) + 1
+        return _Match(match.start(), end, attrs.evolve(value, written=f"{value.number}位"), None, "前", False, None,
+                      number_start)
 
     def _counted(self, match: re.Match[str], clause: _Clause) -> bool:
         """A Chinese numeral counts things only before a counting unit and a noun that is not a
@@ -515,6 +527,8 @@ class _SentenceReader:
         left, starting_value = _drop_from(left)
         if self.past or re.search(r"(已|已经|先后)(达到|达|为|超过|突破)?$", left):
             return None
+        if match.pre == "前":
+            return self._ranked(cursor, match, clause)
         if re.search(r"(提出|规定|下达)的?$", left) or re.match(r"的?(目标|要求|任务)(要求)?$", right):
             return None  # another document's target, quoted: 超过国务院《纲要》提出的80…的目标要求
         if re.search(r"每(万|千|百|十万)?(人口|人|户|辆)?$", left) and match.value.unit in (None, "万人", "人"):
@@ -587,6 +601,28 @@ class _SentenceReader:
         return Finding(self.block, display, names, target, match.value, time, time_word, self.strength,
                        self.compact.start(start), self.compact.end(end), tuple(reviews), flow, expressible,
                        round(max(0.1, confidence), 2), percent, self.compact.ranges(start, end))
+
+    def _ranked(self, cursor: int, match: _Match, clause: _Clause) -> Finding | None:
+        """``制造业质量竞争力指数保持全国前10位``: a rank among peers, at most 10."""
+        left = self.text[cursor:match.start]
+        place = re.search(r"(保持|稳定|稳居|位居|居于|居|进入|跻身|位列|排名|排在)?(全国|全省|全市|同类城市|副省级城市|"
+                          r"中部地区|西部地区|国内)?(城市)?前$", left)
+        if place is None:
+            return None
+        subject, _ = _subject(_STRENGTH.sub("", left[:place.start()]))
+        if not subject:
+            return None
+        scope = place.group(2) or ""
+        names = _unique([f"{subject}{scope}排名", f"{subject}排名"])
+        every = bool(place.group(1) and place.group(1).startswith(("保持", "稳定", "稳居")))
+        time: tuple[str, int | None] = ("every", None) if every else (
+            ("year", self.time[1]) if self.time is not None and self.time[0] == "year" else ("default", None))
+        start = self._phrase_start(cursor, clause, subject)
+        return Finding(self.block, names[0], names, f"<= {match.value.written}", match.value, time,
+                       "每年" if every else None, self.strength, self.compact.start(start),
+                       self.compact.end(match.end), (Review("QR519", f"'前{match.value.written}' read as a rank of at "
+                                                           f"most {match.value.number} ({scope or 'among peers'})"),),
+                       False, True, 0.6, False, self.compact.ranges(start, match.end))
 
     def _a_stated_fact(self, match: _Match, lead: str | None, name: str) -> bool:
         """``全市常住人口1768万人`` outside the goals, with no comparator word, time word or counting
