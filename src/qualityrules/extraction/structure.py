@@ -287,7 +287,7 @@ def _heading_at(plan: PlanText, position: int, end: int, outline: _Outline,
     first, _ = plan.original(position, position + 1)
     circled = plan.source.text[first:first + 1]
     if circled and circled in _CIRCLED:
-        if not at_line_start:
+        if not at_line_start or any(h.kind == "panel" for h in outline.open):
             return None  # ①…；②… inside a paragraph list items, not headings
         number = _CIRCLED.index(circled) + 1
         width = _normalised_width(plan, position)
@@ -298,10 +298,13 @@ def _heading_at(plan: PlanText, position: int, end: int, outline: _Outline,
     if panel and at_line_start and panel.group(1) == "专栏":
         label = panel.group(1) + panel.group(2)
         return panel.end(), Heading(8, "panel", int(panel.group(2)), label, _title(text, panel.end(), end))
+    in_panel = any(h.kind == "panel" for h in outline.open)
     for rank, kind, pattern in _MARKERS:
         match = pattern.match(text, position, end)
         if not match:
             continue
+        if in_panel and rank > 3:
+            return None  # 1. 2. inside a 专栏 box list its items; the box is the citation
         ordinal = chinese_ordinal(match.group(1))
         if ordinal is None or ordinal == 0 or not outline.accepts(kind, ordinal, at_line_start):
             return None

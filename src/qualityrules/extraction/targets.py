@@ -49,7 +49,7 @@ EXTRA_PREFIXES: dict[str, str] = {
 }
 # Units plans use that the language cannot write yet: the target is found and reported, and the
 # draft keeps it as a commitment for review (QR514).
-EXTRA_UNITS = ("个月", "场次", "班次", "场", "期", "轮", "万户", "万家", "万辆", "万件", "万个", "亿人次", "万人次", "万千瓦", "千瓦时",
+EXTRA_UNITS = ("个月", "场次", "班次", "家次", "户次", "场", "期", "轮", "万户", "万家", "万辆", "万件", "万个", "亿人次", "万人次", "万千瓦", "千瓦时",
                "元/人", "万元/人", "美元/人", "平方米/人", "立方米/人", "张/千人", "人/千人", "床/千人",
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
