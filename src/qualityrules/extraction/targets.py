@@ -1229,8 +1229,9 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
         time, time_word = ("every", None), "每年"
     elif current is not None and current[0] == "year":
         time, time_word = ("year", current[1]), current[2]
-    found = reader.text.find(subject[:2], clause.start, clause.end)
-    start = found if found >= 0 else clause.start
+    start = clause.start  # the whole clause: 所有供水水库…, 杜绝重特大事故
+    while start < clause.end and reader.text[start] in "、,和及":
+        start += 1
     return Finding(reader.block, names[-1] if build in ("zero", "eliminate") else names[0], names, target, value,
                    time, time_word, reader.strength, reader.compact.start(start), reader.compact.end(clause.end),
                    (Review("QR519", explained[build]),), False, True, 0.5, False,
