@@ -230,6 +230,7 @@ class _Writer:
         self.period = period
         self.entries: list[_Entry] = []
         self.pending: list[tuple[_Entry, str | None]] = []
+        self.by_name: dict[str, list[_Entry]] = {}
         self.proposed: dict[str, m.Indicator] = {}
         self.target_year = period[1] if period else None
 
@@ -359,15 +360,14 @@ class _Writer:
         if entry.rule is None:
             self.entries.append(entry)
             return
-        for other in self.entries:
-            if other.rule is None or other.binding.name != entry.binding.name:
-                continue
-            if _same_statement(other.rule, entry.rule, self.target_year):
+        for other in self.by_name.setdefault(entry.binding.name, []):
+            if other.rule is not None and _same_statement(other.rule, entry.rule, self.target_year):
                 for section in entry.sections:
                     if section not in other.sections:
                         other.sections.append(section)
                 return  # the same statement made again: one rule citing both places
         self.entries.append(entry)
+        self.by_name[entry.binding.name].append(entry)
 
     # -- the file
     def finish(self, definition: m.PackDefinition, header_reviews: list[str], search: Sequence[str | Path]) -> Draft:

@@ -59,6 +59,11 @@ class CatalogueIndex:
         self.catalogue = catalogue
         self.index = index
         self.keys = {key: indicator.name for key, indicator in index.items() if indicator is not None}
+        self.by_bigram: dict[str, set[str]] = {}
+        for key in self.keys:
+            for i in range(len(key) - 1):
+                self.by_bigram.setdefault(key[i:i + 2], set()).add(key)
+        self.suggested: dict[str, tuple[str, ...]] = {}
 
     def bind(self, finding: Finding) -> Binding:
         for name in finding.names:
@@ -68,12 +73,20 @@ class CatalogueIndex:
         return Binding(None, _clean(finding.subject), None, self.suggest(finding))
 
     def suggest(self, finding: Finding) -> tuple[str, ...]:
+        """Close catalogue names (difflib's ratio ≥ 0.6) among those sharing two characters in a
+        row with the text's name."""
         found: dict[str, None] = {}
         for name in finding.names[:3]:
-            key = match_key(name)
-            for close in difflib.get_close_matches(key, list(self.keys), n=3, cutoff=0.6):
-                found.setdefault(self.keys[close])
+            for close in self.close(match_key(name)):
+                found.setdefault(close)
         return tuple(found)[:3]
+
+    def close(self, key: str) -> tuple[str, ...]:
+        if key not in self.suggested:
+            near = {k for i in range(len(key) - 1) for k in self.by_bigram.get(key[i:i + 2], ())}
+            close = difflib.get_close_matches(key, sorted(near), n=3, cutoff=0.6)
+            self.suggested[key] = tuple(self.keys[c] for c in close)
+        return self.suggested[key]
 
 
 def _clean(name: str) -> str:

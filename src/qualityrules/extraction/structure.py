@@ -367,7 +367,10 @@ _WIDE_SPACE = re.compile(r"[ \u3000]{2,}")
 
 def _cells(line: str) -> list[str]:
     """The cells of a table line: three or more fields separated by tabs, ``|``, or runs of two
-    or more spaces (a table laid out with spaces)."""
+    or more spaces (a table laid out with spaces); a line of a few thousand characters is a
+    whole document on one line, not a row."""
+    if len(line) > 3000:
+        return []
     if line.count("\t") >= 2:
         return [c.strip() for c in line.strip("\n").split("\t")]
     if line.count("|") >= 2:

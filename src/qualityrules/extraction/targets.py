@@ -177,6 +177,7 @@ class Compact:
         self.text = "".join(chars)
         self.index = index
         self.pieces = tuple(ranges)
+        self.masked = _masked(self.text, 0, len(self.text))
 
     def start(self, i: int) -> int:
         return self.index[i] if i < len(self.index) else (self.index[-1] + 1 if self.index else 0)
@@ -311,9 +312,9 @@ class _SentenceReader:
         cursor = start
         for match in re.finditer("、", self.text[start:end]):
             position = start + match.start()
-            before = self.text[cursor:position]
-            after = self.text[position + 1:end]
-            if _ends_with_target(before) and _VALUE_ANYWHERE.search(after) and not re.match(r"\d", after):
+            before = self.text[max(cursor, position - 24):position]
+            if _ends_with_target(before) and _VALUE_ANYWHERE.search(self.text, position + 1, end) \
+                    and not self.text[position + 1:position + 2].isdigit():
                 pieces.append(_Clause(cursor, position))
                 cursor = position + 1
         pieces.append(_Clause(cursor, end))
@@ -331,7 +332,7 @@ class _SentenceReader:
         text = self.text
         self.clause_time = None
         self.not_targets = False
-        masked = _masked(text, clause.start, clause.end)
+        masked = self.compact.masked
         times = [t for t in _TIME.finditer(text, clause.start, clause.end)
                  if not (t.group("year") and _inside_title(text, t.start()))]
         matches = [m for m in self._values(masked, clause) if not _overlaps(m, times)]
@@ -475,7 +476,8 @@ class _SentenceReader:
         return (after_over or self._listed_after_over(match)) and (counted or listed)
 
     def _listed_after_over(self, match: _Match) -> bool:
-        return bool(re.search(r"(超过?|逾)\d+(\.\d+)?(万亿|亿|万)?元[、和]$", self.text[:match.number_start]))
+        window = self.text[max(0, match.number_start - 30):match.number_start]
+        return bool(re.search(r"(超过?|逾)\d+(\.\d+)?(万亿|亿|万)?元[、和]$", window))
 
     # -- context words
     def _take_time(self, time: re.Match[str]) -> None:
@@ -852,10 +854,12 @@ def _ends_with_target(text: str) -> bool:
 
 
 def _inside_title(text: str, position: int) -> bool:
-    """Inside 《…》 (a document's title) or “…”: its years are not the plan's."""
-    opened = max(text.rfind("《", 0, position), text.rfind("“", 0, position))
-    closed = max(text.rfind("》", 0, position), text.rfind("”", 0, position))
-    return opened > closed and (text.find("》", position) >= 0 or text.find("”", position) >= 0)
+    """Inside 《…》 (a document's title) or “…”: its years are not the plan's (titles are short:
+    only the 80 characters around are looked at)."""
+    low, high = max(0, position - 80), min(len(text), position + 80)
+    opened = max(text.rfind("《", low, position), text.rfind("“", low, position))
+    closed = max(text.rfind("》", low, position), text.rfind("”", low, position))
+    return opened > closed and (text.find("》", position, high) >= 0 or text.find("”", position, high) >= 0)
 
 
 def _masked(text: str, start: int, end: int) -> str:
