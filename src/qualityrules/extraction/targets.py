@@ -275,6 +275,7 @@ class _SentenceReader:
         self.past = False
         self.not_targets = False
         self.topic: str | None = None
+        self.previous = ""  # the last clause without a number
         self.pending: list[Finding] = []
 
     @property
@@ -345,6 +346,7 @@ class _SentenceReader:
             yield from self._wording_targets(clause)
             self._remember_verb(clause)
             self.topic = _topic_of(text[clause.start:clause.end])
+            self.previous = text[clause.start:clause.end]
             return
         groups = _respectively(text, matches)
         cursor = clause.start
@@ -566,7 +568,12 @@ class _SentenceReader:
         if self._a_stated_fact(match, lead, display):
             return None
         topic_note = None
-        if self.topic and _GENERIC_METRIC.match(subject):
+        elided = _elided_object(subject, self.previous)
+        if elided:  # 推动企业全面实施卓越绩效管理，实施企业比例达到30%
+            names = (elided, *names)
+            topic_note = Review("QR512", f"'{subject}' read as {elided}: the object is carried from the clause before")
+            display = elided
+        elif self.topic and _GENERIC_METRIC.match(subject):
             names = (self.topic + subject, *names)
             display = self.topic + subject
             topic_note = Review("QR512", f"'{subject}' read as {display}: the topic is carried from the clause before")
@@ -1027,6 +1034,18 @@ def _conjuncts(subject: str) -> list[str]:
 _TOPIC = re.compile(r"^(?P<topic>[\u4e00-\u9fffA-Za-z0-9]{2,10}?)(质量|水平)?(全面|明显|显著|进一步|稳步|持续|大幅|不断)"
                     r"(提升|提高|改善|增强)$")
 _GENERIC_METRIC = re.compile(r"^(顾客|群众|公众|用户|社会)?(满意度|满意率|合格率|覆盖率|普及率|达标率|知晓率)$")
+
+
+def _elided_object(subject: str, previous: str) -> str | None:
+    """``实施企业比例`` after a clause ``…全面实施卓越绩效管理``: the verb's object is left out."""
+    verb = next((v for v in PREDICATE_VERBS if len(v) == 2 and subject.startswith(v)), None)
+    if verb is None or not _RATE_NAME.search(subject):
+        return None
+    at = previous.rfind(verb)
+    obj = previous[at + len(verb):] if at >= 0 else ""
+    if not 2 <= len(obj) <= 12 or re.search(r"[\d,、]", obj):
+        return None
+    return verb + obj + subject[len(verb):]
 
 
 def _topic_of(clause: str) -> str | None:
