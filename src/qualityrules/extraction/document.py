@@ -13,18 +13,16 @@ from ..language import model as m
 from .reading import PlanText
 from .structure import Block, blocks
 from .tables import row_targets
-from .targets import Context, Finding, find_targets
+from .targets import Context, Finding, find_targets, five_year_plan_end
 
 __all__ = ["PlanFacts", "plan_facts", "read_targets"]
 
 _DOC_NUMBER = re.compile(r"(?<![(（《])([\u4e00-\u9fff]{1,12})[〔\[【(（](\d{4})[〕\]】)）](\d{1,4})号")
 _TITLE_WORDS = re.compile(r"(意见|规划|方案|纲要|计划|通知|办法|决定|要点|细则|实施意见|行动计划)$")
 _TITLE_PREFIX = re.compile(r"^(信息名称|标题|名称|文件名称|索引名称)\s*[:：]\s*")
-_REGION = re.compile(r"(?:[\u4e00-\u9fff]{1,6}?(?:省|自治区|市|区|县|州|盟))+")
 _REGION_UNIT = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:自治区|省|市|区|县|州|盟)")
 _FYP = re.compile(r"十([一二三四五六七])五")
 _SPAN = re.compile(r"(\d{4})\s*[-—―–~至]\s*(\d{4})\s*年")
-_DATE = re.compile(r"(\d{4})[-年.](\d{1,2})[-月.](\d{1,2})日?")
 _LEVELS = {"省": m.Level.PROVINCE, "自治区": m.Level.PROVINCE, "市": m.Level.CITY, "州": m.Level.CITY,
            "盟": m.Level.CITY, "区": m.Level.DISTRICT, "县": m.Level.DISTRICT}
 
@@ -123,13 +121,13 @@ def _period_in(text: str, *, by_target_years: bool, published: str | None = None
     fyps = Counter(_FYP.findall(text))
     if not by_target_years:
         if fyps:
-            end = 2005 + 5 * ("一二三四五六七".index(fyps.most_common(1)[0][0]) + 1)
+            end = five_year_plan_end(fyps.most_common(1)[0][0])
             return end - 4, end
         year = re.search(r"(\d{4})年", text)
         return (int(year.group(1)), int(year.group(1))) if year else None
     years = Counter(int(y) for y in re.findall(r"(?:到|至)\s*(\d{4})\s*年", text))
     if fyps and (not years or sum(fyps.values()) >= max(years.values())):
-        end = 2005 + 5 * ("一二三四五六七".index(fyps.most_common(1)[0][0]) + 1)
+        end = five_year_plan_end(fyps.most_common(1)[0][0])
         return end - 4, end
     if not years:
         return None

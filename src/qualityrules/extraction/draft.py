@@ -430,7 +430,7 @@ class _Writer:
         out = [f"# Draft extracted from {self.plan.source.name} by `qualityrules extract`.",
                "# Every '# review:' line marks a reading a person must check; delete it once checked."]
         out += [f"# review: QR516 {note}" for note in header_reviews]
-        notes = iter([e.notes for e in self.entries_in(pack)])
+        notes = iter([e.notes for e in self.entries_in_order()])
         in_section = False
         for line in lines:
             stripped = line.strip()
@@ -446,12 +446,6 @@ class _Writer:
                     out.append(f"{indent}# review: {code} {_one_line(message)}")
             out.append(line)
         return "\n".join(out) + "\n"
-
-    def entries_in(self, pack: m.PackDefinition) -> list[_Entry]:
-        groups: dict[str, list[_Entry]] = {}
-        for entry in self.entries:
-            groups.setdefault(entry.group, []).append(entry)
-        return [e for items in groups.values() for e in items]
 
     def repair(self, lint: list[Diagnostic], text: str) -> bool:
         """Resolve what lint rejects: restating a parent's target needs ``override``; an
@@ -483,6 +477,7 @@ class _Writer:
         return changed
 
     def entries_in_order(self) -> list[_Entry]:
+        """The entries as the pack lists them: section by section, in reading order within each."""
         groups: dict[str, list[_Entry]] = {}
         for entry in self.entries:
             groups.setdefault(entry.group, []).append(entry)

@@ -133,8 +133,7 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
     strength = _strength(attribute)
     start = block.start
     end = block.end
-    return [Finding(block, name, (name,), target, value, time, None if time[0] != "year" else f"到{time[1]}年",
-                    strength, start, end, tuple(reviews), time[0] == "total", expressible, 0.8, value.unit == "%")]
+    return [Finding(block, name, (name,), target, value, time, strength, start, end, tuple(reviews), expressible, 0.8)]
 
 
 def _strength(attribute: str | None) -> str | None:

@@ -33,7 +33,7 @@ from ..language.units import grammar_spellings
 from .reading import PlanText
 from .structure import Block
 
-__all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact"]
+__all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact", "five_year_plan_end"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -142,15 +142,12 @@ class Finding:
     target: str                        # the target as the language reads it (达到92%以上, 较2015年下降18.5%)
     value: Value
     time: tuple[str, int | None]       # ("year", 2015) | ("every", None) | ("total", None) | ("default", None)
-    time_word: str | None
     strength_word: str | None          # 力争 / 争取 / 确保 …, or 约束性/预期性 from a table
     start: int                         # normalised offsets of the quoted phrase
     end: int
     reviews: tuple[Review, ...] = ()
-    flow: bool = False                 # counts things produced during the period
     expressible: bool = True           # the language can write the target today
     confidence: float = 0.9
-    percent_share: bool = False
     pieces: tuple[tuple[int, int], ...] = ()   # the quoted phrase, as normalised ranges
 
 
@@ -492,7 +489,7 @@ class _SentenceReader:
             self.sentence_time = self.carried_year = ("year", year, time.group(0))
         elif time.group("fyp"):
             when = time.group("fyp_when") or ""
-            end = _five_year_plan_end(time.group("fypn"))
+            end = five_year_plan_end(time.group("fypn"))
             if when in ("期末", "末期", "末"):
                 self.sentence_time = self.carried_year = ("year", end, time.group(0))
             elif when in ("期间", "时期", "规划期"):
@@ -607,9 +604,9 @@ class _SentenceReader:
         start = self._phrase_start(cursor, clause, subject)
         end = right_end if right and right_end > match.end else match.end
         self.subjects.append(display)
-        return Finding(self.block, display, names, target, match.value, time, time_word, self.strength,
-                       self.compact.start(start), self.compact.end(end), tuple(reviews), flow, expressible,
-                       round(max(0.1, confidence), 2), percent, self.compact.ranges(start, end))
+        return Finding(self.block, display, names, target, match.value, time, self.strength,
+                       self.compact.start(start), self.compact.end(end), tuple(reviews), expressible,
+                       round(max(0.1, confidence), 2), self.compact.ranges(start, end))
 
     def _ranked(self, cursor: int, match: _Match, clause: _Clause) -> Finding | None:
         """``制造业质量竞争力指数保持全国前10位``: a rank among peers, at most 10."""
@@ -628,10 +625,9 @@ class _SentenceReader:
             ("year", self.time[1]) if self.time is not None and self.time[0] == "year" else ("default", None))
         start = self._phrase_start(cursor, clause, subject)
         return Finding(self.block, names[0], names, f"<= {match.value.written}", match.value, time,
-                       "每年" if every else None, self.strength, self.compact.start(start),
-                       self.compact.end(match.end), (Review("QR519", f"'前{match.value.written}' read as a rank of at "
-                                                           f"most {match.value.number} ({scope or 'among peers'})"),),
-                       False, True, 0.6, False, self.compact.ranges(start, match.end))
+                       self.strength, self.compact.start(start), self.compact.end(match.end),
+                       (Review("QR519", f"'前{match.value.written}' read as a rank of at most {match.value.number} "
+                               f"({scope or 'among peers'})"),), True, 0.6, self.compact.ranges(start, match.end))
 
     def _a_stated_fact(self, match: _Match, lead: str | None, name: str) -> bool:
         """``全市常住人口1768万人`` outside the goals, with no comparator word, time word or counting
@@ -652,12 +648,11 @@ class _SentenceReader:
             target, reviews, expressible = _target_words(match, None, self.context)
             reviews.insert(0, Review("QR512", f"'{match.value.written}' is shared by {len(parts)} names "
                                      f"({'、'.join(parts)}): read for {display}"))
-            time, time_word = self._time_for(match, names, None)
+            time, _ = self._time_for(match, names, None)
             start = self._phrase_start(cursor, clause, subject)
-            found.append(Finding(self.block, display, names, target, match.value, time, time_word, self.strength,
+            found.append(Finding(self.block, display, names, target, match.value, time, self.strength,
                                  self.compact.start(start), self.compact.end(match.end), tuple(reviews),
-                                 time[0] == "total", expressible, 0.7, match.value.unit in ("%", "‰"),
-                                 self.compact.ranges(start, match.end)))
+                                 expressible, 0.7, self.compact.ranges(start, match.end)))
             self.subjects.append(display)
         self.pending.extend(found[1:])
         return found[0] if found else None
@@ -666,9 +661,8 @@ class _SentenceReader:
         subject, _ = _subject(_STRENGTH.sub("", self.text[cursor:match.start]))
         start = self._phrase_start(cursor, clause, subject)
         return Finding(self.block, subject or match.value.written, (subject,), match.value.written, match.value,
-                       ("default", None), None, self.strength, self.compact.start(start),
-                       self.compact.end(match.end), (Review(code, message),), False, False, 0.3, False,
-                       self.compact.ranges(start, match.end))
+                       ("default", None), self.strength, self.compact.start(start), self.compact.end(match.end),
+                       (Review(code, message),), False, 0.3, self.compact.ranges(start, match.end))
 
     def _phrase_start(self, cursor: int, clause: _Clause, subject: str) -> int:
         text = self.text
@@ -816,11 +810,10 @@ class _SentenceReader:
                 reviews.insert(0, Review("QR512", f"{len(matches)} values for {len(parts)} name(s) after '分别': "
                                          "which value belongs to which?"))
                 expressible = False
-            time, time_word = self._time_for(shared, names, None)
-            yield Finding(self.block, display, names, target, match.value, time, time_word, self.strength,
+            time, _ = self._time_for(shared, names, None)
+            yield Finding(self.block, display, names, target, match.value, time, self.strength,
                           self.compact.start(start), self.compact.end(matches[-1].end), tuple(reviews),
-                          time[0] == "total", expressible, 0.6, shared.value.unit in ("%", "‰"),
-                          self.compact.ranges(start, matches[-1].end))
+                          expressible, 0.6, self.compact.ranges(start, matches[-1].end))
         self.subjects.extend(parts if paired else [subject])
 
     # -- words without a number
@@ -1124,7 +1117,7 @@ def _change_before(left: str) -> tuple[int, str, int | None, str | None] | None:
     return match.start(), match.group("word"), year, match.group("adverb") or match.group("pre_adverb")
 
 
-def _five_year_plan_end(numeral: str) -> int:
+def five_year_plan_end(numeral: str) -> int:
     """十一五 → 2010, 十二五 → 2015, 十三五 → 2020, 十四五 → 2025, 十五五 → 2030."""
     return 2005 + 5 * ("一二三四五六七".index(numeral) + 1)
 
@@ -1246,16 +1239,14 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
         names = _unique([f"{subject}{what}达标率", f"{subject}达标率"])
         target, value = "== 100%", Value("100%", Decimal(100), "%")
     time: tuple[str, int | None] = ("default", None)
-    time_word = None
     current = reader.time
     if build in ("eliminate", "first") or (current is not None and current[0] in ("every", "period")):
-        time, time_word = ("every", None), "每年"
+        time = ("every", None)
     elif current is not None and current[0] == "year":
-        time, time_word = ("year", current[1]), current[2]
+        time = ("year", current[1])
     start = clause.start  # the whole clause: 所有供水水库…, 杜绝重特大事故
     while start < clause.end and reader.text[start] in "、,和及":
         start += 1
     return Finding(reader.block, names[-1] if build in ("zero", "eliminate") else names[0], names, target, value,
-                   time, time_word, reader.strength, reader.compact.start(start), reader.compact.end(clause.end),
-                   (Review("QR519", explained[build]),), False, True, 0.5, False,
-                   reader.compact.ranges(start, clause.end))
+                   time, reader.strength, reader.compact.start(start), reader.compact.end(clause.end),
+                   (Review("QR519", explained[build]),), True, 0.5, reader.compact.ranges(start, clause.end))
