@@ -244,13 +244,15 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
 
 def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str | None = None,
             level: str | Level | None = None, period: tuple[int, int] | str | None = None,
-            extends: str | Iterable[str] = (), catalogue: Catalogue | None = None, source: str = "<plan>") -> Draft:
+            extends: str | Iterable[str] = (), catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+            source: str = "<plan>") -> Draft:
     r"""Draft a rule pack from a plan's text: ``plan`` is the text (``str``), its bytes (UTF-8 or
     GB18030) or a :class:`~pathlib.Path` to a plain-text file. Every target becomes a rule citing
     ``文号 section: verbatim phrase``, bound to the catalogue by name or alias or proposed in
     :attr:`Draft.catalogue_text`; doubtful readings carry ``# review:`` lines. ``pack_id``,
     ``region``, ``level``, ``period`` (``"2021..2025"``) and ``extends`` (parent ids or paths)
-    override what the text says. :attr:`Draft.candidates` gives each target with its span in
+    override what the text says; ``catalogue``: a catalogue, or catalogue files extending the
+    shipped one. :attr:`Draft.candidates` gives each target with its span in
     the plan and a confidence; :meth:`Draft.diff` compares the draft with an existing pack.
 
     >>> draft = extract("二、主要目标\n到2025年，制造业产品质量合格率达到94%以上。", region="某市", level="city")
@@ -259,6 +261,7 @@ def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str
     """
     from .extraction.draft import extract_plan
     from .extraction.reading import decode_plan, plan_from_text, read_plan
+    from .packs.resolve import as_catalogue
 
     if isinstance(plan, Path):
         text = read_plan(plan)
@@ -269,7 +272,7 @@ def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str
         text = plan_from_text(plan, source)
     parents = [extends] if isinstance(extends, str) else list(extends)
     return extract_plan(text, pack_id=pack_id, region=region, level=level, period=period, extends=parents,
-                        catalogue=catalogue)
+                        catalogue=as_catalogue(catalogue))
 
 
 def __getattr__(name: str) -> Any:

@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Diagnostic, UsageError
-from .common import EXIT_FAILED, EXIT_OK, print_diagnostics
+from .common import EXIT_FAILED, EXIT_OK, catalogue, print_diagnostics, search
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from ..extraction.draft import catalogue_path, extract_plan
     from ..extraction.reading import read_plan
-    from ..packs.resolve import load_catalogue
+    from ..packs.resolve import as_catalogue
 
-    catalogue = load_catalogue(args.catalogue) if args.catalogue else None
     draft = extract_plan(read_plan(args.plan), pack_id=args.id or _id_from(args.output), region=args.region,
-                         level=args.level, period=args.period, extends=args.extends or (), catalogue=catalogue)
+                         level=args.level, period=args.period, extends=args.extends or (),
+                         catalogue=as_catalogue(catalogue(args)), search=search(args))
     if args.diff:
         comparison = draft.diff(args.diff)
         print(comparison.to_json() if args.format == "json" else comparison.to_text(), end="" if args.format
@@ -90,8 +90,6 @@ def register(commands: Any) -> None:
     extract.add_argument("--period", help="the plan period, e.g. 2021..2025 (default: read from the text)")
     extract.add_argument("--extends", action="append", metavar="PARENT",
                          help="parent pack id or .qr path (repeatable)")
-    extract.add_argument("--catalogue", action="append", metavar="FILE",
-                         help="indicator catalogue file(s) to bind against (default: the shipped catalogue)")
     extract.add_argument("-o", "--output", help="write the draft here and its proposed catalogue next to it")
     extract.add_argument("--diff", metavar="PACK", help="compare the draft with this pack (id or .qr path)")
     extract.add_argument("--format", choices=["text", "json"], default="text")
