@@ -542,6 +542,7 @@ class Indicator:
     flow: bool = False
     references: tuple[CrossReference, ...] = ()
     definitions: tuple[DatedDefinition, ...] = ()
+    override: bool = False  # replaces the indicator of this name in the catalogue being extended
     span: Span | None = _span()
 
     def defined_as(self, year: int) -> DatedDefinition | None:

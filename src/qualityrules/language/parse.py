@@ -1070,6 +1070,9 @@ class _Builder:
 
     # -- indicator catalogue
     def rule_indicator(self, span: m.Span, c: list[Any]) -> m.Indicator:
+        override = isinstance(c[0], Token) and c[0].type == "OVERRIDE"
+        if override:
+            c = c[1:]
         name = c[0]
         fields: dict[str, Any] = {}
         record: dict[str, Any] = {}
@@ -1103,7 +1106,7 @@ class _Builder:
                             "(e.g. ..2012 and 2013..)", after.span)
         return m.Indicator(str(name), aliases=tuple(str(a) for a in aliases), definition=definition,
                            references=tuple(repeated["references"]), definitions=tuple(definitions),
-                           span=span, **fields)
+                           override=override, span=span, **fields)
 
     def rule_indicator_unit(self, span: m.Span, c: list[Token]) -> _Field:
         return _Field("unit", "".join(str(t) for t in c), span)

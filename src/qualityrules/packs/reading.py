@@ -38,6 +38,7 @@ from fractions import Fraction
 import attrs
 
 from ..errors import Diagnostic, Severity, span_of
+from ..i18n import tr
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_number
@@ -195,8 +196,8 @@ class _Reader:
         if _numberless(self.rule.target):
             hint = (hint + "; " if hint else "") + (
                 f"if no statistic measures it, write it as commitment {_quoted(format_model(self.rule))}")
-        self._error("QR101", f"unknown indicator '{phrase}'", hint
-                    or "add it to the catalogue (rules/catalogue.qr) with its unit and direction",
+        self._error("QR101", tr("unknown indicator '{name}'", name=phrase), hint
+                    or tr("add it to a catalogue of your own (--catalogue FILE) with its unit and direction"),
                     span=_name_span(self.rule, phrase))
 
     # -- what each must meet
