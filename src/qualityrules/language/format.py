@@ -12,10 +12,11 @@ from functools import singledispatch
 
 import attrs
 
+from ..errors import QualityRulesError
 from ..errors import _display_width as _width
 from . import model as m
 from .grammar import terminal
-from .parse import leading_words, reserved_words, unit_note
+from .parse import leading_words, parse_rule_text, reserved_words, unit_note
 from .text import quote
 
 __all__ = ["format_model", "format_file", "format_number", "rule_body"]
@@ -225,13 +226,25 @@ def rule_body(rule: m.Rule) -> str:
     written = name if name_written else format_name(rule.indicator)
     if rule.joined and written == name:
         rest = [time] if time and not rule.time_first else []
-        parts.append(written + "".join([*rest, target]))
-        return " ".join(parts)
+        joined = written + "".join([*rest, target])
+        if _reads_as(joined, rule):  # printed as the plan prints it, if it reads back the same
+            parts.append(joined)
+            return " ".join(parts)
     parts.append(written)
     if time and not rule.time_first:
         parts.append(time)
     parts.append(target)
     return " ".join(parts)
+
+
+def _reads_as(body: str, rule: m.Rule) -> bool:
+    """Whether ``body``, a line printed without a space after the name, reads back as ``rule``'s
+    name and target (a word dropped between them, such as 要, can make it read otherwise)."""
+    try:
+        again = parse_rule_text(body)
+    except QualityRulesError:
+        return False
+    return again.indicator == rule.indicator and again.target == rule.target
 
 
 def _rule_clauses(rule: m.Rule) -> str:

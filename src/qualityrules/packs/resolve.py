@@ -92,7 +92,9 @@ class Catalogue:
                 relation = "is not" if reference.kind == "not" else "see also"
                 text = f"{indicator.name} {relation} {'/'.join(reference.names)}"
                 notes.append(text + (f": {reference.note}" if reference.note else ""))
-        return hint + "".join(f" ({note})" for note in dict.fromkeys(notes))
+        if not notes:
+            return hint
+        return tr("{hint}{notes}", hint=hint, notes="".join(f" ({note})" for note in dict.fromkeys(notes)))
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.lookup(name) is not None
@@ -499,9 +501,9 @@ def _change_measure(rule: m.Rule, change: m.Change, indicator: m.Indicator,
         elif q.unit in ("百分点", "个百分点"):
             if indicator.unit is None or not units.compatible("%", indicator.unit):
                 diagnostics.append(Diagnostic(
-                    "QR113", f"'{indicator.name}' is measured in {indicator.unit or 'no unit'}; "
-                    "a change in 百分点 only applies to shares (%, ‰)", q.span or rule.span,
-                    suggestion="state the change in % (relative) instead"))
+                    "QR113", tr("'{name}' is measured in {unit}; a change in 百分点 only applies to shares (%, ‰)",
+                                name=indicator.name, unit=indicator.unit or tr("no unit")), q.span or rule.span,
+                    suggestion=tr("state the change in % (relative) instead")))
                 return None
             measures.add(Measure.POINT_CHANGE)
         elif q.unit is not None and indicator.unit is not None and units.compatible(q.unit, indicator.unit):
