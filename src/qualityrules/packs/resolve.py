@@ -247,7 +247,10 @@ def _cached_extended(extra: tuple[tuple[Path, int, int], ...]) -> tuple[Catalogu
 
 
 def extended_catalogue(extra: Sequence[str | Path]) -> tuple[Catalogue, list[Diagnostic]]:
-    """The shipped catalogue extended by the catalogue files ``extra`` (see :meth:`Catalogue.extended`)."""
+    """The shipped catalogue extended by the catalogue files ``extra`` (see :meth:`Catalogue.extended`);
+    a shipped catalogue file among them is the base already, not an extension of it."""
+    shipped = catalogue_files()
+    extra = [p for p in extra if not any(_same_file(p, s) for s in shipped)]
     if not extra:
         catalogue, diagnostics = _cached_catalogue(tuple(catalogue_files()))
         return catalogue, list(diagnostics)
