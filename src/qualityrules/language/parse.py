@@ -520,18 +520,20 @@ def leading_words() -> re.Pattern[str]:
 
 def _expected_names(terminals: Any) -> tuple[str, ...]:
     names = set()
+    literal = _literal_terminals()
     for terminal in terminals or ():
         if terminal in _TERMINAL_NAMES:
             names.add(_TERMINAL_NAMES[terminal])
-        elif terminal.lower() in reserved_words():
-            names.add(f"'{terminal.lower()}'")
-        elif terminal in _PUNCTUATION:
-            names.add(f"'{_PUNCTUATION[terminal]}'")
+        elif terminal in literal:  # a keyword or punctuation, by what it is written as
+            names.add(f"'{literal[terminal]}'")
     return tuple(sorted(names))
 
 
-_PUNCTUATION = {"LBRACE": "{", "RBRACE": "}", "LPAR": "(", "RPAR": ")", "COMMA": ",",
-                "__ANON_0": "..", "PLUSMINUS": "±"}
+@functools.lru_cache(maxsize=1)
+def _literal_terminals() -> dict[str, str]:
+    """Terminals that are one literal string (keywords, punctuation), by name: Lark names some of
+    them itself (``__ANON_0``), so the names are read off the parser, not written here."""
+    return {t.name: t.pattern.value for t in _parser().terminals if isinstance(t.pattern, PatternStr)}
 
 
 def _span(original: m.Source, normalized: NormalizedText, start: int, end: int) -> m.Span:
