@@ -37,7 +37,8 @@ _T = grammar_terminals()
 _SPACE = r"[ \t\u3000]"
 _NAME = _T["NAME"]
 _STRING = _T["STRING"]
-_TIME = "(?:" + "|".join((_T["TARGET_YEAR"], _T["EVERY_YEAR"], _T["CUMULATIVE"], "by" + _SPACE + r"+\d{4}")) + ")"
+_TIME = "(?:" + "|".join((_T["TARGET_YEAR"], _T["PLAN_PERIOD"], _T["EVERY_YEAR"], _T["RUNNING_YEARS"], _T["CUMULATIVE"],
+                          "by" + _SPACE + r"+\d{4}")) + ")"
 _STRENGTH = _T["STRENGTH"]
 _QUALIFIER = f"(?:{_TIME}|{_STRENGTH})"
 _UNIT = _T["UNIT"]

@@ -47,14 +47,14 @@ class Reading:
 
 def _lead() -> re.Pattern[str]:
     """Words that may stand before the name: override, time and strength words, 杜绝."""
-    words = terminal("TARGET_YEAR", "PLAN_PERIOD", "EVERY_YEAR", "CUMULATIVE", "STRENGTH", "ZERO_VERB")
+    words = terminal("TARGET_YEAR", "PLAN_PERIOD", "EVERY_YEAR", "RUNNING_YEARS", "CUMULATIVE", "STRENGTH", "ZERO_VERB")
     return re.compile(f"(?:override(?=[ \t\u3000])|by{_SPACE}\\d{{4}}|{words.pattern}){_SPACE}")
 
 
 def _target_start() -> re.Pattern[str]:
     """Where the rest of a line may begin once the name has ended."""
     return terminal(
-        "TARGET_YEAR", "PLAN_PERIOD", "EVERY_YEAR", "CUMULATIVE", "STRENGTH", "_PAUSE", "_MODAL", "EACH",
+        "TARGET_YEAR", "PLAN_PERIOD", "EVERY_YEAR", "RUNNING_YEARS", "CUMULATIVE", "STRENGTH", "_PAUSE", "_MODAL", "EACH",
         "CMP_PREFIX", "EXACT_ZERO", "WHOLE", "QUALITATIVE", "APPROX_PREFIX", "BASELINE", "CHANGE_WORD",
         "CHANGE_ADVERB", "DOUBLING", "RESPECTIVELY", "NUMBER", "CN_NUMBER")
 
