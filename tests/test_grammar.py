@@ -151,7 +151,7 @@ def test_units_the_real_plans_need(text: str, value: str, unit: str) -> None:
 
 @pytest.mark.parametrize(("a", "b", "expected"), [
     ("万户", "户", Fraction(10000)), ("亿吨", "万吨", Fraction(10000)), ("万亩", "亩", Fraction(10000)),
-    ("年", "个月", Fraction(12)), ("岁", "月", Fraction(12)), ("万元/人", "元/人", Fraction(10000)),
+    ("年", "个月", Fraction(12)), ("岁", "个月", Fraction(12)), ("万元/人", "元/人", Fraction(10000)),
 ])
 def test_magnitude_words_before_a_unit_and_durations_convert_exactly(a: str, b: str, expected: Fraction) -> None:
     assert units.known(a) and units.factor(a, b) == expected

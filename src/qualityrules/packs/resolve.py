@@ -1002,7 +1002,8 @@ class _Loader:
                 None, suggestion=tr("put indicators in the catalogue and one pack per file")))
             return None
         definition = rule_file.packs[0]
-        if path is not None and definition.id != path.stem:
+        # <id>.qr, or a variant of it named <id>.<anything>.qr (haibin-2025.reviewed.qr)
+        if path is not None and definition.id != path.stem and not path.stem.startswith(definition.id + "."):
             self.diagnostics.append(Diagnostic(
                 "QR118", f"pack '{definition.id}' is in the file {path.name}: a pack file is named after its pack "
                 "id, so that 'extends' finds it", _header_span(definition),
