@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..tables.observations import Observations
+from .exact import ExactCells, refine
 from .plan import RELATIVE_CHANGE, VALUE, Plan
 
 __all__ = ["Block", "Evaluation", "run"]
@@ -52,6 +53,8 @@ class Block:
     x_lo_open: BoolArray | None = None
     x_hi_open: BoolArray | None = None
     baseline: FloatArray | None = None   # the baseline value used by change atoms (NaN otherwise)
+    magnitude: FloatArray | None = None  # Σ|values| summed over years (cumulative atoms; for the exact re-check)
+    exact: ExactCells | None = None      # cells re-decided exactly, with their exact margins
 
 
 def _joined(name: str, fill: float | None = None) -> functools.cached_property[npt.NDArray[Any]]:
@@ -89,6 +92,19 @@ class Evaluation:
         return np.concatenate([b.atoms for b in self.blocks]) if self.blocks else np.zeros(0, dtype=np.int64)
 
     @functools.cached_property
+    def exact(self) -> ExactCells | None:
+        """The cells decided exactly (see :mod:`qualityrules.engine.exact`), in joined columns."""
+        parts, offset = [], 0
+        for block in self.blocks:
+            if block.exact is not None:
+                parts.append(attrs.evolve(block.exact, columns=block.exact.columns + offset))
+            offset += len(block.atoms)
+        if not parts:
+            return None
+        return ExactCells(*(np.concatenate([getattr(p, name) for p in parts])
+                            for name in ("rows", "columns", "below", "above")))
+
+    @functools.cached_property
     def x_hi(self) -> FloatArray:
         if all(b.x_hi is b.x_lo for b in self.blocks):
             return self.x_lo
@@ -124,6 +140,7 @@ def run(plan: Plan, obs: Observations, *, years: Collection[int] | None = None) 
     compound = np.flatnonzero(selected & ~plan.simple)
     if len(compound):
         blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
+    blocks = [refine(plan, obs, block, ind_pos, year_pos) for block in blocks]   # exact near thresholds
     return Evaluation(plan, obs, tuple(blocks), plan.applicable(obs.region_keys))
 
 
@@ -217,6 +234,7 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     sum_years = plan.atom_sum_years[atoms]
     acc_lo: FloatArray | None = None
     acc_hi: FloatArray | None = None
+    magnitude: FloatArray | None = None
     lo_open = np.zeros((regions, len(atoms)), dtype=bool)
     hi_open = np.zeros((regions, len(atoms)), dtype=bool)
     # acc_* are fresh arrays (gathers, sums), never views of the observations: safe to write.
@@ -232,6 +250,9 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
             v_hi[:, padding] = 0.0
             o_lo[:, padding] = False
             o_hi[:, padding] = False
+        if sum_years.shape[1] > 1:     # sums over years: Σ|v| bounds their rounding error (exact re-check)
+            size = _finite_size(v_lo) if not censored else np.fmax(_finite_size(v_lo), _finite_size(v_hi))
+            magnitude = size if magnitude is None else magnitude + size
         acc_lo = v_lo if acc_lo is None else acc_lo + v_lo
         acc_hi = v_hi if acc_hi is None else acc_hi + v_hi
         lo_open |= o_lo
@@ -260,8 +281,12 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         baseline[:, change] = b
     passed, unknown = _decide(plan, atoms, acc_lo, acc_hi, lo_open, hi_open)
     if not censored:
-        return Block(atoms, passed, unknown, acc_lo, acc_hi, None, None, baseline)
-    return Block(atoms, passed, unknown, acc_lo, acc_hi, lo_open, hi_open, baseline)
+        return Block(atoms, passed, unknown, acc_lo, acc_hi, None, None, baseline, magnitude)
+    return Block(atoms, passed, unknown, acc_lo, acc_hi, lo_open, hi_open, baseline, magnitude)
+
+
+def _finite_size(values: FloatArray) -> FloatArray:
+    return np.abs(np.where(np.isinf(values), 0.0, values))
 
 
 def _read(obs: Observations, plan_years: IntArray, ip: IntArray, year_pos: IntArray,

@@ -114,6 +114,11 @@ class Report:
             factor = plan.factor[atoms]
             margin = margin * factor
             threshold = threshold * factor
+            exact = ev.exact
+            if exact is not None:     # cells decided exactly carry their exact margins
+                b, a = exact.below, exact.above
+                chosen = np.where(np.isnan(b), a, np.where(np.isnan(a), b, np.minimum(b, a)))
+                margin[exact.rows, exact.columns] = np.where(excluded[exact.columns], np.abs(b), chosen)
             relative = margin / np.abs(threshold)
             relative = np.where(np.isfinite(relative), relative, np.nan)
             undecided = self.codes <= _UNKNOWN   # unknown, or not applicable: no margin

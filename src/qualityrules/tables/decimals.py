@@ -61,7 +61,8 @@ def decimal_parts(x: FloatArray, *, minimal: bool = True) -> tuple[IntArray, Int
     error is below 0.2) and ``M / 10**k == x`` (a correctly rounded division of exact floats)
     confirms it; a confirmed ``M`` of at most 15 digits is *the* shortest decimal, since no other
     decimal of at most 15 digits rounds to the same float."""
-    x = np.asarray(x, dtype=np.float64)
+    shape = np.shape(x)
+    x = np.asarray(x, dtype=np.float64).ravel()
     size = x.shape
     m = np.zeros(size, dtype=np.int64)
     k = np.zeros(size, dtype=np.int64)
@@ -82,7 +83,7 @@ def decimal_parts(x: FloatArray, *, minimal: bool = True) -> tuple[IntArray, Int
     k[ok & ~whole] = scale[ok & ~whole]
     if minimal:
         _strip_zeros(m, k)
-    return m, k, ok
+    return m.reshape(shape), k.reshape(shape), ok.reshape(shape)
 
 
 def _strip_zeros(m: IntArray, k: IntArray) -> None:

@@ -1,0 +1,449 @@
+"""Exact re-decision: a value exactly at a threshold gets the statutory verdict whatever arithmetic
+produced it.
+
+The engine decides in float64; this module re-decides, with exact integer or rational arithmetic,
+only the cells whose float decision could differ from the exact one. Every value counts at its
+decimal (:mod:`qualityrules.tables.decimals`): the shortest decimal of its float, or
+``Observations.exact`` where the value given is not that decimal.
+
+* A one-year value against a bound of at most 15 significant digits needs no re-check: the float
+  comparison (with ``nextafter`` for strict bounds) is then exact (see the decimals module), so
+  only cells with an exact override are re-decided.
+* Everything else — a relative change ``(v - b) / b * 100``, a change in points ``v - b``, a sum
+  over years, a bound that is not a short decimal (a unit conversion by 1/15, a tolerance), a
+  cell with an exact override — is re-decided where the float result lies within a bound on its
+  rounding error of a threshold. The exact quantity is a fraction ``N / D`` of integers built from
+  the decimals' digits (int64 when it provably fits, else Python integers); the threshold ``p/q``
+  is compared as ``N*q`` against ``p*D``.
+* Declared GB/T 8170 rounding (修约值比较法): the compared quantity is first rounded, half to
+  even, to a multiple of the declared step; the integer multiple ``n`` is compared with the
+  integer bounds the target allows, and ``n`` is computed exactly where the float quotient is
+  close to a half.
+
+Re-decided cells carry their exact values into the report: ``x_lo``/``x_hi`` become the floats
+nearest to the exact quantities, and their margins the floats nearest to the exact margins.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..packs.resolve import Interval
+from ..tables.decimals import decimal_parts, short_decimal, shortest
+from ..tables.observations import Observations
+from .plan import POINT_CHANGE, RELATIVE_CHANGE, VALUE, Plan
+
+__all__ = ["refine", "ExactCells", "AtomBounds", "atom_bounds"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_EPS = 2.0 ** -52
+_SAFE = float(2 ** 62)
+
+
+@attrs.frozen(eq=False)
+class ExactCells:
+    """Cells of a block decided exactly: positions and exact margins (floats nearest to the exact
+    ``value - lower bound`` and ``upper bound - value``, in the rule's unit; NaN when unbounded)."""
+
+    rows: IntArray
+    columns: IntArray
+    below: FloatArray
+    above: FloatArray
+
+
+@attrs.frozen(eq=False)
+class AtomBounds:
+    """Per atom of a plan: exact bounds (None when unbounded) and whether float comparison against
+    them is already exact for a one-year value (both are decimals of at most 15 digits)."""
+
+    lower: tuple[Fraction | None, ...]
+    upper: tuple[Fraction | None, ...]
+    short: BoolArray
+
+
+@functools.lru_cache(maxsize=64)
+def _rule_bounds(interval: Interval) -> tuple[Fraction | None, Fraction | None, bool]:
+    short = all(b is None or short_decimal(b) for b in (interval.lower, interval.upper))
+    return interval.lower, interval.upper, short
+
+
+_BOUNDS: weakref.WeakKeyDictionary[Plan, AtomBounds] = weakref.WeakKeyDictionary()
+
+
+def atom_bounds(plan: Plan) -> AtomBounds:
+    """The exact bounds of every atom (cached for the life of the plan)."""
+    cached = _BOUNDS.get(plan)
+    if cached is None:
+        per_rule = [_rule_bounds(rule.interval) for rule in plan.rules]
+        rules = plan.atom_rule.tolist()
+        cached = _BOUNDS[plan] = AtomBounds(tuple(per_rule[r][0] for r in rules), tuple(per_rule[r][1] for r in rules),
+                                            np.array([per_rule[r][2] for r in rules], dtype=bool))
+    return cached
+
+
+# ------------------------------------------------------------------------------------------
+# Which cells to re-decide
+
+
+def _near(x: FloatArray, bound: FloatArray, band: FloatArray) -> BoolArray:
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(bound) & np.isfinite(x) & (np.abs(x - bound) <= band + 4 * _EPS * np.abs(bound))
+
+
+def _error_band(plan: Plan, atoms: IntArray, x: FloatArray, baseline: FloatArray | None,
+                magnitude: FloatArray | None) -> FloatArray:
+    """An upper bound on ``|float result - exact quantity|`` per cell (generous by a factor of
+    several): the inputs are within half an ulp of their decimals and each operation rounds once.
+    ``magnitude`` is the sum of the absolute values summed over years (None for one year)."""
+    measure = plan.atom_measure[atoms]
+    width = (plan.atom_sum_years[atoms] >= 0).sum(axis=1).astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ax = np.abs(x)
+        summed = np.abs(x) if magnitude is None else magnitude
+        sum_error = 4 * (width + 2) * _EPS * summed                  # Σ decimals vs float sum
+        b = np.abs(baseline) if baseline is not None else np.zeros_like(x)
+        band = sum_error
+        point = sum_error + 16 * _EPS * (ax + 2 * b)
+        # (v - b) / b * 100: 100 |v| / |b| <= |x| + 100, so the error is ~ eps (|x| + 200)
+        relative = 16 * _EPS * (ax + 200) + np.where(b > 0, 100 * sum_error / np.where(b > 0, b, 1), np.inf)
+        band = np.where(measure == POINT_CHANGE, point, np.where(measure == RELATIVE_CHANGE, relative, band))
+    return np.asarray(band, dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------------------
+# Exact quantities
+
+
+@attrs.frozen(eq=False)
+class _Inputs:
+    """Where each cell's quantity comes from: rows, and per cell the flat (year, indicator)
+    positions of the values summed (-1: padding) and of the baseline (-1: none)."""
+
+    rows: IntArray
+    summed: IntArray          # [cells, width]
+    baseline: IntArray        # [cells]
+    measure: npt.NDArray[np.int8]
+    sign: FloatArray
+
+
+def _inputs(plan: Plan, obs: Observations, atoms: IntArray, rows: IntArray, columns: IntArray,
+            ind_pos: IntArray, year_pos: IntArray) -> _Inputs:
+    n_ind = obs.shape[2]
+    atom = atoms[columns]
+    ip = ind_pos[plan.atom_indicator[atom]]
+    sum_years = plan.atom_sum_years[atom]
+    yp = np.where(sum_years >= 0, year_pos[np.maximum(sum_years, 0)], -1)
+    summed = np.where((yp >= 0) & (ip[:, None] >= 0), yp * n_ind + ip[:, None], -1)
+    summed = np.where(sum_years >= 0, summed, -2)              # -2: padding, -1: absent
+    base_year = plan.atom_baseline[atom]
+    by = np.where(base_year >= 0, year_pos[np.maximum(base_year, 0)], -1)
+    baseline = np.where(base_year >= 0, np.where((by >= 0) & (ip >= 0), by * n_ind + ip, -1), -2)
+    return _Inputs(rows, summed, baseline, plan.atom_measure[atom], plan.atom_sign[atom])
+
+
+def _exact_values(obs: Observations, rows: IntArray, flat: IntArray, side: str) -> list[Fraction | None]:
+    """Exact values of cells (row, flat position) of the ``side`` cube; None where missing or
+    infinite."""
+    cube = (obs.lo if side == "lo" else obs.hi).reshape(obs.shape[0], -1)
+    values = cube[rows, np.maximum(flat, 0)]
+    n_ind = obs.shape[2]
+    out: list[Fraction | None] = []
+    for r, f, x in zip(rows.tolist(), flat.tolist(), values.tolist(), strict=True):
+        if f < 0 or not np.isfinite(x):
+            out.append(None)
+            continue
+        given = obs.exact.get((r, f // n_ind, f % n_ind)) if obs.exact else None
+        out.append(given if given is not None else shortest(x))
+    return out
+
+
+def _quantity_fractions(obs: Observations, inputs: _Inputs, side: str) -> list[Fraction | None]:
+    """The exact quantity of each cell (raw: before a decrease's sign flip), in Python fractions."""
+    cells = len(inputs.rows)
+    width = inputs.summed.shape[1]
+    parts = [_exact_values(obs, inputs.rows, inputs.summed[:, w], side) for w in range(width)]
+    base = _exact_values(obs, inputs.rows, inputs.baseline, "lo")
+    out: list[Fraction | None] = []
+    for c in range(cells):
+        total: Fraction | None = Fraction(0)
+        for w in range(width):
+            if inputs.summed[c, w] == -2:
+                continue
+            value = parts[w][c]
+            if value is None or total is None:
+                total = None
+                continue
+            total += value
+        measure = int(inputs.measure[c])
+        if total is None or measure == VALUE:
+            out.append(total)
+            continue
+        b = base[c]
+        if b is None or (measure == RELATIVE_CHANGE and b <= 0):
+            out.append(None)
+        elif measure == RELATIVE_CHANGE:
+            out.append((total - b) / b * 100)
+        else:
+            out.append(total - b)
+    return out
+
+
+def _quantity_integers(obs: Observations, inputs: _Inputs, side: str) -> tuple[Any, Any, BoolArray]:
+    """The exact quantity of each cell as ``N / D`` (raw: before a decrease's sign flip), for the
+    cells whose inputs are all decimals of at most 15 digits with no exact override: int64 arrays
+    where every intermediate provably fits, else arrays of Python integers. ``ok`` marks them."""
+    cube = (obs.lo if side == "lo" else obs.hi).reshape(obs.shape[0], -1)
+    base_cube = obs.lo.reshape(obs.shape[0], -1)
+    rows = inputs.rows
+    summed = inputs.summed
+    padding = summed == -2
+    values = np.where(padding, 0.0, cube[rows[:, None], np.maximum(summed, 0)])
+    values = np.where(summed == -1, np.nan, values)
+    has_base = inputs.baseline >= 0
+    base = np.where(has_base, base_cube[rows, np.maximum(inputs.baseline, 0)], np.nan)
+    m, k, ok_v = decimal_parts(values)
+    mb, kb, ok_b = decimal_parts(base)
+    needs_base = inputs.measure != VALUE
+    ok = ok_v.all(axis=1) & (ok_b | ~needs_base)
+    if needs_base.any():
+        ok &= ~needs_base | ~((inputs.measure == RELATIVE_CHANGE) & (base <= 0))
+    if obs.exact:
+        n_ind = obs.shape[2]
+        keys = set(obs.exact)
+        for c in np.flatnonzero(ok).tolist():
+            r = int(rows[c])
+            flats = [int(f) for f in summed[c] if f >= 0] + ([int(inputs.baseline[c])] if needs_base[c] else [])
+            if any((r, f // n_ind, f % n_ind) in keys for f in flats):
+                ok[c] = False
+    kb = np.where(needs_base, kb, 0)
+    scale = np.maximum(k.max(axis=1), kb)
+    shift = scale[:, None] - k
+    shift_b = scale - kb
+    # Does everything fit in int64? Bound each intermediate in floating point, generously.
+    with np.errstate(over="ignore", invalid="ignore"):
+        big = (np.abs(m).astype(np.float64) * 10.0 ** shift).sum(axis=1) + np.abs(mb) * 10.0 ** shift_b
+        fits = ok & (big * 200 < _SAFE / 1e3) & (scale <= 18)
+    dtype: Any = np.int64 if fits[ok].all() else object
+    if dtype is object:
+        m, mb, shift, shift_b, scale = (a.astype(object) for a in (m, mb, shift, shift_b, scale))
+    ten = np.int64(10) if dtype is not object else 10
+    total = (np.where(ok[:, None], m, 0) * ten ** np.where(ok[:, None], shift, 0)).sum(axis=1)
+    b = np.where(ok & needs_base, mb, 0) * ten ** np.where(ok, shift_b, 0)
+    denominator = ten ** np.where(ok, scale, 0)
+    measure = inputs.measure
+    numerator = np.where(measure == VALUE, total, total - b)
+    numerator = np.where(measure == RELATIVE_CHANGE, numerator * 100, numerator)
+    denominator = np.where(measure == RELATIVE_CHANGE, np.where(ok & (b != 0), b, 1), denominator)
+    return numerator, denominator, ok
+
+
+def _compare(numerator: Any, denominator: Any, bound: Fraction | None) -> Any:
+    """sign(N / D - bound) for D > 0 (0 where bound is None, unused)."""
+    if bound is None:
+        return np.zeros(len(numerator), dtype=np.int64)
+    left = numerator * bound.denominator
+    right = denominator * bound.numerator
+    return (left > right).astype(np.int64) - (left < right).astype(np.int64)
+
+
+def _to_float(numerator: Any, denominator: Any) -> FloatArray:
+    """The floats nearest to ``N / D`` (Python's integer true division rounds correctly)."""
+    if numerator.dtype != object and np.all(np.abs(numerator) <= 2 ** 53) and np.all(np.abs(denominator) <= 2 ** 53):
+        return np.asarray(numerator.astype(np.float64) / denominator.astype(np.float64), dtype=np.float64)
+    return np.array([int(n) / int(d) for n, d in zip(numerator.tolist(), denominator.tolist(), strict=True)],
+                    dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------------------
+# The re-decision
+
+
+@attrs.frozen(eq=False)
+class _Side:
+    """One side (the ``lo`` or ``hi`` cube) of the checked cells, raw (before a decrease's flip):
+    the float nearest to the exact quantity (NaN when an input is missing or infinite), and the
+    exact quantity as ``numerator / denominator`` where ``ok``, else in ``fractions``."""
+
+    value: FloatArray
+    numerator: Any
+    denominator: Any
+    ok: BoolArray
+    fractions: dict[int, Fraction | None]
+
+    def exact(self, c: int) -> Fraction | None:
+        if self.ok[c]:
+            return Fraction(int(self.numerator[c]), int(self.denominator[c]))
+        return self.fractions.get(c)
+
+
+def _side(obs: Observations, inputs: _Inputs, side: str) -> _Side:
+    numerator, denominator, ok = _quantity_integers(obs, inputs, side)
+    value = np.full(len(ok), np.nan)
+    idx = np.flatnonzero(ok)
+    if len(idx):
+        value[idx] = _to_float(numerator[idx], denominator[idx])
+    fractions: dict[int, Fraction | None] = {}
+    rest = np.flatnonzero(~ok)
+    if len(rest):
+        sub = attrs.evolve(inputs, rows=inputs.rows[rest], summed=inputs.summed[rest],
+                           baseline=inputs.baseline[rest], measure=inputs.measure[rest], sign=inputs.sign[rest])
+        for c, exact in zip(rest.tolist(), _quantity_fractions(obs, sub, side), strict=True):
+            fractions[c] = exact
+            if exact is not None:
+                value[c] = float(exact)
+    return _Side(value, numerator, denominator, ok, fractions)
+
+
+def _signs(side: _Side, atom: IntArray, bounds: list[Fraction | None], negate: BoolArray) -> IntArray:
+    """sign(raw quantity - b) per cell, where b is the atom's bound (negated where ``negate``: a
+    decrease compares ``-raw`` with the bound); 0 where there is no bound or no exact value."""
+    out = np.zeros(len(atom), dtype=np.int64)
+    idx = np.flatnonzero(side.ok)
+    if len(idx):
+        keys = atom[idx] * 2 + negate[idx]
+        for key in np.unique(keys).tolist():           # one step per distinct atom, not per cell
+            bound = bounds[key // 2]
+            if bound is None:
+                continue
+            members = idx[keys == key]
+            out[members] = _compare(side.numerator[members], side.denominator[members], -bound if key % 2 else bound)
+    for c, exact in side.fractions.items():
+        bound = bounds[int(atom[c])]
+        if exact is None or bound is None:
+            continue
+        raw = -bound if negate[c] else bound
+        out[c] = (exact > raw) - (exact < raw)
+    return out
+
+
+def refine(plan: Plan, obs: Observations, block: Any, ind_pos: IntArray, year_pos: IntArray) -> Any:
+    """``block`` (an :class:`~qualityrules.engine.evaluation.Block`) with the cells whose float
+    decision could be wrong re-decided exactly: a new block, the input is not modified."""
+    atoms = block.atoms
+    if not len(atoms) or not block.passed.size:
+        return block
+    bounds = atom_bounds(plan)
+    lo, hi = plan.lo[atoms], plan.hi[atoms]
+    trusted = plan.simple[atoms] & bounds.short[atoms]      # float comparison is exact here
+    check = np.zeros(block.passed.shape, dtype=bool)
+    if not trusted.all():
+        x = np.where(np.isfinite(block.x_lo), block.x_lo, block.x_hi)
+        band = _error_band(plan, atoms, x, block.baseline, block.magnitude)
+        for end in (block.x_lo, block.x_hi) if block.x_hi is not block.x_lo else (block.x_lo,):
+            check |= _near(end, lo, band) | _near(end, hi, band)
+        check[:, trusted] = False
+    if obs.exact:
+        check |= _overridden(plan, obs, atoms, ind_pos, year_pos, check.shape)
+    rows, columns = np.nonzero(check)
+    if not len(rows):
+        return block
+    inputs = _inputs(plan, obs, atoms, rows, columns, ind_pos, year_pos)
+    atom = atoms[columns]
+    down = inputs.sign < 0
+    raw_lo = _side(obs, inputs, "lo")
+    raw_hi = raw_lo if block.x_hi is block.x_lo else _side(obs, inputs, "hi")
+    # A decrease compares -raw: its lower end is minus the raw upper end, and
+    # sign(-r - t) = -sign(r - (-t)).
+    flip = np.where(down, -1, 1)
+    ends = []
+    for mine, other in ((raw_lo, raw_hi), (raw_hi, raw_lo)):
+        source_lower = np.where(down, _signs(other, atom, list(bounds.lower), down), _signs(mine, atom, list(bounds.lower), down))
+        source_upper = np.where(down, _signs(other, atom, list(bounds.upper), down), _signs(mine, atom, list(bounds.upper), down))
+        value = np.where(down, -other.value, mine.value)
+        ends.append((value, flip * source_lower, flip * source_upper))
+    (x_lo, s_lo_lower, s_lo_upper), (x_hi, s_hi_lower, s_hi_upper) = ends
+    # An infinite end (a censored value's open side) is exact as the float path has it.
+    float_lo, float_hi = block.x_lo[rows, columns], block.x_hi[rows, columns]
+    for value, signs_lower, signs_upper, given in ((x_lo, s_lo_lower, s_lo_upper, float_lo),
+                                                  (x_hi, s_hi_lower, s_hi_upper, float_hi)):
+        infinite = np.isinf(given)
+        value[infinite] = given[infinite]
+        signs_lower[infinite] = np.sign(given[infinite]).astype(np.int64)
+        signs_upper[infinite] = np.sign(given[infinite]).astype(np.int64)
+    known = ~np.isnan(x_lo) & ~np.isnan(x_hi)
+    keep = np.flatnonzero(known)
+    if not len(keep):
+        return block
+    rows, columns, atom = rows[keep], columns[keep], atom[keep]
+    x_lo, x_hi = x_lo[keep], x_hi[keep]
+    s_lo_lower, s_hi_lower, s_lo_upper, s_hi_upper = (s[keep] for s in (s_lo_lower, s_hi_lower, s_lo_upper,
+                                                                         s_hi_upper))
+    lo_open = block.x_lo_open[rows, columns] if block.x_lo_open is not None else np.zeros(len(rows), dtype=bool)
+    hi_open = block.x_hi_open[rows, columns] if block.x_hi_open is not None else np.zeros(len(rows), dtype=bool)
+    lo_inc, hi_inc = plan.lo_inclusive[atom], plan.hi_inclusive[atom]
+    has_lower, has_upper = np.isfinite(plan.lo[atom]), np.isfinite(plan.hi[atom])
+    inside = ~has_lower | (s_lo_lower > 0) | ((s_lo_lower == 0) & (lo_inc | lo_open))
+    inside &= ~has_upper | (s_hi_upper < 0) | ((s_hi_upper == 0) & (hi_inc | hi_open))
+    outside = has_lower & ((s_hi_lower < 0) | ((s_hi_lower == 0) & (hi_open | ~lo_inc)))
+    outside |= has_upper & ((s_lo_upper > 0) | ((s_lo_upper == 0) & (lo_open | ~hi_inc)))
+    excluded = plan.excluded[atom]
+    passed = np.where(excluded, outside, inside)
+    failed = np.where(excluded, inside, outside)
+    new_passed, new_unknown, new_lo = block.passed.copy(), block.unknown.copy(), block.x_lo.copy()
+    new_passed[rows, columns] = passed
+    new_unknown[rows, columns] = ~(passed | failed)
+    new_lo[rows, columns] = x_lo
+    new_hi = new_lo
+    if block.x_hi is not block.x_lo:
+        new_hi = block.x_hi.copy()
+        new_hi[rows, columns] = x_hi
+    # Margins: from the lower end when it is finite (as the report reads it), else the upper.
+    use_lo = np.isfinite(x_lo)
+    s_lower = np.where(use_lo, s_lo_lower, s_hi_lower)
+    s_upper = np.where(use_lo, s_lo_upper, s_hi_upper)
+    value = np.where(use_lo, x_lo, x_hi)
+    factor = plan.factor[atom]
+    with np.errstate(invalid="ignore"):
+        below = np.where(has_lower, np.where(s_lower == 0, 0.0, (value - plan.lo[atom]) * factor), np.nan)
+        above = np.where(has_upper, np.where(s_upper == 0, 0.0, (plan.hi[atom] - value) * factor), np.nan)
+    near = np.flatnonzero(((s_lower != 0) & has_lower) | ((s_upper != 0) & has_upper))
+    for n in near[:_EXACT_MARGINS].tolist():          # near a bound but not on it: exact margins
+        c = int(keep[n])
+        end = (raw_lo if use_lo[n] != down[c] else raw_hi).exact(c)
+        if end is None:
+            continue
+        exact_value = -end if down[c] else end
+        factor_exact = plan.rules[int(plan.atom_rule[atom[n]])].rule_factor \
+            if plan.atom_measure[atom[n]] == VALUE else Fraction(1)
+        lower, upper = bounds.lower[int(atom[n])], bounds.upper[int(atom[n])]
+        if lower is not None:
+            below[n] = float((exact_value - lower) * factor_exact)
+        if upper is not None:
+            above[n] = float((upper - exact_value) * factor_exact)
+    cells = ExactCells(rows, columns, below, above)
+    return attrs.evolve(block, passed=new_passed, unknown=new_unknown, x_lo=new_lo, x_hi=new_hi, exact=cells)
+
+
+_EXACT_MARGINS = 100_000   # at most this many margins in fractions per block (near, not on, a bound)
+
+
+def _overridden(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray, year_pos: IntArray,
+                shape: tuple[int, ...]) -> BoolArray:
+    """Cells whose atom reads a value with an exact override (it differs from its float)."""
+    n_ind = obs.shape[2]
+    found = np.zeros(shape, dtype=bool)
+    ip = ind_pos[plan.atom_indicator[atoms]]
+    reads: dict[int, list[int]] = {}
+    for column, atom in enumerate(atoms.tolist()):
+        if ip[column] < 0:
+            continue
+        years = [y for y in plan.atom_sum_years[atom].tolist() if y >= 0]
+        if plan.atom_baseline[atom] >= 0:
+            years.append(int(plan.atom_baseline[atom]))
+        for y in years:
+            if year_pos[y] >= 0:
+                reads.setdefault(int(year_pos[y]) * n_ind + int(ip[column]), []).append(column)
+    for (r, y, i) in obs.exact:
+        for column in reads.get(y * n_ind + i, ()):
+            found[r, column] = True
+    return found
