@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..packs.resolve import Interval
-from ..tables.decimals import decimal_parts, short_decimal, shortest
+from ..tables.decimals import decimal_parts, short_decimal, value_of
 from ..tables.observations import Observations
 from .plan import POINT_CHANGE, RELATIVE_CHANGE, VALUE, Plan
 
@@ -163,7 +163,7 @@ def _exact_values(obs: Observations, rows: IntArray, flat: IntArray, side: str) 
             out.append(None)
             continue
         given = obs.exact.get((r, f // n_ind, f % n_ind)) if obs.exact else None
-        out.append(given if given is not None else shortest(x))
+        out.append(given if given is not None else value_of(x))
     return out
 
 

@@ -2,7 +2,8 @@
 
 A float counts as the shortest decimal that round-trips to it (``repr``): ``0.1`` is 1/10, not the
 binary fraction nearest to it, and ``7.1 + 4.3`` is exactly ``11.4``. A text cell keeps the digits
-it was written with. Why float comparisons are nevertheless exact on the fast path: rounding to
+it was written with. (A float whose shortest decimal needs 16 or 17 digits — the result of a
+computation such as ``0.1 + 0.2`` — counts at its exact binary value: :func:`value_of`.) Why float comparisons are nevertheless exact on the fast path: rounding to
 the nearest float is monotone, two distinct decimals of at most 15 significant digits never round
 to the same float (``DBL_DIG`` = 15), so for a value ``d`` and a threshold ``t`` of at most 15
 digits, ``d >= t`` exactly when ``float(d) >= float(t)`` (and ``d > t`` exactly when
@@ -14,12 +15,13 @@ decimals themselves: :func:`decimal_parts` finds them vectorised, as integers ``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DIGITS", "shortest", "decimal_parts", "short_decimal", "scale_array", "exact_text"]
+__all__ = ["DIGITS", "shortest", "value_of", "decimal_parts", "decimal_digits", "short_decimal", "scale_array", "exact_text"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -38,6 +40,23 @@ def shortest(x: float) -> Fraction:
     return Fraction(repr(float(x)))
 
 
+def value_of(x: float) -> Fraction:
+    """The exact value a float counts at: its shortest decimal when that has at most 15
+    significant digits, none beyond the 22nd decimal place and magnitude below 10**15 (any value
+    typed, printed or read from text with at most 15 digits; exactly the values
+    :func:`decimal_parts` finds), else its exact binary value (a float from a computation such as
+    ``0.1 + 0.2``). The two readings never disagree on a comparison with a bound of at most 15
+    digits; they differ only in arithmetic."""
+    x = float(x)
+    if x == 0 or abs(x) >= _LIMIT:
+        return Fraction(x)
+    text = repr(x)
+    sign, digits, exponent = Decimal(text).normalize().as_tuple()
+    if len(digits) <= DIGITS and isinstance(exponent, int) and exponent >= -_MAX_SCALE:
+        return Fraction(text)
+    return Fraction(x)
+
+
 def short_decimal(value: Fraction) -> bool:
     """``value`` is a decimal of at most 15 significant digits (so it is the shortest decimal of
     the float nearest to it, and float comparisons against it are exact)."""
@@ -54,7 +73,7 @@ def decimal_parts(x: FloatArray, *, minimal: bool = True) -> tuple[IntArray, Int
     """``(M, k, ok)``: where ``ok``, the shortest decimal of ``x`` is exactly ``M / 10**k`` with
     ``|M| < 10**15`` (or an integer below 2**53 with ``k = 0``); ``k`` is the fewest decimals
     when ``minimal``. Elsewhere (NaN, ±inf, more than 15 significant digits, |x| beyond 2**53 or
-    below 1e-8 with many digits) ``ok`` is False and ``M``, ``k`` are 0.
+    a digit beyond the 22nd decimal place) ``ok`` is False and ``M``, ``k`` are 0.
 
     One test per value: with ``j = floor(log10|x|)``, a decimal of at most 15 digits has its last
     digit at or above ``10**(j-14)``, so ``M = rint(x * 10**(14-j))`` finds it (the product's
@@ -63,27 +82,52 @@ def decimal_parts(x: FloatArray, *, minimal: bool = True) -> tuple[IntArray, Int
     decimal of at most 15 digits rounds to the same float."""
     shape = np.shape(x)
     x = np.asarray(x, dtype=np.float64).ravel()
-    size = x.shape
-    m = np.zeros(size, dtype=np.int64)
-    k = np.zeros(size, dtype=np.int64)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        a = np.abs(x)
-        finite = np.isfinite(x)
-        j = np.floor(np.log10(np.where(finite & (a > 0), a, 1.0))).astype(np.int64)
-        j = np.clip(j, -320, 300)
-        j -= a < _POWERS[j + 330]              # log10 may round across a power of ten
-        j += a >= _POWERS[j + 331]
-        scale = np.clip(DIGITS - 1 - j, 0, _MAX_SCALE)
-        power = _POWERS[scale + 330]
-        candidate = np.rint(x * power)
-        ok = finite & (np.abs(candidate) < _LIMIT) & (candidate / power == x)
-        whole = finite & ~ok & (a < _TWO53) & (x == np.rint(x))     # integers between 1e15 and 2**53
-        ok |= whole
-    m[ok] = np.where(whole, x, candidate)[ok].astype(np.int64)
-    k[ok & ~whole] = scale[ok & ~whole]
+    m, k, ok = decimal_digits(x)
+    whole = ~ok & (np.abs(x) < _TWO53) & (x == np.rint(x))       # integers between 1e15 and 2**53
+    if whole.any():
+        m[whole], k[whole], ok[whole] = x[whole], 0, True
+    m[~ok] = 0
+    k[~ok] = 0
+    digits = m.astype(np.int64)
     if minimal:
-        _strip_zeros(m, k)
-    return m.reshape(shape), k.reshape(shape), ok.reshape(shape)
+        _strip_zeros(digits, k)
+    return digits.reshape(shape), k.reshape(shape), ok.reshape(shape)
+
+
+_PIECE = 16384
+
+
+def decimal_digits(x: FloatArray) -> tuple[FloatArray, IntArray, BoolArray]:
+    """The fast core of :func:`decimal_parts` for a 1-d array: ``M`` (as integral floats) and
+    ``k`` where ``ok``; integers from 1e15 to 2**53 are not ``ok`` here (their binary value is
+    their decimal anyway), and ``M``, ``k`` are unspecified where not ``ok``."""
+    m = np.empty(x.shape, dtype=np.float64)
+    k = np.empty(x.shape, dtype=np.int64)
+    ok = np.empty(x.shape, dtype=bool)
+    for start in range(0, len(x), _PIECE):       # pieces that stay in the CPU cache
+        stop = start + _PIECE
+        _classify(x[start:stop], m[start:stop], k[start:stop], ok[start:stop])
+    return m, k, ok
+
+
+def _classify(x: FloatArray, m: FloatArray, k: IntArray, ok: BoolArray) -> None:
+    """:func:`decimal_parts` on one piece, in place: ``m`` the candidate digits, ``k`` the scale."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        a = np.abs(x)
+        # floor(log2 a) from the exponent bits, then floor(log10 a) is j or j + 1
+        j = (a.view(np.int64) >> 52) - 1023            # within -1023..1024: no clipping needed
+        j *= 1233
+        j >>= 12                                         # -309..308
+        j += a >= _POWERS.take(j + 331)
+        np.subtract(DIGITS - 1, j, out=k)
+        np.maximum(k, 0, out=k)
+        np.minimum(k, _MAX_SCALE, out=k)
+        power = _POWERS.take(k + 330)
+        np.multiply(x, power, out=m)
+        np.rint(m, out=m)
+        np.less(np.abs(m), _LIMIT, out=ok)
+        np.divide(m, power, out=a)
+        ok &= a == x
 
 
 def _strip_zeros(m: IntArray, k: IntArray) -> None:
@@ -136,14 +180,14 @@ def scale_array(values: FloatArray, factor: Fraction,
         if not np.isfinite(value) and index not in exact:
             out[index] = value * float(factor)
             continue
-        product = exact.get(index, shortest(value) if np.isfinite(value) else Fraction(0)) * factor
+        product = exact.get(index, value_of(value) if np.isfinite(value) else Fraction(0)) * factor
         out[index] = float(product)
-        if product != shortest(out[index]):
+        if product != value_of(out[index]):
             new[index] = product
     if power_of_ten is None:                            # a non-decimal factor: keep the exact products
         for index in np.flatnonzero(ok & done & ~missing).tolist():
             product = Fraction(int(m[index]), 10 ** int(k[index])) * factor
-            if product != shortest(out[index]):
+            if product != value_of(out[index]):
                 new[index] = product
     return out, new
 

@@ -40,7 +40,7 @@ from ..errors import Diagnostic, did_you_mean, raise_errors, span_of
 from ..language import model as m
 from ..language import units
 from ..language.text import normalize
-from .decimals import DIGITS, exact_text, scale_array, shortest
+from .decimals import DIGITS, exact_text, scale_array, value_of
 
 __all__ = [
     "Observations", "Cell", "load", "parse_cell", "read_text", "scale_array", "REGION_COLUMNS", "YEAR_COLUMNS",
@@ -201,7 +201,7 @@ def parse_cell(text: str) -> Cell | None:
     x = float(value)
     long = len(number.group().split("e")[0].split("E")[0].lstrip("+-").replace(".", "").strip("0")) > DIGITS
     if op is None or op is m.Comparator.EQ:
-        return Cell(x, x, unit=unit, given=value if long and value != shortest(x) else None)
+        return Cell(x, x, unit=unit, given=value if long and value != value_of(x) else None)
     if op is m.Comparator.NE:
         raise CellError(f"'{text.strip()}' does not state a value")
     if long and Fraction(x) != value:
@@ -1037,7 +1037,7 @@ def _cell(value: Any, problems: _Problems, row: int, column: int) -> Cell | None
         except (OverflowError, ValueError):
             problems.add("QR206", f"'{value}' is not a finite value", row, column)
             return None
-        return Cell(x, x, given=exact if exact != shortest(x) else None)
+        return Cell(x, x, given=exact if exact != value_of(x) else None)
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(float(value)):
             problems.add("QR206", f"'{value}' is not a finite value", row, column)
