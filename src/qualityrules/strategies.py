@@ -476,6 +476,16 @@ class _PackOptions:
     commitments: bool
 
 
+def _roundings() -> st.SearchStrategy[m.Rounding]:
+    """Declared GB/T 8170-2008 roundings: a step of 10**n, 2 * 10**n or 5 * 10**n and a method
+    (written in Chinese or English)."""
+    steps = st.builds(lambda digit, exponent: Decimal(digit).scaleb(exponent),
+                      st.sampled_from([1, 2, 5]), st.integers(-3, 3))
+    methods = st.sampled_from([(method, word) for method in m.RoundingMethod
+                               for word in (method.value, method.english)])
+    return st.builds(lambda step, method: m.Rounding(step, method[0], wording=method[1]), steps, methods)
+
+
 @st.composite
 def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
           parents: tuple[Pack, ...], options: _PackOptions) -> m.PackDefinition:
@@ -497,6 +507,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
         region=draw(indicator_names(max_size=6)), level=draw(st.sampled_from(levels)),
         period=period, target=target,
         tolerance=draw(st.none() | quantities(units=("%",), min_value=Decimal("0.1"), max_value=20, places=1)),
+        rounding=draw(st.none() | _roundings()),
         scope=tuple(draw(st.lists(indicator_names(max_size=6), max_size=2))),
         notes=tuple(draw(st.lists(texts(), max_size=2))),
     )

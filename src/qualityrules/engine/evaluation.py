@@ -55,6 +55,7 @@ class Block:
     baseline: FloatArray | None = None   # the baseline value used by change atoms (NaN otherwise)
     magnitude: FloatArray | None = None  # Σ|values| summed over years (cumulative atoms; for the exact re-check)
     exact: ExactCells | None = None      # cells re-decided exactly, with their exact margins
+    measured: FloatArray | None = None   # x_lo before declared rounding (blocks with round-then-compare atoms)
 
 
 def _joined(name: str, fill: float | None = None) -> functools.cached_property[npt.NDArray[Any]]:
@@ -86,6 +87,7 @@ class Evaluation:
     x_lo_open = _joined("x_lo_open", fill=False)
     x_hi_open = _joined("x_hi_open", fill=False)
     baseline = _joined("baseline", fill=np.nan)
+    measured = _joined("measured", fill=np.nan)   # the value before GB/T 8170 rounding (NaN: not rounded)
 
     @functools.cached_property
     def atoms(self) -> IntArray:

@@ -35,7 +35,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..packs.resolve import Interval
+from ..language.model import RoundingMethod
+from ..packs.resolve import BoundRule, Interval, Measure
 from ..tables.decimals import decimal_parts, short_decimal, value_of
 from ..tables.observations import Observations
 from .plan import POINT_CHANGE, RELATIVE_CHANGE, VALUE, Plan
@@ -63,18 +64,31 @@ class ExactCells:
 
 @attrs.frozen(eq=False)
 class AtomBounds:
-    """Per atom of a plan: exact bounds (None when unbounded) and whether float comparison against
-    them is already exact for a one-year value (both are decimals of at most 15 digits)."""
+    """Per atom of a plan: exact bounds (None when unbounded), whether float comparison against
+    them is already exact for a one-year value (both are decimals of at most 15 digits), and the
+    GB/T 8170 rounding step in the measure's unit of a round-then-compare target (else None)."""
 
     lower: tuple[Fraction | None, ...]
     upper: tuple[Fraction | None, ...]
     short: BoolArray
+    step: tuple[Fraction | None, ...]
+    rounded: BoolArray
 
 
 @functools.lru_cache(maxsize=64)
 def _rule_bounds(interval: Interval) -> tuple[Fraction | None, Fraction | None, bool]:
     short = all(b is None or short_decimal(b) for b in (interval.lower, interval.upper))
     return interval.lower, interval.upper, short
+
+
+def _step(rule: BoundRule) -> Fraction | None:
+    """The rounding step of a round-then-compare rule in the measure's unit (the declared step
+    is in the unit the compared quantity is written in: the rule's unit, % or 百分点)."""
+    rounding = rule.rounding
+    if rounding is None or rounding.method is not RoundingMethod.ROUND_THEN_COMPARE:
+        return None
+    factor = rule.rule_factor if rule.measure is Measure.VALUE else Fraction(1)
+    return Fraction(rounding.step) / factor
 
 
 _BOUNDS: weakref.WeakKeyDictionary[Plan, AtomBounds] = weakref.WeakKeyDictionary()
@@ -85,9 +99,12 @@ def atom_bounds(plan: Plan) -> AtomBounds:
     cached = _BOUNDS.get(plan)
     if cached is None:
         per_rule = [_rule_bounds(rule.interval) for rule in plan.rules]
+        steps = [_step(rule) for rule in plan.rules]
         rules = plan.atom_rule.tolist()
-        cached = _BOUNDS[plan] = AtomBounds(tuple(per_rule[r][0] for r in rules), tuple(per_rule[r][1] for r in rules),
-                                            np.array([per_rule[r][2] for r in rules], dtype=bool))
+        cached = _BOUNDS[plan] = AtomBounds(
+            tuple(per_rule[r][0] for r in rules), tuple(per_rule[r][1] for r in rules),
+            np.array([per_rule[r][2] for r in rules], dtype=bool), tuple(steps[r] for r in rules),
+            np.array([steps[r] is not None for r in rules], dtype=bool))
     return cached
 
 
@@ -333,8 +350,18 @@ def refine(plan: Plan, obs: Observations, block: Any, ind_pos: IntArray, year_po
     if not len(atoms) or not block.passed.size:
         return block
     bounds = atom_bounds(plan)
+    block = _redecide(plan, obs, block, bounds, ind_pos, year_pos)
+    if bounds.rounded[atoms].any():
+        block = _round_then_compare(plan, obs, block, bounds, ind_pos, year_pos)
+    return block
+
+
+def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind_pos: IntArray,
+              year_pos: IntArray) -> Any:
+    atoms = block.atoms
     lo, hi = plan.lo[atoms], plan.hi[atoms]
     trusted = plan.simple[atoms] & bounds.short[atoms]      # float comparison is exact here
+    trusted |= bounds.rounded[atoms]                         # rounded first: see _round_then_compare
     check = np.zeros(block.passed.shape, dtype=bool)
     if not trusted.all():
         x = np.where(np.isfinite(block.x_lo), block.x_lo, block.x_hi)
@@ -344,6 +371,7 @@ def refine(plan: Plan, obs: Observations, block: Any, ind_pos: IntArray, year_po
         check[:, trusted] = False
     if obs.exact:
         check |= _overridden(plan, obs, atoms, ind_pos, year_pos, check.shape)
+        check[:, bounds.rounded[atoms]] = False
     rows, columns = np.nonzero(check)
     if not len(rows):
         return block
@@ -447,3 +475,127 @@ def _overridden(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArra
         for column in reads.get(y * n_ind + i, ()):
             found[r, column] = True
     return found
+
+
+# ------------------------------------------------------------------------------------------
+# Declared rounding (GB/T 8170-2008, 修约值比较法)
+
+
+def _round_half_even(value: Fraction) -> int:
+    floor = value.numerator // value.denominator
+    rest = value - floor
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2):
+        return floor + 1
+    return floor
+
+
+def _integer_bounds(lower: Fraction | None, upper: Fraction | None, lower_inclusive: bool, upper_inclusive: bool,
+                    step: Fraction) -> tuple[float, float]:
+    """The multiples ``n`` of ``step`` with ``n * step`` inside the target: ``n_lo <= n <= n_hi``."""
+    n_lo, n_hi = -np.inf, np.inf
+    if lower is not None:
+        q = lower / step
+        n_lo = float(-((-q.numerator) // q.denominator) if lower_inclusive or q.denominator != 1 else q.numerator + 1)
+    if upper is not None:
+        q = upper / step
+        n_hi = float(q.numerator // q.denominator if upper_inclusive or q.denominator != 1 else q.numerator - 1)
+    return n_lo, n_hi
+
+
+def _round_then_compare(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind_pos: IntArray,
+                        year_pos: IntArray) -> Any:
+    """Round-then-compare columns: the compared quantity is rounded half to even, once, to a
+    multiple ``n`` of the step, and ``n`` is compared with the integer bounds of the target; ``n``
+    is computed exactly where the float quotient lies close to a half."""
+    atoms = block.atoms
+    columns = np.flatnonzero(bounds.rounded[atoms])
+    atom = atoms[columns]
+    steps = [bounds.step[a] for a in atom.tolist()]
+    step = np.array([float(st) for st in steps if st is not None])
+    limits = np.array([_integer_bounds(bounds.lower[a], bounds.upper[a], bool(plan.lo_inclusive[a]),
+                                       bool(plan.hi_inclusive[a]), st)
+                       for a, st in zip(atom.tolist(), steps, strict=True)]).reshape(-1, 2)
+    n_lo, n_hi = limits[:, 0], limits[:, 1]
+    censored = block.x_hi is not block.x_lo
+    band = _error_band(plan, atom, np.where(np.isfinite(block.x_lo[:, columns]), block.x_lo[:, columns],
+                                           block.x_hi[:, columns]),
+                       None if block.baseline is None else block.baseline[:, columns],
+                       None if block.magnitude is None else block.magnitude[:, columns])
+    multiples = []
+    for end, x in enumerate((block.x_lo[:, columns], block.x_hi[:, columns]) if censored else (block.x_lo[:, columns],)):
+        with np.errstate(invalid="ignore"):
+            q = x / step
+            n = np.rint(q)
+            tolerance = (band + 2 * _EPS * np.abs(x)) / step + 8 * _EPS * np.abs(q)
+            near = np.isfinite(q) & (np.abs(q - np.floor(q) - 0.5) <= tolerance)
+        rows, cols = np.nonzero(near)
+        if len(rows):
+            inputs = _inputs(plan, obs, atoms, rows, columns[cols], ind_pos, year_pos)
+            down = inputs.sign < 0
+            raw = [_side(obs, inputs, "lo"), _side(obs, inputs, "hi") if censored else None]
+            for c in range(len(rows)):
+                side = raw[(end if not down[c] else 1 - end) if censored else 0]
+                value = side.exact(c) if side is not None else None
+                if value is None:
+                    continue
+                value = -value if down[c] else value
+                n[rows[c], cols[c]] = _round_half_even(value / steps[int(cols[c])])
+        multiples.append(n)
+    lower_n = multiples[0]
+    upper_n = multiples[-1]
+    known = ~np.isnan(lower_n) & ~np.isnan(upper_n)
+    inside = (lower_n >= n_lo) & (upper_n <= n_hi)
+    outside = (upper_n < n_lo) | (lower_n > n_hi)
+    excluded = plan.excluded[atom]
+    passed = np.where(excluded, outside, inside) & known
+    failed = np.where(excluded, inside, outside) & known
+    new_passed, new_unknown = block.passed.copy(), block.unknown.copy()
+    new_passed[:, columns] = passed
+    new_unknown[:, columns] = ~(passed | failed)
+    measured = block.x_lo.copy()
+    new_lo = block.x_lo.copy()
+    numerators = np.array([st.numerator for st in steps if st is not None], dtype=np.float64)
+    denominators = np.array([st.denominator for st in steps if st is not None], dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        new_lo[:, columns] = np.where(np.isfinite(lower_n), lower_n * numerators / denominators, block.x_lo[:, columns])
+        new_hi = new_lo
+        if censored:
+            new_hi = block.x_hi.copy()
+            new_hi[:, columns] = np.where(np.isfinite(upper_n), upper_n * numerators / denominators,
+                                          block.x_hi[:, columns])
+    margins = _rounded_margins(plan, atom, bounds, steps, np.where(np.isfinite(lower_n), lower_n, upper_n))
+    rows, cols = np.nonzero(np.isfinite(np.where(np.isfinite(lower_n), lower_n, upper_n)))
+    cells = ExactCells(rows, columns[cols], margins[0][rows, cols], margins[1][rows, cols])
+    if block.exact is not None:     # cells of other columns decided exactly keep their margins
+        keep = ~np.isin(block.exact.columns, columns)
+        cells = ExactCells(*(np.concatenate([getattr(block.exact, name)[keep], getattr(cells, name)])
+                             for name in ("rows", "columns", "below", "above")))
+    return attrs.evolve(block, passed=new_passed, unknown=new_unknown, x_lo=new_lo, x_hi=new_hi, exact=cells,
+                        measured=measured)
+
+
+def _rounded_margins(plan: Plan, atom: IntArray, bounds: AtomBounds, steps: list[Fraction | None],
+                     n: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Exact margins ``n * step - lower`` and ``upper - n * step`` in the rule's unit, as the
+    floats nearest to them (integer numerators when they fit in a float exactly, else fractions)."""
+    below = np.full(n.shape, np.nan)
+    above = np.full(n.shape, np.nan)
+    for c, a in enumerate(atom.tolist()):
+        step = steps[c]
+        assert step is not None
+        rule = plan.rules[int(plan.atom_rule[a])]
+        factor = rule.rule_factor if rule.measure is Measure.VALUE else Fraction(1)
+        for bound, out, sign in ((bounds.lower[a], below, 1), (bounds.upper[a], above, -1)):
+            if bound is None:
+                continue
+            # sign * (n * step - bound) * factor = (n * p - b) / d with integers p, b, d
+            d = step.denominator * bound.denominator * factor.denominator
+            p = sign * step.numerator * bound.denominator * factor.numerator
+            b = sign * bound.numerator * step.denominator * factor.numerator
+            column = n[:, c]
+            finite = np.isfinite(column)
+            if abs(p) * float(np.max(np.abs(column[finite]), initial=0)) + abs(b) < 2 ** 53 and d < 2 ** 53:
+                out[:, c] = (column * p - b) / d
+            else:
+                out[finite, c] = [float(Fraction(int(k) * p - b, d)) for k in column[finite].tolist()]
+    return below, above
