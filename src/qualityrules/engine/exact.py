@@ -41,7 +41,7 @@ from ..tables.decimals import decimal_parts, short_decimal, value_of
 from ..tables.observations import Observations
 from .plan import POINT_CHANGE, RELATIVE_CHANGE, VALUE, Plan
 
-__all__ = ["refine", "ExactCells", "AtomBounds", "atom_bounds"]
+__all__ = ["refine", "ExactCells", "AtomBounds", "atom_bounds", "near_margins"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -366,8 +366,11 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     if not trusted.all():
         x = np.where(np.isfinite(block.x_lo), block.x_lo, block.x_hi)
         band = _error_band(plan, atoms, x, block.baseline, block.magnitude)
+        # Near enough that the float decision could be wrong, or that the float margin could
+        # show wrong digits (its error is the band; 2**-40 of the margin is below display).
+        wide = np.maximum(band * 2.0 ** 40, 2.0 ** -20 * np.maximum(np.abs(lo), np.abs(hi)))
         for end in (block.x_lo, block.x_hi) if block.x_hi is not block.x_lo else (block.x_lo,):
-            check |= _near(end, lo, band) | _near(end, hi, band)
+            check |= _near(end, lo, wide) | _near(end, hi, wide)
         check[:, trusted] = False
     if obs.exact:
         check |= _overridden(plan, obs, atoms, ind_pos, year_pos, check.shape)
@@ -453,6 +456,29 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
 
 
 _EXACT_MARGINS = 100_000   # at most this many margins in fractions per block (near, not on, a bound)
+
+
+def near_margins(plan: Plan, atoms: IntArray, x: FloatArray, below: FloatArray, above: FloatArray,
+                 skip: BoolArray) -> None:
+    """Exact margins, in place, for one-year values close to a bound but not on it (the float
+    difference of two nearby floats carries their representation error into visible digits):
+    ``(value - lower) * factor`` and ``(upper - value) * factor`` from the value's decimal."""
+    bounds = atom_bounds(plan)
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.abs(plan.lo[atoms]), np.abs(plan.hi[atoms]))
+        scale = np.where(np.isfinite(scale), scale, np.fmin(np.abs(plan.lo[atoms]), np.abs(plan.hi[atoms])))
+        close = ((np.abs(below) <= 2.0 ** -20 * scale) & (below != 0)) | ((np.abs(above) <= 2.0 ** -20 * scale)
+                                                                           & (above != 0))
+    close &= ~skip & np.isfinite(x) & plan.simple[atoms]
+    for r, c in zip(*np.nonzero(close), strict=True):
+        a = int(atoms[c])
+        rule = plan.rules[int(plan.atom_rule[a])]
+        factor = rule.rule_factor if plan.atom_measure[a] == VALUE else Fraction(1)
+        value = value_of(float(x[r, c]))
+        if bounds.lower[a] is not None:
+            below[r, c] = float((value - bounds.lower[a]) * factor)
+        if bounds.upper[a] is not None:
+            above[r, c] = float((bounds.upper[a] - value) * factor)
 
 
 def _overridden(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray, year_pos: IntArray,

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..engine.evaluation import Evaluation
+from ..engine.exact import near_margins
 from ..engine.plan import RELATIVE_CHANGE, VALUE
 from ..errors import _display_width as _width
 from ..language import model as m
@@ -106,15 +107,21 @@ class Report:
             lo, hi = plan.lo[atoms], plan.hi[atoms]
             excluded = plan.excluded[atoms]
             below, above = x - lo, hi - x
+            factor = plan.factor[atoms]
+            exact = ev.exact
+            decided = np.zeros(x.shape, dtype=bool)
+            if exact is not None:
+                decided[exact.rows, exact.columns] = True
+            below, above = below * factor, above * factor
+            near_margins(plan, atoms, x, below, above, decided)   # close to a bound: exact margins
+            below, above = below / factor, above / factor
             margin = np.where(np.isneginf(lo), above, np.where(np.isposinf(hi), below, np.minimum(below, above)))
             threshold = np.where(np.isneginf(lo), hi, np.where(
                 np.isposinf(hi), lo, np.where(x < lo, lo, np.where(x > hi, hi, np.where(below <= above, lo, hi)))))
             margin = np.where(excluded, np.abs(x - lo), margin)
             threshold = np.where(excluded, lo, threshold)
-            factor = plan.factor[atoms]
             margin = margin * factor
             threshold = threshold * factor
-            exact = ev.exact
             if exact is not None:     # cells decided exactly carry their exact margins
                 b, a = exact.below, exact.above
                 chosen = np.where(np.isnan(b), a, np.where(np.isnan(a), b, np.minimum(b, a)))

@@ -706,6 +706,10 @@ def _pandas_column(series: Any) -> npt.NDArray[Any]:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return np.asarray(series.to_numpy(dtype=object), dtype=object)
+    if pd.api.types.is_float_dtype(dtype) and np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize < 8:
+        return _numbers(series.to_numpy(dtype=np.float32, na_value=np.nan))
+    if pd.api.types.is_integer_dtype(dtype) and not series.hasnans:
+        return _numbers(series.to_numpy())
     if pd.api.types.is_numeric_dtype(dtype):
         return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
     values = series.to_numpy(dtype=object)
@@ -714,7 +718,9 @@ def _pandas_column(series: Any) -> npt.NDArray[Any]:
 
 
 def _polars_column(series: Any) -> npt.NDArray[Any]:
-    if series.dtype.is_numeric():
+    if series.dtype.is_numeric() and series.null_count() == 0 and not series.dtype.is_decimal():
+        return _numbers(series.to_numpy())
+    if series.dtype.is_numeric() and not series.dtype.is_decimal():
         return np.asarray(series.cast(float).to_numpy(), dtype=np.float64)
     return np.asarray(series.to_list(), dtype=object)
 
@@ -722,15 +728,28 @@ def _polars_column(series: Any) -> npt.NDArray[Any]:
 def _arrow_column(column: Any) -> npt.NDArray[Any]:
     import pyarrow as pa
 
-    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type):
+    if pa.types.is_floating(column.type) and column.type.bit_width < 64 and column.null_count == 0:
+        return _numbers(column.to_numpy(zero_copy_only=False))
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         return np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
     return np.asarray(column.to_pylist(), dtype=object)
+
+
+def _numbers(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A numeric column as float64, every value at the decimal it was given: a float32 (or
+    float16) at its own shortest decimal, not at the float64 nearest to its binary value;
+    integers beyond 2**53 as Python integers (exact, read one by one)."""
+    if array.dtype.kind == "f" and array.dtype.itemsize < 8:
+        return array.astype(str).astype(np.float64)
+    if array.dtype.kind in "iu" and len(array) and int(np.max(np.abs(array.astype(np.float64)))) >= 2 ** 53:
+        return array.astype(object)
+    return array.astype(np.float64, copy=False)
 
 
 def _plain_column(values: Any) -> npt.NDArray[Any]:
     array = np.asarray(values)
     if array.dtype.kind in "iuf":
-        return array.astype(np.float64, copy=False)
+        return _numbers(array)
     if array.dtype.kind == "O":
         return array
     return array.astype(object)
