@@ -475,10 +475,11 @@ def near_margins(plan: Plan, atoms: IntArray, x: FloatArray, below: FloatArray, 
         rule = plan.rules[int(plan.atom_rule[a])]
         factor = rule.rule_factor if plan.atom_measure[a] == VALUE else Fraction(1)
         value = value_of(float(x[r, c]))
-        if bounds.lower[a] is not None:
-            below[r, c] = float((value - bounds.lower[a]) * factor)
-        if bounds.upper[a] is not None:
-            above[r, c] = float((bounds.upper[a] - value) * factor)
+        lower, upper = bounds.lower[a], bounds.upper[a]
+        if lower is not None:
+            below[r, c] = float((value - lower) * factor)
+        if upper is not None:
+            above[r, c] = float((upper - value) * factor)
 
 
 def _overridden(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray, year_pos: IntArray,
