@@ -237,6 +237,8 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     acc_lo: FloatArray | None = None
     acc_hi: FloatArray | None = None
     magnitude: FloatArray | None = None
+    summed = np.flatnonzero(sum_years[:, 1:].max(axis=1, initial=-1) >= 0) if sum_years.shape[1] > 1 \
+        else np.zeros(0, dtype=np.int64)
     lo_open = np.zeros((regions, len(atoms)), dtype=bool)
     hi_open = np.zeros((regions, len(atoms)), dtype=bool)
     # acc_* are fresh arrays (gathers, sums), never views of the observations: safe to write.
@@ -252,8 +254,9 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
             v_hi[:, padding] = 0.0
             o_lo[:, padding] = False
             o_hi[:, padding] = False
-        if sum_years.shape[1] > 1:     # sums over years: Σ|v| bounds their rounding error (exact re-check)
-            size = _finite_size(v_lo) if not censored else np.fmax(_finite_size(v_lo), _finite_size(v_hi))
+        if len(summed):      # sums over years: Σ|v| bounds their rounding error (for the exact re-check)
+            size = np.abs(v_lo[:, summed]) if not censored else np.fmax(_finite_size(v_lo[:, summed]),
+                                                                      _finite_size(v_hi[:, summed]))
             magnitude = size if magnitude is None else magnitude + size
         acc_lo = v_lo if acc_lo is None else acc_lo + v_lo
         acc_hi = v_hi if acc_hi is None else acc_hi + v_hi
@@ -282,6 +285,10 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         baseline = np.full((regions, len(atoms)), np.nan)
         baseline[:, change] = b
     passed, unknown = _decide(plan, atoms, acc_lo, acc_hi, lo_open, hi_open)
+    if magnitude is not None:     # Σ|v| of the sums (NaN: one year, the quantity is its own size)
+        full = np.full(acc_lo.shape, np.nan)
+        full[:, summed] = magnitude
+        magnitude = full
     if not censored:
         return Block(atoms, passed, unknown, acc_lo, acc_hi, None, None, baseline, magnitude)
     return Block(atoms, passed, unknown, acc_lo, acc_hi, lo_open, hi_open, baseline, magnitude)

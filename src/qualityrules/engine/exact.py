@@ -126,7 +126,7 @@ def _error_band(plan: Plan, atoms: IntArray, x: FloatArray, baseline: FloatArray
     width = (plan.atom_sum_years[atoms] >= 0).sum(axis=1).astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
         ax = np.abs(x)
-        summed = np.abs(x) if magnitude is None else magnitude
+        summed = np.abs(x) if magnitude is None else np.where(np.isnan(magnitude), np.abs(x), magnitude)
         sum_error = 4 * (width + 2) * _EPS * summed                  # Σ decimals vs float sum
         b = np.abs(baseline) if baseline is not None else np.zeros_like(x)
         band = sum_error
@@ -143,14 +143,30 @@ def _error_band(plan: Plan, atoms: IntArray, x: FloatArray, baseline: FloatArray
 
 @attrs.frozen(eq=False)
 class _Inputs:
-    """Where each cell's quantity comes from: rows, and per cell the flat (year, indicator)
-    positions of the values summed (-1: padding) and of the baseline (-1: none)."""
+    """Where each cell's quantity comes from: its row, the flat (year, indicator) positions of
+    the values it sums (entries ``starts[c]:starts[c + 1]``, -1 when absent from the data) and of
+    its baseline (-1: absent, -2: none)."""
 
     rows: IntArray
-    summed: IntArray          # [cells, width]
+    starts: IntArray          # [cells + 1]
+    summed: IntArray          # [entries]
     baseline: IntArray        # [cells]
     measure: npt.NDArray[np.int8]
     sign: FloatArray
+
+    @property
+    def cell_of(self) -> IntArray:
+        return np.repeat(np.arange(len(self.rows)), np.diff(self.starts))
+
+    def entries(self, c: int) -> list[int]:
+        return self.summed[self.starts[c]:self.starts[c + 1]].tolist()  # type: ignore[no-any-return]
+
+    def subset(self, cells: IntArray) -> _Inputs:
+        widths = np.diff(self.starts)[cells]
+        starts = np.r_[0, np.cumsum(widths)]
+        picked = np.repeat(self.starts[cells], widths) + np.arange(int(starts[-1])) - np.repeat(starts[:-1], widths)
+        return _Inputs(self.rows[cells], starts, self.summed[picked], self.baseline[cells], self.measure[cells],
+                       self.sign[cells])
 
 
 def _inputs(plan: Plan, obs: Observations, atoms: IntArray, rows: IntArray, columns: IntArray,
@@ -158,14 +174,17 @@ def _inputs(plan: Plan, obs: Observations, atoms: IntArray, rows: IntArray, colu
     n_ind = obs.shape[2]
     atom = atoms[columns]
     ip = ind_pos[plan.atom_indicator[atom]]
-    sum_years = plan.atom_sum_years[atom]
-    yp = np.where(sum_years >= 0, year_pos[np.maximum(sum_years, 0)], -1)
-    summed = np.where((yp >= 0) & (ip[:, None] >= 0), yp * n_ind + ip[:, None], -1)
-    summed = np.where(sum_years >= 0, summed, -2)              # -2: padding, -1: absent
+    widths = (plan.atom_sum_years >= 0).sum(axis=1)[atom]
+    starts = np.r_[0, np.cumsum(widths)]
+    cell_of = np.repeat(np.arange(len(atom)), widths)
+    slot = np.arange(int(starts[-1])) - starts[:-1][cell_of]
+    yp = year_pos[plan.atom_sum_years[atom[cell_of], slot]]
+    entry_ip = ip[cell_of]
+    summed = np.where((yp >= 0) & (entry_ip >= 0), yp * n_ind + entry_ip, -1)
     base_year = plan.atom_baseline[atom]
     by = np.where(base_year >= 0, year_pos[np.maximum(base_year, 0)], -1)
     baseline = np.where(base_year >= 0, np.where((by >= 0) & (ip >= 0), by * n_ind + ip, -1), -2)
-    return _Inputs(rows, summed, baseline, plan.atom_measure[atom], plan.atom_sign[atom])
+    return _Inputs(rows, starts, summed, baseline, plan.atom_measure[atom], plan.atom_sign[atom])
 
 
 def _exact_values(obs: Observations, rows: IntArray, flat: IntArray, side: str) -> list[Fraction | None]:
@@ -187,16 +206,12 @@ def _exact_values(obs: Observations, rows: IntArray, flat: IntArray, side: str) 
 def _quantity_fractions(obs: Observations, inputs: _Inputs, side: str) -> list[Fraction | None]:
     """The exact quantity of each cell (raw: before a decrease's sign flip), in Python fractions."""
     cells = len(inputs.rows)
-    width = inputs.summed.shape[1]
-    parts = [_exact_values(obs, inputs.rows, inputs.summed[:, w], side) for w in range(width)]
+    values = _exact_values(obs, inputs.rows[inputs.cell_of], inputs.summed, side)
     base = _exact_values(obs, inputs.rows, inputs.baseline, "lo")
     out: list[Fraction | None] = []
     for c in range(cells):
         total: Fraction | None = Fraction(0)
-        for w in range(width):
-            if inputs.summed[c, w] == -2:
-                continue
-            value = parts[w][c]
+        for value in values[int(inputs.starts[c]):int(inputs.starts[c + 1])]:
             if value is None or total is None:
                 total = None
                 continue
@@ -221,47 +236,74 @@ def _quantity_integers(obs: Observations, inputs: _Inputs, side: str) -> tuple[A
     where every intermediate provably fits, else arrays of Python integers. ``ok`` marks them."""
     cube = (obs.lo if side == "lo" else obs.hi).reshape(obs.shape[0], -1)
     base_cube = obs.lo.reshape(obs.shape[0], -1)
-    rows = inputs.rows
-    summed = inputs.summed
-    padding = summed == -2
-    values = np.where(padding, 0.0, cube[rows[:, None], np.maximum(summed, 0)])
-    values = np.where(summed == -1, np.nan, values)
+    rows, flat = inputs.rows, inputs.summed
+    cells = len(rows)
+    cell_of = inputs.cell_of          # one entry per value summed: one for a one-year atom
+    values = np.where(flat >= 0, cube[rows[cell_of], np.maximum(flat, 0)], np.nan)
+    starts = inputs.starts[:-1]
+    m, k, ok_entry = _decimals(values)
+    needs_base = inputs.measure != VALUE
     has_base = inputs.baseline >= 0
     base = np.where(has_base, base_cube[rows, np.maximum(inputs.baseline, 0)], np.nan)
-    m, k, ok_v = decimal_parts(values)
-    mb, kb, ok_b = decimal_parts(base)
-    needs_base = inputs.measure != VALUE
-    ok = ok_v.all(axis=1) & (ok_b | ~needs_base)
-    if needs_base.any():
-        ok &= ~needs_base | ~((inputs.measure == RELATIVE_CHANGE) & (base <= 0))
+    mb, kb, ok_b = _decimals(base)
+    ok = np.logical_and.reduceat(ok_entry, starts) & (ok_b | ~needs_base)
+    ok &= ~((inputs.measure == RELATIVE_CHANGE) & ~(base > 0))
     if obs.exact:
         n_ind = obs.shape[2]
         keys = set(obs.exact)
         for c in np.flatnonzero(ok).tolist():
             r = int(rows[c])
-            flats = [int(f) for f in summed[c] if f >= 0] + ([int(inputs.baseline[c])] if needs_base[c] else [])
+            flats = [f for f in inputs.entries(c) if f >= 0] + ([int(inputs.baseline[c])] if needs_base[c] else [])
             if any((r, f // n_ind, f % n_ind) in keys for f in flats):
                 ok[c] = False
-    kb = np.where(needs_base, kb, 0)
-    scale = np.maximum(k.max(axis=1), kb)
-    shift = scale[:, None] - k
+    kb = np.where(needs_base & ok_b, kb, 0)
+    scale = np.maximum(np.maximum.reduceat(k, starts), kb)
+    shift = scale[cell_of] - k
     shift_b = scale - kb
     # Does everything fit in int64? Bound each intermediate in floating point, generously.
     with np.errstate(over="ignore", invalid="ignore"):
-        big = (np.abs(m).astype(np.float64) * 10.0 ** shift).sum(axis=1) + np.abs(mb) * 10.0 ** shift_b
-        fits = ok & (big * 200 < _SAFE / 1e3) & (scale <= 18)
-    dtype: Any = np.int64 if fits[ok].all() else object
-    if dtype is object:
-        m, mb, shift, shift_b, scale = (a.astype(object) for a in (m, mb, shift, shift_b, scale))
-    ten = np.int64(10) if dtype is not object else 10
-    total = (np.where(ok[:, None], m, 0) * ten ** np.where(ok[:, None], shift, 0)).sum(axis=1)
-    b = np.where(ok & needs_base, mb, 0) * ten ** np.where(ok, shift_b, 0)
-    denominator = ten ** np.where(ok, scale, 0)
+        size = np.add.reduceat(np.abs(m) * _POWERS_OF_TEN[np.minimum(shift, 40)], starts) \
+            + np.abs(mb) * _POWERS_OF_TEN[np.minimum(shift_b, 40)]
+        fits = (size * 200 < _SAFE / 1e3) & (scale <= 18)
+    use = ok[cell_of]
+    if bool(np.all(fits[ok])):
+        terms = np.where(use, m, 0) * _INT_POWERS[np.where(use, shift, 0)]
+        b = np.where(ok & needs_base, mb, 0) * _INT_POWERS[np.where(ok, shift_b, 0)]
+        denominator = _INT_POWERS[np.where(ok, scale, 0)]
+    else:                       # Python integers: no overflow
+        ten = np.array([10 ** e for e in range(64)], dtype=object)
+        terms = np.where(use, m.astype(object), 0) * ten[np.where(use, shift, 0)]
+        b = np.where(ok & needs_base, mb.astype(object), 0) * ten[np.where(ok, shift_b, 0)]
+        denominator = ten[np.where(ok, scale, 0)]
+    total = np.add.reduceat(terms, starts) if cells else terms[:0]
     measure = inputs.measure
     numerator = np.where(measure == VALUE, total, total - b)
     numerator = np.where(measure == RELATIVE_CHANGE, numerator * 100, numerator)
     denominator = np.where(measure == RELATIVE_CHANGE, np.where(ok & (b != 0), b, 1), denominator)
     return numerator, denominator, ok
+
+
+def _decimals(values: FloatArray) -> tuple[IntArray, IntArray, BoolArray]:
+    """:func:`decimal_parts` of gathered values, first trying one scale for all of them (the
+    places a sample of them needs): three passes instead of a dozen when the values are, as
+    usual, decimals of a few places."""
+    finite = values[np.isfinite(values)]
+    if len(finite):
+        _, places, ok = decimal_parts(finite[:: max(1, len(finite) // 32)][:32])
+        scale = int(places.max()) if ok.all() else -1
+        if 0 <= scale <= 15:
+            power = _POWERS_OF_TEN[scale]
+            with np.errstate(invalid="ignore", over="ignore"):
+                whole = np.rint(values * power)
+                ok_all = (np.abs(whole) < 1e15) & (whole / power == values)
+            if ok_all[np.isfinite(values)].all():
+                m = np.where(ok_all, whole, 0).astype(np.int64)
+                return m, np.where(ok_all, scale, 0), ok_all
+    return decimal_parts(values)
+
+
+_POWERS_OF_TEN = 10.0 ** np.arange(41)
+_INT_POWERS = np.array([10 ** e for e in range(19)], dtype=np.int64)
 
 
 def _compare(numerator: Any, denominator: Any, bound: Fraction | None) -> Any:
@@ -312,28 +354,36 @@ def _side(obs: Observations, inputs: _Inputs, side: str) -> _Side:
     fractions: dict[int, Fraction | None] = {}
     rest = np.flatnonzero(~ok)
     if len(rest):
-        sub = attrs.evolve(inputs, rows=inputs.rows[rest], summed=inputs.summed[rest],
-                           baseline=inputs.baseline[rest], measure=inputs.measure[rest], sign=inputs.sign[rest])
-        for c, exact in zip(rest.tolist(), _quantity_fractions(obs, sub, side), strict=True):
+        for c, exact in zip(rest.tolist(), _quantity_fractions(obs, inputs.subset(rest), side), strict=True):
             fractions[c] = exact
             if exact is not None:
                 value[c] = float(exact)
     return _Side(value, numerator, denominator, ok, fractions)
 
 
-def _signs(side: _Side, atom: IntArray, bounds: list[Fraction | None], negate: BoolArray) -> IntArray:
+def _signs(side: _Side, atom: IntArray, bounds: tuple[Fraction | None, ...], negate: BoolArray) -> IntArray:
     """sign(raw quantity - b) per cell, where b is the atom's bound (negated where ``negate``: a
     decrease compares ``-raw`` with the bound); 0 where there is no bound or no exact value."""
     out = np.zeros(len(atom), dtype=np.int64)
     idx = np.flatnonzero(side.ok)
     if len(idx):
-        keys = atom[idx] * 2 + negate[idx]
-        for key in np.unique(keys).tolist():           # one step per distinct atom, not per cell
-            bound = bounds[key // 2]
-            if bound is None:
-                continue
-            members = idx[keys == key]
-            out[members] = _compare(side.numerator[members], side.denominator[members], -bound if key % 2 else bound)
+        chosen = np.unique(atom[idx])
+        numerators = [0 if bounds[a] is None else bounds[a].numerator for a in chosen.tolist()]
+        denominators = [1 if bounds[a] is None else bounds[a].denominator for a in chosen.tolist()]
+        has = np.array([bounds[a] is not None for a in chosen.tolist()], dtype=bool)
+        position = np.searchsorted(chosen, atom[idx])
+        n, d = side.numerator[idx], side.denominator[idx]
+        big = max(max(map(abs, numerators)), max(denominators))
+        if n.dtype != object and float(np.max(np.abs(n), initial=0)) * big < _SAFE \
+                and float(np.max(np.abs(d), initial=0)) * big < _SAFE:
+            p, q = np.array(numerators, dtype=np.int64)[position], np.array(denominators, dtype=np.int64)[position]
+        else:
+            p = np.array(numerators, dtype=object)[position]
+            q = np.array(denominators, dtype=object)[position]
+            n, d = n.astype(object), d.astype(object)
+        p = np.where(negate[idx], -p, p)
+        left, right = n * q, d * p
+        out[idx] = np.where(has[position], (left > right).astype(np.int64) - (left < right).astype(np.int64), 0)
     for c, exact in side.fractions.items():
         bound = bounds[int(atom[c])]
         if exact is None or bound is None:
@@ -363,12 +413,13 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     trusted = plan.simple[atoms] & bounds.short[atoms]      # float comparison is exact here
     trusted |= bounds.rounded[atoms]                         # rounded first: see _round_then_compare
     check = np.zeros(block.passed.shape, dtype=bool)
+    band: FloatArray | None = None
     if not trusted.all():
         x = np.where(np.isfinite(block.x_lo), block.x_lo, block.x_hi)
         band = _error_band(plan, atoms, x, block.baseline, block.magnitude)
-        # Near enough that the float decision could be wrong, or that the float margin could
-        # show wrong digits (its error is the band; 2**-40 of the margin is below display).
-        wide = np.maximum(band * 2.0 ** 40, 2.0 ** -20 * np.maximum(np.abs(lo), np.abs(hi)))
+        # Near enough that the float decision could be wrong, or that the float margin (whose
+        # error is the band) could show wrong digits: within 2**34 bands of a bound.
+        wide = band * _MARGIN_BANDS
         for end in (block.x_lo, block.x_hi) if block.x_hi is not block.x_lo else (block.x_lo,):
             check |= _near(end, lo, wide) | _near(end, hi, wide)
         check[:, trusted] = False
@@ -386,10 +437,12 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     # A decrease compares -raw: its lower end is minus the raw upper end, and
     # sign(-r - t) = -sign(r - (-t)).
     flip = np.where(down, -1, 1)
+    signs = {id(side): (_signs(side, atom, bounds.lower, down), _signs(side, atom, bounds.upper, down))
+             for side in (raw_lo, raw_hi)}
     ends = []
     for mine, other in ((raw_lo, raw_hi), (raw_hi, raw_lo)):
-        source_lower = np.where(down, _signs(other, atom, list(bounds.lower), down), _signs(mine, atom, list(bounds.lower), down))
-        source_upper = np.where(down, _signs(other, atom, list(bounds.upper), down), _signs(mine, atom, list(bounds.upper), down))
+        source_lower = np.where(down, signs[id(other)][0], signs[id(mine)][0])
+        source_upper = np.where(down, signs[id(other)][1], signs[id(mine)][1])
         value = np.where(down, -other.value, mine.value)
         ends.append((value, flip * source_lower, flip * source_upper))
     (x_lo, s_lo_lower, s_lo_upper), (x_hi, s_hi_lower, s_hi_upper) = ends
@@ -406,6 +459,7 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     if not len(keep):
         return block
     rows, columns, atom = rows[keep], columns[keep], atom[keep]
+    cell_band = band[rows, columns] if band is not None else np.zeros(len(rows))
     x_lo, x_hi = x_lo[keep], x_hi[keep]
     s_lo_lower, s_hi_lower, s_lo_upper, s_hi_upper = (s[keep] for s in (s_lo_lower, s_hi_lower, s_lo_upper,
                                                                          s_hi_upper))
@@ -437,25 +491,53 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     with np.errstate(invalid="ignore"):
         below = np.where(has_lower, np.where(s_lower == 0, 0.0, (value - plan.lo[atom]) * factor), np.nan)
         above = np.where(has_upper, np.where(s_upper == 0, 0.0, (plan.hi[atom] - value) * factor), np.nan)
-    near = np.flatnonzero(((s_lower != 0) & has_lower) | ((s_upper != 0) & has_upper))
-    for n in near[:_EXACT_MARGINS].tolist():          # near a bound but not on it: exact margins
-        c = int(keep[n])
-        end = (raw_lo if use_lo[n] != down[c] else raw_hi).exact(c)
-        if end is None:
-            continue
-        exact_value = -end if down[c] else end
-        factor_exact = plan.rules[int(plan.atom_rule[atom[n]])].rule_factor \
-            if plan.atom_measure[atom[n]] == VALUE else Fraction(1)
-        lower, upper = bounds.lower[int(atom[n])], bounds.upper[int(atom[n])]
-        if lower is not None:
-            below[n] = float((exact_value - lower) * factor_exact)
-        if upper is not None:
-            above[n] = float((upper - exact_value) * factor_exact)
+    # Near a bound but not on it: the margin from the exact value (vectorised per atom).
+    with np.errstate(invalid="ignore"):
+        wide = (cell_band + 4 * _EPS * np.abs(value)) * _MARGIN_BANDS
+        close_lower = has_lower & (s_lower != 0) & (np.abs(value - plan.lo[atom]) <= wide)
+        close_upper = has_upper & (s_upper != 0) & (np.abs(plan.hi[atom] - value) <= wide)
+    cells_of = keep
+    for close, out, bound_of, sign in ((close_lower, below, bounds.lower, 1), (close_upper, above, bounds.upper, -1)):
+        for a in np.unique(atom[close]).tolist():
+            members = np.flatnonzero(close & (atom == a))
+            bound = bound_of[a]
+            assert bound is not None
+            rule = plan.rules[int(plan.atom_rule[a])]
+            factor_exact = rule.rule_factor if plan.atom_measure[a] == VALUE else Fraction(1)
+            for side in (raw_lo, raw_hi):
+                chosen = members[(side is raw_lo) == (use_lo[members] != down[cells_of[members]])]
+                if len(chosen):
+                    out[chosen] = _exact_differences(side, cells_of[chosen], down[cells_of[chosen]], bound,
+                                                     factor_exact, sign)
     cells = ExactCells(rows, columns, below, above)
     return attrs.evolve(block, passed=new_passed, unknown=new_unknown, x_lo=new_lo, x_hi=new_hi, exact=cells)
 
 
-_EXACT_MARGINS = 100_000   # at most this many margins in fractions per block (near, not on, a bound)
+_MARGIN_BANDS = 2.0 ** 34   # a float margin this many error bands from its bound is right to 10 digits
+
+
+def _exact_differences(side: _Side, cells: IntArray, down: BoolArray, bound: Fraction, factor: Fraction,
+                       sign: int) -> FloatArray:
+    """The floats nearest to ``sign * (X - bound) * factor`` for the given cells of one atom, where
+    ``X`` is the side's exact quantity (negated for a decrease)."""
+    out = np.full(len(cells), np.nan)
+    flip = np.where(down, -1, 1)
+    ok = side.ok[cells]
+    if ok.any():
+        n, d = side.numerator[cells[ok]], side.denominator[cells[ok]]
+        a = bound.numerator * factor.numerator
+        b = bound.denominator * factor.denominator
+        fits = n.dtype != object and float(np.max(np.abs(n), initial=0)) * bound.denominator * factor.numerator \
+            < _SAFE / 4 and float(np.max(np.abs(d), initial=0)) * max(abs(a), b) < _SAFE / 4
+        if not fits:
+            n, d = n.astype(object), d.astype(object)
+        top = sign * (flip[ok] * n * (bound.denominator * factor.numerator) - a * d)
+        out[ok] = _to_float(top, d * b)
+    for k in np.flatnonzero(~ok).tolist():
+        exact = side.exact(int(cells[k]))
+        if exact is not None:
+            out[k] = float(sign * ((-exact if down[k] else exact) - bound) * factor)
+    return out
 
 
 def near_margins(plan: Plan, atoms: IntArray, x: FloatArray, below: FloatArray, above: FloatArray,
