@@ -73,6 +73,19 @@ class AtomBounds:
     short: BoolArray
     step: tuple[Fraction | None, ...]
     rounded: BoolArray
+    integers: tuple[IntArray, IntArray, IntArray, IntArray, BoolArray]   # p, q of lower and upper; all fit int64
+
+    @staticmethod
+    def integer_bounds(lower: tuple[Fraction | None, ...],
+                       upper: tuple[Fraction | None, ...]) -> tuple[IntArray, IntArray, IntArray, IntArray, BoolArray]:
+        """Numerators and denominators of the bounds per atom (0/1 where unbounded) as int64, and
+        per atom whether they fit in 2**40 (so products with quantities below 2**22 fit)."""
+        parts = [[0 if b is None else b.numerator for b in lower], [1 if b is None else b.denominator for b in lower],
+                 [0 if b is None else b.numerator for b in upper], [1 if b is None else b.denominator for b in upper]]
+        small = np.array([all(abs(v) < 2 ** 40 for v in values) for values in zip(*parts, strict=True)], dtype=bool)
+        arrays = [np.array([v if ok else 0 for v, ok in zip(values, small, strict=True)], dtype=np.int64)
+                  for values in parts]
+        return arrays[0], arrays[1], arrays[2], arrays[3], small
 
 
 @functools.lru_cache(maxsize=64)
@@ -101,10 +114,11 @@ def atom_bounds(plan: Plan) -> AtomBounds:
         per_rule = [_rule_bounds(rule.interval) for rule in plan.rules]
         steps = [_step(rule) for rule in plan.rules]
         rules = plan.atom_rule.tolist()
+        lower = tuple(per_rule[r][0] for r in rules)
+        upper = tuple(per_rule[r][1] for r in rules)
         cached = _BOUNDS[plan] = AtomBounds(
-            tuple(per_rule[r][0] for r in rules), tuple(per_rule[r][1] for r in rules),
-            np.array([per_rule[r][2] for r in rules], dtype=bool), tuple(steps[r] for r in rules),
-            np.array([steps[r] is not None for r in rules], dtype=bool))
+            lower, upper, np.array([per_rule[r][2] for r in rules], dtype=bool), tuple(steps[r] for r in rules),
+            np.array([steps[r] is not None for r in rules], dtype=bool), AtomBounds.integer_bounds(lower, upper))
     return cached
 
 
@@ -113,28 +127,52 @@ def atom_bounds(plan: Plan) -> AtomBounds:
 
 
 def _near(x: FloatArray, bound: FloatArray, band: FloatArray) -> BoolArray:
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(bound) & np.isfinite(x) & (np.abs(x - bound) <= band + 4 * _EPS * np.abs(bound))
+    """``|x - bound| <= band`` (false for an infinite bound, and for NaN)."""
+    finite = np.isfinite(bound)
+    out = np.zeros(x.shape, dtype=bool)
+    if finite.any():
+        columns = np.flatnonzero(finite)
+        with np.errstate(invalid="ignore"):
+            distance = np.abs(x[:, columns] - bound[columns])
+            out[:, columns] = distance <= band[:, columns] + 4 * _EPS * np.abs(bound[columns])
+    return out
 
 
 def _error_band(plan: Plan, atoms: IntArray, x: FloatArray, baseline: FloatArray | None,
                 magnitude: FloatArray | None) -> FloatArray:
     """An upper bound on ``|float result - exact quantity|`` per cell (generous by a factor of
     several): the inputs are within half an ulp of their decimals and each operation rounds once.
-    ``magnitude`` is the sum of the absolute values summed over years (None for one year)."""
+    ``magnitude`` is, for sums over years, the sum of the absolute values summed (NaN elsewhere).
+    Computed column group by column group (values, changes in points, relative changes)."""
     measure = plan.atom_measure[atoms]
     width = (plan.atom_sum_years[atoms] >= 0).sum(axis=1).astype(np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        ax = np.abs(x)
-        summed = np.abs(x) if magnitude is None else np.where(np.isnan(magnitude), np.abs(x), magnitude)
-        sum_error = 4 * (width + 2) * _EPS * summed                  # Σ decimals vs float sum
-        b = np.abs(baseline) if baseline is not None else np.zeros_like(x)
-        band = sum_error
-        point = sum_error + 16 * _EPS * (ax + 2 * b)
-        # (v - b) / b * 100: 100 |v| / |b| <= |x| + 100, so the error is ~ eps (|x| + 200)
-        relative = 16 * _EPS * (ax + 200) + np.where(b > 0, 100 * sum_error / np.where(b > 0, b, 1), np.inf)
-        band = np.where(measure == POINT_CHANGE, point, np.where(measure == RELATIVE_CHANGE, relative, band))
-    return np.asarray(band, dtype=np.float64)
+    band = np.empty(x.shape)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        for kind in np.unique(measure).tolist():
+            columns = np.flatnonzero(measure == kind)
+            every = len(columns) == len(atoms)
+            ax = np.abs(x if every else x[:, columns])
+            summed = None
+            if magnitude is not None and (width[columns] > 1).any():
+                size = magnitude if every else magnitude[:, columns]
+                summed = 4 * (width[columns] + 2) * _EPS * np.where(np.isnan(size), ax, size)   # Σ decimals vs float sum
+            if kind == VALUE:
+                part = 12 * _EPS * ax if summed is None else summed
+            else:
+                assert baseline is not None
+                b = np.abs(baseline if every else baseline[:, columns])
+                if kind == POINT_CHANGE:
+                    part = 16 * _EPS * (ax + 2 * b)
+                    if summed is not None:
+                        part += summed
+                else:   # (v - b) / b * 100: 100 |v| / |b| <= |x| + 100, so the error is ~ eps (|x| + 200)
+                    part = 16 * _EPS * (ax + 200)
+                    if summed is not None:
+                        part += 100 * summed / b
+            if every:
+                return np.asarray(part, dtype=np.float64)
+            band[:, columns] = part
+    return band
 
 
 # ------------------------------------------------------------------------------------------
@@ -239,14 +277,16 @@ def _quantity_integers(obs: Observations, inputs: _Inputs, side: str) -> tuple[A
     rows, flat = inputs.rows, inputs.summed
     cells = len(rows)
     cell_of = inputs.cell_of          # one entry per value summed: one for a one-year atom
-    values = np.where(flat >= 0, cube[rows[cell_of], np.maximum(flat, 0)], np.nan)
+    width = cube.shape[1]
+    values = np.where(flat >= 0, cube.ravel().take(rows[cell_of] * width + np.maximum(flat, 0)), np.nan)
     starts = inputs.starts[:-1]
     m, k, ok_entry = _decimals(values)
     needs_base = inputs.measure != VALUE
     has_base = inputs.baseline >= 0
-    base = np.where(has_base, base_cube[rows, np.maximum(inputs.baseline, 0)], np.nan)
+    base = np.where(has_base, base_cube.ravel().take(rows * width + np.maximum(inputs.baseline, 0)), np.nan)
     mb, kb, ok_b = _decimals(base)
-    ok = np.logical_and.reduceat(ok_entry, starts) & (ok_b | ~needs_base)
+    one_each = len(cell_of) == cells        # every cell reads one year: no sums to reduce
+    ok = (ok_entry if one_each else np.logical_and.reduceat(ok_entry, starts)) & (ok_b | ~needs_base)
     ok &= ~((inputs.measure == RELATIVE_CHANGE) & ~(base > 0))
     if obs.exact:
         n_ind = obs.shape[2]
@@ -257,13 +297,13 @@ def _quantity_integers(obs: Observations, inputs: _Inputs, side: str) -> tuple[A
             if any((r, f // n_ind, f % n_ind) in keys for f in flats):
                 ok[c] = False
     kb = np.where(needs_base & ok_b, kb, 0)
-    scale = np.maximum(np.maximum.reduceat(k, starts), kb)
+    scale = np.maximum(k if one_each else np.maximum.reduceat(k, starts), kb)
     shift = scale[cell_of] - k
     shift_b = scale - kb
     # Does everything fit in int64? Bound each intermediate in floating point, generously.
     with np.errstate(over="ignore", invalid="ignore"):
-        size = np.add.reduceat(np.abs(m) * _POWERS_OF_TEN[np.minimum(shift, 40)], starts) \
-            + np.abs(mb) * _POWERS_OF_TEN[np.minimum(shift_b, 40)]
+        size = np.abs(m) * _POWERS_OF_TEN[np.minimum(shift, 40)]
+        size = (size if one_each else np.add.reduceat(size, starts)) + np.abs(mb) * _POWERS_OF_TEN[np.minimum(shift_b, 40)]
         fits = (size * 200 < _SAFE / 1e3) & (scale <= 18)
     use = ok[cell_of]
     if bool(np.all(fits[ok])):
@@ -275,7 +315,7 @@ def _quantity_integers(obs: Observations, inputs: _Inputs, side: str) -> tuple[A
         terms = np.where(use, m.astype(object), 0) * ten[np.where(use, shift, 0)]
         b = np.where(ok & needs_base, mb.astype(object), 0) * ten[np.where(ok, shift_b, 0)]
         denominator = ten[np.where(ok, scale, 0)]
-    total = np.add.reduceat(terms, starts) if cells else terms[:0]
+    total = terms if one_each else np.add.reduceat(terms, starts) if cells else terms[:0]
     measure = inputs.measure
     numerator = np.where(measure == VALUE, total, total - b)
     numerator = np.where(measure == RELATIVE_CHANGE, numerator * 100, numerator)
@@ -361,31 +401,33 @@ def _side(obs: Observations, inputs: _Inputs, side: str) -> _Side:
     return _Side(value, numerator, denominator, ok, fractions)
 
 
-def _signs(side: _Side, atom: IntArray, bounds: tuple[Fraction | None, ...], negate: BoolArray) -> IntArray:
-    """sign(raw quantity - b) per cell, where b is the atom's bound (negated where ``negate``: a
-    decrease compares ``-raw`` with the bound); 0 where there is no bound or no exact value."""
+def _signs(side: _Side, atom: IntArray, bounds: AtomBounds, upper: bool, negate: BoolArray) -> IntArray:
+    """sign(raw quantity - b) per cell, where b is the atom's lower (or upper) bound, negated
+    where ``negate`` (a decrease compares ``-raw`` with the bound); 0 where there is no bound or
+    no exact value."""
     out = np.zeros(len(atom), dtype=np.int64)
+    numerators, denominators = bounds.integers[2:4] if upper else bounds.integers[0:2]
+    exact_bounds = bounds.upper if upper else bounds.lower
     idx = np.flatnonzero(side.ok)
     if len(idx):
-        chosen = np.unique(atom[idx])
-        numerators = [0 if bounds[a] is None else bounds[a].numerator for a in chosen.tolist()]
-        denominators = [1 if bounds[a] is None else bounds[a].denominator for a in chosen.tolist()]
-        has = np.array([bounds[a] is not None for a in chosen.tolist()], dtype=bool)
-        position = np.searchsorted(chosen, atom[idx])
+        a = atom[idx]
         n, d = side.numerator[idx], side.denominator[idx]
-        big = max(max(map(abs, numerators)), max(denominators))
-        if n.dtype != object and float(np.max(np.abs(n), initial=0)) * big < _SAFE \
-                and float(np.max(np.abs(d), initial=0)) * big < _SAFE:
-            p, q = np.array(numerators, dtype=np.int64)[position], np.array(denominators, dtype=np.int64)[position]
-        else:
-            p = np.array(numerators, dtype=object)[position]
-            q = np.array(denominators, dtype=object)[position]
+        small = bounds.integers[4][a]
+        p, q = numerators[a], denominators[a]
+        if n.dtype != object and small.all() and \
+                float(np.max(np.abs(n), initial=0)) * float(np.max(np.abs(q), initial=0)) < _SAFE and \
+                float(np.max(np.abs(d), initial=0)) * float(np.max(np.abs(p), initial=0)) < _SAFE:
+            pass
+        else:                 # Python integers
+            p = np.array([0 if exact_bounds[x] is None else exact_bounds[x].numerator for x in a.tolist()],
+                         dtype=object)
+            q = np.array([1 if exact_bounds[x] is None else exact_bounds[x].denominator for x in a.tolist()],
+                         dtype=object)
             n, d = n.astype(object), d.astype(object)
-        p = np.where(negate[idx], -p, p)
-        left, right = n * q, d * p
-        out[idx] = np.where(has[position], (left > right).astype(np.int64) - (left < right).astype(np.int64), 0)
+        left, right = n * q, d * np.where(negate[idx], -p, p)
+        out[idx] = (left > right).astype(np.int64) - (left < right).astype(np.int64)
     for c, exact in side.fractions.items():
-        bound = bounds[int(atom[c])]
+        bound = exact_bounds[int(atom[c])]
         if exact is None or bound is None:
             continue
         raw = -bound if negate[c] else bound
@@ -420,7 +462,7 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
         # Near enough that the float decision could be wrong, or that the float margin (whose
         # error is the band) could show wrong digits: within 2**34 bands of a bound.
         wide = band * _MARGIN_BANDS
-        for end in (block.x_lo, block.x_hi) if block.x_hi is not block.x_lo else (block.x_lo,):
+        for end in (block.x_lo, block.x_hi) if obs.censored and block.x_hi is not block.x_lo else (block.x_lo,):
             check |= _near(end, lo, wide) | _near(end, hi, wide)
         check[:, trusted] = False
     if obs.exact:
@@ -433,11 +475,12 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     atom = atoms[columns]
     down = inputs.sign < 0
     raw_lo = _side(obs, inputs, "lo")
-    raw_hi = raw_lo if block.x_hi is block.x_lo else _side(obs, inputs, "hi")
+    censored = obs.censored and block.x_hi is not block.x_lo
+    raw_hi = _side(obs, inputs, "hi") if censored else raw_lo
     # A decrease compares -raw: its lower end is minus the raw upper end, and
     # sign(-r - t) = -sign(r - (-t)).
     flip = np.where(down, -1, 1)
-    signs = {id(side): (_signs(side, atom, bounds.lower, down), _signs(side, atom, bounds.upper, down))
+    signs = {id(side): (_signs(side, atom, bounds, False, down), _signs(side, atom, bounds, True, down))
              for side in (raw_lo, raw_hi)}
     ends = []
     for mine, other in ((raw_lo, raw_hi), (raw_hi, raw_lo)):
@@ -474,14 +517,17 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     excluded = plan.excluded[atom]
     passed = np.where(excluded, outside, inside)
     failed = np.where(excluded, inside, outside)
-    new_passed, new_unknown, new_lo = block.passed.copy(), block.unknown.copy(), block.x_lo.copy()
+    # The block's matrices are the engine's own (fresh sums, comparisons); a one-year value
+    # may be a view of the observations and is copied before it changes.
+    new_passed, new_unknown = block.passed, block.unknown
+    new_lo = block.x_lo if block.x_lo.base is None else block.x_lo.copy()
     new_passed[rows, columns] = passed
     new_unknown[rows, columns] = ~(passed | failed)
     new_lo[rows, columns] = x_lo
     new_hi = new_lo
     if block.x_hi is not block.x_lo:
-        new_hi = block.x_hi.copy()
-        new_hi[rows, columns] = x_hi
+        new_hi = block.x_hi if block.x_hi.base is None else block.x_hi.copy()
+        new_hi[rows, columns] = x_hi if censored else x_lo
     # Margins: from the lower end when it is finite (as the report reads it), else the upper.
     use_lo = np.isfinite(x_lo)
     s_lower = np.where(use_lo, s_lo_lower, s_hi_lower)
@@ -504,8 +550,9 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
             assert bound is not None
             rule = plan.rules[int(plan.atom_rule[a])]
             factor_exact = rule.rule_factor if plan.atom_measure[a] == VALUE else Fraction(1)
-            for side in (raw_lo, raw_hi):
-                chosen = members[(side is raw_lo) == (use_lo[members] != down[cells_of[members]])]
+            for side in (raw_lo, raw_hi) if raw_hi is not raw_lo else (raw_lo,):
+                chosen = members if raw_hi is raw_lo else \
+                    members[(side is raw_lo) == (use_lo[members] != down[cells_of[members]])]
                 if len(chosen):
                     out[chosen] = _exact_differences(side, cells_of[chosen], down[cells_of[chosen]], bound,
                                                      factor_exact, sign)
@@ -625,7 +672,7 @@ def _round_then_compare(plan: Plan, obs: Observations, block: Any, bounds: AtomB
                                        bool(plan.hi_inclusive[a]), st)
                        for a, st in zip(atom.tolist(), steps, strict=True)]).reshape(-1, 2)
     n_lo, n_hi = limits[:, 0], limits[:, 1]
-    censored = block.x_hi is not block.x_lo
+    censored = obs.censored and block.x_hi is not block.x_lo
     band = _error_band(plan, atom, np.where(np.isfinite(block.x_lo[:, columns]), block.x_lo[:, columns],
                                            block.x_hi[:, columns]),
                        None if block.baseline is None else block.baseline[:, columns],
