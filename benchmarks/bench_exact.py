@@ -241,15 +241,15 @@ def main() -> None:
     redecided = sum(len(b.exact.rows) for b in ev.blocks if b.exact is not None)
     on_threshold = 0.25
 
-    def ours() -> None:
-        qualityrules.evaluate(plan, table).outcomes
+    def ours() -> Any:
+        return qualityrules.evaluate(plan, table).outcomes
 
     refine = evaluation.refine
 
-    def float_only() -> None:
+    def float_only() -> Any:
         evaluation.refine = lambda plan, obs, block, ind_pos, year_pos: block   # type: ignore[assignment]
         try:
-            qualityrules.evaluate(plan, table).outcomes
+            return qualityrules.evaluate(plan, table).outcomes
         finally:
             evaluation.refine = refine
 
