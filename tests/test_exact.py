@@ -495,3 +495,15 @@ def test_rounding_given_twice_is_qr007() -> None:
     with pytest.raises(RuleSyntaxError) as error:
         _pack("        工业废水达标排放率 >= 95%", "    rounding 1 修约值比较法\n    rounding 0.1 修约值比较法\n")
     assert error.value.code == "QR007"
+
+
+def test_the_exactness_section_of_the_docs_shows_real_outputs() -> None:
+    """docs/verdicts/exactness.inc: its examples are doctests, run here (included pages are not
+    collected by the docs tests)."""
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "verdicts" / "exactness.inc"
+    result = doctest.testfile(str(page), module_relative=False, encoding="utf-8", report=True,
+                              optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.attempted >= 10 and result.failed == 0
