@@ -30,12 +30,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from bench_evaluate import pack_of
 
 import qualityrules
 from qualityrules.engine import evaluation
 from qualityrules.engine.plan import compile_pack
-from qualityrules.language.parse import parse_text
-from qualityrules.packs import resolve
 
 YEARS = list(range(2011, 2021))
 REGIONS = 6000
@@ -73,13 +72,7 @@ def build_pack() -> tuple[qualityrules.Pack, list[tuple[str, Any]]]:
         else:
             rules.append(f"累计 {name} 达到{CUMULATIVE_THRESHOLD}%以上")
             kinds.append(("cumulative", CUMULATIVE_THRESHOLD))
-    rule_file, diagnostics = parse_text("".join(indicators), source="<bench catalogue>")
-    assert not diagnostics, diagnostics
-    catalogue, problems = resolve.Catalogue.build(rule_file.indicators)
-    assert not problems
-    text = ("pack bench-2020 {\n    region 全市\n    level city\n    period 2011..2020\n    target 2020\n"
-            "    section s {\n        " + "\n        ".join(rules) + "\n    }\n}\n")
-    return resolve.resolve_text(text, catalogue=catalogue), kinds
+    return pack_of(indicators, rules), kinds
 
 
 def build_units(rng: np.random.Generator, kinds: list[tuple[str, Any]]) -> np.ndarray:
