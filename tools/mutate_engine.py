@@ -81,17 +81,16 @@ class _Mutate(ast.NodeTransformer):
         return node
 
 
-def mutants(path: Path) -> list[tuple[str, str]]:
-    """(description, mutated source) for every site of the module at ``path``."""
-    source = path.read_text(encoding="utf-8")
-    count = sum(1 for _ in mutation_sites(ast.parse(source)))
-    found = []
-    for index in range(count):
-        tree = ast.parse(source)
-        node, description = list(mutation_sites(tree))[index]
-        _Mutate(node).visit(tree)
-        found.append((description, ast.unparse(tree)))
-    return found
+def site_count(path: Path) -> int:
+    return sum(1 for _ in mutation_sites(ast.parse(path.read_text(encoding="utf-8"))))
+
+
+def mutant(path: Path, index: int) -> tuple[str, str]:
+    """(description, mutated source) of the ``index``-th site of the module at ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    node, description = next(site for k, site in enumerate(mutation_sites(tree)) if k == index)
+    _Mutate(node).visit(tree)
+    return description, ast.unparse(tree)
 
 
 def killed(copy: Path, tests: list[str], timeout: float) -> bool:
@@ -111,9 +110,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
-    pool = [(target, description, source) for target in args.targets
-            for description, source in mutants(ROOT / target)]
-    chosen = pool if not args.sample else random.Random(args.seed).sample(pool, min(args.sample, len(pool)))
+    pool = [(target, index) for target in args.targets for index in range(site_count(ROOT / target))]
+    picked = pool if not args.sample else random.Random(args.seed).sample(pool, min(args.sample, len(pool)))
+    chosen = [(target, *mutant(ROOT / target, index)) for target, index in picked]
     print(f"{len(pool)} mutants in {', '.join(args.targets)}; running {len(chosen)}", flush=True)
     scratch = Path(tempfile.mkdtemp(prefix="mutants-"))
     try:
