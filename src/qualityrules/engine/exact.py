@@ -129,12 +129,19 @@ def atom_bounds(plan: Plan) -> AtomBounds:
 def _near(x: FloatArray, bound: FloatArray, band: FloatArray) -> BoolArray:
     """``|x - bound| <= band`` (false for an infinite bound, and for NaN)."""
     finite = np.isfinite(bound)
+    if not finite.any():
+        return np.zeros(x.shape, dtype=bool)
+    every = bool(finite.all())
+    columns = slice(None) if every else np.flatnonzero(finite)
+    with np.errstate(invalid="ignore"):
+        distance = np.subtract(x if every else x[:, columns], bound[columns])
+        np.abs(distance, out=distance)
+        distance -= 4 * _EPS * np.abs(bound[columns])
+        near = distance <= (band if every else band[:, columns])
+    if every:
+        return near
     out = np.zeros(x.shape, dtype=bool)
-    if finite.any():
-        columns = np.flatnonzero(finite)
-        with np.errstate(invalid="ignore"):
-            distance = np.abs(x[:, columns] - bound[columns])
-            out[:, columns] = distance <= band[:, columns] + 4 * _EPS * np.abs(bound[columns])
+    out[:, columns] = near
     return out
 
 
@@ -408,10 +415,11 @@ def _signs(side: _Side, atom: IntArray, bounds: AtomBounds, upper: bool, negate:
     out = np.zeros(len(atom), dtype=np.int64)
     numerators, denominators = bounds.integers[2:4] if upper else bounds.integers[0:2]
     exact_bounds = bounds.upper if upper else bounds.lower
-    idx = np.flatnonzero(side.ok)
+    every = bool(side.ok.all())
+    idx = np.arange(len(atom)) if every else np.flatnonzero(side.ok)
     if len(idx):
-        a = atom[idx]
-        n, d = side.numerator[idx], side.denominator[idx]
+        a = atom if every else atom[idx]
+        n, d = (side.numerator, side.denominator) if every else (side.numerator[idx], side.denominator[idx])
         small = bounds.integers[4][a]
         p, q = numerators[a], denominators[a]
         if n.dtype != object and small.all() and \
@@ -424,8 +432,12 @@ def _signs(side: _Side, atom: IntArray, bounds: AtomBounds, upper: bool, negate:
             q = np.array([1 if exact_bounds[x] is None else exact_bounds[x].denominator for x in a.tolist()],
                          dtype=object)
             n, d = n.astype(object), d.astype(object)
-        left, right = n * q, d * np.where(negate[idx], -p, p)
-        out[idx] = (left > right).astype(np.int64) - (left < right).astype(np.int64)
+        left, right = n * q, d * np.where(negate if every else negate[idx], -p, p)
+        signs = (left > right).astype(np.int64) - (left < right).astype(np.int64)
+        if every:
+            out = signs
+        else:
+            out[idx] = signs
     for c, exact in side.fractions.items():
         bound = exact_bounds[int(atom[c])]
         if exact is None or bound is None:
@@ -457,13 +469,15 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     check = np.zeros(block.passed.shape, dtype=bool)
     band: FloatArray | None = None
     if not trusted.all():
-        x = np.where(np.isfinite(block.x_lo), block.x_lo, block.x_hi)
+        x = np.where(np.isfinite(block.x_lo), block.x_lo, block.x_hi) if obs.censored else block.x_lo
         band = _error_band(plan, atoms, x, block.baseline, block.magnitude)
         # Near enough that the float decision could be wrong, or that the float margin (whose
         # error is the band) could show wrong digits: within 2**34 bands of a bound.
-        wide = band * _MARGIN_BANDS
+        wide = np.multiply(band, _MARGIN_BANDS)
         for end in (block.x_lo, block.x_hi) if obs.censored and block.x_hi is not block.x_lo else (block.x_lo,):
-            check |= _near(end, lo, wide) | _near(end, hi, wide)
+            check |= _near(end, lo, wide)
+            if np.isfinite(hi).any():
+                check |= _near(end, hi, wide)
         check[:, trusted] = False
     if obs.exact:
         check |= _overridden(plan, obs, atoms, ind_pos, year_pos, check.shape)
@@ -542,20 +556,14 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
         wide = (cell_band + 4 * _EPS * np.abs(value)) * _MARGIN_BANDS
         close_lower = has_lower & (s_lower != 0) & (np.abs(value - plan.lo[atom]) <= wide)
         close_upper = has_upper & (s_upper != 0) & (np.abs(plan.hi[atom] - value) <= wide)
-    cells_of = keep
-    for close, out, bound_of, sign in ((close_lower, below, bounds.lower, 1), (close_upper, above, bounds.upper, -1)):
-        for a in np.unique(atom[close]).tolist():
-            members = np.flatnonzero(close & (atom == a))
-            bound = bound_of[a]
-            assert bound is not None
-            rule = plan.rules[int(plan.atom_rule[a])]
-            factor_exact = rule.rule_factor if plan.atom_measure[a] == VALUE else Fraction(1)
-            for side in (raw_lo, raw_hi) if raw_hi is not raw_lo else (raw_lo,):
-                chosen = members if raw_hi is raw_lo else \
-                    members[(side is raw_lo) == (use_lo[members] != down[cells_of[members]])]
-                if len(chosen):
-                    out[chosen] = _exact_differences(side, cells_of[chosen], down[cells_of[chosen]], bound,
-                                                     factor_exact, sign)
+    for close, out, upper in ((close_lower, below, False), (close_upper, above, True)):
+        members = np.flatnonzero(close)
+        for side in (raw_lo, raw_hi) if raw_hi is not raw_lo else (raw_lo,):
+            chosen = members if raw_hi is raw_lo else \
+                members[(side is raw_lo) == (use_lo[members] != down[keep[members]])]
+            if len(chosen):
+                out[chosen] = _exact_differences(plan, bounds, side, keep[chosen], down[keep[chosen]], atom[chosen],
+                                                 upper)
     cells = ExactCells(rows, columns, below, above)
     return attrs.evolve(block, passed=new_passed, unknown=new_unknown, x_lo=new_lo, x_hi=new_hi, exact=cells)
 
@@ -563,26 +571,37 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
 _MARGIN_BANDS = 2.0 ** 34   # a float margin this many error bands from its bound is right to 10 digits
 
 
-def _exact_differences(side: _Side, cells: IntArray, down: BoolArray, bound: Fraction, factor: Fraction,
-                       sign: int) -> FloatArray:
-    """The floats nearest to ``sign * (X - bound) * factor`` for the given cells of one atom, where
-    ``X`` is the side's exact quantity (negated for a decrease)."""
+def _exact_differences(plan: Plan, bounds: AtomBounds, side: _Side, cells: IntArray, down: BoolArray,
+                       atom: IntArray, upper: bool) -> FloatArray:
+    """The floats nearest to ``(X - lower) * factor`` (or ``(upper - X) * factor``) for the given
+    cells, ``X`` being the side's exact quantity (negated for a decrease) and ``factor`` the rule's
+    unit factor: one vectorised integer computation over all the cells' atoms."""
     out = np.full(len(cells), np.nan)
-    flip = np.where(down, -1, 1)
+    exact_bounds = bounds.upper if upper else bounds.lower
+    sign = -1 if upper else 1
+    chosen = np.unique(atom)
+    lookup = {a: (exact_bounds[a], plan.rules[int(plan.atom_rule[a])].rule_factor
+                  if plan.atom_measure[a] == VALUE else Fraction(1)) for a in chosen.tolist()}
     ok = side.ok[cells]
     if ok.any():
+        where = np.searchsorted(chosen, atom[ok])
+        parts = [[lookup[a][0].numerator for a in chosen.tolist()],
+                 [lookup[a][0].denominator for a in chosen.tolist()],
+                 [lookup[a][1].numerator for a in chosen.tolist()], [lookup[a][1].denominator for a in chosen.tolist()]]
         n, d = side.numerator[cells[ok]], side.denominator[cells[ok]]
-        a = bound.numerator * factor.numerator
-        b = bound.denominator * factor.denominator
-        fits = n.dtype != object and float(np.max(np.abs(n), initial=0)) * bound.denominator * factor.numerator \
-            < _SAFE / 4 and float(np.max(np.abs(d), initial=0)) * max(abs(a), b) < _SAFE / 4
-        if not fits:
+        largest = float(max(abs(v) for values in parts for v in values))
+        if n.dtype != object and max(float(np.max(np.abs(n), initial=0)), float(np.max(np.abs(d), initial=0))) \
+                * largest * largest < _SAFE / 4:
+            p, q, fn, fd = (np.array(values, dtype=np.int64)[where] for values in parts)
+        else:
+            p, q, fn, fd = (np.array(values, dtype=object)[where] for values in parts)
             n, d = n.astype(object), d.astype(object)
-        top = sign * (flip[ok] * n * (bound.denominator * factor.numerator) - a * d)
-        out[ok] = _to_float(top, d * b)
+        flip = np.where(down[ok], -1, 1)
+        out[ok] = _to_float(sign * (flip * n * q - p * d) * fn, d * q * fd)
     for k in np.flatnonzero(~ok).tolist():
         exact = side.exact(int(cells[k]))
-        if exact is not None:
+        bound, factor = lookup[int(atom[k])]
+        if exact is not None and bound is not None:
             out[k] = float(sign * ((-exact if down[k] else exact) - bound) * factor)
     return out
 
