@@ -421,6 +421,7 @@ class Indicator:
     description: str | None = None
     definition: RecordDefinition | None = None
     rounding: Rounding | None = None
+    override: bool = False  # replaces the indicator of this name in the catalogue being extended
     span: Span | None = _span()
 
 
