@@ -353,15 +353,6 @@ _POWERS_OF_TEN = 10.0 ** np.arange(41)
 _INT_POWERS = np.array([10 ** e for e in range(19)], dtype=np.int64)
 
 
-def _compare(numerator: Any, denominator: Any, bound: Fraction | None) -> Any:
-    """sign(N / D - bound) for D > 0 (0 where bound is None, unused)."""
-    if bound is None:
-        return np.zeros(len(numerator), dtype=np.int64)
-    left = numerator * bound.denominator
-    right = denominator * bound.numerator
-    return (left > right).astype(np.int64) - (left < right).astype(np.int64)
-
-
 def _to_float(numerator: Any, denominator: Any) -> FloatArray:
     """The floats nearest to ``N / D`` (Python's integer true division rounds correctly)."""
     if numerator.dtype != object and np.all(np.abs(numerator) <= 2 ** 53) and np.all(np.abs(denominator) <= 2 ** 53):
