@@ -21,7 +21,7 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DIGITS", "shortest", "value_of", "decimal_parts", "decimal_digits", "short_decimal", "scale_array", "exact_text"]
+__all__ = ["DIGITS", "value_of", "decimal_parts", "decimal_digits", "short_decimal", "scale_array", "exact_text"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -33,11 +33,6 @@ _MAX_SCALE = 22                  # 10**k is an exact float up to k = 22
 _TWO53 = float(2 ** 53)
 # _POWERS[j + 330] is float(10**j), correctly rounded (int / int is; C's pow need not be)
 _POWERS = np.array([1 / 10 ** -j if j < 0 else float(10 ** j) if j <= 308 else np.inf for j in range(-330, 310)])
-
-
-def shortest(x: float) -> Fraction:
-    """The exact value of the shortest decimal that round-trips to ``x``."""
-    return Fraction(repr(float(x)))
 
 
 def value_of(x: float) -> Fraction:
