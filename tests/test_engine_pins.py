@@ -167,3 +167,15 @@ def test_the_engine_never_writes_into_the_observations() -> None:
     before = obs.lo.copy()
     run(compile_pack(pack), obs)
     assert np.array_equal(before, obs.lo)
+
+
+def test_round_then_compare_on_censored_values_of_a_decrease() -> None:
+    """A decrease flips a censored value's ends; the end rounded exactly near a half must be the
+    flipped one: ≤90.5 from 100 is a decrease of at least 9.5, which rounds (half to even) to 10."""
+    pack = _pack("        到2015年 甲率 较2011年下降10%",
+                 head="    period 2011..2015\n    target 2015\n    rounding 1 修约值比较法\n")
+    regions = ["甲", "乙", "丙", "丁"]
+    data = {"region": [r for r in regions for _ in (0, 1)], "year": [2011, 2015] * 4,
+            "甲率": [100, "≤90.5", 100, "<90.5", 100, "≥90.5", 100, "≤91.5"]}
+    report = _report(pack, data)
+    assert [report.verdict(r, 2015, "甲率") for r in regions] == ["pass", "pass", "unknown", "unknown"]

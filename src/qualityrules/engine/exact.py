@@ -495,9 +495,9 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
         ends.append((value, flip * source_lower, flip * source_upper))
     (x_lo, s_lo_lower, s_lo_upper), (x_hi, s_hi_lower, s_hi_upper) = ends
     # An infinite end (a censored value's open side) is exact as the float path has it.
-    float_lo, float_hi = block.x_lo[rows, columns], block.x_hi[rows, columns]
-    for value, signs_lower, signs_upper, given in ((x_lo, s_lo_lower, s_lo_upper, float_lo),
-                                                  (x_hi, s_hi_lower, s_hi_upper, float_hi)):
+    ends_given = ((x_lo, s_lo_lower, s_lo_upper, block.x_lo[rows, columns]),
+                  (x_hi, s_hi_lower, s_hi_upper, block.x_hi[rows, columns])) if censored else ()
+    for value, signs_lower, signs_upper, given in ends_given:
         infinite = np.isinf(given)
         value[infinite] = given[infinite]
         signs_lower[infinite] = np.sign(given[infinite]).astype(np.int64)
@@ -529,10 +529,10 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     new_passed[rows, columns] = passed
     new_unknown[rows, columns] = ~(passed | failed)
     new_lo[rows, columns] = x_lo
-    new_hi = new_lo
-    if block.x_hi is not block.x_lo:
+    new_hi = new_lo             # exact data: one array for both ends
+    if censored:
         new_hi = block.x_hi if block.x_hi.base is None else block.x_hi.copy()
-        new_hi[rows, columns] = x_hi if censored else x_lo
+        new_hi[rows, columns] = x_hi
     # Margins: from the lower end when it is finite (as the report reads it), else the upper.
     use_lo = np.isfinite(x_lo)
     s_lower = np.where(use_lo, s_lo_lower, s_hi_lower)
