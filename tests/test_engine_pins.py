@@ -179,3 +179,16 @@ def test_round_then_compare_on_censored_values_of_a_decrease() -> None:
             "甲率": [100, "≤90.5", 100, "<90.5", 100, "≥90.5", 100, "≤91.5"]}
     report = _report(pack, data)
     assert [report.verdict(r, 2015, "甲率") for r in regions] == ["pass", "pass", "unknown", "unknown"]
+
+
+def test_round_then_compare_is_exact_where_the_float_quotient_misses_the_half() -> None:
+    """0.15 / 0.1 is 1.4999999999999998 in floats; 0.15 is exactly half way, and half to even
+    rounds it to 0.2 (and 0.25 to 0.2, 0.35 to 0.4)."""
+    pack = _pack("        甲率 >= 0.2%\n        乙率 >= 0.4%", head="    target 2015\n    rounding 0.1 修约值比较法\n")
+    assert 0.15 / 0.1 != 1.5
+    report = _report(pack, {"region": ["甲", "乙", "丙"], "year": [2015] * 3,
+                            "甲率": [0.15, 0.25, 0.1499999], "乙率": [0.35, 0.45, 0.3500001]})
+    assert [report.verdict(r, 2015, "甲率") for r in ("甲", "乙", "丙")] == ["pass", "pass", "fail"]
+    assert [report.verdict(r, 2015, "乙率") for r in ("甲", "乙", "丙")] == ["pass", "pass", "pass"]
+    values = {(row["region"], row["indicator"]): row["value"] for row in report.results()}
+    assert values[("甲", "甲率")] == 0.2 and values[("乙", "乙率")] == 0.4 and values[("丙", "甲率")] == 0.1
