@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "QR011": "more than one time qualifier or strength word",
     "QR012": "invalid record definition",
     "QR013": "clause given twice",
+    "QR040": "invalid rounding step (GB/T 8170)",
     # resolve stage: catalogue, units, packs, lineage
     "QR101": "unknown indicator",
     "QR102": "unit incompatible with the indicator's unit",
