@@ -40,6 +40,7 @@ CODES: dict[str, str] = {
     "QR013": "clause given twice",
     "QR014": "target without a number of its own: not checkable",
     "QR015": "table row without a readable layout",
+    "QR040": "invalid rounding step (GB/T 8170)",
     # resolve stage: catalogue, units, packs, lineage
     "QR101": "unknown indicator",
     "QR102": "unit incompatible with the indicator's unit",

@@ -332,6 +332,8 @@ class BoundRule:
     rule_unit: str | None = None        # unit the rule was written in
     rule_factor: Fraction = Fraction(1)  # indicator unit -> rule unit, for margins
     regions: tuple[str, ...] = ()       # regions whose data the rule is checked against
+    rounding: m.Rounding | None = None  # declared GB/T 8170 rounding: the origin pack's, else the indicator's
+    rounding_by: str | None = None      # who declared it: "pack <id>" or "indicator <name>"
     written: m.Rule | None = None       # the line as written, when ``rule`` is one part of it
     part: int = 0                       # which part of its line (A和B均… has two)
     notes: tuple[str, ...] = ()         # readings of the wording that were a choice
@@ -467,8 +469,10 @@ def _bind(part: Part, written: m.Rule, pack: m.PackDefinition, diagnostics: list
     years = _years(rule, pack, diagnostics)
     regions = tuple(dict.fromkeys(r for r in (pack.region, *pack.scope) if r))
     used_tolerance = (approximate.tolerance or tolerance) if isinstance(approximate, m.Approximately) else None
+    rounding, rounding_by = (pack.rounding, f"pack {pack.id}") if pack.rounding is not None else \
+        (indicator.rounding, f"indicator {indicator.name}") if indicator.rounding is not None else (None, None)
     return BoundRule(rule, indicator, pack.id, pack.level, pack.region, pack.source, years, measure,
-                     interval, baseline, rule_unit, factor, regions,
+                     interval, baseline, rule_unit, factor, regions, rounding, rounding_by,
                      written=None if written is rule else written, part=part.index, notes=part.notes,
                      baseline_source=part.baseline_source, year_on_year=part.year_on_year,
                      average_rate=part.average_rate, tolerance=used_tolerance, set_in=_set_in(pack))
