@@ -84,8 +84,10 @@ def test_lints_clean_apart_from_contradictions_and_exports(pack_id: str) -> None
     found = qualityrules.lint(PACKS / f"{pack_id}.qr")
     # QR124: 空气质量优良天数比例 was defined by the API when 2010/2011 plans set it, by the AQI
     # in 2015 when it is checked; the verdicts carry that caveat.
-    changed = [d.span.text for d in found if d.code == "QR124" and d.span is not None]
-    assert changed == (["空气质量优良天数比例"] if pack_id in ("guangdong-2015", "longgang-2015") else [])
+    # reviewed in the packs with '# noqa: QR124 …', so lint leaves them out; the pack keeps them
+    own = [d.span.text for d in qualityrules.load_pack(pack_id).diagnostics
+           if d.code == "QR124" and d.span is not None and d.file == str(PACKS / f"{pack_id}.qr")]
+    assert own == (["空气质量优良天数比例"] if pack_id in ("guangdong-2015", "longgang-2015") else [])
     assert [d.render() for d in found if d.code not in ("QR108", "QR124")] == []
     assert all(d.severity is Severity.WARNING for d in found)
     schema = json.loads((ROOT / "schemas" / "pack-export.schema.json").read_text(encoding="utf-8"))
