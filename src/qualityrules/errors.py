@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "QR115": "missing required pack metadata",
     "QR116": "pack file must contain exactly one pack",
     "QR117": "target looser than an inherited one that binds in the same year",
+    "QR180": "review boundaries that cannot classify",
     # files and data
     "QR201": "file cannot be read",
     "QR202": "text is not valid in the declared or detected encoding",
@@ -65,6 +66,8 @@ CODES: dict[str, str] = {
     "QR209": "records that match no table of the pack",
     # command line
     "QR301": "invalid command-line usage",
+    "QR330": "as-of year that is not a year",
+    "QR331": "invalid review method or boundaries",
 }
 
 
@@ -188,7 +191,7 @@ class UsageError(QualityRulesError):
 _ERROR_CLASS_BY_CODE: dict[str, type[QualityRulesError]] = {
     "QR004": UnitError, "QR102": UnitError, "QR113": UnitError, "QR205": UnitError,
     "QR101": UnknownIndicatorError, "QR204": UnknownIndicatorError,
-    "QR301": UsageError,
+    "QR301": UsageError, "QR330": UsageError, "QR331": UsageError,
 }
 
 

@@ -1,0 +1,607 @@
+"""Mid-term review (中期评估): from the data up to an as-of year, how every target whose year lies
+later is going — vectorised over regions x atoms like :mod:`.evaluation` (one step per atom
+group, never one per region). The method, its thresholds and its anchors are documented in
+``docs/midterm-review.rst``.
+
+For each region and each atom reported after the as-of year:
+
+* **level targets** (a value, or a change against a baseline year; the level ``较2015年下降18.5%``
+  asks for is baseline x (1 - 0.185), ``提高5个百分点`` baseline + 5): from the base year ``s``
+  (the baseline year of a change, else the first year with a value from the year before the
+  origin pack's period starts) to the latest year ``t`` with a value, the observed average
+  annual change; to the target level ``L`` in the target year ``Y``, the required one (from
+  ``s``) and the one now needed (from ``t``); the anticipated value at ``Y``. Compound
+  (``(v_t/v_s)^(1/(t-s)) - 1``) for values and relative changes; linear (per year) for
+  百分点 changes and, said so, where compound growth is undefined (a value or ``L`` not
+  positive). A growth-rate indicator (its values are rates already) compares its mean observed
+  rate with the target directly.
+* **cumulative targets**: the running sum ``S`` over the ``e`` elapsed years of the ``N``-year
+  period; observed mean flow ``S/e`` against the required ``L/N`` (their ratio is the running sum
+  over the pro-rata share, 时间过半、任务过半); anticipated total ``S·N/e``.
+* **every-year targets**: a year failed so far puts the target off track; otherwise the latest
+  value must meet it and the projection must still meet it in the year assessed.
+
+Status: achieved (the latest value, or the running sum, already meets the target), on track /
+at risk / off track by the progress ratio against the review's boundaries, insufficient data
+(with its reason). The ratio is observed ÷ required annual change (Eurostat, Open SDG) or, with
+the ``projection`` method, projected ÷ required progress (UNSD); when the base year already met
+the target (so nothing was "required" from it) the change needed from the latest year is the
+reference. Ratios within a few ulps of a boundary are re-decided exactly (rational arithmetic,
+exact roots where they exist, else 80 significant digits).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from decimal import Context, Decimal, localcontext
+from fractions import Fraction
+from typing import Any, cast
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..language import model as m
+from ..packs.resolve import Pack, growth_rate
+from .evaluation import Evaluation, _decide
+from .plan import POINT_CHANGE, RELATIVE_CHANGE, VALUE, Plan
+
+__all__ = ["Assessment", "assess", "STATUSES", "PATHS", "Reason",
+           "ACHIEVED", "ON_TRACK", "INSUFFICIENT", "AT_RISK", "OFF_TRACK", "COMPOUND", "LINEAR", "FLOW", "RATE"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Statuses, ordered so that a target's status over several assessed years is the worst (maximum).
+ACHIEVED, ON_TRACK, INSUFFICIENT, AT_RISK, OFF_TRACK = 0, 1, 2, 3, 4
+STATUSES = ("achieved", "on-track", "insufficient-data", "at-risk", "off-track")
+
+# How the annual change is measured.
+COMPOUND, LINEAR, FLOW, RATE = 0, 1, 2, 3
+PATHS = ("compound", "linear", "flow", "rate")
+
+
+class Reason(enum.IntEnum):
+    """Why a status is what it is, beyond the ratio (0: nothing to add)."""
+
+    NONE = 0
+    NOT_IN_DATA = 1          # the indicator is not in the data
+    FEW_YEARS = 2            # fewer than 2 years with a value from the base year to the as-of year
+    NO_BASELINE = 3          # the baseline year of a change has no value
+    BASELINE_NOT_POSITIVE = 4  # a relative change of a baseline <= 0 is undefined
+    CENSORED = 5             # a value used is censored (<3, ≥98): no trend from a bound
+    LINEAR_FALLBACK = 6      # compound growth undefined (a value or the target <= 0): linear
+    BASE_PAST_TARGET = 7     # the base year already met the target: reference = change needed now
+    MISSING_YEAR = 8         # a year of a running sum has no value
+    FAILED_YEARS = 9         # an every-year target already failed in a year so far
+    PROJECTED_MISS = 10      # an every-year target met now, but the projection misses it
+    EXCEEDED = 11            # a running sum already above the target's upper bound
+    PROJECTED_EXCEED = 12    # a running sum in range now, projected above the upper bound
+    NOT_ASSESSABLE = 13      # a ≠ target (no path leads to it), or a sum target not above 0
+    NOT_STARTED = 14         # the cumulative period has not begun by the as-of year
+
+
+_TIE = 1e-9            # relative distance of a ratio to a boundary that triggers the exact re-check
+_DIGITS = 80           # precision of the re-check when a root is irrational
+_EQUAL = Decimal("1e-60")
+
+
+@attrs.frozen(eq=False)
+class Assessment:
+    """The review of the atoms reported after ``as_of``. Per-cell arrays are ``[region, k]`` for
+    the ``k``-th assessed atom (``atoms[k]``, at column ``columns[k]`` of the evaluation). Levels
+    are in the indicator's unit; annual changes are fractions per year (compound: 0.05 = +5 %/yr),
+    the indicator's unit per year (linear, flow) or the rate itself (rate)."""
+
+    as_of: int
+    review: m.Review
+    columns: IntArray
+    atoms: IntArray
+    status: npt.NDArray[np.int8]
+    reason: npt.NDArray[np.int8]
+    path: npt.NDArray[np.int8]
+    base_year: IntArray            # -1 when none (cumulative: the period's first year)
+    latest_year: IntArray          # -1 when none (cumulative: the last elapsed year)
+    base_value: FloatArray         # v_s (cumulative: NaN)
+    latest_value: FloatArray       # v_t (cumulative: the running sum S)
+    target_value: FloatArray       # L, the level (or total) to reach
+    anticipated: FloatArray        # the value (or total) the observed change leads to in the target year
+    observed: FloatArray
+    required: FloatArray           # from the base year (cumulative: L/N)
+    needed: FloatArray             # from the latest year to the target year
+    growth_ratio: FloatArray       # observed ÷ required (or ÷ needed when the base already met it)
+    projected_ratio: FloatArray    # (anticipated - reference) ÷ (L - reference)
+    elapsed: IntArray              # per atom: cumulative period years up to as_of (else 0)
+    period: IntArray               # per atom: cumulative period length (else 0)
+
+    @property
+    def ratio(self) -> FloatArray:
+        """The ratio the review's method classifies."""
+        return self.projected_ratio if self.review.method is m.ReviewMethod.PROJECTION else self.growth_ratio
+
+
+def assess(evaluation: Evaluation, as_of: int, review: m.Review) -> Assessment:
+    """Review every atom of ``evaluation`` reported after ``as_of`` from its observations (which
+    must not extend past ``as_of``: see :meth:`~qualityrules.tables.observations.Observations.until`)."""
+    plan, obs = evaluation.plan, evaluation.obs
+    columns = np.flatnonzero(plan.atom_year[evaluation.atoms] > as_of).astype(np.int64)
+    atoms = evaluation.atoms[columns]
+    cells = _Cells.empty(len(obs.regions), len(atoms))
+    if len(atoms):
+        known = obs._indicator_index
+        ind = np.array([known.get(plan.indicators[i], -1) for i in plan.atom_indicator[atoms]], dtype=np.int64)
+        values = obs.lo[:, :, np.maximum(ind, 0)]
+        present = ~np.isnan(values)
+        present[:, :, ind < 0] = False
+        exact = present
+        if obs.censored:
+            assert obs.lo_open is not None and obs.hi_open is not None
+            spots = (slice(None), slice(None), np.maximum(ind, 0))
+            exact = present & (values == obs.hi[spots]) & ~obs.lo_open[spots] & ~obs.hi_open[spots]
+        cube = _Cube(obs.years, values, present, exact, obs.hi[:, :, np.maximum(ind, 0)] if obs.censored else values)
+        kinds = np.array([plan.rules[k].kind for k in plan.atom_rule[atoms]], dtype=object)
+        cumulative = np.flatnonzero(kinds == "cumulative")
+        level = np.flatnonzero(kinds != "cumulative")
+        failed = _failed_so_far(evaluation, columns, as_of)
+        if len(level):
+            _levels(plan, cube.part(level), atoms[level], as_of, review, failed[:, level],
+                    kinds[level] == "every-year", ind[level] < 0, cells, level)
+        if len(cumulative):
+            _sums(plan, cube.part(cumulative), atoms[cumulative], as_of, review, ind[cumulative] < 0, cells, cumulative)
+    return Assessment(as_of, review, columns, atoms, **attrs.asdict(cells, recurse=False))
+
+
+# ------------------------------------------------------------------------------------------
+# Containers
+
+
+@attrs.define
+class _Cells:
+    status: npt.NDArray[np.int8]
+    reason: npt.NDArray[np.int8]
+    path: npt.NDArray[np.int8]
+    base_year: IntArray
+    latest_year: IntArray
+    base_value: FloatArray
+    latest_value: FloatArray
+    target_value: FloatArray
+    anticipated: FloatArray
+    observed: FloatArray
+    required: FloatArray
+    needed: FloatArray
+    growth_ratio: FloatArray
+    projected_ratio: FloatArray
+    elapsed: IntArray
+    period: IntArray
+
+    @classmethod
+    def empty(cls, regions: int, atoms: int) -> _Cells:
+        shape = (regions, atoms)
+
+        def nan() -> FloatArray:
+            return np.full(shape, np.nan)
+
+        return cls(np.full(shape, INSUFFICIENT, dtype=np.int8), np.zeros(shape, dtype=np.int8),
+                   np.zeros(shape, dtype=np.int8), np.full(shape, -1, dtype=np.int64),
+                   np.full(shape, -1, dtype=np.int64), nan(), nan(), nan(), nan(), nan(), nan(), nan(), nan(),
+                   nan(), np.zeros(atoms, dtype=np.int64), np.zeros(atoms, dtype=np.int64))
+
+    def put(self, where: IntArray, **fields: npt.NDArray[np.generic]) -> None:
+        for name, value in fields.items():
+            target = getattr(self, name)
+            if target.ndim == 1:
+                target[where] = value
+            else:
+                target[:, where] = value
+
+
+@attrs.frozen
+class _Cube:
+    """The values an assessment reads: ``[region, year, k]`` for the k-th atom's indicator."""
+
+    years: IntArray
+    values: FloatArray        # lower end for a censored value
+    present: BoolArray
+    exact: BoolArray
+    upper: FloatArray         # upper end (``values`` itself for exact data)
+
+    def part(self, atoms: IntArray) -> _Cube:
+        return _Cube(self.years, self.values[:, :, atoms], self.present[:, :, atoms], self.exact[:, :, atoms],
+                     self.upper[:, :, atoms])
+
+
+def _take(cube: npt.NDArray[np.generic], index: IntArray) -> npt.NDArray[np.generic]:
+    """``cube[r, index[r, k], k]`` for every region r and atom k."""
+    return np.take_along_axis(cube, index[:, None, :], axis=1)[:, 0, :]
+
+
+def _failed_so_far(evaluation: Evaluation, columns: IntArray, as_of: int) -> BoolArray:
+    """``[region, k]``: an earlier year (up to ``as_of``) of the k-th assessed atom's rule failed."""
+    plan = evaluation.plan
+    atoms = evaluation.atoms
+    rule_of = plan.atom_rule[atoms]
+    past = plan.atom_year[atoms] <= as_of
+    failed = np.zeros((len(evaluation.obs.regions), len(columns)), dtype=bool)
+    by_rule: dict[int, BoolArray] = {}
+    for k, column in enumerate(columns.tolist()):      # one step per assessed atom, not per region
+        rule = int(rule_of[column])
+        if rule not in by_rule:
+            earlier = np.flatnonzero(past & (rule_of == rule))
+            by_rule[rule] = (~evaluation.passed[:, earlier] & ~evaluation.unknown[:, earlier]).any(axis=1) \
+                if len(earlier) else np.zeros(len(evaluation.obs.regions), dtype=bool)
+        failed[:, k] = by_rule[rule]
+    return failed
+
+
+def _base_years(plan: Plan, atoms: IntArray) -> IntArray:
+    """Per atom, the first year the review reads: a change's baseline year; else the year before
+    the origin pack's period starts (a plan's starting point); else no limit."""
+    start_of: dict[str, int] = {}
+    for pack in plan.pack.lineage():
+        start_of[pack.id] = _period_start(pack)
+    result = np.empty(len(atoms), dtype=np.int64)
+    for k, atom in enumerate(atoms.tolist()):
+        rule = plan.rules[int(plan.atom_rule[atom])]
+        result[k] = rule.baseline if rule.baseline is not None else start_of.get(rule.origin, np.iinfo(np.int64).min)
+    return result
+
+
+def _period_start(pack: Pack) -> int:
+    period = pack.period
+    return period.start - 1 if period is not None else int(np.iinfo(np.int64).min)
+
+
+# ------------------------------------------------------------------------------------------
+# Level targets: a value, or a change against a baseline year, in a later year
+
+
+def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Review, failed: BoolArray,
+            every_year: BoolArray, absent: BoolArray, cells: _Cells, where: IntArray) -> None:
+    years = cube.years
+    n_years = len(years)
+    regions = cube.values.shape[0]
+    start = _base_years(plan, atoms)
+    measure = plan.atom_measure[atoms]
+    change = measure != VALUE
+    relative = measure == RELATIVE_CHANGE
+    points = measure == POINT_CHANGE
+    sign = plan.atom_sign[atoms]
+    target_year = plan.atom_year[atoms]
+    rate = np.array([growth_rate(plan.rules[int(plan.atom_rule[a])].indicator) for a in atoms.tolist()], dtype=bool)
+    window = (years[:, None] >= start[None, :]) & (years[:, None] <= as_of)
+    seen = cube.present & window[None, :, :]
+    has: BoolArray = np.asarray(seen.any(axis=1))
+    first = seen.argmax(axis=1)
+    last = n_years - 1 - seen[:, ::-1, :].argmax(axis=1) if n_years else first
+    count = seen.sum(axis=1)
+    if n_years == 0:   # no year up to as_of: nothing to read
+        empty = np.full((regions, len(atoms)), np.nan)
+        v_s = v_t = v_t_hi = empty
+        exact_s = exact_t = np.zeros(empty.shape, dtype=bool)
+        s_year = t_year = np.full(empty.shape, -1, dtype=np.int64)
+    else:
+        v_s, v_t = _take(cube.values, first), _take(cube.values, last)
+        v_t_hi = _take(cube.upper, last)
+        exact_s, exact_t = _take(cube.exact, first), _take(cube.exact, last)
+        s_year, t_year = years[first], years[last]
+    v_s = np.where(has, v_s, np.nan)
+    v_t = np.where(has, v_t, np.nan)
+    baseline_missing = change & ~(has & (s_year == start))
+    b = np.where(change & ~baseline_missing & exact_s, v_s, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        b = np.where(relative & ~(b > 0), np.nan, b)
+        now = _measure_of(v_t, b, relative, change, sign)
+        lo_open = np.zeros(now.shape, dtype=bool)
+        met, _ = _decide(plan, atoms, np.where(change, now, v_t), np.where(change, now, v_t_hi), lo_open,
+                         lo_open)
+        met &= has & (exact_t | ~change)   # a change from a censored latest value is not known
+        lo, hi = plan.lo[atoms], plan.hi[atoms]
+        below = (now < lo) | ((now == lo) & ~plan.lo_inclusive[atoms])
+        above = (now > hi) | ((now == hi) & ~plan.hi_inclusive[atoms])
+        # the bound to reach: the one the value is short of; inside, the lower one if there is one
+        bound = np.where(below, lo, np.where(above | ~np.isfinite(lo), hi, lo))
+        target = _level_of(bound, b, relative, change, sign)
+        direction = np.where(below, 1.0, -1.0) * np.where(change, sign, 1.0)
+        span_seen = (t_year - s_year).astype(np.float64)
+        span_base = (target_year - s_year).astype(np.float64)
+        span_now = (target_year - t_year).astype(np.float64)
+        compound = ~points & ~rate & (v_s > 0) & (v_t > 0) & (target > 0)
+        g_obs = (v_t / v_s) ** (1 / span_seen) - 1
+        g_req = (target / v_s) ** (1 / span_base) - 1
+        g_need = (target / v_t) ** (1 / span_now) - 1
+        d_obs = (v_t - v_s) / span_seen
+        d_req = (target - v_s) / span_base
+        d_need = (target - v_t) / span_now
+        mean_rate = np.where(seen, np.nan_to_num(cube.values), 0.0).sum(axis=1) / count
+        rate_ok = rate & (target > 0) & ((direction > 0) | (mean_rate > 0))
+        observed = np.where(compound, g_obs, np.where(rate_ok, mean_rate, d_obs))
+        required = np.where(compound, g_req, np.where(rate_ok, target, d_req))
+        needed = np.where(compound, g_need, np.where(rate_ok, target, d_need))
+        anticipated = np.where(compound, v_t * (1 + g_obs) ** span_now, np.where(rate_ok, mean_rate,
+                                                                                 v_t + d_obs * span_now))
+        base_past = ~rate_ok & (required * direction <= 0)
+        reference = np.where(base_past, needed, required)
+        growth = _ratio(observed, reference, direction)
+        growth = np.where(rate_ok & (direction < 0), _ratio(target, observed, np.ones_like(direction)), growth)
+        start_value = np.where(base_past, v_t, v_s)
+        projected = _ratio(anticipated - start_value, target - start_value, direction)
+        projected = np.where(rate_ok, growth, projected)
+        anticipated_measure = _measure_of(anticipated, b, relative, change, sign)
+        holds, _ = _decide(plan, atoms, anticipated_measure, anticipated_measure, lo_open, lo_open)
+    path = np.where(compound, COMPOUND, np.where(rate_ok, RATE, LINEAR)).astype(np.int8)
+    path = np.broadcast_to(path, (regions, len(atoms)))
+    ratio = projected if review.method is m.ReviewMethod.PROJECTION else growth
+    by_ratio = _classify(ratio, review)
+    excluded = np.broadcast_to(plan.excluded[atoms], (regions, len(atoms)))
+    every = np.broadcast_to(every_year, (regions, len(atoms)))
+    steps: list[tuple[BoolArray, int, Reason]] = [
+        (np.broadcast_to(absent, (regions, len(atoms))), INSUFFICIENT, Reason.NOT_IN_DATA),
+        (every & failed, OFF_TRACK, Reason.FAILED_YEARS),
+        (change & baseline_missing, INSUFFICIENT, Reason.NO_BASELINE),
+        (change & ~exact_s, INSUFFICIENT, Reason.CENSORED),
+        (relative & np.isnan(b), INSUFFICIENT, Reason.BASELINE_NOT_POSITIVE),
+        (~has, INSUFFICIENT, Reason.FEW_YEARS),
+        (met & ~every, ACHIEVED, Reason.NONE),
+        (~exact_t, INSUFFICIENT, Reason.CENSORED),
+        (np.less(count, 2), INSUFFICIENT, Reason.FEW_YEARS),
+        (~exact_s, INSUFFICIENT, Reason.CENSORED),
+        (excluded, INSUFFICIENT, Reason.NOT_ASSESSABLE),
+        (every & met & holds, ON_TRACK, Reason.NONE),
+        (every & met, AT_RISK, Reason.PROJECTED_MISS),
+    ]
+    status, reason, decided = _first_step(steps, by_ratio)
+    fallback = ~compound & ~points & ~rate_ok
+    reason = np.where(decided & (reason == Reason.NONE) & base_past, Reason.BASE_PAST_TARGET, reason)
+    reason = np.where(decided & (reason == Reason.NONE) & fallback, Reason.LINEAR_FALLBACK, reason).astype(np.int8)
+    ties = decided & _near_boundary(ratio, review)
+    if ties.any():
+        exact_status = _recheck_levels(plan, cube, atoms, np.argwhere(ties), seen, direction, first, last, b, bound, base_past,
+                                       path, target_year, review)
+        status[ties] = exact_status
+    cells.put(where, status=status, reason=reason, path=path, base_year=np.where(has, s_year, -1),
+              latest_year=np.where(has, t_year, -1), base_value=v_s, latest_value=v_t, target_value=target,
+              anticipated=anticipated, observed=observed, required=required, needed=needed,
+              growth_ratio=growth, projected_ratio=projected)
+
+
+def _measure_of(level: FloatArray, b: FloatArray, relative: BoolArray, change: BoolArray,
+                sign: FloatArray) -> FloatArray:
+    """The quantity a target compares for a level: the level itself, or its change since the
+    baseline (in %, or in the unit), signed by the change's direction."""
+    return np.where(relative, sign * (level - b) / b * 100.0, np.where(change, sign * (level - b), level))
+
+
+def _level_of(bound: FloatArray, b: FloatArray, relative: BoolArray, change: BoolArray,
+              sign: FloatArray) -> FloatArray:
+    """The level at which the compared quantity equals ``bound`` (inverse of :func:`_measure_of`)."""
+    return np.where(relative, b * (1 + sign * bound / 100.0), np.where(change, b + sign * bound, bound))
+
+
+def _ratio(numerator: FloatArray, denominator: FloatArray, direction: FloatArray) -> FloatArray:
+    """``numerator / denominator``; where nothing more was needed (denominator 0), +inf if the
+    numerator moves the right way and -inf if it does not move or moves away."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = numerator / denominator
+        stalled = np.where(numerator * direction > 0, np.inf, -np.inf)
+    return np.where(denominator == 0, stalled, ratio)
+
+
+def _classify(ratio: FloatArray, review: m.Review) -> npt.NDArray[np.int8]:
+    on_track, at_risk = (float(x) for x in review.thresholds)
+    return np.where(ratio >= on_track, ON_TRACK, np.where(ratio >= at_risk, AT_RISK, OFF_TRACK)).astype(np.int8)
+
+
+def _near_boundary(ratio: FloatArray, review: m.Review) -> BoolArray:
+    near = np.zeros(ratio.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for boundary in (float(x) for x in review.thresholds):
+            near |= np.abs(ratio - boundary) <= _TIE * max(1.0, abs(boundary))
+    return near
+
+
+def _first_step(steps: list[tuple[BoolArray, int, Reason]],
+                by_ratio: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8], BoolArray]:
+    """Status and reason from the first step that applies (else the ratio's class), and where
+    the ratio decided."""
+    conditions = [condition for condition, _, _ in steps]
+    status = np.select(conditions, [np.int8(s) for _, s, _ in steps], default=by_ratio).astype(np.int8)
+    reason = np.select(conditions, [np.int8(r) for _, _, r in steps], default=np.int8(Reason.NONE)).astype(np.int8)
+    decided = ~np.logical_or.reduce(conditions) if conditions else np.ones(status.shape, dtype=bool)
+    return status, reason, np.asarray(decided, dtype=bool)
+
+
+# ------------------------------------------------------------------------------------------
+# Cumulative targets: a sum over the period
+
+
+def _sums(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Review, absent: BoolArray,
+          cells: _Cells, where: IntArray) -> None:
+    years = cube.years
+    period_years = [plan.years[plan.atom_sum_years[a][plan.atom_sum_years[a] >= 0]] for a in atoms.tolist()]
+    elapsed = np.array([int((p <= as_of).sum()) for p in period_years], dtype=np.int64)
+    length = np.array([len(p) for p in period_years], dtype=np.int64)
+    inside = np.stack([np.isin(years, p[p <= as_of]) for p in period_years], axis=1) if len(years) \
+        else np.zeros((0, len(atoms)), dtype=bool)
+    seen = cube.present & inside[None, :, :]
+    complete = np.equal(seen.sum(axis=1), elapsed)
+    censored: BoolArray = np.asarray((seen & ~cube.exact).any(axis=1))
+    total = np.where(seen, np.nan_to_num(cube.values), 0.0).sum(axis=1)
+    lo, hi = plan.lo[atoms], plan.hi[atoms]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        has_lower = np.isfinite(lo)
+        exceeded = (total > hi) | ((total == hi) & ~plan.hi_inclusive[atoms])
+        lower_met = has_lower & ((total > lo) | ((total == lo) & plan.lo_inclusive[atoms]))
+        target = np.where(has_lower, lo, hi)
+        observed = total / elapsed
+        required = target / length
+        anticipated = total * length / elapsed
+        needed = (target - total) / (length - elapsed)
+        above = (anticipated > hi) | ((anticipated == hi) & ~plan.hi_inclusive[atoms])
+        budget = _ratio(required, observed, np.ones(total.shape))     # ≤ targets: allowed ÷ observed flow
+        ratio = np.where(has_lower, _ratio(observed, required, np.ones(total.shape)), budget)
+    steps: list[tuple[BoolArray, int, Reason]] = [
+        (np.broadcast_to(absent, total.shape), INSUFFICIENT, Reason.NOT_IN_DATA),
+        (np.broadcast_to(elapsed == 0, total.shape), INSUFFICIENT, Reason.NOT_STARTED),
+        (~complete, INSUFFICIENT, Reason.MISSING_YEAR),
+        (censored, INSUFFICIENT, Reason.CENSORED),
+        (exceeded, OFF_TRACK, Reason.EXCEEDED),
+        (lower_met & ~above, ACHIEVED, Reason.NONE),
+        (lower_met, AT_RISK, Reason.PROJECTED_EXCEED),
+        (np.broadcast_to(elapsed < 2, total.shape), INSUFFICIENT, Reason.FEW_YEARS),
+        (np.broadcast_to(plan.excluded[atoms] | ~(target > 0), total.shape), INSUFFICIENT, Reason.NOT_ASSESSABLE),
+    ]
+    status, reason, decided = _first_step(steps, _classify(ratio, review))
+    ties = decided & _near_boundary(ratio, review)
+    if ties.any():
+        status[ties] = _recheck_sums(plan, cube, atoms, inside, np.argwhere(ties), has_lower, elapsed, length, review)
+    first_year = np.array([int(p[0]) if len(p) else -1 for p in period_years], dtype=np.int64)
+    last_year = np.array([int(p[p <= as_of][-1]) if (p <= as_of).any() else -1 for p in period_years],
+                         dtype=np.int64)
+    shape = total.shape
+    cells.put(where, status=status, reason=reason, path=np.full(shape, FLOW, dtype=np.int8),
+              base_year=np.broadcast_to(first_year, shape), latest_year=np.broadcast_to(last_year, shape),
+              latest_value=np.where(complete, total, np.nan), target_value=np.broadcast_to(target, shape),
+              anticipated=anticipated, observed=observed, required=np.broadcast_to(required, shape),
+              needed=needed, growth_ratio=ratio, projected_ratio=ratio, elapsed=elapsed, period=length)
+
+
+# ------------------------------------------------------------------------------------------
+# Exact re-check of ratios within a few ulps of a class boundary
+
+
+def _exact(x: float) -> Fraction:
+    """A float as the shortest decimal that round-trips (the value as the data gave it)."""
+    return Fraction(Decimal(repr(float(x))))
+
+
+def _root(q: Fraction, n: int) -> Fraction | None:
+    """The exact positive n-th root of ``q > 0`` when it is rational, else None."""
+    if n == 1:
+        return q
+    parts = []
+    for whole in (q.numerator, q.denominator):
+        guess = round(whole ** (1.0 / n)) if whole < 2 ** 1000 else _iroot(whole, n)
+        root = next((c for c in (guess - 1, guess, guess + 1) if c >= 0 and c ** n == whole), None)
+        if root is None:
+            return None
+        parts.append(root)
+    return Fraction(parts[0], parts[1])
+
+
+def _iroot(whole: int, n: int) -> int:
+    """floor(whole ** (1/n)) for big integers (Newton's method)."""
+    x = 1 << ((whole.bit_length() + n - 1) // n)
+    while True:
+        y = ((n - 1) * x + whole // x ** (n - 1)) // n
+        if y >= x:
+            return x
+        x = y
+
+
+_Number = Fraction | Decimal
+
+
+def _decimal(x: _Number) -> Decimal:
+    if isinstance(x, Decimal):
+        return x
+    context = Context(prec=_DIGITS)
+    return context.divide(Decimal(x.numerator), Decimal(x.denominator))
+
+
+def _power(q: Fraction, numerator: int, denominator: int) -> _Number:
+    """``q ** (numerator/denominator)`` for q > 0: exact when the root is rational."""
+    root = _root(q, denominator)
+    if root is not None:
+        return root ** numerator
+    context = Context(prec=_DIGITS)
+    return context.power(_decimal(q), context.divide(Decimal(numerator), Decimal(denominator)))
+
+
+def _class_of(ratio: _Number, review: m.Review) -> int:
+    """The ratio's class; a ratio equal to a boundary (exactly, or to 60 digits when a root is
+    irrational) belongs to the better class."""
+    on_track, at_risk = review.thresholds
+    if _at_least(ratio, on_track):
+        return ON_TRACK
+    return AT_RISK if _at_least(ratio, at_risk) else OFF_TRACK
+
+
+def _at_least(ratio: _Number, boundary: Decimal) -> bool:
+    if isinstance(ratio, Fraction):
+        return ratio >= Fraction(boundary)
+    return ratio - boundary >= -_EQUAL
+
+
+def _exactly(formula: Callable[..., Any], *parts: _Number) -> _Number:
+    """``formula(*parts)`` in Fractions when every part is one, else in 80-digit Decimals."""
+    if all(isinstance(p, Fraction) for p in parts):
+        return cast(Fraction, formula(*parts))
+    with localcontext(Context(prec=_DIGITS)):
+        return cast(Decimal, formula(*(_decimal(p) for p in parts)))
+
+
+def _exact_bound(plan: Plan, atom: int, upper: bool) -> Fraction:
+    interval = plan.rules[int(plan.atom_rule[atom])].interval
+    bound = interval.upper if upper else interval.lower
+    assert bound is not None
+    return bound
+
+
+def _recheck_levels(plan: Plan, cube: _Cube, atoms: IntArray, cells: IntArray, seen: BoolArray,
+                    direction: FloatArray, first: IntArray, last: IntArray,
+                    b: FloatArray, bound: FloatArray, base_past: BoolArray, path: npt.NDArray[np.int8],
+                    target_year: IntArray, review: m.Review) -> list[int]:
+    """The exact class of level-target cells whose float ratio lies on a boundary."""
+    statuses = []
+    for r, k in cells.tolist():         # only the cells at a tie
+        atom = int(atoms[k])
+        measure = int(plan.atom_measure[atom])
+        s, t = int(first[r, k]), int(last[r, k])
+        v_s, v_t = _exact(cube.values[r, s, k]), _exact(cube.values[r, t, k])
+        s_year, t_year, year = int(cube.years[s]), int(cube.years[t]), int(target_year[k])
+        upper = bool(bound[r, k] == plan.hi[atom]) and not bool(bound[r, k] == plan.lo[atom])
+        q = _exact_bound(plan, atom, upper)
+        sign = int(plan.atom_sign[atom])
+        if measure == VALUE:
+            target = q
+        elif measure == RELATIVE_CHANGE:
+            target = _exact(b[r, k]) * (1 + sign * q / 100)
+        else:
+            target = _exact(b[r, k]) + sign * q
+        ref_value, ref_year = (v_t, t_year) if base_past[r, k] else (v_s, s_year)
+        if int(path[r, k]) == RATE:
+            rates = [_exact(v) for v in cube.values[r, seen[r, :, k], k].tolist()]
+            mean = sum(rates, Fraction(0)) / len(rates)
+            ratio: _Number = mean / target if direction[r, k] > 0 else target / mean
+        elif int(path[r, k]) == COMPOUND:
+            x = _power(v_t / v_s, 1, t_year - s_year)          # observed growth factor
+            y = _power(target / ref_value, 1, year - ref_year)  # required (or needed) factor
+            if review.method is m.ReviewMethod.PROJECTION:
+                growth = _power(v_t / v_s, year - t_year, t_year - s_year)
+                ratio = _exactly(lambda a, v, ref, goal: (v * a - ref) / (goal - ref), growth, v_t, ref_value, target)
+            else:
+                ratio = _exactly(lambda x, y: (x - 1) / (y - 1), x, y)
+        else:
+            observed = (v_t - v_s) / (t_year - s_year)
+            required = (target - ref_value) / (year - ref_year)
+            ratio = observed / required if review.method is m.ReviewMethod.GROWTH else \
+                (v_t + observed * (year - t_year) - ref_value) / (target - ref_value)
+        statuses.append(_class_of(ratio, review))
+    return statuses
+
+
+def _recheck_sums(plan: Plan, cube: _Cube, atoms: IntArray, inside: BoolArray, cells: IntArray,
+                  has_lower: BoolArray, elapsed: IntArray, length: IntArray, review: m.Review) -> list[int]:
+    statuses = []
+    for r, k in cells.tolist():         # only the cells at a tie
+        atom = int(atoms[k])
+        total = sum((_exact(v) for v in cube.values[r, inside[:, k], k].tolist()), Fraction(0))
+        lower = bool(has_lower[k])
+        target = _exact_bound(plan, atom, upper=not lower)
+        e, n = int(elapsed[k]), int(length[k])
+        # a budget (≤ only) with nothing spent yet has an infinite ratio: never at a tie
+        ratio = total * n / (e * target) if lower else target * e / (total * n)
+        statuses.append(_class_of(ratio, review))
+    return statuses
