@@ -44,7 +44,7 @@ def register(commands: Any) -> None:
     check.add_argument("data", nargs="+", help=".csv (UTF-8, UTF-8 with BOM or GB18030), .xlsx or .parquet")
     check.add_argument("--region", action="append", help="only this region (repeatable)")
     check.add_argument("--year", action="append", type=_year, help="only targets checked in this year (repeatable)")
-    check.add_argument("--as-of", type=_year, metavar="YEAR",
+    check.add_argument("--as-of", metavar="YEAR",
                        help="mid-term review: only data up to YEAR count; targets due later are pending, "
                        "each with an assessment (achieved, on track, at risk, off track, insufficient data)")
     check.add_argument("--review-method", choices=["growth", "projection"],

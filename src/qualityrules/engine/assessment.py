@@ -273,15 +273,15 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
     window = (years[:, None] >= start[None, :]) & (years[:, None] <= as_of)
     seen = cube.present & window[None, :, :]
     has: BoolArray = np.asarray(seen.any(axis=1))
-    first = seen.argmax(axis=1)
-    last = n_years - 1 - seen[:, ::-1, :].argmax(axis=1) if n_years else first
     count = seen.sum(axis=1)
     if n_years == 0:   # no year up to as_of: nothing to read
         empty = np.full((regions, len(atoms)), np.nan)
         v_s = v_t = v_t_hi = empty
         exact_s = exact_t = np.zeros(empty.shape, dtype=bool)
-        s_year = t_year = np.full(empty.shape, -1, dtype=np.int64)
+        first = last = s_year = t_year = np.full(empty.shape, -1, dtype=np.int64)
     else:
+        first = seen.argmax(axis=1)
+        last = n_years - 1 - seen[:, ::-1, :].argmax(axis=1)
         v_s, v_t = _take(cube.values, first), _take(cube.values, last)
         v_t_hi = _take(cube.upper, last)
         exact_s, exact_t = _take(cube.exact, first), _take(cube.exact, last)
@@ -352,6 +352,10 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
         (every & met, AT_RISK, Reason.PROJECTED_MISS),
     ]
     status, reason, decided = _first_step(steps, by_ratio)
+    reason = np.where((status == ACHIEVED) & ~exact_t, np.int8(Reason.CENSORED), reason).astype(np.int8)
+    trend = exact_s & exact_t & has       # no trend, projection or ratio from a bound
+    for values in (observed, required, needed, anticipated, growth, projected):
+        values[~trend] = np.nan
     fallback = ~compound & ~points & ~rate_ok
     reason = np.where(decided & (reason == Reason.NONE) & base_past, Reason.BASE_PAST_TARGET, reason)
     reason = np.where(decided & (reason == Reason.NONE) & fallback, Reason.LINEAR_FALLBACK, reason).astype(np.int8)

@@ -161,7 +161,7 @@ class Report:
         assessed = [c for c in self._columns_by_rule[rule].tolist() if c in self._assessed]
         if not assessed:
             return None
-        worst = max(assessed, key=lambda c: int(a.status[r, self._assessed[c]]))
+        worst = max(assessed, key=lambda c: (int(a.status[r, self._assessed[c]]), c))   # among equals, the last year
         return self._assessment_fields(r, worst)
 
     @functools.cached_property

@@ -119,7 +119,7 @@ def _change_unit(path: int, unit: str) -> str:
 
 _REASONS = {
     Reason.NOT_IN_DATA: "the indicator is not in the data",
-    Reason.FEW_YEARS: "fewer than 2 years with a value from {base} to {as_of}",
+    Reason.FEW_YEARS: "fewer than 2 years with a value up to {as_of}{only}",
     Reason.NO_BASELINE: "no value for the baseline year {baseline}",
     Reason.BASELINE_NOT_POSITIVE: "the baseline is not positive: a relative change of it is undefined",
     Reason.CENSORED: "a value used is censored (only a bound is known): no trend can be read from it",
@@ -149,7 +149,8 @@ def reason_text(assessment: Assessment, plan: Plan, r: int, k: int, failed_years
     return _REASONS[reason].format(
         base=base if base is not None else "the base year", as_of=a.as_of, baseline=rule.baseline,
         latest=_year(a.latest_year[r, k]), year=int(plan.atom_year[atom]),
-        failed=", ".join(str(y) for y in failed_years))
+        failed=", ".join(str(y) for y in failed_years),
+        only=f" (only {_year(a.latest_year[r, k])})" if _year(a.latest_year[r, k]) is not None else "")
 
 
 # ------------------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def explain_lines(assessment: Assessment, plan: Plan, r: int, k: int, failed_yea
     lines = [f"  review:   as of {a.as_of}, the target's year {fields['target_year']} lies ahead → "
              f"{fields['status'].upper()} ({fields['term']})"]
     factor = _factor(plan, atom)
-    shown = ", ".join(f"{year}: {plain(value * factor, 6)}" for year, value in region_years) or "none"
+    shown = ", ".join(f"{year}: {plain(value * factor, 10)}" for year, value in region_years) or "none"
     lines.append(f"  read:     {shown} {unit}".rstrip())
     base, latest, year = fields["base_year"], fields["latest_year"], fields["target_year"]
     lv, bv, goal, ahead = fields["latest_value"], fields["base_value"], fields["target_value"], fields["anticipated"]
@@ -209,38 +210,38 @@ def explain_lines(assessment: Assessment, plan: Plan, r: int, k: int, failed_yea
         lines.append(f"  years:    period {rule.years[0]}–{rule.years[-1]} ({period} years), {len(elapsed)} elapsed "
                      f"by {a.as_of}" + (f" ({elapsed[0]}–{elapsed[-1]})" if elapsed else ""))
         if lv is not None and elapsed:
-            lines.append(f"  running:  sum {plain(lv, 6)} {unit}; pro-rata share {plain(goal, 6)} × {len(elapsed)}/{period}"
-                         f" = {plain(fields['pro_rata'], 6)} (时间过半、任务过半: "
+            lines.append(f"  running:  sum {plain(lv, 10)} {unit}; pro-rata share {plain(goal, 10)} × {len(elapsed)}/{period}"
+                         f" = {plain(fields['pro_rata'], 10)} (时间过半、任务过半: "
                          f"{'yes' if lv >= (fields['pro_rata'] or 0) else 'no'})")
-            lines.append(f"  flow:     observed {plain(lv, 6)} / {len(elapsed)} = {plain(fields['observed'], 6)} {unit}/yr;"
-                         f" required {plain(goal, 6)} / {period} = {plain(fields['required'], 6)} {unit}/yr;"
-                         f" needed from now {plain(fields['needed'], 6)} {unit}/yr")
-            lines.append(f"  projects: {plain(lv, 6)} × {period}/{len(elapsed)} = {plain(ahead, 6)} {unit} by {year}")
+            lines.append(f"  flow:     observed {plain(lv, 10)} / {len(elapsed)} = {plain(fields['observed'], 10)} {unit}/yr;"
+                         f" required {plain(goal, 10)} / {period} = {plain(fields['required'], 10)} {unit}/yr;"
+                         f" needed from now {plain(fields['needed'], 10)} {unit}/yr")
+            lines.append(f"  projects: {plain(lv, 10)} × {period}/{len(elapsed)} = {plain(ahead, 10)} {unit} by {year}")
     elif base is not None and latest is not None:
-        lines.append(f"  years:    base {base} = {plain(bv, 6)}, latest {latest} = {plain(lv, 6)}, "
-                     f"target {year} = {plain(goal, 6)} {unit}".rstrip())
+        lines.append(f"  years:    base {base} = {plain(bv, 10)}, latest {latest} = {plain(lv, 10)}, "
+                     f"target {year} = {plain(goal, 10)} {unit}".rstrip())
         if rule.measure is not Measure.VALUE:
             lines.append(f"  target:   {_target_level_text(rule, bv)}")
         if path == COMPOUND:
-            lines.append(f"  observed: ({plain(lv, 6)} / {plain(bv, 6)})^(1/{latest - base}) − 1 = "
+            lines.append(f"  observed: ({plain(lv, 10)} / {plain(bv, 10)})^(1/{latest - base}) − 1 = "
                          f"{change_text(fields['observed'], '%/yr')}")
-            lines.append(f"  required: ({plain(goal, 6)} / {plain(bv, 6)})^(1/{year - base}) − 1 = "
+            lines.append(f"  required: ({plain(goal, 10)} / {plain(bv, 10)})^(1/{year - base}) − 1 = "
                          f"{change_text(fields['required'], '%/yr')}")
-            lines.append(f"  needed:   ({plain(goal, 6)} / {plain(lv, 6)})^(1/{year - latest}) − 1 = "
+            lines.append(f"  needed:   ({plain(goal, 10)} / {plain(lv, 10)})^(1/{year - latest}) − 1 = "
                          f"{change_text(fields['needed'], '%/yr')} from {latest}")
-            lines.append(f"  projects: {plain(lv, 6)} × (1 {_signed(fields['observed'])}%)^{year - latest} = "
-                         f"{plain(ahead, 6)} {unit} by {year}".rstrip())
+            lines.append(f"  projects: {plain(lv, 10)} × (1 {_signed(fields['observed'])}%)^{year - latest} = "
+                         f"{plain(ahead, 10)} {unit} by {year}".rstrip())
         elif path == LINEAR:
             per = fields["change_unit"]
-            lines.append(f"  observed: ({plain(lv, 6)} − {plain(bv, 6)}) / {latest - base} = {change_text(fields['observed'], per)}")
-            lines.append(f"  required: ({plain(goal, 6)} − {plain(bv, 6)}) / {year - base} = {change_text(fields['required'], per)}")
-            lines.append(f"  needed:   ({plain(goal, 6)} − {plain(lv, 6)}) / {year - latest} = "
+            lines.append(f"  observed: ({plain(lv, 10)} − {plain(bv, 10)}) / {latest - base} = {change_text(fields['observed'], per)}")
+            lines.append(f"  required: ({plain(goal, 10)} − {plain(bv, 10)}) / {year - base} = {change_text(fields['required'], per)}")
+            lines.append(f"  needed:   ({plain(goal, 10)} − {plain(lv, 10)}) / {year - latest} = "
                          f"{change_text(fields['needed'], per)} from {latest}")
-            lines.append(f"  projects: {plain(lv, 6)} {_signed(fields['observed'])} × {year - latest} = "
-                         f"{plain(ahead, 6)} {unit} by {year}".rstrip())
+            lines.append(f"  projects: {plain(lv, 10)} {_signed(fields['observed'])} × {year - latest} = "
+                         f"{plain(ahead, 10)} {unit} by {year}".rstrip())
         elif path == RATE:
-            lines.append(f"  observed: mean rate {base}–{latest} = {plain(fields['observed'], 6)} {unit}, compared "
-                         f"directly with the target rate {plain(goal, 6)} {unit} (a rate is never compounded)")
+            lines.append(f"  observed: mean rate {base}–{latest} = {plain(fields['observed'], 10)} {unit}, compared "
+                         f"directly with the target rate {plain(goal, 10)} {unit} (a rate is never compounded)")
     if fields["reason"]:
         lines.append(f"  note:     {fields['reason']}")
     ratio_name = ("projected ÷ required progress (UNSD)" if method is m.ReviewMethod.PROJECTION
@@ -262,9 +263,9 @@ def _target_level_text(rule: BoundRule, baseline: float | None) -> str:
     bound = rule.interval.lower if rule.interval.lower is not None else rule.interval.upper
     amount = plain(float(bound) if bound is not None else math.nan, 6)
     if rule.measure is Measure.RELATIVE_CHANGE:
-        return (f"level = baseline {plain(baseline, 6)} × (1 {'−' if down else '+'} {amount}%) "
+        return (f"level = baseline {plain(baseline, 10)} × (1 {'−' if down else '+'} {amount}%) "
                 f"(较{rule.baseline}年{'下降' if down else '提高'}{amount}%)")
-    return f"level = baseline {plain(baseline, 6)} {'−' if down else '+'} {amount} {rule.indicator.unit or ''}".rstrip()
+    return f"level = baseline {plain(baseline, 10)} {'−' if down else '+'} {amount} {rule.indicator.unit or ''}".rstrip()
 
 
 # ------------------------------------------------------------------------------------------
@@ -288,7 +289,7 @@ def table_cells(row: dict[str, Any]) -> tuple[str, ...]:
         latest = f"sum {plain(a['latest_value'])}" + (f" ({elapsed[0]}–{elapsed[-1]})" if elapsed else "")
     else:
         latest = f"{plain(a['latest_value'])} ({a['latest_year']})"
-    projected = "—" if a["anticipated"] is None or status == "insufficient-data" else \
+    projected = "—" if a["anticipated"] is None or status in ("insufficient-data", "achieved") else \
         f"{plain(a['anticipated'])} {unit}".rstrip()
     if status == "insufficient-data" or a["observed"] is None:
         change = ""
