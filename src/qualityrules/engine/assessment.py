@@ -33,6 +33,7 @@ exact roots where they exist, else 80 significant digits).
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable
 from decimal import Context, Decimal, localcontext
 from fractions import Fraction
@@ -47,7 +48,7 @@ from ..packs.resolve import Pack, growth_rate
 from .evaluation import Evaluation, _decide
 from .plan import POINT_CHANGE, RELATIVE_CHANGE, VALUE, Plan
 
-__all__ = ["Assessment", "assess", "STATUSES", "PATHS", "Reason",
+__all__ = ["Assessment", "assess", "paths", "STATUSES", "PATHS", "Reason",
            "ACHIEVED", "ON_TRACK", "INSUFFICIENT", "AT_RISK", "OFF_TRACK", "COMPOUND", "LINEAR", "FLOW", "RATE"]
 
 IntArray = npt.NDArray[np.int64]
@@ -99,6 +100,7 @@ class Assessment:
     review: m.Review
     columns: IntArray
     atoms: IntArray
+    due: IntArray                  # per atom: the year it is due (the target year)
     status: npt.NDArray[np.int8]
     reason: npt.NDArray[np.int8]
     path: npt.NDArray[np.int8]
@@ -150,7 +152,7 @@ def assess(evaluation: Evaluation, as_of: int, review: m.Review) -> Assessment:
                     kinds[level] == "every-year", ind[level] < 0, cells, level)
         if len(cumulative):
             _sums(plan, cube.part(cumulative), atoms[cumulative], as_of, review, ind[cumulative] < 0, cells, cumulative)
-    return Assessment(as_of, review, columns, atoms, **attrs.asdict(cells, recurse=False))
+    return Assessment(as_of, review, columns, atoms, plan.atom_year[atoms], **attrs.asdict(cells, recurse=False))
 
 
 # ------------------------------------------------------------------------------------------
@@ -609,3 +611,32 @@ def _recheck_sums(plan: Plan, cube: _Cube, atoms: IntArray, inside: BoolArray, c
         ratio = total * n / (e * target) if lower else target * e / (total * n)
         statuses.append(_class_of(ratio, review))
     return statuses
+
+
+# ------------------------------------------------------------------------------------------
+# Paths (for charts): the projection and the requirement year by year
+
+
+def paths(assessment: Assessment, r: int, k: int) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """The projected path (from the latest year, at the observed change) and the required path
+    (from the base year, or from the latest year when the base already met the target) of a
+    level target's cell, as (year, value) in the indicator's unit; empty when there is none."""
+    a = assessment
+    path = int(a.path[r, k])
+    s, t = int(a.base_year[r, k]), int(a.latest_year[r, k])
+    v_s, v_t, goal = float(a.base_value[r, k]), float(a.latest_value[r, k]), float(a.target_value[r, k])
+    observed = float(a.observed[r, k])
+    year = int(a.due[k])
+    if path not in (COMPOUND, LINEAR) or s < 0 or t < 0 or not all(
+            math.isfinite(x) for x in (v_s, v_t, goal, observed)):
+        return [], []
+
+    def step(start: float, rate: float, n: int) -> float:
+        return start * (1 + rate) ** n if path == COMPOUND else start + rate * n
+
+    projected = [(y, step(v_t, observed, y - t)) for y in range(t, year + 1)]
+    if (goal - v_s) * (goal - v_t) > 0:
+        required, origin, v_0 = float(a.required[r, k]), s, v_s
+    else:
+        required, origin, v_0 = float(a.needed[r, k]), t, v_t
+    return projected, [(y, step(v_0, required, y - origin)) for y in range(origin, year + 1)]

@@ -299,6 +299,7 @@ class Report:
             "baseline_year": rule.baseline,
             "strength": rule.strength.value,
             "target": target_text(rule),
+            "summed_years": [rule.years[0], rule.years[-1]] if rule.kind == "cumulative" and rule.years else None,
             "unit": display_unit(rule),
             "citation": rule.citation,
             "document": rule.document,
