@@ -180,6 +180,10 @@ def _signed(x: float | None, digits: int = 3) -> str:
     return ("+" if x > 0 else "") + plain(x, digits)
 
 
+def _operator(x: float) -> str:
+    return "−" if x < 0 else "+"
+
+
 def change_text(x: float | None, unit: str) -> str:
     """An annual change with its unit: ``+5.2 %/yr``, ``-0.4 百分点/yr``."""
     return f"{_signed(x)} {unit}".rstrip()
@@ -216,7 +220,7 @@ def explain_lines(assessment: Assessment, plan: Plan, r: int, k: int, failed_yea
             lines.append(f"  flow:     observed {plain(lv, 10)} / {len(elapsed)} = {plain(fields['observed'], 10)} {unit}/yr;"
                          f" required {plain(goal, 10)} / {period} = {plain(fields['required'], 10)} {unit}/yr;"
                          f" needed from now {plain(fields['needed'], 10)} {unit}/yr")
-            lines.append(f"  projects: {plain(lv, 10)} × {period}/{len(elapsed)} = {plain(ahead, 10)} {unit} by {year}")
+            lines.append(f"  projects: {plain(lv, 10)} × {period}/{len(elapsed)} = {plain(ahead, 6)} {unit} by {year}")
     elif base is not None and latest is not None:
         lines.append(f"  years:    base {base} = {plain(bv, 10)}, latest {latest} = {plain(lv, 10)}, "
                      f"target {year} = {plain(goal, 10)} {unit}".rstrip())
@@ -229,16 +233,16 @@ def explain_lines(assessment: Assessment, plan: Plan, r: int, k: int, failed_yea
                          f"{change_text(fields['required'], '%/yr')}")
             lines.append(f"  needed:   ({plain(goal, 10)} / {plain(lv, 10)})^(1/{year - latest}) − 1 = "
                          f"{change_text(fields['needed'], '%/yr')} from {latest}")
-            lines.append(f"  projects: {plain(lv, 10)} × (1 {_signed(fields['observed'])}%)^{year - latest} = "
-                         f"{plain(ahead, 10)} {unit} by {year}".rstrip())
+            lines.append(f"  projects: {plain(lv, 10)} × (1 {_operator(fields['observed'])} "
+                         f"{plain(abs(fields['observed']), 3)}%)^{year - latest} = {plain(ahead, 6)} {unit} by {year}")
         elif path == LINEAR:
             per = fields["change_unit"]
             lines.append(f"  observed: ({plain(lv, 10)} − {plain(bv, 10)}) / {latest - base} = {change_text(fields['observed'], per)}")
             lines.append(f"  required: ({plain(goal, 10)} − {plain(bv, 10)}) / {year - base} = {change_text(fields['required'], per)}")
             lines.append(f"  needed:   ({plain(goal, 10)} − {plain(lv, 10)}) / {year - latest} = "
                          f"{change_text(fields['needed'], per)} from {latest}")
-            lines.append(f"  projects: {plain(lv, 10)} {_signed(fields['observed'])} × {year - latest} = "
-                         f"{plain(ahead, 10)} {unit} by {year}".rstrip())
+            lines.append(f"  projects: {plain(lv, 10)} {_operator(fields['observed'])} "
+                         f"{plain(abs(fields['observed']), 6)} × {year - latest} = {plain(ahead, 6)} {unit} by {year}")
         elif path == RATE:
             lines.append(f"  observed: mean rate {base}–{latest} = {plain(fields['observed'], 10)} {unit}, compared "
                          f"directly with the target rate {plain(goal, 10)} {unit} (a rate is never compounded)")
