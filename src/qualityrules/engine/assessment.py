@@ -45,6 +45,7 @@ import numpy.typing as npt
 
 from ..language import model as m
 from ..packs.resolve import Pack, growth_rate
+from ..tables.observations import Observations
 from .evaluation import Evaluation, _decide
 from .plan import POINT_CHANGE, RELATIVE_CHANGE, VALUE, Plan
 
@@ -128,30 +129,24 @@ def assess(evaluation: Evaluation, as_of: int, review: m.Review) -> Assessment:
     """Review every atom of ``evaluation`` reported after ``as_of`` from its observations (which
     must not extend past ``as_of``: see :meth:`~qualityrules.tables.observations.Observations.until`)."""
     plan, obs = evaluation.plan, evaluation.obs
-    columns = np.flatnonzero(plan.atom_year[evaluation.atoms] > as_of).astype(np.int64)
+    due = np.flatnonzero(plan.atom_year[evaluation.atoms] > as_of).astype(np.int64)
+    kinds = np.array([plan.rules[k].kind for k in plan.atom_rule[evaluation.atoms[due]]], dtype=object)
+    # level targets first, then sums: each group's arrays are side by side, no interleaving copy
+    columns = np.concatenate([due[kinds != "cumulative"], due[kinds == "cumulative"]])
     atoms = evaluation.atoms[columns]
-    cells = _Cells.empty(len(obs.regions), len(atoms))
-    if len(atoms):
-        known = obs._indicator_index
-        ind = np.array([known.get(plan.indicators[i], -1) for i in plan.atom_indicator[atoms]], dtype=np.int64)
-        values = obs.lo[:, :, np.maximum(ind, 0)]
-        present = ~np.isnan(values)
-        present[:, :, ind < 0] = False
-        exact = present
-        if obs.censored:
-            assert obs.lo_open is not None and obs.hi_open is not None
-            spots = (slice(None), slice(None), np.maximum(ind, 0))
-            exact = present & (values == obs.hi[spots]) & ~obs.lo_open[spots] & ~obs.hi_open[spots]
-        cube = _Cube(obs.years, values, present, exact, obs.hi[:, :, np.maximum(ind, 0)] if obs.censored else values)
-        kinds = np.array([plan.rules[k].kind for k in plan.atom_rule[atoms]], dtype=object)
-        cumulative = np.flatnonzero(kinds == "cumulative")
-        level = np.flatnonzero(kinds != "cumulative")
-        failed = _failed_so_far(evaluation, columns, as_of)
-        if len(level):
-            _levels(plan, cube.part(level), atoms[level], as_of, review, failed[:, level],
-                    kinds[level] == "every-year", ind[level] < 0, cells, level)
-        if len(cumulative):
-            _sums(plan, cube.part(cumulative), atoms[cumulative], as_of, review, ind[cumulative] < 0, cells, cumulative)
+    known = obs._indicator_index
+    ind = np.array([known.get(plan.indicators[i], -1) for i in plan.atom_indicator[atoms]], dtype=np.int64)
+    cumulative = np.array([plan.rules[k].kind == "cumulative" for k in plan.atom_rule[atoms]], dtype=bool)
+    parts = []
+    level = np.flatnonzero(~cumulative)
+    if len(level):
+        every_year = np.array([plan.rules[k].kind == "every-year" for k in plan.atom_rule[atoms[level]]], dtype=bool)
+        parts.append(_levels(plan, _Cube.of(obs, ind[level]), atoms[level], as_of, review,
+                             _failed_so_far(evaluation, columns[level], as_of), every_year, ind[level] < 0))
+    sums = np.flatnonzero(cumulative)
+    if len(sums):
+        parts.append(_sums(plan, _Cube.of(obs, ind[sums]), atoms[sums], as_of, review, ind[sums] < 0))
+    cells = _Cells.joined(parts, len(obs.regions))
     return Assessment(as_of, review, columns, atoms, plan.atom_year[atoms], **attrs.asdict(cells, recurse=False))
 
 
@@ -179,24 +174,21 @@ class _Cells:
     period: IntArray
 
     @classmethod
-    def empty(cls, regions: int, atoms: int) -> _Cells:
-        shape = (regions, atoms)
-
-        def nan() -> FloatArray:
-            return np.full(shape, np.nan)
-
-        return cls(np.full(shape, INSUFFICIENT, dtype=np.int8), np.zeros(shape, dtype=np.int8),
-                   np.zeros(shape, dtype=np.int8), np.full(shape, -1, dtype=np.int64),
-                   np.full(shape, -1, dtype=np.int64), nan(), nan(), nan(), nan(), nan(), nan(), nan(), nan(),
-                   nan(), np.zeros(atoms, dtype=np.int64), np.zeros(atoms, dtype=np.int64))
-
-    def put(self, where: IntArray, **fields: npt.NDArray[np.generic]) -> None:
-        for name, value in fields.items():
-            target = getattr(self, name)
-            if target.ndim == 1:
-                target[where] = value
-            else:
-                target[:, where] = value
+    def joined(cls, parts: list[_Cells], regions: int) -> _Cells:
+        """The groups' cells side by side (per-cell arrays along atoms, per-atom arrays too)."""
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            empty: dict[str, Any] = {}
+            for field in attrs.fields(cls):
+                per_atom = field.name in ("elapsed", "period")
+                dtype = np.int8 if field.name in ("status", "reason", "path") else \
+                    np.int64 if field.name in ("base_year", "latest_year", "elapsed", "period") else np.float64
+                empty[field.name] = np.zeros(0 if per_atom else (regions, 0), dtype=dtype)
+            return cls(**empty)
+        return cls(**{field.name: np.concatenate([getattr(p, field.name) for p in parts],
+                                                 axis=0 if field.name in ("elapsed", "period") else 1)
+                      for field in attrs.fields(cls)})
 
 
 @attrs.frozen
@@ -209,14 +201,33 @@ class _Cube:
     exact: BoolArray
     upper: FloatArray         # upper end (``values`` itself for exact data)
 
-    def part(self, atoms: IntArray) -> _Cube:
-        return _Cube(self.years, self.values[:, :, atoms], self.present[:, :, atoms], self.exact[:, :, atoms],
-                     self.upper[:, :, atoms])
+    @classmethod
+    def of(cls, obs: Observations, ind: IntArray) -> _Cube:
+        """The observations of indicators ``ind`` (-1: not in the data), one gather per cube."""
+        spots = np.maximum(ind, 0)
+        values = obs.lo[:, :, spots]
+        present = ~np.isnan(values)
+        if (ind < 0).any():
+            present[:, :, ind < 0] = False
+        if not obs.censored:
+            return cls(obs.years, values, present, present, values)
+        assert obs.lo_open is not None and obs.hi_open is not None
+        upper = obs.hi[:, :, spots]
+        exact = present & (values == upper) & ~obs.lo_open[:, :, spots] & ~obs.hi_open[:, :, spots]
+        return cls(obs.years, values, present, exact, upper)
 
 
-def _take(cube: npt.NDArray[np.generic], index: IntArray) -> npt.NDArray[np.generic]:
-    """``cube[r, index[r, k], k]`` for every region r and atom k."""
-    return np.take_along_axis(cube, index[:, None, :], axis=1)[:, 0, :]
+def _positions(shape: tuple[int, ...], index: IntArray) -> IntArray:
+    """Flat positions of ``cube[r, index[r, k], k]`` in the cube laid out atom-major, as a gather
+    over the last axis leaves it (``[k][region][year]``)."""
+    regions, years, atoms = shape
+    return (np.arange(atoms)[None, :] * regions + np.arange(regions)[:, None]) * years + index
+
+
+def _take(cube: npt.NDArray[np.generic], positions: IntArray) -> npt.NDArray[np.generic]:
+    """``cube[r, index[r, k], k]`` for every region r and atom k (positions from :func:`_positions`);
+    no copy of the cube when it is laid out atom-major."""
+    return np.ascontiguousarray(np.moveaxis(cube, 2, 0)).ravel().take(positions)
 
 
 def _failed_so_far(evaluation: Evaluation, columns: IntArray, as_of: int) -> BoolArray:
@@ -260,7 +271,7 @@ def _period_start(pack: Pack) -> int:
 
 
 def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Review, failed: BoolArray,
-            every_year: BoolArray, absent: BoolArray, cells: _Cells, where: IntArray) -> None:
+            every_year: BoolArray, absent: BoolArray) -> _Cells:
     years = cube.years
     n_years = len(years)
     regions = cube.values.shape[0]
@@ -284,9 +295,10 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
     else:
         first = seen.argmax(axis=1)
         last = n_years - 1 - seen[:, ::-1, :].argmax(axis=1)
-        v_s, v_t = _take(cube.values, first), _take(cube.values, last)
-        v_t_hi = _take(cube.upper, last)
-        exact_s, exact_t = _take(cube.exact, first), _take(cube.exact, last)
+        at_first, at_last = _positions(seen.shape, first), _positions(seen.shape, last)
+        v_s, v_t = _take(cube.values, at_first), _take(cube.values, at_last)
+        v_t_hi = _take(cube.upper, at_last) if cube.upper is not cube.values else v_t
+        exact_s, exact_t = _take(cube.exact, at_first), _take(cube.exact, at_last)
         s_year, t_year = years[first], years[last]
     v_s = np.where(has, v_s, np.nan)
     v_t = np.where(has, v_t, np.nan)
@@ -310,26 +322,35 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
         span_base = (target_year - s_year).astype(np.float64)
         span_now = (target_year - t_year).astype(np.float64)
         compound = ~points & ~rate & (v_s > 0) & (v_t > 0) & (target > 0)
-        g_obs = (v_t / v_s) ** (1 / span_seen) - 1
-        g_req = (target / v_s) ** (1 / span_base) - 1
-        g_need = (target / v_t) ** (1 / span_now) - 1
+        # compound growth through logarithms, shared: two logs and four exponentials per cell
+        log_seen = np.log(v_t / v_s)
+        log_goal = np.log(target / v_s)
+        g_obs = np.expm1(log_seen / span_seen)
+        g_req = np.expm1(log_goal / span_base)
+        g_need = np.expm1((log_goal - log_seen) / span_now)
         d_obs = (v_t - v_s) / span_seen
         d_req = (target - v_s) / span_base
         d_need = (target - v_t) / span_now
-        mean_rate = np.where(seen, np.nan_to_num(cube.values), 0.0).sum(axis=1) / count
-        rate_ok = rate & (target > 0) & ((direction > 0) | (mean_rate > 0))
-        observed = np.where(compound, g_obs, np.where(rate_ok, mean_rate, d_obs))
-        required = np.where(compound, g_req, np.where(rate_ok, target, d_req))
-        needed = np.where(compound, g_need, np.where(rate_ok, target, d_need))
-        anticipated = np.where(compound, v_t * (1 + g_obs) ** span_now, np.where(rate_ok, mean_rate,
-                                                                                 v_t + d_obs * span_now))
+        observed = np.where(compound, g_obs, d_obs)
+        required = np.where(compound, g_req, d_req)
+        needed = np.where(compound, g_need, d_need)
+        anticipated = np.where(compound, v_t * np.exp(log_seen * (span_now / span_seen)), v_t + d_obs * span_now)
+        rate_ok = np.zeros(observed.shape, dtype=bool)
+        if rate.any():       # a rate's mean is compared with the target rate directly
+            mean_rate = np.where(seen, cube.values, 0.0).sum(axis=1) / count
+            rate_ok = rate & (target > 0) & ((direction > 0) | (mean_rate > 0))
+            observed = np.where(rate_ok, mean_rate, observed)
+            required = np.where(rate_ok, target, required)
+            needed = np.where(rate_ok, target, needed)
+            anticipated = np.where(rate_ok, mean_rate, anticipated)
         base_past = ~rate_ok & (required * direction <= 0)
         reference = np.where(base_past, needed, required)
         growth = _ratio(observed, reference, direction)
-        growth = np.where(rate_ok & (direction < 0), _ratio(target, observed, np.ones_like(direction)), growth)
         start_value = np.where(base_past, v_t, v_s)
         projected = _ratio(anticipated - start_value, target - start_value, direction)
-        projected = np.where(rate_ok, growth, projected)
+        if rate_ok.any():
+            growth = np.where(rate_ok & (direction < 0), _ratio(target, observed, np.ones_like(direction)), growth)
+            projected = np.where(rate_ok, growth, projected)
         anticipated_measure = _measure_of(anticipated, b, relative, change, sign)
         holds, _ = _decide(plan, atoms, anticipated_measure, anticipated_measure, lo_open, lo_open)
     path = np.where(compound, COMPOUND, np.where(rate_ok, RATE, LINEAR)).astype(np.int8)
@@ -366,32 +387,49 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
         exact_status = _recheck_levels(plan, cube, atoms, np.argwhere(ties), seen, direction, first, last, b, bound, base_past,
                                        path, target_year, review)
         status[ties] = exact_status
-    cells.put(where, status=status, reason=reason, path=path, base_year=np.where(has, s_year, -1),
-              latest_year=np.where(has, t_year, -1), base_value=v_s, latest_value=v_t, target_value=target,
-              anticipated=anticipated, observed=observed, required=required, needed=needed,
-              growth_ratio=growth, projected_ratio=projected)
+    shape = status.shape
+    return _Cells(status=status, reason=reason, path=np.ascontiguousarray(path), base_year=np.where(has, s_year, -1),
+                  latest_year=np.where(has, t_year, -1), base_value=v_s, latest_value=v_t,
+                  target_value=np.broadcast_to(target, shape).copy(), anticipated=anticipated, observed=observed,
+                  required=required, needed=needed, growth_ratio=growth, projected_ratio=projected,
+                  elapsed=np.zeros(shape[1], dtype=np.int64), period=np.zeros(shape[1], dtype=np.int64))
 
 
 def _measure_of(level: FloatArray, b: FloatArray, relative: BoolArray, change: BoolArray,
                 sign: FloatArray) -> FloatArray:
     """The quantity a target compares for a level: the level itself, or its change since the
-    baseline (in %, or in the unit), signed by the change's direction."""
-    return np.where(relative, sign * (level - b) / b * 100.0, np.where(change, sign * (level - b), level))
+    baseline (in %, or in the unit), signed by the change's direction (computed on the change
+    columns only)."""
+    if not change.any():
+        return level
+    result = level.copy()
+    c = np.flatnonzero(change)
+    difference = sign[c] * (level[:, c] - b[:, c])
+    result[:, c] = np.where(relative[c], difference / b[:, c] * 100.0, difference)
+    return result
 
 
 def _level_of(bound: FloatArray, b: FloatArray, relative: BoolArray, change: BoolArray,
               sign: FloatArray) -> FloatArray:
     """The level at which the compared quantity equals ``bound`` (inverse of :func:`_measure_of`)."""
-    return np.where(relative, b * (1 + sign * bound / 100.0), np.where(change, b + sign * bound, bound))
+    if not change.any():
+        return bound
+    result = bound.copy()
+    c = np.flatnonzero(change)
+    result[:, c] = np.where(relative[c], b[:, c] * (1 + sign[c] * bound[:, c] / 100.0), b[:, c] + sign[c] * bound[:, c])
+    return result
 
 
 def _ratio(numerator: FloatArray, denominator: FloatArray, direction: FloatArray) -> FloatArray:
     """``numerator / denominator``; where nothing more was needed (denominator 0), +inf if the
     numerator moves the right way and -inf if it does not move or moves away."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = numerator / denominator
-        stalled = np.where(numerator * direction > 0, np.inf, -np.inf)
-    return np.where(denominator == 0, stalled, ratio)
+        ratio = np.asarray(numerator / denominator, dtype=np.float64)
+    zero = np.broadcast_to(denominator == 0, ratio.shape)
+    if zero.any():
+        moving = np.broadcast_to(numerator * direction, ratio.shape)[zero]
+        ratio[zero] = np.where(moving > 0, np.inf, -np.inf)
+    return ratio
 
 
 def _classify(ratio: FloatArray, review: m.Review) -> npt.NDArray[np.int8]:
@@ -422,8 +460,7 @@ def _first_step(steps: list[tuple[BoolArray, int, Reason]],
 # Cumulative targets: a sum over the period
 
 
-def _sums(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Review, absent: BoolArray,
-          cells: _Cells, where: IntArray) -> None:
+def _sums(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Review, absent: BoolArray) -> _Cells:
     years = cube.years
     period_years = [plan.years[plan.atom_sum_years[a][plan.atom_sum_years[a] >= 0]] for a in atoms.tolist()]
     elapsed = np.array([int((p <= as_of).sum()) for p in period_years], dtype=np.int64)
@@ -433,7 +470,7 @@ def _sums(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Review
     seen = cube.present & inside[None, :, :]
     complete = np.equal(seen.sum(axis=1), elapsed)
     censored: BoolArray = np.asarray((seen & ~cube.exact).any(axis=1))
-    total = np.where(seen, np.nan_to_num(cube.values), 0.0).sum(axis=1)
+    total = np.where(seen, cube.values, 0.0).sum(axis=1)
     lo, hi = plan.lo[atoms], plan.hi[atoms]
     with np.errstate(invalid="ignore", divide="ignore"):
         has_lower = np.isfinite(lo)
@@ -466,11 +503,13 @@ def _sums(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Review
     last_year = np.array([int(p[p <= as_of][-1]) if (p <= as_of).any() else -1 for p in period_years],
                          dtype=np.int64)
     shape = total.shape
-    cells.put(where, status=status, reason=reason, path=np.full(shape, FLOW, dtype=np.int8),
-              base_year=np.broadcast_to(first_year, shape), latest_year=np.broadcast_to(last_year, shape),
-              latest_value=np.where(complete, total, np.nan), target_value=np.broadcast_to(target, shape),
-              anticipated=anticipated, observed=observed, required=np.broadcast_to(required, shape),
-              needed=needed, growth_ratio=ratio, projected_ratio=ratio, elapsed=elapsed, period=length)
+    return _Cells(status=status, reason=reason, path=np.full(shape, FLOW, dtype=np.int8),
+                  base_year=np.repeat(first_year[None, :], shape[0], axis=0),
+                  latest_year=np.repeat(last_year[None, :], shape[0], axis=0),
+                  base_value=np.full(shape, np.nan), latest_value=np.where(complete, total, np.nan),
+                  target_value=np.repeat(target[None, :], shape[0], axis=0), anticipated=anticipated,
+                  observed=observed, required=np.repeat(required[None, :], shape[0], axis=0), needed=needed,
+                  growth_ratio=ratio, projected_ratio=ratio.copy(), elapsed=elapsed, period=length)
 
 
 # ------------------------------------------------------------------------------------------

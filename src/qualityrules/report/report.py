@@ -143,9 +143,10 @@ class Report:
         status = self._review_status
         tallies = [(status == code) for code in range(len(STATUSES))]
         if by == "region":
-            per_region = [tally.sum(axis=1).tolist() for tally in tallies]
-            return {region: {name: per_region[code][r] for code, name in enumerate(STATUSES)}
-                    for r, region in enumerate(self.obs.regions) if (status[r] >= 0).any()}
+            per_region = list(zip(*(tally.sum(axis=1).tolist() for tally in tallies), strict=True))
+            reviewed: list[bool] = np.asarray((status >= 0).any(axis=1)).tolist()
+            return {region: dict(zip(STATUSES, counts, strict=True))
+                    for region, counts, shown in zip(self.obs.regions, per_region, reviewed, strict=True) if shown}
         counts: dict[str, dict[str, int]] = {}
         for level in dict.fromkeys(_level(rule) for rule in self.plan.rules):
             rules = [k for k, rule in enumerate(self.plan.rules) if _level(rule) == level]
