@@ -9,7 +9,7 @@ DataFrame the user holds to the answers:
   * plain: ``qualityrules.evaluate(pack, frame)`` and its verdicts (``summary()``);
   * review: ``qualityrules.evaluate(pack, frame, as_of=end - 2)`` — the same evaluation of the
     years up to the as-of year plus the assessment of every target due later — and its verdicts
-    and review statuses (``summary()``, ``review_counts()``).
+    and review statuses (``summary()``, ``review_summary()``).
 
 Before timing, the review's answers are checked: its verdicts for the years up to the as-of year
 equal the plain evaluation's on the table cut at that year, and the status of 300 sampled
@@ -116,7 +116,7 @@ def plain(pack: qualityrules.Pack, frame: pd.DataFrame) -> None:
 def reviewed(pack: qualityrules.Pack, frame: pd.DataFrame, as_of: int) -> None:
     report = qualityrules.evaluate(pack, frame, as_of=as_of)
     report.summary()
-    report.review_counts()
+    report.review_summary()
 
 
 def main() -> None:

@@ -345,6 +345,7 @@ def test_every_format_carries_the_review(pack: qualityrules.Pack) -> None:
     assert document["options"]["as_of"] == 2018
     assert document["review"]["summary"]["on-track"] == 1 and document["review"]["summary"]["off-track"] == 1
     assert document["review"]["regions"]["甲市"]["insufficient-data"] == len(pack.rules) - 2
+    assert report.review_summary() == document["review"]["summary"] == report.review_counts()["甲市"]
     pending = [r for r in document["results"] if r["verdict"] == "pending"]
     assert pending and all(r["assessment"]["as_of"] == 2018 for r in pending)
     csv_text = report.to_csv()

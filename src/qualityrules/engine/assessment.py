@@ -137,16 +137,21 @@ def assess(evaluation: Evaluation, as_of: int, review: m.Review) -> Assessment:
     known = obs._indicator_index
     ind = np.array([known.get(plan.indicators[i], -1) for i in plan.atom_indicator[atoms]], dtype=np.int64)
     cumulative = np.array([plan.rules[k].kind == "cumulative" for k in plan.atom_rule[atoms]], dtype=bool)
+    regions = len(obs.regions)
     parts = []
     level = np.flatnonzero(~cumulative)
     if len(level):
         every_year = np.array([plan.rules[k].kind == "every-year" for k in plan.atom_rule[atoms[level]]], dtype=bool)
-        parts.append(_levels(plan, _Cube.of(obs, ind[level]), atoms[level], as_of, review,
-                             _failed_so_far(evaluation, columns[level], as_of), every_year, ind[level] < 0))
+        failed = _failed_so_far(evaluation, columns[level], as_of)
+        parts.append(_Cells.stacked([   # one step per block of rows (cache-sized), not per region
+            _levels(plan, _Cube.of(obs, ind[level], rows), atoms[level], as_of, review, failed[rows], every_year,
+                    ind[level] < 0) for rows in _row_blocks(regions)], len(level)))
     sums = np.flatnonzero(cumulative)
     if len(sums):
-        parts.append(_sums(plan, _Cube.of(obs, ind[sums]), atoms[sums], as_of, review, ind[sums] < 0))
-    cells = _Cells.joined(parts, len(obs.regions))
+        parts.append(_Cells.stacked([
+            _sums(plan, _Cube.of(obs, ind[sums], rows), atoms[sums], as_of, review, ind[sums] < 0)
+            for rows in _row_blocks(regions)], len(sums)))
+    cells = _Cells.joined(parts, regions)
     return Assessment(as_of, review, columns, atoms, plan.atom_year[atoms], **attrs.asdict(cells, recurse=False))
 
 
@@ -174,7 +179,18 @@ class _Cells:
     period: IntArray
 
     @classmethod
-    def joined(cls, parts: list[_Cells], regions: int) -> _Cells:
+    def stacked(cls, blocks: list[_Cells], atoms: int) -> _Cells:
+        """Blocks of rows one under the other (per-atom arrays from the first)."""
+        if len(blocks) == 1:
+            return blocks[0]
+        if not blocks:
+            return cls.joined([], 0, atoms)
+        return cls(**{field.name: getattr(blocks[0], field.name) if field.name in ("elapsed", "period")
+                      else np.concatenate([getattr(b, field.name) for b in blocks], axis=0)
+                      for field in attrs.fields(cls)})
+
+    @classmethod
+    def joined(cls, parts: list[_Cells], regions: int, atoms: int = 0) -> _Cells:
         """The groups' cells side by side (per-cell arrays along atoms, per-atom arrays too)."""
         if len(parts) == 1:
             return parts[0]
@@ -184,7 +200,7 @@ class _Cells:
                 per_atom = field.name in ("elapsed", "period")
                 dtype = np.int8 if field.name in ("status", "reason", "path") else \
                     np.int64 if field.name in ("base_year", "latest_year", "elapsed", "period") else np.float64
-                empty[field.name] = np.zeros(0 if per_atom else (regions, 0), dtype=dtype)
+                empty[field.name] = np.zeros(atoms if per_atom else (regions, atoms), dtype=dtype)
             return cls(**empty)
         return cls(**{field.name: np.concatenate([getattr(p, field.name) for p in parts],
                                                  axis=0 if field.name in ("elapsed", "period") else 1)
@@ -193,7 +209,8 @@ class _Cells:
 
 @attrs.frozen
 class _Cube:
-    """The values an assessment reads: ``[region, year, k]`` for the k-th atom's indicator."""
+    """The values an assessment reads, year-major: ``[year, region, k]`` for the k-th atom's
+    indicator, each year's plane contiguous (the steps below go year by year, a handful of planes)."""
 
     years: IntArray
     values: FloatArray        # lower end for a censored value
@@ -202,32 +219,34 @@ class _Cube:
     upper: FloatArray         # upper end (``values`` itself for exact data)
 
     @classmethod
-    def of(cls, obs: Observations, ind: IntArray) -> _Cube:
-        """The observations of indicators ``ind`` (-1: not in the data), one gather per cube."""
+    def of(cls, obs: Observations, ind: IntArray, rows: slice) -> _Cube:
+        """The observations of indicators ``ind`` (-1: not in the data) for regions ``rows``."""
         spots = np.maximum(ind, 0)
-        values = obs.lo[:, :, spots]
+        n_rows = len(range(*rows.indices(len(obs.regions))))
+
+        def gather(cube: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            out = np.empty((len(obs.years), n_rows, len(ind)), dtype=cube.dtype)
+            for y in range(len(obs.years)):       # one gather per year
+                np.take(cube[rows, y, :], spots, axis=1, out=out[y])
+            return out
+
+        values = gather(obs.lo)
         present = ~np.isnan(values)
         if (ind < 0).any():
             present[:, :, ind < 0] = False
         if not obs.censored:
             return cls(obs.years, values, present, present, values)
         assert obs.lo_open is not None and obs.hi_open is not None
-        upper = obs.hi[:, :, spots]
-        exact = present & (values == upper) & ~obs.lo_open[:, :, spots] & ~obs.hi_open[:, :, spots]
+        upper = gather(obs.hi)
+        exact = present & (values == upper) & ~gather(obs.lo_open) & ~gather(obs.hi_open)
         return cls(obs.years, values, present, exact, upper)
 
 
-def _positions(shape: tuple[int, ...], index: IntArray) -> IntArray:
-    """Flat positions of ``cube[r, index[r, k], k]`` in the cube laid out atom-major, as a gather
-    over the last axis leaves it (``[k][region][year]``)."""
-    regions, years, atoms = shape
-    return (np.arange(atoms)[None, :] * regions + np.arange(regions)[:, None]) * years + index
+_ROWS = 2048   # regions per block: a block's [region, atom] temporaries stay in the CPU cache
 
 
-def _take(cube: npt.NDArray[np.generic], positions: IntArray) -> npt.NDArray[np.generic]:
-    """``cube[r, index[r, k], k]`` for every region r and atom k (positions from :func:`_positions`);
-    no copy of the cube when it is laid out atom-major."""
-    return np.ascontiguousarray(np.moveaxis(cube, 2, 0)).ravel().take(positions)
+def _row_blocks(regions: int) -> list[slice]:
+    return [slice(start, min(start + _ROWS, regions)) for start in range(0, regions, _ROWS)] or [slice(0, 0)]
 
 
 def _failed_so_far(evaluation: Evaluation, columns: IntArray, as_of: int) -> BoolArray:
@@ -274,7 +293,7 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
             every_year: BoolArray, absent: BoolArray) -> _Cells:
     years = cube.years
     n_years = len(years)
-    regions = cube.values.shape[0]
+    regions = cube.values.shape[1]
     start = _base_years(plan, atoms)
     measure = plan.atom_measure[atoms]
     change = measure != VALUE
@@ -284,24 +303,27 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
     target_year = plan.atom_year[atoms]
     rate = np.array([growth_rate(plan.rules[int(plan.atom_rule[a])].indicator) for a in atoms.tolist()], dtype=bool)
     window = (years[:, None] >= start[None, :]) & (years[:, None] <= as_of)
-    seen = cube.present & window[None, :, :]
-    has: BoolArray = np.asarray(seen.any(axis=1))
-    count = seen.sum(axis=1)
-    if n_years == 0:   # no year up to as_of: nothing to read
-        empty = np.full((regions, len(atoms)), np.nan)
-        v_s = v_t = v_t_hi = empty
-        exact_s = exact_t = np.zeros(empty.shape, dtype=bool)
-        first = last = s_year = t_year = np.full(empty.shape, -1, dtype=np.int64)
-    else:
-        first = seen.argmax(axis=1)
-        last = n_years - 1 - seen[:, ::-1, :].argmax(axis=1)
-        at_first, at_last = _positions(seen.shape, first), _positions(seen.shape, last)
-        v_s, v_t = _take(cube.values, at_first), _take(cube.values, at_last)
-        v_t_hi = _take(cube.upper, at_last) if cube.upper is not cube.values else v_t
-        exact_s, exact_t = _take(cube.exact, at_first), _take(cube.exact, at_last)
-        s_year, t_year = years[first], years[last]
-    v_s = np.where(has, v_s, np.nan)
-    v_t = np.where(has, v_t, np.nan)
+    shape = (regions, len(atoms))
+    # first (base) and last (latest) year with a value, read year by year
+    v_s, v_t, v_t_hi = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    exact_s, exact_t, has = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+    s_year, t_year = np.full(shape, -1, dtype=np.int64), np.full(shape, -1, dtype=np.int64)
+    count = np.zeros(shape, dtype=np.int64)
+    rate_sum = np.zeros(shape) if rate.any() else None
+    for y in range(n_years):     # one step per year up to as_of (a plan's few years), not per region
+        seen = cube.present[y] & window[y]
+        first = seen & ~has
+        np.copyto(v_s, cube.values[y], where=first)
+        np.copyto(exact_s, cube.exact[y], where=first)
+        np.copyto(s_year, years[y], where=first)
+        np.copyto(v_t, cube.values[y], where=seen)
+        np.copyto(v_t_hi, cube.upper[y], where=seen)
+        np.copyto(exact_t, cube.exact[y], where=seen)
+        np.copyto(t_year, years[y], where=seen)
+        has |= seen
+        count += seen
+        if rate_sum is not None:
+            np.add(rate_sum, cube.values[y], out=rate_sum, where=seen)
     baseline_missing = change & ~(has & (s_year == start))
     b = np.where(change & ~baseline_missing & exact_s, v_s, np.nan)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -337,7 +359,8 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
         anticipated = np.where(compound, v_t * np.exp(log_seen * (span_now / span_seen)), v_t + d_obs * span_now)
         rate_ok = np.zeros(observed.shape, dtype=bool)
         if rate.any():       # a rate's mean is compared with the target rate directly
-            mean_rate = np.where(seen, cube.values, 0.0).sum(axis=1) / count
+            assert rate_sum is not None
+            mean_rate = rate_sum / count
             rate_ok = rate & (target > 0) & ((direction > 0) | (mean_rate > 0))
             observed = np.where(rate_ok, mean_rate, observed)
             required = np.where(rate_ok, target, required)
@@ -384,10 +407,9 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
     reason = np.where(decided & (reason == Reason.NONE) & fallback, Reason.LINEAR_FALLBACK, reason).astype(np.int8)
     ties = decided & _near_boundary(ratio, review)
     if ties.any():
-        exact_status = _recheck_levels(plan, cube, atoms, np.argwhere(ties), seen, direction, first, last, b, bound, base_past,
-                                       path, target_year, review)
+        exact_status = _recheck_levels(plan, cube, atoms, np.argwhere(ties), window, direction, s_year, t_year, b,
+                                       bound, base_past, path, target_year, review)
         status[ties] = exact_status
-    shape = status.shape
     return _Cells(status=status, reason=reason, path=np.ascontiguousarray(path), base_year=np.where(has, s_year, -1),
                   latest_year=np.where(has, t_year, -1), base_value=v_s, latest_value=v_t,
                   target_value=np.broadcast_to(target, shape).copy(), anticipated=anticipated, observed=observed,
@@ -467,10 +489,15 @@ def _sums(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Review
     length = np.array([len(p) for p in period_years], dtype=np.int64)
     inside = np.stack([np.isin(years, p[p <= as_of]) for p in period_years], axis=1) if len(years) \
         else np.zeros((0, len(atoms)), dtype=bool)
-    seen = cube.present & inside[None, :, :]
-    complete = np.equal(seen.sum(axis=1), elapsed)
-    censored: BoolArray = np.asarray((seen & ~cube.exact).any(axis=1))
-    total = np.where(seen, cube.values, 0.0).sum(axis=1)
+    shape = (cube.values.shape[1], len(atoms))
+    total, got = np.zeros(shape), np.zeros(shape, dtype=np.int64)
+    censored = np.zeros(shape, dtype=bool)
+    for y in range(len(years)):      # one step per year up to as_of, not per region
+        seen = cube.present[y] & inside[y]
+        np.add(total, cube.values[y], out=total, where=seen)
+        got += seen
+        censored |= seen & ~cube.exact[y]
+    complete = np.equal(got, elapsed)
     lo, hi = plan.lo[atoms], plan.hi[atoms]
     with np.errstate(invalid="ignore", divide="ignore"):
         has_lower = np.isfinite(lo)
@@ -502,7 +529,6 @@ def _sums(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Review
     first_year = np.array([int(p[0]) if len(p) else -1 for p in period_years], dtype=np.int64)
     last_year = np.array([int(p[p <= as_of][-1]) if (p <= as_of).any() else -1 for p in period_years],
                          dtype=np.int64)
-    shape = total.shape
     return _Cells(status=status, reason=reason, path=np.full(shape, FLOW, dtype=np.int8),
                   base_year=np.repeat(first_year[None, :], shape[0], axis=0),
                   latest_year=np.repeat(last_year[None, :], shape[0], axis=0),
@@ -594,8 +620,8 @@ def _exact_bound(plan: Plan, atom: int, upper: bool) -> Fraction:
     return bound
 
 
-def _recheck_levels(plan: Plan, cube: _Cube, atoms: IntArray, cells: IntArray, seen: BoolArray,
-                    direction: FloatArray, first: IntArray, last: IntArray,
+def _recheck_levels(plan: Plan, cube: _Cube, atoms: IntArray, cells: IntArray, window: BoolArray,
+                    direction: FloatArray, base_year: IntArray, latest_year: IntArray,
                     b: FloatArray, bound: FloatArray, base_past: BoolArray, path: npt.NDArray[np.int8],
                     target_year: IntArray, review: m.Review) -> list[int]:
     """The exact class of level-target cells whose float ratio lies on a boundary."""
@@ -603,9 +629,9 @@ def _recheck_levels(plan: Plan, cube: _Cube, atoms: IntArray, cells: IntArray, s
     for r, k in cells.tolist():         # only the cells at a tie
         atom = int(atoms[k])
         measure = int(plan.atom_measure[atom])
-        s, t = int(first[r, k]), int(last[r, k])
-        v_s, v_t = _exact(cube.values[r, s, k]), _exact(cube.values[r, t, k])
-        s_year, t_year, year = int(cube.years[s]), int(cube.years[t]), int(target_year[k])
+        s_year, t_year, year = int(base_year[r, k]), int(latest_year[r, k]), int(target_year[k])
+        s, t = int(np.searchsorted(cube.years, s_year)), int(np.searchsorted(cube.years, t_year))
+        v_s, v_t = _exact(cube.values[s, r, k]), _exact(cube.values[t, r, k])
         upper = bool(bound[r, k] == plan.hi[atom]) and not bool(bound[r, k] == plan.lo[atom])
         q = _exact_bound(plan, atom, upper)
         sign = int(plan.atom_sign[atom])
@@ -617,7 +643,7 @@ def _recheck_levels(plan: Plan, cube: _Cube, atoms: IntArray, cells: IntArray, s
             target = _exact(b[r, k]) + sign * q
         ref_value, ref_year = (v_t, t_year) if base_past[r, k] else (v_s, s_year)
         if int(path[r, k]) == RATE:
-            rates = [_exact(v) for v in cube.values[r, seen[r, :, k], k].tolist()]
+            rates = [_exact(v) for v in cube.values[cube.present[:, r, k] & window[:, k], r, k].tolist()]
             mean = sum(rates, Fraction(0)) / len(rates)
             ratio: _Number = mean / target if direction[r, k] > 0 else target / mean
         elif int(path[r, k]) == COMPOUND:
@@ -642,7 +668,8 @@ def _recheck_sums(plan: Plan, cube: _Cube, atoms: IntArray, inside: BoolArray, c
     statuses = []
     for r, k in cells.tolist():         # only the cells at a tie
         atom = int(atoms[k])
-        total = sum((_exact(v) for v in cube.values[r, inside[:, k], k].tolist()), Fraction(0))
+        total = sum((_exact(v) for v in cube.values[inside[:, k] & cube.present[:, r, k], r, k].tolist()),
+                    Fraction(0))
         lower = bool(has_lower[k])
         target = _exact_bound(plan, atom, upper=not lower)
         e, n = int(elapsed[k]), int(length[k])

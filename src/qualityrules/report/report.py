@@ -154,6 +154,13 @@ class Report:
                 counts[level] = {name: int(tallies[code][:, rules].sum()) for code, name in enumerate(STATUSES)}
         return counts
 
+    def review_summary(self) -> dict[str, int]:
+        """Review statuses of the (region, target) pairs due after the as-of year, over all regions
+        (every status 0 without ``as_of``)."""
+        status = self._review_status
+        counts = np.bincount(status[status >= 0].astype(np.int64), minlength=len(STATUSES)).tolist()
+        return dict(zip(STATUSES, counts, strict=True))
+
     def _target_assessment(self, r: int, rule: int) -> dict[str, Any] | None:
         """The assessment of the rule's worst assessed year for region ``r`` (None if none)."""
         a = self.assessment
@@ -467,13 +474,8 @@ class Report:
         if self.as_of is None:
             return None
         on_track, at_risk = self.review.thresholds
-        by_region = self.review_counts("region")
-        total = dict.fromkeys(STATUSES, 0)
-        for bucket in by_region.values():
-            for status, n in bucket.items():
-                total[status] += n
         return {"as_of": self.as_of, "method": self.review.method.value, "on_track": float(on_track),
-                "at_risk": float(at_risk), "summary": total, "regions": by_region}
+                "at_risk": float(at_risk), "summary": self.review_summary(), "regions": self.review_counts("region")}
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON following ``schemas/report.schema.json``."""
