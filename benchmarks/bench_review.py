@@ -138,10 +138,13 @@ def main() -> None:
         reviewed(pack, frame, as_of)
         times: dict[str, list[float]] = {"plain": [], "review": []}
         for round_ in range(rounds):                  # interleaved, alternating which goes first
-            order = [("plain", lambda: plain(pack, frame)), ("review", lambda: reviewed(pack, frame, as_of))]
-            for name, run in order if round_ % 2 == 0 else order[::-1]:
+            order = ["plain", "review"] if round_ % 2 == 0 else ["review", "plain"]
+            for name in order:
                 start = time.perf_counter()
-                run()
+                if name == "plain":
+                    plain(pack, frame)
+                else:
+                    reviewed(pack, frame, as_of)
                 times[name].append(time.perf_counter() - start)
         p, r = statistics.median(times["plain"]), statistics.median(times["review"])
         totals["plain"].append(p)
