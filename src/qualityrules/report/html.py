@@ -146,9 +146,9 @@ def _row_id(number: int, index: int) -> str:
 
 
 def _state(row: dict[str, Any]) -> str:
-    """A row's state for the overview: its verdict, or for a target due later its review status."""
+    """A row's state for the overview: its verdict, or for a pending target its review status."""
     assessment = row.get("assessment")
-    return str(assessment["status"]) if assessment else str(row["verdict"])
+    return str(assessment["status"]) if assessment and row["verdict"] == "pending" else str(row["verdict"])
 
 
 def _overview(grouped: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -194,11 +194,11 @@ def _region_section(report: Any, table: _Targets, region: str, rows: list[dict[s
            "<thead><tr><th>状态 status</th><th>指标 indicator</th><th>目标 target</th><th>层级 level</th>"
            "<th>年份 year</th><th>数值 value</th><th>差距 margin</th><th>依据 citation</th></tr></thead>", "<tbody>"]
     indexed = list(enumerate(rows))
-    if all(row.get("assessment") for row in rows):
+    if all(row["verdict"] == "pending" for row in rows):
         out = out[:2]         # every target is due later: only the review table
     for index, row in sorted(indexed, key=lambda item: _ORDER[item[1]["verdict"]]):
         verdict = row["verdict"]
-        if row.get("assessment"):
+        if verdict == "pending":
             continue    # in the review table below
         citation = _merged_citation(row.get("document"), row.get("citation"), " ")
         out.append(
@@ -253,8 +253,9 @@ def _review_table(report: Any, pending: list[tuple[int, dict[str, Any]]], number
         cells = table_cells(row)
         label = f"{STATUS_MARKS[status]} {STATUS_LABELS[status]}"
         term = assessment["term"]
+        row_id = _row_id(number, index) + ("" if row["verdict"] == "pending" else "-review")
         out.append(
-            f'<tr class="s-{status}" data-status="{status}" id="{_row_id(number, index)}">'
+            f'<tr class="s-{status}" data-status="{status}" id="{row_id}">'
             f'<td class="verdict">{escape(label)}<br><span class="citation">{escape(term)}</span></td>'
             f'<td class="indicator"><span class="name">{escape(row["indicator"])}</span>'
             + (f'<br><span class="citation">{escape(cells[9])}</span>' if cells[9] else "") + "</td>"

@@ -550,7 +550,7 @@ class Report:
             table: list[tuple[str, ...]] = [header]
             absent = [row for row in rows if row["verdict"] == UNKNOWN and row["indicator"] in missing]
             elsewhere = [row for row in rows if row["verdict"] == NOT_APPLICABLE]
-            pending = [row for row in rows if row["verdict"] == PENDING]
+            pending = [row for row in rows if row.get("assessment")]     # due later, whatever the verdict so far
             for row in sorted(rows, key=lambda r: _ORDER[r["verdict"]]):
                 if row["verdict"] in (NOT_APPLICABLE, PENDING) or (row["verdict"] == UNKNOWN and
                                                                     row["indicator"] in missing):
