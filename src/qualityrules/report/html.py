@@ -397,34 +397,17 @@ def _indicator_chart(report: Any, lineage: _Targets, region: str, indicator: str
         + [v for _, v in drawn]
     entry = report.pack.catalogue.lookup(indicator)
     unit = next((r.indicator.unit for r, _, _, _ in targets), None) or (entry.unit if entry else None)
-    low, high = _nice_range(min(values), max(values))
-    width, height, left, right, top, bottom = 520, 230, 56, 16, 14, 30
-    first, last = years[0] - 0.5, years[-1] + 0.5
-
-    def x(year: float) -> float:
-        return left + (year - first) / (last - first) * (width - left - right)
-
-    def y(value: float) -> float:
-        return top + (high - value) / (high - low) * (height - top - bottom)
-
-    label = f"{indicator} ({region})"
-    svg = [f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(label)}" '
-           f'class="chart" data-indicator="{escape(indicator)}">']
-    for tick in _ticks(low, high):
-        svg.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#eee"/>')
-        svg.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{escape(_number(tick))}</text>')
-    step = max(1, math.ceil(len(years) / 10))
-    for year in years[::step]:
-        svg.append(f'<text x="{x(year):.1f}" y="{height - 10}" text-anchor="middle">{year}</text>')
-    svg.append(f'<line x1="{left}" x2="{width - right}" y1="{height - bottom}" y2="{height - bottom}" stroke="#999"/>')
+    frame = _Frame(years, *_nice_range(min(values), max(values)))
+    x, y = frame.x, frame.y
+    svg = frame.open(f"{indicator} ({region})", "chart", indicator)
     levels: dict[str | None, None] = {}
     for rule, rule_years, lower, upper in targets:
         level = _level_value(rule)
         levels[level] = None
         colour = LEVEL_COLOURS.get(level, "#666")
         for bound in (b for b in (lower, upper) if b is not None):
-            start = x(min(rule_years) - 0.35) if rule_years else left
-            end = x(max(rule_years) + 0.35) if rule_years else width - right
+            start = x(min(rule_years) - 0.35) if rule_years else frame.LEFT
+            end = x(max(rule_years) + 0.35) if rule_years else frame.WIDTH - frame.RIGHT
             title = escape(f"{_LEVEL_NAMES.get(level)} {rule.origin}: {rule.text}")
             svg.append(f'<line class="target" data-level="{level or ""}" x1="{start:.1f}" x2="{end:.1f}" '
                        f'y1="{y(bound):.1f}" y2="{y(bound):.1f}" stroke="{colour}" stroke-width="2" '
@@ -432,8 +415,7 @@ def _indicator_chart(report: Any, lineage: _Targets, region: str, indicator: str
     for status, rule, projected, required in reviews:
         colour = _STATUS_COLOURS[status]
         title = escape(f"{rule.origin}: {rule.text} — {STATUS_LABELS[status]}")
-        needed = " ".join(f"{x(yr):.1f},{y(v):.1f}" for yr, v in required)
-        ahead = " ".join(f"{x(yr):.1f},{y(v):.1f}" for yr, v in projected)
+        needed, ahead = frame.line(required), frame.line(projected)
         if status != "achieved":     # nothing more is required of an achieved target
             svg.append(f'<polyline class="required" points="{needed}" fill="none" stroke="#555" stroke-width="1.5" '
                        f'stroke-dasharray="2 3"><title>所需路径 required path · {title}</title></polyline>')
@@ -444,8 +426,7 @@ def _indicator_chart(report: Any, lineage: _Targets, region: str, indicator: str
         svg.append(f'<rect class="goal" x="{x(goal_year) - 4:.1f}" y="{y(goal) - 4:.1f}" width="8" height="8" '
                    f'fill="none" stroke="{colour}" stroke-width="2"><title>{goal_year}: {escape(_number(goal))} '
                    f"{escape(unit or '')}</title></rect>")
-    path = " ".join(f"{x(yr):.1f},{y(v):.1f}" for yr, v in points)
-    svg.append(f'<polyline class="values" points="{path}" fill="none" stroke="#222" stroke-width="2"/>')
+    svg.append(f'<polyline class="values" points="{frame.line(points)}" fill="none" stroke="#222" stroke-width="2"/>')
     for yr, v in points:
         svg.append(f'<circle class="value" cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3.5" fill="#222">'
                    f"<title>{yr}: {escape(_number(v))} {escape(unit or '')}</title></circle>")
@@ -495,30 +476,13 @@ def _running_chart(row: dict[str, Any], running: list[tuple[int, float]], pro_ra
     status = row["assessment"]["status"]
     colour = _STATUS_COLOURS[status]
     points = running + pro_rata + projected
-    years = sorted({yr for yr, _ in points})
-    low, high = _nice_range(min(0.0, *(v for _, v in points)), max(goal, *(v for _, v in points)))
-    width, height, left, right, top, bottom = 520, 230, 56, 16, 14, 30
-    first, last = years[0] - 0.5, years[-1] + 0.5
-
-    def x(year: float) -> float:
-        return left + (year - first) / (last - first) * (width - left - right)
-
-    def y(value: float) -> float:
-        return top + (high - value) / (high - low) * (height - top - bottom)
-
-    def line(series: list[tuple[int, float]]) -> str:
-        return " ".join(f"{x(yr):.1f},{y(v):.1f}" for yr, v in series)
-
+    frame = _Frame(sorted({yr for yr, _ in points}),
+                   *_nice_range(min(0.0, *(v for _, v in points)), max(goal, *(v for _, v in points))))
+    x, y, line = frame.x, frame.y, frame.line
     unit = row["assessment"]["unit"]
-    label = f"{row['indicator']} 累计 ({row['region']})"
-    svg = [f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(label)}" '
-           f'class="chart sum" data-indicator="{escape(row["indicator"])}">']
-    for tick in _ticks(low, high):
-        svg.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#eee"/>')
-        svg.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{escape(_number(tick))}</text>')
-    for year in years:
-        svg.append(f'<text x="{x(year):.1f}" y="{height - 10}" text-anchor="middle">{year}</text>')
-    svg.append(f'<line class="target" x1="{left}" x2="{width - right}" y1="{y(goal):.1f}" y2="{y(goal):.1f}" '
+    svg = frame.open(f"{row['indicator']} 累计 ({row['region']})", "chart sum", row["indicator"])
+    svg.append(f'<line class="target" x1="{frame.LEFT}" x2="{frame.WIDTH - frame.RIGHT}" y1="{y(goal):.1f}" '
+               f'y2="{y(goal):.1f}" '
                f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="6 3"><title>{escape(str(row["target"]))}'
                "</title></line>")
     svg.append(f'<polyline class="required" points="{line(pro_rata)}" fill="none" stroke="#555" stroke-width="1.5" '
@@ -537,6 +501,41 @@ def _running_chart(row: dict[str, Any], running: list[tuple[int, float]], pro_ra
     legend = ('<div class="legend"><span class="swatch" style="background:#222"></span>累计 running sum'
               "<span> · 点线 按时间进度 pro-rata (··), 长虚线 预计 projected (--)</span></div>")
     return f"<figure><figcaption>{caption}</figcaption>{''.join(svg)}{legend}</figure>"
+
+
+class _Frame:
+    """A chart's canvas: years across, values up, with its grid, tick labels and year labels."""
+
+    WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 520, 230, 56, 16, 14, 30
+
+    def __init__(self, years: Sequence[int], low: float, high: float) -> None:
+        self.years, self.low, self.high = list(years), low, high
+        self.first, self.last = self.years[0] - 0.5, self.years[-1] + 0.5
+
+    def x(self, year: float) -> float:
+        return self.LEFT + (year - self.first) / (self.last - self.first) * (self.WIDTH - self.LEFT - self.RIGHT)
+
+    def y(self, value: float) -> float:
+        return self.TOP + (self.high - value) / (self.high - self.low) * (self.HEIGHT - self.TOP - self.BOTTOM)
+
+    def line(self, series: Sequence[tuple[int, float]]) -> str:
+        return " ".join(f"{self.x(yr):.1f},{self.y(v):.1f}" for yr, v in series)
+
+    def open(self, label: str, kind: str, indicator: str) -> list[str]:
+        """The ``<svg>`` start tag, the value grid with its labels, the year labels and the axis."""
+        right, bottom = self.WIDTH - self.RIGHT, self.HEIGHT - self.BOTTOM
+        svg = [f'<svg viewBox="0 0 {self.WIDTH} {self.HEIGHT}" width="100%" role="img" aria-label="{escape(label)}" '
+               f'class="{kind}" data-indicator="{escape(indicator)}">']
+        for tick in _ticks(self.low, self.high):
+            svg.append(f'<line x1="{self.LEFT}" x2="{right}" y1="{self.y(tick):.1f}" y2="{self.y(tick):.1f}" '
+                       'stroke="#eee"/>')
+            svg.append(f'<text x="{self.LEFT - 6}" y="{self.y(tick) + 4:.1f}" text-anchor="end">'
+                       f"{escape(_number(tick))}</text>")
+        step = max(1, math.ceil(len(self.years) / 10))
+        for year in self.years[::step]:
+            svg.append(f'<text x="{self.x(year):.1f}" y="{self.HEIGHT - 10}" text-anchor="middle">{year}</text>')
+        svg.append(f'<line x1="{self.LEFT}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="#999"/>')
+        return svg
 
 
 def _years(years: Sequence[int]) -> str:
