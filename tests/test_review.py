@@ -421,3 +421,62 @@ def test_an_achieved_target_stays_achieved_when_earlier_years_change(pack: quali
     values = {y: v for y, v in zip((2015, 2016, 2017), earlier, strict=True) if v is not None}
     assert status(pack, "发明专利拥有量", {**values, 2018: latest}) == "achieved"
     assert status(pack, "PM2.5年均浓度", {**values, 2018: min(latest / 10000, 59.049)}) == "achieved"
+
+
+def test_a_growth_rate_indicator_is_compared_directly_never_compounded() -> None:
+    pack = qualityrules.parse_pack(PACK_TEXT.replace("        到2020年 质量引领型产业 3-5个\n",
+                                                     "        到2020年 质量引领型产业 3-5个\n"
+                                                     "        到2020年 GDP较2010年增长率 达到100%\n"))
+    found = review(pack, {"GDP较2010年增长率": {2015: 80.0, 2016: 84.0, 2018: 90.0}})["GDP较2010年增长率"]
+    assert found["path"] == "rate" and found["change_unit"] == "%"
+    assert found["observed"] == pytest.approx((80 + 84 + 90) / 3)       # the mean rate, not a growth of it
+    assert found["ratio"] == pytest.approx((80 + 84 + 90) / 3 / 100) and found["status"] == "at-risk"
+    assert status(pack, "GDP较2010年增长率", {2015: 80.0, 2018: 101.0}) == "achieved"
+
+
+def test_a_censored_latest_value_that_meets_the_target_is_achieved_with_a_note(pack: qualityrules.Pack) -> None:
+    found = review(pack, {"发明专利拥有量": {2015: 100.0, 2018: "≥170"}})["发明专利拥有量"]
+    assert found["status"] == "achieved" and "censored" in found["reason"]
+    assert found["observed"] is None and found["anticipated"] is None       # no trend from a bound
+
+
+def test_a_review_before_any_data_is_insufficient_everywhere(pack: qualityrules.Pack) -> None:
+    found = review(pack, {"发明专利拥有量": {2016: 100.0, 2017: 120.0}}, as_of=2014)
+    assert found["发明专利拥有量"]["status"] == "insufficient-data"
+    assert found["发明专利拥有量"]["latest_year"] is None
+
+
+def test_the_cumulative_explanation_shows_the_pro_rata_test(pack: qualityrules.Pack) -> None:
+    data = {"region": ["甲市"] * 3, "year": [2016, 2017, 2018], "重大科技攻关项目": [190, 190, 190]}
+    text = qualityrules.evaluate(pack, data, as_of=2018).explain("甲市", 2020, "重大科技攻关项目")
+    assert "period 2016–2020 (5 years), 3 elapsed by 2018 (2016–2018)" in text
+    assert "pro-rata share 1000 × 3/5 = 600 (时间过半、任务过半: no)" in text
+    assert "observed 570 / 3 = 190 项/yr; required 1000 / 5 = 200 项/yr" in text
+    assert "ratio:    observed ÷ required mean yearly flow (= running sum ÷ pro-rata share) = 0.95" in text
+
+
+def test_the_command_line_reviews_as_of_a_year(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    data = tmp_path / "data.csv"
+    data.write_text("region,year,发明专利拥有量\n深圳市,2015,83658\n深圳市,2016,91000\n深圳市,2018,108000\n"
+                    "深圳市,2020,200000\n", encoding="utf-8")
+
+    def check(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "qualityrules", "check", "shenzhen-2020", str(data), *args],
+                              capture_output=True, text=True, timeout=300)
+
+    result = check("--as-of", "2018", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, SCHEMA)
+    patents = next(r for r in document["targets"] if r["indicator"] == "发明专利拥有量")
+    assert patents["verdict"] == "pending" and patents["assessment"]["status"] == "on-track"
+    assert patents["assessment"]["latest_year"] == 2018              # the 2020 row is after the as-of year
+    projected = check("--as-of", "2018", "--review-method", "projection", "--on-track", "1.5", "--format", "json")
+    assert json.loads(projected.stdout)["review"]["on_track"] == 1.5
+    for args, code in ((("--as-of", "18"), "QR330"), (("--on-track", "0.9"), "QR331"),
+                       (("--as-of", "2018", "--at-risk", "2"), "QR331")):
+        failed = check(*args)
+        assert failed.returncode == 2 and f"error[{code}]" in failed.stderr and "Traceback" not in failed.stderr
