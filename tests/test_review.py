@@ -480,3 +480,32 @@ def test_the_command_line_reviews_as_of_a_year(tmp_path: Path) -> None:
                        (("--as-of", "2018", "--at-risk", "2"), "QR331")):
         failed = check(*args)
         assert failed.returncode == 2 and f"error[{code}]" in failed.stderr and "Traceback" not in failed.stderr
+
+
+@pytest.mark.parametrize(("name", "values", "expected"), [
+    # 17.92 × (17.92 / 9.17504)^(2/3) = 17.92 × 1.5625 = 28 exactly in 2020 (28.000000000000007 in
+    # floating point): still meets ≤ 28
+    ("建设工程质量事故", {2015: 9.17504, 2016: 12, 2017: 15, 2018: 17.92}, "on-track"),
+    ("建设工程质量事故", {2015: 9.17504, 2016: 12, 2017: 15, 2018: 17.93}, "at-risk"),
+    # 500 × (500 / 7812.5)^(2/3) = 500 × 0.16 = 80 exactly (79.99999999999999 in floating point): meets ≥ 80
+    ("制造业质量竞争力指数", {2015: 7812.5, 2016: 3000, 2017: 1200, 2018: 500}, "on-track"),
+    ("制造业质量竞争力指数", {2015: 7812.5, 2016: 3000, 2017: 1200, 2018: 499.9}, "at-risk"),
+])
+def test_an_every_year_projection_exactly_on_the_threshold_still_meets_it(name: str, values: dict[int, float],
+                                                                           expected: str) -> None:
+    pack = qualityrules.parse_pack(PACK_TEXT.replace("        到2020年 质量引领型产业 3-5个\n",
+                                                     "        到2020年 质量引领型产业 3-5个\n"
+                                                     "        每年 制造业质量竞争力指数 达到80点以上\n"
+                                                     "        每年 建设工程质量事故 不超过28起\n"))
+    assert status(pack, name, values) == expected
+
+
+def test_a_change_exactly_at_its_target_is_achieved(pack: qualityrules.Pack) -> None:
+    # 20 → 11.8098 is exactly 40.951 % down; 20.83 → 16.97645 exactly 18.5 % (shenzhen-2020)
+    assert status(pack, "万元GDP水耗", {2015: 20, 2018: 11.8098}) == "achieved"
+    assert status(pack, "万元GDP水耗", {2015: 20, 2018: 11.8099}) != "achieved"
+    assert status(pack, "研发经费支出占GDP比重", {2015: 2.1, 2018: 7.1}) == "achieved"     # +5 points exactly
+    data = {"region": ["深圳市"] * 2, "year": [2015, 2018], "万元GDP水耗": [20.83, 16.97645]}
+    report = qualityrules.evaluate("shenzhen-2020", data, as_of=2018)
+    water = next(r for r in report.targets() if r["indicator"] == "万元GDP水耗")
+    assert water["assessment"]["status"] == "achieved"

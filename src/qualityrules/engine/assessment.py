@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..language import model as m
-from ..packs.resolve import Pack, growth_rate
+from ..packs.resolve import Interval, Measure, Pack, growth_rate
 from ..tables.observations import Observations
 from .evaluation import Evaluation, _decide
 from .plan import POINT_CHANGE, RELATIVE_CHANGE, VALUE, Plan
@@ -376,8 +376,18 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
             projected = np.where(rate_ok, growth, projected)
         anticipated_measure = _measure_of(anticipated, b, relative, change, sign)
         holds, _ = _decide(plan, atoms, anticipated_measure, anticipated_measure, lo_open, lo_open)
-    path = np.where(compound, COMPOUND, np.where(rate_ok, RATE, LINEAR)).astype(np.int8)
-    path = np.broadcast_to(path, (regions, len(atoms)))
+    path = np.broadcast_to(np.where(compound, COMPOUND, np.where(rate_ok, RATE, LINEAR)).astype(np.int8),
+                           (regions, len(atoms)))
+    # A change now, or a projection, exactly on a bound is decided exactly (float arithmetic may
+    # land either side of it): the value as given, the baseline as given, exact roots where rational.
+    readable = has & exact_t & exact_s & ~(change & np.isnan(b))
+    for decided_here, quantity, projecting in ((met, now, False), (holds, anticipated_measure, True)):
+        candidates = readable & (np.broadcast_to(every_year, readable.shape) & (count >= 2) & (path != RATE)
+                                 if projecting else change)
+        ties = candidates & _on_a_bound(quantity, plan.lo[atoms], plan.hi[atoms])
+        for r, k in np.argwhere(ties).tolist():      # only the cells at a tie
+            decided_here[r, k] = _exact_inside(plan, int(atoms[k]), cube, r, k, s_year[r, k], t_year[r, k],
+                                               int(target_year[k]), int(path[r, k]) if projecting else -1)
     ratio = projected if review.method is m.ReviewMethod.PROJECTION else growth
     by_ratio = _classify(ratio, review)
     excluded = np.broadcast_to(plan.excluded[atoms], (regions, len(atoms)))
@@ -618,6 +628,48 @@ def _exact_bound(plan: Plan, atom: int, upper: bool) -> Fraction:
     bound = interval.upper if upper else interval.lower
     assert bound is not None
     return bound
+
+
+def _on_a_bound(x: FloatArray, lo: FloatArray, hi: FloatArray) -> BoolArray:
+    """Cells whose float ``x`` lies within a few ulps of a finite bound of their target."""
+    near = np.zeros(x.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for bound in (lo, hi):
+            finite = np.isfinite(bound)
+            near |= finite & (np.abs(x - np.where(finite, bound, 0.0)) <= _TIE * np.maximum(1.0, np.abs(bound)))
+    return near
+
+
+def _exact_inside(plan: Plan, atom: int, cube: _Cube, r: int, k: int, base_year: int, latest_year: int,
+                  target_year: int, path: int) -> bool:
+    """Whether the latest value (``path`` -1), or its projection to ``target_year`` along ``path``
+    (compound or linear),
+    meets the atom's target, in exact arithmetic: the values and the baseline as given, exact
+    roots where rational (else 80 digits, a difference below 1e-60 counting as equality)."""
+    rule = plan.rules[int(plan.atom_rule[atom])]
+    years = cube.years.tolist()
+    v_s = _exact(cube.values[years.index(base_year), r, k])
+    v_t = _exact(cube.values[years.index(latest_year), r, k])
+    level: _Number = v_t
+    if path == COMPOUND:
+        level = _exactly(lambda v, growth: v * growth, v_t,
+                         _power(v_t / v_s, target_year - latest_year, latest_year - base_year))
+    elif path == LINEAR:
+        level = v_t + (v_t - v_s) * Fraction(target_year - latest_year, latest_year - base_year)
+    measure = level
+    if rule.measure is not Measure.VALUE:
+        difference = _exactly(lambda x, b: rule.change_sign * (x - b), level, v_s)
+        measure = difference if rule.measure is Measure.POINT_CHANGE else _exactly(lambda d, b: d / b * 100,
+                                                                                   difference, v_s)
+    return _contains(rule.interval, measure)
+
+
+def _contains(interval: Interval, x: _Number) -> bool:
+    if isinstance(x, Decimal):     # irrational: equal to a bound when within 60 digits of it
+        close = [bound for bound in (interval.lower, interval.upper)
+                 if bound is not None and abs(x - _decimal(bound)) < _EQUAL]
+        x = close[0] if close else Fraction(x)
+    return interval.contains(x)
 
 
 def _recheck_levels(plan: Plan, cube: _Cube, atoms: IntArray, cells: IntArray, window: BoolArray,
