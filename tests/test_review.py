@@ -509,3 +509,19 @@ def test_a_change_exactly_at_its_target_is_achieved(pack: qualityrules.Pack) -> 
     report = qualityrules.evaluate("shenzhen-2020", data, as_of=2018)
     water = next(r for r in report.targets() if r["indicator"] == "万元GDP水耗")
     assert water["assessment"]["status"] == "achieved"
+
+
+def test_the_midterm_demo_table_is_what_its_script_makes() -> None:
+    import csv
+    import importlib.util
+    import io
+
+    spec = importlib.util.spec_from_file_location("make_midterm_data", ROOT / "examples" / "make_midterm_data.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = list(csv.reader(io.StringIO((ROOT / "examples" / "demo" / "shenzhen-2015-2018.csv").read_text("utf-8"))))
+    assert shipped[1:] == [[*row[:1], str(row[1]), *row[2:], module.NOTE] for row in module.build()]
+    report = qualityrules.evaluate("shenzhen-2020", ROOT / "examples" / "demo" / "shenzhen-2015-2018.csv", as_of=2018)
+    counts = report.review_counts()["深圳市"]
+    assert all(counts[status] > 0 for status in ("achieved", "on-track", "at-risk", "off-track", "insufficient-data"))
