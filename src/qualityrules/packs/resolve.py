@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import pickle
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
@@ -467,6 +468,21 @@ def extensive(indicator: m.Indicator) -> bool:
     """Whether a target on the indicator belongs to its own region only (a total over the region,
     or its rank among peers), so a parent's target does not apply to a child region's data."""
     return indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
+
+
+@functools.lru_cache(maxsize=1)
+def _growth_rate_name() -> re.Pattern[str]:
+    from ..language.parse import CHANGE_WORDS
+
+    words = "|".join(sorted(CHANGE_WORDS, key=len, reverse=True))
+    return re.compile(rf"(?:{words})(?:率|幅|幅度|速度)$|增速$|年均(?:{words})")
+
+
+def growth_rate(indicator: m.Indicator) -> bool:
+    """Whether the indicator's values are themselves a rate of change (``GDP增长率``,
+    ``研发经费增速``, ``…年均增长…``, in % or ‰): a mid-term review compares such a rate with its target
+    directly and never compounds it."""
+    return indicator.unit in ("%", "‰") and bool(_growth_rate_name().search(indicator.name))
 
 
 def _name_span(rule: m.Rule) -> m.Span | None:
