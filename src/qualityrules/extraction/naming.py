@@ -126,5 +126,7 @@ def _spellings() -> frozenset[str]:
 def proposed_indicator(name: str, finding: Finding, target: m.Target | None, description: str) -> m.Indicator:
     unit = proposed_unit(finding)
     if isinstance(target, m.Change):
-        unit = None  # the level's unit is not stated by a change
+        # a change in 百分点 is a change of a share (%); a relative change does not state the level's unit
+        points = any(q.unit in ("百分点", "个百分点") for q in m.quantities(target))
+        unit = "%" if points else None
     return m.Indicator(name, unit, guess_direction(name, target), description=description)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from ..language.units import grammar_spellings
 from .reading import PlanText
 from .structure import Block, Row
-from .targets import Compact, Context, Finding, Review, Value, read_prose
+from .targets import Compact, Context, Finding, Review, Value, per_value, read_prose
 
 __all__ = ["row_targets"]
 
@@ -21,6 +21,7 @@ _CELL_VALUE = re.compile(
 _CUMULATIVE_CELL = re.compile(r"^[〔\[(](?P<num>\d+(?:\.\d+)?)[〕\])]$")
 _UNIT_IN_NAME = re.compile(r"[(（](?P<unit>%|‰|[^()（）]{1,8})[)）]$")
 _YEAR_HEADER = re.compile(r"(\d{4})")
+_MAGNITUDES = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8, "千": Decimal(1000), "": Decimal(1)}
 
 
 def row_targets(plan: PlanText, block: Block, context: Context) -> list[Finding]:
@@ -78,6 +79,13 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
         candidates = [t for i, t in enumerate(texts) if i != name_column and (_CUMULATIVE_CELL.match(t)
                                                                              or _CELL_VALUE.match(t))]
         cell = candidates[-1] if candidates else ""
+    if unit is not None and unit not in grammar_spellings() and unit[:1] in _MAGNITUDES \
+            and unit[1:] in grammar_spellings():
+        magnitude, unit = unit[:1], unit[1:]  # (万户): the cells count in 万 户, written 120万户
+    else:
+        magnitude = ""
+    if cell.startswith("年均"):
+        return [_average_annual(block, name, cell, attribute)]
     cumulative = _CUMULATIVE_CELL.match(cell.replace(" ", ""))
     target: str
     time: tuple[str, int | None] = ("year", year) if year else ("default", None)
@@ -96,6 +104,7 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
             time = ("default", None)
         else:
             reviews.append(Review("QR518", f"〔{number}〕 is a total over the plan period: read as 累计"))
+            reviews.append(Review("QR510", f"'〔{number}〕' has no comparator word"))
             target = written
             time = ("total", None)
         value = Value(written, Decimal(number), unit)
@@ -109,10 +118,12 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
             return list(read_prose(plan, block, Compact(plan.text, pieces), context, strength=_strength(attribute)))
         number = match.group("num")
         cell_unit = match.group("unit") or unit
-        written = f"{number}{cell_unit or ''}"
+        scaled = magnitude if not match.group("unit") else ""
+        written = f"{number}{scaled}{cell_unit or ''}"
         op = match.group("op")
         suffix = match.group("suf")
-        value = Value(written, Decimal(number), cell_unit or None)
+        value = per_value(Value(written, Decimal(number) * _MAGNITUDES.get(scaled, 1), cell_unit or None), name)
+        written = value.written
         if op:
             symbol = {"<": "<", ">": ">", "≤": "<=", "≥": ">=", "<=": "<=", ">=": ">="}.get(op)
             target = f"{symbol} {written}" if symbol else f"{op}{written}"
@@ -134,6 +145,16 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
     start = block.start
     end = block.end
     return [Finding(block, name, (name,), target, value, time, strength, start, end, tuple(reviews), expressible, 0.8)]
+
+
+def _average_annual(block: Block, name: str, cell: str, attribute: str | None) -> Finding:
+    """``全员劳动生产率增长(%) | 年均6以上``: an average annual change, which the rule language cannot
+    write yet; kept as a commitment for review."""
+    number = re.search(r"\d+(?:\.\d+)?", cell)
+    value = Value(cell, Decimal(number.group(0)) if number else Decimal(0), "%")
+    review = Review("QR520", f"'{cell}' (an average annual change) cannot be written in the rule language yet")
+    return Finding(block, name, (name,), cell, value, ("default", None), _strength(attribute), block.start, block.end,
+                   (review,), False, 0.3)
 
 
 def _strength(attribute: str | None) -> str | None:

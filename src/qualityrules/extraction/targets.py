@@ -27,13 +27,14 @@ from ..language.parse import (
     COMPARATOR_WORDS,
     STRENGTH_WORDS,
     SUFFIX_WORDS,
+    SYMBOLS,
     chinese_numeral,
 )
 from ..language.units import grammar_spellings
 from .reading import PlanText
 from .structure import Block
 
-__all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact", "five_year_plan_end"]
+__all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact", "five_year_plan_end", "per_value"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -53,6 +54,8 @@ EXTRA_UNITS = ("个月", "场次", "班次", "家次", "户次", "场", "期", "
                "元/人", "万元/人", "美元/人", "平方米/人", "立方米/人", "张/千人", "人/千人", "床/千人",
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
+# Comparison signs printed before a number (``≥98%``); = and ≠ do not occur in plans' prose.
+_SYMBOLS = tuple(sign for sign in SYMBOLS if sign not in ("=", "==", "!=", "≠"))
 # Verbs after which a count names things produced during the plan (a flow, summed: 累计).
 FLOW_VERBS = ("组织完成", "组织", "主导或参与制修订", "新制修订", "新制定", "新发布", "新培育", "新认定", "制修订", "新增",
               "新建", "培育", "培训", "育成", "引进",
@@ -91,13 +94,13 @@ def _alternatives(words: object) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _value_pattern() -> re.Pattern[str]:
-    prefixes = _alternatives({*COMPARATOR_WORDS, *EXTRA_PREFIXES})
+    prefixes = _alternatives({*COMPARATOR_WORDS, *EXTRA_PREFIXES, *_SYMBOLS})
     units = _alternatives(_units())
     suffixes = _alternatives({*SUFFIX_WORDS, "左右", "之内", "之上"})
     number = r"\d+(?:,\d{3})*(?:\.\d+)?"
     cn = r"[零〇一二两三四五六七八九十百千万亿]+"
     return re.compile(
-        rf"(?P<pre>{prefixes})?(?P<fill>全年的)?"
+        rf"(?P<pre>{prefixes})?(?P<fill>全年的)?(?P<per>每(?:十万|万|千|百)(?:人口|人|户|家|台))?"
         rf"(?:(?P<num>{number})(?P<mag>万亿|亿|万|千)?|(?P<cn>{cn}))(?P<unit>{units})?"
         rf"(?:(?P<sep>[-―—–~至])(?:(?P<num2>{number})(?P<mag2>万亿|亿|万|千)?|(?P<cn2>{cn}))(?P<unit2>{units})?)?"
         rf"(?:\(含[^)]{{0,4}}\))?(?P<suf>{suffixes})?(?:\(含[^)]{{0,4}}\))?")
@@ -246,6 +249,7 @@ class _Match:
     fill: bool
     suffix: str | None
     number_start: int
+    per: str | None = None          # 每千人 written between the comparator and the number
 
 
 class _SentenceReader:
@@ -266,6 +270,7 @@ class _SentenceReader:
         self.sentence_time: tuple[str, int | None, str | None] | None = paragraph_year
         self.clause_time: tuple[str, int | None, str | None] | None = None
         self.strength: str | None = strength
+        self.clause_strength = False  # the strength word holds in the current clause only
         self.lead_verb: str | None = None
         self.head: str | None = None
         self.subjects: list[str] = []
@@ -327,6 +332,15 @@ class _SentenceReader:
             yield from self._clause(clause)
 
     def _clause(self, clause: _Clause) -> Iterator[Finding]:
+        """A strength word after the clause's subject (``A力争达到…``) holds in that clause only;
+        one before it (``力争到2025年，A…，B…``) holds to the end of the sentence."""
+        sentence_strength = self.strength
+        self.clause_strength = False
+        yield from self._clause_targets(clause)
+        if self.clause_strength:
+            self.strength = sentence_strength
+
+    def _clause_targets(self, clause: _Clause) -> Iterator[Finding]:
         text = self.text
         self.clause_time = None
         self.not_targets = False
@@ -337,7 +351,7 @@ class _SentenceReader:
         first_value = matches[0].start if matches else clause.end
         for time in times:
             if time.start() < first_value:
-                self._take_time(time)
+                self._take_time(time, clause)
         self._take_strength(clause.start, first_value)
         if not matches:
             yield from self._wording_targets(clause)
@@ -434,7 +448,7 @@ class _SentenceReader:
             if high is not None and match.group("sep") == "至" and not unit:
                 high = None
         return _Match(match.start(), match.end(), value, high, match.group("pre"), bool(match.group("fill")),
-                      match.group("suf"), number_start)
+                      match.group("suf"), number_start, match.group("per"))
 
     def _rank(self, match: re.Match[str], number_start: int) -> _Match | None:
         digits = match.group("num") or match.group("cn")
@@ -449,10 +463,14 @@ class _SentenceReader:
         """A Chinese numeral counts things only before a counting unit and a noun that is not a
         slogan or a list of tasks (``三大高地``, ``四个最严``, ``十项任务``)."""
         unit = match.group("unit")
-        if unit not in _CN_COUNT_UNITS or match.group("cn") in ("一", "两"):
-            return False
         rest = self.text[match.end():clause.end]
-        if not rest and not match.group("pre"):
+        if unit not in _CN_COUNT_UNITS or match.group("cn") == "一" or (match.group("cn") == "两" and rest[:1] not in "、和及"):
+            return False  # 一批, 一站式, 两个毫不动摇; but 新增驰名商标两件
+        if match.group("cn") in ("十", "百", "千", "万", "亿") and not match.group("pre") and re.search(r"\d", rest):
+            return False  # 特种设备万台死亡率控制在0.15以下: the denominator of a name, its value follows
+        before = self.text[clause.start:match.start()]
+        if not rest and not match.group("pre") and not match.group("suf") and not any(
+                verb in before for verb in (*FLOW_VERBS, "建设", "建成", "创建", "打造")):
             return False
         if rest.startswith(_TASK_NOUNS) or re.match(r"[一二三四五六七八九十]", rest):
             return False
@@ -479,7 +497,7 @@ class _SentenceReader:
         return bool(re.search(r"(超过?|逾)\d+(\.\d+)?(万亿|亿|万)?元[、和]$", window))
 
     # -- context words
-    def _take_time(self, time: re.Match[str]) -> None:
+    def _take_time(self, time: re.Match[str], clause: _Clause) -> None:
         if time.group("year"):
             year = int(time.group("year"))
             period = self.context.period
@@ -497,7 +515,17 @@ class _SentenceReader:
         elif time.group("every"):
             self.clause_time = ("every", None, time.group(0))
         elif time.group("total"):
-            if _starts_with_verb(self.text[time.end():time.end() + 4]):
+            after = self.text[time.end():time.end() + 4]
+            if after.startswith("达"):
+                # …累计达到N: a sum over the period when a counting verb governs it (每年培育10家，累计达到
+                # 50家) in a plan of several years; otherwise the running total held at the end
+                # (团体标准累计达到150项; 新增20家，累计达到120家 in a one-year plan)
+                subject = _strip_lead(self.text[clause.start:time.start()])
+                flow = self.lead_verb in FLOW_VERBS or (_verb_at_start(subject) or "") in FLOW_VERBS
+                period = self.context.period
+                several_years = period is None or period[0] < period[1]
+                self.clause_time = ("total", None, "累计") if flow and several_years else ("stock", None, "累计")
+            elif _starts_with_verb(after):
                 self.clause_time = ("total", None, "累计")
         elif time.group("whole"):
             self.clause_time = ("whole", None, time.group(0))
@@ -505,6 +533,8 @@ class _SentenceReader:
     def _take_strength(self, start: int, end: int) -> None:
         for match in _STRENGTH.finditer(self.text, start, end):
             self.strength = match.group(0)
+            if _strip_lead(self.text[start:match.start()]):
+                self.clause_strength = True
 
     def _remember_verb(self, clause: _Clause) -> None:
         """A clause that ends with a counting verb lends it to the next ones (培育…, …)."""
@@ -562,8 +592,13 @@ class _SentenceReader:
         names, display = self._names(subject, right, percent, match)
         if not display or not names:
             return None  # no words name what the number counts
-        if self._a_stated_fact(match, lead, display):
+        if self._a_stated_fact(match, lead, display, left):
             return None
+        if self.time is not None and self.time[0] == "stock":  # 新增认证企业20家，累计达到120家: all 认证企业
+            verb = next((v for v in FLOW_VERBS if display.startswith(v) and len(display) > len(v) + 1), None)
+            if verb is not None:
+                display = display[len(verb):]
+                names = (display, *names)
         topic_note = None
         elided = _elided_object(subject, self.previous)
         if elided:  # 推动企业全面实施卓越绩效管理，实施企业比例达到30%
@@ -574,13 +609,7 @@ class _SentenceReader:
             names = (self.topic + subject, *names)
             display = self.topic + subject
             topic_note = Review("QR512", f"'{subject}' read as {display}: the topic is carried from the clause before")
-        per = _PER.search(subject or right)
-        if per and match.value.unit in _CN_COUNT_UNITS + ("项", "件"):
-            # 每万人口 → /万人; 每万家, 每百户 → /万家, /百户 (not units of the language yet: kept for review)
-            denominator = per.group(1) + ("人" if per.group(2) in ("人", "人口") else per.group(2))
-            unit = f"{match.value.unit}/{denominator}"
-            match = attrs.evolve(match, value=attrs.evolve(match.value, unit=unit,
-                                                           written=f"{match.value.written}/{denominator}"))
+        match = attrs.evolve(match, value=per_value(match.value, match.per or subject or right))
         target, reviews, expressible = _target_words(match, change, self.context)
         if self.time is not None and (self.time[2] or "").startswith("连续"):
             reviews.append(Review("QR518", f"'{self.time[2]}' read as every year of the plan period"))
@@ -596,6 +625,9 @@ class _SentenceReader:
             verb = self.lead_verb or next((v for v in FLOW_VERBS if any(n.startswith(v) for n in names)), "")
             reviews.append(Review("QR518", f"'{verb}' counts what is added during the plan: read as 累计 over "
                                   "the period (a stock would be checked in the target year)"))
+        if self.time is not None and self.time[0] == "stock":
+            reviews.append(Review("QR518", "'累计达到' read as the running total held in the target year, not a "
+                                  "sum of what is added during the plan"))
         if starting_value:
             reviews.append(Review("QR519", f"'{starting_value}' is the starting value the sentence gives, "
                                   "not a target"))
@@ -629,12 +661,20 @@ class _SentenceReader:
                        (Review("QR519", f"'前{match.value.written}' read as a rank of at most {match.value.number} "
                                f"({scope or 'among peers'})"),), True, 0.6, self.compact.ranges(start, match.end))
 
-    def _a_stated_fact(self, match: _Match, lead: str | None, name: str) -> bool:
-        """``全市常住人口1768万人`` outside the goals, with no comparator word, time word or counting
-        verb, and not a rate: a fact the text states, not a target."""
+    def _a_stated_fact(self, match: _Match, lead: str | None, name: str, left: str) -> bool:
+        """A number with no comparator word, time word or counting verb, and not a rate, is a
+        fact the text states, not a target: outside the goals (``全市常住人口1768万人``), and in the
+        tasks when it describes the region (``全市…``) rather than an item of work (``实施质量攻关
+        项目40项``, ``区域品牌授权使用企业2.5万家``)."""
         bare = match.pre is None and match.suffix is None and match.high is None
         governed = self.time is not None or lead is not None or self.lead_verb is not None
-        return bare and not self.block.goals and not governed and not _RATE_NAME.search(name)
+        if not bare or governed or _RATE_NAME.search(name) or self.block.goals:
+            return False
+        if self.block.tasks:
+            words = left.lstrip(",、")
+            acting = _verb_at_start(_strip_lead(words)) or _strip_lead(words).startswith(PREDICATE_VERBS)
+            return bool(_REGION_WORD.match(words)) and not acting
+        return True
 
     def _shared(self, subject: str, cursor: int, match: _Match, clause: _Clause) -> Finding | None:
         """``A和B均达到98%以上``: one target per name, the value shared (yielded through
@@ -760,6 +800,9 @@ class _SentenceReader:
             return ("every", None), time[2] if time[2] and time[2].startswith("连续") else "每年"
         if time is not None and time[0] == "total":
             return ("total", None), "累计"
+        if time is not None and time[0] == "stock":
+            year = self.sentence_time
+            return (("year", year[1]), year[2]) if year is not None and year[0] == "year" else (("default", None), None)
         period = self.context.period
         single_year = period is not None and period[0] == period[1]
         counted = match.value.unit not in ("%", "‰", None)
@@ -779,6 +822,10 @@ class _SentenceReader:
         """``A、B分别达到X、Y``: the names pair with the values in order; one name with several
         values refers back to the clauses before (``…抽检覆盖率分别达到4.5、1.6``)."""
         left = re.sub(r"分别$", "", self.text[cursor:matches[0].start])
+        change = _change_before(left)  # A和B分别下降13%、14%
+        if change is not None:
+            left = re.sub(r"分别$", "", left[:change[0]])
+            change = (change[0], change[1], change[2], None if change[3] == "分别" else change[3])
         subject, lead = _subject(left)
         if lead:
             self.lead_verb = lead
@@ -802,7 +849,7 @@ class _SentenceReader:
             names, display = self._names(name, "", shared.value.unit in ("%", "‰"), shared)
             if not names or not display:
                 continue
-            target, reviews, expressible = _target_words(shared, None, self.context)
+            target, reviews, expressible = _target_words(shared, change, self.context)
             if paired:
                 reviews.insert(0, Review("QR512", f"'分别' pairs names and values in order: {display} ← "
                                          f"{match.value.written}"))
@@ -810,7 +857,7 @@ class _SentenceReader:
                 reviews.insert(0, Review("QR512", f"{len(matches)} values for {len(parts)} name(s) after '分别': "
                                          "which value belongs to which?"))
                 expressible = False
-            time, _ = self._time_for(shared, names, None)
+            time, _ = self._time_for(shared, names, change)
             yield Finding(self.block, display, names, target, match.value, time, self.strength,
                           self.compact.start(start), self.compact.end(matches[-1].end), tuple(reviews),
                           expressible, 0.6, self.compact.ranges(start, matches[-1].end))
@@ -841,10 +888,22 @@ _QUALIFIER_FRONT = re.compile(rf"^(?:年主营业务(?:收入)?)?(?:超过?|逾)
 _QUALIFIER_BEHIND = re.compile(rf"(?:年主营业务(?:收入)?)?(?:超过?|逾){_MONEY}$")
 _QUALIFIER_LIST = re.compile(r"\d+(\.\d+)?(万亿|亿|万)?元?(、\d+(\.\d+)?(万亿|亿|万)?元)+")
 _RATE_NAME = re.compile(r"(率|比例|比重|指数|满意度|占比|浓度|能耗|水耗)$")
-_PER = re.compile(r"每(万|千|百|十万)(人口|人|户|家)")
+_PER = re.compile(r"每(十万|万|千|百)(人口|人|户|家|台)")
+
+
+def per_value(value: Value, words: str) -> Value:
+    """A count per so many people, households or firms (``每万人口…12件``, ``每千人5批次``) in the
+    unit that says so: 件/万人, 批次/千人 (others, such as 件/万户, are not units of the language yet
+    and are kept for review)."""
+    per = _PER.search(words)
+    if per is None or value.unit not in _CN_COUNT_UNITS + ("项", "件"):
+        return value
+    denominator = per.group(1) + ("人" if per.group(2) in ("人", "人口") else per.group(2))
+    return attrs.evolve(value, unit=f"{value.unit}/{denominator}", written=f"{value.written}/{denominator}")
 _DATE_WORDS = re.compile(r"\d+年\d+月|\d+月\d+日|印发|主题词|抄送|联系电话|邮编")
-_NON_TARGET_VERBS = "(完善|加强|整合|清理|围绕|依托|结合|针对|参照|涉及|包括|包含|分为|下设|测量|调查|梳理|编制|修改)"
+_NON_TARGET_VERBS = "(完善|加强|整合|清理|围绕|聚焦|瞄准|面向|立足|依托|结合|针对|参照|涉及|包括|包含|分为|下设|测量|调查|梳理|编制|修改)"
 _LOCATIVE = re.compile(r"^在[^在]{1,30}?(?=建立|建设|设立|开展|推行|实施|培育|打造|创建|形成|新增|引进)")
+_REGION_WORD = re.compile(r"(全市|全省|全区|全县|全国|我市|我省|我区|我县|本市|本省|本区|本县|辖区)")
 _PLACE_AT_END = re.compile(r"(全市|全省|全区|全县|我市|我省|我区|辖区|全国)$")
 
 
@@ -1008,7 +1067,8 @@ def _unique(names: list[str]) -> tuple[str, ...]:
 
 
 def _conjuncts(subject: str) -> list[str]:
-    """``A、B和C`` → [A, B, C], not splitting inside parentheses."""
+    """``A、B和C`` → [A, B, C], not splitting inside parentheses, nor between verbs that share
+    their object (``主导和参与制修订A、B`` → [主导和参与制修订A, B])."""
     parts, depth, current = [], 0, ""
     for index, ch in enumerate(subject):
         if ch in "(（":
@@ -1016,6 +1076,9 @@ def _conjuncts(subject: str) -> list[str]:
         elif ch in ")）":
             depth -= 1
         if depth == 0 and (ch == "、" or (ch in "和及与" and index > 0 and not _inside_word(subject, index))):
+            if current in LEAD_VERBS or current in PREDICATE_VERBS:
+                current += ch
+                continue
             parts.append(current)
             current = ""
             continue
@@ -1058,9 +1121,16 @@ def _inside_word(text: str, index: int) -> bool:
 _MEASURE_END = re.compile(r"(率|度|量|数|比例|比重|指数|总量|面积|浓度|能耗|水耗|收入|产值|增加值)$")
 
 
+_PER_OUTPUT = re.compile(r"^(单位|万元)(地区生产总值|国内生产总值|GDP|工业增加值)")
+
+
 def _distribute_head(parts: list[str]) -> list[str]:
     """``生产性服务业和生活性服务业顾客满意度`` → both 顾客满意度: the measure the last name ends
     with goes to earlier names that stop where the last one continues."""
+    per_output = _PER_OUTPUT.match(parts[0])
+    if per_output:  # 单位GDP能耗和二氧化碳排放: both per unit of GDP
+        parts = [parts[0]] + [p if _PER_OUTPUT.match(p) or p.startswith("每") else per_output.group(0) + p
+                              for p in parts[1:]]
     last = parts[-1]
     if not _MEASURE_END.search(last):
         return parts
@@ -1073,7 +1143,8 @@ def _distribute_head(parts: list[str]) -> list[str]:
 
 def _distribute_verb(parts: list[str]) -> list[str]:
     """``主导或参与制修订国家标准、行业标准`` → the verb phrase of the first name goes with the rest."""
-    verb = re.match(r"^(主导或参与制修订|主导或参与|制修订|新增|培育|新建|建成|建设|创建|引进|制定|制订)", parts[0])
+    verb = re.match(r"^((?:主导|参与)(?:[或和与及](?:主导|参与))?(?:制修订|制定|修订)?|制修订|新增|培育|新建|建成|建设|创建|"
+                    r"引进|制定|制订)", parts[0])
     if not verb:
         return parts
     return [parts[0]] + [p if p.startswith(verb.group(0)) or _verb_at_start(p) else verb.group(0) + p
@@ -1137,6 +1208,8 @@ def _target_words(match: _Match, change: tuple[int, str, int | None, str | None]
     suffix = {"之内": "以内", "之上": "以上"}.get(match.suffix or "", match.suffix)
     pre = EXTRA_PREFIXES.get(match.pre, match.pre) if match.pre else None
     pre = pre or None
+    if pre in _SYMBOLS:
+        return f"{pre} {written}", reviews, expressible
     if change is not None:
         return _change_words(change, pre, written, suffix, value, reviews, expressible, context)
     if pre == "约":
@@ -1203,7 +1276,7 @@ _WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[str], build: str) -> Finding | None:
-    subject = re.sub(r"^(实现|确保)", "", _strip_lead(match.group("subject")))
+    subject = re.sub(r"^(实现|确保)", "", _strip_lead(_STRENGTH.sub("", match.group("subject"))))
     if not subject or len(subject) > 30 or reader.past:
         return None
     explained = {"zero": "no number: '零事故' read as == 0", "eliminate": "no number: '杜绝…' read as == 0 "
