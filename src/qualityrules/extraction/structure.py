@@ -526,8 +526,8 @@ def _row_blocks(text: str, table: list[tuple[list[tuple[int, int]], bool]], outl
         pieces = [piece for column in columns for piece in column]
         if not pieces:
             continue
-        cell = columns[number_column] if number_column is not None and number_column < len(columns) else []
-        first = "".join(text[a:b] for a, b in cell).strip()
+        numbered = columns[number_column] if number_column is not None and number_column < len(columns) else []
+        first = "".join(text[a:b] for a, b in numbered).strip()
         row_label = f"序号{first}" if first.isdigit() else ""
         section = f"{label} {row_label}".strip()
         yield outline.block(pieces[0][0], pieces[-1][1], Row(tuple(tuple(column) for column in columns), header),
