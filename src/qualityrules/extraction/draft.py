@@ -284,7 +284,7 @@ class _Writer:
         if row is not None and not finding.pieces:  # an indicator row: its cells, as printed
             cells = ["".join(self.plan.source.text[slice(*self.plan.original(a, b))] for a, b in column)
                      for column in row.cells]
-            return " | ".join(re.sub(r"\s+", " ", c).strip() for c in cells)
+            return " | ".join(word for c in cells if (word := re.sub(r"\s+", " ", c).strip()))
         pieces = finding.pieces or ((finding.start, finding.end),)
         parts = []
         for start, end in pieces:
@@ -318,7 +318,7 @@ class _Writer:
         single_year = self.period is not None and self.period[0] == self.period[1] == year
         if kind == "year" and year is not None and not (single_year and target.startswith("稳定在")):
             parts.append(f"到{year}年")
-        elif kind == "every" and not target.startswith("稳定在"):
+        elif kind == "every" and not (target.startswith("稳定在") and not target.endswith("左右")):
             parts.append("每年")
         elif kind == "total":
             parts.append("累计")

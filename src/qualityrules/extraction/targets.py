@@ -44,18 +44,20 @@ __all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact", "
 EXTRA_PREFIXES: dict[str, str] = {
     "实现": "达到", "保持": "保持在", "稳定": "稳定在", "提高至": "提高至", "提升到": "提升到",
     "上升到": "提高到", "上升至": "提高到", "增至": "增加到", "增长到": "增加到", "增加至": "增加到",
-    "达到了": "达到", "下降至": "降至", "降低至": "降至", "降到": "降至", "缩短至": "",
-    "缩短到": "", "减少到": "降至", "减少至": "降至", "压减到": "降至", "控制到": "控制在",
+    "达到了": "达到", "下降至": "降至", "降低至": "降至", "降到": "降至", "缩短至": "降至",
+    "缩短到": "降至", "压缩至": "降至", "压缩到": "降至", "缩减至": "降至", "缩减到": "降至", "减少到": "降至", "减少至": "降至", "压减到": "降至", "控制到": "控制在",
     "超": "超过", "突破": "超过", "多达": "达到", "约": "约", "大约": "约", "近": "约",
 }
 # Units plans use that the language cannot write yet: the target is found and reported, and the
 # draft keeps it as a commitment for review (QR514).
-EXTRA_UNITS = ("个月", "场次", "班次", "家次", "户次", "场", "期", "轮", "万户", "万家", "万辆", "万件", "万个", "亿人次", "万人次", "万千瓦", "千瓦时",
+EXTRA_UNITS = ("个月", "台件", "台套", "场次", "班次", "家次", "户次", "场", "期", "轮", "万户", "万家", "万辆", "万件", "万个", "亿人次", "万人次", "万千瓦", "千瓦时",
                "元/人", "万元/人", "美元/人", "平方米/人", "立方米/人", "张/千人", "人/千人", "床/千人",
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
 # Comparison signs printed before a number (``≥98%``); = and ≠ do not occur in plans' prose.
 _SYMBOLS = tuple(sign for sign in SYMBOLS if sign not in ("=", "==", "!=", "≠"))
+# A unit printed with the classifier 个 (``7个工作日``), and the unit the language writes.
+_CLASSIFIED_UNITS = {"个工作日": "工作日", "个小时": "小时"}
 # Verbs after which a count names things produced during the plan (a flow, summed: 累计).
 FLOW_VERBS = ("组织完成", "组织", "主导或参与制修订", "新制修订", "新制定", "新发布", "新培育", "新认定", "制修订", "新增",
               "新建", "培育", "培训", "育成", "引进",
@@ -85,7 +87,7 @@ _CN_COUNT_UNITS = ("批次", "个", "家", "名", "项", "件", "所", "座", "�
 
 @functools.lru_cache(maxsize=1)
 def _units() -> tuple[str, ...]:
-    return tuple(sorted({*grammar_spellings(), *EXTRA_UNITS}, key=len, reverse=True))
+    return tuple(sorted({*grammar_spellings(), *EXTRA_UNITS, *_CLASSIFIED_UNITS}, key=len, reverse=True))
 
 
 def _alternatives(words: object) -> str:
@@ -440,6 +442,9 @@ class _SentenceReader:
                        text[number_start:end_of_first])
         if value is None:
             return None
+        if value.unit in _CLASSIFIED_UNITS:  # 7个工作日 is 7工作日
+            unit = _CLASSIFIED_UNITS[value.unit]
+            value = attrs.evolve(value, unit=unit, written=value.written.replace("个" + unit, unit))
         high = None
         if match.group("sep") and (match.group("num2") or match.group("cn2")):
             end_of_second = next(match.end(g) for g in ("unit2", "mag2", "num2", "cn2") if match.group(g))
@@ -516,15 +521,17 @@ class _SentenceReader:
             self.clause_time = ("every", None, time.group(0))
         elif time.group("total"):
             after = self.text[time.end():time.end() + 4]
-            if after.startswith("达"):
+            period = self.context.period
+            if period is not None and period[0] == period[1] and (after.startswith("达") or _starts_with_verb(after)):
+                self.clause_time = ("stock", None, "累计")  # a one-year plan's 累计 counts from before the year
+            elif after.startswith("达"):
                 # …累计达到N: a sum over the period when a counting verb governs it (每年培育10家，累计达到
                 # 50家) in a plan of several years; otherwise the running total held at the end
                 # (团体标准累计达到150项; 新增20家，累计达到120家 in a one-year plan)
                 subject = _strip_lead(self.text[clause.start:time.start()])
-                flow = self.lead_verb in FLOW_VERBS or (_verb_at_start(subject) or "") in FLOW_VERBS
-                period = self.context.period
-                several_years = period is None or period[0] < period[1]
-                self.clause_time = ("total", None, "累计") if flow and several_years else ("stock", None, "累计")
+                carried = not subject and self.lead_verb in FLOW_VERBS  # 每年培育10家，累计达到50家
+                flow = carried or (_verb_at_start(subject) or "") in FLOW_VERBS
+                self.clause_time = ("total", None, "累计") if flow else ("stock", None, "累计")
             elif _starts_with_verb(after):
                 self.clause_time = ("total", None, "累计")
         elif time.group("whole"):
@@ -798,6 +805,8 @@ class _SentenceReader:
             return ("default", None), None
         if time is not None and time[0] == "every":
             return ("every", None), time[2] if time[2] and time[2].startswith("连续") else "每年"
+        if match.pre in ("稳定", "稳定在") and match.suffix == "左右":
+            return ("every", None), "每年"  # 稳定在1100家左右: about that level in every year, as 稳定在…以上
         if time is not None and time[0] == "total":
             return ("total", None), "累计"
         if time is not None and time[0] == "stock":
@@ -872,9 +881,15 @@ class _SentenceReader:
             match = pattern.search(text)
             if not match or (build == "standard" and not self.block.goals):
                 continue
-            found = _wording_finding(self, clause, match, build)
-            if found is not None:
-                yield found
+            subjects: list[str | None] = [None]
+            if build in ("zero", "eliminate"):  # 不发生重大质量安全事故和区域性食品安全事件: each of them
+                parts = re.split(r"以及|和|及", match.group("subject"))
+                if len(parts) > 1 and all(p.endswith(("事故", "事件", "案件")) for p in parts):
+                    subjects = list(parts)
+            for subject in subjects:
+                found = _wording_finding(self, clause, match, build, subject)
+                if found is not None:
+                    yield found
             return
 
 
@@ -1266,6 +1281,8 @@ _WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<subject>.+?)(实现|做到)?(零事故|零死亡|零伤亡|零发生)$"), "zero"),
     (re.compile(r"^(?P<subject>.+?(事故|死亡|伤亡|案件|事件))(数)?(为零|降为零|保持为零|实现为零)$"), "zero"),
     (re.compile(r"^(?P<lead>.*?)杜绝(?P<subject>.+?事故)$"), "eliminate"),
+    (re.compile(r"^(?:全年|每年|确保|力争|全市|全省|全区|全县|做到|基本)*(?:无|不发生|未发生|没有发生)"
+                r"(?P<subject>[^,]+?(事故|事件|案件))$"), "zero"),
     (re.compile(r"^(?P<subject>.+?)全部达到(?P<what>.+)$"), "all"),
     (re.compile(r"^(?P<subject>.+?)(继续)?保持全国(第一|首位)$"), "first"),
     (re.compile(r"^(?P<subject>.+?)达(?:到)?(?P<what>[^的]{2,8})标准$"), "standard"),
@@ -1275,8 +1292,10 @@ _WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[str], build: str) -> Finding | None:
-    subject = re.sub(r"^(实现|确保)", "", _strip_lead(_STRENGTH.sub("", match.group("subject"))))
+def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[str], build: str,
+                     subject_words: str | None = None) -> Finding | None:
+    words = subject_words if subject_words is not None else match.group("subject")
+    subject = re.sub(r"^(实现|确保)", "", _strip_lead(_STRENGTH.sub("", words)))
     if not subject or len(subject) > 30 or reader.past:
         return None
     explained = {"zero": "no number: '零事故' read as == 0", "eliminate": "no number: '杜绝…' read as == 0 "
