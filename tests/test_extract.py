@@ -344,6 +344,59 @@ def test_a_phrase_holding_every_quote_style_is_still_writable() -> None:
     assert not [d for d in draft.lint if d.severity is Severity.ERROR]
 
 
+def test_a_title_ending_with_its_period_names_the_document() -> None:
+    draft = qualityrules.extract("柳岸区“十四五”质量发展规划（2021—2025年）\n一、发展目标\n消费者满意度达到82分。")
+    assert draft.facts.title == "柳岸区“十四五”质量发展规划(2021—2025年)"
+    assert draft.candidates[0].line.split(" cite ")[1].startswith('"柳岸区“十四五”质量发展规划(2021—2025年) 一:')
+
+
+def test_page_numbers_of_a_pdf_copy_inside_a_sentence() -> None:
+    text = (GOALS + "1.开展质量攻关。组织实施质量攻关项目30项，推动规模以上工业企业质量管理体系认证\n"
+            "\n— 2 —\n\n覆盖率提高到92%。\n- 3 -\n")
+    draft = qualityrules.extract(text, region="某市", level="city", period="2023..2023")
+    assert [(c.section, c.line.split(" cite ")[0], c.phrase) for c in draft.candidates] == [
+        ("二1", "组织实施质量攻关项目 >= 30项", "组织实施质量攻关项目30项"),
+        ("二1", "规模以上工业企业质量管理体系认证覆盖率 提高到92%", "推动规模以上工业企业质量管理体系认证覆盖率提高到92%")]
+
+
+def test_a_verb_repeated_with_a_number_counts_the_object_of_the_clause_before() -> None:
+    text = ("三、重点任务\n（一）实施质量强企行动。①开展企业首席质量官培训，每年培训100人次以上；②培育县长质量奖企业，"
+            "到2024年累计培育6家；③推动中小企业开展对标达标，达标企业比例提高到40%。")
+    assert lines(text, period="2023..2025") == [
+        "每年 企业首席质量官培训 100人次以上", "累计 县长质量奖企业 >= 6家", "达标企业比例 提高到40%"]
+    assert "QR512" in reviews(text, period="2023..2025")
+
+
+def test_a_sentence_without_a_name_counts_what_the_sentence_before_named() -> None:
+    assert lines(GOALS + "到2023年，区内检验检测机构达到45家；2025年，达到60家左右。") == [
+        "到2023年 区内检验检测机构 达到45家", "到2025年 区内检验检测机构 达到60家左右"]
+
+
+def test_a_list_run_into_a_paragraph_ends_with_it() -> None:
+    text = (GOALS + "到2025年：（1）产品质量方面，抽查合格率达到95%；（2）服务质量方面，满意度达到85分。\n"
+            "到2027年，认证率达到90%以上，质量发展水平位居全市前三。\n")
+    draft = qualityrules.extract(text, region="某县", level="district", period="2023..2025")
+    assert [(c.section, c.line.split(" cite ")[0]) for c in draft.candidates] == [
+        ("二(1)", "抽查合格率 达到95%"), ("二(2)", "满意度 达到85分"), ("二", "到2027年 认证率 达到90%以上"),
+        ("二", "到2027年 质量发展水平全市排名 <= 3位")]
+
+
+def test_zero_stated_of_a_rate_or_a_count_of_accidents() -> None:
+    assert lines(GOALS + "重大质量安全事故发生率为零，安全生产事故死亡人数为零。") == [
+        "重大质量安全事故发生率 零事故", "安全生产事故死亡人数 零事故"]
+
+
+def test_steady_by_the_plans_last_year_holds_in_every_year() -> None:
+    assert lines(GOALS + "到2020年，制造业产品质量合格率稳定在95%以上，到2019年，A率稳定在90%以上。",
+                 period="2018..2020") == ["制造业产品质量合格率 稳定在95%以上", "到2019年 A率 稳定在90%以上"]
+
+
+def test_a_total_to_a_year_past_the_plan_period_is_marked() -> None:
+    draft = qualityrules.extract(GOALS + "到2027年累计培育质量标杆企业6家。", region="某市", level="city",
+                                 period="2023..2025")
+    assert any(r.code == "QR518" and "2027" in r.message for r in draft.candidates[0].reviews)
+
+
 # ------------------------------------------------------------------------------------------
 # The catalogue
 

@@ -76,8 +76,8 @@ def _title(head: str) -> str | None:
         issued = re.search(r"关于印发《?(.+?)》?的通知$", line)
         if issued:
             return issued.group(1)
-        if _TITLE_WORDS.search(line):
-            found.append(line)
+        if _TITLE_WORDS.search(re.sub(r"[(（]\d{4}\s*[-—―–~至]\s*\d{4}\s*年?[)）]$", "", line)):
+            found.append(line)  # …质量发展规划（2021—2025年）
     return next((t for t in found if not t.endswith("通知")), found[0] if found else None)
 
 

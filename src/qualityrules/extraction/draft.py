@@ -22,7 +22,7 @@ from ..language.parse import parse_text
 from ..packs.resolve import Catalogue, lint_text, load_catalogue, shipped_pack_ids
 from .document import PlanFacts, plan_facts, read_blocks, read_targets
 from .naming import Binding, CatalogueIndex, guess_direction, proposed_indicator
-from .reading import PlanText
+from .reading import PAGE_NUMBER, PlanText
 from .targets import Finding
 
 if TYPE_CHECKING:
@@ -290,7 +290,7 @@ class _Writer:
         for start, end in pieces:
             first, last = self.plan.original(start, end)
             parts.append(self.plan.source.text[first:last])
-        text = "".join(parts)
+        text = PAGE_NUMBER.sub("", "".join(parts))
         text = re.sub(r"\s*\n\s*", "", text)
         return _quotable(re.sub(r"[ \t\u3000]+", " ", text).strip())
 
@@ -315,8 +315,9 @@ class _Writer:
         if strength:
             parts.append(strength)
         kind, year = finding.time
-        single_year = self.period is not None and self.period[0] == self.period[1] == year
-        if kind == "year" and year is not None and not (single_year and target.startswith("稳定在")):
+        # 稳定在 says every year of the plan; 到<the plan's last year> adds nothing to it
+        steady_to_the_end = year == self.target_year and target.startswith("稳定在") and not target.endswith("左右")
+        if kind == "year" and year is not None and not steady_to_the_end:
             parts.append(f"到{year}年")
         elif kind == "every" and not (target.startswith("稳定在") and not target.endswith("左右")):
             parts.append("每年")

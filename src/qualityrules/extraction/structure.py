@@ -216,8 +216,9 @@ def _paragraph(text: str, lines: list[tuple[int, int]], index: int) -> tuple[int
     index += 1
     while index < len(lines):
         current = text[start:end].rstrip()
-        if len(current.strip()) < 15 or current.endswith(tuple(_SENTENCE_END)) or _starts_heading(current):
-            break
+        if len(current.strip()) < 15 or current.endswith(tuple(_SENTENCE_END)) or (
+                _starts_heading(current) and not re.search(r"[。,;:]", current)):
+            break  # a heading alone on its line ends there; one followed by its text may run on
         following = index
         while following < len(lines) and not text[lines[following][0]:lines[following][1]].strip():
             following += 1
@@ -244,6 +245,7 @@ def _prose_blocks(plan: PlanText, start: int, end: int, outline: _Outline) -> It
     cursor = start
     position = start
     keywords = _keyword_headings(text, start, end)
+    inline_items = False  # (1)…；(2)… inside the paragraph: a list that ends with it
     while position < end:
         position = _skip_space(text, position, end)
         heading = _heading_at(plan, position, end, outline,
@@ -256,6 +258,7 @@ def _prose_blocks(plan: PlanText, start: int, end: int, outline: _Outline) -> It
             if child is not None:  # 三、重点任务（一）实施…: a heading run into its first sub-heading
                 found = attrs.evolve(found, title=text[marker_end:child].strip())
             outline.enter(found)
+            inline_items |= found.rank >= 5 and position > _skip_space(text, start, end)
             cursor = position = child if child is not None else marker_end
             continue
         next_end = _next_sentence_end(text, position, end)
@@ -268,6 +271,8 @@ def _prose_blocks(plan: PlanText, start: int, end: int, outline: _Outline) -> It
         position = next_end
     if _skip_space(text, cursor, end) < end:
         yield outline.block(cursor, end)
+    if inline_items:
+        outline.open = [h for h in outline.open if h.rank < 5]
 
 
 _HEADING_WORDS = ("总体要求|指导思想|基本原则|主要目标|发展目标|工作目标|总体目标|目标任务|重点任务|主要任务|工作任务|"

@@ -211,12 +211,38 @@ def find_targets(plan: PlanText, block: Block, context: Context) -> list[Finding
 
 def read_prose(plan: PlanText, block: Block, compact: Compact, context: Context,
                strength: str | None = None) -> Iterator[Finding]:
+    """The targets of a text, sentence by sentence. A year named in a sentence holds in the
+    sentences after it, except that one named inside an item of a list (①…；②…) ends with the
+    item; a sentence with no words for what it counts (``2025年，达到60家左右``) counts what the
+    sentence before named last."""
     text = compact.text
     paragraph_year: tuple[str, int | None, str | None] | None = None
+    year_before_list: tuple[str, int | None, str | None] | None = None
+    in_list = False
+    subject: str | None = None
     for start, end in _sentences(text):
-        reader = _SentenceReader(plan, block, compact, context, start, end, paragraph_year, strength)
+        if _list_item(plan, compact, start):
+            if in_list:
+                paragraph_year = year_before_list
+            else:
+                year_before_list, in_list = paragraph_year, True
+        reader = _SentenceReader(plan, block, compact, context, start, end, paragraph_year, strength, subject)
         yield from reader.read()
         paragraph_year = reader.carried_year
+        subject = reader.subjects[-1] if reader.subjects else subject
+
+
+_LIST_MARK = re.compile(r"[(（]?[一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]是|\d{1,2}[.、]")
+
+
+def _list_item(plan: PlanText, compact: Compact, start: int) -> bool:
+    """Whether the sentence at ``start`` opens an item of a list: ①, (1), 1., 一是."""
+    if start >= len(compact.index):
+        return False
+    first, _ = plan.original(compact.index[start], compact.index[start] + 1)
+    if plan.source.text[first:first + 1] in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳":
+        return True
+    return bool(_LIST_MARK.match(compact.text, start))
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
@@ -260,7 +286,8 @@ class _SentenceReader:
     (培育, 新增) and the noun of a name (``知名品牌生产企业``) carry to the clauses that omit them."""
 
     def __init__(self, plan: PlanText, block: Block, compact: Compact, context: Context, start: int, end: int,
-                 paragraph_year: tuple[str, int | None, str | None] | None, strength: str | None) -> None:
+                 paragraph_year: tuple[str, int | None, str | None] | None, strength: str | None,
+                 subject_before: str | None = None) -> None:
         self.plan = plan
         self.block = block
         self.compact = compact
@@ -280,6 +307,7 @@ class _SentenceReader:
         self.not_targets = False
         self.topic: str | None = None
         self.previous = ""  # the last clause without a number
+        self.subject_before = subject_before  # the name the sentence before counted last
         self.pending: list[Finding] = []
 
     @property
@@ -423,9 +451,9 @@ class _SentenceReader:
         unit = match.group("unit") or match.group("unit2")
         if before and (before.isascii() and before.isalnum() or before in "./第每"):
             return None  # PM2.5, ISO9001, GB/T19004, 第26届, 每万人口
-        if before == "前" and (unit in ("位", "名") or match.group("cn") and text[match.end("cn"):match.end("cn") + 1]
-                              in ("位", "名")):
-            return self._rank(match, number_start)  # 保持全国前10位: a rank
+        digits_end = match.end("num") if match.group("num") else match.end("cn")
+        if before == "前" and (text[digits_end:digits_end + 1] in ("位", "名", "强") or digits_end == clause.end):
+            return self._rank(match, number_start)  # 保持全国前10位, 位居全市前三: a rank
         if match.group("cn") and not self._counted(match, clause):
             return None
         if not unit and not match.group("pre") and not match.group("suf"):
@@ -460,7 +488,8 @@ class _SentenceReader:
         value = _value(match.group("num"), None, match.group("cn"), "位", f"{digits}位")
         if value is None:
             return None
-        end = number_start + len(digits) + 1
+        end = number_start + len(digits)
+        end += 1 if self.text[end:end + 1] in ("位", "名", "强") else 0
         return _Match(match.start(), end, attrs.evolve(value, written=f"{value.number}位"), None, "前", False, None,
                       number_start)
 
@@ -616,6 +645,9 @@ class _SentenceReader:
             names = (self.topic + subject, *names)
             display = self.topic + subject
             topic_note = Review("QR512", f"'{subject}' read as {display}: the topic is carried from the clause before")
+        elif not subject and not right.removeprefix("的"):
+            topic_note = Review("QR512", f"no words name what '{match.value.written}' counts: read as {display}, "
+                                "named before")
         match = attrs.evolve(match, value=per_value(match.value, match.per or subject or right))
         target, reviews, expressible = _target_words(match, change, self.context)
         if self.time is not None and (self.time[2] or "").startswith("连续"):
@@ -632,6 +664,11 @@ class _SentenceReader:
             verb = self.lead_verb or next((v for v in FLOW_VERBS if any(n.startswith(v) for n in names)), "")
             reviews.append(Review("QR518", f"'{verb}' counts what is added during the plan: read as 累计 over "
                                   "the period (a stock would be checked in the target year)"))
+        year = self.sentence_time
+        period = self.context.period
+        if flow and year is not None and year[0] == "year" and period is not None and year[1] != period[1]:
+            reviews.append(Review("QR518", f"'{year[2]}' with a total: the draft sums over the plan period "
+                                  f"{period[0]}..{period[1]}, not to {year[1]}: check the period (--period)"))
         if self.time is not None and self.time[0] == "stock":
             reviews.append(Review("QR518", "'累计达到' read as the running total held in the target year, not a "
                                   "sum of what is added during the plan"))
@@ -751,6 +788,10 @@ class _SentenceReader:
             bare = _drop_verb(subject)
             if bare != subject and _verb_at_start(subject) in STOCK_VERBS:
                 display = bare  # 建成省级以上质检中心3个: the centres are counted, not the building
+            causative = re.match(r"(推动|带动|促进|引导|鼓励|督促)", subject)
+            if causative and (percent or match.pre) and len(subject) > causative.end() + 1:
+                display = subject[causative.end():]  # 推动…认证覆盖率提高到92%: the rate is named, not the push
+                names.insert(0, display)
             if lead in FLOW_VERBS and bare == subject:
                 names.insert(0, lead + subject)  # 培育A 2-3个, B 30个以上: B is 培育B
             names.append(bare)
@@ -794,6 +835,11 @@ class _SentenceReader:
             return _unique(names), display
         if self.subjects:  # no words at all (…,其中…): the value of the clause before's subject
             return (self.subjects[-1],), self.subjects[-1]
+        counted = _object_of(self.previous) if lead else None
+        if counted:  # 培育县长质量奖企业，到2027年累计培育6家: what the clause before names
+            return _unique([counted, lead + counted if lead else counted]), counted
+        if self.subject_before:  # …达到45家；2025年，达到60家左右
+            return (self.subject_before,), self.subject_before
         return (), ""
 
     def _time_for(self, match: _Match, names: tuple[str, ...],
@@ -1119,6 +1165,15 @@ def _elided_object(subject: str, previous: str) -> str | None:
     return verb + obj + subject[len(verb):]
 
 
+def _object_of(clause: str) -> str | None:
+    """``①开展企业首席质量官培训`` → ``企业首席质量官培训``: the object of a clause that starts with a
+    verb and states no number, for the clause after it that repeats the verb with a number."""
+    words = _strip_lead(re.sub(r"^[(（]?\d{1,2}[)）.、]?", "", clause))
+    verb = next((v for v in (*LEAD_VERBS, *PREDICATE_VERBS) if words.startswith(v)), None)
+    counted = _strip_lead(words[len(verb):]) if verb else ""
+    return counted if 2 <= len(counted) <= 16 and not re.search(r"[\d,、:]", counted) else None
+
+
 def _topic_of(clause: str) -> str | None:
     """``生产性服务业质量全面提升`` → ``生产性服务业``: the topic a following generic measure
     (``顾客满意度达到85以上``) belongs to."""
@@ -1279,7 +1334,8 @@ def _change_words(change: tuple[int, str, int | None, str | None], pre: str | No
 
 _WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<subject>.+?)(实现|做到)?(零事故|零死亡|零伤亡|零发生)$"), "zero"),
-    (re.compile(r"^(?P<subject>.+?(事故|死亡|伤亡|案件|事件))(数)?(为零|降为零|保持为零|实现为零)$"), "zero"),
+    (re.compile(r"^(?P<subject>.+?(事故|死亡|伤亡|案件|事件)(发生率|发生数|起数|人数)?)(数)?(为零|降为零|保持为零|实现为零)$"),
+     "zero"),
     (re.compile(r"^(?P<lead>.*?)杜绝(?P<subject>.+?事故)$"), "eliminate"),
     (re.compile(r"^(?:全年|每年|确保|力争|全市|全省|全区|全县|做到|基本)*(?:无|不发生|未发生|没有发生)"
                 r"(?P<subject>[^,]+?(事故|事件|案件))$"), "zero"),
@@ -1304,7 +1360,7 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
                  "every-one": "no number: '所有…' read as 100%", "double": "'翻一番/翻两番' read as a rise of "
                  "100%/300% against the baseline year", "breakthrough": "no number: '实现零的突破' read as at least 1"}
     if build in ("zero", "eliminate"):
-        ends = subject.endswith(("事故", "事件", "案件", "死亡", "伤亡"))
+        ends = bool(re.search(r"(事故|事件|案件|死亡|伤亡)(发生率|发生数|起数|人数)?$", subject))
         names: tuple[str, ...] = _unique([subject, subject if ends else subject + "事故"])
         target, value = "零事故", Value("0", Decimal(0), None)
     elif build == "all":
