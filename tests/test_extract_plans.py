@@ -21,6 +21,7 @@ still a real target for precision.
 from __future__ import annotations
 
 import functools
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
@@ -30,7 +31,7 @@ from extract_scores import Score, report
 
 from qualityrules.extraction.draft import Candidate, Draft, extract_plan
 from qualityrules.extraction.naming import match_key
-from qualityrules.extraction.reading import read_plan
+from qualityrules.extraction.reading import PAGE_NUMBER, read_plan
 from qualityrules.language import model as m
 from qualityrules.language import units
 
@@ -175,6 +176,18 @@ def test_no_listed_non_target_is_drafted_as_a_rule(path: Path) -> None:
 def test_each_draft_lints_without_errors(path: Path) -> None:
     draft = drafted(plan_of(path))
     assert not [d.render() for d in draft.lint if d.severity.value == "error"]
+
+
+@pytest.mark.parametrize("path", INVENTORIES, ids=lambda p: p.name)
+def test_every_cited_phrase_is_in_the_plan_as_printed(path: Path) -> None:
+    """A prose phrase is a piece of the text (white space and page numbers aside); a table row's
+    phrase is its cells, each in the text."""
+    plan = read_plan(plan_of(path))
+    printed = re.sub(r"\s", "", PAGE_NUMBER.sub("", plan.source.text))
+    for candidate in drafted(plan_of(path)).candidates:
+        pieces = candidate.phrase.split(" | ") if candidate.phrase.count(" | ") >= 2 else [candidate.phrase]
+        for piece in pieces:
+            assert re.sub(r"\s", "", piece) in printed, (candidate.line, piece)
 
 
 def pending(path: Path) -> tuple[int, int]:
