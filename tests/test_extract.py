@@ -359,6 +359,16 @@ def test_page_numbers_of_a_pdf_copy_inside_a_sentence() -> None:
         ("二1", "规模以上工业企业质量管理体系认证覆盖率 提高到92%", "推动规模以上工业企业质量管理体系认证覆盖率提高到92%")]
 
 
+def test_the_lines_of_the_web_page_around_a_plan_are_not_read() -> None:
+    text = ("当前位置：首页 > 政务公开 > 规划计划\n【字体：大 中 小】 【打印】 【关闭】\n"
+            "发布时间：2022-03-15 10:30  来源：市市场监管局  浏览次数：3562次\n某市质量发展“十四五”规划\n"
+            "一、主要目标\n到2025年，制造业产品质量合格率达到95%。\n扫一扫在手机打开当前页\n"
+            "网站标识码：4401000012  ICP备案号：粤ICP备05012345号-1  技术支持：某某公司\n")
+    draft = qualityrules.extract(text, region="某市", level="city")
+    assert [c.line.split(" cite ")[0] for c in draft.candidates] == ["到2025年 制造业产品质量合格率 达到95%"]
+    assert draft.facts.title == "某市质量发展“十四五”规划"
+
+
 def test_a_verb_repeated_with_a_number_counts_the_object_of_the_clause_before() -> None:
     text = ("三、重点任务\n（一）实施质量强企行动。①开展企业首席质量官培训，每年培训100人次以上；②培育县长质量奖企业，"
             "到2024年累计培育6家；③推动中小企业开展对标达标，达标企业比例提高到40%。")
