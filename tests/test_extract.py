@@ -407,6 +407,27 @@ def test_a_total_to_a_year_past_the_plan_period_is_marked() -> None:
     assert any(r.code == "QR518" and "2027" in r.message for r in draft.candidates[0].reviews)
 
 
+def test_a_table_of_yearly_targets_gives_a_target_for_each_year_of_the_plan() -> None:
+    table = ("序号\t指标\t单位\t2022年现状\t2023年\t2024年\t2025年\t2035年\n"
+             "1\t制造业产品质量合格率\t%\t93.2\t93.5\t94\t94.5\t96\n"
+             "2\t企业开办时间\t个工作日\t3\t2\t1.5\t1以内\t0.5\n")
+    assert lines(GOALS + table, period="2023..2025") == [
+        "到2023年 制造业产品质量合格率 >= 93.5%", "到2024年 制造业产品质量合格率 >= 94%",
+        "到2025年 制造业产品质量合格率 >= 94.5%", "到2023年 企业开办时间 <= 2工作日",
+        "到2024年 企业开办时间 <= 1.5工作日", "到2025年 企业开办时间 1工作日以内"]
+
+
+def test_a_fall_by_a_share_and_a_change_against_the_end_of_a_five_year_plan() -> None:
+    assert lines(GOALS + "办理时限压缩50%以上，特种设备安全事故起数较“十三五”末下降10%，A率比“十二五”期末提高5个百分点。") == [
+        "办理时限 较2020年下降50%以上", "特种设备安全事故起数 较2020年下降10%", "A率 较2015年提高5个百分点"]
+    assert "QR513" in reviews(GOALS + "办理时限压缩50%以上。")
+
+
+def test_first_place_in_the_province_city_or_district() -> None:
+    assert lines(GOALS + "质量工作考核力争保持全市第一，制造业质量竞争力指数位居全省首位。") == [
+        "力争 每年 质量工作考核全市排名 <= 1位", "制造业质量竞争力指数全省排名 <= 1位"]
+
+
 # ------------------------------------------------------------------------------------------
 # The catalogue
 

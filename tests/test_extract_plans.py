@@ -11,7 +11,8 @@ drafted as a rule.
 
 Inventory rows are tab-separated: ``kind section words op values unit time [baseline] [strength]``.
 ``time`` is ``default`` (the plan's end year, or no qualifier), ``year`` (another year), a year
-(that year, written or as the plan's end), ``every`` or ``total``. The optional ``baseline`` (a
+(that year, written or as the plan's end), ``every`` or ``total`` (in a one-year plan ``every``
+and that year agree). The optional ``baseline`` (a
 change's stated base year) and ``strength`` (``binding``/``aspiration``) are checked when given.
 Kind ``pending`` marks a real target in a form the language cannot state yet (an average annual
 growth, a unit it lacks): it is left out of recall, printed apart, and a rule drafted from it is
@@ -129,8 +130,8 @@ def same_unit(a: str, b: str) -> bool:
         return a == b
 
 
-def matches(candidate: Candidate, expected: Expected, period_end: int | None, strict: bool) -> bool:
-    got = described(candidate, period_end)
+def matches(candidate: Candidate, expected: Expected, period: tuple[int, int] | None, strict: bool) -> bool:
+    got = described(candidate, period[1] if period else None)
     same_place = (expected.section.replace(" ", "") in got.sections
                   and got.values == tuple(v.normalize() for v in expected.values))
     if not strict:
@@ -138,8 +139,10 @@ def matches(candidate: Candidate, expected: Expected, period_end: int | None, st
     hundred = got.values == (Decimal(100),) and got.unit == "%" and {got.op, expected.op} <= {">=", "=="}  # 100%: at least = all
     named = match_key(expected.words) in match_key(candidate.indicator) or match_key(expected.words) in match_key(
         candidate.phrase)  # bound through a catalogue alias: the text's words are in the phrase
+    one_year = period is not None and period[0] == period[1]  # in a one-year plan, every year is that year
     timed = got.when == expected.time or (expected.time.isdigit() and got.when in ("default", "year")
-                                          and got.year == int(expected.time))
+                                          and got.year == int(expected.time)) or (
+        one_year and {got.when, expected.time} <= {"every", "default", str(period[1] if period else "")})
     return (same_place and (got.op == expected.op or hundred) and same_unit(got.unit, expected.unit) and timed and named
             and expected.baseline in ("", got.baseline) and expected.strength in ("", got.strength))
 
@@ -148,15 +151,15 @@ def scores(path: Path) -> tuple[Score, list[str]]:
     """The draft's score against the inventory, and the rules drafted from listed non-targets."""
     rows = inventory(path)
     draft = drafted(plan_of(path))
-    end = draft.period[1] if draft.period else None
+    period = draft.period
     targets = [r for r in rows if r.kind == "target"]
     real_targets = [r for r in rows if r.kind in ("target", "pending")]
     rules = [c for c in draft.candidates if c.rule is not None and c.rule.unenforced is None]
-    found = [t for t in targets if any(matches(c, t, end, strict=True) for c in rules)]
-    real = [c for c in rules if any(matches(c, t, end, strict=False) for t in real_targets)]
-    exact = [c for c in rules if any(matches(c, t, end, strict=True) for t in real_targets)]
+    found = [t for t in targets if any(matches(c, t, period, strict=True) for c in rules)]
+    real = [c for c in rules if any(matches(c, t, period, strict=False) for t in real_targets)]
+    exact = [c for c in rules if any(matches(c, t, period, strict=True) for t in real_targets)]
     wrong = [c.line for c in rules for r in rows if r.kind == "not" and r.section in c.section.replace(" ", "")
-             and r.values and r.values[0].normalize() in described(c, end).values]
+             and r.values and r.values[0].normalize() in described(c, None).values]
     missed = [f"{t.section} {t.words} {t.op} {','.join(map(str, t.values))} {t.unit} {t.time} {t.baseline} {t.strength}"
               for t in targets if t not in found]
     return Score(path.name, len(targets), len(found), len(rules), len(real), len(exact), missed,
@@ -194,9 +197,8 @@ def pending(path: Path) -> tuple[int, int]:
     """Of the inventory's targets in forms the language lacks, how many the draft states exactly."""
     rows = [r for r in inventory(path) if r.kind == "pending"]
     draft = drafted(plan_of(path))
-    end = draft.period[1] if draft.period else None
     rules = [c for c in draft.candidates if c.rule is not None and c.rule.unenforced is None]
-    return len(rows), sum(any(matches(c, r, end, strict=True) for c in rules) for r in rows)
+    return len(rows), sum(any(matches(c, r, draft.period, strict=True) for c in rules) for r in rows)
 
 
 def test_recall_and_precision_on_plans_in_other_styles() -> None:

@@ -34,7 +34,8 @@ from ..language.units import grammar_spellings
 from .reading import PlanText
 from .structure import Block
 
-__all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact", "five_year_plan_end", "per_value"]
+__all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact", "five_year_plan_end", "per_value",
+           "CLASSIFIED_UNITS"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -54,10 +55,12 @@ EXTRA_UNITS = ("个月", "台件", "台套", "场次", "班次", "家次", "户�
                "元/人", "万元/人", "美元/人", "平方米/人", "立方米/人", "张/千人", "人/千人", "床/千人",
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
+# Words for a fall by so much (办理时限压缩50%) that the language writes 下降.
+EXTRA_CHANGE_WORDS = {"压缩": "下降", "压减": "下降", "缩短": "下降", "缩减": "下降"}
 # Comparison signs printed before a number (``≥98%``); = and ≠ do not occur in plans' prose.
 _SYMBOLS = tuple(sign for sign in SYMBOLS if sign not in ("=", "==", "!=", "≠"))
 # A unit printed with the classifier 个 (``7个工作日``), and the unit the language writes.
-_CLASSIFIED_UNITS = {"个工作日": "工作日", "个小时": "小时"}
+CLASSIFIED_UNITS = {"个工作日": "工作日", "个小时": "小时"}
 # Verbs after which a count names things produced during the plan (a flow, summed: 累计).
 FLOW_VERBS = ("组织完成", "组织", "主导或参与制修订", "新制修订", "新制定", "新发布", "新培育", "新认定", "制修订", "新增",
               "新建", "培育", "培训", "育成", "引进",
@@ -87,7 +90,7 @@ _CN_COUNT_UNITS = ("批次", "个", "家", "名", "项", "件", "所", "座", "�
 
 @functools.lru_cache(maxsize=1)
 def _units() -> tuple[str, ...]:
-    return tuple(sorted({*grammar_spellings(), *EXTRA_UNITS, *_CLASSIFIED_UNITS}, key=len, reverse=True))
+    return tuple(sorted({*grammar_spellings(), *EXTRA_UNITS, *CLASSIFIED_UNITS}, key=len, reverse=True))
 
 
 def _alternatives(words: object) -> str:
@@ -110,10 +113,11 @@ def _value_pattern() -> re.Pattern[str]:
 
 _TIME = re.compile(
     r"(?<![较比与])(?P<to>到|至|截至|截止到|于|在)?(?P<year>\d{4})年(?P<end>底|末|前|年底)?"
-    r"|(?P<fyp>[“\"]?十(?P<fypn>[一二三四五六七])五[”\"]?)(?P<fyp_when>期间|时期|期末|末期|末|规划期)?"
+    r"|(?<![较比与“\"])(?P<fyp>[“\"]?十(?P<fypn>[一二三四五六七])五[”\"]?)(?P<fyp_when>期间|时期|期末|末期|末|规划期)?"
     r"|(?P<span>\d{4}\s*[-—―–~至]\s*\d{4}\s*年)"
     r"|(?P<every>每年|年年|逐年|连续(?:\d+|[一二三四五六七八九十]+)年)|(?P<total>累计)|(?P<whole>全年)|(?P<annual>年均)")
-_BASELINE = re.compile(r"(?P<cmp>较|比|相比|与)(?P<year>\d{4})年(?:相比|比)?(?P<adverb>累计|大幅|分别)?")
+_BASELINE = re.compile(r"(?P<cmp>较|比|相比|与)(?:(?P<year>\d{4})年|[“\"]?十(?P<base_fyp>[一二三四五六七])五[”\"]?(?:期末|末))"
+                       r"(?:相比|比)?(?P<adverb>累计|大幅|分别)?")
 _QUOTED = re.compile(r"“[^”]{0,12}”|\"[^\"]{0,12}\"|《[^》]*》|〔[^〕]*〕|\[[^\]]*\]")
 _DOC_NUMBER = re.compile(r"[〔\[(]\d{4}[〕\])]\d+号")
 _NOT_A_TARGET_AFTER = re.compile(r"号|届|周年|中全会|次会议|次全会|月\d|月份|日|点\d|:\d|大[\u4e00-\u9fff]{2}|多年|余年|年代|年来|年间|年内")
@@ -470,8 +474,8 @@ class _SentenceReader:
                        text[number_start:end_of_first])
         if value is None:
             return None
-        if value.unit in _CLASSIFIED_UNITS:  # 7个工作日 is 7工作日
-            unit = _CLASSIFIED_UNITS[value.unit]
+        if value.unit in CLASSIFIED_UNITS:  # 7个工作日 is 7工作日
+            unit = CLASSIFIED_UNITS[value.unit]
             value = attrs.evolve(value, unit=unit, written=value.written.replace("个" + unit, unit))
         high = None
         if match.group("sep") and (match.group("num2") or match.group("cn2")):
@@ -1247,15 +1251,17 @@ def _respectively(text: str, matches: list[_Match]) -> dict[int, list[int]]:
 def _change_before(left: str) -> tuple[int, str, int | None, str | None] | None:
     """A change word right before the number (``较2015年提升``, ``下降``, ``累计降低``): its start
     in ``left``, the word, the baseline year (-1: year on year or average annual) and the adverb."""
-    words = _alternatives({*CHANGE_WORDS})
+    words = _alternatives({*CHANGE_WORDS, *EXTRA_CHANGE_WORDS})
     relative = re.search(rf"(比上年|同比|较上年|年均)({words})$", left)
     if relative:
         return relative.start(), relative.group(0), -1, None
     match = re.search(rf"(?:{_BASELINE.pattern})?(?P<pre_adverb>累计|大幅|分别)?(?P<word>{words})(了)?$", left)
     if not match:
         return None
-    year = int(match.group("year")) if match.group("year") else None
-    return match.start(), match.group("word"), year, match.group("adverb") or match.group("pre_adverb")
+    year = int(match.group("year")) if match.group("year") else (
+        five_year_plan_end(match.group("base_fyp")) if match.group("base_fyp") else None)  # 较“十三五”末: 2020
+    word = EXTRA_CHANGE_WORDS.get(match.group("word"), match.group("word"))
+    return match.start(), word, year, match.group("adverb") or match.group("pre_adverb")
 
 
 def five_year_plan_end(numeral: str) -> int:
@@ -1340,7 +1346,8 @@ _WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:全年|每年|确保|力争|全市|全省|全区|全县|做到|基本)*(?:无|不发生|未发生|没有发生)"
                 r"(?P<subject>[^,]+?(事故|事件|案件))$"), "zero"),
     (re.compile(r"^(?P<subject>.+?)全部达到(?P<what>.+)$"), "all"),
-    (re.compile(r"^(?P<subject>.+?)(继续)?保持全国(第一|首位)$"), "first"),
+    (re.compile(r"^(?P<subject>.+?)(继续)?(?P<hold>保持|稳居|位居|位列|争创|进入)?(?P<scope>全国|全省|全市|全区)(第一|首位)$"),
+     "first"),
     (re.compile(r"^(?P<subject>.+?)达(?:到)?(?P<what>[^的]{2,8})标准$"), "standard"),
     (re.compile(r"^(?P<subject>.+?)(较|比)(?P<year>\d{4})年(?P<word>翻一番|翻两番)$"), "double"),
     (re.compile(r"^(?P<subject>.+?)实现零的突破$"), "breakthrough"),
@@ -1380,7 +1387,7 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
         names = _unique([f"{what}的{subject}比例", f"{subject}{what}比例", f"{subject}{what}率"])
         target, value = "== 100%", Value("100%", Decimal(100), "%")
     elif build == "first":
-        names = (f"{subject}全国排名", f"{subject}排名")
+        names = (f"{subject}{match.group('scope')}排名", f"{subject}排名")
         target, value = "<= 1位", Value("1位", Decimal(1), "位")
     else:
         what = match.group("what")
@@ -1388,7 +1395,8 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
         target, value = "== 100%", Value("100%", Decimal(100), "%")
     time: tuple[str, int | None] = ("default", None)
     current = reader.time
-    if build in ("eliminate", "first") or (current is not None and current[0] in ("every", "period")):
+    held = build == "first" and match.group("hold") in ("保持", "稳居")  # 保持全国第一: every year
+    if build == "eliminate" or held or (current is not None and current[0] in ("every", "period")):
         time = ("every", None)
     elif current is not None and current[0] == "year":
         time = ("year", current[1])
