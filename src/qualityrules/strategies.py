@@ -533,6 +533,20 @@ def _stricter_target(draw: Callable[[st.SearchStrategy[Any]], Any], parent: Boun
     return amount
 
 
+@st.composite
+def _reviews(draw: Callable[[st.SearchStrategy[Any]], Any]) -> m.Review:
+    """A pack's ``review`` line: a method and boundaries that can classify (0 <= at-risk <= on-track)."""
+    method = draw(st.sampled_from(list(m.ReviewMethod)))
+    bounds = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1.5"), places=2)
+    on_track = draw(st.none() | bounds)
+    ceiling = on_track if on_track is not None else m.REVIEW_DEFAULTS[method][0]
+    below = st.decimals(min_value=Decimal(0), max_value=ceiling, places=2)
+    # the method's default at-risk boundary applies when none is written: only below on-track
+    written = on_track is not None and on_track < m.REVIEW_DEFAULTS[method][1]
+    at_risk = draw(below if written else st.none() | below)
+    return m.Review(method, on_track, at_risk)
+
+
 @attrs.frozen
 class _PackOptions:
     min_rules: int
@@ -574,6 +588,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
         period=period, target=target,
         tolerance=draw(st.none() | quantities(units=("%",), min_value=Decimal("0.1"), max_value=20, places=1)),
         rounding=draw(st.none() | _roundings()),
+        review=draw(st.none() | _reviews()),
         scope=tuple(draw(st.lists(indicator_names(max_size=6), max_size=2))),
         notes=tuple(draw(st.lists(texts(), max_size=2))),
     )

@@ -100,6 +100,7 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
     "meta_target": m.PackDefinition,
     "meta_baseline": m.PackDefinition,
     "meta_tolerance": m.PackDefinition,
+    "meta_review": m.Review,
     "meta_scope": m.PackDefinition,
     "meta_note": m.PackDefinition,
     "meta_rounding": m.PackDefinition,
@@ -736,6 +737,25 @@ class _Builder:
             self._error("QR008", "a tolerance cannot be negative", span,
                         suggestion=f"write {format(-c[0].value, 'f')}{c[0].unit or ''}")
         return _Field("tolerance", c[0], span)
+
+    def rule_meta_review(self, span: m.Span, c: list[Token]) -> _Field:
+        method = m.ReviewMethod.GROWTH
+        bounds: dict[str, Decimal] = {}
+        for index, token in enumerate(c):
+            if token.type == "REVIEW_METHOD":
+                method = m.ReviewMethod(str(token))
+            elif token.type == "REVIEW_CLASS":
+                key = str(token)
+                if key in bounds:
+                    self._error("QR007", f"'review {key}' is given twice", self._token_span(token),
+                                suggestion="keep one of them")
+                bounds[key] = Decimal(str(c[index + 1]).replace(",", ""))
+        review = m.Review(method, bounds.get("on-track"), bounds.get("at-risk"), span=span)
+        problem = review.problem()
+        if problem:
+            self._error("QR180", problem, span, suggestion="keep 0 <= at-risk <= on-track, e.g. "
+                        "'review growth on-track 0.95 at-risk 0.6'")
+        return _Field("review", review, span)
 
     def rule_meta_scope(self, span: m.Span, c: list[Any]) -> _Field:
         return _Field("scope", tuple(str(x) for x in c), span)

@@ -26,7 +26,7 @@ from ..i18n import tr
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_number, rule_body
-from ..language.parse import parse_text
+from ..language.parse import CHANGE_WORDS, parse_text
 from ..language.text import normalize
 from ..resources import Artefact, code_fingerprint, digest, load_artefact, rules_dir
 from .reading import Part, extensive, name_span, read_statement
@@ -561,6 +561,19 @@ def _word_target(target: m.Target) -> bool:
     """零的突破: a word standing for a number, read in the indicator's own unit."""
     return isinstance(target, m.Comparison) and target.wording is not None and target.wording[0] is not None \
         and "突破" in target.wording[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _growth_rate_name() -> re.Pattern[str]:
+    words = "|".join(sorted(CHANGE_WORDS, key=len, reverse=True))
+    return re.compile(rf"(?:{words})(?:率|幅|幅度|速度)$|增速$|年均(?:{words})")
+
+
+def growth_rate(indicator: m.Indicator) -> bool:
+    """Whether the indicator's values are themselves a rate of change (``GDP增长率``,
+    ``研发经费增速``, ``…年均增长…``, in % or ‰): a mid-term review compares such a rate with its target
+    directly and never compounds it."""
+    return indicator.unit in ("%", "‰") and bool(_growth_rate_name().search(indicator.name))
 
 
 def rule_years(rule: m.Rule, pack: m.PackDefinition) -> tuple[int, ...]:

@@ -310,6 +310,19 @@ class Observations:
             tuple(self.region_keys[i] for i in index),
             exact={(remap[r], y, i): v for (r, y, i), v in self.exact.items() if r in remap})
 
+    def until(self, year: int) -> Observations:
+        """Only the years up to ``year`` (a mid-term review as of that year): views of the cubes,
+        no copy; the notes of later years dropped."""
+        keep = int(np.searchsorted(self.years, year, side="right"))
+        if keep == len(self.years):
+            return self
+        lo = self.lo[:, :keep]
+        return attrs.evolve(
+            self, years=self.years[:keep], lo=lo, hi=lo if not self.censored else self.hi[:, :keep],
+            lo_open=None if self.lo_open is None else self.lo_open[:, :keep],
+            hi_open=None if self.hi_open is None else self.hi_open[:, :keep],
+            notes={key: note for key, note in self.notes.items() if key[1] < keep})
+
     def describe(self) -> str:
         years = self.years
         span = "no years" if len(years) == 0 else (
