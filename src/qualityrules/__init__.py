@@ -11,7 +11,7 @@ The public API is what this module exports; every other module is private. Heavy
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +56,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "parse_rule", "parse_pack", "load_pack", "load_catalogue", "shipped_packs", "format_model",
-    "lint", "Pack", "Catalogue", "compare", "binding", "PackComparison", "Binding",
+    "lint", "Pack", "Catalogue", "compare", "binding", "packs_in_force", "PackComparison", "Binding",
     "evaluate", "Report", "compute_indicators", "check_records", "IndicatorTable", "Hierarchy",
     "QualityRulesError", "RuleSyntaxError", "UnitError", "UnknownIndicatorError", "PackError",
     "DataError", "UsageError", "Diagnostic", "Severity",
@@ -124,23 +124,41 @@ def compare(*packs: Pack | str | Path) -> PackComparison:
     return _compare(*packs)
 
 
-def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None) -> Binding | None:
-    """The strictest target in force for ``indicator`` in ``year`` (own and inherited, for
-    ``region``, default the pack's), with its origin pack, level and citation; None if none."""
+def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None, *,
+            hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | None = None) -> Binding | None:
+    """The strictest target in force for ``indicator`` in ``year`` (own and inherited, binding
+    ``region``, default the pack's), with its origin pack, level and citation; None if none binds.
+    Which targets bind which regions and years: :mod:`qualityrules.packs.applicability`
+    (``hierarchy``: child → parent regions laid over the shipped ``rules/regions.csv``)."""
     from .packs.comparison import binding as _binding
 
-    return _binding(pack, indicator, year, region)
+    return _binding(pack, indicator, year, region, hierarchy=hierarchy)
+
+
+def packs_in_force(region: str, year: int, packs: Iterable[Pack | str | Path] | None = None, *,
+                   hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | None = None) -> list[Pack]:
+    """The packs that bind ``region`` in ``year`` (default: among the shipped packs): those whose
+    area (region, scope and the regions below) holds the region and whose period holds the
+    year, less any that another of them extends; e.g. 深圳市 in 2016: ``shenzhen-2016``, which
+    extends ``shenzhen-2020``."""
+    from .packs.applicability import packs_in_force as _in_force
+
+    return _in_force(region, year, packs, hierarchy=hierarchy)
 
 
 def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] | None = None,
              regions: Iterable[str] | None = None, year: int | Iterable[int] | None = None,
-             years: Iterable[int] | None = None, **load_options: Any) -> Report:
+             years: Iterable[int] | None = None,
+             hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | None = None,
+             **load_options: Any) -> Report:
     """Check ``data`` against ``pack`` (a pack object, shipped id or ``.qr`` path). ``data``: a
     pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path, in wide form
     (region, year, one column per indicator) or long form (region, year, indicator, value[, unit]).
-    ``region(s)`` and ``year(s)`` restrict the report; other keywords (``encoding``, ``sheet``,
-    ``form``, ``region_column``, ``year_column``, ``ignore_columns``) go to the data loader. The
-    pack compiles once per pack object."""
+    ``region(s)`` and ``year(s)`` restrict the report; ``hierarchy`` (child → parent regions, laid
+    over the shipped ``rules/regions.csv``) says which regions of the data lie inside the pack's
+    region (a region outside it is not-applicable, with a warning); other keywords (``encoding``,
+    ``sheet``, ``form``, ``region_column``, ``year_column``, ``ignore_columns``) go to the data
+    loader. The pack compiles once per pack object."""
     from .engine.evaluation import run
     from .engine.plan import Plan, compile_pack
     from .report.report import Report as _Report
@@ -155,13 +173,14 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
         obs = obs.select_named(wanted_regions)
     wanted_years = _years(year, years)
     if wanted_years is not None:
-        checked = sorted({int(y) for y in plan.atom_year.tolist()})
+        checked = sorted({int(y) for y in plan.atom_year[plan.in_force].tolist()})
         missing = [y for y in wanted_years if y not in checked]
         if missing:
             raise UsageError(Diagnostic(
                 "QR301", f"no target of {plan.pack.id} is checked in {', '.join(map(str, missing))}",
                 suggestion="years with targets: " + (", ".join(map(str, checked)) or "none")))
-    return _Report(run(plan, obs, years=wanted_years), regions=wanted_regions, years=wanted_years)
+    return _Report(run(plan, obs, years=wanted_years, hierarchy=hierarchy), regions=wanted_regions,
+                   years=wanted_years)
 
 
 def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[str] | None:
@@ -208,7 +227,7 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
     parts = [table.observations(pack.catalogue)]
     if data is not None:
         parts.insert(0, load(data, pack.catalogue, **dict(load_options or {})))
-    return evaluate(pack, concat(parts), regions=regions, years=years)
+    return evaluate(pack, concat(parts), regions=regions, years=years, hierarchy=options.get("hierarchy"))
 
 
 def __getattr__(name: str) -> Any:

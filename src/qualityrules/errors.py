@@ -63,8 +63,14 @@ CODES: dict[str, str] = {
     "QR207": "record column of the wrong type for its use",
     "QR208": "invalid region hierarchy",
     "QR209": "records that match no table of the pack",
+    "QR240": "regions in the data outside the pack's area (not-applicable)",
+    "QR241": "a share column that looks written as fractions of 1",
+    "QR242": "a share above 100 % or below 0",
+    "QR243": "a negative count",
+    "QR244": "a lone surrogate in a name or value (not a character)",
     # command line
     "QR301": "invalid command-line usage",
+    "QR302": "the output file cannot be written",
 }
 
 
@@ -100,13 +106,15 @@ class Diagnostic:
                 if self.span.end_line == self.span.line
                 else len(text) - self.span.column + 1
             )
-            out.append(f"  {self.span.line:>4} | {text}")
-            out.append("       | " + _display_pad(text[: self.span.column - 1]) + "^" * max(1, _display_width(text[self.span.column - 1:self.span.column - 1 + max(width, 1)])))
+            start = self.span.column - 1
+            out.append(f"  {self.span.line:>4} | {_visible(text)}")
+            out.append("       | " + _display_pad(_visible(text[:start]))
+                       + "^" * max(1, _display_width(_visible(text[start:start + max(width, 1)]))))
         if self.expected:
             out.append("  expected: " + ", ".join(self.expected))
         if self.suggestion:
             out.append(f"  help: {self.suggestion}")
-        return "\n".join(out)
+        return _visible("\n".join(out))
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -119,6 +127,11 @@ class Diagnostic:
             "expected": list(self.expected),
             "suggestion": self.suggestion,
         }
+
+
+def _visible(text: str) -> str:
+    """``text`` with lone surrogates (no characters; they cannot be printed) escaped as ``\\udxxx``."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _display_width(text: str) -> int:
@@ -188,7 +201,7 @@ class UsageError(QualityRulesError):
 _ERROR_CLASS_BY_CODE: dict[str, type[QualityRulesError]] = {
     "QR004": UnitError, "QR102": UnitError, "QR113": UnitError, "QR205": UnitError,
     "QR101": UnknownIndicatorError, "QR204": UnknownIndicatorError,
-    "QR301": UsageError,
+    "QR301": UsageError, "QR302": UsageError,
 }
 
 

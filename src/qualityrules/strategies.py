@@ -1018,8 +1018,10 @@ def _image(rule: BoundRule, base: float, change: _Range) -> _Range:
     return _Range(f(change.hi), f(change.lo), change.hi_inc, change.lo_inc, holes)
 
 
-def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, natural: tuple[Fraction, Fraction]) -> dict[int, float]:
-    """Values (for the rule's years and baseline) that fail ``rule``."""
+def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, natural: tuple[Fraction, Fraction],
+             in_force: Sequence[int]) -> dict[int, float]:
+    """Values (for the rule's years and baseline) that fail ``rule`` in a year it is in force
+    (``in_force``: the years it is checked in and binds)."""
     from .packs.resolve import Measure
 
     r = _Range.of(rule.interval)
@@ -1066,7 +1068,7 @@ def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, nat
         return dict(zip(rule.years, parts, strict=True))
     years = list(rule.years)
     if rule.kind == "every-year":
-        failing = set(draw(st.lists(st.sampled_from(years), min_size=1, max_size=len(years), unique=True)))
+        failing = set(draw(st.lists(st.sampled_from(list(in_force)), min_size=1, max_size=len(in_force), unique=True)))
     else:
         failing = set(years)
     values = {}
@@ -1122,15 +1124,23 @@ def _check_pack(pack: object) -> Pack:
 
 
 def _applies(pack: Pack, regions: Sequence[str]) -> Callable[[BoundRule, str], bool]:
-    """Whether a rule of ``pack`` is checked against a region's data, by the evaluator's own
-    rule (:meth:`~qualityrules.engine.plan.Plan.applicable`), computed once for ``regions``."""
-    from .engine.plan import compile_pack
+    """Whether a rule of ``pack`` binds a region in some year it is checked in, by the
+    evaluator's own rule (:mod:`qualityrules.packs.applicability`), computed once for ``regions``."""
+    from .packs.applicability import regions_bound
 
-    plan = compile_pack(pack)
-    matrix = plan.applicable([normalize(region) for region in regions])
+    matrix = regions_bound(pack, regions).binds
     row = {region: i for i, region in enumerate(regions)}
-    column = {id(rule): k for k, rule in enumerate(plan.rules)}
-    return lambda rule, region: bool(matrix[row[region], column[id(rule)]])
+    column = {id(rule): k for k, rule in enumerate(pack.rules)}
+    checked = {id(rule): bool(_years_in_force(pack, rule)) for rule in pack.rules}
+    return lambda rule, region: checked[id(rule)] and bool(matrix[row[region], column[id(rule)]])
+
+
+def _years_in_force(pack: Pack, rule: BoundRule) -> list[int]:
+    """The years ``rule`` is checked in while it is in force under ``pack``."""
+    from .packs.applicability import checked_years, in_force_years
+
+    start, end = in_force_years(pack, rule)
+    return [year for year, _ in checked_years(rule) if start <= year <= end]
 
 
 def _regions(pack: Pack, regions: Sequence[str] | None) -> tuple[str, ...]:
@@ -1228,7 +1238,7 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
                 for year, value in sorted(_fill_plan(draw, plan).items()):
                     rows.append((region, year, name, value))
             if violated:
-                for year, value in sorted(_violate(draw, target, natural).items()):
+                for year, value in sorted(_violate(draw, target, natural, _years_in_force(resolved, target)).items()):
                     rows.append((region, year, target.indicator.name, value))
         frame = _frame(rows)
         frame.attrs["violated"] = (target.indicator.name, target.kind, target.years, target.origin)

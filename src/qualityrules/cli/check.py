@@ -2,7 +2,9 @@
 
 Exit codes: 0 no binding target failed; 1 a binding target failed (or, with ``--fail-on warn``,
 an aspiration was missed; with ``--fail-on unknown``, also when a verdict is unknown); 2 usage or
-input error (printed as diagnostics with file, line and column, never a traceback).
+input error (printed as diagnostics with file, line and column, never a traceback); 3 internal
+error. Report warnings (regions outside the pack, implausible values) are in every format, and
+also on standard error when the report does not go to the terminal as text or Markdown.
 
 Listed in :data:`qualityrules.cli.main.SUBCOMMANDS`; imports nothing heavy until it runs.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 __all__ = ["register", "cmd_check", "FORMATS"]
@@ -39,7 +40,7 @@ def register(commands: Any) -> None:
         "check", help="check statistics against a pack's targets",
         description="Check a table of indicator values (wide: region, year, one column per indicator; "
         "long: region, year, indicator, value[, unit]) against a rule pack. Exit 0: no binding target "
-        "failed; 1: a binding target failed; 2: usage or input error.")
+        "failed; 1: a binding target failed; 2: usage or input error; 3: internal error.")
     check.add_argument("pack", help="shipped pack id (e.g. longgang-2015) or path to a .qr file")
     check.add_argument("data", nargs="+", help=".csv (UTF-8, UTF-8 with BOM or GB18030), .xlsx or .parquet")
     check.add_argument("--region", action="append", help="only this region (repeatable)")
@@ -68,6 +69,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .. import evaluate
     from ..errors import Diagnostic, UsageError
     from ..packs.resolve import load_pack
+    from .common import print_diagnostics, write_output
 
     for _, year, _ in args.explain or ():
         if year != "-" and not (year.isdigit() and len(year) == 4):
@@ -79,10 +81,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         options["encoding"] = args.encoding
     if args.sheet:
         options["sheet"] = args.sheet
-    from .indicators import prepare
+    from .indicators import prepare, read_hierarchy
 
-    data: Any = prepare(pack, args, options)   # indicators computed from raw record files, if any
-    report = evaluate(pack, data, regions=args.region, years=args.year, **options)
+    hierarchy = read_hierarchy(args)
+    data: Any = prepare(pack, args, options, hierarchy)   # indicators computed from raw record files, if any
+    report = evaluate(pack, data, regions=args.region, years=args.year, hierarchy=hierarchy, **options)
     text = FORMATS[args.format](report)
     if args.explain:
         explained = "\n\n".join(report.explain(region, None if year == "-" else int(year), indicator)
@@ -91,8 +94,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             text = text.rstrip("\n") + "\n\n" + explained + "\n"
         else:
             print(explained, file=sys.stderr)
+    if report.warnings and (args.output or args.format not in ("text", "md")):
+        print_diagnostics(report.warnings, sys.stderr)   # not on the terminal otherwise
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_output(args.output, text)
         summary = report.summary()
         print(f"wrote {args.output}: " + ", ".join(f"{summary[v]} {v}" for v in summary if v != "targets"
                                                    and summary[v]), file=sys.stderr)

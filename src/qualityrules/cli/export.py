@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-from .common import EXIT_OK
+from .common import EXIT_OK, write_output
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -16,7 +15,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     pack = load_pack(args.pack)
     text = json.dumps(pack.to_dict(), ensure_ascii=False, indent=2)
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        write_output(args.output, text + "\n")
     else:
         print(text)
     return EXIT_OK

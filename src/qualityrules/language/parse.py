@@ -24,7 +24,7 @@ from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
 from ..resources import grammar_path
 from . import model as m
 from . import units
-from .text import NormalizedText, normalize_with_offsets
+from .text import NormalizedText, lone_surrogate, normalize_with_offsets, surrogate_message
 from .units import grammar_spellings
 
 __all__ = ["parse_text", "parse_rule_text", "GRAMMAR_TO_MODEL", "COMPARATOR_WORDS", "SUFFIX_WORDS"]
@@ -204,6 +204,9 @@ def parse_text(text: str, *, source: str = "<string>") -> tuple[m.RuleFile, tupl
     """Parse a whole ``.qr`` file. Returns the model and every diagnostic found (syntax errors
     recovered line by line, then semantic checks); raises nothing for user errors."""
     original = m.Source(source, text)
+    surrogate = _surrogate(original)
+    if surrogate is not None:
+        return m.RuleFile(source=original), (surrogate,)
     normalized = normalize_with_offsets(text)
     tree, syntax = _parse_recovering(normalized, original, "start")
     if tree is None:
@@ -217,6 +220,7 @@ def parse_text(text: str, *, source: str = "<string>") -> tuple[m.RuleFile, tupl
 def parse_rule_text(text: str, *, source: str = "<rule>") -> m.Rule:
     """Parse one rule line; raises :class:`~qualityrules.errors.RuleSyntaxError` on errors."""
     original = m.Source(source, text)
+    raise_errors([d for d in (_surrogate(original),) if d is not None])
     normalized = normalize_with_offsets(text)
     tree, syntax = _parse_recovering(normalized, original, "single_rule", recover=False)
     raise_errors(syntax)
@@ -226,6 +230,15 @@ def parse_rule_text(text: str, *, source: str = "<rule>") -> m.Rule:
     raise_errors(builder.diagnostics)
     assert isinstance(rule, m.Rule)
     return rule
+
+
+def _surrogate(original: m.Source) -> Diagnostic | None:
+    """QR001 at the first lone surrogate of the text: no character, so nothing can be read past it."""
+    index = lone_surrogate(original.text)
+    if index is None:
+        return None
+    return Diagnostic("QR001", surrogate_message(original.text, index), span_of(original, index, index + 1),
+                      suggestion="save the rule file as UTF-8 (or read it with its real encoding)")
 
 
 def _parse_recovering(

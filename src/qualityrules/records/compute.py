@@ -13,7 +13,7 @@ import numpy.typing as npt
 from ..errors import DataError, Diagnostic
 from ..language import model as m
 from ..language.text import normalize
-from .hierarchy import Hierarchy
+from ..packs.regions import Hierarchy
 from .plan import RecordPlan, compile_plan, read_kinds
 from .scan import GroupingState, TableState, merge_states, scan_chunk
 from .table import IndicatorTable, finish

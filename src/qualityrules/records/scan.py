@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic
-from .hierarchy import Hierarchy
+from ..packs.regions import Hierarchy
 from .plan import All, Any_, Grouping, Pass, Predicate
 
 if TYPE_CHECKING:

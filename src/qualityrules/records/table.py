@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from ..language import model as m
 from ..language.text import normalize
-from .hierarchy import Hierarchy
+from ..packs.regions import Hierarchy
 from .plan import Agg, Formula, Read, RecordPlan
 from .scan import GroupingState, _to_float
 

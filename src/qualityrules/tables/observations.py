@@ -38,7 +38,7 @@ import numpy.typing as npt
 from ..errors import Diagnostic, did_you_mean, raise_errors, span_of
 from ..language import model as m
 from ..language import units
-from ..language.text import normalize
+from ..language.text import lone_surrogate, normalize, surrogate_message
 
 __all__ = [
     "Observations", "Cell", "load", "parse_cell", "read_text", "REGION_COLUMNS", "YEAR_COLUMNS",
@@ -239,6 +239,7 @@ class Observations:
     origin: str = "<data>"
     region_keys: tuple[str, ...] = attrs.field(default=attrs.Factory(
         lambda self: tuple(normalize(r) for r in self.regions), takes_self=True))
+    warnings: tuple[Diagnostic, ...] = ()   # said while loading; the report shows them
 
     @property
     def censored(self) -> bool:
@@ -302,7 +303,7 @@ class Observations:
             None if self.lo_open is None else self.lo_open[index],
             None if self.hi_open is None else self.hi_open[index],
             {(remap[r], y, i): v for (r, y, i), v in self.notes.items() if r in remap}, self.origin,
-            tuple(self.region_keys[i] for i in index))
+            tuple(self.region_keys[i] for i in index), self.warnings)
 
     def describe(self) -> str:
         years = self.years
@@ -358,7 +359,8 @@ def concat(parts: Sequence[Observations]) -> Observations:
         for (rr, yy, ii), note in part.notes.items():
             notes[(int(r[rr]), int(y[yy]), int(i[ii]))] = note
     return Observations(tuple(regions.values()), years, tuple(names), tuple(indicators.values()), lo, hi,
-                        lo_open, hi_open, notes, " + ".join(p.origin for p in parts), tuple(keys))
+                        lo_open, hi_open, notes, " + ".join(p.origin for p in parts), tuple(keys),
+                        tuple(w for p in parts for w in p.warnings))
 
 
 # ------------------------------------------------------------------------------------------
@@ -700,8 +702,8 @@ def _pandas_column(series: Any) -> npt.NDArray[Any]:
     if pd.api.types.is_numeric_dtype(dtype):
         return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
     values = series.to_numpy(dtype=object)
-    return np.asarray([None if v is pd.NA or v is pd.NaT else v for v in values], dtype=object) \
-        if series.hasnans else np.asarray(values, dtype=object)
+    # pandas' own NaN test raises on a signalling Decimal('sNaN'); the cell reader reports it instead
+    return np.asarray([None if v is pd.NA or v is pd.NaT else v for v in values], dtype=object)
 
 
 def _polars_column(series: Any) -> npt.NDArray[Any]:
@@ -803,6 +805,8 @@ def _observations(table: _Table, catalogue: Any, *, form: str | None, region_col
     problems = _Problems(table)
     roles: dict[str, int] = {}
     for j, header in enumerate(table.headers):
+        if _no_character(header, problems, None, j):
+            continue
         role = _role(header)
         if region_column is not None and normalize(header) == normalize(region_column):
             role = "region"
@@ -846,6 +850,8 @@ def _regions(table: _Table, j: int, problems: _Problems) -> tuple[IntArray, list
         if code is None:
             if _is_missing(value) or not str(value).strip():
                 problems.add("QR203", "the region is empty", row, j)
+                code = -1
+            elif _no_character(_render(value), problems, row, j):
                 code = -1
             else:
                 text = _render(value).strip()
@@ -1016,12 +1022,23 @@ def _cell(value: Any, problems: _Problems, row: int, column: int) -> Cell | None
             problems.add("QR206", f"'{value}' is not a finite value", row, column)
             return None
         return Cell(float(value), float(value))
+    if _no_character(str(value), problems, row, column):
+        return None
     try:
         return parse_cell(str(value))
     except CellError as error:
         problems.add("QR206", str(error), row, column,
                      suggestion="write a number, optionally censored (<3, ≥95, 95以上), or leave it empty")
         return None
+
+
+def _no_character(text: str, problems: _Problems, row: int | None, column: int | None) -> bool:
+    """QR244 where ``text`` holds a lone surrogate (no character: a wrong decoding)."""
+    index = lone_surrogate(text)
+    if index is not None:
+        problems.add("QR244", surrogate_message(text, index), row, column,
+                     suggestion="read the data with its real encoding (UTF-8, GB18030)")
+    return index is not None
 
 
 def _empty_cubes(shape: tuple[int, int, int], censored: bool) -> tuple[FloatArray, FloatArray, BoolArray | None,
