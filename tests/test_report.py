@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 from reference import make_pack
 
+import qualityrules
 from qualityrules import evaluate
 from qualityrules.report.report import Report
 
@@ -70,7 +71,7 @@ def test_summary_counts_and_exit_code(report: Report) -> None:
     assert report.counts("level") == {"district": {"pass": 6, "fail": 2, "warn": 1, "unknown": 1, "not-applicable": 0}}
     assert set(report.counts("section")) == {"测试"} and set(report.counts("pack")) == {"t-2015"}
     assert report.exit_code() == 1
-    with pytest.raises(ValueError):
+    with pytest.raises(qualityrules.UsageError):
         report.counts("colour")
 
 
@@ -105,7 +106,7 @@ def test_counts_and_applicability_follow_origin_pack_and_level(tmp_path: Path) -
     [warning] = report.warnings
     assert warning.code == "QR240" and warning.severity.value == "warning"
     assert "2 region(s) in the data are not 甲区 or part of it" in warning.message and "省, 丁区" in warning.message
-    assert warning.suggestion is not None and warning.suggestion.startswith("省, 丁区: covered by p-2015 (省)")
+    assert warning.suggestion is not None and warning.suggestion.startswith("p-2015 (省) covers 省, 丁区; ")
     assert "a total (or rank) of 省: it binds that region only, not 甲区" in report.explain("甲区", 2015, "企业数")
     assert "丁区 is not 甲区 or part of it" in report.explain("丁区", 2015, "达标率")
     text = report.to_text()

@@ -25,6 +25,8 @@ from .errors import (
     UnitError,
     UnknownIndicatorError,
     UsageError,
+    expect,
+    shown,
 )
 from .language.model import (
     Approximately,
@@ -70,6 +72,8 @@ def parse_rule(text: str) -> Rule:
     """Parse one rule line, e.g. ``"PM2.5年均浓度 控制在33微克/立方米以下"``."""
     from .language.parse import parse_rule_text
 
+    _expect_text(text, "text")
+
     return parse_rule_text(text)
 
 
@@ -78,12 +82,16 @@ def parse_pack(text: str, *, source: str = "<string>", search: tuple[str | Path,
     in ``search`` and then among the shipped packs)."""
     from .packs.resolve import resolve_text
 
+    _expect_text(text, "text")
+
     return resolve_text(text, source=source, search=search)
 
 
 def load_pack(id_or_path: str | Path, *, search: tuple[str | Path, ...] = ()) -> Pack:
     """A shipped pack by id (``"longgang-2015"``) or a ``.qr`` file by path, lineage resolved."""
     from .packs.resolve import load_pack as _load_pack
+
+    _expect_pack(id_or_path, allow_object=False)
 
     return _load_pack(id_or_path, search=search)
 
@@ -121,6 +129,9 @@ def compare(*packs: Pack | str | Path) -> PackComparison:
     and which is strictest; what each child adds, drops, tightens or loosens against its parent."""
     from .packs.comparison import compare as _compare
 
+    for pack in packs:
+        _expect_pack(pack)
+
     return _compare(*packs)
 
 
@@ -132,7 +143,11 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
     (``hierarchy``: child → parent regions laid over the shipped ``rules/regions.csv``)."""
     from .packs.comparison import binding as _binding
 
-    return _binding(pack, indicator, year, region, hierarchy=hierarchy)
+    _expect_pack(pack)
+    _expect_text(indicator, "indicator")
+    if region is not None:
+        _expect_text(region, "region")
+    return _binding(pack, indicator, _year(year, "year"), region, hierarchy=_hierarchy(hierarchy))
 
 
 def packs_in_force(region: str, year: int, packs: Iterable[Pack | str | Path] | None = None, *,
@@ -143,7 +158,11 @@ def packs_in_force(region: str, year: int, packs: Iterable[Pack | str | Path] | 
     extends ``shenzhen-2020``."""
     from .packs.applicability import packs_in_force as _in_force
 
-    return _in_force(region, year, packs, hierarchy=hierarchy)
+    _expect_text(region, "region")
+    listed = None if packs is None else list(packs)
+    for pack in listed or ():
+        _expect_pack(pack)
+    return _in_force(region, _year(year, "year"), listed, hierarchy=_hierarchy(hierarchy))
 
 
 def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] | None = None,
@@ -164,9 +183,14 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
     from .report.report import Report as _Report
     from .tables.observations import load
 
+    _expect_pack(pack, allow_plan=True)
+    unknown = sorted(set(load_options) - _LOAD_OPTIONS)
+    expect(not unknown, f"evaluate() got unknown keyword(s): {', '.join(unknown)}",
+           suggestion="data loader options: " + ", ".join(sorted(_LOAD_OPTIONS)))
     if isinstance(pack, (str, Path)):
         pack = load_pack(pack)
     plan = pack if isinstance(pack, Plan) else compile_pack(pack)
+    tree = _hierarchy(hierarchy)
     obs = load(data, plan.pack.catalogue, **load_options)
     wanted_regions = _names(region, regions)
     if wanted_regions is not None:
@@ -179,26 +203,73 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
             raise UsageError(Diagnostic(
                 "QR301", f"no target of {plan.pack.id} is checked in {', '.join(map(str, missing))}",
                 suggestion="years with targets: " + (", ".join(map(str, checked)) or "none")))
-    return _Report(run(plan, obs, years=wanted_years, hierarchy=hierarchy), regions=wanted_regions,
+    return _Report(run(plan, obs, years=wanted_years, hierarchy=tree), regions=wanted_regions,
                    years=wanted_years)
+
+
+_LOAD_OPTIONS = frozenset({"encoding", "sheet", "form", "region_column", "year_column", "ignore_columns", "name"})
 
 
 def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[str] | None:
     names: list[str] = []
-    for value in (one, many):
+    for label, value in (("region", one), ("regions", many)):
         if value is None:
             continue
+        expect(isinstance(value, (str, Iterable)), f"{label} must be a region name or names, not {shown(value)}")
         names.extend([value] if isinstance(value, str) else list(value))
+    for name in names:
+        _expect_text(name, "a region")
     return names or None
 
 
 def _years(one: int | Iterable[int] | None, many: Iterable[int] | None) -> list[int] | None:
     found: list[int] = []
-    for value in (one, many):
+    for label, value in (("year", one), ("years", many)):
         if value is None:
             continue
-        found.extend([int(value)] if isinstance(value, (int, str)) else [int(v) for v in value])
+        if isinstance(value, Iterable) and not isinstance(value, str):
+            found.extend(_year(v, label) for v in value)
+        else:
+            found.append(_year(value, label))
     return found or None
+
+
+def _year(value: Any, what: str) -> int:
+    """A year given as an int (or digits), else QR303."""
+    import numbers
+
+    text = value.strip() if isinstance(value, str) else None
+    ok = (isinstance(value, numbers.Integral) and not isinstance(value, bool)) or (text is not None and text.isdigit())
+    expect(ok, f"{what} must be a year such as 2015, not {shown(value)}")
+    return int(value)
+
+
+def _expect_text(value: Any, what: str) -> None:
+    expect(isinstance(value, str), f"{what} must be a string, not {shown(value)}")
+
+
+def _expect_pack(value: Any, *, allow_object: bool = True, allow_plan: bool = False) -> None:
+    from .packs.resolve import Pack as _Pack
+
+    kinds: tuple[type, ...] = (str, Path)
+    if allow_object:
+        kinds += (_Pack,)
+    if allow_plan:
+        from .engine.plan import Plan
+
+        kinds += (Plan,)
+    expect(isinstance(value, kinds), f"a pack must be a shipped pack id, a .qr path{' or a Pack' if allow_object else ''},"
+           f" not {shown(value)}", suggestion="shipped packs: " + ", ".join(shipped_packs()))
+
+
+def _hierarchy(given: Any) -> Any:
+    """``hierarchy=``: a Hierarchy, a child → parent mapping, rows of names, or a CSV path (read
+    like ``--hierarchy``)."""
+    if isinstance(given, (str, Path)):
+        from .records.hierarchy import Hierarchy as _Hierarchy
+
+        return _Hierarchy.read(given)
+    return given
 
 
 def compute_indicators(pack: Pack | str | Path, records: Any, **options: Any) -> IndicatorTable:

@@ -72,6 +72,7 @@ CODES: dict[str, str] = {
     # command line
     "QR301": "invalid command-line usage",
     "QR302": "the output file cannot be written",
+    "QR303": "invalid argument to a Python function",
 }
 
 
@@ -196,13 +197,14 @@ class DataError(QualityRulesError):
 
 
 class UsageError(QualityRulesError):
-    """Invalid command-line usage (QR301)."""
+    """Invalid usage: command-line arguments (QR301), an output file (QR302), an argument of a
+    Python function (QR303)."""
 
 
 _ERROR_CLASS_BY_CODE: dict[str, type[QualityRulesError]] = {
     "QR004": UnitError, "QR102": UnitError, "QR113": UnitError, "QR205": UnitError,
     "QR101": UnknownIndicatorError, "QR204": UnknownIndicatorError,
-    "QR301": UsageError, "QR302": UsageError,
+    "QR301": UsageError, "QR302": UsageError, "QR303": UsageError,
 }
 
 
@@ -223,6 +225,19 @@ def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if errors:
         raise error_class(errors[0].code)(errors)
+
+
+def expect(ok: bool, message: str, suggestion: str | None = None) -> None:
+    """QR303 unless ``ok``: an argument of a public function has the wrong type or value (a user
+    error, so a :class:`UsageError` rather than a ``TypeError`` from deep inside)."""
+    if not ok:
+        raise UsageError(Diagnostic("QR303", message, suggestion=suggestion))
+
+
+def shown(value: object) -> str:
+    """``value`` for a message: its type and a short repr."""
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40] + '…' if len(text) > 40 else text}"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

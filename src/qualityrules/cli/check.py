@@ -94,8 +94,6 @@ def cmd_check(args: argparse.Namespace) -> int:
             text = text.rstrip("\n") + "\n\n" + explained + "\n"
         else:
             print(explained, file=sys.stderr)
-    if report.warnings and (args.output or args.format not in ("text", "md")):
-        print_diagnostics(report.warnings, sys.stderr)   # not on the terminal otherwise
     if args.output:
         write_output(args.output, text)
         summary = report.summary()
@@ -103,4 +101,6 @@ def cmd_check(args: argparse.Namespace) -> int:
                                                    and summary[v]), file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if args.output or args.format not in ("text", "md"):
+        print_diagnostics(report.warnings, sys.stderr)   # the report on the terminal does not show them
     return int(report.exit_code(args.fail_on))

@@ -67,21 +67,21 @@ def screen(plan: Plan, obs: Observations) -> tuple[Observations, tuple[Doubt, ..
             fraction = _fractions(plan, name, lo, hi, full)
             if fraction is not None:
                 doubts.append(_doubt(obs, i, fraction, "QR241", "written as fractions of 1",
-                                     f"every value of {name} lies between 0 and 1 while its targets are tens of "
-                                     f"{unit}: the column looks like fractions (0.95 for 95 {unit})",
-                                     f"multiply the column by {full:g} (or give it in {unit})"))
+                                     f"every value lies between 0 and 1 while the targets on it are tens of {unit} "
+                                     f"— fractions written for percentages (0.95 for 95 {unit})",
+                                     f"multiply the column by {full:g}, or give it in {unit}"))
                 continue
             above = _finite(lo) > full * (1 + _SLACK)
             below = _finite(hi, np.inf) < 0
             if above.any() or below.any():
                 doubts.append(_doubt(obs, i, above | below, "QR242", f"a share outside 0–{full:g} {unit}",
-                                     f"{name} is a share: a value above {full:g} {unit} or below 0 cannot be right",
+                                     f"a share cannot be above {full:g} {unit} or below 0",
                                      "correct the cells (a typo, a count or an amount in a share column?)"))
         elif units.dimension(unit) in _COUNT_DIMENSIONS:
             negative = _finite(hi, np.inf) < 0
             if negative.any():
                 doubts.append(_doubt(obs, i, negative, "QR243", "a negative count",
-                                     f"{name} counts things ({unit}): a negative value cannot be right",
+                                     f"a count ({unit}) cannot be negative",
                                      "correct the cells (a change given instead of a level?)"))
     if not doubts:
         return obs, ()
@@ -127,7 +127,7 @@ def _doubt(obs: Observations, i: int, cells: BoolArray, code: str, reason: str, 
     where = np.argwhere(cells)
     shown = ", ".join(f"{obs.regions[r]} {int(obs.years[y])}" for r, y in where[:_SHOWN].tolist())
     more = f" and {len(where) - _SHOWN} more" if len(where) > _SHOWN else ""
-    diagnostic = Diagnostic(code, f"{message} ({obs.origin}, column {obs.indicators[i]}: {shown}{more}); "
+    diagnostic = Diagnostic(code, f"{obs.indicators[i]} ({obs.origin}: {shown}{more}): {message}; "
                             f"{len(where)} value(s) set aside, their verdicts are unknown",
                             severity=Severity.WARNING, suggestion=suggestion)
     return Doubt(i, np.asarray(cells, dtype=bool), reason, diagnostic)

@@ -190,11 +190,11 @@ def outside_warning(pack: Pack, regions: Sequence[str], hierarchy: HierarchyLike
     shown = ", ".join(regions[:10]) + (f" and {len(regions) - 10} more" if len(regions) > 10 else "")
     where = " or ".join(dict.fromkeys(r for r in (pack.region, *pack.definition.scope) if r)) or "its scope"
     covering = _covering_ancestor_packs(pack, regions, tree)
-    hint = "; ".join(f"{', '.join(names)}: covered by {pid} ({region})" for pid, region, names in covering)
+    hint = "; ".join(f"{pid} ({region}) covers {', '.join(names)}" for pid, region, names in covering)
     return Diagnostic(
         "QR240", f"{len(regions)} region(s) in the data are not {where} or part of it, so no target of "
         f"{pack.id} is checked there (not-applicable): {shown}", severity=Severity.WARNING,
-        suggestion=(hint + "; " if hint else "") + "check them with a pack for their own region; if they are part of "
+        suggestion=(hint or "check them with a pack for their own region") + "; if they are part of "
         f"{pack.region or 'the pack’s region'}, pass hierarchy= (--hierarchy FILE) or add them to the pack's scope")
 
 

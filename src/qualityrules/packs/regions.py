@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..errors import DataError, Diagnostic
+from ..errors import DataError, Diagnostic, shown
 from ..language.text import normalize
 from ..resources import rules_dir
 
@@ -32,7 +32,9 @@ class Hierarchy:
         if isinstance(parents, Mapping):
             pairs = [(str(k), str(v)) for k, v in parents.items()]
         else:
+            _expect_rows(parents, "a region hierarchy is a child → parent mapping or rows of names")
             for row in parents:
+                _expect_rows(row, "each row of a region hierarchy lists names from the finest region up")
                 names = [str(x) for x in row if x is not None and str(x).strip()]
                 pairs.extend(zip(names, names[1:], strict=False))
         self.parent: dict[str, str] = {}
@@ -84,6 +86,13 @@ class Hierarchy:
 
 
 HierarchyLike = Hierarchy | Mapping[Any, Any] | Iterable[Sequence[Any]]
+
+
+def _expect_rows(value: Any, what: str) -> None:
+    """QR208 unless ``value`` is a collection of names (a string is one name, not a row)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise DataError(Diagnostic("QR208", f"{what}, not {shown(value)}",
+                                   suggestion="for a file, use qualityrules.Hierarchy.read(path) or pass the path"))
 
 
 def _cycles(parent: Mapping[str, str]) -> list[Diagnostic]:

@@ -45,6 +45,8 @@ h3 { margin: 1.5rem 0 .5rem; font-size: 1.1rem; }
 .meta { color: #555; margin: .1rem 0; }
 .summary { display: flex; gap: .5rem; flex-wrap: wrap; margin: 1rem 0; padding: 0; list-style: none; }
 .summary li { padding: .35rem .8rem; border-radius: 1rem; font-weight: 600; }
+.warnings { margin: .5rem 0; padding: 0; list-style: none; }
+.warnings pre { white-space: pre-wrap; background: #fff8e1; border-left: 4px solid #f0a000; padding: .4rem .6rem; margin: .3rem 0; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f5f5f5; position: sticky; top: 0; }
@@ -91,6 +93,9 @@ def render_html(report: Any) -> str:
     ]
     if report.missing_indicators:
         out.append(f'<p class="meta">数据中没有 not in the data: {escape("、".join(report.missing_indicators))}</p>')
+    if report.warnings:
+        out += ['<ul class="warnings" aria-label="warnings">',
+                *(f'<li data-code="{w.code}"><pre>{escape(w.render())}</pre></li>' for w in report.warnings), "</ul>"]
     out.append("</header>")
     table = _target_table(report)
     for number, (region, rows) in enumerate(_group(targets, "region").items()):

@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from ..engine.evaluation import Evaluation
 from ..engine.plan import RELATIVE_CHANGE, VALUE
-from ..errors import Diagnostic, did_you_mean
+from ..errors import Diagnostic, did_you_mean, expect, shown
 from ..errors import _display_width as _width
 from ..language import model as m
 from ..language.text import normalize
@@ -202,6 +202,7 @@ class Report:
     def exit_code(self, fail_on: str | None = None) -> int:
         """0 if no binding target failed; 1 if one did (or, with ``fail_on="warn"``, an aspiration
         was missed; with ``fail_on="unknown"``, also if a verdict is unknown)."""
+        expect(fail_on in (None, "warn", "unknown"), f"fail_on must be None, 'warn' or 'unknown', not {shown(fail_on)}")
         if self.failed:
             return 1
         if fail_on in ("warn", "unknown") and self.warned:
@@ -246,6 +247,13 @@ class Report:
         from ..errors import UnknownIndicatorError, UsageError
         from ..packs.comparison import strongest
 
+        expect(isinstance(region, str), f"region must be a string, not {shown(region)}")
+        expect(isinstance(indicator, str), f"indicator must be a string, not {shown(indicator)}")
+        if year is not None:
+            ok = isinstance(year, (int, np.integer)) and not isinstance(year, bool)
+            ok = ok or (isinstance(year, str) and year.strip().isdigit())
+            expect(ok, f"year must be a year such as 2015, not {shown(year)}")
+            year = int(year)
         found = self.pack.catalogue.lookup(indicator)
         if found is None:
             raise UnknownIndicatorError(Diagnostic(
@@ -409,8 +417,7 @@ class Report:
         keys = {"pack": lambda k: self.plan.rules[k].origin,
                 "section": lambda k: self.plan.sections[k] or "-",
                 "level": lambda k: _level(self.plan.rules[k])}
-        if by not in keys:
-            raise ValueError(f"by must be one of {sorted(keys)}")
+        expect(by in keys, f"by must be one of {', '.join(sorted(keys))}, not {shown(by)}")
         key_of: Callable[[int], str] = keys[by]
         counts: dict[str, dict[str, int]] = {}
         outcomes = self.outcomes
@@ -447,6 +454,7 @@ class Report:
         """A pandas DataFrame of :meth:`results` (or, with ``level="targets"``, :meth:`targets`)."""
         import pandas as pd
 
+        expect(level in ("results", "targets"), f"level must be 'results' or 'targets', not {shown(level)}")
         rows = self.results() if level == "results" else self.targets()
         columns = _RESULT_COLUMNS if level == "results" else _TARGET_COLUMNS
         frame = pd.DataFrame(rows, columns=list(columns))

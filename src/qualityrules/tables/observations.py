@@ -817,6 +817,10 @@ def _observations(table: _Table, catalogue: Any, *, form: str | None, region_col
                          suggestion="keep one")
         elif role is not None and role not in roles:
             roles[role] = j
+    for option, wanted in (("region_column", region_column), ("year_column", year_column)):
+        if wanted is not None and normalize(wanted) not in {normalize(h) for h in table.headers}:
+            problems.add("QR303", f"{option}={wanted!r} is not a column of the data", None, None,
+                         suggestion=did_you_mean(wanted, table.headers) or "columns: " + ", ".join(table.headers))
     for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS)):
         if role not in roles:
             problems.add("QR203", f"no {role} column (looked for: {', '.join(sorted(names))})", None, None,
