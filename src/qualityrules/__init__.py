@@ -25,7 +25,7 @@ from .errors import (
     UnitError,
     UnknownIndicatorError,
     UsageError,
-    expect,
+    refuse,
     shown,
 )
 from .language.model import (
@@ -185,8 +185,9 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
 
     _expect_pack(pack, allow_plan=True)
     unknown = sorted(set(load_options) - _LOAD_OPTIONS)
-    expect(not unknown, f"evaluate() got unknown keyword(s): {', '.join(unknown)}",
-           suggestion="data loader options: " + ", ".join(sorted(_LOAD_OPTIONS)))
+    if unknown:
+        refuse(f"evaluate() got unknown keyword(s): {', '.join(unknown)}",
+               suggestion="data loader options: " + ", ".join(sorted(_LOAD_OPTIONS)))
     if isinstance(pack, (str, Path)):
         pack = load_pack(pack)
     plan = pack if isinstance(pack, Plan) else compile_pack(pack)
@@ -215,7 +216,8 @@ def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[
     for label, value in (("region", one), ("regions", many)):
         if value is None:
             continue
-        expect(isinstance(value, (str, Iterable)), f"{label} must be a region name or names, not {shown(value)}")
+        if not isinstance(value, (str, Iterable)):
+            refuse(f"{label} must be a region name or names, not {shown(value)}")
         names.extend([value] if isinstance(value, str) else list(value))
     for name in names:
         _expect_text(name, "a region")
@@ -240,12 +242,14 @@ def _year(value: Any, what: str) -> int:
 
     text = value.strip() if isinstance(value, str) else None
     ok = (isinstance(value, numbers.Integral) and not isinstance(value, bool)) or (text is not None and text.isdigit())
-    expect(ok, f"{what} must be a year such as 2015, not {shown(value)}")
+    if not ok:
+        refuse(f"{what} must be a year such as 2015, not {shown(value)}")
     return int(value)
 
 
 def _expect_text(value: Any, what: str) -> None:
-    expect(isinstance(value, str), f"{what} must be a string, not {shown(value)}")
+    if not isinstance(value, str):
+        refuse(f"{what} must be a string, not {shown(value)}")
 
 
 def _expect_pack(value: Any, *, allow_object: bool = True, allow_plan: bool = False) -> None:
@@ -258,8 +262,9 @@ def _expect_pack(value: Any, *, allow_object: bool = True, allow_plan: bool = Fa
         from .engine.plan import Plan
 
         kinds += (Plan,)
-    expect(isinstance(value, kinds), f"a pack must be a shipped pack id, a .qr path{' or a Pack' if allow_object else ''},"
-           f" not {shown(value)}", suggestion="shipped packs: " + ", ".join(shipped_packs()))
+    if not isinstance(value, kinds):
+        refuse(f"a pack must be a shipped pack id, a .qr path{' or a Pack' if allow_object else ''},"
+               f" not {shown(value)}", suggestion="shipped packs: " + ", ".join(shipped_packs()))
 
 
 def _hierarchy(given: Any) -> Any:

@@ -10,6 +10,7 @@ import bisect
 import difflib
 import enum
 from collections.abc import Iterable, Sequence
+from typing import NoReturn
 
 import attrs
 
@@ -227,11 +228,10 @@ def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:
         raise error_class(errors[0].code)(errors)
 
 
-def expect(ok: bool, message: str, suggestion: str | None = None) -> None:
-    """QR303 unless ``ok``: an argument of a public function has the wrong type or value (a user
-    error, so a :class:`UsageError` rather than a ``TypeError`` from deep inside)."""
-    if not ok:
-        raise UsageError(Diagnostic("QR303", message, suggestion=suggestion))
+def refuse(message: str, suggestion: str | None = None) -> NoReturn:
+    """QR303: an argument of a public function has the wrong type or value (a user error, so a
+    :class:`UsageError` rather than a ``TypeError`` from deep inside)."""
+    raise UsageError(Diagnostic("QR303", message, suggestion=suggestion))
 
 
 def shown(value: object) -> str:

@@ -128,8 +128,9 @@ def run(plan: Plan, data: Observations, *, years: Collection[int] | None = None,
     tree = as_hierarchy(hierarchy)
     bound = regions_bound(plan.pack, obs.regions, hierarchy=tree, keys=obs.region_keys)
     warnings = [doubt.diagnostic for doubt in doubts]
-    if bound.outside:
-        warnings.insert(0, outside_warning(plan.pack, bound.outside, tree))
+    outside = np.flatnonzero(~bound.inside)
+    if len(outside):
+        warnings.insert(0, outside_warning(plan.pack, [obs.regions[r] for r in outside.tolist()], tree))
     _, n_years, n_ind = obs.shape
     known = obs._indicator_index
     ind_pos = np.array([known.get(name, -1) for name in plan.indicators], dtype=np.int64)
@@ -145,8 +146,8 @@ def run(plan: Plan, data: Observations, *, years: Collection[int] | None = None,
     compound = np.flatnonzero(selected & ~plan.simple)
     if len(compound):
         blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
-    outside = frozenset(np.flatnonzero(~bound.inside).tolist())
-    return Evaluation(plan, obs, tuple(blocks), bound.binds, data, tree, outside, doubts, tuple(warnings))
+    return Evaluation(plan, obs, tuple(blocks), bound.binds, data, tree, frozenset(outside.tolist()), doubts,
+                      tuple(warnings))
 
 
 def _missing_block(atoms: IntArray, regions: int) -> Block:

@@ -18,6 +18,10 @@ one pass over its ``[region, year]`` slice.
 
 from __future__ import annotations
 
+import functools
+import math
+import weakref
+
 import attrs
 import numpy as np
 import numpy.typing as npt
@@ -53,73 +57,74 @@ class Doubt:
 
 def screen(plan: Plan, obs: Observations) -> tuple[Observations, tuple[Doubt, ...]]:
     """``obs`` with implausible values set aside (NaN), and the doubts found. ``obs`` is returned
-    as it is (not copied) when nothing is in doubt."""
+    as it is (not copied) when nothing is in doubt. The data's ranges per indicator decide which
+    columns can be in doubt (:attr:`~qualityrules.tables.observations.Observations.ranges`,
+    computed once per data); cells are looked at only in a column that is."""
+    kinds = [_kind(name, unit) for name, unit in zip(obs.indicators, obs.units, strict=True)]
+    columns = [i for i, kind in enumerate(kinds) if kind is not None]
+    if not columns or not obs.shape[0]:
+        return obs, ()
+    lowest, highest, highest_lo, lowest_hi = (values[columns] for values in obs.ranges)
+    bounds = _lowest_value_bounds(plan)
     doubts: list[Doubt] = []
-    catalogue = plan.pack.catalogue
-    for i, name in enumerate(obs.indicators):
-        indicator = catalogue.lookup(name)
-        unit = obs.units[i] or (indicator.unit if indicator is not None else None)
-        if unit is None:
-            continue
-        lo, hi = obs.lo[:, :, i], obs.hi[:, :, i]
-        if unit in ("%", "‰") and not any(word in name for word in _CHANGE_WORDS):
-            full = 100.0 if unit == "%" else 1000.0
-            fraction = _fractions(plan, name, lo, hi, full)
-            if fraction is not None:
-                doubts.append(_doubt(obs, i, fraction, "QR241", "written as fractions of 1",
-                                     f"every value lies between 0 and 1 while the targets on it are tens of {unit} "
-                                     f"— fractions written for percentages (0.95 for 95 {unit})",
-                                     f"multiply the column by {full:g}, or give it in {unit}"))
-                continue
-            above = _finite(lo) > full * (1 + _SLACK)
-            below = _finite(hi, np.inf) < 0
-            if above.any() or below.any():
-                doubts.append(_doubt(obs, i, above | below, "QR242", f"a share outside 0–{full:g} {unit}",
-                                     f"a share cannot be above {full:g} {unit} or below 0",
-                                     "correct the cells (a typo, a count or an amount in a share column?)"))
-        elif units.dimension(unit) in _COUNT_DIMENSIONS:
-            negative = _finite(hi, np.inf) < 0
-            if negative.any():
-                doubts.append(_doubt(obs, i, negative, "QR243", "a negative count",
+    for k, i in enumerate(columns):
+        kind = kinds[i]
+        assert kind is not None
+        name, (unit, full) = obs.indicators[i], kind
+        if full is None:   # a count
+            if lowest_hi[k] < 0:
+                doubts.append(_doubt(obs, i, obs.hi[:, :, i] < 0, "QR243", "a negative count",
                                      f"a count ({unit}) cannot be negative",
                                      "correct the cells (a change given instead of a level?)"))
+            continue
+        if bounds.get(name, 0.0) * 100.0 / full >= _FRACTION_TARGETS and lowest[k] >= 0 and 0 < highest[k] <= 1:
+            # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
+            doubts.append(_doubt(obs, i, ~np.isnan(obs.lo[:, :, i]), "QR241", "written as fractions of 1",
+                                 f"every value lies between 0 and 1 while the targets on it are tens of {unit} "
+                                 f"— fractions written for percentages (0.95 for 95 {unit})",
+                                 f"multiply the column by {full:g}, or give it in {unit}"))
+        elif highest_lo[k] > full * (1 + _SLACK) or lowest_hi[k] < 0:
+            cells = (obs.lo[:, :, i] > full * (1 + _SLACK)) | (obs.hi[:, :, i] < 0)
+            doubts.append(_doubt(obs, i, cells, "QR242", f"a share outside 0–{full:g} {unit}",
+                                 f"a share cannot be above {full:g} {unit} or below 0",
+                                 "correct the cells (a typo, a count or an amount in a share column?)"))
     if not doubts:
         return obs, ()
-    lo = obs.lo.copy()
+    set_lo = obs.lo.copy()
     for doubt in doubts:
-        lo[:, :, doubt.indicator][doubt.cells] = np.nan
+        set_lo[:, :, doubt.indicator][doubt.cells] = np.nan
     if not obs.censored:
-        return attrs.evolve(obs, lo=lo, hi=lo), tuple(doubts)
-    hi = obs.hi.copy()
+        return attrs.evolve(obs, lo=set_lo, hi=set_lo), tuple(doubts)
+    set_hi = obs.hi.copy()
     for doubt in doubts:
-        hi[:, :, doubt.indicator][doubt.cells] = np.nan
-    return attrs.evolve(obs, lo=lo, hi=hi), tuple(doubts)
+        set_hi[:, :, doubt.indicator][doubt.cells] = np.nan
+    return attrs.evolve(obs, lo=set_lo, hi=set_hi), tuple(doubts)
 
 
-def _finite(x: FloatArray, fill: float = -np.inf) -> FloatArray:
-    """``x`` with NaN and the infinite end of censored values replaced by ``fill`` (never in doubt)."""
-    return np.where(np.isfinite(x), x, fill)
+@functools.lru_cache(maxsize=4096)
+def _kind(name: str, unit: str | None) -> tuple[str, float | None] | None:
+    """(unit, 100 or 1000) for a share, (unit, None) for a count, person or rank, None otherwise."""
+    if unit in ("%", "‰") and not any(word in name for word in _CHANGE_WORDS):
+        return unit, 100.0 if unit == "%" else 1000.0
+    if unit is not None and units.dimension(unit) in _COUNT_DIMENSIONS:
+        return unit, None
+    return None
 
 
-def _fractions(plan: Plan, name: str, lo: FloatArray, hi: FloatArray, full: float) -> BoolArray | None:
-    """The present cells, when every value lies in [0, 1], one is above 0, and every bound of the
-    pack's value targets on the indicator is at least 5 % (else None)."""
-    if name not in plan.indicators:
-        return None
-    wanted = np.flatnonzero((plan.atom_measure == VALUE) & (plan.atom_indicator == plan.indicators.index(name)))
-    if not len(wanted):
-        return None
-    bounds = np.concatenate([plan.lo[wanted], plan.hi[wanted]])
-    bounds = bounds[np.isfinite(bounds)] * (100.0 / full)
-    if not len(bounds) or bounds.min() < _FRACTION_TARGETS:
-        return None
-    present = ~np.isnan(lo)
-    if not present.any():
-        return None
-    values = np.concatenate([lo[present & np.isfinite(lo)], hi[present & np.isfinite(hi)]])
-    if not len(values) or values.min() < 0 or values.max() > 1 or values.max() == 0:
-        return None
-    return np.asarray(present, dtype=bool)
+_BOUNDS: weakref.WeakKeyDictionary[Plan, dict[str, float]] = weakref.WeakKeyDictionary()
+
+
+def _lowest_value_bounds(plan: Plan) -> dict[str, float]:
+    """Per indicator, the smallest finite bound of the plan's value targets on it (in its unit),
+    computed once per plan."""
+    found = _BOUNDS.get(plan)
+    if found is None:
+        found = {}
+        for a in np.flatnonzero(plan.atom_measure == VALUE).tolist():   # every atom bounds one side at least
+            name = plan.indicators[int(plan.atom_indicator[a])]
+            found[name] = min(found.get(name, math.inf), *(b for b in (plan.lo[a], plan.hi[a]) if math.isfinite(b)))
+        _BOUNDS[plan] = found
+    return found
 
 
 def _doubt(obs: Observations, i: int, cells: BoolArray, code: str, reason: str, message: str,

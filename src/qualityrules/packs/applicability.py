@@ -33,6 +33,7 @@ do not extend one another bind side by side.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,8 +60,12 @@ _EVERY_YEAR = (-(10**9), 10**9)
 
 def area(pack: Pack, hierarchy: HierarchyLike | None = None) -> frozenset[str]:
     """The normalised regions ``pack`` answers for: its region, its scope and every region below them."""
-    roots = [normalize(r) for r in (pack.region, *pack.definition.scope) if r]
-    return as_hierarchy(hierarchy).within(roots)
+    return _area(tuple(normalize(r) for r in (pack.region, *pack.definition.scope) if r), as_hierarchy(hierarchy))
+
+
+@functools.lru_cache(maxsize=64)
+def _area(roots: tuple[str, ...], tree: Hierarchy) -> frozenset[str]:
+    return tree.within(roots)
 
 
 def _extensive(rule: BoundRule) -> bool:
@@ -87,21 +92,24 @@ class RegionsBound:
 def regions_bound(pack: Pack, regions: Sequence[str], *, hierarchy: HierarchyLike | None = None,
                   rules: Sequence[BoundRule] | None = None, keys: Sequence[str] | None = None) -> RegionsBound:
     """``[region, rule]``: does each rule (default ``pack.rules``) bind each region (``keys``: the
-    regions' normalised names, when the caller has them)? Vectorised: one membership test for the
-    area, one per distinct set of regions named by totals, never a step per region or region-year."""
+    regions' normalised names, when the caller has them)? One membership test for the area and one
+    per distinct set of regions named by totals, each a hash lookup per region; rules share them."""
     chosen = tuple(pack.rules) if rules is None else tuple(rules)
-    names = np.array([normalize(r) for r in regions] if keys is None else list(keys), dtype=object)
-    inside = np.isin(names, np.array(sorted(area(pack, hierarchy)), dtype=object)) if len(names) \
-        else np.zeros(0, dtype=bool)
+    names = [normalize(r) for r in regions] if keys is None else list(keys)
+    inside = _member(names, area(pack, hierarchy))
     result = np.repeat(inside[:, None], len(chosen), axis=1)
     totals: dict[frozenset[str], list[int]] = {}
     for k, rule in enumerate(chosen):
         if _extensive(rule):
             totals.setdefault(frozenset(normalize(r) for r in rule.regions), []).append(k)
-    for named, columns in totals.items():   # one step per distinct set of regions, not per region
-        hit = inside & np.isin(names, np.array(sorted(named), dtype=object))
-        result[:, columns] = hit[:, None]
+    for named, columns in totals.items():   # one step per distinct set of regions, not per region-year
+        result[:, columns] = (inside & _member(names, named))[:, None]
     return RegionsBound(tuple(regions), result, inside)
+
+
+def _member(names: Sequence[str], regions: frozenset[str]) -> BoolArray:
+    """``[name in regions for name in names]`` as an array (a hash lookup per region)."""
+    return np.fromiter((name in regions for name in names), dtype=bool, count=len(names))
 
 
 def in_force_years(pack: Pack, rule: BoundRule) -> tuple[int, int]:

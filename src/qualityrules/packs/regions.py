@@ -118,11 +118,20 @@ def shipped_hierarchy() -> Hierarchy:
 
 def as_hierarchy(given: HierarchyLike | None) -> Hierarchy:
     """The hierarchy the applicability rule uses: ``given`` (a :class:`Hierarchy`, a child → parent
-    mapping or rows of names) laid over the shipped one."""
+    mapping or rows of names) laid over the shipped one. Pass a :class:`Hierarchy` to evaluate
+    many times with one large hierarchy: it is laid over once."""
     if given is None:
         return shipped_hierarchy()
-    if isinstance(given, Hierarchy) and given.complete:
-        return given
-    tree = (given if isinstance(given, Hierarchy) else Hierarchy(given)).over(shipped_hierarchy())
+    if isinstance(given, Hierarchy):
+        return given if given.complete else _over_shipped(given)
+    tree = Hierarchy(given).over(shipped_hierarchy())
+    tree.complete = True
+    return tree
+
+
+@functools.lru_cache(maxsize=16)
+def _over_shipped(given: Hierarchy) -> Hierarchy:
+    """``given`` laid over the shipped hierarchy, once per Hierarchy object (reused across calls)."""
+    tree = given.over(shipped_hierarchy())
     tree.complete = True
     return tree

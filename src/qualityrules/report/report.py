@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from ..engine.evaluation import Evaluation
 from ..engine.plan import RELATIVE_CHANGE, VALUE
-from ..errors import Diagnostic, did_you_mean, expect, shown
+from ..errors import Diagnostic, did_you_mean, refuse, shown
 from ..errors import _display_width as _width
 from ..language import model as m
 from ..language.text import normalize
@@ -202,7 +202,8 @@ class Report:
     def exit_code(self, fail_on: str | None = None) -> int:
         """0 if no binding target failed; 1 if one did (or, with ``fail_on="warn"``, an aspiration
         was missed; with ``fail_on="unknown"``, also if a verdict is unknown)."""
-        expect(fail_on in (None, "warn", "unknown"), f"fail_on must be None, 'warn' or 'unknown', not {shown(fail_on)}")
+        if fail_on not in (None, "warn", "unknown"):
+            refuse(f"fail_on must be None, 'warn' or 'unknown', not {shown(fail_on)}")
         if self.failed:
             return 1
         if fail_on in ("warn", "unknown") and self.warned:
@@ -247,12 +248,15 @@ class Report:
         from ..errors import UnknownIndicatorError, UsageError
         from ..packs.comparison import strongest
 
-        expect(isinstance(region, str), f"region must be a string, not {shown(region)}")
-        expect(isinstance(indicator, str), f"indicator must be a string, not {shown(indicator)}")
+        if not isinstance(region, str):
+            refuse(f"region must be a string, not {shown(region)}")
+        if not isinstance(indicator, str):
+            refuse(f"indicator must be a string, not {shown(indicator)}")
         if year is not None:
             ok = isinstance(year, (int, np.integer)) and not isinstance(year, bool)
             ok = ok or (isinstance(year, str) and year.strip().isdigit())
-            expect(ok, f"year must be a year such as 2015, not {shown(year)}")
+            if not ok:
+                refuse(f"year must be a year such as 2015, not {shown(year)}")
             year = int(year)
         found = self.pack.catalogue.lookup(indicator)
         if found is None:
@@ -417,7 +421,8 @@ class Report:
         keys = {"pack": lambda k: self.plan.rules[k].origin,
                 "section": lambda k: self.plan.sections[k] or "-",
                 "level": lambda k: _level(self.plan.rules[k])}
-        expect(by in keys, f"by must be one of {', '.join(sorted(keys))}, not {shown(by)}")
+        if by not in keys:
+            refuse(f"by must be one of {', '.join(sorted(keys))}, not {shown(by)}")
         key_of: Callable[[int], str] = keys[by]
         counts: dict[str, dict[str, int]] = {}
         outcomes = self.outcomes
@@ -454,7 +459,8 @@ class Report:
         """A pandas DataFrame of :meth:`results` (or, with ``level="targets"``, :meth:`targets`)."""
         import pandas as pd
 
-        expect(level in ("results", "targets"), f"level must be 'results' or 'targets', not {shown(level)}")
+        if level not in ("results", "targets"):
+            refuse(f"level must be 'results' or 'targets', not {shown(level)}")
         rows = self.results() if level == "results" else self.targets()
         columns = _RESULT_COLUMNS if level == "results" else _TARGET_COLUMNS
         frame = pd.DataFrame(rows, columns=list(columns))

@@ -258,6 +258,20 @@ class Observations:
     def _indicator_index(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.indicators)}
 
+    @functools.cached_property
+    def ranges(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Per indicator, over every region and year: the lowest and highest finite end of any
+        value, the highest lower end and the lowest upper end (NaN where there is no value); a
+        property of the data, computed once (the plausibility screen reads it)."""
+        n = self.shape[2]
+        lo, hi = self.lo.reshape(-1, n), self.hi.reshape(-1, n)
+        highest_lo, lowest_hi = np.fmax.reduce(lo, axis=0, initial=np.nan), np.fmin.reduce(hi, axis=0, initial=np.nan)
+        if not self.censored:
+            return lowest_hi, highest_lo, highest_lo, lowest_hi
+        lowest = np.fmin.reduce(np.where(np.isfinite(lo), lo, np.nan), axis=0, initial=np.nan)
+        highest = np.fmax.reduce(np.where(np.isfinite(hi), hi, np.nan), axis=0, initial=np.nan)
+        return lowest, highest, highest_lo, lowest_hi
+
     def region_index(self, name: str) -> int | None:
         return self._region_index.get(normalize(name))
 
