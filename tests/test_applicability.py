@@ -97,6 +97,14 @@ def test_a_users_hierarchy_places_regions_the_shipped_one_does_not_know() -> Non
                                 hierarchy={"龙城站": "龙城街道"}) is not None
 
 
+def test_a_hierarchy_file_is_read_like_the_command_reads_it(tmp_path: Any) -> None:
+    tree = tmp_path / "stations.csv"
+    tree.write_text("station,street\n龙城站,龙城街道\n", encoding="utf-8")
+    data = {"region": ["龙城站"], "year": [2015], WASTEWATER: [90]}
+    assert qualityrules.evaluate("longgang-2015", data, hierarchy=tree).verdict("龙城站", 2015, WASTEWATER) == "fail"
+    assert qualityrules.evaluate("longgang-2015", data, hierarchy=str(tree)).warnings == ()
+
+
 def test_a_users_hierarchy_wins_where_it_differs() -> None:
     tree = as_hierarchy({"龙岗区": "东莞市"})   # counterfactual, to see whose word counts
     assert tree.ancestors("横岗街道") == ["龙岗区", "东莞市", "广东省", "全国"]

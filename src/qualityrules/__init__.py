@@ -282,7 +282,7 @@ def compute_indicators(pack: Pack | str | Path, records: Any, **options: Any) ->
     per region and year, from ``records``: ``{table: source}`` or files named after their table
     (``wastewater.csv``, ``air_daily.parquet``), a source being a CSV/Parquet path, a Parquet
     directory, a pandas/polars/Arrow table, a dict of arrays, or an iterable of those. Options:
-    ``hierarchy`` (child → parent regions), ``chunk_rows``, ``threads``, ``encoding``,
+    ``hierarchy`` (child → parent regions, or a CSV path), ``chunk_rows``, ``threads``, ``encoding``,
     ``progress``, ``backend="dask"`` (with ``scheduler``). See :mod:`qualityrules.records`."""
     from .records.compute import compute_indicators as _compute
 
@@ -299,6 +299,8 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
 
     if isinstance(pack, (str, Path)):
         pack = load_pack(pack)
+    if options.get("hierarchy") is not None:   # read once, for the records and for applicability
+        options["hierarchy"] = _hierarchy(options["hierarchy"])
     table = compute_indicators(pack, records, **options)
     parts = [table.observations(pack.catalogue)]
     if data is not None:

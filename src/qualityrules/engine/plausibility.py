@@ -31,7 +31,7 @@ from ..language import units
 from ..tables.observations import Observations
 from .plan import VALUE, Plan
 
-__all__ = ["Doubt", "screen"]
+__all__ = ["Doubt", "screen", "plausible_bounds", "FRACTION_TARGETS"]
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -40,7 +40,7 @@ FloatArray = npt.NDArray[np.float64]
 # negative) rather than a share of a whole.
 _CHANGE_WORDS = ("增长", "增速", "增幅", "下降", "降低", "提高", "提升", "变化", "变动")
 _COUNT_DIMENSIONS = frozenset({"[count]", "[person]", "[rank]"})
-_FRACTION_TARGETS = 5.0     # % : targets whose every bound is at least this are "tens of percent"
+FRACTION_TARGETS = 5.0      # % : targets whose every bound is at least this are "tens of percent"
 _SLACK = 1e-9               # relative: 100 % reached through a unit conversion is not above 100 %
 _SHOWN = 5
 
@@ -77,7 +77,7 @@ def screen(plan: Plan, obs: Observations) -> tuple[Observations, tuple[Doubt, ..
                                      f"a count ({unit}) cannot be negative",
                                      "correct the cells (a change given instead of a level?)"))
             continue
-        if bounds.get(name, 0.0) * 100.0 / full >= _FRACTION_TARGETS and lowest[k] >= 0 and 0 < highest[k] <= 1:
+        if bounds.get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS and lowest[k] >= 0 and 0 < highest[k] <= 1:
             # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
             doubts.append(_doubt(obs, i, ~np.isnan(obs.lo[:, :, i]), "QR241", "written as fractions of 1",
                                  f"every value lies between 0 and 1 while the targets on it are tens of {unit} "
@@ -99,6 +99,15 @@ def screen(plan: Plan, obs: Observations) -> tuple[Observations, tuple[Doubt, ..
     for doubt in doubts:
         set_hi[:, :, doubt.indicator][doubt.cells] = np.nan
     return attrs.evolve(obs, lo=set_lo, hi=set_hi), tuple(doubts)
+
+
+def plausible_bounds(name: str, unit: str | None) -> tuple[float | None, float | None]:
+    """The values an indicator can plausibly take, as (lowest, highest), None where unbounded:
+    0–100 for a share in % (0–1000 in ‰), at least 0 for a count, anything otherwise."""
+    kind = _kind(name, unit)
+    if kind is None:
+        return None, None
+    return 0.0, kind[1]
 
 
 @functools.lru_cache(maxsize=4096)

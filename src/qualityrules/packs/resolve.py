@@ -384,7 +384,8 @@ def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) 
     period = pack.period
     if isinstance(time, m.TargetYear) and period is not None and time.year not in period.years:
         diagnostics.append(Diagnostic(
-            "QR114", f"target year {time.year} is outside the pack's period {period.start}..{period.end}",
+            "QR114", f"target year {time.year} is outside the pack's period {period.start}..{period.end}: "
+            "the target never binds (not-applicable)",
             time.span or rule.span, Severity.WARNING))
     elif not years and isinstance(time, (m.EveryYear, m.Cumulative)):
         diagnostics.append(Diagnostic("QR115", "每年/累计 need the pack's 'period'", time.span or rule.span,
