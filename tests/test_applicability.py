@@ -250,3 +250,16 @@ def test_binding_and_evaluate_agree_everywhere(pack_id: str) -> None:
                     assert report.verdict(region, year, name) == chosen[0]["verdict"] != "not-applicable"
                     compared += 1
     assert compared > 0 and checked
+
+
+def test_check_places_regions_with_hierarchy(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from qualityrules.cli import main
+
+    data = tmp_path / "data.csv"
+    data.write_text(f"region,year,{WASTEWATER}\n龙城站,2015,90\n", encoding="utf-8")
+    tree = tmp_path / "tree.csv"
+    tree.write_text("child,parent\n龙城站,龙城街道\n", encoding="utf-8")
+    assert main(["check", "longgang-2015", str(data)]) == 0           # outside 龙岗区: nothing checked
+    assert "warning[QR240]" in capsys.readouterr().out
+    assert main(["check", "longgang-2015", str(data), "--hierarchy", str(tree)]) == 1   # a street's station: 90 < 95
+    assert "QR240" not in capsys.readouterr().out

@@ -310,3 +310,19 @@ def test_the_documented_warnings_are_what_the_report_says(tmp_path: Path, monkey
 
 def test_numpy_scalars_are_years() -> None:
     assert REPORT.verdict("龙岗区", np.int64(2015), WASTEWATER) == "pass"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("dates", [[False, dt.date(2015, 3, 1)], [Decimal("14.36"), None], [dt.date(2015, 3, 1), 10**40]])
+def test_records_with_mixed_values_in_a_date_column_are_refused_where_they_are(dates: list[Any]) -> None:
+    records = {"district": ["龙岗区", 10**40], "sample_date": dates, "volume": [1.0, 2.0], "compliant": [True, False]}
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.check_records(PACK, {"wastewater": records})
+    assert raised.value.code in ("QR206", "QR207") and "sample_date" in raised.value.diagnostic.message
+
+
+def test_a_csv_with_a_lone_carriage_return_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(f"region,year,{WASTEWATER}\n\n\n2015-03-01\n\x19\rI,x\n", encoding="utf-8")
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, path)
+    assert raised.value.code == "QR203" and raised.value.span is not None

@@ -562,8 +562,9 @@ def _csv_table(path: Path, encoding: str | None) -> _Table:
 
 
 def _line_offsets(text: str) -> list[int]:
+    """Where each line starts, lines ending as the CSV reader ends them (``\r\n``, ``\n`` or a lone ``\r``)."""
     offsets = [0]
-    offsets.extend(match.end() for match in re.finditer("\n", text))
+    offsets.extend(match.end() for match in re.finditer("\r\n|\r|\n", text))
     return offsets
 
 

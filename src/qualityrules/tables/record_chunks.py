@@ -448,7 +448,7 @@ class Chunk:
             else:
                 try:
                     raw = pa.array(raw.tolist() if raw.dtype.kind == "O" else raw, from_pandas=True)
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
                     raw = pa.array([None if v is None else str(v) for v in raw.tolist()], pa.string())
         if not pa.types.is_dictionary(raw.type):
             raw = raw.dictionary_encode()
@@ -504,9 +504,11 @@ class Chunk:
             sample = next((v for v in raw if v is not None and v == v), None)
             if sample is not None and not isinstance(sample, str):
                 try:
-                    return _arrow_times(pa.array(raw, from_pandas=True))
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
-                    pass
+                    entries = pa.array(raw, from_pandas=True)
+                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                    entries = None   # mixed values: read as text below, each one reported where it is
+                if entries is not None and (pa.types.is_timestamp(entries.type) or pa.types.is_date(entries.type)):
+                    return _arrow_times(entries)
         if isinstance(raw, _Categorical) and raw.categories and not isinstance(raw.categories[0], str):
             entries = pa.array(raw.categories, from_pandas=True)
             codes = Codes(raw.codes, [str(v) for v in raw.categories])
