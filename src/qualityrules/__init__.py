@@ -25,6 +25,7 @@ from .errors import (
     UnitError,
     UnknownIndicatorError,
     UsageError,
+    optional_dependencies,
     refuse,
     shown,
 )
@@ -48,6 +49,7 @@ from .language.model import (
 )
 
 if TYPE_CHECKING:
+    from .extraction.draft import Draft
     from .packs.comparison import Binding, PackComparison
     from .packs.resolve import Catalogue, Pack
     from .records.hierarchy import Hierarchy
@@ -60,6 +62,7 @@ __all__ = [
     "parse_rule", "parse_pack", "load_pack", "load_catalogue", "shipped_packs", "format_model",
     "lint", "Pack", "Catalogue", "compare", "binding", "packs_in_force", "PackComparison", "Binding",
     "evaluate", "Report", "compute_indicators", "check_records", "IndicatorTable", "Hierarchy",
+    "extract", "Draft",
     "QualityRulesError", "RuleSyntaxError", "UnitError", "UnknownIndicatorError", "PackError",
     "DataError", "UsageError", "Diagnostic", "Severity",
     "Rule", "Quantity", "Comparison", "Between", "Approximately", "Change", "TargetYear",
@@ -77,30 +80,36 @@ def parse_rule(text: str) -> Rule:
     return parse_rule_text(text)
 
 
-def parse_pack(text: str, *, source: str = "<string>", search: tuple[str | Path, ...] = ()) -> Pack:
+def parse_pack(text: str, *, source: str = "<string>", search: tuple[str | Path, ...] = (),
+               catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> Pack:
     """Parse pack text and resolve it: catalogue binding, units, lineage (parents are looked up
-    in ``search`` and then among the shipped packs)."""
+    in ``search`` and then among the shipped packs). ``catalogue``: a :class:`Catalogue` (see
+    :func:`load_catalogue`) or the paths of catalogue files extending the shipped one."""
     from .packs.resolve import resolve_text
 
     _expect_text(text, "text")
+    return resolve_text(text, source=source, search=search, catalogue=catalogue)
 
-    return resolve_text(text, source=source, search=search)
 
-
-def load_pack(id_or_path: str | Path, *, search: tuple[str | Path, ...] = ()) -> Pack:
-    """A shipped pack by id (``"longgang-2015"``) or a ``.qr`` file by path, lineage resolved."""
+def load_pack(id_or_path: str | Path, *, search: tuple[str | Path, ...] = (),
+              catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> Pack:
+    """A pack by id (``"longgang-2015"``, looked up in ``search`` and then among the shipped
+    packs) or a ``.qr`` file by path, lineage resolved. ``catalogue``: as for :func:`parse_pack`."""
     from .packs.resolve import load_pack as _load_pack
 
     _expect_pack(id_or_path, allow_object=False)
+    return _load_pack(id_or_path, search=search, catalogue=catalogue)
 
-    return _load_pack(id_or_path, search=search)
 
-
-def load_catalogue(*paths: str | Path) -> Catalogue:
-    """The shipped indicator catalogue (or one read from ``paths``)."""
+def load_catalogue(*paths: str | Path, shipped: bool = True) -> Catalogue:
+    """The shipped indicator catalogue extended by the catalogue files ``paths`` (an author's own
+    indicators; ``override indicator`` replaces a shipped one), or with ``shipped=False`` the
+    catalogue of ``paths`` alone."""
     from .packs.resolve import load_catalogue as _load_catalogue
 
-    return _load_catalogue(paths or None)
+    if not shipped and not paths:
+        raise UsageError(Diagnostic("QR301", "load_catalogue(shipped=False) needs catalogue files"))
+    return _load_catalogue(paths or None, shipped=shipped)
 
 
 def shipped_packs() -> list[str]:
@@ -117,41 +126,50 @@ def format_model(obj: Any) -> str:
     return _format(obj)
 
 
-def lint(path: str | Path) -> list[Diagnostic]:
-    """Every diagnostic of a pack or catalogue file (errors and warnings), never raising."""
+def lint(path: str | Path, *, search: tuple[str | Path, ...] = (),
+         catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> list[Diagnostic]:
+    """Every diagnostic of a pack or catalogue file (errors and warnings), never raising; the
+    warnings its ``# noqa: CODE reason`` comments silence are left out."""
     from .packs.resolve import lint_file
 
-    return lint_file(path)
+    return lint_file(path, search=search, catalogue=catalogue)
 
 
-def compare(*packs: Pack | str | Path) -> PackComparison:
+def compare(*packs: Pack | str | Path, search: tuple[str | Path, ...] = (),
+            catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> PackComparison:
     """Compare packs (objects, shipped ids or paths): per indicator the threshold each pack holds
-    and which is strictest; what each child adds, drops, tightens or loosens against its parent."""
+    and which is strictest; what each child adds, drops, tightens or loosens against its parent.
+    ``search`` and ``catalogue`` are used to load the packs given by id or path."""
     from .packs.comparison import compare as _compare
 
     for pack in packs:
         _expect_pack(pack)
-
-    return _compare(*packs)
+    return _compare(*packs, search=search, catalogue=catalogue)
 
 
 def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None, *,
-            hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | None = None) -> Binding | None:
+            search: tuple[str | Path, ...] = (),
+            catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+            hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | str | Path | None = None
+            ) -> Binding | None:
     """The strictest target in force for ``indicator`` in ``year`` (own and inherited, binding
     ``region``, default the pack's), with its origin pack, level and citation; None if none binds.
     Which targets bind which regions and years: :mod:`qualityrules.packs.applicability`
-    (``hierarchy``: child → parent regions laid over the shipped ``rules/regions.csv``)."""
+    (``hierarchy``: child → parent regions, or a CSV path, laid over the shipped
+    ``rules/regions.csv``)."""
     from .packs.comparison import binding as _binding
 
     _expect_pack(pack)
     _expect_text(indicator, "indicator")
     if region is not None:
         _expect_text(region, "region")
-    return _binding(pack, indicator, _year(year, "year"), region, hierarchy=_hierarchy(hierarchy))
+    return _binding(pack, indicator, _year(year, "year"), region, search=search, catalogue=catalogue,
+                    hierarchy=_hierarchy(hierarchy))
 
 
 def packs_in_force(region: str, year: int, packs: Iterable[Pack | str | Path] | None = None, *,
-                   hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | None = None) -> list[Pack]:
+                   hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | str | Path | None = None
+                   ) -> list[Pack]:
     """The packs that bind ``region`` in ``year`` (default: among the shipped packs): those whose
     area (region, scope and the regions below) holds the region and whose period holds the
     year, less any that another of them extends; e.g. 深圳市 in 2016: ``shenzhen-2016``, which
@@ -165,19 +183,22 @@ def packs_in_force(region: str, year: int, packs: Iterable[Pack | str | Path] | 
     return _in_force(region, _year(year, "year"), listed, hierarchy=_hierarchy(hierarchy))
 
 
+@optional_dependencies("evaluate()")
 def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] | None = None,
              regions: Iterable[str] | None = None, year: int | Iterable[int] | None = None,
-             years: Iterable[int] | None = None,
-             hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | None = None,
+             years: Iterable[int] | None = None, search: tuple[str | Path, ...] = (),
+             catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+             hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | str | Path | None = None,
              **load_options: Any) -> Report:
     """Check ``data`` against ``pack`` (a pack object, shipped id or ``.qr`` path). ``data``: a
     pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path, in wide form
     (region, year, one column per indicator) or long form (region, year, indicator, value[, unit]).
-    ``region(s)`` and ``year(s)`` restrict the report; ``hierarchy`` (child → parent regions, laid
-    over the shipped ``rules/regions.csv``) says which regions of the data lie inside the pack's
-    region (a region outside it is not-applicable, with a warning); other keywords (``encoding``,
-    ``sheet``, ``form``, ``region_column``, ``year_column``, ``ignore_columns``) go to the data
-    loader. The pack compiles once per pack object."""
+    ``region(s)`` and ``year(s)`` restrict the report; ``hierarchy`` (child → parent regions, or a
+    CSV path, laid over the shipped ``rules/regions.csv``) says which regions of the data lie
+    inside the pack's region (a region outside it is not-applicable, with a warning); other
+    keywords (``encoding``, ``sheet``, ``form``, ``region_column``, ``year_column``,
+    ``ignore_columns``) go to the data loader. The pack compiles once per pack object. ``search``
+    and ``catalogue`` (see :func:`parse_pack`) are used when ``pack`` is an id or a path."""
     from .engine.evaluation import run
     from .engine.plan import Plan, compile_pack
     from .report.report import Report as _Report
@@ -189,7 +210,7 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
         refuse(f"evaluate() got unknown keyword(s): {', '.join(unknown)}",
                suggestion="data loader options: " + ", ".join(sorted(_LOAD_OPTIONS)))
     if isinstance(pack, (str, Path)):
-        pack = load_pack(pack)
+        pack = load_pack(pack, search=search, catalogue=catalogue)
     plan = pack if isinstance(pack, Plan) else compile_pack(pack)
     tree = _hierarchy(hierarchy)
     obs = load(data, plan.pack.catalogue, **load_options)
@@ -277,28 +298,38 @@ def _hierarchy(given: Any) -> Any:
     return given
 
 
-def compute_indicators(pack: Pack | str | Path, records: Any, **options: Any) -> IndicatorTable:
+@optional_dependencies("compute_indicators()")
+def compute_indicators(pack: Pack | str | Path, records: Any, *, search: tuple[str | Path, ...] = (),
+                       catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+                       **options: Any) -> IndicatorTable:
     """The indicators a pack defines from raw records (catalogue ``from``/``value`` definitions),
     per region and year, from ``records``: ``{table: source}`` or files named after their table
     (``wastewater.csv``, ``air_daily.parquet``), a source being a CSV/Parquet path, a Parquet
     directory, a pandas/polars/Arrow table, a dict of arrays, or an iterable of those. Options:
     ``hierarchy`` (child → parent regions, or a CSV path), ``chunk_rows``, ``threads``, ``encoding``,
-    ``progress``, ``backend="dask"`` (with ``scheduler``). See :mod:`qualityrules.records`."""
+    ``progress``, ``backend="dask"`` (with ``scheduler``). See :mod:`qualityrules.records`.
+    ``search`` and ``catalogue`` (see :func:`parse_pack`) are used when ``pack`` is an id or a path."""
     from .records.compute import compute_indicators as _compute
 
-    return _compute(load_pack(pack) if isinstance(pack, (str, Path)) else pack, records, **options)
+    if isinstance(pack, (str, Path)):
+        pack = load_pack(pack, search=search, catalogue=catalogue)
+    return _compute(pack, records, **options)
 
 
+@optional_dependencies("check_records()")
 def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
                   regions: Iterable[str] | None = None, years: Iterable[int] | None = None,
-                  load_options: Mapping[str, Any] | None = None, **options: Any) -> Report:
+                  load_options: Mapping[str, Any] | None = None, search: tuple[str | Path, ...] = (),
+                  catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+                  **options: Any) -> Report:
     """:func:`compute_indicators` from ``records`` (``options`` go there), then :func:`evaluate`
     of the result together with indicator ``data`` if given (read with ``load_options``): the
-    report for targets whose indicators come from raw records."""
+    report for targets whose indicators come from raw records. ``search`` and ``catalogue`` (see
+    :func:`parse_pack`) are used when ``pack`` is an id or a path."""
     from .tables.observations import concat, load
 
     if isinstance(pack, (str, Path)):
-        pack = load_pack(pack)
+        pack = load_pack(pack, search=search, catalogue=catalogue)
     if options.get("hierarchy") is not None:   # read once, for the records and for applicability
         options["hierarchy"] = _hierarchy(options["hierarchy"])
     table = compute_indicators(pack, records, **options)
@@ -306,6 +337,39 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
     if data is not None:
         parts.insert(0, load(data, pack.catalogue, **dict(load_options or {})))
     return evaluate(pack, concat(parts), regions=regions, years=years, hierarchy=options.get("hierarchy"))
+
+
+def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str | None = None,
+            level: str | Level | None = None, period: tuple[int, int] | str | None = None,
+            extends: str | Iterable[str] = (), catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+            source: str = "<plan>") -> Draft:
+    r"""Draft a rule pack from a plan's text: ``plan`` is the text (``str``), its bytes (UTF-8 or
+    GB18030) or a :class:`~pathlib.Path` to a plain-text file. Every target becomes a rule citing
+    ``文号 section: verbatim phrase``, bound to the catalogue by name or alias or proposed in
+    :attr:`Draft.catalogue_text`; doubtful readings carry ``# review:`` lines. ``pack_id``,
+    ``region``, ``level``, ``period`` (``"2021..2025"``) and ``extends`` (parent ids or paths)
+    override what the text says; ``catalogue``: a catalogue, or catalogue files extending the
+    shipped one. :attr:`Draft.candidates` gives each target with its span in
+    the plan and a confidence; :meth:`Draft.diff` compares the draft with an existing pack.
+
+    >>> draft = extract("二、主要目标\n到2025年，制造业产品质量合格率达到94%以上。", region="某市", level="city")
+    >>> [c.line.split(" cite ")[0] for c in draft.candidates]
+    ['到2025年 制造业产品质量合格率 达到94%以上']
+    """
+    from .extraction.draft import extract_plan
+    from .extraction.reading import decode_plan, plan_from_text, read_plan
+    from .packs.resolve import as_catalogue
+
+    if isinstance(plan, Path):
+        text = read_plan(plan)
+    elif isinstance(plan, bytes):
+        decoded, encoding = decode_plan(plan, source)
+        text = plan_from_text(decoded, source, encoding)
+    else:
+        text = plan_from_text(plan, source)
+    parents = [extends] if isinstance(extends, str) else list(extends)
+    return extract_plan(text, pack_id=pack_id, region=region, level=level, period=period, extends=parents,
+                        catalogue=as_catalogue(catalogue))
 
 
 def __getattr__(name: str) -> Any:
@@ -329,4 +393,8 @@ def __getattr__(name: str) -> Any:
         from .packs import resolve
 
         return getattr(resolve, name)
+    if name == "Draft":
+        from .extraction.draft import Draft
+
+        return Draft
     raise AttributeError(f"module 'qualityrules' has no attribute {name!r}")

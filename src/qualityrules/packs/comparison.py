@@ -34,7 +34,7 @@ from ..language import model as m
 
 if TYPE_CHECKING:
     from .regions import HierarchyLike
-    from .resolve import BoundRule, Pack
+    from .resolve import BoundRule, CatalogueLike, Pack
 
 __all__ = [
     "Binding", "PackComparison", "Difference", "DiffKind", "IndicatorRow", "PackSummary", "Recorded",
@@ -468,15 +468,16 @@ class Binding:
 # compare()
 
 
-def _load(pack: Pack | str | Path) -> Pack:
-    return _load_all([pack])[0]
+def _load(pack: Pack | str | Path, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None) -> Pack:
+    return _load_all([pack], search, catalogue)[0]
 
 
-def _load_all(packs: Sequence[Pack | str | Path]) -> list[Pack]:
+def _load_all(packs: Sequence[Pack | str | Path], search: Sequence[str | Path] = (),
+              catalogue: CatalogueLike = None) -> list[Pack]:
     """Packs as given, ids and paths loaded through one loader (a shared ancestor is read once)."""
     from .resolve import load_packs
 
-    return load_packs(*packs)
+    return load_packs(*packs, search=search, catalogue=catalogue)
 
 
 def _distinct(packs: Iterable[Pack]) -> list[Pack]:
@@ -636,7 +637,8 @@ def _recorded(packs: Sequence[Pack]) -> list[Recorded]:
     return out
 
 
-def compare(*packs: Pack | str | Path) -> PackComparison:
+def compare(*packs: Pack | str | Path, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None
+            ) -> PackComparison:
     """Compare packs (loaded :class:`~qualityrules.Pack` objects, shipped ids or paths).
 
     Per indicator: the thresholds each pack holds for its region (own and inherited) and which
@@ -645,7 +647,7 @@ def compare(*packs: Pack | str | Path) -> PackComparison:
     """
     if not packs:
         raise UsageError(Diagnostic("QR301", "compare() needs at least one pack"))
-    loaded = _distinct(_load_all(packs))
+    loaded = _distinct(_load_all(packs, search, catalogue))
     pairs = _pairs(loaded)
     differences = [d for parent, child, _ in pairs for d in _differences(parent, child)]
     return PackComparison(
@@ -659,6 +661,7 @@ def compare(*packs: Pack | str | Path) -> PackComparison:
 
 
 def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None, *,
+            search: Sequence[str | Path] = (), catalogue: CatalogueLike = None,
             hierarchy: HierarchyLike | None = None) -> Binding | None:
     """The strictest target in force for ``indicator`` in ``year`` under ``pack``: its own and
     inherited targets that bind ``region`` (default: the pack's region) in that year by the
@@ -669,7 +672,7 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
     from ..errors import UnknownIndicatorError
     from .applicability import binds, check_region
 
-    loaded = _load(pack)
+    loaded = _load(pack, search, catalogue)
     found = loaded.catalogue.lookup(indicator)
     if found is None:
         raise UnknownIndicatorError(Diagnostic(
