@@ -139,3 +139,9 @@ def test_nothing_is_copied_when_nothing_is_in_doubt() -> None:
     odd = load({"region": ["龙岗区"], "year": [2015], WASTEWATER: [196]}, pack.catalogue)
     screened, doubts = screen(compile_pack(pack), odd)
     assert math.isnan(screened.lo[0, 0, 0]) and odd.lo[0, 0, 0] == 196   # the input is not mutated
+
+
+def test_a_censored_value_counts_by_its_finite_end_in_the_fractions_test() -> None:
+    report = longgang(WASTEWATER, [1.0, ">95"])   # ">95" is a value above 1: not a column of fractions
+    assert report.warnings == () and report.verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    assert longgang(WASTEWATER, [1.0, "<0.9"]).warnings[0].code == "QR241"

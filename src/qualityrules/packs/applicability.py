@@ -63,7 +63,7 @@ def area(pack: Pack, hierarchy: HierarchyLike | None = None) -> frozenset[str]:
     return _area(tuple(normalize(r) for r in (pack.region, *pack.definition.scope) if r), as_hierarchy(hierarchy))
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=8)   # hierarchies may be large: keep few
 def _area(roots: tuple[str, ...], tree: Hierarchy) -> frozenset[str]:
     return tree.within(roots)
 

@@ -129,7 +129,7 @@ def as_hierarchy(given: HierarchyLike | None) -> Hierarchy:
     return tree
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)   # hierarchies may be large: keep few
 def _over_shipped(given: Hierarchy) -> Hierarchy:
     """``given`` laid over the shipped hierarchy, once per Hierarchy object (reused across calls)."""
     tree = given.over(shipped_hierarchy())

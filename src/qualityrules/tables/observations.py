@@ -268,8 +268,9 @@ class Observations:
         highest_lo, lowest_hi = np.fmax.reduce(lo, axis=0, initial=np.nan), np.fmin.reduce(hi, axis=0, initial=np.nan)
         if not self.censored:
             return lowest_hi, highest_lo, highest_lo, lowest_hi
-        lowest = np.fmin.reduce(np.where(np.isfinite(lo), lo, np.nan), axis=0, initial=np.nan)
-        highest = np.fmax.reduce(np.where(np.isfinite(hi), hi, np.nan), axis=0, initial=np.nan)
+        finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
+        lowest = np.fmin(np.fmin.reduce(finite_lo, axis=0, initial=np.nan), np.fmin.reduce(finite_hi, axis=0, initial=np.nan))
+        highest = np.fmax(np.fmax.reduce(finite_lo, axis=0, initial=np.nan), np.fmax.reduce(finite_hi, axis=0, initial=np.nan))
         return lowest, highest, highest_lo, lowest_hi
 
     def region_index(self, name: str) -> int | None:
