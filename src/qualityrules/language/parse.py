@@ -30,7 +30,7 @@ from . import grammar, units
 from . import model as m
 from .numerals import chinese_numeral
 from .reader import Reading, read_line, unreadable_comparison
-from .text import NormalizedText, normalize_with_offsets, quote
+from .text import NormalizedText, lone_surrogate, normalize_with_offsets, quote, surrogate_message
 from .units import grammar_spellings
 
 __all__ = ["parse_text", "parse_rule_text", "GRAMMAR_TO_MODEL", "COMPARATOR_WORDS", "SUFFIX_WORDS"]
@@ -285,6 +285,9 @@ def parse_text(text: str, *, source: str = "<string>", names: Callable[[str], bo
     tells whether a (normalised) text is a catalogue name or alias: the sentence reader then
     prefers the longest one where a line prints name and target without a space."""
     original = m.Source(source, text)
+    surrogate = _surrogate(original)
+    if surrogate is not None:
+        return m.RuleFile(source=original), (surrogate,)
     normalized = normalize_with_offsets(text)
     built, diagnostics = _parse_recovering(normalized, original, "start", names)
     if built is None:
@@ -296,6 +299,7 @@ def parse_text(text: str, *, source: str = "<string>", names: Callable[[str], bo
 def parse_rule_text(text: str, *, source: str = "<rule>", names: Callable[[str], bool] | None = None) -> m.Rule:
     """Parse one rule line; raises :class:`~qualityrules.errors.RuleSyntaxError` on errors."""
     original = m.Source(source, text)
+    raise_errors([d for d in (_surrogate(original),) if d is not None])
     normalized = normalize_with_offsets(text)
     rule, diagnostics = _parse_recovering(normalized, original, "single_rule", names, recover=False)
     raise_errors(diagnostics)
@@ -310,6 +314,15 @@ def valid_rounding_step(step: Decimal) -> bool:
         return False
     digits = step.normalize().as_tuple().digits
     return len(digits) == 1 and digits[0] in (1, 2, 5)
+
+
+def _surrogate(original: m.Source) -> Diagnostic | None:
+    """QR001 at the first lone surrogate of the text: no character, so nothing can be read past it."""
+    index = lone_surrogate(original.text)
+    if index is None:
+        return None
+    return Diagnostic("QR001", surrogate_message(original.text, index), span_of(original, index, index + 1),
+                      suggestion="save the rule file as UTF-8 (or read it with its real encoding)")
 
 
 def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str,

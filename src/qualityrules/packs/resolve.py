@@ -601,8 +601,8 @@ def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) 
     period = pack.period
     if isinstance(time, m.TargetYear) and period is not None and time.year not in period.years:
         diagnostics.append(Diagnostic(
-            "QR114", tr("target year {year} is outside the pack's period {start}..{end}", year=time.year,
-                        start=period.start, end=period.end),
+            "QR114", tr("target year {year} is outside the pack's period {start}..{end}: the target never binds "
+                        "(not-applicable)", year=time.year, start=period.start, end=period.end),
             time.span or rule.span, Severity.WARNING))
     elif isinstance(time, (m.During, m.Cumulative, m.EveryYear)) and years and period is not None \
             and not set(years) <= set(period.years):
@@ -1245,14 +1245,18 @@ def _load(id_or_path: str | Path, search: Sequence[str | Path] = (),
     return pack, loader.diagnostics
 
 
-def load_packs(*ids_or_paths: str | Path, search: Sequence[str | Path] = (),
+def load_packs(*packs: Pack | str | Path, search: Sequence[str | Path] = (),
                catalogue: CatalogueLike = None) -> list[Pack]:
-    """Several packs through one loader, so a shared ancestor is read and resolved once."""
-    paths = [Path(x) for x in ids_or_paths if _is_path(x)]
+    """Several packs (ids, paths, or :class:`Pack` objects, returned as they are), in the order
+    given, the ids and paths through one loader, so a shared ancestor is read and resolved once."""
+    named = [x for x in packs if not isinstance(x, Pack)]
+    paths = [Path(x) for x in named if _is_path(x)]
     loader = _loader([*search, *(p.parent for p in paths)], as_catalogue(catalogue))
-    packs = [loader.load_path(Path(x)) if _is_path(x) else loader.load_id(str(x), None) for x in ids_or_paths]
+    loaded = [loader.load_path(Path(x)) if _is_path(x) else loader.load_id(str(x), None) for x in named]
     raise_errors(loader.diagnostics)
-    return [p for p in packs if p is not None]
+    found = iter(loaded)
+    result = [x if isinstance(x, Pack) else next(found) for x in packs]
+    return [p for p in result if p is not None]
 
 
 def _is_path(id_or_path: str | Path) -> bool:
