@@ -1086,8 +1086,8 @@ def _cell(value: Any, problems: _Problems, row: int, column: int) -> Cell | None
     if isinstance(value, bool):
         problems.add("QR206", f"'{value}' is not a value", row, column)
         return None
-    if isinstance(value, Decimal) and value.is_nan():
-        return None
+    if isinstance(value, Decimal) and value.is_qnan():
+        return None     # a quiet NaN is a missing value; a signalling one is refused below
     if isinstance(value, (int, np.integer, Fraction, Decimal)) and not isinstance(value, bool):
         try:
             exact = Fraction(int(value) if isinstance(value, np.integer) else value)
