@@ -782,6 +782,32 @@ ANY = _Range()
 NONNEGATIVE = _Range(Fraction(0), None)
 
 
+def _meeting(rule: BoundRule) -> _Range:
+    """The values of the quantity ``rule`` compares that meet it. Under a declared round-then-
+    compare rounding (GB/T 8170-2008, 修约值比较法) a value meets it when its rounding does: ``n``
+    multiples of the step inside the target are met by ``(n ± 1/2) * step``, a half included
+    where it rounds (half to even) onto an inside multiple."""
+    from .engine.exact import rounding_step
+
+    r = _Range.of(rule.interval)
+    step = rounding_step(rule)
+    if step is None:
+        return r
+    _check(not r.holes, f"the target {rule.text!r} excludes one value under a round-then-compare rounding: "
+                        "the data strategies do not draw for it")
+    lo = hi = None
+    lo_inc = hi_inc = True
+    if r.lo is not None:
+        q = r.lo / step
+        n = -((-q.numerator) // q.denominator) if r.lo_inc or q.denominator != 1 else q.numerator + 1
+        lo, lo_inc = (n - Fraction(1, 2)) * step, n % 2 == 0
+    if r.hi is not None:
+        q = r.hi / step
+        n = q.numerator // q.denominator if r.hi_inc or q.denominator != 1 else q.numerator - 1
+        hi, hi_inc = (n + Fraction(1, 2)) * step, n % 2 == 0
+    return _Range(lo, hi, lo_inc, hi_inc)
+
+
 def _bounds(r: _Range, natural: tuple[Fraction, Fraction]) -> tuple[Fraction, Fraction]:
     """Finite ends to draw from: the range's own, or natural ones where it is unbounded."""
     nat_lo, nat_hi = natural
@@ -892,7 +918,7 @@ def _exact_change(rule: BoundRule, base: float, point: Fraction | None = None) -
     """A value whose change against ``base`` is exactly ``point`` (default: the rule's exact
     target, ``== x%``) in float64 arithmetic — the exact value or a float next to it — or None."""
     if point is None:
-        point = _Range.of(rule.interval).lo
+        point = _meeting(rule).lo
     assert point is not None
     target = float(point)
     exact = float(_change_value(rule, base, point))
@@ -995,7 +1021,7 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
         sums: dict[tuple[int, ...], _Range] = {}
         changes: list[BoundRule] = []
         for rule in group:
-            r = _Range.of(rule.interval)
+            r = _meeting(rule)
             if rule.measure is not Measure.VALUE:
                 _check(rule.baseline not in rule.years or r.contains(Fraction(0)),
                        f"the change target {rule.text!r} is checked in its own baseline year "
@@ -1018,7 +1044,7 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
             for b in groups[i + 1:]:
                 _check(not set(a) & set(b), f"overlapping cumulative targets for {name} are not supported")
         indicator = group[0].indicator
-        ranges = [*per_year.values(), *sums.values(), *(_Range.of(r.interval) for r in group)]
+        ranges = [*per_year.values(), *sums.values(), *(_meeting(r) for r in group)]
         plans[name] = _Plan(indicator, per_year, list(sums.items()), changes, _natural(indicator, ranges), plausible,
                             preferred)
     return plans
@@ -1061,7 +1087,7 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
         base_range = _prefer(ranges.get(rule.baseline, plan.plausible), _Range(Fraction(0), None, lo_inc=False))
         if rule.baseline not in values:
             base = _pick(draw, base_range, _positive(plan.natural))
-            exact = [r for r in plan.changes if r.baseline == rule.baseline and _Range.of(r.interval).point]
+            exact = [r for r in plan.changes if r.baseline == rule.baseline and _meeting(r).point]
             if exact:  # an exact change: find a baseline for which float64 arithmetic can hit it
                 candidates = (base, *_BASES)
                 found = next((b for b in candidates
@@ -1072,7 +1098,7 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
             values[rule.baseline] = base
     for rule in plan.changes:
         assert rule.baseline is not None
-        change = _Range.of(rule.interval)
+        change = _meeting(rule)
         base = values[rule.baseline]
         for year in rule.years:
             if year not in values:
@@ -1131,7 +1157,7 @@ def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, nat
     (``in_force``: the years it is checked in and binds)."""
     from .packs.resolve import Measure
 
-    r = _Range.of(rule.interval)
+    r = _meeting(rule)
     pieces = _failing_pieces(rule)
     _check(bool(pieces), f"the target {rule.text!r} cannot fail: every plausible value meets it")
     piece = draw(st.sampled_from(pieces))
@@ -1196,7 +1222,7 @@ def _failing_pieces(rule: BoundRule) -> list[_Range]:
     most 100 % cannot fail)."""
     from .packs.resolve import Measure
 
-    pieces = _Range.of(rule.interval).complement()
+    pieces = _meeting(rule).complement()
     if rule.measure is not Measure.VALUE:
         return pieces
     plausible, _ = _plausibility(rule.indicator)
@@ -1353,7 +1379,7 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
     @_composite_table
     def build(draw: Callable[[st.SearchStrategy[Any]], Any]) -> pd.DataFrame:
         target = draw(st.sampled_from(candidates))
-        natural = _natural(target.indicator, [_Range.of(target.interval)])
+        natural = _natural(target.indicator, [_meeting(target)])
         rows: list[tuple[str, int, str, float]] = []
         for region in chosen:
             violated = applies(target, region)
@@ -1421,7 +1447,7 @@ def _plans_loose(rules: Iterable[BoundRule]) -> dict[str, tuple[tuple[float, ...
         years.update(rule.years)
         if rule.baseline is not None:
             years.add(rule.baseline)
-        r = _Range.of(rule.interval)
+        r = _meeting(rule)
         ranges.append(r)
         if rule.measure is Measure.VALUE and rule.kind != "cumulative":
             for bound in (r.lo, r.hi, *r.holes):
