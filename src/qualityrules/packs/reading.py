@@ -67,10 +67,16 @@ _EXTENSIVE_DIMENSIONS = frozenset({
 })
 
 
+# A per-head value is intensive whatever its unit says: 人均GDP in 万元, 每万人口发明专利拥有量 in 件.
+_PER_HEAD = re.compile(r"人均|户均|每(?:[0-9一二两三四五六七八九十百千万]+)?(?:人|户|名)")
+
+
 def extensive(indicator: m.Indicator) -> bool:
     """Whether a target on the indicator belongs to its own region only (a total over the region,
-    or its rank among peers), so a parent's target does not apply to a child region's data."""
-    return indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
+    or its rank among peers), so a parent's target does not apply to a child region's data. A
+    per-head value (人均, 户均, 每万人口…) is not, though its unit counts money or things."""
+    return (indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
+            and not _PER_HEAD.search(indicator.name))
 
 
 @attrs.frozen

@@ -563,28 +563,6 @@ def _word_target(target: m.Target) -> bool:
         and "突破" in target.wording[0]
 
 
-# Dimensions whose targets belong to one region: totals that grow with the size of a region (a
-# province's 3万家 is not a district's target) and ranks among peers (广东省 first among provinces
-# says nothing of a district's place). Shares, concentrations, intensities, per-capita rates,
-# indices, scores and durations bind every region below the one that set them.
-_EXTENSIVE_DIMENSIONS = frozenset({
-    "[count]", "[currency]", "[us_currency]", "[person]", "[length]", "[length]**2", "[length]**3",
-    "[mass]", "[coal_equivalent]", "[rank]",
-})
-
-
-# A per-head value is intensive whatever its unit says: 人均GDP in 万元, 每万人口发明专利拥有量 in 件.
-_PER_HEAD = re.compile(r"人均|户均|每(?:[0-9一二两三四五六七八九十百千万]+)?(?:人|户|名)")
-
-
-def extensive(indicator: m.Indicator) -> bool:
-    """Whether a target on the indicator belongs to its own region only (a total over the region,
-    or its rank among peers), so a parent's target does not apply to a child region's data. A
-    per-head value (人均, 户均, 每万人口…) is not, though its unit counts money or things."""
-    return (indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
-            and not _PER_HEAD.search(indicator.name))
-
-
 @functools.lru_cache(maxsize=1)
 def _growth_rate_name() -> re.Pattern[str]:
     words = "|".join(sorted(CHANGE_WORDS, key=len, reverse=True))
