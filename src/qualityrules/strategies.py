@@ -277,21 +277,66 @@ class _RuleOptions:
     cumulative: bool = True
     clauses: bool = True
     overrides: bool = True
+    written: bool = False  # forms a rule line may have but a resolvable pack may not (bare numbers, lists, rows)
+
+
+@st.composite
+def _change(draw: Callable[[st.SearchStrategy[Any]], Any], subject: _Subject,
+            options: _RuleOptions, target_year: int | None, amount_kinds: bool = True) -> m.Change:
+    point = subject.shares and draw(st.booleans())
+    change_units: tuple[str | None, ...] = (draw(st.sampled_from(_POINT_UNITS)),) if point else ("%",)
+    last = (target_year or options.max_year) - 1
+    since = draw(st.sampled_from(("year", "year", "plan", "previous", "average")))
+    baseline = draw(st.integers(min(options.min_year, last), last)) if last >= 1000 else 1000
+    direction = draw(st.sampled_from(tuple(m.ChangeDirection)))
+    change_subject = attrs.evolve(subject, low=Decimal(0), high=Decimal(50))
+    if amount_kinds:
+        amount = _amount(draw, change_subject, change_units)
+    else:
+        amount = m.Comparison(draw(st.sampled_from((m.Comparator.GE, m.Comparator.LE))),
+                              _quantity(draw, change_subject, units=change_units))
+    return m.Change(baseline if since in ("year", "average") else None, direction, amount,
+                    previous_year=since == "previous", average_annual=since == "average" and not point)
 
 
 @st.composite
 def _target(draw: Callable[[st.SearchStrategy[Any]], Any], subject: _Subject,
             options: _RuleOptions, target_year: int | None) -> m.Target:
-    kinds = ["value"] * 3 + (["change"] if options.changes else [])
-    if draw(st.sampled_from(kinds)) == "value":
+    kinds = ["value"] * 3 + (["change"] if options.changes else []) + (["written"] if options.written else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "value":
         return _amount(draw, subject, None)
-    point = subject.shares and draw(st.booleans())
-    change_units: tuple[str | None, ...] = (draw(st.sampled_from(_POINT_UNITS)),) if point else ("%",)
-    last = (target_year or options.max_year) - 1
-    baseline = draw(st.integers(min(options.min_year, last), last)) if last >= 1000 else 1000
-    direction = draw(st.sampled_from(tuple(m.ChangeDirection)))
-    change_subject = attrs.evolve(subject, low=Decimal(0), high=Decimal(50))
-    return m.Change(baseline, direction, _amount(draw, change_subject, change_units))
+    if kind == "change":
+        change: m.Change = draw(_change(subject, options, target_year))
+        return change
+    form = draw(st.sampled_from(("bare", "respectively", "respectively-change", "row")))
+    if form == "bare":
+        return m.Comparison(m.Comparator.EQ, _quantity(draw, subject), bare=True)
+    if form == "respectively":
+        op = draw(st.sampled_from(tuple(m.Comparator)))
+        bare = op is m.Comparator.EQ and draw(st.booleans())
+        count = draw(st.integers(2, 4))
+        unit = draw(st.sampled_from(subject.units))
+        return m.Respectively(tuple(m.Comparison(op, _quantity(draw, subject, units=(unit,)), bare=bare)
+                                    for _ in range(count)))
+    if form == "respectively-change":
+        first = draw(_change(subject, options, target_year, amount_kinds=False))
+        others = [attrs.evolve(first, amount=attrs.evolve(first.amount, quantity=_quantity(
+            draw, attrs.evolve(subject, low=Decimal(0), high=Decimal(50)), units=(first.amount.quantity.unit,))))
+            for _ in range(draw(st.integers(1, 3)))]
+        return m.Respectively((first, *others))
+    cells: list[m.TableCell] = []
+    for _ in range(draw(st.integers(1, 3))):
+        cell = draw(st.sampled_from(("empty", "value", "bare", "total")))
+        if cell == "empty":
+            cells.append(None)
+        elif cell == "bare":
+            cells.append(m.Comparison(m.Comparator.EQ, _quantity(draw, subject), bare=True))
+        elif cell == "total":
+            cells.append(m.Total(_quantity(draw, subject)))
+        else:
+            cells.append(_amount(draw, subject, None, allow_ne=False))
+    return m.TableRow(tuple(cells))
 
 
 @st.composite
@@ -303,8 +348,15 @@ def _time(draw: Callable[[st.SearchStrategy[Any]], Any], options: _RuleOptions,
         year = draw(st.sampled_from(tuple(years))) if years else draw(st.integers(options.min_year, options.max_year))
         return m.TargetYear(year)
     if kind == "every":
+        if years and draw(st.booleans()):
+            return m.EveryYear(last=draw(st.integers(1, len(years))))
         return m.EveryYear()
     if kind == "cumulative":
+        if years and draw(st.booleans()):
+            return m.Cumulative(until=draw(st.sampled_from(tuple(years))))
+        if not years and options.written and draw(st.booleans()):
+            start = draw(st.sampled_from((2006, 2011, 2016, 2021, 2026)))
+            return m.During(start, start + 4, total=draw(st.booleans()))
         return m.Cumulative()
     return None
 
@@ -320,6 +372,10 @@ def _rule(draw: Callable[[st.SearchStrategy[Any]], Any], subjects: Sequence[_Sub
     target_year = time.year if isinstance(time, m.TargetYear) else (
         default_year if default_year is not None else max(years) if years else None)
     target = draw(_target(subject, options, target_year))
+    if isinstance(target, m.Change) and isinstance(time, (m.Cumulative, m.During)):
+        time = None  # 累计 before a change says the change is over the period: it is no time qualifier
+    if isinstance(target, m.Change) and target.average_annual and not isinstance(time, (m.TargetYear, type(None))):
+        time = None  # a yearly rate compounds to one target year
     strength = draw(st.sampled_from(tuple(m.Strength)))
     citation = justification = unenforced = None
     override = False
@@ -332,18 +388,22 @@ def _rule(draw: Callable[[st.SearchStrategy[Any]], Any], subjects: Sequence[_Sub
             unenforced = draw(texts())
     if options.overrides:
         override = draw(st.booleans())
-    return m.Rule(subject.name, target, time, strength, citation, override, justification, unenforced)
+    each = options.written and not isinstance(target, m.Respectively) and draw(st.booleans())
+    return m.Rule(subject.name, target, time, strength, citation, override, justification, unenforced, each)
 
 
 def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | None = None,
           min_year: int = 2000, max_year: int = 2035, changes: bool = True,
           every_year: bool = True, cumulative: bool = True, clauses: bool = True,
-          overrides: bool = True) -> st.SearchStrategy[m.Rule]:
+          overrides: bool = True, written: bool = True) -> st.SearchStrategy[m.Rule]:
     """:class:`~qualityrules.language.model.Rule` objects of every target kind: comparisons with every
     :class:`~qualityrules.language.model.Comparator`, ranges, approximate targets with and without a
-    tolerance, changes up and down in % and 个百分点; target years between ``min_year`` and
-    ``max_year``, 每年, 累计; both strengths; citations, ``override``, ``because`` and
-    ``unenforced`` clauses (unless ``clauses``/``overrides`` are false).
+    tolerance, changes up and down in % and 个百分点 (against a year, the pack's baseline, the
+    previous year, or as a yearly rate); target years between ``min_year`` and ``max_year``,
+    每年 (also 连续N年), 累计 (also to a year), plan periods; every strength; citations,
+    ``override``, ``because`` and ``unenforced`` clauses (unless ``clauses``/``overrides`` are
+    false). With ``written`` (the default), also the forms of printed plans that only the
+    resolver gives a meaning: bare numbers, 均 and 分别 over several values, table rows.
 
     With a ``catalogue`` (or a list of ``indicators``), rules name those indicators and use units
     compatible with them; otherwise indicator names and units are arbitrary. Every generated rule
@@ -351,7 +411,7 @@ def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | Non
     """
     _check_years(min_year, max_year)
     for flag, name in ((changes, "changes"), (every_year, "every_year"), (cumulative, "cumulative"),
-                       (clauses, "clauses"), (overrides, "overrides")):
+                       (clauses, "clauses"), (overrides, "overrides"), (written, "written")):
         _check_type(flag, bool, name)
     if catalogue is not None:
         from .packs.resolve import Catalogue as _Catalogue
@@ -366,7 +426,8 @@ def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | Non
                 _check_type(name, str, "indicators[...]")
                 _check(_name_ok(name), f"indicator name {name!r} cannot be written in the language")
     subjects = _subjects(catalogue, indicators)
-    options = _RuleOptions(min_year, max_year, changes, every_year, cumulative, clauses, overrides)
+    _check_type(written, bool, "written")
+    options = _RuleOptions(min_year, max_year, changes, every_year, cumulative, clauses, overrides, written)
     return _rule(subjects, options)
 
 
