@@ -236,7 +236,8 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
         missing = [y for y in wanted_years if y not in checked]
         if missing:
             raise UsageError(Diagnostic(
-                "QR301", tr("no target of {id} is checked in {years}", id=plan.pack.id, years=", ".join(map(str, missing))),
+                "QR301", tr("no target of {id} is checked in {years}", id=plan.pack.id,
+                            years=", ".join(map(str, missing))),
                 suggestion=tr("years with targets: {years}", years=", ".join(map(str, checked)) or tr("none"))))
     return _Report(run(plan, obs, years=wanted_years, hierarchy=tree), regions=wanted_regions,
                    years=wanted_years, as_of=cutoff, review=chosen)
@@ -302,7 +303,8 @@ def _boundary(key: str, value: Any) -> Any:
             raise InvalidOperation
         return Decimal(str(value).strip())
     except InvalidOperation:
-        raise UsageError(Diagnostic("QR331", tr("review {key} must be a number, not {value}", key=key, value=repr(value)),
+        raise UsageError(Diagnostic("QR331", tr("review {key} must be a number, not {value}", key=key,
+                                                value=repr(value)),
                                     suggestion=tr("e.g. {key}=0.9", key=key))) from None
 
 

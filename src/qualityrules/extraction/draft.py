@@ -246,13 +246,15 @@ class _Writer:
         phrase = self.phrase(finding)
         section = finding.block.section or "正文"
         if finding.block.measures:
-            notes.append(("QR524", tr("a figure in the plan's measures (保障措施, 组织实施): kept as a commitment, not a target")))
+            notes.append(("QR524", tr("a figure in the plan's measures (保障措施, 组织实施): kept as a commitment, not a "
+                                      "target")))
         text = self.rule_text(finding, binding, notes, section, phrase) \
             if finding.expressible and not finding.block.measures else None
         if binding.indicator is not None and binding.matched is not None:
             other = _REGION_PREFIX.match(binding.indicator.name)
             if other and other.group(0) not in binding.matched and other.group(0) != self.region:
-                notes.append(("QR523", tr("'{matched}' is an alias of {name}: check that it is this plan's region", matched=binding.matched, name=binding.indicator.name)))
+                notes.append(("QR523", tr("'{matched}' is an alias of {name}: check that it is this plan's region",
+                                          matched=binding.matched, name=binding.indicator.name)))
         self.pending.append((_Entry(finding, binding, None, [section], phrase, finding.block.group or "正文",
                                     notes), text))
 
@@ -265,7 +267,8 @@ class _Writer:
             if isinstance(parsed, m.Rule):
                 entry.rule = parsed
             elif text is not None:
-                entry.notes.append(("QR520", tr("the rule language cannot read '{text}' yet ({parsed})", text=text.split(' cite ')[0], parsed=parsed)))
+                entry.notes.append(("QR520", tr("the rule language cannot read '{text}' yet ({parsed})",
+                                                text=text.split(' cite ')[0], parsed=parsed)))
             binding, finding = entry.binding, entry.finding
             if binding.indicator is None and entry.rule is not None:
                 known = self.proposed.get(binding.name)
@@ -337,7 +340,8 @@ class _Writer:
         if "较" in target or target in ("零事故",):
             return target
         if unit is None:
-            notes.append(("QR521", tr("the text gives no unit; written in {name}'s unit {wanted}", name=indicator.name, wanted=wanted)))
+            notes.append(("QR521", tr("the text gives no unit; written in {name}'s unit {wanted}", name=indicator.name,
+                                      wanted=wanted)))
             return re.sub(r"(\d+(?:\.\d+)?)(?!.*\d)", lambda mt: mt.group(1) + wanted, target, count=1)
         if unit not in units.grammar_spellings():
             notes.append(("QR514", tr("the unit '{unit}' is not a unit of the rule language yet", unit=unit)))
@@ -345,9 +349,11 @@ class _Writer:
         if units.compatible(unit, wanted):
             return target
         if wanted.startswith(unit + "/"):
-            notes.append(("QR521", tr("the text says {unit}; {name} is measured in {wanted}", unit=unit, name=indicator.name, wanted=wanted)))
+            notes.append(("QR521", tr("the text says {unit}; {name} is measured in {wanted}", unit=unit,
+                                      name=indicator.name, wanted=wanted)))
             return target.replace(unit, wanted, 1)
-        notes.append(("QR521", tr("the text's unit {unit} cannot be compared with {name}'s unit {wanted}", unit=unit, name=indicator.name, wanted=wanted)))
+        notes.append(("QR521", tr("the text's unit {unit} cannot be compared with {name}'s unit {wanted}", unit=unit,
+                                  name=indicator.name, wanted=wanted)))
         return None
 
     def bare(self, target: str, value: object, indicator: m.Indicator | None, name: str) -> str:
@@ -427,7 +433,10 @@ class _Writer:
                     assert change.rule is not None and level.rule is not None
                     change.rule = attrs.evolve(change.rule, unenforced=f"review: a second target beside "
                                                f"{level.sections[0]}")
-                    change.notes.append(("QR517", tr("{name} also has the target '{target}' ({sections}) in the same year; a pack enforces one target per indicator and year: the change is kept unenforced", name=entry.binding.name, target=format_model(level.rule.target), sections=level.sections[0])))
+                    change.notes.append(("QR517", tr("{name} also has the target '{target}' ({sections}) in the same "
+                                                     "year; a pack enforces one target per indicator and year: the "
+                                                     "change is kept unenforced", name=entry.binding.name,
+                                                     target=format_model(level.rule.target), sections=level.sections[0])))
                     seen[key] = level
                     continue
                 message = tr("{name}: '{first}' ({first_section}) and '{second}' ({second_section}) disagree; the "
@@ -494,12 +503,14 @@ class _Writer:
                 continue
             if diagnostic.code == "QR105":
                 entry.rule = attrs.evolve(entry.rule, override=True)
-                entry.notes.append(("QR522", tr("restates a parent pack's target on {name} with another value: marked override", name=entry.binding.name)))
+                entry.notes.append(("QR522", tr("restates a parent pack's target on {name} with another value: marked "
+                                                "override", name=entry.binding.name)))
             elif diagnostic.code == "QR106":
                 entry.rule = attrs.evolve(entry.rule, unenforced="review: looser than the parent's target")
                 entry.notes = [n for n in entry.notes if n[0] != "QR522"]
                 parent = diagnostic.message.split(" (", 1)[0]  # without the parent's file and line
-                entry.notes.append(("QR522", tr("{parent}: kept unenforced; tighten it, or state why with because", parent=parent)))
+                entry.notes.append(("QR522", tr("{parent}: kept unenforced; tighten it, or state why with because",
+                                                parent=parent)))
             else:
                 entry.notes.append(("QR520", tr("kept as a commitment: {message}", message=diagnostic.message)))
                 entry.rule = None

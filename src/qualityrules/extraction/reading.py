@@ -71,7 +71,8 @@ def decode_plan(data: bytes, name: str) -> tuple[str, str]:
 
 def _undecodable(name: str, tried: str, error: UnicodeDecodeError) -> DataError:
     return DataError(Diagnostic(
-        "QR202", tr("{name} is not a plan text in {tried} ({reason} at byte {start})", name=name, tried=tried, reason=error.reason, start=error.start),
+        "QR202", tr("{name} is not a plan text in {tried} ({reason} at byte {start})", name=name, tried=tried,
+                    reason=error.reason, start=error.start),
         suggestion=tr("save the plan as UTF-8 or GB18030 plain text (copy the text out of a PDF or web page first)")))
 
 
@@ -94,7 +95,8 @@ def plan_from_text(text: str, name: str = "<plan>", encoding: str = "str") -> Pl
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise DataError(Diagnostic("QR202", tr("{name} holds a character that is not text (a lone surrogate at offset {start})", name=name, start=error.start), suggestion=tr("decode the plan's bytes as UTF-8 or GB18030, or pass the bytes"))) from None
+        raise DataError(Diagnostic("QR202", tr("{name} holds a character that is not text (a lone surrogate at offset "
+                                               "{start})", name=name, start=error.start), suggestion=tr("decode the plan's bytes as UTF-8 or GB18030, or pass the bytes"))) from None
     unified = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", " ")
     normalized = normalize_with_offsets(unified)
     blanked = normalized.text

@@ -112,7 +112,8 @@ def _cell_targets(plan: PlanText, block: Block, row: Row, texts: list[str], cont
             baseline = context.period[0] - 1 if context.period else None
             if baseline is None:
                 return []
-            reviews.append(Review("QR513", tr("〔{number}〕 states no baseline year: read against {baseline}, the year before the plan starts", number=number, baseline=baseline)))
+            reviews.append(Review("QR513", tr("〔{number}〕 states no baseline year: read against {baseline}, the year "
+                                              "before the plan starts", number=number, baseline=baseline)))
             target = f"较{baseline}年{change.group(1)}{written}"
             name = name[:change.start()]
             time = ("default", None)
@@ -142,7 +143,8 @@ def _cell_targets(plan: PlanText, block: Block, row: Row, texts: list[str], cont
             symbol = {"<": "<", ">": ">", "≤": "<=", "≥": ">=", "<=": "<=", ">=": ">="}.get(op)
             target = f"{symbol} {written}" if symbol else f"{op}{written}"
         elif suffix == "左右":
-            reviews.append(Review("QR511", tr("'{written}左右' is approximate: check the tolerance and whether only one side binds", written=written)))
+            reviews.append(Review("QR511", tr("'{written}左右' is approximate: check the tolerance and whether only one "
+                                              "side binds", written=written)))
             target = f"{written}左右"
         elif suffix:
             target = f"{written}{suffix}"
@@ -165,7 +167,8 @@ def _average_annual(block: Block, name: str, cell: str, attribute: str | None) -
     write yet; kept as a commitment for review."""
     number = re.search(r"\d+(?:\.\d+)?", cell)
     value = Value(cell, Decimal(number.group(0)) if number else Decimal(0), "%")
-    review = Review("QR520", tr("'{cell}' (an average annual change) cannot be written in the rule language yet", cell=cell))
+    review = Review("QR520", tr("'{cell}' (an average annual change) cannot be written in the rule language yet",
+                                cell=cell))
     return Finding(block, name, (name,), cell, value, ("default", None), _strength(attribute), block.start, block.end,
                    (review,), False, 0.3)
 

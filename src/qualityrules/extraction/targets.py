@@ -645,14 +645,17 @@ class _SentenceReader:
         elided = _elided_object(subject, self.previous)
         if elided:  # 推动企业全面实施卓越绩效管理，实施企业比例达到30%
             names = (elided, *names)
-            topic_note = Review("QR512", tr("'{subject}' read as {elided}: the object is carried from the clause before", subject=subject, elided=elided))
+            topic_note = Review("QR512", tr("'{subject}' read as {elided}: the object is carried from the clause "
+                                            "before", subject=subject, elided=elided))
             display = elided
         elif self.topic and _GENERIC_METRIC.match(subject):
             names = (self.topic + subject, *names)
             display = self.topic + subject
-            topic_note = Review("QR512", tr("'{subject}' read as {display}: the topic is carried from the clause before", subject=subject, display=display))
+            topic_note = Review("QR512", tr("'{subject}' read as {display}: the topic is carried from the clause "
+                                            "before", subject=subject, display=display))
         elif not subject and not right.removeprefix("的"):
-            topic_note = Review("QR512", tr("no words name what '{written}' counts: read as {display}, named before", written=match.value.written, display=display))
+            topic_note = Review("QR512", tr("no words name what '{written}' counts: read as {display}, named before",
+                                            written=match.value.written, display=display))
         match = attrs.evolve(match, value=per_value(match.value, match.per or subject or right))
         target, reviews, expressible = _target_words(match, change, self.context)
         if self.time is not None and (self.time[2] or "").startswith("连续"):
@@ -666,16 +669,19 @@ class _SentenceReader:
         flow = time[0] == "total"
         if flow and time_word is None:
             verb = self.lead_verb or next((v for v in FLOW_VERBS if any(n.startswith(v) for n in names)), "")
-            reviews.append(Review("QR518", tr("'{verb}' counts what is added during the plan: read as 累计 over the period (a stock would be checked in the target year)", verb=verb)))
+            reviews.append(Review("QR518", tr("'{verb}' counts what is added during the plan: read as 累计 over the "
+                                              "period (a stock would be checked in the target year)", verb=verb)))
         year = self.sentence_time
         period = self.context.period
         if flow and year is not None and year[0] == "year" and period is not None and year[1] != period[1]:
             reviews.append(Review("QR518", tr("'{words}' with a total: the draft sums over the plan period {start}..{end}, not to {year}: check "
                                   "the period (--period)", words=year[2], start=period[0], end=period[1], year=year[1])))
         if self.time is not None and self.time[0] == "stock":
-            reviews.append(Review("QR518", tr("'累计达到' read as the running total held in the target year, not a sum of what is added during the plan")))
+            reviews.append(Review("QR518", tr("'累计达到' read as the running total held in the target year, not a sum of "
+                                              "what is added during the plan")))
         if starting_value:
-            reviews.append(Review("QR519", tr("'{starting_value}' is the starting value the sentence gives, not a target", starting_value=starting_value)))
+            reviews.append(Review("QR519", tr("'{starting_value}' is the starting value the sentence gives, not a "
+                                              "target", starting_value=starting_value)))
         confidence = 0.9 if subject else 0.8
         confidence -= 0.15 * len([r for r in reviews if r.code in ("QR510", "QR511", "QR512", "QR513", "QR518")])
         start = self._phrase_start(cursor, clause, subject)
@@ -908,7 +914,8 @@ class _SentenceReader:
                 continue
             target, reviews, expressible = _target_words(shared, change, self.context)
             if paired:
-                reviews.insert(0, Review("QR512", tr("'分别' pairs names and values in order: {display} ← {written}", display=display, written=match.value.written)))
+                reviews.insert(0, Review("QR512", tr("'分别' pairs names and values in order: {display} ← {written}",
+                                                     display=display, written=match.value.written)))
             else:
                 reviews.insert(0, Review("QR512", tr("{values} values for {names} name(s) after '分别': which value belongs to which?",
                                                     values=len(matches), names=len(parts))))
@@ -1286,10 +1293,12 @@ def _target_words(match: _Match, change: tuple[int, str, int | None, str | None]
     if change is not None:
         return _change_words(change, pre, written, suffix, value, reviews, expressible, context)
     if pre == "约":
-        reviews.append(Review("QR511", tr("'{pre}{written}' is approximate: check the tolerance and whether only one side binds", pre=match.pre, written=written)))
+        reviews.append(Review("QR511", tr("'{pre}{written}' is approximate: check the tolerance and whether only one "
+                                          "side binds", pre=match.pre, written=written)))
         return f"约{written}", reviews, expressible
     if suffix == "左右":
-        reviews.append(Review("QR511", tr("'{written}左右' is approximate: check the tolerance and whether only one side binds", written=written)))
+        reviews.append(Review("QR511", tr("'{written}左右' is approximate: check the tolerance and whether only one "
+                                          "side binds", written=written)))
         lead = pre if pre in ("达", "达到", "为", "等于", "保持在", "维持在", "稳定在", "控制在") else ""
         return f"{lead}{written}左右", reviews, expressible
     if high is not None:
@@ -1313,17 +1322,21 @@ def _change_words(change: tuple[int, str, int | None, str | None], pre: str | No
                   context: Context) -> tuple[str, list[Review], bool]:
     _, word, year, adverb = change
     if year == -1:
-        reviews.append(Review("QR520", tr("'{word}{written}' (a change year on year, or an average annual change) cannot be written in the rule language yet", word=word, written=written)))
+        reviews.append(Review("QR520", tr("'{word}{written}' (a change year on year, or an average annual change) "
+                                          "cannot be written in the rule language yet", word=word, written=written)))
         return f"{word}{written}", reviews, False
     if value.unit not in ("%", "百分点", "个百分点"):
-        reviews.append(Review("QR520", tr("a change of {written} in the indicator's own unit cannot be written in the rule language yet", written=written)))
+        reviews.append(Review("QR520", tr("a change of {written} in the indicator's own unit cannot be written in the "
+                                          "rule language yet", written=written)))
         return f"{word}{written}", reviews, False
     if year is None:
         if context.period is None:
-            reviews.append(Review("QR513", tr("'{word}{written}' states no baseline year and the plan period is unknown: give --period", word=word, written=written)))
+            reviews.append(Review("QR513", tr("'{word}{written}' states no baseline year and the plan period is "
+                                              "unknown: give --period", word=word, written=written)))
             return f"{word}{written}", reviews, False
         year = context.period[0] - 1
-        reviews.append(Review("QR513", tr("'{word}{written}' states no baseline year: read against {year}, the year before the plan starts", word=word, written=written, year=year)))
+        reviews.append(Review("QR513", tr("'{word}{written}' states no baseline year: read against {year}, the year "
+                                          "before the plan starts", word=word, written=written, year=year)))
     return f"较{year}年{adverb or ''}{word}{pre or ''}{written}{suffix or ''}", reviews, expressible
 
 

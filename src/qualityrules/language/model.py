@@ -471,7 +471,8 @@ class Review:
         if on_track <= 0:
             return tr("on-track boundary {on_track} must be above 0", on_track=on_track)
         if at_risk > on_track:
-            return tr("at-risk boundary {at_risk} is above the on-track boundary {on_track}", at_risk=at_risk, on_track=on_track)
+            return tr("at-risk boundary {at_risk} is above the on-track boundary {on_track}", at_risk=at_risk,
+                      on_track=on_track)
         return None
 
 

@@ -448,7 +448,8 @@ def _syntax_diagnostic(
         return Diagnostic(
             "QR014", tr("not checkable: '{unreadable}' states no number of its own", unreadable=unreadable.group(0)),
             _span(original, normalized, line_start + unreadable.start(), line_start + unreadable.end()),
-            suggestion=tr("write it as commitment {statement}, or give the number it stands for", statement=quote(statement)))
+            suggestion=tr("write it as commitment {statement}, or give the number it stands for",
+                          statement=quote(statement)))
     if isinstance(error, UnexpectedEOF):
         span = _span(original, normalized, len(text), len(text))
         expected = _expected_names(error.expected)
@@ -705,7 +706,8 @@ class _Builder:
         pack = m.PackDefinition(pack_id, extends, notes=tuple(notes), scope=tuple(scope),
                                 sections=tuple(sections), span=span, **fields)
         if pack.period and pack.target is not None and pack.target not in pack.period.years:
-            self._error("QR009", tr("target year {target} is outside the period {start}..{end}", target=pack.target, start=pack.period.start, end=pack.period.end), pack.period.span)
+            self._error("QR009", tr("target year {target} is outside the period {start}..{end}", target=pack.target,
+                                    start=pack.period.start, end=pack.period.end), pack.period.span)
         return pack
 
     def _set_once(self, fields: dict[str, Any], entry: _Field) -> None:
@@ -769,7 +771,8 @@ class _Builder:
         review = m.Review(method, bounds.get("on-track"), bounds.get("at-risk"), span=span)
         problem = review.problem()
         if problem:
-            self._error("QR180", problem, span, suggestion=tr("keep 0 <= at-risk <= on-track, e.g. 'review growth on-track 0.95 at-risk 0.6'"))
+            self._error("QR180", problem, span, suggestion=tr("keep 0 <= at-risk <= on-track, e.g. 'review growth "
+                                                              "on-track 0.95 at-risk 0.6'"))
         return _Field("review", review, span)
 
     def rule_meta_scope(self, span: m.Span, c: list[Any]) -> _Field:
@@ -790,8 +793,10 @@ class _Builder:
         chosen = m.RoundingMethod.FULL_VALUE if method in ("全数值比较法", "full-value") \
             else m.RoundingMethod.ROUND_THEN_COMPARE
         if not valid_rounding_step(step):
-            self._error("QR040", tr("rounding step {text} is not a power of ten times 1, 2 or 5 (GB/T 8170-2008)", text=text),
-                        self._token_span(c[0]), suggestion=tr("write e.g. 'rounding 0.1', 'rounding 0.5' or 'rounding 1'"))
+            self._error("QR040", tr("rounding step {text} is not a power of ten times 1, 2 or 5 (GB/T 8170-2008)",
+                                    text=text),
+                        self._token_span(c[0]), suggestion=tr("write e.g. 'rounding 0.1', 'rounding 0.5' or 'rounding "
+                                                              "1'"))
             step = Decimal(1)
         return m.Rounding(step, chosen, wording=method, span=span)
 
@@ -974,7 +979,8 @@ class _Builder:
         if prefix_op is m.Comparator.EQ and suffix_op is not None:
             return suffix_op  # "为99%以上": the suffix says which way
         if prefix_op and suffix_op and prefix_op.direction != suffix_op.direction:
-            self._error("QR005", tr("'{prefix}' and '{suffix}' point in opposite directions", prefix=prefix, suffix=suffix), span,
+            self._error("QR005", tr("'{prefix}' and '{suffix}' point in opposite directions", prefix=prefix,
+                                    suffix=suffix), span,
                         suggestion=tr("drop '{suffix}'", suffix=suffix))
         return prefix_op or suffix_op or m.Comparator.EQ
 
@@ -996,7 +1002,8 @@ class _Builder:
         words = [t for t in c if isinstance(t, Token)]
         prefix = next((str(t) for t in words if t.type == "CMP_PREFIX"), "")
         if prefix and prefix not in APPROXIMATE_PREFIX_WORDS:
-            self._error("QR005", tr("'{prefix}' and '左右' contradict: a bound is not an approximate value", prefix=prefix), span,
+            self._error("QR005", tr("'{prefix}' and '左右' contradict: a bound is not an approximate value",
+                                    prefix=prefix), span,
                         suggestion=tr("drop '{prefix}' or '左右'", prefix=prefix))
         word = prefix + "".join(str(t) for t in words if t.type != "CMP_PREFIX")
         return m.Approximately(quantity, tolerance.value if tolerance else None, wording=word, span=span)
@@ -1036,7 +1043,8 @@ class _Builder:
             amount = attrs.evolve(amount, op=m.Comparator.GE, bare=False)
         for quantity in m.quantities(amount):
             if quantity.unit is None:
-                self._error("QR113", tr("a change needs a unit: % (relative), 百分点 (points of a share) or the indicator's own unit"), quantity.span or span,
+                self._error("QR113", tr("a change needs a unit: % (relative), 百分点 (points of a share) or the "
+                                        "indicator's own unit"), quantity.span or span,
                             suggestion=tr("write e.g. '下降18.5%', '提高5个百分点' or '增加12项'"))
         return amount
 
@@ -1082,7 +1090,8 @@ class _Builder:
         strengths = tuple(x for x in c if isinstance(x, _StrengthMark))
         values = tuple(None if isinstance(x, _EmptyCell) else x for x in cells)
         if not values or len(values) > 3:
-            self._error("QR015", tr("a table row has {count} value cells; read are one (the target), two (基期值 | 目标值) or three (基期值 | 目标值 | 年均/累计), then 约束性/预期性", count=len(values)), span,
+            self._error("QR015", tr("a table row has {count} value cells; read are one (the target), two (基期值 | 目标值) "
+                                    "or three (基期值 | 目标值 | 年均/累计), then 约束性/预期性", count=len(values)), span,
                         suggestion=tr("keep the columns 基期值 | 目标值 | 年均/累计 | 属性 and write '-' for an empty one"))
         return _Row(m.TableRow(values, span=span), strengths)
 
@@ -1114,7 +1123,8 @@ class _Builder:
         if magnitude:
             value *= MAGNITUDES[magnitude]
         if not _representable(value):
-            self._error("QR008", tr("{text} is beyond the range of numbers the engine can compare (about 1e-300 to 1e300)", text=self.normalized.text[c[0].start_pos:c[-1].end_pos]), span)
+            self._error("QR008", tr("{text} is beyond the range of numbers the engine can compare (about 1e-300 to "
+                                    "1e300)", text=self.normalized.text[c[0].start_pos:c[-1].end_pos]), span)
             value = Decimal(0)
         return m.Quantity(value, unit, written=self.normalized.text[c[0].start_pos:c[-1].end_pos], span=span)
 
@@ -1157,7 +1167,8 @@ class _Builder:
         if record:
             if "table" not in record or "value" not in record:
                 missing = "from" if "table" not in record else "value"
-                self._error("QR012", tr("record definition of '{name}' has no '{missing}' line", name=name, missing=missing), span,
+                self._error("QR012", tr("record definition of '{name}' has no '{missing}' line", name=name,
+                                        missing=missing), span,
                             suggestion=tr("a record definition needs both 'from TABLE' and 'value EXPR'"))
             else:
                 definition = m.RecordDefinition(
@@ -1168,7 +1179,8 @@ class _Builder:
         definitions = sorted(repeated["definitions"], key=lambda d: -10**9 if d.start is None else d.start)
         for before, after in zip(definitions, definitions[1:], strict=False):
             if before.end is None or after.start is None or after.start <= before.end:
-                self._error("QR009", tr("the definitions of '{name}' overlap: give each its own years (e.g. ..2012 and 2013..)", name=name), after.span)
+                self._error("QR009", tr("the definitions of '{name}' overlap: give each its own years (e.g. ..2012 "
+                                        "and 2013..)", name=name), after.span)
         return m.Indicator(str(name), aliases=tuple(str(a) for a in aliases), definition=definition,
                            references=tuple(repeated["references"]), definitions=tuple(definitions),
                            override=override, span=span, **fields)
@@ -1248,7 +1260,8 @@ class _Builder:
         arity = _AGGREGATE_COLUMNS[function]
         if len(columns) not in arity:
             counts = sorted(arity)
-            wanted = str(counts[0]) if len(counts) == 1 else tr("{first} or {second}", first=counts[0], second=counts[1])
+            wanted = str(counts[0]) if len(counts) == 1 else tr("{first} or {second}", first=counts[0],
+                                                                second=counts[1])
             self._error("QR012", tr("{function}() takes {wanted} column(s), not {count}", function=function.value,
                                     wanted=wanted, count=len(columns)),
                         span, suggestion=tr("write e.g. {example}", example=_AGGREGATE_EXAMPLES[function]))

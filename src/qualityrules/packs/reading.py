@@ -160,8 +160,10 @@ class _Reader:
                 listed = isinstance(self.rule.target, m.Respectively) or self.rule.each
                 if not listed and any(extensive(i) for _, i in distributed):
                     joined = "、".join(n for n, _ in distributed)
-                    self._error("QR123", tr("'{phrase}' names several totals ({joined}): their sum and each of them are different targets", phrase=phrase, joined=joined),
-                                suggestion=tr("write 均 before the target if each must reach it, or add '{phrase}' to the catalogue as one indicator for the total", phrase=phrase))
+                    self._error("QR123", tr("'{phrase}' names several totals ({joined}): their sum and each of them "
+                                            "are different targets", phrase=phrase, joined=joined),
+                                suggestion=tr("write 均 before the target if each must reach it, or add '{phrase}' to "
+                                              "the catalogue as one indicator for the total", phrase=phrase))
                     return []
                 return distributed
         self._unknown(phrase)
@@ -339,7 +341,8 @@ class _Reader:
                 and period.end > period.start:
             what = f"'{verb}' counts what is added" if verb else f"{indicator.name} counts what is added each year"
             self._error("QR121", tr("{what}; checked in {year} alone", what=what, year=time.year), severity=Severity.WARNING, span=time.span,
-                        suggestion=tr("write '到{year}年 累计' for the total added by {year}, or '每年' for the amount added in every year", year=time.year))
+                        suggestion=tr("write '到{year}年 累计' for the total added by {year}, or '每年' for the amount "
+                                      "added in every year", year=time.year))
         if isinstance(time, m.During):
             time = attrs.evolve(time, total=time.total or flow)
         rule = attrs.evolve(rule, time=time)
@@ -365,8 +368,10 @@ class _Reader:
                 self._error("QR122", tr("a change without a baseline year needs the pack's 'baseline' or 'period'"),
                             span=change.span, suggestion=tr("add e.g. 'baseline 2015' to the pack, or write '较2015年'"))
             elif source == "period":
-                self._error("QR122", tr("no baseline year written: read against {baseline}, the year before the period starts", baseline=baseline), severity=Severity.WARNING, span=change.span,
-                            suggestion=tr("write '较{baseline}年' here, or 'baseline {baseline}' in the pack header", baseline=baseline))
+                self._error("QR122", tr("no baseline year written: read against {baseline}, the year before the "
+                                        "period starts", baseline=baseline), severity=Severity.WARNING, span=change.span,
+                            suggestion=tr("write '较{baseline}年' here, or 'baseline {baseline}' in the pack header",
+                                          baseline=baseline))
         rate = None
         amount = change.amount
         if change.average_annual:

@@ -45,7 +45,8 @@ class Hierarchy:
             child, parent = normalize(child), normalize(parent)
             known = self.parent.setdefault(child, parent)
             if known != parent:
-                problems.append(Diagnostic("QR208", tr("region '{child}' has two parents: '{known}' and '{parent}'", child=child, known=known, parent=parent),
+                problems.append(Diagnostic("QR208", tr("region '{child}' has two parents: '{known}' and '{parent}'",
+                                                       child=child, known=known, parent=parent),
                                            suggestion=tr("give each region one parent")))
         if not problems:
             problems.extend(_cycles(self.parent))

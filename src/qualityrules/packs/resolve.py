@@ -1032,7 +1032,8 @@ class _Loader:
         # <id>.qr, or a variant of it named <id>.<anything>.qr (haibin-2025.reviewed.qr)
         if path is not None and definition.id != path.stem and not path.stem.startswith(definition.id + "."):
             self.diagnostics.append(Diagnostic(
-                "QR118", tr("pack '{id}' is in the file {name}: a pack file is named after its pack id, so that 'extends' finds it", id=definition.id, name=path.name), _header_span(definition),
+                "QR118", tr("pack '{id}' is in the file {name}: a pack file is named after its pack id, so that "
+                            "'extends' finds it", id=definition.id, name=path.name), _header_span(definition),
                 suggestion=tr("rename the file to {id}.qr, or the pack to '{stem}'", id=definition.id, stem=path.stem)))
             return None
         return self.resolve(definition, source)
@@ -1043,7 +1044,8 @@ class _Loader:
             if earlier is not None and source is not None and earlier.path is not None \
                     and Path(earlier.path).resolve() != Path(source).resolve():
                 self.diagnostics.append(Diagnostic(
-                    "QR119", tr("two files declare the pack '{id}': {path} and {source}", id=definition.id, path=earlier.path, source=source),
+                    "QR119", tr("two files declare the pack '{id}': {path} and {source}", id=definition.id,
+                                path=earlier.path, source=source),
                     _header_span(definition), suggestion=tr("give each pack its own id (and file name)")))
                 return None
             return earlier
@@ -1200,7 +1202,8 @@ def _check_definitions(rule: BoundRule, diagnostics: list[Diagnostic]) -> None:
     if changed is not None:
         diagnostics.append(Diagnostic(
             "QR124", tr("{name} changed its definition: {changed}", name=rule.indicator.name, changed=changed), name_span(rule.rule), Severity.WARNING,
-            suggestion=tr("results for those years carry this caveat; restate the target under the new definition to check it on its own terms")))
+            suggestion=tr("results for those years carry this caveat; restate the target under the new definition to "
+                          "check it on its own terms")))
 
 
 def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagnostics: list[Diagnostic]) -> None:
