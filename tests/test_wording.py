@@ -217,6 +217,12 @@ def test_changes(catalogue: Catalogue) -> None:
     assert (one.baseline, one.years) == (2023, (2024,))
     (growth,) = resolved(catalogue, "名牌企业年均增长7%以上", extra="    baseline 2020\n").rules
     assert growth.interval.lower == Fraction("40.2551730700")  # (1.07**5 - 1) * 100 over 2021..2025
+    # a yearly fall compounds on what is left: 1 - 0.97**5, not 1.03**5 - 1 (which asks 1.8 points more)
+    (yearly_fall,) = resolved(catalogue, "万元GDP能耗年均下降3%", extra="    baseline 2020\n").rules
+    assert yearly_fall.interval.lower == (1 - Fraction(97, 100) ** 5) * 100
+    # percentage points add up, they do not compound
+    (points,) = resolved(catalogue, "食品抽检合格率年均提高0.1个百分点", extra="    baseline 2020\n").rules
+    assert (points.measure.value, points.interval.lower) == ("point-change", Fraction("0.5"))
     (older,) = resolved(catalogue, "人均预期寿命提高1岁").rules
     assert (older.measure.value, older.interval.lower, older.to_dict()["time"]["change_form"]) == (
         "point-change", 1, "absolute")
