@@ -367,3 +367,14 @@ def test_any_run_of_the_languages_words_reads_or_is_a_located_error(line: str) -
         return
     for bound in resolved_pack.rules:
         assert bound.to_dict()["meaning"]
+
+
+@pytest.mark.parametrize(("line", "strength"), [
+    ("万元GDP能耗降低13.5%（约束性）", m.Strength.BINDING),
+    ("食品抽检合格率达到98%（预期性）", m.Strength.EXPECTED),
+    ("食品抽检合格率 达到98% (预期性)", m.Strength.EXPECTED),
+])
+def test_a_strength_in_brackets_after_the_target(catalogue: Catalogue, line: str, strength: m.Strength) -> None:
+    """Outlines print a target's kind after it in brackets: it is the target's strength, not part of a name."""
+    (rule,) = resolved(catalogue, line, extra="    baseline 2020\n").rules
+    assert rule.strength is strength and rule.indicator.name in ("万元GDP能耗", "食品抽检合格率")
