@@ -378,3 +378,14 @@ def test_a_strength_in_brackets_after_the_target(catalogue: Catalogue, line: str
     """Outlines print a target's kind after it in brackets: it is the target's strength, not part of a name."""
     (rule,) = resolved(catalogue, line, extra="    baseline 2020\n").rules
     assert rule.strength is strength and rule.indicator.name in ("万元GDP能耗", "食品抽检合格率")
+
+
+@pytest.mark.parametrize("line", ['"十四五"期间新增国家标准10项以上', "2021—2025年新增国家标准10项以上",
+                                  "2021年至2025年 新增国家标准 10项以上", "“十四五”时期新增国家标准10项以上"])
+def test_a_plan_period_written_with_plain_quotes_or_as_its_years(catalogue: Catalogue, line: str) -> None:
+    (rule,) = resolved(catalogue, line).rules
+    assert (rule.kind, rule.years, rule.interval.lower) == ("cumulative", (2021, 2022, 2023, 2024, 2025), 10)
+
+
+def test_a_period_that_ends_before_it_starts_is_an_error(catalogue: Catalogue) -> None:
+    assert "QR009" in codes(catalogue, "2025—2021年新增国家标准10项以上")
