@@ -895,6 +895,11 @@ class _Builder:
 
     def rule_plan_period(self, span: m.Span, c: list[Token]) -> m.TargetYear | m.During:
         word = str(c[0])
+        years = [int(y) for y in re.findall(r"\d{4}", word)]
+        if years:
+            if years[1] < years[0]:
+                self._error("QR009", f"'{word}' ends before it starts", span)
+            return m.During(years[0], max(years), wording=word, span=span)
         number = re.search("十([一二三四五])五", word)
         assert number is not None
         start = 2006 + 5 * ("一二三四五".index(number.group(1)))
