@@ -54,7 +54,7 @@ COMPARATOR_WORDS: dict[str, m.Comparator | None] = {
     **dict.fromkeys(["降至", "降到", "降低到", "降低至", "下降到", "下降至", "减少到", "减少至",
                      "缩短到", "缩短至", "压缩到", "压缩至"], m.Comparator.LE),
     "等于": m.Comparator.EQ, "为": m.Comparator.EQ,
-    "控制在": None, "保持在": None, "维持在": None, "稳定在": None, "在": None,
+    "控制在": None, "保持在": None, "维持在": None, "稳定在": None, "在": None, "保持": None, "维持": None,
 }
 SUFFIX_WORDS: dict[str, m.Comparator] = {
     "以上": m.Comparator.GE, "及以上": m.Comparator.GE,
@@ -68,7 +68,7 @@ SYMBOLS: dict[str, m.Comparator] = {
 # Words that, besides a comparison, say the level must hold in every year of the period.
 EVERY_YEAR_COMPARATOR_WORDS = frozenset({"稳定在"})
 # Words that may stand before "N左右" ("达10家左右": reaches about 10).
-APPROXIMATE_PREFIX_WORDS = frozenset({"达", "达到", "为", "等于", "保持在", "维持在", "稳定在", "控制在"})
+APPROXIMATE_PREFIX_WORDS = frozenset({"达", "达到", "为", "等于", "保持在", "维持在", "稳定在", "控制在", "保持", "维持"})
 STRENGTH_WORDS: dict[str, m.Strength] = {
     "力争": m.Strength.ASPIRATION, "争取": m.Strength.ASPIRATION, "争创": m.Strength.ASPIRATION,
     "aspire": m.Strength.ASPIRATION,
