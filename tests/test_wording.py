@@ -397,3 +397,10 @@ def test_keep_without_zai_is_a_comparator_word(catalogue: Catalogue) -> None:
     (rule,) = resolved(catalogue, "食品抽检合格率保持98%以上").rules
     assert (rule.indicator.name, rule.interval.lower, rule.interval.upper) == ("食品抽检合格率", 98, None)
     assert codes(catalogue, "食品抽检合格率维持98%") == ["QR006"]
+
+
+def test_a_second_clause_after_a_comma_is_refused_with_the_fix(catalogue: Catalogue) -> None:
+    with pytest.raises(qualityrules.QualityRulesError) as raised:
+        resolved(catalogue, "到2025年 食品抽检合格率 达到98%以上，农产品抽检合格率 达到97%以上")
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "QR002" and "one target per line" in str(diagnostic.suggestion)

@@ -25,6 +25,7 @@ from lark.grammar import Terminal
 from lark.lexer import PatternStr
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from ..i18n import tr
 from ..resources import Artefact, digest, load_artefact
 from . import grammar, units
 from . import model as m
@@ -484,8 +485,11 @@ def _syntax_diagnostic(
     span = _span(original, normalized, offset, end)
     shown = "end of line" if token.type == "_NL" else f"'{token}'"
     expected = _expected_names(error.expected)
-    return Diagnostic("QR002", f"unexpected {shown}", span, expected=expected,
-                      suggestion=_keyword_suggestion(str(token), set(error.expected)))
+    suggestion = _keyword_suggestion(str(token), set(error.expected))
+    if suggestion is None and str(token) in (",", ";") and "_NL" in error.expected:
+        # a complete target, then the next clause of the sentence (…95%以上，B达到…)
+        suggestion = tr("one target per line: put what follows on a line of its own (repeating a shared 到YYYY年)")
+    return Diagnostic("QR002", f"unexpected {shown}", span, expected=expected, suggestion=suggestion)
 
 
 def _unknown_unit_at(text: str, offset: int, expected: set[str]) -> tuple[int, str] | None:
