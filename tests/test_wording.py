@@ -405,3 +405,18 @@ def test_a_plan_period_written_with_plain_quotes_or_as_its_years(catalogue: Cata
 
 def test_a_period_that_ends_before_it_starts_is_an_error(catalogue: Catalogue) -> None:
     assert "QR009" in codes(catalogue, "2025—2021年新增国家标准10项以上")
+
+
+def test_keep_without_zai_is_a_comparator_word(catalogue: Catalogue) -> None:
+    """保持/维持 before a number is 保持在: the suffix says which way; without one it is QR006,
+    never a name that swallowed the verb (QR101)."""
+    (rule,) = resolved(catalogue, "食品抽检合格率保持98%以上").rules
+    assert (rule.indicator.name, rule.interval.lower, rule.interval.upper) == ("食品抽检合格率", 98, None)
+    assert codes(catalogue, "食品抽检合格率维持98%") == ["QR006"]
+
+
+def test_a_second_clause_after_a_comma_is_refused_with_the_fix(catalogue: Catalogue) -> None:
+    with pytest.raises(qualityrules.QualityRulesError) as raised:
+        resolved(catalogue, "到2025年 食品抽检合格率 达到98%以上，农产品抽检合格率 达到97%以上")
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "QR002" and "one target per line" in str(diagnostic.suggestion)
