@@ -73,6 +73,11 @@ indicator 人均预期寿命 {
     unit 岁
     direction higher
 }
+indicator 标准化试点项目 {
+    unit 个
+    direction higher
+    flow
+}
 """
 
 
@@ -204,6 +209,17 @@ def test_flows(catalogue: Catalogue) -> None:
     assert (running.kind, running.years) == ("cumulative", (2021, 2022, 2023))
     (yearly,) = resolved(catalogue, "每年 新增国家标准 50项以上").rules
     assert yearly.kind == "every-year"
+
+
+def test_a_flow_flagged_in_the_catalogue_reads_as_one_named_with_a_flow_verb(catalogue: Catalogue) -> None:
+    """No flow verb in the name, only the catalogue's ``flow``: still the total over the period
+    when no year is written, and QR121 for one target year."""
+    (total,) = resolved(catalogue, "标准化试点项目 达到30个以上").rules
+    assert (total.kind, total.years) == ("cumulative", (2021, 2022, 2023, 2024, 2025))
+    assert "标准化试点项目 counts what is added each year: the total over the period" in total.to_dict()["readings"]
+    assert codes(catalogue, "到2025年 标准化试点项目 达到30个以上") == ["QR121"]
+    (one_year,) = resolved(catalogue, "标准化试点项目 达到30个以上", period="2025..2025").rules
+    assert (one_year.kind, one_year.years) == ("target-year", (2025,))
 
 
 def test_changes(catalogue: Catalogue) -> None:

@@ -323,12 +323,12 @@ class _Reader:
         flow = (verb is not None or indicator.flow) and extensive(indicator) and not isinstance(rule.target, m.Change)
         period = self.pack.period
         several_years = period is not None and period.end > period.start
-        if flow and verb is not None and time is None and several_years:
-            notes.append(f"'{verb}' counts what is added: the total over the period")
+        what = f"'{verb}' counts what is added" if verb else f"{indicator.name} counts what is added each year"
+        if flow and time is None and several_years:   # a flow verb or the catalogue's flag: the same reading
+            notes.append(f"{what}: the total over the period")
             time = m.Cumulative(wording=None, span=None)
         elif flow and isinstance(time, m.TargetYear) and period is not None and time.year in period.years \
                 and period.end > period.start:
-            what = f"'{verb}' counts what is added" if verb else f"{indicator.name} counts what is added each year"
             self._error("QR121", f"{what}; checked in {time.year} alone", severity=Severity.WARNING, span=time.span,
                         suggestion=f"write '到{time.year}年 累计' for the total added by {time.year}, or '每年' "
                         "for the amount added in every year")
