@@ -73,6 +73,11 @@ indicator 人均预期寿命 {
     unit 岁
     direction higher
 }
+indicator 标准化试点项目 {
+    unit 个
+    direction higher
+    flow
+}
 """
 
 
@@ -204,6 +209,17 @@ def test_flows(catalogue: Catalogue) -> None:
     assert (running.kind, running.years) == ("cumulative", (2021, 2022, 2023))
     (yearly,) = resolved(catalogue, "每年 新增国家标准 50项以上").rules
     assert yearly.kind == "every-year"
+
+
+def test_a_flow_flagged_in_the_catalogue_reads_as_one_named_with_a_flow_verb(catalogue: Catalogue) -> None:
+    """No flow verb in the name, only the catalogue's ``flow``: still the total over the period
+    when no year is written, and QR121 for one target year."""
+    (total,) = resolved(catalogue, "标准化试点项目 达到30个以上").rules
+    assert (total.kind, total.years) == ("cumulative", (2021, 2022, 2023, 2024, 2025))
+    assert "标准化试点项目 counts what is added each year: the total over the period" in total.to_dict()["readings"]
+    assert codes(catalogue, "到2025年 标准化试点项目 达到30个以上") == ["QR121"]
+    (one_year,) = resolved(catalogue, "标准化试点项目 达到30个以上", period="2025..2025").rules
+    assert (one_year.kind, one_year.years) == ("target-year", (2025,))
 
 
 def test_changes(catalogue: Catalogue) -> None:
@@ -367,3 +383,40 @@ def test_any_run_of_the_languages_words_reads_or_is_a_located_error(line: str) -
         return
     for bound in resolved_pack.rules:
         assert bound.to_dict()["meaning"]
+
+
+@pytest.mark.parametrize(("line", "strength"), [
+    ("万元GDP能耗降低13.5%（约束性）", m.Strength.BINDING),
+    ("食品抽检合格率达到98%（预期性）", m.Strength.EXPECTED),
+    ("食品抽检合格率 达到98% (预期性)", m.Strength.EXPECTED),
+])
+def test_a_strength_in_brackets_after_the_target(catalogue: Catalogue, line: str, strength: m.Strength) -> None:
+    """Outlines print a target's kind after it in brackets: it is the target's strength, not part of a name."""
+    (rule,) = resolved(catalogue, line, extra="    baseline 2020\n").rules
+    assert rule.strength is strength and rule.indicator.name in ("万元GDP能耗", "食品抽检合格率")
+
+
+@pytest.mark.parametrize("line", ['"十四五"期间新增国家标准10项以上', "2021—2025年新增国家标准10项以上",
+                                  "2021年至2025年 新增国家标准 10项以上", "“十四五”时期新增国家标准10项以上"])
+def test_a_plan_period_written_with_plain_quotes_or_as_its_years(catalogue: Catalogue, line: str) -> None:
+    (rule,) = resolved(catalogue, line).rules
+    assert (rule.kind, rule.years, rule.interval.lower) == ("cumulative", (2021, 2022, 2023, 2024, 2025), 10)
+
+
+def test_a_period_that_ends_before_it_starts_is_an_error(catalogue: Catalogue) -> None:
+    assert "QR009" in codes(catalogue, "2025—2021年新增国家标准10项以上")
+
+
+def test_keep_without_zai_is_a_comparator_word(catalogue: Catalogue) -> None:
+    """保持/维持 before a number is 保持在: the suffix says which way; without one it is QR006,
+    never a name that swallowed the verb (QR101)."""
+    (rule,) = resolved(catalogue, "食品抽检合格率保持98%以上").rules
+    assert (rule.indicator.name, rule.interval.lower, rule.interval.upper) == ("食品抽检合格率", 98, None)
+    assert codes(catalogue, "食品抽检合格率维持98%") == ["QR006"]
+
+
+def test_a_second_clause_after_a_comma_is_refused_with_the_fix(catalogue: Catalogue) -> None:
+    with pytest.raises(qualityrules.QualityRulesError) as raised:
+        resolved(catalogue, "到2025年 食品抽检合格率 达到98%以上，农产品抽检合格率 达到97%以上")
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "QR002" and "one target per line" in str(diagnostic.suggestion)

@@ -334,15 +334,21 @@ class _Reader:
         flow = (verb is not None or indicator.flow) and extensive(indicator) and not isinstance(rule.target, m.Change)
         period = self.pack.period
         several_years = period is not None and period.end > period.start
-        if flow and verb is not None and time is None and several_years:
-            notes.append(f"'{verb}' counts what is added: the total over the period")
+        what = f"'{verb}' counts what is added" if verb else f"{indicator.name} counts what is added each year"
+        if flow and time is None and several_years:   # a flow verb or the catalogue's flag: the same reading
+            notes.append(f"{what}: the total over the period")
             time = m.Cumulative(wording=None, span=None)
         elif flow and isinstance(time, m.TargetYear) and period is not None and time.year in period.years \
                 and period.end > period.start:
-            what = f"'{verb}' counts what is added" if verb else f"{indicator.name} counts what is added each year"
-            self._error("QR121", tr("{what}; checked in {year} alone", what=what, year=time.year), severity=Severity.WARNING, span=time.span,
-                        suggestion=tr("write '到{year}年 累计' for the total added by {year}, or '每年' for the amount "
-                                      "added in every year", year=time.year))
+            fix = tr("write '到{year}年 累计' for the total added by {year}, or '每年' for the amount added in every "
+                     "year", year=time.year)
+            if verb:
+                self._error("QR121", tr("'{verb}' counts what is added; checked in {year} alone", verb=verb,
+                                        year=time.year), severity=Severity.WARNING, span=time.span, suggestion=fix)
+            else:
+                self._error("QR121", tr("{name} counts what is added each year; checked in {year} alone",
+                                        name=indicator.name, year=time.year),
+                            severity=Severity.WARNING, span=time.span, suggestion=fix)
         if isinstance(time, m.During):
             time = attrs.evolve(time, total=time.total or flow)
         rule = attrs.evolve(rule, time=time)
