@@ -910,7 +910,7 @@ class _Builder:
         years = [int(y) for y in re.findall(r"\d{4}", word)]
         if years:
             if years[1] < years[0]:
-                self._error("QR009", f"'{word}' ends before it starts", span)
+                self._error("QR009", tr("'{word}' ends before it starts", word=word), span)
             return m.During(years[0], max(years), wording=word, span=span)
         number = re.search("十([一二三四五])五", word)
         assert number is not None
