@@ -19,10 +19,12 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
 import pytest
+from doc_examples import written_files
 
 import qualityrules
 from qualityrules.errors import Severity
@@ -117,33 +119,42 @@ def _hiding(modules: tuple[str, ...], directory: Path) -> str:
     return str(directory)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("where", "steps"), _pages(), ids=[w for w, _ in _pages()])
-def test_quoted_console_output_is_what_the_command_prints(where: str, steps: list[Step], tmp_path: Path) -> None:
+def run_session(steps: list[Step], directory: Path) -> Iterator[tuple[Step, list[str], int]]:
+    """Run a page's steps in order in ``directory`` (which sees the repository's rules, docs,
+    examples and grammar): ``$ cat FILE`` steps write their file; every other step runs and is
+    yielded with its printed lines and the exit code of the command before it (for ``echo $?``)."""
     for name in ("rules", "docs", "examples", "grammar"):
-        (tmp_path / name).symlink_to(ROOT / name)
+        (directory / name).symlink_to(ROOT / name)
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
     env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", LANG="C.UTF-8", NO_COLOR="1")
     last = 0
     for step in steps:
         if step.command.startswith("cat "):
-            target = tmp_path / step.command[4:].strip()
+            target = directory / step.command[4:].strip()
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text("\n".join(step.output) + "\n", encoding="utf-8")
             continue
         if step.command == "echo $?":
-            assert [str(last)] == list(step.output), f"{where}:{step.line}: exit code {last}, the docs say {step.output}"
+            yield step, [str(last)], last
             continue
         run_env = dict(env)
         hidden = next((mods for prefix, mods in HIDDEN_MODULES.items() if step.command.startswith(prefix)), None)
         if hidden:
-            run_env["PYTHONPATH"] = _hiding(hidden, tmp_path / "_hide")
-        result = subprocess.run(["bash", "-c", step.command], cwd=tmp_path, env=run_env, capture_output=True,
+            run_env["PYTHONPATH"] = _hiding(hidden, directory / "_hide")
+        result = subprocess.run(["bash", "-c", step.command], cwd=directory, env=run_env, capture_output=True,
                                 text=True, timeout=300, stdin=subprocess.DEVNULL)
         last = result.returncode
         printed = (result.stdout + result.stderr).replace(str(ROOT) + "/", "").rstrip("\n").splitlines()
-        printed = [line.rstrip() for line in printed]
-        if step.output:
+        yield step, [line.rstrip() for line in printed], last
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("where", "steps"), _pages(), ids=[w for w, _ in _pages()])
+def test_quoted_console_output_is_what_the_command_prints(where: str, steps: list[Step], tmp_path: Path) -> None:
+    for step, printed, code in run_session(steps, tmp_path):
+        if step.command == "echo $?":
+            assert [str(code)] == list(step.output), f"{where}:{step.line}: exit code {code}, the docs say {step.output}"
+        elif step.output:
             assert _matches(step.output, printed), (
                 f"{where}:{step.line}: `{step.command}` printed\n" + "\n".join(printed))
 
@@ -178,12 +189,7 @@ def _examples_with_output() -> list[tuple[str, str, str]]:
 def test_quoted_diagnostics_are_what_lint_reports(code: str, example: str, output: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     if "# file: " in example:  # several files (two folders), loaded together as `compare` does
-        paths = []
-        for part in example.split("# file: ")[1:]:
-            name, body = part.split("\n", 1)
-            paths.append(tmp_path / name.strip())
-            paths[-1].parent.mkdir(parents=True, exist_ok=True)
-            paths[-1].write_text(body, encoding="utf-8")
+        paths = written_files(example, tmp_path)
         with pytest.raises(qualityrules.QualityRulesError) as caught:
             qualityrules.compare(*paths)
         rendered = "\n".join(d.render("en") for d in caught.value.diagnostics).replace(str(tmp_path) + "/", "")

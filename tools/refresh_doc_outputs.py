@@ -11,8 +11,6 @@ seen, and this tool only saves the typing once it has been.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,28 +26,8 @@ def refresh(page: Path) -> int:
     steps = next((s for w, s in docs._pages() if w == where), [])
     changes: list[tuple[int, int, list[str], str]] = []
     with tempfile.TemporaryDirectory() as scratch:
-        tmp = Path(scratch)
-        for name in ("rules", "docs", "examples", "grammar"):
-            (tmp / name).symlink_to(ROOT / name)
-        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
-        env.update(PATH=f"{docs.BIN}{os.pathsep}{env.get('PATH', '')}", LANG="C.UTF-8", NO_COLOR="1")
-        for step in steps:
-            if step.command.startswith("cat "):
-                target = tmp / step.command[4:].strip()
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text("\n".join(step.output) + "\n", encoding="utf-8")
-                continue
-            if step.command == "echo $?":
-                continue
-            run_env = dict(env)
-            hidden = next((m for p, m in docs.HIDDEN_MODULES.items() if step.command.startswith(p)), None)
-            if hidden:
-                run_env["PYTHONPATH"] = docs._hiding(hidden, tmp / "_hide")
-            result = subprocess.run(["bash", "-c", step.command], cwd=tmp, env=run_env, capture_output=True,
-                                    text=True, timeout=300, stdin=subprocess.DEVNULL)
-            printed = [line.rstrip() for line in
-                       (result.stdout + result.stderr).replace(str(ROOT) + "/", "").rstrip("\n").splitlines()]
-            if not step.output or docs._matches(step.output, printed):
+        for step, printed, _ in docs.run_session(steps, Path(scratch)):
+            if step.command == "echo $?" or not step.output or docs._matches(step.output, printed):
                 continue
             if "..." in step.output:
                 print(f"{where}:{step.line}: `{step.command}` differs, but its output is elided: left alone")
