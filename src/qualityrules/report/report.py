@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
 import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -38,6 +37,7 @@ from ..errors import _display_width as _width
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
+from .rows import Indexed, Rows, dumps, floats
 
 __all__ = ["Report", "VERDICTS", "SCHEMA_ID", "target_text", "display_unit"]
 
@@ -233,75 +233,117 @@ class Report:
 
     def results(self) -> list[dict[str, Any]]:
         """One dict per (region, rule, year) checked, ordered by region, rule, year."""
-        measures = self._measure_lists
-        codes = self.codes.tolist()
-        censored = self._censored_marks
-        atoms = self.atoms
-        years = self.plan.atom_year[atoms].tolist()
-        binding = self.plan.binding[atoms].tolist()
-        rows: list[dict[str, Any]] = []
-        for r, region in enumerate(self.obs.regions):
-            for k, columns in enumerate(self._columns_by_rule):
-                fields = self._rule_field_cache[k]
-                aspiration = bool(self._aspiration_rule[k])
-                for column in columns.tolist():
-                    rows.append({
-                        "region": region, "year": years[column], **fields,
-                        "verdict": _verdict(codes[r][column], aspiration),
-                        "value": _clean(measures["value"][r][column]),
-                        "censored": censored[r][column],
-                        "threshold": _clean(measures["threshold"][r][column]),
-                        "margin": _clean(measures["margin"][r][column]),
-                        "relative_margin": _clean(measures["relative_margin"][r][column]),
-                        "binding": binding[column],
-                    })
-        return rows
+        return self._result_rows.dicts()
 
     def targets(self) -> list[dict[str, Any]]:
         """One dict per (region, rule): the verdict over the rule's years and the deciding year."""
-        measures = self._measure_lists
-        censored = self._censored_marks
-        codes = self.codes.tolist()
-        outcomes = self.outcomes.tolist()
-        deciding = self._deciding.tolist()
-        years = self.plan.atom_year[self.atoms].tolist()
-        rows: list[dict[str, Any]] = []
-        for r, region in enumerate(self.obs.regions):
-            for k in self._checked_rules:
-                columns = self._columns_by_rule[k]
-                column = deciding[r][k]
-                checked = [years[c] for c in columns.tolist()]
-                row = {"region": region, **self._rule_field_cache[k],
-                       "years": checked,
-                       "verdict": _verdict(outcomes[r][k], bool(self._aspiration_rule[k])),
-                       "year": years[column] if column >= 0 else None}
-                for name in ("value", "threshold", "margin", "relative_margin"):
-                    row[name] = _clean(measures[name][r][column]) if column >= 0 else None
-                row["censored"] = censored[r][column] if column >= 0 else None
-                row["year_verdicts"] = {str(years[c]): _verdict(codes[r][c], bool(self._aspiration_rule[k]))
-                                        for c in columns.tolist()} if len(columns) > 1 else None
-                rows.append(row)
-        return rows
+        return self._target_rows.dicts()
 
     @functools.cached_property
-    def _measure_lists(self) -> dict[str, list[list[float]]]:
-        """:attr:`_measures` as nested lists, for building rows."""
-        return {k: v.tolist() for k, v in self._measures.items()}
+    def _result_rows(self) -> Rows:
+        """:meth:`results` as columns indexed out of the ``[region, atom]`` matrices. A row's kind
+        (its place in a region's rows — rule and year —, verdict and censoring mark) fixes all its
+        fields but the region and the numbers."""
+        regions = len(self.obs.regions)
+        place_column = np.concatenate([np.zeros(0, np.int64), *self._columns_by_rule])
+        place_rule = np.repeat(np.arange(len(self.plan.rules)), [len(c) for c in self._columns_by_rule])
+        r = np.repeat(np.arange(regions), len(place_column))
+        place = np.tile(np.arange(len(place_column)), regions)
+        column, rule = place_column[place], place_rule[place]
+        verdict, censored = self._verdict_code(self.codes[r, column], rule), self._censored[r, column]
+        key, first = _kinds(place, verdict, censored)
+        atoms = self.atoms
+        by_key = {
+            "year": self.plan.atom_year[atoms][column[first]].tolist(),
+            **self._rule_fields_of(rule[first]),
+            "verdict": _VERDICT_NAMES[verdict[first]].tolist(),
+            "censored": _CENSORED_MARKS[censored[first]].tolist(),
+            "binding": self.plan.binding[atoms][column[first]].tolist(),
+        }
+        by_row: dict[str, list[Any] | Indexed] = {
+            "region": Indexed(list(self.obs.regions), r),
+            **{name: floats(self._measures[name][r, column])
+               for name in ("value", "threshold", "margin", "relative_margin")},
+        }
+        names = ["region", "year", *self._rule_field_cache_names, "verdict", "value", "censored", "threshold",
+                 "margin", "relative_margin", "binding"]
+        return Rows(names, key, by_row, by_key)
 
     @functools.cached_property
-    def _censored_marks(self) -> list[list[str | None]]:
+    def _target_rows(self) -> Rows:
+        """:meth:`targets` as columns: the deciding column of each (region, rule) indexes the
+        ``[region, atom]`` matrices. A row's kind (rule, verdict, deciding year, censoring mark)
+        fixes all its fields but the region, the numbers and the verdicts of each year."""
+        regions, checked = len(self.obs.regions), np.array(self._checked_rules, dtype=np.int64)
+        r, place = np.repeat(np.arange(regions), len(checked)), np.tile(np.arange(len(checked)), regions)
+        rule = checked[place]
+        column = self._deciding[r, rule]
+        decided = column >= 0
+        column = np.where(decided, column, len(self.atoms))   # past the last column: no deciding year
+        verdict = self._verdict_code(self.outcomes[r, rule], rule)
+        censored = np.where(decided, self._censored[r, np.minimum(column, len(self.atoms) - 1)], 0)
+        key, first = _kinds(place, verdict, column, censored)
+        years = [*self.plan.atom_year[self.atoms].tolist(), None]
+        by_key = {
+            **self._rule_fields_of(rule[first]),
+            "years": [[years[c] for c in self._columns_by_rule[k].tolist()] for k in rule[first].tolist()],
+            "verdict": _VERDICT_NAMES[verdict[first]].tolist(),
+            "year": [years[c] for c in column[first].tolist()],
+            "censored": _CENSORED_MARKS[censored[first]].tolist(),
+        }
+        by_row: dict[str, list[Any] | Indexed] = {
+            "region": Indexed(list(self.obs.regions), r),
+            **{name: floats(np.where(decided, self._measures[name][r, np.minimum(column, len(self.atoms) - 1)],
+                                     np.nan))
+               for name in ("value", "threshold", "margin", "relative_margin")},
+            "year_verdicts": self._year_verdicts(checked, regions),
+        }
+        names = ["region", *self._rule_field_cache_names, "years", "verdict", "year", "value", "threshold",
+                 "margin", "relative_margin", "censored", "year_verdicts"]
+        return Rows(names, key, by_row, by_key)
+
+    def _year_verdicts(self, checked: IntArray, regions: int) -> Indexed:
+        """Per (region, checked rule): the verdict of each year, for rules checked in more than one
+        year (else None); each distinct combination of verdicts is one dict."""
+        table: list[dict[str, str] | None] = [None]
+        index = np.zeros((regions, len(checked)), dtype=np.int64)
+        for j, k in enumerate(checked.tolist()):
+            columns = self._columns_by_rule[k]
+            if len(columns) > 1:
+                codes = self._verdict_code(self.codes[:, columns], np.full(len(columns), k))
+                combinations, which = np.unique(codes, axis=0, return_inverse=True)
+                labels = [str(y) for y in self.plan.atom_year[self.atoms][columns].tolist()]
+                index[:, j] = len(table) + which.reshape(-1)
+                table.extend(dict(zip(labels, _VERDICT_NAMES[c].tolist(), strict=True)) for c in combinations)
+        return Indexed(table, index.reshape(-1))
+
+    @functools.cached_property
+    def _rule_field_cache_names(self) -> list[str]:
+        return list(self._rule_fields(0)) if self.plan.rules else []
+
+    def _rule_fields_of(self, rules: IntArray) -> dict[str, list[Any]]:
+        """The fields of a row that are its rule's own, for the rules ``rules``."""
+        every = self._rule_field_cache
+        return {name: [every[k][name] for k in rules.tolist()] for name in self._rule_field_cache_names}
+
+    def _verdict_code(self, codes: npt.NDArray[np.int8], rule: IntArray) -> IntArray:
+        """Positions in ``_VERDICT_NAMES`` of ``codes`` of the rules ``rule``."""
+        return codes.astype(np.int64) * 2 + self._aspiration_rule[rule]
+
+    @functools.cached_property
+    def _censored(self) -> npt.NDArray[np.int8]:
+        """``[region, atom]``: position in ``_CENSORED_MARKS`` (``<``/``≤``/``>``/``≥`` where the
+        value is a censored bound; 0, no mark, where it is not)."""
         ev = self.evaluation
         x_lo, x_hi = ev.x_lo, ev.x_hi
+        marks = np.zeros(x_lo.shape, dtype=np.int8)
         if x_hi is x_lo:
-            return [[None] * x_lo.shape[1] for _ in range(x_lo.shape[0])]
-        lo_open, hi_open = ev.x_lo_open, ev.x_hi_open
-        marks = np.full(x_lo.shape, None, dtype=object)
+            return marks
         lower = np.isneginf(x_lo) & np.isfinite(x_hi)
         upper = np.isposinf(x_hi) & np.isfinite(x_lo)
-        marks[lower] = np.where(hi_open[lower], "<", "≤")
-        marks[upper] = np.where(lo_open[upper], ">", "≥")
-        result: list[list[str | None]] = marks.tolist()
-        return result
+        marks[lower] = np.where(ev.x_hi_open[lower], 1, 2)
+        marks[upper] = np.where(ev.x_lo_open[upper], 3, 4)
+        return marks
 
     # ---------------------------------------------------------------- counts
 
@@ -358,6 +400,10 @@ class Report:
         return frame
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self._document(), "targets": self.targets(), "results": self.results()}
+
+    def _document(self) -> dict[str, Any]:
+        """The JSON document up to its rows."""
         pack = self.pack
         period = pack.period
         counts = {by: self.counts(by) for by in ("pack", "section", "level")}
@@ -373,13 +419,12 @@ class Report:
             "options": {"regions": self.requested_regions, "years": self.requested_years},
             "summary": {**_summary(counts["pack"]), "exit_code": self.exit_code()},
             "counts": counts,
-            "targets": self.targets(),
-            "results": self.results(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        """JSON following ``schemas/report.schema.json``."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        """JSON following ``schemas/report.schema.json``: ``json.dumps(self.to_dict())``, written
+        from the rows' columns (see :mod:`qualityrules.report.rows`)."""
+        return dumps({**self._document(), "targets": self._target_rows, "results": self._result_rows}, indent)
 
     def to_csv(self) -> str:
         """The results, one row per (region, rule, year), as CSV (UTF-8)."""
@@ -423,23 +468,7 @@ class Report:
         lines = [head, f"data: {self.obs.describe()}"]
         if self.requested_years:
             lines.append("years: " + ", ".join(str(y) for y in self.requested_years))
-        header = ("", "indicator", "target", "year", "value", "margin", "level")
-        missing = set(self.missing_indicators)
-        for region, rows in _group(self.targets(), "region").items():
-            table: list[tuple[str, ...]] = [header]
-            absent = [row for row in rows if row["verdict"] == UNKNOWN and row["indicator"] in missing]
-            elsewhere = [row for row in rows if row["verdict"] == NOT_APPLICABLE]
-            for row in sorted(rows, key=lambda r: _ORDER[r["verdict"]]):
-                if row["verdict"] == NOT_APPLICABLE or (row["verdict"] == UNKNOWN and row["indicator"] in missing):
-                    continue
-                table.append((_MARK[row["verdict"]], row["indicator"], row["target"], _years_text(row),
-                              _value_text(row), _margin_text(row), row["level"] or ""))
-            lines += ["", region, *_aligned(table, width)]
-            if absent:
-                lines.append(f"  {_MARK[UNKNOWN]}  {len(absent)} more target(s): indicator not in the data")
-            if elsewhere:
-                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {len(elsewhere)} target(s) do not bind {region} "
-                             "(totals of other regions, or outside the pack's scope)")
+        lines += self._region_tables(width)
         summary = self.summary()
         lines += ["", f"{summary['targets']} target(s) x region(s): " + ", ".join(
             f"{summary[v]} {v}" for v in VERDICTS if summary[v])]
@@ -451,6 +480,84 @@ class Report:
             lines.append(f"{len(self.missing_indicators)} indicator(s) of the pack are not in the data: "
                          + ", ".join(self.missing_indicators[:8]) + (" …" if len(self.missing_indicators) > 8 else ""))
         return "\n".join(lines) + "\n"
+
+    def _region_tables(self, width: int | None) -> list[str]:
+        """Per region: a blank line, its name and a table of its targets, worst first; targets
+        that do not bind it, and those whose indicator the data lacks, only counted. Built for
+        every region at once: the cells a kind of row shares are formatted once, and each
+        region's column widths are maxima over its rows."""
+        rows = self._target_rows
+        if not len(rows):
+            return []
+        region = rows.by_row["region"]
+        assert isinstance(region, Indexed)
+        names, r, key = region.table, region.index, rows.key
+        kinds = [dict(zip(rows.by_key, fields, strict=True)) for fields in zip(*rows.by_key.values(), strict=True)]
+        missing = set(self.missing_indicators)
+        absent = np.array([k["verdict"] == UNKNOWN and k["indicator"] in missing for k in kinds], dtype=bool)
+        elsewhere = np.array([k["verdict"] == NOT_APPLICABLE for k in kinds], dtype=bool)
+        shown = np.flatnonzero((~absent & ~elsewhere)[key])
+        shown = shown[np.lexsort((np.array([_ORDER[k["verdict"]] for k in kinds])[key[shown]], r[shown]))]
+        # the table's cells: the header of each region, then its rows, region by region
+        header = ("", "indicator", "target", "year", "value", "margin", "level")
+        at_region = np.concatenate([np.arange(len(names)), r[shown]])
+        order = np.argsort(at_region, kind="stable")
+        at_region = at_region[order]
+        # every column as its distinct cells and, per line, which one: a header line takes cell 0;
+        # the line of a row takes its kind's cell, or (value, margin) the cell of its place in ``shown``
+        is_header = order < len(names)
+        by_kind = np.where(is_header, 0, 1 + key[shown][np.maximum(order - len(names), 0)])
+        by_place = np.where(is_header, 0, order - len(names) + 1)
+        kind_cells = [(_MARK[k["verdict"]], k["indicator"], k["target"], _years_text(k), k["level"] or "")
+                      for k in kinds]
+        columns = [
+            *(([header[c], *(cells[c] for cells in kind_cells)], by_kind) for c in range(4)),
+            (["value", *self._value_cells(rows, shown)], by_place), (["margin", *self._margin_cells(rows, shown)], by_place),
+            (["level", *(cells[4] for cells in kind_cells)], by_kind),
+        ]
+        widths = np.stack([np.array(_widths(cells), dtype=np.int64)[which] for cells, which in columns], axis=1)
+        region_widths = np.zeros((len(names), len(columns)), dtype=np.int64)
+        np.maximum.at(region_widths, at_region, widths)
+        padding = region_widths[at_region] - widths
+        cells = [_padded(texts, which, padding[:, c]) for c, (texts, which) in enumerate(columns[:-1])]
+        last, which = columns[-1]
+        table = _lines([*cells, np.array(last, dtype=object)[which].tolist()])  # the last column unpadded
+        starts = np.searchsorted(at_region, np.arange(len(names) + 1))
+        too_wide = (width is not None) & (2 + region_widths.sum(axis=1) + 2 * (len(columns) - 1) > (width or 0))
+        absent_count = np.bincount(r[absent[key]], minlength=len(names)).tolist()
+        elsewhere_count = np.bincount(r[elsewhere[key]], minlength=len(names)).tolist()
+        lines: list[str] = []
+        for i, name in enumerate(names):
+            start, end = int(starts[i]), int(starts[i + 1])
+            if too_wide[i]:   # columns shrink to fit: the table as the narrow layout makes it
+                unpadded = [np.array(texts, dtype=object)[which[start:end]].tolist() for texts, which in columns]
+                lines += ["", name, *_aligned(list(zip(*unpadded, strict=True)), width)]
+            else:
+                lines += ["", name, *table[start:end]]
+            if absent_count[i]:
+                lines.append(f"  {_MARK[UNKNOWN]}  {absent_count[i]} more target(s): indicator not in the data")
+            if elsewhere_count[i]:
+                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {elsewhere_count[i]} target(s) do not bind {name} "
+                             "(totals of other regions, or outside the pack's scope)")
+        return lines
+
+    def _value_cells(self, rows: Rows, shown: IntArray) -> list[str]:
+        """The value column of the text table for rows ``shown``: the censoring mark and the number."""
+        value = rows.by_row["value"]
+        assert isinstance(value, Indexed)
+        numbers = [None if v is None else _num(v) for v in value.table]
+        marks = [m or "" for m in rows.by_key["censored"]]
+        return [("—" if numbers[v] is None else marks[k] + str(numbers[v]))
+                for k, v in zip(rows.key[shown].tolist(), value.index[shown].tolist(), strict=True)]
+
+    def _margin_cells(self, rows: Rows, shown: IntArray) -> list[str]:
+        """The margin column of the text table for rows ``shown``: signed, and relative in brackets."""
+        margin, relative = rows.by_row["margin"], rows.by_row["relative_margin"]
+        assert isinstance(margin, Indexed) and isinstance(relative, Indexed)
+        signed = [None if m is None else _signed(m) for m in margin.table]
+        percent = ["" if x is None else f" ({_percent(x)})" for x in relative.table]
+        return [("" if signed[m] is None else str(signed[m]) + percent[x])
+                for m, x in zip(margin.index[shown].tolist(), relative.index[shown].tolist(), strict=True)]
 
     def __str__(self) -> str:
         return self.to_text()
@@ -680,8 +787,47 @@ def _percent(x: float) -> str:
     return f"{x * 100:+.0f}%" if abs(x) >= 1 else f"{x * 100:+.3g}%"
 
 
-def _clean(x: float) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
+_VERDICT_NAMES = np.array([_verdict(code, aspiration) for code in range(_FAIL + 1) for aspiration in (False, True)],
+                          dtype=object)
+_CENSORED_MARKS = np.array([None, "<", "≤", ">", "≥"], dtype=object)
+
+
+def _lines(columns: list[list[str]]) -> list[str]:
+    """Line i: two spaces before each ``columns[c][i]``, trailing white space removed (as
+    ``rstrip`` does); all lines joined and cut in one go, as no cell holds a line break."""
+    stride = 2 * len(columns) + 1
+    pieces = (["  ", ""] * len(columns) + ["\n"]) * len(columns[0])
+    for c, column in enumerate(columns):
+        pieces[2 * c + 1::stride] = column
+    lines = "".join(pieces)[:-1].split("\n")
+    for i, last in enumerate(columns[-1]):
+        if not last or last[-1].isspace():   # white space at the end comes from the last cell or before it
+            lines[i] = lines[i].rstrip()
+    return lines
+
+
+def _padded(texts: list[str], which: IntArray, padding: IntArray) -> list[str]:
+    """``texts[which[i]]`` followed by ``padding[i]`` spaces, each distinct line made once."""
+    distinct, index = np.unique(which * (int(padding.max(initial=0)) + 1) + padding, return_inverse=True)
+    text_of, pad_of = np.divmod(distinct, int(padding.max(initial=0)) + 1)
+    made = np.array([texts[t] + " " * p for t, p in zip(text_of.tolist(), pad_of.tolist(), strict=True)], dtype=object)
+    return made[index.reshape(-1)].tolist()  # type: ignore[no-any-return]
+
+
+def _widths(cells: list[str]) -> list[int]:
+    """The display width of each cell, each distinct cell measured once."""
+    width = {cell: _width(cell) for cell in set(cells)}
+    return [width[cell] for cell in cells]
+
+
+def _kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
+    """Number the distinct combinations of ``parts`` (non-negative codes, one per row): each row's
+    number, and a row of each number."""
+    combined = np.zeros(len(parts[0]), dtype=np.int64)
+    for part in parts:
+        combined = combined * (int(part.max(initial=0)) + 1) + part
+    _, first, number = np.unique(combined, return_index=True, return_inverse=True)
+    return number.reshape(-1), first
 
 
 def _interval_text(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
