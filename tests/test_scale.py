@@ -14,13 +14,16 @@ import pytest
 from generated_packs import big_pack
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark.exceptions import UnexpectedInput
 
 from qualityrules.errors import span_of
 from qualityrules.language import model as m
+from qualityrules.language import parse
 from qualityrules.language.format import format_file
 from qualityrules.language.parse import parse_text
 from qualityrules.language.text import normalize_with_offsets
 from qualityrules.packs.resolve import lint_file, load_pack
+from qualityrules.resources import rules_dir
 
 SMALL, LARGE = 150, 600
 
@@ -141,6 +144,67 @@ def test_parsing_and_linting_scan_the_file_a_bounded_number_of_times(packs: dict
         scanned[rules] = ScanCountingText.scanned
         assert scanned[rules] <= 4 * len(text), (rules, scanned[rules], len(text))
     assert scanned[LARGE] <= 4.4 * scanned[SMALL]
+
+
+def _broken(text: str, every: int) -> str:
+    """``text`` with every ``every``-th rule line broken (a doubled word the grammar rejects)."""
+    lines = text.split("\n")
+    return "\n".join(line.replace("cite", "cite cite") if "cite" in line and k % every == 0 else line
+                     for k, line in enumerate(lines))
+
+
+@pytest.mark.slow
+def test_recovering_from_syntax_errors_grows_linearly(tmp_path: Path) -> None:
+    """Every broken line is reported, and the parse goes on from the line before it instead of
+    from the start of the file."""
+    calls, errors = {}, {}
+    for rules in (SMALL, LARGE):
+        text = _broken(big_pack(rules), 1)
+        errors[rules] = len(parse_text(text)[1])
+        calls[rules] = _calls(lambda text=text: parse_text(text))  # type: ignore[misc]
+    assert errors == {SMALL: SMALL, LARGE: LARGE}
+    assert calls[LARGE] <= 4.4 * calls[SMALL], calls
+
+
+def _errors_reparsing_from_the_start(text: str) -> list[Any]:
+    """The definition of recovery: after each syntax error, blank its line and parse the whole
+    text again."""
+    normalized = normalize_with_offsets(text)
+    original = m.Source("<string>", text)
+    current, found = normalized.text, []
+    for _ in range(current.count("\n") + 2):
+        try:
+            parse._parser().parse(current, start="start")
+        except UnexpectedInput as error:
+            found.append(parse._syntax_diagnostic(error, current, normalized, original))
+            blanked = parse._blank_line(current, parse._error_offset(error, current))
+            if blanked == current:
+                break
+            current = blanked
+            continue
+        break
+    return found
+
+
+_DAMAGE = ["cite cite", "{", "}", "\"", ">= >=", "到到2015年", "#", "\n}\n", "％％", "区 {", "~", "unit"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(p.name for p in rules_dir().rglob("*.qr"))), st.data())
+def test_recovery_reports_what_reparsing_from_the_start_reports(name: str, data: st.DataObject) -> None:
+    text = next(rules_dir().rglob(name)).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    for _ in range(data.draw(st.integers(1, 6))):
+        k = data.draw(st.integers(0, len(lines) - 1))
+        at = data.draw(st.integers(0, len(lines[k])))
+        lines[k] = lines[k][:at] + data.draw(st.sampled_from(_DAMAGE)) + lines[k][at:]
+    broken = "\n".join(lines)
+    diagnostics = parse_text(broken)[1]
+    expected = _errors_reparsing_from_the_start(broken)
+    if expected:
+        assert list(diagnostics) == expected
+    else:
+        assert all(d.code not in ("QR001", "QR002", "QR003", "QR004") for d in diagnostics)
 
 
 def _normalize_per_character(text: str) -> tuple[str, list[int]]:

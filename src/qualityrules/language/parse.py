@@ -8,6 +8,7 @@ tree), so it is one pass, linear in the size of the text.
 
 from __future__ import annotations
 
+import bisect
 import contextvars
 import functools
 import io
@@ -23,6 +24,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.grammar import Terminal
 from lark.lexer import PatternStr
+from lark.parsers.lalr_parser_state import ParserState
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
 from ..resources import Artefact, digest, grammar_path, load_artefact
@@ -278,23 +280,41 @@ def _parse_recovering(
     normalized: NormalizedText, original: m.Source, start: str, *, recover: bool = True
 ) -> tuple[Any, tuple[Diagnostic, ...]]:
     """Parse and build the model with its semantic diagnostics; on a syntax error, blank the
-    offending line and try again so one run reports every broken line (bounded by the number of
-    lines), and return no model but the syntax errors."""
+    offending line and go on, so one run reports every broken line, and return no model but the
+    syntax errors.
+
+    Going on after an error is parsing the text with the line blanked again; as that text equals
+    the old one up to the line, the parse resumes from the parser's state before the line end
+    that precedes the line (kept at every line end), so the work stays linear in the text."""
     text = normalized.text
     diagnostics: list[Diagnostic] = []
     builder = _Builder(original, normalized)
-    for _ in range(text.count("\n") + 2):
+    line_ends: list[int] = []            # offsets of the line-end tokens fed so far, in order
+    states: list[ParserState[Any]] = []  # the parser's state before each of them
+    resume: tuple[int, ParserState[Any]] | None = None
+    for _ in range(text.count("\n") + 2):   # each error blanks a line that was not blank
         context = _BUILDER.set(None if diagnostics else builder)
         try:
-            built: Any = _parser().parse(text, start=start)
+            parser = _parser().parse_interactive(text, start=start)
+            if resume is not None:
+                parser.lexer_thread.state.line_ctr.char_pos, parser.parser_state = resume
+            for token in parser.iter_parse():
+                if token.type == "_NL":
+                    line_ends.append(token.start_pos)
+                    states.append(parser.parser_state.copy(deepcopy_values=False))
+            built: Any = parser.feed_eof(parser.lexer_thread.state.last_token)
         except UnexpectedInput as error:
             diagnostics.append(_syntax_diagnostic(error, text, normalized, original))
             if not recover or isinstance(error, UnexpectedEOF):
                 return None, tuple(diagnostics)
-            blanked = _blank_line(text, _error_offset(error, text))
+            offset = _error_offset(error, text)
+            blanked = _blank_line(text, offset)
             if blanked == text:
                 return None, tuple(diagnostics)
             text = blanked
+            kept = bisect.bisect_left(line_ends, text.rfind("\n", 0, offset) + 1)  # those before the line
+            del line_ends[kept:], states[kept:]
+            resume = (line_ends.pop(), states.pop().copy(deepcopy_values=False)) if kept else None
             continue
         finally:
             _BUILDER.reset(context)
