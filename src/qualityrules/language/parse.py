@@ -296,13 +296,16 @@ def _parse_recovering(
         context = _BUILDER.set(None if diagnostics else builder)
         try:
             parser = _parser().parse_interactive(text, start=start)
+            lexer = parser.lexer_thread.state
+            assert lexer is not None
             if resume is not None:
-                parser.lexer_thread.state.line_ctr.char_pos, parser.parser_state = resume
+                lexer.line_ctr.char_pos, parser.parser_state = resume
             for token in parser.iter_parse():
                 if token.type == "_NL":
-                    line_ends.append(token.start_pos)
+                    line_ends.append(token.start_pos or 0)
                     states.append(parser.parser_state.copy(deepcopy_values=False))
-            built: Any = parser.feed_eof(parser.lexer_thread.state.last_token)
+            end = Token.new_borrow_pos("$END", "", lexer.last_token) if lexer.last_token else Token("$END", "", 0)
+            built: Any = parser.feed_token(end)
         except UnexpectedInput as error:
             diagnostics.append(_syntax_diagnostic(error, text, normalized, original))
             if not recover or isinstance(error, UnexpectedEOF):
