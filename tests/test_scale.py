@@ -129,6 +129,20 @@ def test_calls_grow_linearly_with_the_number_of_rules(packs: dict[int, Path], op
     assert large <= 4.4 * small, (small, large)
 
 
+@pytest.mark.slow
+def test_calls_grow_linearly_when_a_large_pack_extends_a_large_pack(tmp_path: Path) -> None:
+    calls = {}
+    for rules in (SMALL, LARGE):
+        folder = tmp_path / str(rules)
+        folder.mkdir()
+        (folder / "parent.qr").write_text(big_pack(rules, pack_id="parent"), encoding="utf-8")
+        child = folder / "child.qr"
+        child.write_text(big_pack(rules, pack_id="child", extends="parent"), encoding="utf-8")
+        assert lint_file(child) == [] and len(load_pack(child).rules) == rules
+        calls[rules] = _calls(lambda child=child: lint_file(child))  # type: ignore[misc]
+    assert calls[LARGE] <= 4.4 * calls[SMALL], calls
+
+
 def test_parsing_and_linting_scan_the_file_a_bounded_number_of_times(packs: dict[int, Path]) -> None:
     scanned = {}
     for rules, path in packs.items():
