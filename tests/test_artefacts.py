@@ -62,7 +62,8 @@ def test_load_computes_once_then_reads_the_cache(cache: Path) -> None:
     assert load_artefact(artefact, packaged=False) == b"derived"
     assert load_artefact(artefact, packaged=False) == b"derived"
     assert build.runs == 1
-    assert artefact.cache_file().parent == cache and artefact.cache_file().is_file()
+    cached = artefact.cache_file()
+    assert cached is not None and cached.parent == cache and cached.is_file()
 
 
 def test_stale_or_damaged_cache_is_recomputed(cache: Path) -> None:
@@ -71,26 +72,33 @@ def test_stale_or_damaged_cache_is_recomputed(cache: Path) -> None:
     build = Counting(b"new")
     new = Artefact("thing.artefact", "key-new", build, cache_name="thing.artefact")
     assert load_artefact(new, packaged=False) == b"new"          # stale: another key
-    data = new.cache_file().read_bytes()
-    new.cache_file().write_bytes(data[:-2] + b"XX")               # damaged
+    cached = new.cache_file()
+    assert cached is not None
+    cached.write_bytes(cached.read_bytes()[:-2] + b"XX")          # damaged
     assert load_artefact(new, packaged=False) == b"new"
     assert build.runs == 2
-    assert read_artefact(new.cache_file(), "key-new") == b"new"   # and stored whole again
+    assert read_artefact(cached, "key-new") == b"new"             # and stored whole again
 
 
-@pytest.mark.parametrize("where", ["under a file", "missing"])
+@pytest.mark.parametrize("where", ["under a file", "missing", "no home"])
 def test_unwritable_or_missing_cache_directory_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                where: str) -> None:
+    monkeypatch.chdir(tmp_path)
     if where == "under a file":  # cannot be created, even by root
         (tmp_path / "file").write_text("not a directory")
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file" / "xdg"))
-    else:
+    elif where == "missing":
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "does" / "not" / "exist"))
+    else:  # a relative XDG_CACHE_HOME is ignored; with no home either there is no cache
+        monkeypatch.setenv("XDG_CACHE_HOME", "relative")
+        monkeypatch.setattr(resources.os.path, "expanduser", lambda path: path)
     build = Counting(b"derived")
     artefact = Artefact("thing.artefact", "key", build)
     assert load_artefact(artefact, packaged=False) == b"derived"
     assert load_artefact(artefact, packaged=False) == b"derived"
-    assert build.runs == (2 if where == "under a file" else 1)
+    assert build.runs == (1 if where == "missing" else 2)
+    assert list(tmp_path.iterdir()) == ([tmp_path / "file"] if where == "under a file" else
+                                        [tmp_path / "does"] if where == "missing" else [])
 
 
 def test_packaged_artefact_is_used_when_its_key_matches(cache: Path, tmp_path: Path,
@@ -147,7 +155,8 @@ def test_cached_catalogue_equals_a_fresh_parse(cache: Path) -> None:
     resolve._cached_catalogue.cache_clear()
     try:
         first = resolve._cached_catalogue(files)   # computes and stores
-        assert read_artefact(artefact.cache_file(), artefact.key) is not None
+        cached = artefact.cache_file()
+        assert cached is not None and read_artefact(cached, artefact.key) is not None
         resolve._cached_catalogue.cache_clear()
         second = resolve._cached_catalogue(files)  # reads the stored one
     finally:
