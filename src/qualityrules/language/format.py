@@ -363,6 +363,8 @@ def _comments(text: str) -> dict[int, tuple[str, bool]]:
     """Comments by 1-based line: (comment text, whether it is the whole line)."""
     found: dict[int, tuple[str, bool]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
+        if "#" not in line:  # most lines: no character-by-character scan
+            continue
         quote_close: str | None = None
         for index, ch in enumerate(line):
             if quote_close:
