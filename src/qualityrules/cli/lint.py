@@ -57,10 +57,13 @@ def _catalogue_files(files: Sequence[str]) -> list[Path]:
     """Catalogue files (indicators, no pack) among ``files``, e.g. the entries ``extract`` proposes:
     they join the catalogue of the packs linted with them."""
     from ..language.parse import parse_text
-    from ..packs.resolve import read_rule_text
+    from ..packs.resolve import catalogue_files, read_rule_text
 
+    shipped = {p.resolve() for p in catalogue_files()}   # already the base of every extension
     found = []
     for name in files:
+        if Path(name).resolve() in shipped:
+            continue
         text, problem = read_rule_text(Path(name))
         if problem is None and text is not None:
             rule_file, _ = parse_text(text, source=name)
