@@ -175,3 +175,13 @@ def test_catalogue_key_follows_the_text(tmp_path: Path) -> None:
     assert resolve._catalogue_artefact((path,)).key != key
     indicators = pickle.loads(resolve._catalogue_artefact((path,)).build())[0].indicators
     assert [i.name for i in indicators] == ["乙"]
+
+
+def test_parser_tables_refuse_a_token_kept_in_one_rule_and_dropped_in_another() -> None:
+    """The reductions drop tokens by terminal name, so a grammar writing one terminal both as a
+    quoted word (dropped) and by its name (kept) cannot be built rather than parsed wrongly."""
+    grammar = 'start: "go" item+\nitem: GO WORD\nGO: "go"\nWORD: /[a-z]+/\n%ignore " "\n'
+    with pytest.raises(ValueError, match="GO"):
+        parse._parser_bytes(grammar.replace("start:", "single_rule: WORD\nstart:"))
+    shipped = parse._parser_bytes((resources.grammar_path("qr.lark")).read_text(encoding="utf-8"))
+    assert b"_NL" in shipped.split(b"\n", 1)[0].split()

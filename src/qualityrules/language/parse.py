@@ -184,8 +184,12 @@ def parser_artefact() -> Artefact:
 def _parser_bytes(grammar_text: str) -> bytes:
     """The names of the tokens the grammar drops, a line end, then Lark's saved parser."""
     compiled = Lark(grammar_text, parser=None, lexer="basic", start=_PARSER_OPTIONS["start"])
-    dropped = sorted({symbol.name for rule in compiled.rules for symbol in rule.expansion
-                      if isinstance(symbol, Terminal) and symbol.filter_out})
+    terminals = [symbol for rule in compiled.rules for symbol in rule.expansion if isinstance(symbol, Terminal)]
+    dropped = sorted({symbol.name for symbol in terminals if symbol.filter_out})
+    both = set(dropped) & {symbol.name for symbol in terminals if not symbol.filter_out}
+    if both:  # the reductions drop tokens by name: a name kept somewhere must be kept everywhere
+        raise ValueError(f"grammar: {', '.join(sorted(both))} is written as a quoted word in one rule and "
+                         "named in another; name it everywhere")
     saved = io.BytesIO()
     Lark(grammar_text, **_PARSER_OPTIONS).save(saved)
     return " ".join(dropped).encode("ascii") + b"\n" + saved.getvalue()
