@@ -66,8 +66,8 @@ def test_target_verdicts(report: Report) -> None:
 
 def test_summary_counts_and_exit_code(report: Report) -> None:
     summary = report.summary()
-    assert summary == {"targets": 10, "pass": 6, "fail": 2, "warn": 1, "unknown": 1, "not-applicable": 0}
-    assert report.counts("level") == {"district": {"pass": 6, "fail": 2, "warn": 1, "unknown": 1, "not-applicable": 0}}
+    assert summary == {"targets": 10, "pass": 6, "fail": 2, "warn": 1, "unknown": 1, "pending": 0, "not-applicable": 0}
+    assert report.counts("level") == {"district": {"pass": 6, "fail": 2, "warn": 1, "unknown": 1, "pending": 0, "not-applicable": 0}}
     assert set(report.counts("section")) == {"测试"} and set(report.counts("pack")) == {"t-2015"}
     assert report.exit_code() == 1
     with pytest.raises(ValueError):
@@ -94,8 +94,8 @@ def test_counts_and_applicability_follow_origin_pack_and_level(tmp_path: Path) -
         ("省", "企业数"): "pass", ("省", "能耗"): "fail", ("省", "达标率"): "not-applicable",          # with its region
         ("丙区", "企业数"): "not-applicable", ("丙区", "能耗"): "pass", ("丙区", "达标率"): "pass",     # as the pack's own
     }
-    assert report.counts("pack") == {"p-2015": {"pass": 3, "fail": 1, "warn": 0, "unknown": 0, "not-applicable": 2},
-                                     "c-2015": {"pass": 1, "fail": 1, "warn": 0, "unknown": 0, "not-applicable": 1}}
+    assert report.counts("pack") == {"p-2015": {"pass": 3, "fail": 1, "warn": 0, "unknown": 0, "pending": 0, "not-applicable": 2},
+                                     "c-2015": {"pass": 1, "fail": 1, "warn": 0, "unknown": 0, "pending": 0, "not-applicable": 1}}
     assert set(report.counts("level")) == {"province", "district"}
     assert set(report.counts("section")) == {"省级", "区级"}
     assert report.summary()["not-applicable"] == 3

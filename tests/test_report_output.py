@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +23,18 @@ from hypothesis import strategies as st
 from reference import make_pack
 from test_report import BODY, data
 
-from qualityrules import evaluate
-from qualityrules.report.report import _MARK, _ORDER, Report, _aligned, _margin_text, _value_text, _years_text
+from qualityrules import evaluate, parse_pack
+from qualityrules.report import review as rv
+from qualityrules.report.report import (
+    _MARK,
+    _ORDER,
+    Report,
+    _aligned,
+    _margin_text,
+    _review_order,
+    _value_text,
+    _years_text,
+)
 from qualityrules.report.rows import Indexed, Rows, dumps, floats
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,13 +44,38 @@ PINNED = Path(__file__).parent / "fixtures" / "report"
 def _reports() -> dict[str, Callable[[], Report]]:
     return {
         "mixed": lambda: evaluate(make_pack(BODY), data()),
-        "longgang": lambda: evaluate("longgang-2015", ROOT / "examples" / "demo" / "longgang-2011-2015.csv"),
+        # a path relative to the repository (the tests run there): the report names it
+        "longgang": lambda: evaluate("longgang-2015", Path("examples") / "demo" / "longgang-2011-2015.csv"),
         "scoped-year": lambda: evaluate(make_pack(BODY, scope="甲区"), data(), year=2013),
         "lineage": lambda: evaluate(
             make_pack("override 达标率 >= 95%\n每年 企业数 不少于10家", parent="达标率 >= 90%\n事故 <= 1起", pack_id="t-2016"),
             {"region": ["甲区", "甲区", "省", "乙区"], "year": [2015, 2014, 2015, 2015],
              "达标率": [92.5, None, 91, 97], "企业数": [10, 12, None, 9], "事故": [0, 2, 1, None]}),
+        "review": lambda: evaluate(parse_pack(REVIEW_PACK), {
+            "region": ["甲市"] * 7 + ["乙市"] * 7, "year": [2015, 2016, 2017, 2018, 2015, 2016, 2017] * 2,
+            "indicator": ["发明专利拥有量"] * 4 + ["空气质量优良天数比例"] * 3 + ["发明专利拥有量"] * 4
+            + ["空气质量优良天数比例"] * 3,
+            "value": [100, 110, 121, 133.1, 91, 92, 93, 100, 101, 99, 100, 91, 85, None]}, as_of=2017),
     }
+
+
+REVIEW_PACK = """pack r-2020 {
+    region 甲市
+    level city
+    period 2016..2020
+    target 2020
+    section 目标 {
+        到2020年 发明专利拥有量 达到161.051件
+        每年 空气质量优良天数比例 达到90%以上
+        累计 重大科技攻关项目 达到1000项
+    }
+}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _in_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
 
 
 def _outputs(report: Report) -> dict[str, str]:
@@ -72,13 +108,22 @@ def _region_tables_row_by_row(report: Report, width: int | None) -> list[str]:
     for region, rows in groups.items():
         absent = [row for row in rows if row["verdict"] == "unknown" and row["indicator"] in missing]
         elsewhere = [row for row in rows if row["verdict"] == "not-applicable"]
+        pending = [row for row in rows if row.get("assessment")]
         table = [header, *((_MARK[row["verdict"]], row["indicator"], row["target"], _years_text(row),
                             _value_text(row), _margin_text(row), row["level"] or "")
                            for row in sorted(rows, key=lambda r: _ORDER[r["verdict"]])
-                           if row not in absent and row not in elsewhere)]
-        lines += ["", region, *_aligned(table, width)]
+                           if row not in absent and row not in elsewhere and row["verdict"] != "pending")]
+        lines += ["", region, *(_aligned(table, width) if len(table) > 1 else [])]
         if absent:
             lines.append(f"  {_MARK['unknown']}  {len(absent)} more target(s): indicator not in the data")
+        if pending:
+            shown = [row for row in pending if row["indicator"] not in missing]
+            lines.append(f"  review as of {report.as_of}: {len(pending)} target(s) due later")
+            if shown:
+                lines += _aligned([rv.TABLE_HEADER] + [rv.table_cells(row) for row in sorted(shown, key=_review_order)],
+                                  width)
+            if len(shown) < len(pending):
+                lines.append(f"  ?  {len(pending) - len(shown)} more target(s) due later: indicator not in the data")
         if elsewhere:
             lines.append(f"  {_MARK['not-applicable']}  {len(elsewhere)} target(s) do not bind {region} "
                          "(totals of other regions, or outside the pack's scope)")
@@ -138,13 +183,16 @@ def test_floats_keep_negative_zero_and_drop_what_is_not_finite() -> None:
 def test_report_without_regions_or_checked_years() -> None:
     report = evaluate(make_pack(BODY), data(), year=2012)
     empty = evaluate(make_pack("达标率 >= 95%"), {"region": ["甲区"], "year": [2015], "达标率": [96]}, regions=[])
-    for each in (report, empty):
+    all_due_later = evaluate(parse_pack(REVIEW_PACK), {"region": ["甲市"] * 2, "year": [2016, 2017],
+                                                       "发明专利拥有量": [110, 121]}, as_of=2017)
+    for each in (report, empty, all_due_later):
         assert each.to_json() == json.dumps(each.to_dict(), ensure_ascii=False, indent=2)
         assert each._region_tables(None) == _region_tables_row_by_row(each, None)
 
 
 if __name__ == "__main__":  # rewrite the pinned outputs
     sys.path.insert(0, str(Path(__file__).parent))
+    os.chdir(ROOT)
     PINNED.mkdir(parents=True, exist_ok=True)
     for report_name, make in _reports().items():
         for output_suffix, output in _outputs(make()).items():

@@ -154,6 +154,7 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
              regions: Iterable[str] | None = None, year: int | Iterable[int] | None = None,
              years: Iterable[int] | None = None, search: tuple[str | Path, ...] = (),
              catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+             as_of: int | None = None, review: Mapping[str, Any] | None = None,
              **load_options: Any) -> Report:
     """Check ``data`` against ``pack`` (a pack object, shipped id or ``.qr`` path). ``data``: a
     pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path, in wide form
@@ -161,7 +162,14 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
     ``region(s)`` and ``year(s)`` restrict the report; other keywords (``encoding``, ``sheet``,
     ``form``, ``region_column``, ``year_column``, ``ignore_columns``) go to the data loader. The
     pack compiles once per pack object. ``search`` and ``catalogue`` (see :func:`parse_pack`) are
-    used when ``pack`` is an id or a path."""
+    used when ``pack`` is an id or a path.
+
+    ``as_of=2018`` is a mid-term review (中期评估): only data up to 2018 count, and every target
+    due later is ``pending`` with an assessment — achieved, on track, at risk, off track or
+    insufficient data — from the data so far (see ``docs/midterm-review.rst``). ``review`` sets
+    the method and class boundaries for this call, e.g. ``{"method": "projection", "on_track":
+    0.9, "at_risk": 0.2}``; otherwise the pack's ``review`` clause (or its nearest ancestor's),
+    else the growth method with 0.95 and 0.6."""
     from .engine.evaluation import run
     from .engine.plan import Plan, compile_pack
     from .report.report import Report as _Report
@@ -170,7 +178,11 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
     if isinstance(pack, (str, Path)):
         pack = load_pack(pack, search=search, catalogue=catalogue)
     plan = pack if isinstance(pack, Plan) else compile_pack(pack)
+    cutoff = _as_of(as_of)
+    chosen = _review(plan.pack, review)
     obs = load(data, plan.pack.catalogue, **load_options)
+    if cutoff is not None:
+        obs = obs.until(cutoff)
     wanted_regions = _names(region, regions)
     if wanted_regions is not None:
         obs = obs.select_named(wanted_regions)
@@ -182,7 +194,69 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
             raise UsageError(Diagnostic(
                 "QR301", f"no target of {plan.pack.id} is checked in {', '.join(map(str, missing))}",
                 suggestion="years with targets: " + (", ".join(map(str, checked)) or "none")))
-    return _Report(run(plan, obs, years=wanted_years), regions=wanted_regions, years=wanted_years)
+    return _Report(run(plan, obs, years=wanted_years), regions=wanted_regions, years=wanted_years,
+                   as_of=cutoff, review=chosen)
+
+
+def _as_of(value: Any) -> int | None:
+    """The as-of year of a review: an integer (or its digits) of four digits; else QR330."""
+    import operator
+
+    if value is None:
+        return None
+    year: int | None = None
+    if isinstance(value, str) and value.strip().isdigit():
+        year = int(value.strip())
+    elif not isinstance(value, (bool, str)):
+        try:
+            year = operator.index(value)
+        except TypeError:
+            year = None
+    if year is None or not 1000 <= year <= 9999:
+        raise UsageError(Diagnostic("QR330", f"as_of must be a four-digit year, not {value!r}",
+                                    suggestion="e.g. as_of=2018 (the data up to 2018 count)"))
+    return year
+
+
+def _review(pack: Pack, options: Mapping[str, Any] | None) -> Any:
+    """The review method and boundaries: the call's ``options``, else the pack's ``review``
+    clause or its nearest ancestor's, else the growth method's defaults."""
+    from .language.model import Review, ReviewMethod
+
+    stated = next((p.definition.review for p in pack.lineage() if p.definition.review is not None), None)
+    if options is None:
+        return stated or Review()
+    unknown = sorted(set(map(str, options)) - {"method", "on_track", "at_risk"})
+    if unknown:
+        raise UsageError(Diagnostic("QR331", f"unknown review option(s): {', '.join(unknown)}",
+                                    suggestion="review options are method, on_track and at_risk"))
+    methods = {method.value: method for method in ReviewMethod}
+    method = options.get("method", (stated or Review()).method.value)
+    if method not in methods:
+        raise UsageError(Diagnostic("QR331", f"unknown review method {method!r}",
+                                    suggestion="method is " + " or ".join(repr(x) for x in methods)))
+    given = {key: _boundary(key, options[key]) for key in ("on_track", "at_risk") if options.get(key) is not None}
+    if stated is not None and stated.method is methods[method]:   # the call refines the pack's clause
+        chosen = Review(stated.method, given.get("on_track", stated.on_track), given.get("at_risk", stated.at_risk))
+    else:
+        chosen = Review(methods[method], given.get("on_track"), given.get("at_risk"))
+    problem = chosen.problem()
+    if problem:
+        raise UsageError(Diagnostic("QR331", problem,
+                                    suggestion="keep 0 <= at_risk <= on_track, e.g. on_track=0.95, at_risk=0.6"))
+    return chosen
+
+
+def _boundary(key: str, value: Any) -> Any:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        if isinstance(value, bool):
+            raise InvalidOperation
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise UsageError(Diagnostic("QR331", f"review {key} must be a number, not {value!r}",
+                                    suggestion=f"e.g. {key}=0.9")) from None
 
 
 def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[str] | None:
@@ -226,11 +300,13 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
                   regions: Iterable[str] | None = None, years: Iterable[int] | None = None,
                   load_options: Mapping[str, Any] | None = None, search: tuple[str | Path, ...] = (),
                   catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+                  as_of: int | None = None, review: Mapping[str, Any] | None = None,
                   **options: Any) -> Report:
     """:func:`compute_indicators` from ``records`` (``options`` go there), then :func:`evaluate`
     of the result together with indicator ``data`` if given (read with ``load_options``): the
     report for targets whose indicators come from raw records. ``search`` and ``catalogue`` (see
-    :func:`parse_pack`) are used when ``pack`` is an id or a path."""
+    :func:`parse_pack`) are used when ``pack`` is an id or a path; ``as_of``/``review``: a
+    mid-term review, as in :func:`evaluate`."""
     from .tables.observations import concat, load
 
     if isinstance(pack, (str, Path)):
@@ -239,7 +315,7 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
     parts = [table.observations(pack.catalogue)]
     if data is not None:
         parts.insert(0, load(data, pack.catalogue, **dict(load_options or {})))
-    return evaluate(pack, concat(parts), regions=regions, years=years)
+    return evaluate(pack, concat(parts), regions=regions, years=years, as_of=as_of, review=review)
 
 
 def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str | None = None,

@@ -40,6 +40,7 @@ CODES: dict[str, str] = {
     "QR011": "more than one time qualifier or strength word",
     "QR012": "invalid record definition",
     "QR013": "clause given twice",
+    "QR040": "invalid rounding step (GB/T 8170)",
     # resolve stage: catalogue, units, packs, lineage
     "QR101": "unknown indicator",
     "QR102": "unit incompatible with the indicator's unit",
@@ -64,6 +65,8 @@ CODES: dict[str, str] = {
     "QR162": "suppression that cannot apply",
     "QR163": "catalogue redefines an indicator without 'override'",
     "QR164": "'override indicator' with nothing to override",
+    # mid-term review
+    "QR180": "review boundaries that cannot classify",
     # files and data
     "QR201": "file cannot be read",
     "QR202": "text is not valid in the declared or detected encoding",
@@ -80,6 +83,8 @@ CODES: dict[str, str] = {
     "QR311": "optional dependency not installed",
     "QR312": "file already exists",
     "QR313": "unknown diagnostic code",
+    "QR330": "as-of year that is not a year",
+    "QR331": "invalid review method or boundaries",
     # extract: readings of a plan's text a person must review (warnings, located in the plan)
     "QR510": "a bare number: no comparator word in the text",
     "QR511": "an approximate target (左右, 约, 近)",
@@ -293,7 +298,7 @@ def missing_extra(extra: str, feature: str) -> UsageError:
 _ERROR_CLASS_BY_CODE: dict[str, type[QualityRulesError]] = {
     "QR004": UnitError, "QR102": UnitError, "QR113": UnitError, "QR205": UnitError,
     "QR101": UnknownIndicatorError, "QR204": UnknownIndicatorError,
-    "QR301": UsageError,
+    "QR301": UsageError, "QR330": UsageError, "QR331": UsageError,
 }
 
 

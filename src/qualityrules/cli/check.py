@@ -83,6 +83,18 @@ def register(commands: Any) -> None:
                        help=tr("only this region (repeatable; default: 'region' in the configuration, else all)"))
     check.add_argument("--year", action="append", type=_year,
                        help=tr("only targets checked in this year (repeatable)"))
+    check.add_argument("--as-of", metavar="YEAR",
+                       help=tr("mid-term review: only data up to YEAR count; targets due later are pending, "
+                               "each with an assessment (achieved, on track, at risk, off track, insufficient data)"))
+    check.add_argument("--review-method", choices=["growth", "projection"],
+                       help=tr("with --as-of: observed ÷ required annual change (growth, Eurostat; default) or "
+                               "projected ÷ required progress (projection, UNSD)"))
+    check.add_argument("--on-track", metavar="RATIO",
+                       help=tr("with --as-of: progress ratio from which a target is on track (default 0.95, or "
+                               "the pack's review clause)"))
+    check.add_argument("--at-risk", metavar="RATIO",
+                       help=tr("with --as-of: progress ratio from which a target is at risk, below it off track "
+                               "(default 0.6 for growth, 0.10 for projection)"))
     check.add_argument("--format", choices=sorted(FORMATS), default="text", help=tr("output format (default: text)"))
     check.add_argument("--fail-on", choices=["warn", "unknown"],
                        help=tr("also exit 1 when an aspiration is missed (warn), or when a verdict is unknown"))
@@ -133,7 +145,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .indicators import prepare
 
     data: Any = prepare(pack, args, options)   # indicators computed from raw record files, if any
-    report = evaluate(pack, data, regions=regions, years=args.year, **options)
+    review = {key: value for key, value in (("method", args.review_method), ("on_track", args.on_track),
+                                            ("at_risk", args.at_risk)) if value is not None}
+    if review and args.as_of is None:
+        raise UsageError(Diagnostic("QR331", tr("--review-method, --on-track and --at-risk need --as-of"),
+                                    suggestion=tr("add e.g. --as-of 2018")))
+    report = evaluate(pack, data, regions=regions, years=args.year, as_of=args.as_of, review=review or None,
+                      **options)
     if args.quiet and args.format == "text" and not args.output:
         summary = report.summary()
         print(render(tr("{pack}: {counts}", pack=pack.id, counts=", ".join(

@@ -210,6 +210,10 @@ def _pack_lines(pack: m.PackDefinition) -> list[tuple[object, str]]:
         meta.append(("target", str(pack.target)))
     if pack.tolerance is not None:
         meta.append(("tolerance", format_model(pack.tolerance)))
+    if pack.rounding is not None:
+        meta.append(("rounding", format_model(pack.rounding)))
+    if pack.review is not None:
+        meta.append(("review", format_review(pack.review)))
     if pack.scope:
         meta.append(("scope", ", ".join(format_name(s) for s in pack.scope)))
     meta.extend(("note", quote(note)) for note in pack.notes)
@@ -312,9 +316,19 @@ def _indicator_lines(ind: m.Indicator) -> list[tuple[object, str]]:
         entries.append(("value", _expression(d.value)))
         if d.min_records is not None:
             entries.append(("min_records", str(d.min_records)))
+    if ind.rounding is not None:
+        entries.append(("rounding", format_model(ind.rounding)))
     lines.extend(((ind, key), f"{INDENT}{key:<11} {value}") for key, value in entries)
     lines.append((None, "}"))
     return lines
+
+
+@format_model.register
+def _(rounding: m.Rounding) -> str:
+    """``0.1 修约值比较法`` (the method as the author wrote it, Chinese or English)."""
+    method = rounding.wording if rounding.wording in (rounding.method.value, rounding.method.english) \
+        else rounding.method.value
+    return f"{format_number(rounding.step)} {method}"
 
 
 @format_model.register
@@ -397,3 +411,12 @@ def _with_comments(lines: list[tuple[object, str]], source_text: str) -> str:
     trailing = [comments[n][0] for n in sorted(comments)
                 if n in unplaced or (not comments[n][1] and n not in placed_tails)]
     return "\n".join(out + trailing) + "\n"
+
+
+def format_review(review: m.Review) -> str:
+    """``growth on-track 0.95 at-risk 0.6``: the method, then the boundaries the author set."""
+    parts = [review.method.value]
+    for word, bound in (("on-track", review.on_track), ("at-risk", review.at_risk)):
+        if bound is not None:
+            parts.append(f"{word} {format_number(bound)}")
+    return " ".join(parts)

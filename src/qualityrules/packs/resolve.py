@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import pickle
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
@@ -307,6 +308,8 @@ class BoundRule:
     rule_unit: str | None = None        # unit the rule was written in
     rule_factor: Fraction = Fraction(1)  # indicator unit -> rule unit, for margins
     regions: tuple[str, ...] = ()       # regions whose data the rule is checked against
+    rounding: m.Rounding | None = None  # declared GB/T 8170 rounding: the origin pack's, else the indicator's
+    rounding_by: str | None = None      # who declared it: "pack <id>" or "indicator <name>"
 
     @property
     def kind(self) -> str:
@@ -418,8 +421,10 @@ def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
         factor = units.factor(indicator.unit, rule_unit) if rule_unit and indicator.unit else Fraction(1)
     years = _years(rule, pack, diagnostics)
     regions = tuple(dict.fromkeys(r for r in (pack.region, *pack.scope) if r))
+    rounding, rounding_by = (pack.rounding, f"pack {pack.id}") if pack.rounding is not None else \
+        (indicator.rounding, f"indicator {indicator.name}") if indicator.rounding is not None else (None, None)
     return BoundRule(rule, indicator, pack.id, pack.level, pack.region, pack.source, years, measure,
-                     interval, baseline, rule_unit, factor, regions)
+                     interval, baseline, rule_unit, factor, regions, rounding, rounding_by)
 
 
 def _check_value_units(rule: m.Rule, indicator: m.Indicator, pack: m.PackDefinition,
@@ -463,6 +468,21 @@ def extensive(indicator: m.Indicator) -> bool:
     """Whether a target on the indicator belongs to its own region only (a total over the region,
     or its rank among peers), so a parent's target does not apply to a child region's data."""
     return indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
+
+
+@functools.lru_cache(maxsize=1)
+def _growth_rate_name() -> re.Pattern[str]:
+    from ..language.parse import CHANGE_WORDS
+
+    words = "|".join(sorted(CHANGE_WORDS, key=len, reverse=True))
+    return re.compile(rf"(?:{words})(?:率|幅|幅度|速度)$|增速$|年均(?:{words})")
+
+
+def growth_rate(indicator: m.Indicator) -> bool:
+    """Whether the indicator's values are themselves a rate of change (``GDP增长率``,
+    ``研发经费增速``, ``…年均增长…``, in % or ‰): a mid-term review compares such a rate with its target
+    directly and never compounds it."""
+    return indicator.unit in ("%", "‰") and bool(_growth_rate_name().search(indicator.name))
 
 
 def _name_span(rule: m.Rule) -> m.Span | None:

@@ -12,7 +12,8 @@ Two granularities:
   the exit code use these.
 
 Verdicts: ``pass``, ``fail`` (binding target missed), ``warn`` (aspiration — 力争/争取 — missed),
-``unknown`` (missing or undecidable data), ``not-applicable`` (the target does not bind the region:
+``unknown`` (missing or undecidable data), ``pending`` (a review as of a year: the target's year
+lies after it; its assessment says how it is going), ``not-applicable`` (the target does not bind the region:
 a province's total is not a district's target; regions outside a declared ``scope``). A region the
 pack names nowhere is checked as the pack's own region (see :meth:`qualityrules.engine.plan.Plan.applicable`).
 Margins are signed (positive = on the compliant side) and in the unit the rule is written in.
@@ -31,7 +32,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..engine.assessment import STATUSES, Assessment, assess
 from ..engine.evaluation import Evaluation
+from ..engine.exact import near_margins
 from ..engine.plan import RELATIVE_CHANGE, VALUE
 from ..errors import optional_dependencies
 from ..language import model as m
@@ -39,15 +42,17 @@ from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
 from ..terminal import display_width as _width
 from ..terminal import table as terminal_table
+from . import review as rv
 from .rows import Indexed, Rows, dumps, floats
 
 __all__ = ["Report", "VERDICTS", "SCHEMA_ID", "target_text", "display_unit"]
 
 SCHEMA_ID = "qualityrules/report/1"
-PASS, FAIL, WARN, UNKNOWN, NOT_APPLICABLE = "pass", "fail", "warn", "unknown", "not-applicable"
-VERDICTS = (PASS, FAIL, WARN, UNKNOWN, NOT_APPLICABLE)
-# Internal codes, ordered so that a period's verdict is the maximum over its years.
-_NA, _PASS, _UNKNOWN, _FAIL = 0, 1, 2, 3
+PASS, FAIL, WARN, UNKNOWN, PENDING, NOT_APPLICABLE = "pass", "fail", "warn", "unknown", "pending", "not-applicable"
+VERDICTS = (PASS, FAIL, WARN, UNKNOWN, PENDING, NOT_APPLICABLE)
+# Internal codes, ordered so that a period's verdict is the maximum over its years (an every-year
+# target that passed so far and has later years ahead is pending; one failed year fails it).
+_NA, _PASS, _PENDING, _UNKNOWN, _FAIL = 0, 1, 2, 3, 4
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -56,20 +61,23 @@ IntArray = npt.NDArray[np.int64]
 def _verdict(code: int, aspiration: bool) -> str:
     if code == _FAIL:
         return WARN if aspiration else FAIL
-    return {_NA: NOT_APPLICABLE, _PASS: PASS, _UNKNOWN: UNKNOWN}[code]
+    return {_NA: NOT_APPLICABLE, _PASS: PASS, _PENDING: PENDING, _UNKNOWN: UNKNOWN}[code]
 
 
 class Report:
     """The outcome of :func:`qualityrules.evaluate`. Everything is computed on first use."""
 
     def __init__(self, evaluation: Evaluation, *, regions: Sequence[str] | None = None,
-                 years: Sequence[int] | None = None) -> None:
+                 years: Sequence[int] | None = None, as_of: int | None = None,
+                 review: m.Review | None = None) -> None:
         self.evaluation = evaluation
         self.plan = evaluation.plan
         self.pack = evaluation.plan.pack
         self.obs = evaluation.obs
         self.requested_regions = list(regions) if regions else None
         self.requested_years = list(years) if years else None
+        self.as_of = as_of
+        self.review = review or m.Review()
 
     # ---------------------------------------------------------------- matrices
 
@@ -80,6 +88,8 @@ class Report:
         codes = np.full(ev.passed.shape, _FAIL, dtype=np.int8)   # pass and unknown never overlap
         codes -= ev.passed.view(np.int8) * np.int8(_FAIL - _PASS)
         codes -= ev.unknown.view(np.int8) * np.int8(_FAIL - _UNKNOWN)
+        if self.assessment is not None:
+            codes[:, self.assessment.columns] = _PENDING
         if not ev.applicable.all():
             codes[~ev.applicable[:, self.plan.atom_rule[self.atoms]]] = _NA
         return codes
@@ -87,6 +97,83 @@ class Report:
     @property
     def atoms(self) -> IntArray:
         return self.evaluation.atoms
+
+    @functools.cached_property
+    def assessment(self) -> Assessment | None:
+        """The mid-term review of the targets due after :attr:`as_of` (None without ``as_of``)."""
+        if self.as_of is None:
+            return None
+        return assess(self.evaluation, self.as_of, self.review)
+
+    @functools.cached_property
+    def _assessed(self) -> dict[int, int]:
+        """Column (position in :attr:`atoms`) → its index among the assessed atoms."""
+        if self.assessment is None:
+            return {}
+        return {int(c): k for k, c in enumerate(self.assessment.columns.tolist())}
+
+    def _failed_years(self, r: int, rule: int) -> list[int]:
+        """Years (up to the as-of year) in which an every-year rule failed for region ``r``."""
+        years = self.plan.atom_year[self.atoms]
+        return [int(years[c]) for c in self._columns_by_rule[rule].tolist()
+                if int(self.codes[r, c]) == _FAIL]
+
+    def _assessment_fields(self, r: int, column: int) -> dict[str, Any] | None:
+        k = self._assessed.get(column)
+        if k is None or self.assessment is None or int(self.codes[r, column]) != _PENDING:
+            return None
+        rule = int(self.plan.atom_rule[self.atoms[column]])
+        return rv.cell_fields(self.assessment, self.plan, r, k, self._failed_years(r, rule))
+
+    @functools.cached_property
+    def _review_status(self) -> npt.NDArray[np.int8]:
+        """``[region, rule]``: the worst status over the rule's assessed years (-1: none, or n/a)."""
+        result = np.full((len(self.obs.regions), len(self.plan.rules)), -1, dtype=np.int8)
+        a = self.assessment
+        if a is None or not len(a.atoms):
+            return result
+        rules = self.plan.atom_rule[a.atoms]
+        for rule in np.unique(rules).tolist():       # one step per rule, not per region
+            result[:, rule] = a.status[:, rules == rule].max(axis=1)
+        result[~self.evaluation.applicable] = -1
+        return result
+
+    def review_counts(self, by: str = "region") -> dict[str, dict[str, int]]:
+        """Review statuses of the targets due after the as-of year, counted per ``region`` or
+        ``level``; empty without ``as_of``."""
+        if by not in ("region", "level"):
+            raise ValueError("by must be 'region' or 'level'")
+        status = self._review_status
+        tallies = [(status == code) for code in range(len(STATUSES))]
+        if by == "region":
+            per_region = list(zip(*(tally.sum(axis=1).tolist() for tally in tallies), strict=True))
+            reviewed: list[bool] = np.asarray((status >= 0).any(axis=1)).tolist()
+            return {region: dict(zip(STATUSES, counts, strict=True))
+                    for region, counts, shown in zip(self.obs.regions, per_region, reviewed, strict=True) if shown}
+        counts: dict[str, dict[str, int]] = {}
+        for level in dict.fromkeys(_level(rule) for rule in self.plan.rules):
+            rules = [k for k, rule in enumerate(self.plan.rules) if _level(rule) == level]
+            if (status[:, rules] >= 0).any():
+                counts[level] = {name: int(tallies[code][:, rules].sum()) for code, name in enumerate(STATUSES)}
+        return counts
+
+    def review_summary(self) -> dict[str, int]:
+        """Review statuses of the (region, target) pairs due after the as-of year, over all regions
+        (every status 0 without ``as_of``)."""
+        status = self._review_status
+        counts = np.bincount(status[status >= 0].astype(np.int64), minlength=len(STATUSES)).tolist()
+        return dict(zip(STATUSES, counts, strict=True))
+
+    def _target_assessment(self, r: int, rule: int) -> dict[str, Any] | None:
+        """The assessment of the rule's worst assessed year for region ``r`` (None if none)."""
+        a = self.assessment
+        if a is None:
+            return None
+        assessed = [c for c in self._columns_by_rule[rule].tolist() if c in self._assessed]
+        if not assessed:
+            return None
+        worst = max(assessed, key=lambda c: (int(a.status[r, self._assessed[c]]), c))   # among equals, the last year
+        return self._assessment_fields(r, worst)
 
     @functools.cached_property
     def _columns_by_rule(self) -> list[IntArray]:
@@ -108,14 +195,25 @@ class Report:
             lo, hi = plan.lo[atoms], plan.hi[atoms]
             excluded = plan.excluded[atoms]
             below, above = x - lo, hi - x
+            factor = plan.factor[atoms]
+            exact = ev.exact
+            decided = np.zeros(x.shape, dtype=bool)
+            if exact is not None:
+                decided[exact.rows, exact.columns] = True
+            below, above = below * factor, above * factor
+            near_margins(plan, atoms, x, below, above, decided)   # close to a bound: exact margins
+            below, above = below / factor, above / factor
             margin = np.where(np.isneginf(lo), above, np.where(np.isposinf(hi), below, np.minimum(below, above)))
             threshold = np.where(np.isneginf(lo), hi, np.where(
                 np.isposinf(hi), lo, np.where(x < lo, lo, np.where(x > hi, hi, np.where(below <= above, lo, hi)))))
             margin = np.where(excluded, np.abs(x - lo), margin)
             threshold = np.where(excluded, lo, threshold)
-            factor = plan.factor[atoms]
             margin = margin * factor
             threshold = threshold * factor
+            if exact is not None:     # cells decided exactly carry their exact margins
+                b, a = exact.below, exact.above
+                chosen = np.where(np.isnan(b), a, np.where(np.isnan(a), b, np.minimum(b, a)))
+                margin[exact.rows, exact.columns] = np.where(excluded[exact.columns], np.abs(b), chosen)
             relative = margin / np.abs(threshold)
             relative = np.where(np.isfinite(relative), relative, np.nan)
             undecided = self.codes <= _UNKNOWN   # unknown, or not applicable: no margin
@@ -221,8 +319,10 @@ class Report:
             "kind": rule.kind,
             "measure": rule.measure.value,
             "baseline_year": rule.baseline,
+            "rounding": rounding_text(rule),
             "strength": rule.strength.value,
             "target": target_text(rule),
+            "summed_years": [rule.years[0], rule.years[-1]] if rule.kind == "cumulative" and rule.years else None,
             "unit": display_unit(rule),
             "citation": rule.citation,
             "document": rule.document,
@@ -267,8 +367,10 @@ class Report:
             **{name: floats(self._measures[name][r, column])
                for name in ("value", "threshold", "margin", "relative_margin")},
         }
+        by_row["assessment"] = self._assessments(r, column, np.isin(column, self._assessed_columns),
+                                                 self._assessment_fields)
         names = ["region", "year", *self._rule_field_cache_names, "verdict", "value", "censored", "threshold",
-                 "margin", "relative_margin", "binding"]
+                 "margin", "relative_margin", "binding", "assessment"]
         return Rows(names, key, by_row, by_key)
 
     @functools.cached_property
@@ -300,9 +402,28 @@ class Report:
                for name in ("value", "threshold", "margin", "relative_margin")},
             "year_verdicts": self._year_verdicts(checked, regions),
         }
+        assessed_rules = self.plan.atom_rule[self.atoms][self._assessed_columns]
+        by_row["assessment"] = self._assessments(r, rule, np.isin(rule, assessed_rules), self._target_assessment)
         names = ["region", *self._rule_field_cache_names, "years", "verdict", "year", "value", "threshold",
-                 "margin", "relative_margin", "censored", "year_verdicts"]
+                 "margin", "relative_margin", "censored", "year_verdicts", "assessment"]
         return Rows(names, key, by_row, by_key)
+
+    def _assessments(self, r: IntArray, where: IntArray, reached: npt.NDArray[np.bool_],
+                     fields: Callable[[int, int], dict[str, Any] | None]) -> Indexed:
+        """The review of each row: ``fields(region, where)`` for the rows a review ``reached``
+        (entry 0, None, for the others: every row without ``as_of``)."""
+        values: list[dict[str, Any] | None] = [None]
+        index = np.zeros(len(r), dtype=np.int64)
+        for i in np.flatnonzero(reached).tolist():
+            found = fields(int(r[i]), int(where[i]))
+            if found:
+                values.append(found)
+                index[i] = len(values) - 1
+        return Indexed(values, index)
+
+    @functools.cached_property
+    def _assessed_columns(self) -> IntArray:
+        return np.array(sorted(self._assessed), dtype=np.int64)
 
     def _year_verdicts(self, checked: IntArray, regions: int) -> Indexed:
         """Per (region, checked rule): the verdict of each year, for rules checked in more than one
@@ -396,8 +517,11 @@ class Report:
         import pandas as pd
 
         rows = self.results() if level == "results" else self.targets()
-        columns = _RESULT_COLUMNS if level == "results" else _TARGET_COLUMNS
-        frame = pd.DataFrame(rows, columns=list(columns))
+        columns = list(_RESULT_COLUMNS if level == "results" else _TARGET_COLUMNS)
+        if self.as_of is not None:
+            rows = [{**row, **_review_columns(row)} for row in rows]
+            columns += _REVIEW_COLUMNS
+        frame = pd.DataFrame(rows, columns=columns)
         for name in ("value", "threshold", "margin", "relative_margin"):
             frame[name] = frame[name].astype("float64")
         return frame
@@ -419,10 +543,18 @@ class Report:
             "data": {"origin": self.obs.origin, "regions": list(self.obs.regions),
                      "years": [int(y) for y in self.obs.years], "indicators": list(self.obs.indicators),
                      "missing_indicators": self.missing_indicators},
-            "options": {"regions": self.requested_regions, "years": self.requested_years},
+            "options": {"regions": self.requested_regions, "years": self.requested_years, "as_of": self.as_of},
             "summary": {**_summary(counts["pack"]), "exit_code": self.exit_code()},
             "counts": counts,
+            "review": self._review_dict(),
         }
+
+    def _review_dict(self) -> dict[str, Any] | None:
+        if self.as_of is None:
+            return None
+        on_track, at_risk = self.review.thresholds
+        return {"as_of": self.as_of, "method": self.review.method.value, "on_track": float(on_track),
+                "at_risk": float(at_risk), "summary": self.review_summary(), "regions": self.review_counts("region")}
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON following ``schemas/report.schema.json``: ``json.dumps(self.to_dict())``, written
@@ -432,10 +564,13 @@ class Report:
     def to_csv(self) -> str:
         """The results, one row per (region, rule, year), as CSV (UTF-8)."""
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(_RESULT_COLUMNS), lineterminator="\n")
+        columns = list(_RESULT_COLUMNS) + (_REVIEW_COLUMNS if self.as_of is not None else [])
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in self.results():
-            writer.writerow({k: "" if row[k] is None else row[k] for k in _RESULT_COLUMNS})
+            if self.as_of is not None:
+                row = {**row, **_review_columns(row)}
+            writer.writerow({k: "" if row[k] is None else row[k] for k in columns})
         return out.getvalue()
 
     def to_markdown(self) -> str:
@@ -457,9 +592,27 @@ class Report:
                 lines.append("| " + " | ".join(_md(c) for c in (
                     row["verdict"], row["indicator"], row["target"], _years_text(row), _value_text(row),
                     _margin_text(row), row["level"] or "", row["origin"], row["citation"] or "")) + " |")
+            pending = [row for row in rows if row.get("assessment")]
+            if pending:
+                lines += ["", f"Review as of {self.as_of} (targets due later):", "",
+                          "| " + " | ".join(("status",) + rv.TABLE_HEADER[1:]) + " |",
+                          "|---" * len(rv.TABLE_HEADER) + "|"]
+                lines += ["| " + " | ".join(_md(c) for c in rv.table_cells(row)) + " |"
+                          for row in sorted(pending, key=_review_order)]
         if self.missing_indicators:
             lines += ["", "Not in the data: " + ", ".join(self.missing_indicators)]
+        review = self._review_summary_line()
+        if review:
+            lines += ["", review]
         return "\n".join(lines) + "\n"
+
+    def _review_summary_line(self) -> str | None:
+        review = self._review_dict()
+        if review is None:
+            return None
+        return (f"review as of {self.as_of} ({review['method']}: on track ≥ {review['on_track']:g}, "
+                f"at risk ≥ {review['at_risk']:g}): " + (", ".join(
+                    f"{n} {status}" for status, n in review["summary"].items() if n) or "no target due later"))
 
     def to_text(self, *, width: int | None = None) -> str:
         """A table for the terminal: one line per target, grouped by region, then the totals."""
@@ -482,6 +635,9 @@ class Report:
         if self.missing_indicators:
             lines.append(f"{len(self.missing_indicators)} indicator(s) of the pack are not in the data: "
                          + ", ".join(self.missing_indicators[:8]) + (" …" if len(self.missing_indicators) > 8 else ""))
+        review = self._review_summary_line()
+        if review:
+            lines.append(review)
         return "\n".join(lines) + "\n"
 
     def _region_tables(self, width: int | None) -> list[str]:
@@ -499,7 +655,8 @@ class Report:
         missing = set(self.missing_indicators)
         absent = np.array([k["verdict"] == UNKNOWN and k["indicator"] in missing for k in kinds], dtype=bool)
         elsewhere = np.array([k["verdict"] == NOT_APPLICABLE for k in kinds], dtype=bool)
-        shown = np.flatnonzero((~absent & ~elsewhere)[key])
+        due_later = np.array([k["verdict"] == PENDING for k in kinds], dtype=bool)
+        shown = np.flatnonzero((~absent & ~elsewhere & ~due_later)[key])
         shown = shown[np.lexsort((np.array([_ORDER[k["verdict"]] for k in kinds])[key[shown]], r[shown]))]
         # the table's cells: the header of each region, then its rows, region by region
         header = ("", "indicator", "target", "year", "value", "margin", "level")
@@ -508,9 +665,8 @@ class Report:
         at_region = at_region[order]
         # every column as its distinct cells and, per line, which one: a header line takes cell 0;
         # the line of a row takes its kind's cell, or (value, margin) the cell of its place in ``shown``
-        is_header = order < len(names)
-        by_kind = np.where(is_header, 0, 1 + key[shown][np.maximum(order - len(names), 0)])
-        by_place = np.where(is_header, 0, order - len(names) + 1)
+        by_place = np.where(order < len(names), 0, order - len(names) + 1)
+        by_kind = np.concatenate([np.zeros(1, np.int64), 1 + key[shown]])[by_place]
         kind_cells = [(_MARK[k["verdict"]], k["indicator"], k["target"], _years_text(k), k["level"] or "")
                       for k in kinds]
         columns = [
@@ -529,19 +685,46 @@ class Report:
         too_wide = (width is not None) & (2 + region_widths.sum(axis=1) + 2 * (len(columns) - 1) > (width or 0))
         absent_count = np.bincount(r[absent[key]], minlength=len(names)).tolist()
         elsewhere_count = np.bincount(r[elsewhere[key]], minlength=len(names)).tolist()
+        reviewed = self._reviewed_by_region(rows)
         lines: list[str] = []
         for i, name in enumerate(names):
             start, end = int(starts[i]), int(starts[i + 1])
-            if too_wide[i]:   # columns shrink to fit: the table as the narrow layout makes it
+            lines += ["", name]
+            if end - start == 1:   # a header and no row: no table
+                pass
+            elif too_wide[i]:   # columns shrink to fit: the table as the narrow layout makes it
                 unpadded = [np.array(texts, dtype=object)[which[start:end]].tolist() for texts, which in columns]
-                lines += ["", name, *_aligned(list(zip(*unpadded, strict=True)), width)]
+                lines += _aligned(list(zip(*unpadded, strict=True)), width)
             else:
-                lines += ["", name, *table[start:end]]
+                lines += table[start:end]
             if absent_count[i]:
                 lines.append(f"  {_MARK[UNKNOWN]}  {absent_count[i]} more target(s): indicator not in the data")
+            if i in reviewed:
+                lines += self._review_table(reviewed[i], missing, width)
             if elsewhere_count[i]:
                 lines.append(f"  {_MARK[NOT_APPLICABLE]}  {elsewhere_count[i]} target(s) do not bind {name} "
                              "(totals of other regions, or outside the pack's scope)")
+        return lines
+
+    def _reviewed_by_region(self, rows: Rows) -> dict[int, list[dict[str, Any]]]:
+        """The target rows a review as of a year reaches (due later), by region."""
+        assessment, region = rows.by_row["assessment"], rows.by_row["region"]
+        assert isinstance(assessment, Indexed) and isinstance(region, Indexed)
+        reached = np.flatnonzero(assessment.index > 0)   # entry 0 of the table is "no assessment"
+        by_region: dict[int, list[dict[str, Any]]] = {}
+        for r, row in zip(region.index[reached].tolist(), rows.dicts(reached), strict=True):
+            by_region.setdefault(r, []).append(row)
+        return by_region
+
+    def _review_table(self, pending: list[dict[str, Any]], missing: set[str], width: int | None) -> list[str]:
+        """A region's targets due after the as-of year: how each is going, worst first."""
+        shown = [row for row in pending if row["indicator"] not in missing]
+        lines = [f"  review as of {self.as_of}: {len(pending)} target(s) due later"]
+        if shown:
+            lines += _aligned([rv.TABLE_HEADER] + [rv.table_cells(row) for row in sorted(shown, key=_review_order)],
+                              width)
+        if len(shown) < len(pending):
+            lines.append(f"  ?  {len(pending) - len(shown)} more target(s) due later: indicator not in the data")
         return lines
 
     def _value_cells(self, rows: Rows, shown: IntArray) -> list[str]:
@@ -606,6 +789,8 @@ class Report:
                          + (f"; the pack's scope is {', '.join(self.pack.definition.scope)}"
                             if self.pack.definition.scope else ""))
             return "\n".join(lines)
+        if int(self.codes[r, column]) == _PENDING:
+            return "\n".join(lines + self._review_lines(r, column))
         read = self._data_lines(r, atom)
         lines += [f"  data:     {read[0]}", *(f"            {line}" for line in read[1:])]
         lines.append(f"  check:    {self._arithmetic(r, column, rule, unit, verdict)}")
@@ -614,6 +799,22 @@ class Report:
             lines.append(f"  period:   every year {rule.years[0]}–{rule.years[-1]} must pass; over the years "
                          f"checked the target is {outcome.upper()}")
         return "\n".join(lines)
+
+    def _review_lines(self, r: int, column: int) -> list[str]:
+        """The assessment of a target due after the as-of year, with the values it read."""
+        assert self.assessment is not None
+        k = self._assessed[column]
+        atom = int(self.atoms[column])
+        rule = int(self.plan.atom_rule[atom])
+        i = self.obs.indicator_index(self.plan.rules[rule].indicator.name)
+        read: list[tuple[int, float]] = []
+        if i is not None:
+            values = self.obs.lo[r, :, i]
+            exact = np.isfinite(values) & (values == self.obs.hi[r, :, i])
+            read = [(int(year), float(value)) for year, value, ok in
+                    zip(self.obs.years.tolist(), values.tolist(), exact.tolist(), strict=True) if ok]
+        lines = rv.explain_lines(self.assessment, self.plan, r, k, self._failed_years(r, rule), read)
+        return [*lines, f"  source:   {self.obs.origin}, data up to {self.as_of}"]
 
     def _data_lines(self, r: int, atom: int) -> list[str]:
         plan, obs = self.plan, self.obs
@@ -679,9 +880,19 @@ class Report:
                 steps.append(f"{word} = {difference}")
         value_text = _interval_text(x_lo * factor, x_hi * factor, bool(ev.x_lo_open[r, column]),
                                     bool(ev.x_hi_open[r, column]))
+        rounding = rule.rounding
+        measured = float(ev.measured[r, column])
+        rounded = rounding is not None and rounding.method is m.RoundingMethod.ROUND_THEN_COMPARE \
+            and not math.isnan(measured)
         if plan.atom_measure[atom] != VALUE:
-            steps[-1] += f" = {value_text} {unit}".rstrip()
+            steps[-1] += f" = {_num(measured * factor) if rounded else value_text} {unit}".rstrip()
+        if rounded and rounding is not None:
+            steps.append(f"rounded half to even to a multiple of {format(rounding.step.normalize(), 'f')} "
+                         f"(GB/T 8170-2008, 修约值比较法, declared by {rule.rounding_by}): "
+                         f"{_num(measured * factor)} → {value_text} {unit}".rstrip())
         steps.append(f"{value_text} {unit} against {target_text(rule)}".replace("  ", " "))
+        if rounding is not None and not rounded:
+            steps[-1] += f" (compared in full: GB/T 8170-2008 全数值比较法, declared by {rule.rounding_by})"
         margin = float(measures["margin"][r, column])
         relative = float(measures["relative_margin"][r, column])
         if not math.isnan(margin):
@@ -697,13 +908,33 @@ class Report:
 
 
 _RESULT_COLUMNS = ("region", "year", "pack", "origin", "level", "section", "indicator", "kind", "measure",
-                   "baseline_year", "strength", "verdict", "value", "censored", "threshold", "target", "margin",
+                   "baseline_year", "rounding", "strength", "verdict", "value", "censored", "threshold", "target", "margin",
                    "relative_margin", "unit", "binding", "citation", "document", "rule")
 _TARGET_COLUMNS = ("region", "pack", "origin", "level", "section", "indicator", "kind", "measure", "baseline_year",
-                   "strength", "verdict", "years", "year", "value", "censored", "threshold", "target", "margin",
+                   "rounding", "strength", "verdict", "years", "year", "value", "censored", "threshold", "target", "margin",
                    "relative_margin", "unit", "year_verdicts", "citation", "document", "rule")
-_MARK = {PASS: "✓ pass", FAIL: "✗ FAIL", WARN: "! warn", UNKNOWN: "? unknown", NOT_APPLICABLE: "- n/a"}
-_ORDER = {FAIL: 0, WARN: 1, UNKNOWN: 2, PASS: 3, NOT_APPLICABLE: 4}
+_MARK = {PASS: "✓ pass", FAIL: "✗ FAIL", WARN: "! warn", UNKNOWN: "? unknown", PENDING: "◷ pending",
+         NOT_APPLICABLE: "- n/a"}
+_ORDER = {FAIL: 0, WARN: 1, UNKNOWN: 2, PENDING: 3, PASS: 4, NOT_APPLICABLE: 5}
+# Review columns of CSV and data frames (with as_of): the assessment of a pending target.
+_REVIEW_FIELDS = ("status", "term", "reason", "method", "path", "base_year", "base_value", "latest_year",
+                  "latest_value", "target_value", "anticipated", "observed", "required", "needed", "change_unit",
+                  "ratio", "pro_rata", "failed_years")
+_REVIEW_COLUMNS = [f"review_{name}" for name in _REVIEW_FIELDS]
+# Worst first: off track, at risk, insufficient data, on track, achieved.
+_REVIEW_RANK = {"off-track": 0, "at-risk": 1, "insufficient-data": 2, "on-track": 3, "achieved": 4}
+
+
+def _review_columns(row: dict[str, Any]) -> dict[str, Any]:
+    assessment = row.get("assessment") or {}
+    flat = {f"review_{name}": assessment.get(name) for name in _REVIEW_FIELDS}
+    years = flat["review_failed_years"]
+    flat["review_failed_years"] = " ".join(map(str, years)) if years else None
+    return flat
+
+
+def _review_order(row: dict[str, Any]) -> int:
+    return _REVIEW_RANK[row["assessment"]["status"]]
 
 
 def display_unit(rule: BoundRule) -> str:
@@ -714,6 +945,14 @@ def display_unit(rule: BoundRule) -> str:
     if rule.measure is Measure.POINT_CHANGE:
         return "百分点" if rule.indicator.unit == "%" else (rule.indicator.unit or "")
     return rule.rule_unit or rule.indicator.unit or ""
+
+
+def rounding_text(rule: BoundRule) -> str | None:
+    """The declared GB/T 8170-2008 rounding, e.g. ``0.1 修约值比较法 (pack longgang-2015)``."""
+    if rule.rounding is None:
+        return None
+    step = format(rule.rounding.step.normalize(), "f")
+    return f"{step} {rule.rounding.method.value} ({rule.rounding_by})"
 
 
 def target_text(rule: BoundRule) -> str:

@@ -77,18 +77,20 @@ class Rows:
     def __len__(self) -> int:
         return len(self.key)
 
-    def column(self, name: str) -> list[Any]:
-        """The field's value in every row (a list or dict value is one object per row)."""
+    def column(self, name: str, rows: IntArray | None = None) -> list[Any]:
+        """The field's value in every row, or in ``rows`` (a list or dict value is one object per row)."""
         if name in self.by_key:
-            return Indexed(self.by_key[name], self.key).values()
+            return Indexed(self.by_key[name], self.key if rows is None else self.key[rows]).values()
         values = self.by_row[name]
-        return values.values() if isinstance(values, Indexed) else values
+        if isinstance(values, Indexed):
+            return values.values() if rows is None else Indexed(values.table, values.index[rows]).values()
+        return values if rows is None else [values[i] for i in rows.tolist()]
 
-    def dicts(self) -> list[dict[str, Any]]:
-        """One dict per row, fields in order."""
+    def dicts(self, rows: IntArray | None = None) -> list[dict[str, Any]]:
+        """One dict per row (or per row of ``rows``), fields in order."""
         names = self.names
         return [dict(zip(names, values, strict=True))
-                for values in zip(*(self.column(name) for name in names), strict=True)]
+                for values in zip(*(self.column(name, rows) for name in names), strict=True)]
 
     def _write(self, indent: int | None, level: int, out: list[str]) -> None:
         """Append what ``json.dumps(self.dicts())`` writes ``level`` deep, without building the

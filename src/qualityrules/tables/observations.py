@@ -27,6 +27,7 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,10 @@ from ..errors import Diagnostic, did_you_mean, raise_errors, span_of
 from ..language import model as m
 from ..language import units
 from ..language.text import normalize
+from .decimals import DIGITS, exact_text, scale_array, value_of
 
 __all__ = [
-    "Observations", "Cell", "load", "parse_cell", "read_text", "REGION_COLUMNS", "YEAR_COLUMNS",
+    "Observations", "Cell", "load", "parse_cell", "read_text", "scale_array", "REGION_COLUMNS", "YEAR_COLUMNS",
     "INDICATOR_COLUMNS", "VALUE_COLUMNS", "UNIT_COLUMNS", "NOTE_COLUMNS",
 ]
 
@@ -72,19 +74,24 @@ MAX_DIAGNOSTICS = 20
 @attrs.frozen
 class Cell:
     """One parsed value: the interval ``lo..hi`` (equal for an exact value; ``-inf``/``inf`` for the
-    open side of a censored one), whether each end is excluded, and the unit written in the cell."""
+    open side of a censored one), whether each end is excluded, and the unit written in the cell.
+    ``given`` is the value as written when it is not the shortest decimal of ``lo`` (more than 15
+    significant digits, a Fraction or a Decimal cell); None otherwise."""
 
     lo: float
     hi: float
     lo_open: bool = False
     hi_open: bool = False
     unit: str | None = None
+    given: Fraction | None = None
 
     @property
     def exact(self) -> bool:
         return self.lo == self.hi and not (self.lo_open or self.hi_open)
 
     def __str__(self) -> str:
+        if self.given is not None:
+            return exact_text(self.given)
         if self.exact:
             return _number(self.lo)
         if math.isinf(self.lo):
@@ -96,19 +103,6 @@ class Cell:
 
 def _number(x: float) -> str:
     return f"{x:.15g}"
-
-
-def scale_array(values: FloatArray, factor: Fraction) -> FloatArray:
-    """``values * factor``, rounded once when the factor is an integer or a reciprocal (the usual
-    case: 万元 -> 元, 元 -> 亿元), so that a value written in another unit lands exactly where it
-    would have been written in the indicator's unit."""
-    if factor == 1:
-        return values
-    if factor.numerator == 1:
-        return values / factor.denominator
-    if factor.denominator == 1:
-        return values * factor.numerator
-    return values * factor.numerator / factor.denominator
 
 
 class CellError(ValueError):
@@ -205,10 +199,17 @@ def parse_cell(text: str) -> Cell | None:
             raise CellError(f"'{text.strip()}': the words before and after the number disagree")
     op = suffix_op or op
     x = float(value)
+    long = len(number.group().split("e")[0].split("E")[0].lstrip("+-").replace(".", "").strip("0")) > DIGITS
     if op is None or op is m.Comparator.EQ:
-        return Cell(x, x, unit=unit)
+        return Cell(x, x, unit=unit, given=value if long and value != value_of(x) else None)
     if op is m.Comparator.NE:
         raise CellError(f"'{text.strip()}' does not state a value")
+    if long and Fraction(x) != value:
+        # A censored bound with more digits than a float holds: widen it to the next float outward
+        # (closed), so the interval still contains every value the cell allows.
+        if op.direction > 0:
+            return Cell(x if Fraction(x) < value else math.nextafter(x, -math.inf), math.inf, unit=unit)
+        return Cell(-math.inf, x if Fraction(x) > value else math.nextafter(x, math.inf), unit=unit)
     if op.direction > 0:
         return Cell(x, math.inf, lo_open=not op.inclusive, unit=unit)
     return Cell(-math.inf, x, hi_open=not op.inclusive, unit=unit)
@@ -225,7 +226,10 @@ class Observations:
     ``lo``/``hi`` are ``[region, year, indicator]`` float64 cubes; for exact data ``hi is lo``
     and ``lo_open``/``hi_open`` are None. Censored values have an infinite end and may have an
     excluded one. NaN means missing. ``notes`` maps ``(region, year, indicator)`` indices to the
-    citation/source given with a value (long form)."""
+    citation/source given with a value (long form). ``exact`` maps the same indices to the exact
+    value of a cell whose value is not the shortest decimal of its float (a text cell with more
+    than 15 digits, a Fraction or Decimal cell, a unit conversion by a non-decimal factor, a ratio
+    computed from records); every other cell counts at the shortest decimal of its float."""
 
     regions: tuple[str, ...]
     years: IntArray
@@ -239,6 +243,7 @@ class Observations:
     origin: str = "<data>"
     region_keys: tuple[str, ...] = attrs.field(default=attrs.Factory(
         lambda self: tuple(normalize(r) for r in self.regions), takes_self=True))
+    exact: Mapping[tuple[int, int, int], Fraction] = attrs.field(factory=dict, kw_only=True)
 
     @property
     def censored(self) -> bool:
@@ -275,7 +280,7 @@ class Observations:
         hi = float(self.hi[region, year, indicator])
         lo_open = bool(self.lo_open[region, year, indicator]) if self.lo_open is not None else False
         hi_open = bool(self.hi_open[region, year, indicator]) if self.hi_open is not None else False
-        return Cell(lo, hi, lo_open, hi_open)
+        return Cell(lo, hi, lo_open, hi_open, given=self.exact.get((region, year, indicator)))
 
     def select_named(self, names: Sequence[str]) -> Observations:
         """Only the regions ``names`` (in that order, repeats dropped); QR301 for a name not in the data."""
@@ -302,7 +307,21 @@ class Observations:
             None if self.lo_open is None else self.lo_open[index],
             None if self.hi_open is None else self.hi_open[index],
             {(remap[r], y, i): v for (r, y, i), v in self.notes.items() if r in remap}, self.origin,
-            tuple(self.region_keys[i] for i in index))
+            tuple(self.region_keys[i] for i in index),
+            exact={(remap[r], y, i): v for (r, y, i), v in self.exact.items() if r in remap})
+
+    def until(self, year: int) -> Observations:
+        """Only the years up to ``year`` (a mid-term review as of that year): views of the cubes,
+        no copy; the notes of later years dropped."""
+        keep = int(np.searchsorted(self.years, year, side="right"))
+        if keep == len(self.years):
+            return self
+        lo = self.lo[:, :keep]
+        return attrs.evolve(
+            self, years=self.years[:keep], lo=lo, hi=lo if not self.censored else self.hi[:, :keep],
+            lo_open=None if self.lo_open is None else self.lo_open[:, :keep],
+            hi_open=None if self.hi_open is None else self.hi_open[:, :keep],
+            notes={key: note for key, note in self.notes.items() if key[1] < keep})
 
     def describe(self) -> str:
         years = self.years
@@ -335,6 +354,7 @@ def concat(parts: Sequence[Observations]) -> Observations:
     lo_open = np.zeros(shape, dtype=bool) if censored else None
     hi_open = np.zeros(shape, dtype=bool) if censored else None
     notes: dict[tuple[int, int, int], str] = {}
+    exact: dict[tuple[int, int, int], Fraction] = {}
     for part in parts:
         r = np.array([key_at[k] for k in part.region_keys], dtype=np.int64)
         y = np.searchsorted(years, part.years)
@@ -357,8 +377,10 @@ def concat(parts: Sequence[Observations]) -> Observations:
                 hi_open[grid] |= part.hi_open & present
         for (rr, yy, ii), note in part.notes.items():
             notes[(int(r[rr]), int(y[yy]), int(i[ii]))] = note
+        for (rr, yy, ii), value in part.exact.items():
+            exact[(int(r[rr]), int(y[yy]), int(i[ii]))] = value
     return Observations(tuple(regions.values()), years, tuple(names), tuple(indicators.values()), lo, hi,
-                        lo_open, hi_open, notes, " + ".join(p.origin for p in parts), tuple(keys))
+                        lo_open, hi_open, notes, " + ".join(p.origin for p in parts), tuple(keys), exact=exact)
 
 
 # ------------------------------------------------------------------------------------------
@@ -697,6 +719,10 @@ def _pandas_column(series: Any) -> npt.NDArray[Any]:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return np.asarray(series.to_numpy(dtype=object), dtype=object)
+    if pd.api.types.is_float_dtype(dtype) and np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize < 8:
+        return _numbers(series.to_numpy(dtype=np.float32, na_value=np.nan))
+    if pd.api.types.is_integer_dtype(dtype) and not series.hasnans:
+        return _numbers(series.to_numpy())
     if pd.api.types.is_numeric_dtype(dtype):
         return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
     values = series.to_numpy(dtype=object)
@@ -705,7 +731,9 @@ def _pandas_column(series: Any) -> npt.NDArray[Any]:
 
 
 def _polars_column(series: Any) -> npt.NDArray[Any]:
-    if series.dtype.is_numeric():
+    if series.dtype.is_numeric() and series.null_count() == 0 and not series.dtype.is_decimal():
+        return _numbers(series.to_numpy())
+    if series.dtype.is_numeric() and not series.dtype.is_decimal():
         return np.asarray(series.cast(float).to_numpy(), dtype=np.float64)
     return np.asarray(series.to_list(), dtype=object)
 
@@ -713,15 +741,28 @@ def _polars_column(series: Any) -> npt.NDArray[Any]:
 def _arrow_column(column: Any) -> npt.NDArray[Any]:
     import pyarrow as pa
 
-    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type):
+    if pa.types.is_floating(column.type) and column.type.bit_width < 64 and column.null_count == 0:
+        return _numbers(column.to_numpy(zero_copy_only=False))
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         return np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
     return np.asarray(column.to_pylist(), dtype=object)
+
+
+def _numbers(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A numeric column as float64, every value at the decimal it was given: a float32 (or
+    float16) at its own shortest decimal, not at the float64 nearest to its binary value;
+    integers beyond 2**53 as Python integers (exact, read one by one)."""
+    if array.dtype.kind == "f" and array.dtype.itemsize < 8:
+        return array.astype(str).astype(np.float64)
+    if array.dtype.kind in "iu" and len(array) and int(np.max(np.abs(array.astype(np.float64)))) >= 2 ** 53:
+        return array.astype(object)
+    return array.astype(np.float64, copy=False)
 
 
 def _plain_column(values: Any) -> npt.NDArray[Any]:
     array = np.asarray(values)
     if array.dtype.kind in "iuf":
-        return array.astype(np.float64, copy=False)
+        return _numbers(array)
     if array.dtype.kind == "O":
         return array
     return array.astype(object)
@@ -755,6 +796,7 @@ class _Values:
     hi: FloatArray
     lo_open: BoolArray | None
     hi_open: BoolArray | None
+    exact: dict[int, Fraction] = attrs.field(factory=dict)   # row -> exact value (see Cell.exact)
 
 
 def _role(header: str) -> str | None:
@@ -950,6 +992,9 @@ def _parse_values(table: _Table, j: int, problems: _Problems, codes: IntArray | 
     column = table.columns[j]
     n = len(column)
     cell_units: list[str | None] | None = None
+    exact: dict[int, Fraction] = {}
+    if column.dtype.kind == "f" and column.dtype.itemsize < 8:
+        column = column.astype(str).astype(np.float64)   # a float32 value counts at its own shortest decimal
     if column.dtype.kind == "f":
         lo: FloatArray = column.astype(np.float64, copy=True)
         for k in np.flatnonzero(np.isinf(lo))[:MAX_DIAGNOSTICS]:
@@ -964,6 +1009,8 @@ def _parse_values(table: _Table, j: int, problems: _Problems, codes: IntArray | 
             if cell is not None:
                 lo[k], hi[k], lo_open[k], hi_open[k], cell_units[k] = (
                     cell.lo, cell.hi, cell.lo_open, cell.hi_open, cell.unit)
+                if cell.given is not None:
+                    exact[k] = cell.given
         if not (lo_open.any() or hi_open.any() or np.isinf(lo).any() or np.isinf(hi).any()):
             hi, lo_open, hi_open = lo, None, None
         if not any(cell_units):
@@ -993,16 +1040,18 @@ def _parse_values(table: _Table, j: int, problems: _Problems, codes: IntArray | 
                          suggestion=f"give {indicator.name} in {indicator.unit or 'no unit'}")
             continue
         if factor != 1:
-            if len(groups) == 1:
-                lo = scale_array(lo, factor)
-                hi = lo if lo_open is None else scale_array(hi, factor)
-            else:
-                lo[rows] = scale_array(lo[rows], factor)
-                if lo_open is not None:
-                    hi[rows] = scale_array(hi[rows], factor)
+            position = {int(row): n for n, row in enumerate(rows.tolist())} if exact else {}
+            inside = {position[row]: value for row, value in exact.items() if row in position}
+            scaled, scaled_exact = scale_array(lo[rows], factor, inside)
+            for row in position:
+                exact.pop(row, None)
+            exact.update({int(rows[n]): value for n, value in scaled_exact.items()})
+            if lo_open is not None:
+                hi[rows] = scale_array(hi[rows], factor)[0]
+            lo[rows] = scaled
     if lo_open is None:
         hi = lo
-    return _Values(lo, hi, lo_open, hi_open)
+    return _Values(lo, hi, lo_open, hi_open, exact)
 
 
 def _cell(value: Any, problems: _Problems, row: int, column: int) -> Cell | None:
@@ -1011,10 +1060,22 @@ def _cell(value: Any, problems: _Problems, row: int, column: int) -> Cell | None
     if isinstance(value, bool):
         problems.add("QR206", f"'{value}' is not a value", row, column)
         return None
-    if isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, Decimal) and value.is_nan():
+        return None
+    if isinstance(value, (int, np.integer, Fraction, Decimal)) and not isinstance(value, bool):
+        try:
+            exact = Fraction(int(value) if isinstance(value, np.integer) else value)
+            x = float(exact)
+        except (OverflowError, ValueError):
+            problems.add("QR206", f"'{value}' is not a finite value", row, column)
+            return None
+        return Cell(x, x, given=exact if exact != value_of(x) else None)
+    if isinstance(value, (float, np.floating)):
         if not math.isfinite(float(value)):
             problems.add("QR206", f"'{value}' is not a finite value", row, column)
             return None
+        if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+            value = str(value)      # a float32 counts at its own shortest decimal
         return Cell(float(value), float(value))
     try:
         return parse_cell(str(value))
@@ -1088,6 +1149,7 @@ def _wide(table: _Table, catalogue: Any, roles: dict[str, int], ignore: frozense
     rows = np.arange(table.rows, dtype=np.int64)
     duplicated = len(np.unique(key)) != len(key)
     n_y = max(len(years), 1)
+    exact: dict[tuple[int, int, int], Fraction] = {}
     for i, ((j, indicator, _), values) in enumerate(zip(indicator_columns, parsed, strict=True)):
         if duplicated:
             def what(k: int, name: str = indicator.name) -> str:
@@ -1111,10 +1173,12 @@ def _wide(table: _Table, catalogue: Any, roles: dict[str, int], ignore: frozense
                 if values.lo_open is not None and values.hi_open is not None:
                     lo_open[region_codes, year_codes, i] = values.lo_open
                     hi_open[region_codes, year_codes, i] = values.hi_open
+        for row, value in values.exact.items():
+            exact[(int(region_codes[row]), int(year_codes[row]), i)] = value
     problems.raise_if_any()
     return Observations(tuple(region_names), years, tuple(ind.name for _, ind, _ in indicator_columns),
                         tuple(ind.unit for _, ind, _ in indicator_columns), lo, hi, lo_open, hi_open, {},
-                        table.name, tuple(region_keys))
+                        table.name, tuple(region_keys), exact=exact)
 
 
 def _long(table: _Table, catalogue: Any, roles: dict[str, int], ignore: frozenset[str], problems: _Problems,
@@ -1195,6 +1259,8 @@ def _long(table: _Table, catalogue: Any, roles: dict[str, int], ignore: frozense
             note = note_values[row]
             if not _is_missing(note) and str(note).strip():
                 notes[(int(region_codes[row]), int(year_codes[row]), int(codes[row]))] = str(note).strip()
+    exact = {(int(region_codes[row]), int(year_codes[row]), int(codes[row])): value
+             for row, value in parsed.exact.items()}
     return Observations(tuple(region_names), years, tuple(ind.name for ind in indicators),
                         tuple(ind.unit for ind in indicators), lo, hi, lo_open, hi_open, notes, table.name,
-                        tuple(region_keys))
+                        tuple(region_keys), exact=exact)
