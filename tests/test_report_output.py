@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference import make_pack
 from test_report import BODY, data
+from test_review import PACK_TEXT as REVIEW_PACK
 
 from qualityrules import evaluate, parse_pack
 from qualityrules.report import review as rv
@@ -59,18 +60,6 @@ def _reports() -> dict[str, Callable[[], Report]]:
     }
 
 
-REVIEW_PACK = """pack r-2020 {
-    region 甲市
-    level city
-    period 2016..2020
-    target 2020
-    section 目标 {
-        到2020年 发明专利拥有量 达到161.051件
-        每年 空气质量优良天数比例 达到90%以上
-        累计 重大科技攻关项目 达到1000项
-    }
-}
-"""
 
 
 @pytest.fixture(autouse=True)
