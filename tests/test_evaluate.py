@@ -60,7 +60,7 @@ _INDICATORS = {
     "事故": ("起", ["起"]),
 }
 _COMPARISONS = [">= {q}", "> {q}", "<= {q}", "< {q}", "== {q}", "!= {q}", "≥{q}", "＜{q}", "达到{q}以上",
-                "不低于{q}", "超过{q}", "低于{q}", "不超过{q}", "{q}以下", "{q}以内", "逾{q}", "不满{q}", "{q}"]
+                "不低于{q}", "超过{q}", "低于{q}", "不超过{q}", "{q}以下", "{q}以内", "逾{q}", "不满{q}"]
 _IN_UNIT = {"亿元": Decimal(1), "万亿元": Decimal("0.0001"), "万元": Decimal(10000)}
 
 
@@ -133,7 +133,11 @@ def cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], list[tuple[str, int, st
         if inherited:
             options["parent"] = "\n".join(text for text, _ in inherited)
             lines = lines + inherited
+            if draw(st.booleans()):   # the parent in force longer: its every-year targets outside 甲区's period are n/a
+                options["parent_period"] = f"{years[0] - 1}..{years[-1] + 1}"
     regions = draw(st.lists(st.sampled_from(["甲区", "乙区", "丙区", "省"]), min_size=1, max_size=3, unique=True))
+    # which regions lie below 甲区 (rates flow to them; totals do not); 省 and the rest are outside
+    options["hierarchy"] = draw(st.sampled_from([{}, {"乙区": "甲区"}, {"乙区": "甲区", "丙区": "乙区"}, {"丙区": "省"}]))
     used = sorted({key[0] for _, key in lines})
     records = []
     for region in regions:
@@ -165,12 +169,13 @@ def cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], list[tuple[str, int, st
 @given(cases())
 def test_engine_equals_reference(case: tuple[str, dict[str, Any], list[tuple[str, int, str, Any, str | None]]]) -> None:
     body, options, records = case
+    parents = options.pop("hierarchy")
     pack = make_pack(body, cat=CAT, **options)
     data = long(records)
     before = copy.deepcopy(data)
-    report = evaluate(pack, data)
+    report = evaluate(pack, data, hierarchy=parents)
     assert data == before or _same_with_nan(data, before), "the input was mutated"
-    expected_cells, expected_targets = reference(pack, records)
+    expected_cells, expected_targets = reference(pack, records, parents)
     rules = list(pack.rules)
     got: dict[tuple[str, int, int], tuple[str, float | None]] = {}
     for row in report.results():
@@ -211,7 +216,7 @@ def _same_with_nan(a: dict[str, list[Any]], b: dict[str, list[Any]]) -> bool:
     ("达标率 < 95%", "fail", "pass", "fail"),
     ("达标率 ＜ 95%", "fail", "pass", "fail"),
     ("达标率 == 95%", "pass", "fail", "fail"),
-    ("达标率 95%", "pass", "fail", "fail"),
+    ("达标率 == 95%", "pass", "fail", "fail"),
     ("达标率 != 95%", "fail", "pass", "pass"),
     ("达标率 达到95%以上", "pass", "fail", "pass"),
     ("达标率 95%以上", "pass", "fail", "pass"),
@@ -246,8 +251,9 @@ def test_ranges_and_approximately() -> None:
         ["fail", "pass", "pass", "fail"]
     assert [verdict("企业数 10家左右 ±2家", v, indicator="企业数") for v in (7, 8, 12, 13)] == \
         ["fail", "pass", "pass", "fail"]
-    assert [verdict("企业数 约10家", v, indicator="企业数") for v in (8.9, 9, 11, 11.1)] == \
-        ["fail", "pass", "pass", "fail"]  # default tolerance ±10%
+    # Default tolerance 10%; 企业数 is better higher, so 约10家 is "no fewer than 9" (one-sided).
+    assert [verdict("企业数 约10家", v, indicator="企业数") for v in (8.9, 9, 11, 11.1, 50)] == \
+        ["fail", "pass", "pass", "pass", "pass"]
     assert [verdict("企业数 20家左右 ±5%", v, indicator="企业数") for v in (18.9, 19, 21, 21.5)] == \
         ["fail", "pass", "pass", "fail"]
 
@@ -274,7 +280,9 @@ def test_target_year_checks_only_that_year() -> None:
     report = check("到2013年 达标率 >= 95%", [("甲区", y, "达标率", 90 if y != 2013 else 96, None)
                                           for y in range(2011, 2016)])
     assert report.verdict("甲区", 2013, "达标率") == "pass"
-    assert report.verdict("甲区", 2015, "达标率") == "not-applicable"
+    with pytest.raises(qualityrules.UsageError) as no_target:   # no target is checked in 2015
+        report.verdict("甲区", 2015, "达标率")
+    assert no_target.value.code == "QR301" and no_target.value.suggestion == "years checked: 2013"
     assert [row["year"] for row in report.results()] == [2013]
 
 
@@ -448,7 +456,8 @@ def test_region_and_year_options() -> None:
     data = long([(r, y, "达标率", 96 if r == "甲区" else 90, None) for r in ("甲区", "乙区") for y in range(2011, 2016)])
     report = evaluate(pack, data, region="甲区", year=2013)
     assert [(row["region"], row["year"]) for row in report.results()] == [("甲区", 2013)]
-    assert qualityrules.evaluate(pack, data, regions=["乙区"]).failed
+    assert qualityrules.evaluate(pack, data, regions=["乙区"], hierarchy={"乙区": "甲区"}).failed
+    assert not qualityrules.evaluate(pack, data, regions=["乙区"]).failed   # outside 甲区: not-applicable
     with pytest.raises(qualityrules.UsageError) as raised:
         evaluate(pack, data, region="丁区")
     assert "丁区" in raised.value.diagnostic.message
@@ -496,8 +505,15 @@ def test_shipped_pack_on_shipped_baseline_data() -> None:
     pack = qualityrules.load_pack("shenzhen-2020")
     report = qualityrules.evaluate(pack, root / "examples" / "baselines" / "shenzhen-2015.csv")
     assert report.obs.regions == ("深圳市",)
-    assert len(report.results()) == 36
-    assert all(row["verdict"] in ("unknown", "pass", "fail", "warn") for row in report.results())
+    # its 36 results before the nation-2020 fix, and the 纲要's two 2015 floors it now inherits
+    assert len(report.results()) == 38
+    inherited = [row for row in report.results() if row["origin"] == "nation-2020"]
+    assert [(row["year"], row["indicator"]) for row in inherited] == [
+        (2015, "生产性服务业顾客满意度"), (2015, "生活性服务业顾客满意度")]
+    # ... which shenzhen-2020 (in force 2016–2020) does not enforce in 2015: not applicable, not judged
+    assert {row["verdict"] for row in inherited} == {"not-applicable"}
+    own = [row for row in report.results() if row["origin"] != "nation-2020"]
+    assert all(row["verdict"] in ("unknown", "pass", "fail", "warn") for row in own)
 
 
 def test_row_blocks_do_not_change_results(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -515,8 +531,9 @@ def test_row_blocks_do_not_change_results(monkeypatch: pytest.MonkeyPatch) -> No
                 x = float(rng.choice([centre, centre + 1, centre - 1, math.nan]))
                 records.append((f"区{r:02d}", year, name, x, None))
     monkeypatch.setattr(engine, "_BLOCK", 3 * 8)  # 8 atoms: blocks of 3 rows, the last of 2
-    report = evaluate(pack, long(records))
-    expected, targets = reference(pack, records)
+    parents = {f"区{r:02d}": "甲区" for r in range(41)}
+    report = evaluate(pack, long(records), hierarchy=parents)
+    expected, targets = reference(pack, records, parents)
     assert {k: v[0] for k, v in cells(report).items()} == {k: v[0] for k, v in expected.items()}
     assert {(row["region"], row["indicator"]): row["verdict"] for row in report.targets()} == \
         {(region, pack.rules[k].indicator.name): v for (region, k), v in targets.items()}

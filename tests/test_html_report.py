@@ -74,7 +74,11 @@ def test_the_overview_counts_each_region_and_links_failures_first() -> None:
     page = render_html(report)
     overview = page.split('<section class="overview"', 1)[1].split("</section>", 1)[0]
     rows = re.findall(r'<tr data-region="([^"]+)">(.*?)</tr>', overview)
-    assert [region for region, _ in rows] == ["福田区", "罗湖区", "南山区", "龙岗区"]   # most failures first
+    failures = {region: [row["verdict"] for row in report.targets() if row["region"] == region].count("fail")
+                for region in report.obs.regions}
+    shown = [region for region, _ in rows]
+    assert sorted(shown) == sorted(report.obs.regions) and len(set(failures.values())) > 1
+    assert [failures[region] for region in shown] == sorted(failures.values(), reverse=True)   # most failures first
     ids = set(re.findall(r'<tr [^>]*id="(t-\d+-\d+)"', page))
     for region, cells in rows:
         verdicts = [row["verdict"] for row in report.targets() if row["region"] == region]
@@ -141,6 +145,8 @@ def test_check_writes_the_html_report(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr   # 空气质量优良天数比例 misses its binding target
     assert "Traceback" not in result.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    counts = result.stderr.strip().split(": ", 1)[1]   # the counts docs/cli.rst quotes for this command
+    assert f"   wrote report.html: {counts}\n" in (ROOT / "docs" / "cli.rst").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------

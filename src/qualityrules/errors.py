@@ -13,6 +13,7 @@ import enum
 import functools
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from typing import NoReturn
 
 import attrs
 
@@ -40,6 +41,8 @@ CODES: dict[str, str] = {
     "QR011": "more than one time qualifier or strength word",
     "QR012": "invalid record definition",
     "QR013": "clause given twice",
+    "QR014": "target without a number of its own: not checkable",
+    "QR015": "table row without a readable layout",
     "QR040": "invalid rounding step (GB/T 8170)",
     # resolve stage: catalogue, units, packs, lineage
     "QR101": "unknown indicator",
@@ -54,11 +57,18 @@ CODES: dict[str, str] = {
     "QR110": "approximate target without a stated tolerance",
     "QR111": "number without a unit for an indicator that has one",
     "QR112": "indicator or alias defined twice in the catalogue",
-    "QR113": "change target needs % or 百分点",
+    "QR113": "change in a unit that does not fit the indicator",
     "QR114": "target year outside the pack's period",
     "QR115": "missing required pack metadata",
     "QR116": "pack file must contain exactly one pack",
     "QR117": "target looser than an inherited one that binds in the same year",
+    "QR118": "pack id differs from its file name",
+    "QR119": "two files declare one pack id",
+    "QR120": "number without a comparator word",
+    "QR121": "flow indicator checked in a single year",
+    "QR122": "change without a baseline year",
+    "QR123": "several indicators in one target line that cannot be told apart",
+    "QR124": "statistic defined differently when the target was set and when it is checked",
     # authoring: catalogues of one's own, suppressions
     "QR160": "suppression without a reason",
     "QR161": "unused suppression",
@@ -77,8 +87,15 @@ CODES: dict[str, str] = {
     "QR207": "record column of the wrong type for its use",
     "QR208": "invalid region hierarchy",
     "QR209": "records that match no table of the pack",
+    "QR240": "regions in the data outside the pack's area (not-applicable)",
+    "QR241": "a share column that looks written as fractions of 1",
+    "QR242": "a share above 100 % or below 0",
+    "QR243": "a negative count",
+    "QR244": "a lone surrogate in a name or value (not a character)",
     # command line
     "QR301": "invalid command-line usage",
+    "QR302": "the output file cannot be written",
+    "QR303": "invalid argument to a Python function",
     "QR310": "invalid project configuration",
     "QR311": "optional dependency not installed",
     "QR312": "file already exists",
@@ -148,14 +165,14 @@ class Diagnostic:
             before = text[:start]
             if width is not None:
                 before, text = _window(before, text[start:], width - len("  9999 | "), _display_width(marked))
-            out.append(f"  {self.span.line:>4} | {text}")
-            out.append("       | " + _display_pad(before) + "^" * max(1, _display_width(marked)))
+            out.append(f"  {self.span.line:>4} | {_visible(text)}")
+            out.append("       | " + _display_pad(_visible(before)) + "^" * max(1, _display_width(_visible(marked))))
         if self.expected:
             out.append("  " + render(tr("expected: {items}", items=", ".join(
                 render(e, lang) or "" for e in self.expected)), lang))
         if self.suggestion:
             out.append("  " + render(tr("help: {suggestion}", suggestion=render(self.suggestion, lang)), lang))
-        return "\n".join(out)
+        return _visible("\n".join(out))
 
     def to_dict(self, lang: str | None = None) -> dict[str, object]:
         return {
@@ -170,6 +187,11 @@ class Diagnostic:
             "expected": [render(e, lang) for e in self.expected],
             "suggestion": render(self.suggestion, lang),
         }
+
+
+def _visible(text: str) -> str:
+    """``text`` with lone surrogates (no characters; they cannot be printed) escaped as ``\\udxxx``."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _window(before: str, rest: str, room: int, marked_width: int) -> tuple[str, str]:
@@ -264,7 +286,8 @@ class DataError(QualityRulesError):
 
 
 class UsageError(QualityRulesError):
-    """Invalid usage (QR3xx): command-line arguments, project configuration, a missing extra."""
+    """Invalid usage (QR3xx): command-line arguments, project configuration, a missing extra, an
+    output file that cannot be written (QR302), an argument of a Python function (QR303)."""
 
 
 # The extra of ``pyproject.toml`` that brings each optional dependency.
@@ -298,7 +321,8 @@ def missing_extra(extra: str, feature: str) -> UsageError:
 _ERROR_CLASS_BY_CODE: dict[str, type[QualityRulesError]] = {
     "QR004": UnitError, "QR102": UnitError, "QR113": UnitError, "QR205": UnitError,
     "QR101": UnknownIndicatorError, "QR204": UnknownIndicatorError,
-    "QR301": UsageError, "QR330": UsageError, "QR331": UsageError,
+    "QR301": UsageError, "QR302": UsageError, "QR303": UsageError,
+    "QR330": UsageError, "QR331": UsageError,
 }
 
 
@@ -321,6 +345,18 @@ def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if errors:
         raise error_class(errors[0].code)(errors)
+
+
+def refuse(message: str, suggestion: str | None = None) -> NoReturn:
+    """QR303: an argument of a public function has the wrong type or value (a user error, so a
+    :class:`UsageError` rather than a ``TypeError`` from deep inside)."""
+    raise UsageError(Diagnostic("QR303", message, suggestion=suggestion))
+
+
+def shown(value: object) -> str:
+    """``value`` for a message: its type and a short repr."""
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40] + '…' if len(text) > 40 else text}"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

@@ -277,21 +277,66 @@ class _RuleOptions:
     cumulative: bool = True
     clauses: bool = True
     overrides: bool = True
+    written: bool = False  # forms a rule line may have but a resolvable pack may not (bare numbers, lists, rows)
+
+
+@st.composite
+def _change(draw: Callable[[st.SearchStrategy[Any]], Any], subject: _Subject,
+            options: _RuleOptions, target_year: int | None, amount_kinds: bool = True) -> m.Change:
+    point = subject.shares and draw(st.booleans())
+    change_units: tuple[str | None, ...] = (draw(st.sampled_from(_POINT_UNITS)),) if point else ("%",)
+    last = (target_year or options.max_year) - 1
+    since = draw(st.sampled_from(("year", "year", "plan", "previous", "average")))
+    baseline = draw(st.integers(min(options.min_year, last), last)) if last >= 1000 else 1000
+    direction = draw(st.sampled_from(tuple(m.ChangeDirection)))
+    change_subject = attrs.evolve(subject, low=Decimal(0), high=Decimal(50))
+    if amount_kinds:
+        amount = _amount(draw, change_subject, change_units)
+    else:
+        amount = m.Comparison(draw(st.sampled_from((m.Comparator.GE, m.Comparator.LE))),
+                              _quantity(draw, change_subject, units=change_units))
+    return m.Change(baseline if since in ("year", "average") else None, direction, amount,
+                    previous_year=since == "previous", average_annual=since == "average" and not point)
 
 
 @st.composite
 def _target(draw: Callable[[st.SearchStrategy[Any]], Any], subject: _Subject,
             options: _RuleOptions, target_year: int | None) -> m.Target:
-    kinds = ["value"] * 3 + (["change"] if options.changes else [])
-    if draw(st.sampled_from(kinds)) == "value":
+    kinds = ["value"] * 3 + (["change"] if options.changes else []) + (["written"] if options.written else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "value":
         return _amount(draw, subject, None)
-    point = subject.shares and draw(st.booleans())
-    change_units: tuple[str | None, ...] = (draw(st.sampled_from(_POINT_UNITS)),) if point else ("%",)
-    last = (target_year or options.max_year) - 1
-    baseline = draw(st.integers(min(options.min_year, last), last)) if last >= 1000 else 1000
-    direction = draw(st.sampled_from(tuple(m.ChangeDirection)))
-    change_subject = attrs.evolve(subject, low=Decimal(0), high=Decimal(50))
-    return m.Change(baseline, direction, _amount(draw, change_subject, change_units))
+    if kind == "change":
+        change: m.Change = draw(_change(subject, options, target_year))
+        return change
+    form = draw(st.sampled_from(("bare", "respectively", "respectively-change", "row")))
+    if form == "bare":
+        return m.Comparison(m.Comparator.EQ, _quantity(draw, subject), bare=True)
+    if form == "respectively":
+        op = draw(st.sampled_from(tuple(m.Comparator)))
+        bare = op is m.Comparator.EQ and draw(st.booleans())
+        count = draw(st.integers(2, 4))
+        unit = draw(st.sampled_from(subject.units))
+        return m.Respectively(tuple(m.Comparison(op, _quantity(draw, subject, units=(unit,)), bare=bare)
+                                    for _ in range(count)))
+    if form == "respectively-change":
+        first = draw(_change(subject, options, target_year, amount_kinds=False))
+        others = [attrs.evolve(first, amount=attrs.evolve(first.amount, quantity=_quantity(
+            draw, attrs.evolve(subject, low=Decimal(0), high=Decimal(50)), units=(first.amount.quantity.unit,))))
+            for _ in range(draw(st.integers(1, 3)))]
+        return m.Respectively((first, *others))
+    cells: list[m.TableCell] = []
+    for _ in range(draw(st.integers(1, 3))):
+        cell = draw(st.sampled_from(("empty", "value", "bare", "total")))
+        if cell == "empty":
+            cells.append(None)
+        elif cell == "bare":
+            cells.append(m.Comparison(m.Comparator.EQ, _quantity(draw, subject), bare=True))
+        elif cell == "total":
+            cells.append(m.Total(_quantity(draw, subject)))
+        else:
+            cells.append(_amount(draw, subject, None, allow_ne=False))
+    return m.TableRow(tuple(cells))
 
 
 @st.composite
@@ -303,8 +348,15 @@ def _time(draw: Callable[[st.SearchStrategy[Any]], Any], options: _RuleOptions,
         year = draw(st.sampled_from(tuple(years))) if years else draw(st.integers(options.min_year, options.max_year))
         return m.TargetYear(year)
     if kind == "every":
+        if years and draw(st.booleans()):
+            return m.EveryYear(last=draw(st.integers(1, len(years))))
         return m.EveryYear()
     if kind == "cumulative":
+        if years and draw(st.booleans()):
+            return m.Cumulative(until=draw(st.sampled_from(tuple(years))))
+        if not years and options.written and draw(st.booleans()):
+            start = draw(st.sampled_from((2006, 2011, 2016, 2021, 2026)))
+            return m.During(start, start + 4, total=draw(st.booleans()))
         return m.Cumulative()
     return None
 
@@ -320,6 +372,10 @@ def _rule(draw: Callable[[st.SearchStrategy[Any]], Any], subjects: Sequence[_Sub
     target_year = time.year if isinstance(time, m.TargetYear) else (
         default_year if default_year is not None else max(years) if years else None)
     target = draw(_target(subject, options, target_year))
+    if isinstance(target, m.Change) and isinstance(time, (m.Cumulative, m.During)):
+        time = None  # 累计 before a change says the change is over the period: it is no time qualifier
+    if isinstance(target, m.Change) and target.average_annual and not isinstance(time, (m.TargetYear, type(None))):
+        time = None  # a yearly rate compounds to one target year
     strength = draw(st.sampled_from(tuple(m.Strength)))
     citation = justification = unenforced = None
     override = False
@@ -332,18 +388,22 @@ def _rule(draw: Callable[[st.SearchStrategy[Any]], Any], subjects: Sequence[_Sub
             unenforced = draw(texts())
     if options.overrides:
         override = draw(st.booleans())
-    return m.Rule(subject.name, target, time, strength, citation, override, justification, unenforced)
+    each = options.written and not isinstance(target, m.Respectively) and draw(st.booleans())
+    return m.Rule(subject.name, target, time, strength, citation, override, justification, unenforced, each)
 
 
 def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | None = None,
           min_year: int = 2000, max_year: int = 2035, changes: bool = True,
           every_year: bool = True, cumulative: bool = True, clauses: bool = True,
-          overrides: bool = True) -> st.SearchStrategy[m.Rule]:
+          overrides: bool = True, written: bool = True) -> st.SearchStrategy[m.Rule]:
     """:class:`~qualityrules.language.model.Rule` objects of every target kind: comparisons with every
     :class:`~qualityrules.language.model.Comparator`, ranges, approximate targets with and without a
-    tolerance, changes up and down in % and 个百分点; target years between ``min_year`` and
-    ``max_year``, 每年, 累计; both strengths; citations, ``override``, ``because`` and
-    ``unenforced`` clauses (unless ``clauses``/``overrides`` are false).
+    tolerance, changes up and down in % and 个百分点 (against a year, the pack's baseline, the
+    previous year, or as a yearly rate); target years between ``min_year`` and ``max_year``,
+    每年 (also 连续N年), 累计 (also to a year), plan periods; every strength; citations,
+    ``override``, ``because`` and ``unenforced`` clauses (unless ``clauses``/``overrides`` are
+    false). With ``written`` (the default), also the forms of printed plans that only the
+    resolver gives a meaning: bare numbers, 均 and 分别 over several values, table rows.
 
     With a ``catalogue`` (or a list of ``indicators``), rules name those indicators and use units
     compatible with them; otherwise indicator names and units are arbitrary. Every generated rule
@@ -351,7 +411,7 @@ def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | Non
     """
     _check_years(min_year, max_year)
     for flag, name in ((changes, "changes"), (every_year, "every_year"), (cumulative, "cumulative"),
-                       (clauses, "clauses"), (overrides, "overrides")):
+                       (clauses, "clauses"), (overrides, "overrides"), (written, "written")):
         _check_type(flag, bool, name)
     if catalogue is not None:
         from .packs.resolve import Catalogue as _Catalogue
@@ -366,7 +426,8 @@ def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | Non
                 _check_type(name, str, "indicators[...]")
                 _check(_name_ok(name), f"indicator name {name!r} cannot be written in the language")
     subjects = _subjects(catalogue, indicators)
-    options = _RuleOptions(min_year, max_year, changes, every_year, cumulative, clauses, overrides)
+    _check_type(written, bool, "written")
+    options = _RuleOptions(min_year, max_year, changes, every_year, cumulative, clauses, overrides, written)
     return _rule(subjects, options)
 
 
@@ -721,6 +782,32 @@ ANY = _Range()
 NONNEGATIVE = _Range(Fraction(0), None)
 
 
+def _meeting(rule: BoundRule) -> _Range:
+    """The values of the quantity ``rule`` compares that meet it. Under a declared round-then-
+    compare rounding (GB/T 8170-2008, 修约值比较法) a value meets it when its rounding does: ``n``
+    multiples of the step inside the target are met by ``(n ± 1/2) * step``, a half included
+    where it rounds (half to even) onto an inside multiple."""
+    from .engine.exact import rounding_step
+
+    r = _Range.of(rule.interval)
+    step = rounding_step(rule)
+    if step is None:
+        return r
+    _check(not r.holes, f"the target {rule.text!r} excludes one value under a round-then-compare rounding: "
+                        "the data strategies do not draw for it")
+    lo = hi = None
+    lo_inc = hi_inc = True
+    if r.lo is not None:
+        q = r.lo / step
+        n = -((-q.numerator) // q.denominator) if r.lo_inc or q.denominator != 1 else q.numerator + 1
+        lo, lo_inc = (n - Fraction(1, 2)) * step, n % 2 == 0
+    if r.hi is not None:
+        q = r.hi / step
+        n = q.numerator // q.denominator if r.hi_inc or q.denominator != 1 else q.numerator - 1
+        hi, hi_inc = (n + Fraction(1, 2)) * step, n % 2 == 0
+    return _Range(lo, hi, lo_inc, hi_inc)
+
+
 def _bounds(r: _Range, natural: tuple[Fraction, Fraction]) -> tuple[Fraction, Fraction]:
     """Finite ends to draw from: the range's own, or natural ones where it is unbounded."""
     nat_lo, nat_hi = natural
@@ -831,7 +918,7 @@ def _exact_change(rule: BoundRule, base: float, point: Fraction | None = None) -
     """A value whose change against ``base`` is exactly ``point`` (default: the rule's exact
     target, ``== x%``) in float64 arithmetic — the exact value or a float next to it — or None."""
     if point is None:
-        point = _Range.of(rule.interval).lo
+        point = _meeting(rule).lo
     assert point is not None
     target = float(point)
     exact = float(_change_value(rule, base, point))
@@ -890,6 +977,8 @@ class _Plan:
     sums: list[tuple[tuple[int, ...], _Range]]      # cumulative targets
     changes: list[BoundRule]                        # change targets
     natural: tuple[Fraction, Fraction]
+    plausible: _Range = ANY                         # the values the evaluator does not set aside
+    preferred: _Range = NONNEGATIVE                 # soft: values it reads as they are
 
     @property
     def years(self) -> list[int]:
@@ -903,6 +992,22 @@ class _Plan:
         return sorted(years)
 
 
+def _plausibility(indicator: m.Indicator) -> tuple[_Range, _Range]:
+    """(the values the evaluator's plausibility screen keeps, the values to prefer): a share within
+    0–100 % (0–1000 ‰) and a count at least 0 (else set aside); for a share, values above 1,
+    since a column all of whose values lie in [0, 1] reads as fractions when its targets are tens
+    of percent. See :mod:`qualityrules.engine.plausibility`."""
+    from .engine.plausibility import plausible_bounds
+
+    low, high = plausible_bounds(indicator.name, indicator.unit)
+    if low is None:
+        return ANY, NONNEGATIVE
+    plausible = _Range(Fraction(low), None if high is None else Fraction(high))
+    if high is None:
+        return plausible, plausible
+    return plausible, plausible & _Range(Fraction(1), None, lo_inc=False)
+
+
 def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
     from .packs.resolve import Measure
 
@@ -911,11 +1016,12 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
         by_indicator.setdefault(rule.indicator.name, []).append(rule)
     plans: dict[str, _Plan] = {}
     for name, group in by_indicator.items():
+        plausible, preferred = _plausibility(group[0].indicator)
         per_year: dict[int, _Range] = {}
         sums: dict[tuple[int, ...], _Range] = {}
         changes: list[BoundRule] = []
         for rule in group:
-            r = _Range.of(rule.interval)
+            r = _meeting(rule)
             if rule.measure is not Measure.VALUE:
                 _check(rule.baseline not in rule.years or r.contains(Fraction(0)),
                        f"the change target {rule.text!r} is checked in its own baseline year "
@@ -928,7 +1034,7 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
                 sums[rule.years] = sums.get(rule.years, ANY) & r
             else:
                 for year in rule.years:
-                    per_year[year] = per_year.get(year, ANY) & r
+                    per_year[year] = per_year.get(year, plausible) & r
         for year, r in per_year.items():
             _check(not r.empty, f"no value of {name} in {year} meets every enforced target of the pack")
         for years, r in sums.items():
@@ -938,8 +1044,9 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
             for b in groups[i + 1:]:
                 _check(not set(a) & set(b), f"overlapping cumulative targets for {name} are not supported")
         indicator = group[0].indicator
-        ranges = [*per_year.values(), *sums.values(), *(_Range.of(r.interval) for r in group)]
-        plans[name] = _Plan(indicator, per_year, list(sums.items()), changes, _natural(indicator, ranges))
+        ranges = [*per_year.values(), *sums.values(), *(_meeting(r) for r in group)]
+        plans[name] = _Plan(indicator, per_year, list(sums.items()), changes, _natural(indicator, ranges), plausible,
+                            preferred)
     return plans
 
 
@@ -972,15 +1079,15 @@ def _fill_change(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan, rul
 def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> dict[int, float]:
     """Values for every year the plan needs, meeting all of its targets."""
     values: dict[int, float] = {}
-    soft = NONNEGATIVE
+    soft = plan.preferred
     ranges = dict(plan.per_year)
     # Baselines first (positive, so relative changes are defined), then the years they fix.
     for rule in plan.changes:
         assert rule.baseline is not None
-        base_range = _prefer(ranges.get(rule.baseline, ANY), _Range(Fraction(0), None, lo_inc=False))
+        base_range = _prefer(ranges.get(rule.baseline, plan.plausible), _Range(Fraction(0), None, lo_inc=False))
         if rule.baseline not in values:
             base = _pick(draw, base_range, _positive(plan.natural))
-            exact = [r for r in plan.changes if r.baseline == rule.baseline and _Range.of(r.interval).point]
+            exact = [r for r in plan.changes if r.baseline == rule.baseline and _meeting(r).point]
             if exact:  # an exact change: find a baseline for which float64 arithmetic can hit it
                 candidates = (base, *_BASES)
                 found = next((b for b in candidates
@@ -991,16 +1098,16 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
             values[rule.baseline] = base
     for rule in plan.changes:
         assert rule.baseline is not None
-        change = _Range.of(rule.interval)
+        change = _meeting(rule)
         base = values[rule.baseline]
         for year in rule.years:
             if year not in values:
-                value = _fill_change(draw, plan, rule, base, change, ranges.get(year, ANY))
+                value = _fill_change(draw, plan, rule, base, change, ranges.get(year, plan.plausible))
                 values[year] = value
                 ranges[year] = _Range(Fraction(value), Fraction(value))
     for group, r in plan.sums:
-        caps = [_prefer(ranges.get(y, ANY), soft) if y not in values else _Range(value_of(values[y]), value_of(values[y]))
-                for y in group]
+        caps = [_prefer(ranges.get(y, plan.plausible), soft) if y not in values
+                else _Range(value_of(values[y]), value_of(values[y])) for y in group]
         low = sum((c.lo if c.lo is not None else Fraction(0) for c in caps), Fraction(0))
         high = None if any(c.hi is None for c in caps) else sum((c.hi for c in caps if c.hi is not None), Fraction(0))
         feasible = r & _Range(low, high)
@@ -1044,18 +1151,21 @@ def _image(rule: BoundRule, base: float, change: _Range) -> _Range:
     return _Range(f(change.hi), f(change.lo), change.hi_inc, change.lo_inc, holes)
 
 
-def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, natural: tuple[Fraction, Fraction]) -> dict[int, float]:
-    """Values (for the rule's years and baseline) that fail ``rule``."""
+def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, natural: tuple[Fraction, Fraction],
+             in_force: Sequence[int]) -> dict[int, float]:
+    """Values (for the rule's years and baseline) that fail ``rule`` in a year it is in force
+    (``in_force``: the years it is checked in and binds)."""
     from .packs.resolve import Measure
 
-    r = _Range.of(rule.interval)
-    pieces = r.complement()
-    _check(bool(pieces), f"the target {rule.text!r} cannot fail: every value meets it")
+    r = _meeting(rule)
+    pieces = _failing_pieces(rule)
+    _check(bool(pieces), f"the target {rule.text!r} cannot fail: every plausible value meets it")
     piece = draw(st.sampled_from(pieces))
     piece_natural = _outside_natural(piece, natural)
+    plausible, preferred = _plausibility(rule.indicator)
     if rule.measure is not Measure.VALUE:
         assert rule.baseline is not None
-        base = _pick(draw, _Range(Fraction(0), None, lo_inc=False), _positive(natural))
+        base = _pick(draw, _prefer(plausible & _Range(Fraction(0), None, lo_inc=False), preferred), _positive(natural))
         year = rule.years[-1]
         change = piece
 
@@ -1066,42 +1176,59 @@ def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, nat
         if change.point:  # failing "!= x%" means landing exactly on x in float64
             assert change.lo is not None
             hole = change.lo
-            found = next(((b, v) for b in (base, *_BASES) for v in [_exact_change(rule, b, hole)] if v is not None),
-                         None)
+            found = next(((b, v) for b in (base, *_BASES) for v in [_exact_change(rule, b, hole)]
+                          if v is not None and plausible.holds(b) and plausible.holds(v)), None)
             if found is None:
                 reject()
             base, value = found
         else:
             m_value = _pick(draw, change, _outside_natural(change, _change_natural(rule)), check=lambda x: True)
             value = float(_change_value(rule, base, value_of(m_value)))
-            if not fails(value):
-                value = _pick(draw, _image(rule, base, change), natural, check=fails, places=4)
+            if not (fails(value) and plausible.holds(value)):
+                value = _pick(draw, _image(rule, base, change) & plausible, natural,
+                              check=lambda v: fails(v) and plausible.holds(v), places=4)
         values = {rule.baseline: base, year: value}
         values.update({y: value for y in rule.years})
         return values
     if rule.kind == "cumulative":
-        caps = [NONNEGATIVE if (piece.hi is None or piece.hi > 0) else ANY for _ in rule.years]
-        low = Fraction(0) if caps[0] is NONNEGATIVE else None
+        caps = [(NONNEGATIVE if (piece.hi is None or piece.hi > 0) else ANY) & plausible for _ in rule.years]
+        low = caps[0].lo
         feasible = piece & _Range(low, None)
         integral = all(b is None or b.denominator == 1 for b in (r.lo, r.hi))
         total = _pick(draw, feasible if not feasible.empty else piece, piece_natural,
                       places=0 if integral else 2, check=r.fails)
         if feasible.empty:
-            caps = [ANY for _ in rule.years]
+            caps = [plausible for _ in rule.years]
         parts = _split(draw, value_of(total), caps, piece)
         return dict(zip(rule.years, parts, strict=True))
     years = list(rule.years)
     if rule.kind == "every-year":
-        failing = set(draw(st.lists(st.sampled_from(years), min_size=1, max_size=len(years), unique=True)))
+        failing = set(draw(st.lists(st.sampled_from(list(in_force)), min_size=1, max_size=len(in_force), unique=True)))
     else:
         failing = set(years)
     values = {}
+    allowed = _prefer(piece, preferred)
     for year in years:
         if year in failing:
-            values[year] = _pick(draw, _prefer(piece, NONNEGATIVE), piece_natural, check=r.fails)
+            values[year] = _pick(draw, allowed, piece_natural, check=lambda v: r.fails(v) and allowed.holds(v))
         else:
-            values[year] = _pick(draw, _prefer(r, NONNEGATIVE), natural)
+            values[year] = _pick(draw, _prefer(r & plausible, preferred), natural)
     return values
+
+
+def _failing_pieces(rule: BoundRule) -> list[_Range]:
+    """The ranges of the quantity a rule compares that fail it; for a value target only plausible
+    values (an implausible one is set aside as unknown, it does not fail: a share target of at
+    most 100 % cannot fail)."""
+    from .packs.resolve import Measure
+
+    pieces = _meeting(rule).complement()
+    if rule.measure is not Measure.VALUE:
+        return pieces
+    plausible, _ = _plausibility(rule.indicator)
+    if rule.kind == "cumulative" and plausible.hi is not None:   # a sum of plausible values
+        plausible = _Range(plausible.lo, plausible.hi * len(rule.years))
+    return [p & plausible for p in pieces if not (p & plausible).empty]
 
 
 def _outside_natural(piece: _Range, natural: tuple[Fraction, Fraction]) -> tuple[Fraction, Fraction]:
@@ -1148,21 +1275,28 @@ def _check_pack(pack: object) -> Pack:
 
 
 def _applies(pack: Pack, regions: Sequence[str]) -> Callable[[BoundRule, str], bool]:
-    """Whether a rule of ``pack`` is checked against a region's data, by the evaluator's own
-    rule (:meth:`~qualityrules.engine.plan.Plan.applicable`), computed once for ``regions``."""
-    from .engine.plan import compile_pack
+    """Whether a rule of ``pack`` binds a region in some year it is checked in, by the
+    evaluator's own rule (:mod:`qualityrules.packs.applicability`), computed once for ``regions``."""
+    from .packs.applicability import regions_bound
 
-    plan = compile_pack(pack)
-    matrix = plan.applicable([normalize(region) for region in regions])
+    matrix = regions_bound(pack, regions).binds
     row = {region: i for i, region in enumerate(regions)}
-    column = {id(rule): k for k, rule in enumerate(plan.rules)}
-    return lambda rule, region: bool(matrix[row[region], column[id(rule)]])
+    column = {id(rule): k for k, rule in enumerate(pack.rules)}
+    checked = {id(rule): bool(_years_in_force(pack, rule)) for rule in pack.rules}
+    return lambda rule, region: checked[id(rule)] and bool(matrix[row[region], column[id(rule)]])
+
+
+def _years_in_force(pack: Pack, rule: BoundRule) -> list[int]:
+    """The years ``rule`` is checked in while it is in force under ``pack``."""
+    from .packs.applicability import checked_years, in_force_years
+
+    start, end = in_force_years(pack, rule)
+    return [year for year, _ in checked_years(rule) if start <= year <= end]
 
 
 def _regions(pack: Pack, regions: Sequence[str] | None) -> tuple[str, ...]:
-    if regions is None:
-        found = dict.fromkeys(r for rule in _enforced(pack) for r in rule.regions)
-        return tuple(found) or (pack.region or "全区",)
+    if regions is None:   # the regions the pack names: its area's roots (a parent's region lies outside it)
+        return tuple(dict.fromkeys(r for r in (pack.region, *pack.definition.scope) if r)) or ("全区",)
     _check(not isinstance(regions, str), "regions must be a sequence of names, not a string")
     chosen = tuple(regions)
     _check(bool(chosen), "regions must not be empty")
@@ -1178,8 +1312,9 @@ def _enforced(pack: Pack) -> list[BoundRule]:
 
 def compliant_data(pack: Pack, *, regions: Sequence[str] | None = None) -> st.SearchStrategy[pd.DataFrame]:
     """Tables on which every enforced target of ``pack`` (its own and its ancestors', binding and
-    aspirational) passes in every region it applies to (default regions: every region some
-    target applies to — a parent's totals bind the parent's region only): each value target in its years, each cumulative
+    aspirational) passes in every region it binds (default regions: the pack's region and scope;
+    which targets bind which regions and years is :mod:`qualityrules.packs.applicability`'s
+    rule — a parent's totals bind the parent's region only): each value target in its years, each cumulative
     target's sum (split across the years), each change against its baseline year's value.
     Raises :class:`~hypothesis.errors.InvalidArgument` when the pack's targets contradict each
     other so that no data can pass them all."""
@@ -1205,7 +1340,7 @@ def _select_rule(pack: Pack, rule: BoundRule | str | None) -> list[BoundRule]:
     enforced = _enforced(pack)
     _check(bool(enforced), f"pack {pack.id!r} has no enforced target to violate")
     if rule is None:
-        return [r for r in enforced if _Range.of(r.interval).complement()]
+        return [r for r in enforced if _failing_pieces(r)]
     if isinstance(rule, str):
         from .language.text import normalize as _normalize
 
@@ -1236,15 +1371,15 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
     candidates = [c for c in _select_rule(resolved, rule) if any(applies(c, region) for region in chosen)]
     _check(bool(candidates), f"no enforced target of {resolved.id!r} that can fail applies to {', '.join(chosen)}")
     for candidate in candidates:
-        _check(bool(_Range.of(candidate.interval).complement()),
-               f"the target {candidate.text!r} cannot fail: every value meets it")
+        _check(bool(_failing_pieces(candidate)),
+               f"the target {candidate.text!r} cannot fail: every plausible value meets it")
     enforced = _enforced(resolved)
     plans = {region: _plans([r for r in enforced if applies(r, region)]) for region in chosen}
 
     @_composite_table
     def build(draw: Callable[[st.SearchStrategy[Any]], Any]) -> pd.DataFrame:
         target = draw(st.sampled_from(candidates))
-        natural = _natural(target.indicator, [_Range.of(target.interval)])
+        natural = _natural(target.indicator, [_meeting(target)])
         rows: list[tuple[str, int, str, float]] = []
         for region in chosen:
             violated = applies(target, region)
@@ -1254,7 +1389,7 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
                 for year, value in sorted(_fill_plan(draw, plan).items()):
                     rows.append((region, year, name, value))
             if violated:
-                for year, value in sorted(_violate(draw, target, natural).items()):
+                for year, value in sorted(_violate(draw, target, natural, _years_in_force(resolved, target)).items()):
                     rows.append((region, year, target.indicator.name, value))
         frame = _frame(rows)
         frame.attrs["violated"] = (target.indicator.name, target.kind, target.years, target.origin)
@@ -1312,7 +1447,7 @@ def _plans_loose(rules: Iterable[BoundRule]) -> dict[str, tuple[tuple[float, ...
         years.update(rule.years)
         if rule.baseline is not None:
             years.add(rule.baseline)
-        r = _Range.of(rule.interval)
+        r = _meeting(rule)
         ranges.append(r)
         if rule.measure is Measure.VALUE and rule.kind != "cumulative":
             for bound in (r.lo, r.hi, *r.holes):

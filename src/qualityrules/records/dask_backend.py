@@ -33,8 +33,8 @@ def partial_states(frame: pd.DataFrame, plan: RecordPlan, table: str,
 
     number = (partition_info or {}).get("number")
     origin = Origin(table if number is None else f"{table}, partition {number}")
+    check_columns([str(k) for k in frame.columns], plan.purposes(table), origin)
     chunk = Chunk({str(k): frame[k] for k in frame.columns}, len(frame), 0, origin)
-    check_columns(chunk.names, plan.purposes(table), origin)
     states = {i: scan_chunk(g, chunk) for i, g in enumerate(plan.groupings) if g.table == table}
     return pd.DataFrame({"states": pd.Series([states], dtype=object)})
 
@@ -66,8 +66,8 @@ def scan_table_dask(plan: RecordPlan, table: str, source: Any, *, scheduler: Any
     columns = read_kinds(plan, table)
     if isinstance(source, (str, Path)) and _is_parquet(source):
         frame = dd.read_parquet(str(source))
+        check_columns([str(c) for c in frame.columns], plan.purposes(table), Origin(table, str(source), "parquet"))
         actual = {normalize(str(c)): str(c) for c in frame.columns}
-        check_columns(actual, plan.purposes(table), Origin(table, str(source), "parquet"))
         frame = frame[[actual[n] for n in columns]]
     elif hasattr(source, "map_partitions"):
         frame = source

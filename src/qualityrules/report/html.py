@@ -57,6 +57,8 @@ h3 { margin: 1.5rem 0 .5rem; font-size: 1.1rem; }
 .meta { color: #555; margin: .1rem 0; }
 .summary { display: flex; gap: .5rem; flex-wrap: wrap; margin: 1rem 0; padding: 0; list-style: none; }
 .summary li { padding: .35rem .8rem; border-radius: 1rem; font-weight: 600; }
+.warnings { margin: .5rem 0; padding: 0; list-style: none; }
+.warnings pre { white-space: pre-wrap; background: #fff8e1; border-left: 4px solid #f0a000; padding: .4rem .6rem; margin: .3rem 0; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f5f5f5; position: sticky; top: 0; }
@@ -80,6 +82,7 @@ table.review td.indicator { min-width: 12em; }
 .v-unknown { background: #eef0f3; color: #455a64; }
 .v-not-applicable { background: #fafafa; color: #888; }
 .citation { color: #555; font-size: .85rem; }
+.caveat { color: #8a5300; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 1.25rem; }
 figure { margin: 0; border: 1px solid #e3e3e3; border-radius: .5rem; padding: .75rem; }
 figcaption { font-weight: 600; margin-bottom: .25rem; }
@@ -119,6 +122,9 @@ def render_html(report: Any) -> str:
         out.append(f'<p class="meta">中期评估 review as of {report.as_of}: 只计{report.as_of}年及以前的数据, '
                    f"以后到期的目标给出进展评估 (only data up to {report.as_of} count; targets due later are "
                    f"assessed) · {escape(_review_rule(report))}</p>")
+    if report.warnings:
+        out += ['<ul class="warnings" aria-label="warnings">',
+                *(f'<li data-code="{w.code}"><pre>{escape(w.render())}</pre></li>' for w in report.warnings), "</ul>"]
     out.append("</header>")
     grouped = _group(targets, "region")
     out += _overview(grouped)
@@ -210,7 +216,9 @@ def _region_section(report: Any, table: _Targets, region: str, rows: list[dict[s
             f'<span class="citation">{escape(row["origin"])}</span></td>'
             f'<td class="nowrap">{escape(_year_text(row))}</td>'
             f'<td class="num">{escape(_value_text(row))}</td><td class="num">{escape(_margin_text(row))}</td>'
-            f'<td class="citation">{escape(citation)}</td></tr>')
+            f'<td class="citation">{escape(citation)}'
+            + (f'<br><span class="caveat">口径变化 caveat: {escape(row["caveat"])}</span>' if row.get("caveat") else "")
+            + "</td></tr>")
     if len(out) > 2:
         out += ["</tbody>", "</table>"]
     pending = [(index, row) for index, row in indexed if row.get("assessment")]
@@ -375,7 +383,7 @@ def _review_paths(report: Any, region: str, indicator: str) -> list[tuple[str, A
     for k, atom in enumerate(a.atoms.tolist()):
         rule = int(plan.atom_rule[atom])
         if plan.rules[rule].indicator.name == indicator and plan.rules[rule].kind != "cumulative" \
-                and bool(report.evaluation.applicable[r, rule]):
+                and bool(report.reviewed[r, k]):
             last[rule] = k if rule not in last or a.due[k] >= a.due[last[rule]] else last[rule]
     found = []
     for rule, k in last.items():

@@ -12,11 +12,15 @@ Two granularities:
   the exit code use these.
 
 Verdicts: ``pass``, ``fail`` (binding target missed), ``warn`` (aspiration — 力争/争取 — missed),
-``unknown`` (missing or undecidable data), ``pending`` (a review as of a year: the target's year
-lies after it; its assessment says how it is going), ``not-applicable`` (the target does not bind the region:
-a province's total is not a district's target; regions outside a declared ``scope``). A region the
-pack names nowhere is checked as the pack's own region (see :meth:`qualityrules.engine.plan.Plan.applicable`).
-Margins are signed (positive = on the compliant side) and in the unit the rule is written in.
+``unknown`` (missing, implausible or undecidable data; ``reason`` says why when data was set
+aside), ``pending`` (a review as of a year: the target's year lies after it; its assessment says
+how it is going), ``not-applicable`` (the target does not bind the region in that year: a
+province's total is not a district's target, a region outside the pack's area, a year outside the
+packs' periods — the rule is :mod:`qualityrules.packs.applicability`). Margins are signed
+(positive = on the compliant side) and in the unit the rule is written in.
+
+:attr:`Report.warnings` are the report-level warnings (regions outside the pack's area, values
+set aside as implausible, and the loader's warnings); every view shows them.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from ..engine.assessment import STATUSES, Assessment, assess
 from ..engine.evaluation import Evaluation
 from ..engine.exact import near_margins
 from ..engine.plan import RELATIVE_CHANGE, VALUE
-from ..errors import optional_dependencies
+from ..errors import Diagnostic, did_you_mean, optional_dependencies, refuse, shown
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
@@ -78,21 +82,45 @@ class Report:
         self.requested_years = list(years) if years else None
         self.as_of = as_of
         self.review = review or m.Review()
+        self.warnings: tuple[Diagnostic, ...] = (*evaluation.data.warnings, *evaluation.warnings)
 
     # ---------------------------------------------------------------- matrices
 
     @functools.cached_property
     def codes(self) -> npt.NDArray[np.int8]:
-        """``[region, atom]`` codes in :attr:`atoms` order (NA, PASS, UNKNOWN, FAIL)."""
+        """``[region, atom]`` codes in :attr:`atoms` order (NA, PASS, PENDING, UNKNOWN, FAIL)."""
         ev = self.evaluation
         codes = np.full(ev.passed.shape, _FAIL, dtype=np.int8)   # pass and unknown never overlap
         codes -= ev.passed.view(np.int8) * np.int8(_FAIL - _PASS)
         codes -= ev.unknown.view(np.int8) * np.int8(_FAIL - _UNKNOWN)
         if self.assessment is not None:
             codes[:, self.assessment.columns] = _PENDING
-        if not ev.applicable.all():
-            codes[~ev.applicable[:, self.plan.atom_rule[self.atoms]]] = _NA
+        bound = self._bound
+        if bound is not None:   # the applicability rule: regions and years in force
+            codes[~bound] = _NA
         return codes
+
+    @functools.cached_property
+    def _bound(self) -> npt.NDArray[np.bool_] | None:
+        """``[region, atom]``: the atom's rule binds the region in the atom's year (the
+        applicability rule); None when every atom binds every region."""
+        ev, atoms = self.evaluation, self.atoms
+        in_force = self.plan.in_force[atoms]
+        if ev.applicable.all() and in_force.all():
+            return None
+        return np.asarray(ev.applicable[:, self.plan.atom_rule[atoms]] & in_force[None, :], dtype=bool)
+
+    @functools.cached_property
+    def _binding(self) -> npt.NDArray[np.bool_]:
+        """``[region, atom]``: the atom binds the region and no stricter atom on the same indicator,
+        year and measure binds it too (one step per such pair of atoms, never per region)."""
+        bound = self._bound
+        result = np.ones(self.codes.shape, dtype=bool) if bound is None else bound.copy()
+        column = {int(a): c for c, a in enumerate(self.atoms.tolist())}
+        for looser, stricter in self.plan.stricter.tolist():
+            if looser in column and stricter in column:
+                result[:, column[looser]] &= self.codes[:, column[stricter]] == _NA
+        return result
 
     @property
     def atoms(self) -> IntArray:
@@ -126,16 +154,26 @@ class Report:
         return rv.cell_fields(self.assessment, self.plan, r, k, self._failed_years(r, rule))
 
     @functools.cached_property
+    def reviewed(self) -> npt.NDArray[np.bool_]:
+        """``[region, k]``: the k-th assessed atom binds the region in its year (its verdict is
+        pending; else not-applicable by the applicability rule, and not reviewed)."""
+        a = self.assessment
+        if a is None:
+            return np.zeros((len(self.obs.regions), 0), dtype=bool)
+        return np.asarray(self.codes[:, a.columns] == _PENDING, dtype=bool)
+
+    @functools.cached_property
     def _review_status(self) -> npt.NDArray[np.int8]:
-        """``[region, rule]``: the worst status over the rule's assessed years (-1: none, or n/a)."""
+        """``[region, rule]``: the worst status over the rule's assessed years that bind the region
+        (-1: none, or n/a)."""
         result = np.full((len(self.obs.regions), len(self.plan.rules)), -1, dtype=np.int8)
         a = self.assessment
         if a is None or not len(a.atoms):
             return result
+        status = np.where(self.reviewed, a.status, np.int8(-1))
         rules = self.plan.atom_rule[a.atoms]
         for rule in np.unique(rules).tolist():       # one step per rule, not per region
-            result[:, rule] = a.status[:, rules == rule].max(axis=1)
-        result[~self.evaluation.applicable] = -1
+            result[:, rule] = status[:, rules == rule].max(axis=1)
         return result
 
     def review_counts(self, by: str = "region") -> dict[str, dict[str, int]]:
@@ -169,7 +207,8 @@ class Report:
         a = self.assessment
         if a is None:
             return None
-        assessed = [c for c in self._columns_by_rule[rule].tolist() if c in self._assessed]
+        assessed = [c for c in self._columns_by_rule[rule].tolist()
+                    if c in self._assessed and int(self.codes[r, c]) == _PENDING]
         if not assessed:
             return None
         worst = max(assessed, key=lambda c: (int(a.status[r, self._assessed[c]]), c))   # among equals, the last year
@@ -268,11 +307,13 @@ class Report:
 
     @functools.cached_property
     def _aspiration_rule(self) -> npt.NDArray[np.bool_]:
-        return np.array([r.strength is m.Strength.ASPIRATION for r in self.plan.rules], dtype=bool)
+        return np.array([r.strength.warns for r in self.plan.rules], dtype=bool)
 
     def exit_code(self, fail_on: str | None = None) -> int:
         """0 if no binding target failed; 1 if one did (or, with ``fail_on="warn"``, an aspiration
         was missed; with ``fail_on="unknown"``, also if a verdict is unknown)."""
+        if fail_on not in (None, "warn", "unknown"):
+            refuse(f"fail_on must be None, 'warn' or 'unknown', not {shown(fail_on)}")
         if self.failed:
             return 1
         if fail_on in ("warn", "unknown") and self.warned:
@@ -282,29 +323,80 @@ class Report:
         return 0
 
     def verdict(self, region: str, year: int, indicator: str) -> str:
-        """The verdict of the (first) rule on ``indicator`` checked in ``year`` for ``region``;
-        ``not-applicable`` when no rule on it is checked that year."""
-        found = self._find(region, year, indicator)
-        if not found:
+        """The verdict of the target that binds ``region`` on ``indicator`` in ``year`` (the one
+        :func:`qualityrules.binding` names: the strictest in force there); ``not-applicable`` when
+        none binds. :meth:`verdicts` lists every target on the indicator. QR101 for an indicator
+        not in the catalogue, QR301 for a region not in the data or a year the report does not
+        check (with suggestions)."""
+        r, columns, chosen = self._query(region, year, indicator)
+        if chosen is None:
             return NOT_APPLICABLE
-        r, column = found[0]
+        return self._verdict_at(r, chosen)
+
+    def verdicts(self, region: str, year: int, indicator: str) -> list[dict[str, Any]]:
+        """Every target on ``indicator`` checked in ``year``, for ``region``: origin, level,
+        target, rule, verdict, and ``binding`` (True for the one :meth:`verdict` answers for),
+        the binding one first."""
+        r, columns, chosen = self._query(region, year, indicator)
+        rows = []
+        for column in sorted(columns, key=lambda c: c != chosen):
+            k = int(self.plan.atom_rule[self.atoms[column]])
+            fields = self._rule_field_cache[k]
+            rows.append({"region": self.obs.regions[r], "year": int(year), "origin": fields["origin"],
+                         "level": fields["level"], "target": fields["target"], "rule": fields["rule"],
+                         "verdict": self._verdict_at(r, column), "binding": column == chosen})
+        return rows
+
+    def _verdict_at(self, r: int, column: int) -> str:
         rule = int(self.plan.atom_rule[self.atoms[column]])
         return _verdict(int(self.codes[r, column]), bool(self._aspiration_rule[rule]))
 
-    def _find(self, region: str, year: int | None, indicator: str) -> list[tuple[int, int]]:
+    def _query(self, region: str, year: int | None, indicator: str) -> tuple[int, list[int], int | None]:
+        """(region index, the columns of the targets on ``indicator`` checked in ``year``, the
+        column of the one that binds or None), raising QR101/QR301 for what the report cannot
+        answer."""
+        from ..errors import UnknownIndicatorError, UsageError
+        from ..packs.comparison import strongest
+
+        if not isinstance(region, str):
+            refuse(f"region must be a string, not {shown(region)}")
+        if not isinstance(indicator, str):
+            refuse(f"indicator must be a string, not {shown(indicator)}")
+        if year is not None:
+            ok = isinstance(year, (int, np.integer)) and not isinstance(year, bool)
+            ok = ok or (isinstance(year, str) and year.strip().isdigit())
+            if not ok:
+                refuse(f"year must be a year such as 2015, not {shown(year)}")
+            year = int(year)
+        found = self.pack.catalogue.lookup(indicator)
+        if found is None:
+            raise UnknownIndicatorError(Diagnostic(
+                "QR101", f"unknown indicator '{indicator}'",
+                suggestion=self.pack.catalogue.suggest(indicator) or "see rules/catalogue.qr for the indicators"))
         r = self.obs.region_index(region)
         if r is None:
-            return []
-        found = self.pack.catalogue.lookup(indicator)
-        name = found.name if found is not None else normalize(indicator)
-        hits = []
-        for k, rule in enumerate(self.plan.rules):
-            if rule.indicator.name != name:
-                continue
-            for column in self._columns_by_rule[k]:
-                if year is None or int(self.plan.atom_year[self.atoms[column]]) == int(year):
-                    hits.append((r, int(column)))
-        return hits
+            raise UsageError(Diagnostic(
+                "QR301", f"region '{region}' is not in the report ({self.obs.origin})",
+                suggestion=did_you_mean(normalize(region), self.obs.region_keys)
+                or "regions in the report: " + ", ".join(self.obs.regions[:20])))
+        years = self._report_years
+        if year is not None and int(year) not in years:
+            raise UsageError(Diagnostic(
+                "QR301", f"no target of {self.pack.id} is checked in {year} in this report",
+                suggestion="years checked: " + (", ".join(map(str, years)) or "none")))
+        columns = [int(c) for k, rule in enumerate(self.plan.rules) if rule.indicator.name == found.name
+                   for c in self._columns_by_rule[k].tolist()
+                   if year is None or int(self.plan.atom_year[self.atoms[c]]) == int(year)]
+        in_force = [c for c in columns if self.codes[r, c] != _NA]
+        rule_at = {id(self.plan.rules[int(self.plan.atom_rule[self.atoms[c]])]): c for c in in_force}
+        winner = strongest(self.pack, [self.plan.rules[int(self.plan.atom_rule[self.atoms[c]])] for c in in_force])
+        return r, columns, None if winner is None else rule_at[id(winner)]
+
+    @functools.cached_property
+    def _report_years(self) -> list[int]:
+        """The years in which some target is checked (in force) in this report."""
+        atoms = self.atoms
+        return sorted({int(y) for y in self.plan.atom_year[atoms[self.plan.in_force[atoms]]].tolist()})
 
     # ---------------------------------------------------------------- rows
 
@@ -337,9 +429,51 @@ class Report:
         """One dict per (region, rule, year) checked, ordered by region, rule, year."""
         return self._result_rows.dicts()
 
+    @functools.cached_property
+    def _reasons(self) -> npt.NDArray[np.object_] | None:
+        """``[region, column]``: why an unknown verdict's data was set aside (implausible values it
+        reads, in any year it sums or as its baseline); None when nothing was set aside."""
+        doubts = self.evaluation.doubts
+        if not doubts:
+            return None
+        plan, obs, atoms = self.plan, self.obs, self.atoms
+        reasons = np.full(self.codes.shape, None, dtype=object)
+        obs_year = {int(y): n for n, y in enumerate(obs.years.tolist())}
+        reads = np.concatenate([plan.atom_sum_years[atoms], plan.atom_baseline[atoms][:, None]], axis=1)
+        for doubt in doubts:
+            mine = np.flatnonzero(np.array([plan.indicators[int(i)] for i in plan.atom_indicator[atoms]], dtype=object)
+                                  == obs.indicators[doubt.indicator])
+            for slot in range(reads.shape[1]):   # one step per year an atom reads, never per region
+                for column in mine.tolist():
+                    y = int(reads[column, slot])
+                    n = obs_year.get(int(plan.years[y])) if y >= 0 else None
+                    if n is not None:
+                        hit = doubt.cells[:, n] & (self.codes[:, column] == _UNKNOWN)
+                        reasons[hit, column] = f"{doubt.reason} ({doubt.diagnostic.code})"
+        return reasons
+
+    def _reason_column(self, r: IntArray, column: IntArray) -> Indexed:
+        """The ``reason`` of rows at ``(r, column)`` (a column past the last: no deciding year, None)."""
+        index = np.zeros(len(r), dtype=np.int64)
+        reasons = self._reasons
+        if reasons is None:
+            return Indexed([None], index)
+        inside = column < reasons.shape[1]
+        given = np.full(len(r), None, dtype=object)
+        given[inside] = reasons[r[inside], column[inside]]
+        there = np.flatnonzero(np.not_equal(given, np.array(None, dtype=object)).astype(bool))
+        texts, which = np.unique(given[there].astype(str), return_inverse=True)
+        index[there] = 1 + which.reshape(-1)
+        return Indexed([None, *texts.tolist()], index)
+
     def targets(self) -> list[dict[str, Any]]:
         """One dict per (region, rule): the verdict over the rule's years and the deciding year."""
         return self._target_rows.dicts()
+
+    def _caveat(self, k: int, year: int) -> str | None:
+        """Definitions over time: the statistic was defined otherwise when the target was set than
+        in ``year`` (the verdict stands; the caveat says what it compares)."""
+        return self.plan.rules[k].definition_caveat(year)
 
     @functools.cached_property
     def _result_rows(self) -> Rows:
@@ -353,24 +487,27 @@ class Report:
         place = np.tile(np.arange(len(place_column)), regions)
         column, rule = place_column[place], place_rule[place]
         verdict, censored = self._verdict_code(self.codes[r, column], rule), self._censored[r, column]
-        key, first = _kinds(place, verdict, censored)
-        atoms = self.atoms
+        binding = self._binding[r, column].view(np.int8)
+        key, first = _kinds(place, verdict, censored, binding)
+        years = self.plan.atom_year[self.atoms][column[first]].tolist()
         by_key = {
-            "year": self.plan.atom_year[atoms][column[first]].tolist(),
+            "year": years,
             **self._rule_fields_of(rule[first]),
+            "caveat": [self._caveat(k, year) for k, year in zip(rule[first].tolist(), years, strict=True)],
             "verdict": _VERDICT_NAMES[verdict[first]].tolist(),
             "censored": _CENSORED_MARKS[censored[first]].tolist(),
-            "binding": self.plan.binding[atoms][column[first]].tolist(),
+            "binding": [bool(b) for b in binding[first].tolist()],
         }
         by_row: dict[str, list[Any] | Indexed] = {
             "region": Indexed(list(self.obs.regions), r),
             **{name: floats(self._measures[name][r, column])
                for name in ("value", "threshold", "margin", "relative_margin")},
+            "reason": self._reason_column(r, column),
         }
         by_row["assessment"] = self._assessments(r, column, np.isin(column, self._assessed_columns),
                                                  self._assessment_fields)
-        names = ["region", "year", *self._rule_field_cache_names, "verdict", "value", "censored", "threshold",
-                 "margin", "relative_margin", "binding", "assessment"]
+        names = ["region", "year", *self._rule_field_cache_names, "caveat", "verdict", "value", "censored",
+                 "threshold", "margin", "relative_margin", "binding", "reason", "assessment"]
         return Rows(names, key, by_row, by_key)
 
     @functools.cached_property
@@ -388,9 +525,12 @@ class Report:
         censored = np.where(decided, self._censored[r, np.minimum(column, len(self.atoms) - 1)], 0)
         key, first = _kinds(place, verdict, column, censored)
         years = [*self.plan.atom_year[self.atoms].tolist(), None]
+        checked_years = [[years[c] for c in self._columns_by_rule[k].tolist()] for k in rule[first].tolist()]
         by_key = {
             **self._rule_fields_of(rule[first]),
-            "years": [[years[c] for c in self._columns_by_rule[k].tolist()] for k in rule[first].tolist()],
+            "caveat": [next((c for c in (self._caveat(k, y) for y in checked) if c), None)
+                       for k, checked in zip(rule[first].tolist(), checked_years, strict=True)],
+            "years": checked_years,
             "verdict": _VERDICT_NAMES[verdict[first]].tolist(),
             "year": [years[c] for c in column[first].tolist()],
             "censored": _CENSORED_MARKS[censored[first]].tolist(),
@@ -400,12 +540,13 @@ class Report:
             **{name: floats(np.where(decided, self._measures[name][r, np.minimum(column, len(self.atoms) - 1)],
                                      np.nan))
                for name in ("value", "threshold", "margin", "relative_margin")},
+            "reason": self._reason_column(r, column),
             "year_verdicts": self._year_verdicts(checked, regions),
         }
         assessed_rules = self.plan.atom_rule[self.atoms][self._assessed_columns]
         by_row["assessment"] = self._assessments(r, rule, np.isin(rule, assessed_rules), self._target_assessment)
-        names = ["region", *self._rule_field_cache_names, "years", "verdict", "year", "value", "threshold",
-                 "margin", "relative_margin", "censored", "year_verdicts", "assessment"]
+        names = ["region", *self._rule_field_cache_names, "caveat", "years", "verdict", "year", "value", "threshold",
+                 "margin", "relative_margin", "censored", "reason", "year_verdicts", "assessment"]
         return Rows(names, key, by_row, by_key)
 
     def _assessments(self, r: IntArray, where: IntArray, reached: npt.NDArray[np.bool_],
@@ -477,7 +618,7 @@ class Report:
                 "section": lambda k: self.plan.sections[k] or "-",
                 "level": lambda k: _level(self.plan.rules[k])}
         if by not in keys:
-            raise ValueError(f"by must be one of {sorted(keys)}")
+            refuse(f"by must be one of {', '.join(sorted(keys))}, not {shown(by)}")
         key_of: Callable[[int], str] = keys[by]
         counts: dict[str, dict[str, int]] = {}
         outcomes = self.outcomes
@@ -504,8 +645,7 @@ class Report:
         have = set(self.obs.indicators)
         binding = [True] * len(self.plan.rules)
         if len(self.obs.regions):
-            applicable: npt.NDArray[np.bool_] = np.asarray(self.evaluation.applicable.any(axis=0))
-            binding = [bool(x) for x in applicable.tolist()]
+            binding = [bool((self.codes[:, columns] != _NA).any()) for columns in self._columns_by_rule]
         wanted = dict.fromkeys(rule.indicator.name for rule, used in zip(self.plan.rules, binding, strict=True) if used)
         return [name for name in wanted if name not in have]
 
@@ -516,6 +656,8 @@ class Report:
         """A pandas DataFrame of :meth:`results` (or, with ``level="targets"``, :meth:`targets`)."""
         import pandas as pd
 
+        if level not in ("results", "targets"):
+            refuse(f"level must be 'results' or 'targets', not {shown(level)}")
         rows = self.results() if level == "results" else self.targets()
         columns = list(_RESULT_COLUMNS if level == "results" else _TARGET_COLUMNS)
         if self.as_of is not None:
@@ -544,6 +686,7 @@ class Report:
                      "years": [int(y) for y in self.obs.years], "indicators": list(self.obs.indicators),
                      "missing_indicators": self.missing_indicators},
             "options": {"regions": self.requested_regions, "years": self.requested_years, "as_of": self.as_of},
+            "warnings": [w.to_dict() for w in self.warnings],
             "summary": {**_summary(counts["pack"]), "exit_code": self.exit_code()},
             "counts": counts,
             "review": self._review_dict(),
@@ -562,8 +705,11 @@ class Report:
         return dumps({**self._document(), "targets": self._target_rows, "results": self._result_rows}, indent)
 
     def to_csv(self) -> str:
-        """The results, one row per (region, rule, year), as CSV (UTF-8)."""
+        """The results, one row per (region, rule, year), as CSV (UTF-8). Report warnings come
+        first as comment lines starting with ``#`` (``pandas.read_csv(..., comment="#")``)."""
         out = io.StringIO()
+        for warning in self.warnings:
+            out.write("".join(f"# {line}\n" for line in warning.render().splitlines()))
         columns = list(_RESULT_COLUMNS) + (_REVIEW_COLUMNS if self.as_of is not None else [])
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
@@ -577,6 +723,8 @@ class Report:
         """Summary, counts per level, and one table of targets per region."""
         lines = [f"# {self.pack.id}: {self.pack.name or ''}".rstrip(), "",
                  f"Data: {self.obs.describe()}", ""]
+        if self.warnings:
+            lines += ["## Warnings", "", *(f"- {_md(w.render())}" for w in self.warnings), ""]
         summary = self.summary()
         lines += ["| targets | " + " | ".join(VERDICTS) + " |", "|---" * (len(VERDICTS) + 1) + "|",
                   f"| {summary['targets']} | " + " | ".join(str(summary[v]) for v in VERDICTS) + " |", ""]
@@ -592,6 +740,9 @@ class Report:
                 lines.append("| " + " | ".join(_md(c) for c in (
                     row["verdict"], row["indicator"], row["target"], _years_text(row), _value_text(row),
                     _margin_text(row), row["level"] or "", row["origin"], row["citation"] or "")) + " |")
+            caveats = [f"> caveat — {_md(row['indicator'])}: {_md(row['caveat'])}" for row in rows if row["caveat"]]
+            if caveats:
+                lines += ["", *caveats]
             pending = [row for row in rows if row.get("assessment")]
             if pending:
                 lines += ["", f"Review as of {self.as_of} (targets due later):", "",
@@ -622,6 +773,7 @@ class Report:
         if self.pack.definition.source:
             head += f" ({self.pack.definition.source})"
         lines = [head, f"data: {self.obs.describe()}"]
+        lines += [line for w in self.warnings for line in w.render().splitlines()]
         if self.requested_years:
             lines.append("years: " + ", ".join(str(y) for y in self.requested_years))
         lines += self._region_tables(width)
@@ -641,10 +793,11 @@ class Report:
         return "\n".join(lines) + "\n"
 
     def _region_tables(self, width: int | None) -> list[str]:
-        """Per region: a blank line, its name and a table of its targets, worst first; targets
-        that do not bind it, and those whose indicator the data lacks, only counted. Built for
-        every region at once: the cells a kind of row shares are formatted once, and each
-        region's column widths are maxima over its rows."""
+        """Per region: a blank line, its name and a table of its targets, worst first, then the
+        caveats of its targets; targets that do not bind it, and those whose indicator the data
+        lacks, only counted; a region outside the pack's area, one line. Built for every region at
+        once: the cells a kind of row shares are formatted once, and each region's column widths
+        are maxima over its rows."""
         rows = self._target_rows
         if not len(rows):
             return []
@@ -686,10 +839,21 @@ class Report:
         absent_count = np.bincount(r[absent[key]], minlength=len(names)).tolist()
         elsewhere_count = np.bincount(r[elsewhere[key]], minlength=len(names)).tolist()
         reviewed = self._reviewed_by_region(rows)
+        outside = set(self.evaluation.outside)
+        targets_count = np.bincount(r, minlength=len(names)).tolist()
+        caveat = np.array([bool(k["caveat"]) and k["verdict"] != NOT_APPLICABLE for k in kinds], dtype=bool)
+        caveats: dict[int, list[str]] = {}   # in the order of the region's rows
+        with_caveat = np.flatnonzero(caveat[key])
+        for i, k in zip(r[with_caveat].tolist(), key[with_caveat].tolist(), strict=True):
+            caveats.setdefault(i, []).append(f"  caveat: {kinds[k]['indicator']}: {kinds[k]['caveat']}")
         lines: list[str] = []
         for i, name in enumerate(names):
             start, end = int(starts[i]), int(starts[i + 1])
             lines += ["", name]
+            if i in outside:
+                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {targets_count[i]} target(s): outside the pack's area, "
+                             "nothing checked (see warning QR240)")
+                continue
             if end - start == 1:   # a header and no row: no table
                 pass
             elif too_wide[i]:   # columns shrink to fit: the table as the narrow layout makes it
@@ -697,13 +861,14 @@ class Report:
                 lines += _aligned(list(zip(*unpadded, strict=True)), width)
             else:
                 lines += table[start:end]
+            lines += caveats.get(i, [])
             if absent_count[i]:
                 lines.append(f"  {_MARK[UNKNOWN]}  {absent_count[i]} more target(s): indicator not in the data")
             if i in reviewed:
                 lines += self._review_table(reviewed[i], missing, width)
             if elsewhere_count[i]:
                 lines.append(f"  {_MARK[NOT_APPLICABLE]}  {elsewhere_count[i]} target(s) do not bind {name} "
-                             "(totals of other regions, or outside the pack's scope)")
+                             "(totals of other regions, or not in force in the years checked)")
         return lines
 
     def _reviewed_by_region(self, rows: Rows) -> dict[int, list[dict[str, Any]]]:
@@ -755,16 +920,37 @@ class Report:
 
     # ---------------------------------------------------------------- explain
 
-    def explain(self, region: str, year: int | None, indicator: str) -> str:
-        """How the verdict for ``indicator`` in ``region`` and ``year`` came about: the rule's
-        text and citation, the data used and the arithmetic. ``year=None`` explains every year."""
-        hits = self._find(region, year, indicator)
-        if not hits:
-            where = f"{region} {year}" if year is not None else region
-            if self.obs.region_index(region) is None:
-                return f"{region}: not in the data ({self.obs.origin}); regions: " + ", ".join(self.obs.regions)
-            return f"{where} {indicator}: no target of {self.pack.id} is checked there (not-applicable)"
-        return "\n\n".join(self._explain_one(r, column) for r, column in hits)
+    def explain(self, region: str, year: int | None, indicator: str, *, others: bool = False) -> str:
+        """How the verdict for ``indicator`` in ``region`` and ``year`` came about: the target that
+        binds (the one :meth:`verdict` answers for), its text and citation, the data used and the
+        arithmetic; with ``others``, every other target on the indicator that year too (less
+        strict, or not binding the region, and why). ``year=None`` explains every year checked.
+        QR101/QR301 like :meth:`verdict`."""
+        if year is None:
+            r, columns, _ = self._query(region, None, indicator)
+            years = sorted({int(self.plan.atom_year[self.atoms[c]]) for c in columns})
+            if not years:
+                return f"{self.obs.regions[r]} {indicator}: no target of {self.pack.id} is checked on it (not-applicable)"
+            return "\n\n".join(self.explain(region, y, indicator, others=others) for y in years)
+        r, columns, chosen = self._query(region, year, indicator)
+        name = self.pack.catalogue.lookup(indicator).name  # type: ignore[union-attr]  # _query checked it
+        where = f"{self.obs.regions[r]} {year} {name}"
+        if not columns:
+            return f"{where}: no target of {self.pack.id} on {name} is checked in {year} (not-applicable)"
+        if chosen is None:
+            return "\n\n".join([f"{where}: NOT-APPLICABLE  (no target of {self.pack.id} on {name} binds "
+                                 f"{self.obs.regions[r]} in {year}; each target says why)",
+                                 *(self._explain_one(r, c) for c in columns)])
+        text = self._explain_one(r, chosen)
+        rest = [c for c in columns if c != chosen]
+        if others:
+            return "\n\n".join([text, *(self._explain_one(r, c) for c in rest)])
+        if rest:
+            text += (f"\n  others:   {len(rest)} other target(s) on {name} in {year}: " + "; ".join(
+                f"{self._rule_field_cache[int(self.plan.atom_rule[self.atoms[c]])]['target']} "
+                f"({self.plan.rules[int(self.plan.atom_rule[self.atoms[c]])].origin}: {self._verdict_at(r, c)})"
+                for c in rest) + " — explain(..., others=True) explains them")
+        return text
 
     def _explain_one(self, r: int, column: int) -> str:
         plan, obs = self.plan, self.obs
@@ -776,24 +962,24 @@ class Report:
         year = int(plan.atom_year[atom])
         unit = display_unit(rule)
         level = _level(rule)
+        stricter_too = verdict != NOT_APPLICABLE and not bool(self._binding[r, column])
         lines = [f"{obs.regions[r]} {year} {rule.indicator.name}: {verdict.upper()}"
                  f"  ({rule.strength.value}, {level} target of {rule.origin}"
-                 + ("" if bool(plan.binding[atom]) else "; a stricter target on the same indicator also applies")
+                 + ("; a stricter target on the same indicator also applies" if stricter_too else "")
                  + ")",
                  f"  rule:     {rule.text}",
                  f"  citation: {_citation(rule)}"]
-        if not self.evaluation.applicable[r, k]:
-            where = ", ".join(rule.regions) or "-"
-            lines.append(f"  scope:    the target binds {where}, not {obs.regions[r]}"
-                         + (" (a total of that region)" if rule.origin != self.pack.id else "")
-                         + (f"; the pack's scope is {', '.join(self.pack.definition.scope)}"
-                            if self.pack.definition.scope else ""))
+        if verdict == NOT_APPLICABLE:
+            lines.append(f"  scope:    {self._not_binding(r, atom)}")
             return "\n".join(lines)
         if int(self.codes[r, column]) == _PENDING:
             return "\n".join(lines + self._review_lines(r, column))
         read = self._data_lines(r, atom)
         lines += [f"  data:     {read[0]}", *(f"            {line}" for line in read[1:])]
         lines.append(f"  check:    {self._arithmetic(r, column, rule, unit, verdict)}")
+        caveat = self._caveat(k, year)
+        if caveat:
+            lines.append(f"  caveat:   {caveat}")
         if rule.kind == "every-year":
             outcome = _verdict(int(self.outcomes[r, k]), aspiration)
             lines.append(f"  period:   every year {rule.years[0]}–{rule.years[-1]} must pass; over the years "
@@ -816,6 +1002,24 @@ class Report:
         lines = rv.explain_lines(self.assessment, self.plan, r, k, self._failed_years(r, rule), read)
         return [*lines, f"  source:   {self.obs.origin}, data up to {self.as_of}"]
 
+    def _not_binding(self, r: int, atom: int) -> str:
+        """Why an atom does not bind a region (the applicability rule, in words)."""
+        from ..packs.applicability import in_force_years
+
+        plan, pack, region = self.plan, self.pack, self.obs.regions[r]
+        k = int(plan.atom_rule[atom])
+        rule = plan.rules[k]
+        home = " or ".join(dict.fromkeys(x for x in (pack.region, *pack.definition.scope) if x)) or "-"
+        if r in self.evaluation.outside:
+            return (f"{region} is not {home} or part of it (region hierarchy, scope), so {pack.id} "
+                    "does not speak for it")
+        if not self.evaluation.applicable[r, k]:
+            return (f"a total (or rank) of {', '.join(rule.regions) or '-'}: it binds that region only, "
+                    f"not {region}")
+        start, end = in_force_years(pack, rule)
+        return (f"in force {start}–{end} (while {pack.id} and {rule.origin} are both in force), "
+                f"not in {int(plan.atom_year[atom])}")
+
     def _data_lines(self, r: int, atom: int) -> list[str]:
         plan, obs = self.plan, self.obs
         rule = plan.rules[int(plan.atom_rule[atom])]
@@ -828,10 +1032,15 @@ class Report:
         if i is None:
             return [f"{name} is not in the data ({obs.origin})"]
         lines = []
+        given = self.evaluation.data
         for year in wanted:
             y = obs.year_index(year)
-            cell = obs.cell(r, y, i) if y is not None else None
+            cell = given.cell(r, y, i) if y is not None else None
             text = "missing" if cell is None else f"{cell} {obs.units[i] or ''}".rstrip()
+            doubt = next((d for d in self.evaluation.doubts if d.indicator == i and y is not None and d.cells[r, y]),
+                         None)
+            if doubt is not None:
+                text += f", set aside: {doubt.reason} ({doubt.diagnostic.code})"
             note = obs.notes.get((r, y, i)) if y is not None else None
             label = " (baseline)" if year == baseline else ""
             lines.append(f"{name} {year}{label} = {text}" + (f"   [{note}]" if note else ""))
@@ -909,10 +1118,10 @@ class Report:
 
 _RESULT_COLUMNS = ("region", "year", "pack", "origin", "level", "section", "indicator", "kind", "measure",
                    "baseline_year", "rounding", "strength", "verdict", "value", "censored", "threshold", "target", "margin",
-                   "relative_margin", "unit", "binding", "citation", "document", "rule")
+                   "relative_margin", "unit", "binding", "citation", "document", "rule", "caveat", "reason")
 _TARGET_COLUMNS = ("region", "pack", "origin", "level", "section", "indicator", "kind", "measure", "baseline_year",
                    "rounding", "strength", "verdict", "years", "year", "value", "censored", "threshold", "target", "margin",
-                   "relative_margin", "unit", "year_verdicts", "citation", "document", "rule")
+                   "relative_margin", "unit", "year_verdicts", "citation", "document", "rule", "caveat", "reason")
 _MARK = {PASS: "✓ pass", FAIL: "✗ FAIL", WARN: "! warn", UNKNOWN: "? unknown", PENDING: "◷ pending",
          NOT_APPLICABLE: "- n/a"}
 _ORDER = {FAIL: 0, WARN: 1, UNKNOWN: 2, PENDING: 3, PASS: 4, NOT_APPLICABLE: 5}

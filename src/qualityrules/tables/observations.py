@@ -39,7 +39,7 @@ import numpy.typing as npt
 from ..errors import Diagnostic, did_you_mean, raise_errors, span_of
 from ..language import model as m
 from ..language import units
-from ..language.text import normalize
+from ..language.text import lone_surrogate, normalize, surrogate_message
 from .decimals import DIGITS, exact_text, scale_array, value_of
 
 __all__ = [
@@ -243,6 +243,7 @@ class Observations:
     origin: str = "<data>"
     region_keys: tuple[str, ...] = attrs.field(default=attrs.Factory(
         lambda self: tuple(normalize(r) for r in self.regions), takes_self=True))
+    warnings: tuple[Diagnostic, ...] = ()   # said while loading; the report shows them
     exact: Mapping[tuple[int, int, int], Fraction] = attrs.field(factory=dict, kw_only=True)
 
     @property
@@ -261,6 +262,21 @@ class Observations:
     @functools.cached_property
     def _indicator_index(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.indicators)}
+
+    @functools.cached_property
+    def ranges(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Per indicator, over every region and year: the lowest and highest finite end of any
+        value, the highest lower end and the lowest upper end (NaN where there is no value); a
+        property of the data, computed once (the plausibility screen reads it)."""
+        n = self.shape[2]
+        lo, hi = self.lo.reshape(-1, n), self.hi.reshape(-1, n)
+        highest_lo, lowest_hi = np.fmax.reduce(lo, axis=0, initial=np.nan), np.fmin.reduce(hi, axis=0, initial=np.nan)
+        if not self.censored:
+            return lowest_hi, highest_lo, highest_lo, lowest_hi
+        finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
+        lowest = np.fmin(np.fmin.reduce(finite_lo, axis=0, initial=np.nan), np.fmin.reduce(finite_hi, axis=0, initial=np.nan))
+        highest = np.fmax(np.fmax.reduce(finite_lo, axis=0, initial=np.nan), np.fmax.reduce(finite_hi, axis=0, initial=np.nan))
+        return lowest, highest, highest_lo, lowest_hi
 
     def region_index(self, name: str) -> int | None:
         return self._region_index.get(normalize(name))
@@ -307,7 +323,7 @@ class Observations:
             None if self.lo_open is None else self.lo_open[index],
             None if self.hi_open is None else self.hi_open[index],
             {(remap[r], y, i): v for (r, y, i), v in self.notes.items() if r in remap}, self.origin,
-            tuple(self.region_keys[i] for i in index),
+            tuple(self.region_keys[i] for i in index), self.warnings,
             exact={(remap[r], y, i): v for (r, y, i), v in self.exact.items() if r in remap})
 
     def until(self, year: int) -> Observations:
@@ -380,7 +396,8 @@ def concat(parts: Sequence[Observations]) -> Observations:
         for (rr, yy, ii), value in part.exact.items():
             exact[(int(r[rr]), int(y[yy]), int(i[ii]))] = value
     return Observations(tuple(regions.values()), years, tuple(names), tuple(indicators.values()), lo, hi,
-                        lo_open, hi_open, notes, " + ".join(p.origin for p in parts), tuple(keys), exact=exact)
+                        lo_open, hi_open, notes, " + ".join(p.origin for p in parts), tuple(keys),
+                        tuple(w for p in parts for w in p.warnings), exact=exact)
 
 
 # ------------------------------------------------------------------------------------------
@@ -568,8 +585,9 @@ def _csv_table(path: Path, encoding: str | None) -> _Table:
 
 
 def _line_offsets(text: str) -> list[int]:
+    """Where each line starts, lines ending as the CSV reader ends them (``\r\n``, ``\n`` or a lone ``\r``)."""
     offsets = [0]
-    offsets.extend(match.end() for match in re.finditer("\n", text))
+    offsets.extend(match.end() for match in re.finditer("\r\n|\r|\n", text))
     return offsets
 
 
@@ -726,8 +744,8 @@ def _pandas_column(series: Any) -> npt.NDArray[Any]:
     if pd.api.types.is_numeric_dtype(dtype):
         return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
     values = series.to_numpy(dtype=object)
-    return np.asarray([None if v is pd.NA or v is pd.NaT else v for v in values], dtype=object) \
-        if series.hasnans else np.asarray(values, dtype=object)
+    # pandas' own NaN test raises on a signalling Decimal('sNaN'); the cell reader reports it instead
+    return np.asarray([None if v is pd.NA or v is pd.NaT else v for v in values], dtype=object)
 
 
 def _polars_column(series: Any) -> npt.NDArray[Any]:
@@ -845,6 +863,8 @@ def _observations(table: _Table, catalogue: Any, *, form: str | None, region_col
     problems = _Problems(table)
     roles: dict[str, int] = {}
     for j, header in enumerate(table.headers):
+        if _no_character(header, problems, None, j):
+            continue
         role = _role(header)
         if region_column is not None and normalize(header) == normalize(region_column):
             role = "region"
@@ -855,6 +875,10 @@ def _observations(table: _Table, catalogue: Any, *, form: str | None, region_col
                          suggestion="keep one")
         elif role is not None and role not in roles:
             roles[role] = j
+    for option, wanted in (("region_column", region_column), ("year_column", year_column)):
+        if wanted is not None and normalize(wanted) not in {normalize(h) for h in table.headers}:
+            problems.add("QR303", f"{option}={wanted!r} is not a column of the data", None, None,
+                         suggestion=did_you_mean(wanted, table.headers) or "columns: " + ", ".join(table.headers))
     for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS)):
         if role not in roles:
             problems.add("QR203", f"no {role} column (looked for: {', '.join(sorted(names))})", None, None,
@@ -888,6 +912,8 @@ def _regions(table: _Table, j: int, problems: _Problems) -> tuple[IntArray, list
         if code is None:
             if _is_missing(value) or not str(value).strip():
                 problems.add("QR203", "the region is empty", row, j)
+                code = -1
+            elif _no_character(_render(value), problems, row, j):
                 code = -1
             else:
                 text = _render(value).strip()
@@ -1060,8 +1086,8 @@ def _cell(value: Any, problems: _Problems, row: int, column: int) -> Cell | None
     if isinstance(value, bool):
         problems.add("QR206", f"'{value}' is not a value", row, column)
         return None
-    if isinstance(value, Decimal) and value.is_nan():
-        return None
+    if isinstance(value, Decimal) and value.is_qnan():
+        return None     # a quiet NaN is a missing value; a signalling one is refused below
     if isinstance(value, (int, np.integer, Fraction, Decimal)) and not isinstance(value, bool):
         try:
             exact = Fraction(int(value) if isinstance(value, np.integer) else value)
@@ -1077,12 +1103,23 @@ def _cell(value: Any, problems: _Problems, row: int, column: int) -> Cell | None
         if isinstance(value, np.floating) and value.dtype.itemsize < 8:
             value = str(value)      # a float32 counts at its own shortest decimal
         return Cell(float(value), float(value))
+    if _no_character(str(value), problems, row, column):
+        return None
     try:
         return parse_cell(str(value))
     except CellError as error:
         problems.add("QR206", str(error), row, column,
                      suggestion="write a number, optionally censored (<3, ≥95, 95以上), or leave it empty")
         return None
+
+
+def _no_character(text: str, problems: _Problems, row: int | None, column: int | None) -> bool:
+    """QR244 where ``text`` holds a lone surrogate (no character: a wrong decoding)."""
+    index = lone_surrogate(text)
+    if index is not None:
+        problems.add("QR244", surrogate_message(text, index), row, column,
+                     suggestion="read the data with its real encoding (UTF-8, GB18030)")
+    return index is not None
 
 
 def _empty_cubes(shape: tuple[int, int, int], censored: bool) -> tuple[FloatArray, FloatArray, BoolArray | None,

@@ -448,7 +448,7 @@ class Chunk:
             else:
                 try:
                     raw = pa.array(raw.tolist() if raw.dtype.kind == "O" else raw, from_pandas=True)
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
                     raw = pa.array([None if v is None else str(v) for v in raw.tolist()], pa.string())
         if not pa.types.is_dictionary(raw.type):
             raw = raw.dictionary_encode()
@@ -504,9 +504,11 @@ class Chunk:
             sample = next((v for v in raw if v is not None and v == v), None)
             if sample is not None and not isinstance(sample, str):
                 try:
-                    return _arrow_times(pa.array(raw, from_pandas=True))
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
-                    pass
+                    entries = pa.array(raw, from_pandas=True)
+                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                    entries = None   # mixed values: read as text below, each one reported where it is
+                if entries is not None and (pa.types.is_timestamp(entries.type) or pa.types.is_date(entries.type)):
+                    return _arrow_times(entries)
         if isinstance(raw, _Categorical) and raw.categories and not isinstance(raw.categories[0], str):
             entries = pa.array(raw.categories, from_pandas=True)
             codes = Codes(raw.codes, [str(v) for v in raw.categories])
@@ -681,6 +683,14 @@ def _memory_chunks(obj: Any, offset: int, origin: Origin) -> Iterator[Chunk]:
                       "or a CSV/Parquet path")
 
 
+def _column_names(obj: Any) -> list[str]:
+    """The column names of an in-memory table as it has them (repeats included)."""
+    if type(obj).__module__.split(".")[0] == "pyarrow":
+        return [str(n) for n in obj.schema.names]
+    columns = getattr(obj, "columns", None)
+    return [str(n) for n in (columns if columns is not None else obj if isinstance(obj, Mapping) else ())]
+
+
 def _is_container(obj: Any) -> bool:
     module = type(obj).__module__.split(".")[0]
     return module in ("pandas", "polars", "pyarrow") or isinstance(obj, Mapping)
@@ -709,8 +719,8 @@ def chunks(source: Any, table: str, columns: Mapping[str, str], *, encoding: str
     offset = 0
     pieces = [source] if _is_container(source) else source
     for piece in pieces:
+        check_columns(_column_names(piece), needed, origin)
         for chunk in _memory_chunks(piece, offset, origin):
-            check_columns(chunk.names, needed, origin)
             yield from _split(chunk, chunk_rows)
             offset += chunk.n
             if progress is not None:
@@ -738,14 +748,19 @@ def _slice(raw: Any, start: int, stop: int) -> Any:
 def check_columns(available: Iterable[str], needed: Mapping[str, str], origin: Origin,
                   header: str | None = None) -> None:
     """QR204 for every needed column (name → what it is for) the records lack, with a did-you-mean
-    from the columns there."""
-    have = {normalize(str(name)) for name in available}
+    from the columns there; QR203 for a needed column given twice (``available`` lists the
+    columns as they are, repeats included)."""
+    names = [normalize(str(name)) for name in available]
+    have = set(names)
+    span = span_of(m.Source(origin.path, header), 0, len(header)) if header is not None and origin.path else None
     problems = []
+    for name in needed:
+        if names.count(name) > 1:   # which of them holds the data is not ours to guess
+            problems.append(Diagnostic(
+                "QR203", f"{origin.label} has {names.count(name)} columns named '{name}'", span,
+                suggestion="rename or drop all but one of them"))
     for name, kind in needed.items():
         if name not in have:
-            span = None
-            if header is not None and origin.path:
-                span = span_of(m.Source(origin.path, header), 0, len(header))
             problems.append(Diagnostic(
                 "QR204", f"{origin.label} has no column '{name}' ({kind}); it has: {', '.join(sorted(have))}",
                 span, suggestion=did_you_mean(name, have) or f"add a '{name}' column or fix the catalogue's "
@@ -788,8 +803,8 @@ def _csv_chunks(path: Path, table: str, columns: Mapping[str, str], needed: Mapp
     delimiter = guess_delimiter(header_text)
     origin = Origin(table, str(path), "csv", encoding, delimiter)
     header = next(csv.reader([header_text], delimiter=delimiter), [])
+    check_columns(header, needed, origin, header_text)
     actual = {normalize(h): h for h in header}
-    check_columns(actual, needed, origin, header_text)
     types: dict[str, Any] = {}
     for name, kind in columns.items():
         arrow = _ARROW_TYPES.get(kind)
@@ -867,8 +882,8 @@ def _parquet_chunks(path: Path, table: str, columns: Mapping[str, str], needed: 
             reader = pq.ParquetFile(file, pre_buffer=False)   # pre-buffering holds whole row groups
         except (pa.ArrowInvalid, OSError) as error:
             raise origin.fail("QR203", f"not a Parquet file: {error}") from None
+        check_columns(reader.schema_arrow.names, needed, origin)
         actual = {normalize(n): n for n in reader.schema_arrow.names}
-        check_columns(actual, needed, origin)
         total += reader.metadata.num_rows
         opened.append((reader, origin, actual))
     done = 0
