@@ -104,7 +104,7 @@ def main() -> None:
         packs, sizes = {}, {}
         for rules in (1_000, 10_000):
             packs[rules] = Path(folder) / f"scale-{rules}.qr"
-            packs[rules].write_text(big_pack(rules), encoding="utf-8")
+            packs[rules].write_text(big_pack(rules, pack_id=f"scale-{rules}"), encoding="utf-8")
             sizes[rules] = packs[rules].stat().st_size
         lint: dict[int, list[tuple[float, float]]] = {rules: [] for rules in packs}
         base: list[tuple[float, float]] = []
