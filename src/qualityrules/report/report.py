@@ -452,19 +452,22 @@ class Report:
                         reasons[hit, column] = f"{doubt.reason} ({doubt.diagnostic.code})"
         return reasons
 
-    def _reason_column(self, r: IntArray, column: IntArray) -> Indexed:
-        """The ``reason`` of rows at ``(r, column)`` (a column past the last: no deciding year, None)."""
-        index = np.zeros(len(r), dtype=np.int64)
+    def _add_reasons(self, by_row: dict[str, list[Any] | Indexed], by_key: dict[str, list[Any]], r: IntArray,
+                     column: IntArray) -> None:
+        """The ``reason`` of rows at ``(r, column)`` (a column past the last: no deciding year, None):
+        a field of every kind of row when no data was set aside (None), else one per row."""
         reasons = self._reasons
         if reasons is None:
-            return Indexed([None], index)
+            by_key["reason"] = [None] * (len(next(iter(by_key.values()))) if by_key else 0)
+            return
+        index = np.zeros(len(r), dtype=np.int64)
         inside = column < reasons.shape[1]
         given = np.full(len(r), None, dtype=object)
         given[inside] = reasons[r[inside], column[inside]]
         there = np.flatnonzero(np.not_equal(given, np.array(None, dtype=object)).astype(bool))
         texts, which = np.unique(given[there].astype(str), return_inverse=True)
         index[there] = 1 + which.reshape(-1)
-        return Indexed([None, *texts.tolist()], index)
+        by_row["reason"] = Indexed([None, *texts.tolist()], index)
 
     def targets(self) -> list[dict[str, Any]]:
         """One dict per (region, rule): the verdict over the rule's years and the deciding year."""
@@ -502,8 +505,8 @@ class Report:
             "region": Indexed(list(self.obs.regions), r),
             **{name: floats(self._measures[name][r, column])
                for name in ("value", "threshold", "margin", "relative_margin")},
-            "reason": self._reason_column(r, column),
         }
+        self._add_reasons(by_row, by_key, r, column)
         by_row["assessment"] = self._assessments(r, column, np.isin(column, self._assessed_columns),
                                                  self._assessment_fields)
         names = ["region", "year", *self._rule_field_cache_names, "caveat", "verdict", "value", "censored",
@@ -540,9 +543,9 @@ class Report:
             **{name: floats(np.where(decided, self._measures[name][r, np.minimum(column, len(self.atoms) - 1)],
                                      np.nan))
                for name in ("value", "threshold", "margin", "relative_margin")},
-            "reason": self._reason_column(r, column),
             "year_verdicts": self._year_verdicts(checked, regions),
         }
+        self._add_reasons(by_row, by_key, r, column)
         assessed_rules = self.plan.atom_rule[self.atoms][self._assessed_columns]
         by_row["assessment"] = self._assessments(r, rule, np.isin(rule, assessed_rules), self._target_assessment)
         names = ["region", *self._rule_field_cache_names, "caveat", "years", "verdict", "year", "value", "threshold",
