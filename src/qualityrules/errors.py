@@ -10,6 +10,8 @@ import bisect
 import contextlib
 import difflib
 import enum
+import functools
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NoReturn
 
@@ -221,8 +223,12 @@ def _tail(text: str, room: int) -> str:
 
 
 def _display_width(text: str) -> int:
-    import unicodedata
+    """Terminal columns ``text`` takes: two for a wide (CJK) character, one for any other."""
+    return len(text) if text.isascii() else _wide_text_width(text)
 
+
+@functools.lru_cache(maxsize=65536)
+def _wide_text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

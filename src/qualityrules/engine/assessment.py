@@ -386,7 +386,7 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
                                  if projecting else change)
         ties = candidates & _on_a_bound(quantity, plan.lo[atoms], plan.hi[atoms])
         for r, k in np.argwhere(ties).tolist():      # only the cells at a tie
-            decided_here[r, k] = _exact_inside(plan, int(atoms[k]), cube, r, k, s_year[r, k], t_year[r, k],
+            decided_here[r, k] = _exact_inside(plan, int(atoms[k]), cube, r, k, int(s_year[r, k]), int(t_year[r, k]),
                                                int(target_year[k]), int(path[r, k]) if projecting else -1)
     ratio = projected if review.method is m.ReviewMethod.PROJECTION else growth
     by_ratio = _classify(ratio, review)
