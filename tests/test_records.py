@@ -468,7 +468,7 @@ def test_unparseable_date_points_at_the_csv_cell(tmp_path: Path) -> None:
     diagnostic = error.value.diagnostic
     assert diagnostic.code == "QR206"
     assert (diagnostic.file, diagnostic.line, diagnostic.column) == (str(path), 4, 5)
-    assert "'2015-13-45'" in diagnostic.message and "row 2" in diagnostic.message
+    assert "'2015-13-45'" in diagnostic.message and "row 4" in diagnostic.message   # as a spreadsheet counts
     assert "^^^^^^^^^^" in diagnostic.render()
 
 
@@ -477,7 +477,7 @@ def test_impossible_dates_are_errors_not_the_next_year() -> None:
     with pytest.raises(DataError) as error:
         compute_indicators(qualityrules.load_pack("longgang-2015"), {"wastewater": data})
     assert error.value.code == "QR206" and "'2015-12-32'" in error.value.diagnostic.message
-    assert "row 6, column 'sample_date'" in error.value.diagnostic.message
+    assert "row 7, column 'sample_date'" in error.value.diagnostic.message     # the header is row 1
 
 
 def test_unparseable_number_and_flag_in_csv(tmp_path: Path) -> None:
@@ -515,7 +515,7 @@ def test_wrong_types_in_memory() -> None:
     data["volume"] = ["1", "2", "1,5", "4", "无", "6"]   # "无" is a missing cell, "1,5" is not a number
     with pytest.raises(DataError) as bad:
         compute_indicators(pack, {"wastewater": data})
-    assert bad.value.code == "QR206" and "row 3" in bad.value.diagnostic.message
+    assert bad.value.code == "QR206" and "row 4" in bad.value.diagnostic.message
 
 
 def test_parquet_text_date_error_names_the_row(tmp_path: Path) -> None:
@@ -525,8 +525,8 @@ def test_parquet_text_date_error_names_the_row(tmp_path: Path) -> None:
     with pytest.raises(DataError) as error:
         compute_indicators(qualityrules.load_pack("longgang-2015"), [path])
     diagnostic = error.value.diagnostic
-    assert diagnostic.code == "QR206" and diagnostic.file == str(path) and diagnostic.line == 6
-    assert "row 6, column 'sample_date'" in diagnostic.message
+    assert diagnostic.code == "QR206" and diagnostic.file == str(path) and diagnostic.line == 7
+    assert "row 7, column 'sample_date'" in diagnostic.message
 
 
 def test_unmatched_record_file_is_an_error(tmp_path: Path) -> None:
@@ -538,9 +538,14 @@ def test_unmatched_record_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_excel_records_and_overflowing_weights_are_errors(tmp_path: Path) -> None:
-    with pytest.raises(DataError) as excel:
-        compute_indicators(qualityrules.load_pack("longgang-2015"), [tmp_path / "wastewater.xlsx"])
-    assert excel.value.code == "QR203" and "CSV or Parquet" in excel.value.diagnostic.message
+    pack = qualityrules.load_pack("longgang-2015")
+    data = wastewater()
+    path = tmp_path / "wastewater.xlsx"
+    data.assign(sample_date=data["sample_date"].astype(str)).to_excel(path, index=False)
+    assert same(as_dict(compute_indicators(pack, [path])), as_dict(compute_indicators(pack, {"wastewater": data})))
+    with pytest.raises(DataError) as missing:
+        compute_indicators(pack, [tmp_path / "missing" / "wastewater.xlsx"])
+    assert missing.value.code == "QR201"
     rows = [{"地区": "甲", "日期": dt.date(2015, 1, 1), "v": 1e200, "a": 1e200, "ok": True, "grade": "合格"}]
     with pytest.raises(DataError) as overflow:
         compute_indicators(INDICATORS, {"t": frame(rows)})

@@ -63,6 +63,10 @@ CODES: dict[str, str] = {
     "QR207": "record column of the wrong type for its use",
     "QR208": "invalid region hierarchy",
     "QR209": "records that match no table of the pack",
+    "QR210": "quoted cell that is never closed",
+    "QR211": "rows above the header skipped",
+    "QR212": "footnote marker after a value ignored",
+    "QR213": "two record columns of one name",
     # command line
     "QR301": "invalid command-line usage",
 }

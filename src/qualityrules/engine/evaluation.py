@@ -63,7 +63,7 @@ def _joined(name: str, fill: float | None = None) -> functools.cached_property[n
         if fill is not None:
             parts = [np.full(block.passed.shape, fill) if part is None else part
                      for part, block in zip(parts, self.blocks, strict=True)]
-        return _concat(parts, len(self.obs.regions))
+        return _concat(parts, self.obs.n_regions)
 
     return functools.cached_property(join)
 
@@ -75,7 +75,6 @@ class Evaluation:
     plan: Plan
     obs: Observations
     blocks: tuple[Block, ...]
-    applicable: BoolArray    # [region, rule]: the rule binds the region (else not-applicable)
 
     passed = _joined("passed")
     unknown = _joined("unknown")
@@ -85,6 +84,11 @@ class Evaluation:
     baseline = _joined("baseline", fill=np.nan)
 
     @functools.cached_property
+    def applicable(self) -> BoolArray:
+        """``[region, rule]``: the rule binds the region (else not-applicable); derived on first use."""
+        return self.plan.applicable(self.obs.region_keys)
+
+    @functools.cached_property
     def atoms(self) -> IntArray:
         return np.concatenate([b.atoms for b in self.blocks]) if self.blocks else np.zeros(0, dtype=np.int64)
 
@@ -92,7 +96,7 @@ class Evaluation:
     def x_hi(self) -> FloatArray:
         if all(b.x_hi is b.x_lo for b in self.blocks):
             return self.x_lo
-        return _concat([b.x_hi for b in self.blocks], len(self.obs.regions))
+        return _concat([b.x_hi for b in self.blocks], self.obs.n_regions)
 
 
 def _concat(parts: list[npt.NDArray[Any]], rows: int) -> npt.NDArray[Any]:
@@ -109,7 +113,7 @@ def _concat(parts: list[npt.NDArray[Any]], rows: int) -> npt.NDArray[Any]:
 
 def run(plan: Plan, obs: Observations, *, years: Collection[int] | None = None) -> Evaluation:
     """Evaluate every atom of ``plan`` (or those reported in ``years``) for every region of ``obs``."""
-    _, n_years, n_ind = obs.shape
+    n_years = len(obs.years)
     known = obs._indicator_index
     ind_pos = np.array([known.get(name, -1) for name in plan.indicators], dtype=np.int64)
     year_pos = np.searchsorted(obs.years, plan.years)
@@ -124,7 +128,7 @@ def run(plan: Plan, obs: Observations, *, years: Collection[int] | None = None) 
     compound = np.flatnonzero(selected & ~plan.simple)
     if len(compound):
         blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
-    return Evaluation(plan, obs, tuple(blocks), plan.applicable(obs.region_keys))
+    return Evaluation(plan, obs, tuple(blocks))
 
 
 def _missing_block(atoms: IntArray, regions: int) -> Block:
@@ -133,24 +137,12 @@ def _missing_block(atoms: IntArray, regions: int) -> Block:
     return Block(atoms, np.zeros(shape, dtype=bool), np.ones(shape, dtype=bool), nan, nan)
 
 
-def _flat(cube: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """The ``[region, year*indicator]`` view of a C-contiguous cube."""
-    regions, years, indicators = cube.shape
-    return cube.reshape(regions, years * indicators)
-
-
-def _gather(cube: npt.NDArray[Any], flat: IntArray) -> npt.NDArray[Any]:
-    """Columns ``flat`` of the ``[region, year*indicator]`` view of ``cube``: a view when they are
-    one contiguous run (a table laid out as the rules read it), else one gather."""
-    table = _flat(cube)
-    if len(flat) and flat[-1] - flat[0] + 1 == len(flat) and (len(flat) == 1 or bool(np.all(np.diff(flat) == 1))):
-        return table[:, int(flat[0]):int(flat[-1]) + 1]
-    return table[:, flat]
-
-
 def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
             year_pos: IntArray) -> list[Block]:
-    regions, _, n_ind = obs.shape
+    """Atoms comparing one year's value, rule by rule on the indicator's ``[region, year]``
+    values where they lie: a rule checked in consecutive years reads a slice (a view), so a
+    table with one row per region-year is compared column by column without a copy."""
+    regions = obs.n_regions
     ip = ind_pos[plan.atom_indicator[atoms]]
     yp = year_pos[plan.atom_sum_years[atoms, 0]]
     present = (ip >= 0) & (yp >= 0)
@@ -160,58 +152,52 @@ def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         atoms, ip, yp = atoms[present], ip[present], yp[present]
         if not len(atoms):
             return blocks
-    flat = yp * n_ind + ip
-    order = np.argsort(flat, kind="stable")
-    atoms, flat = atoms[order], flat[order]
-    x = _gather(obs.lo, flat)
-    if not obs.censored:
-        passed, unknown = _within(x, plan.lo_closed[atoms], plan.hi_closed[atoms])
-        excluded = np.flatnonzero(plan.excluded[atoms])
-        if len(excluded):
-            passed[:, excluded] = ~passed[:, excluded] & ~unknown[:, excluded]
-        blocks.append(Block(atoms, passed, unknown, x, x))
-        return blocks
-    assert obs.lo_open is not None and obs.hi_open is not None
-    x_hi = _gather(obs.hi, flat)
-    lo_open = _gather(obs.lo_open, flat)
-    hi_open = _gather(obs.hi_open, flat)
-    passed, unknown = _decide(plan, atoms, x, x_hi, lo_open, hi_open)
-    blocks.append(Block(atoms, passed, unknown, x, x_hi, lo_open, hi_open))
+    rule = plan.atom_rule[atoms]
+    order = np.lexsort((yp, rule, ip))
+    atoms, ip, yp, rule = atoms[order], ip[order], yp[order], rule[order]
+    edges = np.flatnonzero((ip[1:] != ip[:-1]) | (rule[1:] != rule[:-1])) + 1
+    starts, stops = [0, *edges.tolist()], [*edges.tolist(), len(atoms)]
+    first_years, last_years = yp[starts].tolist(), yp[np.array(stops) - 1].tolist()
+    for start, stop, indicator, first, last in zip(starts, stops, ip[starts].tolist(), first_years, last_years,
+                                                   strict=True):
+        run_atoms = atoms[start:stop]
+        values = obs.values[indicator]
+        columns: Any = slice(first, last + 1) if last - first + 1 == stop - start else yp[start:stop]
+        x = values.lo[:, columns]
+        a = int(run_atoms[0])
+        if not values.censored:
+            passed, unknown = _within(x, float(plan.lo_closed[a]), float(plan.hi_closed[a]), bool(plan.excluded[a]))
+            blocks.append(Block(run_atoms, passed, unknown, x, x))
+            continue
+        assert values.lo_open is not None and values.hi_open is not None
+        x_hi, lo_open, hi_open = values.hi[:, columns], values.lo_open[:, columns], values.hi_open[:, columns]
+        passed, unknown = _decide(plan, run_atoms, x, x_hi, lo_open, hi_open)
+        blocks.append(Block(run_atoms, passed, unknown, x, x_hi, lo_open, hi_open))
     return blocks
 
 
-_BLOCK = 32768  # values per row block: the block, its flags and a scratch row stay in the CPU cache
-
-
-def _within(x: FloatArray, lo: FloatArray, hi: FloatArray) -> tuple[BoolArray, BoolArray]:
-    """``lo <= x <= hi`` (closed float bounds per column) and ``isnan(x)``, computed block of rows
-    by block of rows so that each block is read from memory once for all three comparisons."""
-    rows, columns = x.shape
-    passed = np.empty((rows, columns), dtype=bool)
-    unknown = np.empty((rows, columns), dtype=bool)
-    lower, upper = not bool(np.isneginf(lo).all()), not bool(np.isposinf(hi).all())
-    step = max(1, _BLOCK // max(columns, 1))
-    scratch = np.empty((min(step, rows), columns), dtype=bool)
-    for start in range(0, rows, step):       # one step per block of rows, not per row
-        block = x[start:start + step]
-        n = len(block)
-        out = passed[start:start + n]
-        np.isnan(block, out=unknown[start:start + n])
-        if lower:
-            np.greater_equal(block, lo, out=out)
-        if upper and lower:
-            np.less_equal(block, hi, out=scratch[:n])
-            out &= scratch[:n]
-        elif upper:
-            np.less_equal(block, hi, out=out)
-        elif not lower:
-            np.logical_not(unknown[start:start + n], out=out)
+def _within(x: FloatArray, lo: float, hi: float, excluded: bool) -> tuple[BoolArray, BoolArray]:
+    """``lo <= x <= hi`` (closed float bounds) and ``isnan(x)``; for ``!=`` (``excluded``) the
+    value passes outside ``[lo, hi]`` (the forbidden value)."""
+    unknown = np.isnan(x)
+    lower, upper = lo != -np.inf, hi != np.inf
+    if lower:
+        passed = np.greater_equal(x, lo)
+        if upper:
+            passed &= np.less_equal(x, hi)
+    elif upper:
+        passed = np.less_equal(x, hi)
+    else:
+        passed = ~unknown
+    if excluded:
+        passed = ~passed
+        passed &= ~unknown
     return passed, unknown
 
 
 def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray, year_pos: IntArray) -> Block:
     """Sums over years (cumulative) and changes against a baseline year."""
-    regions, _, n_ind = obs.shape
+    regions = obs.n_regions
     censored = obs.censored
     ip = ind_pos[plan.atom_indicator[atoms]]
     sum_years = plan.atom_sum_years[atoms]
@@ -224,8 +210,7 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         used = sum_years[:, k] >= 0
         if not used.any():
             break
-        parts = _read(obs, np.where(used, sum_years[:, k], 0), ip, year_pos, n_ind)
-        v_lo, v_hi, o_lo, o_hi = parts
+        v_lo, v_hi, o_lo, o_hi = _read(obs, np.where(used, sum_years[:, k], 0), ip, year_pos)
         padding = np.flatnonzero(~used)
         if len(padding):
             v_lo[:, padding] = 0.0
@@ -241,7 +226,7 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     change = np.flatnonzero(plan.atom_measure[atoms] != VALUE)
     if len(change):
         base_years = plan.atom_baseline[atoms[change]]
-        b_lo, b_hi, b_lo_open, b_hi_open = _read(obs, base_years, ip[change], year_pos, n_ind)
+        b_lo, b_hi, b_lo_open, b_hi_open = _read(obs, base_years, ip[change], year_pos)
         b = np.where((b_lo == b_hi) & ~b_lo_open & ~b_hi_open, b_lo, np.nan)   # an exact baseline only
         relative = plan.atom_measure[atoms[change]] == RELATIVE_CHANGE
         b = np.where(relative & ~(b > 0), np.nan, b)
@@ -264,32 +249,25 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     return Block(atoms, passed, unknown, acc_lo, acc_hi, lo_open, hi_open, baseline)
 
 
-def _read(obs: Observations, plan_years: IntArray, ip: IntArray, year_pos: IntArray,
-          n_ind: int) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
-    """Values (as intervals, copies) at ``plan_years`` x ``ip`` per column; NaN where absent."""
+def _read(obs: Observations, plan_years: IntArray, ip: IntArray,
+          year_pos: IntArray) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
+    """Values (as intervals, fresh arrays) at ``plan_years`` x ``ip`` per column; NaN where
+    absent. One gather per indicator read, not per atom."""
     yp = year_pos[plan_years]
     ok = (yp >= 0) & (ip >= 0)
-    flat = np.where(ok, yp * n_ind + ip, 0)
-    table_lo = _flat(obs.lo)
-    if not ok.any():   # nothing to read (possibly an empty table)
-        nan = np.full((table_lo.shape[0], len(ip)), np.nan)
-        closed = np.zeros(nan.shape, dtype=bool)
-        return nan, nan.copy(), closed, closed.copy()
-    lo = table_lo[:, flat]
-    missing = np.flatnonzero(~ok)
-    if len(missing):
-        lo[:, missing] = np.nan
-    if not obs.censored:
-        closed = np.zeros(lo.shape, dtype=bool)
-        return lo, lo.copy(), closed, closed.copy()
-    assert obs.lo_open is not None and obs.hi_open is not None
-    hi = _flat(obs.hi)[:, flat]
-    lo_open = _flat(obs.lo_open)[:, flat]
-    hi_open = _flat(obs.hi_open)[:, flat]
-    if len(missing):
-        hi[:, missing] = np.nan
-        lo_open[:, missing] = False
-        hi_open[:, missing] = False
+    shape = (obs.n_regions, len(ip))
+    lo = np.full(shape, np.nan)
+    hi = np.full(shape, np.nan)
+    lo_open = np.zeros(shape, dtype=bool)
+    hi_open = np.zeros(shape, dtype=bool)
+    for indicator in np.unique(ip[ok]).tolist():
+        columns = np.flatnonzero(ok & (ip == indicator))
+        values = obs.values[indicator]
+        lo[:, columns] = values.lo[:, yp[columns]]
+        hi[:, columns] = values.hi[:, yp[columns]]
+        if values.lo_open is not None and values.hi_open is not None:
+            lo_open[:, columns] = values.lo_open[:, yp[columns]]
+            hi_open[:, columns] = values.hi_open[:, yp[columns]]
     return lo, hi, lo_open, hi_open
 
 
