@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import Diagnostic
 from ..language import model as m
 from ..language.text import normalize
 from .hierarchy import Hierarchy
@@ -124,6 +125,7 @@ class IndicatorTable:
     sufficient: Array
     rows_read: dict[str, int] = attrs.field(factory=dict, eq=False)
     unassigned: dict[str, int] = attrs.field(factory=dict, eq=False)
+    warnings: tuple[Diagnostic, ...] = attrs.field(default=(), eq=False)   # what reading the records noticed
 
     COLUMNS = ("region", "year", "indicator", "value", "unit", "records", "min_records", "sufficient")
 

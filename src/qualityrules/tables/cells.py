@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -56,8 +57,10 @@ _MAX_EXPONENT_DIGITS = 6     # exponent digits: 1e1000000000 is out of range fro
 
 # Footnote markers written after a value, before NFKC: superscript digits, circled or
 # parenthesised numbers, */†/‡/§/#, a letter or number in brackets (a) (1) [1] a).
+_MARKS = "\u00b9\u00b2\u00b3\u2070-\u207e\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
+_MARK_DIGIT = re.compile(f"[{_MARKS}]")   # NFKC makes these digits: never read as part of a number
 _FOOTNOTE = re.compile(
-    r"\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]+"
+    r"\s*(?:[\u00b9\u00b2\u00b3\u2070-\u207e]+|[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]+"
     r"|[*†‡§#]+|[(（][A-Za-z0-9]{1,2}[)）]|\[[A-Za-z0-9]{1,2}\]|［[A-Za-z0-9]{1,2}］|[A-Za-z]\))$")
 _NUMBER = re.compile(r"[+-]?(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eE]([+-]?)([0-9]+))?")
 _THOUSANDS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
@@ -71,17 +74,18 @@ class CellError(ValueError):
 @attrs.frozen
 class Cell:
     """One value: the interval ``lo..hi`` (equal for an exact value; ``-inf``/``inf`` on the open
-    side of a censored one), whether each end is excluded, the unit written in the cell, the
-    magnitude word's factor (``3万``: 10000, already applied to ``lo``/``hi``), and ``number``,
-    the exact decimal of the finite end (``lo`` and ``hi`` are its correctly rounded float)."""
+    side of a censored one), whether each end is excluded, the unit written in the cell, ``given``
+    — the value as written when it is not the shortest decimal of its float (more than 15
+    significant digits), else None — and the magnitude word's factor (``3万``: 10000, already in
+    ``lo``/``hi``). ``footnote``: a marker written after the value and not read."""
 
     lo: float
     hi: float
     lo_open: bool = False
     hi_open: bool = False
     unit: str | None = None
+    given: Fraction | None = None
     magnitude: int = 1
-    number: Fraction | None = attrs.field(default=None, eq=False, repr=False)
     footnote: str | None = attrs.field(default=None, eq=False)
 
     @property
@@ -112,6 +116,8 @@ def is_missing(value: Any) -> bool:
         return True
     if isinstance(value, float):
         return math.isnan(value)
+    if isinstance(value, Decimal):
+        return value.is_nan()
     return type(value).__name__ in ("NAType", "NaTType")
 
 
@@ -218,6 +224,9 @@ def parse_cell(text: str) -> Cell | None:
 
 
 def _parse_value(body: str, text: str) -> Cell:
+    if _MARK_DIGIT.search(body):
+        raise CellError(f"'{text.strip()}' is not a number (a superscript or circled digit is a footnote "
+                        "mark, not a digit)")
     s = _fold(body)
     prefixes, suffixes = _words()
     op: m.Comparator | None = None
@@ -258,13 +267,22 @@ def _parse_value(body: str, text: str) -> Cell:
     x = float(value)
     if math.isinf(x):
         raise CellError(f"'{text.strip()}' is beyond the range of numbers (about ±1.8e308)")
+    given = None if _round_trips(value, x) else value
     if op is None or op is m.Comparator.EQ:
-        return Cell(x, x, unit=unit, magnitude=magnitude, number=value)
+        return Cell(x, x, unit=unit, given=given, magnitude=magnitude)
     if op is m.Comparator.NE:
         raise CellError(f"'{text.strip()}' does not state a value")
+    if given is not None and Fraction(x) != value:
+        # A censored bound with more digits than a float holds: widen it to the next float
+        # outward (closed), so the interval still holds every value the cell allows.
+        if op.direction > 0:
+            return Cell(x if Fraction(x) < value else math.nextafter(x, -math.inf), math.inf, unit=unit,
+                        magnitude=magnitude)
+        return Cell(-math.inf, x if Fraction(x) > value else math.nextafter(x, math.inf), unit=unit,
+                    magnitude=magnitude)
     if op.direction > 0:
-        return Cell(x, math.inf, lo_open=not op.inclusive, unit=unit, magnitude=magnitude, number=value)
-    return Cell(-math.inf, x, hi_open=not op.inclusive, unit=unit, magnitude=magnitude, number=value)
+        return Cell(x, math.inf, lo_open=not op.inclusive, unit=unit, magnitude=magnitude)
+    return Cell(-math.inf, x, hi_open=not op.inclusive, unit=unit, magnitude=magnitude)
 
 
 # ------------------------------------------------------------------------------------------
@@ -370,7 +388,8 @@ def _arrow_numbers(chunk: Any, limit: int) -> ParsedColumn:
 
 def _numeric_column(values: Array, limit: int) -> ParsedColumn:
     if values.dtype.kind == "f":
-        lo: FloatArray = values if values.dtype == np.float64 else values.astype(np.float64)
+        # a narrower float counts at its own shortest decimal (float32 0.1 is 0.1, not 0.100000001…)
+        lo: FloatArray = values if values.dtype == np.float64 else values.astype(str).astype(np.float64)
         parsed = ParsedColumn(lo, lo)
         infinite = np.flatnonzero(np.isinf(lo))
         for row in infinite[:limit].tolist():
@@ -477,9 +496,8 @@ def _text_column(array: Any, limit: int, exact: bool) -> ParsedColumn:
     if (magnitude != 1).any():
         parsed.magnitudes = np.ones(n, dtype=np.int64)
         parsed.magnitudes[rows] = magnitude[codes]
-    notable = [k for k, c in enumerate(cells) if isinstance(c, str) or (isinstance(c, Cell) and (
-        c.footnote is not None or (c.number is not None and not _round_trips(c.number, c.lo if math.isfinite(c.lo)
-                                                                               else c.hi))))]
+    notable = [k for k, c in enumerate(cells) if isinstance(c, str)
+               or (isinstance(c, Cell) and (c.footnote is not None or c.given is not None))]
     if notable:
         hit = np.isin(codes, notable)
         for row, code in zip(rows[hit].tolist(), codes[hit].tolist(), strict=True):
@@ -491,9 +509,8 @@ def _text_column(array: Any, limit: int, exact: bool) -> ParsedColumn:
             assert cell is not None
             if cell.footnote is not None:
                 parsed.footnotes[row] = cell.footnote
-            if cell.number is not None and not _round_trips(cell.number, cell.lo if math.isfinite(cell.lo)
-                                                            else cell.hi):
-                parsed.exact[row] = cell.number
+            if cell.given is not None:
+                parsed.exact[row] = cell.given
     return parsed
 
 
@@ -503,9 +520,9 @@ def _any_censored(lo: FloatArray, hi: FloatArray) -> bool:
 
 
 def _round_trips(number: Fraction, stored: float) -> bool:
-    """Is ``stored`` (the correctly rounded float of ``number``) exactly the decimal its ``repr``
-    shows? Then the float is the exact value in the contract's sense and no override is needed."""
-    return Fraction(repr(stored)) == number if math.isfinite(stored) else True
+    """Is ``stored`` (the float nearest ``number``) exactly the decimal its ``repr`` shows? Then the
+    float stands for the number (the shortest-decimal convention) and no exact value is kept."""
+    return Fraction(repr(stored)) == number
 
 
 def _object_column(values: Array, limit: int) -> ParsedColumn:
@@ -539,8 +556,8 @@ def _object_column(values: Array, limit: int) -> ParsedColumn:
         magnitude[row] = cell.magnitude
         if cell.footnote is not None:
             parsed.footnotes[row] = cell.footnote
-        if cell.number is not None and not _round_trips(cell.number, cell.lo if math.isfinite(cell.lo) else cell.hi):
-            parsed.exact[row] = cell.number
+        if cell.given is not None:
+            parsed.exact[row] = cell.given
     if _any_censored(lo, hi):
         parsed.lo_open, parsed.hi_open = lo_open, hi_open
     else:
@@ -562,7 +579,7 @@ def _object_cell(value: Any) -> Cell | str | None:
         x = float(value)
         if math.isinf(x):
             return f"'{value}' is beyond the range of numbers (about ±1.8e308)"
-        return Cell(x, x, number=Fraction(int(value)))
+        return Cell(x, x, given=None if _round_trips(Fraction(int(value)), x) else Fraction(int(value)))
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(float(value)):
             return f"'{value}' is not a finite value"
@@ -575,7 +592,7 @@ def _object_cell(value: Any) -> Cell | str | None:
         x = float(exact)
         if math.isinf(x):
             return f"'{value}' is beyond the range of numbers (about ±1.8e308)"
-        return Cell(x, x, number=exact)
+        return Cell(x, x, given=None if _round_trips(exact, x) else exact)
     try:
         return parse_cell(str(value))
     except CellError as error:

@@ -239,7 +239,7 @@ class Observations:
         hi = float(v.hi[region, year])
         lo_open = bool(v.lo_open[region, year]) if v.lo_open is not None else False
         hi_open = bool(v.hi_open[region, year]) if v.hi_open is not None else False
-        return Cell(lo, hi, lo_open, hi_open, number=self.exact.get((region, year, indicator)))
+        return Cell(lo, hi, lo_open, hi_open, given=self.exact.get((region, year, indicator)))
 
     def where(self, region: int, year: int, indicator: int) -> tuple[str, m.Span | None]:
         """Where the cell came from: a label naming the table and cell, and its span."""
@@ -400,7 +400,8 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
     if isinstance(data, Observations):
         return data
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
-        return load(data.for_evaluation(), catalogue, form="long", name=name or "records")
+        computed = load(data.for_evaluation(), catalogue, form="long", name=name or "records")
+        return attrs.evolve(computed, warnings=tuple(getattr(data, "warnings", ())) + computed.warnings)
     if isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, Path)) for d in data):
         return concat([load(d, catalogue, encoding=encoding, sheet=sheet, form=form, region_column=region_column,
                             year_column=year_column, ignore_columns=ignore_columns, header_row=header_row)

@@ -545,8 +545,10 @@ def _header_test(needed: Mapping[str, str]) -> Any:
 
 
 def table_chunks(table: Table, columns: Mapping[str, str], needed: Mapping[str, str], chunk_rows: int | None,
-                 progress: Any = None, total: tuple[int, int] | None = None) -> Iterator[Chunk]:
-    """Chunks of one table's records (only the columns ``columns`` names, by kind)."""
+                 progress: Any = None, total: tuple[int, int] | None = None,
+                 warnings: list[Diagnostic] | None = None) -> Iterator[Chunk]:
+    """Chunks of one table's records (only the columns ``columns`` names, by kind); the table's
+    warnings (a title row skipped, a footnote marker ignored) are added to ``warnings`` at the end."""
     positions = check_columns(table, needed)
     wanted = [positions[name] for name in columns]
     dictionary = [positions[name] for name, kind in columns.items() if kind in ("region", "text")]
@@ -557,6 +559,8 @@ def table_chunks(table: Table, columns: Mapping[str, str], needed: Mapping[str, 
             progress.advance(batch.n, table.position() if total is None else (total[0] + batch.offset + batch.n,
                                                                               total[1]))
         yield chunk
+    if warnings is not None:
+        warnings.extend(table.warnings)
 
 
 def _chunk_rows(chunk_rows: Any) -> int | None:
@@ -569,8 +573,8 @@ def _chunk_rows(chunk_rows: Any) -> int | None:
 
 
 def chunks(source: Any, table: str, columns: Mapping[str, str], *, encoding: str | None = None,
-           chunk_rows: int | None = None, progress: Any = None,
-           purposes: Mapping[str, str] | None = None) -> Iterator[Chunk]:
+           chunk_rows: int | None = None, progress: Any = None, purposes: Mapping[str, str] | None = None,
+           warnings: list[Diagnostic] | None = None) -> Iterator[Chunk]:
     """Chunks of a table's records from ``source``: a path (CSV, Excel, Parquet file or
     directory), an in-memory table, or an iterable of in-memory tables. ``columns`` maps the
     needed (normalised) column names to their kinds; only those are read from files.
@@ -587,18 +591,19 @@ def chunks(source: Any, table: str, columns: Mapping[str, str], *, encoding: str
             total = sum(t.rows for t in tables)
             done = 0
             for t in tables:
-                yield from table_chunks(t, columns, needed, rows or _PARQUET_BATCH, progress, (done, total))
+                yield from table_chunks(t, columns, needed, rows or _PARQUET_BATCH, progress, (done, total), warnings)
                 done += t.rows
             return
         yield from table_chunks(open_file(path, encoding=encoding, wanted=_header_test(needed)), columns, needed,
-                                rows, progress)
+                                rows, progress, None, warnings)
         return
     if is_table(source):
-        yield from table_chunks(memory_table(source, f"records '{table}'"), columns, needed, rows, progress)
+        yield from table_chunks(memory_table(source, f"records '{table}'"), columns, needed, rows, progress, None,
+                                warnings)
         return
     for number, piece in enumerate(source, 1):      # an iterable of tables: each is numbered
         yield from table_chunks(memory_table(piece, f"records '{table}', part {number}"), columns, needed, rows,
-                                progress)
+                                progress, None, warnings)
 
 
 def _parquet_files(path: Path) -> list[Path]:

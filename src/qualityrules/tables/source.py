@@ -326,7 +326,9 @@ def _records(text: str, complete: bool) -> list[_Record]:
 
 
 def _fields(text: str, delimiter: str) -> list[str]:
-    return next(csv.reader([text], delimiter=delimiter), [])
+    """The cells of one record's text (which may hold quoted line breaks)."""
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return [cell for row in rows for cell in row] if len(rows) > 1 else (rows[0] if rows else [])
 
 
 def _field_spans(text: str, delimiter: str) -> list[tuple[int, int]]:
