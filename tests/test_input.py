@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reference import catalogue, make_pack
 
 import qualityrules
@@ -197,9 +199,22 @@ def test_numbers_beyond_the_float_range_are_located_errors_and_never_hang(text: 
     assert time.perf_counter() - start < 30        # bounded: the exponent is never expanded
 
 
-def test_a_float_column_with_infinity_is_an_error() -> None:
-    d = error_of(lambda: load({"region": ["甲区"], "year": [2015], "达标率": np.array([np.inf])}, CAT)).diagnostic
-    assert d.code == "QR206" and "row 2, column '达标率'" in d.message
+def test_an_infinity_in_a_float_column_is_unknown_with_a_warning() -> None:
+    table = {"region": ["甲区", "乙区", "丙区"], "year": [2015] * 3, "达标率": np.array([np.inf, -np.inf, 96.0]),
+             "企业数": np.array([np.inf, 5.0, 5.0])}
+    pack = make_pack("达标率 >= 95%\n企业数 <= 10家\n产值 累计 <= 10亿元")
+    report = qualityrules.evaluate(pack, table)
+    assert [report.verdict(r, 2015, "达标率") for r in ("甲区", "乙区", "丙区")] == ["unknown", "unknown", "pass"]
+    assert report.verdict("甲区", 2015, "企业数") == "unknown"
+    warnings = [w for w in report.obs.warnings if w.code == "QR214"]
+    assert len(warnings) == 2 and all(w.severity is Severity.WARNING for w in warnings)
+    assert "达标率: 甲区 2015 is inf" in warnings[0].message and "(and 1 more cell(s))" in warnings[0].message
+    assert "row 2, column '达标率'" in warnings[0].message and warnings[0].span is not None
+    years = list(range(2011, 2016))
+    summed = qualityrules.evaluate(pack, {"region": ["甲区"] * 5, "year": years, "产值": [1.0, 1.0, 1.0, 1.0, -np.inf]})
+    assert summed.verdict("甲区", 2015, "产值") == "unknown"             # a sum with -inf is not <= 10
+    finite = qualityrules.evaluate(pack, {"region": ["甲区"] * 5, "year": years, "产值": [1.0] * 5})
+    assert finite.verdict("甲区", 2015, "产值") == "pass"
 
 
 def test_long_decimals_keep_their_exact_value() -> None:
@@ -483,3 +498,67 @@ def test_diagnostic_examples_in_the_docs(tmp_path: Path) -> None:
                          columns=["district", "sample_date", "volume", "compliant", "district"])
     shown = error_of(lambda: qualityrules.compute_indicators("longgang-2015", {"wastewater": frame})).diagnostic.render()
     assert "\n".join("   " + line for line in shown.splitlines()) in docs, shown
+    infinite = qualityrules.evaluate(make_pack("达标率 >= 95%"), {"region": ["甲区"], "year": [2015],
+                                                                  "达标率": np.array([np.inf])})
+    assert "\n".join("   " + line for line in infinite.obs.warnings[0].render().splitlines()) in docs
+
+
+# ------------------------------------------------------------------------------------------
+# The property: a table reads back the same from every file format as from memory
+
+
+_NAMES = ["甲区", "乙區", "丙区,东", 'Dīng "区"', "戊区", "440307"]
+_VALUE = st.one_of(
+    st.none(),
+    st.decimals(min_value=-1000, max_value=100000, places=3, allow_nan=False).map(float),
+    st.sampled_from(["≥95", "<3", "98以上", "超过98", "1,234.5", "3万", "—", "96.5¹"]),
+)
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> dict[str, list[Any]]:
+    regions = draw(st.lists(st.sampled_from(_NAMES), min_size=1, max_size=4, unique=True))
+    years = draw(st.lists(st.integers(2011, 2020), min_size=1, max_size=3, unique=True))
+    rows = [(r, y) for r in regions for y in years]
+    rows = draw(st.permutations(rows))
+    columns = draw(st.lists(st.sampled_from(["达标率", "企业数", "产值(万元)", "事故"]), min_size=1, max_size=3,
+                            unique=True))
+    table: dict[str, list[Any]] = {"region": [r for r, _ in rows], "year": [y for _, y in rows]}
+    for name in columns:
+        table[name] = draw(st.lists(_VALUE, min_size=len(rows), max_size=len(rows)))
+    table["备注"] = draw(st.lists(st.sampled_from(["", "来源: 年鉴", 'a "quote", and\na line']), min_size=len(rows),
+                                  max_size=len(rows)))
+    return table
+
+
+def _same(a: Observations, b: Observations) -> None:
+    assert a.regions == b.regions and a.years.tolist() == b.years.tolist() and a.indicators == b.indicators
+    for x, y in zip(a.values, b.values, strict=True):
+        assert np.array_equal(x.lo, y.lo, equal_nan=True) and np.array_equal(x.hi, y.hi, equal_nan=True)
+        assert (x.lo_open is None) == (y.lo_open is None)
+        if x.lo_open is not None and y.lo_open is not None and x.hi_open is not None and y.hi_open is not None:
+            present = ~np.isnan(x.lo)
+            assert np.array_equal(x.lo_open[present], y.lo_open[present])
+            assert np.array_equal(x.hi_open[present], y.hi_open[present])
+    assert a.exact == b.exact
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table=tables())
+def test_files_read_back_as_the_in_memory_table(table: dict[str, list[Any]], tmp_path: Path) -> None:
+    expected = load(table, CAT)
+    frame = pd.DataFrame(table)
+    for encoding in ("utf-8", "gb18030", "utf-8-sig"):
+        path = tmp_path / f"t-{encoding}.csv"
+        frame.to_csv(path, index=False, encoding=encoding)
+        _same(load(path, CAT), expected)
+    xlsx = tmp_path / "t.xlsx"
+    frame.to_excel(xlsx, index=False)
+    _same(load(xlsx, CAT), expected)
+    parquet = tmp_path / "t.parquet"
+    text = frame.copy()
+    for name in text.columns[2:]:
+        if text[name].map(lambda v: isinstance(v, str)).any():
+            text[name] = text[name].map(lambda v: None if v is None or v != v else str(v))
+    text.to_parquet(parquet, index=False)
+    _same(load(parquet, CAT), expected)

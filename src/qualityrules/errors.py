@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "QR211": "rows above the header skipped",
     "QR212": "footnote marker after a value ignored",
     "QR213": "two record columns of one name",
+    "QR214": "infinity in a float column read as unknown",
     # command line
     "QR301": "invalid command-line usage",
 }

@@ -157,42 +157,58 @@ def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     atoms, ip, yp, rule = atoms[order], ip[order], yp[order], rule[order]
     edges = np.flatnonzero((ip[1:] != ip[:-1]) | (rule[1:] != rule[:-1])) + 1
     starts, stops = [0, *edges.tolist()], [*edges.tolist(), len(atoms)]
-    first_years, last_years = yp[starts].tolist(), yp[np.array(stops) - 1].tolist()
-    for start, stop, indicator, first, last in zip(starts, stops, ip[starts].tolist(), first_years, last_years,
-                                                   strict=True):
-        run_atoms = atoms[start:stop]
-        values = obs.values[indicator]
-        columns: Any = slice(first, last + 1) if last - first + 1 == stop - start else yp[start:stop]
+    first = yp[starts].tolist()
+    last = yp[np.array(stops) - 1].tolist()
+    indicators = ip[starts].tolist()
+    head = atoms[starts]
+    lows, highs, excluded = plan.lo_closed[head].tolist(), plan.hi_closed[head].tolist(), plan.excluded[head].tolist()
+    # Every block's matrices are slices of two buffers allocated once (fresh memory costs as much
+    # to touch as comparing into it).
+    passed_buffer = np.empty(regions * len(atoms), dtype=bool)
+    unknown_buffer = np.empty(regions * len(atoms), dtype=bool)
+    scratch = np.empty(regions * max(b - a for a, b in zip(starts, stops, strict=True)), dtype=bool)
+    for k, (start, stop) in enumerate(zip(starts, stops, strict=True)):
+        values = obs.values[indicators[k]]
+        width = stop - start
+        columns: Any = slice(first[k], last[k] + 1) if last[k] - first[k] + 1 == width else yp[start:stop]
         x = values.lo[:, columns]
-        a = int(run_atoms[0])
-        if not values.censored:
-            passed, unknown = _within(x, float(plan.lo_closed[a]), float(plan.hi_closed[a]), bool(plan.excluded[a]))
-            blocks.append(Block(run_atoms, passed, unknown, x, x))
+        if values.lo_open is None:
+            passed = passed_buffer[regions * start:regions * stop].reshape(regions, width)
+            unknown = unknown_buffer[regions * start:regions * stop].reshape(regions, width)
+            _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[:regions * width].reshape(regions, width))
+            blocks.append(Block(atoms[start:stop], passed, unknown, x, x))
             continue
         assert values.lo_open is not None and values.hi_open is not None
         x_hi, lo_open, hi_open = values.hi[:, columns], values.lo_open[:, columns], values.hi_open[:, columns]
-        passed, unknown = _decide(plan, run_atoms, x, x_hi, lo_open, hi_open)
-        blocks.append(Block(run_atoms, passed, unknown, x, x_hi, lo_open, hi_open))
+        passed, unknown = _decide(plan, atoms[start:stop], x, x_hi, lo_open, hi_open)
+        blocks.append(Block(atoms[start:stop], passed, unknown, x, x_hi, lo_open, hi_open))
     return blocks
 
 
-def _within(x: FloatArray, lo: float, hi: float, excluded: bool) -> tuple[BoolArray, BoolArray]:
-    """``lo <= x <= hi`` (closed float bounds) and ``isnan(x)``; for ``!=`` (``excluded``) the
-    value passes outside ``[lo, hi]`` (the forbidden value)."""
-    unknown = np.isnan(x)
+def _within(x: FloatArray, lo: float, hi: float, excluded: bool, passed: BoolArray, unknown: BoolArray,
+            scratch: BoolArray) -> None:
+    """Into ``passed``: ``lo <= x <= hi`` (closed float bounds); into ``unknown``: ``x`` is not
+    finite — NaN (missing) or ±inf (a float column holding an infinity: doubtful, never pass or
+    fail). For ``!=`` (``excluded``) the value passes outside ``[lo, hi]`` (the forbidden value).
+    One pass over the values per bound plus one for ``isfinite`` (which costs what ``isnan``
+    does), as hand-written numpy needs."""
+    finite = np.isfinite(x, out=unknown)          # finite for now; negated at the end
     lower, upper = lo != -np.inf, hi != np.inf
     if lower:
-        passed = np.greater_equal(x, lo)
+        np.greater_equal(x, lo, out=passed)
         if upper:
-            passed &= np.less_equal(x, hi)
+            passed &= np.less_equal(x, hi, out=scratch)   # an infinity fails one of the two bounds
+        else:
+            passed &= finite
     elif upper:
-        passed = np.less_equal(x, hi)
+        np.less_equal(x, hi, out=passed)
+        passed &= finite
     else:
-        passed = ~unknown
+        passed[...] = finite
     if excluded:
-        passed = ~passed
-        passed &= ~unknown
-    return passed, unknown
+        np.logical_not(passed, out=passed)
+        passed &= finite
+    np.logical_not(finite, out=unknown)
 
 
 def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray, year_pos: IntArray) -> Block:
@@ -245,6 +261,9 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         baseline[:, change] = b
     passed, unknown = _decide(plan, atoms, acc_lo, acc_hi, lo_open, hi_open)
     if not censored:
+        doubtful = ~np.isfinite(acc_lo)       # an infinity in a float column: unknown, as in _within
+        unknown |= doubtful
+        passed &= ~doubtful
         return Block(atoms, passed, unknown, acc_lo, acc_hi, None, None, baseline)
     return Block(atoms, passed, unknown, acc_lo, acc_hi, lo_open, hi_open, baseline)
 

@@ -327,6 +327,7 @@ class ParsedColumn:
     exact: dict[int, Fraction] = attrs.field(factory=dict)
     footnotes: dict[int, str] = attrs.field(factory=dict)
     errors: dict[int, str] = attrs.field(factory=dict)
+    floats: bool = False        # numbers given as floats, taken as they are (±inf not looked for)
 
     @property
     def censored(self) -> bool:
@@ -388,13 +389,12 @@ def _arrow_numbers(chunk: Any, limit: int) -> ParsedColumn:
 
 def _numeric_column(values: Array, limit: int) -> ParsedColumn:
     if values.dtype.kind == "f":
-        # a narrower float counts at its own shortest decimal (float32 0.1 is 0.1, not 0.100000001…)
+        # Floats are taken as they are (not read again: this is the fast path). ±inf is left in
+        # place: the engine reads any non-finite value as unknown, and Observations.warnings
+        # names such cells. A narrower float counts at its own shortest decimal (float32 0.1 is
+        # 0.1, not 0.100000001…).
         lo: FloatArray = values if values.dtype == np.float64 else values.astype(str).astype(np.float64)
-        parsed = ParsedColumn(lo, lo)
-        infinite = np.flatnonzero(np.isinf(lo))
-        for row in infinite[:limit].tolist():
-            parsed.errors[row] = f"'{lo[row]}' is not a finite value"
-        return parsed
+        return ParsedColumn(lo, lo, floats=True)
     lo = values.astype(np.float64)
     parsed = ParsedColumn(lo, lo)
     if len(values) and values.dtype.itemsize >= 8:

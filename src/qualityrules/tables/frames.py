@@ -70,11 +70,8 @@ def prepare(raw: Any) -> Any:
         dtype = raw.dtype
         if isinstance(dtype, pd.CategoricalDtype):
             return Categorical(np.asarray(raw.cat.codes), list(raw.cat.categories))
-        if isinstance(dtype, np.dtype) and dtype.kind != "O":
-            return raw.to_numpy()
         if isinstance(dtype, np.dtype):
-            values = raw.to_numpy()
-            return values
+            return raw.to_numpy()
         return _pa().array(raw, from_pandas=True)
     if module == "polars":
         return prepare(raw.to_arrow())
@@ -208,7 +205,10 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
         if index_names:
             frame = frame.reset_index()
         headers = [str(c) for c in frame.columns]
-        columns = [frame.iloc[:, j] for j in range(len(headers))]
+        # The column arrays as the frame holds them (views, no Series built): pandas' own accessor
+        # for that where it has one (_get_column_array, pandas >= 1.3), else the public iteration.
+        get = getattr(frame, "_get_column_array", None)
+        columns = [get(j) for j in range(len(headers))] if callable(get) else [s for _, s in frame.items()]
         return MemoryTable(name or "<pandas.DataFrame>", headers, columns, len(frame))
     if module == "polars":
         if type(data).__name__ == "LazyFrame":       # stream it

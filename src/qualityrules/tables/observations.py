@@ -24,6 +24,7 @@ not copied: each indicator's ``[region, year]`` values are a view of the user's 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -105,6 +106,7 @@ class Values:
     hi: FloatArray
     lo_open: BoolArray | None = None
     hi_open: BoolArray | None = None
+    floats: bool = False        # given as floats and taken as they are: may hold ±inf (read as unknown)
 
     @property
     def censored(self) -> bool:
@@ -113,7 +115,7 @@ class Values:
     def take(self, rows: IntArray) -> Values:
         lo = self.lo[rows]
         if not self.censored:
-            return Values(lo, lo)
+            return Values(lo, lo, floats=self.floats)
         assert self.lo_open is not None and self.hi_open is not None
         return Values(lo, self.hi[rows], self.lo_open[rows], self.hi_open[rows])
 
@@ -124,14 +126,21 @@ class CellSource:
     indicator, in long form), the data row; for diagnostics that point at a cell."""
 
     table: Table
-    region_codes: IntArray
-    year_codes: IntArray
+    region_codes: IntArray | None             # None: a complete grid in ``order``
+    year_codes: IntArray | None
     n_years: int
     columns: tuple[int, ...]                  # wide: the column of each indicator
     indicator_codes: IntArray | None = None   # long: the indicator of each row
     value_column: int = -1
+    order: str = ""                           # "region-major" / "year-major" for a complete grid
+    n_regions: int = 0
 
     def row(self, r: int, y: int, i: int) -> int | None:
+        if self.order == "region-major":
+            return r * self.n_years + y
+        if self.order == "year-major":
+            return y * self.n_regions + r
+        assert self.region_codes is not None and self.year_codes is not None
         hit = (self.region_codes == r) & (self.year_codes == y)
         if self.indicator_codes is not None:
             hit &= self.indicator_codes == i
@@ -155,8 +164,8 @@ class Observations:
     few cells whose float is not the exact decimal given (more than 15 significant digits, or
     a value too small for a normal float), that exact value (``(region, year, indicator)`` ->
     Fraction, in the indicator's unit). ``notes`` maps cells to the citation given with a value
-    (long form); ``warnings`` are what loading noticed without refusing the data (a title row
-    skipped, a footnote marker dropped)."""
+    (long form); :attr:`warnings` are what loading noticed without refusing the data (a title
+    row skipped, a footnote marker dropped, an infinity in a float column)."""
 
     labels: tuple[str, ...] | IntArray
     years: IntArray
@@ -166,8 +175,26 @@ class Observations:
     notes: Mapping[Key, str] = attrs.field(factory=dict)
     origin: str = "<data>"
     exact: Mapping[Key, Fraction] = attrs.field(factory=dict)
-    warnings: tuple[Diagnostic, ...] = ()
+    loading_warnings: tuple[Diagnostic, ...] = ()
     sources: tuple[CellSource, ...] = ()
+
+    @functools.cached_property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """What loading noticed (``loading_warnings``), and — looked for on first use, so that
+        evaluating a float table reads each value once — the cells of float columns holding ±inf,
+        which the engine reads as unknown."""
+        found = list(self.loading_warnings)
+        for i, values in enumerate(self.values):
+            if not values.floats or not np.isinf(values.lo).any():
+                continue
+            rows, years = np.nonzero(np.isinf(values.lo))
+            label, span = self.where(int(rows[0]), int(years[0]), i)
+            more = f" (and {len(rows) - 1} more cell(s))" if len(rows) > 1 else ""
+            found.append(Diagnostic(
+                "QR214", f"{self.indicators[i]}: {self.regions[int(rows[0])]} {int(self.years[int(years[0])])} is "
+                f"{float(values.lo[rows[0], years[0]])} in {label}{more}: not a value, read as unknown", span,
+                Severity.WARNING, suggestion="give the value, or leave the cell empty (NaN) when it is missing"))
+        return tuple(found)
 
     @functools.cached_property
     def regions(self) -> tuple[str, ...]:
@@ -317,8 +344,9 @@ def concat(parts: Sequence[Observations]) -> Observations:
     out: list[Values] = []
     for k in range(len(names)):
         lo = np.full(shape, np.nan)
+        floats = any(p.values[i].floats for p in parts if (i := p.indicator_index(names[k])) is not None)
         out.append(Values(lo, np.full(shape, np.nan), np.zeros(shape, bool), np.zeros(shape, bool))
-                   if censored[k] else Values(lo, lo))
+                   if censored[k] else Values(lo, lo, floats=floats))
     notes: dict[Key, str] = {}
     exact: dict[Key, Fraction] = {}
     problems: list[Diagnostic] = []
@@ -354,7 +382,7 @@ def concat(parts: Sequence[Observations]) -> Observations:
     raise_errors(problems)
     return Observations(tuple(regions.values()), years, tuple(names), tuple(indicators.values()), tuple(out), notes,
                         " + ".join(p.origin for p in parts), exact,
-                        tuple(w for p in parts for w in p.warnings), tuple(s for p in parts for s in p.sources))
+                        tuple(w for p in parts for w in p.loading_warnings), tuple(s for p in parts for s in p.sources))
 
 
 def _conflict(parts: Sequence[Observations], p: int, name: str, r: int, y: int, rr: int, yy: int, i: int,
@@ -382,6 +410,7 @@ def _conflict(parts: Sequence[Observations], p: int, name: str, r: int, y: int, 
 # Loading
 
 
+@functools.lru_cache(maxsize=4096)
 def _role(header: str) -> str | None:
     key = normalize(header).lower()
     for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS), ("indicator", INDICATOR_COLUMNS),
@@ -401,7 +430,7 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
         return data
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
         computed = load(data.for_evaluation(), catalogue, form="long", name=name or "records")
-        return attrs.evolve(computed, warnings=tuple(getattr(data, "warnings", ())) + computed.warnings)
+        return attrs.evolve(computed, loading_warnings=tuple(getattr(data, "warnings", ())) + computed.loading_warnings)
     if isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, Path)) for d in data):
         return concat([load(d, catalogue, encoding=encoding, sheet=sheet, form=form, region_column=region_column,
                             year_column=year_column, ignore_columns=ignore_columns, header_row=header_row)
@@ -426,6 +455,99 @@ def _header_test(region_column: str | None, year_column: str | None) -> Any:
         return bool(keys & (REGION_COLUMNS | YEAR_COLUMNS | names))
 
     return test
+
+
+@attrs.frozen
+class _Columns:
+    """What a table's headers say, independent of its rows: the role columns, the layout, the
+    indicator of each wide-form column, and the problems of the headers ``(code, message,
+    column, suggestion)``."""
+
+    roles: dict[str, int]
+    is_long: bool
+    indicators: tuple[tuple[int, m.Indicator, str | None], ...]
+    blank: tuple[int, ...]
+    problems: tuple[tuple[str, str, int | None, str | None], ...]
+
+
+# Header analyses by (catalogue, headers, options), for the life of the catalogue object: a
+# service evaluating the same layout again pays for the rows only.
+_COLUMNS: dict[tuple[Any, ...], tuple[Any, _Columns]] = {}
+
+
+def _columns(headers: Sequence[str], catalogue: Any, form: str | None, region_column: str | None,
+             year_column: str | None, ignore: frozenset[str]) -> _Columns:
+    import weakref
+
+    key = (id(catalogue), tuple(headers), form, region_column, year_column, ignore)
+    found = _COLUMNS.get(key)
+    if found is not None and found[0]() is catalogue:
+        return found[1]
+    result = _analyse(headers, catalogue, form, region_column, year_column, ignore)
+    if len(_COLUMNS) > 256:
+        _COLUMNS.clear()
+    try:
+        _COLUMNS[key] = (weakref.ref(catalogue), result)
+    except TypeError:      # a catalogue that cannot be weakly referenced is not cached
+        pass
+    return result
+
+
+def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_column: str | None,
+             year_column: str | None, ignore: frozenset[str]) -> _Columns:
+    problems: list[tuple[str, str, int | None, str | None]] = []
+    roles: dict[str, int] = {}
+    for j, header in enumerate(headers):
+        role = _role(header)
+        if region_column is not None and normalize(header) == normalize(region_column):
+            role = "region"
+        if year_column is not None and normalize(header) == normalize(year_column):
+            role = "year"
+        if role is not None and role != "note" and role in roles:
+            problems.append(("QR203", f"two '{role}' columns ('{headers[roles[role]]}' and '{header}')", j, "keep one"))
+        elif role is not None and role not in roles:
+            roles[role] = j
+    for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS)):
+        if role not in roles:
+            problems.append(("QR203", f"no {role} column (looked for: {', '.join(sorted(names))})", None,
+                             f"name a column '{role}' (in Python, or pass {role}_column=…)"))
+    is_long = form == "long" or (form is None and "indicator" in roles and "value" in roles)
+    if is_long and ("indicator" not in roles or "value" not in roles):
+        problems.append(("QR203", "long-form data needs an 'indicator' and a 'value' column", None, None))
+    if problems:
+        return _Columns(roles, is_long, (), (), tuple(problems))
+    used = set(roles.values())
+    indicators: list[tuple[int, m.Indicator, str | None]] = []
+    blank: list[int] = []
+    seen: dict[str, int] = {}
+    for j, header in enumerate(headers):
+        if j in used or _role(header) == "note" or normalize(header).lower() in ignore:
+            continue
+        if not header.strip():
+            blank.append(j)
+            continue
+        if is_long:
+            problems.append(("QR204", f"unknown column '{header}' in long-form data", j, did_you_mean(
+                normalize(header).lower(), sorted(REGION_COLUMNS | YEAR_COLUMNS | INDICATOR_COLUMNS | VALUE_COLUMNS
+                                                  | UNIT_COLUMNS | NOTE_COLUMNS))
+                or "long form is region, year, indicator, value[, unit][, citation]"))
+            continue
+        if _role(header) in ("unit", "value", "indicator"):
+            problems.append(("QR203", f"a '{header}' column in wide-form data (one column per indicator)", j,
+                             "for long form give region, year, indicator, value[, unit]"))
+            continue
+        indicator, unit, error, name = _header_indicator(header, catalogue)
+        if indicator is None:
+            problems.append(("QR204", error or f"unknown indicator '{header}'", j, catalogue.suggest(name)
+                             or "add it to the catalogue, rename the column, or ignore it (ignore_columns=)"))
+            continue
+        if indicator.name in seen:
+            problems.append(("QR203", f"two columns for {indicator.name} ('{headers[seen[indicator.name]]}' and "
+                             f"'{header}')", j, "keep one"))
+            continue
+        seen[indicator.name] = j
+        indicators.append((j, indicator, unit))
+    return _Columns(roles, is_long, tuple(indicators), tuple(blank), tuple(problems))
 
 
 class _Problems:
@@ -496,46 +618,54 @@ class _Factoriser:
     distinct value. Codes stay stable from batch to batch."""
 
     def __init__(self) -> None:
-        self.keys: dict[Any, int] = {}
-        self.names: list[Any] = []
+        self.names: list[Any] | IntArray = []
+        self._keys: dict[Any, int] | None = {}
         self.integers: bool | None = None
 
+    @property
+    def keys(self) -> dict[Any, int]:
+        if self._keys is None:        # integer labels: the lookup is built only when a second batch needs it
+            self._keys = {v: k for k, v in enumerate(self.names.tolist() if isinstance(self.names, np.ndarray)
+                                                     else self.names)}
+        return self._keys
+
     def integer_codes(self, values: IntArray) -> IntArray:
-        """Codes of integer labels; in one batch with labels 0..n-1, the array itself."""
+        """Codes of integer labels: in one batch with labels 0..n-1, the array itself; a
+        consecutive range (years) shifted once; others through a table of the labels present."""
         if not len(values):
             return values.astype(np.int64)
         low, high = int(values.min()), int(values.max())
         span = high - low + 1
-        if not self.names and low >= 0 and span <= 4 * len(values) + 1024:
-            present = (np.bincount(values, minlength=span) if low == 0 else np.bincount(values - low, minlength=span)) > 0
-            labels = np.flatnonzero(present) + low
-            if low == 0 and bool(present.all()):
-                self.names = list(range(span))
-                self.keys = {v: v for v in self.names}
-                self.integers = True
-                return values
-            lut = np.cumsum(present) - 1
-            self.names = labels.tolist()
-            self.keys = {v: k for k, v in enumerate(self.names)}
-            self.integers = True
-            return lut[values - low] if low else lut[values]
-        if span <= 4 * len(values) + 1024:
+        dense = span <= 4 * len(values) + 1024
+        if not len(self.names) and dense:
+            shifted = values if low == 0 else values - low
+            present = np.bincount(shifted, minlength=span) > 0
+            self.integers, self._keys = True, None
+            if bool(present.all()):
+                self.names = np.arange(low, high + 1, dtype=np.int64)
+                return shifted
+            self.names = np.flatnonzero(present) + low
+            codes: IntArray = (np.cumsum(present) - 1)[shifted]
+            return codes
+        if dense:
             present = np.bincount(values - low, minlength=span) > 0
-            labels = np.flatnonzero(present) + low
             local = np.cumsum(present) - 1
-            codes_of_labels = self._merge(labels.tolist())
-            codes: IntArray = codes_of_labels[local[values - low]]
+            codes = self._merge((np.flatnonzero(present) + low).tolist())[local[values - low]]
             return codes
         labels, inverse = np.unique(values, return_inverse=True)
-        return self._merge(labels.tolist())[inverse.reshape(-1)]
+        codes = self._merge(labels.tolist())[inverse.reshape(-1)]
+        return codes
 
     def _merge(self, labels: list[Any], keys: list[Any] | None = None) -> IntArray:
+        known = self.keys
+        names: list[Any] = self.names.tolist() if isinstance(self.names, np.ndarray) else self.names
+        self.names = names
         out = np.empty(len(labels), dtype=np.int64)
         for k, (label, key) in enumerate(zip(labels, keys if keys is not None else labels, strict=True)):
-            code = self.keys.get(key)
+            code = known.get(key)
             if code is None:
-                code = self.keys[key] = len(self.names)
-                self.names.append(label)
+                code = known[key] = len(names)
+                names.append(label)
             out[k] = code
         return out
 
@@ -544,6 +674,14 @@ class _Factoriser:
         ``key(label)`` is the label's normal form (labels with one normal form are one)."""
         table = np.append(self._merge(labels, [key(v) for v in labels]), -1)
         return table[local]
+
+    def to_text(self) -> None:
+        """Integer labels seen so far become text names (a later batch holds text)."""
+        if self.integers:
+            self.names = [str(v) for v in (self.names.tolist() if isinstance(self.names, np.ndarray)
+                                           else self.names)]
+            self._keys = {normalize(v): k for k, v in enumerate(self.names)}
+        self.integers = False
 
 
 def _is_integral(values: FloatArray) -> bool:
@@ -566,40 +704,15 @@ class _Loader:
         self.warnings: list[Diagnostic] = []
         self.regions = _Factoriser()
         self.years = _Factoriser()
-
-    # -- columns and roles
-
-    def roles(self) -> dict[str, int]:
-        table, problems = self.table, self.problems
-        roles: dict[str, int] = {}
-        for j, header in enumerate(table.headers):
-            role = _role(header)
-            if self.region_column is not None and normalize(header) == normalize(self.region_column):
-                role = "region"
-            if self.year_column is not None and normalize(header) == normalize(self.year_column):
-                role = "year"
-            if role is not None and role != "note" and role in roles:
-                problems.add("QR203", f"two '{role}' columns ('{table.headers[roles[role]]}' and '{header}')", None, j,
-                             suggestion="keep one")
-            elif role is not None and role not in roles:
-                roles[role] = j
-        for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS)):
-            if role not in roles:
-                problems.add("QR203", f"no {role} column (looked for: {', '.join(sorted(names))})", None, None,
-                             suggestion=f"name a column '{role}' (in Python, or pass {role}_column=…)")
-        problems.raise_if_any()
-        return roles
-
-    def _skipped(self, j: int, header: str, roles: dict[str, int]) -> bool:
-        return j in roles.values() or _role(header) == "note" or normalize(header).lower() in self.ignore
+        self.incomplete = False       # some region or year may be missing (-1)
 
     def run(self) -> Observations:
-        roles = self.roles()
-        is_long = self.form == "long" or (self.form is None and "indicator" in roles and "value" in roles)
-        if is_long and ("indicator" not in roles or "value" not in roles):
-            self.problems.add("QR203", "long-form data needs an 'indicator' and a 'value' column", None, None)
-            self.problems.raise_if_any()
-        return self.long(roles) if is_long else self.wide(roles)
+        columns = _columns(self.table.headers, self.catalogue, self.form, self.region_column, self.year_column,
+                           self.ignore)
+        for code, message, column, suggestion in columns.problems:
+            self.problems.add(code, message, None, column, suggestion)
+        self.problems.raise_if_any()
+        return self.long(columns) if columns.is_long else self.wide(columns)
 
     # -- keys
 
@@ -608,16 +721,14 @@ class _Loader:
         raw = prepare(raw)
         if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and self.regions.integers is not False:
             return self.regions.integer_codes(raw)
+        self.incomplete = True
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "f" and self.regions.integers is not False \
                 and _is_integral(raw):
             missing = np.isnan(raw)
             codes = np.full(len(raw), -1, dtype=np.int64)
             codes[~missing] = self.regions.integer_codes(raw[~missing].astype(np.int64))
             return codes
-        if self.regions.integers:          # integer labels so far, text from now on: names are text
-            self.regions.names = [str(v) for v in self.regions.names]
-            self.regions.keys = {normalize(v): k for k, v in enumerate(self.regions.names)}
-        self.regions.integers = False
+        self.regions.to_text()
         labels, local = _dictionary(raw)
         names = [render(v).strip() for v in labels]
         codes = self.regions.text_codes(names, local, normalize)
@@ -629,12 +740,13 @@ class _Loader:
     def year_codes(self, raw: Any, column: int, offset: int) -> IntArray:
         """Codes of one batch's year column (-1 where empty); QR203 for a cell that is not a year."""
         raw = prepare(raw)
+        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
+            return self._year_ints(raw.astype(np.int64, copy=False), None, column, offset)
+        self.incomplete = True
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "M":
             years = raw.astype("datetime64[Y]").astype(np.int64) + 1970
             missing = np.isnat(raw)
             return self._year_ints(np.where(missing, -1, years), missing, column, offset)
-        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
-            return self._year_ints(raw.astype(np.int64, copy=False), None, column, offset)
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "f":
             missing = np.isnan(raw)
             whole = np.where(missing, 0.0, raw)
@@ -654,23 +766,23 @@ class _Loader:
         return self._year_ints(ints, ints < 0, column, offset)
 
     def _year_ints(self, years: IntArray, missing: BoolArray | None, column: int, offset: int) -> IntArray:
+        """Codes of integer years (labels are year - 1000); QR203 for one outside 1000..9999."""
         present = years if missing is None else years[~missing]
-        if len(present):
+        if len(present) and (int(present.min()) < 1000 or int(present.max()) > 9999):
             bad = np.flatnonzero(((years < 1000) | (years > 9999)) & (True if missing is None else ~missing))
             for row in bad[:MAX_DIAGNOSTICS].tolist():
                 self.problems.add("QR203", f"'{years[row]}' is not a year", offset + row, column,
                                   suggestion="write e.g. 2015")
-            if len(bad):
-                return np.full(len(years), -1, dtype=np.int64)
-        codes = np.full(len(years), -1, dtype=np.int64)
+            return np.full(len(years), -1, dtype=np.int64)
         if missing is None:
-            return self.years.integer_codes(years - 1000) if len(years) else codes
-        codes[~missing] = self.years.integer_codes(present - 1000)
+            return self.years.integer_codes(years)
+        codes = np.full(len(years), -1, dtype=np.int64)
+        codes[~missing] = self.years.integer_codes(present)
         return codes
 
     def year_labels(self) -> tuple[IntArray, IntArray]:
         """Sorted years and the remapping of year codes onto them."""
-        labels = np.array(self.years.names, dtype=np.int64) + 1000
+        labels = np.array(self.years.names, dtype=np.int64)
         order = np.argsort(labels, kind="stable")
         remap = np.empty(len(labels), dtype=np.int64)
         remap[order] = np.arange(len(labels))
@@ -683,45 +795,30 @@ class _Loader:
 
     # -- wide form
 
-    def wide(self, roles: dict[str, int]) -> Observations:
-        table, problems = self.table, self.problems
-        indicator_columns: list[tuple[int, m.Indicator, str | None]] = []
-        seen: dict[str, int] = {}
-        blank_columns: list[int] = []
-        for j, header in enumerate(table.headers):
-            if self._skipped(j, header, roles):
-                continue
-            if not header.strip():
-                blank_columns.append(j)
-                continue
-            if _role(header) in ("unit", "value", "indicator"):
-                problems.add("QR203", f"a '{header}' column in wide-form data (one column per indicator)", None, j,
-                             suggestion="for long form give region, year, indicator, value[, unit]")
-                continue
-            indicator, unit, error, name = _header_indicator(header, self.catalogue)
-            if indicator is None:
-                problems.add("QR204", error or f"unknown indicator '{header}'", None, j,
-                             suggestion=self.catalogue.suggest(name) or "add it to the catalogue, rename the "
-                             "column, or ignore it (ignore_columns=)")
-                continue
-            if indicator.name in seen:
-                problems.add("QR203", f"two columns for {indicator.name} ('{table.headers[seen[indicator.name]]}' "
-                             f"and '{header}')", None, j, suggestion="keep one")
-                continue
-            seen[indicator.name] = j
-            indicator_columns.append((j, indicator, unit))
-        problems.raise_if_any()
+    def wide(self, columns: _Columns) -> Observations:
+        table, problems, roles = self.table, self.problems, columns.roles
+        indicator_columns, blank_columns = columns.indicators, columns.blank
         j_region, j_year = roles["region"], roles["year"]
         wanted = [j_region, j_year, *blank_columns, *(j for j, _, _ in indicator_columns)]
         region_parts, year_parts = [], []
         parsed_parts: list[list[ParsedColumn]] = [[] for _ in indicator_columns]
-        for batch in table.batches(wanted):
+        batches = iter(table.batches(wanted))
+        first = next(batches, None)
+        if first is not None and first.n == table.rows and not blank_columns:
+            grid = _Grid.of(first.columns[j_region], first.columns[j_year])
+            if grid is not None:
+                return self.wide_grid(grid, first, indicator_columns)
+        for batch in itertools.chain([first] if first is not None else [], batches):
             region_parts.append(self.region_codes(batch.columns[j_region], j_region, batch.offset))
             year_parts.append(self.year_codes(batch.columns[j_year], j_year, batch.offset))
             for j in blank_columns:
                 self._blank_column(batch.columns[j], j, batch.offset)
             for k, (j, indicator, unit) in enumerate(indicator_columns):
-                parsed = parse_column(prepare(batch.columns[j]), MAX_DIAGNOSTICS)
+                raw = batch.columns[j]
+                if unit is None and isinstance(raw, np.ndarray) and raw.dtype == np.float64:
+                    parsed_parts[k].append(ParsedColumn(raw, raw, floats=True))   # as given: nothing to read
+                    continue
+                parsed = parse_column(prepare(raw), MAX_DIAGNOSTICS)
                 self._check_cells(parsed, j, batch.offset)
                 parsed_parts[k].append(self._convert(parsed, j, batch.offset, [indicator], None, unit))
             problems.raise_if_any()
@@ -749,6 +846,32 @@ class _Loader:
         problems.raise_if_any()
         source = CellSource(table, region_codes, year_codes, n_years, tuple(j for j, _, _ in indicator_columns))
         return Observations(self.region_labels(), years, tuple(ind.name for _, ind, _ in indicator_columns),
+                            tuple(ind.unit for _, ind, _ in indicator_columns), tuple(values), {}, table.name, exact,
+                            tuple(table.warnings + self.warnings), (source,))
+
+    def wide_grid(self, grid: _Grid, batch: Any, indicator_columns: Sequence[tuple[int, m.Indicator, str | None]]
+                  ) -> Observations:
+        """A table with one row per region and year, integer regions and years in region-major or
+        year-major order: each indicator's ``[region, year]`` values are a view of its column."""
+        table, problems = self.table, self.problems
+        layout = _Layout.grid(grid)
+        values: list[Values] = []
+        exact: dict[Key, Fraction] = {}
+        for i, (j, indicator, unit) in enumerate(indicator_columns):
+            raw = batch.columns[j]
+            if unit is None and isinstance(raw, np.ndarray) and raw.dtype == np.float64:
+                parsed = ParsedColumn(raw, raw, floats=True)
+            else:
+                parsed = parse_column(prepare(raw), MAX_DIAGNOSTICS)
+                self._check_cells(parsed, j, 0)
+                parsed = self._convert(parsed, j, 0, [indicator], None, unit)
+            values.append(layout.place(parsed))
+            for row, value in parsed.exact.items():
+                exact[grid.cell(row) + (i,)] = value
+        problems.raise_if_any()
+        source = CellSource(table, None, None, len(grid.years), tuple(j for j, _, _ in indicator_columns),
+                            order=grid.order, n_regions=len(grid.regions))
+        return Observations(grid.regions, grid.years, tuple(ind.name for _, ind, _ in indicator_columns),
                             tuple(ind.unit for _, ind, _ in indicator_columns), tuple(values), {}, table.name, exact,
                             tuple(table.warnings + self.warnings), (source,))
 
@@ -781,6 +904,8 @@ class _Loader:
                          j_indicator: int = -1) -> BoolArray | None:
         """Rows without region, year (or indicator, in long form): dropped when they hold no
         value (an empty row), an error otherwise."""
+        if not self.incomplete and indicator_codes is None:     # integer keys: nothing can be missing
+            return None
         missing = (region_codes < 0) | (year_codes < 0)
         if indicator_codes is not None:
             missing |= indicator_codes < 0
@@ -889,17 +1014,9 @@ class _Loader:
 
     # -- long form
 
-    def long(self, roles: dict[str, int]) -> Observations:
-        table, problems = self.table, self.problems
+    def long(self, columns: _Columns) -> Observations:
+        table, problems, roles = self.table, self.problems, columns.roles
         note_column = next((j for j, h in enumerate(table.headers) if _role(h) == "note"), None)
-        for j, header in enumerate(table.headers):
-            if self._skipped(j, header, roles) or not header.strip():
-                continue
-            problems.add("QR204", f"unknown column '{header}' in long-form data", None, j,
-                         suggestion=did_you_mean(normalize(header).lower(), sorted(
-                             REGION_COLUMNS | YEAR_COLUMNS | INDICATOR_COLUMNS | VALUE_COLUMNS | UNIT_COLUMNS
-                             | NOTE_COLUMNS)) or "long form is region, year, indicator, value[, unit][, citation]")
-        problems.raise_if_any()
         j_region, j_year, j_ind, j_value = roles["region"], roles["year"], roles["indicator"], roles["value"]
         j_unit = roles.get("unit")
         wanted = [j_region, j_year, j_ind, j_value] + ([j_unit] if j_unit is not None else []) \
@@ -1070,7 +1187,8 @@ def _join_parsed(parts: list[ParsedColumn]) -> ParsedColumn:
         return parts[0]
     lo = np.concatenate([p.lo for p in parts])
     censored = any(p.censored for p in parts)
-    out = ParsedColumn(lo, np.concatenate([p.hi for p in parts]) if censored else lo)
+    out = ParsedColumn(lo, np.concatenate([p.hi for p in parts]) if censored else lo,
+                       floats=any(p.floats for p in parts))
     if censored:
         out.lo_open = np.concatenate([p.lo_open if p.lo_open is not None else np.zeros(len(p.lo), bool)
                                       for p in parts])
@@ -1087,7 +1205,7 @@ def _join_parsed(parts: list[ParsedColumn]) -> ParsedColumn:
 def _select_parsed(parsed: ParsedColumn, keep: BoolArray) -> ParsedColumn:
     new_index = np.cumsum(keep) - 1
     lo = parsed.lo[keep]
-    out = ParsedColumn(lo, parsed.hi[keep] if parsed.censored else lo)
+    out = ParsedColumn(lo, parsed.hi[keep] if parsed.censored else lo, floats=parsed.floats)
     if parsed.lo_open is not None and parsed.hi_open is not None:
         out.lo_open, out.hi_open = parsed.lo_open[keep], parsed.hi_open[keep]
     out.exact = {int(new_index[r]): v for r, v in parsed.exact.items() if keep[r]}
@@ -1104,7 +1222,7 @@ def _scaled(parsed: ParsedColumn, factor: Fraction | None,
             return parsed
         lo = scale_array(parsed.lo, factor)
         out = ParsedColumn(lo, scale_array(parsed.hi, factor) if parsed.censored else lo, parsed.lo_open,
-                           parsed.hi_open)
+                           parsed.hi_open, floats=parsed.floats)
         row_factor: Any = lambda row: factor  # noqa: E731
     else:
         factors, inverse = groups
@@ -1117,7 +1235,7 @@ def _scaled(parsed: ParsedColumn, factor: Fraction | None,
             lo[rows] = scale_array(parsed.lo[rows], f)
             if parsed.censored:
                 hi[rows] = scale_array(parsed.hi[rows], f)
-        out = ParsedColumn(lo, hi, parsed.lo_open, parsed.hi_open)
+        out = ParsedColumn(lo, hi, parsed.lo_open, parsed.hi_open, floats=parsed.floats)
         row_factor = lambda row: factors[inverse[row]]  # noqa: E731
     for row, value in parsed.exact.items():
         converted = value * row_factor(row)
@@ -1130,6 +1248,38 @@ def _scaled(parsed: ParsedColumn, factor: Fraction | None,
             out.exact[row] = converted
     out.footnotes = parsed.footnotes
     return out
+
+
+@attrs.frozen
+class _Grid:
+    """Integer regions ``r0..r1`` and years ``y0..y1`` with exactly one row per pair, in
+    region-major (each region's years in turn) or year-major order: the layout of most
+    statistical tables, recognised in four reductions and two comparisons, no factorising."""
+
+    regions: IntArray
+    years: IntArray
+    order: str
+
+    @classmethod
+    def of(cls, region: Any, year: Any) -> _Grid | None:
+        if not (isinstance(region, np.ndarray) and isinstance(year, np.ndarray) and region.dtype.kind in "iu"
+                and year.dtype.kind in "iu" and len(region) == len(year) and len(region)):
+            return None
+        r0, r1, y0, y1 = int(region.min()), int(region.max()), int(year.min()), int(year.max())
+        n_r, n_y = r1 - r0 + 1, y1 - y0 + 1
+        if n_r * n_y != len(region) or y0 < 1000 or y1 > 9999:
+            return None
+        regions, years = np.arange(r0, r1 + 1, dtype=np.int64), np.arange(y0, y1 + 1, dtype=np.int64)
+        if bool((year.reshape(n_r, n_y) == years).all()) and bool((region.reshape(n_r, n_y) == regions[:, None]).all()):
+            return cls(regions, years, "region-major")
+        if bool((region.reshape(n_y, n_r) == regions).all()) and bool((year.reshape(n_y, n_r) == years[:, None]).all()):
+            return cls(regions, years, "year-major")
+        return None
+
+    def cell(self, row: int) -> tuple[int, int]:
+        """(region, year) indices of a row."""
+        n_r, n_y = len(self.regions), len(self.years)
+        return divmod(row, n_y) if self.order == "region-major" else divmod(row, n_r)[::-1]
 
 
 class _Layout:
@@ -1159,6 +1309,15 @@ class _Layout:
                 ordered = np.sort(self.key)
                 self.duplicated = bool((ordered[1:] == ordered[:-1]).any())
 
+    @classmethod
+    def grid(cls, grid: _Grid) -> _Layout:
+        layout = cls.__new__(cls)
+        layout.shape = (len(grid.regions), len(grid.years))
+        layout.order = grid.order
+        layout.duplicated = False
+        layout.key = np.zeros(0, dtype=np.int64)
+        return layout
+
     def _place(self, column: npt.NDArray[Any], fill: Any) -> npt.NDArray[Any]:
         n_a, n_b = self.shape
         if self.order == "region-major":
@@ -1176,7 +1335,7 @@ class _Layout:
     def place(self, parsed: ParsedColumn) -> Values:
         lo = self._place(parsed.lo, np.nan)
         if not parsed.censored:
-            return Values(lo, lo)
+            return Values(lo, lo, floats=parsed.floats)
         assert parsed.lo_open is not None and parsed.hi_open is not None
         if self.duplicated:     # open flags where a value is present only
             present = ~np.isnan(parsed.lo)
@@ -1212,6 +1371,6 @@ class _Layout:
                 out.append(Values(block, hi[i].reshape(n_regions, n_years), lo_open[i].reshape(n_regions, n_years),
                                   hi_open[i].reshape(n_regions, n_years)))
             else:
-                out.append(Values(block, block))
+                out.append(Values(block, block, floats=parsed.floats))
         return tuple(out)
 
