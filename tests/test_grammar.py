@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
+from lark import Lark, Token, Tree
 
 from qualityrules.language import model as m
 from qualityrules.language import parse, units
+from qualityrules.language.text import normalize_with_offsets
+from qualityrules.resources import grammar_path, rules_dir
 
 
 def test_every_grammar_rule_maps_to_a_model_class() -> None:
@@ -22,11 +26,53 @@ def test_every_mapped_rule_has_a_builder_and_a_model_type() -> None:
         assert target is str or target.__module__ == m.__name__, rule
 
 
-def test_parser_is_lalr_with_positions() -> None:
+def test_parser_is_lalr_and_built_once() -> None:
     lark = parse._parser()
     assert lark.options.parser == "lalr"
-    assert lark.options.propagate_positions is True
-    assert parse._parser() is lark  # built once
+    assert parse._parser() is lark
+
+
+def _shipped_texts() -> list[tuple[str, str]]:
+    """Every shipped rule file (start rule ``start``) and every corpus line (``single_rule``)."""
+    texts = [("start", p.read_text(encoding="utf-8")) for p in sorted(rules_dir().rglob("*.qr"))]
+    corpus = (Path(__file__).parent / "fixtures" / "corpus_valid.tsv").read_text(encoding="utf-8")
+    lines = [line.split("\t")[0] for line in corpus.splitlines() if line and not line.startswith("#")][1:]
+    return texts + [("single_rule", line) for line in lines]
+
+
+def test_node_positions_are_lark_propagated_positions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser reduces straight to the model and finds each node's extent itself; it must be
+    the extent Lark's ``propagate_positions`` gives the same node of a parse tree (first token to
+    last, dropped keywords and line ends included), node for node in reduction order."""
+    reference = Lark(grammar_path("qr.lark").read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+                     propagate_positions=True, maybe_placeholders=False, start=["start", "single_rule"])
+    reduced: list[tuple[int, int]] = []
+
+    class Recorded(parse._Built):
+        __slots__ = ()
+
+        def __init__(self, value: object, start: int, end: int) -> None:
+            super().__init__(value, start, end)
+            reduced.append((start, end))
+
+    monkeypatch.setattr(parse, "_Built", Recorded)
+    for start, text in _shipped_texts():
+        normalized = normalize_with_offsets(text).text
+        reduced.clear()
+        parse._parser().parse(normalized, start=start)
+        tree = reference.parse(normalized, start=start)
+        expected = [(0, 0) if node.meta.empty else (node.meta.start_pos, node.meta.end_pos)
+                    for node in _post_order(tree)]
+        assert reduced == expected, text[:80]
+    assert len(_shipped_texts()) > 100
+
+
+def _post_order(tree: Tree[Token]) -> list[Tree[Token]]:
+    nodes = []
+    for child in tree.children:
+        if isinstance(child, Tree):
+            nodes.extend(_post_order(child))
+    return [*nodes, tree]
 
 
 def test_grammar_unit_spellings_all_defined_for_pint() -> None:

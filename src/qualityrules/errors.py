@@ -6,6 +6,7 @@ them (a test checks the docs against it).
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import enum
 from collections.abc import Iterable, Sequence
@@ -224,10 +225,9 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
 
 
 def span_of(source: Source, start: int, end: int) -> Span:
-    """A span over ``source.text[start:end]`` with 1-based line and column numbers."""
-    text = source.text
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
-    end_line = text.count("\n", 0, end) + 1
-    end_column = end - (text.rfind("\n", 0, end) + 1) + 1
-    return Span(source, start, end, line, column, end_line, end_column)
+    """A span over ``source.text[start:end]`` with 1-based line and column numbers (a bisection
+    of the source's line starts, so a file's many spans cost time linear in its size)."""
+    starts = source.line_starts()
+    line = bisect.bisect_right(starts, start)
+    end_line = bisect.bisect_right(starts, end)
+    return Span(source, start, end, line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)

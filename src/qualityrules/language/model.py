@@ -30,10 +30,30 @@ class Source:
 
     name: str
     text: str = attrs.field(repr=False)
+    # Where each line starts, computed on first use and then shared by every span of the text:
+    # locating an offset is a bisection, not a scan from the start of the file.
+    _line_starts: list[int] | None = attrs.field(default=None, init=False, eq=False, repr=False)
+
+    def line_starts(self) -> list[int]:
+        """The offset at which each line begins (lines end at ``\\n``)."""
+        if self._line_starts is None:
+            starts = [0]
+            find = self.text.find
+            at = find("\n")
+            while at != -1:
+                starts.append(at + 1)
+                at = find("\n", at + 1)
+            object.__setattr__(self, "_line_starts", starts)
+            return starts
+        return self._line_starts
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+        """Line ``line`` (1-based) without its line ending; empty outside the text."""
+        starts = self.line_starts()
+        if not 0 < line <= len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1]:end].removesuffix("\r")
 
 
 @attrs.frozen

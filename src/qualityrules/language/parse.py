@@ -1,27 +1,31 @@
 """Text -> model. The only module that touches Lark; it maps Lark's exceptions to ours.
 
-The LALR parser is built once, lazily, from the packaged grammar. Its tables are cached in the
-user's cache directory (never inside the package); a read-only or missing cache only costs time.
+The LALR parser's tables are computed from the grammar when the package is built (an artefact
+next to the grammar, see :mod:`qualityrules.resources`), or on first use when the grammar changed
+since, and then kept in the user's cache. Parsing builds the model as the parser reduces (no parse
+tree), so it is one pass, linear in the size of the text.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
-import hashlib
-import os
+import io
 import re
+import sys
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import attrs
-from lark import Lark, Token, Tree
+import lark
+from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.grammar import Terminal
 from lark.lexer import PatternStr
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
-from ..resources import grammar_path
+from ..resources import Artefact, digest, grammar_path, load_artefact
 from . import model as m
 from . import units
 from .text import NormalizedText, normalize_with_offsets
@@ -156,39 +160,87 @@ _TERMINAL_NAMES: dict[str, str] = {
 }
 
 
-def _user_cache_file(grammar_text: str) -> str | bool:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = Path(base) / "qualityrules"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    digest = hashlib.sha256(grammar_text.encode("utf-8")).hexdigest()[:16]
-    return str(directory / f"qr-grammar-{digest}.lark-cache")
+# How the parser is built. All tokens reach the reductions (``keep_all_tokens``) so that a node's
+# span runs from its first token to its last, keywords and line ends included; the reductions
+# then drop the tokens the grammar does not keep (anonymous keywords, punctuation, ``_NL``).
+_PARSER_OPTIONS: dict[str, Any] = {
+    "parser": "lalr", "lexer": "contextual", "keep_all_tokens": True, "maybe_placeholders": False,
+    "start": ["start", "single_rule"],
+}
+_PARSER_FORMAT = 1  # bump when the artefact's layout changes
+
+
+def parser_artefact() -> Artefact:
+    """The LALR tables as a build artefact (computing them takes ~0.15 s), keyed by the grammar,
+    the parser options and the versions of Lark and Python that pickle them."""
+    grammar_text = grammar_path("qr.lark").read_text(encoding="utf-8")
+    key = digest("parser", str(_PARSER_FORMAT), grammar_text, repr(sorted(_PARSER_OPTIONS.items())),
+                 lark.__version__, repr(sys.version_info[:2]))
+    return Artefact("parser.artefact", key, functools.partial(_parser_bytes, grammar_text))
+
+
+def _parser_bytes(grammar_text: str) -> bytes:
+    """The names of the tokens the grammar drops, a line end, then Lark's saved parser."""
+    compiled = Lark(grammar_text, parser=None, lexer="basic", start=_PARSER_OPTIONS["start"])
+    dropped = sorted({symbol.name for rule in compiled.rules for symbol in rule.expansion
+                      if isinstance(symbol, Terminal) and symbol.filter_out})
+    saved = io.BytesIO()
+    Lark(grammar_text, **_PARSER_OPTIONS).save(saved)
+    return " ".join(dropped).encode("ascii") + b"\n" + saved.getvalue()
 
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar_text = grammar_path("qr.lark").read_text(encoding="utf-8")
-    cache = _user_cache_file(grammar_text)
-    try:
-        return _build_parser(grammar_text, cache)
-    except Exception:  # a damaged cache file must not break parsing: rebuild without it
-        if cache:
-            Path(str(cache)).unlink(missing_ok=True)
-        return _build_parser(grammar_text, False)
+    """The parser, its tables loaded from the artefact; parsing returns the model directly
+    (the reductions call :class:`_Builder`'s methods as the parser reduces, no tree is built)."""
+    dropped, saved = load_artefact(parser_artefact()).split(b"\n", 1)
+    reductions = _Reductions(frozenset(dropped.decode("ascii").split()))
+    # Lark.load takes no transformer; _load is what Lark's own cache calls with one.
+    return Lark.__new__(Lark)._load(io.BytesIO(saved), transformer=reductions)
 
 
-def _build_parser(grammar_text: str, cache: str | bool) -> Lark:
-    return Lark(
-        grammar_text,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        start=["start", "single_rule"],
-        cache=cache,
-    )
+class _Built:
+    """A reduced node: the model object built for it and where it lies in the normalised text."""
+
+    __slots__ = ("value", "start", "end")
+
+    def __init__(self, value: Any, start: int, end: int) -> None:
+        self.value, self.start, self.end = value, start, end
+
+
+# The builder of the parse under way in this thread or task (None while recovering from a syntax
+# error: those attempts only look for the next error, their model is thrown away).
+_BUILDER: contextvars.ContextVar[_Builder | None] = contextvars.ContextVar("qualityrules_builder", default=None)
+
+
+class _Reductions:
+    """Lark's callbacks, one per grammar rule: the span of the node (first to last token), the
+    kept children, and the :class:`_Builder` method ``rule_<name>``."""
+
+    def __init__(self, dropped: frozenset[str]) -> None:
+        self.dropped = dropped
+
+    def __getattr__(self, name: str) -> Callable[[list[Any]], _Built]:
+        method = getattr(_Builder, "rule_" + name, None) if not name.startswith("_") else None
+        if method is None:  # Lark also asks for terminal callbacks and __default__: there are none
+            raise AttributeError(name)
+        dropped = self.dropped
+
+        def reduce(children: list[Any]) -> _Built:
+            if children:
+                first, last = children[0], children[-1]
+                start = first.start if type(first) is _Built else first.start_pos
+                end = last.end if type(last) is _Built else last.end_pos
+            else:
+                start = end = 0
+            builder = _BUILDER.get()
+            if builder is None:
+                return _Built(None, start, end)
+            kept = [c.value if type(c) is _Built else c for c in children
+                    if type(c) is _Built or c.type not in dropped]
+            return _Built(method(builder, builder._span(start, end), kept), start, end)
+
+        return reduce
 
 
 def grammar_rule_names() -> set[str]:
@@ -205,39 +257,36 @@ def parse_text(text: str, *, source: str = "<string>") -> tuple[m.RuleFile, tupl
     recovered line by line, then semantic checks); raises nothing for user errors."""
     original = m.Source(source, text)
     normalized = normalize_with_offsets(text)
-    tree, syntax = _parse_recovering(normalized, original, "start")
-    if tree is None:
-        return m.RuleFile(source=original), syntax
-    builder = _Builder(original, normalized)
-    result = builder.build(tree)
-    assert isinstance(result, m.RuleFile)
-    return attrs.evolve(result, source=original), syntax + tuple(builder.diagnostics)
+    built, diagnostics = _parse_recovering(normalized, original, "start")
+    if built is None:
+        return m.RuleFile(source=original), diagnostics
+    assert isinstance(built, m.RuleFile)
+    return attrs.evolve(built, source=original), diagnostics
 
 
 def parse_rule_text(text: str, *, source: str = "<rule>") -> m.Rule:
     """Parse one rule line; raises :class:`~qualityrules.errors.RuleSyntaxError` on errors."""
     original = m.Source(source, text)
     normalized = normalize_with_offsets(text)
-    tree, syntax = _parse_recovering(normalized, original, "single_rule", recover=False)
-    raise_errors(syntax)
-    assert tree is not None
-    builder = _Builder(original, normalized)
-    rule = builder.build(tree)
-    raise_errors(builder.diagnostics)
+    rule, diagnostics = _parse_recovering(normalized, original, "single_rule", recover=False)
+    raise_errors(diagnostics)
     assert isinstance(rule, m.Rule)
     return rule
 
 
 def _parse_recovering(
     normalized: NormalizedText, original: m.Source, start: str, *, recover: bool = True
-) -> tuple[Tree[Token] | None, tuple[Diagnostic, ...]]:
-    """Parse; on a syntax error, blank the offending line and try again so one run reports
-    every broken line (bounded by the number of lines)."""
+) -> tuple[Any, tuple[Diagnostic, ...]]:
+    """Parse and build the model with its semantic diagnostics; on a syntax error, blank the
+    offending line and try again so one run reports every broken line (bounded by the number of
+    lines), and return no model but the syntax errors."""
     text = normalized.text
     diagnostics: list[Diagnostic] = []
+    builder = _Builder(original, normalized)
     for _ in range(text.count("\n") + 2):
+        context = _BUILDER.set(None if diagnostics else builder)
         try:
-            tree = _parser().parse(text, start=start)
+            built: Any = _parser().parse(text, start=start)
         except UnexpectedInput as error:
             diagnostics.append(_syntax_diagnostic(error, text, normalized, original))
             if not recover or isinstance(error, UnexpectedEOF):
@@ -247,7 +296,11 @@ def _parse_recovering(
                 return None, tuple(diagnostics)
             text = blanked
             continue
-        return (tree if not diagnostics else None), tuple(diagnostics)
+        finally:
+            _BUILDER.reset(context)
+        if diagnostics:
+            return None, tuple(diagnostics)
+        return built.value, tuple(builder.diagnostics)
     return None, tuple(diagnostics)
 
 
@@ -434,14 +487,6 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
 
     # -- plumbing
-    def build(self, tree: Tree[Token]) -> Any:
-        children = [self.build(c) if isinstance(c, Tree) else c for c in tree.children]
-        method: Callable[[m.Span, list[Any]], Any] = getattr(self, "rule_" + str(tree.data))
-        meta = tree.meta
-        start = getattr(meta, "start_pos", 0) if not meta.empty else 0
-        end = getattr(meta, "end_pos", start) if not meta.empty else start
-        return method(self._span(start, end), children)
-
     def _span(self, start: int, end: int) -> m.Span:
         return _span(self.original, self.normalized, start, end)
 

@@ -7,6 +7,7 @@ matches ``工业废水达标排放率`` in a pack, and ``９５％`` reads as ``
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from typing import Any
 
@@ -22,13 +23,16 @@ def _converter() -> Any:
 
 @attrs.frozen
 class NormalizedText:
-    """Normalised text plus, for every normalised character, its offset in the original."""
+    """Normalised text plus, for every normalised character, its offset in the original (``None``
+    when every character stayed where it was, the usual case)."""
 
     text: str
-    origin: tuple[int, ...]
+    origin: tuple[int, ...] | None
     original_length: int
 
     def original_offset(self, offset: int) -> int:
+        if self.origin is None:
+            return min(offset, self.original_length)
         if offset >= len(self.origin):
             return self.original_length
         return self.origin[offset]
@@ -43,20 +47,35 @@ def _simplify(text: str) -> str:
 
 
 def normalize_with_offsets(text: str) -> NormalizedText:
-    """NFKC and traditional→simplified, keeping a map back to original offsets for diagnostics."""
-    pieces: list[str] = []
-    origin: list[int] = []
-    for index, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
-        pieces.append(folded)
-        origin.extend([index] * len(folded))
-    folded_text = "".join(pieces)
-    return NormalizedText(_simplify(folded_text) if _has_cjk(folded_text) else folded_text,
-                          tuple(origin), len(text))
+    """NFKC (character by character) and traditional→simplified, keeping a map back to original
+    offsets for diagnostics. Each distinct character is normalised once; the offset map is only
+    needed when NFKC expands a character (``①`` stays one, ``㎡`` becomes ``m2``)."""
+    folded_as = {ch: folded for ch in set(text)
+                 if ord(ch) > 127 and (folded := unicodedata.normalize("NFKC", ch)) != ch}
+    folded_text = _alternatives(folded_as).sub(lambda match: folded_as[match[0]], text) if folded_as else text
+    origin: tuple[int, ...] | None = None
+    expanding = {ch: folded for ch, folded in folded_as.items() if len(folded) != 1}
+    if expanding:
+        offsets: list[int] = []
+        done = 0
+        for match in _alternatives(expanding).finditer(text):
+            offsets.extend(range(done, match.start()))
+            offsets.extend([match.start()] * len(expanding[match[0]]))
+            done = match.end()
+        offsets.extend(range(done, len(text)))
+        origin = tuple(offsets)
+    return NormalizedText(_simplify(folded_text) if _has_cjk(folded_text) else folded_text, origin, len(text))
+
+
+def _alternatives(words: dict[str, str]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, words)))
+
+
+_CJK = re.compile("[\u3400-\u9fff]")
 
 
 def _has_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+    return _CJK.search(text) is not None
 
 
 @functools.lru_cache(maxsize=65536)

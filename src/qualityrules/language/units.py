@@ -3,22 +3,22 @@ into an empty pint registry with exact (``Fraction``) magnitudes.
 
 What the rest of the package needs from pint is small and fixed — for each spelling the grammar
 accepts, its dimension, its exact factor to the base unit and the base unit's name — so that
-table is derived from pint once and kept in the user's cache directory (keyed by the hash of
-the definitions). A cold ``qualityrules lint`` then does not pay pint's ~0.2 s import.
+table is derived from pint when the package is built (an artefact next to the grammar, see
+:mod:`qualityrules.resources`), or on first use when the definitions changed since, and then kept
+in the user's cache. A ``qualityrules lint`` does not pay pint's ~0.2 s import.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import os
 import re
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
-from ..resources import grammar_path
+from ..resources import Artefact, digest, grammar_path, load_artefact
+
+_TABLE_FORMAT = 1  # bump when the table's layout or meaning changes
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,29 +77,23 @@ def derive_table() -> dict[str, tuple[str, Fraction, str]]:
     return table
 
 
-def _cache_file() -> Path:
-    source = grammar_path("units.txt").read_bytes() + grammar_path("qr.lark").read_bytes()
-    digest = hashlib.sha256(source).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "qualityrules" / f"units-{digest}.json"
+def unit_table_artefact() -> Artefact:
+    """The unit table as a build artefact, keyed by the unit definitions and the spellings the
+    grammar accepts (the two things it is derived from)."""
+    key = digest("units", str(_TABLE_FORMAT), grammar_path("units.txt").read_bytes(), "|".join(grammar_spellings()))
+    return Artefact("units.artefact", key, _table_bytes)
+
+
+def _table_bytes() -> bytes:
+    table = derive_table()
+    return json.dumps({k: [d, str(f), b] for k, (d, f, b) in table.items()}, ensure_ascii=False,
+                      sort_keys=True).encode("utf-8")
 
 
 @functools.lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[str, Fraction, str]]:
-    cache = _cache_file()
-    try:
-        raw = json.loads(cache.read_text(encoding="utf-8"))
-        return {k: (d, Fraction(f), b) for k, (d, f, b) in raw.items()}
-    except (OSError, ValueError, TypeError):
-        pass
-    table = derive_table()
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps({k: [d, str(f), b] for k, (d, f, b) in table.items()},
-                                    ensure_ascii=False), encoding="utf-8")
-    except OSError:
-        pass  # a read-only home only costs the pint import next time
-    return table
+    raw = json.loads(load_artefact(unit_table_artefact()))
+    return {k: (d, Fraction(f), b) for k, (d, f, b) in raw.items()}
 
 
 def _entry(spelling: str) -> tuple[str, Fraction, str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 import functools
+import pickle
+import sys
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -22,7 +24,7 @@ from ..language import units
 from ..language.format import format_model, format_number, rule_body
 from ..language.parse import parse_text
 from ..language.text import normalize, normalize_with_offsets
-from ..resources import rules_dir
+from ..resources import Artefact, code_fingerprint, digest, load_artefact, rules_dir
 
 __all__ = [
     "Catalogue", "BoundRule", "Pack", "Interval", "Measure", "load_catalogue", "load_pack",
@@ -113,8 +115,26 @@ def _catalogue_with_diagnostics(paths: Sequence[Path], extra: Sequence[m.Indicat
 
 @functools.lru_cache(maxsize=8)
 def _cached_catalogue(paths: tuple[Path, ...]) -> tuple[Catalogue, tuple[Diagnostic, ...]]:
+    if paths == tuple(catalogue_files()):  # the shipped catalogue, parsed by an earlier run
+        loaded: tuple[Catalogue, tuple[Diagnostic, ...]] = pickle.loads(
+            load_artefact(_catalogue_artefact(paths), packaged=False))
+        return loaded
     catalogue, diagnostics = _catalogue_with_diagnostics(paths)
     return catalogue, tuple(diagnostics)
+
+
+def _catalogue_artefact(paths: tuple[Path, ...]) -> Artefact:
+    """The catalogue parsed and resolved, with its diagnostics, keyed by the files' names and
+    texts and by the code that reads them (:func:`~qualityrules.resources.code_fingerprint`)."""
+    texts = [f"{path}\n{read_rule_text(path)[0]}" for path in paths]
+    key = digest("catalogue", code_fingerprint(), repr(sys.version_info[:2]), *texts)
+
+    def build() -> bytes:
+        catalogue, diagnostics = _catalogue_with_diagnostics(paths)
+        return pickle.dumps((catalogue, tuple(diagnostics)), protocol=pickle.HIGHEST_PROTOCOL)
+
+    # One cache file per catalogue location (not per key): editing the code replaces it.
+    return Artefact("catalogue.artefact", key, build, f"catalogue-{digest(*map(str, paths))[:16]}.artefact")
 
 
 def load_catalogue(paths: Sequence[str | Path] | None = None) -> Catalogue:

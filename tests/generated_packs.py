@@ -1,0 +1,44 @@
+"""Large rule packs for scale checks (tests count work on them; ``benchmarks/bench_scale.py`` times
+them): every rule a valid target on a shipped catalogue indicator, in its unit and direction, one
+rule per (indicator, year), so linting finds nothing to report and every line is parsed, built and
+resolved."""
+
+from __future__ import annotations
+
+import itertools
+
+from qualityrules.language.model import Direction
+from qualityrules.packs.resolve import load_catalogue
+
+FIRST_YEAR = 1901
+
+# Ways to write a lower bound and an upper bound (the comparator word forms the language offers).
+_AT_LEAST = (">= {n}{u}", "达到{n}{u}以上", "不低于{n}{u}", "超过{n}{u}", "≥{n}{u}")
+_AT_MOST = ("<= {n}{u}", "控制在{n}{u}以下", "不高于{n}{u}", "低于{n}{u}", "≤{n}{u}")
+
+
+def big_pack(rules: int, *, pack_id: str = "scale-test") -> str:
+    """A pack of ``rules`` rules in sections of 100, each with a target year and a citation."""
+    indicators = [i for i in load_catalogue().indicators if i.direction is not Direction.EXACT]
+    years = rules // len(indicators) + 1
+    lines = [
+        f"pack {pack_id} {{",
+        '    name   "规模测试"',
+        '    source "测试〔2024〕1号"',
+        "    region 测试市",
+        "    level  city",
+        f"    period {FIRST_YEAR}..{FIRST_YEAR + years - 1}",
+    ]
+    pairs = itertools.islice(((i, y) for y in range(years) for i in indicators), rules)
+    for k, (indicator, year) in enumerate(pairs):
+        if k % 100 == 0:
+            if k:
+                lines.append("    }")
+            lines.append(f"    section 第{k // 100 + 1}部分 {{")
+        forms = _AT_MOST if indicator.direction is Direction.LOWER else _AT_LEAST
+        target = forms[k % len(forms)].format(n=10 + k % 90, u=indicator.unit or "")
+        lines.append(f'        到{FIRST_YEAR + year}年 {indicator.name} {target}  cite "测试〔2024〕1号 第{k + 1}条"')
+    if rules:
+        lines.append("    }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

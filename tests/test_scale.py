@@ -1,0 +1,185 @@
+"""Work grows linearly with the size of a pack: counted, not timed (calls made, characters of
+the file scanned) on generated packs of N and 4N rules. And the fast paths behind that equal the
+plain definitions they replace."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from generated_packs import big_pack
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qualityrules.errors import span_of
+from qualityrules.language import model as m
+from qualityrules.language.format import format_file
+from qualityrules.language.parse import parse_text
+from qualityrules.language.text import normalize_with_offsets
+from qualityrules.packs.resolve import lint_file, load_pack
+
+SMALL, LARGE = 150, 600
+
+
+class ScanCountingText(str):
+    """A file's text that adds up how many of its characters its searching methods and slices
+    look at (rescanning the file for every span, the old ``span_of``, shows up here)."""
+
+    scanned = 0
+
+    def _region(self, start: Any = None, end: Any = None) -> tuple[int, int]:
+        begin, stop, _ = slice(start, end).indices(len(self))
+        return begin, max(begin, stop)
+
+    def _add(self, characters: int) -> None:
+        ScanCountingText.scanned += characters
+
+    def count(self, sub: str, start: Any = None, end: Any = None) -> int:  # type: ignore[override]
+        begin, stop = self._region(start, end)
+        self._add(stop - begin)
+        return super().count(sub, start, end)
+
+    def find(self, sub: str, start: Any = None, end: Any = None) -> int:  # type: ignore[override]
+        begin, stop = self._region(start, end)
+        found = super().find(sub, start, end)
+        self._add((found + len(sub) if found >= 0 else stop) - begin)
+        return found
+
+    def rfind(self, sub: str, start: Any = None, end: Any = None) -> int:  # type: ignore[override]
+        begin, stop = self._region(start, end)
+        found = super().rfind(sub, start, end)
+        self._add(stop - (found if found >= 0 else begin))
+        return found
+
+    def index(self, sub: str, start: Any = None, end: Any = None) -> int:  # type: ignore[override]
+        found = self.find(sub, start, end)
+        return found if found >= 0 else super().index(sub, start, end)
+
+    def rindex(self, sub: str, start: Any = None, end: Any = None) -> int:  # type: ignore[override]
+        found = self.rfind(sub, start, end)
+        return found if found >= 0 else super().rindex(sub, start, end)
+
+    def splitlines(self, keepends: bool = False) -> list[str]:
+        self._add(len(self))
+        return super().splitlines(keepends)
+
+    def split(self, sep: Any = None, maxsplit: int = -1) -> list[str]:  # type: ignore[override]
+        self._add(len(self))
+        return super().split(sep, maxsplit)
+
+    def __getitem__(self, key: Any) -> str:  # type: ignore[override]
+        if isinstance(key, slice):
+            begin, stop = self._region(key.start, key.stop)
+            self._add(stop - begin)
+        return super().__getitem__(key)
+
+
+def _calls(work: Callable[[], object]) -> int:
+    """Python and builtin function calls made by ``work``."""
+    calls = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    directory = tmp_path_factory.mktemp("packs")
+    paths = {}
+    for rules in (SMALL, LARGE):
+        paths[rules] = directory / f"scale-{rules}.qr"
+        paths[rules].write_text(big_pack(rules), encoding="utf-8")
+    lint_file(paths[SMALL])  # caches filled, lexer states compiled: fixed costs paid before counting
+    return paths
+
+
+def test_generated_packs_lint_clean(packs: dict[int, Path]) -> None:
+    for path in packs.values():
+        assert lint_file(path) == []
+    assert len(load_pack(packs[LARGE]).rules) == LARGE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("operation", ["lint", "fmt", "load and export"])
+def test_calls_grow_linearly_with_the_number_of_rules(packs: dict[int, Path], operation: str) -> None:
+    def run(path: Path) -> Callable[[], object]:
+        if operation == "lint":
+            return lambda: lint_file(path)
+        if operation == "fmt":
+            return lambda: format_file(parse_text(path.read_text(encoding="utf-8"))[0])
+        return lambda: load_pack(path).to_dict()
+
+    small, large = _calls(run(packs[SMALL])), _calls(run(packs[LARGE]))
+    assert large <= 4.4 * small, (small, large)
+
+
+def test_parsing_and_linting_scan_the_file_a_bounded_number_of_times(packs: dict[int, Path]) -> None:
+    scanned = {}
+    for rules, path in packs.items():
+        text = ScanCountingText(path.read_text(encoding="utf-8"))
+        ScanCountingText.scanned = 0
+        rule_file, diagnostics = parse_text(text, source=str(path))
+        assert rule_file.source is not None and rule_file.source.text is text
+        assert sum(len(s.rules) for p in rule_file.packs for s in p.sections) == rules and not diagnostics
+        for rule in (r for p in rule_file.packs for s in p.sections for r in s.rules):
+            assert rule.span is not None
+            shown = rule.span.source.line_text(rule.span.line)  # what rendering a diagnostic reads
+            assert shown.strip().startswith("到")
+        scanned[rules] = ScanCountingText.scanned
+        assert scanned[rules] <= 4 * len(text), (rules, scanned[rules], len(text))
+    assert scanned[LARGE] <= 4.4 * scanned[SMALL]
+
+
+def _normalize_per_character(text: str) -> tuple[str, list[int]]:
+    """The definition: NFKC of each character, then traditional → simplified (length kept)."""
+    from qualityrules.language.text import _simplify
+
+    pieces, origin = [], []
+    for index, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    folded_text = "".join(pieces)
+    return _simplify(folded_text), origin
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list(
+    "ab 1.%\n\r\t龙岗區質量达标率％＞＝９５①㎡½ﬁ\u3000\u0301e\u00e9\u212b年以上")), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_normalize_with_offsets_is_nfkc_per_character(text: str) -> None:
+    normalized = normalize_with_offsets(text)
+    expected_text, origin = _normalize_per_character(text)
+    assert normalized.text == expected_text
+    assert [normalized.original_offset(i) for i in range(len(expected_text) + 2)] == \
+        [*origin, len(text), len(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.data())
+def test_span_of_and_line_text_count_lines_as_written(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    source = m.Source("f.qr", text)
+    span = span_of(source, start, end)
+    assert (span.line, span.column) == (text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start))
+    assert (span.end_line, span.end_column) == (text.count("\n", 0, end) + 1, end - text.rfind("\n", 0, end))
+    lines = text.split("\n")
+    for number in range(0, len(lines) + 2):
+        expected = lines[number - 1].removesuffix("\r") if 0 < number <= len(lines) else ""
+        assert source.line_text(number) == expected
