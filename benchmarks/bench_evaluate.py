@@ -272,6 +272,7 @@ def main() -> None:
     polars_frame = pl.DataFrame(table)
     con = duckdb.connect()
     con.execute("SET threads = 2")
+    con.execute("SET enable_progress_bar = false")
     con.register("w2", frame)
     query = duckdb_query(lo, hi)
 

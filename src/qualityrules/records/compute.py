@@ -85,7 +85,7 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
     from ..tables.record_chunks import chunks
 
     indices = [i for i, g in enumerate(plan.groupings) if g.table == table]
-    states: TableState = {i: GroupingState(plan.groupings[i]) for i in indices}
+    states: TableState = {}
     workers = threads or os.cpu_count() or 1
     if progress is not None:
         progress.start(table if not isinstance(source, (str, Path)) else str(source))

@@ -277,6 +277,21 @@ class GroupingState:
         return (np.array([self._year_index[x] for x in years], np.intp),
                 np.array([self._region_index[x] for x in regions], np.intp))
 
+    def copy(self) -> GroupingState:
+        """An independent copy (arrays copied, nothing shared)."""
+        out = GroupingState(self.grouping)
+        out.regions, out.years = list(self.regions), list(self.years)
+        out._region_index, out._year_index = dict(self._region_index), dict(self._year_index)
+        out.counts = [a.copy() for a in self.counts]
+        out.sums = [[Limbs(limbs.shape, limbs.a.copy(), limbs.base) for limbs in p] for p in self.sums]
+        for mine, theirs in zip(out.sums, self.sums, strict=True):
+            for a, b in zip(mine, theirs, strict=True):
+                a.adds = b.adds
+        out.mins = [[a.copy() for a in p] for p in self.mins]
+        out.maxs = [[a.copy() for a in p] for p in self.maxs]
+        out.rows, out.unassigned = self.rows, self.unassigned
+        return out
+
     def merge(self, other: GroupingState) -> None:
         years, regions = self._grow(other.regions, other.years)
         index: Any = np.ix_(years, regions)
@@ -330,9 +345,7 @@ def merge_states(left: TableState, right: TableState) -> TableState:
         if index in left:
             left[index].merge(state)
         else:
-            merged = GroupingState(state.grouping)
-            merged.merge(state)
-            left[index] = merged
+            left[index] = state.copy()
     return left
 
 

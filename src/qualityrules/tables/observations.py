@@ -52,7 +52,7 @@ from .cells import (
     parse_unit,
     parse_year,
 )
-from .frames import Categorical, memory_table, prepare, value_at
+from .frames import Categorical, memory_table, prepare
 from .source import Table, open_file, read_text, render
 
 __all__ = [
@@ -1097,19 +1097,28 @@ class _Loader:
                  for row, value in parsed.exact.items()}
         notes: dict[Key, str] = {}
         if note_column is not None and parts["note"]:
-            present = np.flatnonzero(~np.isnan(parsed.lo))
-            offsets = np.cumsum([0] + [len(n) for n in parts["note"]])
-            notes_at = keep_rows(keep, len(region_codes))
-            for row in present.tolist():
-                original = int(notes_at[row])
-                part = int(np.searchsorted(offsets, original, side="right") - 1)
-                note = value_at(parts["note"][part], original - int(offsets[part]))
+            texts = [note for part in parts["note"] for note in _cells(part)]
+            originals = keep_rows(keep, len(region_codes))
+            rows = np.flatnonzero(~np.isnan(parsed.lo))
+            for r, y, i, original in zip(region_codes[rows].tolist(), year_codes[rows].tolist(), codes[rows].tolist(),
+                                         originals[rows].tolist(), strict=True):
+                note = texts[original]
                 if not is_missing(note) and str(note).strip():
-                    notes[(int(region_codes[row]), int(year_codes[row]), int(codes[row]))] = str(note).strip()
+                    notes[(r, y, i)] = str(note).strip()
         source = CellSource(table, region_codes, year_codes, n_years, (), codes, j_value)
         return Observations(self.region_labels(), years, tuple(ind.name for ind in indicators),
                             tuple(ind.unit for ind in indicators), values, notes, table.name, exact,
                             tuple(table.warnings + self.warnings), (source,))
+
+
+def _cells(raw: Any) -> list[Any]:
+    """A prepared column's cells as Python values."""
+    if isinstance(raw, Categorical):
+        return [None if c < 0 else raw.categories[c] for c in raw.codes.tolist()]
+    if isinstance(raw, np.ndarray):
+        cells: list[Any] = raw.tolist()
+        return cells
+    return list(raw.to_pylist())
 
 
 def keep_rows(keep: BoolArray | None, n: int) -> IntArray:

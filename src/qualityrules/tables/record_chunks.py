@@ -46,7 +46,7 @@ def _is_null(text: str) -> bool:
     return text.strip().lower() in MISSING_CELLS
 
 
-_PARQUET_BATCH = 1 << 18
+_PARQUET_BATCH = 1 << 20     # a row group as Parquet writers usually make them
 
 
 # ------------------------------------------------------------------------------------------
@@ -450,13 +450,14 @@ def _arrow_times(raw: Any) -> Times:
         t = raw.type
     valid = raw.is_valid().to_numpy(zero_copy_only=False) if raw.null_count else None
     if arrow.types.is_date32(t):
-        ints, per_day = compute.fill_null(raw.cast(arrow.int32()), 0).to_numpy(zero_copy_only=False), 1
+        width, per_day = arrow.int32(), 1
     elif arrow.types.is_date64(t):
-        ints, per_day = compute.fill_null(raw.cast(arrow.int64()), 0).to_numpy(zero_copy_only=False), 86_400_000
+        width, per_day = arrow.int64(), 86_400_000
     else:
-        ints = compute.fill_null(raw.cast(arrow.int64()), 0).to_numpy(zero_copy_only=False)
-        per_day = _UNIT_PER_DAY[t.unit]
-    return _key_times(ints, per_day, valid, years=False)
+        width, per_day = arrow.int64(), _UNIT_PER_DAY[t.unit]
+    # the stored integers, viewed without a copy (nulls filled only when there are some)
+    ints = raw.view(width) if not raw.null_count else compute.fill_null(raw.cast(width), 0)
+    return _key_times(ints.to_numpy(zero_copy_only=False), per_day, valid, years=False)
 
 
 def _key_times(ints: Array, divisor: int, valid: Array | None, *, years: bool,

@@ -839,6 +839,49 @@ def rendered_span(name: str, line: int, cells: Sequence[str], column: int | None
 # Parquet, Feather, Arrow IPC
 
 
+def prefetched(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
+    """``items``, produced by a thread up to ``depth`` ahead of the consumer (the producer's
+    exceptions are raised in the consumer; a consumer that stops early stops the producer)."""
+    import queue
+    import threading
+
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(("end", None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer
+            slots.put(("error", error))
+
+    worker = threading.Thread(target=produce, daemon=True, name="qualityrules-reader")
+    worker.start()
+    try:
+        while True:
+            kind, item = slots.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():        # let a blocked producer see the stop
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
+
+
 class ArrowFileTable(Table):
     """A Parquet file (read row group by row group) or a Feather/Arrow IPC file."""
 
@@ -882,8 +925,11 @@ class ArrowFileTable(Table):
         offset = 0
         try:
             if self.parquet:
-                batches = self.file.iter_batches(batch_size=rows or 1 << 18, columns=[self.headers[j] for j in wanted],
-                                                 use_threads=False)
+                # Decoded (columns in parallel) in a reader thread one batch ahead of the caller:
+                # reading overlaps the caller's work, memory stays at two batches.
+                batches = prefetched(self.file.iter_batches(batch_size=rows or 1 << 20,
+                                                            columns=[self.headers[j] for j in wanted],
+                                                            use_threads=True))
             else:
                 batches = self.table.select([self.headers[j] for j in wanted]).to_batches(max_chunksize=rows)
             for batch in batches:
