@@ -387,6 +387,16 @@ def test_a_title_row_above_the_header_is_skipped_with_a_warning(tmp_path: Path) 
         load(path, CAT, header_row=1)      # row 1 is not the header: no region column
 
 
+def test_the_check_command_takes_a_header_row(tmp_path: Path, capsys: Any) -> None:
+    from qualityrules.cli import main
+
+    path = write(tmp_path, "t.csv", "2015年,,\nregion,year,工业废水达标排放率\n龙岗区,2015,96\n")
+    assert main(["check", "longgang-2015", str(path), "--region", "龙岗区", "--header-row", "2"]) in (0, 1)
+    assert "96" in capsys.readouterr().out
+    assert main(["check", "longgang-2015", str(path), "--header-row", "0"]) == 2
+    assert "QR301" in capsys.readouterr().err
+
+
 def test_xlsx_title_row_and_percent_format(tmp_path: Path) -> None:
     import openpyxl
 

@@ -274,6 +274,26 @@ def test_large_chunked_run_is_bit_identical_across_threads_and_chunks() -> None:
     many = compute_indicators(INDICATORS, {"t": data}, threads=2, chunk_rows=77_777)
     assert np.array_equal(one.value, many.value, equal_nan=True)
     assert np.array_equal(one.records, many.records)
+    # the same records with plain integer region codes (used as they are), as Arrow record batches
+    # and as a Dask DataFrame in uneven partitions: the very same values, bit for bit
+    import dask.dataframe as dd
+    import pyarrow as pa
+
+    codes = {**data, "地区": np.asarray(data["地区"].cat.codes, dtype=np.int8)}
+    by_code = compute_indicators(INDICATORS, {"t": codes}, threads=2, chunk_rows=50_001)
+    arrow = pa.Table.from_pydict({k: v for k, v in codes.items()}).to_batches(max_chunksize=123_457)
+    by_arrow = compute_indicators(INDICATORS, {"t": arrow}, threads=1)
+    by_dask = compute_indicators(INDICATORS, {"t": dd.from_pandas(pd.DataFrame(codes), npartitions=7)},
+                                 backend="dask", scheduler="synchronous")
+    names = {"甲": "0", "乙": "1", "丙": "2"}
+    expected = {(i, names[r], int(y)): (float(v), int(n)) for i, r, y, v, n in
+                zip(one.indicator, one.region, one.year, one.value, one.records, strict=True)}
+    for other in (by_code, by_arrow, by_dask):
+        got = {(i, r, int(y)): (float(v), int(n)) for i, r, y, v, n in
+               zip(other.indicator, other.region, other.year, other.value, other.records, strict=True)}
+        assert got.keys() == expected.keys()
+        assert all(got[k][1] == expected[k][1] and (got[k][0] == expected[k][0] or (got[k][0] != got[k][0]
+                   and expected[k][0] != expected[k][0])) for k in expected)      # bit for bit, NaN as NaN
     # one group by exact rational arithmetic: each sum correctly rounded, then 100 * a / b
     group = (np.asarray(data["地区"]) == "甲") & (data["日期"].astype("datetime64[Y]") == np.datetime64("2015", "Y"))
     v, ok = data["v"][group], data["ok"][group]

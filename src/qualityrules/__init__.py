@@ -139,8 +139,8 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
     pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path, in wide form
     (region, year, one column per indicator) or long form (region, year, indicator, value[, unit]).
     ``region(s)`` and ``year(s)`` restrict the report; other keywords (``encoding``, ``sheet``,
-    ``form``, ``region_column``, ``year_column``, ``ignore_columns``) go to the data loader. The
-    pack compiles once per pack object."""
+    ``header_row``, ``form``, ``region_column``, ``year_column``, ``ignore_columns``) go to the
+    data loader (:mod:`qualityrules.tables`). The pack compiles once per pack object."""
     from .engine.evaluation import run
     from .engine.plan import Plan, compile_pack
     from .report.report import Report as _Report

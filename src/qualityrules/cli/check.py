@@ -50,6 +50,8 @@ def register(commands: Any) -> None:
     check.add_argument("-o", "--output", help="write the report to this file instead of standard output")
     check.add_argument("--encoding", help="encoding of CSV data (default: detected)")
     check.add_argument("--sheet", help="worksheet of .xlsx data (default: the first)")
+    check.add_argument("--header-row", type=int, metavar="N",
+                       help="the row of the header in CSV/xlsx data (default: found; a title above it is skipped)")
     check.add_argument("--explain", nargs=3, metavar=("REGION", "YEAR", "INDICATOR"), action="append",
                        help="also print how one verdict came about (YEAR may be '-' for every year)")
     from .indicators import add_arguments as add_record_arguments
@@ -79,6 +81,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         options["encoding"] = args.encoding
     if args.sheet:
         options["sheet"] = args.sheet
+    if args.header_row is not None:
+        options["header_row"] = args.header_row
     from .indicators import prepare
 
     data: Any = prepare(pack, args, options)   # indicators computed from raw record files, if any
