@@ -26,16 +26,13 @@ Run: python benchmarks/bench_evaluate.py [--quick]      (--quick: fewer rounds, 
 from __future__ import annotations
 
 import argparse
-import gc
 import math
-import os
-import platform
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from harness import interleaved, versions
 
 import qualityrules
 from qualityrules.engine.plan import compile_pack
@@ -210,24 +207,6 @@ def check(name: str, got: tuple[np.ndarray, np.ndarray], expected: tuple[np.ndar
             raise SystemExit(f"{name}: {what} matrix differs from qualityrules' ({differ} cells)")
 
 
-def interleaved(engines: dict[str, Callable[[], Any]], rounds: int) -> dict[str, tuple[float, float]]:
-    """(median wall time, median process CPU time) of each engine over ``rounds`` interleaved
-    rounds, after a warm-up round. On a shared machine wall time includes waiting for a core;
-    CPU time does not (for multi-threaded engines it adds up every thread's)."""
-    for run in engines.values():
-        run()
-    wall: dict[str, list[float]] = {name: [] for name in engines}
-    cpu: dict[str, list[float]] = {name: [] for name in engines}
-    for _ in range(rounds):
-        for name, run in engines.items():
-            gc.collect()
-            start, start_cpu = time.perf_counter(), time.process_time()
-            run()
-            cpu[name].append(time.process_time() - start_cpu)
-            wall[name].append(time.perf_counter() - start)
-    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in engines}
-
-
 def per_row_python(rows: list[list[float]], rules: list[tuple[int, float, float]]) -> int:
     """A row-by-row rule engine: for each row, each rule, compare in Python."""
     passed = 0
@@ -237,17 +216,6 @@ def per_row_python(rows: list[list[float]], rules: list[tuple[int, float, float]
             if not math.isnan(x):
                 passed += lo <= x <= hi
     return passed
-
-
-def versions() -> str:
-    import duckdb
-    import pandas
-    import polars
-    import pyarrow
-
-    return (f"python {platform.python_version()}, numpy {np.__version__}, pandas {pandas.__version__}, "
-            f"polars {polars.__version__}, duckdb {duckdb.__version__}, pyarrow {pyarrow.__version__}, "
-            f"qualityrules {qualityrules.__version__}; {platform.machine()}, {os.cpu_count()} cores")
 
 
 def main() -> None:

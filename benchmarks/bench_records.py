@@ -24,20 +24,17 @@ Run: python benchmarks/bench_records.py [--quick]     (--quick: 1M rows, no Parq
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import interleaved, versions
 
 import qualityrules
 
@@ -229,22 +226,6 @@ def check(name: str, got: Any, expected: Any) -> None:
             raise SystemExit(f"{name}: verdict of {key} differs")
 
 
-def interleaved(engines: dict[str, Callable[[], Any]], rounds: int) -> dict[str, tuple[float, float]]:
-    """(median wall, median process CPU) per engine over interleaved rounds after a warm-up."""
-    for run in engines.values():
-        run()
-    wall: dict[str, list[float]] = {name: [] for name in engines}
-    cpu: dict[str, list[float]] = {name: [] for name in engines}
-    for _ in range(rounds):
-        for name, run in engines.items():
-            gc.collect()
-            start, start_cpu = time.perf_counter(), time.process_time()
-            run()
-            cpu[name].append(time.process_time() - start_cpu)
-            wall[name].append(time.perf_counter() - start)
-    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in engines}
-
-
 # ------------------------------------------------------------------------------------------
 # Parquet folders, in child processes (clean peak memory)
 
@@ -342,19 +323,6 @@ def parquet_runs(rounds: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------
-
-
-def versions() -> str:
-    import dask
-    import duckdb
-    import pandas
-    import polars
-    import pyarrow
-
-    return (f"python {platform.python_version()}, numpy {np.__version__}, pandas {pandas.__version__}, "
-            f"polars {polars.__version__}, duckdb {duckdb.__version__}, pyarrow {pyarrow.__version__}, "
-            f"dask {dask.__version__}, qualityrules {qualityrules.__version__}; {platform.machine()}, "
-            f"{os.cpu_count()} cores")
 
 
 def main() -> None:
