@@ -22,7 +22,8 @@ from ..errors import DataError, Diagnostic
 from ..language import model as m
 from .source import Batch, Table, render, rendered_span
 
-__all__ = ["Categorical", "MemoryTable", "StreamTable", "memory_table", "is_table", "prepare", "module_of"]
+__all__ = ["Categorical", "MemoryTable", "StreamTable", "memory_table", "is_table", "prepare", "module_of",
+           "plain_numbers"]
 
 Array = npt.NDArray[Any]
 
@@ -81,6 +82,17 @@ def prepare(raw: Any) -> Any:
             return raw.combine_chunks() if raw.num_chunks != 1 else raw.chunk(0)
         return raw
     return np.asarray(raw)
+
+
+def plain_numbers(raw: Any) -> Any:
+    """A prepared column as a numpy array when it is an Arrow integer or float array without
+    nulls (a view of its buffer, no copy); otherwise as it is."""
+    if isinstance(raw, (np.ndarray, Categorical)) or module_of(raw) != "pyarrow" or raw.null_count:
+        return raw
+    pa = _pa()
+    if pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type):
+        return raw.to_numpy(zero_copy_only=True)
+    return raw
 
 
 def _masked(raw: np.ma.MaskedArray) -> Any:

@@ -52,7 +52,7 @@ from .cells import (
     parse_unit,
     parse_year,
 )
-from .frames import Categorical, memory_table, prepare
+from .frames import Categorical, memory_table, plain_numbers, prepare
 from .source import Table, open_file, read_text, render
 
 __all__ = [
@@ -718,7 +718,7 @@ class _Loader:
 
     def region_codes(self, raw: Any, column: int, offset: int) -> IntArray:
         """Codes of one batch's region column (-1 where empty)."""
-        raw = prepare(raw)
+        raw = plain_numbers(prepare(raw))
         if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and self.regions.integers is not False:
             return self.regions.integer_codes(raw)
         self.incomplete = True
@@ -739,7 +739,7 @@ class _Loader:
 
     def year_codes(self, raw: Any, column: int, offset: int) -> IntArray:
         """Codes of one batch's year column (-1 where empty); QR203 for a cell that is not a year."""
-        raw = prepare(raw)
+        raw = plain_numbers(prepare(raw))
         if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
             return self._year_ints(raw.astype(np.int64, copy=False), None, column, offset)
         self.incomplete = True
@@ -805,7 +805,7 @@ class _Loader:
         batches = iter(table.batches(wanted))
         first = next(batches, None)
         if first is not None and first.n == table.rows and not blank_columns:
-            grid = _Grid.of(first.columns[j_region], first.columns[j_year])
+            grid = _Grid.of(plain_numbers(first.columns[j_region]), plain_numbers(first.columns[j_year]))
             if grid is not None:
                 return self.wide_grid(grid, first, indicator_columns)
         for batch in itertools.chain([first] if first is not None else [], batches):
@@ -814,7 +814,7 @@ class _Loader:
             for j in blank_columns:
                 self._blank_column(batch.columns[j], j, batch.offset)
             for k, (j, indicator, unit) in enumerate(indicator_columns):
-                raw = batch.columns[j]
+                raw = plain_numbers(batch.columns[j])
                 if unit is None and isinstance(raw, np.ndarray) and raw.dtype == np.float64:
                     parsed_parts[k].append(ParsedColumn(raw, raw, floats=True))   # as given: nothing to read
                     continue
@@ -858,7 +858,7 @@ class _Loader:
         values: list[Values] = []
         exact: dict[Key, Fraction] = {}
         for i, (j, indicator, unit) in enumerate(indicator_columns):
-            raw = batch.columns[j]
+            raw = plain_numbers(batch.columns[j])
             if unit is None and isinstance(raw, np.ndarray) and raw.dtype == np.float64:
                 parsed = ParsedColumn(raw, raw, floats=True)
             else:
