@@ -162,20 +162,25 @@ def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     indicators = ip[starts].tolist()
     head = atoms[starts]
     lows, highs, excluded = plan.lo_closed[head].tolist(), plan.hi_closed[head].tolist(), plan.excluded[head].tolist()
-    # Every block's matrices are slices of two buffers allocated once (fresh memory costs as much
-    # to touch as comparing into it).
-    passed_buffer = np.empty(regions * len(atoms), dtype=bool)
-    unknown_buffer = np.empty(regions * len(atoms), dtype=bool)
-    scratch = np.empty(regions * max(b - a for a, b in zip(starts, stops, strict=True)), dtype=bool)
+    # Every block's matrices are parts of buffers allocated once per block width (fresh memory
+    # costs as much to touch as comparing into it): [run, region, year] for runs of one width.
+    widths = [b - a for a, b in zip(starts, stops, strict=True)]
+    slot: list[int] = []
+    count: dict[int, int] = {}
+    for width in widths:
+        slot.append(count.get(width, 0))
+        count[width] = slot[-1] + 1
+    passed_buffers = {w: np.empty((c, regions, w), dtype=bool) for w, c in count.items()}
+    unknown_buffers = {w: np.empty((c, regions, w), dtype=bool) for w, c in count.items()}
+    scratch = {w: np.empty((regions, w), dtype=bool) for w in count}
     for k, (start, stop) in enumerate(zip(starts, stops, strict=True)):
         values = obs.values[indicators[k]]
-        width = stop - start
+        width = widths[k]
         columns: Any = slice(first[k], last[k] + 1) if last[k] - first[k] + 1 == width else yp[start:stop]
         x = values.lo[:, columns]
         if values.lo_open is None:
-            passed = passed_buffer[regions * start:regions * stop].reshape(regions, width)
-            unknown = unknown_buffer[regions * start:regions * stop].reshape(regions, width)
-            _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[:regions * width].reshape(regions, width))
+            passed, unknown = passed_buffers[width][slot[k]], unknown_buffers[width][slot[k]]
+            _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[width])
             blocks.append(Block(atoms[start:stop], passed, unknown, x, x))
             continue
         assert values.lo_open is not None and values.hi_open is not None

@@ -143,7 +143,8 @@ class MemoryTable(Table):
     def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
                 dictionary: Sequence[int] = ()) -> Iterator[Batch]:
         wanted = range(len(self.headers)) if columns is None else columns
-        prepared = {j: prepare(self.columns[j]) for j in wanted}
+        held = self.columns
+        prepared: dict[int, Any] = {j: held[j] if type(held[j]) is np.ndarray else prepare(held[j]) for j in wanted}
         if not rows or self._rows <= rows:
             yield Batch(prepared, self._rows, 0)
             return

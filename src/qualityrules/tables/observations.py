@@ -855,16 +855,18 @@ class _Loader:
         year-major order: each indicator's ``[region, year]`` values are a view of its column."""
         table, problems = self.table, self.problems
         layout = _Layout.grid(grid)
+        shape = layout.shape if grid.order == "region-major" else layout.shape[::-1]
         values: list[Values] = []
         exact: dict[Key, Fraction] = {}
         for i, (j, indicator, unit) in enumerate(indicator_columns):
             raw = plain_numbers(batch.columns[j])
-            if unit is None and isinstance(raw, np.ndarray) and raw.dtype == np.float64:
-                parsed = ParsedColumn(raw, raw, floats=True)
-            else:
-                parsed = parse_column(prepare(raw), MAX_DIAGNOSTICS)
-                self._check_cells(parsed, j, 0)
-                parsed = self._convert(parsed, j, 0, [indicator], None, unit)
+            if unit is None and type(raw) is np.ndarray and raw.dtype == np.float64:   # as given: a view
+                view = raw.reshape(shape) if grid.order == "region-major" else raw.reshape(shape).T
+                values.append(Values(view, view, floats=True))
+                continue
+            parsed = parse_column(prepare(raw), MAX_DIAGNOSTICS)
+            self._check_cells(parsed, j, 0)
+            parsed = self._convert(parsed, j, 0, [indicator], None, unit)
             values.append(layout.place(parsed))
             for row, value in parsed.exact.items():
                 exact[grid.cell(row) + (i,)] = value
