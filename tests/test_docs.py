@@ -222,7 +222,7 @@ def test_every_rule_example_highlights(page: Path, block: str) -> None:
 @pytest.mark.parametrize(("page", "block"), [(p, b) for p, b in ALL_BLOCKS if p.name != "diagnostics.rst"],
                          ids=lambda x: x.name if isinstance(x, Path) else "")
 def test_every_rule_example_parses(page: Path, block: str) -> None:
-    if block.lstrip().startswith(("pack ", "indicator ")):
+    if block.lstrip().startswith(("pack ", "indicator ", "override indicator ")):
         _, diagnostics = parse_text(block, source=page.name)
         assert not [d.render() for d in diagnostics if d.severity is Severity.ERROR]
         return

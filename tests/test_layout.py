@@ -15,13 +15,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "qualityrules"
 # Stage of each top-level folder or module; a module may import its own stage or earlier ones.
 # records and engine are siblings (records feeds evaluate through tables, never the engine).
 STAGES = {
-    "resources": 0,
-    "errors": 1, "language": 1,
+    "resources": 0, "i18n": 0,
+    "errors": 1, "language": 1, "config": 1, "terminal": 1,
     "packs": 2,
     "tables": 3,
     "engine": 4, "records": 4,
     "report": 5,
-    "cli": 6, "strategies": 6, "__init__": 6, "__main__": 6,
+    "cli": 6, "lsp": 6, "strategies": 6, "__init__": 6, "__main__": 6,
 }
 
 

@@ -3,6 +3,8 @@ grammar and every file of rules/, and its console script works."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import sysconfig
@@ -90,3 +92,74 @@ def test_installed_console_script_fmt_and_export(installed: Path) -> None:
                             capture_output=True, text=True, cwd=installed)
     assert export.returncode == 0, export.stderr
     assert '"id": "longgang-2015"' in export.stdout
+
+
+def test_wheel_carries_compiled_catalogs_and_the_diagnostics_reference(installed: Path) -> None:
+    wheel = next((installed.parent / "dist").glob("*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "qualityrules/locale/zh/LC_MESSAGES/qualityrules.mo" in names
+    assert not [n for n in names if n.endswith((".po", ".pot"))]
+    assert "qualityrules/docs/diagnostics.rst" in names
+
+
+OWN_CATALOGUE = (ROOT / "tests" / "fixtures" / "own-catalogue.qr").read_text(encoding="utf-8")
+OWN_PACK = (ROOT / "tests" / "fixtures" / "pingshan-2015.qr").read_text(encoding="utf-8")
+DATA = (ROOT / "tests" / "fixtures" / "pingshan-2015.csv").read_text(encoding="utf-8")
+
+
+def _outside(tmp_path: Path) -> Path:
+    """An author's project outside the repository: own catalogue, own pack, own data."""
+    project = tmp_path / "pingshan"
+    (project / "catalogue").mkdir(parents=True)
+    (project / "catalogue" / "own.qr").write_text(OWN_CATALOGUE, encoding="utf-8")
+    (project / "packs").mkdir()
+    (project / "packs" / "pingshan-2015.qr").write_text(OWN_PACK, encoding="utf-8")
+    (project / "data.csv").write_text(DATA, encoding="utf-8")
+    assert ROOT not in project.resolve().parents
+    return project
+
+
+def _script(installed: Path, *args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "COLUMNS")}
+    return subprocess.run([str(installed / "bin" / "qualityrules"), *args], capture_output=True, text=True, cwd=cwd,
+                          env={**base, "LANG": "C.UTF-8", **env}, timeout=300)
+
+
+def _lint_check_export(installed: Path, cwd: Path, *options: str) -> None:
+    lint = _script(installed, "lint", "packs/pingshan-2015.qr", *options, cwd=cwd)
+    assert lint.returncode == 0 and "0 error(s), 0 warning(s)" in lint.stdout, lint.stdout + lint.stderr
+    check = _script(installed, "check", "pingshan-2015", "data.csv", "--format", "json", *options, cwd=cwd)
+    assert check.returncode == 1, check.stderr   # 新增市场主体 4800 < 5000 fails; the other two pass
+    verdicts = {t["indicator"]: t["verdict"] for t in json.loads(check.stdout)["targets"]}
+    assert {k: verdicts[k] for k in ("辖区黑臭水体消除比例", "新增市场主体", "工业废水达标排放率")} == {
+        "辖区黑臭水体消除比例": "pass", "新增市场主体": "fail", "工业废水达标排放率": "pass"}
+    export = _script(installed, "export", "pingshan-2015", *options, cwd=cwd)
+    assert export.returncode == 0, export.stderr
+    exported = json.loads(export.stdout)
+    assert {r["indicator"] for r in exported["rules"] if r["origin"] == "pingshan-2015"} == {
+        "辖区黑臭水体消除比例", "新增市场主体", "工业废水达标排放率"}
+
+
+def test_an_outside_project_works_through_configuration_alone(installed: Path, tmp_path: Path) -> None:
+    project = _outside(tmp_path)
+    (project / "qualityrules.toml").write_text('packs = ["packs"]\ncatalogues = ["catalogue/own.qr"]\n',
+                                               encoding="utf-8")
+    _lint_check_export(installed, project)
+    before = _script(installed, "export", "pingshan-2015", cwd=tmp_path)   # outside the project: no config
+    assert before.returncode == 2 and "QR103" in before.stderr
+
+
+def test_an_outside_project_works_through_options(installed: Path, tmp_path: Path) -> None:
+    project = _outside(tmp_path)
+    _lint_check_export(installed, project, "--catalogue", "catalogue/own.qr", "--packs", "packs")
+    plain = _script(installed, "lint", "packs/pingshan-2015.qr", cwd=project)
+    assert plain.returncode == 1 and "QR101" in plain.stdout
+
+
+def test_the_installed_wheel_speaks_chinese_and_explains(installed: Path, tmp_path: Path) -> None:
+    project = _outside(tmp_path)
+    result = _script(installed, "lint", "packs/pingshan-2015.qr", cwd=project, LANG="zh_CN.UTF-8")
+    assert "错误[QR101]: 未知指标“黑臭水体消除比例”" in result.stdout, result.stdout + result.stderr
+    assert _script(installed, "--help", cwd=project, LANG="zh_CN.UTF-8").stdout.startswith("用法：qualityrules")
+    explained = _script(installed, "explain", "QR106", cwd=project)
+    assert explained.returncode == 0 and explained.stdout.startswith("QR106 — override looser than the parent")

@@ -11,7 +11,7 @@ The public API is what this module exports; every other module is private. Heavy
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from .errors import (
     UnitError,
     UnknownIndicatorError,
     UsageError,
+    optional_dependencies,
 )
 from .language.model import (
     Approximately,
@@ -73,26 +74,34 @@ def parse_rule(text: str) -> Rule:
     return parse_rule_text(text)
 
 
-def parse_pack(text: str, *, source: str = "<string>", search: tuple[str | Path, ...] = ()) -> Pack:
+def parse_pack(text: str, *, source: str = "<string>", search: tuple[str | Path, ...] = (),
+               catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> Pack:
     """Parse pack text and resolve it: catalogue binding, units, lineage (parents are looked up
-    in ``search`` and then among the shipped packs)."""
+    in ``search`` and then among the shipped packs). ``catalogue``: a :class:`Catalogue` (see
+    :func:`load_catalogue`) or the paths of catalogue files extending the shipped one."""
     from .packs.resolve import resolve_text
 
-    return resolve_text(text, source=source, search=search)
+    return resolve_text(text, source=source, search=search, catalogue=catalogue)
 
 
-def load_pack(id_or_path: str | Path, *, search: tuple[str | Path, ...] = ()) -> Pack:
-    """A shipped pack by id (``"longgang-2015"``) or a ``.qr`` file by path, lineage resolved."""
+def load_pack(id_or_path: str | Path, *, search: tuple[str | Path, ...] = (),
+              catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> Pack:
+    """A pack by id (``"longgang-2015"``, looked up in ``search`` and then among the shipped
+    packs) or a ``.qr`` file by path, lineage resolved. ``catalogue``: as for :func:`parse_pack`."""
     from .packs.resolve import load_pack as _load_pack
 
-    return _load_pack(id_or_path, search=search)
+    return _load_pack(id_or_path, search=search, catalogue=catalogue)
 
 
-def load_catalogue(*paths: str | Path) -> Catalogue:
-    """The shipped indicator catalogue (or one read from ``paths``)."""
+def load_catalogue(*paths: str | Path, shipped: bool = True) -> Catalogue:
+    """The shipped indicator catalogue extended by the catalogue files ``paths`` (an author's own
+    indicators; ``override indicator`` replaces a shipped one), or with ``shipped=False`` the
+    catalogue of ``paths`` alone."""
     from .packs.resolve import load_catalogue as _load_catalogue
 
-    return _load_catalogue(paths or None)
+    if not shipped and not paths:
+        raise UsageError(Diagnostic("QR301", "load_catalogue(shipped=False) needs catalogue files"))
+    return _load_catalogue(paths or None, shipped=shipped)
 
 
 def shipped_packs() -> list[str]:
@@ -109,45 +118,55 @@ def format_model(obj: Any) -> str:
     return _format(obj)
 
 
-def lint(path: str | Path) -> list[Diagnostic]:
-    """Every diagnostic of a pack or catalogue file (errors and warnings), never raising."""
+def lint(path: str | Path, *, search: tuple[str | Path, ...] = (),
+         catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> list[Diagnostic]:
+    """Every diagnostic of a pack or catalogue file (errors and warnings), never raising; the
+    warnings its ``# noqa: CODE reason`` comments silence are left out."""
     from .packs.resolve import lint_file
 
-    return lint_file(path)
+    return lint_file(path, search=search, catalogue=catalogue)
 
 
-def compare(*packs: Pack | str | Path) -> PackComparison:
+def compare(*packs: Pack | str | Path, search: tuple[str | Path, ...] = (),
+            catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> PackComparison:
     """Compare packs (objects, shipped ids or paths): per indicator the threshold each pack holds
-    and which is strictest; what each child adds, drops, tightens or loosens against its parent."""
+    and which is strictest; what each child adds, drops, tightens or loosens against its parent.
+    ``search`` and ``catalogue`` are used to load the packs given by id or path."""
     from .packs.comparison import compare as _compare
 
-    return _compare(*packs)
+    return _compare(*packs, search=search, catalogue=catalogue)
 
 
-def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None) -> Binding | None:
+def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None, *,
+            search: tuple[str | Path, ...] = (),
+            catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> Binding | None:
     """The strictest target in force for ``indicator`` in ``year`` (own and inherited, for
     ``region``, default the pack's), with its origin pack, level and citation; None if none."""
     from .packs.comparison import binding as _binding
 
-    return _binding(pack, indicator, year, region)
+    return _binding(pack, indicator, year, region, search=search, catalogue=catalogue)
 
 
+@optional_dependencies("evaluate()")
 def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] | None = None,
              regions: Iterable[str] | None = None, year: int | Iterable[int] | None = None,
-             years: Iterable[int] | None = None, **load_options: Any) -> Report:
+             years: Iterable[int] | None = None, search: tuple[str | Path, ...] = (),
+             catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+             **load_options: Any) -> Report:
     """Check ``data`` against ``pack`` (a pack object, shipped id or ``.qr`` path). ``data``: a
     pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path, in wide form
     (region, year, one column per indicator) or long form (region, year, indicator, value[, unit]).
     ``region(s)`` and ``year(s)`` restrict the report; other keywords (``encoding``, ``sheet``,
     ``header_row``, ``form``, ``region_column``, ``year_column``, ``ignore_columns``) go to the
-    data loader (:mod:`qualityrules.tables`). The pack compiles once per pack object."""
+    data loader (:mod:`qualityrules.tables`). The pack compiles once per pack object. ``search``
+    and ``catalogue`` (see :func:`parse_pack`) are used when ``pack`` is an id or a path."""
     from .engine.evaluation import run
     from .engine.plan import Plan, compile_pack
     from .report.report import Report as _Report
     from .tables.observations import load
 
     if isinstance(pack, (str, Path)):
-        pack = load_pack(pack)
+        pack = load_pack(pack, search=search, catalogue=catalogue)
     plan = pack if isinstance(pack, Plan) else compile_pack(pack)
     obs = load(data, plan.pack.catalogue, **load_options)
     wanted_regions = _names(region, regions)
@@ -182,28 +201,38 @@ def _years(one: int | Iterable[int] | None, many: Iterable[int] | None) -> list[
     return found or None
 
 
-def compute_indicators(pack: Pack | str | Path, records: Any, **options: Any) -> IndicatorTable:
+@optional_dependencies("compute_indicators()")
+def compute_indicators(pack: Pack | str | Path, records: Any, *, search: tuple[str | Path, ...] = (),
+                       catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+                       **options: Any) -> IndicatorTable:
     """The indicators a pack defines from raw records (catalogue ``from``/``value`` definitions),
     per region and year, from ``records``: ``{table: source}`` or files named after their table
     (``wastewater.csv``, ``air_daily.parquet``), a source being a CSV/Parquet path, a Parquet
     directory, a pandas/polars/Arrow table, a dict of arrays, or an iterable of those. Options:
     ``hierarchy`` (child → parent regions), ``chunk_rows``, ``threads``, ``encoding``,
-    ``progress``, ``backend="dask"`` (with ``scheduler``). See :mod:`qualityrules.records`."""
+    ``progress``, ``backend="dask"`` (with ``scheduler``). See :mod:`qualityrules.records`.
+    ``search`` and ``catalogue`` (see :func:`parse_pack`) are used when ``pack`` is an id or a path."""
     from .records.compute import compute_indicators as _compute
 
-    return _compute(load_pack(pack) if isinstance(pack, (str, Path)) else pack, records, **options)
+    if isinstance(pack, (str, Path)):
+        pack = load_pack(pack, search=search, catalogue=catalogue)
+    return _compute(pack, records, **options)
 
 
+@optional_dependencies("check_records()")
 def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
                   regions: Iterable[str] | None = None, years: Iterable[int] | None = None,
-                  load_options: Mapping[str, Any] | None = None, **options: Any) -> Report:
+                  load_options: Mapping[str, Any] | None = None, search: tuple[str | Path, ...] = (),
+                  catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+                  **options: Any) -> Report:
     """:func:`compute_indicators` from ``records`` (``options`` go there), then :func:`evaluate`
     of the result together with indicator ``data`` if given (read with ``load_options``): the
-    report for targets whose indicators come from raw records."""
+    report for targets whose indicators come from raw records. ``search`` and ``catalogue`` (see
+    :func:`parse_pack`) are used when ``pack`` is an id or a path."""
     from .tables.observations import concat, load
 
     if isinstance(pack, (str, Path)):
-        pack = load_pack(pack)
+        pack = load_pack(pack, search=search, catalogue=catalogue)
     table = compute_indicators(pack, records, **options)
     parts = [table.observations(pack.catalogue)]
     if data is not None:

@@ -7,12 +7,14 @@ them (a test checks the docs against it).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
+from .i18n import render, tr
 from .language.model import Source, Span
 
 
@@ -54,6 +56,12 @@ CODES: dict[str, str] = {
     "QR115": "missing required pack metadata",
     "QR116": "pack file must contain exactly one pack",
     "QR117": "target looser than an inherited one that binds in the same year",
+    # authoring: catalogues of one's own, suppressions
+    "QR160": "suppression without a reason",
+    "QR161": "unused suppression",
+    "QR162": "suppression that cannot apply",
+    "QR163": "catalogue redefines an indicator without 'override'",
+    "QR164": "'override indicator' with nothing to override",
     # files and data
     "QR201": "file cannot be read",
     "QR202": "text is not valid in the declared or detected encoding",
@@ -71,11 +79,19 @@ CODES: dict[str, str] = {
     "QR214": "infinity in a float column read as unknown",
     # command line
     "QR301": "invalid command-line usage",
+    "QR310": "invalid project configuration",
+    "QR311": "optional dependency not installed",
+    "QR312": "file already exists",
+    "QR313": "unknown diagnostic code",
 }
 
 
 @attrs.frozen
 class Diagnostic:
+    """One problem found. ``message``, ``suggestion`` and ``expected`` are plain strings or
+    :class:`~qualityrules.i18n.Text` (a message that also renders in Chinese: ``tr(template, **args)``);
+    either way they compare as their English text."""
+
     code: str
     message: str
     span: Span | None = None
@@ -95,36 +111,74 @@ class Diagnostic:
     def column(self) -> int | None:
         return self.span.column if self.span else None
 
-    def render(self) -> str:
-        """Compiler-style text: ``file:line:col: error[QR101]: message``, the source line, a caret."""
+    def render(self, lang: str | None = None, *, width: int | None = None) -> str:
+        """Compiler-style text: ``file:line:col: error[QR101]: message``, the source line, a caret;
+        in ``lang`` (default: the current language, see :mod:`qualityrules.i18n`). With ``width``,
+        a source line wider than that shows only the part around the caret."""
         where = f"{self.file}:{self.line}:{self.column}: " if self.span else ""
-        out = [f"{where}{self.severity.value}[{self.code}]: {self.message}"]
+        label = render(tr("error") if self.severity is Severity.ERROR else tr("warning"), lang)
+        out = [f"{where}{label}[{self.code}]: {render(self.message, lang)}"]
         if self.span is not None:
             text = self.span.source.line_text(self.span.line)
-            width = (
+            width_of_span = (
                 self.span.end_column - self.span.column
                 if self.span.end_line == self.span.line
                 else len(text) - self.span.column + 1
             )
+            start = self.span.column - 1
+            marked = text[start:start + max(width_of_span, 1)]
+            before = text[:start]
+            if width is not None:
+                before, text = _window(before, text[start:], width - len("  9999 | "), _display_width(marked))
             out.append(f"  {self.span.line:>4} | {text}")
-            out.append("       | " + _display_pad(text[: self.span.column - 1]) + "^" * max(1, _display_width(text[self.span.column - 1:self.span.column - 1 + max(width, 1)])))
+            out.append("       | " + _display_pad(before) + "^" * max(1, _display_width(marked)))
         if self.expected:
-            out.append("  expected: " + ", ".join(self.expected))
+            out.append("  " + render(tr("expected: {items}", items=", ".join(
+                render(e, lang) or "" for e in self.expected)), lang))
         if self.suggestion:
-            out.append(f"  help: {self.suggestion}")
+            out.append("  " + render(tr("help: {suggestion}", suggestion=render(self.suggestion, lang)), lang))
         return "\n".join(out)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, lang: str | None = None) -> dict[str, object]:
         return {
             "code": self.code,
             "severity": self.severity.value,
-            "message": self.message,
+            "message": render(self.message, lang),
             "file": self.file,
             "line": self.line,
             "column": self.column,
-            "expected": list(self.expected),
-            "suggestion": self.suggestion,
+            "end_line": self.span.end_line if self.span else None,
+            "end_column": self.span.end_column if self.span else None,
+            "expected": [render(e, lang) for e in self.expected],
+            "suggestion": render(self.suggestion, lang),
         }
+
+
+def _window(before: str, rest: str, room: int, marked_width: int) -> tuple[str, str]:
+    """(text before the caret, whole line) cut to about ``room`` display columns around the caret."""
+    if _display_width(before) + _display_width(rest) <= room:
+        return before, before + rest
+    keep_before = max(0, min(_display_width(before), room // 3))
+    shown_before = before
+    if _display_width(before) > keep_before:
+        shown_before = "…" + _tail(before, keep_before - 1)
+    tail_room = max(marked_width, room - _display_width(shown_before))
+    shown_rest = rest if _display_width(rest) <= tail_room else _head(rest, tail_room - 1) + "…"
+    return shown_before, shown_before + shown_rest
+
+
+def _head(text: str, room: int) -> str:
+    out, used = [], 0
+    for ch in text:
+        used += _display_width(ch)
+        if used > room:
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+def _tail(text: str, room: int) -> str:
+    return _head(text[::-1], room)[::-1]
 
 
 def _display_width(text: str) -> int:
@@ -188,7 +242,35 @@ class DataError(QualityRulesError):
 
 
 class UsageError(QualityRulesError):
-    """Invalid command-line usage (QR301)."""
+    """Invalid usage (QR3xx): command-line arguments, project configuration, a missing extra."""
+
+
+# The extra of ``pyproject.toml`` that brings each optional dependency.
+EXTRAS: dict[str, str] = {
+    "pandas": "pandas", "pyarrow": "arrow", "polars": "polars", "openpyxl": "excel", "dask": "dask",
+    "hypothesis": "strategies", "pygls": "lsp", "lsprotocol": "lsp",
+}
+
+
+@contextlib.contextmanager
+def optional_dependencies(feature: str) -> Iterator[None]:
+    """Inside it (or on a function it decorates), an optional dependency that is not installed is
+    a :class:`UsageError` naming the extra to install (QR311), not a bare ModuleNotFoundError."""
+    try:
+        yield
+    except ModuleNotFoundError as error:
+        root = (error.name or "").split(".")[0]
+        if root not in EXTRAS:
+            raise
+        raise missing_extra(EXTRAS[root], feature) from error
+
+
+def missing_extra(extra: str, feature: str) -> UsageError:
+    """The error for a feature whose optional dependency is not installed (raise it ``from`` the
+    ModuleNotFoundError)."""
+    return UsageError(Diagnostic(
+        "QR311", tr("{feature} needs the optional dependencies of the '{extra}' extra", feature=feature, extra=extra),
+        suggestion=tr("pip install 'qualityrules[{extra}]'", extra=extra)))
 
 
 _ERROR_CLASS_BY_CODE: dict[str, type[QualityRulesError]] = {
@@ -207,6 +289,8 @@ def error_class(code: str) -> type[QualityRulesError]:
         return PackError
     if code.startswith("QR2"):
         return DataError
+    if code.startswith("QR3"):
+        return UsageError
     return QualityRulesError
 
 
@@ -221,7 +305,12 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.5)
     if not close:
         return None
-    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    quoted = [f"'{c}'" for c in close]
+    if len(quoted) == 1:
+        return tr("did you mean {a}?", a=quoted[0])
+    if len(quoted) == 2:
+        return tr("did you mean {a} or {b}?", a=quoted[0], b=quoted[1])
+    return tr("did you mean {a} or {b} or {c}?", a=quoted[0], b=quoted[1], c=quoted[2])
 
 
 def span_of(source: Source, start: int, end: int) -> Span:

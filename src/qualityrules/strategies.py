@@ -35,12 +35,15 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import hypothesis.strategies as st
-from hypothesis import reject
-from hypothesis.errors import InvalidArgument
 
+from .errors import optional_dependencies
 from .language import model as m
 from .language.text import normalize
+
+with optional_dependencies("qualityrules.strategies"):
+    import hypothesis.strategies as st
+    from hypothesis import reject
+    from hypothesis.errors import InvalidArgument
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -375,7 +378,7 @@ def _pack_ids() -> st.SearchStrategy[str]:
     return st.builds(lambda a, b: f"{a}-{b}", word, tail)  # the "-" keeps ids apart from every keyword
 
 
-def _load_parents(parents: Sequence[Pack | str] | None) -> tuple[Pack, ...]:
+def _load_parents(parents: Sequence[Pack | str] | None, catalogue: Catalogue) -> tuple[Pack, ...]:
     if parents is None:
         return ()
     _check(not isinstance(parents, str), "parents must be a sequence of packs or pack ids, not a string")
@@ -387,7 +390,7 @@ def _load_parents(parents: Sequence[Pack | str] | None) -> tuple[Pack, ...]:
     for parent in parents:
         if isinstance(parent, str):
             try:
-                loaded.append(load_pack(parent))
+                loaded.append(load_pack(parent, catalogue=catalogue))
             except QualityRulesError as error:
                 raise InvalidArgument(f"parent pack {parent!r} cannot be loaded: {error.diagnostic.message}") from None
         else:
@@ -580,8 +583,8 @@ def packs(*, catalogue: Catalogue | None = None, parents: Sequence[Pack | str] |
           min_rules: int = 0, max_rules: int = 8, min_year: int = 2000, max_year: int = 2030,
           commitments: bool = True) -> st.SearchStrategy[m.PackDefinition]:
     """:class:`~qualityrules.language.model.PackDefinition` objects whose formatted text
-    :func:`qualityrules.parse_pack` resolves without errors against ``catalogue`` (default: the
-    shipped one).
+    ``qualityrules.parse_pack(text, catalogue=catalogue)`` resolves without errors (``catalogue``
+    default: the shipped one; parents given by id are loaded with it too).
 
     With ``parents`` (resolved :class:`~qualityrules.Pack` objects or shipped pack ids) the pack
     ``extends`` them: it may share their period, restates some inherited targets with
@@ -600,7 +603,7 @@ def packs(*, catalogue: Catalogue | None = None, parents: Sequence[Pack | str] |
         from .packs.resolve import Catalogue as _Catalogue
 
         _check_type(catalogue, _Catalogue, "catalogue")
-    loaded = _load_parents(parents)
+    loaded = _load_parents(parents, catalogue)
     return _pack(catalogue, loaded, _PackOptions(min_rules, max_rules, min_year, max_year, commitments))
 
 

@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_OK
+from ..i18n import tr
+from .common import EXIT_OK, load
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..packs.resolve import load_pack
-
-    pack = load_pack(args.pack)
+    pack = load(args, args.pack)
     text = json.dumps(pack.to_dict(), ensure_ascii=False, indent=2)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -23,8 +22,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    export = commands.add_parser("export", help="export a pack's targets")
-    export.add_argument("pack", help="shipped pack id or path to a .qr file")
-    export.add_argument("--format", choices=["json"], default="json")
-    export.add_argument("-o", "--output")
+    export = commands.add_parser("export", help=tr("export a pack's targets"),
+                                 description=tr("Export a pack's targets, own and inherited, one object per "
+                                                "target (schemas/pack-export.schema.json)."))
+    export.add_argument("pack", help=tr("pack id (shipped or in --packs) or path to a .qr file"))
+    export.add_argument("--format", choices=["json"], default="json", help=tr("output format (default: json)"))
+    export.add_argument("-o", "--output", metavar="FILE", help=tr("write to this file instead of standard output"))
     export.set_defaults(handler=cmd_export)

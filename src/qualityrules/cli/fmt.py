@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QualityRulesError
+from ..i18n import render, tr
 from .common import EXIT_FAILED, EXIT_OK
 
 
@@ -31,20 +32,23 @@ def cmd_fmt(args: argparse.Namespace) -> int:
             changed += 1
         if args.check:
             if formatted != text:
-                print(f"would reformat {path}")
+                print(render(tr("would reformat {path}", path=str(path))))
         elif args.in_place:
             if formatted != text:
                 path.write_text(formatted, encoding="utf-8")
-                print(f"reformatted {path}", file=sys.stderr)
+                if not args.quiet:
+                    print(render(tr("reformatted {path}", path=str(path))), file=sys.stderr)
         else:
             sys.stdout.write(formatted)
     return EXIT_FAILED if args.check and changed else EXIT_OK
 
 
 def register(commands: Any) -> None:
-    fmt = commands.add_parser("fmt", help="print (or rewrite) files in canonical form")
-    fmt.add_argument("files", nargs="+")
+    fmt = commands.add_parser("fmt", help=tr("print (or rewrite) files in canonical form"),
+                              description=tr("Print rule files in canonical form (comments kept), rewrite them "
+                                             "with -i, or exit 1 with --check when one would change."))
+    fmt.add_argument("files", nargs="+", metavar="FILE", help=tr("pack or catalogue files (.qr)"))
     mode = fmt.add_mutually_exclusive_group()
-    mode.add_argument("-i", "--in-place", action="store_true", help="rewrite the files")
-    mode.add_argument("--check", action="store_true", help="exit 1 if a file is not formatted")
+    mode.add_argument("-i", "--in-place", action="store_true", help=tr("rewrite the files"))
+    mode.add_argument("--check", action="store_true", help=tr("exit 1 if a file is not formatted"))
     fmt.set_defaults(handler=cmd_fmt)

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
+
 if TYPE_CHECKING:
     from ..records.plan import RecordPlan
 
@@ -23,18 +25,19 @@ __all__ = ["add_arguments", "prepare", "register"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The record options of ``check`` and ``indicators``."""
     group = parser.add_argument_group(
-        "raw records", "files named after a records table of the catalogue (wastewater.csv, air_daily.parquet, "
-        "a directory of Parquet files) are raw records: the pack's indicators defined from them are computed first")
+        tr("raw records"), tr("files named after a records table of the catalogue (wastewater.csv, air_daily.parquet, "
+                              "a directory of Parquet files) are raw records: the pack's indicators defined from them "
+                              "are computed first"))
     group.add_argument("--records", action="append", default=[], metavar="TABLE=PATH",
-                       help="records of TABLE in PATH (CSV, Parquet file or directory); repeatable")
+                       help=tr("records of TABLE in PATH (CSV, Parquet file or directory); repeatable"))
     group.add_argument("--hierarchy", metavar="CSV",
-                       help="region hierarchy: columns child,parent, or one column per level from the finest "
-                       "(station,district,city,province); values are also computed for every ancestor")
+                       help=tr("region hierarchy: columns child,parent, or one column per level from the finest "
+                               "(station,district,city,province); values are also computed for every ancestor"))
     group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="show progress on stderr while reading records (default: when stderr is a terminal)")
+                       help=tr("show progress on stderr while reading records (default: when stderr is a terminal)"))
     group.add_argument("--dask", action="store_true",
-                       help="read Parquet records with Dask (partition by partition; uses the local scheduler "
-                       "unless a dask.distributed client is active)")
+                       help=tr("read Parquet records with Dask (partition by partition; uses the local scheduler "
+                               "unless a dask.distributed client is active)"))
 
 
 def _records(pack: Any, paths: list[str], explicit: list[str]) -> tuple[RecordPlan, dict[str, list[str]], list[str]]:
@@ -50,7 +53,8 @@ def _records(pack: Any, paths: list[str], explicit: list[str]) -> tuple[RecordPl
         table, _, path = item.partition("=")
         if not path or normalize(table) not in plan.tables:
             raise UsageError(Diagnostic(
-                "QR301", f"--records {item}: expected TABLE=PATH with TABLE one of: {', '.join(plan.tables) or 'none'}"))
+                "QR301", tr("--records {item}: expected TABLE=PATH with TABLE one of: {tables}", item=item,
+                            tables=", ".join(plan.tables) or tr("none"))))
         found.setdefault(normalize(table), []).append(path)
     others: list[str] = []
     for path in paths:
@@ -91,18 +95,20 @@ def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any]) -
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     from ..errors import Diagnostic, UsageError
-    from ..packs.resolve import load_pack
+    from .common import load
 
-    pack = load_pack(args.pack)
+    pack = load(args, args.pack)
     if args.schema:
         sys.stdout.write(schema_text(pack))
         return 0
     plan, tables, others = _records(pack, list(args.records_files), list(args.records))
     if others:
-        raise UsageError(Diagnostic("QR301", f"not named after a records table of the pack: {', '.join(others)}",
-                                    suggestion="name record files after their table, or use --records TABLE=PATH"))
+        raise UsageError(Diagnostic("QR301", tr("not named after a records table of the pack: {files}",
+                                                files=", ".join(others)),
+                                    suggestion=tr("name record files after their table, or use --records TABLE=PATH")))
     if not tables:
-        raise UsageError(Diagnostic("QR301", "no records given", suggestion="give record files or --records TABLE=PATH"))
+        raise UsageError(Diagnostic("QR301", tr("no records given"),
+                                    suggestion=tr("give record files or --records TABLE=PATH")))
     text = _compute(plan, tables, args).to_csv(args.output)
     if not args.output:
         sys.stdout.write(text)
@@ -119,21 +125,21 @@ def schema_text(pack: Any) -> str:
         users = sorted({i.name for i in plan.indicators if plan.groupings[i.grouping].table == table})
         lines.append(f"{table}  ({', '.join(users)})")
         lines.extend(f"    {column:<20} {kind}" for column, kind in plan.schema(table).items())
-    return "\n".join(lines) + "\n" if lines else "the pack defines no indicator from records\n"
+    return "\n".join(lines) + "\n" if lines else str(tr("the pack defines no indicator from records").render()) + "\n"
 
 
 def register(commands: Any) -> None:
     """``qualityrules indicators``: the indicator table computed from raw records, as CSV."""
     parser = commands.add_parser(
-        "indicators", help="compute a pack's indicators from raw records (CSV out)",
-        description="Compute the indicators a pack defines from raw records and print them as CSV: region, year, "
-        "indicator, value (empty when unknown), unit, records, min_records, sufficient.")
-    parser.add_argument("pack", help="shipped pack id or path to a .qr file")
+        "indicators", help=tr("compute a pack's indicators from raw records (CSV out)"),
+        description=tr("Compute the indicators a pack defines from raw records and print them as CSV: region, year, "
+                       "indicator, value (empty when unknown), unit, records, min_records, sufficient."))
+    parser.add_argument("pack", help=tr("pack id (shipped or in --packs) or path to a .qr file"))
     parser.add_argument("records_files", nargs="*", metavar="RECORDS",
-                        help="record files named after their table (wastewater.csv, air_daily.parquet, air_daily/)")
-    parser.add_argument("-o", "--output", help="write the CSV to this file")
+                        help=tr("record files named after their table (wastewater.csv, air_daily.parquet, air_daily/)"))
+    parser.add_argument("-o", "--output", metavar="FILE", help=tr("write the CSV to this file"))
     parser.add_argument("--schema", action="store_true",
-                        help="print the records tables and columns the pack's indicators read, then exit")
-    parser.add_argument("--encoding", help="encoding of CSV records (default: detected, UTF-8 or GB18030)")
+                        help=tr("print the records tables and columns the pack's indicators read, then exit"))
+    parser.add_argument("--encoding", help=tr("encoding of CSV records (default: detected, UTF-8 or GB18030)"))
     add_arguments(parser)
     parser.set_defaults(handler=cmd_indicators)

@@ -289,7 +289,8 @@ def _(cond: m.Condition) -> str:
 
 
 def _indicator_lines(ind: m.Indicator) -> list[tuple[object, str]]:
-    lines: list[tuple[object, str]] = [(ind, f"indicator {format_name(ind.name)} {{")]
+    head = "override indicator" if ind.override else "indicator"
+    lines: list[tuple[object, str]] = [(ind, f"{head} {format_name(ind.name)} {{")]
     entries: list[tuple[str, str]] = []
     if ind.unit is not None:
         entries.append(("unit", ind.unit))

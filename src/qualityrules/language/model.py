@@ -397,6 +397,7 @@ class Indicator:
     aliases: tuple[str, ...] = ()
     description: str | None = None
     definition: RecordDefinition | None = None
+    override: bool = False  # replaces the indicator of this name in the catalogue being extended
     span: Span | None = _span()
 
 

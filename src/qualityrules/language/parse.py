@@ -779,6 +779,9 @@ class _Builder:
 
     # -- indicator catalogue
     def rule_indicator(self, span: m.Span, c: list[Any]) -> m.Indicator:
+        override = isinstance(c[0], Token) and c[0].type == "OVERRIDE"
+        if override:
+            c = c[1:]
         name = c[0]
         fields: dict[str, Any] = {}
         record: dict[str, Any] = {}
@@ -802,7 +805,8 @@ class _Builder:
                     record.get("date"), record.get("year"), record.get("min"), span=span)
                 if definition.date_column and definition.year_column:
                     self._error("QR012", "give either 'date' or 'year', not both", span)
-        return m.Indicator(name, aliases=tuple(aliases), definition=definition, span=span, **fields)
+        return m.Indicator(name, aliases=tuple(aliases), definition=definition, override=override, span=span,
+                           **fields)
 
     def rule_indicator_unit(self, span: m.Span, c: list[Token]) -> _Field:
         return _Field("unit", str(c[0]), span)

@@ -33,7 +33,7 @@ from ..errors import Diagnostic, UsageError, _display_width
 from ..language import model as m
 
 if TYPE_CHECKING:
-    from .resolve import BoundRule, Pack
+    from .resolve import BoundRule, CatalogueLike, Pack
 
 __all__ = [
     "Binding", "PackComparison", "Difference", "DiffKind", "IndicatorRow", "PackSummary", "Recorded",
@@ -467,16 +467,17 @@ class Binding:
 # compare()
 
 
-def _load(pack: Pack | str | Path) -> Pack:
-    return _load_all([pack])[0]
+def _load(pack: Pack | str | Path, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None) -> Pack:
+    return _load_all([pack], search, catalogue)[0]
 
 
-def _load_all(packs: Sequence[Pack | str | Path]) -> list[Pack]:
+def _load_all(packs: Sequence[Pack | str | Path], search: Sequence[str | Path] = (),
+              catalogue: CatalogueLike = None) -> list[Pack]:
     """Packs as given, ids and paths loaded through one loader (a shared ancestor is read once)."""
     from .resolve import Pack, load_packs
 
     named = [p for p in packs if not isinstance(p, Pack)]
-    loaded = iter(load_packs(*named)) if named else iter(())
+    loaded = iter(load_packs(*named, search=search, catalogue=catalogue)) if named else iter(())
     return [p if isinstance(p, Pack) else next(loaded) for p in packs]
 
 
@@ -623,7 +624,8 @@ def _recorded(packs: Sequence[Pack]) -> list[Recorded]:
     return out
 
 
-def compare(*packs: Pack | str | Path) -> PackComparison:
+def compare(*packs: Pack | str | Path, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None
+            ) -> PackComparison:
     """Compare packs (loaded :class:`~qualityrules.Pack` objects, shipped ids or paths).
 
     Per indicator: the thresholds each pack holds for its region (own and inherited) and which
@@ -632,7 +634,7 @@ def compare(*packs: Pack | str | Path) -> PackComparison:
     """
     if not packs:
         raise UsageError(Diagnostic("QR301", "compare() needs at least one pack"))
-    loaded = _distinct(_load_all(packs))
+    loaded = _distinct(_load_all(packs, search, catalogue))
     pairs = _pairs(loaded)
     differences = [d for parent, child, _ in pairs for d in _differences(parent, child)]
     return PackComparison(
@@ -645,14 +647,15 @@ def compare(*packs: Pack | str | Path) -> PackComparison:
 # binding()
 
 
-def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None) -> Binding | None:
+def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None, *,
+            search: Sequence[str | Path] = (), catalogue: CatalogueLike = None) -> Binding | None:
     """The strictest target in force for ``indicator`` in ``year`` under ``pack``: its own and
     inherited targets that apply to ``region`` (default: the pack's region), with where it comes
     from. Aspirations lose to an equally strict binding target. None if no target applies."""
     from ..errors import UnknownIndicatorError
     from .resolve import Measure
 
-    loaded = _load(pack)
+    loaded = _load(pack, search, catalogue)
     found = loaded.catalogue.lookup(indicator)
     if found is None:
         raise UnknownIndicatorError(Diagnostic(

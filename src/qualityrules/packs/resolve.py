@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from ..i18n import tr
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_number, rule_body
@@ -28,7 +29,8 @@ from ..resources import Artefact, code_fingerprint, digest, load_artefact, rules
 
 __all__ = [
     "Catalogue", "BoundRule", "Pack", "Interval", "Measure", "load_catalogue", "load_pack",
-    "resolve_text", "lint_file", "shipped_pack_ids", "DEFAULT_APPROX_TOLERANCE",
+    "resolve_text", "lint_file", "shipped_pack_ids", "DEFAULT_APPROX_TOLERANCE", "extended_catalogue",
+    "as_catalogue", "CatalogueLike",
 ]
 
 DEFAULT_APPROX_TOLERANCE = m.Quantity(10, "%")
@@ -52,10 +54,13 @@ class Catalogue:
                 key = normalize(name)
                 other = index.get(key)
                 if other is not None and other is not indicator:
-                    where = f" (first defined at {other.span.source.name}:{other.span.line})" if other.span else ""
+                    where = tr(" (first defined at {file}:{line})", file=other.span.source.name,
+                               line=other.span.line) if other.span else ""
                     diagnostics.append(Diagnostic(
-                        "QR112", f"'{name}' is already a name or alias of '{other.name}'{where}",
-                        indicator.span, suggestion="give each indicator and alias once"))
+                        "QR112", tr("'{name}' is already a name or alias of '{other}'{where}", name=name,
+                                    other=other.name, where=where),
+                        _indicator_name_span(indicator) or indicator.span,
+                        suggestion=tr("give each indicator and alias once")))
                     continue
                 index[key] = indicator
         return cls(tuple(indicators), index), diagnostics
@@ -73,6 +78,54 @@ class Catalogue:
         return isinstance(name, str) and self.lookup(name) is not None
 
 
+    def extended(self, indicators: Sequence[m.Indicator]) -> tuple[Catalogue, list[Diagnostic]]:
+        """This catalogue plus ``indicators`` (an author's own catalogue). A new indicator whose
+        name or alias is already one of this catalogue's is an error (QR163) unless it is marked
+        ``override``, which replaces the indicator of the same name (QR164 if there is none)."""
+        diagnostics: list[Diagnostic] = []
+        replaced: set[int] = set()
+        added: list[m.Indicator] = []
+        for indicator in indicators:
+            if indicator.override:
+                target = self.lookup(indicator.name)
+                if target is None:
+                    diagnostics.append(Diagnostic(
+                        "QR164", tr("'override' but no indicator '{name}' to override", name=indicator.name),
+                        _indicator_name_span(indicator), Severity.WARNING,
+                        suggestion=self.suggest(indicator.name) or tr("drop 'override'")))
+                else:
+                    replaced.add(id(target))
+                added.append(indicator)
+                continue
+            clash = next(((n, self.lookup(n)) for n in (indicator.name, *indicator.aliases) if n in self), None)
+            if clash is not None:
+                name, existing = clash
+                assert existing is not None
+                diagnostics.append(Diagnostic(
+                    "QR163", tr("'{name}' is already an indicator of the catalogue ('{existing}'{where})",
+                                name=name, existing=existing.name, where=_where_suffix(existing.span)),
+                    _indicator_name_span(indicator),
+                    suggestion=tr("write 'override indicator {name}' to replace it, or choose another name",
+                                  name=indicator.name)))
+                continue
+            added.append(indicator)
+        kept = [i for i in self.indicators if id(i) not in replaced]
+        catalogue, duplicates = Catalogue.build([*kept, *added])
+        return catalogue, [*diagnostics, *duplicates]
+
+
+def _where_suffix(span: m.Span | None) -> str:
+    return f", {span.source.name}:{span.line}" if span else ""
+
+
+def _indicator_name_span(indicator: m.Indicator) -> m.Span | None:
+    """The span of an indicator block's first line (``[override] indicator NAME {``)."""
+    span = indicator.span
+    if span is None:
+        return None
+    return span_of(span.source, span.start, span.start + len(span.text.split("\n", 1)[0].rstrip(" {")))
+
+
 def catalogue_files(directory: Path | None = None) -> list[Path]:
     base = directory or rules_dir()
     files = [base / "catalogue.qr"] if (base / "catalogue.qr").is_file() else []
@@ -87,19 +140,20 @@ def read_rule_text(path: Path) -> tuple[str | None, Diagnostic | None]:
     try:
         return path.read_text(encoding="utf-8-sig"), None
     except FileNotFoundError:
-        return None, Diagnostic("QR201", f"no such file: {path}", suggestion=None)
+        return None, Diagnostic("QR201", tr("no such file: {path}", path=str(path)), suggestion=None)
+    except IsADirectoryError:
+        return None, Diagnostic("QR201", tr("{path} is a directory, not a rule file", path=str(path)))
     except UnicodeDecodeError as error:
-        return None, Diagnostic("QR202", f"{path} is not UTF-8 text ({error.reason} at byte {error.start})",
-                                suggestion="save rule files as UTF-8")
+        return None, Diagnostic("QR202", tr("{path} is not UTF-8 text ({reason} at byte {byte})", path=str(path),
+                                            reason=error.reason, byte=error.start),
+                                suggestion=tr("save rule files as UTF-8"))
     except OSError as error:
-        return None, Diagnostic("QR201", f"cannot read {path}: {error.strerror}")
+        return None, Diagnostic("QR201", tr("cannot read {path}: {reason}", path=str(path),
+                                            reason=error.strerror or str(error)))
 
 
-def _catalogue_with_diagnostics(paths: Sequence[Path], extra: Sequence[m.Indicator] = ()
-                                ) -> tuple[Catalogue, list[Diagnostic]]:
-    """The catalogue of ``paths`` plus ``extra`` indicators (last, so duplicates are reported on them)."""
+def _read_indicators(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[m.Indicator]:
     indicators: list[m.Indicator] = []
-    diagnostics: list[Diagnostic] = []
     for path in paths:
         text, problem = read_rule_text(path)
         if problem:
@@ -109,8 +163,32 @@ def _catalogue_with_diagnostics(paths: Sequence[Path], extra: Sequence[m.Indicat
         rule_file, found = parse_text(text, source=str(path))
         diagnostics.extend(found)
         indicators.extend(rule_file.indicators)
+        if rule_file.packs:
+            diagnostics.append(Diagnostic(
+                "QR116", tr("{path} declares a pack; a catalogue file holds indicators only", path=str(path)),
+                _header_span(rule_file.packs[0]), suggestion=tr("load packs with --packs or by path")))
+    return indicators
+
+
+def _catalogue_with_diagnostics(paths: Sequence[Path], extra: Sequence[m.Indicator] = ()
+                                ) -> tuple[Catalogue, list[Diagnostic]]:
+    """The catalogue of ``paths`` plus ``extra`` indicators (last, so duplicates are reported on them)."""
+    diagnostics: list[Diagnostic] = []
+    indicators = _read_indicators(paths, diagnostics)
     catalogue, duplicates = Catalogue.build([*indicators, *extra])
     return catalogue, [*diagnostics, *duplicates]
+
+
+def _signature(paths: Sequence[Path]) -> tuple[tuple[Path, int, int], ...]:
+    """Paths with their modification time and size, so an edited file is read again."""
+    out = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            out.append((path, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            out.append((path, -1, -1))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=8)
@@ -137,12 +215,47 @@ def _catalogue_artefact(paths: tuple[Path, ...]) -> Artefact:
     return Artefact("catalogue.artefact", key, build, f"catalogue-{digest(*map(str, paths))[:16]}.artefact")
 
 
-def load_catalogue(paths: Sequence[str | Path] | None = None) -> Catalogue:
-    """The shipped indicator catalogue, or one built from ``paths``."""
+@functools.lru_cache(maxsize=16)
+def _cached_extended(extra: tuple[tuple[Path, int, int], ...]) -> tuple[Catalogue, tuple[Diagnostic, ...]]:
+    base, diagnostics = _cached_catalogue(tuple(catalogue_files()))
+    found: list[Diagnostic] = list(diagnostics)
+    indicators = _read_indicators([p for p, _, _ in extra], found)
+    catalogue, more = base.extended(indicators)
+    return catalogue, (*found, *more)
+
+
+def extended_catalogue(extra: Sequence[str | Path]) -> tuple[Catalogue, list[Diagnostic]]:
+    """The shipped catalogue extended by the catalogue files ``extra`` (see :meth:`Catalogue.extended`)."""
+    if not extra:
+        catalogue, diagnostics = _cached_catalogue(tuple(catalogue_files()))
+        return catalogue, list(diagnostics)
+    catalogue, diagnostics = _cached_extended(_signature([Path(p) for p in extra]))
+    return catalogue, list(diagnostics)
+
+
+def load_catalogue(paths: Sequence[str | Path] | None = None, *, shipped: bool = False) -> Catalogue:
+    """The shipped indicator catalogue; or one built from ``paths`` alone; or, with ``shipped``,
+    the shipped one extended by ``paths``."""
+    if shipped:
+        catalogue, found = extended_catalogue(list(paths or ()))
+        raise_errors(found)
+        return catalogue
     files = tuple(Path(p) for p in paths) if paths else tuple(catalogue_files())
     catalogue, diagnostics = _cached_catalogue(files)
     raise_errors(diagnostics)
     return catalogue
+
+
+CatalogueLike = Catalogue | str | Path | Sequence[str | Path] | None
+
+
+def as_catalogue(catalogue: CatalogueLike) -> Catalogue | None:
+    """What the public ``catalogue=`` parameters accept: a :class:`Catalogue` as it is, or catalogue
+    files (one path or several) that extend the shipped catalogue; None for the shipped one."""
+    if catalogue is None or isinstance(catalogue, Catalogue):
+        return catalogue
+    paths = [catalogue] if isinstance(catalogue, (str, Path)) else list(catalogue)
+    return load_catalogue(paths, shipped=True) if paths else None
 
 
 # ------------------------------------------------------------------------------------------
@@ -277,9 +390,9 @@ def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
     indicator = catalogue.lookup(rule.indicator)
     if indicator is None:
         diagnostics.append(Diagnostic(
-            "QR101", f"unknown indicator '{rule.indicator}'", _name_span(rule),
+            "QR101", tr("unknown indicator '{name}'", name=rule.indicator), _name_span(rule),
             suggestion=catalogue.suggest(rule.indicator)
-            or "add it to the catalogue (rules/catalogue.qr) with its unit and direction"))
+            or tr("add it to a catalogue of your own (--catalogue FILE) with its unit and direction")))
         return None
     tolerance = pack.tolerance or DEFAULT_APPROX_TOLERANCE
     target = rule.target
@@ -288,9 +401,9 @@ def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
         points = in_points is not None
         if in_points is not None and (indicator.unit is None or not units.compatible("%", indicator.unit)):
             diagnostics.append(Diagnostic(
-                "QR113", f"'{indicator.name}' is measured in {indicator.unit or 'no unit'}; "
-                "a change in 百分点 only applies to shares (%, ‰)", in_points.span or rule.span,
-                suggestion="state the change in % (relative) instead"))
+                "QR113", tr("'{name}' is measured in {unit}; a change in 百分点 only applies to shares (%, ‰)",
+                            name=indicator.name, unit=indicator.unit or tr("no unit")), in_points.span or rule.span,
+                suggestion=tr("state the change in % (relative) instead")))
             return None
         measure = Measure.POINT_CHANGE if points else Measure.RELATIVE_CHANGE
         rule_unit = indicator.unit if points else "%"
@@ -316,20 +429,23 @@ def _check_value_units(rule: m.Rule, indicator: m.Indicator, pack: m.PackDefinit
     for q in m.quantities(rule.target):
         if q.unit is not None and indicator.unit is not None and not units.compatible(q.unit, indicator.unit):
             diagnostics.append(Diagnostic(
-                "QR102", f"'{q.unit}' cannot be compared with {indicator.name}'s unit "
-                f"'{indicator.unit}' ({units.dimension(q.unit)} vs {units.dimension(indicator.unit)})",
-                q.span or rule.span, suggestion=f"write the target in {indicator.unit}"))
+                "QR102", tr("'{unit}' cannot be compared with {name}'s unit '{expected}' ({dimension} vs {wanted})",
+                            unit=q.unit, name=indicator.name, expected=indicator.unit,
+                            dimension=units.dimension(q.unit), wanted=units.dimension(indicator.unit)),
+                q.span or rule.span, suggestion=tr("write the target in {unit}", unit=indicator.unit)))
             usable = False
         elif q.unit is None and indicator.unit is not None and q.value != 0:
             number = format_number(q.value)
             diagnostics.append(Diagnostic(
-                "QR111", f"{number} has no unit; read as {indicator.unit}", q.span or rule.span,
-                Severity.WARNING, suggestion=f"write {number}{indicator.unit}"))
+                "QR111", tr("{number} has no unit; read as {unit}", number=number, unit=indicator.unit),
+                q.span or rule.span, Severity.WARNING,
+                suggestion=tr("write {number}{unit}", number=number, unit=indicator.unit)))
     if isinstance(rule.target, m.Approximately) and rule.target.tolerance is None and pack.tolerance is None:
         diagnostics.append(Diagnostic(
-            "QR110", f"approximate target without a tolerance; using ±{DEFAULT_APPROX_TOLERANCE.value}%",
+            "QR110", tr("approximate target without a tolerance; using ±{tolerance}%",
+                        tolerance=DEFAULT_APPROX_TOLERANCE.value),
             rule.target.span or rule.span, Severity.WARNING,
-            suggestion="add '±2家' after the target or 'tolerance 10%' to the pack"))
+            suggestion=tr("add '±2家' after the target or 'tolerance 10%' to the pack")))
     return usable
 
 
@@ -384,14 +500,16 @@ def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) 
     period = pack.period
     if isinstance(time, m.TargetYear) and period is not None and time.year not in period.years:
         diagnostics.append(Diagnostic(
-            "QR114", f"target year {time.year} is outside the pack's period {period.start}..{period.end}",
+            "QR114", tr("target year {year} is outside the pack's period {start}..{end}", year=time.year,
+                        start=period.start, end=period.end),
             time.span or rule.span, Severity.WARNING))
     elif not years and isinstance(time, (m.EveryYear, m.Cumulative)):
-        diagnostics.append(Diagnostic("QR115", "每年/累计 need the pack's 'period'", time.span or rule.span,
-                                      suggestion="add e.g. 'period 2011..2015' to the pack"))
+        diagnostics.append(Diagnostic("QR115", tr("每年/累计 need the pack's 'period'"), time.span or rule.span,
+                                      suggestion=tr("add e.g. 'period 2011..2015' to the pack")))
     elif not years:
-        diagnostics.append(Diagnostic("QR115", "the rule has no year: give the pack a 'target' year or the rule a "
-                                      "time qualifier", rule.span, suggestion="add e.g. 'target 2015' to the pack"))
+        diagnostics.append(Diagnostic("QR115", tr("the rule has no year: give the pack a 'target' year or the rule a "
+                                                  "time qualifier"), rule.span,
+                                      suggestion=tr("add e.g. 'target 2015' to the pack")))
     return years
 
 
@@ -601,6 +719,33 @@ def shipped_pack_ids() -> list[str]:
     return sorted(p.stem for p in (rules_dir() / "packs").glob("*.qr"))
 
 
+def pack_ids(search: Sequence[str | Path] = ()) -> dict[str, Path]:
+    """Every pack id an ``extends`` or a command can name, with its file: the ``search``
+    directories first (an id found there hides a shipped pack of the same id), then the shipped packs."""
+    found: dict[str, Path] = {}
+    for directory in [*(Path(s) for s in search), rules_dir() / "packs"]:
+        for path in sorted(directory.glob("*.qr")) if directory.is_dir() else ():
+            found.setdefault(path.stem, path)
+    return found
+
+
+@attrs.frozen
+class _Resolved:
+    """A pack resolved from a file by id (a parent), kept while its lineage's files are unchanged:
+    an editor relints a child on every keystroke without parsing its parents again."""
+
+    pack: Pack
+    catalogue: Catalogue
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[tuple[Path, int, int], ...]
+
+    def current(self) -> bool:
+        return _signature([p for p, _, _ in self.files]) == self.files
+
+
+_RESOLVED: dict[tuple[Path, tuple[Path, ...]], _Resolved] = {}
+
+
 @attrs.define
 class _Loader:
     """Loads packs by id or path, following ``extends``; detects cycles; collects diagnostics."""
@@ -628,11 +773,28 @@ class _Loader:
         if path is None:
             span = _extends_span(referrer, pack_id) if referrer else None
             self.diagnostics.append(Diagnostic(
-                "QR103", f"unknown pack '{pack_id}'", span,
+                "QR103", tr("unknown pack '{id}'", id=pack_id), span,
                 suggestion=did_you_mean(pack_id, self.known_ids())
-                or "shipped packs: " + ", ".join(self.known_ids())))
+                or tr("packs: {ids}", ids=", ".join(self.known_ids()))))
             return None
-        return self.load_path(path)
+        key = (path.resolve(), tuple(self.search))
+        cached = _RESOLVED.get(key)
+        open_ids = {pid for pid, _ in self.stack}
+        if cached is not None and cached.catalogue is self.catalogue and cached.current() \
+                and not open_ids & {p.id for p in cached.pack.lineage()}:
+            self.diagnostics.extend(cached.diagnostics)
+            for pack in cached.pack.lineage():
+                self.done.setdefault(pack.id, pack)
+            return cached.pack
+        start = len(self.diagnostics)
+        loaded = self.load_path(path)
+        found = self.diagnostics[start:]
+        if loaded is not None and not any(d.severity is Severity.ERROR for d in found):
+            files = [Path(p.path) for p in loaded.lineage() if p.path]
+            _RESOLVED[key] = _Resolved(loaded, self.catalogue, tuple(found), _signature(files))
+            while len(_RESOLVED) > 64:
+                _RESOLVED.pop(next(iter(_RESOLVED)))
+        return loaded
 
     def load_path(self, path: Path) -> Pack | None:
         text, problem = read_rule_text(path)
@@ -652,9 +814,9 @@ class _Loader:
             return None
         if len(rule_file.packs) != 1 or rule_file.indicators:
             self.diagnostics.append(Diagnostic(
-                "QR116", f"{source} declares {len(rule_file.packs)} packs and {len(rule_file.indicators)} "
-                "indicators; a pack file holds exactly one pack", None,
-                suggestion="put indicators in the catalogue and one pack per file"))
+                "QR116", tr("{source} declares {packs} packs and {indicators} indicators; a pack file holds exactly "
+                            "one pack", source=source, packs=len(rule_file.packs), indicators=len(rule_file.indicators)),
+                None, suggestion=tr("put indicators in the catalogue and one pack per file")))
             return None
         return self.resolve(rule_file.packs[0], source)
 
@@ -688,8 +850,9 @@ class _Loader:
         links = [_extends_span(definitions[a], b) for a, b in zip(cycle[:-1], cycle[1:], strict=True)]
         locations = " and ".join(f"{s.source.name}:{s.line}:{s.column}" for s in links if s is not None)
         self.diagnostics.append(Diagnostic(
-            "QR104", "cyclic extends: " + " -> ".join(cycle) + (f" (at {locations})" if locations else ""),
-            _extends_span(child, parent_id), suggestion="a pack may only extend packs of levels above it"))
+            "QR104", tr("cyclic extends: {cycle}{where}", cycle=" -> ".join(cycle),
+                        where=tr(" (at {locations})", locations=locations) if locations else ""),
+            _extends_span(child, parent_id), suggestion=tr("a pack may only extend packs of levels above it")))
 
 
 def _extends_span(definition: m.PackDefinition | None, parent_id: str) -> m.Span | None:
@@ -707,8 +870,9 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
               diagnostics: list[Diagnostic], source: str | None) -> Pack:
     for key, label in (("region", "region"), ("level", "level")):
         if getattr(definition, key) is None:
-            diagnostics.append(Diagnostic("QR115", f"pack '{definition.id}' has no '{label}'", _header_span(definition),
-                                          suggestion=f"add a '{label}' line to the pack"))
+            diagnostics.append(Diagnostic("QR115", tr("pack '{id}' has no '{label}'", id=definition.id, label=label),
+                                          _header_span(definition),
+                                          suggestion=tr("add a '{label}' line to the pack", label=label)))
     own: list[BoundRule] = []
     recorded: list[BoundRule] = []
     for written in definition.rules:
@@ -728,9 +892,9 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
         if not matches:
             if rule.rule.override:
                 diagnostics.append(Diagnostic(
-                    "QR107", f"'override' but no parent target on {rule.indicator.name} applies to "
-                    f"{'/'.join(rule.regions) or 'this region'} in the same years",
-                    _name_span(rule.rule), Severity.WARNING, suggestion="drop 'override'"))
+                    "QR107", tr("'override' but no parent target on {name} applies to {regions} in the same years",
+                                name=rule.indicator.name, regions="/".join(rule.regions) or tr("this region")),
+                    _name_span(rule.rule), Severity.WARNING, suggestion=tr("drop 'override'")))
             effective.append(rule)
             continue
         if not rule.rule.override:
@@ -740,18 +904,20 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
                 effective.append(rule)
                 continue
             diagnostics.append(Diagnostic(
-                "QR105", f"{rule.indicator.name} is already a target of parent pack '{parent.origin}' "
-                f"({_where(parent.rule.span)}); mark this rule 'override' to replace it",
-                _name_span(rule.rule), suggestion="start the line with 'override'"))
+                "QR105", tr("{name} is already a target of parent pack '{parent}' ({where}); mark this rule "
+                            "'override' to replace it", name=rule.indicator.name, parent=parent.origin,
+                            where=_where(parent.rule.span)),
+                _name_span(rule.rule), suggestion=tr("start the line with 'override'")))
             effective.append(rule)
             continue
         for index in matches:
             parent = inherited[index]
             if looser(rule, parent) and rule.rule.justification is None:
                 diagnostics.append(Diagnostic(
-                    "QR106", f"override of {rule.indicator.name} is looser than '{parent.origin}' "
-                    f"({parent.text} at {_where(parent.rule.span)})", _name_span(rule.rule),
-                    suggestion='add because "…" stating why, or tighten the target'))
+                    "QR106", tr("override of {name} is looser than '{parent}' ({target} at {where})",
+                                name=rule.indicator.name, parent=parent.origin, target=parent.text,
+                                where=_where(parent.rule.span)), _name_span(rule.rule),
+                    suggestion=tr('add because "…" stating why, or tighten the target')))
             overridden.add(index)
         effective.append(rule)
     kept = [p for i, p in enumerate(inherited) if i not in overridden]
@@ -772,10 +938,11 @@ def _check_looser_than_inherited(own: list[BoundRule], inherited: list[BoundRule
             yearly = "cumulative" not in (rule.kind, parent.kind)  # a sum is not a yearly level
             if shared and yearly and parent.key != rule.key and looser(rule, parent):
                 diagnostics.append(Diagnostic(
-                    "QR117", f"{rule.indicator.name} in {shared[0]} is looser here than the inherited "
-                    f"'{parent.statement}' from '{parent.origin}', which still binds",
+                    "QR117", tr("{name} in {year} is looser here than the inherited '{target}' from '{parent}', "
+                                "which still binds", name=rule.indicator.name, year=shared[0],
+                                target=parent.statement, parent=parent.origin),
                     _name_span(rule.rule), Severity.WARNING,
-                    suggestion="tighten the target or make it an override of the inherited one"))
+                    suggestion=tr("tighten the target or make it an override of the inherited one")))
                 break
 
 
@@ -787,7 +954,7 @@ def _header_span(definition: m.PackDefinition) -> m.Span | None:
 
 
 def _where(span: m.Span | None) -> str:
-    return f"{span.source.name}:{span.line}" if span else "unknown location"
+    return f"{span.source.name}:{span.line}" if span else tr("unknown location")
 
 
 def _inherit(parents: Iterable[Pack]) -> list[BoundRule]:
@@ -807,16 +974,17 @@ def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagno
         first = by_key.setdefault(rule.key, rule)
         if first is not rule and (first.interval != rule.interval or first.measure is not rule.measure):
             diagnostics.append(Diagnostic(
-                "QR109", f"{rule.indicator.name} has two different enforced targets in this pack "
-                f"(the other at {_where(first.rule.span)})", _name_span(rule.rule),
-                suggestion='keep one and mark the other unenforced "reason"'))
+                "QR109", tr("{name} has two different enforced targets in this pack (the other at {where})",
+                            name=rule.indicator.name, where=_where(first.rule.span)), _name_span(rule.rule),
+                suggestion=tr('keep one and mark the other unenforced "reason"')))
     for rule in recorded:
         enforced = by_key.get(rule.key)
         if enforced is not None and (enforced.interval != rule.interval or enforced.measure is not rule.measure):
             diagnostics.append(Diagnostic(
-                "QR108", f"contradiction: {rule.indicator.name} is stated as '{rule.statement}' "
-                f"here and enforced as '{enforced.statement}' ({_where(enforced.rule.span)}); "
-                f"reason: {rule.rule.unenforced}", _name_span(rule.rule), Severity.WARNING))
+                "QR108", tr("contradiction: {name} is stated as '{stated}' here and enforced as '{enforced}' ({where}); "
+                            "reason: {reason}", name=rule.indicator.name, stated=rule.statement,
+                            enforced=enforced.statement, where=_where(enforced.rule.span),
+                            reason=rule.rule.unenforced), _name_span(rule.rule), Severity.WARNING))
 
 
 # ------------------------------------------------------------------------------------------
@@ -824,9 +992,10 @@ def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagno
 
 
 def load_pack(id_or_path: str | Path, *, search: Sequence[str | Path] = (),
-              catalogue: Catalogue | None = None) -> Pack:
-    """A shipped pack by id (``"longgang-2015"``) or a pack file by path, with its lineage."""
-    pack, diagnostics = _load(id_or_path, search, catalogue)
+              catalogue: CatalogueLike = None) -> Pack:
+    """A pack by id (looked up in ``search``, then among the shipped packs) or a pack file by
+    path, with its lineage; ``catalogue``: see :func:`as_catalogue`."""
+    pack, diagnostics = _load(id_or_path, search, as_catalogue(catalogue))
     raise_errors(diagnostics)
     assert pack is not None
     return pack
@@ -849,10 +1018,11 @@ def _load(id_or_path: str | Path, search: Sequence[str | Path] = (),
     return pack, loader.diagnostics
 
 
-def load_packs(*ids_or_paths: str | Path, search: Sequence[str | Path] = ()) -> list[Pack]:
+def load_packs(*ids_or_paths: str | Path, search: Sequence[str | Path] = (),
+               catalogue: CatalogueLike = None) -> list[Pack]:
     """Several packs through one loader, so a shared ancestor is read and resolved once."""
     paths = [Path(x) for x in ids_or_paths if _is_path(x)]
-    loader = _loader([*search, *(p.parent for p in paths)], None)
+    loader = _loader([*search, *(p.parent for p in paths)], as_catalogue(catalogue))
     packs = [loader.load_path(Path(x)) if _is_path(x) else loader.load_id(str(x), None) for x in ids_or_paths]
     raise_errors(loader.diagnostics)
     return [p for p in packs if p is not None]
@@ -864,32 +1034,79 @@ def _is_path(id_or_path: str | Path) -> bool:
 
 
 def resolve_text(text: str, *, source: str = "<string>", search: Sequence[str | Path] = (),
-                 catalogue: Catalogue | None = None) -> Pack:
+                 catalogue: CatalogueLike = None) -> Pack:
     """Parse and resolve pack text (its parents come from ``search`` or the shipped packs)."""
-    loader = _loader(search, catalogue)
+    loader = _loader(search, as_catalogue(catalogue))
     pack = loader.load_text(text, source)
     raise_errors(loader.diagnostics)
     assert pack is not None
     return pack
 
 
-def lint_file(path: str | Path, *, search: Sequence[str | Path] = ()) -> list[Diagnostic]:
-    """Every diagnostic for a pack or catalogue file: syntax, catalogue, units, lineage."""
+def lint_file(path: str | Path, *, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None
+              ) -> list[Diagnostic]:
+    """Every diagnostic for a pack or catalogue file: syntax, catalogue, units, lineage; less the
+    warnings its ``# noqa: CODE reason`` comments silence (see :mod:`.suppressions`)."""
     path = Path(path)
     text, problem = read_rule_text(path)
     if problem:
         return [problem]
     assert text is not None
-    rule_file, diagnostics = parse_text(text, source=str(path))
+    return lint_text(text, str(path), search=search, catalogue=catalogue)
+
+
+def lint_text(text: str, source: str, *, search: Sequence[str | Path] = (), catalogue: CatalogueLike = None,
+              parsed: tuple[m.RuleFile, Sequence[Diagnostic]] | None = None) -> list[Diagnostic]:
+    """:func:`lint_file` of ``text`` as if it were the file ``source`` (an editor's unsaved buffer);
+    ``parsed``: ``parse_text(text, source=source)`` if the caller has it already."""
+    from .suppressions import apply_suppressions
+
+    path = Path(source)
+    rule_file, diagnostics = parsed if parsed is not None else parse_text(text, source=source)
     if any(d.severity is Severity.ERROR for d in diagnostics):
-        return list(diagnostics)
+        return apply_suppressions(diagnostics, m.Source(source, text), complete=False)
     if rule_file.indicators and not rule_file.packs:
-        others = [p for p in catalogue_files() if p.resolve() != path.resolve()]
-        _, found = _catalogue_with_diagnostics(others, extra=rule_file.indicators)
-        return [d for d in found if d.file in (str(path), None)] + list(diagnostics)
-    loader = _loader([*search, path.parent], None)
-    loader.load_parsed(rule_file, diagnostics, str(path))
-    found = loader.diagnostics
-    own_file = [d for d in found if d.file in (str(path), None)]
+        found = _lint_catalogue(rule_file.indicators, path, catalogue)
+        own_file = [d for d in found if d.file in (source, None)]
+    else:
+        own, broken = _catalogue_for_lint(catalogue)
+        if broken:  # the catalogues themselves do not load: say so instead of raising
+            return [*broken, *apply_suppressions(diagnostics, m.Source(source, text), complete=False)]
+        loader = _loader([*search, path.parent], own)
+        loader.load_parsed(rule_file, diagnostics, source)
+        found = loader.diagnostics
+        own_file = [d for d in found if d.file in (source, None)]
+        diagnostics = ()
     other = [d for d in found if d not in own_file and d.severity is Severity.ERROR]
-    return own_file + other
+    return apply_suppressions([*own_file, *diagnostics], m.Source(source, text)) + other
+
+
+def _catalogue_for_lint(catalogue: CatalogueLike) -> tuple[Catalogue | None, list[Diagnostic]]:
+    """The catalogue ``catalogue=`` names, and the errors of its files if they do not load."""
+    if catalogue is None or isinstance(catalogue, Catalogue):
+        return catalogue, []
+    paths = [catalogue] if isinstance(catalogue, (str, Path)) else list(catalogue)
+    built, found = extended_catalogue(paths)
+    return built, [d for d in found if d.severity is Severity.ERROR]
+
+
+def _lint_catalogue(indicators: Sequence[m.Indicator], path: Path, catalogue: CatalogueLike) -> list[Diagnostic]:
+    """A catalogue file's diagnostics: one of the shipped files is checked together with the
+    others; an author's own file as an extension of the shipped catalogue (and of any other
+    catalogue files given)."""
+    shipped = catalogue_files()
+    if any(_same_file(path, p) for p in shipped):
+        _, found = _catalogue_with_diagnostics([p for p in shipped if not _same_file(path, p)], extra=indicators)
+        return found
+    if isinstance(catalogue, Catalogue):
+        base, found = catalogue, []
+    else:
+        extra = [] if catalogue is None else [catalogue] if isinstance(catalogue, (str, Path)) else list(catalogue)
+        base, found = extended_catalogue([p for p in extra if not _same_file(path, Path(p))])
+        found = [d for d in found if d.severity is Severity.ERROR]
+    _, more = base.extended(indicators)
+    return [*found, *more]
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    return Path(a).resolve() == Path(b).resolve()

@@ -34,10 +34,11 @@ import numpy.typing as npt
 
 from ..engine.evaluation import Evaluation
 from ..engine.plan import RELATIVE_CHANGE, VALUE
-from ..errors import _display_width as _width
+from ..errors import optional_dependencies
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
+from ..terminal import table as terminal_table
 
 __all__ = ["Report", "VERDICTS", "SCHEMA_ID", "target_text", "display_unit"]
 
@@ -346,6 +347,7 @@ class Report:
 
     # ---------------------------------------------------------------- views
 
+    @optional_dependencies("Report.to_frame()")
     def to_frame(self, level: str = "results") -> Any:
         """A pandas DataFrame of :meth:`results` (or, with ``level="targets"``, :meth:`targets`)."""
         import pandas as pd
@@ -739,25 +741,5 @@ def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any
 
 
 def _aligned(table: list[tuple[str, ...]], limit: int | None) -> list[str]:
-    """Rows padded to aligned columns, counting CJK characters as two columns wide."""
-    widths = [max(_width(row[c]) for row in table) for c in range(len(table[0]))]
-    lines = []
-    for row in table:
-        cells = [cell + " " * (widths[c] - _width(cell)) for c, cell in enumerate(row)]
-        line = "  " + "  ".join(cells).rstrip()
-        if limit is not None and _width(line) > limit:
-            line = _truncate(line, limit)
-        lines.append(line)
-    return lines
-
-
-def _truncate(text: str, limit: int) -> str:
-    out: list[str] = []
-    used = 0
-    for ch in text:
-        w = _width(ch)
-        if used + w > limit - 1:
-            return "".join(out) + "…"
-        out.append(ch)
-        used += w
-    return text
+    """Rows padded to aligned columns (CJK-aware), shrunk and wrapped to fit ``limit`` columns."""
+    return terminal_table(table, limit)

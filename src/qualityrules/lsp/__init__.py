@@ -1,0 +1,1 @@
+"""The language server for ``.qr`` files (``qualityrules lsp``; the ``lsp`` extra)."""
