@@ -105,6 +105,21 @@ def test_a_quote_inside_a_cell_is_text(tmp_path: Path) -> None:
     assert cell(obs, "乙区", 2015, "达标率") == Cell(97, 97)
 
 
+@pytest.mark.parametrize(("text", "regions"), [
+    ("region,year,达标率\n", ()),                                  # a header and no rows
+    ("region,year,达标率\n,,\n甲区,2015,96\n", ("甲区",)),        # an empty row holds nothing
+    ("region,year,达标率\n   \n甲区,2015,96", ("甲区",)),          # white space, no final line break
+    ('"region","year","达标率"\r\n"甲区","2015","96"\r\n', ("甲区",)),
+])
+def test_edges_of_a_csv_file(text: str, regions: tuple[str, ...], tmp_path: Path) -> None:
+    assert load(write(tmp_path, "t.csv", text), CAT).regions == regions
+
+
+def test_a_file_without_a_header_is_an_error(tmp_path: Path) -> None:
+    for text in ("", "\n\n\n"):
+        assert error_of(lambda t=text: load(write(tmp_path, "t.csv", t), CAT)).diagnostic.code == "QR203"
+
+
 def test_more_cells_than_the_header_is_located(tmp_path: Path) -> None:
     path = write(tmp_path, "t.csv", "region,year,达标率\n甲区,2015,96\n乙区,2015,9,6\n")
     d = error_of(lambda: load(path, CAT)).diagnostic

@@ -670,10 +670,14 @@ class _Factoriser:
         return out
 
     def text_codes(self, labels: list[Any], local: IntArray, key: Any) -> IntArray:
-        """Codes of rows whose local dictionary code is ``local`` (-1 missing) into ``labels``;
-        ``key(label)`` is the label's normal form (labels with one normal form are one)."""
-        table = np.append(self._merge(labels, [key(v) for v in labels]), -1)
-        return table[local]
+        """Codes of rows whose local dictionary code is ``local`` (``len(labels)``: missing) into
+        ``labels``; ``key(label)`` is the label's normal form (labels with one normal form are
+        one); an empty label is missing too."""
+        kept = [k for k, v in enumerate(labels) if v]
+        table = np.full(len(labels) + 1, -1, dtype=np.int64)
+        table[kept] = self._merge([labels[k] for k in kept], [key(labels[k]) for k in kept])
+        codes: IntArray = table[local]
+        return codes
 
     def to_text(self) -> None:
         """Integer labels seen so far become text names (a later batch holds text)."""
@@ -731,11 +735,7 @@ class _Loader:
         self.regions.to_text()
         labels, local = _dictionary(raw)
         names = [render(v).strip() for v in labels]
-        codes = self.regions.text_codes(names, local, normalize)
-        empty = [k for k, v in enumerate(names) if not v]
-        if empty:
-            codes = np.where(np.isin(local, empty), -1, codes)
-        return codes
+        return self.regions.text_codes(names, local, normalize)
 
     def year_codes(self, raw: Any, column: int, offset: int) -> IntArray:
         """Codes of one batch's year column (-1 where empty); QR203 for a cell that is not a year."""

@@ -530,8 +530,8 @@ class CsvTable(Table):
             raise _decode_error(path, self.encoding, before[before.rfind("\n") + 1:], body, error,
                                 before.count("\n") + 1, bom) from None
         records = _records(text, complete)
-        if not records and complete:
-            if text.strip():
+        if not any(r.text.strip() for r in records) and complete:
+            if text.strip() and not records:
                 raise self.unterminated(1, text.split("\n", 1)[0], max(text.find('"'), 0))
             raise DataError(Diagnostic("QR203", f"{path} is empty: no header row",
                                        suggestion="the first row names the columns: region,year,…"))
@@ -676,6 +676,8 @@ class CsvTable(Table):
         except (pa.ArrowInvalid, OSError, ValueError, UnicodeDecodeError) as error:
             if stream.error is not None:
                 raise stream.error from None
+            if "Empty CSV file" in str(error):      # a header and no rows: a table of no rows
+                return
             raise self._parse_error(str(error)) from None
         finally:
             stream.close()
