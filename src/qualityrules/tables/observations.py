@@ -604,14 +604,6 @@ def _factor(from_unit: str | None, indicator: m.Indicator) -> Fraction | str:
     return units.factor(from_unit, to_unit)
 
 
-@attrs.define
-class _Codes:
-    """A factorised key column: per-row codes (-1 = missing) and the labels."""
-
-    codes: IntArray
-    labels: list[Any] | IntArray
-
-
 class _Factoriser:
     """Regions (or years) of a table's batches as integer codes: integer labels are used as
     they are (a dense range by a bincount), text is dictionary-encoded and normalised once per

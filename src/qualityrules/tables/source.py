@@ -927,11 +927,11 @@ class ArrowFileTable(Table):
         offset = 0
         try:
             if self.parquet:
-                # Decoded (columns in parallel) in a reader thread one batch ahead of the caller:
-                # reading overlaps the caller's work, memory stays at two batches.
+                # Decoded by a reader thread up to two batches ahead of the caller: reading
+                # overlaps the caller's work, and memory stays at three batches.
                 batches = prefetched(self.file.iter_batches(batch_size=rows or 1 << 20,
                                                             columns=[self.headers[j] for j in wanted],
-                                                            use_threads=True))
+                                                            use_threads=False), depth=2)
             else:
                 batches = self.table.select([self.headers[j] for j in wanted]).to_batches(max_chunksize=rows)
             for batch in batches:
