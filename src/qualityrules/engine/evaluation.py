@@ -190,8 +190,26 @@ def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     return blocks
 
 
+_BLOCK = 1 << 17   # values compared at a time: every pass over a block reads it from the CPU cache
+
+
 def _within(x: FloatArray, lo: float, hi: float, excluded: bool, passed: BoolArray, unknown: BoolArray,
             scratch: BoolArray) -> None:
+    """:func:`_within_block` over blocks of rows small enough for the passes after the first to
+    read their values from the CPU cache (one block for tables up to ``_BLOCK`` values a rule)."""
+    rows, width = x.shape
+    step = _BLOCK // width if width else rows
+    if rows <= step:
+        _within_block(x, lo, hi, excluded, passed, unknown, scratch)
+        return
+    for start in range(0, rows, step):      # one step per block of rows, not per row
+        stop = min(start + step, rows)
+        _within_block(x[start:stop], lo, hi, excluded, passed[start:stop], unknown[start:stop],
+                      scratch[:stop - start])
+
+
+def _within_block(x: FloatArray, lo: float, hi: float, excluded: bool, passed: BoolArray, unknown: BoolArray,
+                  scratch: BoolArray) -> None:
     """Into ``passed``: ``lo <= x <= hi`` (closed float bounds); into ``unknown``: ``x`` is not
     finite — NaN (missing) or ±inf (a float column holding an infinity: doubtful, never pass or
     fail). For ``!=`` (``excluded``) the value passes outside ``[lo, hi]`` (the forbidden value).

@@ -248,7 +248,7 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
         return StreamTable(name or "<dask.DataFrame>", headers, _dask_partitions(data))
     if isinstance(data, Mapping):
         headers = [str(k) for k in data]
-        columns = [v if _is_column(v) else np.asarray(v) for v in data.values()]
+        columns = [v if type(v) is np.ndarray or _is_column(v) else np.asarray(v) for v in data.values()]
         lengths = {len(c) for c in columns}
         label = name or "<dict>"
         if len(lengths) > 1:
