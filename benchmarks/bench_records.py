@@ -112,34 +112,66 @@ def _collect(out: Result, name: str, values: np.ndarray) -> None:
             out[(name, d, Y0 + y)] = float(grid[d, y])
 
 
-def numpy_baseline(ww: dict[str, np.ndarray], aq: dict[str, np.ndarray]) -> Any:
-    """Tuned numpy: one group code per row (year of each distinct day through a lookup table),
-    one weighted bincount per sum."""
+def numpy_baseline(ww: dict[str, np.ndarray], aq: dict[str, np.ndarray], block: int = 1 << 20) -> Any:
+    """Tuned numpy: one group code per row (the year of each distinct day through a lookup
+    table), one weighted bincount per sum, over blocks of rows with buffers allocated once (no
+    temporaries of the table's size)."""
     groups = DISTRICTS * YEARS
 
-    def codes(table: dict[str, np.ndarray], date: str) -> np.ndarray:
-        days = table[date].view(np.int64)
+    def year_table(days: np.ndarray) -> tuple[int, np.ndarray]:
         low = int(days.min())
         years = (np.arange(low, int(days.max()) + 1).astype("datetime64[D]").astype("datetime64[Y]")
                  .astype(np.intp) + 1970 - Y0)
-        return table["district"].astype(np.intp) * YEARS + np.take(years, days - low)
+        return low, years
+
+    def sums(table: dict[str, np.ndarray], date: str, columns: Any) -> list[np.ndarray]:
+        """Per group: the row count and each column's weighted bincount, block by block."""
+        days = table[date].view(np.int64)
+        low, years = year_table(days)
+        n = len(days)
+        code = np.empty(min(block, n), np.intp)
+        weight = np.empty(min(block, n))
+        out = [np.zeros(groups) for _ in range(len(columns) + 1)]
+        for s in range(0, n, block):
+            e = min(s + block, n)
+            c = code[:e - s]
+            np.subtract(days[s:e], low, out=c)
+            np.take(years, c, out=c)
+            c += table["district"][s:e].astype(np.intp) * YEARS
+            out[0] += np.bincount(c, minlength=groups)
+            for k, fill in enumerate(columns, 1):
+                w = weight[:e - s]
+                fill(table, s, e, w)
+                out[k] += np.bincount(c, weights=w, minlength=groups)
+        return out
+
+    def volume(t: dict[str, np.ndarray], s: int, e: int, w: np.ndarray) -> None:
+        v = t["volume"][s:e]
+        np.copyto(w, v)
+        w[np.isnan(v)] = 0.0
+
+    def compliant_volume(t: dict[str, np.ndarray], s: int, e: int, w: np.ndarray) -> None:
+        volume(t, s, e, w)
+        w[~t["compliant"][s:e]] = 0.0
+
+    def fine(t: dict[str, np.ndarray], s: int, e: int, w: np.ndarray) -> None:
+        np.less_equal(t["aqi"][s:e], 100, out=w, casting="unsafe")          # NaN <= 100 is False
+
+    def pm(t: dict[str, np.ndarray], s: int, e: int, w: np.ndarray) -> None:
+        p = t["pm25"][s:e]
+        np.copyto(w, p)
+        w[np.isnan(p)] = 0.0
+
+    def pm_present(t: dict[str, np.ndarray], s: int, e: int, w: np.ndarray) -> None:
+        np.isfinite(t["pm25"][s:e], out=w, casting="unsafe")
 
     out: Result = {}
-    code = codes(ww, "sample_date")
-    volume = ww["volume"]
-    v = np.where(np.isnan(volume), 0.0, volume)
-    total = np.bincount(code, weights=v, minlength=groups)
-    good = np.bincount(code, weights=np.where(ww["compliant"], v, 0.0), minlength=groups)
+    _, total, good = sums(ww, "sample_date", [volume, compliant_volume])
+    rows, fine_days, pm_sum, pm_rows = sums(aq, "day", [fine, pm, pm_present])
     with np.errstate(all="ignore"):
         _collect(out, RATE, 100 * good / total)
-        code = codes(aq, "day")
-        rows = np.bincount(code, minlength=groups)
-        fine = np.bincount(code, weights=aq["aqi"] <= 100, minlength=groups)     # NaN <= 100 is False
-        _collect(out, SHARE, 100 * fine / rows)
-        pm = aq["pm25"]
-        ok = ~np.isnan(pm)
-        _collect(out, PM, np.bincount(code, weights=np.where(ok, pm, 0.0), minlength=groups)
-                 / np.bincount(code, weights=ok, minlength=groups))
+        _collect(out, SHARE, 100 * fine_days / rows)
+        _collect(out, PM, pm_sum / pm_rows)
     return out, verdicts(out)
 
 
