@@ -60,13 +60,19 @@ def build_pack() -> qualityrules.Pack:
         template, threshold, unit = kind_of(k)
         indicators.append(f"indicator 指标{k:02d} {{\n    unit {unit}\n    direction higher\n}}\n")
         a, b = threshold if isinstance(threshold, tuple) else (threshold, None)
-        rules.append(f"        每年 指标{k:02d} " + template.format(a=f"{a:g}", b=f"{b:g}" if b is not None else ""))
+        rules.append(f"每年 指标{k:02d} " + template.format(a=f"{a:g}", b=f"{b:g}" if b is not None else ""))
+    return pack_of(indicators, rules)
+
+
+def pack_of(indicators: list[str], rules: list[str]) -> qualityrules.Pack:
+    """The pack bench-2020 (全市, 2011..2020) of ``rules`` over a catalogue of ``indicators``
+    (each an ``indicator … { … }`` block)."""
     rule_file, diagnostics = parse_text("".join(indicators), source="<bench catalogue>")
     assert not diagnostics, diagnostics
     catalogue, problems = resolve.Catalogue.build(rule_file.indicators)
     assert not problems
     text = ("pack bench-2020 {\n    region 全市\n    level city\n    period 2011..2020\n    target 2020\n"
-            "    section s {\n" + "\n".join(rules) + "\n    }\n}\n")
+            "    section s {\n        " + "\n        ".join(rules) + "\n    }\n}\n")
     return resolve.resolve_text(text, catalogue=catalogue)
 
 

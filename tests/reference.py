@@ -1,13 +1,15 @@
 """A slow, obviously-correct scalar evaluator: the specification the numpy engine is tested against.
 
-One Python loop per region, rule and year; plain ``float`` arithmetic; every case written out.
-It reads long-form records ``(region, year, indicator, raw value, unit)`` itself, so the data
-loader is under test too.
+One Python loop per region, rule and year; exact rational arithmetic (``Fraction``); every case
+written out. It reads long-form records ``(region, year, indicator, raw value, unit)`` itself, so
+the data loader is under test too.
 
-The conventions it shares with the engine (documented in ``qualityrules.engine.plan`` / ``evaluate``):
-thresholds are rounded once to the nearest float; a value in another unit is converted exactly
-and rounded once; cumulative sums add the period's years in year order; a relative change is
-``(v - b) / b * 100`` (negated for a decrease) and needs an exact, positive baseline.
+The conventions it shares with the engine (documented in ``qualityrules.engine.exact`` and
+``docs/verdicts/exactness.inc``): a value counts at its decimal (a text cell at its digits, a
+float at :func:`qualityrules.tables.decimals.value_of`); a value in another unit is converted
+exactly; cumulative sums add the period's years; a relative change is ``(v - b) / b * 100``
+(negated for a decrease) and needs an exact, positive baseline; everything is compared with the
+exact bounds.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from qualityrules.language import units
 from qualityrules.language.model import Change, ChangeDirection, Strength
 from qualityrules.language.text import normalize
 from qualityrules.packs.resolve import BoundRule, Measure, Pack
+from qualityrules.tables.decimals import value_of
 
 Record = tuple[str, int, str, Any, "str | None"]
 
@@ -32,8 +35,8 @@ Record = tuple[str, int, str, Any, "str | None"]
 class Value:
     """What a datum tells: the true value lies between lo and hi (ends excluded when open)."""
 
-    lo: float
-    hi: float
+    lo: Fraction | float          # a Fraction, or ±inf for the open side of a censored value
+    hi: Fraction | float
     lo_open: bool = False
     hi_open: bool = False
 
@@ -51,15 +54,16 @@ def read_value(raw: Any, unit: str | None, indicator_unit: str | None) -> Value 
         return None
     factor = Fraction(1) if unit is None or unit == indicator_unit else units.factor(unit, indicator_unit)
 
-    def convert(x: float) -> float:
-        return float(Fraction(x) * factor)
+    def convert(x: Fraction) -> Fraction:
+        return x * factor
 
     if isinstance(raw, (int, float)):
-        return Value(convert(float(raw)), convert(float(raw)))
+        exact = convert(Fraction(raw) if isinstance(raw, int) else value_of(raw))
+        return Value(exact, exact)
     match = _CENSORED.match(str(raw).strip())
     assert match, f"the reference reads numbers and <x ≤x >x ≥x x以上 x以下, not {raw!r}"
     symbol, number, word = match.groups()
-    x = convert(float(Fraction(number)))
+    x = convert(Fraction(number))
     if symbol is None and word is None:
         return Value(x, x)
     if symbol in ("<",):
@@ -74,8 +78,8 @@ def read_value(raw: Any, unit: str | None, indicator_unit: str | None) -> Value 
 def satisfies(v: Value, rule: BoundRule) -> bool | None:
     """True: every possible value meets the target; False: none does; None: it depends."""
     iv = rule.interval
-    lo = -math.inf if iv.lower is None else float(iv.lower)
-    hi = math.inf if iv.upper is None else float(iv.upper)
+    lo: Fraction | float = -math.inf if iv.lower is None else iv.lower
+    hi: Fraction | float = math.inf if iv.upper is None else iv.upper
     lo_inc = iv.lower is None or iv.lower_inclusive
     hi_inc = iv.upper is None or iv.upper_inclusive
     if v.exact:
@@ -124,8 +128,8 @@ def _quantity(rule: BoundRule, table: dict[tuple[str, int, str], Value], region:
     if relative and not b > 0:
         return None
 
-    def change(v: float) -> float:
-        return (v - b) / b * 100.0 if relative else v - b
+    def change(v: Fraction | float) -> Fraction | float:
+        return (v - b) / b * 100 if relative else v - b
 
     target = rule.rule.target
     assert isinstance(target, Change)
@@ -174,8 +178,8 @@ def reference(pack: Pack, records: Iterable[Record]) -> tuple[dict[tuple[str, in
                     value = None
                     if quantity is not None:
                         end = quantity.lo if math.isfinite(quantity.lo) else quantity.hi
-                        factor = float(rule.rule_factor) if rule.measure is Measure.VALUE else 1.0
-                        value = end * factor if math.isfinite(end) else None
+                        factor = rule.rule_factor if rule.measure is Measure.VALUE else Fraction(1)
+                        value = float(end * factor) if math.isfinite(end) else None
                 cells[(region, k, year)] = (verdict, value)
                 verdicts.append(verdict)
             if verdicts:

@@ -27,6 +27,7 @@ from qualityrules.records.compute import compute_indicators
 from qualityrules.records.hierarchy import Hierarchy
 from qualityrules.records.plan import Compare, compile_plan
 from qualityrules.records.scan import Limbs
+from qualityrules.tables.decimals import value_of
 
 CATALOGUE = """\
 indicator 达标率 {
@@ -117,7 +118,7 @@ def _holds(condition: m.Condition, row: dict[str, Any]) -> bool | None:
         elif isinstance(literal, str):
             left = normalize(str(value))
         else:
-            left, literal = Fraction(value), Fraction(literal)
+            left, literal = value_of(value), Fraction(literal)
         return {"==": left == literal, "!=": left != literal, "<": left < literal, "<=": left <= literal,
                 ">": left > literal, ">=": left >= literal}[condition.op.value]
     if isinstance(condition, m.Not):
@@ -129,40 +130,50 @@ def _holds(condition: m.Condition, row: dict[str, Any]) -> bool | None:
     return True if True in results else None if None in results else False
 
 
-def _divide(a: Fraction | int, b: Fraction | int) -> float:
-    return math.nan if b == 0 else float(Fraction(a) / Fraction(b))
+def _divide(a: Fraction | int, b: Fraction | int) -> Fraction | None:
+    return None if b == 0 else Fraction(a) / Fraction(b)
 
 
-def _aggregate(agg: m.Aggregate, rows: list[dict[str, Any]]) -> float:
+def _aggregate(agg: m.Aggregate, rows: list[dict[str, Any]]) -> Fraction | None:
+    """Exact, every record at the value it counts at (its short decimal, else its binary value)."""
     kept = [r for r in rows if agg.where is None or _holds(agg.where, r) is True]
     f = m.AggregateFunction
     if agg.function is f.SHARE:
         return _divide(len(kept), len(rows))
     if agg.function is f.COUNT:
-        return float(len(kept) if agg.column is None else sum(not _missing(r[agg.column]) for r in kept))
+        return Fraction(len(kept) if agg.column is None else sum(not _missing(r[agg.column]) for r in kept))
     if agg.function is f.WMEAN:
         pairs = [(r[agg.column], r[agg.weight]) for r in kept  # type: ignore[index]
                  if not _missing(r[agg.column]) and not _missing(r[agg.weight])]  # type: ignore[index]
-        return _divide(sum(Fraction(float(x) * float(w)) for x, w in pairs), sum(Fraction(w) for _, w in pairs))
-    values = [float(r[agg.column]) for r in kept if not _missing(r[agg.column])]  # type: ignore[index]
+        return _divide(sum((value_of(x) * value_of(w) for x, w in pairs), Fraction(0)),
+                       sum((value_of(w) for _, w in pairs), Fraction(0)))
+    values = [value_of(r[agg.column]) for r in kept if not _missing(r[agg.column])]  # type: ignore[index]
     if agg.function is f.SUM:
-        return float(sum(map(Fraction, values), Fraction(0)))
+        return sum(values, Fraction(0))
     if agg.function is f.MEAN:
-        return _divide(sum(map(Fraction, values), Fraction(0)), len(values))
+        return _divide(sum(values, Fraction(0)), len(values))
     if not values:
-        return math.nan
+        return None
     return min(values) if agg.function is f.MIN else max(values)
 
 
-def _value(expression: m.Expression, rows: list[dict[str, Any]]) -> float:
+def _exact(expression: m.Expression, rows: list[dict[str, Any]]) -> Fraction | None:
     if isinstance(expression, m.Constant):
-        return float(expression.value)
+        return Fraction(expression.value)
     if isinstance(expression, m.Aggregate):
         return _aggregate(expression, rows)
-    left, right = _value(expression.left, rows), _value(expression.right, rows)
+    left, right = _exact(expression.left, rows), _exact(expression.right, rows)
+    if left is None or right is None:
+        return None
     if expression.op == "/":
-        return math.nan if right == 0 else left / right
+        return _divide(left, right)
     return {"+": left + right, "-": left - right, "*": left * right}[expression.op]
+
+
+def _value(expression: m.Expression, rows: list[dict[str, Any]]) -> float:
+    """The float nearest to the exact value (NaN when unknown)."""
+    exact = _exact(expression, rows)
+    return math.nan if exact is None else float(exact)
 
 
 def naive(records: list[dict[str, Any]], catalogue: list[m.Indicator],
@@ -294,12 +305,13 @@ def test_large_chunked_run_is_bit_identical_across_threads_and_chunks() -> None:
         assert got.keys() == expected.keys()
         assert all(got[k][1] == expected[k][1] and (got[k][0] == expected[k][0] or (got[k][0] != got[k][0]
                    and expected[k][0] != expected[k][0])) for k in expected)      # bit for bit, NaN as NaN
-    # one group by exact rational arithmetic: each sum correctly rounded, then 100 * a / b
+    # one group by exact rational arithmetic, every record at the value it counts at: the whole
+    # formula 100 * a / b exact, then correctly rounded
     group = (np.asarray(data["地区"]) == "甲") & (data["日期"].astype("datetime64[Y]") == np.datetime64("2015", "Y"))
     v, ok = data["v"][group], data["ok"][group]
-    compliant = float(sum(map(Fraction, v[ok].tolist()), Fraction(0)))
-    total = float(sum(map(Fraction, v.tolist()), Fraction(0)))
-    assert one.get("达标率", "甲", 2015) == 100 * compliant / total
+    compliant = sum(map(value_of, v[ok].tolist()), Fraction(0))
+    total = sum(map(value_of, v.tolist()), Fraction(0))
+    assert one.get("达标率", "甲", 2015) == float(100 * compliant / total)
 
 
 # ------------------------------------------------------------------------------------------
@@ -678,7 +690,7 @@ def test_record_years_are_read_like_indicator_data_years() -> None:
             "v": np.ones(4), "a": np.array([50.0, 150.0, 50.0, 50.0]), "ok": np.ones(4, bool),
             "grade": np.array(["合格"] * 4, dtype=object)}
     table = compute_indicators(by_year, {"t": data})
-    assert table.get("优良比例", "甲", 2015) == 100 * (2 / 3) and table.get("优良比例", "甲", 2016) == 100.0
+    assert table.get("优良比例", "甲", 2015) == float(Fraction(200, 3)) and table.get("优良比例", "甲", 2016) == 100.0
     data["年份"] = np.array(["2015年度", "2015年末", None, "2015"], dtype=object)
     with pytest.raises(DataError) as error:
         compute_indicators(by_year, {"t": data})

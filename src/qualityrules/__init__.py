@@ -47,6 +47,7 @@ from .language.model import (
 )
 
 if TYPE_CHECKING:
+    from .extraction.draft import Draft
     from .packs.comparison import Binding, PackComparison
     from .packs.resolve import Catalogue, Pack
     from .records.hierarchy import Hierarchy
@@ -59,6 +60,7 @@ __all__ = [
     "parse_rule", "parse_pack", "load_pack", "load_catalogue", "shipped_packs", "format_model",
     "lint", "Pack", "Catalogue", "compare", "binding", "PackComparison", "Binding",
     "evaluate", "Report", "compute_indicators", "check_records", "IndicatorTable", "Hierarchy",
+    "extract", "Draft",
     "QualityRulesError", "RuleSyntaxError", "UnitError", "UnknownIndicatorError", "PackError",
     "DataError", "UsageError", "Diagnostic", "Severity",
     "Rule", "Quantity", "Comparison", "Between", "Approximately", "Change", "TargetYear",
@@ -240,6 +242,39 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
     return evaluate(pack, concat(parts), regions=regions, years=years)
 
 
+def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str | None = None,
+            level: str | Level | None = None, period: tuple[int, int] | str | None = None,
+            extends: str | Iterable[str] = (), catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+            source: str = "<plan>") -> Draft:
+    r"""Draft a rule pack from a plan's text: ``plan`` is the text (``str``), its bytes (UTF-8 or
+    GB18030) or a :class:`~pathlib.Path` to a plain-text file. Every target becomes a rule citing
+    ``文号 section: verbatim phrase``, bound to the catalogue by name or alias or proposed in
+    :attr:`Draft.catalogue_text`; doubtful readings carry ``# review:`` lines. ``pack_id``,
+    ``region``, ``level``, ``period`` (``"2021..2025"``) and ``extends`` (parent ids or paths)
+    override what the text says; ``catalogue``: a catalogue, or catalogue files extending the
+    shipped one. :attr:`Draft.candidates` gives each target with its span in
+    the plan and a confidence; :meth:`Draft.diff` compares the draft with an existing pack.
+
+    >>> draft = extract("二、主要目标\n到2025年，制造业产品质量合格率达到94%以上。", region="某市", level="city")
+    >>> [c.line.split(" cite ")[0] for c in draft.candidates]
+    ['到2025年 制造业产品质量合格率 达到94%以上']
+    """
+    from .extraction.draft import extract_plan
+    from .extraction.reading import decode_plan, plan_from_text, read_plan
+    from .packs.resolve import as_catalogue
+
+    if isinstance(plan, Path):
+        text = read_plan(plan)
+    elif isinstance(plan, bytes):
+        decoded, encoding = decode_plan(plan, source)
+        text = plan_from_text(decoded, source, encoding)
+    else:
+        text = plan_from_text(plan, source)
+    parents = [extends] if isinstance(extends, str) else list(extends)
+    return extract_plan(text, pack_id=pack_id, region=region, level=level, period=period, extends=parents,
+                        catalogue=as_catalogue(catalogue))
+
+
 def __getattr__(name: str) -> Any:
     if name == "IndicatorTable":
         from .records.table import IndicatorTable
@@ -261,4 +296,8 @@ def __getattr__(name: str) -> Any:
         from .packs import resolve
 
         return getattr(resolve, name)
+    if name == "Draft":
+        from .extraction.draft import Draft
+
+        return Draft
     raise AttributeError(f"module 'qualityrules' has no attribute {name!r}")

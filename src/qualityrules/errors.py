@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "QR011": "more than one time qualifier or strength word",
     "QR012": "invalid record definition",
     "QR013": "clause given twice",
+    "QR040": "invalid rounding step (GB/T 8170)",
     # resolve stage: catalogue, units, packs, lineage
     "QR101": "unknown indicator",
     "QR102": "unit incompatible with the indicator's unit",
@@ -83,6 +84,22 @@ CODES: dict[str, str] = {
     "QR311": "optional dependency not installed",
     "QR312": "file already exists",
     "QR313": "unknown diagnostic code",
+    # extract: readings of a plan's text a person must review (warnings, located in the plan)
+    "QR510": "a bare number: no comparator word in the text",
+    "QR511": "an approximate target (左右, 约, 近)",
+    "QR512": "a value shared by several names, or a name carried from another clause",
+    "QR513": "a change without a stated baseline year",
+    "QR514": "a unit the rule language cannot write yet",
+    "QR515": "an indicator not in the catalogue (proposed)",
+    "QR516": "plan facts read from the text or missing (period, region, level)",
+    "QR517": "two statements of one target disagree",
+    "QR518": "a time qualifier read from the verb or the words (累计, 每年, 连续N年)",
+    "QR519": "a target read from words without a number, or a starting value left out",
+    "QR520": "a target the rule language cannot express yet",
+    "QR521": "the text's unit differs from the catalogue indicator's",
+    "QR522": "a restated parent target: marked override, or kept unenforced when looser",
+    "QR523": "bound through an alias whose indicator names another region",
+    "QR524": "a figure in the plan's measures (保障措施), kept as a commitment",
 }
 
 

@@ -20,9 +20,10 @@ checked when the strategy is created, bad options raise
 
 Data tables are :class:`pandas.DataFrame` in long form with the columns ``region``, ``year``,
 ``indicator`` (the catalogue's canonical name) and ``value`` (``float64``, in the indicator's
-catalogue unit). "Guaranteed" means: for the decimal each value is written as (its shortest
-``repr``), checked with exact fractions, *and* for the ``float64`` value checked against the
-``float64`` bounds, as a numpy evaluator does. Targets with a zero-width range (``== 0.47``) can
+catalogue unit). "Guaranteed" means: for the value each float counts at (its shortest decimal,
+as the evaluator reads it: :func:`qualityrules.tables.decimals.value_of`), checked with exact
+fractions, *and* for the ``float64`` value checked against the ``float64`` bounds, as a plain
+numpy evaluator does. Targets with a zero-width range (``== 0.47``) can
 only be met in the ``float64`` sense.
 """
 
@@ -39,6 +40,7 @@ import attrs
 from .errors import optional_dependencies
 from .language import model as m
 from .language.text import normalize
+from .tables.decimals import value_of
 
 with optional_dependencies("qualityrules.strategies"):
     import hypothesis.strategies as st
@@ -479,6 +481,16 @@ class _PackOptions:
     commitments: bool
 
 
+def _roundings() -> st.SearchStrategy[m.Rounding]:
+    """Declared GB/T 8170-2008 roundings: a step of 10**n, 2 * 10**n or 5 * 10**n and a method
+    (written in Chinese or English)."""
+    steps = st.builds(lambda digit, exponent: Decimal(digit).scaleb(exponent),
+                      st.sampled_from([1, 2, 5]), st.integers(-3, 3))
+    methods = st.sampled_from([(method, word) for method in m.RoundingMethod
+                               for word in (method.value, method.english)])
+    return st.builds(lambda step, method: m.Rounding(step, method[0], wording=method[1]), steps, methods)
+
+
 @st.composite
 def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
           parents: tuple[Pack, ...], options: _PackOptions) -> m.PackDefinition:
@@ -500,6 +512,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
         region=draw(indicator_names(max_size=6)), level=draw(st.sampled_from(levels)),
         period=period, target=target,
         tolerance=draw(st.none() | quantities(units=("%",), min_value=Decimal("0.1"), max_value=20, places=1)),
+        rounding=draw(st.none() | _roundings()),
         scope=tuple(draw(st.lists(indicator_names(max_size=6), max_size=2))),
         notes=tuple(draw(st.lists(texts(), max_size=2))),
     )
@@ -611,11 +624,6 @@ def packs(*, catalogue: Catalogue | None = None, parents: Sequence[Pack | str] |
 # Numbers that are right both as decimals and as float64
 
 
-def _as_decimal(value: float) -> Fraction:
-    """The decimal a float is written as (its shortest repr), exactly."""
-    return Fraction(Decimal(repr(value)))
-
-
 @attrs.frozen
 class _Range:
     """``lo (<|<=) x (<|<=) hi`` minus ``holes``; ``None`` is unbounded."""
@@ -676,11 +684,11 @@ class _Range:
 
     def holds(self, value: float, exact: Fraction | None = None) -> bool:
         """``value`` meets the range as float64 and (unless it is a single point) exactly."""
-        exact = _as_decimal(value) if exact is None else exact
+        exact = value_of(value) if exact is None else exact
         return self.contains_float(value) and (self.point or self.contains(exact))
 
     def fails(self, value: float, exact: Fraction | None = None) -> bool:
-        exact = _as_decimal(value) if exact is None else exact
+        exact = value_of(value) if exact is None else exact
         single = bool(self.holes) and self.lo is None and self.hi is None
         return not self.contains_float(value) and (single or not self.contains(exact))
 
@@ -771,7 +779,7 @@ def _change_value(rule: BoundRule, base: float, measure: Fraction) -> Fraction:
     from .packs.resolve import Measure
 
     sign = rule.change_sign
-    b = _as_decimal(base)
+    b = value_of(base)
     if rule.measure is Measure.RELATIVE_CHANGE:
         return b + sign * b * measure / 100
     return b + sign * measure
@@ -782,7 +790,7 @@ def _change_measure(rule: BoundRule, base: float, value: float) -> tuple[float, 
     from .packs.resolve import Measure
 
     sign = rule.change_sign
-    b, v = _as_decimal(base), _as_decimal(value)
+    b, v = value_of(base), value_of(value)
     if rule.measure is Measure.RELATIVE_CHANGE:
         if base == 0:
             return None
@@ -826,7 +834,7 @@ def _sum_checks(values: Sequence[float]) -> tuple[list[float], Fraction]:
     total = 0.0
     for v in values:
         total += v
-    return [total, math.fsum(values)], sum((_as_decimal(v) for v in values), Fraction(0))
+    return [total, math.fsum(values)], sum((value_of(v) for v in values), Fraction(0))
 
 
 def _split(draw: Callable[[st.SearchStrategy[Any]], Any], total: Fraction, caps: Sequence[_Range],
@@ -936,7 +944,7 @@ def _fill_change(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan, rul
                     raise _NoValue
                 return found
             m_value = _pick(draw, change, _change_natural(rule), check=lambda x: True)
-            value = float(_change_value(rule, base, _as_decimal(m_value)))
+            value = float(_change_value(rule, base, value_of(m_value)))
             if meets(value):
                 return value
             return _pick(draw, own & _image(rule, base, change), plan.natural, check=meets, places=4)
@@ -976,14 +984,14 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
                 values[year] = value
                 ranges[year] = _Range(Fraction(value), Fraction(value))
     for group, r in plan.sums:
-        caps = [_prefer(ranges.get(y, ANY), soft) if y not in values else _Range(_as_decimal(values[y]), _as_decimal(values[y]))
+        caps = [_prefer(ranges.get(y, ANY), soft) if y not in values else _Range(value_of(values[y]), value_of(values[y]))
                 for y in group]
         low = sum((c.lo if c.lo is not None else Fraction(0) for c in caps), Fraction(0))
         high = None if any(c.hi is None for c in caps) else sum((c.hi for c in caps if c.hi is not None), Fraction(0))
         feasible = r & _Range(low, high)
         try:
             total = _pick(draw, feasible, plan.natural, places=0 if low.denominator == 1 else 2)
-            parts = _split(draw, _as_decimal(total), caps, r)
+            parts = _split(draw, value_of(total), caps, r)
         except _NoValue:
             raise InvalidArgument(f"no values of {plan.indicator.name} over {group[0]}..{group[-1]} meet "
                                   "its cumulative target and its yearly targets together") from None
@@ -1050,7 +1058,7 @@ def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, nat
             base, value = found
         else:
             m_value = _pick(draw, change, _outside_natural(change, _change_natural(rule)), check=lambda x: True)
-            value = float(_change_value(rule, base, _as_decimal(m_value)))
+            value = float(_change_value(rule, base, value_of(m_value)))
             if not fails(value):
                 value = _pick(draw, _image(rule, base, change), natural, check=fails, places=4)
         values = {rule.baseline: base, year: value}
@@ -1065,7 +1073,7 @@ def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, nat
                       places=0 if integral else 2, check=r.fails)
         if feasible.empty:
             caps = [ANY for _ in rule.years]
-        parts = _split(draw, _as_decimal(total), caps, piece)
+        parts = _split(draw, value_of(total), caps, piece)
         return dict(zip(rule.years, parts, strict=True))
     years = list(rule.years)
     if rule.kind == "every-year":

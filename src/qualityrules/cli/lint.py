@@ -29,8 +29,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
     chosen = [*args.project.select, *args.select]
     ignored = [*args.project.ignore, *args.ignore]
     everything: list[Diagnostic] = []
+    catalogues = [*catalogue(args), *_catalogue_files(args.files)]
     for path in args.files:
-        found = select(lint_file(path, search=search(args), catalogue=catalogue(args) or None), chosen, ignored)
+        found = select(lint_file(path, search=search(args), catalogue=catalogues or None), chosen, ignored)
         everything.extend(found)
         if args.format == "text":
             shown = [d for d in found if d.severity is Severity.ERROR] if args.quiet else found
@@ -50,6 +51,25 @@ def cmd_lint(args: argparse.Namespace) -> int:
     if any(d.code in ("QR201", "QR202") for d in everything):
         return EXIT_INPUT  # a file that cannot be read is an input error, not a lint finding
     return EXIT_FAILED if errors else EXIT_OK
+
+
+def _catalogue_files(files: Sequence[str]) -> list[Path]:
+    """Catalogue files (indicators, no pack) among ``files``, e.g. the entries ``extract`` proposes:
+    they join the catalogue of the packs linted with them."""
+    from ..language.parse import parse_text
+    from ..packs.resolve import catalogue_files, read_rule_text
+
+    shipped = {p.resolve() for p in catalogue_files()}   # already the base of every extension
+    found = []
+    for name in files:
+        if Path(name).resolve() in shipped:
+            continue
+        text, problem = read_rule_text(Path(name))
+        if problem is None and text is not None:
+            rule_file, _ = parse_text(text, source=name)
+            if rule_file.indicators and not rule_file.packs:
+                found.append(Path(name))
+    return found
 
 
 def _uri(name: str) -> str:
@@ -112,8 +132,10 @@ def github_annotation(d: Diagnostic) -> str:
 
 def register(commands: Any) -> None:
     lint = commands.add_parser("lint", help=tr("report every diagnostic of pack or catalogue files"),
-                               description=tr("Report every diagnostic of pack or catalogue files. Exit 0: no error; "
-                                              "1: an error; 2: a file cannot be read."))
+                               description=tr("Report every diagnostic of pack or catalogue files. Catalogue files given "
+                                              "together with packs (e.g. the indicators `extract` proposes) join the "
+                                              "catalogue for those packs. Exit 0: no error; 1: an error; 2: a file "
+                                              "cannot be read."))
     lint.add_argument("files", nargs="+", metavar="FILE", help=tr("pack or catalogue files (.qr)"))
     lint.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text",
                       help=tr("output format (default: text)"))

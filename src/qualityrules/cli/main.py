@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # One module per subcommand, each with ``register(commands)`` adding its subparser and handler.
 SUBCOMMANDS: tuple[str, ...] = ("lint", "fmt", "export", "packs", "check", "diff", "indicators", "new", "explain",
-                                "lsp")
+                                "lsp", "extract")
 
 
 def _early_options(argv: Sequence[str]) -> argparse.Namespace:

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..tables.observations import Observations
+from .exact import ExactCells, refine
 from .plan import RELATIVE_CHANGE, VALUE, Plan
 
 __all__ = ["Block", "Evaluation", "run"]
@@ -52,6 +53,9 @@ class Block:
     x_lo_open: BoolArray | None = None
     x_hi_open: BoolArray | None = None
     baseline: FloatArray | None = None   # the baseline value used by change atoms (NaN otherwise)
+    magnitude: FloatArray | None = None  # Σ|values| summed over years (cumulative atoms; for the exact re-check)
+    exact: ExactCells | None = None      # cells re-decided exactly, with their exact margins
+    measured: FloatArray | None = None   # x_lo before declared rounding (blocks with round-then-compare atoms)
 
 
 def _joined(name: str, fill: float | None = None) -> functools.cached_property[npt.NDArray[Any]]:
@@ -82,6 +86,7 @@ class Evaluation:
     x_lo_open = _joined("x_lo_open", fill=False)
     x_hi_open = _joined("x_hi_open", fill=False)
     baseline = _joined("baseline", fill=np.nan)
+    measured = _joined("measured", fill=np.nan)   # the value before GB/T 8170 rounding (NaN: not rounded)
 
     @functools.cached_property
     def applicable(self) -> BoolArray:
@@ -91,6 +96,19 @@ class Evaluation:
     @functools.cached_property
     def atoms(self) -> IntArray:
         return np.concatenate([b.atoms for b in self.blocks]) if self.blocks else np.zeros(0, dtype=np.int64)
+
+    @functools.cached_property
+    def exact(self) -> ExactCells | None:
+        """The cells decided exactly (see :mod:`qualityrules.engine.exact`), in joined columns."""
+        parts, offset = [], 0
+        for block in self.blocks:
+            if block.exact is not None:
+                parts.append(attrs.evolve(block.exact, columns=block.exact.columns + offset))
+            offset += len(block.atoms)
+        if not parts:
+            return None
+        return ExactCells(*(np.concatenate([getattr(p, name) for p in parts])
+                            for name in ("rows", "columns", "below", "above")))
 
     @functools.cached_property
     def x_hi(self) -> FloatArray:
@@ -128,6 +146,7 @@ def run(plan: Plan, obs: Observations, *, years: Collection[int] | None = None) 
     compound = np.flatnonzero(selected & ~plan.simple)
     if len(compound):
         blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
+    blocks = [refine(plan, obs, block, ind_pos, year_pos) for block in blocks]   # exact near thresholds
     return Evaluation(plan, obs, tuple(blocks))
 
 
@@ -242,6 +261,9 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     sum_years = plan.atom_sum_years[atoms]
     acc_lo: FloatArray | None = None
     acc_hi: FloatArray | None = None
+    magnitude: FloatArray | None = None
+    summed = np.flatnonzero(sum_years[:, 1:].max(axis=1, initial=-1) >= 0) if sum_years.shape[1] > 1 \
+        else np.zeros(0, dtype=np.int64)
     lo_open = np.zeros((regions, len(atoms)), dtype=bool)
     hi_open = np.zeros((regions, len(atoms)), dtype=bool)
     # acc_* are fresh arrays (gathers, sums), never views of the observations: safe to write.
@@ -256,6 +278,10 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
             v_hi[:, padding] = 0.0
             o_lo[:, padding] = False
             o_hi[:, padding] = False
+        if len(summed):      # sums over years: Σ|v| bounds their rounding error (for the exact re-check)
+            size = np.abs(v_lo[:, summed]) if not censored else np.fmax(_finite_size(v_lo[:, summed]),
+                                                                      _finite_size(v_hi[:, summed]))
+            magnitude = size if magnitude is None else magnitude + size
         acc_lo = v_lo if acc_lo is None else acc_lo + v_lo
         acc_hi = v_hi if acc_hi is None else acc_hi + v_hi
         lo_open |= o_lo
@@ -283,12 +309,20 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         baseline = np.full((regions, len(atoms)), np.nan)
         baseline[:, change] = b
     passed, unknown = _decide(plan, atoms, acc_lo, acc_hi, lo_open, hi_open)
+    if magnitude is not None:     # Σ|v| of the sums (NaN: one year, the quantity is its own size)
+        full = np.full(acc_lo.shape, np.nan)
+        full[:, summed] = magnitude
+        magnitude = full
     if not censored:
         doubtful = ~np.isfinite(acc_lo)       # an infinity in a float column: unknown, as in _within
         unknown |= doubtful
         passed &= ~doubtful
-        return Block(atoms, passed, unknown, acc_lo, acc_hi, None, None, baseline)
-    return Block(atoms, passed, unknown, acc_lo, acc_hi, lo_open, hi_open, baseline)
+        return Block(atoms, passed, unknown, acc_lo, acc_hi, None, None, baseline, magnitude)
+    return Block(atoms, passed, unknown, acc_lo, acc_hi, lo_open, hi_open, baseline, magnitude)
+
+
+def _finite_size(values: FloatArray) -> FloatArray:
+    return np.abs(np.where(np.isinf(values), 0.0, values))
 
 
 def _read(obs: Observations, plan_years: IntArray, ip: IntArray,

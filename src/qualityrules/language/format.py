@@ -209,6 +209,8 @@ def _pack_lines(pack: m.PackDefinition) -> list[tuple[object, str]]:
         meta.append(("target", str(pack.target)))
     if pack.tolerance is not None:
         meta.append(("tolerance", format_model(pack.tolerance)))
+    if pack.rounding is not None:
+        meta.append(("rounding", format_model(pack.rounding)))
     if pack.scope:
         meta.append(("scope", ", ".join(format_name(s) for s in pack.scope)))
     meta.extend(("note", quote(note)) for note in pack.notes)
@@ -311,9 +313,19 @@ def _indicator_lines(ind: m.Indicator) -> list[tuple[object, str]]:
         entries.append(("value", _expression(d.value)))
         if d.min_records is not None:
             entries.append(("min_records", str(d.min_records)))
+    if ind.rounding is not None:
+        entries.append(("rounding", format_model(ind.rounding)))
     lines.extend(((ind, key), f"{INDENT}{key:<11} {value}") for key, value in entries)
     lines.append((None, "}"))
     return lines
+
+
+@format_model.register
+def _(rounding: m.Rounding) -> str:
+    """``0.1 修约值比较法`` (the method as the author wrote it, Chinese or English)."""
+    method = rounding.wording if rounding.wording in (rounding.method.value, rounding.method.english) \
+        else rounding.method.value
+    return f"{format_number(rounding.step)} {method}"
 
 
 @format_model.register

@@ -60,7 +60,7 @@ _UNIT = _T["UNIT"]
 _AGGREGATES = ("sum", "count", "mean", "min", "max", "share", "wmean")
 _META = ("name", "source", "issuer", "published", "region", "level", "period", "target", "tolerance",
          "scope", "note", "unit", "direction", "alias", "description", "from", "date", "year", "value",
-         "min_records")
+         "min_records", "rounding")
 
 
 class QualityRulesLexer(RegexLexer):  # type: ignore[misc]  # pygments is untyped
@@ -125,6 +125,7 @@ class QualityRulesLexer(RegexLexer):  # type: ignore[misc]  # pygments is untype
             (r"#[^\n]*", Comment.Single),
             (_STRING, String),
             (r"(nation|province|city|district|higher|lower|exact)\b", Keyword.Constant),
+            (_T["ROUNDING_METHOD"], Keyword.Constant),
             (r"\d{4}\.\.\d{4}", Number),
             (words(_AGGREGATES, suffix=r"(?=\()"), Name.Builtin),
             (words(("where", "and", "or", "not"), suffix=r"\b"), Keyword),

@@ -20,7 +20,7 @@ __all__ = [
     "TargetYear", "EveryYear", "Cumulative", "Citation", "Rule", "Commitment", "Section",
     "Period", "PackDefinition", "ColumnTest", "AllOf", "AnyOf", "Not", "Aggregate", "Arithmetic",
     "Constant", "RecordDefinition", "Indicator", "RuleFile", "Target", "Time", "Condition",
-    "Expression", "quantities",
+    "Expression", "quantities", "Rounding", "RoundingMethod",
 ]
 
 
@@ -279,6 +279,28 @@ class Section:
         return tuple(entry for entry in self.entries if isinstance(entry, Commitment))
 
 
+class RoundingMethod(enum.Enum):
+    """GB/T 8170-2008's two ways to compare a measured value with a limit."""
+
+    ROUND_THEN_COMPARE = "修约值比较法"   # round the value to the step first, then compare
+    FULL_VALUE = "全数值比较法"           # compare the value as measured
+
+    @property
+    def english(self) -> str:
+        return "round-then-compare" if self is RoundingMethod.ROUND_THEN_COMPARE else "full-value"
+
+
+@attrs.frozen
+class Rounding:
+    """A declared precision: values are rounded half to even, once, to a multiple of ``step``
+    (in the unit the compared quantity is written in) and compared by ``method``."""
+
+    step: Decimal = attrs.field(converter=Decimal)
+    method: RoundingMethod
+    wording: str | None = _wording()   # the method as written (Chinese or English)
+    span: Span | None = _span()
+
+
 @attrs.frozen
 class Period:
     start: int
@@ -305,6 +327,7 @@ class PackDefinition:
     period: Period | None = None
     target: int | None = None
     tolerance: Quantity | None = None
+    rounding: Rounding | None = None
     scope: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
@@ -397,6 +420,7 @@ class Indicator:
     aliases: tuple[str, ...] = ()
     description: str | None = None
     definition: RecordDefinition | None = None
+    rounding: Rounding | None = None
     override: bool = False  # replaces the indicator of this name in the catalogue being extended
     span: Span | None = _span()
 

@@ -98,6 +98,8 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
     "meta_tolerance": m.PackDefinition,
     "meta_scope": m.PackDefinition,
     "meta_note": m.PackDefinition,
+    "meta_rounding": m.PackDefinition,
+    "rounding": m.Rounding,
     "section": m.Section,
     "commitment": m.Commitment,
     "rule": m.Rule,
@@ -124,6 +126,7 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
     "indicator_direction": m.Direction,
     "indicator_alias": m.Indicator,
     "indicator_description": m.Indicator,
+    "indicator_rounding": m.Indicator,
     "record_table": m.RecordDefinition,
     "record_region": m.RecordDefinition,
     "record_date": m.RecordDefinition,
@@ -157,6 +160,7 @@ _TERMINAL_NAMES: dict[str, str] = {
     "AGGREGATE": "an aggregate (sum, count, mean, min, max, share, wmean)", "IDENT": "a column name",
     "BOOLEAN": "true/false", "_NL": "end of line", "$END": "end of input", "OVERRIDE": "override",
     "FILLER": "全年的", "ADD_OP": "+ or -", "MUL_OP": "* or /",
+    "ROUNDING_METHOD": "修约值比较法 or 全数值比较法 (round-then-compare, full-value)",
 }
 
 
@@ -272,6 +276,15 @@ def parse_rule_text(text: str, *, source: str = "<rule>") -> m.Rule:
     raise_errors(diagnostics)
     assert isinstance(rule, m.Rule)
     return rule
+
+
+def valid_rounding_step(step: Decimal) -> bool:
+    """GB/T 8170-2008 rounds to 10**n units, or to 0.5 or 0.2 of them: a positive step whose
+    digits are one 1, 2 or 5 (``0.1``, ``0.5``, ``2``, ``50``)."""
+    if not step.is_finite() or step <= 0:
+        return False
+    digits = step.normalize().as_tuple().digits
+    return len(digits) == 1 and digits[0] in (1, 2, 5)
 
 
 def _parse_recovering(
@@ -589,6 +602,23 @@ class _Builder:
 
     def rule_meta_note(self, span: m.Span, c: list[Token]) -> _Field:
         return _Field("note", self._string(c[0]), span)
+
+    def rule_meta_rounding(self, span: m.Span, c: list[Any]) -> _Field:
+        return _Field("rounding", c[0], span)
+
+    rule_indicator_rounding = rule_meta_rounding
+
+    def rule_rounding(self, span: m.Span, c: list[Token]) -> m.Rounding:
+        text = str(c[0]).replace(",", "")
+        step = Decimal(text)
+        method = str(c[1])
+        chosen = m.RoundingMethod.FULL_VALUE if method in ("全数值比较法", "full-value") \
+            else m.RoundingMethod.ROUND_THEN_COMPARE
+        if not valid_rounding_step(step):
+            self._error("QR040", f"rounding step {text} is not a power of ten times 1, 2 or 5 (GB/T 8170-2008)",
+                        self._token_span(c[0]), suggestion="write e.g. 'rounding 0.1', 'rounding 0.5' or 'rounding 1'")
+            step = Decimal(1)
+        return m.Rounding(step, chosen, wording=method, span=span)
 
     def rule_section(self, span: m.Span, c: list[Any]) -> m.Section:
         return m.Section(c[0], tuple(c[1:]), span=span)

@@ -307,6 +307,8 @@ class BoundRule:
     rule_unit: str | None = None        # unit the rule was written in
     rule_factor: Fraction = Fraction(1)  # indicator unit -> rule unit, for margins
     regions: tuple[str, ...] = ()       # regions whose data the rule is checked against
+    rounding: m.Rounding | None = None  # declared GB/T 8170 rounding: the origin pack's, else the indicator's
+    rounding_by: str | None = None      # who declared it: "pack <id>" or "indicator <name>"
 
     @property
     def kind(self) -> str:
@@ -418,8 +420,10 @@ def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
         factor = units.factor(indicator.unit, rule_unit) if rule_unit and indicator.unit else Fraction(1)
     years = _years(rule, pack, diagnostics)
     regions = tuple(dict.fromkeys(r for r in (pack.region, *pack.scope) if r))
+    rounding, rounding_by = (pack.rounding, f"pack {pack.id}") if pack.rounding is not None else \
+        (indicator.rounding, f"indicator {indicator.name}") if indicator.rounding is not None else (None, None)
     return BoundRule(rule, indicator, pack.id, pack.level, pack.region, pack.source, years, measure,
-                     interval, baseline, rule_unit, factor, regions)
+                     interval, baseline, rule_unit, factor, regions, rounding, rounding_by)
 
 
 def _check_value_units(rule: m.Rule, indicator: m.Indicator, pack: m.PackDefinition,

@@ -210,7 +210,7 @@ class Agg:
     denominator: Read | None = None
 
 
-# Value expressions: ("const", float) | ("agg", Agg) | (op, left, right)
+# Value expressions: ("const", Decimal) | ("agg", Agg) | (op, left, right)
 Formula = tuple[Any, ...]
 
 
@@ -396,7 +396,7 @@ def _assign_passes(needs: list[Pass]) -> list[tuple[Pass, list[Pass]]]:
 
 def _formula(expression: m.Expression, pass_: Pass, pass_index: int) -> Formula:
     if isinstance(expression, m.Constant):
-        return ("const", float(expression.value))
+        return ("const", expression.value)
     if isinstance(expression, m.Arithmetic):
         return (expression.op, _formula(expression.left, pass_, pass_index),
                 _formula(expression.right, pass_, pass_index))

@@ -1,5 +1,13 @@
 """Partial states of records per (region, year) group: exact limb sums, counts, min/max; one
-fused scan of a chunk; merging states across chunks, partitions and threads."""
+fused scan of a chunk; merging states across chunks, partitions and threads.
+
+Sums count every record at its decimal (the shortest decimal of its float, see
+:mod:`qualityrules.tables.decimals`): ``7.1 + 4.3`` is exactly ``11.4``. A block whose values
+are all decimals of one scale ``10**-K`` is summed as the integers ``M = x * 10**K``; otherwise
+each value is summed at its own scale (``0`` for a value with more than 15 significant digits,
+which counts at its exact binary value). Each scale has its own exact integer accumulator, so
+results do not depend on how records were chunked, threaded or partitioned.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic
+from ..tables.decimals import decimal_digits, decimal_parts
 from .hierarchy import Hierarchy
 from .plan import All, Any_, Grouping, Pass, Predicate
 
 if TYPE_CHECKING:
-
-    pass
+    from fractions import Fraction
 
 
 Array = npt.NDArray[Any]
@@ -143,13 +151,178 @@ class Limbs:
         return values, _LIMB * self.base
 
 
-def _to_float(n: int, e: int, divisor: int = 1) -> float:
-    """n · 2^e / divisor, correctly rounded (NaN when the divisor is 0)."""
-    if divisor == 0:
-        return math.nan
-    if e >= 0:
-        return (n << e) / divisor
-    return n / (divisor << -e)
+class ExactSum:
+    """Exact sums of decimals, one per cell of ``shape``: ``Σ_K limbs[K] / 10**K``, each scale's
+    integer limbs holding sums of exact binary values (integers ``M`` for decimals of ``K``
+    places, the floats themselves at scale 0). A key ``K + 1000`` holds values scaled up by
+    ``2**1000`` (products too small for a float). Merges add scale by scale."""
+
+    __slots__ = ("scales", "shape")
+
+    def __init__(self, shape: tuple[int, ...], scales: dict[int, Limbs] | None = None) -> None:
+        self.shape = tuple(shape)
+        self.scales: dict[int, Limbs] = {} if scales is None else scales
+
+    def at(self, scale: int) -> Limbs:
+        found = self.scales.get(scale)
+        if found is None:
+            found = self.scales[scale] = Limbs(self.shape)
+        return found
+
+    def add(self, other: ExactSum, index: Any = ...) -> None:
+        for scale, limbs in other.scales.items():
+            self.at(scale).add(limbs, index)
+
+    def pad(self, pad: Any, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(shape)
+        for limbs in self.scales.values():
+            limbs.a = np.pad(limbs.a, ((0, 0), *pad))
+
+    def mapped(self, change: Callable[[Array], Array], shape: tuple[int, ...]) -> ExactSum:
+        """A new sum whose limb arrays are ``change(limbs)`` (limb axis first), carries normalised."""
+        out = ExactSum(shape)
+        for scale, limbs in self.scales.items():
+            limbs.normalize()
+            new = Limbs(shape, change(limbs.a), limbs.base)
+            new.normalize()
+            out.scales[scale] = new
+        return out
+
+    def sum_cells(self, select: Callable[[Array], Array]) -> ExactSum:
+        parts = {scale: limbs.sum_cells(select) for scale, limbs in self.scales.items()}
+        shape = next(iter(parts.values())).shape if parts else select(np.zeros(self.shape, np.int64)).shape
+        return ExactSum(shape, parts)
+
+    def exact(self) -> list[Fraction]:
+        """Each cell's exact sum."""
+        from fractions import Fraction
+
+        cells = math.prod(self.shape)
+        parts = []
+        for key, limbs in self.scales.items():
+            values, exponent = limbs.exact()
+            parts.append((values, exponent - _SHIFT * (key // _SHIFT), key % _SHIFT))
+        if not parts:
+            return [Fraction(0)] * cells
+        # One common denominator 2**-low * 10**high, so each cell is one integer sum.
+        low = min(min(e for _, e, _ in parts), 0)
+        high = max(k for _, _, k in parts)
+        numerators = [0] * cells
+        for values, exponent, places in parts:
+            factor = (1 << (exponent - low)) * 10 ** (high - places)
+            numerators = [n + v * factor if v else n for n, v in zip(numerators, values, strict=True)]
+        denominator = (1 << -low) * 10 ** high
+        return [Fraction(n, denominator) for n in numerators]
+
+
+_SHIFT = 1000               # binary shift of products that would underflow (a key's thousands)
+_SPLIT = 134217729.0        # 2**27 + 1: Veltkamp's split of a float into two halves
+
+
+def _two_product(a: Array, b: Array) -> tuple[Array, Array]:
+    """``a * b == hi + lo`` exactly (Dekker), elementwise."""
+    hi = a * b
+    ca, cb = _SPLIT * a, _SPLIT * b
+    a1 = ca - (ca - a)
+    a2 = a - a1
+    b1 = cb - (cb - b)
+    b2 = b - b1
+    lo = ((a1 * b1 - hi) + a1 * b2 + a2 * b1) + a2 * b2
+    return hi, lo
+
+
+def _block_scale(x: Array) -> int | None:
+    """The decimal places of the block's values if a sample of them all has a short decimal."""
+    finite = x[:256][np.isfinite(x[:256])][:32]
+    if not len(finite):
+        return 0
+    _, k, ok = decimal_parts(finite)
+    return int(k.max()) if ok.all() else None
+
+
+def _decimal_rows(x: Array) -> tuple[Array, Array, Array] | tuple[Array, int, None]:
+    """``(a, scale, None)`` when every finite value is ``a / 10**scale`` with ``a`` an integer
+    below 10**15 (one scale for the block), else ``(a, k, dec)`` per row: ``a`` the integer of a
+    short decimal where ``dec``, else the float itself at scale 0."""
+    scale = _block_scale(x)
+    if scale is not None and scale <= 22:
+        power = 10.0 ** scale
+        with np.errstate(invalid="ignore", over="ignore"):
+            whole = np.rint(x * power)
+            ok = (np.abs(whole) < 1e15) & (whole / power == x)
+        if (ok | ~np.isfinite(x)).all():
+            return np.where(np.isfinite(x), whole, x), scale, None
+    m, k, dec = decimal_digits(x)
+    np.copyto(m, x, where=~dec)
+    k[~dec] = 0
+    return m, k, dec
+
+
+def _exact_sums(code: Array, x: Array, weight: Array | None, nbins: int, acc: ExactSum,
+                scratch: _Scratch | None = None) -> None:
+    """Add the per-bin sums of ``x`` (or of ``x * weight``) to ``acc``, each value at its decimal."""
+    a, ka, dec_a = _decimal_rows(x)
+    if weight is None:
+        if dec_a is None:
+            assert isinstance(ka, int)
+            _window_sums(code, a, nbins, acc.at(ka), scratch)
+            return
+        _by_scale(code, [a], np.asarray(ka), nbins, acc)
+        return
+    b, kb, dec_b = _decimal_rows(weight)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # A product (or Dekker's pieces) that would underflow: scale the smaller factor up by
+        # 2**1000 (then the other, for two subnormals) and remember it in the scale's key.
+        shifts = np.zeros(x.shape, np.int64)
+        for _ in range(2):
+            ea, eb = np.frexp(a)[1], np.frexp(b)[1]
+            tiny = (ea + eb < -900) & (a != 0) & (b != 0)
+            if not tiny.any():
+                break
+            a = np.where(tiny & (ea <= eb), np.ldexp(a, _SHIFT), a)
+            b = np.where(tiny & (ea > eb), np.ldexp(b, _SHIFT), b)
+            shifts += tiny
+        hi, lo = _two_product(a, b)
+    _check_product(hi, x, weight)
+    if shifts.any():
+        scales = (np.broadcast_to(np.asarray(ka), x.shape) + np.broadcast_to(np.asarray(kb), x.shape)
+                  + _SHIFT * shifts)
+        _by_scale(code, [hi, lo], scales, nbins, acc)
+        return
+    if dec_a is None and dec_b is None:
+        assert isinstance(ka, int) and isinstance(kb, int)
+        for part in (hi, lo):
+            _window_sums(code, part, nbins, acc.at(ka + kb), scratch)
+        return
+    scales = np.broadcast_to(np.asarray(ka), x.shape) + np.broadcast_to(np.asarray(kb), x.shape)
+    _by_scale(code, [hi, lo], scales, nbins, acc)
+
+
+def _by_scale(code: Array, parts: list[Array], scales: Array, nbins: int, acc: ExactSum) -> None:
+    """Window-sum each row's parts into the accumulator of its scale. Most rows share one scale
+    (usually 0: values with more digits than a short decimal): all rows are summed there, and the
+    rows of every other scale are moved, compressed, from it to their own."""
+    counts = np.bincount(scales.ravel() if scales.min() >= 0 else scales.ravel() - scales.min())
+    offset = min(int(scales.min()), 0)
+    common = int(np.argmax(counts)) + offset
+    for part in parts:
+        _window_sums(code, part, nbins, acc.at(common))
+    for scale in (np.flatnonzero(counts) + offset).tolist():
+        if scale == common:
+            continue
+        rows = np.flatnonzero(scales == scale)
+        sub = code[rows]
+        for part in parts:
+            moved = part[rows]
+            _window_sums(sub, moved, nbins, acc.at(scale))
+            _window_sums(sub, -moved, nbins, acc.at(common))
+
+
+def _check_product(product: Array, x: Array, w: Array) -> None:
+    """An overflow of two finite values is an error, not a missing row."""
+    if np.isinf(product).any() and (np.isinf(product) & np.isfinite(x) & np.isfinite(w)).any():
+        raise DataError(Diagnostic("QR206", "a value times its weight is too large for a weighted mean",
+                                   suggestion="check the units of the value and weight columns"))
 
 
 class _Scratch:
@@ -249,7 +422,7 @@ class GroupingState:
         shape = (len(self.years), len(self.regions))
         passes = grouping.passes
         self.counts: list[Array] = [np.zeros((*shape, p.nbins), np.int64) for p in passes]
-        self.sums: list[list[Limbs]] = [[Limbs((*shape, p.nbins)) for _ in p.sums] for p in passes]
+        self.sums: list[list[ExactSum]] = [[ExactSum((*shape, p.nbins)) for _ in p.sums] for p in passes]
         self.mins: list[list[Array]] = [[np.full((*shape, p.nbins), np.inf) for _ in p.mins] for p in passes]
         self.maxs: list[list[Array]] = [[np.full((*shape, p.nbins), -np.inf) for _ in p.maxs] for p in passes]
         self.rows = 0
@@ -271,9 +444,9 @@ class GroupingState:
             self.counts = [np.pad(a, pad) for a in self.counts]
             self.mins = [[np.pad(a, pad, constant_values=np.inf) for a in p] for p in self.mins]
             self.maxs = [[np.pad(a, pad, constant_values=-np.inf) for a in p] for p in self.maxs]
-            for sums in self.sums:
-                for limbs in sums:
-                    limbs.a = np.pad(limbs.a, ((0, 0), *pad))
+            for sums, p in zip(self.sums, self.grouping.passes, strict=True):
+                for exact in sums:
+                    exact.pad(pad, (y, r, p.nbins))
         return (np.array([self._year_index[x] for x in years], np.intp),
                 np.array([self._region_index[x] for x in regions], np.intp))
 
@@ -283,10 +456,7 @@ class GroupingState:
         out.regions, out.years = list(self.regions), list(self.years)
         out._region_index, out._year_index = dict(self._region_index), dict(self._year_index)
         out.counts = [a.copy() for a in self.counts]
-        out.sums = [[Limbs(limbs.shape, limbs.a.copy(), limbs.base) for limbs in p] for p in self.sums]
-        for mine, theirs in zip(out.sums, self.sums, strict=True):
-            for a, b in zip(mine, theirs, strict=True):
-                a.adds = b.adds
+        out.sums = [[total.mapped(np.copy, total.shape) for total in p] for p in self.sums]
         out.mins = [[a.copy() for a in p] for p in self.mins]
         out.maxs = [[a.copy() for a in p] for p in self.maxs]
         out.rows, out.unassigned = self.rows, self.unassigned
@@ -320,13 +490,15 @@ class GroupingState:
         for p in range(len(self.counts)):
             to: Any = (slice(None), target)
             np.add.at(out.counts[p], to, self.counts[p][:, source])
-            for mine, theirs in zip(out.sums[p], self.sums[p], strict=True):
-                theirs.normalize()
-                mine.a = np.zeros((theirs.a.shape[0], *mine.shape), np.int64)
-                mine.base = theirs.base
-                limbs_to: Any = (slice(None), slice(None), target)
-                np.add.at(mine.a, limbs_to, theirs.a[:, :, source])
-                mine.normalize()
+            for k, theirs in enumerate(self.sums[p]):
+                shape = out.sums[p][k].shape
+
+                def roll(a: Array, shape: tuple[int, ...] = shape) -> Array:
+                    rolled = np.zeros((a.shape[0], *shape), np.int64)
+                    limbs_to: Any = (slice(None), slice(None), target)
+                    np.add.at(rolled, limbs_to, a[:, :, source])
+                    return rolled
+                out.sums[p][k] = theirs.mapped(roll, shape)
             for a, b in zip(out.mins[p], self.mins[p], strict=True):
                 np.minimum.at(a, to, b[:, source])
             for a, b in zip(out.maxs[p], self.maxs[p], strict=True):
@@ -476,14 +648,14 @@ def _prepare_pass(pass_: Pass, chunk: Any, ngroups: int) -> _PassScan:
 @attrs.define
 class _Accumulator:
     counts: Array
-    sums: list[Limbs]
+    sums: list[ExactSum]
     mins: list[Array]
     maxs: list[Array]
 
     @classmethod
     def empty(cls, scan: _PassScan) -> _Accumulator:
         n = scan.nbins
-        return cls(np.zeros(n, np.int64), [Limbs((n,)) for _ in scan.sums],
+        return cls(np.zeros(n, np.int64), [ExactSum((n,)) for _ in scan.sums],
                    [np.full(n, np.inf) for _ in scan.mins], [np.full(n, -np.inf) for _ in scan.maxs])
 
     def add(self, other: _Accumulator) -> None:
@@ -536,27 +708,15 @@ def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
             if not isinstance(bits, int) or bits:
                 np.add(code, bits, out=code)
             acc.counts += np.bincount(code, minlength=scan.nbins)
-            for (values, weight), limbs in zip(scan.sums, acc.sums, strict=True):
-                x = values(s, e, memo)
-                if weight is not None:
-                    x = _product(x, weight(s, e, memo))
-                _window_sums(code, x, scan.nbins, limbs, scratch)
+            for (values, weight), exact in zip(scan.sums, acc.sums, strict=True):
+                _exact_sums(code, values(s, e, memo), None if weight is None else weight(s, e, memo), scan.nbins,
+                            exact, scratch)
             with np.errstate(invalid="ignore"):  # NaN lands only in bins of missing rows, never read
                 for fn, low in zip(scan.mins, acc.mins, strict=True):
                     np.minimum.at(low, code, fn(s, e, memo))
                 for fn, high in zip(scan.maxs, acc.maxs, strict=True):
                     np.maximum.at(high, code, fn(s, e, memo))
     return accs
-
-
-def _product(x: Array, w: Array) -> Array:
-    """x·w for a weighted mean; an overflow of two finite values is an error, not a missing row."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        out: Array = x * w
-    if np.isinf(out).any() and (np.isinf(out) & np.isfinite(x) & np.isfinite(w)).any():
-        raise DataError(Diagnostic("QR206", "a value times its weight is too large for a weighted mean",
-                                   suggestion="check the units of the value and weight columns"))
-    return out
 
 
 def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 1) -> GroupingState:
@@ -613,9 +773,9 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
     for p, (scan, acc) in enumerate(zip(scans, accs, strict=True)):
         shape = (n_years + 1, width, 1 << scan.shift)
         state.counts[p] = acc.counts.reshape(shape)[keep]
-        for limbs, total in zip(state.sums[p], acc.sums, strict=True):
-            limbs.a = total.a.reshape((total.a.shape[0], *shape))[(slice(None), *keep)]
-            limbs.base, limbs.adds = total.base, total.adds
+        kept = (n_years, n_regions, 1 << scan.shift)
+        state.sums[p] = [total.mapped(lambda a, shape=shape: a.reshape((a.shape[0], *shape))[(slice(None), *keep)],
+                                      kept) for total in acc.sums]
         state.mins[p] = [a.reshape(shape)[keep] for a in acc.mins]
         state.maxs[p] = [a.reshape(shape)[keep] for a in acc.maxs]
     state.rows = n

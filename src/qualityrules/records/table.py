@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +15,10 @@ import numpy.typing as npt
 from ..errors import Diagnostic
 from ..language import model as m
 from ..language.text import normalize
+from ..tables.decimals import value_of
 from .hierarchy import Hierarchy
 from .plan import Agg, Formula, Read, RecordPlan
-from .scan import GroupingState, _to_float
+from .scan import GroupingState
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,10 +43,10 @@ def _read_count(state: GroupingState, read: Read) -> Array:
     return result
 
 
-def _read_exact(state: GroupingState, read: Read) -> tuple[list[int], int]:
-    limbs = state.sums[read.pass_][read.index]
+def _read_exact(state: GroupingState, read: Read) -> list[Fraction]:
+    sums = state.sums[read.pass_][read.index]
     chosen = _select(state.grouping.passes[read.pass_].nbins, read.ones)
-    return limbs.sum_cells(lambda a: a[..., chosen].sum(axis=-1)).exact()
+    return sums.sum_cells(lambda a: a[..., chosen].sum(axis=-1)).exact()
 
 
 def _read_extreme(state: GroupingState, read: Read) -> Array:
@@ -56,53 +58,52 @@ def _read_extreme(state: GroupingState, read: Read) -> Array:
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def _aggregate_values(state: GroupingState, agg: Agg) -> Array:
-    """One aggregate per region × year, each the correctly rounded value of its definition."""
+Exact = list[Fraction | None]     # per region × year cell: the exact value, None when unknown
+
+
+def _aggregate_exact(state: GroupingState, agg: Agg) -> Exact:
+    """One aggregate per region × year (flattened), exact: records count at their decimals."""
     f = m.AggregateFunction
-    shape = (len(state.years), len(state.regions))
     num, den = agg.numerator, agg.denominator
     if agg.function in (f.MIN, f.MAX):
-        return _read_extreme(state, num)
+        return [None if math.isnan(x) else value_of(x) for x in _read_extreme(state, num).ravel().tolist()]
     if agg.function is f.COUNT:
-        return _read_count(state, num).astype(np.float64)
+        return [Fraction(int(c)) for c in _read_count(state, num).ravel().tolist()]
     if agg.function is f.SHARE:
         assert den is not None
-        top, bottom = _read_count(state, num), _read_count(state, den)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(bottom > 0, top / np.maximum(bottom, 1), np.nan)
-    sums, exponent = _read_exact(state, num)
+        tops, bottoms = _read_count(state, num).ravel().tolist(), _read_count(state, den).ravel().tolist()
+        return [Fraction(int(t), int(b)) if b > 0 else None for t, b in zip(tops, bottoms, strict=True)]
+    sums = _read_exact(state, num)
     if agg.function is f.SUM:
-        return np.array([_to_float(s, exponent) for s in sums], np.float64).reshape(shape)
+        return list(sums)
     assert den is not None
     if agg.function is f.MEAN:
         counts = _read_count(state, den).ravel().tolist()
-        return np.array([_to_float(s, exponent, c) for s, c in zip(sums, counts, strict=True)], np.float64).reshape(shape)
-    weights, weight_exponent = _read_exact(state, den)          # wmean
-    return np.array([_to_float(s, exponent - weight_exponent, w) for s, w in zip(sums, weights, strict=True)],
-                    np.float64).reshape(shape)
+        return [s / int(c) if c > 0 else None for s, c in zip(sums, counts, strict=True)]
+    weights = _read_exact(state, den)          # wmean
+    return [s / w if w != 0 else None for s, w in zip(sums, weights, strict=True)]
 
 
-def _evaluate(formula: Formula, state: GroupingState, cache: dict[Agg, Array]) -> Array | float:
+def _evaluate(formula: Formula, state: GroupingState, cache: dict[Agg, Exact]) -> Exact:
+    """The formula's exact value per cell (None where unknown or divided by zero)."""
+    cells = len(state.years) * len(state.regions)
     kind = formula[0]
     if kind == "const":
-        value: float = formula[1]
-        return value
+        return [Fraction(formula[1])] * cells
     if kind == "agg":
         agg: Agg = formula[1]
         if agg not in cache:
-            cache[agg] = _aggregate_values(state, agg)
+            cache[agg] = _aggregate_exact(state, agg)
         return cache[agg]
     left = _evaluate(formula[1], state, cache)
     right = _evaluate(formula[2], state, cache)
-    with np.errstate(all="ignore"):
-        if kind == "+":
-            return np.add(left, right)
-        if kind == "-":
-            return np.subtract(left, right)
-        if kind == "*":
-            return np.multiply(left, right)
-        quotient = np.divide(left, right)
-        return np.where(np.equal(right, 0), np.nan, quotient)
+    out: Exact = []
+    for a, b in zip(left, right, strict=True):
+        if a is None or b is None or (kind == "/" and b == 0):
+            out.append(None)
+        else:
+            out.append(a + b if kind == "+" else a - b if kind == "-" else a * b if kind == "*" else a / b)
+    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -126,6 +127,8 @@ class IndicatorTable:
     rows_read: dict[str, int] = attrs.field(factory=dict, eq=False)
     unassigned: dict[str, int] = attrs.field(factory=dict, eq=False)
     warnings: tuple[Diagnostic, ...] = attrs.field(default=(), eq=False)   # what reading the records noticed
+    # row -> exact value, for values that are not the shortest decimal of their float (1/3, 94.999…)
+    exact: dict[int, Fraction] = attrs.field(factory=dict, kw_only=True)
 
     COLUMNS = ("region", "year", "indicator", "value", "unit", "records", "min_records", "sufficient")
 
@@ -167,8 +170,11 @@ class IndicatorTable:
         notes = [f"{n:,} records" + ("" if ok else f" (< min_records {k}: unknown)")
                  for n, k, ok in zip(self.records.tolist(), self.min_records.tolist(), self.sufficient.tolist(),
                                      strict=True)]
+        values: list[Any] = self.value.tolist()
+        for row, exact in self.exact.items():        # the evaluator decides with the exact value
+            values[row] = exact
         return {"region": list(self.region), "year": self.year.tolist(), "indicator": list(self.indicator),
-                "value": self.value.tolist(), "unit": list(self.unit), "source": notes}
+                "value": values, "unit": list(self.unit), "source": notes}
 
     def observations(self, catalogue: Any) -> Any:
         """The values as :class:`qualityrules.tables.observations.Observations` (unknown values stay unknown)."""
@@ -197,7 +203,7 @@ class IndicatorTable:
 def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hierarchy | None = None) -> IndicatorTable:
     """Indicator values from merged states (rolled up the hierarchy first, when there is one): one
     row per indicator, region and year with records, sorted by indicator, region and year."""
-    parts: dict[str, list[Any]] = {c: [] for c in IndicatorTable.COLUMNS}
+    parts: dict[str, list[Any]] = {c: [] for c in (*IndicatorTable.COLUMNS, "exact")}
     rows_read: dict[str, int] = {}
     unassigned: dict[str, int] = {}
     rolled: dict[int, GroupingState] = {}
@@ -206,15 +212,16 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         table = plan.groupings[index].table
         rows_read[table] = max(rows_read.get(table, 0), state.rows)
         unassigned[table] = max(unassigned.get(table, 0), state.unassigned)
-    caches: dict[int, dict[Agg, Array]] = {}
+    caches: dict[int, dict[Agg, Exact]] = {}
     for indicator in plan.indicators:
         found = rolled.get(indicator.grouping)
         if found is None or not found.regions or not found.years:
             continue
         state = found
         records = state.counts[0].sum(axis=-1)                      # year × region
-        value = np.broadcast_to(_evaluate(indicator.formula, state, caches.setdefault(indicator.grouping, {})),
-                                records.shape).astype(np.float64)
+        cells = _evaluate(indicator.formula, state, caches.setdefault(indicator.grouping, {}))
+        value = np.array([math.nan if v is None else float(v) for v in cells], np.float64).reshape(records.shape)
+        exact_grid: Array = np.array(cells, dtype=object).reshape(records.shape)
         needed = indicator.min_records or 0
         sufficient = records >= needed
         regions = np.array(state.regions, dtype=object)
@@ -231,10 +238,15 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         parts["records"].append(records.T[grid][keep])
         parts["min_records"].append(np.full(len(r), needed, np.int64))
         parts["sufficient"].append(sufficient.T[grid][keep])
+        exact_grid[~sufficient] = None
+        parts["exact"].append(exact_grid.T[grid][keep])
     empty = {"region": object, "year": np.int64, "indicator": object, "value": np.float64, "unit": object,
-             "records": np.int64, "min_records": np.int64, "sufficient": bool}
+             "records": np.int64, "min_records": np.int64, "sufficient": bool, "exact": object}
     out = {c: np.concatenate(v) if v else np.array([], empty[c]) for c, v in parts.items()}
+    values = out["value"].astype(np.float64)
+    overrides = {row: v for row, v in enumerate(out["exact"].tolist())
+                 if v is not None and v != value_of(float(values[row]))}
     return IndicatorTable(
         tuple(out["region"].tolist()), out["year"].astype(np.int64), tuple(out["indicator"].tolist()),
-        out["value"].astype(np.float64), tuple(out["unit"].tolist()), out["records"].astype(np.int64),
-        out["min_records"].astype(np.int64), out["sufficient"].astype(bool), rows_read, unassigned)
+        values, tuple(out["unit"].tolist()), out["records"].astype(np.int64),
+        out["min_records"].astype(np.int64), out["sufficient"].astype(bool), rows_read, unassigned, exact=overrides)

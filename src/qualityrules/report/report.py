@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..engine.evaluation import Evaluation
+from ..engine.exact import near_margins
 from ..engine.plan import RELATIVE_CHANGE, VALUE
 from ..errors import optional_dependencies
 from ..language import model as m
@@ -107,14 +108,25 @@ class Report:
             lo, hi = plan.lo[atoms], plan.hi[atoms]
             excluded = plan.excluded[atoms]
             below, above = x - lo, hi - x
+            factor = plan.factor[atoms]
+            exact = ev.exact
+            decided = np.zeros(x.shape, dtype=bool)
+            if exact is not None:
+                decided[exact.rows, exact.columns] = True
+            below, above = below * factor, above * factor
+            near_margins(plan, atoms, x, below, above, decided)   # close to a bound: exact margins
+            below, above = below / factor, above / factor
             margin = np.where(np.isneginf(lo), above, np.where(np.isposinf(hi), below, np.minimum(below, above)))
             threshold = np.where(np.isneginf(lo), hi, np.where(
                 np.isposinf(hi), lo, np.where(x < lo, lo, np.where(x > hi, hi, np.where(below <= above, lo, hi)))))
             margin = np.where(excluded, np.abs(x - lo), margin)
             threshold = np.where(excluded, lo, threshold)
-            factor = plan.factor[atoms]
             margin = margin * factor
             threshold = threshold * factor
+            if exact is not None:     # cells decided exactly carry their exact margins
+                b, a = exact.below, exact.above
+                chosen = np.where(np.isnan(b), a, np.where(np.isnan(a), b, np.minimum(b, a)))
+                margin[exact.rows, exact.columns] = np.where(excluded[exact.columns], np.abs(b), chosen)
             relative = margin / np.abs(threshold)
             relative = np.where(np.isfinite(relative), relative, np.nan)
             undecided = self.codes <= _UNKNOWN   # unknown, or not applicable: no margin
@@ -220,6 +232,7 @@ class Report:
             "kind": rule.kind,
             "measure": rule.measure.value,
             "baseline_year": rule.baseline,
+            "rounding": rounding_text(rule),
             "strength": rule.strength.value,
             "target": target_text(rule),
             "unit": display_unit(rule),
@@ -571,9 +584,19 @@ class Report:
                 steps.append(f"{word} = {difference}")
         value_text = _interval_text(x_lo * factor, x_hi * factor, bool(ev.x_lo_open[r, column]),
                                     bool(ev.x_hi_open[r, column]))
+        rounding = rule.rounding
+        measured = float(ev.measured[r, column])
+        rounded = rounding is not None and rounding.method is m.RoundingMethod.ROUND_THEN_COMPARE \
+            and not math.isnan(measured)
         if plan.atom_measure[atom] != VALUE:
-            steps[-1] += f" = {value_text} {unit}".rstrip()
+            steps[-1] += f" = {_num(measured * factor) if rounded else value_text} {unit}".rstrip()
+        if rounded and rounding is not None:
+            steps.append(f"rounded half to even to a multiple of {format(rounding.step.normalize(), 'f')} "
+                         f"(GB/T 8170-2008, 修约值比较法, declared by {rule.rounding_by}): "
+                         f"{_num(measured * factor)} → {value_text} {unit}".rstrip())
         steps.append(f"{value_text} {unit} against {target_text(rule)}".replace("  ", " "))
+        if rounding is not None and not rounded:
+            steps[-1] += f" (compared in full: GB/T 8170-2008 全数值比较法, declared by {rule.rounding_by})"
         margin = float(measures["margin"][r, column])
         relative = float(measures["relative_margin"][r, column])
         if not math.isnan(margin):
@@ -589,10 +612,10 @@ class Report:
 
 
 _RESULT_COLUMNS = ("region", "year", "pack", "origin", "level", "section", "indicator", "kind", "measure",
-                   "baseline_year", "strength", "verdict", "value", "censored", "threshold", "target", "margin",
+                   "baseline_year", "rounding", "strength", "verdict", "value", "censored", "threshold", "target", "margin",
                    "relative_margin", "unit", "binding", "citation", "document", "rule")
 _TARGET_COLUMNS = ("region", "pack", "origin", "level", "section", "indicator", "kind", "measure", "baseline_year",
-                   "strength", "verdict", "years", "year", "value", "censored", "threshold", "target", "margin",
+                   "rounding", "strength", "verdict", "years", "year", "value", "censored", "threshold", "target", "margin",
                    "relative_margin", "unit", "year_verdicts", "citation", "document", "rule")
 _MARK = {PASS: "✓ pass", FAIL: "✗ FAIL", WARN: "! warn", UNKNOWN: "? unknown", NOT_APPLICABLE: "- n/a"}
 _ORDER = {FAIL: 0, WARN: 1, UNKNOWN: 2, PASS: 3, NOT_APPLICABLE: 4}
@@ -606,6 +629,14 @@ def display_unit(rule: BoundRule) -> str:
     if rule.measure is Measure.POINT_CHANGE:
         return "百分点" if rule.indicator.unit == "%" else (rule.indicator.unit or "")
     return rule.rule_unit or rule.indicator.unit or ""
+
+
+def rounding_text(rule: BoundRule) -> str | None:
+    """The declared GB/T 8170-2008 rounding, e.g. ``0.1 修约值比较法 (pack longgang-2015)``."""
+    if rule.rounding is None:
+        return None
+    step = format(rule.rounding.step.normalize(), "f")
+    return f"{step} {rule.rounding.method.value} ({rule.rounding_by})"
 
 
 def target_text(rule: BoundRule) -> str:

@@ -30,6 +30,7 @@ from ..errors import did_you_mean
 from ..language import model as m
 from ..language import units
 from ..language.text import normalize
+from .decimals import exact_text, value_of
 
 __all__ = [
     "Cell", "CellError", "MISSING_CELLS", "MAGNITUDES", "parse_cell", "parse_unit", "parse_year",
@@ -97,6 +98,8 @@ class Cell:
         return not self.exact
 
     def __str__(self) -> str:
+        if self.given is not None:
+            return exact_text(self.given)
         if self.exact:
             return _number(self.lo)
         if math.isinf(self.lo):
@@ -520,9 +523,9 @@ def _any_censored(lo: FloatArray, hi: FloatArray) -> bool:
 
 
 def _round_trips(number: Fraction, stored: float) -> bool:
-    """Is ``stored`` (the float nearest ``number``) exactly the decimal its ``repr`` shows? Then the
-    float stands for the number (the shortest-decimal convention) and no exact value is kept."""
-    return Fraction(repr(stored)) == number
+    """Does ``stored`` (the float nearest ``number``) count at ``number``
+    (:func:`~.decimals.value_of`, the shortest-decimal convention)? Then no exact value is kept."""
+    return value_of(stored) == number
 
 
 def _object_column(values: Array, limit: int) -> ParsedColumn:

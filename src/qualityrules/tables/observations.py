@@ -52,6 +52,7 @@ from .cells import (
     parse_unit,
     parse_year,
 )
+from .decimals import scale_array
 from .frames import Categorical, memory_table, plain_numbers, prepare
 from .source import Table, open_file, read_text, render
 
@@ -77,19 +78,6 @@ NOTE_COLUMNS = frozenset({"citation", "source", "note", "notes", "comment", "备
 
 MAX_DIAGNOSTICS = 20
 MAX_WARNINGS = 20
-
-
-def scale_array(values: FloatArray, factor: Fraction) -> FloatArray:
-    """``values * factor``, rounded once when the factor is an integer or a reciprocal (the usual
-    case: 万元 -> 元, 元 -> 亿元), so that a value written in another unit lands exactly where it
-    would have been written in the indicator's unit."""
-    if factor == 1:
-        return values
-    if factor.numerator == 1:
-        return values / factor.denominator
-    if factor.denominator == 1:
-        return values * factor.numerator
-    return values * factor.numerator / factor.denominator
 
 
 # ------------------------------------------------------------------------------------------
@@ -1217,38 +1205,35 @@ def _select_parsed(parsed: ParsedColumn, keep: BoolArray) -> ParsedColumn:
 
 def _scaled(parsed: ParsedColumn, factor: Fraction | None,
             groups: tuple[npt.NDArray[Any], IntArray] | None) -> ParsedColumn:
-    """``parsed`` converted by one factor, or by a factor per group of rows; exact decimals are
-    converted exactly and kept only where the float is not their value."""
+    """``parsed`` converted by one factor, or by a factor per group of rows, each value the float
+    nearest to its exact product (:func:`~.decimals.scale_array`); the cells whose product is not
+    the shortest decimal of that float keep it in ``exact``. (A censored bound carries no exact
+    value: a long one was widened to a float when read.)"""
     if groups is None:
         assert factor is not None
         if factor == 1:
             return parsed
-        lo = scale_array(parsed.lo, factor)
-        out = ParsedColumn(lo, scale_array(parsed.hi, factor) if parsed.censored else lo, parsed.lo_open,
-                           parsed.hi_open, floats=parsed.floats)
-        row_factor: Any = lambda row: factor  # noqa: E731
+        lo, exact = scale_array(parsed.lo, factor, parsed.exact)
+        hi = scale_array(parsed.hi, factor)[0] if parsed.censored else lo
+        out = ParsedColumn(lo, hi, parsed.lo_open, parsed.hi_open, exact=exact, floats=parsed.floats)
     else:
         factors, inverse = groups
         lo = parsed.lo.copy()
         hi = parsed.hi.copy() if parsed.censored else lo
+        exact = dict(parsed.exact)
         for g, f in enumerate(factors.tolist()):
             if f == 1:
                 continue
             rows = np.flatnonzero(inverse == g)
-            lo[rows] = scale_array(parsed.lo[rows], f)
+            position = {int(row): n for n, row in enumerate(rows.tolist())} if exact else {}
+            inside = {position[row]: value for row, value in exact.items() if row in position}
+            lo[rows], scaled_exact = scale_array(parsed.lo[rows], f, inside)
+            for row in position:
+                exact.pop(row, None)
+            exact.update({int(rows[n]): value for n, value in scaled_exact.items()})
             if parsed.censored:
-                hi[rows] = scale_array(parsed.hi[rows], f)
-        out = ParsedColumn(lo, hi, parsed.lo_open, parsed.hi_open, floats=parsed.floats)
-        row_factor = lambda row: factors[inverse[row]]  # noqa: E731
-    for row, value in parsed.exact.items():
-        converted = value * row_factor(row)
-        x = float(converted)
-        if math.isfinite(out.lo[row]):
-            out.lo[row] = x
-        if out.hi is not out.lo and math.isfinite(out.hi[row]):
-            out.hi[row] = x
-        if Fraction(repr(x)) != converted:
-            out.exact[row] = converted
+                hi[rows] = scale_array(parsed.hi[rows], f)[0]
+        out = ParsedColumn(lo, hi, parsed.lo_open, parsed.hi_open, exact=exact, floats=parsed.floats)
     out.footnotes = parsed.footnotes
     return out
 
