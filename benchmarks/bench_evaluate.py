@@ -4,7 +4,8 @@ pandas, polars and DuckDB in one process.
 
 The table: 6,000 regions (integer codes) x 10 years (2011-2020), one row per region and year,
 60 float64 indicator columns with 2 % NaN and about 7 % of the cells exactly on their rule's
-threshold. The pack: 60 every-year rules (每年), 12 each of >=, <=, >, < and a range, so every
+threshold; shares lie within 0-100 % and counts are not negative (implausible values would be set
+aside). The regions are districts of the pack's region (``hierarchy=``), so every target binds them. The pack: 60 every-year rules (每年), 12 each of >=, <=, >, < and a range, so every
 rule is checked on every row: the pass and unknown matrices have 60,000 x 60 cells.
 
 Every engine starts from the user's table (a dict of numpy arrays, or a pandas / polars
@@ -83,13 +84,15 @@ def build_table(regions: int, seed: int = SEED) -> dict[str, np.ndarray]:
     table: dict[str, np.ndarray] = {"region": np.repeat(np.arange(regions, dtype=np.int64), len(YEARS)),
                                     "year": np.tile(np.array(YEARS, dtype=np.int64), regions)}
     for k in range(N_INDICATORS):
-        _, threshold, _ = kind_of(k)
+        _, threshold, unit = kind_of(k)
         centre = float(np.mean(threshold)) if isinstance(threshold, tuple) else float(threshold)
         spread = max(abs(centre) * 0.05, 1.0)
         column = np.round(centre + rng.normal(0, spread, rows), 2)
         on_threshold = rng.random(rows) < 0.07
         edges = np.array(threshold if isinstance(threshold, tuple) else (threshold,))
         column[on_threshold] = edges[rng.integers(0, len(edges), int(on_threshold.sum()))]
+        if unit in ("%", "家"):     # plausible: a share within 0-100 %, a count >= 0 (else set aside, unknown)
+            column = np.clip(column, 0.0, 100.0 if unit == "%" else None)
         column[rng.random(rows) < 0.02] = np.nan
         table[f"指标{k:02d}"] = column
     return table
@@ -180,13 +183,19 @@ def duckdb_baseline(con: Any, query: str) -> tuple[np.ndarray, np.ndarray]:
     return passed, unknown
 
 
-def ours(plan: Any, data: Any) -> Any:
+def districts(regions: int) -> qualityrules.Hierarchy:
+    """The region codes are districts of the pack's region (全市): its targets bind them. The
+    user holds this hierarchy as they hold the table (built outside the timing)."""
+    return qualityrules.Hierarchy({str(r): "全市" for r in range(regions)})
+
+
+def ours(plan: Any, data: Any, tree: Any) -> Any:
     """The report's evaluation: per-rule blocks of pass and unknown over [region, year]."""
-    return qualityrules.evaluate(plan, data).evaluation
+    return qualityrules.evaluate(plan, data, hierarchy=tree).evaluation
 
 
-def ours_joined(plan: Any, data: Any) -> Any:
-    evaluation = qualityrules.evaluate(plan, data).evaluation
+def ours_joined(plan: Any, data: Any, tree: Any) -> Any:
+    evaluation = qualityrules.evaluate(plan, data, hierarchy=tree).evaluation
     return evaluation.passed, evaluation.unknown
 
 
@@ -242,6 +251,7 @@ def main() -> None:
     lo, hi = bounds(plan)
     regions = 6000
     table = build_table(regions)
+    tree = districts(regions)
     frame = pd.DataFrame(table)
     polars_frame = pl.DataFrame(table)
     con = duckdb.connect()
@@ -250,20 +260,22 @@ def main() -> None:
     con.register("w2", frame)
     query = duckdb_query(lo, hi)
 
-    expected = as_matrices(plan, ours(plan, table), regions)
-    check("qualityrules from pandas", as_matrices(plan, ours(plan, frame), regions), expected)
+    report = qualityrules.evaluate(plan, table, hierarchy=tree)
+    assert report.evaluation.applicable.all() and not report.warnings, "every target binds every district"
+    expected = as_matrices(plan, report.evaluation, regions)
+    check("qualityrules from pandas", as_matrices(plan, ours(plan, frame, tree), regions), expected)
     check("numpy", numpy_baseline(table, lo, hi), expected)
     check("pandas", pandas_baseline(frame, lo, hi), expected)
     check("polars", polars_baseline(polars_frame, lo, hi), expected)
     check("DuckDB", duckdb_baseline(con, query), expected)
-    joined = ours_joined(plan, table)
+    joined = ours_joined(plan, table, tree)
     assert joined[0].shape == (regions, len(plan.rules) * len(YEARS))
 
     engines: dict[str, Callable[[], Any]] = {
         "numpy (per column)": lambda: numpy_baseline(table, lo, hi),
-        "qualityrules, from a dict of arrays": lambda: ours(plan, table),
-        "qualityrules, from a dict, matrices joined": lambda: ours_joined(plan, table),
-        "qualityrules, from a pandas DataFrame": lambda: ours(plan, frame),
+        "qualityrules, from a dict of arrays": lambda: ours(plan, table, tree),
+        "qualityrules, from a dict, matrices joined": lambda: ours_joined(plan, table, tree),
+        "qualityrules, from a pandas DataFrame": lambda: ours(plan, frame, tree),
         "pandas": lambda: pandas_baseline(frame, lo, hi),
         "polars": lambda: polars_baseline(polars_frame, lo, hi),
         "DuckDB (2 threads)": lambda: duckdb_baseline(con, query),
@@ -297,8 +309,11 @@ def main() -> None:
     if not args.quick:
         big_regions = 60000
         big = build_table(big_regions, seed=SEED + 1)
-        check("qualityrules 600k vs numpy", numpy_baseline(big, lo, hi), as_matrices(plan, ours(plan, big), big_regions))
-        scale = interleaved({"60k": lambda: ours(plan, table), "600k": lambda: ours(plan, big)}, max(5, rounds // 3))
+        big_tree = districts(big_regions)
+        check("qualityrules 600k vs numpy", numpy_baseline(big, lo, hi),
+              as_matrices(plan, ours(plan, big, big_tree), big_regions))
+        scale = interleaved({"60k": lambda: ours(plan, table, tree), "600k": lambda: ours(plan, big, big_tree)},
+                            max(5, rounds // 3))
         print(f"ratio W2 scale:  qualityrules 600,000 rows / 60,000 rows = {scale['600k'][0] / scale['60k'][0]:.2f} wall, "
               f"{scale['600k'][1] / scale['60k'][1]:.2f} CPU  (target <= 11)")
 
@@ -310,7 +325,7 @@ def main() -> None:
     per_row_python(sample, rules)
     python_seconds = (time.perf_counter() - start) * rows / subset
     small = {"region": np.arange(10), "year": np.full(10, 2020), **{name: table[name][:10] for name in NAMES}}
-    small_times = interleaved({"small": lambda: qualityrules.evaluate(pack, small)}, 50)
+    small_times = interleaved({"small": lambda: qualityrules.evaluate(pack, small, hierarchy=tree)}, 50)
     print(f"\nfor context: a row-by-row Python rule engine, EXTRAPOLATED from {subset:,} rows: {python_seconds * 1e3:,.0f} ms "
           f"({python_seconds / times['qualityrules, from a dict of arrays'][0]:.0f}x qualityrules); one call on 10 "
           f"regions x 1 year x 60 rules from a dict: {small_times['small'][0] * 1e3:.2f} ms")

@@ -2,7 +2,8 @@
 rows (11 districts x 10 years, plain integer district codes) to 330 verdicts, side by side in one
 process with a tuned numpy weighted bincount, DuckDB (2 threads), polars and pandas.
 
-Indicators (the shipped catalogue's definitions) and their rules, every year 2011-2020:
+Indicators (the shipped catalogue's definitions) and their rules, every year 2011-2020, for the
+districts the pack names in its scope (so every target binds them):
   工业废水达标排放率 = 100 * sum(volume where compliant) / sum(volume)      >= 95%
   空气质量优良天数比例 = 100 * share(where aqi <= 100)                    >= 90%
   PM2.5年均浓度 = mean(pm25)                                            <= 35 微克/立方米
@@ -47,6 +48,7 @@ pack bench-records {
     region 深圳市
     level city
     period 2011..2020
+    scope 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
     section 环境质量 {
         工业废水达标排放率 每年 >= 95%
         空气质量优良天数比例 每年 >= 90%

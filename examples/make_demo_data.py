@@ -8,9 +8,9 @@ and the inherited shares and rates; the province's totals bind 广东省 only):
 * 龙岗区 meets every binding target in every year it is checked (so the README's command exits 0),
   misses one aspiration (a warn), prints two values censored as bulletins do (≥98, 100以上) and
   has one missing value (an unknown);
-* 福田区, 罗湖区 and 南山区 (which the pack does not name, so they are checked against 龙岗区's
-  targets) scatter around the targets: some pass, some fail, a few cells are missing or
-  censored (<90).
+* 平湖街道, 布吉街道 and 横岗街道, streets of 龙岗区 (rules/regions.csv), scatter around the
+  targets: 龙岗区's shares and rates bind them (its totals do not: those are 龙岗区's alone), so
+  some pass, some fail, a few cells are missing or censored (<90).
 
 Outputs (the same table three times, for the all-formats test):
   examples/demo/longgang-2011-2015.csv          UTF-8, wide form
@@ -32,6 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import qualityrules
+from qualityrules.packs.applicability import binds
 from qualityrules.packs.resolve import BoundRule, Measure
 
 HERE = Path(__file__).resolve().parent
@@ -39,7 +40,7 @@ OUT = HERE / "demo"
 STEM = "longgang-2011-2015"
 SEED = 20110321
 YEARS = list(range(2011, 2016))
-REGIONS = ["龙岗区", "福田区", "罗湖区", "南山区"]
+REGIONS = ["龙岗区", "平湖街道", "布吉街道", "横岗街道"]
 NOTE = "synthetic demo data (examples/make_demo_data.py), not official statistics"
 FIXED_TIME = (2016, 1, 1, 0, 0, 0)
 
@@ -95,8 +96,7 @@ def build() -> tuple[list[str], list[list[str]]]:
     rng = random.Random(SEED)
     by_indicator: dict[str, list[BoundRule]] = {}
     for rule in pack.rules:   # the targets that bind 龙岗区 (not the province's own totals)
-        binds = not rule.regions or "龙岗区" in rule.regions
-        if binds and rule.measure is Measure.VALUE and set(rule.years) & set(YEARS):
+        if rule.measure is Measure.VALUE and any(binds(pack, rule, "龙岗区", year) for year in YEARS):
             by_indicator.setdefault(rule.indicator.name, []).append(rule)
     indicators = list(by_indicator)
     aspiration_missed = next((name for name, rules in by_indicator.items()
@@ -134,10 +134,10 @@ def build() -> tuple[list[str], list[list[str]]]:
     if len(percent) >= 2:
         lo0 = _interval(by_indicator[percent[0]])[0]
         values[("龙岗区", 2015, percent[0])] = f"≥{_fmt(max(lo0, 0.0))}"
-        values[("福田区", 2015, percent[1])] = "<90"
+        values[("平湖街道", 2015, percent[1])] = "<90"
     exact_100 = [n for n in indicators if any(r.interval.lower == r.interval.upper == 100 for r in by_indicator[n])]
     if exact_100:
-        values[("南山区", 2015, exact_100[0])] = ""
+        values[("横岗街道", 2015, exact_100[0])] = ""
     every_year = [n for n in indicators if any(r.kind == "every-year" for r in by_indicator[n])]
     if every_year:
         values[("龙岗区", 2012, every_year[0])] = ""     # a gap in an every-year series: unknown

@@ -75,6 +75,35 @@ def read_value(raw: Any, unit: str | None, indicator_unit: str | None) -> Value 
     return Value(x, math.inf)  # >=, ≥, 以上
 
 
+def plausible(pack: Pack, table: dict[tuple[str, int, str], Value]) -> dict[tuple[str, int, str], Value]:
+    """The table without implausible values (they read as missing): a share (%) above 100 or
+    below 0, a negative count (家, 起), and every value of a share whose values all lie in [0, 1]
+    (one above 0) while every bound of the pack's value targets on it is at least 5 %."""
+    def ends(v: Value) -> list[float]:
+        return [x for x in (v.lo, v.hi) if math.isfinite(x)]
+
+    kept = dict(table)
+    for name in {key[2] for key in table}:
+        indicator = pack.catalogue.lookup(name)
+        values = {key: v for key, v in table.items() if key[2] == name}
+        if indicator.unit == "%":
+            bounds = [float(b) for r in pack.rules if r.indicator.name == name and r.measure is Measure.VALUE
+                      for b in (r.interval.lower, r.interval.upper) if b is not None]
+            everything = [x for v in values.values() for x in ends(v)]
+            if bounds and min(bounds) >= 5 and everything and 0 <= min(everything) and 0 < max(everything) <= 1:
+                bad = list(values)
+            else:
+                bad = [key for key, v in values.items()
+                       if (math.isfinite(v.lo) and v.lo > 100 * (1 + 1e-9)) or (math.isfinite(v.hi) and v.hi < 0)]
+        elif indicator.unit in ("家", "起"):
+            bad = [key for key, v in values.items() if math.isfinite(v.hi) and v.hi < 0]
+        else:
+            bad = []
+        for key in bad:
+            del kept[key]
+    return kept
+
+
 def satisfies(v: Value, rule: BoundRule) -> bool | None:
     """True: every possible value meets the target; False: none does; None: it depends."""
     iv = rule.interval
@@ -144,10 +173,11 @@ def _checked_years(rule: BoundRule) -> list[int]:
     return list(rule.years)
 
 
-def reference(pack: Pack, records: Iterable[Record]) -> tuple[dict[tuple[str, int, int], tuple[str, float | None]],
-                                                             dict[tuple[str, int], str]]:
+def reference(pack: Pack, records: Iterable[Record], parents: dict[str, str] | None = None
+              ) -> tuple[dict[tuple[str, int, int], tuple[str, float | None]], dict[tuple[str, int], str]]:
     """``(cells, targets)``: cells[(region, rule index, year)] = (verdict, value in the rule's unit);
-    targets[(region, rule index)] = the verdict over the rule's years."""
+    targets[(region, rule index)] = the verdict over the rule's years. ``parents``: child → parent
+    regions (the hierarchy given to ``evaluate``)."""
     table: dict[tuple[str, int, str], Value] = {}
     regions: list[str] = []
     for region, year, indicator_name, raw, unit in records:
@@ -158,13 +188,14 @@ def reference(pack: Pack, records: Iterable[Record]) -> tuple[dict[tuple[str, in
         value = read_value(raw, unit, indicator.unit)
         if value is not None:
             table[(region, int(year), indicator.name)] = value
+    table = plausible(pack, table)
     cells: dict[tuple[str, int, int], tuple[str, float | None]] = {}
     targets: dict[tuple[str, int], str] = {}
     for region in regions:
         for k, rule in enumerate(pack.rules):
             verdicts = []
             for year in _checked_years(rule):
-                if not binds(pack, rule, region):
+                if not binds(pack, rule, region, year, parents or {}):
                     verdict, value = "not-applicable", None
                 else:
                     quantity = _quantity(rule, table, region, year)
@@ -187,16 +218,27 @@ def reference(pack: Pack, records: Iterable[Record]) -> tuple[dict[tuple[str, in
     return cells, targets
 
 
-def binds(pack: Pack, rule: BoundRule, region: str) -> bool:
-    """A rule binds the regions it names. A region the pack names nowhere stands for the pack's
-    own region, unless the pack declares a scope (then it is outside)."""
-    if not rule.regions:
-        return True
-    named = {normalize(r) for other in pack.rules for r in other.regions}
-    key = normalize(region)
-    if key not in named and not pack.definition.scope and pack.region:
-        key = normalize(pack.region)
-    return key in {normalize(r) for r in rule.regions}
+# Units of totals (counts, money) in the test catalogue: such a target binds the regions its pack names.
+TOTAL_UNITS = {"家", "起", "亿元", "万亿元"}
+
+
+def binds(pack: Pack, rule: BoundRule, region: str, year: int, parents: dict[str, str]) -> bool:
+    """The pack answers for its region, its scope and the regions below them (``parents``); there
+    a total binds only the regions its own pack names, any other target every region; and only in
+    the years both the pack and the pack stating the rule are in force."""
+    periods = {p.id: p.period for p in pack.lineage()}
+    for period in (pack.period, periods[rule.origin]):
+        if period is not None and not period.start <= year <= period.end:
+            return False
+    own = {normalize(r) for r in (pack.region, *pack.definition.scope) if r}
+    chain = [normalize(region)]
+    while chain[-1] in parents:
+        chain.append(parents[chain[-1]])
+    if not own & set(chain):
+        return False
+    if rule.indicator.unit in TOTAL_UNITS:
+        return normalize(region) in {normalize(r) for r in rule.regions}
+    return True
 
 
 def _period_verdict(verdicts: list[str]) -> str:
@@ -257,9 +299,11 @@ def catalogue() -> Any:
 
 
 def make_pack(body: str, *, period: str = "2011..2015", target: str | None = "2015", scope: str | None = None,
-              pack_id: str = "t-2015", extra: str = "", cat: Any = None, parent: str | None = None) -> Pack:
+              pack_id: str = "t-2015", extra: str = "", cat: Any = None, parent: str | None = None,
+              parent_period: str | None = None) -> Pack:
     """A pack around ``body`` (rule lines) for 甲区, resolved against the test catalogue;
-    ``parent``: rule lines of a province pack (region 省) it extends."""
+    ``parent``: rule lines of a province pack (region 省, period ``parent_period``, default
+    ``period``) it extends."""
     import hashlib
     import tempfile
     from pathlib import Path
@@ -269,10 +313,11 @@ def make_pack(body: str, *, period: str = "2011..2015", target: str | None = "20
     search: list[Path] = []
     extends = ""
     if parent is not None:
-        parent_id = "p" + hashlib.sha1(f"{parent}{period}{target}".encode()).hexdigest()[:12]
+        parent_id = "p" + hashlib.sha1(f"{parent}{parent_period or period}{target}".encode()).hexdigest()[:12]
         folder = Path(tempfile.gettempdir()) / "qualityrules-test-parents"
         folder.mkdir(exist_ok=True)
-        text = "\n".join([f"pack {parent_id} {{", "    region 省", "    level province", f"    period {period}",
+        text = "\n".join([f"pack {parent_id} {{", "    region 省", "    level province",
+                          f"    period {parent_period or period}",
                           *([f"    target {target}"] if target else []), "    section 省级 {",
                           *[f"        {line}" for line in parent.strip().splitlines()], "    }", "}", ""])
         (folder / f"{parent_id}.qr").write_text(text, encoding="utf-8")

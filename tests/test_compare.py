@@ -188,11 +188,21 @@ def test_tightening_never_turns_a_fail_into_a_pass_in_the_evaluator(
     tight_pack = resolve.resolve_text(pack_text("t", [f"{subject.indicator} {tight_text}"]), catalogue=catalogue)
     xs = [float(x) for x in samples(*loose_pack.rules, *tight_pack.rules)]
     xs.append(float(data.draw(values(subject))))
-    table = {"region": [f"r{i}" for i in range(len(xs))], "year": [2015] * len(xs), subject.indicator: xs}
+    name = subject.indicator
+    table = {"region": [f"r{i}" for i in range(len(xs))], "year": [2015] * len(xs), name: xs}
+    streets = {f"r{i}": "龙岗区" for i in range(len(xs))}   # parts of the packs' region: its rates bind them
     for pack in (loose_pack, tight_pack):
-        report = evaluate(pack, table)
-        verdicts.append([report.verdict(f"r{i}", 2015, subject.indicator) for i in range(len(xs))])
-    assert {v for vs in verdicts for v in vs} <= {"pass", "fail"}  # every row is checked
+        if subject.extensive:   # a total binds the pack's own region only: one table per value
+            verdicts.append([evaluate(pack, {"region": ["龙岗区"], "year": [2015], name: [x]}).verdict("龙岗区", 2015, name)
+                             for x in xs])
+        else:
+            report = evaluate(pack, table, hierarchy=streets)
+            verdicts.append([report.verdict(f"r{i}", 2015, name) for i in range(len(xs))])
+    # a share outside 0–100 % or a negative count is set aside: unknown (QR242, QR243)
+    implausible = [(subject.unit == "%" and not 0 <= x <= 100) or (subject.extensive and x < 0) for x in xs]
+    for vs in verdicts:
+        assert [v == "unknown" for v in vs] == implausible   # every plausible row is checked
+        assert {v for v, bad in zip(vs, implausible, strict=True) if not bad} <= {"pass", "fail"}
     for x, before, after in zip(xs, *verdicts, strict=True):
         assert not (before == "fail" and after == "pass"), (loose_text, tight_text, x)
 

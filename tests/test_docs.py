@@ -24,7 +24,8 @@ from qualityrules.language.parse import parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-PAGES = sorted(p for p in DOCS.rglob("*.rst") if p.parent != DOCS / "packs")  # packs/ is build output
+PAGES = sorted(p for p in [*DOCS.rglob("*.rst"), *DOCS.rglob("*.inc")]   # .inc: sections included by a page
+               if p.parent != DOCS / "packs")  # packs/ is build output
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 

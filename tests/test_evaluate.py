@@ -133,7 +133,11 @@ def cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], list[tuple[str, int, st
         if inherited:
             options["parent"] = "\n".join(text for text, _ in inherited)
             lines = lines + inherited
+            if draw(st.booleans()):   # the parent in force longer: its every-year targets outside 甲区's period are n/a
+                options["parent_period"] = f"{years[0] - 1}..{years[-1] + 1}"
     regions = draw(st.lists(st.sampled_from(["甲区", "乙区", "丙区", "省"]), min_size=1, max_size=3, unique=True))
+    # which regions lie below 甲区 (rates flow to them; totals do not); 省 and the rest are outside
+    options["hierarchy"] = draw(st.sampled_from([{}, {"乙区": "甲区"}, {"乙区": "甲区", "丙区": "乙区"}, {"丙区": "省"}]))
     used = sorted({key[0] for _, key in lines})
     records = []
     for region in regions:
@@ -165,12 +169,13 @@ def cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], list[tuple[str, int, st
 @given(cases())
 def test_engine_equals_reference(case: tuple[str, dict[str, Any], list[tuple[str, int, str, Any, str | None]]]) -> None:
     body, options, records = case
+    parents = options.pop("hierarchy")
     pack = make_pack(body, cat=CAT, **options)
     data = long(records)
     before = copy.deepcopy(data)
-    report = evaluate(pack, data)
+    report = evaluate(pack, data, hierarchy=parents)
     assert data == before or _same_with_nan(data, before), "the input was mutated"
-    expected_cells, expected_targets = reference(pack, records)
+    expected_cells, expected_targets = reference(pack, records, parents)
     rules = list(pack.rules)
     got: dict[tuple[str, int, int], tuple[str, float | None]] = {}
     for row in report.results():
@@ -274,7 +279,9 @@ def test_target_year_checks_only_that_year() -> None:
     report = check("到2013年 达标率 >= 95%", [("甲区", y, "达标率", 90 if y != 2013 else 96, None)
                                           for y in range(2011, 2016)])
     assert report.verdict("甲区", 2013, "达标率") == "pass"
-    assert report.verdict("甲区", 2015, "达标率") == "not-applicable"
+    with pytest.raises(qualityrules.UsageError) as no_target:   # no target is checked in 2015
+        report.verdict("甲区", 2015, "达标率")
+    assert no_target.value.code == "QR301" and no_target.value.suggestion == "years checked: 2013"
     assert [row["year"] for row in report.results()] == [2013]
 
 
@@ -448,7 +455,8 @@ def test_region_and_year_options() -> None:
     data = long([(r, y, "达标率", 96 if r == "甲区" else 90, None) for r in ("甲区", "乙区") for y in range(2011, 2016)])
     report = evaluate(pack, data, region="甲区", year=2013)
     assert [(row["region"], row["year"]) for row in report.results()] == [("甲区", 2013)]
-    assert qualityrules.evaluate(pack, data, regions=["乙区"]).failed
+    assert qualityrules.evaluate(pack, data, regions=["乙区"], hierarchy={"乙区": "甲区"}).failed
+    assert not qualityrules.evaluate(pack, data, regions=["乙区"]).failed   # outside 甲区: not-applicable
     with pytest.raises(qualityrules.UsageError) as raised:
         evaluate(pack, data, region="丁区")
     assert "丁区" in raised.value.diagnostic.message
@@ -520,10 +528,11 @@ def test_row_order_does_not_change_results(order: str) -> None:
         rows = np.concatenate([rows, rows[::3]])
     table = {"region": np.array([f"区{grid[k][0]:02d}" for k in rows]), "year": np.array([grid[k][1] for k in rows]),
              **{name: column[rows] for name, column in values.items()}}
-    report = evaluate(pack, table)
+    parents = {f"区{r:02d}": "甲区" for r in range(41)}   # below the pack's region: its targets bind them
+    report = evaluate(pack, table, hierarchy=parents)
     records = [(f"区{r:02d}", year, name, float(values[name][k]), None) for k, (r, year) in enumerate(grid)
                for name, _ in names]
-    expected, targets = reference(pack, records)
+    expected, targets = reference(pack, records, parents)
     assert {k: v[0] for k, v in cells(report).items()} == {k: v[0] for k, v in expected.items()}
     assert {(row["region"], row["indicator"]): row["verdict"] for row in report.targets()} == \
         {(region, pack.rules[k].indicator.name): v for (region, k), v in targets.items()}

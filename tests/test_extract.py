@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 import qualityrules
 from qualityrules.cli.main import main
 from qualityrules.errors import DataError, QualityRulesError, Severity
+from qualityrules.extraction.draft import Candidate
+from qualityrules.language import model as m
 from qualityrules.language.format import format_file
 from qualityrules.language.parse import parse_rule_text, parse_text
 
@@ -239,6 +241,193 @@ def test_han_after_the_suffix() -> None:
         "制造业产品质量合格率 94%以上", "顾客满意度 90分以上"]
 
 
+def test_an_indicator_table_under_a_category_column_merged_over_its_rows() -> None:
+    table = ("表1　主要指标\n类别\t序号\t指标名称\t2020年\t2025年\t属性\n"
+             "产品质量\t1\t制造业产品质量合格率（%）\t93.1\t＞94\t约束性\n"
+             "\t2\t食品抽检合格率（%）\t98.2\t≥98.5\t约束性\n"
+             "品牌\t3\t每万人口高价值发明专利拥有量（件）\t3.1\t6\t预期性\n"
+             "\t4\t市场主体总量（万户）\t85.2\t120\t预期性\n"
+             "\t5\t单位地区生产总值能耗降低（%）\t—\t〔13.5〕\t约束性\n"
+             "\t6\t全员劳动生产率增长（%）\t—\t年均6以上\t预期性\n")
+    draft = qualityrules.extract(GOALS + table, region="某市", level="city", period="2021..2025")
+    assert [(c.section, c.line.split(" cite ")[0]) for c in draft.candidates] == [
+        ("二 表1 序号1", "到2025年 制造业产品质量合格率 > 94%"),
+        ("二 表1 序号2", "到2025年 食品抽检合格率 >= 98.5%"),
+        ("二 表1 序号3", "力争 到2025年 每万人口高价值发明专利拥有量 >= 6件/万人"),
+        ("二 表1 序号4", "力争 到2025年 市场主体总量 >= 120万户"),
+        ("二 表1 序号5", "单位地区生产总值能耗 较2020年降低13.5%"),
+        ("二 表1 序号6", 'commitment "6 | 全员劳动生产率增长（%） | — | 年均6以上 | 预期性"')]
+    assert draft.candidates[3].rule is not None and first_value(draft.candidates[3]) == 1200000
+
+
+def first_value(candidate: Candidate) -> object:
+    assert candidate.rule is not None
+    return next(iter(m.quantities(candidate.rule.target))).value
+
+
+@pytest.mark.parametrize("table", [
+    "序号\t指标\t2025年\t属性\n1\t规模以上工业企业质量管理\t90\t约束性\n\t体系认证率（%）\t\t\n",
+    "类别\t序号\t指标\t2025年\t属性\n产品\t1\t规模以上工业企业质量管理\t90\t约束性\n\t\t体系认证率（%）\t\t\n",
+])
+def test_a_row_continued_after_a_page_break_is_still_one_row(table: str) -> None:
+    assert lines(GOALS + table) == ["到2025年 规模以上工业企业质量管理体系认证率 >= 90%"]
+
+
+def test_signs_denominators_and_units_with_a_classifier_in_prose() -> None:
+    assert lines(GOALS + "消费投诉按期办结率≥98%，食品安全抽检量保持在每千人5批次以上，"
+                 "企业开办时间压缩至1个工作日以内，审批时限缩短至3个工作日。") == [
+        "消费投诉按期办结率 >= 98%", "食品安全抽检量 保持在5批次/千人以上", "企业开办时间 降至1工作日以内",
+        "审批时限 降至3工作日"]
+
+
+def test_fenbie_with_a_change_and_with_verbs_that_share_their_object() -> None:
+    assert lines(GOALS + "单位地区生产总值能耗和二氧化碳排放分别下降13%、14%，"
+                 "主导和参与制修订国家标准、行业标准分别达到200项、300项。") == [
+        "单位地区生产总值能耗 较2020年下降13%", "单位地区生产总值二氧化碳排放 较2020年下降14%",
+        "累计 主导和参与制修订国家标准 达到200项", "累计 主导和参与制修订行业标准 达到300项"]
+
+
+def test_a_strength_word_after_the_subject_holds_in_its_clause_only() -> None:
+    assert lines(GOALS + "中国质量奖力争实现零的突破，认证企业达到300家；力争到2025年，A率达到90%，B率达到80%。") == [
+        "力争 中国质量奖 >= 1", "认证企业 达到300家", "力争 到2025年 A率 达到90%", "力争 到2025年 B率 达到80%"]
+
+
+def test_chinese_numerals_ending_a_list_and_a_magnitude_that_names_a_denominator() -> None:
+    assert lines(GOALS + "新增中国驰名商标两件、省级名牌产品二十个，坚持两个毫不动摇，特种设备万台死亡率控制在0.15以下。") == [
+        "累计 中国驰名商标 >= 两件", "累计 省级名牌产品 >= 二十个", "特种设备万台死亡率 控制在0.15以下"]
+
+
+def test_a_running_total_and_a_sum_over_the_period() -> None:
+    assert lines(GOALS + "团体标准累计达到150项。每年培育质量标杆企业10家，累计达到50家。") == [
+        "团体标准 达到150项", "每年 培育质量标杆企业 >= 10家", "累计 培育质量标杆企业 达到50家"]
+    assert lines(GOALS + "新增认证企业20家，累计达到120家，累计创建示范项目超过30个。", period="2024..2024") == [
+        "新增认证企业 >= 20家", "认证企业 达到120家", "示范项目 超过30个"]
+    assert "QR518" in reviews(GOALS + "团体标准累计达到150项。")
+
+
+def test_a_goal_titled_like_an_achievement_is_not_the_past() -> None:
+    text = "一、工作目标\n（一）品牌建设成效明显。知名品牌达到50个。\n二、发展成效\n知名品牌达到30个。"
+    assert lines(text) == ["知名品牌 达到50个"]
+
+
+def test_bare_counts_in_the_tasks_are_targets_unless_they_describe_the_region() -> None:
+    tasks = "二、重点任务\n（一）品牌培育工程。"
+    assert lines(tasks + "实施质量攻关项目40项，区域品牌授权使用企业2.5万家，全市常住人口1768万人。") == [
+        "实施质量攻关项目 >= 40项", "区域品牌授权使用企业 >= 2.5万家"]
+
+
+def test_no_accident_in_words() -> None:
+    assert lines(GOALS + "无重大质量安全事故，全年不发生重大产品质量安全事故和区域性食品安全事件。") == [
+        "重大质量安全事故 零事故", "重大产品质量安全事故 零事故", "区域性食品安全事件 零事故"]
+
+
+def test_a_level_and_a_change_on_one_indicator_are_both_drafted() -> None:
+    draft = qualityrules.extract(GOALS + "制造业产品质量合格率达到94.5%，较2020年提高1.8个百分点以上。",
+                                 region="某市", level="city", period="2021..2025")
+    assert [c.line.split(" cite ")[0] for c in draft.candidates] == [
+        "制造业产品质量合格率 达到94.5%", "制造业产品质量合格率 较2020年提高1.8个百分点以上"]
+    assert draft.candidates[1].rule is not None and draft.candidates[1].rule.unenforced is not None
+    assert not [d for d in draft.lint if d.severity is Severity.ERROR]
+
+
+def test_a_statement_made_in_the_text_and_in_a_table_takes_the_tables_strength() -> None:
+    text = (GOALS + "市场主体总量达到120万户。\n专栏1 主要指标\n序号\t指标\t2025年\t属性\n"
+            "1\t市场主体总量（万户）\t120\t预期性\n")
+    draft = qualityrules.extract(text, region="某市", level="city", period="2021..2025")
+    assert [(c.section, c.line.split(" cite ")[0]) for c in draft.candidates] == [
+        ("二; 二 专栏1 序号1", "力争 市场主体总量 达到120万户")]
+    assert "QR517" in {r.code for r in draft.candidates[0].reviews}
+
+
+def test_a_phrase_holding_every_quote_style_is_still_writable() -> None:
+    draft = qualityrules.extract('一、95%“三大高地”"」', region="某市", level="city", period="2021..2025")
+    assert not [d for d in draft.lint if d.severity is Severity.ERROR]
+
+
+def test_a_title_ending_with_its_period_names_the_document() -> None:
+    draft = qualityrules.extract("柳岸区“十四五”质量发展规划（2021—2025年）\n一、发展目标\n消费者满意度达到82分。")
+    assert draft.facts.title == "柳岸区“十四五”质量发展规划(2021—2025年)"
+    assert draft.candidates[0].line.split(" cite ")[1].startswith('"柳岸区“十四五”质量发展规划(2021—2025年) 一:')
+
+
+def test_page_numbers_of_a_pdf_copy_inside_a_sentence() -> None:
+    text = (GOALS + "1.开展质量攻关。组织实施质量攻关项目30项，推动规模以上工业企业质量管理体系认证\n"
+            "\n— 2 —\n\n覆盖率提高到92%。\n- 3 -\n")
+    draft = qualityrules.extract(text, region="某市", level="city", period="2023..2023")
+    assert [(c.section, c.line.split(" cite ")[0], c.phrase) for c in draft.candidates] == [
+        ("二1", "组织实施质量攻关项目 >= 30项", "组织实施质量攻关项目30项"),
+        ("二1", "规模以上工业企业质量管理体系认证覆盖率 提高到92%", "推动规模以上工业企业质量管理体系认证覆盖率提高到92%")]
+
+
+def test_the_lines_of_the_web_page_around_a_plan_are_not_read() -> None:
+    text = ("当前位置：首页 > 政务公开 > 规划计划\n【字体：大 中 小】 【打印】 【关闭】\n"
+            "发布时间：2022-03-15 10:30  来源：市市场监管局  浏览次数：3562次\n某市质量发展“十四五”规划\n"
+            "一、主要目标\n到2025年，制造业产品质量合格率达到95%。\n扫一扫在手机打开当前页\n"
+            "网站标识码：4401000012  ICP备案号：粤ICP备05012345号-1  技术支持：某某公司\n")
+    draft = qualityrules.extract(text, region="某市", level="city")
+    assert [c.line.split(" cite ")[0] for c in draft.candidates] == ["到2025年 制造业产品质量合格率 达到95%"]
+    assert draft.facts.title == "某市质量发展“十四五”规划"
+
+
+def test_a_verb_repeated_with_a_number_counts_the_object_of_the_clause_before() -> None:
+    text = ("三、重点任务\n（一）实施质量强企行动。①开展企业首席质量官培训，每年培训100人次以上；②培育县长质量奖企业，"
+            "到2024年累计培育6家；③推动中小企业开展对标达标，达标企业比例提高到40%。")
+    assert lines(text, period="2023..2025") == [
+        "每年 企业首席质量官培训 100人次以上", "累计 县长质量奖企业 >= 6家", "达标企业比例 提高到40%"]
+    assert "QR512" in reviews(text, period="2023..2025")
+
+
+def test_a_sentence_without_a_name_counts_what_the_sentence_before_named() -> None:
+    assert lines(GOALS + "到2023年，区内检验检测机构达到45家；2025年，达到60家左右。") == [
+        "到2023年 区内检验检测机构 达到45家", "到2025年 区内检验检测机构 达到60家左右"]
+
+
+def test_a_list_run_into_a_paragraph_ends_with_it() -> None:
+    text = (GOALS + "到2025年：（1）产品质量方面，抽查合格率达到95%；（2）服务质量方面，满意度达到85分。\n"
+            "到2027年，认证率达到90%以上，质量发展水平位居全市前三。\n")
+    draft = qualityrules.extract(text, region="某县", level="district", period="2023..2025")
+    assert [(c.section, c.line.split(" cite ")[0]) for c in draft.candidates] == [
+        ("二(1)", "抽查合格率 达到95%"), ("二(2)", "满意度 达到85分"), ("二", "到2027年 认证率 达到90%以上"),
+        ("二", "到2027年 质量发展水平全市排名 <= 3位")]
+
+
+def test_zero_stated_of_a_rate_or_a_count_of_accidents() -> None:
+    assert lines(GOALS + "重大质量安全事故发生率为零，安全生产事故死亡人数为零。") == [
+        "重大质量安全事故发生率 零事故", "安全生产事故死亡人数 零事故"]
+
+
+def test_steady_by_the_plans_last_year_holds_in_every_year() -> None:
+    assert lines(GOALS + "到2020年，制造业产品质量合格率稳定在95%以上，到2019年，A率稳定在90%以上。",
+                 period="2018..2020") == ["制造业产品质量合格率 稳定在95%以上", "到2019年 A率 稳定在90%以上"]
+
+
+def test_a_total_to_a_year_past_the_plan_period_is_marked() -> None:
+    draft = qualityrules.extract(GOALS + "到2027年累计培育质量标杆企业6家。", region="某市", level="city",
+                                 period="2023..2025")
+    assert any(r.code == "QR518" and "2027" in r.message for r in draft.candidates[0].reviews)
+
+
+def test_a_table_of_yearly_targets_gives_a_target_for_each_year_of_the_plan() -> None:
+    table = ("序号\t指标\t单位\t2022年现状\t2023年\t2024年\t2025年\t2035年\n"
+             "1\t制造业产品质量合格率\t%\t93.2\t93.5\t94\t94.5\t96\n"
+             "2\t企业开办时间\t个工作日\t3\t2\t1.5\t1以内\t0.5\n")
+    assert lines(GOALS + table, period="2023..2025") == [
+        "到2023年 制造业产品质量合格率 >= 93.5%", "到2024年 制造业产品质量合格率 >= 94%",
+        "到2025年 制造业产品质量合格率 >= 94.5%", "到2023年 企业开办时间 <= 2工作日",
+        "到2024年 企业开办时间 <= 1.5工作日", "到2025年 企业开办时间 1工作日以内"]
+
+
+def test_a_fall_by_a_share_and_a_change_against_the_end_of_a_five_year_plan() -> None:
+    assert lines(GOALS + "办理时限压缩50%以上，特种设备安全事故起数较“十三五”末下降10%，A率比“十二五”期末提高5个百分点。") == [
+        "办理时限 较2020年下降50%以上", "特种设备安全事故起数 较2020年下降10%", "A率 较2015年提高5个百分点"]
+    assert "QR513" in reviews(GOALS + "办理时限压缩50%以上。")
+
+
+def test_first_place_in_the_province_city_or_district() -> None:
+    assert lines(GOALS + "质量工作考核力争保持全市第一，制造业质量竞争力指数位居全省首位。") == [
+        "力争 每年 质量工作考核全市排名 <= 1位", "制造业质量竞争力指数全省排名 <= 1位"]
+
+
 # ------------------------------------------------------------------------------------------
 # The catalogue
 
@@ -373,6 +562,8 @@ _PIECES = st.sampled_from([
     "4.5批次/千人", "每万人口", "12件", "零事故", "全部达到国家标准", "保持全国第一", "“三大高地”",
     "制造业产品质量合格率", "工业废水", "达标排放", "重点产品市场抽检合格率", "培育", "新增", "企业", "标准",
     "粤府〔2010〕84号", "2011年3月21日", "PM2.5", "GB/T19004", "\"", "“", "」", "#", "{", "}", "\\", "cite",
+    "≥", "表1", "类别\t序号\t指标名称\t2025年\t属性\n", "\t2\t", "〔18〕", "年均", "万台", "两件", "二十个",
+    "不发生", "无", "压缩至", "7个工作日", "每千人", "（万户）", "「", "预期性", "约束性",
 ])
 
 

@@ -20,6 +20,8 @@ from qualityrules.report.html import render_html
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "docs" / "examples" / "longgang-demo.csv"
+MIDTERM = ROOT / "examples" / "demo" / "shenzhen-2015-2018.csv"
+LONGGANG = ROOT / "examples" / "demo" / "longgang-2011-2015.csv"
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +42,9 @@ def test_the_page_is_self_contained(page: str) -> None:
 
 
 def test_every_target_has_a_row_with_its_verdict(report: qualityrules.Report, page: str) -> None:
-    rows = re.findall(r'<tr class="v-([a-z-]+)" data-verdict="([a-z-]+)">', page)
+    rows = re.findall(r'<tr class="v-([a-z-]+)" data-verdict="([a-z-]+)" id="t-\d+-\d+">', page)
     assert len(rows) == 47
-    assert collections.Counter(v for v, _ in rows) == {"unknown": 24, "not-applicable": 13, "pass": 7, "fail": 3}
+    assert collections.Counter(v for v, _ in rows) == {"unknown": 22, "not-applicable": 15, "pass": 7, "fail": 3}
     assert all(v == d for v, d in rows)
 
 
@@ -55,6 +57,70 @@ def test_each_indicator_with_data_has_a_chart_against_each_level(report: quality
     water = page.split('data-indicator="工业废水达标排放率"', 1)[1].split("</svg>", 1)[0]
     assert len(re.findall(r'<circle class="value"', water)) == 5          # 2011..2015
     assert {"district", "province"} <= set(re.findall(r'data-level="([a-z]+)"', water))
+
+
+@pytest.fixture(scope="module")
+def review() -> qualityrules.Report:
+    return qualityrules.evaluate("shenzhen-2020", MIDTERM, as_of=2018)
+
+
+@pytest.fixture(scope="module")
+def review_page(review: qualityrules.Report) -> str:
+    return render_html(review)
+
+
+def test_the_overview_counts_each_region_and_links_failures_first() -> None:
+    report = qualityrules.evaluate("longgang-2015", LONGGANG)
+    page = render_html(report)
+    overview = page.split('<section class="overview"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r'<tr data-region="([^"]+)">(.*?)</tr>', overview)
+    # most failures first (7, 7, 2, 0 in the demo's streets of 龙岗区), ties in the data's order
+    assert [region for region, _ in rows] == ["平湖街道", "布吉街道", "横岗街道", "龙岗区"]
+    ids = set(re.findall(r'<tr [^>]*id="(t-\d+-\d+)"', page))
+    for region, cells in rows:
+        verdicts = [row["verdict"] for row in report.targets() if row["region"] == region]
+        counts = re.findall(r'<td class="count">(\d*)</td>', cells)
+        assert [int(c or 0) for c in counts] == [verdicts.count(v) for v in ("pass", "fail", "warn", "unknown",
+                                                                             "not-applicable")]
+        links = re.findall(r'<a href="#(t-\d+-\d+)" class="[^"]+" data-state="([a-z-]+)">', cells)
+        assert len(links) == verdicts.count("fail") + verdicts.count("warn")
+        assert [state for _, state in links] == sorted((state for _, state in links), key=["fail", "warn"].index)
+        assert {target for target, _ in links} <= ids
+    linked = re.search(r'href="#(t-\d+-\d+)" class="v-fail"', overview)
+    assert linked is not None
+    row = page.split(f'id="{linked.group(1)}"', 1)[0].rsplit("<tr", 1)[1]   # the row the link goes to
+    assert 'data-verdict="fail"' in row
+
+
+def test_cumulative_targets_are_labelled_with_the_years_they_sum(page: str) -> None:
+    assert "2011–2015 累计" in page and "2015–2015 累计" not in page
+
+
+def test_margins_are_never_in_scientific_notation() -> None:
+    data = {"region": ["龙岗区"] * 2, "year": [2015] * 2, "indicator": ["发明专利年授权量", "万元GDP能耗"],
+            "value": [3600 * 20, 0.4699999]}
+    page = render_html(qualityrules.evaluate("longgang-2015", data, region="龙岗区"))
+    cells = re.findall(r'<td class="num">([^<]*)</td>', page)
+    assert cells and not [c for c in cells if re.search(r"\de[+-]?\d", c)], cells
+    assert "+68400 (+1900%)" in cells and "+0.0000001 (+0.0000213%)" in cells   # were +1.9e+03%, 1e-07
+
+
+def test_a_review_has_its_table_paths_and_running_sums(review: qualityrules.Report, review_page: str) -> None:
+    rows = re.findall(r'<tr class="s-([a-z-]+)" data-status="([a-z-]+)" id="t-0-\d+(?:-review)?">', review_page)
+    statuses = [row["assessment"]["status"] for row in review.targets() if row["assessment"]]
+    assert collections.Counter(s for s, _ in rows) == collections.Counter(statuses)
+    assert [s for s, _ in rows] == sorted((s for s, _ in rows), key=["off-track", "at-risk", "insufficient-data",
+                                                                    "on-track", "achieved"].index)
+    assert "中期评估 review as of 2018" in review_page
+    projected = re.findall(r'<polyline class="projected" data-status="([a-z-]+)" points="([^"]+)"', review_page)
+    required = re.findall(r'<polyline class="required" points="([^"]+)"', review_page)
+    assert len(projected) >= 20 and len(required) >= 15
+    assert all(len(points.split()) >= 2 for _, points in projected)
+    sums = re.findall(r'class="chart sum" data-indicator="([^"]+)"', review_page)
+    cumulative = {row["indicator"] for row in review.targets() if row["kind"] == "cumulative"}
+    assert set(sums) == cumulative
+    water = review_page.split('data-indicator="万元GDP水耗"', 1)[1].split("</svg>", 1)[0]
+    assert len(re.findall(r'<circle class="value"', water)) == 4 and 'class="projected"' in water
 
 
 def test_text_from_packs_and_data_is_escaped(tmp_path: Path) -> None:
@@ -76,6 +142,8 @@ def test_check_writes_the_html_report(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr   # 空气质量优良天数比例 misses its binding target
     assert "Traceback" not in result.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    counts = result.stderr.strip().split(": ", 1)[1]   # the counts docs/cli.rst quotes for this command
+    assert f"   wrote report.html: {counts}\n" in (ROOT / "docs" / "cli.rst").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------
@@ -119,6 +187,38 @@ def test_chromium_shows_the_status_table_and_the_charts(page: str, tmp_path: Pat
     result = run_chromium(tmp_path, "--window-size=1280,1600", f"--screenshot={shot}", path.as_uri())
     assert result.returncode == 0
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+# Measured in the browser by a script added to a copy of the page (the report itself has none):
+# how many lines each indicator name takes, and the drawn size of each projected path.
+_MEASURE = """<script>
+const names = [...document.querySelectorAll("td.indicator span.name")].map(e => [e.textContent, e.getClientRects().length]);
+const paths = [...document.querySelectorAll("polyline.projected")].map(e => { const b = e.getBBox(); return [b.width, b.height]; });
+document.body.setAttribute("data-measure", JSON.stringify({names, paths}));
+</script>"""
+
+
+@pytest.mark.slow
+def test_chromium_draws_the_projection_and_keeps_names_on_two_lines(review_page: str, page: str,
+                                                                    tmp_path: Path) -> None:
+    import html
+    import json
+
+    for name, source in (("review", review_page), ("plain", page)):
+        path = tmp_path / f"{name}.html"
+        path.write_text(source.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+        result = run_chromium(tmp_path, "--window-size=1280,1600", "--virtual-time-budget=5000", "--dump-dom",
+                              path.as_uri())
+        assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
+        dom = result.stdout.decode("utf-8")
+        found = re.search(r'data-measure="([^"]+)"', dom)
+        assert found, dom[-2000:]
+        measured = json.loads(html.unescape(found.group(1)))
+        assert measured["names"] and all(lines <= 2 for _, lines in measured["names"]), \
+            [n for n in measured["names"] if n[1] > 2]
+        if name == "review":
+            assert len(measured["paths"]) >= 20
+            assert all(width > 20 for width, _ in measured["paths"])     # drawn across the years ahead
 
 
 @pytest.mark.slow

@@ -164,11 +164,15 @@ def test_binding_across_the_lineage() -> None:
     assert inherited is not None and inherited.origin == "guangdong-2015"
     assert inherited.citation is not None and inherited.citation.startswith("粤府〔2010〕84号 二(三)")
     district = qualityrules.binding("longgang-2015", "获得质量管理体系认证的规模以上工业企业", 2015)
-    province = qualityrules.binding("longgang-2015", "获得质量管理体系认证的规模以上工业企业", 2015, region="广东省")
+    province = qualityrules.binding("guangdong-2015", "获得质量管理体系认证的规模以上工业企业", 2015)
     assert district is not None and district.rule.interval.lower == 700
     assert province is not None and (province.origin, province.rule.interval.lower) == ("guangdong-2015", 30000)
-    national = qualityrules.binding("shenzhen-2016", "生产性服务业顾客满意度", 2020)
+    # 广东省 lies outside longgang-2015's area: the district's pack does not answer for it
+    assert qualityrules.binding("longgang-2015", "获得质量管理体系认证的规模以上工业企业", 2015, region="广东省") is None
+    national = qualityrules.binding("shenzhen-2020", "生产性服务业顾客满意度", 2020)
     assert national is not None and (national.origin, national.rule.interval.lower) == ("shenzhen-2020", 85)
+    # shenzhen-2016 inherits that 2020 target, but a 2016 work plan is not in force in 2020
+    assert qualityrules.binding("shenzhen-2016", "生产性服务业顾客满意度", 2020) is None
     # every year 2006..2010 at least 90%, and 95% in 2010: in 2010 the 95% binds
     both = qualityrules.binding("shenzhen-2010", "重点产品质量监督抽查产值合格率", 2010)
     assert both is not None and both.rule.interval.lower == 95 and [o.rule.interval.lower for o in both.others] == [90]

@@ -63,3 +63,6 @@ def test_python_example_runs() -> None:
         os.chdir(cwd)
     report = namespace["report"]
     assert report.verdict("龙岗区", 2015, "工业废水达标排放率") in {"pass", "fail"}  # type: ignore[attr-defined]
+    review = namespace["review"]
+    counts = review.review_counts()["深圳市"]  # type: ignore[attr-defined]
+    assert review.as_of == 2018 and all(counts[s] > 0 for s in ("achieved", "on-track", "at-risk", "off-track"))  # type: ignore[attr-defined]

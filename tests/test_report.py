@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 from reference import make_pack
 
+import qualityrules
 from qualityrules import evaluate
 from qualityrules.report.report import Report
 
@@ -44,7 +45,7 @@ def data() -> dict[str, list[Any]]:
 
 @pytest.fixture(scope="module")
 def report() -> Report:
-    return evaluate(make_pack(BODY), data())
+    return evaluate(make_pack(BODY, scope="乙区"), data())   # 甲区's pack speaks for 乙区 too
 
 
 def verdicts(report: Report) -> dict[tuple[str, str], str]:
@@ -66,11 +67,11 @@ def test_target_verdicts(report: Report) -> None:
 
 def test_summary_counts_and_exit_code(report: Report) -> None:
     summary = report.summary()
-    assert summary == {"targets": 10, "pass": 6, "fail": 2, "warn": 1, "unknown": 1, "not-applicable": 0}
-    assert report.counts("level") == {"district": {"pass": 6, "fail": 2, "warn": 1, "unknown": 1, "not-applicable": 0}}
+    assert summary == {"targets": 10, "pass": 6, "fail": 2, "warn": 1, "unknown": 1, "pending": 0, "not-applicable": 0}
+    assert report.counts("level") == {"district": {"pass": 6, "fail": 2, "warn": 1, "unknown": 1, "pending": 0, "not-applicable": 0}}
     assert set(report.counts("section")) == {"测试"} and set(report.counts("pack")) == {"t-2015"}
     assert report.exit_code() == 1
-    with pytest.raises(ValueError):
+    with pytest.raises(qualityrules.UsageError):
         report.counts("colour")
 
 
@@ -86,21 +87,32 @@ def test_counts_and_applicability_follow_origin_pack_and_level(tmp_path: Path) -
     child = ("pack c-2015 extends p-2015 {\n    region 甲区\n    level district\n    period 2011..2015\n"
              "    target 2015\n    section 区级 {\n        达标率 >= 95%\n    }\n}\n")
     pack = resolve_text(child, search=[tmp_path], catalogue=cat)
-    data = {"region": ["甲区", "省", "丙区"], "year": [2015] * 3, "达标率": [90, 90, 96], "企业数": [6, 6, 1],
-            "能耗": [0.4, 0.6, 0.4]}
-    report = evaluate(pack, data)
+    data = {"region": ["甲区", "省", "丙区", "丁区"], "year": [2015] * 4, "达标率": [90, 90, 96, 80],
+            "企业数": [6, 6, 1, 0], "能耗": [0.4, 0.6, 0.4, 0.9]}
+    report = evaluate(pack, data, hierarchy={"丙区": "甲区", "甲区": "省", "丁区": "省"})
     assert verdicts(report) == {
         ("甲区", "企业数"): "not-applicable", ("甲区", "能耗"): "pass", ("甲区", "达标率"): "fail",   # a total stays
-        ("省", "企业数"): "pass", ("省", "能耗"): "fail", ("省", "达标率"): "not-applicable",          # with its region
-        ("丙区", "企业数"): "not-applicable", ("丙区", "能耗"): "pass", ("丙区", "达标率"): "pass",     # as the pack's own
+        ("丙区", "企业数"): "not-applicable", ("丙区", "能耗"): "pass", ("丙区", "达标率"): "pass",   # with its region;
+        ("省", "企业数"): "not-applicable", ("省", "能耗"): "not-applicable",                         # rates flow down
+        ("省", "达标率"): "not-applicable",                                    # 省 and 丁区 lie outside 甲区: the
+        ("丁区", "企业数"): "not-applicable", ("丁区", "能耗"): "not-applicable",  # district's pack says nothing
+        ("丁区", "达标率"): "not-applicable",                                  # of them (p-2015 does)
     }
-    assert report.counts("pack") == {"p-2015": {"pass": 3, "fail": 1, "warn": 0, "unknown": 0, "not-applicable": 2},
-                                     "c-2015": {"pass": 1, "fail": 1, "warn": 0, "unknown": 0, "not-applicable": 1}}
+    assert report.counts("pack") == {"p-2015": {"pass": 2, "fail": 0, "warn": 0, "unknown": 0, "pending": 0,
+                                                "not-applicable": 6},
+                                     "c-2015": {"pass": 1, "fail": 1, "warn": 0, "unknown": 0, "pending": 0,
+                                                "not-applicable": 2}}
     assert set(report.counts("level")) == {"province", "district"}
     assert set(report.counts("section")) == {"省级", "区级"}
-    assert report.summary()["not-applicable"] == 3
-    assert "the target binds 省, not 甲区 (a total of that region)" in report.explain("甲区", 2015, "企业数")
-    assert "2 target(s) do not bind 省" not in report.to_text() and "1 target(s) do not bind 省" in report.to_text()
+    assert report.summary()["not-applicable"] == 8
+    [warning] = report.warnings
+    assert warning.code == "QR240" and warning.severity.value == "warning"
+    assert "2 region(s) in the data are not 甲区 or part of it" in warning.message and "省, 丁区" in warning.message
+    assert warning.suggestion is not None and warning.suggestion.startswith("p-2015 (省) covers 省, 丁区; ")
+    assert "a total (or rank) of 省: it binds that region only, not 甲区" in report.explain("甲区", 2015, "企业数")
+    assert "丁区 is not 甲区 or part of it" in report.explain("丁区", 2015, "达标率")
+    text = report.to_text()
+    assert "warning[QR240]" in text and "1 target(s) do not bind 甲区" in text
 
 
 def test_json_follows_the_schema(report: Report) -> None:
@@ -181,15 +193,29 @@ def test_explain_every_year_cumulative_and_change(report: Report) -> None:
 
 def test_explain_aliases_not_applicable_and_every_year(report: Report) -> None:
     assert "甲区 2015 达标率: PASS" in report.explain("甲区", 2015, "達標率")
-    assert "not-applicable" in report.explain("甲区", 2014, "达标率")
-    assert "not in the data" in report.explain("丁区", 2015, "达标率")
+    assert "no target of t-2015 on 达标率 is checked in 2014 (not-applicable)" in report.explain("甲区", 2014, "达标率")
     assert report.explain("乙区", None, "企业数").count("乙区 20") == 5
+
+
+@pytest.mark.parametrize(("region", "year", "indicator", "code", "help"), [
+    ("丁区", 2015, "达标率", "QR301", "did you mean '甲区' or '乙区'?"),         # not in the data
+    ("甲区", 2016, "达标率", "QR301", "years checked: 2011, 2012, 2013, 2014, 2015"),
+    ("甲区", 2015, "达标", "QR101", "did you mean '达标率' or '排放达标率'?"),   # misspelt indicator
+])
+def test_verdict_and_explain_refuse_what_the_report_cannot_answer(report: Report, region: str, year: int,
+                                                                    indicator: str, code: str, help: str) -> None:
+    import qualityrules
+
+    for ask in (report.verdict, report.explain, report.verdicts):
+        with pytest.raises(qualityrules.QualityRulesError) as raised:
+            ask(region, year, indicator)
+        assert (raised.value.code, raised.value.suggestion) == (code, help)
 
 
 def test_verdict_lookup(report: Report) -> None:
     assert report.verdict("乙区", 2013, "企业数") == "fail"
     assert report.verdict("乙区", 2012, "企业数") == "pass"
-    assert report.verdict("乙区", 2016, "企业数") == "not-applicable"
+    assert report.verdict("乙区", 2013, "事故") == "not-applicable"   # checked in 2015 only (the period's sum)
 
 
 def test_scope_makes_other_regions_not_applicable() -> None:
@@ -197,13 +223,13 @@ def test_scope_makes_other_regions_not_applicable() -> None:
                       {"region": ["甲区", "乙区"], "year": [2015, 2015], "达标率": [96, 90]})
     assert verdicts(report) == {("甲区", "达标率"): "pass", ("乙区", "达标率"): "not-applicable"}
     assert report.summary()["not-applicable"] == 1 and report.exit_code() == 0
-    assert "the target binds 甲区, not 乙区; the pack's scope is 甲区" in report.explain("乙区", 2015, "达标率")
+    assert "乙区 is not 甲区 or part of it (region hierarchy, scope)" in report.explain("乙区", 2015, "达标率")
     row = next(r for r in report.results() if r["region"] == "乙区")
     assert row["value"] is None and row["margin"] is None
 
 
 def test_year_option_restricts_targets() -> None:
-    report = evaluate(make_pack(BODY), data(), year=2013)
+    report = evaluate(make_pack(BODY, scope="乙区"), data(), year=2013)
     assert {row["indicator"] for row in report.targets()} == {"企业数"}
     assert verdicts(report) == {("甲区", "企业数"): "pass", ("乙区", "企业数"): "fail"}
     assert report.summary()["targets"] == 2

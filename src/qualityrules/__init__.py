@@ -26,6 +26,8 @@ from .errors import (
     UnknownIndicatorError,
     UsageError,
     optional_dependencies,
+    refuse,
+    shown,
 )
 from .language.model import (
     Approximately,
@@ -58,7 +60,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "parse_rule", "parse_pack", "load_pack", "load_catalogue", "shipped_packs", "format_model",
-    "lint", "Pack", "Catalogue", "compare", "binding", "PackComparison", "Binding",
+    "lint", "Pack", "Catalogue", "compare", "binding", "packs_in_force", "PackComparison", "Binding",
     "evaluate", "Report", "compute_indicators", "check_records", "IndicatorTable", "Hierarchy",
     "extract", "Draft",
     "QualityRulesError", "RuleSyntaxError", "UnitError", "UnknownIndicatorError", "PackError",
@@ -73,6 +75,8 @@ def parse_rule(text: str) -> Rule:
     """Parse one rule line, e.g. ``"PM2.5年均浓度 控制在33微克/立方米以下"``."""
     from .language.parse import parse_rule_text
 
+    _expect_text(text, "text")
+
     return parse_rule_text(text)
 
 
@@ -83,6 +87,7 @@ def parse_pack(text: str, *, source: str = "<string>", search: tuple[str | Path,
     :func:`load_catalogue`) or the paths of catalogue files extending the shipped one."""
     from .packs.resolve import resolve_text
 
+    _expect_text(text, "text")
     return resolve_text(text, source=source, search=search, catalogue=catalogue)
 
 
@@ -92,6 +97,7 @@ def load_pack(id_or_path: str | Path, *, search: tuple[str | Path, ...] = (),
     packs) or a ``.qr`` file by path, lineage resolved. ``catalogue``: as for :func:`parse_pack`."""
     from .packs.resolve import load_pack as _load_pack
 
+    _expect_pack(id_or_path, allow_object=False)
     return _load_pack(id_or_path, search=search, catalogue=catalogue)
 
 
@@ -136,17 +142,45 @@ def compare(*packs: Pack | str | Path, search: tuple[str | Path, ...] = (),
     ``search`` and ``catalogue`` are used to load the packs given by id or path."""
     from .packs.comparison import compare as _compare
 
+    for pack in packs:
+        _expect_pack(pack)
     return _compare(*packs, search=search, catalogue=catalogue)
 
 
 def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None, *,
             search: tuple[str | Path, ...] = (),
-            catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None) -> Binding | None:
-    """The strictest target in force for ``indicator`` in ``year`` (own and inherited, for
-    ``region``, default the pack's), with its origin pack, level and citation; None if none."""
+            catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+            hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | str | Path | None = None
+            ) -> Binding | None:
+    """The strictest target in force for ``indicator`` in ``year`` (own and inherited, binding
+    ``region``, default the pack's), with its origin pack, level and citation; None if none binds.
+    Which targets bind which regions and years: :mod:`qualityrules.packs.applicability`
+    (``hierarchy``: child → parent regions, or a CSV path, laid over the shipped
+    ``rules/regions.csv``)."""
     from .packs.comparison import binding as _binding
 
-    return _binding(pack, indicator, year, region, search=search, catalogue=catalogue)
+    _expect_pack(pack)
+    _expect_text(indicator, "indicator")
+    if region is not None:
+        _expect_text(region, "region")
+    return _binding(pack, indicator, _year(year, "year"), region, search=search, catalogue=catalogue,
+                    hierarchy=_hierarchy(hierarchy))
+
+
+def packs_in_force(region: str, year: int, packs: Iterable[Pack | str | Path] | None = None, *,
+                   hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | str | Path | None = None
+                   ) -> list[Pack]:
+    """The packs that bind ``region`` in ``year`` (default: among the shipped packs): those whose
+    area (region, scope and the regions below) holds the region and whose period holds the
+    year, less any that another of them extends; e.g. 深圳市 in 2016: ``shenzhen-2016``, which
+    extends ``shenzhen-2020``."""
+    from .packs.applicability import packs_in_force as _in_force
+
+    _expect_text(region, "region")
+    listed = None if packs is None else list(packs)
+    for pack in listed or ():
+        _expect_pack(pack)
+    return _in_force(region, _year(year, "year"), listed, hierarchy=_hierarchy(hierarchy))
 
 
 @optional_dependencies("evaluate()")
@@ -154,53 +188,189 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
              regions: Iterable[str] | None = None, year: int | Iterable[int] | None = None,
              years: Iterable[int] | None = None, search: tuple[str | Path, ...] = (),
              catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+             as_of: int | None = None, review: Mapping[str, Any] | None = None,
+             hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[str]] | str | Path | None = None,
              **load_options: Any) -> Report:
     """Check ``data`` against ``pack`` (a pack object, shipped id or ``.qr`` path). ``data``: a
     pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path, in wide form
     (region, year, one column per indicator) or long form (region, year, indicator, value[, unit]).
-    ``region(s)`` and ``year(s)`` restrict the report; other keywords (``encoding``, ``sheet``,
-    ``header_row``, ``form``, ``region_column``, ``year_column``, ``ignore_columns``) go to the
-    data loader (:mod:`qualityrules.tables`). The pack compiles once per pack object. ``search``
-    and ``catalogue`` (see :func:`parse_pack`) are used when ``pack`` is an id or a path."""
+    ``region(s)`` and ``year(s)`` restrict the report; ``hierarchy`` (child → parent regions, or a
+    CSV path, laid over the shipped ``rules/regions.csv``) says which regions of the data lie
+    inside the pack's region (a region outside it is not-applicable, with a warning); other
+    keywords (``encoding``, ``sheet``, ``header_row``, ``form``, ``region_column``,
+    ``year_column``, ``ignore_columns``) go to the data loader (:mod:`qualityrules.tables`). The
+    pack compiles once per pack object. ``search`` and ``catalogue`` (see :func:`parse_pack`) are
+    used when ``pack`` is an id or a path.
+
+    ``as_of=2018`` is a mid-term review (中期评估): only data up to 2018 count, and every target
+    due later is ``pending`` with an assessment — achieved, on track, at risk, off track or
+    insufficient data — from the data so far (see ``docs/midterm-review.rst``). ``review`` sets
+    the method and class boundaries for this call, e.g. ``{"method": "projection", "on_track":
+    0.9, "at_risk": 0.2}``; otherwise the pack's ``review`` clause (or its nearest ancestor's),
+    else the growth method with 0.95 and 0.6."""
     from .engine.evaluation import run
     from .engine.plan import Plan, compile_pack
     from .report.report import Report as _Report
     from .tables.observations import load
 
+    _expect_pack(pack, allow_plan=True)
+    unknown = sorted(set(load_options) - _LOAD_OPTIONS)
+    if unknown:
+        refuse(f"evaluate() got unknown keyword(s): {', '.join(unknown)}",
+               suggestion="data loader options: " + ", ".join(sorted(_LOAD_OPTIONS)))
     if isinstance(pack, (str, Path)):
         pack = load_pack(pack, search=search, catalogue=catalogue)
     plan = pack if isinstance(pack, Plan) else compile_pack(pack)
+    cutoff = _as_of(as_of)
+    chosen = _review(plan.pack, review)
+    tree = _hierarchy(hierarchy)
     obs = load(data, plan.pack.catalogue, **load_options)
+    if cutoff is not None:
+        obs = obs.until(cutoff)
     wanted_regions = _names(region, regions)
     if wanted_regions is not None:
         obs = obs.select_named(wanted_regions)
     wanted_years = _years(year, years)
     if wanted_years is not None:
-        checked = sorted({int(y) for y in plan.atom_year.tolist()})
+        checked = sorted({int(y) for y in plan.atom_year[plan.in_force].tolist()})
         missing = [y for y in wanted_years if y not in checked]
         if missing:
             raise UsageError(Diagnostic(
                 "QR301", f"no target of {plan.pack.id} is checked in {', '.join(map(str, missing))}",
                 suggestion="years with targets: " + (", ".join(map(str, checked)) or "none")))
-    return _Report(run(plan, obs, years=wanted_years), regions=wanted_regions, years=wanted_years)
+    return _Report(run(plan, obs, years=wanted_years, hierarchy=tree), regions=wanted_regions,
+                   years=wanted_years, as_of=cutoff, review=chosen)
+
+
+_LOAD_OPTIONS = frozenset({"encoding", "sheet", "header_row", "form", "region_column", "year_column", "ignore_columns",
+                           "name"})
+
+
+def _as_of(value: Any) -> int | None:
+    """The as-of year of a review: an integer (or its digits) of four digits; else QR330."""
+    import operator
+
+    if value is None:
+        return None
+    year: int | None = None
+    if isinstance(value, str) and value.strip().isdigit():
+        year = int(value.strip())
+    elif not isinstance(value, (bool, str)):
+        try:
+            year = operator.index(value)
+        except TypeError:
+            year = None
+    if year is None or not 1000 <= year <= 9999:
+        raise UsageError(Diagnostic("QR330", f"as_of must be a four-digit year, not {value!r}",
+                                    suggestion="e.g. as_of=2018 (the data up to 2018 count)"))
+    return year
+
+
+def _review(pack: Pack, options: Mapping[str, Any] | None) -> Any:
+    """The review method and boundaries: the call's ``options``, else the pack's ``review``
+    clause or its nearest ancestor's, else the growth method's defaults."""
+    from .language.model import Review, ReviewMethod
+
+    stated = next((p.definition.review for p in pack.lineage() if p.definition.review is not None), None)
+    if options is None:
+        return stated or Review()
+    unknown = sorted(set(map(str, options)) - {"method", "on_track", "at_risk"})
+    if unknown:
+        raise UsageError(Diagnostic("QR331", f"unknown review option(s): {', '.join(unknown)}",
+                                    suggestion="review options are method, on_track and at_risk"))
+    methods = {method.value: method for method in ReviewMethod}
+    method = options.get("method", (stated or Review()).method.value)
+    if method not in methods:
+        raise UsageError(Diagnostic("QR331", f"unknown review method {method!r}",
+                                    suggestion="method is " + " or ".join(repr(x) for x in methods)))
+    given = {key: _boundary(key, options[key]) for key in ("on_track", "at_risk") if options.get(key) is not None}
+    if stated is not None and stated.method is methods[method]:   # the call refines the pack's clause
+        chosen = Review(stated.method, given.get("on_track", stated.on_track), given.get("at_risk", stated.at_risk))
+    else:
+        chosen = Review(methods[method], given.get("on_track"), given.get("at_risk"))
+    problem = chosen.problem()
+    if problem:
+        raise UsageError(Diagnostic("QR331", problem,
+                                    suggestion="keep 0 <= at_risk <= on_track, e.g. on_track=0.95, at_risk=0.6"))
+    return chosen
+
+
+def _boundary(key: str, value: Any) -> Any:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        if isinstance(value, bool):
+            raise InvalidOperation
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise UsageError(Diagnostic("QR331", f"review {key} must be a number, not {value!r}",
+                                    suggestion=f"e.g. {key}=0.9")) from None
 
 
 def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[str] | None:
     names: list[str] = []
-    for value in (one, many):
+    for label, value in (("region", one), ("regions", many)):
         if value is None:
             continue
+        if not isinstance(value, (str, Iterable)):
+            refuse(f"{label} must be a region name or names, not {shown(value)}")
         names.extend([value] if isinstance(value, str) else list(value))
+    for name in names:
+        _expect_text(name, "a region")
     return names or None
 
 
 def _years(one: int | Iterable[int] | None, many: Iterable[int] | None) -> list[int] | None:
     found: list[int] = []
-    for value in (one, many):
+    for label, value in (("year", one), ("years", many)):
         if value is None:
             continue
-        found.extend([int(value)] if isinstance(value, (int, str)) else [int(v) for v in value])
+        if isinstance(value, Iterable) and not isinstance(value, str):
+            found.extend(_year(v, label) for v in value)
+        else:
+            found.append(_year(value, label))
     return found or None
+
+
+def _year(value: Any, what: str) -> int:
+    """A year given as an int (or digits), else QR303."""
+    import numbers
+
+    text = value.strip() if isinstance(value, str) else None
+    ok = (isinstance(value, numbers.Integral) and not isinstance(value, bool)) or (text is not None and text.isdigit())
+    if not ok:
+        refuse(f"{what} must be a year such as 2015, not {shown(value)}")
+    return int(value)
+
+
+def _expect_text(value: Any, what: str) -> None:
+    if not isinstance(value, str):
+        refuse(f"{what} must be a string, not {shown(value)}")
+
+
+def _expect_pack(value: Any, *, allow_object: bool = True, allow_plan: bool = False) -> None:
+    from .packs.resolve import Pack as _Pack
+
+    kinds: tuple[type, ...] = (str, Path)
+    if allow_object:
+        kinds += (_Pack,)
+    if allow_plan:
+        from .engine.plan import Plan
+
+        kinds += (Plan,)
+    if not isinstance(value, kinds):
+        refuse(f"a pack must be a shipped pack id, a .qr path{' or a Pack' if allow_object else ''},"
+               f" not {shown(value)}", suggestion="shipped packs: " + ", ".join(shipped_packs()))
+
+
+def _hierarchy(given: Any) -> Any:
+    """``hierarchy=``: a Hierarchy, a child → parent mapping, rows of names, or a CSV path (read
+    like ``--hierarchy``)."""
+    if isinstance(given, (str, Path)):
+        from .records.hierarchy import Hierarchy as _Hierarchy
+
+        return _Hierarchy.read(given)
+    return given
 
 
 @optional_dependencies("compute_indicators()")
@@ -211,7 +381,7 @@ def compute_indicators(pack: Pack | str | Path, records: Any, *, search: tuple[s
     per region and year, from ``records``: ``{table: source}`` or files named after their table
     (``wastewater.csv``, ``air_daily.parquet``), a source being a CSV/Parquet path, a Parquet
     directory, a pandas/polars/Arrow table, a dict of arrays, or an iterable of those. Options:
-    ``hierarchy`` (child → parent regions), ``chunk_rows``, ``threads``, ``encoding``,
+    ``hierarchy`` (child → parent regions, or a CSV path), ``chunk_rows``, ``threads``, ``encoding``,
     ``progress``, ``backend="dask"`` (with ``scheduler``). See :mod:`qualityrules.records`.
     ``search`` and ``catalogue`` (see :func:`parse_pack`) are used when ``pack`` is an id or a path."""
     from .records.compute import compute_indicators as _compute
@@ -226,20 +396,25 @@ def check_records(pack: Pack | str | Path, records: Any, *, data: Any = None,
                   regions: Iterable[str] | None = None, years: Iterable[int] | None = None,
                   load_options: Mapping[str, Any] | None = None, search: tuple[str | Path, ...] = (),
                   catalogue: Catalogue | str | Path | Sequence[str | Path] | None = None,
+                  as_of: int | None = None, review: Mapping[str, Any] | None = None,
                   **options: Any) -> Report:
     """:func:`compute_indicators` from ``records`` (``options`` go there), then :func:`evaluate`
     of the result together with indicator ``data`` if given (read with ``load_options``): the
     report for targets whose indicators come from raw records. ``search`` and ``catalogue`` (see
-    :func:`parse_pack`) are used when ``pack`` is an id or a path."""
+    :func:`parse_pack`) are used when ``pack`` is an id or a path; ``as_of``/``review``: a
+    mid-term review, as in :func:`evaluate`."""
     from .tables.observations import concat, load
 
     if isinstance(pack, (str, Path)):
         pack = load_pack(pack, search=search, catalogue=catalogue)
+    if options.get("hierarchy") is not None:   # read once, for the records and for applicability
+        options["hierarchy"] = _hierarchy(options["hierarchy"])
     table = compute_indicators(pack, records, **options)
     parts = [table.observations(pack.catalogue)]
     if data is not None:
         parts.insert(0, load(data, pack.catalogue, **dict(load_options or {})))
-    return evaluate(pack, concat(parts), regions=regions, years=years)
+    return evaluate(pack, concat(parts), regions=regions, years=years, as_of=as_of, review=review,
+                    hierarchy=options.get("hierarchy"))
 
 
 def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str | None = None,

@@ -11,6 +11,7 @@ import contextlib
 import difflib
 import enum
 from collections.abc import Iterable, Iterator, Sequence
+from typing import NoReturn
 
 import attrs
 
@@ -63,6 +64,8 @@ CODES: dict[str, str] = {
     "QR162": "suppression that cannot apply",
     "QR163": "catalogue redefines an indicator without 'override'",
     "QR164": "'override indicator' with nothing to override",
+    # mid-term review
+    "QR180": "review boundaries that cannot classify",
     # files and data
     "QR201": "file cannot be read",
     "QR202": "text is not valid in the declared or detected encoding",
@@ -78,12 +81,21 @@ CODES: dict[str, str] = {
     "QR212": "footnote marker after a value ignored",
     "QR213": "two record columns of one name",
     "QR214": "infinity in a float column read as unknown",
+    "QR240": "regions in the data outside the pack's area (not-applicable)",
+    "QR241": "a share column that looks written as fractions of 1",
+    "QR242": "a share above 100 % or below 0",
+    "QR243": "a negative count",
+    "QR244": "a lone surrogate in a name or value (not a character)",
     # command line
     "QR301": "invalid command-line usage",
+    "QR302": "the output file cannot be written",
+    "QR303": "invalid argument to a Python function",
     "QR310": "invalid project configuration",
     "QR311": "optional dependency not installed",
     "QR312": "file already exists",
     "QR313": "unknown diagnostic code",
+    "QR330": "as-of year that is not a year",
+    "QR331": "invalid review method or boundaries",
     # extract: readings of a plan's text a person must review (warnings, located in the plan)
     "QR510": "a bare number: no comparator word in the text",
     "QR511": "an approximate target (左右, 约, 近)",
@@ -147,14 +159,14 @@ class Diagnostic:
             before = text[:start]
             if width is not None:
                 before, text = _window(before, text[start:], width - len("  9999 | "), _display_width(marked))
-            out.append(f"  {self.span.line:>4} | {text}")
-            out.append("       | " + _display_pad(before) + "^" * max(1, _display_width(marked)))
+            out.append(f"  {self.span.line:>4} | {_visible(text)}")
+            out.append("       | " + _display_pad(_visible(before)) + "^" * max(1, _display_width(_visible(marked))))
         if self.expected:
             out.append("  " + render(tr("expected: {items}", items=", ".join(
                 render(e, lang) or "" for e in self.expected)), lang))
         if self.suggestion:
             out.append("  " + render(tr("help: {suggestion}", suggestion=render(self.suggestion, lang)), lang))
-        return "\n".join(out)
+        return _visible("\n".join(out))
 
     def to_dict(self, lang: str | None = None) -> dict[str, object]:
         return {
@@ -169,6 +181,11 @@ class Diagnostic:
             "expected": [render(e, lang) for e in self.expected],
             "suggestion": render(self.suggestion, lang),
         }
+
+
+def _visible(text: str) -> str:
+    """``text`` with lone surrogates (no characters; they cannot be printed) escaped as ``\\udxxx``."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _window(before: str, rest: str, room: int, marked_width: int) -> tuple[str, str]:
@@ -259,7 +276,8 @@ class DataError(QualityRulesError):
 
 
 class UsageError(QualityRulesError):
-    """Invalid usage (QR3xx): command-line arguments, project configuration, a missing extra."""
+    """Invalid usage (QR3xx): command-line arguments, project configuration, a missing extra, an
+    output file that cannot be written (QR302), an argument of a Python function (QR303)."""
 
 
 # The extra of ``pyproject.toml`` that brings each optional dependency.
@@ -293,7 +311,8 @@ def missing_extra(extra: str, feature: str) -> UsageError:
 _ERROR_CLASS_BY_CODE: dict[str, type[QualityRulesError]] = {
     "QR004": UnitError, "QR102": UnitError, "QR113": UnitError, "QR205": UnitError,
     "QR101": UnknownIndicatorError, "QR204": UnknownIndicatorError,
-    "QR301": UsageError,
+    "QR301": UsageError, "QR302": UsageError, "QR303": UsageError,
+    "QR330": UsageError, "QR331": UsageError,
 }
 
 
@@ -316,6 +335,18 @@ def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if errors:
         raise error_class(errors[0].code)(errors)
+
+
+def refuse(message: str, suggestion: str | None = None) -> NoReturn:
+    """QR303: an argument of a public function has the wrong type or value (a user error, so a
+    :class:`UsageError` rather than a ``TypeError`` from deep inside)."""
+    raise UsageError(Diagnostic("QR303", message, suggestion=suggestion))
+
+
+def shown(value: object) -> str:
+    """``value`` for a message: its type and a short repr."""
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40] + '…' if len(text) > 40 else text}"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

@@ -472,6 +472,20 @@ def _stricter_target(draw: Callable[[st.SearchStrategy[Any]], Any], parent: Boun
     return amount
 
 
+@st.composite
+def _reviews(draw: Callable[[st.SearchStrategy[Any]], Any]) -> m.Review:
+    """A pack's ``review`` line: a method and boundaries that can classify (0 <= at-risk <= on-track)."""
+    method = draw(st.sampled_from(list(m.ReviewMethod)))
+    bounds = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1.5"), places=2)
+    on_track = draw(st.none() | bounds)
+    ceiling = on_track if on_track is not None else m.REVIEW_DEFAULTS[method][0]
+    below = st.decimals(min_value=Decimal(0), max_value=ceiling, places=2)
+    # the method's default at-risk boundary applies when none is written: only below on-track
+    written = on_track is not None and on_track < m.REVIEW_DEFAULTS[method][1]
+    at_risk = draw(below if written else st.none() | below)
+    return m.Review(method, on_track, at_risk)
+
+
 @attrs.frozen
 class _PackOptions:
     min_rules: int
@@ -513,6 +527,7 @@ def _pack(draw: Callable[[st.SearchStrategy[Any]], Any], catalogue: Catalogue,
         period=period, target=target,
         tolerance=draw(st.none() | quantities(units=("%",), min_value=Decimal("0.1"), max_value=20, places=1)),
         rounding=draw(st.none() | _roundings()),
+        review=draw(st.none() | _reviews()),
         scope=tuple(draw(st.lists(indicator_names(max_size=6), max_size=2))),
         notes=tuple(draw(st.lists(texts(), max_size=2))),
     )
@@ -875,6 +890,8 @@ class _Plan:
     sums: list[tuple[tuple[int, ...], _Range]]      # cumulative targets
     changes: list[BoundRule]                        # change targets
     natural: tuple[Fraction, Fraction]
+    plausible: _Range = ANY                         # the values the evaluator does not set aside
+    preferred: _Range = NONNEGATIVE                 # soft: values it reads as they are
 
     @property
     def years(self) -> list[int]:
@@ -888,6 +905,22 @@ class _Plan:
         return sorted(years)
 
 
+def _plausibility(indicator: m.Indicator) -> tuple[_Range, _Range]:
+    """(the values the evaluator's plausibility screen keeps, the values to prefer): a share within
+    0–100 % (0–1000 ‰) and a count at least 0 (else set aside); for a share, values above 1,
+    since a column all of whose values lie in [0, 1] reads as fractions when its targets are tens
+    of percent. See :mod:`qualityrules.engine.plausibility`."""
+    from .engine.plausibility import plausible_bounds
+
+    low, high = plausible_bounds(indicator.name, indicator.unit)
+    if low is None:
+        return ANY, NONNEGATIVE
+    plausible = _Range(Fraction(low), None if high is None else Fraction(high))
+    if high is None:
+        return plausible, plausible
+    return plausible, plausible & _Range(Fraction(1), None, lo_inc=False)
+
+
 def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
     from .packs.resolve import Measure
 
@@ -896,6 +929,7 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
         by_indicator.setdefault(rule.indicator.name, []).append(rule)
     plans: dict[str, _Plan] = {}
     for name, group in by_indicator.items():
+        plausible, preferred = _plausibility(group[0].indicator)
         per_year: dict[int, _Range] = {}
         sums: dict[tuple[int, ...], _Range] = {}
         changes: list[BoundRule] = []
@@ -913,7 +947,7 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
                 sums[rule.years] = sums.get(rule.years, ANY) & r
             else:
                 for year in rule.years:
-                    per_year[year] = per_year.get(year, ANY) & r
+                    per_year[year] = per_year.get(year, plausible) & r
         for year, r in per_year.items():
             _check(not r.empty, f"no value of {name} in {year} meets every enforced target of the pack")
         for years, r in sums.items():
@@ -924,7 +958,8 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
                 _check(not set(a) & set(b), f"overlapping cumulative targets for {name} are not supported")
         indicator = group[0].indicator
         ranges = [*per_year.values(), *sums.values(), *(_Range.of(r.interval) for r in group)]
-        plans[name] = _Plan(indicator, per_year, list(sums.items()), changes, _natural(indicator, ranges))
+        plans[name] = _Plan(indicator, per_year, list(sums.items()), changes, _natural(indicator, ranges), plausible,
+                            preferred)
     return plans
 
 
@@ -957,12 +992,12 @@ def _fill_change(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan, rul
 def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> dict[int, float]:
     """Values for every year the plan needs, meeting all of its targets."""
     values: dict[int, float] = {}
-    soft = NONNEGATIVE
+    soft = plan.preferred
     ranges = dict(plan.per_year)
     # Baselines first (positive, so relative changes are defined), then the years they fix.
     for rule in plan.changes:
         assert rule.baseline is not None
-        base_range = _prefer(ranges.get(rule.baseline, ANY), _Range(Fraction(0), None, lo_inc=False))
+        base_range = _prefer(ranges.get(rule.baseline, plan.plausible), _Range(Fraction(0), None, lo_inc=False))
         if rule.baseline not in values:
             base = _pick(draw, base_range, _positive(plan.natural))
             exact = [r for r in plan.changes if r.baseline == rule.baseline and _Range.of(r.interval).point]
@@ -980,12 +1015,12 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
         base = values[rule.baseline]
         for year in rule.years:
             if year not in values:
-                value = _fill_change(draw, plan, rule, base, change, ranges.get(year, ANY))
+                value = _fill_change(draw, plan, rule, base, change, ranges.get(year, plan.plausible))
                 values[year] = value
                 ranges[year] = _Range(Fraction(value), Fraction(value))
     for group, r in plan.sums:
-        caps = [_prefer(ranges.get(y, ANY), soft) if y not in values else _Range(value_of(values[y]), value_of(values[y]))
-                for y in group]
+        caps = [_prefer(ranges.get(y, plan.plausible), soft) if y not in values
+                else _Range(value_of(values[y]), value_of(values[y])) for y in group]
         low = sum((c.lo if c.lo is not None else Fraction(0) for c in caps), Fraction(0))
         high = None if any(c.hi is None for c in caps) else sum((c.hi for c in caps if c.hi is not None), Fraction(0))
         feasible = r & _Range(low, high)
@@ -1029,18 +1064,21 @@ def _image(rule: BoundRule, base: float, change: _Range) -> _Range:
     return _Range(f(change.hi), f(change.lo), change.hi_inc, change.lo_inc, holes)
 
 
-def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, natural: tuple[Fraction, Fraction]) -> dict[int, float]:
-    """Values (for the rule's years and baseline) that fail ``rule``."""
+def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, natural: tuple[Fraction, Fraction],
+             in_force: Sequence[int]) -> dict[int, float]:
+    """Values (for the rule's years and baseline) that fail ``rule`` in a year it is in force
+    (``in_force``: the years it is checked in and binds)."""
     from .packs.resolve import Measure
 
     r = _Range.of(rule.interval)
-    pieces = r.complement()
-    _check(bool(pieces), f"the target {rule.text!r} cannot fail: every value meets it")
+    pieces = _failing_pieces(rule)
+    _check(bool(pieces), f"the target {rule.text!r} cannot fail: every plausible value meets it")
     piece = draw(st.sampled_from(pieces))
     piece_natural = _outside_natural(piece, natural)
+    plausible, preferred = _plausibility(rule.indicator)
     if rule.measure is not Measure.VALUE:
         assert rule.baseline is not None
-        base = _pick(draw, _Range(Fraction(0), None, lo_inc=False), _positive(natural))
+        base = _pick(draw, _prefer(plausible & _Range(Fraction(0), None, lo_inc=False), preferred), _positive(natural))
         year = rule.years[-1]
         change = piece
 
@@ -1051,42 +1089,59 @@ def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, nat
         if change.point:  # failing "!= x%" means landing exactly on x in float64
             assert change.lo is not None
             hole = change.lo
-            found = next(((b, v) for b in (base, *_BASES) for v in [_exact_change(rule, b, hole)] if v is not None),
-                         None)
+            found = next(((b, v) for b in (base, *_BASES) for v in [_exact_change(rule, b, hole)]
+                          if v is not None and plausible.holds(b) and plausible.holds(v)), None)
             if found is None:
                 reject()
             base, value = found
         else:
             m_value = _pick(draw, change, _outside_natural(change, _change_natural(rule)), check=lambda x: True)
             value = float(_change_value(rule, base, value_of(m_value)))
-            if not fails(value):
-                value = _pick(draw, _image(rule, base, change), natural, check=fails, places=4)
+            if not (fails(value) and plausible.holds(value)):
+                value = _pick(draw, _image(rule, base, change) & plausible, natural,
+                              check=lambda v: fails(v) and plausible.holds(v), places=4)
         values = {rule.baseline: base, year: value}
         values.update({y: value for y in rule.years})
         return values
     if rule.kind == "cumulative":
-        caps = [NONNEGATIVE if (piece.hi is None or piece.hi > 0) else ANY for _ in rule.years]
-        low = Fraction(0) if caps[0] is NONNEGATIVE else None
+        caps = [(NONNEGATIVE if (piece.hi is None or piece.hi > 0) else ANY) & plausible for _ in rule.years]
+        low = caps[0].lo
         feasible = piece & _Range(low, None)
         integral = all(b is None or b.denominator == 1 for b in (r.lo, r.hi))
         total = _pick(draw, feasible if not feasible.empty else piece, piece_natural,
                       places=0 if integral else 2, check=r.fails)
         if feasible.empty:
-            caps = [ANY for _ in rule.years]
+            caps = [plausible for _ in rule.years]
         parts = _split(draw, value_of(total), caps, piece)
         return dict(zip(rule.years, parts, strict=True))
     years = list(rule.years)
     if rule.kind == "every-year":
-        failing = set(draw(st.lists(st.sampled_from(years), min_size=1, max_size=len(years), unique=True)))
+        failing = set(draw(st.lists(st.sampled_from(list(in_force)), min_size=1, max_size=len(in_force), unique=True)))
     else:
         failing = set(years)
     values = {}
+    allowed = _prefer(piece, preferred)
     for year in years:
         if year in failing:
-            values[year] = _pick(draw, _prefer(piece, NONNEGATIVE), piece_natural, check=r.fails)
+            values[year] = _pick(draw, allowed, piece_natural, check=lambda v: r.fails(v) and allowed.holds(v))
         else:
-            values[year] = _pick(draw, _prefer(r, NONNEGATIVE), natural)
+            values[year] = _pick(draw, _prefer(r & plausible, preferred), natural)
     return values
+
+
+def _failing_pieces(rule: BoundRule) -> list[_Range]:
+    """The ranges of the quantity a rule compares that fail it; for a value target only plausible
+    values (an implausible one is set aside as unknown, it does not fail: a share target of at
+    most 100 % cannot fail)."""
+    from .packs.resolve import Measure
+
+    pieces = _Range.of(rule.interval).complement()
+    if rule.measure is not Measure.VALUE:
+        return pieces
+    plausible, _ = _plausibility(rule.indicator)
+    if rule.kind == "cumulative" and plausible.hi is not None:   # a sum of plausible values
+        plausible = _Range(plausible.lo, plausible.hi * len(rule.years))
+    return [p & plausible for p in pieces if not (p & plausible).empty]
 
 
 def _outside_natural(piece: _Range, natural: tuple[Fraction, Fraction]) -> tuple[Fraction, Fraction]:
@@ -1133,21 +1188,28 @@ def _check_pack(pack: object) -> Pack:
 
 
 def _applies(pack: Pack, regions: Sequence[str]) -> Callable[[BoundRule, str], bool]:
-    """Whether a rule of ``pack`` is checked against a region's data, by the evaluator's own
-    rule (:meth:`~qualityrules.engine.plan.Plan.applicable`), computed once for ``regions``."""
-    from .engine.plan import compile_pack
+    """Whether a rule of ``pack`` binds a region in some year it is checked in, by the
+    evaluator's own rule (:mod:`qualityrules.packs.applicability`), computed once for ``regions``."""
+    from .packs.applicability import regions_bound
 
-    plan = compile_pack(pack)
-    matrix = plan.applicable([normalize(region) for region in regions])
+    matrix = regions_bound(pack, regions).binds
     row = {region: i for i, region in enumerate(regions)}
-    column = {id(rule): k for k, rule in enumerate(plan.rules)}
-    return lambda rule, region: bool(matrix[row[region], column[id(rule)]])
+    column = {id(rule): k for k, rule in enumerate(pack.rules)}
+    checked = {id(rule): bool(_years_in_force(pack, rule)) for rule in pack.rules}
+    return lambda rule, region: checked[id(rule)] and bool(matrix[row[region], column[id(rule)]])
+
+
+def _years_in_force(pack: Pack, rule: BoundRule) -> list[int]:
+    """The years ``rule`` is checked in while it is in force under ``pack``."""
+    from .packs.applicability import checked_years, in_force_years
+
+    start, end = in_force_years(pack, rule)
+    return [year for year, _ in checked_years(rule) if start <= year <= end]
 
 
 def _regions(pack: Pack, regions: Sequence[str] | None) -> tuple[str, ...]:
-    if regions is None:
-        found = dict.fromkeys(r for rule in _enforced(pack) for r in rule.regions)
-        return tuple(found) or (pack.region or "全区",)
+    if regions is None:   # the regions the pack names: its area's roots (a parent's region lies outside it)
+        return tuple(dict.fromkeys(r for r in (pack.region, *pack.definition.scope) if r)) or ("全区",)
     _check(not isinstance(regions, str), "regions must be a sequence of names, not a string")
     chosen = tuple(regions)
     _check(bool(chosen), "regions must not be empty")
@@ -1163,8 +1225,9 @@ def _enforced(pack: Pack) -> list[BoundRule]:
 
 def compliant_data(pack: Pack, *, regions: Sequence[str] | None = None) -> st.SearchStrategy[pd.DataFrame]:
     """Tables on which every enforced target of ``pack`` (its own and its ancestors', binding and
-    aspirational) passes in every region it applies to (default regions: every region some
-    target applies to — a parent's totals bind the parent's region only): each value target in its years, each cumulative
+    aspirational) passes in every region it binds (default regions: the pack's region and scope;
+    which targets bind which regions and years is :mod:`qualityrules.packs.applicability`'s
+    rule — a parent's totals bind the parent's region only): each value target in its years, each cumulative
     target's sum (split across the years), each change against its baseline year's value.
     Raises :class:`~hypothesis.errors.InvalidArgument` when the pack's targets contradict each
     other so that no data can pass them all."""
@@ -1190,7 +1253,7 @@ def _select_rule(pack: Pack, rule: BoundRule | str | None) -> list[BoundRule]:
     enforced = _enforced(pack)
     _check(bool(enforced), f"pack {pack.id!r} has no enforced target to violate")
     if rule is None:
-        return [r for r in enforced if _Range.of(r.interval).complement()]
+        return [r for r in enforced if _failing_pieces(r)]
     if isinstance(rule, str):
         from .language.text import normalize as _normalize
 
@@ -1221,8 +1284,8 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
     candidates = [c for c in _select_rule(resolved, rule) if any(applies(c, region) for region in chosen)]
     _check(bool(candidates), f"no enforced target of {resolved.id!r} that can fail applies to {', '.join(chosen)}")
     for candidate in candidates:
-        _check(bool(_Range.of(candidate.interval).complement()),
-               f"the target {candidate.text!r} cannot fail: every value meets it")
+        _check(bool(_failing_pieces(candidate)),
+               f"the target {candidate.text!r} cannot fail: every plausible value meets it")
     enforced = _enforced(resolved)
     plans = {region: _plans([r for r in enforced if applies(r, region)]) for region in chosen}
 
@@ -1239,7 +1302,7 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
                 for year, value in sorted(_fill_plan(draw, plan).items()):
                     rows.append((region, year, name, value))
             if violated:
-                for year, value in sorted(_violate(draw, target, natural).items()):
+                for year, value in sorted(_violate(draw, target, natural, _years_in_force(resolved, target)).items()):
                     rows.append((region, year, target.indicator.name, value))
         frame = _frame(rows)
         frame.attrs["violated"] = (target.indicator.name, target.kind, target.years, target.origin)

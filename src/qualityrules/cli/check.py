@@ -2,7 +2,9 @@
 
 Exit codes: 0 no binding target failed; 1 a binding target failed (or, with ``--fail-on warn``,
 an aspiration was missed; with ``--fail-on unknown``, also when a verdict is unknown); 2 usage or
-input error (printed as diagnostics with file, line and column, never a traceback).
+input error (printed as diagnostics with file, line and column, never a traceback); 3 internal
+error. Report warnings (regions outside the pack, implausible values) are in every format, and
+also on standard error when the report does not go to the terminal as text or Markdown.
 
 Listed in :data:`qualityrules.cli.main.SUBCOMMANDS`; imports nothing heavy until it runs.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -76,13 +77,25 @@ def register(commands: Any) -> None:
         "check", help=tr("check statistics against a pack's targets"),
         description=tr("Check a table of indicator values (wide: region, year, one column per indicator; "
                        "long: region, year, indicator, value[, unit]) against a rule pack. Exit 0: no binding target "
-                       "failed; 1: a binding target failed; 2: usage or input error."))
+                       "failed; 1: a binding target failed; 2: usage or input error; 3: internal error."))
     check.add_argument("pack", help=tr("pack id (shipped or in --packs, e.g. longgang-2015) or path to a .qr file"))
     check.add_argument("data", nargs="+", help=tr(".csv (UTF-8, GB18030, Big5 or UTF-16, detected), .xlsx or .parquet"))
     check.add_argument("--region", action="append",
                        help=tr("only this region (repeatable; default: 'region' in the configuration, else all)"))
     check.add_argument("--year", action="append", type=_year,
                        help=tr("only targets checked in this year (repeatable)"))
+    check.add_argument("--as-of", metavar="YEAR",
+                       help=tr("mid-term review: only data up to YEAR count; targets due later are pending, "
+                               "each with an assessment (achieved, on track, at risk, off track, insufficient data)"))
+    check.add_argument("--review-method", choices=["growth", "projection"],
+                       help=tr("with --as-of: observed ÷ required annual change (growth, Eurostat; default) or "
+                               "projected ÷ required progress (projection, UNSD)"))
+    check.add_argument("--on-track", metavar="RATIO",
+                       help=tr("with --as-of: progress ratio from which a target is on track (default 0.95, or "
+                               "the pack's review clause)"))
+    check.add_argument("--at-risk", metavar="RATIO",
+                       help=tr("with --as-of: progress ratio from which a target is at risk, below it off track "
+                               "(default 0.6 for growth, 0.10 for projection)"))
     check.add_argument("--format", choices=sorted(FORMATS), default="text", help=tr("output format (default: text)"))
     check.add_argument("--fail-on", choices=["warn", "unknown"],
                        help=tr("also exit 1 when an aspiration is missed (warn), or when a verdict is unknown"))
@@ -120,7 +133,7 @@ def _year(text: str) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .. import evaluate
     from ..errors import Diagnostic, UsageError
-    from .common import load
+    from .common import load, print_diagnostics, write_output
 
     for _, year, _ in args.explain or ():
         if year != "-" and not (year.isdigit() and len(year) == 4):
@@ -135,14 +148,22 @@ def cmd_check(args: argparse.Namespace) -> int:
         options["sheet"] = args.sheet
     if args.header_row is not None:
         options["header_row"] = args.header_row
-    from .indicators import prepare
+    from .indicators import prepare, read_hierarchy
 
-    data: Any = prepare(pack, args, options)   # indicators computed from raw record files, if any
-    report = evaluate(pack, data, regions=regions, years=args.year, **options)
+    hierarchy = read_hierarchy(args)
+    data: Any = prepare(pack, args, options, hierarchy)   # indicators computed from raw record files, if any
+    review = {key: value for key, value in (("method", args.review_method), ("on_track", args.on_track),
+                                            ("at_risk", args.at_risk)) if value is not None}
+    if review and args.as_of is None:
+        raise UsageError(Diagnostic("QR331", tr("--review-method, --on-track and --at-risk need --as-of"),
+                                    suggestion=tr("add e.g. --as-of 2018")))
+    report = evaluate(pack, data, regions=regions, years=args.year, as_of=args.as_of, review=review or None,
+                      hierarchy=hierarchy, **options)
     if args.quiet and args.format == "text" and not args.output:
         summary = report.summary()
         print(render(tr("{pack}: {counts}", pack=pack.id, counts=", ".join(
             f"{summary[v]} {v}" for v in summary if v != "targets" and summary[v]))))
+        print_diagnostics(report.warnings, sys.stderr)
         return int(report.exit_code(args.fail_on))
     width = output_width() if args.format == "text" and not args.output else None
     text = report.to_text(width=width) if args.format == "text" else FORMATS[args.format](report)
@@ -154,7 +175,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             print(explained, file=sys.stderr)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_output(args.output, text)
         summary = report.summary()
         counts = ", ".join(f"{summary[v]} {v}" for v in summary if v != "targets" and summary[v])
         print(render(tr("wrote {path}: {counts}", path=args.output, counts=counts)), file=sys.stderr)
@@ -164,4 +185,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         emit(text, colour=_coloured if colour_enabled(sys.stdout, args.color) else None)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if args.output or args.format not in ("text", "md"):
+        print_diagnostics(report.warnings, sys.stderr)   # the report on the terminal does not show them
     return int(report.exit_code(args.fail_on))

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from ..i18n import tr
-from .common import EXIT_OK, load
+from .common import EXIT_OK, load, write_output
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     pack = load(args, args.pack)
     text = json.dumps(pack.to_dict(), ensure_ascii=False, indent=2)
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        write_output(args.output, text + "\n")
     else:
         print(text)
     return EXIT_OK

@@ -66,21 +66,25 @@ def _records(pack: Any, paths: list[str], explicit: list[str]) -> tuple[RecordPl
     return plan, found, others
 
 
-def _compute(plan: RecordPlan, tables: dict[str, list[str]], args: argparse.Namespace) -> Any:
+def read_hierarchy(args: argparse.Namespace) -> Any:
+    """The region hierarchy of ``--hierarchy``, or None."""
+    if not args.hierarchy:
+        return None
+    from ..records.hierarchy import Hierarchy
+
+    return Hierarchy.read(args.hierarchy)
+
+
+def _compute(plan: RecordPlan, tables: dict[str, list[str]], args: argparse.Namespace, hierarchy: Any) -> Any:
     from ..records.compute import compute_indicators
 
     progress = args.progress if args.progress is not None else sys.stderr.isatty()
     records = {t: (ps[0] if len(ps) == 1 else ps) for t, ps in tables.items()}
-    hierarchy = None
-    if args.hierarchy:
-        from ..records.hierarchy import Hierarchy
-
-        hierarchy = Hierarchy.read(args.hierarchy)
     return compute_indicators(plan, records, hierarchy=hierarchy, progress=progress,
                               encoding=getattr(args, "encoding", None), backend="dask" if args.dask else "numpy")
 
 
-def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any]) -> Any:
+def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any], hierarchy: Any = None) -> Any:
     """What ``check`` evaluates: ``args.data`` unchanged when no file holds records; otherwise the
     indicators computed from the records together with the other files' indicator data."""
     plan, tables, others = _records(pack, list(args.data), list(args.records))
@@ -89,13 +93,13 @@ def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any]) -
     from ..tables.observations import concat, load
 
     parts = [load(path, pack.catalogue, **load_options) for path in others]
-    parts.append(_compute(plan, tables, args).observations(pack.catalogue))
+    parts.append(_compute(plan, tables, args, hierarchy).observations(pack.catalogue))
     return concat(parts)
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     from ..errors import Diagnostic, UsageError
-    from .common import load
+    from .common import load, write_output
 
     pack = load(args, args.pack)
     if args.schema:
@@ -109,8 +113,10 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if not tables:
         raise UsageError(Diagnostic("QR301", tr("no records given"),
                                     suggestion=tr("give record files or --records TABLE=PATH")))
-    text = _compute(plan, tables, args).to_csv(args.output)
-    if not args.output:
+    text = _compute(plan, tables, args, read_hierarchy(args)).to_csv()
+    if args.output:
+        write_output(args.output, text)
+    else:
         sys.stdout.write(text)
     return 0
 

@@ -1,7 +1,10 @@
 """The ``qualityrules`` command. User errors print a diagnostic, never a traceback.
 
 Exit codes: 0 success (no binding target failed, no lint error); 1 a binding target failed or
-lint found errors or fmt --check found a change; 2 usage or input error.
+lint found errors or fmt --check found a change; 2 usage or input error; 3 internal error — an
+exception that is not a :class:`~qualityrules.errors.QualityRulesError` is a bug, never a
+verdict: one line on standard error ("internal error — please report", the version), and the
+traceback only with ``--debug``.
 
 The language of help and messages is chosen before the parser is built (``--lang``, else the
 project configuration, else the locale), so ``--help`` prints in it; argparse's own words
@@ -14,14 +17,15 @@ import argparse
 import contextlib
 import importlib
 import sys
+import traceback
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .. import i18n
+from .. import __version__, i18n
 from ..config import Config, find_config, read_config
 from ..errors import QualityRulesError, optional_dependencies
 from ..i18n import tr
-from .common import EXIT_INPUT, EXIT_OK, HelpFormatter, add_project_options, print_diagnostics
+from .common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, HelpFormatter, add_project_options, print_diagnostics
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,8 +42,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="qualityrules", description=tr(
         "Check statistics against the numeric targets of Chinese quality-development plans."))
-    parser.add_argument("--version", action="version", version="qualityrules 0.1.0",
+    parser.add_argument("--version", action="version", version=f"qualityrules {__version__}",
                         help=tr("show the version and exit"))
+    parser.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)   # an internal error's traceback
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                      title=tr("commands"), metavar="COMMAND")
@@ -48,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(f"{__package__}.{module}").register(commands)
     for sub in commands.choices.values():
         add_project_options(sub)
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -92,15 +98,31 @@ def _language(lang: str | None) -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    early = _early_options(argv)
+    for stream in (sys.stdout, sys.stderr):   # text the terminal cannot encode is escaped, never a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
-        config = read_config(early.config) if early.config else find_config()
-    except QualityRulesError as error:
-        with _language(early.lang):
-            print_diagnostics(error.diagnostics, sys.stderr)
-        return EXIT_INPUT
-    with _language(early.lang or config.language):
-        return _run(argv, config)
+        early = _early_options(argv)
+        try:
+            config = read_config(early.config) if early.config else find_config()
+        except QualityRulesError as error:
+            with _language(early.lang):
+                print_diagnostics(error.diagnostics, sys.stderr)
+            return EXIT_INPUT
+        with _language(early.lang or config.language):
+            return _run(argv, config)
+    except Exception as error:   # a bug: exit 3, never 1 ("a target failed")
+        return _internal_error(error, debug="--debug" in argv)
+
+
+def _internal_error(error: Exception, *, debug: bool) -> int:
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    summary = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+    print(f"internal error — please report (qualityrules {__version__}): {summary}"
+          + ("" if debug else "; run with --debug for the traceback"), file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _run(argv: list[str], config: Config) -> int:

@@ -28,9 +28,13 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import Diagnostic
+from ..packs.applicability import outside_warning, regions_bound
+from ..packs.regions import Hierarchy, HierarchyLike, as_hierarchy
 from ..tables.observations import Observations
 from .exact import ExactCells, refine
 from .plan import RELATIVE_CHANGE, VALUE, Plan
+from .plausibility import Doubt, screen
 
 __all__ = ["Block", "Evaluation", "run"]
 
@@ -74,11 +78,20 @@ def _joined(name: str, fill: float | None = None) -> functools.cached_property[n
 
 @attrs.frozen(eq=False)
 class Evaluation:
-    """The engine's output: blocks of columns; the properties join them in one atom order."""
+    """The engine's output: blocks of columns; the properties join them in one atom order.
+    ``obs`` are the observations evaluated (implausible values set aside), ``data`` the ones
+    given; ``warnings`` are the report-level warnings of the run (regions outside the pack's
+    area, implausible values)."""
 
     plan: Plan
     obs: Observations
     blocks: tuple[Block, ...]
+    applicable: BoolArray    # [region, rule]: the rule binds the region (else not-applicable)
+    data: Observations
+    hierarchy: Hierarchy     # the region hierarchy the applicability rule used
+    outside: frozenset[int] = frozenset()   # regions outside the pack's area (no target binds them)
+    doubts: tuple[Doubt, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
 
     passed = _joined("passed")
     unknown = _joined("unknown")
@@ -87,11 +100,6 @@ class Evaluation:
     x_hi_open = _joined("x_hi_open", fill=False)
     baseline = _joined("baseline", fill=np.nan)
     measured = _joined("measured", fill=np.nan)   # the value before GB/T 8170 rounding (NaN: not rounded)
-
-    @functools.cached_property
-    def applicable(self) -> BoolArray:
-        """``[region, rule]``: the rule binds the region (else not-applicable); derived on first use."""
-        return self.plan.applicable(self.obs.region_keys)
 
     @functools.cached_property
     def atoms(self) -> IntArray:
@@ -129,9 +137,19 @@ def _concat(parts: list[npt.NDArray[Any]], rows: int) -> npt.NDArray[Any]:
 # The engine
 
 
-def run(plan: Plan, obs: Observations, *, years: Collection[int] | None = None) -> Evaluation:
-    """Evaluate every atom of ``plan`` (or those reported in ``years``) for every region of ``obs``."""
-    n_years = len(obs.years)
+def run(plan: Plan, data: Observations, *, years: Collection[int] | None = None,
+        hierarchy: HierarchyLike | None = None) -> Evaluation:
+    """Evaluate every atom of ``plan`` (or those reported in ``years``) for every region of
+    ``data``, after setting implausible values aside; which targets bind which regions comes from
+    :func:`qualityrules.packs.applicability.regions_bound` (with ``hierarchy``)."""
+    obs, doubts = screen(plan, data)
+    tree = as_hierarchy(hierarchy)
+    bound = regions_bound(plan.pack, obs.regions, hierarchy=tree, keys=obs.region_keys)
+    warnings = [doubt.diagnostic for doubt in doubts]
+    outside = np.flatnonzero(~bound.inside)
+    if len(outside):
+        warnings.insert(0, outside_warning(plan.pack, [obs.regions[r] for r in outside.tolist()], tree))
+    _, n_years, n_ind = obs.shape
     known = obs._indicator_index
     ind_pos = np.array([known.get(name, -1) for name in plan.indicators], dtype=np.int64)
     year_pos = np.searchsorted(obs.years, plan.years)
@@ -147,7 +165,8 @@ def run(plan: Plan, obs: Observations, *, years: Collection[int] | None = None) 
     if len(compound):
         blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
     blocks = [refine(plan, obs, block, ind_pos, year_pos) for block in blocks]   # exact near thresholds
-    return Evaluation(plan, obs, tuple(blocks))
+    return Evaluation(plan, obs, tuple(blocks), bound.binds, data, tree, frozenset(outside.tolist()), doubts,
+                      tuple(warnings))
 
 
 def _missing_block(atoms: IntArray, regions: int) -> Block:

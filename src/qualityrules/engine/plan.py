@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from ..language import model as m
-from ..language.text import normalize
+from ..packs.applicability import checked_years, years_in_force
 from ..packs.resolve import BoundRule, Measure, Pack, stricter
 
 __all__ = ["Plan", "compile_pack", "VALUE", "RELATIVE_CHANGE", "POINT_CHANGE"]
@@ -47,9 +47,6 @@ class Plan:
     sections: tuple[str | None, ...]          # per rule: the section of its origin pack
     indicators: tuple[str, ...]               # distinct indicator names the rules read
     years: IntArray                           # distinct years the atoms read (sorted)
-    rule_regions: tuple[frozenset[str], ...]  # per rule, normalised regions it binds; empty = every region
-    home: str | None                          # the pack's region, normalised
-    strict_scope: bool                        # the pack declares a scope: regions it does not name are n/a
     atom_rule: IntArray
     atom_year: IntArray                       # the year the atom is reported in
     atom_indicator: IntArray                  # index into ``indicators``
@@ -66,7 +63,9 @@ class Plan:
     hi_closed: FloatArray
     factor: FloatArray                        # measure unit -> the unit the rule is written in
     aspiration: BoolArray
-    binding: BoolArray                        # no other atom on the same indicator and year is stricter
+    in_force: BoolArray                       # the pack and the rule's origin are in force in the atom's year
+    stricter: IntArray                        # [pairs, 2]: atom [k, 1] is strictly stricter than atom [k, 0]
+                                              # (same indicator, year and measure; sums apart)
 
     @property
     def n_atoms(self) -> int:
@@ -78,30 +77,6 @@ class Plan:
         single = (self.atom_sum_years[:, 1:] < 0).all(axis=1) if self.atom_sum_years.shape[1] > 1 \
             else np.ones(self.n_atoms, dtype=bool)
         return np.asarray(single & (self.atom_measure == VALUE), dtype=bool)
-
-    @functools.cached_property
-    def named_regions(self) -> frozenset[str]:
-        return frozenset(r for regions in self.rule_regions for r in regions)
-
-    def applicable(self, region_keys: Sequence[str]) -> BoolArray:
-        """``[region, rule]``: does the rule bind the region? A rule binds the regions it names
-        (resolve gives a province's totals to the province only; shares and rates flow down to
-        the child packs' regions). A region the pack names nowhere (another district, a street)
-        is checked as the pack's own region, unless the pack declares a ``scope``."""
-        keys = np.array(list(region_keys), dtype=object)
-        effective = keys
-        if not self.strict_scope and self.home is not None and len(keys):
-            named = np.array(sorted(self.named_regions), dtype=object)
-            effective = np.where(np.isin(keys, named), keys, self.home)
-        result = np.ones((len(keys), len(self.rules)), dtype=bool)
-        by_set: dict[frozenset[str], list[int]] = {}
-        for k, regions in enumerate(self.rule_regions):
-            if regions:
-                by_set.setdefault(regions, []).append(k)
-        for regions, rules in by_set.items():   # one step per distinct set of regions, not per region
-            inside = np.isin(effective, np.array(sorted(regions), dtype=object))
-            result[:, rules] = inside[:, None]
-        return result
 
 
 # A compiled plan per live pack object (packs are immutable; the plan dies with its pack).
@@ -133,15 +108,6 @@ def _sections(pack: Pack) -> dict[int, str]:
     return found
 
 
-def _atom_years(rule: BoundRule) -> list[tuple[int, tuple[int, ...]]]:
-    """(reported year, years summed) for each atom of the rule."""
-    if not rule.years:
-        return []
-    if rule.kind == "cumulative":
-        return [(rule.years[-1], tuple(rule.years))]
-    return [(year, (year,)) for year in rule.years]
-
-
 def _compile(pack: Pack) -> Plan:
     rules = tuple(pack.rules)
     section_of = _sections(pack)
@@ -149,7 +115,7 @@ def _compile(pack: Pack) -> Plan:
     rows: list[tuple[int, int, int, tuple[int, ...], int | None]] = []
     for r, rule in enumerate(rules):
         i = indicators.setdefault(rule.indicator.name, len(indicators))
-        for year, summed in _atom_years(rule):
+        for year, summed in checked_years(rule):
             rows.append((r, year, i, summed, rule.baseline))
     years_used = sorted({y for _, _, _, summed, _ in rows for y in summed}
                         | {b for *_, b in rows if b is not None})
@@ -174,9 +140,6 @@ def _compile(pack: Pack) -> Plan:
         sections=tuple(section_of.get(id(b.rule)) for b in rules),
         indicators=tuple(indicators),
         years=np.array(years_used, dtype=np.int64),
-        rule_regions=tuple(frozenset(normalize(r) for r in b.regions) for b in rules),
-        home=normalize(pack.region) if pack.region else None,
-        strict_scope=bool(pack.definition.scope),
         atom_rule=atom_rule,
         atom_year=atom_year,
         atom_indicator=atom_indicator,
@@ -193,7 +156,8 @@ def _compile(pack: Pack) -> Plan:
         hi_closed=np.where(hi_inclusive, hi, np.nextafter(hi, -np.inf)),
         factor=np.array([float(b.rule_factor) if b.measure is Measure.VALUE else 1.0 for b in per_rule]),
         aspiration=np.array([b.strength is m.Strength.ASPIRATION for b in per_rule], dtype=bool),
-        binding=_binding(per_rule, atom_indicator, atom_year, measure),
+        in_force=years_in_force(pack, rules, atom_rule, atom_year),
+        stricter=_stricter(per_rule, atom_indicator, atom_year, measure),
     )
     return plan
 
@@ -202,19 +166,19 @@ def _bound(value: object, default: float) -> float:
     return default if value is None else float(value)  # type: ignore[arg-type]
 
 
-def _binding(rules: list[BoundRule], indicator: IntArray, year: IntArray,
-             measure: npt.NDArray[np.int8]) -> BoolArray:
-    """An atom binds unless another atom on the same indicator, year and measure (sums apart)
-    is strictly stricter (e.g. an inherited every-year rule and a district target for the final year)."""
-    binding = np.ones(len(rules), dtype=bool)
+def _stricter(rules: list[BoundRule], indicator: IntArray, year: IntArray,
+              measure: npt.NDArray[np.int8]) -> IntArray:
+    """Pairs of atoms (a, b) on the same indicator, year and measure (sums apart) where b is
+    strictly stricter than a (e.g. a district target for the final year over an inherited
+    every-year rule): where b binds a region, a is not the binding target there."""
+    pairs: list[tuple[int, int]] = []
     groups: dict[tuple[int, int, int, bool], list[int]] = {}
     for a in range(len(rules)):
         key = (int(indicator[a]), int(year[a]), int(measure[a]), rules[a].kind == "cumulative")
         groups.setdefault(key, []).append(a)
     for members in _crowded(groups.values()):
-        for a in members:
-            binding[a] = not any(stricter(rules[b], rules[a]) == 1 for b in members if b != a)
-    return binding
+        pairs.extend((a, b) for a in members for b in members if b != a and stricter(rules[b], rules[a]) == 1)
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _crowded(groups: Iterable[list[int]]) -> Iterable[list[int]]:

@@ -23,6 +23,7 @@ _TITLE_PREFIX = re.compile(r"^(信息名称|标题|名称|文件名称|索引名
 _REGION_UNIT = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:自治区|省|市|区|县|州|盟)")
 _FYP = re.compile(r"十([一二三四五六七])五")
 _SPAN = re.compile(r"(\d{4})\s*[-—―–~至]\s*(\d{4})\s*年")
+_NOT_A_REGION = ("全", "我", "本", "各", "该", "辖")  # 全省质量…, 我市…: the region the text is about, unnamed
 _LEVELS = {"省": m.Level.PROVINCE, "自治区": m.Level.PROVINCE, "市": m.Level.CITY, "州": m.Level.CITY,
            "盟": m.Level.CITY, "区": m.Level.DISTRICT, "县": m.Level.DISTRICT}
 
@@ -76,8 +77,8 @@ def _title(head: str) -> str | None:
         issued = re.search(r"关于印发《?(.+?)》?的通知$", line)
         if issued:
             return issued.group(1)
-        if _TITLE_WORDS.search(line):
-            found.append(line)
+        if _TITLE_WORDS.search(re.sub(r"[(（]\d{4}\s*[-—―–~至]\s*\d{4}\s*年?[)）]$", "", line)):
+            found.append(line)  # …质量发展规划（2021—2025年）
     return next((t for t in found if not t.endswith("通知")), found[0] if found else None)
 
 
@@ -85,10 +86,9 @@ def _region(title: str | None, head: str) -> tuple[str | None, m.Level | None]:
     for text in (title or "", head):
         if "国务院" in text[:40] or text.startswith(("全国", "国家")):
             return "全国", m.Level.NATION
-        chain = re.search(r"((?:[\u4e00-\u9fff]{1,6}?(?:自治区|省|市|区|县|州|盟))+)(人民政府|委员会|办公室|市场|质量|\d{4})",
-                          text)
-        if chain:
-            units = _REGION_UNIT.findall(chain.group(1))
+        for chain in re.finditer(r"((?:[\u4e00-\u9fff]{1,6}?(?:自治区|省|市|区|县|州|盟))+)"
+                                 r"(人民政府|委员会|办公室|市场|质量|\d{4}|[“\"]?十[一二三四五六七]五)", text):
+            units = [u for u in _REGION_UNIT.findall(chain.group(1)) if not u.startswith(_NOT_A_REGION)]
             if units:
                 region = units[-1]
                 suffix = next(s for s in ("自治区", "省", "市", "区", "县", "州", "盟") if region.endswith(s))

@@ -22,7 +22,7 @@ from ..language.parse import parse_text
 from ..packs.resolve import Catalogue, lint_text, load_catalogue, shipped_pack_ids
 from .document import PlanFacts, plan_facts, read_blocks, read_targets
 from .naming import Binding, CatalogueIndex, guess_direction, proposed_indicator
-from .reading import PlanText
+from .reading import PAGE_NUMBER, PlanText
 from .targets import Finding
 
 if TYPE_CHECKING:
@@ -284,13 +284,13 @@ class _Writer:
         if row is not None and not finding.pieces:  # an indicator row: its cells, as printed
             cells = ["".join(self.plan.source.text[slice(*self.plan.original(a, b))] for a, b in column)
                      for column in row.cells]
-            return " | ".join(re.sub(r"\s+", " ", c).strip() for c in cells)
+            return " | ".join(word for c in cells if (word := re.sub(r"\s+", " ", c).strip()))
         pieces = finding.pieces or ((finding.start, finding.end),)
         parts = []
         for start, end in pieces:
             first, last = self.plan.original(start, end)
             parts.append(self.plan.source.text[first:last])
-        text = "".join(parts)
+        text = PAGE_NUMBER.sub("", "".join(parts))
         text = re.sub(r"\s*\n\s*", "", text)
         return _quotable(re.sub(r"[ \t\u3000]+", " ", text).strip())
 
@@ -315,10 +315,11 @@ class _Writer:
         if strength:
             parts.append(strength)
         kind, year = finding.time
-        single_year = self.period is not None and self.period[0] == self.period[1] == year
-        if kind == "year" and year is not None and not (single_year and target.startswith("稳定在")):
+        # 稳定在 says every year of the plan; 到<the plan's last year> adds nothing to it
+        steady_to_the_end = year == self.target_year and target.startswith("稳定在") and not target.endswith("左右")
+        if kind == "year" and year is not None and not steady_to_the_end:
             parts.append(f"到{year}年")
-        elif kind == "every" and not target.startswith("稳定在"):
+        elif kind == "every" and not (target.startswith("稳定在") and not target.endswith("左右")):
             parts.append("每年")
         elif kind == "total":
             parts.append("累计")
@@ -365,9 +366,25 @@ class _Writer:
                 for section in entry.sections:
                     if section not in other.sections:
                         other.sections.append(section)
+                self.merge_strength(other, entry)
                 return  # the same statement made again: one rule citing both places
         self.entries.append(entry)
         self.by_name[entry.binding.name].append(entry)
+
+    def merge_strength(self, kept: _Entry, again: _Entry) -> None:
+        """One target stated twice, once with a strength word (力争, 确保, a table's 预期性) and once
+        without (``达到94.5%`` in the text): the word says what the plain statement leaves open."""
+        assert kept.rule is not None and again.rule is not None
+        if kept.rule.strength is again.rule.strength:
+            return
+        worded = [e for e in (kept, again) if e.finding.strength_word]
+        if len(worded) == 1:
+            source = worded[0]
+            assert source.rule is not None
+            kept.rule = attrs.evolve(kept.rule, strength=source.rule.strength, strength_word=source.rule.strength_word)
+        kept.notes.append(("QR517", f"stated at {kept.sections[0]} and {again.sections[-1]} with different strengths "
+                           f"('{kept.finding.strength_word or 'none'}', '{again.finding.strength_word or 'none'}'): "
+                           f"written {kept.rule.strength.value}"))
 
     # -- the file
     def finish(self, definition: m.PackDefinition, header_reviews: list[str], search: Sequence[str | Path]) -> Draft:
@@ -392,7 +409,9 @@ class _Writer:
 
     def mark_contradictions(self) -> None:
         """Two enforced targets on one indicator and time that differ: the later statement (an
-        annex or task table refines the body) is enforced, the earlier kept unenforced."""
+        annex or task table refines the body) is enforced, the earlier kept unenforced. A level
+        and a change (``达到94.5%，较2020年提高1.8个百分点``) are two targets, not two readings, but a
+        pack enforces one target per indicator and time: the change is kept unenforced."""
         seen: dict[tuple[str, str], _Entry] = {}
         for entry in self.entries:
             if entry.rule is None or entry.rule.unenforced is not None:
@@ -400,6 +419,17 @@ class _Writer:
             key = (entry.binding.name, _time_key(entry.rule, self.target_year))
             earlier = seen.get(key)
             if earlier is not None and earlier.rule is not None:
+                if isinstance(earlier.rule.target, m.Change) != isinstance(entry.rule.target, m.Change):
+                    change, level = (earlier, entry) if isinstance(earlier.rule.target, m.Change) else (entry, earlier)
+                    assert change.rule is not None and level.rule is not None
+                    change.rule = attrs.evolve(change.rule, unenforced=f"review: a second target beside "
+                                               f"{level.sections[0]}")
+                    change.notes.append(("QR517", f"{entry.binding.name} also has the target "
+                                         f"'{format_model(level.rule.target)}' ({level.sections[0]}) in the same year; "
+                                         "a pack enforces one target per indicator and year: the change is kept "
+                                         "unenforced"))
+                    seen[key] = level
+                    continue
                 message = (f"{entry.binding.name}: '{format_model(earlier.rule.target)}' ({earlier.sections[0]}) "
                            f"and '{format_model(entry.rule.target)}' ({entry.sections[0]}) disagree; the later "
                            "is enforced")
@@ -527,7 +557,7 @@ def _parse_lines(texts: list[str | None]) -> list[m.Rule | str | None]:
 
 
 def _same_statement(a: m.Rule, b: m.Rule, target_year: int | None) -> bool:
-    return a.target == b.target and _time_key(a, target_year) == _time_key(b, target_year) and a.strength == b.strength
+    return a.target == b.target and _time_key(a, target_year) == _time_key(b, target_year)
 
 
 def _time_key(rule: m.Rule, target_year: int | None) -> str:
@@ -544,10 +574,12 @@ def _section_name(group: str, title: str) -> str:
 
 
 def _quotable(text: str) -> str:
-    """A quote that holds every quote style the language has cannot be written: its ascii double
-    quotes become full-width (the only change ever made to a verbatim phrase)."""
+    """A quote that holds every quote style the language has cannot be written: its corner
+    brackets 「」 become the white ones 『』, which the language reads as text (the only change
+    ever made to a verbatim phrase; a full-width ＂ would not do: the language's normalisation
+    turns it back into ")."""
     if all(any(q in text for q in pair) for pair in ('"', "“”", "「」")):
-        return text.replace('"', "＂")
+        return text.replace("「", "『").replace("」", "』")
     return text
 
 

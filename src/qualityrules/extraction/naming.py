@@ -27,7 +27,8 @@ __all__ = ["Binding", "CatalogueIndex", "match_key", "proposed_indicator", "gues
 _FUNCTION_WORDS = re.compile(r"[\s的、和及与,，“”\"'《》·]")
 _LOWER_IS_BETTER = re.compile(
     r"失业率|事故|死亡|伤亡|发生率|发病率|能耗|水耗|物耗|排放|浓度|污染|超标|不合格|投诉|劣|周期|时长|耗时|用时|"
-    r"噪声|PM2\.5|PM10|细颗粒物|可吸入颗粒物|成本|差错|逾期|积压|重度|下降率|降低率|赤字|负债率|不良")
+    r"噪声|PM2\.5|PM10|细颗粒物|可吸入颗粒物|成本|差错|逾期|积压|重度|下降率|降低率|赤字|负债率|不良|时限|"
+    r"(开办|办理|审批|办结|登记|通关|等待|处理|响应)时间")
 
 
 def match_key(name: str) -> str:
@@ -126,5 +127,7 @@ def _spellings() -> frozenset[str]:
 def proposed_indicator(name: str, finding: Finding, target: m.Target | None, description: str) -> m.Indicator:
     unit = proposed_unit(finding)
     if isinstance(target, m.Change):
-        unit = None  # the level's unit is not stated by a change
+        # a change in 百分点 is a change of a share (%); a relative change does not state the level's unit
+        points = any(q.unit in ("百分点", "个百分点") for q in m.quantities(target))
+        unit = "%" if points else None
     return m.Indicator(name, unit, guess_direction(name, target), description=description)

@@ -4,6 +4,7 @@ the original characters, so every candidate quotes and locates the text as print
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import attrs
@@ -12,7 +13,12 @@ from ..errors import DataError, Diagnostic
 from ..language import model as m
 from ..language.text import NormalizedText, normalize_with_offsets
 
-__all__ = ["PlanText", "read_plan", "plan_from_text", "decode_plan"]
+__all__ = ["PlanText", "read_plan", "plan_from_text", "decode_plan", "PAGE_NUMBER", "WEB_PAGE_LINE"]
+
+# A page number on a line of its own, as a PDF copy leaves them between the lines of a sentence
+# (``— 2 —``, ``- 12 -``, ``第3页 共10页``): read as a blank line, left out of quoted phrases.
+PAGE_NUMBER = re.compile(r"(?m)^[ \t\u3000]*(?:[-—－–―]{1,2}[ \t\u3000]*\d{1,4}[ \t\u3000]*[-—－–―]{1,2}|"
+                         r"第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?)[ \t\u3000]*$")
 
 
 @attrs.frozen
@@ -34,6 +40,13 @@ class PlanText:
         first = self.normalized.original_offset(start)
         last = self.normalized.original_offset(end - 1) + 1 if end > start else first
         return first, max(first, last)
+
+
+# A line of a web page around the document (the counter of views, the print and close buttons,
+# the site's registration and contact lines): read as a blank line, its numbers are not the plan's.
+WEB_PAGE_LINE = re.compile(r"(?m)^.*(?:浏览次数|阅读次数|浏览量|阅读量|点击数|点击量|访问量|访问次数|字体:|\[打印\]|"
+                           r"【打印】|【关闭】|分享到|扫一扫|网站标识码|ICP备|备案号|主办单位|承办单位|技术支持|版权所有|"
+                           r"当前位置).*$")
 
 
 def decode_plan(data: bytes, name: str) -> tuple[str, str]:
@@ -85,4 +98,8 @@ def plan_from_text(text: str, name: str = "<plan>", encoding: str = "str") -> Pl
                                    f"at offset {error.start})", suggestion="decode the plan's bytes as UTF-8 or "
                                    "GB18030, or pass the bytes")) from None
     unified = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", " ")
-    return PlanText(m.Source(name, unified), normalize_with_offsets(unified), encoding)
+    normalized = normalize_with_offsets(unified)
+    blanked = normalized.text
+    for furniture in (PAGE_NUMBER, WEB_PAGE_LINE):
+        blanked = furniture.sub(lambda found: " " * len(found.group(0)), blanked)
+    return PlanText(m.Source(name, unified), attrs.evolve(normalized, text=blanked), encoding)

@@ -40,6 +40,7 @@ _SENTENCE_END = "。;!?:"
 _BASELINE_TITLES = re.compile(r"发展基础|现状|基本情况|回顾|成就|成效|取得的|面临的?形势|发展环境|背景|进展|基础条件|"
                               r"存在的?问题|机遇与挑战|机遇和挑战")
 _TARGET_TITLES = re.compile(r"目标|指标")
+_TASK_TITLES = re.compile(r"任务|重点工作|工作重点|主要工作|行动|工程|举措")
 _MEASURE_TITLES = re.compile(r"保障措施|保障机制|组织实施|组织领导|工作要求|组织保障|考核评价|监督考核|工作机制")
 
 
@@ -96,13 +97,24 @@ class Block:
 
     @property
     def baseline(self) -> bool:
-        """In a part that describes the past (发展基础, 现状, 成就): its figures are facts."""
-        return any(_BASELINE_TITLES.search(t) for t in self.titles)
+        """In a part that describes the past (发展基础, 现状, 成就): its figures are facts. Under a
+        part about targets, a title such as ``品牌建设成效明显`` names a goal, not the past."""
+        for title in self.titles:
+            if _BASELINE_TITLES.search(title):
+                return True
+            if _TARGET_TITLES.search(title):
+                return False
+        return False
 
     @property
     def measures(self) -> bool:
         """In a part about how the plan is run (保障措施, 组织实施): its figures are working rules."""
         return any(_MEASURE_TITLES.search(t) for t in self.titles)
+
+    @property
+    def tasks(self) -> bool:
+        """In a part about what the plan will do (重点任务, 重点工作, …行动, …工程)."""
+        return any(_TASK_TITLES.search(t) for t in self.titles) and not self.measures
 
     @property
     def goals(self) -> bool:
@@ -204,8 +216,9 @@ def _paragraph(text: str, lines: list[tuple[int, int]], index: int) -> tuple[int
     index += 1
     while index < len(lines):
         current = text[start:end].rstrip()
-        if len(current.strip()) < 15 or current.endswith(tuple(_SENTENCE_END)) or _starts_heading(current):
-            break
+        if len(current.strip()) < 15 or current.endswith(tuple(_SENTENCE_END)) or (
+                _starts_heading(current) and not re.search(r"[。,;:]", current)):
+            break  # a heading alone on its line ends there; one followed by its text may run on
         following = index
         while following < len(lines) and not text[lines[following][0]:lines[following][1]].strip():
             following += 1
@@ -232,6 +245,7 @@ def _prose_blocks(plan: PlanText, start: int, end: int, outline: _Outline) -> It
     cursor = start
     position = start
     keywords = _keyword_headings(text, start, end)
+    inline_items = False  # (1)…；(2)… inside the paragraph: a list that ends with it
     while position < end:
         position = _skip_space(text, position, end)
         heading = _heading_at(plan, position, end, outline,
@@ -244,6 +258,7 @@ def _prose_blocks(plan: PlanText, start: int, end: int, outline: _Outline) -> It
             if child is not None:  # 三、重点任务（一）实施…: a heading run into its first sub-heading
                 found = attrs.evolve(found, title=text[marker_end:child].strip())
             outline.enter(found)
+            inline_items |= found.rank >= 5 and position > _skip_space(text, start, end)
             cursor = position = child if child is not None else marker_end
             continue
         next_end = _next_sentence_end(text, position, end)
@@ -256,6 +271,8 @@ def _prose_blocks(plan: PlanText, start: int, end: int, outline: _Outline) -> It
         position = next_end
     if _skip_space(text, cursor, end) < end:
         yield outline.block(cursor, end)
+    if inline_items:
+        outline.open = [h for h in outline.open if h.rank < 5]
 
 
 _HEADING_WORDS = ("总体要求|指导思想|基本原则|主要目标|发展目标|工作目标|总体目标|目标任务|重点任务|主要任务|工作任务|"
@@ -295,7 +312,7 @@ def _heading_at(plan: PlanText, position: int, end: int, outline: _Outline,
             return position + width, Heading(6, "circled", number, circled, _title(text, position + width, end))
         return None
     panel = _PANEL.match(text, position, end)
-    if panel and at_line_start and panel.group(1) == "专栏":
+    if panel and at_line_start and (panel.group(1) == "专栏" or _table_title(text, panel.end(), end)):
         label = panel.group(1) + panel.group(2)
         return panel.end(), Heading(8, "panel", int(panel.group(2)), label, _title(text, panel.end(), end))
     in_panel = any(h.kind == "panel" for h in outline.open)
@@ -314,6 +331,13 @@ def _heading_at(plan: PlanText, position: int, end: int, outline: _Outline,
                  "digit-paren": f"({match.group(1)})"}.get(kind, match.group(0))
         return match.end(), Heading(rank, kind, ordinal, label, _title(text, match.end(), end))
     return None
+
+
+def _table_title(text: str, start: int, end: int) -> bool:
+    """``表1 “十四五”时期…主要指标`` on a line of its own titles a table (cited ``表1``); ``表1`` in a
+    sentence (``达到表1的要求``) does not."""
+    rest = text[start:end].strip()
+    return 0 < len(rest) <= 40 and not any(mark in rest for mark in "。;,")
 
 
 def _normalised_width(plan: PlanText, position: int) -> int:
@@ -492,7 +516,7 @@ def _row_blocks(text: str, table: list[tuple[list[tuple[int, int]], bool]], outl
         if (position == 0 and _is_header(words)) or (header and tuple(w.replace(" ", "") for w in words) == header):
             header = tuple(w.replace(" ", "") for w in words)
             continue
-        if continues and merged:
+        if continues and merged and _continues(words, header, merged[-1]):
             previous = merged[-1]
             for column, cell in enumerate(cells):
                 if cell[1] > cell[0]:
@@ -502,16 +526,35 @@ def _row_blocks(text: str, table: list[tuple[list[tuple[int, int]], bool]], outl
             continue
         merged.append([[cell] if cell[1] > cell[0] else [] for cell in cells])
     label = outline.label
-    numbered = bool(header) and "序号" in header[0]
+    number_column = _number_column(header)
     for columns in merged:
         pieces = [piece for column in columns for piece in column]
         if not pieces:
             continue
-        first = "".join(text[a:b] for a, b in columns[0]).strip() if columns[0] else ""
-        row_label = f"序号{first}" if numbered and first.isdigit() else ""
+        numbered = columns[number_column] if number_column is not None and number_column < len(columns) else []
+        first = "".join(text[a:b] for a, b in numbered).strip()
+        row_label = f"序号{first}" if first.isdigit() else ""
         section = f"{label} {row_label}".strip()
         yield outline.block(pieces[0][0], pieces[-1][1], Row(tuple(tuple(column) for column in columns), header),
                             section)
+
+
+def _number_column(header: tuple[str, ...]) -> int | None:
+    """The 序号 column: the first, or the second after a category column (类别 | 序号 | 指标 …)."""
+    return next((i for i, word in enumerate(header[:2]) if "序号" in word), None)
+
+
+def _continues(words: list[str], header: tuple[str, ...], previous: list[list[tuple[int, int]]]) -> bool:
+    """A row whose first cell is empty continues the row before (a cell broken by a page break)
+    unless it is a full row of its own under a category cell merged over several rows
+    (``经济发展 | 1 | …`` then `` | 2 | …``): it has its own 序号, or as many cells as the row before
+    has filled, less the category."""
+    number_column = _number_column(header)
+    if number_column is not None and number_column < len(words):
+        return not words[number_column].strip()
+    filled = sum(1 for w in words if w.strip())
+    before = sum(1 for column in previous if column)
+    return filled < max(2, before - 1)
 
 
 def _is_header(words: list[str]) -> bool:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from ..language.units import grammar_spellings
 from .reading import PlanText
 from .structure import Block, Row
-from .targets import Compact, Context, Finding, Review, Value, read_prose
+from .targets import CLASSIFIED_UNITS, Compact, Context, Finding, Review, Value, per_value, read_prose
 
 __all__ = ["row_targets"]
 
@@ -21,6 +21,7 @@ _CELL_VALUE = re.compile(
 _CUMULATIVE_CELL = re.compile(r"^[〔\[(](?P<num>\d+(?:\.\d+)?)[〕\])]$")
 _UNIT_IN_NAME = re.compile(r"[(（](?P<unit>%|‰|[^()（）]{1,8})[)）]$")
 _YEAR_HEADER = re.compile(r"(\d{4})")
+_MAGNITUDES = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8, "千": Decimal(1000), "": Decimal(1)}
 
 
 def row_targets(plan: PlanText, block: Block, context: Context) -> list[Finding]:
@@ -67,7 +68,20 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
     if not header and attribute is None and not any(_CELL_VALUE.match(t) and re.match(r"[<>≤≥]", t)
                                                     for t in texts):
         return []  # a header-less row without 约束性/预期性 or a comparator is not an indicator row
-    target_column, year = _target_column(row, texts, name_column)
+    columns = _target_columns(row, name_column, context)
+    if len(columns) > 1:  # 2023年 | 2024年 | 2025年: a target for each year
+        return [finding for column, year in columns
+                for finding in _cell_targets(plan, block, row, texts, context, name, unit, attribute, name_column,
+                                             column, year)]
+    target_column, year = columns[0] if columns else (None, None)
+    return _cell_targets(plan, block, row, texts, context, name, unit, attribute, name_column, target_column, year)
+
+
+def _cell_targets(plan: PlanText, block: Block, row: Row, texts: list[str], context: Context, name: str,
+                  unit: str | None, attribute: str | None, name_column: int, target_column: int | None,
+                  year: int | None) -> list[Finding]:
+    """The target one cell of an indicator row states (the row's name, unit and attribute given)."""
+    header = row.header
     cumulative_column = row.column("累计") if header else None
     reviews: list[Review] = []
     cell = texts[target_column] if target_column is not None and target_column < len(texts) else ""
@@ -78,6 +92,14 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
         candidates = [t for i, t in enumerate(texts) if i != name_column and (_CUMULATIVE_CELL.match(t)
                                                                              or _CELL_VALUE.match(t))]
         cell = candidates[-1] if candidates else ""
+    unit = CLASSIFIED_UNITS.get(unit or "", unit)  # (个工作日): 工作日
+    if unit is not None and unit not in grammar_spellings() and unit[:1] in _MAGNITUDES \
+            and unit[1:] in grammar_spellings():
+        magnitude, unit = unit[:1], unit[1:]  # (万户): the cells count in 万 户, written 120万户
+    else:
+        magnitude = ""
+    if cell.startswith("年均"):
+        return [_average_annual(block, name, cell, attribute)]
     cumulative = _CUMULATIVE_CELL.match(cell.replace(" ", ""))
     target: str
     time: tuple[str, int | None] = ("year", year) if year else ("default", None)
@@ -96,6 +118,7 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
             time = ("default", None)
         else:
             reviews.append(Review("QR518", f"〔{number}〕 is a total over the plan period: read as 累计"))
+            reviews.append(Review("QR510", f"'〔{number}〕' has no comparator word"))
             target = written
             time = ("total", None)
         value = Value(written, Decimal(number), unit)
@@ -103,16 +126,18 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
         match = _CELL_VALUE.match(cell.replace(" ", ""))
         if not match:  # a cell in words (降低13.5%, 达到95%以上): the name and the cell read as a sentence
             column = target_column if target_column is not None else texts.index(cell) if cell in texts else None
-            if column is None or column == name_column:
-                return []
+            if column is None or column == name_column or column >= len(row.cells) or not cell:
+                return []  # no cell under the target column (a row shorter than its header)
             pieces = [*row.cells[name_column], *row.cells[column]]
             return list(read_prose(plan, block, Compact(plan.text, pieces), context, strength=_strength(attribute)))
         number = match.group("num")
         cell_unit = match.group("unit") or unit
-        written = f"{number}{cell_unit or ''}"
+        scaled = magnitude if not match.group("unit") else ""
+        written = f"{number}{scaled}{cell_unit or ''}"
         op = match.group("op")
         suffix = match.group("suf")
-        value = Value(written, Decimal(number), cell_unit or None)
+        value = per_value(Value(written, Decimal(number) * _MAGNITUDES.get(scaled, 1), cell_unit or None), name)
+        written = value.written
         if op:
             symbol = {"<": "<", ">": ">", "≤": "<=", "≥": ">=", "<=": "<=", ">=": ">="}.get(op)
             target = f"{symbol} {written}" if symbol else f"{op}{written}"
@@ -136,6 +161,16 @@ def _indicator_row(plan: PlanText, block: Block, row: Row, texts: list[str], con
     return [Finding(block, name, (name,), target, value, time, strength, start, end, tuple(reviews), expressible, 0.8)]
 
 
+def _average_annual(block: Block, name: str, cell: str, attribute: str | None) -> Finding:
+    """``全员劳动生产率增长(%) | 年均6以上``: an average annual change, which the rule language cannot
+    write yet; kept as a commitment for review."""
+    number = re.search(r"\d+(?:\.\d+)?", cell)
+    value = Value(cell, Decimal(number.group(0)) if number else Decimal(0), "%")
+    review = Review("QR520", f"'{cell}' (an average annual change) cannot be written in the rule language yet")
+    return Finding(block, name, (name,), cell, value, ("default", None), _strength(attribute), block.start, block.end,
+                   (review,), False, 0.3)
+
+
 def _strength(attribute: str | None) -> str | None:
     if attribute is None:
         return None
@@ -143,17 +178,21 @@ def _strength(attribute: str | None) -> str | None:
     return word if word.endswith("性") else word + "性"
 
 
-def _target_column(row: Row, texts: list[str], name_column: int) -> tuple[int | None, int | None]:
-    """The column holding the target: the 目标 column, or the latest year column."""
+def _target_columns(row: Row, name_column: int, context: Context) -> list[tuple[int, int | None]]:
+    """The columns holding targets, with their years: the 目标 column; or the year columns of the
+    plan period (a table of yearly targets has several; a column of a year before the period, or
+    headed 基期/现状, holds a fact); or, when the period is unknown, the latest year column."""
     if not row.header:
-        return None, None
+        return []
     explicit = row.column("目标值", "目标")
-    years = [(int(m.group(1)), i) for i, h in enumerate(row.header)
-             if (m := _YEAR_HEADER.search(h)) and i != name_column and not re.search("基|现状|实际|完成", h)]
     if explicit is not None:
         year_in = re.search(r"(\d{4})", row.header[explicit])
-        return explicit, int(year_in.group(1)) if year_in else None
-    if years:
-        year, column = max(years)
-        return column, year
-    return None, None
+        return [(explicit, int(year_in.group(1)) if year_in else None)]
+    years = sorted((int(m.group(1)), i) for i, h in enumerate(row.header)
+                   if (m := _YEAR_HEADER.search(h)) and i != name_column and not re.search("基|现状|实际|完成", h))
+    period = context.period
+    within: list[tuple[int, int | None]] = [(column, year) for year, column in years
+                                            if period is not None and period[0] <= year <= period[1]]
+    if within:
+        return within
+    return [(years[-1][1], years[-1][0])] if years else []

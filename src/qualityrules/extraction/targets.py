@@ -27,13 +27,15 @@ from ..language.parse import (
     COMPARATOR_WORDS,
     STRENGTH_WORDS,
     SUFFIX_WORDS,
+    SYMBOLS,
     chinese_numeral,
 )
 from ..language.units import grammar_spellings
 from .reading import PlanText
 from .structure import Block
 
-__all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact", "five_year_plan_end"]
+__all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact", "five_year_plan_end", "per_value",
+           "CLASSIFIED_UNITS"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -43,16 +45,22 @@ __all__ = ["Finding", "Value", "Review", "find_targets", "Context", "Compact", "
 EXTRA_PREFIXES: dict[str, str] = {
     "实现": "达到", "保持": "保持在", "稳定": "稳定在", "提高至": "提高至", "提升到": "提升到",
     "上升到": "提高到", "上升至": "提高到", "增至": "增加到", "增长到": "增加到", "增加至": "增加到",
-    "达到了": "达到", "下降至": "降至", "降低至": "降至", "降到": "降至", "缩短至": "",
-    "缩短到": "", "减少到": "降至", "减少至": "降至", "压减到": "降至", "控制到": "控制在",
+    "达到了": "达到", "下降至": "降至", "降低至": "降至", "降到": "降至", "缩短至": "降至",
+    "缩短到": "降至", "压缩至": "降至", "压缩到": "降至", "缩减至": "降至", "缩减到": "降至", "减少到": "降至", "减少至": "降至", "压减到": "降至", "控制到": "控制在",
     "超": "超过", "突破": "超过", "多达": "达到", "约": "约", "大约": "约", "近": "约",
 }
 # Units plans use that the language cannot write yet: the target is found and reported, and the
 # draft keeps it as a commitment for review (QR514).
-EXTRA_UNITS = ("个月", "场次", "班次", "家次", "户次", "场", "期", "轮", "万户", "万家", "万辆", "万件", "万个", "亿人次", "万人次", "万千瓦", "千瓦时",
+EXTRA_UNITS = ("个月", "台件", "台套", "场次", "班次", "家次", "户次", "场", "期", "轮", "万户", "万家", "万辆", "万件", "万个", "亿人次", "万人次", "万千瓦", "千瓦时",
                "元/人", "万元/人", "美元/人", "平方米/人", "立方米/人", "张/千人", "人/千人", "床/千人",
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
+# Words for a fall by so much (办理时限压缩50%) that the language writes 下降.
+EXTRA_CHANGE_WORDS = {"压缩": "下降", "压减": "下降", "缩短": "下降", "缩减": "下降"}
+# Comparison signs printed before a number (``≥98%``); = and ≠ do not occur in plans' prose.
+_SYMBOLS = tuple(sign for sign in SYMBOLS if sign not in ("=", "==", "!=", "≠"))
+# A unit printed with the classifier 个 (``7个工作日``), and the unit the language writes.
+CLASSIFIED_UNITS = {"个工作日": "工作日", "个小时": "小时"}
 # Verbs after which a count names things produced during the plan (a flow, summed: 累计).
 FLOW_VERBS = ("组织完成", "组织", "主导或参与制修订", "新制修订", "新制定", "新发布", "新培育", "新认定", "制修订", "新增",
               "新建", "培育", "培训", "育成", "引进",
@@ -82,7 +90,7 @@ _CN_COUNT_UNITS = ("批次", "个", "家", "名", "项", "件", "所", "座", "�
 
 @functools.lru_cache(maxsize=1)
 def _units() -> tuple[str, ...]:
-    return tuple(sorted({*grammar_spellings(), *EXTRA_UNITS}, key=len, reverse=True))
+    return tuple(sorted({*grammar_spellings(), *EXTRA_UNITS, *CLASSIFIED_UNITS}, key=len, reverse=True))
 
 
 def _alternatives(words: object) -> str:
@@ -91,13 +99,13 @@ def _alternatives(words: object) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _value_pattern() -> re.Pattern[str]:
-    prefixes = _alternatives({*COMPARATOR_WORDS, *EXTRA_PREFIXES})
+    prefixes = _alternatives({*COMPARATOR_WORDS, *EXTRA_PREFIXES, *_SYMBOLS})
     units = _alternatives(_units())
     suffixes = _alternatives({*SUFFIX_WORDS, "左右", "之内", "之上"})
     number = r"\d+(?:,\d{3})*(?:\.\d+)?"
     cn = r"[零〇一二两三四五六七八九十百千万亿]+"
     return re.compile(
-        rf"(?P<pre>{prefixes})?(?P<fill>全年的)?"
+        rf"(?P<pre>{prefixes})?(?P<fill>全年的)?(?P<per>每(?:十万|万|千|百)(?:人口|人|户|家|台))?"
         rf"(?:(?P<num>{number})(?P<mag>万亿|亿|万|千)?|(?P<cn>{cn}))(?P<unit>{units})?"
         rf"(?:(?P<sep>[-―—–~至])(?:(?P<num2>{number})(?P<mag2>万亿|亿|万|千)?|(?P<cn2>{cn}))(?P<unit2>{units})?)?"
         rf"(?:\(含[^)]{{0,4}}\))?(?P<suf>{suffixes})?(?:\(含[^)]{{0,4}}\))?")
@@ -105,10 +113,11 @@ def _value_pattern() -> re.Pattern[str]:
 
 _TIME = re.compile(
     r"(?<![较比与])(?P<to>到|至|截至|截止到|于|在)?(?P<year>\d{4})年(?P<end>底|末|前|年底)?"
-    r"|(?P<fyp>[“\"]?十(?P<fypn>[一二三四五六七])五[”\"]?)(?P<fyp_when>期间|时期|期末|末期|末|规划期)?"
+    r"|(?<![较比与“\"])(?P<fyp>[“\"]?十(?P<fypn>[一二三四五六七])五[”\"]?)(?P<fyp_when>期间|时期|期末|末期|末|规划期)?"
     r"|(?P<span>\d{4}\s*[-—―–~至]\s*\d{4}\s*年)"
     r"|(?P<every>每年|年年|逐年|连续(?:\d+|[一二三四五六七八九十]+)年)|(?P<total>累计)|(?P<whole>全年)|(?P<annual>年均)")
-_BASELINE = re.compile(r"(?P<cmp>较|比|相比|与)(?P<year>\d{4})年(?:相比|比)?(?P<adverb>累计|大幅|分别)?")
+_BASELINE = re.compile(r"(?P<cmp>较|比|相比|与)(?:(?P<year>\d{4})年|[“\"]?十(?P<base_fyp>[一二三四五六七])五[”\"]?(?:期末|末))"
+                       r"(?:相比|比)?(?P<adverb>累计|大幅|分别)?")
 _QUOTED = re.compile(r"“[^”]{0,12}”|\"[^\"]{0,12}\"|《[^》]*》|〔[^〕]*〕|\[[^\]]*\]")
 _DOC_NUMBER = re.compile(r"[〔\[(]\d{4}[〕\])]\d+号")
 _NOT_A_TARGET_AFTER = re.compile(r"号|届|周年|中全会|次会议|次全会|月\d|月份|日|点\d|:\d|大[\u4e00-\u9fff]{2}|多年|余年|年代|年来|年间|年内")
@@ -206,12 +215,38 @@ def find_targets(plan: PlanText, block: Block, context: Context) -> list[Finding
 
 def read_prose(plan: PlanText, block: Block, compact: Compact, context: Context,
                strength: str | None = None) -> Iterator[Finding]:
+    """The targets of a text, sentence by sentence. A year named in a sentence holds in the
+    sentences after it, except that one named inside an item of a list (①…；②…) ends with the
+    item; a sentence with no words for what it counts (``2025年，达到60家左右``) counts what the
+    sentence before named last."""
     text = compact.text
     paragraph_year: tuple[str, int | None, str | None] | None = None
+    year_before_list: tuple[str, int | None, str | None] | None = None
+    in_list = False
+    subject: str | None = None
     for start, end in _sentences(text):
-        reader = _SentenceReader(plan, block, compact, context, start, end, paragraph_year, strength)
+        if _list_item(plan, compact, start):
+            if in_list:
+                paragraph_year = year_before_list
+            else:
+                year_before_list, in_list = paragraph_year, True
+        reader = _SentenceReader(plan, block, compact, context, start, end, paragraph_year, strength, subject)
         yield from reader.read()
         paragraph_year = reader.carried_year
+        subject = reader.subjects[-1] if reader.subjects else subject
+
+
+_LIST_MARK = re.compile(r"[(（]?[一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]是|\d{1,2}[.、]")
+
+
+def _list_item(plan: PlanText, compact: Compact, start: int) -> bool:
+    """Whether the sentence at ``start`` opens an item of a list: ①, (1), 1., 一是."""
+    if start >= len(compact.index):
+        return False
+    first, _ = plan.original(compact.index[start], compact.index[start] + 1)
+    if plan.source.text[first:first + 1] in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳":
+        return True
+    return bool(_LIST_MARK.match(compact.text, start))
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
@@ -246,6 +281,7 @@ class _Match:
     fill: bool
     suffix: str | None
     number_start: int
+    per: str | None = None          # 每千人 written between the comparator and the number
 
 
 class _SentenceReader:
@@ -254,7 +290,8 @@ class _SentenceReader:
     (培育, 新增) and the noun of a name (``知名品牌生产企业``) carry to the clauses that omit them."""
 
     def __init__(self, plan: PlanText, block: Block, compact: Compact, context: Context, start: int, end: int,
-                 paragraph_year: tuple[str, int | None, str | None] | None, strength: str | None) -> None:
+                 paragraph_year: tuple[str, int | None, str | None] | None, strength: str | None,
+                 subject_before: str | None = None) -> None:
         self.plan = plan
         self.block = block
         self.compact = compact
@@ -266,6 +303,7 @@ class _SentenceReader:
         self.sentence_time: tuple[str, int | None, str | None] | None = paragraph_year
         self.clause_time: tuple[str, int | None, str | None] | None = None
         self.strength: str | None = strength
+        self.clause_strength = False  # the strength word holds in the current clause only
         self.lead_verb: str | None = None
         self.head: str | None = None
         self.subjects: list[str] = []
@@ -273,6 +311,7 @@ class _SentenceReader:
         self.not_targets = False
         self.topic: str | None = None
         self.previous = ""  # the last clause without a number
+        self.subject_before = subject_before  # the name the sentence before counted last
         self.pending: list[Finding] = []
 
     @property
@@ -327,6 +366,15 @@ class _SentenceReader:
             yield from self._clause(clause)
 
     def _clause(self, clause: _Clause) -> Iterator[Finding]:
+        """A strength word after the clause's subject (``A力争达到…``) holds in that clause only;
+        one before it (``力争到2025年，A…，B…``) holds to the end of the sentence."""
+        sentence_strength = self.strength
+        self.clause_strength = False
+        yield from self._clause_targets(clause)
+        if self.clause_strength:
+            self.strength = sentence_strength
+
+    def _clause_targets(self, clause: _Clause) -> Iterator[Finding]:
         text = self.text
         self.clause_time = None
         self.not_targets = False
@@ -337,7 +385,7 @@ class _SentenceReader:
         first_value = matches[0].start if matches else clause.end
         for time in times:
             if time.start() < first_value:
-                self._take_time(time)
+                self._take_time(time, clause)
         self._take_strength(clause.start, first_value)
         if not matches:
             yield from self._wording_targets(clause)
@@ -407,9 +455,9 @@ class _SentenceReader:
         unit = match.group("unit") or match.group("unit2")
         if before and (before.isascii() and before.isalnum() or before in "./第每"):
             return None  # PM2.5, ISO9001, GB/T19004, 第26届, 每万人口
-        if before == "前" and (unit in ("位", "名") or match.group("cn") and text[match.end("cn"):match.end("cn") + 1]
-                              in ("位", "名")):
-            return self._rank(match, number_start)  # 保持全国前10位: a rank
+        digits_end = match.end("num") if match.group("num") else match.end("cn")
+        if before == "前" and (text[digits_end:digits_end + 1] in ("位", "名", "强") or digits_end == clause.end):
+            return self._rank(match, number_start)  # 保持全国前10位, 位居全市前三: a rank
         if match.group("cn") and not self._counted(match, clause):
             return None
         if not unit and not match.group("pre") and not match.group("suf"):
@@ -426,6 +474,9 @@ class _SentenceReader:
                        text[number_start:end_of_first])
         if value is None:
             return None
+        if value.unit in CLASSIFIED_UNITS:  # 7个工作日 is 7工作日
+            unit = CLASSIFIED_UNITS[value.unit]
+            value = attrs.evolve(value, unit=unit, written=value.written.replace("个" + unit, unit))
         high = None
         if match.group("sep") and (match.group("num2") or match.group("cn2")):
             end_of_second = next(match.end(g) for g in ("unit2", "mag2", "num2", "cn2") if match.group(g))
@@ -434,14 +485,15 @@ class _SentenceReader:
             if high is not None and match.group("sep") == "至" and not unit:
                 high = None
         return _Match(match.start(), match.end(), value, high, match.group("pre"), bool(match.group("fill")),
-                      match.group("suf"), number_start)
+                      match.group("suf"), number_start, match.group("per"))
 
     def _rank(self, match: re.Match[str], number_start: int) -> _Match | None:
         digits = match.group("num") or match.group("cn")
         value = _value(match.group("num"), None, match.group("cn"), "位", f"{digits}位")
         if value is None:
             return None
-        end = number_start + len(digits) + 1
+        end = number_start + len(digits)
+        end += 1 if self.text[end:end + 1] in ("位", "名", "强") else 0
         return _Match(match.start(), end, attrs.evolve(value, written=f"{value.number}位"), None, "前", False, None,
                       number_start)
 
@@ -449,10 +501,14 @@ class _SentenceReader:
         """A Chinese numeral counts things only before a counting unit and a noun that is not a
         slogan or a list of tasks (``三大高地``, ``四个最严``, ``十项任务``)."""
         unit = match.group("unit")
-        if unit not in _CN_COUNT_UNITS or match.group("cn") in ("一", "两"):
-            return False
         rest = self.text[match.end():clause.end]
-        if not rest and not match.group("pre"):
+        if unit not in _CN_COUNT_UNITS or match.group("cn") == "一" or (match.group("cn") == "两" and rest[:1] not in "、和及"):
+            return False  # 一批, 一站式, 两个毫不动摇; but 新增驰名商标两件
+        if match.group("cn") in ("十", "百", "千", "万", "亿") and not match.group("pre") and re.search(r"\d", rest):
+            return False  # 特种设备万台死亡率控制在0.15以下: the denominator of a name, its value follows
+        before = self.text[clause.start:match.start()]
+        if not rest and not match.group("pre") and not match.group("suf") and not any(
+                verb in before for verb in (*FLOW_VERBS, "建设", "建成", "创建", "打造")):
             return False
         if rest.startswith(_TASK_NOUNS) or re.match(r"[一二三四五六七八九十]", rest):
             return False
@@ -479,7 +535,7 @@ class _SentenceReader:
         return bool(re.search(r"(超过?|逾)\d+(\.\d+)?(万亿|亿|万)?元[、和]$", window))
 
     # -- context words
-    def _take_time(self, time: re.Match[str]) -> None:
+    def _take_time(self, time: re.Match[str], clause: _Clause) -> None:
         if time.group("year"):
             year = int(time.group("year"))
             period = self.context.period
@@ -497,7 +553,19 @@ class _SentenceReader:
         elif time.group("every"):
             self.clause_time = ("every", None, time.group(0))
         elif time.group("total"):
-            if _starts_with_verb(self.text[time.end():time.end() + 4]):
+            after = self.text[time.end():time.end() + 4]
+            period = self.context.period
+            if period is not None and period[0] == period[1] and (after.startswith("达") or _starts_with_verb(after)):
+                self.clause_time = ("stock", None, "累计")  # a one-year plan's 累计 counts from before the year
+            elif after.startswith("达"):
+                # …累计达到N: a sum over the period when a counting verb governs it (每年培育10家，累计达到
+                # 50家) in a plan of several years; otherwise the running total held at the end
+                # (团体标准累计达到150项; 新增20家，累计达到120家 in a one-year plan)
+                subject = _strip_lead(self.text[clause.start:time.start()])
+                carried = not subject and self.lead_verb in FLOW_VERBS  # 每年培育10家，累计达到50家
+                flow = carried or (_verb_at_start(subject) or "") in FLOW_VERBS
+                self.clause_time = ("total", None, "累计") if flow else ("stock", None, "累计")
+            elif _starts_with_verb(after):
                 self.clause_time = ("total", None, "累计")
         elif time.group("whole"):
             self.clause_time = ("whole", None, time.group(0))
@@ -505,6 +573,8 @@ class _SentenceReader:
     def _take_strength(self, start: int, end: int) -> None:
         for match in _STRENGTH.finditer(self.text, start, end):
             self.strength = match.group(0)
+            if _strip_lead(self.text[start:match.start()]):
+                self.clause_strength = True
 
     def _remember_verb(self, clause: _Clause) -> None:
         """A clause that ends with a counting verb lends it to the next ones (培育…, …)."""
@@ -562,8 +632,13 @@ class _SentenceReader:
         names, display = self._names(subject, right, percent, match)
         if not display or not names:
             return None  # no words name what the number counts
-        if self._a_stated_fact(match, lead, display):
+        if self._a_stated_fact(match, lead, display, left):
             return None
+        if self.time is not None and self.time[0] == "stock":  # 新增认证企业20家，累计达到120家: all 认证企业
+            verb = next((v for v in FLOW_VERBS if display.startswith(v) and len(display) > len(v) + 1), None)
+            if verb is not None:
+                display = display[len(verb):]
+                names = (display, *names)
         topic_note = None
         elided = _elided_object(subject, self.previous)
         if elided:  # 推动企业全面实施卓越绩效管理，实施企业比例达到30%
@@ -574,13 +649,10 @@ class _SentenceReader:
             names = (self.topic + subject, *names)
             display = self.topic + subject
             topic_note = Review("QR512", f"'{subject}' read as {display}: the topic is carried from the clause before")
-        per = _PER.search(subject or right)
-        if per and match.value.unit in _CN_COUNT_UNITS + ("项", "件"):
-            # 每万人口 → /万人; 每万家, 每百户 → /万家, /百户 (not units of the language yet: kept for review)
-            denominator = per.group(1) + ("人" if per.group(2) in ("人", "人口") else per.group(2))
-            unit = f"{match.value.unit}/{denominator}"
-            match = attrs.evolve(match, value=attrs.evolve(match.value, unit=unit,
-                                                           written=f"{match.value.written}/{denominator}"))
+        elif not subject and not right.removeprefix("的"):
+            topic_note = Review("QR512", f"no words name what '{match.value.written}' counts: read as {display}, "
+                                "named before")
+        match = attrs.evolve(match, value=per_value(match.value, match.per or subject or right))
         target, reviews, expressible = _target_words(match, change, self.context)
         if self.time is not None and (self.time[2] or "").startswith("连续"):
             reviews.append(Review("QR518", f"'{self.time[2]}' read as every year of the plan period"))
@@ -596,6 +668,14 @@ class _SentenceReader:
             verb = self.lead_verb or next((v for v in FLOW_VERBS if any(n.startswith(v) for n in names)), "")
             reviews.append(Review("QR518", f"'{verb}' counts what is added during the plan: read as 累计 over "
                                   "the period (a stock would be checked in the target year)"))
+        year = self.sentence_time
+        period = self.context.period
+        if flow and year is not None and year[0] == "year" and period is not None and year[1] != period[1]:
+            reviews.append(Review("QR518", f"'{year[2]}' with a total: the draft sums over the plan period "
+                                  f"{period[0]}..{period[1]}, not to {year[1]}: check the period (--period)"))
+        if self.time is not None and self.time[0] == "stock":
+            reviews.append(Review("QR518", "'累计达到' read as the running total held in the target year, not a "
+                                  "sum of what is added during the plan"))
         if starting_value:
             reviews.append(Review("QR519", f"'{starting_value}' is the starting value the sentence gives, "
                                   "not a target"))
@@ -629,12 +709,20 @@ class _SentenceReader:
                        (Review("QR519", f"'前{match.value.written}' read as a rank of at most {match.value.number} "
                                f"({scope or 'among peers'})"),), True, 0.6, self.compact.ranges(start, match.end))
 
-    def _a_stated_fact(self, match: _Match, lead: str | None, name: str) -> bool:
-        """``全市常住人口1768万人`` outside the goals, with no comparator word, time word or counting
-        verb, and not a rate: a fact the text states, not a target."""
+    def _a_stated_fact(self, match: _Match, lead: str | None, name: str, left: str) -> bool:
+        """A number with no comparator word, time word or counting verb, and not a rate, is a
+        fact the text states, not a target: outside the goals (``全市常住人口1768万人``), and in the
+        tasks when it describes the region (``全市…``) rather than an item of work (``实施质量攻关
+        项目40项``, ``区域品牌授权使用企业2.5万家``)."""
         bare = match.pre is None and match.suffix is None and match.high is None
         governed = self.time is not None or lead is not None or self.lead_verb is not None
-        return bare and not self.block.goals and not governed and not _RATE_NAME.search(name)
+        if not bare or governed or _RATE_NAME.search(name) or self.block.goals:
+            return False
+        if self.block.tasks:
+            words = left.lstrip(",、")
+            acting = _verb_at_start(_strip_lead(words)) or _strip_lead(words).startswith(PREDICATE_VERBS)
+            return bool(_REGION_WORD.match(words)) and not acting
+        return True
 
     def _shared(self, subject: str, cursor: int, match: _Match, clause: _Clause) -> Finding | None:
         """``A和B均达到98%以上``: one target per name, the value shared (yielded through
@@ -704,6 +792,10 @@ class _SentenceReader:
             bare = _drop_verb(subject)
             if bare != subject and _verb_at_start(subject) in STOCK_VERBS:
                 display = bare  # 建成省级以上质检中心3个: the centres are counted, not the building
+            causative = re.match(r"(推动|带动|促进|引导|鼓励|督促)", subject)
+            if causative and (percent or match.pre) and len(subject) > causative.end() + 1:
+                display = subject[causative.end():]  # 推动…认证覆盖率提高到92%: the rate is named, not the push
+                names.insert(0, display)
             if lead in FLOW_VERBS and bare == subject:
                 names.insert(0, lead + subject)  # 培育A 2-3个, B 30个以上: B is 培育B
             names.append(bare)
@@ -747,6 +839,11 @@ class _SentenceReader:
             return _unique(names), display
         if self.subjects:  # no words at all (…,其中…): the value of the clause before's subject
             return (self.subjects[-1],), self.subjects[-1]
+        counted = _object_of(self.previous) if lead else None
+        if counted:  # 培育县长质量奖企业，到2027年累计培育6家: what the clause before names
+            return _unique([counted, lead + counted if lead else counted]), counted
+        if self.subject_before:  # …达到45家；2025年，达到60家左右
+            return (self.subject_before,), self.subject_before
         return (), ""
 
     def _time_for(self, match: _Match, names: tuple[str, ...],
@@ -758,8 +855,13 @@ class _SentenceReader:
             return ("default", None), None
         if time is not None and time[0] == "every":
             return ("every", None), time[2] if time[2] and time[2].startswith("连续") else "每年"
+        if match.pre in ("稳定", "稳定在") and match.suffix == "左右":
+            return ("every", None), "每年"  # 稳定在1100家左右: about that level in every year, as 稳定在…以上
         if time is not None and time[0] == "total":
             return ("total", None), "累计"
+        if time is not None and time[0] == "stock":
+            year = self.sentence_time
+            return (("year", year[1]), year[2]) if year is not None and year[0] == "year" else (("default", None), None)
         period = self.context.period
         single_year = period is not None and period[0] == period[1]
         counted = match.value.unit not in ("%", "‰", None)
@@ -779,6 +881,10 @@ class _SentenceReader:
         """``A、B分别达到X、Y``: the names pair with the values in order; one name with several
         values refers back to the clauses before (``…抽检覆盖率分别达到4.5、1.6``)."""
         left = re.sub(r"分别$", "", self.text[cursor:matches[0].start])
+        change = _change_before(left)  # A和B分别下降13%、14%
+        if change is not None:
+            left = re.sub(r"分别$", "", left[:change[0]])
+            change = (change[0], change[1], change[2], None if change[3] == "分别" else change[3])
         subject, lead = _subject(left)
         if lead:
             self.lead_verb = lead
@@ -802,7 +908,7 @@ class _SentenceReader:
             names, display = self._names(name, "", shared.value.unit in ("%", "‰"), shared)
             if not names or not display:
                 continue
-            target, reviews, expressible = _target_words(shared, None, self.context)
+            target, reviews, expressible = _target_words(shared, change, self.context)
             if paired:
                 reviews.insert(0, Review("QR512", f"'分别' pairs names and values in order: {display} ← "
                                          f"{match.value.written}"))
@@ -810,7 +916,7 @@ class _SentenceReader:
                 reviews.insert(0, Review("QR512", f"{len(matches)} values for {len(parts)} name(s) after '分别': "
                                          "which value belongs to which?"))
                 expressible = False
-            time, _ = self._time_for(shared, names, None)
+            time, _ = self._time_for(shared, names, change)
             yield Finding(self.block, display, names, target, match.value, time, self.strength,
                           self.compact.start(start), self.compact.end(matches[-1].end), tuple(reviews),
                           expressible, 0.6, self.compact.ranges(start, matches[-1].end))
@@ -825,9 +931,15 @@ class _SentenceReader:
             match = pattern.search(text)
             if not match or (build == "standard" and not self.block.goals):
                 continue
-            found = _wording_finding(self, clause, match, build)
-            if found is not None:
-                yield found
+            subjects: list[str | None] = [None]
+            if build in ("zero", "eliminate"):  # 不发生重大质量安全事故和区域性食品安全事件: each of them
+                parts = re.split(r"以及|和|及", match.group("subject"))
+                if len(parts) > 1 and all(p.endswith(("事故", "事件", "案件")) for p in parts):
+                    subjects = list(parts)
+            for subject in subjects:
+                found = _wording_finding(self, clause, match, build, subject)
+                if found is not None:
+                    yield found
             return
 
 
@@ -841,10 +953,22 @@ _QUALIFIER_FRONT = re.compile(rf"^(?:年主营业务(?:收入)?)?(?:超过?|逾)
 _QUALIFIER_BEHIND = re.compile(rf"(?:年主营业务(?:收入)?)?(?:超过?|逾){_MONEY}$")
 _QUALIFIER_LIST = re.compile(r"\d+(\.\d+)?(万亿|亿|万)?元?(、\d+(\.\d+)?(万亿|亿|万)?元)+")
 _RATE_NAME = re.compile(r"(率|比例|比重|指数|满意度|占比|浓度|能耗|水耗)$")
-_PER = re.compile(r"每(万|千|百|十万)(人口|人|户|家)")
+_PER = re.compile(r"每(十万|万|千|百)(人口|人|户|家|台)")
+
+
+def per_value(value: Value, words: str) -> Value:
+    """A count per so many people, households or firms (``每万人口…12件``, ``每千人5批次``) in the
+    unit that says so: 件/万人, 批次/千人 (others, such as 件/万户, are not units of the language yet
+    and are kept for review)."""
+    per = _PER.search(words)
+    if per is None or value.unit not in _CN_COUNT_UNITS + ("项", "件"):
+        return value
+    denominator = per.group(1) + ("人" if per.group(2) in ("人", "人口") else per.group(2))
+    return attrs.evolve(value, unit=f"{value.unit}/{denominator}", written=f"{value.written}/{denominator}")
 _DATE_WORDS = re.compile(r"\d+年\d+月|\d+月\d+日|印发|主题词|抄送|联系电话|邮编")
-_NON_TARGET_VERBS = "(完善|加强|整合|清理|围绕|依托|结合|针对|参照|涉及|包括|包含|分为|下设|测量|调查|梳理|编制|修改)"
+_NON_TARGET_VERBS = "(完善|加强|整合|清理|围绕|聚焦|瞄准|面向|立足|依托|结合|针对|参照|涉及|包括|包含|分为|下设|测量|调查|梳理|编制|修改)"
 _LOCATIVE = re.compile(r"^在[^在]{1,30}?(?=建立|建设|设立|开展|推行|实施|培育|打造|创建|形成|新增|引进)")
+_REGION_WORD = re.compile(r"(全市|全省|全区|全县|全国|我市|我省|我区|我县|本市|本省|本区|本县|辖区)")
 _PLACE_AT_END = re.compile(r"(全市|全省|全区|全县|我市|我省|我区|辖区|全国)$")
 
 
@@ -1008,7 +1132,8 @@ def _unique(names: list[str]) -> tuple[str, ...]:
 
 
 def _conjuncts(subject: str) -> list[str]:
-    """``A、B和C`` → [A, B, C], not splitting inside parentheses."""
+    """``A、B和C`` → [A, B, C], not splitting inside parentheses, nor between verbs that share
+    their object (``主导和参与制修订A、B`` → [主导和参与制修订A, B])."""
     parts, depth, current = [], 0, ""
     for index, ch in enumerate(subject):
         if ch in "(（":
@@ -1016,6 +1141,9 @@ def _conjuncts(subject: str) -> list[str]:
         elif ch in ")）":
             depth -= 1
         if depth == 0 and (ch == "、" or (ch in "和及与" and index > 0 and not _inside_word(subject, index))):
+            if current in LEAD_VERBS or current in PREDICATE_VERBS:
+                current += ch
+                continue
             parts.append(current)
             current = ""
             continue
@@ -1041,6 +1169,15 @@ def _elided_object(subject: str, previous: str) -> str | None:
     return verb + obj + subject[len(verb):]
 
 
+def _object_of(clause: str) -> str | None:
+    """``①开展企业首席质量官培训`` → ``企业首席质量官培训``: the object of a clause that starts with a
+    verb and states no number, for the clause after it that repeats the verb with a number."""
+    words = _strip_lead(re.sub(r"^[(（]?\d{1,2}[)）.、]?", "", clause))
+    verb = next((v for v in (*LEAD_VERBS, *PREDICATE_VERBS) if words.startswith(v)), None)
+    counted = _strip_lead(words[len(verb):]) if verb else ""
+    return counted if 2 <= len(counted) <= 16 and not re.search(r"[\d,、:]", counted) else None
+
+
 def _topic_of(clause: str) -> str | None:
     """``生产性服务业质量全面提升`` → ``生产性服务业``: the topic a following generic measure
     (``顾客满意度达到85以上``) belongs to."""
@@ -1058,9 +1195,16 @@ def _inside_word(text: str, index: int) -> bool:
 _MEASURE_END = re.compile(r"(率|度|量|数|比例|比重|指数|总量|面积|浓度|能耗|水耗|收入|产值|增加值)$")
 
 
+_PER_OUTPUT = re.compile(r"^(单位|万元)(地区生产总值|国内生产总值|GDP|工业增加值)")
+
+
 def _distribute_head(parts: list[str]) -> list[str]:
     """``生产性服务业和生活性服务业顾客满意度`` → both 顾客满意度: the measure the last name ends
     with goes to earlier names that stop where the last one continues."""
+    per_output = _PER_OUTPUT.match(parts[0])
+    if per_output:  # 单位GDP能耗和二氧化碳排放: both per unit of GDP
+        parts = [parts[0]] + [p if _PER_OUTPUT.match(p) or p.startswith("每") else per_output.group(0) + p
+                              for p in parts[1:]]
     last = parts[-1]
     if not _MEASURE_END.search(last):
         return parts
@@ -1073,7 +1217,8 @@ def _distribute_head(parts: list[str]) -> list[str]:
 
 def _distribute_verb(parts: list[str]) -> list[str]:
     """``主导或参与制修订国家标准、行业标准`` → the verb phrase of the first name goes with the rest."""
-    verb = re.match(r"^(主导或参与制修订|主导或参与|制修订|新增|培育|新建|建成|建设|创建|引进|制定|制订)", parts[0])
+    verb = re.match(r"^((?:主导|参与)(?:[或和与及](?:主导|参与))?(?:制修订|制定|修订)?|制修订|新增|培育|新建|建成|建设|创建|"
+                    r"引进|制定|制订)", parts[0])
     if not verb:
         return parts
     return [parts[0]] + [p if p.startswith(verb.group(0)) or _verb_at_start(p) else verb.group(0) + p
@@ -1106,15 +1251,17 @@ def _respectively(text: str, matches: list[_Match]) -> dict[int, list[int]]:
 def _change_before(left: str) -> tuple[int, str, int | None, str | None] | None:
     """A change word right before the number (``较2015年提升``, ``下降``, ``累计降低``): its start
     in ``left``, the word, the baseline year (-1: year on year or average annual) and the adverb."""
-    words = _alternatives({*CHANGE_WORDS})
+    words = _alternatives({*CHANGE_WORDS, *EXTRA_CHANGE_WORDS})
     relative = re.search(rf"(比上年|同比|较上年|年均)({words})$", left)
     if relative:
         return relative.start(), relative.group(0), -1, None
     match = re.search(rf"(?:{_BASELINE.pattern})?(?P<pre_adverb>累计|大幅|分别)?(?P<word>{words})(了)?$", left)
     if not match:
         return None
-    year = int(match.group("year")) if match.group("year") else None
-    return match.start(), match.group("word"), year, match.group("adverb") or match.group("pre_adverb")
+    year = int(match.group("year")) if match.group("year") else (
+        five_year_plan_end(match.group("base_fyp")) if match.group("base_fyp") else None)  # 较“十三五”末: 2020
+    word = EXTRA_CHANGE_WORDS.get(match.group("word"), match.group("word"))
+    return match.start(), word, year, match.group("adverb") or match.group("pre_adverb")
 
 
 def five_year_plan_end(numeral: str) -> int:
@@ -1137,6 +1284,8 @@ def _target_words(match: _Match, change: tuple[int, str, int | None, str | None]
     suffix = {"之内": "以内", "之上": "以上"}.get(match.suffix or "", match.suffix)
     pre = EXTRA_PREFIXES.get(match.pre, match.pre) if match.pre else None
     pre = pre or None
+    if pre in _SYMBOLS:
+        return f"{pre} {written}", reviews, expressible
     if change is not None:
         return _change_words(change, pre, written, suffix, value, reviews, expressible, context)
     if pre == "约":
@@ -1191,10 +1340,14 @@ def _change_words(change: tuple[int, str, int | None, str | None], pre: str | No
 
 _WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<subject>.+?)(实现|做到)?(零事故|零死亡|零伤亡|零发生)$"), "zero"),
-    (re.compile(r"^(?P<subject>.+?(事故|死亡|伤亡|案件|事件))(数)?(为零|降为零|保持为零|实现为零)$"), "zero"),
+    (re.compile(r"^(?P<subject>.+?(事故|死亡|伤亡|案件|事件)(发生率|发生数|起数|人数)?)(数)?(为零|降为零|保持为零|实现为零)$"),
+     "zero"),
     (re.compile(r"^(?P<lead>.*?)杜绝(?P<subject>.+?事故)$"), "eliminate"),
+    (re.compile(r"^(?:全年|每年|确保|力争|全市|全省|全区|全县|做到|基本)*(?:无|不发生|未发生|没有发生)"
+                r"(?P<subject>[^,]+?(事故|事件|案件))$"), "zero"),
     (re.compile(r"^(?P<subject>.+?)全部达到(?P<what>.+)$"), "all"),
-    (re.compile(r"^(?P<subject>.+?)(继续)?保持全国(第一|首位)$"), "first"),
+    (re.compile(r"^(?P<subject>.+?)(继续)?(?P<hold>保持|稳居|位居|位列|争创|进入)?(?P<scope>全国|全省|全市|全区)(第一|首位)$"),
+     "first"),
     (re.compile(r"^(?P<subject>.+?)达(?:到)?(?P<what>[^的]{2,8})标准$"), "standard"),
     (re.compile(r"^(?P<subject>.+?)(较|比)(?P<year>\d{4})年(?P<word>翻一番|翻两番)$"), "double"),
     (re.compile(r"^(?P<subject>.+?)实现零的突破$"), "breakthrough"),
@@ -1202,8 +1355,10 @@ _WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[str], build: str) -> Finding | None:
-    subject = re.sub(r"^(实现|确保)", "", _strip_lead(match.group("subject")))
+def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[str], build: str,
+                     subject_words: str | None = None) -> Finding | None:
+    words = subject_words if subject_words is not None else match.group("subject")
+    subject = re.sub(r"^(实现|确保)", "", _strip_lead(_STRENGTH.sub("", words)))
     if not subject or len(subject) > 30 or reader.past:
         return None
     explained = {"zero": "no number: '零事故' read as == 0", "eliminate": "no number: '杜绝…' read as == 0 "
@@ -1212,7 +1367,7 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
                  "every-one": "no number: '所有…' read as 100%", "double": "'翻一番/翻两番' read as a rise of "
                  "100%/300% against the baseline year", "breakthrough": "no number: '实现零的突破' read as at least 1"}
     if build in ("zero", "eliminate"):
-        ends = subject.endswith(("事故", "事件", "案件", "死亡", "伤亡"))
+        ends = bool(re.search(r"(事故|事件|案件|死亡|伤亡)(发生率|发生数|起数|人数)?$", subject))
         names: tuple[str, ...] = _unique([subject, subject if ends else subject + "事故"])
         target, value = "零事故", Value("0", Decimal(0), None)
     elif build == "all":
@@ -1232,7 +1387,7 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
         names = _unique([f"{what}的{subject}比例", f"{subject}{what}比例", f"{subject}{what}率"])
         target, value = "== 100%", Value("100%", Decimal(100), "%")
     elif build == "first":
-        names = (f"{subject}全国排名", f"{subject}排名")
+        names = (f"{subject}{match.group('scope')}排名", f"{subject}排名")
         target, value = "<= 1位", Value("1位", Decimal(1), "位")
     else:
         what = match.group("what")
@@ -1240,7 +1395,8 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
         target, value = "== 100%", Value("100%", Decimal(100), "%")
     time: tuple[str, int | None] = ("default", None)
     current = reader.time
-    if build in ("eliminate", "first") or (current is not None and current[0] in ("every", "period")):
+    held = build == "first" and match.group("hold") in ("保持", "稳居")  # 保持全国第一: every year
+    if build == "eliminate" or held or (current is not None and current[0] in ("every", "period")):
         time = ("every", None)
     elif current is not None and current[0] == "year":
         time = ("year", current[1])

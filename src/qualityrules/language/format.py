@@ -211,6 +211,8 @@ def _pack_lines(pack: m.PackDefinition) -> list[tuple[object, str]]:
         meta.append(("tolerance", format_model(pack.tolerance)))
     if pack.rounding is not None:
         meta.append(("rounding", format_model(pack.rounding)))
+    if pack.review is not None:
+        meta.append(("review", format_review(pack.review)))
     if pack.scope:
         meta.append(("scope", ", ".join(format_name(s) for s in pack.scope)))
     meta.extend(("note", quote(note)) for note in pack.notes)
@@ -403,3 +405,12 @@ def _with_comments(lines: list[tuple[object, str]], source_text: str) -> str:
     trailing = [comments[n][0] for n in sorted(comments)
                 if n in pending or (not comments[n][1] and n not in placed_tails)]
     return "\n".join(out + trailing) + "\n"
+
+
+def format_review(review: m.Review) -> str:
+    """``growth on-track 0.95 at-risk 0.6``: the method, then the boundaries the author set."""
+    parts = [review.method.value]
+    for word, bound in (("on-track", review.on_track), ("at-risk", review.at_risk)):
+        if bound is not None:
+            parts.append(f"{word} {format_number(bound)}")
+    return " ".join(parts)

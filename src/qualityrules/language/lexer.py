@@ -59,7 +59,7 @@ _QUALIFIER = f"(?:{_TIME}|{_STRENGTH})"
 _UNIT = _T["UNIT"]
 _AGGREGATES = ("sum", "count", "mean", "min", "max", "share", "wmean")
 _META = ("name", "source", "issuer", "published", "region", "level", "period", "target", "tolerance",
-         "scope", "note", "unit", "direction", "alias", "description", "from", "date", "year", "value",
+         "review", "scope", "note", "unit", "direction", "alias", "description", "from", "date", "year", "value",
          "min_records", "rounding")
 
 
@@ -124,7 +124,8 @@ class QualityRulesLexer(RegexLexer):  # type: ignore[misc]  # pygments is untype
             (_SPACE + r"+", Whitespace),
             (r"#[^\n]*", Comment.Single),
             (_STRING, String),
-            (r"(nation|province|city|district|higher|lower|exact)\b", Keyword.Constant),
+            (r"(nation|province|city|district|higher|lower|exact|growth|projection|on-track|at-risk)\b",
+             Keyword.Constant),
             (_T["ROUNDING_METHOD"], Keyword.Constant),
             (r"\d{4}\.\.\d{4}", Number),
             (words(_AGGREGATES, suffix=r"(?=\()"), Name.Builtin),

@@ -18,7 +18,7 @@ __all__ = [
     "Source", "Span", "Comparator", "Strength", "Level", "Direction", "ChangeDirection",
     "AggregateFunction", "Quantity", "Comparison", "Between", "Approximately", "Change",
     "TargetYear", "EveryYear", "Cumulative", "Citation", "Rule", "Commitment", "Section",
-    "Period", "PackDefinition", "ColumnTest", "AllOf", "AnyOf", "Not", "Aggregate", "Arithmetic",
+    "Period", "ReviewMethod", "Review", "PackDefinition", "ColumnTest", "AllOf", "AnyOf", "Not", "Aggregate", "Arithmetic",
     "Constant", "RecordDefinition", "Indicator", "RuleFile", "Target", "Time", "Condition",
     "Expression", "quantities", "Rounding", "RoundingMethod",
 ]
@@ -312,6 +312,53 @@ class Period:
         return range(self.start, self.end + 1)
 
 
+class ReviewMethod(enum.Enum):
+    """How a mid-term review measures progress (see docs/midterm-review.rst)."""
+
+    GROWTH = "growth"            # observed ÷ required average annual change (Eurostat, Open SDG)
+    PROJECTION = "projection"    # projected ÷ required progress to the target year (UNSD)
+
+
+# Each method's published class boundaries: (on track from, at risk from).
+REVIEW_DEFAULTS: dict[ReviewMethod, tuple[Decimal, Decimal]] = {
+    ReviewMethod.GROWTH: (Decimal("0.95"), Decimal("0.6")),
+    ReviewMethod.PROJECTION: (Decimal("0.95"), Decimal("0.10")),
+}
+
+
+@attrs.frozen
+class Review:
+    """A pack's (or a call's) mid-term review method and class boundaries: progress ratio
+    ``>= on_track`` is on track, ``>= at_risk`` at risk, below it off track. ``None`` takes the
+    method's published boundary."""
+
+    method: ReviewMethod = ReviewMethod.GROWTH
+    on_track: Decimal | None = None
+    at_risk: Decimal | None = None
+    span: Span | None = _span()
+
+    @property
+    def thresholds(self) -> tuple[Decimal, Decimal]:
+        """(on track from, at risk from), defaults filled in."""
+        on_track, at_risk = REVIEW_DEFAULTS[self.method]
+        return (on_track if self.on_track is None else self.on_track,
+                at_risk if self.at_risk is None else self.at_risk)
+
+    def problem(self) -> str | None:
+        """Why the boundaries cannot classify (None when they can): they must be finite, with
+        ``0 <= at_risk <= on_track`` and ``on_track > 0``."""
+        on_track, at_risk = self.thresholds
+        if not (on_track.is_finite() and at_risk.is_finite()):
+            return "review boundaries must be finite numbers"
+        if at_risk < 0:
+            return f"at-risk boundary {at_risk} is negative (a negative ratio means moving away from the target)"
+        if on_track <= 0:
+            return f"on-track boundary {on_track} must be above 0"
+        if at_risk > on_track:
+            return f"at-risk boundary {at_risk} is above the on-track boundary {on_track}"
+        return None
+
+
 @attrs.frozen
 class PackDefinition:
     """A pack as written in its file, before inheritance and catalogue binding."""
@@ -328,6 +375,7 @@ class PackDefinition:
     target: int | None = None
     tolerance: Quantity | None = None
     rounding: Rounding | None = None
+    review: Review | None = None
     scope: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()

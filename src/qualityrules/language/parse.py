@@ -28,7 +28,7 @@ from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
 from ..resources import Artefact, digest, grammar_path, load_artefact
 from . import model as m
 from . import units
-from .text import NormalizedText, normalize_with_offsets
+from .text import NormalizedText, lone_surrogate, normalize_with_offsets, surrogate_message
 from .units import grammar_spellings
 
 __all__ = ["parse_text", "parse_rule_text", "GRAMMAR_TO_MODEL", "COMPARATOR_WORDS", "SUFFIX_WORDS"]
@@ -96,6 +96,7 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
     "meta_period": m.Period,
     "meta_target": m.PackDefinition,
     "meta_tolerance": m.PackDefinition,
+    "meta_review": m.Review,
     "meta_scope": m.PackDefinition,
     "meta_note": m.PackDefinition,
     "meta_rounding": m.PackDefinition,
@@ -260,6 +261,9 @@ def parse_text(text: str, *, source: str = "<string>") -> tuple[m.RuleFile, tupl
     """Parse a whole ``.qr`` file. Returns the model and every diagnostic found (syntax errors
     recovered line by line, then semantic checks); raises nothing for user errors."""
     original = m.Source(source, text)
+    surrogate = _surrogate(original)
+    if surrogate is not None:
+        return m.RuleFile(source=original), (surrogate,)
     normalized = normalize_with_offsets(text)
     built, diagnostics = _parse_recovering(normalized, original, "start")
     if built is None:
@@ -271,6 +275,7 @@ def parse_text(text: str, *, source: str = "<string>") -> tuple[m.RuleFile, tupl
 def parse_rule_text(text: str, *, source: str = "<rule>") -> m.Rule:
     """Parse one rule line; raises :class:`~qualityrules.errors.RuleSyntaxError` on errors."""
     original = m.Source(source, text)
+    raise_errors([d for d in (_surrogate(original),) if d is not None])
     normalized = normalize_with_offsets(text)
     rule, diagnostics = _parse_recovering(normalized, original, "single_rule", recover=False)
     raise_errors(diagnostics)
@@ -285,6 +290,15 @@ def valid_rounding_step(step: Decimal) -> bool:
         return False
     digits = step.normalize().as_tuple().digits
     return len(digits) == 1 and digits[0] in (1, 2, 5)
+
+
+def _surrogate(original: m.Source) -> Diagnostic | None:
+    """QR001 at the first lone surrogate of the text: no character, so nothing can be read past it."""
+    index = lone_surrogate(original.text)
+    if index is None:
+        return None
+    return Diagnostic("QR001", surrogate_message(original.text, index), span_of(original, index, index + 1),
+                      suggestion="save the rule file as UTF-8 (or read it with its real encoding)")
 
 
 def _parse_recovering(
@@ -596,6 +610,25 @@ class _Builder:
 
     def rule_meta_tolerance(self, span: m.Span, c: list[Any]) -> _Field:
         return _Field("tolerance", c[0], span)
+
+    def rule_meta_review(self, span: m.Span, c: list[Token]) -> _Field:
+        method = m.ReviewMethod.GROWTH
+        bounds: dict[str, Decimal] = {}
+        for index, token in enumerate(c):
+            if token.type == "REVIEW_METHOD":
+                method = m.ReviewMethod(str(token))
+            elif token.type == "REVIEW_CLASS":
+                key = str(token)
+                if key in bounds:
+                    self._error("QR007", f"'review {key}' is given twice", self._token_span(token),
+                                suggestion="keep one of them")
+                bounds[key] = Decimal(str(c[index + 1]).replace(",", ""))
+        review = m.Review(method, bounds.get("on-track"), bounds.get("at-risk"), span=span)
+        problem = review.problem()
+        if problem:
+            self._error("QR180", problem, span, suggestion="keep 0 <= at-risk <= on-track, e.g. "
+                        "'review growth on-track 0.95 at-risk 0.6'")
+        return _Field("review", review, span)
 
     def rule_meta_scope(self, span: m.Span, c: list[Any]) -> _Field:
         return _Field("scope", tuple(c), span)

@@ -78,8 +78,35 @@ def _has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
+def lone_surrogate(text: str) -> int | None:
+    """The index of the first lone surrogate in ``text`` (a code point that is not a character:
+    bytes decoded with ``errors="surrogateescape"``, or a UTF-16 pair cut in two), else None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return error.start
+    return None
+
+
+def surrogate_message(text: str, index: int) -> str:
+    """What to say about the lone surrogate at ``index`` of ``text``."""
+    return (f"U+{ord(text[index]):04X} is a lone surrogate, not a character (the text was decoded with the "
+            "wrong encoding, or cut inside a UTF-16 pair)")
+
+
 @functools.lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """Normalised form of a name: NFKC, simplified script, surrounding white space removed."""
+    """Normalised form of a name: NFKC, simplified script, surrounding white space removed. A
+    lone surrogate is a :class:`~qualityrules.errors.DataError` (QR244): it is no character, so
+    no name can contain it (readers report it where it is written, before this)."""
+    bad = lone_surrogate(text)
+    if bad is not None:
+        from ..errors import DataError, Diagnostic
+
+        raise DataError(Diagnostic("QR244", f"'{text.encode('utf-8', 'backslashreplace').decode()}': "
+                                   + surrogate_message(text, bad),
+                                   suggestion="read the file with its real encoding (UTF-8, GB18030)"))
     folded = unicodedata.normalize("NFKC", text).strip()
     return _simplify(folded) if _has_cjk(folded) else folded

@@ -33,11 +33,12 @@ from ..errors import Diagnostic, UsageError, _display_width
 from ..language import model as m
 
 if TYPE_CHECKING:
+    from .regions import HierarchyLike
     from .resolve import BoundRule, CatalogueLike, Pack
 
 __all__ = [
     "Binding", "PackComparison", "Difference", "DiffKind", "IndicatorRow", "PackSummary", "Recorded",
-    "Threshold", "binding", "compare", "comparable", "order",
+    "Threshold", "binding", "compare", "comparable", "order", "strongest",
 ]
 
 _SYMBOLS = {
@@ -474,11 +475,9 @@ def _load(pack: Pack | str | Path, search: Sequence[str | Path] = (), catalogue:
 def _load_all(packs: Sequence[Pack | str | Path], search: Sequence[str | Path] = (),
               catalogue: CatalogueLike = None) -> list[Pack]:
     """Packs as given, ids and paths loaded through one loader (a shared ancestor is read once)."""
-    from .resolve import Pack, load_packs
+    from .resolve import load_packs
 
-    named = [p for p in packs if not isinstance(p, Pack)]
-    loaded = iter(load_packs(*named, search=search, catalogue=catalogue)) if named else iter(())
-    return [p if isinstance(p, Pack) else next(loaded) for p in packs]
+    return load_packs(*packs, search=search, catalogue=catalogue)
 
 
 def _distinct(packs: Iterable[Pack]) -> list[Pack]:
@@ -492,8 +491,20 @@ def _distinct(packs: Iterable[Pack]) -> list[Pack]:
     return list(kept.values())
 
 
-def _applies(rule: BoundRule, pack: Pack) -> bool:
-    return pack.region is None or not rule.regions or pack.region in rule.regions
+def _held(pack: Pack) -> frozenset[int]:
+    """``id`` of each rule of ``pack`` that binds the pack's own region in some year (the
+    applicability rule): a province's totals are not held by a district's pack, nor a 2020
+    target by a pack for 2016."""
+    from .applicability import in_force_years, regions_bound
+
+    region: list[bool] = regions_bound(pack, [pack.region]).binds[0].tolist() if pack.region \
+        else [True] * len(pack.rules)
+    held = set()
+    for rule, binds_region in zip(pack.rules, region, strict=True):
+        start, end = in_force_years(pack, rule)
+        if binds_region and any(start <= year <= end for year in rule.years):
+            held.add(id(rule))
+    return frozenset(held)
 
 
 def _mark_strictest(thresholds: list[Threshold]) -> list[Threshold]:
@@ -513,17 +524,18 @@ def _mark_strictest(thresholds: list[Threshold]) -> list[Threshold]:
 def _rows(packs: Sequence[Pack]) -> tuple[IndicatorRow, ...]:
     from .resolve import extensive
 
+    held = {pack.id: _held(pack) for pack in packs}
     indicators: dict[str, m.Indicator] = {}
     for pack in packs:
         for rule in (*pack.rules, *pack.recorded):
-            if _applies(rule, pack) or rule.origin == pack.id:
+            if id(rule) in held[pack.id] or rule.origin == pack.id:
                 indicators.setdefault(rule.indicator.name, rule.indicator)
     rows = []
     for name, indicator in indicators.items():
         flat: list[Threshold] = []
         sizes: list[int] = []
         for pack in packs:
-            cell = [Threshold(pack.id, r) for r in pack.rules if r.indicator.name == name and _applies(r, pack)]
+            cell = [Threshold(pack.id, r) for r in pack.rules if r.indicator.name == name and id(r) in held[pack.id]]
             cell += [Threshold(pack.id, r) for r in pack.recorded if r.indicator.name == name]
             flat.extend(cell)
             sizes.append(len(cell))
@@ -616,9 +628,10 @@ def _differences(parent: Pack, child: Pack) -> list[Difference]:
 def _recorded(packs: Sequence[Pack]) -> list[Recorded]:
     out = []
     for pack in packs:
+        held = _held(pack)
         for rule in pack.recorded:
             counterpart = next((r for r in pack.rules if r.key == rule.key and r.origin == pack.id), None) \
-                or next((r for r in pack.rules if r.key == rule.key and _applies(r, pack)), None)
+                or next((r for r in pack.rules if r.key == rule.key and id(r) in held), None)
             out.append(Recorded(pack.id, Threshold(pack.id, rule),
                                 Threshold(pack.id, counterpart) if counterpart else None, rule.rule.unenforced))
     return out
@@ -648,12 +661,16 @@ def compare(*packs: Pack | str | Path, search: Sequence[str | Path] = (), catalo
 
 
 def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | None = None, *,
-            search: Sequence[str | Path] = (), catalogue: CatalogueLike = None) -> Binding | None:
+            search: Sequence[str | Path] = (), catalogue: CatalogueLike = None,
+            hierarchy: HierarchyLike | None = None) -> Binding | None:
     """The strictest target in force for ``indicator`` in ``year`` under ``pack``: its own and
-    inherited targets that apply to ``region`` (default: the pack's region), with where it comes
-    from. Aspirations lose to an equally strict binding target. None if no target applies."""
+    inherited targets that bind ``region`` (default: the pack's region) in that year by the
+    applicability rule (:mod:`qualityrules.packs.applicability`, with ``hierarchy``), with where
+    it comes from. Aspirations lose to an equally strict binding target. None if no target binds;
+    QR101 for an indicator not in the catalogue, QR301 for a region neither the pack nor the
+    region hierarchy knows."""
     from ..errors import UnknownIndicatorError
-    from .resolve import Measure
+    from .applicability import binds, check_region
 
     loaded = _load(pack, search, catalogue)
     found = loaded.catalogue.lookup(indicator)
@@ -662,23 +679,35 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
             "QR101", f"unknown indicator '{indicator}'",
             suggestion=loaded.catalogue.suggest(indicator) or "see rules/catalogue.qr for the indicators"))
     where = region if region is not None else loaded.region
-    candidates = [r for r in loaded.rules if r.indicator.name == found.name and year in r.years
-                  and (where is None or not r.regions or where in r.regions)]
+    if where is not None:
+        check_region(loaded, where, hierarchy)
+    candidates = [r for r in loaded.rules if r.indicator.name == found.name
+                  and binds(loaded, r, where, year, hierarchy=hierarchy)]
+    winner = strongest(loaded, candidates)
+    if winner is None:
+        return None
+    others = tuple(Threshold(loaded.id, r) for r in candidates if r is not winner)
+    return Binding(loaded.id, found.name, year, where, Threshold(loaded.id, winner, strictest=True), others)
+
+
+def strongest(pack: Pack, candidates: Sequence[BoundRule]) -> BoundRule | None:
+    """The target that binds among ``candidates`` (targets of ``pack`` on one indicator, all in
+    force for one region and year): one no other is stricter than; among several, binding before
+    aspiration, values before changes, then the nearest and most local pack (never the order
+    parents are listed in), then the order in the file."""
+    from .resolve import Measure
+
     if not candidates:
         return None
-    distance = _distances(loaded)
+    distance = _distances(pack)
     undominated = [c for c in candidates if not any(order(o, c) == 1 for o in candidates if o is not c)]
 
     def preference(rule: BoundRule) -> tuple[bool, bool, int, int, str, int]:
-        # binding before aspiration, values before changes, then the nearest and most local
-        # pack (never the order parents are listed in), then the order in the file
         return (rule.strength is not m.Strength.BINDING, rule.measure is not Measure.VALUE,
                 distance.get(rule.origin, len(distance)), -(rule.level.rank if rule.level else -1),
                 rule.origin, rule.rule.span.start if rule.rule.span else 0)
 
-    winner = min(undominated, key=preference)
-    others = tuple(Threshold(loaded.id, r) for r in candidates if r is not winner)
-    return Binding(loaded.id, found.name, year, where, Threshold(loaded.id, winner, strictest=True), others)
+    return min(undominated, key=preference)
 
 
 def _distances(pack: Pack) -> dict[str, int]:

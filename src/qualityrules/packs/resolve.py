@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import pickle
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
@@ -469,6 +470,21 @@ def extensive(indicator: m.Indicator) -> bool:
     return indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
 
 
+@functools.lru_cache(maxsize=1)
+def _growth_rate_name() -> re.Pattern[str]:
+    from ..language.parse import CHANGE_WORDS
+
+    words = "|".join(sorted(CHANGE_WORDS, key=len, reverse=True))
+    return re.compile(rf"(?:{words})(?:率|幅|幅度|速度)$|增速$|年均(?:{words})")
+
+
+def growth_rate(indicator: m.Indicator) -> bool:
+    """Whether the indicator's values are themselves a rate of change (``GDP增长率``,
+    ``研发经费增速``, ``…年均增长…``, in % or ‰): a mid-term review compares such a rate with its target
+    directly and never compounds it."""
+    return indicator.unit in ("%", "‰") and bool(_growth_rate_name().search(indicator.name))
+
+
 def _name_span(rule: m.Rule) -> m.Span | None:
     """The span of the indicator name inside the rule (found in the normalised text, so a
     traditional-script or full-width name is found too)."""
@@ -504,8 +520,8 @@ def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) 
     period = pack.period
     if isinstance(time, m.TargetYear) and period is not None and time.year not in period.years:
         diagnostics.append(Diagnostic(
-            "QR114", tr("target year {year} is outside the pack's period {start}..{end}", year=time.year,
-                        start=period.start, end=period.end),
+            "QR114", tr("target year {year} is outside the pack's period {start}..{end}: the target never binds "
+                        "(not-applicable)", year=time.year, start=period.start, end=period.end),
             time.span or rule.span, Severity.WARNING))
     elif not years and isinstance(time, (m.EveryYear, m.Cumulative)):
         diagnostics.append(Diagnostic("QR115", tr("每年/累计 need the pack's 'period'"), time.span or rule.span,
@@ -1022,14 +1038,18 @@ def _load(id_or_path: str | Path, search: Sequence[str | Path] = (),
     return pack, loader.diagnostics
 
 
-def load_packs(*ids_or_paths: str | Path, search: Sequence[str | Path] = (),
+def load_packs(*packs: Pack | str | Path, search: Sequence[str | Path] = (),
                catalogue: CatalogueLike = None) -> list[Pack]:
-    """Several packs through one loader, so a shared ancestor is read and resolved once."""
-    paths = [Path(x) for x in ids_or_paths if _is_path(x)]
+    """Several packs (ids, paths, or :class:`Pack` objects, returned as they are), in the order
+    given, the ids and paths through one loader, so a shared ancestor is read and resolved once."""
+    named = [x for x in packs if not isinstance(x, Pack)]
+    paths = [Path(x) for x in named if _is_path(x)]
     loader = _loader([*search, *(p.parent for p in paths)], as_catalogue(catalogue))
-    packs = [loader.load_path(Path(x)) if _is_path(x) else loader.load_id(str(x), None) for x in ids_or_paths]
+    loaded = [loader.load_path(Path(x)) if _is_path(x) else loader.load_id(str(x), None) for x in named]
     raise_errors(loader.diagnostics)
-    return [p for p in packs if p is not None]
+    found = iter(loaded)
+    result = [x if isinstance(x, Pack) else next(found) for x in packs]
+    return [p for p in result if p is not None]
 
 
 def _is_path(id_or_path: str | Path) -> bool:

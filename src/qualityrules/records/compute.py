@@ -14,7 +14,7 @@ import numpy.typing as npt
 from ..errors import DataError, Diagnostic
 from ..language import model as m
 from ..language.text import normalize
-from .hierarchy import Hierarchy
+from ..packs.regions import Hierarchy
 from .plan import RecordPlan, compile_plan, read_kinds
 from .scan import GroupingState, TableState, merge_states, scan_chunk
 from .table import IndicatorTable, finish
@@ -161,7 +161,7 @@ def _pieces(source: Any) -> list[Any]:
 
 
 def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], records: Any, *,
-                       hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[Any]] | None = None,
+                       hierarchy: Hierarchy | Mapping[str, str] | Iterable[Sequence[Any]] | str | Path | None = None,
                        threads: int | None = None, chunk_rows: int | None = None, encoding: str | None = None,
                        progress: bool | Progress = False, backend: str = "numpy",
                        scheduler: Any = None) -> IndicatorTable:
@@ -170,11 +170,15 @@ def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], record
     ``records``: ``{table: source}`` or paths named after the tables (``wastewater.csv``), where
     a source is a CSV or Parquet path, a Parquet directory, a pandas/polars DataFrame, an Arrow
     table, a mapping of column arrays, or an iterable of those (streamed chunk by chunk).
-    ``hierarchy``: region → parent mapping (or :class:`Hierarchy`); values are also computed for
+    ``hierarchy``: region → parent mapping (or :class:`Hierarchy`, or a CSV path); values are also computed for
     every ancestor region from the same records. ``chunk_rows`` splits inputs into chunks of at
     most that many rows (results are identical for any value). ``backend="dask"`` reads Parquet
     paths (or Dask DataFrames) as Dask partitions and merges their partial states."""
     plan = source if isinstance(source, RecordPlan) else compile_plan(source)
+    if isinstance(hierarchy, (str, Path)):
+        from .hierarchy import Hierarchy as _File
+
+        hierarchy = _File.read(hierarchy)
     tree = hierarchy if isinstance(hierarchy, Hierarchy) or hierarchy is None else Hierarchy(hierarchy)
     sources = match_sources(plan, records)
     display = progress if isinstance(progress, Progress) else Progress() if progress else None

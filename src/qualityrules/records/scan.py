@@ -21,8 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic
+from ..packs.regions import Hierarchy
 from ..tables.decimals import decimal_digits, decimal_parts
-from .hierarchy import Hierarchy
 from .plan import All, Any_, Grouping, Pass, Predicate
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ import numpy.typing as npt
 from ..errors import Diagnostic
 from ..language import model as m
 from ..language.text import normalize
+from ..packs.regions import Hierarchy
 from ..tables.decimals import value_of
-from .hierarchy import Hierarchy
 from .plan import Agg, Formula, Read, RecordPlan
 from .scan import GroupingState
 

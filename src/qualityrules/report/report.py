@@ -12,10 +12,15 @@ Two granularities:
   the exit code use these.
 
 Verdicts: ``pass``, ``fail`` (binding target missed), ``warn`` (aspiration — 力争/争取 — missed),
-``unknown`` (missing or undecidable data), ``not-applicable`` (the target does not bind the region:
-a province's total is not a district's target; regions outside a declared ``scope``). A region the
-pack names nowhere is checked as the pack's own region (see :meth:`qualityrules.engine.plan.Plan.applicable`).
-Margins are signed (positive = on the compliant side) and in the unit the rule is written in.
+``unknown`` (missing, implausible or undecidable data; ``reason`` says why when data was set
+aside), ``pending`` (a review as of a year: the target's year lies after it; its assessment says
+how it is going), ``not-applicable`` (the target does not bind the region in that year: a
+province's total is not a district's target, a region outside the pack's area, a year outside the
+packs' periods — the rule is :mod:`qualityrules.packs.applicability`). Margins are signed
+(positive = on the compliant side) and in the unit the rule is written in.
+
+:attr:`Report.warnings` are the report-level warnings (regions outside the pack's area, values
+set aside as implausible, and the loader's warnings); every view shows them.
 """
 
 from __future__ import annotations
@@ -32,22 +37,25 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..engine.assessment import STATUSES, Assessment, assess
 from ..engine.evaluation import Evaluation
 from ..engine.exact import near_margins
 from ..engine.plan import RELATIVE_CHANGE, VALUE
-from ..errors import optional_dependencies
+from ..errors import Diagnostic, did_you_mean, optional_dependencies, refuse, shown
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
 from ..terminal import table as terminal_table
+from . import review as rv
 
 __all__ = ["Report", "VERDICTS", "SCHEMA_ID", "target_text", "display_unit"]
 
 SCHEMA_ID = "qualityrules/report/1"
-PASS, FAIL, WARN, UNKNOWN, NOT_APPLICABLE = "pass", "fail", "warn", "unknown", "not-applicable"
-VERDICTS = (PASS, FAIL, WARN, UNKNOWN, NOT_APPLICABLE)
-# Internal codes, ordered so that a period's verdict is the maximum over its years.
-_NA, _PASS, _UNKNOWN, _FAIL = 0, 1, 2, 3
+PASS, FAIL, WARN, UNKNOWN, PENDING, NOT_APPLICABLE = "pass", "fail", "warn", "unknown", "pending", "not-applicable"
+VERDICTS = (PASS, FAIL, WARN, UNKNOWN, PENDING, NOT_APPLICABLE)
+# Internal codes, ordered so that a period's verdict is the maximum over its years (an every-year
+# target that passed so far and has later years ahead is pending; one failed year fails it).
+_NA, _PASS, _PENDING, _UNKNOWN, _FAIL = 0, 1, 2, 3, 4
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -56,37 +64,160 @@ IntArray = npt.NDArray[np.int64]
 def _verdict(code: int, aspiration: bool) -> str:
     if code == _FAIL:
         return WARN if aspiration else FAIL
-    return {_NA: NOT_APPLICABLE, _PASS: PASS, _UNKNOWN: UNKNOWN}[code]
+    return {_NA: NOT_APPLICABLE, _PASS: PASS, _PENDING: PENDING, _UNKNOWN: UNKNOWN}[code]
 
 
 class Report:
     """The outcome of :func:`qualityrules.evaluate`. Everything is computed on first use."""
 
     def __init__(self, evaluation: Evaluation, *, regions: Sequence[str] | None = None,
-                 years: Sequence[int] | None = None) -> None:
+                 years: Sequence[int] | None = None, as_of: int | None = None,
+                 review: m.Review | None = None) -> None:
         self.evaluation = evaluation
         self.plan = evaluation.plan
         self.pack = evaluation.plan.pack
         self.obs = evaluation.obs
         self.requested_regions = list(regions) if regions else None
         self.requested_years = list(years) if years else None
+        self.as_of = as_of
+        self.review = review or m.Review()
+
+    @functools.cached_property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """The report-level warnings: what loading the data noticed, then the run's (regions
+        outside the pack's area, implausible values). Gathered on first use: looking for the
+        infinities of float columns reads every value once more."""
+        return (*self.evaluation.data.warnings, *self.evaluation.warnings)
 
     # ---------------------------------------------------------------- matrices
 
     @functools.cached_property
     def codes(self) -> npt.NDArray[np.int8]:
-        """``[region, atom]`` codes in :attr:`atoms` order (NA, PASS, UNKNOWN, FAIL)."""
+        """``[region, atom]`` codes in :attr:`atoms` order (NA, PASS, PENDING, UNKNOWN, FAIL)."""
         ev = self.evaluation
         codes = np.full(ev.passed.shape, _FAIL, dtype=np.int8)   # pass and unknown never overlap
         codes -= ev.passed.view(np.int8) * np.int8(_FAIL - _PASS)
         codes -= ev.unknown.view(np.int8) * np.int8(_FAIL - _UNKNOWN)
-        if not ev.applicable.all():
-            codes[~ev.applicable[:, self.plan.atom_rule[self.atoms]]] = _NA
+        if self.assessment is not None:
+            codes[:, self.assessment.columns] = _PENDING
+        bound = self._bound
+        if bound is not None:   # the applicability rule: regions and years in force
+            codes[~bound] = _NA
         return codes
+
+    @functools.cached_property
+    def _bound(self) -> npt.NDArray[np.bool_] | None:
+        """``[region, atom]``: the atom's rule binds the region in the atom's year (the
+        applicability rule); None when every atom binds every region."""
+        ev, atoms = self.evaluation, self.atoms
+        in_force = self.plan.in_force[atoms]
+        if ev.applicable.all() and in_force.all():
+            return None
+        return np.asarray(ev.applicable[:, self.plan.atom_rule[atoms]] & in_force[None, :], dtype=bool)
+
+    @functools.cached_property
+    def _binding(self) -> npt.NDArray[np.bool_]:
+        """``[region, atom]``: the atom binds the region and no stricter atom on the same indicator,
+        year and measure binds it too (one step per such pair of atoms, never per region)."""
+        bound = self._bound
+        result = np.ones(self.codes.shape, dtype=bool) if bound is None else bound.copy()
+        column = {int(a): c for c, a in enumerate(self.atoms.tolist())}
+        for looser, stricter in self.plan.stricter.tolist():
+            if looser in column and stricter in column:
+                result[:, column[looser]] &= self.codes[:, column[stricter]] == _NA
+        return result
 
     @property
     def atoms(self) -> IntArray:
         return self.evaluation.atoms
+
+    @functools.cached_property
+    def assessment(self) -> Assessment | None:
+        """The mid-term review of the targets due after :attr:`as_of` (None without ``as_of``)."""
+        if self.as_of is None:
+            return None
+        return assess(self.evaluation, self.as_of, self.review)
+
+    @functools.cached_property
+    def _assessed(self) -> dict[int, int]:
+        """Column (position in :attr:`atoms`) → its index among the assessed atoms."""
+        if self.assessment is None:
+            return {}
+        return {int(c): k for k, c in enumerate(self.assessment.columns.tolist())}
+
+    def _failed_years(self, r: int, rule: int) -> list[int]:
+        """Years (up to the as-of year) in which an every-year rule failed for region ``r``."""
+        years = self.plan.atom_year[self.atoms]
+        return [int(years[c]) for c in self._columns_by_rule[rule].tolist()
+                if int(self.codes[r, c]) == _FAIL]
+
+    def _assessment_fields(self, r: int, column: int) -> dict[str, Any] | None:
+        k = self._assessed.get(column)
+        if k is None or self.assessment is None or int(self.codes[r, column]) != _PENDING:
+            return None
+        rule = int(self.plan.atom_rule[self.atoms[column]])
+        return rv.cell_fields(self.assessment, self.plan, r, k, self._failed_years(r, rule))
+
+    @functools.cached_property
+    def reviewed(self) -> npt.NDArray[np.bool_]:
+        """``[region, k]``: the k-th assessed atom binds the region in its year (its verdict is
+        pending; else not-applicable by the applicability rule, and not reviewed)."""
+        a = self.assessment
+        if a is None:
+            return np.zeros((len(self.obs.regions), 0), dtype=bool)
+        return np.asarray(self.codes[:, a.columns] == _PENDING, dtype=bool)
+
+    @functools.cached_property
+    def _review_status(self) -> npt.NDArray[np.int8]:
+        """``[region, rule]``: the worst status over the rule's assessed years that bind the region
+        (-1: none, or n/a)."""
+        result = np.full((len(self.obs.regions), len(self.plan.rules)), -1, dtype=np.int8)
+        a = self.assessment
+        if a is None or not len(a.atoms):
+            return result
+        status = np.where(self.reviewed, a.status, np.int8(-1))
+        rules = self.plan.atom_rule[a.atoms]
+        for rule in np.unique(rules).tolist():       # one step per rule, not per region
+            result[:, rule] = status[:, rules == rule].max(axis=1)
+        return result
+
+    def review_counts(self, by: str = "region") -> dict[str, dict[str, int]]:
+        """Review statuses of the targets due after the as-of year, counted per ``region`` or
+        ``level``; empty without ``as_of``."""
+        if by not in ("region", "level"):
+            raise ValueError("by must be 'region' or 'level'")
+        status = self._review_status
+        tallies = [(status == code) for code in range(len(STATUSES))]
+        if by == "region":
+            per_region = list(zip(*(tally.sum(axis=1).tolist() for tally in tallies), strict=True))
+            reviewed: list[bool] = np.asarray((status >= 0).any(axis=1)).tolist()
+            return {region: dict(zip(STATUSES, counts, strict=True))
+                    for region, counts, shown in zip(self.obs.regions, per_region, reviewed, strict=True) if shown}
+        counts: dict[str, dict[str, int]] = {}
+        for level in dict.fromkeys(_level(rule) for rule in self.plan.rules):
+            rules = [k for k, rule in enumerate(self.plan.rules) if _level(rule) == level]
+            if (status[:, rules] >= 0).any():
+                counts[level] = {name: int(tallies[code][:, rules].sum()) for code, name in enumerate(STATUSES)}
+        return counts
+
+    def review_summary(self) -> dict[str, int]:
+        """Review statuses of the (region, target) pairs due after the as-of year, over all regions
+        (every status 0 without ``as_of``)."""
+        status = self._review_status
+        counts = np.bincount(status[status >= 0].astype(np.int64), minlength=len(STATUSES)).tolist()
+        return dict(zip(STATUSES, counts, strict=True))
+
+    def _target_assessment(self, r: int, rule: int) -> dict[str, Any] | None:
+        """The assessment of the rule's worst assessed year for region ``r`` (None if none)."""
+        a = self.assessment
+        if a is None:
+            return None
+        assessed = [c for c in self._columns_by_rule[rule].tolist()
+                    if c in self._assessed and int(self.codes[r, c]) == _PENDING]
+        if not assessed:
+            return None
+        worst = max(assessed, key=lambda c: (int(a.status[r, self._assessed[c]]), c))   # among equals, the last year
+        return self._assessment_fields(r, worst)
 
     @functools.cached_property
     def _columns_by_rule(self) -> list[IntArray]:
@@ -186,6 +317,8 @@ class Report:
     def exit_code(self, fail_on: str | None = None) -> int:
         """0 if no binding target failed; 1 if one did (or, with ``fail_on="warn"``, an aspiration
         was missed; with ``fail_on="unknown"``, also if a verdict is unknown)."""
+        if fail_on not in (None, "warn", "unknown"):
+            refuse(f"fail_on must be None, 'warn' or 'unknown', not {shown(fail_on)}")
         if self.failed:
             return 1
         if fail_on in ("warn", "unknown") and self.warned:
@@ -195,29 +328,80 @@ class Report:
         return 0
 
     def verdict(self, region: str, year: int, indicator: str) -> str:
-        """The verdict of the (first) rule on ``indicator`` checked in ``year`` for ``region``;
-        ``not-applicable`` when no rule on it is checked that year."""
-        found = self._find(region, year, indicator)
-        if not found:
+        """The verdict of the target that binds ``region`` on ``indicator`` in ``year`` (the one
+        :func:`qualityrules.binding` names: the strictest in force there); ``not-applicable`` when
+        none binds. :meth:`verdicts` lists every target on the indicator. QR101 for an indicator
+        not in the catalogue, QR301 for a region not in the data or a year the report does not
+        check (with suggestions)."""
+        r, columns, chosen = self._query(region, year, indicator)
+        if chosen is None:
             return NOT_APPLICABLE
-        r, column = found[0]
+        return self._verdict_at(r, chosen)
+
+    def verdicts(self, region: str, year: int, indicator: str) -> list[dict[str, Any]]:
+        """Every target on ``indicator`` checked in ``year``, for ``region``: origin, level,
+        target, rule, verdict, and ``binding`` (True for the one :meth:`verdict` answers for),
+        the binding one first."""
+        r, columns, chosen = self._query(region, year, indicator)
+        rows = []
+        for column in sorted(columns, key=lambda c: c != chosen):
+            k = int(self.plan.atom_rule[self.atoms[column]])
+            fields = self._rule_field_cache[k]
+            rows.append({"region": self.obs.regions[r], "year": int(year), "origin": fields["origin"],
+                         "level": fields["level"], "target": fields["target"], "rule": fields["rule"],
+                         "verdict": self._verdict_at(r, column), "binding": column == chosen})
+        return rows
+
+    def _verdict_at(self, r: int, column: int) -> str:
         rule = int(self.plan.atom_rule[self.atoms[column]])
         return _verdict(int(self.codes[r, column]), bool(self._aspiration_rule[rule]))
 
-    def _find(self, region: str, year: int | None, indicator: str) -> list[tuple[int, int]]:
+    def _query(self, region: str, year: int | None, indicator: str) -> tuple[int, list[int], int | None]:
+        """(region index, the columns of the targets on ``indicator`` checked in ``year``, the
+        column of the one that binds or None), raising QR101/QR301 for what the report cannot
+        answer."""
+        from ..errors import UnknownIndicatorError, UsageError
+        from ..packs.comparison import strongest
+
+        if not isinstance(region, str):
+            refuse(f"region must be a string, not {shown(region)}")
+        if not isinstance(indicator, str):
+            refuse(f"indicator must be a string, not {shown(indicator)}")
+        if year is not None:
+            ok = isinstance(year, (int, np.integer)) and not isinstance(year, bool)
+            ok = ok or (isinstance(year, str) and year.strip().isdigit())
+            if not ok:
+                refuse(f"year must be a year such as 2015, not {shown(year)}")
+            year = int(year)
+        found = self.pack.catalogue.lookup(indicator)
+        if found is None:
+            raise UnknownIndicatorError(Diagnostic(
+                "QR101", f"unknown indicator '{indicator}'",
+                suggestion=self.pack.catalogue.suggest(indicator) or "see rules/catalogue.qr for the indicators"))
         r = self.obs.region_index(region)
         if r is None:
-            return []
-        found = self.pack.catalogue.lookup(indicator)
-        name = found.name if found is not None else normalize(indicator)
-        hits = []
-        for k, rule in enumerate(self.plan.rules):
-            if rule.indicator.name != name:
-                continue
-            for column in self._columns_by_rule[k]:
-                if year is None or int(self.plan.atom_year[self.atoms[column]]) == int(year):
-                    hits.append((r, int(column)))
-        return hits
+            raise UsageError(Diagnostic(
+                "QR301", f"region '{region}' is not in the report ({self.obs.origin})",
+                suggestion=did_you_mean(normalize(region), self.obs.region_keys)
+                or "regions in the report: " + ", ".join(self.obs.regions[:20])))
+        years = self._report_years
+        if year is not None and int(year) not in years:
+            raise UsageError(Diagnostic(
+                "QR301", f"no target of {self.pack.id} is checked in {year} in this report",
+                suggestion="years checked: " + (", ".join(map(str, years)) or "none")))
+        columns = [int(c) for k, rule in enumerate(self.plan.rules) if rule.indicator.name == found.name
+                   for c in self._columns_by_rule[k].tolist()
+                   if year is None or int(self.plan.atom_year[self.atoms[c]]) == int(year)]
+        in_force = [c for c in columns if self.codes[r, c] != _NA]
+        rule_at = {id(self.plan.rules[int(self.plan.atom_rule[self.atoms[c]])]): c for c in in_force}
+        winner = strongest(self.pack, [self.plan.rules[int(self.plan.atom_rule[self.atoms[c]])] for c in in_force])
+        return r, columns, None if winner is None else rule_at[id(winner)]
+
+    @functools.cached_property
+    def _report_years(self) -> list[int]:
+        """The years in which some target is checked (in force) in this report."""
+        atoms = self.atoms
+        return sorted({int(y) for y in self.plan.atom_year[atoms[self.plan.in_force[atoms]]].tolist()})
 
     # ---------------------------------------------------------------- rows
 
@@ -235,6 +419,7 @@ class Report:
             "rounding": rounding_text(rule),
             "strength": rule.strength.value,
             "target": target_text(rule),
+            "summed_years": [rule.years[0], rule.years[-1]] if rule.kind == "cumulative" and rule.years else None,
             "unit": display_unit(rule),
             "citation": rule.citation,
             "document": rule.document,
@@ -252,7 +437,8 @@ class Report:
         censored = self._censored_marks
         atoms = self.atoms
         years = self.plan.atom_year[atoms].tolist()
-        binding = self.plan.binding[atoms].tolist()
+        binding = self._binding.tolist()
+        reasons = self._reasons
         rows: list[dict[str, Any]] = []
         for r, region in enumerate(self.obs.regions):
             for k, columns in enumerate(self._columns_by_rule):
@@ -267,9 +453,35 @@ class Report:
                         "threshold": _clean(measures["threshold"][r][column]),
                         "margin": _clean(measures["margin"][r][column]),
                         "relative_margin": _clean(measures["relative_margin"][r][column]),
-                        "binding": binding[column],
+                        "binding": binding[r][column],
+                        "reason": reasons[r][column] if reasons is not None else None,
+                        "assessment": self._assessment_fields(r, column) if self._assessed else None,
                     })
         return rows
+
+    @functools.cached_property
+    def _reasons(self) -> list[list[str | None]] | None:
+        """``[region][column]``: why an unknown verdict's data was set aside (implausible values it
+        reads, in any year it sums or as its baseline); None when nothing was set aside."""
+        doubts = self.evaluation.doubts
+        if not doubts:
+            return None
+        plan, obs, atoms = self.plan, self.obs, self.atoms
+        reasons = np.full(self.codes.shape, None, dtype=object)
+        obs_year = {int(y): n for n, y in enumerate(obs.years.tolist())}
+        reads = np.concatenate([plan.atom_sum_years[atoms], plan.atom_baseline[atoms][:, None]], axis=1)
+        for doubt in doubts:
+            mine = np.flatnonzero(np.array([plan.indicators[int(i)] for i in plan.atom_indicator[atoms]], dtype=object)
+                                  == obs.indicators[doubt.indicator])
+            for slot in range(reads.shape[1]):   # one step per year an atom reads, never per region
+                for column in mine.tolist():
+                    y = int(reads[column, slot])
+                    n = obs_year.get(int(plan.years[y])) if y >= 0 else None
+                    if n is not None:
+                        hit = doubt.cells[:, n] & (self.codes[:, column] == _UNKNOWN)
+                        reasons[hit, column] = f"{doubt.reason} ({doubt.diagnostic.code})"
+        result: list[list[str | None]] = reasons.tolist()
+        return result
 
     def targets(self) -> list[dict[str, Any]]:
         """One dict per (region, rule): the verdict over the rule's years and the deciding year."""
@@ -279,6 +491,7 @@ class Report:
         outcomes = self.outcomes.tolist()
         deciding = self._deciding.tolist()
         years = self.plan.atom_year[self.atoms].tolist()
+        reasons = self._reasons
         rows: list[dict[str, Any]] = []
         for r, region in enumerate(self.obs.regions):
             for k in self._checked_rules:
@@ -292,8 +505,10 @@ class Report:
                 for name in ("value", "threshold", "margin", "relative_margin"):
                     row[name] = _clean(measures[name][r][column]) if column >= 0 else None
                 row["censored"] = censored[r][column] if column >= 0 else None
+                row["reason"] = reasons[r][column] if reasons is not None and column >= 0 else None
                 row["year_verdicts"] = {str(years[c]): _verdict(codes[r][c], bool(self._aspiration_rule[k]))
                                         for c in columns.tolist()} if len(columns) > 1 else None
+                row["assessment"] = self._target_assessment(r, k) if self._assessed else None
                 rows.append(row)
         return rows
 
@@ -326,7 +541,7 @@ class Report:
                 "section": lambda k: self.plan.sections[k] or "-",
                 "level": lambda k: _level(self.plan.rules[k])}
         if by not in keys:
-            raise ValueError(f"by must be one of {sorted(keys)}")
+            refuse(f"by must be one of {', '.join(sorted(keys))}, not {shown(by)}")
         key_of: Callable[[int], str] = keys[by]
         counts: dict[str, dict[str, int]] = {}
         outcomes = self.outcomes
@@ -353,8 +568,7 @@ class Report:
         have = set(self.obs.indicators)
         binding = [True] * len(self.plan.rules)
         if len(self.obs.regions):
-            applicable: npt.NDArray[np.bool_] = np.asarray(self.evaluation.applicable.any(axis=0))
-            binding = [bool(x) for x in applicable.tolist()]
+            binding = [bool((self.codes[:, columns] != _NA).any()) for columns in self._columns_by_rule]
         wanted = dict.fromkeys(rule.indicator.name for rule, used in zip(self.plan.rules, binding, strict=True) if used)
         return [name for name in wanted if name not in have]
 
@@ -365,9 +579,14 @@ class Report:
         """A pandas DataFrame of :meth:`results` (or, with ``level="targets"``, :meth:`targets`)."""
         import pandas as pd
 
+        if level not in ("results", "targets"):
+            refuse(f"level must be 'results' or 'targets', not {shown(level)}")
         rows = self.results() if level == "results" else self.targets()
-        columns = _RESULT_COLUMNS if level == "results" else _TARGET_COLUMNS
-        frame = pd.DataFrame(rows, columns=list(columns))
+        columns = list(_RESULT_COLUMNS if level == "results" else _TARGET_COLUMNS)
+        if self.as_of is not None:
+            rows = [{**row, **_review_columns(row)} for row in rows]
+            columns += _REVIEW_COLUMNS
+        frame = pd.DataFrame(rows, columns=columns)
         for name in ("value", "threshold", "margin", "relative_margin"):
             frame[name] = frame[name].astype("float64")
         return frame
@@ -385,30 +604,47 @@ class Report:
             "data": {"origin": self.obs.origin, "regions": list(self.obs.regions),
                      "years": [int(y) for y in self.obs.years], "indicators": list(self.obs.indicators),
                      "missing_indicators": self.missing_indicators},
-            "options": {"regions": self.requested_regions, "years": self.requested_years},
+            "options": {"regions": self.requested_regions, "years": self.requested_years, "as_of": self.as_of},
+            "warnings": [w.to_dict() for w in self.warnings],
             "summary": {**_summary(counts["pack"]), "exit_code": self.exit_code()},
             "counts": counts,
+            "review": self._review_dict(),
             "targets": self.targets(),
             "results": self.results(),
         }
+
+    def _review_dict(self) -> dict[str, Any] | None:
+        if self.as_of is None:
+            return None
+        on_track, at_risk = self.review.thresholds
+        return {"as_of": self.as_of, "method": self.review.method.value, "on_track": float(on_track),
+                "at_risk": float(at_risk), "summary": self.review_summary(), "regions": self.review_counts("region")}
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON following ``schemas/report.schema.json``."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_csv(self) -> str:
-        """The results, one row per (region, rule, year), as CSV (UTF-8)."""
+        """The results, one row per (region, rule, year), as CSV (UTF-8). Report warnings come
+        first as comment lines starting with ``#`` (``pandas.read_csv(..., comment="#")``)."""
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(_RESULT_COLUMNS), lineterminator="\n")
+        for warning in self.warnings:
+            out.write("".join(f"# {line}\n" for line in warning.render().splitlines()))
+        columns = list(_RESULT_COLUMNS) + (_REVIEW_COLUMNS if self.as_of is not None else [])
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in self.results():
-            writer.writerow({k: "" if row[k] is None else row[k] for k in _RESULT_COLUMNS})
+            if self.as_of is not None:
+                row = {**row, **_review_columns(row)}
+            writer.writerow({k: "" if row[k] is None else row[k] for k in columns})
         return out.getvalue()
 
     def to_markdown(self) -> str:
         """Summary, counts per level, and one table of targets per region."""
         lines = [f"# {self.pack.id}: {self.pack.name or ''}".rstrip(), "",
                  f"Data: {self.obs.describe()}", ""]
+        if self.warnings:
+            lines += ["## Warnings", "", *(f"- {_md(w.render())}" for w in self.warnings), ""]
         summary = self.summary()
         lines += ["| targets | " + " | ".join(VERDICTS) + " |", "|---" * (len(VERDICTS) + 1) + "|",
                   f"| {summary['targets']} | " + " | ".join(str(summary[v]) for v in VERDICTS) + " |", ""]
@@ -424,9 +660,27 @@ class Report:
                 lines.append("| " + " | ".join(_md(c) for c in (
                     row["verdict"], row["indicator"], row["target"], _years_text(row), _value_text(row),
                     _margin_text(row), row["level"] or "", row["origin"], row["citation"] or "")) + " |")
+            pending = [row for row in rows if row.get("assessment")]
+            if pending:
+                lines += ["", f"Review as of {self.as_of} (targets due later):", "",
+                          "| " + " | ".join(("status",) + rv.TABLE_HEADER[1:]) + " |",
+                          "|---" * len(rv.TABLE_HEADER) + "|"]
+                lines += ["| " + " | ".join(_md(c) for c in rv.table_cells(row)) + " |"
+                          for row in sorted(pending, key=_review_order)]
         if self.missing_indicators:
             lines += ["", "Not in the data: " + ", ".join(self.missing_indicators)]
+        review = self._review_summary_line()
+        if review:
+            lines += ["", review]
         return "\n".join(lines) + "\n"
+
+    def _review_summary_line(self) -> str | None:
+        review = self._review_dict()
+        if review is None:
+            return None
+        return (f"review as of {self.as_of} ({review['method']}: on track ≥ {review['on_track']:g}, "
+                f"at risk ≥ {review['at_risk']:g}): " + (", ".join(
+                    f"{n} {status}" for status, n in review["summary"].items() if n) or "no target due later"))
 
     def to_text(self, *, width: int | None = None) -> str:
         """A table for the terminal: one line per target, grouped by region, then the totals."""
@@ -436,25 +690,41 @@ class Report:
         if self.pack.definition.source:
             head += f" ({self.pack.definition.source})"
         lines = [head, f"data: {self.obs.describe()}"]
+        lines += [line for w in self.warnings for line in w.render().splitlines()]
         if self.requested_years:
             lines.append("years: " + ", ".join(str(y) for y in self.requested_years))
         header = ("", "indicator", "target", "year", "value", "margin", "level")
         missing = set(self.missing_indicators)
+        outside = {self.obs.regions[r] for r in self.evaluation.outside}
         for region, rows in _group(self.targets(), "region").items():
+            if region in outside:
+                lines += ["", region, f"  {_MARK[NOT_APPLICABLE]}  {len(rows)} target(s): outside the pack's area, "
+                          "nothing checked (see warning QR240)"]
+                continue
             table: list[tuple[str, ...]] = [header]
             absent = [row for row in rows if row["verdict"] == UNKNOWN and row["indicator"] in missing]
             elsewhere = [row for row in rows if row["verdict"] == NOT_APPLICABLE]
+            pending = [row for row in rows if row.get("assessment")]     # due later, whatever the verdict so far
             for row in sorted(rows, key=lambda r: _ORDER[r["verdict"]]):
-                if row["verdict"] == NOT_APPLICABLE or (row["verdict"] == UNKNOWN and row["indicator"] in missing):
+                if row["verdict"] in (NOT_APPLICABLE, PENDING) or (row["verdict"] == UNKNOWN and
+                                                                    row["indicator"] in missing):
                     continue
                 table.append((_MARK[row["verdict"]], row["indicator"], row["target"], _years_text(row),
                               _value_text(row), _margin_text(row), row["level"] or ""))
-            lines += ["", region, *_aligned(table, width)]
+            lines += ["", region, *(_aligned(table, width) if len(table) > 1 else [])]
             if absent:
                 lines.append(f"  {_MARK[UNKNOWN]}  {len(absent)} more target(s): indicator not in the data")
+            if pending:
+                shown = [row for row in pending if row["indicator"] not in missing]
+                lines.append(f"  review as of {self.as_of}: {len(pending)} target(s) due later")
+                if shown:
+                    review_table = [rv.TABLE_HEADER] + [rv.table_cells(row) for row in sorted(shown, key=_review_order)]
+                    lines += _aligned(review_table, width)
+                if len(shown) < len(pending):
+                    lines.append(f"  ?  {len(pending) - len(shown)} more target(s) due later: indicator not in the data")
             if elsewhere:
                 lines.append(f"  {_MARK[NOT_APPLICABLE]}  {len(elsewhere)} target(s) do not bind {region} "
-                             "(totals of other regions, or outside the pack's scope)")
+                             "(totals of other regions, or not in force in the years checked)")
         summary = self.summary()
         lines += ["", f"{summary['targets']} target(s) x region(s): " + ", ".join(
             f"{summary[v]} {v}" for v in VERDICTS if summary[v])]
@@ -465,6 +735,9 @@ class Report:
         if self.missing_indicators:
             lines.append(f"{len(self.missing_indicators)} indicator(s) of the pack are not in the data: "
                          + ", ".join(self.missing_indicators[:8]) + (" …" if len(self.missing_indicators) > 8 else ""))
+        review = self._review_summary_line()
+        if review:
+            lines.append(review)
         return "\n".join(lines) + "\n"
 
     def __str__(self) -> str:
@@ -477,16 +750,37 @@ class Report:
 
     # ---------------------------------------------------------------- explain
 
-    def explain(self, region: str, year: int | None, indicator: str) -> str:
-        """How the verdict for ``indicator`` in ``region`` and ``year`` came about: the rule's
-        text and citation, the data used and the arithmetic. ``year=None`` explains every year."""
-        hits = self._find(region, year, indicator)
-        if not hits:
-            where = f"{region} {year}" if year is not None else region
-            if self.obs.region_index(region) is None:
-                return f"{region}: not in the data ({self.obs.origin}); regions: " + ", ".join(self.obs.regions)
-            return f"{where} {indicator}: no target of {self.pack.id} is checked there (not-applicable)"
-        return "\n\n".join(self._explain_one(r, column) for r, column in hits)
+    def explain(self, region: str, year: int | None, indicator: str, *, others: bool = False) -> str:
+        """How the verdict for ``indicator`` in ``region`` and ``year`` came about: the target that
+        binds (the one :meth:`verdict` answers for), its text and citation, the data used and the
+        arithmetic; with ``others``, every other target on the indicator that year too (less
+        strict, or not binding the region, and why). ``year=None`` explains every year checked.
+        QR101/QR301 like :meth:`verdict`."""
+        if year is None:
+            r, columns, _ = self._query(region, None, indicator)
+            years = sorted({int(self.plan.atom_year[self.atoms[c]]) for c in columns})
+            if not years:
+                return f"{self.obs.regions[r]} {indicator}: no target of {self.pack.id} is checked on it (not-applicable)"
+            return "\n\n".join(self.explain(region, y, indicator, others=others) for y in years)
+        r, columns, chosen = self._query(region, year, indicator)
+        name = self.pack.catalogue.lookup(indicator).name  # type: ignore[union-attr]  # _query checked it
+        where = f"{self.obs.regions[r]} {year} {name}"
+        if not columns:
+            return f"{where}: no target of {self.pack.id} on {name} is checked in {year} (not-applicable)"
+        if chosen is None:
+            return "\n\n".join([f"{where}: NOT-APPLICABLE  (no target of {self.pack.id} on {name} binds "
+                                 f"{self.obs.regions[r]} in {year}; each target says why)",
+                                 *(self._explain_one(r, c) for c in columns)])
+        text = self._explain_one(r, chosen)
+        rest = [c for c in columns if c != chosen]
+        if others:
+            return "\n\n".join([text, *(self._explain_one(r, c) for c in rest)])
+        if rest:
+            text += (f"\n  others:   {len(rest)} other target(s) on {name} in {year}: " + "; ".join(
+                f"{self._rule_field_cache[int(self.plan.atom_rule[self.atoms[c]])]['target']} "
+                f"({self.plan.rules[int(self.plan.atom_rule[self.atoms[c]])].origin}: {self._verdict_at(r, c)})"
+                for c in rest) + " — explain(..., others=True) explains them")
+        return text
 
     def _explain_one(self, r: int, column: int) -> str:
         plan, obs = self.plan, self.obs
@@ -498,19 +792,18 @@ class Report:
         year = int(plan.atom_year[atom])
         unit = display_unit(rule)
         level = _level(rule)
+        stricter_too = verdict != NOT_APPLICABLE and not bool(self._binding[r, column])
         lines = [f"{obs.regions[r]} {year} {rule.indicator.name}: {verdict.upper()}"
                  f"  ({rule.strength.value}, {level} target of {rule.origin}"
-                 + ("" if bool(plan.binding[atom]) else "; a stricter target on the same indicator also applies")
+                 + ("; a stricter target on the same indicator also applies" if stricter_too else "")
                  + ")",
                  f"  rule:     {rule.text}",
                  f"  citation: {_citation(rule)}"]
-        if not self.evaluation.applicable[r, k]:
-            where = ", ".join(rule.regions) or "-"
-            lines.append(f"  scope:    the target binds {where}, not {obs.regions[r]}"
-                         + (" (a total of that region)" if rule.origin != self.pack.id else "")
-                         + (f"; the pack's scope is {', '.join(self.pack.definition.scope)}"
-                            if self.pack.definition.scope else ""))
+        if verdict == NOT_APPLICABLE:
+            lines.append(f"  scope:    {self._not_binding(r, atom)}")
             return "\n".join(lines)
+        if int(self.codes[r, column]) == _PENDING:
+            return "\n".join(lines + self._review_lines(r, column))
         read = self._data_lines(r, atom)
         lines += [f"  data:     {read[0]}", *(f"            {line}" for line in read[1:])]
         lines.append(f"  check:    {self._arithmetic(r, column, rule, unit, verdict)}")
@@ -519,6 +812,40 @@ class Report:
             lines.append(f"  period:   every year {rule.years[0]}–{rule.years[-1]} must pass; over the years "
                          f"checked the target is {outcome.upper()}")
         return "\n".join(lines)
+
+    def _review_lines(self, r: int, column: int) -> list[str]:
+        """The assessment of a target due after the as-of year, with the values it read."""
+        assert self.assessment is not None
+        k = self._assessed[column]
+        atom = int(self.atoms[column])
+        rule = int(self.plan.atom_rule[atom])
+        i = self.obs.indicator_index(self.plan.rules[rule].indicator.name)
+        read: list[tuple[int, float]] = []
+        if i is not None:
+            values, upper = self.obs.values[i].lo[r], self.obs.values[i].hi[r]
+            exact = np.isfinite(values) & (values == upper)
+            read = [(int(year), float(value)) for year, value, ok in
+                    zip(self.obs.years.tolist(), values.tolist(), exact.tolist(), strict=True) if ok]
+        lines = rv.explain_lines(self.assessment, self.plan, r, k, self._failed_years(r, rule), read)
+        return [*lines, f"  source:   {self.obs.origin}, data up to {self.as_of}"]
+
+    def _not_binding(self, r: int, atom: int) -> str:
+        """Why an atom does not bind a region (the applicability rule, in words)."""
+        from ..packs.applicability import in_force_years
+
+        plan, pack, region = self.plan, self.pack, self.obs.regions[r]
+        k = int(plan.atom_rule[atom])
+        rule = plan.rules[k]
+        home = " or ".join(dict.fromkeys(x for x in (pack.region, *pack.definition.scope) if x)) or "-"
+        if r in self.evaluation.outside:
+            return (f"{region} is not {home} or part of it (region hierarchy, scope), so {pack.id} "
+                    "does not speak for it")
+        if not self.evaluation.applicable[r, k]:
+            return (f"a total (or rank) of {', '.join(rule.regions) or '-'}: it binds that region only, "
+                    f"not {region}")
+        start, end = in_force_years(pack, rule)
+        return (f"in force {start}–{end} (while {pack.id} and {rule.origin} are both in force), "
+                f"not in {int(plan.atom_year[atom])}")
 
     def _data_lines(self, r: int, atom: int) -> list[str]:
         plan, obs = self.plan, self.obs
@@ -532,10 +859,15 @@ class Report:
         if i is None:
             return [f"{name} is not in the data ({obs.origin})"]
         lines = []
+        given = self.evaluation.data
         for year in wanted:
             y = obs.year_index(year)
-            cell = obs.cell(r, y, i) if y is not None else None
+            cell = given.cell(r, y, i) if y is not None else None
             text = "missing" if cell is None else f"{cell} {obs.units[i] or ''}".rstrip()
+            doubt = next((d for d in self.evaluation.doubts if d.indicator == i and y is not None and d.cells[r, y]),
+                         None)
+            if doubt is not None:
+                text += f", set aside: {doubt.reason} ({doubt.diagnostic.code})"
             note = obs.notes.get((r, y, i)) if y is not None else None
             label = " (baseline)" if year == baseline else ""
             lines.append(f"{name} {year}{label} = {text}" + (f"   [{note}]" if note else ""))
@@ -613,12 +945,32 @@ class Report:
 
 _RESULT_COLUMNS = ("region", "year", "pack", "origin", "level", "section", "indicator", "kind", "measure",
                    "baseline_year", "rounding", "strength", "verdict", "value", "censored", "threshold", "target", "margin",
-                   "relative_margin", "unit", "binding", "citation", "document", "rule")
+                   "relative_margin", "unit", "binding", "citation", "document", "rule", "reason")
 _TARGET_COLUMNS = ("region", "pack", "origin", "level", "section", "indicator", "kind", "measure", "baseline_year",
                    "rounding", "strength", "verdict", "years", "year", "value", "censored", "threshold", "target", "margin",
-                   "relative_margin", "unit", "year_verdicts", "citation", "document", "rule")
-_MARK = {PASS: "✓ pass", FAIL: "✗ FAIL", WARN: "! warn", UNKNOWN: "? unknown", NOT_APPLICABLE: "- n/a"}
-_ORDER = {FAIL: 0, WARN: 1, UNKNOWN: 2, PASS: 3, NOT_APPLICABLE: 4}
+                   "relative_margin", "unit", "year_verdicts", "citation", "document", "rule", "reason")
+_MARK = {PASS: "✓ pass", FAIL: "✗ FAIL", WARN: "! warn", UNKNOWN: "? unknown", PENDING: "◷ pending",
+         NOT_APPLICABLE: "- n/a"}
+_ORDER = {FAIL: 0, WARN: 1, UNKNOWN: 2, PENDING: 3, PASS: 4, NOT_APPLICABLE: 5}
+# Review columns of CSV and data frames (with as_of): the assessment of a pending target.
+_REVIEW_FIELDS = ("status", "term", "reason", "method", "path", "base_year", "base_value", "latest_year",
+                  "latest_value", "target_value", "anticipated", "observed", "required", "needed", "change_unit",
+                  "ratio", "pro_rata", "failed_years")
+_REVIEW_COLUMNS = [f"review_{name}" for name in _REVIEW_FIELDS]
+# Worst first: off track, at risk, insufficient data, on track, achieved.
+_REVIEW_RANK = {"off-track": 0, "at-risk": 1, "insufficient-data": 2, "on-track": 3, "achieved": 4}
+
+
+def _review_columns(row: dict[str, Any]) -> dict[str, Any]:
+    assessment = row.get("assessment") or {}
+    flat = {f"review_{name}": assessment.get(name) for name in _REVIEW_FIELDS}
+    years = flat["review_failed_years"]
+    flat["review_failed_years"] = " ".join(map(str, years)) if years else None
+    return flat
+
+
+def _review_order(row: dict[str, Any]) -> int:
+    return _REVIEW_RANK[row["assessment"]["status"]]
 
 
 def display_unit(rule: BoundRule) -> str:

@@ -29,12 +29,13 @@ import numpy.typing as npt
 from ..errors import did_you_mean
 from ..language import model as m
 from ..language import units
-from ..language.text import normalize
+from ..language.text import lone_surrogate, normalize, surrogate_message
 from .decimals import exact_text, value_of
 
 __all__ = [
     "Cell", "CellError", "MISSING_CELLS", "MAGNITUDES", "parse_cell", "parse_unit", "parse_year",
-    "ParsedColumn", "parse_column", "is_missing", "column_magnitude", "FLOAT_MAX_DIGITS",
+    "ParsedColumn", "parse_column", "is_missing", "column_magnitude", "FLOAT_MAX_DIGITS", "Refusal",
+    "NoCharacter",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -114,13 +115,14 @@ def _number(x: float) -> str:
 
 
 def is_missing(value: Any) -> bool:
-    """None, NaN, pandas' NA/NaT: no value."""
+    """None, NaN, pandas' NA/NaT: no value. A signalling ``Decimal('sNaN')`` is not missing: it
+    is refused where it is (QR206)."""
     if value is None:
         return True
     if isinstance(value, float):
         return math.isnan(value)
     if isinstance(value, Decimal):
-        return value.is_nan()
+        return value.is_qnan()
     return type(value).__name__ in ("NAType", "NaTType")
 
 
@@ -159,6 +161,9 @@ def _fold(text: str) -> str:
 def parse_unit(text: str) -> str | None:
     """A unit spelling as the language writes it (``%``, ``万元``, ``吨标准煤/万元``), or None for an
     empty cell. Raises :class:`CellError` for an unknown spelling."""
+    refused = _refusal_of_text(text)
+    if refused is not None:
+        raise CellError(str(refused))
     folded = "".join(normalize(text).split())
     if folded.lower() in MISSING_CELLS:
         return None
@@ -313,13 +318,30 @@ def parse_year(value: Any) -> int | None:
 # Columns
 
 
+class Refusal(str):
+    """Why a cell is not a value (the message), reported as ``code``: QR206 unless a subclass says."""
+
+    code = "QR206"
+
+
+class NoCharacter(Refusal):
+    """A cell holding a lone surrogate: no character, text decoded with the wrong encoding."""
+
+    code = "QR244"
+
+
+def _refusal_of_text(text: str) -> Refusal | None:
+    index = lone_surrogate(text)
+    return None if index is None else NoCharacter(surrogate_message(text, index))
+
+
 @attrs.define
 class ParsedColumn:
     """A column's cells: ``lo``/``hi`` floats (NaN = no value; ``hi is lo`` when nothing is
     censored, and then the open flags are None), the unit written in each cell (None when none
     is), each cell's magnitude word factor (None when none has one), exact decimals of cells
     whose float is not their exact value (row -> Fraction), footnote markers (row -> marker) and
-    errors (row -> message, at most ``limit``)."""
+    errors (row -> message, at most ``limit``; a :class:`Refusal` carries its code)."""
 
     lo: FloatArray
     hi: FloatArray
@@ -422,17 +444,20 @@ def _as_arrow_text(values: Any) -> Any:
         if pa.types.is_null(chunk.type):
             return chunk.cast(pa.string())
         return None
-    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
-        return pa.array(values, type=pa.string())
     try:
+        if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+            return pa.array(values, type=pa.string())
         array = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        return None     # mixed objects, text that is no UTF-8 (a lone surrogate), huge integers: cell by cell
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type) or pa.types.is_null(array.type)):
         return None
-    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-        return array
-    if pa.types.is_null(array.type):
-        return array.cast(pa.string())
-    return None
+    if array.null_count and isinstance(values, np.ndarray) and values.dtype.kind == "O":
+        # Arrow reads any Decimal NaN as null; a signalling one must be refused, not missing
+        nulls = values[array.is_null().to_numpy(zero_copy_only=False)]
+        if any(isinstance(v, Decimal) and v.is_snan() for v in nulls.tolist()):
+            return None
+    return array if not pa.types.is_null(array.type) else array.cast(pa.string())
 
 
 def _text_column(array: Any, limit: int, exact: bool) -> ParsedColumn:
@@ -528,6 +553,9 @@ def _round_trips(number: Fraction, stored: float) -> bool:
     return value_of(stored) == number
 
 
+_UNHASHABLE = object()
+
+
 def _object_column(values: Array, limit: int) -> ParsedColumn:
     """Mixed Python objects (numbers, text, None): each distinct value parsed once."""
     n = len(values)
@@ -540,14 +568,15 @@ def _object_column(values: Array, limit: int) -> ParsedColumn:
     parsed = ParsedColumn(lo, hi)
     seen: dict[Any, Cell | str | None] = {}
     for row, value in enumerate(values.tolist()):
-        key = (type(value), value) if not is_missing(value) else None
-        cell = seen.get(key, "") if key is not None else None
+        key: Any = (type(value), value) if not is_missing(value) else None
+        try:
+            cell = seen.get(key, "") if key is not None else None
+        except TypeError:      # unhashable (a list, a signalling Decimal NaN): parsed every time
+            key, cell = _UNHASHABLE, ""
         if cell == "":
             cell = _object_cell(value)
-            try:
+            if key is not _UNHASHABLE:
                 seen[key] = cell
-            except TypeError:  # unhashable: parse again next time
-                pass
         if cell is None:
             continue
         if isinstance(cell, str):
@@ -579,25 +608,44 @@ def _object_cell(value: Any) -> Cell | str | None:
     if isinstance(value, (bool, np.bool_)):
         return f"'{value}' is not a value"
     if isinstance(value, (int, np.integer)):
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:   # an int beyond the float range (10**400)
+            x = math.inf
         if math.isinf(x):
-            return f"'{value}' is beyond the range of numbers (about ±1.8e308)"
+            return f"'{_shown(value)}' is beyond the range of numbers (about ±1.8e308)"
         return Cell(x, x, given=None if _round_trips(Fraction(int(value)), x) else Fraction(int(value)))
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(float(value)):
             return f"'{value}' is not a finite value"
         return Cell(float(value), float(value))
     if hasattr(value, "as_integer_ratio") and not isinstance(value, (str, bytes)):  # Decimal, Fraction
+        if isinstance(value, Decimal) and value.is_finite() and value and not -340 <= value.adjusted() <= 308:
+            # judged from the exponent, never expanded (Decimal('1e1000000000') has a billion digits)
+            return (f"'{value}' is beyond the range of numbers (about ±1.8e308)" if value.adjusted() > 0
+                    else f"'{value}' is too small to hold (below about 1e-308)")
         try:
             exact = Fraction(value)
         except (ValueError, OverflowError):
             return f"'{value}' is not a finite value"
-        x = float(exact)
+        try:
+            x = float(exact)
+        except OverflowError:
+            x = math.inf
         if math.isinf(x):
-            return f"'{value}' is beyond the range of numbers (about ±1.8e308)"
+            return f"'{_shown(value)}' is beyond the range of numbers (about ±1.8e308)"
         return Cell(x, x, given=None if _round_trips(exact, x) else exact)
+    refused = _refusal_of_text(str(value))
+    if refused is not None:
+        return refused
     try:
         return parse_cell(str(value))
     except CellError as error:
         return str(error)
 
+
+
+def _shown(value: Any) -> str:
+    """A number as a message shows it: a long one cut in the middle (never 400 digits)."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-10:]} ({len(text)} characters)"

@@ -39,7 +39,7 @@ import numpy.typing as npt
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors
 from ..language import model as m
 from ..language import units
-from ..language.text import normalize
+from ..language.text import lone_surrogate, normalize, surrogate_message
 from .cells import (
     MISSING_CELLS,
     Cell,
@@ -99,6 +99,21 @@ class Values:
     @property
     def censored(self) -> bool:
         return self.lo_open is not None
+
+    def until(self, years: int) -> Values:
+        """The first ``years`` years (views)."""
+        lo = self.lo[:, :years]
+        if not self.censored:
+            return Values(lo, lo, floats=self.floats)
+        assert self.lo_open is not None and self.hi_open is not None
+        return Values(lo, self.hi[:, :years], self.lo_open[:, :years], self.hi_open[:, :years])
+
+    def set_aside(self, cells: BoolArray) -> Values:
+        """A copy with ``cells`` (``[region, year]``) missing."""
+        lo = np.where(cells, np.nan, self.lo)
+        if not self.censored:
+            return Values(lo, lo, floats=self.floats)
+        return Values(lo, np.where(cells, np.nan, self.hi), self.lo_open, self.hi_open)
 
     def take(self, rows: IntArray) -> Values:
         lo = self.lo[rows]
@@ -163,7 +178,8 @@ class Observations:
     notes: Mapping[Key, str] = attrs.field(factory=dict)
     origin: str = "<data>"
     exact: Mapping[Key, Fraction] = attrs.field(factory=dict)
-    loading_warnings: tuple[Diagnostic, ...] = ()
+    # what loading said (``warnings=`` when building or evolving one); :attr:`warnings` adds the infinities
+    loading_warnings: tuple[Diagnostic, ...] = attrs.field(default=(), alias="warnings")
     sources: tuple[CellSource, ...] = ()
 
     @functools.cached_property
@@ -235,6 +251,20 @@ class Observations:
     def _indicator_index(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.indicators)}
 
+    @functools.cached_property
+    def _ranges(self) -> dict[int, tuple[float, float, float, float]]:
+        return {}
+
+    def ranges(self, i: int) -> tuple[float, float, float, float]:
+        """Indicator ``i`` over every region and year: the lowest and highest finite end of any
+        value, the highest lower end and the lowest upper end (NaN where there is no value;
+        infinities of a float column, read as unknown, are no value). A property of the data,
+        computed once per indicator (the plausibility screen reads it)."""
+        found = self._ranges.get(i)
+        if found is None:
+            found = self._ranges[i] = _ranges(self.values[i])
+        return found
+
     def region_index(self, name: str) -> int | None:
         return self._region_index.get(normalize(name))
 
@@ -289,12 +319,43 @@ class Observations:
             notes={(remap[r], y, i): v for (r, y, i), v in self.notes.items() if r in remap},
             exact={(remap[r], y, i): v for (r, y, i), v in self.exact.items() if r in remap}, sources=())
 
+    def until(self, year: int) -> Observations:
+        """Only the years up to ``year`` (a mid-term review as of that year): views of the
+        values, no copy; the notes and exact values of later years dropped."""
+        keep = int(np.searchsorted(self.years, year, side="right"))
+        if keep == len(self.years):
+            return self
+        return attrs.evolve(
+            self, years=self.years[:keep], values=tuple(v.until(keep) for v in self.values),
+            notes={key: note for key, note in self.notes.items() if key[1] < keep},
+            exact={key: value for key, value in self.exact.items() if key[1] < keep})
+
     def describe(self) -> str:
         years = self.years
         span = "no years" if len(years) == 0 else (
             str(int(years[0])) if len(years) == 1 else f"{int(years[0])}–{int(years[-1])}")
         return (f"{self.origin}: {len(self.labels)} region(s), {span}, "
                 f"{len(self.indicators)} indicator(s)")
+
+
+def _ranges(values: Values) -> tuple[float, float, float, float]:
+    """See :meth:`Observations.ranges`."""
+    lo, hi = values.lo, values.hi
+    if values.floats:
+        finite = np.isfinite(lo)
+        if not finite.all():
+            lo = hi = np.where(finite, lo, np.nan)
+    with np.errstate(invalid="ignore"):
+        highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
+            float(np.fmin.reduce(hi, axis=None, initial=np.nan))
+        if not values.censored:
+            return lowest_hi, highest_lo, highest_lo, lowest_hi
+        finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
+        lowest = float(np.fmin(np.fmin.reduce(finite_lo, axis=None, initial=np.nan),
+                               np.fmin.reduce(finite_hi, axis=None, initial=np.nan)))
+        highest = float(np.fmax(np.fmax.reduce(finite_lo, axis=None, initial=np.nan),
+                                np.fmax.reduce(finite_hi, axis=None, initial=np.nan)))
+    return lowest, highest, highest_lo, lowest_hi
 
 
 def _same(a: Values, ra: IntArray, ya: IntArray, b: Values, rb: IntArray, yb: IntArray) -> BoolArray:
@@ -418,7 +479,7 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
         return data
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
         computed = load(data.for_evaluation(), catalogue, form="long", name=name or "records")
-        return attrs.evolve(computed, loading_warnings=tuple(getattr(data, "warnings", ())) + computed.loading_warnings)
+        return attrs.evolve(computed, warnings=tuple(getattr(data, "warnings", ())) + computed.loading_warnings)
     if isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, Path)) for d in data):
         return concat([load(d, catalogue, encoding=encoding, sheet=sheet, form=form, region_column=region_column,
                             year_column=year_column, ignore_columns=ignore_columns, header_row=header_row)
@@ -485,6 +546,11 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
              year_column: str | None, ignore: frozenset[str]) -> _Columns:
     problems: list[tuple[str, str, int | None, str | None]] = []
     roles: dict[str, int] = {}
+    no_character = [j for j, header in enumerate(headers) if lone_surrogate(header) is not None]
+    if no_character:   # no name can hold it: nothing else about these headers can be said
+        return _Columns(roles, False, (), (), tuple(
+            ("QR244", surrogate_message(headers[j], lone_surrogate(headers[j]) or 0), j,
+             "read the data with its real encoding (UTF-8, GB18030)") for j in no_character))
     for j, header in enumerate(headers):
         role = _role(header)
         if region_column is not None and normalize(header) == normalize(region_column):
@@ -495,6 +561,10 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
             problems.append(("QR203", f"two '{role}' columns ('{headers[roles[role]]}' and '{header}')", j, "keep one"))
         elif role is not None and role not in roles:
             roles[role] = j
+    for option, wanted in (("region_column", region_column), ("year_column", year_column)):
+        if wanted is not None and normalize(wanted) not in {normalize(h) for h in headers}:
+            problems.append(("QR303", f"{option}={wanted!r} is not a column of the data", None,
+                             did_you_mean(wanted, list(headers)) or "columns: " + ", ".join(headers)))
     for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS)):
         if role not in roles:
             problems.append(("QR203", f"no {role} column (looked for: {', '.join(sorted(names))})", None,
@@ -715,6 +785,12 @@ class _Loader:
         self.regions.to_text()
         labels, local = _dictionary(raw)
         names = [render(v).strip() for v in labels]
+        for k, name in enumerate(names):
+            index = lone_surrogate(name)
+            if index is not None:      # no region's name: refused where it is written
+                self.problems.add("QR244", surrogate_message(name, index), offset + int(np.flatnonzero(local == k)[0]),
+                                  column, suggestion="read the data with its real encoding (UTF-8, GB18030)")
+                names[k] = ""
         return self.regions.text_codes(names, local, normalize)
 
     def year_codes(self, raw: Any, column: int, offset: int) -> IntArray:
@@ -871,7 +947,7 @@ class _Loader:
 
     def _check_cells(self, parsed: ParsedColumn, j: int, offset: int) -> None:
         for row, message in parsed.errors.items():
-            self.problems.add("QR206", message, offset + row, j,
+            self.problems.add(getattr(message, "code", "QR206"), message, offset + row, j,
                               suggestion="write a number, optionally censored (<3, ≥95, 95以上), or leave it empty")
         for row, marker in parsed.footnotes.items():
             if len(self.warnings) >= MAX_WARNINGS:
@@ -1015,6 +1091,11 @@ class _Loader:
             lut = np.full(len(labels) + 1, -1, dtype=np.int64)
             for k, label in enumerate(labels):
                 text = "" if is_missing(label) else str(label)
+                if lone_surrogate(text) is not None:
+                    problems.add("QR244", surrogate_message(text, lone_surrogate(text) or 0),
+                                 batch.offset + int(np.flatnonzero(local == k)[0]), j_ind,
+                                 suggestion="read the data with its real encoding (UTF-8, GB18030)")
+                    continue
                 indicator = self.catalogue.lookup(text) if text.strip() else None
                 if indicator is None:
                     rows = np.flatnonzero(local == k)

@@ -56,7 +56,8 @@ _PARQUET_BATCH = 1 << 20     # a row group as Parquet writers usually make them
 @attrs.frozen
 class Numbers:
     """A measured column: ``values`` of any numeric dtype; ``valid`` is False at nulls (only for
-    columns whose nulls cannot be NaN); ``floating`` means NaN and ±inf may occur."""
+    columns whose nulls cannot be NaN); ``floating`` means NaN and ±inf may occur (both are
+    missing, docs/records.rst)."""
 
     values: Array
     valid: Array | None
@@ -157,7 +158,7 @@ class Chunk:
                 return Numbers(raw, None, True)
             if kind in "iub":
                 return Numbers(raw, None, False)
-            if kind == "O":
+            if kind in "OUS":
                 return Numbers(self._object_numbers(name, raw), None, True)
             raise self._wrong_type(name, f"holds {raw.dtype} values", "numbers")
         if isinstance(raw, Categorical):
@@ -181,10 +182,11 @@ class Chunk:
         raise self._wrong_type(name, f"holds {t} values", "numbers")
 
     def _object_numbers(self, name: str, raw: Array) -> Array:
-        try:
+        """Python floats as they are; anything else (text, Decimal, int, a mix) through the cell
+        parser, which neither rounds a long number, nor turns '1e999' into inf or 1e-400 into 0."""
+        if raw.dtype.kind == "O" and set(map(type, raw.tolist())) <= {float, np.float64}:
             return raw.astype(np.float64)
-        except (TypeError, ValueError):
-            return self._text_numbers(name, raw)
+        return self._text_numbers(name, raw)
 
     def _text_numbers(self, name: str, raw: Any) -> Array:
         """Numbers written as text, read by the cell parser indicator tables use: thousands
@@ -192,7 +194,7 @@ class Chunk:
         unreadable cell is an error at its cell."""
         parsed = parse_column(raw if not isinstance(raw, Categorical) else _categories(raw), 1, exact=False)
         for row, message in parsed.errors.items():
-            raise self.fail("QR206", f"cannot read a number: {message}", row, name,
+            raise self.fail(getattr(message, "code", "QR206"), f"cannot read a number: {message}", row, name,
                             suggestion="write a number (1,234.5 and 3万 are numbers), or leave the cell empty "
                             "when the value is missing")
         if parsed.censored:
@@ -275,7 +277,7 @@ class Chunk:
             else:
                 try:
                     raw = pa.array(raw.tolist() if raw.dtype.kind == "O" else raw, from_pandas=True)
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
                     raw = pa.array([None if v is None else str(v) for v in raw.tolist()], pa.string())
         if not pa.types.is_dictionary(raw.type):
             raw = raw.dictionary_encode()
@@ -339,9 +341,11 @@ class Chunk:
             sample = next((v for v in raw if v is not None and v == v), None)
             if sample is not None and not isinstance(sample, str):
                 try:
-                    return _arrow_times(pa.array(raw, from_pandas=True))
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
-                    pass
+                    entries = pa.array(raw, from_pandas=True)
+                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                    entries = None   # mixed values: read as text below, each one reported where it is
+                if entries is not None and (pa.types.is_timestamp(entries.type) or pa.types.is_date(entries.type)):
+                    return _arrow_times(entries)
         if isinstance(raw, Categorical) and raw.categories and not isinstance(raw.categories[0], str):
             entries = pa.array(raw.categories, from_pandas=True)
             codes = Codes(raw.codes, [str(v) for v in raw.categories])

@@ -1,0 +1,146 @@
+"""Plausibility: data values that cannot be what the indicator measures are set aside, never
+silently passed or failed.
+
+Three kinds of doubt, each a data warning naming the indicator and its cells, with the likely fix:
+
+* **QR241** — a share (an indicator in % or ‰ that is not a change rate) whose values in the
+  data all lie in [0, 1] while the pack's targets on it are tens of percent (every bound ≥ 5 %):
+  the column was almost certainly written as fractions (0.95 for 95 %). Every value of it is
+  set aside.
+* **QR242** — a share above 100 % or below 0 %: the value is set aside.
+* **QR243** — a negative count, number of persons or rank: the value is set aside.
+
+A value set aside reads as missing, so every verdict that needs it is ``unknown``; the report
+gives the reason (``reason`` in rows, and ``explain``). Censored values are judged by their
+finite end (``≥120`` is above 100 %; ``<150`` is not). Everything is vectorised per indicator:
+one pass over its ``[region, year]`` values.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import weakref
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import Diagnostic, Severity
+from ..language import units
+from ..tables.observations import Observations
+from .plan import VALUE, Plan
+
+__all__ = ["Doubt", "screen", "plausible_bounds", "FRACTION_TARGETS"]
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+# Words of an indicator name that make a % indicator a change rate (which may exceed 100 % or be
+# negative) rather than a share of a whole.
+_CHANGE_WORDS = ("增长", "增速", "增幅", "下降", "降低", "提高", "提升", "变化", "变动")
+_COUNT_DIMENSIONS = frozenset({"[count]", "[person]", "[rank]"})
+FRACTION_TARGETS = 5.0      # % : targets whose every bound is at least this are "tens of percent"
+_SLACK = 1e-9               # relative: 100 % reached through a unit conversion is not above 100 %
+_SHOWN = 5
+
+
+@attrs.frozen(eq=False)
+class Doubt:
+    """Cells of one indicator set aside, and why."""
+
+    indicator: int          # index into the observations' indicators
+    cells: BoolArray        # [region, year]
+    reason: str             # short, for rows: "a share above 100 %"
+    diagnostic: Diagnostic
+
+
+def screen(plan: Plan, obs: Observations) -> tuple[Observations, tuple[Doubt, ...]]:
+    """``obs`` with implausible values set aside (NaN), and the doubts found. ``obs`` is returned
+    as it is (not copied) when nothing is in doubt. The data's ranges per indicator decide which
+    columns can be in doubt (:meth:`~qualityrules.tables.observations.Observations.ranges`,
+    computed once per data); cells are looked at only in a column that is, and only that
+    indicator's values are copied."""
+    kinds = [_kind(name, unit) for name, unit in zip(obs.indicators, obs.units, strict=True)]
+    columns = [i for i, kind in enumerate(kinds) if kind is not None]
+    if not columns or not obs.shape[0]:
+        return obs, ()
+    bounds = _lowest_value_bounds(plan)
+    doubts: list[Doubt] = []
+    for i in columns:
+        kind = kinds[i]
+        assert kind is not None
+        lowest, highest, highest_lo, lowest_hi = obs.ranges(i)
+        name, (unit, full), values = obs.indicators[i], kind, obs.values[i]
+        with np.errstate(invalid="ignore"):
+            # an infinity of a float column is no value (read as unknown, QR214): never in doubt
+            finite = np.isfinite(values.lo) if values.floats else True
+            if full is None:   # a count
+                if lowest_hi < 0:
+                    doubts.append(_doubt(obs, i, (values.hi < 0) & finite, "QR243", "a negative count",
+                                         f"a count ({unit}) cannot be negative",
+                                         "correct the cells (a change given instead of a level?)"))
+                continue
+            if bounds.get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS and lowest >= 0 and 0 < highest <= 1:
+                # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
+                doubts.append(_doubt(obs, i, ~np.isnan(values.lo) & finite, "QR241", "written as fractions of 1",
+                                     f"every value lies between 0 and 1 while the targets on it are tens of {unit} "
+                                     f"— fractions written for percentages (0.95 for 95 {unit})",
+                                     f"multiply the column by {full:g}, or give it in {unit}"))
+            elif highest_lo > full * (1 + _SLACK) or lowest_hi < 0:
+                cells = ((values.lo > full * (1 + _SLACK)) | (values.hi < 0)) & finite
+                doubts.append(_doubt(obs, i, cells, "QR242", f"a share outside 0–{full:g} {unit}",
+                                     f"a share cannot be above {full:g} {unit} or below 0",
+                                     "correct the cells (a typo, a count or an amount in a share column?)"))
+    if not doubts:
+        return obs, ()
+    kept = list(obs.values)
+    for doubt in doubts:
+        kept[doubt.indicator] = kept[doubt.indicator].set_aside(doubt.cells)
+    return attrs.evolve(obs, values=tuple(kept)), tuple(doubts)
+
+
+def plausible_bounds(name: str, unit: str | None) -> tuple[float | None, float | None]:
+    """The values an indicator can plausibly take, as (lowest, highest), None where unbounded:
+    0–100 for a share in % (0–1000 in ‰), at least 0 for a count, anything otherwise."""
+    kind = _kind(name, unit)
+    if kind is None:
+        return None, None
+    return 0.0, kind[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind(name: str, unit: str | None) -> tuple[str, float | None] | None:
+    """(unit, 100 or 1000) for a share, (unit, None) for a count, person or rank, None otherwise."""
+    if unit in ("%", "‰") and not any(word in name for word in _CHANGE_WORDS):
+        return unit, 100.0 if unit == "%" else 1000.0
+    if unit is not None and units.dimension(unit) in _COUNT_DIMENSIONS:
+        return unit, None
+    return None
+
+
+_BOUNDS: weakref.WeakKeyDictionary[Plan, dict[str, float]] = weakref.WeakKeyDictionary()
+
+
+def _lowest_value_bounds(plan: Plan) -> dict[str, float]:
+    """Per indicator, the smallest finite bound of the plan's value targets on it (in its unit),
+    computed once per plan."""
+    found = _BOUNDS.get(plan)
+    if found is None:
+        found = {}
+        for a in np.flatnonzero(plan.atom_measure == VALUE).tolist():   # every atom bounds one side at least
+            name = plan.indicators[int(plan.atom_indicator[a])]
+            found[name] = min(found.get(name, math.inf), *(b for b in (plan.lo[a], plan.hi[a]) if math.isfinite(b)))
+        _BOUNDS[plan] = found
+    return found
+
+
+def _doubt(obs: Observations, i: int, cells: BoolArray, code: str, reason: str, message: str,
+           suggestion: str) -> Doubt:
+    where = np.argwhere(cells)
+    shown = ", ".join(f"{obs.regions[r]} {int(obs.years[y])}" for r, y in where[:_SHOWN].tolist())
+    more = f" and {len(where) - _SHOWN} more" if len(where) > _SHOWN else ""
+    diagnostic = Diagnostic(code, f"{obs.indicators[i]} ({obs.origin}: {shown}{more}): {message}; "
+                            f"{len(where)} value(s) set aside, their verdicts are unknown",
+                            severity=Severity.WARNING, suggestion=suggestion)
+    return Doubt(i, np.asarray(cells, dtype=bool), reason, diagnostic)

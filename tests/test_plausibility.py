@@ -1,0 +1,147 @@
+"""Implausible data is set aside, never silently passed or failed: a share column written as
+fractions of 1, a share above 100 % or below 0, a negative count. Each is a report warning
+naming the column and cells, with the likely fix; the verdicts that need the values are unknown
+with the reason, in every output format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import jsonschema
+import pytest
+from reference import make_pack
+
+import qualityrules
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
+WASTEWATER = "工业废水达标排放率"
+CERTIFIED = "获得质量管理体系认证的规模以上工业企业"
+
+
+def longgang(column: str, values: list[object], years: list[int] | None = None) -> qualityrules.Report:
+    years = years or list(range(2015 - len(values) + 1, 2016))
+    return qualityrules.evaluate("longgang-2015", {"region": ["龙岗区"] * len(values), "year": years, column: values})
+
+
+def test_a_share_written_as_fractions_is_set_aside_not_failed() -> None:
+    report = longgang(WASTEWATER, [0.97, 0.96])
+    assert report.verdict("龙岗区", 2015, WASTEWATER) == "unknown" and not report.failed
+    [warning] = report.warnings
+    assert warning.code == "QR241" and warning.severity.value == "warning"
+    assert warning.message.startswith(f"{WASTEWATER} (<dict>: 龙岗区 2014, 龙岗区 2015)")
+    assert warning.suggestion == "multiply the column by 100, or give it in %"
+    row = next(r for r in report.targets() if r["indicator"] == WASTEWATER and r["origin"] == "longgang-2015")
+    assert row["reason"] == "written as fractions of 1 (QR241)"
+    assert "set aside: written as fractions of 1 (QR241)" in report.explain("龙岗区", 2015, WASTEWATER)
+    assert longgang(WASTEWATER, [97, 96]).verdict("龙岗区", 2015, WASTEWATER) == "pass"   # the fix
+
+
+def test_fractions_are_believed_when_the_targets_are_small() -> None:
+    pack = make_pack("达标率 <= 3%")   # e.g. an unemployment rate: 0.8 % is plausible
+    report = qualityrules.evaluate(pack, {"region": ["甲区"], "year": [2015], "达标率": [0.8]})
+    assert report.verdict("甲区", 2015, "达标率") == "pass" and report.warnings == ()
+
+
+def test_all_zero_shares_are_not_taken_for_fractions() -> None:
+    report = longgang(WASTEWATER, [0.0])
+    assert report.verdict("龙岗区", 2015, WASTEWATER) == "fail" and report.warnings == ()
+
+
+@pytest.mark.parametrize(("value", "set_aside"), [
+    (101.5, True), (-0.5, True), ("≥120", True), ("<150", False), (100, False), (99.9, False), (0, False),
+])
+def test_a_share_outside_0_to_100_is_set_aside(value: object, set_aside: bool) -> None:
+    report = longgang(WASTEWATER, [value])
+    codes = [w.code for w in report.warnings]
+    assert codes == (["QR242"] if set_aside else [])
+    if set_aside:
+        assert report.verdict("龙岗区", 2015, WASTEWATER) == "unknown"
+        assert report.warnings[0].message.startswith(f"{WASTEWATER} (<dict>: 龙岗区 2015): a share cannot be")
+
+
+def test_one_bad_cell_leaves_the_rest_of_the_column_checked() -> None:
+    data = {"region": ["龙岗区", "横岗街道", "布吉街道"], "year": [2015] * 3, WASTEWATER: [150, 90, 96]}
+    report = qualityrules.evaluate("longgang-2015", data)
+    assert [report.verdict(r, 2015, WASTEWATER) for r in data["region"]] == ["unknown", "fail", "pass"]
+    assert "1 value(s) set aside" in report.warnings[0].message
+
+
+def test_per_mille_at_exactly_100_percent_is_plausible() -> None:
+    data = {"region": ["龙岗区"], "year": [2015], "indicator": [WASTEWATER], "value": [1000], "unit": ["‰"]}
+    report = qualityrules.evaluate("longgang-2015", data)
+    assert report.warnings == () and report.verdict("龙岗区", 2015, WASTEWATER) == "pass"
+
+
+def test_a_change_rate_may_exceed_100_percent() -> None:
+    report = qualityrules.evaluate("shenzhen-2020", {"region": ["深圳市"], "year": [2015], "GDP较2010年增长率": [150.0]})
+    assert [w.code for w in report.warnings] == []
+
+
+def test_a_negative_count_is_set_aside() -> None:
+    report = longgang(CERTIFIED, [-3])
+    assert [w.code for w in report.warnings] == ["QR243"]
+    assert report.verdict("龙岗区", 2015, CERTIFIED) == "unknown" and not report.failed
+    assert report.warnings[0].message == (f"{CERTIFIED} (<dict>: 龙岗区 2015): a count (家) cannot be negative; "
+                                          "1 value(s) set aside, their verdicts are unknown")
+
+
+def test_a_set_aside_baseline_makes_the_change_unknown() -> None:
+    pack = make_pack("达标率 较2010年 提高5%")
+    report = qualityrules.evaluate(pack, {"region": ["甲区", "甲区"], "year": [2010, 2015], "达标率": [180, 90]})
+    row = report.results()[0]
+    assert (row["verdict"], row["reason"]) == ("unknown", "a share outside 0–100 % (QR242)")
+
+
+def test_the_warnings_are_in_every_format() -> None:
+    report = longgang(WASTEWATER, [0.97, 0.96])
+    message = report.warnings[0].message
+    assert message in report.to_text()
+    assert message in report.to_markdown() and "## Warnings" in report.to_markdown()
+    text = report.to_csv()
+    assert text.startswith("# warning[QR241]: ") and message in text
+    rows = list(csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#")))
+    assert {row["reason"] for row in rows if row["indicator"] == WASTEWATER} == {"written as fractions of 1 (QR241)"}
+    document = json.loads(report.to_json())
+    jsonschema.validate(document, SCHEMA)
+    assert [w["code"] for w in document["warnings"]] == ["QR241"]
+    from qualityrules.report.html import render_html
+
+    assert "QR241" in render_html(report)
+
+
+def test_loader_warnings_reach_the_report() -> None:
+    from qualityrules.errors import Diagnostic, Severity
+    from qualityrules.tables.observations import load
+
+    pack = qualityrules.load_pack("longgang-2015")
+    obs = load({"region": ["龙岗区"], "year": [2015], WASTEWATER: [96]}, pack.catalogue)
+    said = Diagnostic("QR210", "a loader's warning", severity=Severity.WARNING)
+    import attrs
+
+    report = qualityrules.evaluate(pack, attrs.evolve(obs, warnings=(said,)))
+    assert report.warnings == (said,) and "a loader's warning" in report.to_text()
+
+
+def test_nothing_is_copied_when_nothing_is_in_doubt() -> None:
+    from qualityrules.engine.plan import compile_pack
+    from qualityrules.engine.plausibility import screen
+    from qualityrules.tables.observations import load
+
+    pack = qualityrules.load_pack("longgang-2015")
+    obs = load({"region": ["龙岗区"], "year": [2015], WASTEWATER: [96]}, pack.catalogue)
+    screened, doubts = screen(compile_pack(pack), obs)
+    assert screened is obs and doubts == ()
+    odd = load({"region": ["龙岗区"], "year": [2015], WASTEWATER: [196]}, pack.catalogue)
+    screened, doubts = screen(compile_pack(pack), odd)
+    assert math.isnan(screened.lo[0, 0, 0]) and odd.lo[0, 0, 0] == 196   # the input is not mutated
+
+
+def test_a_censored_value_counts_by_its_finite_end_in_the_fractions_test() -> None:
+    report = longgang(WASTEWATER, [1.0, ">95"])   # ">95" is a value above 1: not a column of fractions
+    assert report.warnings == () and report.verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    assert longgang(WASTEWATER, [1.0, "<0.9"]).warnings[0].code == "QR241"
