@@ -204,7 +204,7 @@ class Observations:
     def regions(self) -> tuple[str, ...]:
         if isinstance(self.labels, tuple):
             return self.labels
-        return tuple(str(v) for v in self.labels.tolist())
+        return tuple(map(str, self.labels.tolist()))
 
     @functools.cached_property
     def region_keys(self) -> tuple[str, ...]:
@@ -341,13 +341,13 @@ class Observations:
 def _ranges(values: Values) -> tuple[float, float, float, float]:
     """See :meth:`Observations.ranges`."""
     lo, hi = values.lo, values.hi
-    if values.floats:
-        finite = np.isfinite(lo)
-        if not finite.all():
-            lo = hi = np.where(finite, lo, np.nan)
     with np.errstate(invalid="ignore"):
         highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
             float(np.fmin.reduce(hi, axis=None, initial=np.nan))
+        if values.floats and (math.isinf(highest_lo) or math.isinf(lowest_hi)):
+            lo = hi = np.where(np.isfinite(lo), lo, np.nan)   # only then: two passes in the usual case
+            highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
+                float(np.fmin.reduce(hi, axis=None, initial=np.nan))
         if not values.censored:
             return lowest_hi, highest_lo, highest_lo, lowest_hi
         finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
