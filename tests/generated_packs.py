@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 
 from qualityrules.language.model import Direction
+from qualityrules.packs.reading import FLOW_VERBS
 from qualityrules.packs.resolve import load_catalogue
 
 FIRST_YEAR = 1901
@@ -19,7 +20,9 @@ _AT_MOST = ("<= {n}{u}", "控制在{n}{u}以下", "不高于{n}{u}", "低于{n}{
 
 def big_pack(rules: int, *, pack_id: str = "scale-test") -> str:
     """A pack of ``rules`` rules in sections of 100, each with a target year and a citation."""
-    indicators = [i for i in load_catalogue().indicators if i.direction is not Direction.EXACT]
+    # Flows (新增…, 培育…) checked in one year warn (QR121); they are left out so the pack lints clean.
+    indicators = [i for i in load_catalogue().indicators
+                  if i.direction is not Direction.EXACT and not i.flow and not FLOW_VERBS.match(i.name)]
     years = rules // len(indicators) + 1
     lines = [
         f"pack {pack_id} {{",

@@ -101,7 +101,8 @@ def _pinned(rule: m.Rule) -> dict[str, str]:
     """The pinned columns, computed from a parsed rule."""
     target = rule.target
     if isinstance(target, m.Change):
-        kind = f"change-{target.direction.value}:{target.baseline}"
+        since = "previous" if target.previous_year else "-" if target.baseline is None else target.baseline
+        kind = f"change-{target.direction.value}:{since}"
         amount = target.amount
     else:
         kind = "value"

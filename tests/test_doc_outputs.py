@@ -177,6 +177,18 @@ def _examples_with_output() -> list[tuple[str, str, str]]:
                          ids=[c for c, _, _ in _examples_with_output()])
 def test_quoted_diagnostics_are_what_lint_reports(code: str, example: str, output: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    if "# file: " in example:  # several files (two folders), loaded together as `compare` does
+        paths = []
+        for part in example.split("# file: ")[1:]:
+            name, body = part.split("\n", 1)
+            paths.append(tmp_path / name.strip())
+            paths[-1].parent.mkdir(parents=True, exist_ok=True)
+            paths[-1].write_text(body, encoding="utf-8")
+        with pytest.raises(qualityrules.QualityRulesError) as caught:
+            qualityrules.compare(*paths)
+        rendered = "\n".join(d.render("en") for d in caught.value.diagnostics).replace(str(tmp_path) + "/", "")
+        assert rendered == output, f"{code}: compare reports\n{rendered}"
+        return
     name = "demo-2015.qr" if example.startswith("pack") else "extra-catalogue.qr"
     (tmp_path / name).write_text(example, encoding="utf-8")
     monkeypatch.chdir(tmp_path)

@@ -195,6 +195,17 @@ def section_examples() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("code", "text"), section_examples(), ids=[c for c, _ in section_examples()])
 def test_each_diagnostic_example_reports_its_code(code: str, text: str, tmp_path: Path) -> None:
+    if "# file: " in text:  # several files (e.g. two folders), loaded together as `compare` does
+        paths = []
+        for part in text.split("# file: ")[1:]:
+            name, body = part.split("\n", 1)
+            paths.append(tmp_path / name.strip())
+            paths[-1].parent.mkdir(parents=True, exist_ok=True)
+            paths[-1].write_text(body, encoding="utf-8")
+        with pytest.raises(qualityrules.QualityRulesError) as caught:
+            qualityrules.compare(*paths)
+        assert code in [d.code for d in caught.value.diagnostics]
+        return
     name = "demo-2015.qr" if text.startswith("pack") else "extra-catalogue.qr"
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

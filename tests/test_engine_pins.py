@@ -41,10 +41,10 @@ def _catalogue() -> resolve.Catalogue:
 
 
 def _pack(body: str, head: str = "    period 2011..2015\n    target 2015\n") -> resolve.Pack:
-    """A pack for 全区 whose scope names 甲–丁 (the regions of the data here): every target binds them."""
-    return resolve.resolve_text("pack t-2015 {\n    region 全区\n    level district\n" + head
-                                + "    scope 甲, 乙, 丙, 丁\n    section s {\n" + body + "\n    }\n}\n",
-                                catalogue=_catalogue())
+    # the regions of the data are the pack's scope: every target, totals too, binds each of them
+    # (the pins are about the engine's arithmetic; which regions a target binds is test_applicability's)
+    return resolve.resolve_text("pack t-2015 {\n    region 全区\n    scope 甲, 乙, 丙, 丁\n    level district\n" + head
+                                + "    section s {\n" + body + "\n    }\n}\n", catalogue=_catalogue())
 
 
 def _report(pack: resolve.Pack, data: dict[str, Any]) -> Any:

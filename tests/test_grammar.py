@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from lark import Lark, Token, Tree
 
+from qualityrules.language import grammar, parse, units
 from qualityrules.language import model as m
-from qualityrules.language import parse, units
 from qualityrules.language.text import normalize_with_offsets
 from qualityrules.resources import grammar_path, rules_dir
 
@@ -44,7 +44,7 @@ def test_node_positions_are_lark_propagated_positions(monkeypatch: pytest.Monkey
     """The parser reduces straight to the model and finds each node's extent itself; it must be
     the extent Lark's ``propagate_positions`` gives the same node of a parse tree (first token to
     last, dropped keywords and line ends included), node for node in reduction order."""
-    reference = Lark(grammar_path("qr.lark").read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+    reference = Lark(grammar.grammar_text(), parser="lalr", lexer="contextual",
                      propagate_positions=True, maybe_placeholders=False, start=["start", "single_rule"])
     reduced: list[tuple[int, int]] = []
 
@@ -122,3 +122,54 @@ def test_incompatible_units(a: str, b: str) -> None:
     assert not units.compatible(a, b)
     with pytest.raises(ValueError):
         units.factor(a, b)
+
+
+def test_the_unit_terminal_is_built_from_units_txt_only() -> None:
+    raw = grammar_path("qr.lark").read_text(encoding="utf-8")
+    assert "UNIT: /@UNITS@/" in raw and "万元" not in raw.split("UNIT:")[1].split("\n")[0]
+    terminal = next(t for t in parse._parser().terminals if t.name == "UNIT")
+    import re
+
+    for spelling in units.defined_spellings():
+        assert re.fullmatch(terminal.pattern.to_regexp(), spelling), spelling
+
+
+@pytest.mark.parametrize(("text", "value", "unit"), [
+    ("人均可支配收入 达到5万元/人", "5", "万元/人"),
+    ("人均预期寿命 达到79岁", "79", "岁"),
+    ("国家标准平均制定周期 缩短至18个月以内", "18", "个月"),
+    ("粮食综合生产能力 6.5亿吨以上", "650000000", "吨"),
+    ("新增城镇就业 1200万人以上", "1200", "万人"),
+])
+def test_units_the_real_plans_need(text: str, value: str, unit: str) -> None:
+    from decimal import Decimal
+
+    rule = parse.parse_rule_text(text)
+    assert isinstance(rule.target, m.Comparison)
+    assert rule.target.quantity.value == Decimal(value) and rule.target.quantity.unit == unit
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    ("万户", "户", Fraction(10000)), ("亿吨", "万吨", Fraction(10000)), ("万亩", "亩", Fraction(10000)),
+    ("年", "个月", Fraction(12)), ("岁", "个月", Fraction(12)), ("万元/人", "元/人", Fraction(10000)),
+])
+def test_magnitude_words_before_a_unit_and_durations_convert_exactly(a: str, b: str, expected: Fraction) -> None:
+    assert units.known(a) and units.factor(a, b) == expected
+
+
+def test_the_word_tables_are_the_grammars_words() -> None:
+    """Every comparator, strength and change word the grammar lexes has a meaning, and no table
+    holds a word the grammar cannot produce."""
+    import re
+
+    from qualityrules.language.grammar import grammar_terminals
+
+    def words(terminal: str) -> set[str]:
+        body = re.sub(r"\(\?=[^)]*\)", "", grammar_terminals()[terminal])
+        return set(body.removeprefix("(?:").removesuffix(")").replace("\\", "").split("|"))
+
+    assert words("CMP_PREFIX") == set(parse.COMPARATOR_WORDS)
+    assert words("STRENGTH") == set(parse.STRENGTH_WORDS)
+    assert words("CHANGE_WORD") == set(parse.CHANGE_WORDS)
+    assert parse.AVERAGE_ANNUAL_WORDS <= words("CHANGE_ADVERB")
+    assert set(parse.DOUBLING_WORDS) == words("DOUBLING")

@@ -100,8 +100,9 @@ def test_every_year_and_cumulative_years(catalogue: resolve.Catalogue) -> None:
 def test_approximately_uses_stated_or_default_tolerance(catalogue: resolve.Catalogue) -> None:
     p = resolve.resolve_text(pack("a", "名牌产品 10个左右 ±2个\n名牌产品 到2014年 约20个"), catalogue=catalogue)
     stated, default = p.rules
-    assert (stated.interval.lower, stated.interval.upper) == (8, 12)
-    assert (default.interval.lower, default.interval.upper) == (18, 22)
+    assert (stated.interval.lower, stated.interval.upper) == (8, 12)  # an explicit ± band: both sides
+    # 名牌产品 is better higher: 约20个 is "no fewer than 18", with no ceiling.
+    assert (default.interval.lower, default.interval.upper) == (18, None)
     assert [d.code for d in p.diagnostics] == ["QR110"]
 
 

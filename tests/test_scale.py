@@ -101,7 +101,7 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     paths = {}
     for rules in (SMALL, LARGE):
         paths[rules] = directory / f"scale-{rules}.qr"
-        paths[rules].write_text(big_pack(rules), encoding="utf-8")
+        paths[rules].write_text(big_pack(rules, pack_id=f"scale-{rules}"), encoding="utf-8")
     lint_file(paths[SMALL])  # caches filled, lexer states compiled: fixed costs paid before counting
     return paths
 

@@ -18,6 +18,7 @@ from hypothesis.errors import InvalidArgument
 
 import qualityrules
 from qualityrules import strategies as qst
+from qualityrules.engine.exact import rounding_step
 from qualityrules.language import model as m
 from qualityrules.language.format import format_model
 from qualityrules.packs.applicability import binds
@@ -48,6 +49,19 @@ def inside(interval: Interval, value: float, exact: bool) -> bool:
     return as_float and check(Fraction(Decimal(repr(value))), interval.lower, interval.upper)
 
 
+def rounded(rule: BoundRule, value: float | Fraction) -> float:
+    """The compared quantity as a declared round-then-compare rounding makes it (GB/T 8170-2008:
+    half to even, once, to a multiple of the step; computed here from the exact decimal)."""
+    step = rounding_step(rule)
+    if step is None:
+        return float(value)
+    q = (Fraction(Decimal(repr(value))) if isinstance(value, float) else value) / step
+    n = math.floor(q)
+    if q - n > Fraction(1, 2) or (q - n == Fraction(1, 2) and n % 2):
+        n += 1
+    return float(n * step)
+
+
 def outcome(rule: BoundRule, table: pd.DataFrame, region: str) -> bool | None:
     """True pass, False fail, None unknown (a needed value is missing)."""
     rows = table[(table["region"] == region) & (table["indicator"] == rule.indicator.name)]
@@ -69,15 +83,24 @@ def outcome(rule: BoundRule, table: pd.DataFrame, region: str) -> bool | None:
             change = sign * (values[year] - base)
             if rule.measure is Measure.RELATIVE_CHANGE:
                 change = change / base * 100
+            if rounding_step(rule) is not None:
+                exact_value, exact_base = (Fraction(Decimal(repr(v))) for v in (values[year], base))
+                exact_change = sign * (exact_value - exact_base)
+                if rule.measure is Measure.RELATIVE_CHANGE:
+                    exact_change = exact_change / exact_base * 100
+                change = rounded(rule, exact_change)
             results.append(inside(interval, change, exact=False))
         return all(results)
     if rule.kind == "cumulative":
         parts = [values[y] for y in rule.years]
         total = sum(parts)
         exact = sum((Fraction(Decimal(repr(p))) for p in parts), Fraction(0))
+        if rounding_step(rule) is not None:
+            total = rounded(rule, exact)
+            return inside(interval, total, exact=not point)
         ok = inside(interval, total, exact=False) and (point or inside(interval, float(exact), exact=False))
         return ok and inside(interval, math.fsum(parts), exact=False)
-    return all(inside(interval, values[y], exact=not point) for y in rule.years)
+    return all(inside(interval, rounded(rule, values[y]), exact=not point) for y in rule.years)
 
 
 def applies(rule: BoundRule, region: str, pack: qualityrules.Pack) -> bool:

@@ -277,21 +277,66 @@ class _RuleOptions:
     cumulative: bool = True
     clauses: bool = True
     overrides: bool = True
+    written: bool = False  # forms a rule line may have but a resolvable pack may not (bare numbers, lists, rows)
+
+
+@st.composite
+def _change(draw: Callable[[st.SearchStrategy[Any]], Any], subject: _Subject,
+            options: _RuleOptions, target_year: int | None, amount_kinds: bool = True) -> m.Change:
+    point = subject.shares and draw(st.booleans())
+    change_units: tuple[str | None, ...] = (draw(st.sampled_from(_POINT_UNITS)),) if point else ("%",)
+    last = (target_year or options.max_year) - 1
+    since = draw(st.sampled_from(("year", "year", "plan", "previous", "average")))
+    baseline = draw(st.integers(min(options.min_year, last), last)) if last >= 1000 else 1000
+    direction = draw(st.sampled_from(tuple(m.ChangeDirection)))
+    change_subject = attrs.evolve(subject, low=Decimal(0), high=Decimal(50))
+    if amount_kinds:
+        amount = _amount(draw, change_subject, change_units)
+    else:
+        amount = m.Comparison(draw(st.sampled_from((m.Comparator.GE, m.Comparator.LE))),
+                              _quantity(draw, change_subject, units=change_units))
+    return m.Change(baseline if since in ("year", "average") else None, direction, amount,
+                    previous_year=since == "previous", average_annual=since == "average" and not point)
 
 
 @st.composite
 def _target(draw: Callable[[st.SearchStrategy[Any]], Any], subject: _Subject,
             options: _RuleOptions, target_year: int | None) -> m.Target:
-    kinds = ["value"] * 3 + (["change"] if options.changes else [])
-    if draw(st.sampled_from(kinds)) == "value":
+    kinds = ["value"] * 3 + (["change"] if options.changes else []) + (["written"] if options.written else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "value":
         return _amount(draw, subject, None)
-    point = subject.shares and draw(st.booleans())
-    change_units: tuple[str | None, ...] = (draw(st.sampled_from(_POINT_UNITS)),) if point else ("%",)
-    last = (target_year or options.max_year) - 1
-    baseline = draw(st.integers(min(options.min_year, last), last)) if last >= 1000 else 1000
-    direction = draw(st.sampled_from(tuple(m.ChangeDirection)))
-    change_subject = attrs.evolve(subject, low=Decimal(0), high=Decimal(50))
-    return m.Change(baseline, direction, _amount(draw, change_subject, change_units))
+    if kind == "change":
+        change: m.Change = draw(_change(subject, options, target_year))
+        return change
+    form = draw(st.sampled_from(("bare", "respectively", "respectively-change", "row")))
+    if form == "bare":
+        return m.Comparison(m.Comparator.EQ, _quantity(draw, subject), bare=True)
+    if form == "respectively":
+        op = draw(st.sampled_from(tuple(m.Comparator)))
+        bare = op is m.Comparator.EQ and draw(st.booleans())
+        count = draw(st.integers(2, 4))
+        unit = draw(st.sampled_from(subject.units))
+        return m.Respectively(tuple(m.Comparison(op, _quantity(draw, subject, units=(unit,)), bare=bare)
+                                    for _ in range(count)))
+    if form == "respectively-change":
+        first = draw(_change(subject, options, target_year, amount_kinds=False))
+        others = [attrs.evolve(first, amount=attrs.evolve(first.amount, quantity=_quantity(
+            draw, attrs.evolve(subject, low=Decimal(0), high=Decimal(50)), units=(first.amount.quantity.unit,))))
+            for _ in range(draw(st.integers(1, 3)))]
+        return m.Respectively((first, *others))
+    cells: list[m.TableCell] = []
+    for _ in range(draw(st.integers(1, 3))):
+        cell = draw(st.sampled_from(("empty", "value", "bare", "total")))
+        if cell == "empty":
+            cells.append(None)
+        elif cell == "bare":
+            cells.append(m.Comparison(m.Comparator.EQ, _quantity(draw, subject), bare=True))
+        elif cell == "total":
+            cells.append(m.Total(_quantity(draw, subject)))
+        else:
+            cells.append(_amount(draw, subject, None, allow_ne=False))
+    return m.TableRow(tuple(cells))
 
 
 @st.composite
@@ -303,8 +348,15 @@ def _time(draw: Callable[[st.SearchStrategy[Any]], Any], options: _RuleOptions,
         year = draw(st.sampled_from(tuple(years))) if years else draw(st.integers(options.min_year, options.max_year))
         return m.TargetYear(year)
     if kind == "every":
+        if years and draw(st.booleans()):
+            return m.EveryYear(last=draw(st.integers(1, len(years))))
         return m.EveryYear()
     if kind == "cumulative":
+        if years and draw(st.booleans()):
+            return m.Cumulative(until=draw(st.sampled_from(tuple(years))))
+        if not years and options.written and draw(st.booleans()):
+            start = draw(st.sampled_from((2006, 2011, 2016, 2021, 2026)))
+            return m.During(start, start + 4, total=draw(st.booleans()))
         return m.Cumulative()
     return None
 
@@ -320,6 +372,10 @@ def _rule(draw: Callable[[st.SearchStrategy[Any]], Any], subjects: Sequence[_Sub
     target_year = time.year if isinstance(time, m.TargetYear) else (
         default_year if default_year is not None else max(years) if years else None)
     target = draw(_target(subject, options, target_year))
+    if isinstance(target, m.Change) and isinstance(time, (m.Cumulative, m.During)):
+        time = None  # 累计 before a change says the change is over the period: it is no time qualifier
+    if isinstance(target, m.Change) and target.average_annual and not isinstance(time, (m.TargetYear, type(None))):
+        time = None  # a yearly rate compounds to one target year
     strength = draw(st.sampled_from(tuple(m.Strength)))
     citation = justification = unenforced = None
     override = False
@@ -332,18 +388,22 @@ def _rule(draw: Callable[[st.SearchStrategy[Any]], Any], subjects: Sequence[_Sub
             unenforced = draw(texts())
     if options.overrides:
         override = draw(st.booleans())
-    return m.Rule(subject.name, target, time, strength, citation, override, justification, unenforced)
+    each = options.written and not isinstance(target, m.Respectively) and draw(st.booleans())
+    return m.Rule(subject.name, target, time, strength, citation, override, justification, unenforced, each)
 
 
 def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | None = None,
           min_year: int = 2000, max_year: int = 2035, changes: bool = True,
           every_year: bool = True, cumulative: bool = True, clauses: bool = True,
-          overrides: bool = True) -> st.SearchStrategy[m.Rule]:
+          overrides: bool = True, written: bool = True) -> st.SearchStrategy[m.Rule]:
     """:class:`~qualityrules.language.model.Rule` objects of every target kind: comparisons with every
     :class:`~qualityrules.language.model.Comparator`, ranges, approximate targets with and without a
-    tolerance, changes up and down in % and 个百分点; target years between ``min_year`` and
-    ``max_year``, 每年, 累计; both strengths; citations, ``override``, ``because`` and
-    ``unenforced`` clauses (unless ``clauses``/``overrides`` are false).
+    tolerance, changes up and down in % and 个百分点 (against a year, the pack's baseline, the
+    previous year, or as a yearly rate); target years between ``min_year`` and ``max_year``,
+    每年 (also 连续N年), 累计 (also to a year), plan periods; every strength; citations,
+    ``override``, ``because`` and ``unenforced`` clauses (unless ``clauses``/``overrides`` are
+    false). With ``written`` (the default), also the forms of printed plans that only the
+    resolver gives a meaning: bare numbers, 均 and 分别 over several values, table rows.
 
     With a ``catalogue`` (or a list of ``indicators``), rules name those indicators and use units
     compatible with them; otherwise indicator names and units are arbitrary. Every generated rule
@@ -351,7 +411,7 @@ def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | Non
     """
     _check_years(min_year, max_year)
     for flag, name in ((changes, "changes"), (every_year, "every_year"), (cumulative, "cumulative"),
-                       (clauses, "clauses"), (overrides, "overrides")):
+                       (clauses, "clauses"), (overrides, "overrides"), (written, "written")):
         _check_type(flag, bool, name)
     if catalogue is not None:
         from .packs.resolve import Catalogue as _Catalogue
@@ -366,7 +426,8 @@ def rules(*, catalogue: Catalogue | None = None, indicators: Sequence[str] | Non
                 _check_type(name, str, "indicators[...]")
                 _check(_name_ok(name), f"indicator name {name!r} cannot be written in the language")
     subjects = _subjects(catalogue, indicators)
-    options = _RuleOptions(min_year, max_year, changes, every_year, cumulative, clauses, overrides)
+    _check_type(written, bool, "written")
+    options = _RuleOptions(min_year, max_year, changes, every_year, cumulative, clauses, overrides, written)
     return _rule(subjects, options)
 
 
@@ -721,6 +782,32 @@ ANY = _Range()
 NONNEGATIVE = _Range(Fraction(0), None)
 
 
+def _meeting(rule: BoundRule) -> _Range:
+    """The values of the quantity ``rule`` compares that meet it. Under a declared round-then-
+    compare rounding (GB/T 8170-2008, 修约值比较法) a value meets it when its rounding does: ``n``
+    multiples of the step inside the target are met by ``(n ± 1/2) * step``, a half included
+    where it rounds (half to even) onto an inside multiple."""
+    from .engine.exact import rounding_step
+
+    r = _Range.of(rule.interval)
+    step = rounding_step(rule)
+    if step is None:
+        return r
+    _check(not r.holes, f"the target {rule.text!r} excludes one value under a round-then-compare rounding: "
+                        "the data strategies do not draw for it")
+    lo = hi = None
+    lo_inc = hi_inc = True
+    if r.lo is not None:
+        q = r.lo / step
+        n = -((-q.numerator) // q.denominator) if r.lo_inc or q.denominator != 1 else q.numerator + 1
+        lo, lo_inc = (n - Fraction(1, 2)) * step, n % 2 == 0
+    if r.hi is not None:
+        q = r.hi / step
+        n = q.numerator // q.denominator if r.hi_inc or q.denominator != 1 else q.numerator - 1
+        hi, hi_inc = (n + Fraction(1, 2)) * step, n % 2 == 0
+    return _Range(lo, hi, lo_inc, hi_inc)
+
+
 def _bounds(r: _Range, natural: tuple[Fraction, Fraction]) -> tuple[Fraction, Fraction]:
     """Finite ends to draw from: the range's own, or natural ones where it is unbounded."""
     nat_lo, nat_hi = natural
@@ -831,7 +918,7 @@ def _exact_change(rule: BoundRule, base: float, point: Fraction | None = None) -
     """A value whose change against ``base`` is exactly ``point`` (default: the rule's exact
     target, ``== x%``) in float64 arithmetic — the exact value or a float next to it — or None."""
     if point is None:
-        point = _Range.of(rule.interval).lo
+        point = _meeting(rule).lo
     assert point is not None
     target = float(point)
     exact = float(_change_value(rule, base, point))
@@ -934,7 +1021,7 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
         sums: dict[tuple[int, ...], _Range] = {}
         changes: list[BoundRule] = []
         for rule in group:
-            r = _Range.of(rule.interval)
+            r = _meeting(rule)
             if rule.measure is not Measure.VALUE:
                 _check(rule.baseline not in rule.years or r.contains(Fraction(0)),
                        f"the change target {rule.text!r} is checked in its own baseline year "
@@ -957,7 +1044,7 @@ def _plans(rules: Iterable[BoundRule]) -> dict[str, _Plan]:
             for b in groups[i + 1:]:
                 _check(not set(a) & set(b), f"overlapping cumulative targets for {name} are not supported")
         indicator = group[0].indicator
-        ranges = [*per_year.values(), *sums.values(), *(_Range.of(r.interval) for r in group)]
+        ranges = [*per_year.values(), *sums.values(), *(_meeting(r) for r in group)]
         plans[name] = _Plan(indicator, per_year, list(sums.items()), changes, _natural(indicator, ranges), plausible,
                             preferred)
     return plans
@@ -1000,7 +1087,7 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
         base_range = _prefer(ranges.get(rule.baseline, plan.plausible), _Range(Fraction(0), None, lo_inc=False))
         if rule.baseline not in values:
             base = _pick(draw, base_range, _positive(plan.natural))
-            exact = [r for r in plan.changes if r.baseline == rule.baseline and _Range.of(r.interval).point]
+            exact = [r for r in plan.changes if r.baseline == rule.baseline and _meeting(r).point]
             if exact:  # an exact change: find a baseline for which float64 arithmetic can hit it
                 candidates = (base, *_BASES)
                 found = next((b for b in candidates
@@ -1011,7 +1098,7 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
             values[rule.baseline] = base
     for rule in plan.changes:
         assert rule.baseline is not None
-        change = _Range.of(rule.interval)
+        change = _meeting(rule)
         base = values[rule.baseline]
         for year in rule.years:
             if year not in values:
@@ -1070,7 +1157,7 @@ def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, nat
     (``in_force``: the years it is checked in and binds)."""
     from .packs.resolve import Measure
 
-    r = _Range.of(rule.interval)
+    r = _meeting(rule)
     pieces = _failing_pieces(rule)
     _check(bool(pieces), f"the target {rule.text!r} cannot fail: every plausible value meets it")
     piece = draw(st.sampled_from(pieces))
@@ -1135,7 +1222,7 @@ def _failing_pieces(rule: BoundRule) -> list[_Range]:
     most 100 % cannot fail)."""
     from .packs.resolve import Measure
 
-    pieces = _Range.of(rule.interval).complement()
+    pieces = _meeting(rule).complement()
     if rule.measure is not Measure.VALUE:
         return pieces
     plausible, _ = _plausibility(rule.indicator)
@@ -1292,7 +1379,7 @@ def violating_data(pack: Pack, *, rule: BoundRule | str | None = None,
     @_composite_table
     def build(draw: Callable[[st.SearchStrategy[Any]], Any]) -> pd.DataFrame:
         target = draw(st.sampled_from(candidates))
-        natural = _natural(target.indicator, [_Range.of(target.interval)])
+        natural = _natural(target.indicator, [_meeting(target)])
         rows: list[tuple[str, int, str, float]] = []
         for region in chosen:
             violated = applies(target, region)
@@ -1360,7 +1447,7 @@ def _plans_loose(rules: Iterable[BoundRule]) -> dict[str, tuple[tuple[float, ...
         years.update(rule.years)
         if rule.baseline is not None:
             years.add(rule.baseline)
-        r = _Range.of(rule.interval)
+        r = _meeting(rule)
         ranges.append(r)
         if rule.measure is Measure.VALUE and rule.kind != "cumulative":
             for bound in (r.lo, r.hi, *r.holes):

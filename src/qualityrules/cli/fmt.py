@@ -16,8 +16,9 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     from ..errors import raise_errors
     from ..language.format import format_file
     from ..language.parse import parse_text
-    from ..packs.resolve import read_rule_text
+    from ..packs.resolve import load_catalogue, read_rule_text
 
+    names = load_catalogue().knows  # a sentence printed without spaces splits as it does in lint
     changed = 0
     for name in args.files:
         path = Path(name)
@@ -25,7 +26,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         if problem is not None:
             raise QualityRulesError(problem)
         assert text is not None
-        rule_file, diagnostics = parse_text(text, source=str(path))
+        rule_file, diagnostics = parse_text(text, source=str(path), names=names)
         raise_errors(diagnostics)
         formatted = format_file(rule_file)
         if formatted != text:

@@ -21,7 +21,8 @@ def scaffold(pack_id: str, parent: Any, region: str, level: str, period: tuple[i
     (``qualityrules fmt`` leaves it as it is), the parent's targets listed per section as comments."""
     import attrs
 
-    from ..language.format import format_name, quote, rule_body
+    from ..language.format import format_name, rule_body
+    from ..language.text import quote
     from ..packs.resolve import extensive
 
     start, end = period or ((parent.period.start, parent.period.end) if parent.period else (None, None))

@@ -94,7 +94,7 @@ def _rule_bounds(interval: Interval) -> tuple[Fraction | None, Fraction | None, 
     return interval.lower, interval.upper, short
 
 
-def _step(rule: BoundRule) -> Fraction | None:
+def rounding_step(rule: BoundRule) -> Fraction | None:
     """The rounding step of a round-then-compare rule in the measure's unit (the declared step
     is in the unit the compared quantity is written in: the rule's unit, % or 百分点)."""
     rounding = rule.rounding
@@ -112,7 +112,7 @@ def atom_bounds(plan: Plan) -> AtomBounds:
     cached = _BOUNDS.get(plan)
     if cached is None:
         per_rule = [_rule_bounds(rule.interval) for rule in plan.rules]
-        steps = [_step(rule) for rule in plan.rules]
+        steps = [rounding_step(rule) for rule in plan.rules]
         rules = plan.atom_rule.tolist()
         lower = tuple(per_rule[r][0] for r in rules)
         upper = tuple(per_rule[r][1] for r in rules)

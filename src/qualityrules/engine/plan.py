@@ -23,7 +23,6 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..language import model as m
 from ..packs.applicability import checked_years, years_in_force
 from ..packs.resolve import BoundRule, Measure, Pack, stricter
 
@@ -116,7 +115,8 @@ def _compile(pack: Pack) -> Plan:
     for r, rule in enumerate(rules):
         i = indicators.setdefault(rule.indicator.name, len(indicators))
         for year, summed in checked_years(rule):
-            rows.append((r, year, i, summed, rule.baseline))
+            # 比上年 in every year: each year against the one before it.
+            rows.append((r, year, i, summed, year - 1 if rule.year_on_year else rule.baseline))
     years_used = sorted({y for _, _, _, summed, _ in rows for y in summed}
                         | {b for *_, b in rows if b is not None})
     year_code = {y: k for k, y in enumerate(years_used)}
@@ -137,7 +137,7 @@ def _compile(pack: Pack) -> Plan:
     plan = Plan(
         pack=pack,
         rules=rules,
-        sections=tuple(section_of.get(id(b.rule)) for b in rules),
+        sections=tuple(section_of.get(id(b.statement_rule)) for b in rules),
         indicators=tuple(indicators),
         years=np.array(years_used, dtype=np.int64),
         atom_rule=atom_rule,
@@ -155,7 +155,7 @@ def _compile(pack: Pack) -> Plan:
         lo_closed=np.where(lo_inclusive, lo, np.nextafter(lo, np.inf)),
         hi_closed=np.where(hi_inclusive, hi, np.nextafter(hi, -np.inf)),
         factor=np.array([float(b.rule_factor) if b.measure is Measure.VALUE else 1.0 for b in per_rule]),
-        aspiration=np.array([b.strength is m.Strength.ASPIRATION for b in per_rule], dtype=bool),
+        aspiration=np.array([b.strength.warns for b in per_rule], dtype=bool),
         in_force=years_in_force(pack, rules, atom_rule, atom_year),
         stricter=_stricter(per_rule, atom_indicator, atom_year, measure),
     )

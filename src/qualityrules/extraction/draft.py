@@ -17,8 +17,9 @@ import attrs
 from ..errors import Diagnostic, PackError, Severity, UsageError, did_you_mean, span_of
 from ..language import model as m
 from ..language import units
-from ..language.format import format_model, format_name, quote
+from ..language.format import format_model, format_name
 from ..language.parse import parse_text
+from ..language.text import quote
 from ..packs.resolve import Catalogue, lint_text, load_catalogue, shipped_pack_ids
 from .document import PlanFacts, plan_facts, read_blocks, read_targets
 from .naming import Binding, CatalogueIndex, guess_direction, proposed_indicator

@@ -22,13 +22,13 @@ from decimal import Decimal
 
 import attrs
 
+from ..language.numerals import chinese_numeral
 from ..language.parse import (
     CHANGE_WORDS,
     COMPARATOR_WORDS,
     STRENGTH_WORDS,
     SUFFIX_WORDS,
     SYMBOLS,
-    chinese_numeral,
 )
 from ..language.units import grammar_spellings
 from .reading import PlanText

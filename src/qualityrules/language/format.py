@@ -10,18 +10,23 @@ import re
 from decimal import Decimal
 from functools import singledispatch
 
+import attrs
+
+from ..errors import QualityRulesError
 from ..errors import _display_width as _width
 from . import model as m
-from .parse import leading_words, reserved_words
+from .grammar import terminal
+from .parse import leading_words, parse_rule_text, reserved_words, unit_note
+from .text import quote
 
 __all__ = ["format_model", "format_file", "format_number", "rule_body"]
 
 INDENT = "    "
 _CLAUSE_COLUMN_LIMIT = 56
 
-# A bare name must survive the lexer as one NAME token: no keyword, and no start that a
-# higher-priority terminal would take (both read off the grammar by ``parse``).
-_NAME_RE = re.compile(r'[^\s"“”「」{}#<>=!≥≤≠,;±]+')
+# A bare name must survive the lexer as one NAME token: no keyword, no start that a
+# higher-priority terminal would take, and no trailing unit note like "(%)" (all read off the
+# grammar by ``parse``).
 _IDENT_RE = re.compile(r"[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*")
 
 
@@ -31,16 +36,9 @@ def format_number(value: Decimal) -> str:
     return "0" if text in ("-0", "+0") else text
 
 
-def quote(text: str) -> str:
-    """Quote free text with the first quote style it does not contain."""
-    for left, right in (('"', '"'), ("“", "”"), ("「", "」")):
-        if left not in text and right not in text:
-            return f"{left}{text}{right}"
-    raise ValueError(f"text contains every quote style and cannot be written: {text!r}")
-
-
 def format_name(name: str) -> str:
-    if _NAME_RE.fullmatch(name) and name not in reserved_words() and not leading_words().match(name):
+    if terminal("NAME").fullmatch(name) and name not in reserved_words() and not leading_words().match(name) \
+            and unit_note(name)[1] is None:
         return name
     return quote(name)
 
@@ -66,9 +64,11 @@ def _(q: m.Quantity) -> str:
 def _(c: m.Comparison) -> str:
     if c.wording is not None:
         prefix, suffix = c.wording
-        if prefix in ("零事故", "零发生"):
+        if prefix is not None and terminal("EXACT_ZERO", "WHOLE", "ZERO_VERB").fullmatch(prefix):
             return prefix
         return f"{prefix or ''}{format_model(c.quantity)}{suffix or ''}"
+    if c.bare:
+        return format_model(c.quantity)
     return f"{c.op.value} {format_model(c.quantity)}"
 
 
@@ -91,16 +91,70 @@ def _(a: m.Approximately) -> str:
     return text
 
 
+def _change_head(c: m.Change) -> str:
+    """The words before a change's amount: 较2015年下降, 比上年提高, 年均增长, 下降."""
+    if c.wording is not None:
+        return c.wording
+    since = f"较{c.baseline}年" if c.baseline is not None else "比上年" if c.previous_year else ""
+    return since + ("年均" if c.average_annual else "") + ("提高" if c.direction is m.ChangeDirection.UP else "下降")
+
+
+def _amount(amount: m.Comparison | m.Between | m.Approximately) -> str:
+    if isinstance(amount, m.Comparison) and amount.op is m.Comparator.GE and amount.wording is None:
+        return format_model(amount.quantity)  # a bare amount reads "at least"
+    body = format_model(amount)
+    return " " + body if body[:1] in "=<>!≥≤≠b" else body
+
+
 @format_model.register
 def _(c: m.Change) -> str:
     if c.wording is not None and c.wording.endswith(("翻一番", "翻两番")):
         return c.wording
-    head = c.wording or f"较{c.baseline}年{'提高' if c.direction is m.ChangeDirection.UP else '下降'}"
-    amount = c.amount
-    if isinstance(amount, m.Comparison) and amount.op is m.Comparator.GE and amount.wording is None:
-        return head + format_model(amount.quantity)  # a bare amount reads "at least"
-    body = format_model(amount)
-    return head + (" " + body if body[:1] in "=<>!≥≤≠b" else body)
+    return _change_head(c) + _amount(c.amount)
+
+
+@format_model.register
+def _(r: m.Respectively) -> str:
+    first = r.targets[0]
+    if isinstance(first, m.Change):
+        amounts = [t.amount for t in r.targets if isinstance(t, m.Change)]
+        head = r.wording if r.wording is not None else "分别" + _change_head(attrs.evolve(first, wording=None))
+        if r.wording is None and not all(isinstance(a, m.Comparison) and a.op is m.Comparator.GE for a in amounts):
+            head += f" {amounts[0].op.value} " if isinstance(amounts[0], m.Comparison) else ""
+        quantities = [a.quantity for a in amounts if isinstance(a, m.Comparison)]
+        suffix = None
+    else:
+        comparisons = [t for t in r.targets if isinstance(t, m.Comparison)]
+        quantities = [c.quantity for c in comparisons]
+        suffix = first.wording[1] if first.wording else None
+        if r.wording is not None:
+            head = r.wording
+        else:
+            head = "分别" + ("" if first.bare else f" {first.op.value} ")
+    separators = list(r.separators or ()) + ["、"] * len(quantities)
+    body = "".join(format_model(q) + (separators[i] if i + 1 < len(quantities) else "")
+                   for i, q in enumerate(quantities))
+    return f"{head}{body}{suffix or ''}"
+
+
+@format_model.register
+def _(t: m.Total) -> str:
+    left, right = (t.wording[0], t.wording[1:]) if t.wording else ("〔", "〕")
+    return f"{left}{format_model(t.quantity)}{right}"
+
+
+def _cell(cell: m.TableCell) -> str:
+    return "-" if cell is None else format_model(cell)
+
+
+@format_model.register
+def _(row: m.TableRow) -> str:
+    return " ".join(f"| {_cell(cell)}" for cell in row.cells)
+
+
+@format_model.register
+def _(q: m.Qualitative) -> str:
+    return q.word
 
 
 @format_model.register
@@ -110,12 +164,25 @@ def _(t: m.TargetYear) -> str:
 
 @format_model.register
 def _(t: m.EveryYear) -> str:
-    return t.wording if t.wording and t.wording != "稳定在" else "每年"
+    if t.wording and t.wording != "稳定在":
+        return t.wording
+    return f"连续{t.last}年" if t.last is not None else "每年"
 
 
 @format_model.register
 def _(t: m.Cumulative) -> str:
-    return t.wording or "累计"
+    return t.wording or (f"到{t.until}年 累计" if t.until is not None else "累计")
+
+
+_PLAN_NUMBERS = "一二三四五"
+
+
+@format_model.register
+def _(t: m.During) -> str:
+    if t.wording is not None:
+        return t.wording
+    word = f"“十{_PLAN_NUMBERS[(t.start - 2006) // 5]}五”期间"
+    return word + (" 累计" if t.total else "")
 
 
 @format_model.register
@@ -123,13 +190,20 @@ def _(c: m.Citation) -> str:
     return f"cite {quote(c.text)}"
 
 
+_STRENGTH_WORD = {m.Strength.ASPIRATION: "力争", m.Strength.EXPECTED: "预期性"}
+_TABLE_STRENGTH_WORDS = ("约束性", "预期性")
+
+
 def rule_body(rule: m.Rule) -> str:
-    """A rule without its clauses (cite, because, unenforced): what it requires."""
+    """A rule without its clauses (cite, because, unenforced): what it requires, laid out as the
+    author wrote it (name and target joined or spaced, a number inside a verb phrase, a table row)."""
     parts: list[str] = []
     if rule.override:
         parts.append("override")
-    if rule.strength is m.Strength.ASPIRATION or rule.strength_word:
-        parts.append(rule.strength_word or "力争")
+    word = rule.strength_word or (_STRENGTH_WORD[rule.strength] if rule.strength is not m.Strength.BINDING else None)
+    in_row = isinstance(rule.target, m.TableRow) and word in _TABLE_STRENGTH_WORDS  # the 属性 column
+    if word is not None and not in_row:
+        parts.append(word)
     implied_by_wording = (
         isinstance(rule.time, m.EveryYear)
         and isinstance(rule.target, m.Comparison)
@@ -139,11 +213,38 @@ def rule_body(rule: m.Rule) -> str:
     time = format_model(rule.time) if rule.time is not None and not implied_by_wording else None
     if time and rule.time_first:
         parts.append(time)
-    parts.append(format_name(rule.indicator))
+    name_written = rule.name_note is not None and format_name(rule.indicator) == rule.indicator
+    shown = rule.target if rule.name_note is None or name_written else \
+        m.map_quantities(rule.target, lambda q: attrs.evolve(q, written=None))  # no note: units in the numbers
+    target = format_model(shown) + (f" | {word}" if in_row else "")
+    if rule.each:
+        target = "均" + target
+    name = rule.indicator + (rule.name_note or "")
+    if rule.target_at is not None and 0 <= rule.target_at <= len(rule.indicator) and (time is None or rule.time_first):
+        parts.append(name[:rule.target_at] + target + name[rule.target_at:])
+        return " ".join(parts)
+    written = name if name_written else format_name(rule.indicator)
+    if rule.joined and written == name:
+        rest = [time] if time and not rule.time_first else []
+        joined = written + "".join([*rest, target])
+        if _reads_as(joined, rule):  # printed as the plan prints it, if it reads back the same
+            parts.append(joined)
+            return " ".join(parts)
+    parts.append(written)
     if time and not rule.time_first:
         parts.append(time)
-    parts.append(format_model(rule.target))
+    parts.append(target)
     return " ".join(parts)
+
+
+def _reads_as(body: str, rule: m.Rule) -> bool:
+    """Whether ``body``, a line printed without a space after the name, reads back as ``rule``'s
+    name and target (a word dropped between them, such as 要, can make it read otherwise)."""
+    try:
+        again = parse_rule_text(body)
+    except QualityRulesError:
+        return False
+    return again.indicator == rule.indicator and again.target == rule.target
 
 
 def _rule_clauses(rule: m.Rule) -> str:
@@ -303,6 +404,14 @@ def _indicator_lines(ind: m.Indicator) -> list[tuple[object, str]]:
         entries.append(("alias", ", ".join(format_name(a) for a in ind.aliases)))
     if ind.description is not None:
         entries.append(("description", quote(ind.description)))
+    if ind.flow:
+        entries.append(("flow", ""))
+    for reference in ind.references:
+        names = ", ".join(format_name(n) for n in reference.names)
+        entries.append((reference.kind, names + (f" {quote(reference.note)}" if reference.note is not None else "")))
+    for dated in ind.definitions:
+        years = f"{dated.start if dated.start is not None else ''}..{dated.end if dated.end is not None else ''}"
+        entries.append(("definition", f"{years} {quote(dated.text)}"))
     d = ind.definition
     if d is not None:
         entries.append(("from", format_column(d.table)))
@@ -317,7 +426,7 @@ def _indicator_lines(ind: m.Indicator) -> list[tuple[object, str]]:
             entries.append(("min_records", str(d.min_records)))
     if ind.rounding is not None:
         entries.append(("rounding", format_model(ind.rounding)))
-    lines.extend(((ind, key), f"{INDENT}{key:<11} {value}") for key, value in entries)
+    lines.extend(((ind, key), f"{INDENT}{key:<11} {value}".rstrip()) for key, value in entries)
     lines.append((None, "}"))
     return lines
 

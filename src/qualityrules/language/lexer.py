@@ -28,32 +28,17 @@ from pygments.token import (
     Whitespace,
 )
 
-from ..resources import grammar_path
+from .grammar import grammar_terminals
 
 __all__ = ["QualityRulesLexer", "grammar_terminals"]
-
-
-def grammar_terminals() -> dict[str, str]:
-    """The grammar's terminals as Python regular expressions (literals escaped), by name."""
-    found: dict[str, str] = {}
-    text = grammar_path("qr.lark").read_text(encoding="utf-8")
-    for match in re.finditer(r"^([A-Z_]+)(?:\.\d+)?:[ \t]*(.+?)[ \t]*$", text, flags=re.MULTILINE):
-        name, body = match.groups()
-        alternatives = []
-        for piece in re.findall(r'/((?:[^/\\]|\\.)*)/|"((?:[^"\\]|\\.)*)"', body):
-            regex, literal = piece
-            # Groups become non-capturing so ``bygroups`` below counts only its own.
-            pattern = re.sub(r"(?<!\\)\((?!\?)", "(?:", regex.replace("\\/", "/")) if regex else re.escape(literal)
-            alternatives.append(pattern)
-        found[name] = "(?:" + "|".join(alternatives) + ")"
-    return found
 
 
 _T = grammar_terminals()
 _SPACE = r"[ \t\u3000]"
 _NAME = _T["NAME"]
 _STRING = _T["STRING"]
-_TIME = "(?:" + "|".join((_T["TARGET_YEAR"], _T["EVERY_YEAR"], _T["CUMULATIVE"], "by" + _SPACE + r"+\d{4}")) + ")"
+_TIME = "(?:" + "|".join((_T["TARGET_YEAR"], _T["PLAN_PERIOD"], _T["EVERY_YEAR"], _T["RUNNING_YEARS"], _T["CUMULATIVE"],
+                          "by" + _SPACE + r"+\d{4}")) + ")"
 _STRENGTH = _T["STRENGTH"]
 _QUALIFIER = f"(?:{_TIME}|{_STRENGTH})"
 _UNIT = _T["UNIT"]

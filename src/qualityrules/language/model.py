@@ -8,7 +8,7 @@ from equality, hashing and repr, so ``parse(format(x)) == x`` compares meaning, 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,10 +17,11 @@ import attrs
 __all__ = [
     "Source", "Span", "Comparator", "Strength", "Level", "Direction", "ChangeDirection",
     "AggregateFunction", "Quantity", "Comparison", "Between", "Approximately", "Change",
-    "TargetYear", "EveryYear", "Cumulative", "Citation", "Rule", "Commitment", "Section",
-    "Period", "ReviewMethod", "Review", "PackDefinition", "ColumnTest", "AllOf", "AnyOf", "Not", "Aggregate", "Arithmetic",
-    "Constant", "RecordDefinition", "Indicator", "RuleFile", "Target", "Time", "Condition",
-    "Expression", "quantities", "Rounding", "RoundingMethod",
+    "Respectively", "Total", "TableRow", "Qualitative", "TargetYear", "EveryYear", "Cumulative",
+    "During", "Citation", "Rule", "Commitment", "Section", "Period", "ReviewMethod", "Review",
+    "PackDefinition", "ColumnTest", "AllOf", "AnyOf", "Not", "Aggregate", "Arithmetic", "Constant",
+    "RecordDefinition", "CrossReference", "DatedDefinition", "Indicator", "RuleFile", "Target",
+    "Time", "Condition", "Expression", "quantities", "map_quantities", "Rounding", "RoundingMethod",
 ]
 
 
@@ -100,8 +101,17 @@ class Comparator(enum.Enum):
 
 
 class Strength(enum.Enum):
+    """How a target binds: ``binding`` (约束性, 确保, the default) fails when missed; an
+    ``aspiration`` (力争, 争取, 争创) and an ``expected`` target (预期性) warn."""
+
     BINDING = "binding"
     ASPIRATION = "aspiration"
+    EXPECTED = "expected"
+
+    @property
+    def warns(self) -> bool:
+        """A miss warns instead of failing."""
+        return self is not Strength.BINDING
 
 
 class Level(enum.Enum):
@@ -151,10 +161,13 @@ class Quantity:
 
 @attrs.frozen
 class Comparison:
-    """``value OP quantity``; ``wording`` keeps the Chinese prefix/suffix words as written."""
+    """``value OP quantity``; ``wording`` keeps the Chinese prefix/suffix words as written.
+    ``bare``: no comparator word or symbol was written (``90%``, ``2个``); the op is then ``==``
+    as written, and the resolver decides what the indicator lets it mean (or reports it)."""
 
     op: Comparator
     quantity: Quantity
+    bare: bool = False
     wording: tuple[str | None, str | None] | None = _wording()
     span: Span | None = _span()
 
@@ -183,19 +196,69 @@ class Approximately:
 @attrs.frozen
 class Change:
     """A change against the value of ``baseline`` year; ``amount`` bounds the size of the
-    change, in ``%`` (relative) or 百分点 (absolute points)."""
+    change, in ``%`` (relative), 百分点 (points of a share) or the indicator's own unit
+    (absolute: ``增加12项``, ``提高1岁``).
 
-    baseline: int
+    ``baseline`` is None when the text names no year: then it is the previous year if
+    ``previous_year`` (比上年, 同比), else the pack's baseline. ``average_annual`` (年均增长7%):
+    the amount is a yearly rate, compounded over the years from the baseline."""
+
+    baseline: int | None
     direction: ChangeDirection
     amount: Comparison | Between | Approximately
+    previous_year: bool = False
+    average_annual: bool = False
     wording: str | None = _wording()
     span: Span | None = _span()
 
 
-Target = Comparison | Between | Approximately | Change
+@attrs.frozen
+class Respectively:
+    """``A、B分别达到2800个、2000个``: one target per indicator of the rule's name, in order."""
+
+    targets: tuple[Comparison | Change, ...]
+    wording: str | None = _wording()              # the words before the first number (分别达到)
+    separators: tuple[str, ...] | None = _wording()  # between the numbers, as written (、, 和)
+    span: Span | None = _span()
 
 
-def quantities(target: Target) -> Iterator[Quantity]:
+@attrs.frozen
+class Total:
+    """A table cell ``〔18〕``: the total over the plan period (a change of a level, or a sum of
+    a flow), as the 年均/累计 column of an indicator table prints it."""
+
+    quantity: Quantity
+    wording: str | None = _wording()  # the brackets, e.g. "〔〕"
+    span: Span | None = _span()
+
+
+TableCell = Comparison | Between | Approximately | Total | None
+
+
+@attrs.frozen
+class TableRow:
+    """A row of a plan's indicator table, ``name(unit) | 基期值 | 目标值 | 年均/累计 | 属性``,
+    pasted as printed. ``cells`` are the value cells in order (``None`` for an empty ``-``);
+    the 属性 cell is the rule's strength. Read by position: one cell is the target value; two
+    are the baseline value and the target; three add the 年均/累计 cell."""
+
+    cells: tuple[TableCell, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Qualitative:
+    """A target without a number (逐年提高, 基本消除, 全国前列): kept so the resolver can say
+    where it is and what to write instead; it is never checked."""
+
+    word: str
+    span: Span | None = _span()
+
+
+Target = Comparison | Between | Approximately | Change | Respectively | TableRow | Qualitative
+
+
+def quantities(target: Target | Total | None) -> Iterator[Quantity]:
     """The quantities a target states, in reading order (a change's amount included)."""
     if isinstance(target, Change):
         yield from quantities(target.amount)
@@ -204,8 +267,34 @@ def quantities(target: Target) -> Iterator[Quantity]:
     elif isinstance(target, Between):
         yield target.low
         yield target.high
-    else:
+    elif isinstance(target, Respectively):
+        for part in target.targets:
+            yield from quantities(part)
+    elif isinstance(target, TableRow):
+        for cell in target.cells:
+            yield from quantities(cell)
+    elif isinstance(target, (Approximately, Total)):
         yield target.quantity
+
+
+def map_quantities(target: Any, change: Callable[[Quantity], Quantity]) -> Any:
+    """``target`` (or a table cell) with ``change`` applied to every quantity it states."""
+    if isinstance(target, Comparison):
+        return attrs.evolve(target, quantity=change(target.quantity))
+    if isinstance(target, Between):
+        return attrs.evolve(target, low=change(target.low), high=change(target.high))
+    if isinstance(target, Approximately):
+        tolerance = None if target.tolerance is None else change(target.tolerance)
+        return attrs.evolve(target, quantity=change(target.quantity), tolerance=tolerance)
+    if isinstance(target, Total):
+        return attrs.evolve(target, quantity=change(target.quantity))
+    if isinstance(target, Change):
+        return attrs.evolve(target, amount=map_quantities(target.amount, change))
+    if isinstance(target, Respectively):
+        return attrs.evolve(target, targets=tuple(map_quantities(t, change) for t in target.targets))
+    if isinstance(target, TableRow):
+        return attrs.evolve(target, cells=tuple(None if c is None else map_quantities(c, change) for c in target.cells))
+    return target
 
 
 @attrs.frozen
@@ -217,21 +306,37 @@ class TargetYear:
 
 @attrs.frozen
 class EveryYear:
-    """Every year of the pack's period must meet the target."""
+    """Every year of the pack's period must meet the target; with ``last`` (连续5年), every year of
+    the ``last`` years that end in the pack's target year."""
 
+    last: int | None = None
     wording: str | None = _wording()
     span: Span | None = _span()
 
 
 @attrs.frozen
 class Cumulative:
-    """The sum over the pack's period must meet the target."""
+    """The sum over the pack's period must meet the target; with ``until`` (到2025年累计), the
+    sum from the period's first year to ``until``."""
 
+    until: int | None = None
     wording: str | None = _wording()
     span: Span | None = _span()
 
 
-Time = TargetYear | EveryYear | Cumulative
+@attrs.frozen
+class During:
+    """A named plan period (“十四五”期间 = 2021..2025): every year of it, or its sum for a flow;
+    ``total`` (“十四五”期间累计): its sum."""
+
+    start: int
+    end: int
+    total: bool = False
+    wording: str | None = _wording()
+    span: Span | None = _span()
+
+
+Time = TargetYear | EveryYear | Cumulative | During
 
 
 @attrs.frozen
@@ -242,6 +347,10 @@ class Citation:
 
 @attrs.frozen
 class Rule:
+    """One target line. ``indicator`` is the name as written (normalised): one catalogue name,
+    or several joined by 、/和 (``A和B均达到98%``, ``A、B分别降低13.5%、18%``) that the resolver
+    binds one by one. ``each`` (均): the same target holds for every indicator named."""
+
     indicator: str
     target: Target
     time: Time | None = None
@@ -250,8 +359,12 @@ class Rule:
     override: bool = False
     justification: str | None = None
     unenforced: str | None = None
+    each: bool = False
     strength_word: str | None = _wording()
     time_first: bool | None = _wording()  # the author put the time qualifier before the name
+    joined: bool | None = _wording()      # printed without a space between name and target
+    target_at: int | None = _wording()    # the target was printed inside the name, before this index
+    name_note: str | None = _wording()    # a unit note printed after the name, e.g. "(%)"
     span: Span | None = _span()
 
 
@@ -373,6 +486,7 @@ class PackDefinition:
     level: Level | None = None
     period: Period | None = None
     target: int | None = None
+    baseline: int | None = None
     tolerance: Quantity | None = None
     rounding: Rounding | None = None
     review: Review | None = None
@@ -461,16 +575,51 @@ class RecordDefinition:
 
 
 @attrs.frozen
+class CrossReference:
+    """``see-also A, B "note"`` or ``not A "note"`` in a catalogue block: indicators that look
+    alike, told apart in messages. A reference never binds a rule to the other indicator."""
+
+    kind: str  # "see-also" or "not"
+    names: tuple[str, ...]
+    note: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class DatedDefinition:
+    """``definition 2013.. "AQI ≤ 100 (HJ 633-2012)"``: how the statistic is defined in the
+    years ``start``..``end`` (open ends: None)."""
+
+    start: int | None
+    end: int | None
+    text: str
+    span: Span | None = _span()
+
+    def covers(self, year: int) -> bool:
+        return (self.start is None or self.start <= year) and (self.end is None or year <= self.end)
+
+
+@attrs.frozen
 class Indicator:
+    """A catalogue indicator. ``flow``: a yearly value is what was added that year (新增, 培育 …),
+    so a target on it over a plan period is a sum."""
+
     name: str
     unit: str | None = None
     direction: Direction = Direction.HIGHER
     aliases: tuple[str, ...] = ()
     description: str | None = None
     definition: RecordDefinition | None = None
+    flow: bool = False
+    references: tuple[CrossReference, ...] = ()
+    definitions: tuple[DatedDefinition, ...] = ()
     rounding: Rounding | None = None
     override: bool = False  # replaces the indicator of this name in the catalogue being extended
     span: Span | None = _span()
+
+    def defined_as(self, year: int) -> DatedDefinition | None:
+        """The dated definition in force in ``year`` (None when the catalogue gives none)."""
+        return next((d for d in self.definitions if d.covers(year)), None)
 
 
 @attrs.frozen

@@ -25,10 +25,12 @@ from lark.grammar import Terminal
 from lark.lexer import PatternStr
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
-from ..resources import Artefact, digest, grammar_path, load_artefact
+from ..resources import Artefact, digest, load_artefact
+from . import grammar, units
 from . import model as m
-from . import units
-from .text import NormalizedText, lone_surrogate, normalize_with_offsets, surrogate_message
+from .numerals import chinese_numeral
+from .reader import Reading, read_line, unreadable_comparison
+from .text import NormalizedText, lone_surrogate, normalize_with_offsets, quote, surrogate_message
 from .units import grammar_spellings
 
 __all__ = ["parse_text", "parse_rule_text", "GRAMMAR_TO_MODEL", "COMPARATOR_WORDS", "SUFFIX_WORDS"]
@@ -46,11 +48,13 @@ COMPARATOR_WORDS: dict[str, m.Comparator | None] = {
     "不多于": m.Comparator.LE, "小于等于": m.Comparator.LE, "至多": m.Comparator.LE,
     "低于": m.Comparator.LT, "不满": m.Comparator.LT, "少于": m.Comparator.LT,
     "小于": m.Comparator.LT, "不足": m.Comparator.LT,
-    "达": m.Comparator.GE, "提高到": m.Comparator.GE, "提升到": m.Comparator.GE,
-    "提高至": m.Comparator.GE, "提升至": m.Comparator.GE, "增加到": m.Comparator.GE,
-    "降至": m.Comparator.LE, "降低到": m.Comparator.LE, "下降到": m.Comparator.LE,
+    "达": m.Comparator.GE, "实现": m.Comparator.GE, "超": m.Comparator.GT, "突破": m.Comparator.GT,
+    **dict.fromkeys(["提高到", "提升到", "提高至", "提升至", "增加到", "增加至", "增长到", "增长至",
+                     "上升到", "上升至", "增至"], m.Comparator.GE),
+    **dict.fromkeys(["降至", "降到", "降低到", "降低至", "下降到", "下降至", "减少到", "减少至",
+                     "缩短到", "缩短至", "压缩到", "压缩至"], m.Comparator.LE),
     "等于": m.Comparator.EQ, "为": m.Comparator.EQ,
-    "控制在": None, "保持在": None, "维持在": None, "稳定在": None,
+    "控制在": None, "保持在": None, "维持在": None, "稳定在": None, "在": None,
 }
 SUFFIX_WORDS: dict[str, m.Comparator] = {
     "以上": m.Comparator.GE, "及以上": m.Comparator.GE,
@@ -68,18 +72,17 @@ APPROXIMATE_PREFIX_WORDS = frozenset({"达", "达到", "为", "等于", "保持�
 STRENGTH_WORDS: dict[str, m.Strength] = {
     "力争": m.Strength.ASPIRATION, "争取": m.Strength.ASPIRATION, "争创": m.Strength.ASPIRATION,
     "aspire": m.Strength.ASPIRATION,
-    "确保": m.Strength.BINDING, "must": m.Strength.BINDING,
+    "确保": m.Strength.BINDING, "must": m.Strength.BINDING, "约束性": m.Strength.BINDING,
+    "预期性": m.Strength.EXPECTED, "expected": m.Strength.EXPECTED,
 }
 CHANGE_WORDS: dict[str, m.ChangeDirection] = {
     **dict.fromkeys(["提升", "提高", "增长", "增加", "上升"], m.ChangeDirection.UP),
-    **dict.fromkeys(["下降", "降低", "减少"], m.ChangeDirection.DOWN),
+    **dict.fromkeys(["下降", "降低", "减少", "缩短", "压缩"], m.ChangeDirection.DOWN),
 }
+# Words before a change word that make its amount a yearly rate, compounded (年均增长7%).
+AVERAGE_ANNUAL_WORDS = frozenset({"年均", "年平均", "平均每年"})
 DOUBLING_WORDS: dict[str, Decimal] = {"翻一番": Decimal(100), "翻两番": Decimal(300)}
-MAGNITUDES: dict[str, Decimal] = {
-    "百": Decimal(100), "千": Decimal(1000), "万": Decimal(10) ** 4,
-    "亿": Decimal(10) ** 8, "万亿": Decimal(10) ** 12,
-}
-CHANGE_UNITS = frozenset({"%", "百分点", "个百分点"})
+MAGNITUDES: dict[str, Decimal] = {word: Decimal(int(value)) for word, value in units.MAGNITUDES.items()}
 
 # Every grammar rule and the model class it builds (or fills, for pack/indicator entries).
 GRAMMAR_TO_MODEL: dict[str, type] = {
@@ -95,6 +98,7 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
     "meta_level": m.PackDefinition,
     "meta_period": m.Period,
     "meta_target": m.PackDefinition,
+    "meta_baseline": m.PackDefinition,
     "meta_tolerance": m.PackDefinition,
     "meta_review": m.Review,
     "meta_scope": m.PackDefinition,
@@ -105,19 +109,28 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
     "commitment": m.Commitment,
     "rule": m.Rule,
     "lead_target_year": m.TargetYear,
+    "lead_plan_period": m.During,
     "lead_every_year": m.EveryYear,
     "lead_cumulative": m.Cumulative,
     "lead_strength": m.Strength,
     "target_year": m.TargetYear,
+    "plan_period": m.During,
     "every_year": m.EveryYear,
     "cumulative": m.Cumulative,
     "strength": m.Strength,
+    "tail_strength": m.Strength,
     "name": str,
     "comparison": m.Comparison,
     "between": m.Between,
     "approximately": m.Approximately,
     "tolerance": m.Quantity,
     "change": m.Change,
+    "respectively": m.Respectively,
+    "value_list": m.Respectively,
+    "table_row": m.TableRow,
+    "table_cell": m.TableRow,
+    "qualitative": m.Qualitative,
+    "eliminated": m.Comparison,
     "quantity": m.Quantity,
     "citation": m.Citation,
     "justification": m.Rule,
@@ -127,6 +140,10 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
     "indicator_direction": m.Direction,
     "indicator_alias": m.Indicator,
     "indicator_description": m.Indicator,
+    "indicator_flow": m.Indicator,
+    "indicator_see_also": m.CrossReference,
+    "indicator_not": m.CrossReference,
+    "indicator_definition": m.DatedDefinition,
     "indicator_rounding": m.Indicator,
     "record_table": m.RecordDefinition,
     "record_region": m.RecordDefinition,
@@ -161,6 +178,10 @@ _TERMINAL_NAMES: dict[str, str] = {
     "AGGREGATE": "an aggregate (sum, count, mean, min, max, share, wmean)", "IDENT": "a column name",
     "BOOLEAN": "true/false", "_NL": "end of line", "$END": "end of input", "OVERRIDE": "override",
     "FILLER": "全年的", "ADD_OP": "+ or -", "MUL_OP": "* or /",
+    "PLAN_PERIOD": "a plan period (“十四五”末)", "ZERO_VERB": "杜绝", "INCLUSION": "(含)",
+    "WHOLE": "全覆盖", "QUALITATIVE": "逐年提高", "EACH": "均", "RESPECTIVELY": "分别",
+    "LIST_SEP": "、", "CELL_SEP": "| (a table cell)", "EMPTY_CELL": "- (an empty cell)",
+    "TOTAL_OPEN": "〔", "TOTAL_CLOSE": "〕",
     "ROUNDING_METHOD": "修约值比较法 or 全数值比较法 (round-then-compare, full-value)",
 }
 
@@ -178,7 +199,7 @@ _PARSER_FORMAT = 1  # bump when the artefact's layout changes
 def parser_artefact() -> Artefact:
     """The LALR tables as a build artefact (computing them takes ~0.15 s), keyed by the grammar,
     the parser options and the versions of Lark and Python that pickle them."""
-    grammar_text = grammar_path("qr.lark").read_text(encoding="utf-8")
+    grammar_text = grammar.grammar_text()
     key = digest("parser", str(_PARSER_FORMAT), grammar_text, repr(sorted(_PARSER_OPTIONS.items())),
                  lark.__version__, repr(sys.version_info[:2]))
     return Artefact("parser.artefact", key, functools.partial(_parser_bytes, grammar_text))
@@ -257,27 +278,30 @@ def grammar_rule_names() -> set[str]:
 # Public entry points
 
 
-def parse_text(text: str, *, source: str = "<string>") -> tuple[m.RuleFile, tuple[Diagnostic, ...]]:
+def parse_text(text: str, *, source: str = "<string>", names: Callable[[str], bool] | None = None
+               ) -> tuple[m.RuleFile, tuple[Diagnostic, ...]]:
     """Parse a whole ``.qr`` file. Returns the model and every diagnostic found (syntax errors
-    recovered line by line, then semantic checks); raises nothing for user errors."""
+    recovered line by line, then semantic checks); raises nothing for user errors. ``names``
+    tells whether a (normalised) text is a catalogue name or alias: the sentence reader then
+    prefers the longest one where a line prints name and target without a space."""
     original = m.Source(source, text)
     surrogate = _surrogate(original)
     if surrogate is not None:
         return m.RuleFile(source=original), (surrogate,)
     normalized = normalize_with_offsets(text)
-    built, diagnostics = _parse_recovering(normalized, original, "start")
+    built, diagnostics = _parse_recovering(normalized, original, "start", names)
     if built is None:
         return m.RuleFile(source=original), diagnostics
     assert isinstance(built, m.RuleFile)
     return attrs.evolve(built, source=original), diagnostics
 
 
-def parse_rule_text(text: str, *, source: str = "<rule>") -> m.Rule:
+def parse_rule_text(text: str, *, source: str = "<rule>", names: Callable[[str], bool] | None = None) -> m.Rule:
     """Parse one rule line; raises :class:`~qualityrules.errors.RuleSyntaxError` on errors."""
     original = m.Source(source, text)
     raise_errors([d for d in (_surrogate(original),) if d is not None])
     normalized = normalize_with_offsets(text)
-    rule, diagnostics = _parse_recovering(normalized, original, "single_rule", recover=False)
+    rule, diagnostics = _parse_recovering(normalized, original, "single_rule", names, recover=False)
     raise_errors(diagnostics)
     assert isinstance(rule, m.Rule)
     return rule
@@ -301,34 +325,93 @@ def _surrogate(original: m.Source) -> Diagnostic | None:
                       suggestion="save the rule file as UTF-8 (or read it with its real encoding)")
 
 
-def _parse_recovering(
-    normalized: NormalizedText, original: m.Source, start: str, *, recover: bool = True
-) -> tuple[Any, tuple[Diagnostic, ...]]:
-    """Parse and build the model with its semantic diagnostics; on a syntax error, blank the
-    offending line and try again so one run reports every broken line (bounded by the number of
+def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str,
+                      names: Callable[[str], bool] | None, *, recover: bool = True
+                      ) -> tuple[Any, tuple[Diagnostic, ...]]:
+    """Parse and build the model with its semantic diagnostics. On a syntax error in a target
+    line, let the sentence reader find where the name ends and try again; otherwise blank the
+    offending line and try again, so one run reports every broken line (bounded by the number of
     lines), and return no model but the syntax errors."""
-    text = normalized.text
+    current = normalized
     diagnostics: list[Diagnostic] = []
-    builder = _Builder(original, normalized)
-    for _ in range(text.count("\n") + 2):
-        context = _BUILDER.set(None if diagnostics else builder)
+    readings: dict[int, Reading] = {}
+    read_lines: set[int] = set()
+    builder: _Builder | None = None
+    for _ in range(2 * normalized.text.count("\n") + 3):
+        text = current.text
+        # A parse that may still succeed builds the model as it goes, with the readings so far.
+        builder = None if diagnostics else _Builder(original, current, readings)
+        context = _BUILDER.set(builder)
         try:
             built: Any = _parser().parse(text, start=start)
         except UnexpectedInput as error:
-            diagnostics.append(_syntax_diagnostic(error, text, normalized, original))
+            offset = _error_offset(error, text)
+            line_start = text.rfind("\n", 0, offset) + 1
+            line_end = len(text) if text.find("\n", offset) < 0 else text.find("\n", offset)
+            if line_start not in read_lines and _is_target_line(text, line_start, start):
+                read_lines.add(line_start)
+                reading = read_line(text[line_start:line_end], _parses, names)
+                if reading is not None:
+                    current = _apply(current, line_start, line_end, reading)
+                    readings[line_start + reading.name_start] = reading
+                    continue
+            diagnostics.append(_syntax_diagnostic(error, text, current, original, start))
             if not recover or isinstance(error, UnexpectedEOF):
                 return None, tuple(diagnostics)
-            blanked = _blank_line(text, _error_offset(error, text))
+            blanked = _blank_line(text, offset)
             if blanked == text:
                 return None, tuple(diagnostics)
-            text = blanked
+            current = NormalizedText(blanked, current.origin, current.original_length)
             continue
         finally:
             _BUILDER.reset(context)
-        if diagnostics:
+        if diagnostics or builder is None:
             return None, tuple(diagnostics)
         return built.value, tuple(builder.diagnostics)
     return None, tuple(diagnostics)
+
+
+def _parses(line: str) -> bool:
+    """Whether ``line`` parses as a target line (nothing is built)."""
+    context = _BUILDER.set(None)
+    try:
+        _parser().parse(line, start="single_rule")
+    except UnexpectedInput:
+        return False
+    finally:
+        _BUILDER.reset(context)
+    return True
+
+
+def _apply(text: NormalizedText, line_start: int, line_end: int, reading: Reading) -> NormalizedText:
+    """``text`` with one line replaced by its reading, offsets mapped through the reading."""
+    origin = text.origin if text.origin is not None else tuple(range(len(text.text)))
+    line_origin = tuple(origin[line_start + i] if line_start + i < len(origin) else text.original_length
+                        for i in reading.origin)
+    return NormalizedText(text.text[:line_start] + reading.text + text.text[line_end:],
+                          origin[:line_start] + line_origin + origin[line_end:], text.original_length)
+
+
+_SECTION_OPEN = re.compile(r"^[ \t\u3000]*section\b.*\{[ \t\u3000]*(#.*)?$")
+_BLOCK_CLOSE = re.compile(r"^[ \t\u3000]*\}")
+_NOT_A_TARGET = re.compile(r"^[ \t\u3000]*(commitment\b|#|$)")
+
+
+def _is_target_line(text: str, line_start: int, start: str) -> bool:
+    """Whether the line at ``line_start`` is a target line: the whole input of a single rule, or
+    a line inside a ``section { … }`` block that is not a commitment, comment or brace."""
+    line = text[line_start:text.find("\n", line_start) if "\n" in text[line_start:] else len(text)]
+    if _NOT_A_TARGET.match(line) or _BLOCK_CLOSE.match(line):
+        return False
+    if start == "single_rule":
+        return True
+    inside = False
+    for previous in text[:line_start].splitlines():
+        if _SECTION_OPEN.match(previous):
+            inside = True
+        elif _BLOCK_CLOSE.match(previous):
+            inside = False
+    return inside
 
 
 def _error_offset(error: UnexpectedInput, text: str) -> int:
@@ -350,9 +433,19 @@ def _blank_line(text: str, offset: int) -> str:
 
 
 def _syntax_diagnostic(
-    error: UnexpectedInput, text: str, normalized: NormalizedText, original: m.Source
+    error: UnexpectedInput, text: str, normalized: NormalizedText, original: m.Source, start: str
 ) -> Diagnostic:
     offset = _error_offset(error, text)
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = len(text) if text.find("\n", line_start) < 0 else text.find("\n", line_start)
+    unreadable = unreadable_comparison(text[line_start:line_end]) \
+        if _is_target_line(text, line_start, start) else None
+    if unreadable is not None:
+        statement = text[line_start:line_end].split(" cite ")[0].strip()
+        return Diagnostic(
+            "QR014", f"not checkable: '{unreadable.group(0)}' states no number of its own",
+            _span(original, normalized, line_start + unreadable.start(), line_start + unreadable.end()),
+            suggestion=f"write it as commitment {quote(statement)}, or give the number it stands for")
     if isinstance(error, UnexpectedEOF):
         span = _span(original, normalized, len(text), len(text))
         expected = _expected_names(error.expected)
@@ -454,18 +547,20 @@ def leading_words() -> re.Pattern[str]:
 
 def _expected_names(terminals: Any) -> tuple[str, ...]:
     names = set()
+    literal = _literal_terminals()
     for terminal in terminals or ():
         if terminal in _TERMINAL_NAMES:
             names.add(_TERMINAL_NAMES[terminal])
-        elif terminal.lower() in reserved_words():
-            names.add(f"'{terminal.lower()}'")
-        elif terminal in _PUNCTUATION:
-            names.add(f"'{_PUNCTUATION[terminal]}'")
+        elif terminal in literal:  # a keyword or punctuation, by what it is written as
+            names.add(f"'{literal[terminal]}'")
     return tuple(sorted(names))
 
 
-_PUNCTUATION = {"LBRACE": "{", "RBRACE": "}", "LPAR": "(", "RPAR": ")", "COMMA": ",",
-                "__ANON_0": "..", "PLUSMINUS": "±"}
+@functools.lru_cache(maxsize=1)
+def _literal_terminals() -> dict[str, str]:
+    """Terminals that are one literal string (keywords, punctuation), by name: Lark names some of
+    them itself (``__ANON_0``), so the names are read off the parser, not written here."""
+    return {t.name: t.pattern.value for t in _parser().terminals if isinstance(t.pattern, PatternStr)}
 
 
 def _span(original: m.Source, normalized: NormalizedText, start: int, end: int) -> m.Span:
@@ -505,12 +600,51 @@ class _Literal:
     value: Decimal | str | bool
 
 
+class _Name(str):
+    """A rule's indicator name with where it starts in the parsed text (to find the reader's
+    layout of the line) and whether it was quoted (a quoted name keeps a trailing "(%)")."""
+
+    start: int
+    quoted: bool
+
+    def __new__(cls, text: str, start: int, quoted: bool) -> _Name:
+        name = super().__new__(cls, text)
+        name.start = start
+        name.quoted = quoted
+        return name
+
+
+@attrs.frozen
+class _ValueList:
+    """``达到2800个、2000个和80个``: the numbers, what separates them, and the comparison each gets."""
+
+    quantities: tuple[m.Quantity, ...]
+    separators: tuple[str, ...]
+    template: m.Comparison
+    prefix_text: str
+
+
+@attrs.frozen
+class _Row:
+    row: m.TableRow
+    strengths: tuple[_StrengthMark, ...]
+
+
+class _EmptyCell:
+    """A table cell written ``-``."""
+
+
+_TARGETS = (m.Comparison, m.Between, m.Approximately, m.Change, m.Respectively, m.TableRow, m.Qualitative)
+
+
 class _Builder:
     """Builds model objects bottom-up; one method per grammar rule (see ``GRAMMAR_TO_MODEL``)."""
 
-    def __init__(self, original: m.Source, normalized: NormalizedText) -> None:
+    def __init__(self, original: m.Source, normalized: NormalizedText,
+                 readings: dict[int, Reading] | None = None) -> None:
         self.original = original
         self.normalized = normalized
+        self.readings = readings or {}
         self.diagnostics: list[Diagnostic] = []
 
     # -- plumbing
@@ -593,7 +727,7 @@ class _Builder:
         return _Field("published", self._string(c[0]), span)
 
     def rule_meta_region(self, span: m.Span, c: list[Any]) -> _Field:
-        return _Field("region", c[0], span)
+        return _Field("region", str(c[0]), span)
 
     def rule_meta_level(self, span: m.Span, c: list[Token]) -> _Field:
         return _Field("level", m.Level(str(c[0])), span)
@@ -608,7 +742,13 @@ class _Builder:
     def rule_meta_target(self, span: m.Span, c: list[Token]) -> _Field:
         return _Field("target", int(c[0]), span)
 
+    def rule_meta_baseline(self, span: m.Span, c: list[Token]) -> _Field:
+        return _Field("baseline", int(c[0]), span)
+
     def rule_meta_tolerance(self, span: m.Span, c: list[Any]) -> _Field:
+        if c[0].value < 0:
+            self._error("QR008", "a tolerance cannot be negative", span,
+                        suggestion=f"write {format(-c[0].value, 'f')}{c[0].unit or ''}")
         return _Field("tolerance", c[0], span)
 
     def rule_meta_review(self, span: m.Span, c: list[Token]) -> _Field:
@@ -631,7 +771,7 @@ class _Builder:
         return _Field("review", review, span)
 
     def rule_meta_scope(self, span: m.Span, c: list[Any]) -> _Field:
-        return _Field("scope", tuple(c), span)
+        return _Field("scope", tuple(str(x) for x in c), span)
 
     def rule_meta_note(self, span: m.Span, c: list[Token]) -> _Field:
         return _Field("note", self._string(c[0]), span)
@@ -654,7 +794,7 @@ class _Builder:
         return m.Rounding(step, chosen, wording=method, span=span)
 
     def rule_section(self, span: m.Span, c: list[Any]) -> m.Section:
-        return m.Section(c[0], tuple(c[1:]), span=span)
+        return m.Section(str(c[0]), tuple(c[1:]), span=span)
 
     def rule_commitment(self, span: m.Span, c: list[Any]) -> m.Commitment:
         citation = c[1] if len(c) > 1 else None
@@ -663,12 +803,17 @@ class _Builder:
     # -- rules
     def rule_rule(self, span: m.Span, children: list[Any]) -> m.Rule:
         override = bool(children) and isinstance(children[0], Token) and children[0].type == "OVERRIDE"
-        times = [c for c in children if isinstance(c, (m.TargetYear, m.EveryYear, m.Cumulative))]
+        times = [c for c in children if isinstance(c, (m.TargetYear, m.EveryYear, m.Cumulative, m.During))]
         strengths = [c for c in children if isinstance(c, _StrengthMark)]
-        name_index = next(i for i, c in enumerate(children) if isinstance(c, str) and not isinstance(c, Token))
-        indicator = children[name_index]
-        target = next(c for c in children
-                      if isinstance(c, (m.Comparison, m.Between, m.Approximately, m.Change)))
+        name_index = next(i for i, c in enumerate(children) if isinstance(c, _Name))
+        name: _Name = children[name_index]
+        each = any(isinstance(c, Token) and c.type == "EACH" for c in children)
+        target_index = next(i for i, c in enumerate(children) if isinstance(c, (*_TARGETS, _Row)))
+        target: Any = children[target_index]
+        if isinstance(target, _Row):
+            strengths.extend(target.strengths)
+            target = target.row
+        zero_first = target_index < name_index  # 杜绝 X
         clauses: dict[str, _Clause] = {}
         citation: m.Citation | None = None
         for child in children:
@@ -680,15 +825,18 @@ class _Builder:
                 if child.key in clauses:
                     self._error("QR013", f"'{child.key}' is given twice", child.span)
                 clauses[child.key] = child
-        for extra in times[1:]:
-            self._error("QR011", "a rule takes one time qualifier", extra.span,
-                        suggestion="split it into one rule per time qualifier")
+        time, target = self._time(times, target)
         for extra_strength in strengths[1:]:
             self._error("QR011", "a rule takes one strength word", extra_strength.span)
-        time = times[0] if times else None
         if time is None and isinstance(target, m.Comparison) and target.wording \
                 and target.wording[0] in EVERY_YEAR_COMPARATOR_WORDS:
             time = m.EveryYear(wording=target.wording[0], span=target.span)
+        indicator, note = unit_note(str(name)) if not name.quoted else (str(name), None)
+        if note is not None:
+            target = _with_unit(target, note[0], note[1])
+        if isinstance(target, m.Qualitative):
+            self._not_checkable(target, indicator)
+        reading = self.readings.get(name.start)
         strength = strengths[0] if strengths else None
         return m.Rule(
             indicator, target, time,
@@ -696,19 +844,74 @@ class _Builder:
             citation, override,
             clauses["because"].text if "because" in clauses else None,
             clauses["unenforced"].text if "unenforced" in clauses else None,
+            each,
             strength_word=strength.word if strength else None,
             time_first=bool(times) and children.index(times[0]) < name_index,
+            joined=bool(reading and reading.joined),
+            target_at=0 if zero_first else reading.target_at if reading else None,
+            name_note=note[2] if note else None,
             span=span,
         )
 
+    def _time(self, times: list[m.Time], target: Any) -> tuple[m.Time | None, Any]:
+        """One time qualifier from the words written: 到2025年 + 累计 is a running total to 2025;
+        累计 before a change (累计降低17%) says the change is over the whole period."""
+        if isinstance(target, m.Change) and any(isinstance(t, m.Cumulative) for t in times):
+            word = next(t for t in times if isinstance(t, m.Cumulative))
+            times = [t for t in times if t is not word]
+            if target.wording is not None and not target.average_annual:
+                target = attrs.evolve(target, wording=(word.wording or "累计") + target.wording)
+        if len(times) == 2:
+            total = next((t for t in times if isinstance(t, m.Cumulative) and t.until is None), None)
+            year = next((t for t in times if isinstance(t, m.TargetYear)), None)
+            during = next((t for t in times if isinstance(t, m.During) and not t.total), None)
+            if total is not None and year is not None:
+                first, second = times
+                wording = f"{first.wording or ''} {second.wording or ''}".strip()
+                return m.Cumulative(year.year, wording=wording, span=total.span), target
+            if total is not None and during is not None:
+                return attrs.evolve(during, total=True, wording=f"{during.wording} {total.wording}"), target
+        for extra in times[1:]:
+            self._error("QR011", "a rule takes one time qualifier", extra.span,
+                        suggestion="split it into one rule per time qualifier")
+        return (times[0] if times else None), target
+
+    def _not_checkable(self, target: m.Qualitative, indicator: str) -> None:
+        trend = CHANGE_WORDS.get(target.word[-2:]) if target.word.startswith("逐年") else None
+        if trend is not None:
+            word = "提高" if trend is m.ChangeDirection.UP else "下降"
+            hint = (f"for a rise in every year write '每年 {indicator} 比上年{word} >0%'; "
+                    f"or keep it as commitment {_quoted(indicator + target.word)}")
+        else:
+            hint = f"write it as commitment {_quoted(indicator + target.word)}, or give the number it stands for"
+        self._error("QR014", f"not checkable: '{target.word}' states no number", target.span, suggestion=hint)
+
     def rule_target_year(self, span: m.Span, c: list[Token]) -> m.TargetYear:
         word = str(c[0])
-        digits = "".join(ch for ch in word if ch.isdigit())
-        return m.TargetYear(int(digits), wording=word if c[0].type == "TARGET_YEAR" else f"by {word}",
+        year = re.search(r"\d{4}", word)
+        assert year is not None
+        return m.TargetYear(int(year.group(0)), wording=word if c[0].type == "TARGET_YEAR" else f"by {word}",
                             span=span)
 
+    def rule_plan_period(self, span: m.Span, c: list[Token]) -> m.TargetYear | m.During:
+        word = str(c[0])
+        number = re.search("十([一二三四五])五", word)
+        assert number is not None
+        start = 2006 + 5 * ("一二三四五".index(number.group(1)))
+        if re.search("末", word):
+            return m.TargetYear(start + 4, wording=word, span=span)
+        return m.During(start, start + 4, wording=word, span=span)
+
     def rule_every_year(self, span: m.Span, c: list[Token]) -> m.EveryYear:
-        return m.EveryYear(wording=str(c[0]), span=span)
+        word = str(c[0])
+        count = re.fullmatch(r"连续(.+)年", word)
+        if count is None:
+            return m.EveryYear(wording=word, span=span)
+        digits = count.group(1)
+        last = int(digits) if digits.isdigit() else self._chinese_number(digits, span)
+        if last < 1:
+            self._error("QR009", f"'{word}' names no year", span)
+        return m.EveryYear(int(last) or 1, wording=word, span=span)
 
     def rule_cumulative(self, span: m.Span, c: list[Token]) -> m.Cumulative:
         return m.Cumulative(wording=str(c[0]), span=span)
@@ -717,29 +920,45 @@ class _Builder:
         return _StrengthMark(STRENGTH_WORDS[str(c[0])], str(c[0]), span)
 
     rule_lead_target_year = rule_target_year
+    rule_lead_plan_period = rule_plan_period
     rule_lead_every_year = rule_every_year
     rule_lead_cumulative = rule_cumulative
     rule_lead_strength = rule_strength
+    rule_tail_strength = rule_strength
 
-    def rule_name(self, span: m.Span, c: list[Token]) -> str:
+    def rule_name(self, span: m.Span, c: list[Token]) -> _Name:
         token = c[0]
-        return self._normalized_string(token) if token.type == "STRING" else str(token)
+        if token.type == "STRING":
+            return _Name(self._normalized_string(token), token.start_pos or 0, True)
+        return _Name(str(token), token.start_pos or 0, False)
 
     def rule_comparison(self, span: m.Span, c: list[Any]) -> m.Comparison:
         tokens = {t.type: t for t in c if isinstance(t, Token)}
         if "EXACT_ZERO" in tokens:
             zero = m.Quantity(0, None, written="0", span=span)
             return m.Comparison(m.Comparator.EQ, zero, wording=(str(tokens["EXACT_ZERO"]), None), span=span)
+        if "WHOLE" in tokens:
+            word = str(tokens["WHOLE"])
+            quantity = m.Quantity(1, None, written="1", span=span) if "突破" in word \
+                else m.Quantity(100, "%", written="100%", span=span)
+            return m.Comparison(m.Comparator.GE, quantity, wording=(word, None), span=span)
         quantity = next(x for x in c if isinstance(x, m.Quantity))
         if "SYMBOL_OP" in tokens:
             return m.Comparison(SYMBOLS[str(tokens["SYMBOL_OP"])], quantity, span=span)
         prefix = str(tokens["CMP_PREFIX"]) if "CMP_PREFIX" in tokens else None
-        suffix = str(tokens["CMP_SUFFIX"]) if "CMP_SUFFIX" in tokens else None
+        after = [t for t in c if isinstance(t, Token) and t.type in ("CMP_SUFFIX", "INCLUSION")]
+        suffix_word = str(tokens["CMP_SUFFIX"]) if "CMP_SUFFIX" in tokens else None
         if "FILLER" in tokens and prefix:
             prefix = prefix + str(tokens["FILLER"])
-        op = self._combine(prefix, suffix, span)
+        op = self._combine(prefix, suffix_word, span)
+        exclusive = [t for t in after if t.type == "INCLUSION" and str(t).startswith("(不")]
+        if exclusive and op.direction == 0:
+            self._error("QR005", f"'{exclusive[0]}' needs 以上 or 以下 to say which end it excludes", span)
+        elif exclusive:
+            op = m.Comparator.GT if op.direction > 0 else m.Comparator.LT
+        suffix = "".join(str(t) for t in after) or None
         wording = (prefix, suffix) if prefix or suffix else None
-        return m.Comparison(op, quantity, wording=wording, span=span)
+        return m.Comparison(op, quantity, bare=prefix is None and suffix_word is None, wording=wording, span=span)
 
     def _combine(self, prefix: str | None, suffix: str | None, span: m.Span) -> m.Comparator:
         prefix_op = COMPARATOR_WORDS[prefix.removesuffix("全年的")] if prefix else None
@@ -785,31 +1004,102 @@ class _Builder:
         return _Field("tolerance", quantity, span)
 
     def rule_change(self, span: m.Span, c: list[Any]) -> m.Change:
-        baseline_token = c[0]
-        baseline = int("".join(ch for ch in str(baseline_token) if ch.isdigit()))
-        word = c[1]
+        tokens = [t for t in c if isinstance(t, Token)]
+        baseline, previous, baseline_word = self._baseline(tokens)
+        adverb = next((str(t) for t in tokens if t.type == "CHANGE_ADVERB"), "")
+        word = next(t for t in tokens if t.type in ("CHANGE_WORD", "DOUBLING"))
         if word.type == "DOUBLING":
-            amount: Any = m.Comparison(m.Comparator.GE, m.Quantity(DOUBLING_WORDS[str(word)], "%"),
-                                       span=span)
-            return m.Change(baseline, m.ChangeDirection.UP, amount,
-                            wording=f"{baseline_token}{word}", span=span)
-        adverb = ""
-        if word.type == "CHANGE_ADVERB":
-            adverb, word = str(word), c[2]
+            amount: Any = m.Comparison(m.Comparator.GE, m.Quantity(DOUBLING_WORDS[str(word)], "%"), span=span)
+            return m.Change(baseline, m.ChangeDirection.UP, amount, previous,
+                            wording=f"{baseline_word}{word}", span=span)
         amount = c[-1]
-        if isinstance(amount, m.Comparison) and amount.op is m.Comparator.EQ and amount.wording is None \
-                and not self._symbolic(amount):
-            amount = attrs.evolve(amount, op=m.Comparator.GE)  # "下降18.5%" = by at least 18.5%
-        for quantity in m.quantities(amount):
-            if quantity.unit not in CHANGE_UNITS:
-                self._error("QR113", f"a change against {baseline} is measured in % or 百分点, "
-                            f"not '{quantity.unit or 'no unit'}'", quantity.span or span,
-                            suggestion="write e.g. '下降18.5%' or '提高5个百分点'")
-        return m.Change(baseline, CHANGE_WORDS[str(word)], amount,
-                        wording=f"{baseline_token}{adverb}{word}", span=span)
+        return m.Change(baseline, CHANGE_WORDS[str(word)], self._at_least(amount, span), previous,
+                        adverb in AVERAGE_ANNUAL_WORDS, wording=f"{baseline_word}{adverb}{word}", span=span)
 
-    def _symbolic(self, comparison: m.Comparison) -> bool:
-        return comparison.span is not None and comparison.span.text.lstrip()[:1] in "=<>!≥≤≠"
+    def _baseline(self, tokens: list[Token]) -> tuple[int | None, bool, str]:
+        """The baseline a change is measured against: a year (较2015年), the previous year
+        (比上年, 同比) or, when none is written, None (the pack's baseline)."""
+        token = next((t for t in tokens if t.type == "BASELINE"), None)
+        if token is None:
+            return None, False, ""
+        year = re.search(r"\d{4}", str(token))
+        return (int(year.group(0)) if year else None), year is None, str(token)
+
+    def _at_least(self, amount: Any, span: m.Span) -> Any:
+        """A bare change amount means "by at least" (下降18.5% is a fall of 18.5 % or more); an
+        amount without a unit says nothing measurable (QR113)."""
+        if isinstance(amount, m.Comparison) and amount.bare:
+            amount = attrs.evolve(amount, op=m.Comparator.GE, bare=False)
+        for quantity in m.quantities(amount):
+            if quantity.unit is None:
+                self._error("QR113", "a change needs a unit: % (relative), 百分点 (points of a share) or "
+                            "the indicator's own unit", quantity.span or span,
+                            suggestion="write e.g. '下降18.5%', '提高5个百分点' or '增加12项'")
+        return amount
+
+    def rule_respectively(self, span: m.Span, c: list[Any]) -> m.Respectively:
+        values: _ValueList = c[-1]
+        tokens = [t for t in c if isinstance(t, Token)]
+        head = "".join(str(t) for t in tokens)
+        word = next((t for t in tokens if t.type == "CHANGE_WORD"), None)
+        if word is None:
+            targets: tuple[Any, ...] = tuple(
+                attrs.evolve(values.template, quantity=q, span=q.span) for q in values.quantities)
+            return m.Respectively(targets, wording=head + values.prefix_text, separators=values.separators,
+                                  span=span)
+        baseline, previous, _ = self._baseline(tokens)
+        adverb = next((str(t) for t in tokens if t.type == "CHANGE_ADVERB"), "")
+        changes = tuple(
+            m.Change(baseline, CHANGE_WORDS[str(word)],
+                     self._at_least(attrs.evolve(values.template, quantity=q, span=q.span), span),
+                     previous, adverb in AVERAGE_ANNUAL_WORDS, span=q.span)
+            for q in values.quantities)
+        return m.Respectively(changes, wording=head + values.prefix_text, separators=values.separators, span=span)
+
+    def rule_value_list(self, span: m.Span, c: list[Any]) -> _ValueList:
+        quantities = tuple(x for x in c if isinstance(x, m.Quantity))
+        tokens = [t for t in c if isinstance(t, Token)]
+        separators = tuple(str(t) for t in tokens if t.type == "LIST_SEP")
+        symbol = next((str(t) for t in tokens if t.type == "SYMBOL_OP"), None)
+        prefix = "".join(str(t) for t in tokens if t.type in ("CMP_PREFIX", "FILLER")) or None
+        suffix = next((str(t) for t in tokens if t.type == "CMP_SUFFIX"), None)
+        if symbol is not None:
+            template = m.Comparison(SYMBOLS[symbol], quantities[0])
+            prefix_text = f" {symbol} "
+        else:
+            op = self._combine(prefix, suffix, span)
+            bare = prefix is None and suffix is None
+            template = m.Comparison(op, quantities[0], bare=bare,
+                                    wording=None if bare else (prefix, suffix))
+            prefix_text = prefix or ""
+        return _ValueList(quantities, separators, template, prefix_text)
+
+    def rule_table_row(self, span: m.Span, c: list[Any]) -> _Row:
+        cells = [x for x in c if not isinstance(x, (Token, _StrengthMark))]
+        strengths = tuple(x for x in c if isinstance(x, _StrengthMark))
+        values = tuple(None if isinstance(x, _EmptyCell) else x for x in cells)
+        if not values or len(values) > 3:
+            self._error("QR015", f"a table row has {len(values)} value cells; read are one (the target), "
+                        "two (基期值 | 目标值) or three (基期值 | 目标值 | 年均/累计), then 约束性/预期性", span,
+                        suggestion="keep the columns 基期值 | 目标值 | 年均/累计 | 属性 and write '-' for an empty one")
+        return _Row(m.TableRow(values, span=span), strengths)
+
+    def rule_table_cell(self, span: m.Span, c: list[Any]) -> Any:
+        first = c[0]
+        if isinstance(first, Token) and first.type == "EMPTY_CELL":
+            return _EmptyCell()
+        if isinstance(first, Token) and first.type == "STRENGTH":
+            return _StrengthMark(STRENGTH_WORDS[str(first)], str(first), span)
+        if isinstance(first, Token) and first.type == "TOTAL_OPEN":
+            return m.Total(c[1], wording=str(first) + str(c[2]), span=span)
+        return first
+
+    def rule_qualitative(self, span: m.Span, c: list[Token]) -> m.Qualitative:
+        return m.Qualitative(str(c[0]), span=span)
+
+    def rule_eliminated(self, span: m.Span, c: list[Token]) -> m.Comparison:
+        zero = m.Quantity(0, None, written="0", span=span)
+        return m.Comparison(m.Comparator.EQ, zero, wording=(str(c[0]), None), span=span)
 
     def rule_quantity(self, span: m.Span, c: list[Token]) -> m.Quantity:
         number = c[0]
@@ -821,8 +1111,11 @@ class _Builder:
             value = Decimal(str(number).replace(",", ""))
         if magnitude:
             value *= MAGNITUDES[magnitude]
-        return m.Quantity(value, unit, written=self.normalized.text[c[0].start_pos:c[-1].end_pos],
-                          span=span)
+        if not _representable(value):
+            self._error("QR008", f"{self.normalized.text[c[0].start_pos:c[-1].end_pos]} is beyond the range of "
+                        "numbers the engine can compare (about 1e-300 to 1e300)", span)
+            value = Decimal(0)
+        return m.Quantity(value, unit, written=self.normalized.text[c[0].start_pos:c[-1].end_pos], span=span)
 
     def _chinese_number(self, text: str, span: m.Span) -> Decimal:
         try:
@@ -849,9 +1142,12 @@ class _Builder:
         fields: dict[str, Any] = {}
         record: dict[str, Any] = {}
         aliases: list[str] = []
+        repeated: dict[str, list[Any]] = {"references": [], "definitions": []}
         for entry in c[1:]:
             if entry.key == "aliases":
                 aliases.extend(entry.value)
+            elif entry.key in repeated:
+                repeated[entry.key].extend(entry.value)
             elif entry.key.startswith("record_"):
                 self._set_once(record, attrs.evolve(entry, key=entry.key.removeprefix("record_")))
             else:
@@ -868,17 +1164,47 @@ class _Builder:
                     record.get("date"), record.get("year"), record.get("min"), span=span)
                 if definition.date_column and definition.year_column:
                     self._error("QR012", "give either 'date' or 'year', not both", span)
-        return m.Indicator(name, aliases=tuple(aliases), definition=definition, override=override, span=span,
-                           **fields)
+        definitions = sorted(repeated["definitions"], key=lambda d: -10**9 if d.start is None else d.start)
+        for before, after in zip(definitions, definitions[1:], strict=False):
+            if before.end is None or after.start is None or after.start <= before.end:
+                self._error("QR009", f"the definitions of '{name}' overlap: give each its own years "
+                            "(e.g. ..2012 and 2013..)", after.span)
+        return m.Indicator(str(name), aliases=tuple(str(a) for a in aliases), definition=definition,
+                           references=tuple(repeated["references"]), definitions=tuple(definitions),
+                           override=override, span=span, **fields)
 
     def rule_indicator_unit(self, span: m.Span, c: list[Token]) -> _Field:
-        return _Field("unit", str(c[0]), span)
+        return _Field("unit", "".join(str(t) for t in c), span)
+
+    def rule_indicator_flow(self, span: m.Span, c: list[Token]) -> _Field:
+        return _Field("flow", True, span)
+
+    def _reference(self, kind: str, span: m.Span, c: list[Any]) -> _Field:
+        names = tuple(str(x) for x in c if isinstance(x, _Name))
+        note = next((self._string(t) for t in c if isinstance(t, Token) and t.type == "STRING"), None)
+        return _Field("references", (m.CrossReference(kind, names, note, span=span),), span)
+
+    def rule_indicator_see_also(self, span: m.Span, c: list[Any]) -> _Field:
+        return self._reference("see-also", span, c)
+
+    def rule_indicator_not(self, span: m.Span, c: list[Any]) -> _Field:
+        return self._reference("not", span, c)
+
+    def rule_indicator_definition(self, span: m.Span, c: list[Token]) -> _Field:
+        years = [t for t in c if t.type == "YEAR"]
+        text = self._string(c[-1])
+        first_is_start = bool(years) and self.normalized.text[years[0].end_pos or 0:].lstrip().startswith("..")
+        start = int(years[0]) if first_is_start else None
+        end = int(years[-1]) if years and (len(years) == 2 or not first_is_start) else None
+        if start is not None and end is not None and start > end:
+            self._error("QR009", f"definition years {start}..{end} end before they start", span)
+        return _Field("definitions", (m.DatedDefinition(start, end, text, span=span),), span)
 
     def rule_indicator_direction(self, span: m.Span, c: list[Token]) -> _Field:
         return _Field("direction", m.Direction(str(c[0])), span)
 
     def rule_indicator_alias(self, span: m.Span, c: list[str]) -> _Field:
-        return _Field("aliases", tuple(c), span)
+        return _Field("aliases", tuple(str(x) for x in c), span)
 
     def rule_indicator_description(self, span: m.Span, c: list[Token]) -> _Field:
         return _Field("description", self._string(c[0]), span)
@@ -989,37 +1315,44 @@ def _flatten(kind: type[m.AllOf] | type[m.AnyOf], parts: list[Any]) -> tuple[Any
     return tuple(flat)
 
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
-_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_LARGE_UNITS = {"万": 10**4, "亿": 10**8}
+def _representable(value: Decimal) -> bool:
+    """A number the engine can hold in float64 without turning it into 0 or infinity."""
+    magnitude = abs(value)
+    return magnitude == 0 or Decimal("1e-300") <= magnitude <= Decimal("1e300")
 
 
-def chinese_numeral(text: str) -> int:
-    """``五`` -> 5, ``十五`` -> 15, ``百`` -> 100, ``三千五百`` -> 3500, ``两万`` -> 20000,
-    ``一亿两千万`` -> 120000000, ``二〇一五`` -> 2015."""
-    if all(ch in _CN_DIGITS for ch in text):
-        if len(text) == 2:  # "三五家" is "three or five", not 35
-            raise ValueError("two digits side by side mean a range; write e.g. 3-5")
-        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
-    total, section, digit = 0, 0, None
-    last_small = 10**9
-    for ch in text:
-        if ch in _CN_DIGITS:
-            if digit is not None and _CN_DIGITS[ch] != 0 and digit != 0:
-                raise ValueError("two digits in a row")
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_SMALL_UNITS:
-            unit = _CN_SMALL_UNITS[ch]
-            if unit >= last_small:
-                raise ValueError(f"'{ch}' out of order")
-            section += (digit if digit else 1) * unit
-            digit, last_small = None, unit
-        else:
-            unit = _CN_LARGE_UNITS[ch]
-            section += digit or 0
-            if section == 0 and total == 0:
-                section = 1
-            total = (total + section) * unit if unit > 10**4 else total + section * unit
-            section, digit, last_small = 0, None, 10**9
-    return total + section + (digit or 0)
+_NOTE_RE: re.Pattern[str] | None = None
+
+
+def unit_note(name: str) -> tuple[str, tuple[Decimal, str, str] | None]:
+    """``比率(%)`` -> (``比率``, (1, ``%``, ``(%)``)); ``面积(亿亩)`` -> (``面积``, (10**8, ``亩``,
+    ``(亿亩)``)): a unit printed after a table-row name applies to its numbers without one."""
+    global _NOTE_RE
+    if _NOTE_RE is None:
+        terminals = grammar.grammar_terminals()
+        _NOTE_RE = re.compile(f"\\(({terminals['MAGNITUDE']})?({terminals['UNIT']})\\)$")
+    note = _NOTE_RE.search(name)
+    if note is None or note.start() == 0:
+        return name, None
+    magnitude = MAGNITUDES[note.group(1)] if note.group(1) else Decimal(1)
+    return name[:note.start()], (magnitude, note.group(2), note.group(0))
+
+
+def _with_unit(target: Any, magnitude: Decimal, unit: str) -> Any:
+    """``target`` with ``unit`` (scaled by ``magnitude``) given to every quantity written without
+    one; a word's number (零的突破, 全覆盖, 零事故) stays in the indicator's own terms."""
+    word = target.wording[0] if isinstance(target, m.Comparison) and target.wording else None
+    if word is not None and grammar.terminal("EXACT_ZERO", "WHOLE", "ZERO_VERB").fullmatch(word):
+        return target
+
+    def fill(q: m.Quantity) -> m.Quantity:
+        return q if q.unit is not None else attrs.evolve(q, value=q.value * magnitude, unit=unit)
+
+    return m.map_quantities(target, fill)
+
+
+def _quoted(text: str) -> str:
+    try:
+        return quote(text)
+    except ValueError:
+        return "\"…\""

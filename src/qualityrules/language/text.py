@@ -110,3 +110,11 @@ def normalize(text: str) -> str:
                                    suggestion="read the file with its real encoding (UTF-8, GB18030)"))
     folded = unicodedata.normalize("NFKC", text).strip()
     return _simplify(folded) if _has_cjk(folded) else folded
+
+
+def quote(text: str) -> str:
+    """Quote free text with the first quote style it does not contain."""
+    for left, right in (('"', '"'), ("“", "”"), ("「", "」")):
+        if left not in text and right not in text:
+            return f"{left}{text}{right}"
+    raise ValueError(f"text contains every quote style and cannot be written: {text!r}")

@@ -31,24 +31,55 @@ def registry() -> Any:
     return units
 
 
+# Magnitude words a unit name may start with (万户 = 10000 户): the grammar's MAGNITUDE terminal.
+MAGNITUDES: dict[str, Fraction] = {
+    "百": Fraction(100), "千": Fraction(1000), "万": Fraction(10**4), "亿": Fraction(10**8),
+    "万亿": Fraction(10**12),
+}
+
+
 @functools.lru_cache(maxsize=1)
-def grammar_spellings() -> tuple[str, ...]:
-    """The unit spellings the grammar's UNIT terminal accepts, longest first."""
-    grammar = grammar_path("qr.lark").read_text(encoding="utf-8")
-    match = re.search(r"^UNIT: /(.*)/$", grammar, flags=re.MULTILINE)
-    if match is None:  # pragma: no cover - guarded by tests on the shipped grammar
-        raise RuntimeError("grammar has no UNIT terminal")
-    return tuple(spelling.replace("\\/", "/") for spelling in match.group(1).split("|"))
-
-
 def defined_spellings() -> tuple[str, ...]:
-    """Every alias that ``units.txt`` defines (Chinese spellings, %, ‰)."""
+    """Every spelling ``units.txt`` defines (Chinese words, %, ‰, ratios), in file order."""
     spellings: list[str] = []
     for line in grammar_path("units.txt").read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if "=" in line:
             spellings.extend(part.strip() for part in line.split("=")[2:])
     return tuple(spellings)
+
+
+@functools.lru_cache(maxsize=1)
+def grammar_spellings() -> tuple[str, ...]:
+    """The unit spellings the grammar's UNIT terminal accepts, longest first (so ``万元/人`` is
+    tried before ``万元``)."""
+    return tuple(sorted(dict.fromkeys(defined_spellings()), key=len, reverse=True))
+
+
+def unit_pattern() -> str:
+    """The UNIT terminal's regular expression, as written between ``/…/`` in a Lark grammar."""
+    return "|".join(re.escape(s).replace("/", "\\/") for s in grammar_spellings())
+
+
+@functools.lru_cache(maxsize=1)
+def _spelling_set() -> frozenset[str]:
+    return frozenset(defined_spellings())
+
+
+def split_magnitude(spelling: str) -> tuple[Fraction, str]:
+    """``万户`` -> (10000, ``户``); a defined spelling (``万元``) is never split."""
+    if spelling in _spelling_set():
+        return Fraction(1), spelling
+    for word in sorted(MAGNITUDES, key=len, reverse=True):
+        rest = spelling[len(word):]
+        if spelling.startswith(word) and rest in _spelling_set():
+            return MAGNITUDES[word], rest
+    return Fraction(1), spelling
+
+
+def known(spelling: str) -> bool:
+    """A unit the language can compare: a defined spelling, or a magnitude word and one."""
+    return split_magnitude(spelling)[1] in _spelling_set()
 
 
 def _format_powers(powers: dict[str, Any]) -> str:
@@ -97,10 +128,12 @@ def _table() -> dict[str, tuple[str, Fraction, str]]:
 
 
 def _entry(spelling: str) -> tuple[str, Fraction, str]:
+    magnitude, unit = split_magnitude(spelling)
     try:
-        return _table()[spelling]
+        dimension, factor, base = _table()[unit]
     except KeyError:
         raise KeyError(f"unknown unit spelling {spelling!r}") from None
+    return dimension, factor * magnitude, base
 
 
 def dimension(spelling: str) -> str:

@@ -93,7 +93,9 @@ def order(a: BoundRule, b: BoundRule) -> int | None:
         return None
     result = stricter(a, b)
     if result == 0 and a.strength is not b.strength:
-        return 1 if a.strength is m.Strength.BINDING else -1
+        if a.strength.warns != b.strength.warns:
+            return -1 if a.strength.warns else 1
+        return 0
     return result
 
 
@@ -106,7 +108,9 @@ def target_text(rule: BoundRule) -> str:
     target = rule.rule.target
     if isinstance(target, m.Change):
         verb = "提高" if target.direction is m.ChangeDirection.UP else "下降"
-        return f"较{target.baseline}年{verb} {_plain_target(target.amount, rule)}"
+        since = "比上年" if rule.year_on_year else f"较{target.baseline}年"
+        return f"{since}{verb} {_plain_target(target.amount, rule)}"
+    assert isinstance(target, (m.Comparison, m.Between, m.Approximately))  # a bound rule is one simple target
     return _plain_target(target, rule)
 
 
@@ -119,9 +123,13 @@ def _plain_target(target: m.Comparison | m.Between | m.Approximately, rule: Boun
         return f"{format_model(target.low)}–{format_model(target.high)}"
     interval = rule.interval
     text = f"≈ {format_model(target.quantity)}"
-    if interval.lower is not None and interval.upper is not None:
-        low, high = (format_number(_decimal(v * rule.rule_factor)) for v in (interval.lower, interval.upper))
-        text += f" [{low}, {high}]"
+    shown = [None if v is None else format_number(_decimal(v * rule.rule_factor)) for v in (interval.lower, interval.upper)]
+    if shown[0] is not None and shown[1] is not None:
+        text += f" [{shown[0]}, {shown[1]}]"
+    elif shown[0] is not None:
+        text += f" [≥ {shown[0]}]"
+    elif shown[1] is not None:
+        text += f" [≤ {shown[1]}]"
     return text
 
 
@@ -218,9 +226,9 @@ class Threshold:
         return self.rule.document
 
     def describe(self) -> str:
-        """``≥ 95% (2015)``, with ``力争`` for aspirations."""
-        aspiration = "力争 " if self.strength is m.Strength.ASPIRATION else ""
-        return f"{aspiration}{self.target} ({self.time})"
+        """``≥ 95% (2015)``, with ``力争`` for aspirations and ``预期性`` for expected targets."""
+        word = {m.Strength.ASPIRATION: "力争 ", m.Strength.EXPECTED: "预期性 "}.get(self.strength, "")
+        return f"{word}{self.target} ({self.time})"
 
     def to_dict(self) -> dict[str, Any]:
         exported = self.rule.to_dict(self.pack)

@@ -7,12 +7,14 @@ raise a :class:`~qualityrules.errors.QualityRulesError` carrying all errors foun
 
 from __future__ import annotations
 
+import difflib
 import enum
 import functools
 import pickle
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -24,14 +26,15 @@ from ..i18n import tr
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_number, rule_body
-from ..language.parse import parse_text
-from ..language.text import normalize, normalize_with_offsets
+from ..language.parse import CHANGE_WORDS, parse_text
+from ..language.text import normalize
 from ..resources import Artefact, code_fingerprint, digest, load_artefact, rules_dir
+from .reading import Part, extensive, name_span, read_statement
 
 __all__ = [
     "Catalogue", "BoundRule", "Pack", "Interval", "Measure", "load_catalogue", "load_pack",
     "resolve_text", "lint_file", "shipped_pack_ids", "DEFAULT_APPROX_TOLERANCE", "extended_catalogue",
-    "as_catalogue", "CatalogueLike",
+    "as_catalogue", "CatalogueLike", "extensive", "name_span",
 ]
 
 DEFAULT_APPROX_TOLERANCE = m.Quantity(10, "%")
@@ -69,11 +72,29 @@ class Catalogue:
     def lookup(self, name: str) -> m.Indicator | None:
         return self._index.get(normalize(name))
 
+    def knows(self, normalized_name: str) -> bool:
+        """Whether an already normalised text is a name or alias (for the sentence reader)."""
+        return normalized_name in self._index
+
     def names(self) -> list[str]:
         return sorted(self._index)
 
     def suggest(self, name: str) -> str | None:
-        return did_you_mean(normalize(name), self._index)
+        """Did-you-mean for an unknown name, with the catalogue's notes that tell look-alike
+        statistics apart. A suggestion never binds: the rule stays unknown until it is fixed."""
+        hint = did_you_mean(normalize(name), self._index)
+        if hint is None:
+            return None
+        notes = []
+        for candidate in difflib.get_close_matches(normalize(name), list(self._index), n=3, cutoff=0.5):
+            indicator = self._index[candidate]
+            for reference in indicator.references:
+                relation = "is not" if reference.kind == "not" else "see also"
+                text = f"{indicator.name} {relation} {'/'.join(reference.names)}"
+                notes.append(text + (f": {reference.note}" if reference.note else ""))
+        if not notes:
+            return hint
+        return tr("{hint}{notes}", hint=hint, notes="".join(f" ({note})" for note in dict.fromkeys(notes)))
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.lookup(name) is not None
@@ -226,7 +247,10 @@ def _cached_extended(extra: tuple[tuple[Path, int, int], ...]) -> tuple[Catalogu
 
 
 def extended_catalogue(extra: Sequence[str | Path]) -> tuple[Catalogue, list[Diagnostic]]:
-    """The shipped catalogue extended by the catalogue files ``extra`` (see :meth:`Catalogue.extended`)."""
+    """The shipped catalogue extended by the catalogue files ``extra`` (see :meth:`Catalogue.extended`);
+    a shipped catalogue file among them is the base already, not an extension of it."""
+    shipped = catalogue_files()
+    extra = [p for p in extra if not any(_same_file(p, s) for s in shipped)]
     if not extra:
         catalogue, diagnostics = _cached_catalogue(tuple(catalogue_files()))
         return catalogue, list(diagnostics)
@@ -310,6 +334,14 @@ class BoundRule:
     regions: tuple[str, ...] = ()       # regions whose data the rule is checked against
     rounding: m.Rounding | None = None  # declared GB/T 8170 rounding: the origin pack's, else the indicator's
     rounding_by: str | None = None      # who declared it: "pack <id>" or "indicator <name>"
+    written: m.Rule | None = None       # the line as written, when ``rule`` is one part of it
+    part: int = 0                       # which part of its line (A和B均… has two)
+    notes: tuple[str, ...] = ()         # readings of the wording that were a choice
+    baseline_source: str | None = None  # written | pack | period | previous-year
+    year_on_year: bool = False          # every year against the year before it (比上年, every year)
+    average_rate: m.Quantity | None = None  # 年均: the yearly rate the change was computed from
+    tolerance: m.Quantity | None = None     # the tolerance an approximate target was read with
+    set_in: int | None = None           # the year the target was set (the pack's publication)
 
     @property
     def kind(self) -> str:
@@ -318,12 +350,30 @@ class BoundRule:
             return "every-year"
         if isinstance(time, m.Cumulative):
             return "cumulative"
+        if isinstance(time, m.During):
+            return "cumulative" if time.total else "every-year"
         return "target-year"
 
     @property
     def key(self) -> tuple[str, str, tuple[int, ...]]:
         """Identity for inheritance: the same indicator and time qualifier."""
         return (self.indicator.name, self.kind, self.years)
+
+    @property
+    def statement_rule(self) -> m.Rule:
+        """The line as the author wrote it (several parts may share it)."""
+        return self.written or self.rule
+
+    def definition_caveat(self, year: int) -> str | None:
+        """When the statistic was defined differently in the year the target was set than in
+        ``year``, the two definitions (the verdict stands; the caveat says what it compares)."""
+        if self.set_in is None or not self.indicator.definitions:
+            return None
+        then, now = self.indicator.defined_as(self.set_in), self.indicator.defined_as(year)
+        if then is None or now is None or then is now:
+            return None
+        return (f"the target was set in {self.set_in} under \"{then.text}\"; "
+                f"the {year} value is measured under \"{now.text}\"")
 
     @property
     def strength(self) -> m.Strength:
@@ -347,12 +397,12 @@ class BoundRule:
 
     @property
     def text(self) -> str:
-        return format_model(self.rule)
+        return format_model(self.statement_rule)
 
     @property
     def statement(self) -> str:
         """The rule without its citation and other clauses."""
-        return rule_body(self.rule)
+        return rule_body(self.statement_rule)
 
     def to_dict(self, pack_id: str | None = None) -> dict[str, Any]:
         return _rule_export(self, pack_id or self.origin)
@@ -366,7 +416,10 @@ def _quantity_in(q: m.Quantity, unit: str | None) -> Fraction:
 
 
 def _interval(target: m.Comparison | m.Between | m.Approximately, unit: str | None,
-              default_tolerance: m.Quantity) -> Interval:
+              tolerance: m.Quantity, direction: m.Direction = m.Direction.EXACT) -> Interval:
+    """The target as an interval in ``unit``. An approximate value (左右, 约) on an indicator that
+    is better higher or lower reads one-sided — no worse than the value by more than the
+    tolerance — unless the author wrote an explicit ``±`` band."""
     if isinstance(target, m.Comparison):
         x = _quantity_in(target.quantity, unit)
         op = target.op
@@ -380,51 +433,99 @@ def _interval(target: m.Comparison | m.Between | m.Approximately, unit: str | No
     if isinstance(target, m.Between):
         return Interval(_quantity_in(target.low, unit), _quantity_in(target.high, unit))
     centre = _quantity_in(target.quantity, unit)
-    tolerance = target.tolerance or default_tolerance
-    if tolerance.unit == "%":
-        width = abs(centre) * Fraction(tolerance.value) / 100
+    band = target.tolerance or tolerance
+    if band.unit == "%":
+        width = abs(centre) * Fraction(band.value) / 100
     else:
-        width = _quantity_in(tolerance, unit)
+        width = _quantity_in(band, unit)
+    if target.tolerance is None and direction is m.Direction.HIGHER:
+        return Interval(lower=centre - width)
+    if target.tolerance is None and direction is m.Direction.LOWER:
+        return Interval(upper=centre + width)
     return Interval(centre - width, centre + width)
 
 
-def _bind(rule: m.Rule, pack: m.PackDefinition, catalogue: Catalogue,
-          diagnostics: list[Diagnostic]) -> BoundRule | None:
-    indicator = catalogue.lookup(rule.indicator)
-    if indicator is None:
-        diagnostics.append(Diagnostic(
-            "QR101", tr("unknown indicator '{name}'", name=rule.indicator), _name_span(rule),
-            suggestion=catalogue.suggest(rule.indicator)
-            or tr("add it to a catalogue of your own (--catalogue FILE) with its unit and direction")))
-        return None
+def _bind(part: Part, written: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) -> BoundRule | None:
+    rule, indicator = (written if part.rule == written else part.rule), part.indicator
     tolerance = pack.tolerance or DEFAULT_APPROX_TOLERANCE
     target = rule.target
+    assert isinstance(target, (m.Comparison, m.Between, m.Approximately, m.Change))
     if isinstance(target, m.Change):
-        in_points = next((q for q in m.quantities(target) if q.unit in ("百分点", "个百分点")), None)
-        points = in_points is not None
-        if in_points is not None and (indicator.unit is None or not units.compatible("%", indicator.unit)):
-            diagnostics.append(Diagnostic(
-                "QR113", tr("'{name}' is measured in {unit}; a change in 百分点 only applies to shares (%, ‰)",
-                            name=indicator.name, unit=indicator.unit or tr("no unit")), in_points.span or rule.span,
-                suggestion=tr("state the change in % (relative) instead")))
+        measure = _change_measure(rule, target, indicator, diagnostics)
+        if measure is None:
             return None
-        measure = Measure.POINT_CHANGE if points else Measure.RELATIVE_CHANGE
-        rule_unit = indicator.unit if points else "%"
-        interval = _interval(target.amount, rule_unit, tolerance)
+        rule_unit = "%" if measure is Measure.RELATIVE_CHANGE else indicator.unit
+        approximate = target.amount
+        interval = _interval(target.amount, rule_unit, tolerance, _change_sense(target, indicator))
         factor, baseline = Fraction(1), target.baseline
     else:
         if not _check_value_units(rule, indicator, pack, diagnostics):
             return None
         measure, baseline = Measure.VALUE, None
         rule_unit = next((q.unit for q in m.quantities(target) if q.unit), None)
-        interval = _interval(target, indicator.unit, tolerance)
+        approximate = target
+        interval = _interval(target, indicator.unit, tolerance, indicator.direction)
         factor = units.factor(indicator.unit, rule_unit) if rule_unit and indicator.unit else Fraction(1)
     years = _years(rule, pack, diagnostics)
     regions = tuple(dict.fromkeys(r for r in (pack.region, *pack.scope) if r))
+    used_tolerance = (approximate.tolerance or tolerance) if isinstance(approximate, m.Approximately) else None
     rounding, rounding_by = (pack.rounding, f"pack {pack.id}") if pack.rounding is not None else \
         (indicator.rounding, f"indicator {indicator.name}") if indicator.rounding is not None else (None, None)
     return BoundRule(rule, indicator, pack.id, pack.level, pack.region, pack.source, years, measure,
-                     interval, baseline, rule_unit, factor, regions, rounding, rounding_by)
+                     interval, baseline, rule_unit, factor, regions, rounding, rounding_by,
+                     written=None if written is rule else written, part=part.index, notes=part.notes,
+                     baseline_source=part.baseline_source, year_on_year=part.year_on_year,
+                     average_rate=part.average_rate, tolerance=used_tolerance, set_in=_set_in(pack))
+
+
+def _set_in(pack: m.PackDefinition) -> int | None:
+    """The year a pack's targets were set: its publication year, else the year before its period."""
+    if pack.published:
+        year = re.match(r"\s*(\d{4})", pack.published)
+        if year:
+            return int(year.group(1))
+    return pack.period.start - 1 if pack.period is not None else None
+
+
+def _change_sense(change: m.Change, indicator: m.Indicator) -> m.Direction:
+    """Which way an approximate change amount is one-sided: a fall of about 18% on an indicator
+    better lower may be larger, not smaller."""
+    better = indicator.direction
+    if better is m.Direction.EXACT:
+        return better
+    improving = (change.direction is m.ChangeDirection.UP) == (better is m.Direction.HIGHER)
+    return m.Direction.HIGHER if improving else m.Direction.LOWER
+
+
+def _change_measure(rule: m.Rule, change: m.Change, indicator: m.Indicator,
+                    diagnostics: list[Diagnostic]) -> Measure | None:
+    """% is a relative change; 百分点 a change of a share in points; the indicator's own unit (or
+    one of its dimension) an absolute change (增加12项, 提高1岁)."""
+    measures = set()
+    for q in m.quantities(change):
+        if q.unit == "%":
+            measures.add(Measure.RELATIVE_CHANGE)
+        elif q.unit in ("百分点", "个百分点"):
+            if indicator.unit is None or not units.compatible("%", indicator.unit):
+                diagnostics.append(Diagnostic(
+                    "QR113", tr("'{name}' is measured in {unit}; a change in 百分点 only applies to shares (%, ‰)",
+                                name=indicator.name, unit=indicator.unit or tr("no unit")), q.span or rule.span,
+                    suggestion=tr("state the change in % (relative) instead")))
+                return None
+            measures.add(Measure.POINT_CHANGE)
+        elif q.unit is not None and indicator.unit is not None and units.compatible(q.unit, indicator.unit):
+            measures.add(Measure.POINT_CHANGE)
+        else:
+            own = f", or in {indicator.unit}" if indicator.unit else ""
+            diagnostics.append(Diagnostic(
+                "QR113", f"a change of {indicator.name} is measured in % or 百分点{own}, not '{q.unit or 'no unit'}'",
+                q.span or rule.span, suggestion="write e.g. '下降18.5%'" + (f" or '增加12{indicator.unit}'" if own else "")))
+            return None
+    if len(measures) != 1:
+        diagnostics.append(Diagnostic("QR113", "one change in two kinds of unit", change.span or rule.span,
+                                      suggestion="write both ends in % or both in the indicator's unit"))
+        return None
+    return measures.pop()
 
 
 def _check_value_units(rule: m.Rule, indicator: m.Indicator, pack: m.PackDefinition,
@@ -439,41 +540,31 @@ def _check_value_units(rule: m.Rule, indicator: m.Indicator, pack: m.PackDefinit
                             dimension=units.dimension(q.unit), wanted=units.dimension(indicator.unit)),
                 q.span or rule.span, suggestion=tr("write the target in {unit}", unit=indicator.unit)))
             usable = False
-        elif q.unit is None and indicator.unit is not None and q.value != 0:
+        elif q.unit is None and indicator.unit is not None and q.value != 0 and not _word_target(rule.target):
             number = format_number(q.value)
             diagnostics.append(Diagnostic(
                 "QR111", tr("{number} has no unit; read as {unit}", number=number, unit=indicator.unit),
                 q.span or rule.span, Severity.WARNING,
                 suggestion=tr("write {number}{unit}", number=number, unit=indicator.unit)))
     if isinstance(rule.target, m.Approximately) and rule.target.tolerance is None and pack.tolerance is None:
+        sided = {m.Direction.HIGHER: " (no worse than that below the value)",
+                 m.Direction.LOWER: " (no worse than that above the value)"}.get(indicator.direction, "")
         diagnostics.append(Diagnostic(
-            "QR110", tr("approximate target without a tolerance; using ±{tolerance}%",
-                        tolerance=DEFAULT_APPROX_TOLERANCE.value),
+            "QR110", tr("approximate target without a tolerance; using {tolerance}%{sided}",
+                        tolerance=DEFAULT_APPROX_TOLERANCE.value, sided=sided),
             rule.target.span or rule.span, Severity.WARNING,
-            suggestion=tr("add '±2家' after the target or 'tolerance 10%' to the pack")))
+            suggestion=tr("add '±2家' after the target for a band on both sides, or 'tolerance 10%' to the pack")))
     return usable
 
 
-# Dimensions whose targets belong to one region: totals that grow with the size of a region (a
-# province's 3万家 is not a district's target) and ranks among peers (广东省 first among provinces
-# says nothing of a district's place). Shares, concentrations, intensities, per-capita rates,
-# indices, scores and durations bind every region below the one that set them.
-_EXTENSIVE_DIMENSIONS = frozenset({
-    "[count]", "[currency]", "[us_currency]", "[person]", "[length]", "[length]**2", "[length]**3",
-    "[mass]", "[coal_equivalent]", "[rank]",
-})
-
-
-def extensive(indicator: m.Indicator) -> bool:
-    """Whether a target on the indicator belongs to its own region only (a total over the region,
-    or its rank among peers), so a parent's target does not apply to a child region's data."""
-    return indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
+def _word_target(target: m.Target) -> bool:
+    """零的突破: a word standing for a number, read in the indicator's own unit."""
+    return isinstance(target, m.Comparison) and target.wording is not None and target.wording[0] is not None \
+        and "突破" in target.wording[0]
 
 
 @functools.lru_cache(maxsize=1)
 def _growth_rate_name() -> re.Pattern[str]:
-    from ..language.parse import CHANGE_WORDS
-
     words = "|".join(sorted(CHANGE_WORDS, key=len, reverse=True))
     return re.compile(rf"(?:{words})(?:率|幅|幅度|速度)$|增速$|年均(?:{words})")
 
@@ -485,33 +576,23 @@ def growth_rate(indicator: m.Indicator) -> bool:
     return indicator.unit in ("%", "‰") and bool(_growth_rate_name().search(indicator.name))
 
 
-def _name_span(rule: m.Rule) -> m.Span | None:
-    """The span of the indicator name inside the rule (found in the normalised text, so a
-    traditional-script or full-width name is found too)."""
-    if rule.span is None:
-        return None
-
-    normalized = normalize_with_offsets(rule.span.text)
-    index = normalized.text.find(rule.indicator)
-    if index < 0:
-        return rule.span
-    start = rule.span.start + normalized.original_offset(index)
-    end = rule.span.start + normalized.original_offset(index + len(rule.indicator))
-    return span_of(rule.span.source, start, end)
-
-
 def rule_years(rule: m.Rule, pack: m.PackDefinition) -> tuple[int, ...]:
     """The years a rule of ``pack`` is checked in (or summed over); empty when the pack lacks
     the period or target year the rule needs."""
     time = rule.time
     period = pack.period
+    final = pack.target if pack.target is not None else period.end if period is not None else None
     if isinstance(time, m.TargetYear):
         return (time.year,)
+    if isinstance(time, m.During):
+        return tuple(range(time.start, time.end + 1))
+    if isinstance(time, m.EveryYear) and time.last is not None:
+        return tuple(range(final - time.last + 1, final + 1)) if final is not None else ()
+    if isinstance(time, m.Cumulative) and time.until is not None:
+        return tuple(range(period.start, time.until + 1)) if period is not None else ()
     if isinstance(time, (m.EveryYear, m.Cumulative)):
         return tuple(period.years) if period is not None else ()
-    if pack.target is not None:
-        return (pack.target,)
-    return (period.end,) if period is not None else ()
+    return (final,) if final is not None else ()
 
 
 def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) -> tuple[int, ...]:
@@ -522,6 +603,11 @@ def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) 
         diagnostics.append(Diagnostic(
             "QR114", tr("target year {year} is outside the pack's period {start}..{end}: the target never binds "
                         "(not-applicable)", year=time.year, start=period.start, end=period.end),
+            time.span or rule.span, Severity.WARNING))
+    elif isinstance(time, (m.During, m.Cumulative, m.EveryYear)) and years and period is not None \
+            and not set(years) <= set(period.years):
+        diagnostics.append(Diagnostic(
+            "QR114", f"years {years[0]}..{years[-1]} reach outside the pack's period {period.start}..{period.end}",
             time.span or rule.span, Severity.WARNING))
     elif not years and isinstance(time, (m.EveryYear, m.Cumulative)):
         diagnostics.append(Diagnostic("QR115", tr("每年/累计 need the pack's 'period'"), time.span or rule.span,
@@ -573,7 +659,7 @@ def looser(child: BoundRule, parent: BoundRule) -> bool:
         lets_more = ci != pi
     else:
         lets_more = not _within(ci, pi)
-    demoted = child.strength is m.Strength.ASPIRATION and parent.strength is m.Strength.BINDING
+    demoted = child.strength.warns and not parent.strength.warns
     return lets_more or demoted
 
 
@@ -705,6 +791,16 @@ def _rule_export(rule: BoundRule, pack_id: str) -> dict[str, Any]:
     if isinstance(target, m.Change):
         time["baseline"] = target.baseline
         time["change"] = target.direction.value
+        time["baseline_from"] = rule.baseline_source
+        time["change_form"] = change_form(rule)
+        time["average_annual_rate"] = _quantity_export(rule.average_rate) if rule.average_rate else None
+    approximate = target.amount if isinstance(target, m.Change) else target
+    tolerance = None
+    if isinstance(approximate, m.Approximately) and rule.tolerance is not None:
+        sides = "both" if rule.interval.lower is not None and rule.interval.upper is not None \
+            else "below" if rule.interval.lower is not None else "above"
+        tolerance = {"written": format_model(rule.tolerance), "stated": approximate.tolerance is not None,
+                     "sides": sides}
     return {
         "pack": pack_id,
         "origin": rule.origin,
@@ -732,7 +828,85 @@ def _rule_export(rule: BoundRule, pack_id: str) -> dict[str, Any]:
         "citation": {"document": rule.document, "location": rule.citation},
         "text": rule.text,
         "line": r.span.line if r.span else None,
+        "meaning": meaning(rule),
+        "part": rule.part,
+        "readings": list(rule.notes),
+        "tolerance": tolerance,
+        "set_in": rule.set_in,
+        "indicator_definitions": [
+            {"from": d.start, "to": d.end, "text": d.text} for d in rule.indicator.definitions],
     }
+
+
+def change_form(rule: BoundRule) -> str | None:
+    """relative (%), points (百分点 of a share) or absolute (the indicator's own unit)."""
+    if rule.measure is Measure.RELATIVE_CHANGE:
+        return "relative"
+    if rule.measure is Measure.POINT_CHANGE:
+        shares = rule.indicator.unit is not None and units.compatible(rule.indicator.unit, "%")
+        return "points" if shares else "absolute"
+    return None
+
+
+_BOUND_WORDS = {(True, True): ("at least", "at most"), (False, False): ("more than", "less than")}
+
+
+def _number(value: Fraction, factor: Fraction) -> str:
+    scaled = value * factor
+    decimal = Decimal(scaled.numerator) / Decimal(scaled.denominator)
+    return format_number(decimal.quantize(Decimal("1.0000000000")) if scaled.denominator % 10 else decimal)
+
+
+def meaning(rule: BoundRule) -> str:
+    """What the rule requires, in plain words: ``at least 95%, in 2025; binding``,
+    ``a fall of at least 18% against 2015, in 2020; expected``."""
+    interval = rule.interval
+    if rule.measure is Measure.VALUE:
+        factor, unit = rule.rule_factor, rule.rule_unit or rule.indicator.unit or ""
+    elif rule.measure is Measure.RELATIVE_CHANGE:
+        factor, unit = Fraction(1), "%"
+    else:
+        factor, unit = Fraction(1), " percentage points" if change_form(rule) == "points" else (rule.indicator.unit or "")
+    shown = {key: None if value is None else _number(value, factor) + unit
+             for key, value in (("lower", interval.lower), ("upper", interval.upper))}
+    low, high = shown["lower"], shown["upper"]
+    if interval.excluded:
+        bound = f"anything but {low}"
+    elif low is not None and high is not None and low == high:
+        bound = f"exactly {low}"
+    elif low is not None and high is not None:
+        ends = "inclusive" if interval.lower_inclusive and interval.upper_inclusive else "exclusive"
+        bound = f"between {low} and {high} {ends}"
+    elif low is not None:
+        bound = f"{'at least' if interval.lower_inclusive else 'more than'} {low}"
+    elif high is not None:
+        bound = f"{'at most' if interval.upper_inclusive else 'less than'} {high}"
+    else:
+        bound = "any value"
+    target = rule.rule.target
+    approximate = target.amount if isinstance(target, m.Change) else target
+    if isinstance(approximate, m.Approximately):
+        centre = approximate.quantity
+        bound = f"about {format_number(centre.value)}{centre.unit or unit} ({bound})"
+    if isinstance(target, m.Change):
+        size = "rise" if target.direction is m.ChangeDirection.UP else "fall"
+        article = "an absolute" if change_form(rule) == "points" else "a"
+        since = "the year before" if rule.year_on_year else str(rule.baseline)
+        bound = f"{article} {size} of {bound} against {since}"
+        if rule.average_rate is not None and rule.baseline is not None and rule.years:
+            rate = rule.average_rate
+            words = bound.split(" of ", 1)[1].split(" ")[0:2] if " of " in bound else []
+            comparison = " ".join(words[:2]) if words[:1] in (["at"], ["more"], ["less"]) else ""
+            bound = (f"average annual {'growth' if size == 'rise' else 'fall'} of {comparison + ' ' if comparison else ''}"
+                     f"{format_number(rate.value)}{rate.unit or ''} over {rule.baseline + 1}-{rule.years[-1]}, i.e. "
+                     + bound)
+    years = rule.years
+    span = f"{years[0]}-{years[-1]}" if years else "?"
+    when = {"every-year": f"in every year {span}", "cumulative": f"summed over {span}"}.get(
+        rule.kind, f"in {years[0]}" if years else "in no year")
+    if rule.kind == "every-year" and len(years) == 1:
+        when = f"in {years[0]}"
+    return f"{bound}, {when}; {rule.strength.value}"
 
 
 def shipped_pack_ids() -> list[str]:
@@ -822,13 +996,19 @@ class _Loader:
             self.diagnostics.append(problem)
             return None
         assert text is not None
-        return self.load_text(text, str(path))
+        rule_file, found = self.parse(text, str(path))
+        return self.load_parsed(rule_file, found, str(path), path)
 
     def load_text(self, text: str, source: str) -> Pack | None:
-        rule_file, found = parse_text(text, source=source)
+        rule_file, found = self.parse(text, source)
         return self.load_parsed(rule_file, found, source)
 
-    def load_parsed(self, rule_file: m.RuleFile, found: Sequence[Diagnostic], source: str) -> Pack | None:
+    def parse(self, text: str, source: str) -> tuple[m.RuleFile, tuple[Diagnostic, ...]]:
+        """Parse with the catalogue's names, so an unspaced sentence splits at a known name."""
+        return parse_text(text, source=source, names=self.catalogue.knows)
+
+    def load_parsed(self, rule_file: m.RuleFile, found: Sequence[Diagnostic], source: str,
+                    path: Path | None = None) -> Pack | None:
         self.diagnostics.extend(found)
         if any(d.severity is Severity.ERROR for d in found):
             return None
@@ -838,11 +1018,26 @@ class _Loader:
                             "one pack", source=source, packs=len(rule_file.packs), indicators=len(rule_file.indicators)),
                 None, suggestion=tr("put indicators in the catalogue and one pack per file")))
             return None
-        return self.resolve(rule_file.packs[0], source)
+        definition = rule_file.packs[0]
+        # <id>.qr, or a variant of it named <id>.<anything>.qr (haibin-2025.reviewed.qr)
+        if path is not None and definition.id != path.stem and not path.stem.startswith(definition.id + "."):
+            self.diagnostics.append(Diagnostic(
+                "QR118", f"pack '{definition.id}' is in the file {path.name}: a pack file is named after its pack "
+                "id, so that 'extends' finds it", _header_span(definition),
+                suggestion=f"rename the file to {definition.id}.qr, or the pack to '{path.stem}'"))
+            return None
+        return self.resolve(definition, source)
 
     def resolve(self, definition: m.PackDefinition, source: str | None) -> Pack | None:
         if definition.id in self.done:
-            return self.done[definition.id]
+            earlier = self.done[definition.id]
+            if earlier is not None and source is not None and earlier.path is not None \
+                    and Path(earlier.path).resolve() != Path(source).resolve():
+                self.diagnostics.append(Diagnostic(
+                    "QR119", f"two files declare the pack '{definition.id}': {earlier.path} and {source}",
+                    _header_span(definition), suggestion="give each pack its own id (and file name)"))
+                return None
+            return earlier
         if any(pid == definition.id for pid, _ in self.stack):  # a file whose pack id is already open
             self._cycle_at(self.stack[-1][1], definition.id)
             return None
@@ -896,9 +1091,11 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
     own: list[BoundRule] = []
     recorded: list[BoundRule] = []
     for written in definition.rules:
-        bound = _bind(written, definition, catalogue, diagnostics)
-        if bound is not None:
-            (own if bound.enforced else recorded).append(bound)
+        for part in read_statement(written, definition, catalogue.lookup, catalogue.suggest, diagnostics):
+            bound = _bind(part, written, definition, diagnostics)
+            if bound is not None:
+                _check_definitions(bound, diagnostics)
+                (own if bound.enforced else recorded).append(bound)
     _check_own_conflicts(own, recorded, diagnostics)
     child_regions = tuple(dict.fromkeys(r for r in (definition.region, *definition.scope) if r))
     inherited = [
@@ -914,7 +1111,7 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
                 diagnostics.append(Diagnostic(
                     "QR107", tr("'override' but no parent target on {name} applies to {regions} in the same years",
                                 name=rule.indicator.name, regions="/".join(rule.regions) or tr("this region")),
-                    _name_span(rule.rule), Severity.WARNING, suggestion=tr("drop 'override'")))
+                    name_span(rule.rule), Severity.WARNING, suggestion=tr("drop 'override'")))
             effective.append(rule)
             continue
         if not rule.rule.override:
@@ -927,7 +1124,7 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
                 "QR105", tr("{name} is already a target of parent pack '{parent}' ({where}); mark this rule "
                             "'override' to replace it", name=rule.indicator.name, parent=parent.origin,
                             where=_where(parent.rule.span)),
-                _name_span(rule.rule), suggestion=tr("start the line with 'override'")))
+                name_span(rule.rule), suggestion=tr("start the line with 'override'")))
             effective.append(rule)
             continue
         for index in matches:
@@ -936,7 +1133,7 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
                 diagnostics.append(Diagnostic(
                     "QR106", tr("override of {name} is looser than '{parent}' ({target} at {where})",
                                 name=rule.indicator.name, parent=parent.origin, target=parent.text,
-                                where=_where(parent.rule.span)), _name_span(rule.rule),
+                                where=_where(parent.rule.span)), name_span(rule.rule),
                     suggestion=tr('add because "…" stating why, or tighten the target')))
             overridden.add(index)
         effective.append(rule)
@@ -961,7 +1158,7 @@ def _check_looser_than_inherited(own: list[BoundRule], inherited: list[BoundRule
                     "QR117", tr("{name} in {year} is looser here than the inherited '{target}' from '{parent}', "
                                 "which still binds", name=rule.indicator.name, year=shared[0],
                                 target=parent.statement, parent=parent.origin),
-                    _name_span(rule.rule), Severity.WARNING,
+                    name_span(rule.rule), Severity.WARNING,
                     suggestion=tr("tighten the target or make it an override of the inherited one")))
                 break
 
@@ -980,12 +1177,22 @@ def _where(span: m.Span | None) -> str:
 def _inherit(parents: Iterable[Pack]) -> list[BoundRule]:
     """Every enforced rule of every parent, each origin rule once, in a parent-order-independent
     order (by origin pack id, then by position in its file)."""
-    seen: dict[tuple[str, int], BoundRule] = {}
+    seen: dict[tuple[str, int, int], BoundRule] = {}
     for parent in parents:
         for rule in parent.rules:
             position = rule.rule.span.start if rule.rule.span else id(rule)
-            seen.setdefault((rule.origin, position), rule)
+            seen.setdefault((rule.origin, position, rule.part), rule)
     return [seen[k] for k in sorted(seen)]
+
+
+def _check_definitions(rule: BoundRule, diagnostics: list[Diagnostic]) -> None:
+    """A target set under one definition of its statistic and checked in years of another."""
+    changed = next((rule.definition_caveat(year) for year in rule.years if rule.definition_caveat(year)), None)
+    if changed is not None:
+        diagnostics.append(Diagnostic(
+            "QR124", f"{rule.indicator.name} changed its definition: {changed}", name_span(rule.rule), Severity.WARNING,
+            suggestion="results for those years carry this caveat; restate the target under the new "
+            "definition to check it on its own terms"))
 
 
 def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagnostics: list[Diagnostic]) -> None:
@@ -995,7 +1202,7 @@ def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagno
         if first is not rule and (first.interval != rule.interval or first.measure is not rule.measure):
             diagnostics.append(Diagnostic(
                 "QR109", tr("{name} has two different enforced targets in this pack (the other at {where})",
-                            name=rule.indicator.name, where=_where(first.rule.span)), _name_span(rule.rule),
+                            name=rule.indicator.name, where=_where(first.rule.span)), name_span(rule.rule),
                 suggestion=tr('keep one and mark the other unenforced "reason"')))
     for rule in recorded:
         enforced = by_key.get(rule.key)
@@ -1004,7 +1211,7 @@ def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagno
                 "QR108", tr("contradiction: {name} is stated as '{stated}' here and enforced as '{enforced}' ({where}); "
                             "reason: {reason}", name=rule.indicator.name, stated=rule.statement,
                             enforced=enforced.statement, where=_where(enforced.rule.span),
-                            reason=rule.rule.unenforced), _name_span(rule.rule), Severity.WARNING))
+                            reason=rule.rule.unenforced), name_span(rule.rule), Severity.WARNING))
 
 
 # ------------------------------------------------------------------------------------------
@@ -1086,18 +1293,19 @@ def lint_text(text: str, source: str, *, search: Sequence[str | Path] = (), cata
     from .suppressions import apply_suppressions
 
     path = Path(source)
-    rule_file, diagnostics = parsed if parsed is not None else parse_text(text, source=source)
+    own, broken = _catalogue_for_lint(catalogue)
+    known = (own or _cached_catalogue(tuple(catalogue_files()))[0]).knows  # names for the sentence reader
+    rule_file, diagnostics = parsed if parsed is not None else parse_text(text, source=source, names=known)
     if any(d.severity is Severity.ERROR for d in diagnostics):
         return apply_suppressions(diagnostics, m.Source(source, text), complete=False)
     if rule_file.indicators and not rule_file.packs:
         found = _lint_catalogue(rule_file.indicators, path, catalogue)
         own_file = [d for d in found if d.file in (source, None)]
     else:
-        own, broken = _catalogue_for_lint(catalogue)
         if broken:  # the catalogues themselves do not load: say so instead of raising
             return [*broken, *apply_suppressions(diagnostics, m.Source(source, text), complete=False)]
         loader = _loader([*search, path.parent], own)
-        loader.load_parsed(rule_file, diagnostics, source)
+        loader.load_parsed(rule_file, diagnostics, source, path if path.suffix == ".qr" else None)
         found = loader.diagnostics
         own_file = [d for d in found if d.file in (source, None)]
         diagnostics = ()

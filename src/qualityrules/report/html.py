@@ -82,6 +82,7 @@ table.review td.indicator { min-width: 12em; }
 .v-unknown { background: #eef0f3; color: #455a64; }
 .v-not-applicable { background: #fafafa; color: #888; }
 .citation { color: #555; font-size: .85rem; }
+.caveat { color: #8a5300; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 1.25rem; }
 figure { margin: 0; border: 1px solid #e3e3e3; border-radius: .5rem; padding: .75rem; }
 figcaption { font-weight: 600; margin-bottom: .25rem; }
@@ -215,7 +216,9 @@ def _region_section(report: Any, table: _Targets, region: str, rows: list[dict[s
             f'<span class="citation">{escape(row["origin"])}</span></td>'
             f'<td class="nowrap">{escape(_year_text(row))}</td>'
             f'<td class="num">{escape(_value_text(row))}</td><td class="num">{escape(_margin_text(row))}</td>'
-            f'<td class="citation">{escape(citation)}</td></tr>')
+            f'<td class="citation">{escape(citation)}'
+            + (f'<br><span class="caveat">口径变化 caveat: {escape(row["caveat"])}</span>' if row.get("caveat") else "")
+            + "</td></tr>")
     if len(out) > 2:
         out += ["</tbody>", "</table>"]
     pending = [(index, row) for index, row in indexed if row.get("assessment")]

@@ -312,7 +312,7 @@ class Report:
 
     @functools.cached_property
     def _aspiration_rule(self) -> npt.NDArray[np.bool_]:
-        return np.array([r.strength is m.Strength.ASPIRATION for r in self.plan.rules], dtype=bool)
+        return np.array([r.strength.warns for r in self.plan.rules], dtype=bool)
 
     def exit_code(self, fail_on: str | None = None) -> int:
         """0 if no binding target failed; 1 if one did (or, with ``fail_on="warn"``, an aspiration
@@ -447,6 +447,7 @@ class Report:
                 for column in columns.tolist():
                     rows.append({
                         "region": region, "year": years[column], **fields,
+                        "caveat": self._caveat(k, years[column]),
                         "verdict": _verdict(codes[r][column], aspiration),
                         "value": _clean(measures["value"][r][column]),
                         "censored": censored[r][column],
@@ -499,6 +500,7 @@ class Report:
                 column = deciding[r][k]
                 checked = [years[c] for c in columns.tolist()]
                 row = {"region": region, **self._rule_field_cache[k],
+                       "caveat": next((c for c in (self._caveat(k, y) for y in checked) if c), None),
                        "years": checked,
                        "verdict": _verdict(outcomes[r][k], bool(self._aspiration_rule[k])),
                        "year": years[column] if column >= 0 else None}
@@ -511,6 +513,11 @@ class Report:
                 row["assessment"] = self._target_assessment(r, k) if self._assessed else None
                 rows.append(row)
         return rows
+
+    def _caveat(self, k: int, year: int) -> str | None:
+        """Definitions over time: the statistic was defined otherwise when the target was set than
+        in ``year`` (the verdict stands; the caveat says what it compares)."""
+        return self.plan.rules[k].definition_caveat(year)
 
     @functools.cached_property
     def _measure_lists(self) -> dict[str, list[list[float]]]:
@@ -660,6 +667,9 @@ class Report:
                 lines.append("| " + " | ".join(_md(c) for c in (
                     row["verdict"], row["indicator"], row["target"], _years_text(row), _value_text(row),
                     _margin_text(row), row["level"] or "", row["origin"], row["citation"] or "")) + " |")
+            caveats = [f"> caveat — {_md(row['indicator'])}: {_md(row['caveat'])}" for row in rows if row["caveat"]]
+            if caveats:
+                lines += ["", *caveats]
             pending = [row for row in rows if row.get("assessment")]
             if pending:
                 lines += ["", f"Review as of {self.as_of} (targets due later):", "",
@@ -712,6 +722,8 @@ class Report:
                 table.append((_MARK[row["verdict"]], row["indicator"], row["target"], _years_text(row),
                               _value_text(row), _margin_text(row), row["level"] or ""))
             lines += ["", region, *(_aligned(table, width) if len(table) > 1 else [])]
+            lines += [f"  caveat: {row['indicator']}: {row['caveat']}" for row in rows
+                      if row["caveat"] and row["verdict"] != NOT_APPLICABLE]
             if absent:
                 lines.append(f"  {_MARK[UNKNOWN]}  {len(absent)} more target(s): indicator not in the data")
             if pending:
@@ -807,6 +819,9 @@ class Report:
         read = self._data_lines(r, atom)
         lines += [f"  data:     {read[0]}", *(f"            {line}" for line in read[1:])]
         lines.append(f"  check:    {self._arithmetic(r, column, rule, unit, verdict)}")
+        caveat = self._caveat(k, year)
+        if caveat:
+            lines.append(f"  caveat:   {caveat}")
         if rule.kind == "every-year":
             outcome = _verdict(int(self.outcomes[r, k]), aspiration)
             lines.append(f"  period:   every year {rule.years[0]}–{rule.years[-1]} must pass; over the years "
@@ -945,10 +960,10 @@ class Report:
 
 _RESULT_COLUMNS = ("region", "year", "pack", "origin", "level", "section", "indicator", "kind", "measure",
                    "baseline_year", "rounding", "strength", "verdict", "value", "censored", "threshold", "target", "margin",
-                   "relative_margin", "unit", "binding", "citation", "document", "rule", "reason")
+                   "relative_margin", "unit", "binding", "citation", "document", "rule", "caveat", "reason")
 _TARGET_COLUMNS = ("region", "pack", "origin", "level", "section", "indicator", "kind", "measure", "baseline_year",
                    "rounding", "strength", "verdict", "years", "year", "value", "censored", "threshold", "target", "margin",
-                   "relative_margin", "unit", "year_verdicts", "citation", "document", "rule", "reason")
+                   "relative_margin", "unit", "year_verdicts", "citation", "document", "rule", "caveat", "reason")
 _MARK = {PASS: "✓ pass", FAIL: "✗ FAIL", WARN: "! warn", UNKNOWN: "? unknown", PENDING: "◷ pending",
          NOT_APPLICABLE: "- n/a"}
 _ORDER = {FAIL: 0, WARN: 1, UNKNOWN: 2, PENDING: 3, PASS: 4, NOT_APPLICABLE: 5}
