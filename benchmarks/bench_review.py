@@ -71,7 +71,8 @@ def reference_status(frame: pd.DataFrame, pack: qualityrules.Pack, report: Any, 
     returns how many were checked."""
     a = report.assessment
     plan = report.plan
-    target_year = np.array([plan.rules[int(plan.atom_rule[atom])].kind == "target-year" for atom in a.atoms.tolist()])
+    target_year = np.array([plan.rules[int(plan.atom_rule[atom])].kind == "target-year" for atom in a.atoms.tolist()],
+                           dtype=bool)
     candidates = np.argwhere((a.path == COMPOUND) & (a.reason == Reason.NONE) & target_year[None, :])
     if not len(candidates):
         return 0

@@ -217,6 +217,12 @@ def test_changes(catalogue: Catalogue) -> None:
     assert (one.baseline, one.years) == (2023, (2024,))
     (growth,) = resolved(catalogue, "名牌企业年均增长7%以上", extra="    baseline 2020\n").rules
     assert growth.interval.lower == Fraction("40.2551730700")  # (1.07**5 - 1) * 100 over 2021..2025
+    # a yearly fall compounds on what is left: 1 - 0.97**5, not 1.03**5 - 1 (which asks 1.8 points more)
+    (yearly_fall,) = resolved(catalogue, "万元GDP能耗年均下降3%", extra="    baseline 2020\n").rules
+    assert yearly_fall.interval.lower == (1 - Fraction(97, 100) ** 5) * 100
+    # percentage points add up, they do not compound
+    (points,) = resolved(catalogue, "食品抽检合格率年均提高0.1个百分点", extra="    baseline 2020\n").rules
+    assert (points.measure.value, points.interval.lower) == ("point-change", Fraction("0.5"))
     (older,) = resolved(catalogue, "人均预期寿命提高1岁").rules
     assert (older.measure.value, older.interval.lower, older.to_dict()["time"]["change_form"]) == (
         "point-change", 1, "absolute")
@@ -361,3 +367,40 @@ def test_any_run_of_the_languages_words_reads_or_is_a_located_error(line: str) -
         return
     for bound in resolved_pack.rules:
         assert bound.to_dict()["meaning"]
+
+
+@pytest.mark.parametrize(("line", "strength"), [
+    ("万元GDP能耗降低13.5%（约束性）", m.Strength.BINDING),
+    ("食品抽检合格率达到98%（预期性）", m.Strength.EXPECTED),
+    ("食品抽检合格率 达到98% (预期性)", m.Strength.EXPECTED),
+])
+def test_a_strength_in_brackets_after_the_target(catalogue: Catalogue, line: str, strength: m.Strength) -> None:
+    """Outlines print a target's kind after it in brackets: it is the target's strength, not part of a name."""
+    (rule,) = resolved(catalogue, line, extra="    baseline 2020\n").rules
+    assert rule.strength is strength and rule.indicator.name in ("万元GDP能耗", "食品抽检合格率")
+
+
+@pytest.mark.parametrize("line", ['"十四五"期间新增国家标准10项以上', "2021—2025年新增国家标准10项以上",
+                                  "2021年至2025年 新增国家标准 10项以上", "“十四五”时期新增国家标准10项以上"])
+def test_a_plan_period_written_with_plain_quotes_or_as_its_years(catalogue: Catalogue, line: str) -> None:
+    (rule,) = resolved(catalogue, line).rules
+    assert (rule.kind, rule.years, rule.interval.lower) == ("cumulative", (2021, 2022, 2023, 2024, 2025), 10)
+
+
+def test_a_period_that_ends_before_it_starts_is_an_error(catalogue: Catalogue) -> None:
+    assert "QR009" in codes(catalogue, "2025—2021年新增国家标准10项以上")
+
+
+def test_keep_without_zai_is_a_comparator_word(catalogue: Catalogue) -> None:
+    """保持/维持 before a number is 保持在: the suffix says which way; without one it is QR006,
+    never a name that swallowed the verb (QR101)."""
+    (rule,) = resolved(catalogue, "食品抽检合格率保持98%以上").rules
+    assert (rule.indicator.name, rule.interval.lower, rule.interval.upper) == ("食品抽检合格率", 98, None)
+    assert codes(catalogue, "食品抽检合格率维持98%") == ["QR006"]
+
+
+def test_a_second_clause_after_a_comma_is_refused_with_the_fix(catalogue: Catalogue) -> None:
+    with pytest.raises(qualityrules.QualityRulesError) as raised:
+        resolved(catalogue, "到2025年 食品抽检合格率 达到98%以上，农产品抽检合格率 达到97%以上")
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "QR002" and "one target per line" in str(diagnostic.suggestion)

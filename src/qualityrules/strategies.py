@@ -192,6 +192,7 @@ class _Subject:
     shares: bool          # a change in 百分点 is allowed
     low: Decimal
     high: Decimal
+    summable: bool = True  # a running total (累计) of it means something (QR125)
 
 
 def _subjects(catalogue: Catalogue | None, indicators: Sequence[str] | None) -> list[_Subject] | None:
@@ -217,6 +218,7 @@ def _subjects(catalogue: Catalogue | None, indicators: Sequence[str] | None) -> 
 
 def _subject_of(indicator: m.Indicator) -> _Subject:
     from .language import units
+    from .packs.reading import extensive
 
     if indicator.unit is None:
         return _Subject(indicator.name, (None,), False, Decimal(0), Decimal(10**4))
@@ -225,7 +227,7 @@ def _subject_of(indicator: m.Indicator) -> _Subject:
     share = units.compatible("%", indicator.unit)
     high = Decimal(100) if indicator.unit == "%" else Decimal(10**4)
     # Prefer the catalogue's own unit: it is what packs write.
-    return _Subject(indicator.name, (indicator.unit, *spellings), share, Decimal(0), high)
+    return _Subject(indicator.name, (indicator.unit, *spellings), share, Decimal(0), high, extensive(indicator))
 
 
 def _free_subjects() -> st.SearchStrategy[_Subject]:
@@ -372,6 +374,8 @@ def _rule(draw: Callable[[st.SearchStrategy[Any]], Any], subjects: Sequence[_Sub
     target_year = time.year if isinstance(time, m.TargetYear) else (
         default_year if default_year is not None else max(years) if years else None)
     target = draw(_target(subject, options, target_year))
+    if not subject.summable and (isinstance(time, m.Cumulative) or (isinstance(time, m.During) and time.total)):
+        time = None  # a running total of a share or rate means nothing (QR125)
     if isinstance(target, m.Change) and isinstance(time, (m.Cumulative, m.During)):
         time = None  # 累计 before a change says the change is over the period: it is no time qualifier
     if isinstance(target, m.Change) and target.average_annual and not isinstance(time, (m.TargetYear, type(None))):

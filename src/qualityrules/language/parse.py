@@ -25,6 +25,7 @@ from lark.grammar import Terminal
 from lark.lexer import PatternStr
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from ..i18n import tr
 from ..resources import Artefact, digest, load_artefact
 from . import grammar, units
 from . import model as m
@@ -54,7 +55,7 @@ COMPARATOR_WORDS: dict[str, m.Comparator | None] = {
     **dict.fromkeys(["降至", "降到", "降低到", "降低至", "下降到", "下降至", "减少到", "减少至",
                      "缩短到", "缩短至", "压缩到", "压缩至"], m.Comparator.LE),
     "等于": m.Comparator.EQ, "为": m.Comparator.EQ,
-    "控制在": None, "保持在": None, "维持在": None, "稳定在": None, "在": None,
+    "控制在": None, "保持在": None, "维持在": None, "稳定在": None, "在": None, "保持": None, "维持": None,
 }
 SUFFIX_WORDS: dict[str, m.Comparator] = {
     "以上": m.Comparator.GE, "及以上": m.Comparator.GE,
@@ -68,7 +69,7 @@ SYMBOLS: dict[str, m.Comparator] = {
 # Words that, besides a comparison, say the level must hold in every year of the period.
 EVERY_YEAR_COMPARATOR_WORDS = frozenset({"稳定在"})
 # Words that may stand before "N左右" ("达10家左右": reaches about 10).
-APPROXIMATE_PREFIX_WORDS = frozenset({"达", "达到", "为", "等于", "保持在", "维持在", "稳定在", "控制在"})
+APPROXIMATE_PREFIX_WORDS = frozenset({"达", "达到", "为", "等于", "保持在", "维持在", "稳定在", "控制在", "保持", "维持"})
 STRENGTH_WORDS: dict[str, m.Strength] = {
     "力争": m.Strength.ASPIRATION, "争取": m.Strength.ASPIRATION, "争创": m.Strength.ASPIRATION,
     "aspire": m.Strength.ASPIRATION,
@@ -484,8 +485,11 @@ def _syntax_diagnostic(
     span = _span(original, normalized, offset, end)
     shown = "end of line" if token.type == "_NL" else f"'{token}'"
     expected = _expected_names(error.expected)
-    return Diagnostic("QR002", f"unexpected {shown}", span, expected=expected,
-                      suggestion=_keyword_suggestion(str(token), set(error.expected)))
+    suggestion = _keyword_suggestion(str(token), set(error.expected))
+    if suggestion is None and str(token) in (",", ";") and "_NL" in error.expected:
+        # a complete target, then the next clause of the sentence (…95%以上，B达到…)
+        suggestion = tr("one target per line: put what follows on a line of its own (repeating a shared 到YYYY年)")
+    return Diagnostic("QR002", f"unexpected {shown}", span, expected=expected, suggestion=suggestion)
 
 
 def _unknown_unit_at(text: str, offset: int, expected: set[str]) -> tuple[int, str] | None:
@@ -895,6 +899,11 @@ class _Builder:
 
     def rule_plan_period(self, span: m.Span, c: list[Token]) -> m.TargetYear | m.During:
         word = str(c[0])
+        years = [int(y) for y in re.findall(r"\d{4}", word)]
+        if years:
+            if years[1] < years[0]:
+                self._error("QR009", f"'{word}' ends before it starts", span)
+            return m.During(years[0], max(years), wording=word, span=span)
         number = re.search("十([一二三四五])五", word)
         assert number is not None
         start = 2006 + 5 * ("一二三四五".index(number.group(1)))

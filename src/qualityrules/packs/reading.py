@@ -368,7 +368,7 @@ class _Reader:
                             span=change.span, suggestion="write it for the target year, e.g. '到2030年 …年均增长7%'")
             elif checked > baseline:
                 rate = next(iter(m.quantities(amount)))
-                amount = _compounded(amount, checked - baseline)
+                amount = _compounded(amount, checked - baseline, change.direction is m.ChangeDirection.UP)
                 notes.append(f"年均 {format_model(rate)} over {checked - baseline} years is a "
                              f"{'rise' if change.direction is m.ChangeDirection.UP else 'fall'} of "
                              f"{_describe_amount(amount)} against {baseline}")
@@ -391,12 +391,16 @@ def _check_year(rule: m.Rule, pack: m.PackDefinition) -> int | None:
     return pack.period.end if pack.period is not None else None
 
 
-def _compounded(amount: m.Comparison | m.Between | m.Approximately, years: int
+def _compounded(amount: m.Comparison | m.Between | m.Approximately, years: int, up: bool
                 ) -> m.Comparison | m.Between | m.Approximately:
-    """A yearly rate in % compounded over ``years``: 7% over 5 years is 40.2551730700%."""
+    """The change over ``years`` that a yearly one amounts to. A rate in % compounds: a rise of 7%
+    a year over 5 years is a rise of 40.2551730700%, a fall of 3% a year a fall of 14.1266%
+    (1 − 0.97⁵, not 1.03⁵ − 1). Percentage points add up: 0.1个百分点 a year is 0.5 over 5 years."""
     def grow(q: m.Quantity) -> m.Quantity:
+        if q.unit != "%":
+            return m.Quantity(q.value * years, q.unit, span=q.span)
         rate = Fraction(q.value) / 100
-        total = (1 + rate) ** years - 1
+        total = (1 + rate) ** years - 1 if up else 1 - (1 - rate) ** years
         with localcontext() as context:
             context.prec = 200
             value = (Decimal(total.numerator) / Decimal(total.denominator) * 100).normalize()

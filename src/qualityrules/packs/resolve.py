@@ -1095,6 +1095,7 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
             bound = _bind(part, written, definition, diagnostics)
             if bound is not None:
                 _check_definitions(bound, diagnostics)
+                _check_summable(bound, diagnostics)
                 (own if bound.enforced else recorded).append(bound)
     _check_own_conflicts(own, recorded, diagnostics)
     child_regions = tuple(dict.fromkeys(r for r in (definition.region, *definition.scope) if r))
@@ -1193,6 +1194,21 @@ def _check_definitions(rule: BoundRule, diagnostics: list[Diagnostic]) -> None:
             "QR124", f"{rule.indicator.name} changed its definition: {changed}", name_span(rule.rule), Severity.WARNING,
             suggestion="results for those years carry this caveat; restate the target under the new "
             "definition to check it on its own terms"))
+
+
+def _check_summable(rule: BoundRule, diagnostics: list[Diagnostic]) -> None:
+    """QR125: a running total (累计, a sum over the years) of a statistic whose yearly values do
+    not add up — a share, rate, concentration, index or per-head value. Summing five years of
+    95 % gives 475 %, which would pass a target of 95 % whatever the years held."""
+    if rule.kind != "cumulative" or rule.measure is not Measure.VALUE or rule.indicator.unit is None \
+            or extensive(rule.indicator):
+        return
+    diagnostics.append(Diagnostic(
+        "QR125", tr("{name} ({unit}) does not add up over years: a running total of it means nothing",
+                    name=rule.indicator.name, unit=rule.indicator.unit), rule.rule.span,
+        suggestion=tr("state the level to reach in the final year (到{year}年 …), or a change "
+                      "(较{base}年提高…); 累计 sums yearly counts or amounts", year=rule.years[-1],
+                      base=rule.years[0] - 1)))
 
 
 def _check_own_conflicts(own: list[BoundRule], recorded: list[BoundRule], diagnostics: list[Diagnostic]) -> None:
