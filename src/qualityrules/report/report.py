@@ -82,7 +82,13 @@ class Report:
         self.requested_years = list(years) if years else None
         self.as_of = as_of
         self.review = review or m.Review()
-        self.warnings: tuple[Diagnostic, ...] = (*evaluation.data.warnings, *evaluation.warnings)
+
+    @functools.cached_property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """The report-level warnings: what loading the data noticed, then the run's (regions
+        outside the pack's area, implausible values). Gathered on first use: looking for the
+        infinities of float columns reads every value once more."""
+        return (*self.evaluation.data.warnings, *self.evaluation.warnings)
 
     # ---------------------------------------------------------------- matrices
 
@@ -998,8 +1004,8 @@ class Report:
         i = self.obs.indicator_index(self.plan.rules[rule].indicator.name)
         read: list[tuple[int, float]] = []
         if i is not None:
-            values = self.obs.lo[r, :, i]
-            exact = np.isfinite(values) & (values == self.obs.hi[r, :, i])
+            values, upper = self.obs.values[i].lo[r], self.obs.values[i].hi[r]
+            exact = np.isfinite(values) & (values == upper)
             read = [(int(year), float(value)) for year, value, ok in
                     zip(self.obs.years.tolist(), values.tolist(), exact.tolist(), strict=True) if ok]
         lines = rv.explain_lines(self.assessment, self.plan, r, k, self._failed_years(r, rule), read)
