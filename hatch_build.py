@@ -5,12 +5,15 @@ code (there is one way to compute each):
   to the grammar (``grammar/*.artefact``, ignored by git: build outputs, not sources). The wheel
   maps ``grammar/`` into the package, so an installed package, and an editable install reading the
   checkout's ``grammar/``, start without computing them (see ``qualityrules.resources``);
+- for an editable install, the bytecode of the checkout's sources (an installed wheel's is
+  compiled by the installer);
 - the message catalogs: each ``src/qualityrules/locale/<lang>/LC_MESSAGES/*.po`` compiled to
   ``.mo`` inside the wheel (``qualityrules.i18n.compile_catalog``, Babel). An editable install
   reads the ``.po`` files themselves (see ``qualityrules.i18n``)."""
 
 from __future__ import annotations
 
+import compileall
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +39,9 @@ class BuildHook(BuildHookInterface):  # type: ignore[type-arg]
                     not resources.write_artefact(target, artefact.key, artefact.build()):
                 raise OSError(f"cannot write the build artefact {target}")
         if version == "editable":
+            # An editable install runs the checkout's sources: compile them now, or every run
+            # compiles them again where bytecode is not written (PYTHONDONTWRITEBYTECODE).
+            compileall.compile_dir(str(Path(self.root) / "src" / "qualityrules"), quiet=1)
             return
         out = Path(tempfile.mkdtemp(prefix="qualityrules-mo-"))
         for po in sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/*.po")):

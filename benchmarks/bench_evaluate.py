@@ -1,69 +1,68 @@
-"""Evaluator benchmark: 60 rules over a 60,000-row x 60-indicator table, from one process.
+"""Evaluator benchmark (workload W2): 60 rules over a 60,000-row x 60-indicator table, timed from
+the table the user holds to the pass and unknown matrices, side by side with hand-written numpy,
+pandas, polars and DuckDB in one process.
 
-Rows are 6,000 regions x 10 years (2011-2020); every rule is an every-year target (每年), so
-each rule is checked on every row: the engine's per-(region, year, rule) pass and unknown
-matrices have the same 60,000 x 60 cells as the baseline's. Values: 2 % NaN, 25 % exactly on
-their rule's threshold, the rest spread around it; comparators >=, >, <=, <, ==, != and ranges.
+The table: 6,000 regions (integer codes) x 10 years (2011-2020), one row per region and year,
+60 float64 indicator columns with 2 % NaN and about 7 % of the cells exactly on their rule's
+threshold; shares lie within 0-100 % and counts are not negative (implausible values would be set
+aside). The regions are districts of the pack's region (``hierarchy=``): its rates bind them (its
+12 count ranges, totals, bind 全市 only; the pass and unknown matrices hold every rule anyway). The pack: 60 every-year rules (每年), 12 each of >=, <=, >, < and a range, so every
+rule is checked on every row: the pass and unknown matrices have 60,000 x 60 cells.
 
-Printed, all from this process:
-  * engine time (compiled plan, data already loaded) as a ratio to a hand-written numpy
-    baseline computing the same pass and unknown matrices (target <= 1.2x); both results are
-    checked to be identical;
-  * the time of a per-row Python evaluation (a row-by-row rule engine) on a subset,
-    extrapolated to the whole table and labelled so;
-  * the per-call overhead of qualityrules.evaluate for 10 regions x 1 year x 60 rules once the
-    pack is compiled (target < 2 ms), end to end from a dict of numpy arrays;
-  * for context: loading the big table and deriving the report's verdicts and margins.
+Every engine starts from the user's table (a dict of numpy arrays, or a pandas / polars
+DataFrame, or the frame registered in DuckDB) and ends with the pass and unknown matrices:
+* qualityrules: ``qualityrules.evaluate(plan, table)`` (the pack compiled once, as a service
+  would hold it): loading, factorising regions and years, the rules — everything but the lazily
+  derived verdict strings. Its matrices are the evaluation's blocks (one ``[region, year]`` block
+  per rule, the same cells as the baselines' ``[row, rule]``); a second line adds joining them
+  into one ``[region, rule-year]`` matrix, as the report does on first use;
+* numpy: per column ``x >= lo`` (``& x <= hi``) and ``isnan(x)`` into preallocated matrices;
+* pandas: the same per column on the DataFrame; polars: one select of the 120 expressions (NaN
+  guarded: polars orders NaN above every number); DuckDB (2 threads): one SELECT over the frame.
+Before timing, every baseline's matrices are checked equal to ours cell by cell. Times are
+medians over interleaved rounds after a warm-up; ratios are to the hand-written numpy.
 
-Run: python benchmarks/bench_evaluate.py [--quick]
+Run: python benchmarks/bench_evaluate.py [--quick]      (--quick: fewer rounds, no 600k run)
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import platform
-import statistics
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from harness import interleaved, versions
 
 import qualityrules
-from qualityrules.engine.evaluation import run
 from qualityrules.engine.plan import compile_pack
 from qualityrules.language.parse import parse_text
 from qualityrules.packs import resolve
-from qualityrules.report.report import Report
-from qualityrules.tables.observations import load
 
 N_INDICATORS = 60
 YEARS = list(range(2011, 2021))
 SEED = 20160922
 
-# (rule template, threshold or (low, high), unit, how to draw values around it)
-SHAPES: list[tuple[str, Any]] = [
-    (">= {a}%", 95.0), ("> {a}%", 98.0), ("<= {a}吨标准煤/万元", 0.47), ("< {a}立方米/万元", 21.0),
-    ("== {a}%", 100.0), ("!= {a}起", 0.0), ("{a}-{b}家", (30.0, 40.0)), ("达到{a}家以上", 700.0),
-    ("低于{a}%", 3.0), ("不超过{a}亿元", 1750.0),
+# rule template and threshold (or range), the unit, by comparator kind (12 rules each)
+KINDS: list[tuple[str, Any, str]] = [
+    (">= {a}%", 95.0, "%"), ("<= {a}吨标准煤/万元", 0.47, "吨标准煤/万元"), ("> {a}%", 98.0, "%"),
+    ("< {a}立方米/万元", 21.0, "立方米/万元"), ("{a}-{b}家", (30.0, 40.0), "家"),
 ]
-UNITS = {"%": "%", "吨标准煤/万元": "吨标准煤/万元", "立方米/万元": "立方米/万元", "起": "起", "家": "家", "亿元": "亿元"}
 
 
-def unit_of(template: str) -> str:
-    return next(u for u in sorted(UNITS, key=len, reverse=True) if u in template)
+def kind_of(k: int) -> tuple[str, Any, str]:
+    return KINDS[k % len(KINDS)]
 
 
 def build_pack() -> qualityrules.Pack:
     indicators, rules = [], []
     for k in range(N_INDICATORS):
-        template, threshold = SHAPES[k % len(SHAPES)]
-        name = f"指标{k:02d}"
-        indicators.append(f"indicator {name} {{\n    unit {unit_of(template)}\n    direction higher\n}}\n")
+        template, threshold, unit = kind_of(k)
+        indicators.append(f"indicator 指标{k:02d} {{\n    unit {unit}\n    direction higher\n}}\n")
         a, b = threshold if isinstance(threshold, tuple) else (threshold, None)
-        rules.append(f"每年 {name} " + template.format(a=_text(a), b=_text(b) if b is not None else ""))
+        rules.append(f"每年 指标{k:02d} " + template.format(a=f"{a:g}", b=f"{b:g}" if b is not None else ""))
     return pack_of(indicators, rules)
 
 
@@ -79,58 +78,30 @@ def pack_of(indicators: list[str], rules: list[str]) -> qualityrules.Pack:
     return resolve.resolve_text(text, catalogue=catalogue)
 
 
-def _text(x: float) -> str:
-    return f"{x:g}"
-
-
-def build_values(rng: np.random.Generator, rows: int) -> np.ndarray:
-    values = np.empty((rows, N_INDICATORS))
+def build_table(regions: int, seed: int = SEED) -> dict[str, np.ndarray]:
+    """The user's table: integer region codes, years, one contiguous float64 column per indicator."""
+    rng = np.random.default_rng(seed)
+    rows = regions * len(YEARS)
+    table: dict[str, np.ndarray] = {"region": np.repeat(np.arange(regions, dtype=np.int64), len(YEARS)),
+                                    "year": np.tile(np.array(YEARS, dtype=np.int64), regions)}
     for k in range(N_INDICATORS):
-        _, threshold = SHAPES[k % len(SHAPES)]
+        _, threshold, unit = kind_of(k)
         centre = float(np.mean(threshold)) if isinstance(threshold, tuple) else float(threshold)
         spread = max(abs(centre) * 0.05, 1.0)
         column = np.round(centre + rng.normal(0, spread, rows), 2)
-        on_threshold = rng.random(rows) < 0.25
-        edge = threshold[int(rng.integers(0, 2))] if isinstance(threshold, tuple) else threshold
-        column[on_threshold] = edge
-        template = SHAPES[k % len(SHAPES)][0]
-        if unit_of(template) in ("%", "起", "家"):   # plausible: a share within 0-100 %, a count >= 0
-            column = np.clip(column, 0.0, 100.0 if unit_of(template) == "%" else None)
-        values[:, k] = column
-    values[rng.random(values.shape) < 0.02] = np.nan
-    return values
+        on_threshold = rng.random(rows) < 0.07
+        edges = np.array(threshold if isinstance(threshold, tuple) else (threshold,))
+        column[on_threshold] = edges[rng.integers(0, len(edges), int(on_threshold.sum()))]
+        if unit in ("%", "家"):     # plausible: a share within 0-100 %, a count >= 0 (else set aside, unknown)
+            column = np.clip(column, 0.0, 100.0 if unit == "%" else None)
+        column[rng.random(rows) < 0.02] = np.nan
+        table[f"指标{k:02d}"] = column
+    return table
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> float:
-    """Best wall time of ``fn`` over ``repeat`` runs (after one warm-up), in seconds: the least
-    noisy estimate on a shared machine."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return min(samples)
-
-
-def paired(a: Callable[[], Any], b: Callable[[], Any], repeat: int) -> tuple[float, float, float]:
-    """Run ``a`` and ``b`` alternately; (best time of a, best time of b, median of the per-pair
-    ratios a/b). Alternating exposes both to the same background load."""
-    a()
-    b()
-    times_a, times_b = [], []
-    for _ in range(repeat):
-        for fn, times in ((a, times_a), (b, times_b)):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    ratios = [x / y for x, y in zip(times_a, times_b, strict=True)]
-    return min(times_a), min(times_b), statistics.median(ratios)
-
-
-def baseline_bounds(plan: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per indicator column: closed float bounds and the != flag, as a person would write them."""
-    lo, hi, ne = np.full(N_INDICATORS, -np.inf), np.full(N_INDICATORS, np.inf), np.zeros(N_INDICATORS, bool)
+def bounds(plan: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per indicator column: the closed float bounds a person would write (x > t as x >= next float)."""
+    lo, hi = np.full(N_INDICATORS, -np.inf), np.full(N_INDICATORS, np.inf)
     for rule in plan.rules:
         k = int(rule.indicator.name[2:])
         iv = rule.interval
@@ -138,125 +109,228 @@ def baseline_bounds(plan: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             lo[k] = float(iv.lower) if iv.lower_inclusive else np.nextafter(float(iv.lower), np.inf)
         if iv.upper is not None:
             hi[k] = float(iv.upper) if iv.upper_inclusive else np.nextafter(float(iv.upper), -np.inf)
-        ne[k] = iv.excluded
-    return lo, hi, ne
+    return lo, hi
 
 
-def baseline(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, ne_columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hand-written numpy: the pass and unknown matrices of the same table and rules."""
-    passed = x >= lo
-    passed &= x <= hi
-    unknown = np.isnan(x)
-    if len(ne_columns):
-        passed[:, ne_columns] = ~passed[:, ne_columns] & ~unknown[:, ne_columns]
+NAMES = [f"指标{k:02d}" for k in range(N_INDICATORS)]
+
+
+# ------------------------------------------------------------------------------------------
+# Engines: each returns (passed, unknown) as [rule, row] boolean matrices (or something that
+# :func:`as_matrices` turns into them, outside the timing)
+
+
+def numpy_baseline(table: dict[str, np.ndarray], lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rows = len(table["region"])
+    passed = np.empty((N_INDICATORS, rows), dtype=bool)
+    unknown = np.empty((N_INDICATORS, rows), dtype=bool)
+    scratch = np.empty(rows, dtype=bool)
+    for k, name in enumerate(NAMES):
+        x = table[name]
+        if lo[k] != -np.inf and hi[k] != np.inf:
+            np.greater_equal(x, lo[k], out=passed[k])
+            np.less_equal(x, hi[k], out=scratch)
+            passed[k] &= scratch
+        elif lo[k] != -np.inf:
+            np.greater_equal(x, lo[k], out=passed[k])
+        else:
+            np.less_equal(x, hi[k], out=passed[k])
+        np.isnan(x, out=unknown[k])
     return passed, unknown
 
 
-def per_row_python(rows: list[list[float]], rules: list[tuple[int, float, float, bool, bool, bool]]) -> int:
+def pandas_baseline(frame: Any, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values = frame[NAMES]
+    passed = (values.ge(lo, axis=1) & values.le(hi, axis=1)).to_numpy().T
+    unknown = values.isna().to_numpy().T
+    return passed, unknown
+
+
+def polars_baseline(frame: Any, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import polars as pl
+
+    tests = []
+    for k, name in enumerate(NAMES):
+        x = pl.col(name)
+        test = x.is_not_nan()
+        if lo[k] != -np.inf:
+            test = test & (x >= lo[k])
+        if hi[k] != np.inf:
+            test = test & (x <= hi[k])
+        tests.append(test.alias(f"p{k}"))
+    out = frame.select(*tests, *[pl.col(name).is_nan().alias(f"u{k}") for k, name in enumerate(NAMES)])
+    matrix = out.to_numpy().T
+    return matrix[:N_INDICATORS], matrix[N_INDICATORS:]
+
+
+def duckdb_query(lo: np.ndarray, hi: np.ndarray) -> str:
+    parts = []
+    for k, name in enumerate(NAMES):
+        test = [f'NOT isnan("{name}")']
+        if lo[k] != -np.inf:
+            test.append(f"\"{name}\" >= {float(lo[k])!r}")
+        if hi[k] != np.inf:
+            test.append(f"\"{name}\" <= {float(hi[k])!r}")
+        parts.append("coalesce(" + " AND ".join(test) + f", false) AS p{k}")
+    # a NaN in a pandas frame reaches DuckDB as NULL
+    parts += [f'("{name}" IS NULL OR isnan("{name}")) AS u{k}' for k, name in enumerate(NAMES)]
+    return "SELECT " + ", ".join(parts) + " FROM w2"
+
+
+def duckdb_baseline(con: Any, query: str) -> tuple[np.ndarray, np.ndarray]:
+    result = con.execute(query).fetchnumpy()
+    passed = np.stack([result[f"p{k}"] for k in range(N_INDICATORS)])
+    unknown = np.stack([result[f"u{k}"] for k in range(N_INDICATORS)])
+    return passed, unknown
+
+
+def districts(regions: int) -> qualityrules.Hierarchy:
+    """The region codes are districts of the pack's region (全市), as the user holds them (built
+    outside the timing)."""
+    return qualityrules.Hierarchy({str(r): "全市" for r in range(regions)})
+
+
+def ours(plan: Any, data: Any, tree: Any) -> Any:
+    """The report's evaluation: per-rule blocks of pass and unknown over [region, year]."""
+    return qualityrules.evaluate(plan, data, hierarchy=tree).evaluation
+
+
+def ours_joined(plan: Any, data: Any, tree: Any) -> Any:
+    evaluation = qualityrules.evaluate(plan, data, hierarchy=tree).evaluation
+    return evaluation.passed, evaluation.unknown
+
+
+def as_matrices(plan: Any, evaluation: Any, regions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Our blocks as [rule, row] matrices, rows in the table's (region, year) order."""
+    obs = evaluation.obs
+    passed = np.zeros((N_INDICATORS, regions * len(YEARS)), dtype=bool)
+    unknown = np.zeros_like(passed)
+    years = np.searchsorted(obs.years, plan.atom_year)
+    order = np.argsort(np.array(obs.regions, dtype=np.int64))     # labels are the integer codes
+    for block in evaluation.blocks:
+        for column, atom in enumerate(block.atoms.tolist()):
+            k = int(plan.rules[int(plan.atom_rule[atom])].indicator.name[2:])
+            rows = order * len(YEARS) + years[atom]
+            passed[k, rows] = block.passed[:, column]
+            unknown[k, rows] = block.unknown[:, column]
+    return passed, unknown
+
+
+def check(name: str, got: tuple[np.ndarray, np.ndarray], expected: tuple[np.ndarray, np.ndarray]) -> None:
+    for what, a, b in (("pass", got[0], expected[0]), ("unknown", got[1], expected[1])):
+        if a.shape != b.shape or not np.array_equal(a, b):
+            differ = int((a != b).sum()) if a.shape == b.shape else f"shape {a.shape} vs {b.shape}"
+            raise SystemExit(f"{name}: {what} matrix differs from qualityrules' ({differ} cells)")
+
+
+def per_row_python(rows: list[list[float]], rules: list[tuple[int, float, float]]) -> int:
     """A row-by-row rule engine: for each row, each rule, compare in Python."""
     passed = 0
     for row in rows:
-        for column, lo, hi, lo_inc, hi_inc, excluded in rules:
+        for column, lo, hi in rules:
             x = row[column]
-            if math.isnan(x):
-                continue
-            inside = (x > lo or (lo_inc and x == lo)) and (x < hi or (hi_inc and x == hi))
-            passed += inside != excluded
+            if not math.isnan(x):
+                passed += lo <= x <= hi
     return passed
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions (for a smoke run)")
+    import duckdb
+    import pandas as pd
+    import polars as pl
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, no 600,000-row run")
+    parser.add_argument("--rounds", type=int, default=None)
     args = parser.parse_args()
-    repeat = 5 if args.quick else 41
-    rng = np.random.default_rng(SEED)
+    rounds = args.rounds or (5 if args.quick else 31)
+
     pack = build_pack()
-    t0 = time.perf_counter()
+    start = time.perf_counter()
     plan = compile_pack(pack)
-    compile_time = time.perf_counter() - t0
+    compile_seconds = time.perf_counter() - start
+    lo, hi = bounds(plan)
     regions = 6000
+    table = build_table(regions)
+    tree = districts(regions)
+    frame = pd.DataFrame(table)
+    polars_frame = pl.DataFrame(table)
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("SET enable_progress_bar = false")
+    con.register("w2", frame)
+    query = duckdb_query(lo, hi)
+
+    report = qualityrules.evaluate(plan, table, hierarchy=tree)
+    assert not report.warnings, "no district outside the pack's region, no implausible value"
+    expected = as_matrices(plan, report.evaluation, regions)
+    check("qualityrules from pandas", as_matrices(plan, ours(plan, frame, tree), regions), expected)
+    check("numpy", numpy_baseline(table, lo, hi), expected)
+    check("pandas", pandas_baseline(frame, lo, hi), expected)
+    check("polars", polars_baseline(polars_frame, lo, hi), expected)
+    check("DuckDB", duckdb_baseline(con, query), expected)
+    joined = ours_joined(plan, table, tree)
+    assert joined[0].shape == (regions, len(plan.rules) * len(YEARS))
+
+    engines: dict[str, Callable[[], Any]] = {
+        "numpy (per column)": lambda: numpy_baseline(table, lo, hi),
+        "qualityrules, from a dict of arrays": lambda: ours(plan, table, tree),
+        "qualityrules, from a dict, matrices joined": lambda: ours_joined(plan, table, tree),
+        "qualityrules, from a pandas DataFrame": lambda: ours(plan, frame, tree),
+        "pandas": lambda: pandas_baseline(frame, lo, hi),
+        "polars": lambda: polars_baseline(polars_frame, lo, hi),
+        "DuckDB (2 threads)": lambda: duckdb_baseline(con, query),
+    }
+    times = interleaved(engines, rounds)
+
     rows = regions * len(YEARS)
-    matrix = build_values(rng, rows)                      # rows ordered by region, then year
-    names = np.repeat(np.array([f"区{r:05d}" for r in range(regions)]), len(YEARS))
-    years = np.tile(np.array(YEARS), regions)
-    table = {"region": names, "year": years, **{f"指标{k:02d}": matrix[:, k] for k in range(N_INDICATORS)}}
-    # the regions are districts of the pack's region (全市): its rates bind them (its totals do not)
-    tree = qualityrules.Hierarchy({f"区{r:05d}": "全市" for r in range(regions)})
+    cells = table["指标00"].size * N_INDICATORS
+    on_threshold = sum(int(np.isin(table[name], [lo[k], hi[k], np.nextafter(lo[k], -np.inf),
+                                                  np.nextafter(hi[k], np.inf)]).sum()) for k, name in enumerate(NAMES))
+    nan = sum(int(np.isnan(table[name]).sum()) for name in NAMES)
+    print(f"W2: {rows:,} rows ({regions:,} integer region codes x {len(YEARS)} years) x {N_INDICATORS} float64 columns, "
+          f"{nan / cells:.1%} NaN, {on_threshold / cells:.1%} of cells on a threshold; {len(plan.rules)} every-year "
+          f"rules; pack compiled once ({compile_seconds * 1e3:.0f} ms); median of {rounds} interleaved rounds")
+    print("all baselines' pass and unknown matrices equal qualityrules' cell by cell\n")
+    base, base_cpu = times["numpy (per column)"]
+    print("| engine (from the user's table to the pass and unknown matrices) | wall ms | / numpy | CPU ms | / numpy |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (seconds, cpu) in times.items():
+        print(f"| {name} | {seconds * 1e3:.2f} | {seconds / base:.2f} | {cpu * 1e3:.2f} | {cpu / base_cpu:.2f} |")
+    print()
 
-    t0 = time.perf_counter()
-    obs = load(table, pack.catalogue)
-    load_time = time.perf_counter() - t0
+    def ratio(label: str, ours_name: str, other: str, target: str) -> None:
+        (a, a_cpu), (b, b_cpu) = times[ours_name], times[other]
+        print(f"ratio {label} = {a / b:.2f} wall, {a_cpu / b_cpu:.2f} CPU  ({target})")
 
-    lo, hi, ne = baseline_bounds(plan)
-    ne_columns = np.flatnonzero(ne)
-    engine_time, base_time, engine_ratio = paired(lambda: run(plan, obs, hierarchy=tree),
-                                                  lambda: baseline(matrix, lo, hi, ne_columns), repeat)
+    ratio("W2 dict:   qualityrules / numpy ", "qualityrules, from a dict of arrays", "numpy (per column)", "target <= 1.5")
+    ratio("W2 pandas: qualityrules / numpy ", "qualityrules, from a pandas DataFrame", "numpy (per column)", "target <= 2")
+    ratio("W2 pandas: qualityrules / polars", "qualityrules, from a pandas DataFrame", "polars", "target < 1: ahead")
 
-    # Same answer: the engine's columns are (year, indicator) atoms; put them in the baseline's layout.
-    result = run(plan, obs, hierarchy=tree)
-    atoms = result.atoms
-    year_index = np.searchsorted(obs.years, plan.atom_year[atoms])
-    indicator_index = np.array([obs.indicators.index(plan.indicators[i]) for i in plan.atom_indicator[atoms]])
-    cube_passed = np.zeros((regions, len(YEARS), N_INDICATORS), bool)
-    cube_unknown = np.zeros_like(cube_passed)
-    cube_passed[:, year_index, indicator_index] = result.passed
-    cube_unknown[:, year_index, indicator_index] = result.unknown
-    expected_passed, expected_unknown = baseline(matrix, lo, hi, ne_columns)
-    assert np.array_equal(cube_passed.reshape(rows, N_INDICATORS), expected_passed), "pass matrices differ"
-    assert np.array_equal(cube_unknown.reshape(rows, N_INDICATORS), expected_unknown), "unknown matrices differ"
-    thresholds = np.array([float(r.interval.lower if r.interval.lower is not None else r.interval.upper)
-                           for r in sorted(plan.rules, key=lambda r: r.indicator.name)])
-    uppers = np.array([float(r.interval.upper) if r.interval.upper is not None else np.nan
-                       for r in sorted(plan.rules, key=lambda r: r.indicator.name)])
-    on_threshold = float(np.mean((matrix == thresholds) | (matrix == uppers)))
-
-    def full_api() -> None:
-        qualityrules.evaluate(plan, obs, hierarchy=tree)
-
-    api_time, _, api_ratio = paired(full_api, lambda: baseline(matrix, lo, hi, ne_columns), repeat)
-    evaluation = qualityrules.evaluate(plan, obs, hierarchy=tree).evaluation
-    # a fresh Report on the same evaluation each run, so only the derivation is timed, not evaluate
-    derive_time = timed(lambda: Report(evaluation).outcomes, max(3, repeat // 5))
+    if not args.quick:
+        big_regions = 60000
+        big = build_table(big_regions, seed=SEED + 1)
+        big_tree = districts(big_regions)
+        check("qualityrules 600k vs numpy", numpy_baseline(big, lo, hi),
+              as_matrices(plan, ours(plan, big, big_tree), big_regions))
+        scale = interleaved({"60k": lambda: ours(plan, table, tree), "600k": lambda: ours(plan, big, big_tree)},
+                            max(5, rounds // 3))
+        print(f"ratio W2 scale:  qualityrules 600,000 rows / 60,000 rows = {scale['600k'][0] / scale['60k'][0]:.2f} wall, "
+              f"{scale['600k'][1] / scale['60k'][1]:.2f} CPU  (target <= 11)")
 
     subset = 2000
-    python_rules = []
-    for rule in plan.rules:
-        iv = rule.interval
-        python_rules.append((int(rule.indicator.name[2:]), -math.inf if iv.lower is None else float(iv.lower),
-                             math.inf if iv.upper is None else float(iv.upper),
-                             iv.lower is None or iv.lower_inclusive, iv.upper is None or iv.upper_inclusive,
-                             iv.excluded))
-    sample = matrix[:subset].tolist()
-    python_time = timed(lambda: per_row_python(sample, python_rules), 3) * rows / subset
-
-    small_regions = 10
-    small = {"region": np.array([f"区{r:05d}" for r in range(small_regions)]),
-             "year": np.full(small_regions, 2020),
-             **{f"指标{k:02d}": matrix[:small_regions, k] for k in range(N_INDICATORS)}}
-    small_call = timed(lambda: qualityrules.evaluate(pack, small, hierarchy=tree), 200)
-    small_obs = load(small, pack.catalogue)
-    small_engine = timed(lambda: run(plan, small_obs, years=[2020], hierarchy=tree), 500)
-
-    print(f"qualityrules {qualityrules.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
-          f"{platform.machine()}")
-    print(f"table: {rows:,} rows ({regions:,} regions x {len(YEARS)} years) x {N_INDICATORS} indicators; "
-          f"{len(plan.rules)} every-year rules = {plan.n_atoms} (rule, year) atoms; "
-          f"{np.isnan(matrix).mean():.1%} NaN, {on_threshold:.1%} of values exactly on a threshold")
-    print(f"compile pack (once):                      {compile_time * 1e3:8.2f} ms")
-    print(f"load table (dict of numpy arrays, once):  {load_time * 1e3:8.2f} ms")
-    print(f"hand-written numpy (pass + unknown):      {base_time * 1e3:8.2f} ms")
-    print(f"qualityrules engine (pass + unknown):     {engine_time * 1e3:8.2f} ms   "
-          f"ratio {engine_time / base_time:.2f}x best/best, {engine_ratio:.2f}x median of paired runs "
-          f"(target <= 1.2x)")
-    print(f"qualityrules.evaluate (returns Report):   {api_time * 1e3:8.2f} ms   "
-          f"ratio {api_time / base_time:.2f}x best/best, {api_ratio:.2f}x median of paired runs")
-    print(f"  + verdict per (region, rule) derived:   {derive_time * 1e3:8.2f} ms")
-    print(f"per-row Python evaluation, EXTRAPOLATED from {subset:,} rows to {rows:,}: {python_time * 1e3:8.0f} ms   "
-          f"engine is {python_time / engine_time:.0f}x faster")
-    print(f"per call, 10 regions x 1 year x 60 rules, compiled pack, from a dict: {small_call * 1e3:.3f} ms "
-          f"(target < 2 ms); engine alone on loaded data: {small_engine * 1e3:.3f} ms")
-    sys.stdout.flush()
+    rules = [(int(rule.indicator.name[2:]), float(lo[int(rule.indicator.name[2:])]),
+              float(hi[int(rule.indicator.name[2:])])) for rule in plan.rules]
+    sample = np.column_stack([table[name][:subset] for name in NAMES]).tolist()
+    start = time.perf_counter()
+    per_row_python(sample, rules)
+    python_seconds = (time.perf_counter() - start) * rows / subset
+    small = {"region": np.arange(10), "year": np.full(10, 2020), **{name: table[name][:10] for name in NAMES}}
+    small_times = interleaved({"small": lambda: qualityrules.evaluate(pack, small, hierarchy=tree)}, 50)
+    print(f"\nfor context: a row-by-row Python rule engine, EXTRAPOLATED from {subset:,} rows: {python_seconds * 1e3:,.0f} ms "
+          f"({python_seconds / times['qualityrules, from a dict of arrays'][0]:.0f}x qualityrules); one call on 10 "
+          f"regions x 1 year x 60 rules from a dict: {small_times['small'][0] * 1e3:.2f} ms")
+    print(f"\n{versions()}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ value rules (>=, >, <=, <, ==, !=, ranges), 10 every-year changes against 2011 (
 points, increases and decreases) and 10 cumulative sums over the period. Values are decimals of at
 most 5 places; a quarter of them sit exactly on their rule's threshold (for a change, the value is
 exactly the baseline moved by the target; for a sum, the ten years add up exactly to it), 2 % are
-missing.
+missing. The indicators are shares in %: values lie within 0-100 (an implausible share would be
+set aside as unknown), and the regions are districts of the pack's region (``hierarchy=``).
 
 Checked first, from this process: the engine's pass/unknown matrices equal a hand-written numpy
 baseline that decides exactly in integers (values scaled to 10**-5 units); a plain float64 numpy
@@ -89,7 +90,7 @@ def build_units(rng: np.random.Generator, kinds: list[tuple[str, Any]]) -> np.nd
             cube[:, :, k] = np.where(on, np.round(edge * SCALE).astype(np.int64), spread.astype(np.int64))
         elif kind == "change":
             amount, relative, down, _ = spec
-            base = rng.integers(5_000, 20_000, REGIONS) * (SCALE // 100)            # 50.00 .. 200.00
+            base = rng.integers(2_000, 8_000, REGIONS) * (SCALE // 100)             # 20.00 .. 80.00
             sign = -1 if down else 1
             # exactly on target: relative v = b (1 ± a/100), points v = b ± a (exact in 10**-5 units)
             exact_value = base * (1000 + sign * int(amount * 10)) // 1000 if relative else base + sign * int(amount * SCALE)
@@ -103,7 +104,8 @@ def build_units(rng: np.random.Generator, kinds: list[tuple[str, Any]]) -> np.nd
             total = CUMULATIVE_THRESHOLD * SCALE
             parts[exact_rows, -1] = total - parts[exact_rows, :-1].sum(axis=1)
             cube[:, :, k] = parts
-    return cube
+    # plausible shares (0-100 %): an implausible value would be set aside (unknown), not decided
+    return np.clip(cube, 0, 100 * SCALE)
 
 
 def exact_baseline(units: np.ndarray, missing: np.ndarray, kinds: list[tuple[str, Any]]) -> tuple[np.ndarray, ...]:
@@ -212,9 +214,12 @@ def main() -> None:
     years = np.tile(np.array(YEARS), REGIONS)
     table = {"region": names, "year": years,
              **{f"指标{k:02d}": values[:, :, k].reshape(-1) for k in range(60)}}
+    # the regions are districts of the pack's region (全市): every target binds them
+    tree = qualityrules.Hierarchy({f"区{r:05d}": "全市" for r in range(REGIONS)})
 
     # Same answers first: the engine's matrices against the exact integer baseline.
-    report = qualityrules.evaluate(plan, table)
+    report = qualityrules.evaluate(plan, table, hierarchy=tree)
+    assert report.evaluation.applicable.all() and not report.warnings, "every target binds every district"
     ev = report.evaluation
     expected_passed, expected_unknown = exact_baseline(units, missing, kinds)
     atoms = ev.atoms
@@ -235,14 +240,14 @@ def main() -> None:
     on_threshold = 0.25
 
     def ours() -> Any:
-        return qualityrules.evaluate(plan, table).outcomes
+        return qualityrules.evaluate(plan, table, hierarchy=tree).outcomes
 
     refine = evaluation.refine
 
     def float_only() -> Any:
         evaluation.refine = lambda plan, obs, block, ind_pos, year_pos: block   # type: ignore[assignment]
         try:
-            return qualityrules.evaluate(plan, table).outcomes
+            return qualityrules.evaluate(plan, table, hierarchy=tree).outcomes
         finally:
             evaluation.refine = refine
 

@@ -18,14 +18,15 @@ _AT_LEAST = (">= {n}{u}", "达到{n}{u}以上", "不低于{n}{u}", "超过{n}{u}
 _AT_MOST = ("<= {n}{u}", "控制在{n}{u}以下", "不高于{n}{u}", "低于{n}{u}", "≤{n}{u}")
 
 
-def big_pack(rules: int, *, pack_id: str = "scale-test") -> str:
-    """A pack of ``rules`` rules in sections of 100, each with a target year and a citation."""
+def big_pack(rules: int, *, pack_id: str = "scale-test", extends: str | None = None) -> str:
+    """A pack of ``rules`` rules in sections of 100, each with a target year and a citation (a
+    pack that ``extends`` another generated one restates each of its targets)."""
     # Flows (新增…, 培育…) checked in one year warn (QR121); they are left out so the pack lints clean.
     indicators = [i for i in load_catalogue().indicators
                   if i.direction is not Direction.EXACT and not i.flow and not FLOW_VERBS.match(i.name)]
     years = rules // len(indicators) + 1
     lines = [
-        f"pack {pack_id} {{",
+        f"pack {pack_id}{f' extends {extends}' if extends else ''} {{",
         '    name   "规模测试"',
         '    source "测试〔2024〕1号"',
         "    region 测试市",

@@ -62,7 +62,8 @@ def test_load_computes_once_then_reads_the_cache(cache: Path) -> None:
     assert load_artefact(artefact, packaged=False) == b"derived"
     assert load_artefact(artefact, packaged=False) == b"derived"
     assert build.runs == 1
-    assert artefact.cache_file().parent == cache and artefact.cache_file().is_file()
+    cached = artefact.cache_file()
+    assert cached is not None and cached.parent == cache and cached.is_file()
 
 
 def test_stale_or_damaged_cache_is_recomputed(cache: Path) -> None:
@@ -71,26 +72,33 @@ def test_stale_or_damaged_cache_is_recomputed(cache: Path) -> None:
     build = Counting(b"new")
     new = Artefact("thing.artefact", "key-new", build, cache_name="thing.artefact")
     assert load_artefact(new, packaged=False) == b"new"          # stale: another key
-    data = new.cache_file().read_bytes()
-    new.cache_file().write_bytes(data[:-2] + b"XX")               # damaged
+    cached = new.cache_file()
+    assert cached is not None
+    cached.write_bytes(cached.read_bytes()[:-2] + b"XX")          # damaged
     assert load_artefact(new, packaged=False) == b"new"
     assert build.runs == 2
-    assert read_artefact(new.cache_file(), "key-new") == b"new"   # and stored whole again
+    assert read_artefact(cached, "key-new") == b"new"             # and stored whole again
 
 
-@pytest.mark.parametrize("where", ["under a file", "missing"])
+@pytest.mark.parametrize("where", ["under a file", "missing", "no home"])
 def test_unwritable_or_missing_cache_directory_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                where: str) -> None:
+    monkeypatch.chdir(tmp_path)
     if where == "under a file":  # cannot be created, even by root
         (tmp_path / "file").write_text("not a directory")
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file" / "xdg"))
-    else:
+    elif where == "missing":
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "does" / "not" / "exist"))
+    else:  # a relative XDG_CACHE_HOME is ignored; with no home either there is no cache
+        monkeypatch.setenv("XDG_CACHE_HOME", "relative")
+        monkeypatch.setattr(resources.os.path, "expanduser", lambda path: path)
     build = Counting(b"derived")
     artefact = Artefact("thing.artefact", "key", build)
     assert load_artefact(artefact, packaged=False) == b"derived"
     assert load_artefact(artefact, packaged=False) == b"derived"
-    assert build.runs == (2 if where == "under a file" else 1)
+    assert build.runs == (1 if where == "missing" else 2)
+    assert list(tmp_path.iterdir()) == ([tmp_path / "file"] if where == "under a file" else
+                                        [tmp_path / "does"] if where == "missing" else [])
 
 
 def test_packaged_artefact_is_used_when_its_key_matches(cache: Path, tmp_path: Path,
@@ -147,7 +155,8 @@ def test_cached_catalogue_equals_a_fresh_parse(cache: Path) -> None:
     resolve._cached_catalogue.cache_clear()
     try:
         first = resolve._cached_catalogue(files)   # computes and stores
-        assert read_artefact(artefact.cache_file(), artefact.key) is not None
+        cached = artefact.cache_file()
+        assert cached is not None and read_artefact(cached, artefact.key) is not None
         resolve._cached_catalogue.cache_clear()
         second = resolve._cached_catalogue(files)  # reads the stored one
     finally:
@@ -166,3 +175,13 @@ def test_catalogue_key_follows_the_text(tmp_path: Path) -> None:
     assert resolve._catalogue_artefact((path,)).key != key
     indicators = pickle.loads(resolve._catalogue_artefact((path,)).build())[0].indicators
     assert [i.name for i in indicators] == ["乙"]
+
+
+def test_parser_tables_refuse_a_token_kept_in_one_rule_and_dropped_in_another() -> None:
+    """The reductions drop tokens by terminal name, so a grammar writing one terminal both as a
+    quoted word (dropped) and by its name (kept) cannot be built rather than parsed wrongly."""
+    grammar = 'start: "go" item+\nitem: GO WORD\nGO: "go"\nWORD: /[a-z]+/\n%ignore " "\n'
+    with pytest.raises(ValueError, match="GO"):
+        parse._parser_bytes(grammar.replace("start:", "single_rule: WORD\nstart:"))
+    shipped = parse._parser_bytes((resources.grammar_path("qr.lark")).read_text(encoding="utf-8"))
+    assert b"_NL" in shipped.split(b"\n", 1)[0].split()

@@ -140,6 +140,12 @@ def pack_text(pack_id: str, lines: list[str], *, extends: str = "", level: str =
 TIMES = ("", "到2014年 ", "每年 ", "累计 ")
 
 
+def times(subject: Subject) -> st.SearchStrategy[str]:
+    """The time qualifiers a target on ``subject`` may have: 累计 sums yearly values, so only a
+    total adds up over years (QR125 refuses a running total of a rate or an intensity)."""
+    return st.sampled_from(TIMES if subject.extensive else tuple(t for t in TIMES if t != "累计 "))
+
+
 def samples(*rules: resolve.BoundRule) -> Iterator[Fraction]:
     """Values around every bound of the rules, and the bounds themselves."""
     eps = Fraction(1, 1000)
@@ -224,7 +230,7 @@ def families(draw: Draw) -> Family:
     subjects = draw(st.lists(st.sampled_from(SUBJECTS), min_size=1, max_size=3, unique=True))
     parent_lines, child_lines = [], []
     for subject in subjects:
-        time = draw(st.sampled_from(TIMES))
+        time = draw(times(subject))
         target = draw(targets(subject))
         parent_lines.append(f"{subject.indicator} {time}{spell(draw, subject, target)}")
         action = draw(st.sampled_from(("inherit", "restate", "tighten")))
@@ -311,13 +317,13 @@ def two_parents(draw: Draw) -> TwoParents:
     for pack_id, level, region in (("pa", "province", "广东省"), ("pb", "city", "深圳市")):
         lines = []
         for subject in draw(st.lists(st.sampled_from(SUBJECTS), min_size=1, max_size=3, unique=True)):
-            time = draw(st.sampled_from(TIMES))
+            time = draw(times(subject))
             lines.append(f"{subject.indicator} {time}{spell(draw, subject, draw(targets(subject)))}")
             keys[(subject.indicator, time)] = not subject.extensive
         texts.append(pack_text(pack_id, lines, level=level, region=region))
     child_lines = []
     for subject in draw(st.lists(st.sampled_from(SUBJECTS), max_size=3, unique=True)):
-        time = draw(st.sampled_from(TIMES))
+        time = draw(times(subject))
         target = spell(draw, subject, draw(targets(subject)))
         if keys.get((subject.indicator, time)):
             child_lines.append(f'override {subject.indicator} {time}{target} because "测试: 任意值"')

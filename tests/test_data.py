@@ -37,7 +37,7 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("95", Cell(95, 95)), ("95.5%", Cell(95.5, 95.5, unit="%")), ("1,234", Cell(1234, 1234)),
-    ("3万", Cell(30000, 30000)), ("6.75万批次", Cell(67500, 67500, unit="批次")),
+    ("3万", Cell(30000, 30000, magnitude=10 ** 4)), ("6.75万批次", Cell(67500, 67500, unit="批次", magnitude=10 ** 4)),
     ("1.75万亿元", Cell(1.75, 1.75, unit="万亿元")), ("0.47吨标准煤/万元", Cell(0.47, 0.47, unit="吨标准煤/万元")),
     ("<3", Cell(-math.inf, 3, hi_open=True)), ("＜３", Cell(-math.inf, 3, hi_open=True)),
     ("≤3", Cell(-math.inf, 3)), ("<=3", Cell(-math.inf, 3)), ("3以下", Cell(-math.inf, 3)),
@@ -288,7 +288,7 @@ def test_frame_errors_name_row_and_column() -> None:
     with pytest.raises(DataError) as raised:
         load(pd.DataFrame({"region": ["甲区", "乙区"], "year": [2015, 2015], "达标率": ["96", "abc"]}), CAT)
     d = raised.value.diagnostic
-    assert d.code == "QR206" and "row 1" in d.message and "达标率" in d.message and "^" in d.render()
+    assert d.code == "QR206" and "row 3" in d.message and "达标率" in d.message and "^" in d.render()
 
 
 def test_unsupported_input_type() -> None:
@@ -299,4 +299,4 @@ def test_unsupported_input_type() -> None:
 def test_numeric_region_codes_read_as_text() -> None:
     import pandas as pd
     obs = load(pd.DataFrame({"region": [440307, 440304], "year": [2015, 2015], "达标率": [96, 97]}), CAT)
-    assert obs.regions == ("440307", "440304")
+    assert obs.regions == ("440304", "440307")      # integer codes, in their order

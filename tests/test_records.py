@@ -285,6 +285,26 @@ def test_large_chunked_run_is_bit_identical_across_threads_and_chunks() -> None:
     many = compute_indicators(INDICATORS, {"t": data}, threads=2, chunk_rows=77_777)
     assert np.array_equal(one.value, many.value, equal_nan=True)
     assert np.array_equal(one.records, many.records)
+    # the same records with plain integer region codes (used as they are), as Arrow record batches
+    # and as a Dask DataFrame in uneven partitions: the very same values, bit for bit
+    import dask.dataframe as dd
+    import pyarrow as pa
+
+    codes = {**data, "地区": np.asarray(data["地区"].cat.codes, dtype=np.int8)}
+    by_code = compute_indicators(INDICATORS, {"t": codes}, threads=2, chunk_rows=50_001)
+    arrow = pa.Table.from_pydict({k: v for k, v in codes.items()}).to_batches(max_chunksize=123_457)
+    by_arrow = compute_indicators(INDICATORS, {"t": arrow}, threads=1)
+    by_dask = compute_indicators(INDICATORS, {"t": dd.from_pandas(pd.DataFrame(codes), npartitions=7)},
+                                 backend="dask", scheduler="synchronous")
+    names = {"甲": "0", "乙": "1", "丙": "2"}
+    expected = {(i, names[r], int(y)): (float(v), int(n)) for i, r, y, v, n in
+                zip(one.indicator, one.region, one.year, one.value, one.records, strict=True)}
+    for other in (by_code, by_arrow, by_dask):
+        got = {(i, r, int(y)): (float(v), int(n)) for i, r, y, v, n in
+               zip(other.indicator, other.region, other.year, other.value, other.records, strict=True)}
+        assert got.keys() == expected.keys()
+        assert all(got[k][1] == expected[k][1] and (got[k][0] == expected[k][0] or (got[k][0] != got[k][0]
+                   and expected[k][0] != expected[k][0])) for k in expected)      # bit for bit, NaN as NaN
     # one group by exact rational arithmetic, every record at the value it counts at: the whole
     # formula 100 * a / b exact, then correctly rounded
     group = (np.asarray(data["地区"]) == "甲") & (data["日期"].astype("datetime64[Y]") == np.datetime64("2015", "Y"))
@@ -480,7 +500,7 @@ def test_unparseable_date_points_at_the_csv_cell(tmp_path: Path) -> None:
     diagnostic = error.value.diagnostic
     assert diagnostic.code == "QR206"
     assert (diagnostic.file, diagnostic.line, diagnostic.column) == (str(path), 4, 5)
-    assert "'2015-13-45'" in diagnostic.message and "row 2" in diagnostic.message
+    assert "'2015-13-45'" in diagnostic.message and "row 4" in diagnostic.message   # as a spreadsheet counts
     assert "^^^^^^^^^^" in diagnostic.render()
 
 
@@ -489,7 +509,7 @@ def test_impossible_dates_are_errors_not_the_next_year() -> None:
     with pytest.raises(DataError) as error:
         compute_indicators(qualityrules.load_pack("longgang-2015"), {"wastewater": data})
     assert error.value.code == "QR206" and "'2015-12-32'" in error.value.diagnostic.message
-    assert "row 6, column 'sample_date'" in error.value.diagnostic.message
+    assert "row 7, column 'sample_date'" in error.value.diagnostic.message     # the header is row 1
 
 
 def test_unparseable_number_and_flag_in_csv(tmp_path: Path) -> None:
@@ -527,7 +547,7 @@ def test_wrong_types_in_memory() -> None:
     data["volume"] = ["1", "2", "1,5", "4", "无", "6"]   # "无" is a missing cell, "1,5" is not a number
     with pytest.raises(DataError) as bad:
         compute_indicators(pack, {"wastewater": data})
-    assert bad.value.code == "QR206" and "row 3" in bad.value.diagnostic.message
+    assert bad.value.code == "QR206" and "row 4" in bad.value.diagnostic.message
 
 
 def test_parquet_text_date_error_names_the_row(tmp_path: Path) -> None:
@@ -537,8 +557,8 @@ def test_parquet_text_date_error_names_the_row(tmp_path: Path) -> None:
     with pytest.raises(DataError) as error:
         compute_indicators(qualityrules.load_pack("longgang-2015"), [path])
     diagnostic = error.value.diagnostic
-    assert diagnostic.code == "QR206" and diagnostic.file == str(path) and diagnostic.line == 6
-    assert "row 6, column 'sample_date'" in diagnostic.message
+    assert diagnostic.code == "QR206" and diagnostic.file == str(path) and diagnostic.line == 7
+    assert "row 7, column 'sample_date'" in diagnostic.message
 
 
 def test_unmatched_record_file_is_an_error(tmp_path: Path) -> None:
@@ -550,9 +570,14 @@ def test_unmatched_record_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_excel_records_and_overflowing_weights_are_errors(tmp_path: Path) -> None:
-    with pytest.raises(DataError) as excel:
-        compute_indicators(qualityrules.load_pack("longgang-2015"), [tmp_path / "wastewater.xlsx"])
-    assert excel.value.code == "QR203" and "CSV or Parquet" in excel.value.diagnostic.message
+    pack = qualityrules.load_pack("longgang-2015")
+    data = wastewater()
+    path = tmp_path / "wastewater.xlsx"
+    data.assign(sample_date=data["sample_date"].astype(str)).to_excel(path, index=False)
+    assert same(as_dict(compute_indicators(pack, [path])), as_dict(compute_indicators(pack, {"wastewater": data})))
+    with pytest.raises(DataError) as missing:
+        compute_indicators(pack, [tmp_path / "missing" / "wastewater.xlsx"])
+    assert missing.value.code == "QR201"
     rows = [{"地区": "甲", "日期": dt.date(2015, 1, 1), "v": 1e200, "a": 1e200, "ok": True, "grade": "合格"}]
     with pytest.raises(DataError) as overflow:
         compute_indicators(INDICATORS, {"t": frame(rows)})

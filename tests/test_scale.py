@@ -14,13 +14,17 @@ import pytest
 from generated_packs import big_pack
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark.exceptions import UnexpectedEOF, UnexpectedInput
 
 from qualityrules.errors import span_of
 from qualityrules.language import model as m
+from qualityrules.language import parse
 from qualityrules.language.format import format_file
 from qualityrules.language.parse import parse_text
-from qualityrules.language.text import normalize_with_offsets
+from qualityrules.language.reader import read_line
+from qualityrules.language.text import NormalizedText, normalize_with_offsets
 from qualityrules.packs.resolve import lint_file, load_pack
+from qualityrules.resources import rules_dir
 
 SMALL, LARGE = 150, 600
 
@@ -126,6 +130,20 @@ def test_calls_grow_linearly_with_the_number_of_rules(packs: dict[int, Path], op
     assert large <= 4.4 * small, (small, large)
 
 
+@pytest.mark.slow
+def test_calls_grow_linearly_when_a_large_pack_extends_a_large_pack(tmp_path: Path) -> None:
+    calls = {}
+    for rules in (SMALL, LARGE):
+        folder = tmp_path / str(rules)
+        folder.mkdir()
+        (folder / "parent.qr").write_text(big_pack(rules, pack_id="parent"), encoding="utf-8")
+        child = folder / "child.qr"
+        child.write_text(big_pack(rules, pack_id="child", extends="parent"), encoding="utf-8")
+        assert lint_file(child) == [] and len(load_pack(child).rules) == rules
+        calls[rules] = _calls(lambda child=child: lint_file(child))  # type: ignore[misc]
+    assert calls[LARGE] <= 4.4 * calls[SMALL], calls
+
+
 def test_parsing_and_linting_scan_the_file_a_bounded_number_of_times(packs: dict[int, Path]) -> None:
     scanned = {}
     for rules, path in packs.items():
@@ -141,6 +159,89 @@ def test_parsing_and_linting_scan_the_file_a_bounded_number_of_times(packs: dict
         scanned[rules] = ScanCountingText.scanned
         assert scanned[rules] <= 4 * len(text), (rules, scanned[rules], len(text))
     assert scanned[LARGE] <= 4.4 * scanned[SMALL]
+
+
+def _broken(text: str, every: int) -> str:
+    """``text`` with every ``every``-th rule line broken (a doubled word the grammar rejects)."""
+    lines = text.split("\n")
+    return "\n".join(line.replace("cite", "cite cite") if "cite" in line and k % every == 0 else line
+                     for k, line in enumerate(lines))
+
+
+@pytest.mark.slow
+def test_recovering_from_syntax_errors_grows_linearly(tmp_path: Path) -> None:
+    """Every broken line is reported, and the parse goes on from the line before it instead of
+    from the start of the file."""
+    calls, errors = {}, {}
+    for rules in (SMALL, LARGE):
+        text = _broken(big_pack(rules), 1)
+        errors[rules] = len(parse_text(text)[1])
+        calls[rules] = _calls(lambda text=text: parse_text(text))  # type: ignore[misc]
+    assert errors == {SMALL: SMALL, LARGE: LARGE}
+    assert calls[LARGE] <= 4.4 * calls[SMALL], calls
+
+
+def _reparsing_from_the_start(text: str) -> tuple[Any, tuple[Any, ...]]:
+    """The definition of recovery: after each syntax error, read the line with the sentence
+    reader (once) or else blank it, and parse the whole text again from the start with a new
+    builder."""
+    normalized = normalize_with_offsets(text)
+    original = m.Source("<string>", text)
+    current, found, readings, read_lines = normalized, [], {}, set()
+    for _ in range(2 * text.count("\n") + 3):
+        builder = None if found else parse._Builder(original, current, dict(readings))
+        context = parse._BUILDER.set(builder)
+        try:
+            built = parse._parser().parse(current.text, start="start")
+        except UnexpectedInput as error:
+            now = current.text
+            offset = parse._error_offset(error, now)
+            line_start = now.rfind("\n", 0, offset) + 1
+            line_end = len(now) if now.find("\n", offset) < 0 else now.find("\n", offset)
+            if line_start not in read_lines and parse._TargetLines("start")(now, line_start):
+                read_lines.add(line_start)
+                reading = read_line(now[line_start:line_end], parse._parses)
+                if reading is not None:
+                    current = parse._apply(current, line_start, line_end, reading)
+                    readings[line_start + reading.name_start] = reading
+                    continue
+            found.append(parse._syntax_diagnostic(error, now, current, original, parse._TargetLines("start")))
+            blanked = parse._blank_line(now, offset)
+            if isinstance(error, UnexpectedEOF) or blanked == now:
+                break
+            current = NormalizedText(blanked, current.origin, current.original_length)
+            continue
+        finally:
+            parse._BUILDER.reset(context)
+        if found or builder is None:
+            break
+        return built.value, tuple(builder.diagnostics)
+    return None, tuple(found)
+
+
+# Damage: a string inserted, or (None) the next space of the line taken out, as plans print
+# their sentences (which the sentence reader then reads).
+_DAMAGE = ["cite cite", "{", "}", "\"", ">= >=", "到到2015年", "#", "\n}\n", "％％", "区 {", "~", "unit", None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(p.name for p in rules_dir().rglob("*.qr"))), st.data())
+def test_recovery_reports_what_reparsing_from_the_start_reports(name: str, data: st.DataObject) -> None:
+    text = next(rules_dir().rglob(name)).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    for _ in range(data.draw(st.integers(1, 6))):
+        k = data.draw(st.integers(0, len(lines) - 1))
+        at = data.draw(st.integers(0, len(lines[k])))
+        damage = data.draw(st.sampled_from(_DAMAGE))
+        if damage is None:
+            space = lines[k].find(" ", at)
+            lines[k] = lines[k] if space < 0 else lines[k][:space] + lines[k][space + 1:]
+        else:
+            lines[k] = lines[k][:at] + damage + lines[k][at:]
+    broken = "\n".join(lines)
+    built, diagnostics = parse._parse_recovering(normalize_with_offsets(broken), m.Source("<string>", broken),
+                                                 "start", None)
+    assert (built, diagnostics) == _reparsing_from_the_start(broken)
 
 
 def _normalize_per_character(text: str) -> tuple[str, list[int]]:

@@ -94,6 +94,32 @@ def test_installed_console_script_fmt_and_export(installed: Path) -> None:
     assert '"id": "longgang-2015"' in export.stdout
 
 
+def test_installed_package_starts_from_the_artefacts_built_with_it(installed: Path, tmp_path: Path) -> None:
+    """The build computed the parser tables and the unit table into the wheel: a first run (empty
+    user cache) reads them, computes neither, and they equal what the installed code computes."""
+    wheel = next((installed.parent / "dist").glob("*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"qualityrules/grammar/parser.artefact", "qualityrules/grammar/units.artefact"} <= names
+    cache = tmp_path / "cache"
+    pack = next((installed / "lib").rglob("site-packages/qualityrules/rules/packs/longgang-2015.qr"))
+    result = subprocess.run([str(installed / "bin" / "qualityrules"), "lint", str(pack)], capture_output=True,
+                            text=True, cwd=installed, env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name.split("-")[0] for p in (cache / "qualityrules").iterdir()) == ["catalogue"]
+    script = """
+from qualityrules import resources
+from qualityrules.language import parse, units
+for artefact in (parse.parser_artefact(), units.unit_table_artefact()):
+    assert resources.read_artefact(resources.grammar_path(artefact.name), artefact.key) is not None, artefact.name
+table = units.unit_table_artefact()
+assert resources.read_artefact(resources.grammar_path(table.name), table.key) == table.build()
+print("ok")
+"""
+    check = subprocess.run([str(installed / "bin" / "python"), "-c", script], capture_output=True, text=True,
+                           cwd=installed, env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    assert check.stdout.strip() == "ok", check.stderr
+
+
 def test_wheel_carries_compiled_catalogs_and_the_diagnostics_reference(installed: Path) -> None:
     wheel = next((installed.parent / "dist").glob("*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -198,9 +198,10 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
     ``region(s)`` and ``year(s)`` restrict the report; ``hierarchy`` (child → parent regions, or a
     CSV path, laid over the shipped ``rules/regions.csv``) says which regions of the data lie
     inside the pack's region (a region outside it is not-applicable, with a warning); other
-    keywords (``encoding``, ``sheet``, ``form``, ``region_column``, ``year_column``,
-    ``ignore_columns``) go to the data loader. The pack compiles once per pack object. ``search``
-    and ``catalogue`` (see :func:`parse_pack`) are used when ``pack`` is an id or a path.
+    keywords (``encoding``, ``sheet``, ``header_row``, ``form``, ``region_column``,
+    ``year_column``, ``ignore_columns``) go to the data loader (:mod:`qualityrules.tables`). The
+    pack compiles once per pack object. ``search`` and ``catalogue`` (see :func:`parse_pack`) are
+    used when ``pack`` is an id or a path.
 
     ``as_of=2018`` is a mid-term review (中期评估): only data up to 2018 count, and every target
     due later is ``pending`` with an assessment — achieved, on track, at risk, off track or
@@ -243,7 +244,8 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
                    years=wanted_years, as_of=cutoff, review=chosen)
 
 
-_LOAD_OPTIONS = frozenset({"encoding", "sheet", "form", "region_column", "year_column", "ignore_columns", "name"})
+_LOAD_OPTIONS = frozenset({"encoding", "sheet", "header_row", "form", "region_column", "year_column", "ignore_columns",
+                           "name"})
 
 
 def _as_of(value: Any) -> int | None:

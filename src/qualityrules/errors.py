@@ -10,6 +10,8 @@ import bisect
 import contextlib
 import difflib
 import enum
+import functools
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NoReturn
 
@@ -86,6 +88,11 @@ CODES: dict[str, str] = {
     "QR207": "record column of the wrong type for its use",
     "QR208": "invalid region hierarchy",
     "QR209": "records that match no table of the pack",
+    "QR210": "quoted cell that is never closed",
+    "QR211": "rows above the header skipped",
+    "QR212": "footnote marker after a value ignored",
+    "QR213": "two record columns of one name",
+    "QR214": "infinity in a float column read as unknown",
     "QR240": "regions in the data outside the pack's area (not-applicable)",
     "QR241": "a share column that looks written as fractions of 1",
     "QR242": "a share above 100 % or below 0",
@@ -221,8 +228,12 @@ def _tail(text: str, room: int) -> str:
 
 
 def _display_width(text: str) -> int:
-    import unicodedata
+    """Terminal columns ``text`` takes: two for a wide (CJK) character, one for any other."""
+    return len(text) if text.isascii() else _wide_text_width(text)
 
+
+@functools.lru_cache(maxsize=65536)
+def _wide_text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

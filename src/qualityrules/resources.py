@@ -48,9 +48,15 @@ def rules_dir() -> Path:
     return data_dir("rules")
 
 
-def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/qualityrules`` (``~/.cache/qualityrules`` when it is unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+def user_cache_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/qualityrules``, or ``~/.cache/qualityrules`` when that is unset or not
+    an absolute path (the XDG rule); None when there is no home directory either."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):  # no HOME and no password entry: no cache, never the cwd
+            return None
+        base = os.path.join(home, ".cache")
     return Path(base) / "qualityrules"
 
 
@@ -65,9 +71,10 @@ class Artefact(NamedTuple):
     # with different sources (several worktrees, several versions) then keep one file each.
     cache_name: str | None = None
 
-    def cache_file(self) -> Path:
+    def cache_file(self) -> Path | None:
+        directory = user_cache_dir()
         stem, _, suffix = self.name.partition(".")
-        return user_cache_dir() / (self.cache_name or f"{stem}-{self.key[:16]}.{suffix}")
+        return directory / (self.cache_name or f"{stem}-{self.key[:16]}.{suffix}") if directory else None
 
 
 def digest(*parts: str | bytes) -> str:
@@ -83,14 +90,14 @@ def digest(*parts: str | bytes) -> str:
 def load_artefact(artefact: Artefact, *, packaged: bool = True) -> bytes:
     """The artefact's bytes: from the build's copy next to the grammar (when ``packaged``), else
     from the user's cache, else computed now (and then stored in the user's cache)."""
-    places = [grammar_path(artefact.name)] if packaged else []
-    places.append(artefact.cache_file())
-    for place in places:
+    cached = artefact.cache_file()
+    for place in ([grammar_path(artefact.name)] if packaged else []) + ([cached] if cached else []):
         payload = read_artefact(place, artefact.key)
         if payload is not None:
             return payload
     payload = artefact.build()
-    write_artefact(artefact.cache_file(), artefact.key, payload)
+    if cached is not None:
+        write_artefact(cached, artefact.key, payload)
     return payload
 
 

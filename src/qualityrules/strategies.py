@@ -732,7 +732,7 @@ class _Range:
 
     @property
     def point(self) -> bool:
-        return self.lo is not None and self.lo == self.hi
+        return self.lo is not None and self.lo == self.hi and not self.empty
 
     @property
     def empty(self) -> bool:

@@ -79,7 +79,7 @@ def register(commands: Any) -> None:
                        "long: region, year, indicator, value[, unit]) against a rule pack. Exit 0: no binding target "
                        "failed; 1: a binding target failed; 2: usage or input error; 3: internal error."))
     check.add_argument("pack", help=tr("pack id (shipped or in --packs, e.g. longgang-2015) or path to a .qr file"))
-    check.add_argument("data", nargs="+", help=tr(".csv (UTF-8, UTF-8 with BOM or GB18030), .xlsx or .parquet"))
+    check.add_argument("data", nargs="+", help=tr(".csv (UTF-8, GB18030, Big5 or UTF-16, detected), .xlsx or .parquet"))
     check.add_argument("--region", action="append",
                        help=tr("only this region (repeatable; default: 'region' in the configuration, else all)"))
     check.add_argument("--year", action="append", type=_year,
@@ -103,6 +103,9 @@ def register(commands: Any) -> None:
                        help=tr("write the report to this file instead of standard output"))
     check.add_argument("--encoding", help=tr("encoding of CSV data (default: detected)"))
     check.add_argument("--sheet", help=tr("worksheet of .xlsx data (default: the first)"))
+    check.add_argument("--header-row", type=int, metavar="N",
+                       help=tr("the row of the header in CSV/xlsx data (default: found; a title row above it "
+                               "is skipped)"))
     check.add_argument("--explain", nargs=3, metavar=("REGION", "YEAR", "INDICATOR"), action="append",
                        help=tr("also print how one verdict came about (YEAR may be '-' for every year)"))
     from .indicators import add_arguments as add_record_arguments
@@ -143,6 +146,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         options["encoding"] = args.encoding
     if args.sheet:
         options["sheet"] = args.sheet
+    if args.header_row is not None:
+        options["header_row"] = args.header_row
     from .indicators import prepare, read_hierarchy
 
     hierarchy = read_hierarchy(args)

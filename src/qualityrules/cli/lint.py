@@ -16,22 +16,28 @@ from typing import Any
 
 from ..errors import CODES, Diagnostic, Severity
 from ..i18n import render, tr
+from ..language.model import RuleFile
 from .common import EXIT_FAILED, EXIT_INPUT, EXIT_OK, catalogue, emit, print_diagnostics, search
 
 VERSION = "0.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+Parsed = tuple[RuleFile, tuple[Diagnostic, ...]]  # a file's model and its diagnostics, as parse_text returns them
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from ..packs.resolve import lint_file
+    from ..packs.resolve import lint_text
     from ..packs.suppressions import select
 
     chosen = [*args.project.select, *args.select]
     ignored = [*args.project.ignore, *args.ignore]
     everything: list[Diagnostic] = []
-    catalogues = [*catalogue(args), *_catalogue_files(args.files)]
+    files = _parsed(args.files)
+    catalogues = [*catalogue(args), *_catalogue_files(files)]
     for path in args.files:
-        found = select(lint_file(path, search=search(args), catalogue=catalogues or None), chosen, ignored)
+        text, parsed = files[path]
+        linted = lint_text(text, str(Path(path)), search=search(args), catalogue=catalogues or None, parsed=parsed) \
+            if isinstance(parsed, tuple) else [parsed]
+        found = select(linted, chosen, ignored)
         everything.extend(found)
         if args.format == "text":
             shown = [d for d in found if d.severity is Severity.ERROR] if args.quiet else found
@@ -53,22 +59,35 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_FAILED if errors else EXIT_OK
 
 
-def _catalogue_files(files: Sequence[str]) -> list[Path]:
+def _parsed(files: Sequence[str]) -> dict[str, tuple[str, Parsed | Diagnostic]]:
+    """Each file's text and parse (what lint reads), or why it cannot be read: a file is parsed once."""
+    from ..language.parse import parse_text
+    from ..packs.resolve import read_rule_text
+
+    parsed: dict[str, tuple[str, Parsed | Diagnostic]] = {}
+    for name in files:
+        text, problem = read_rule_text(Path(name))
+        if text is None:
+            assert problem is not None
+            parsed[name] = ("", problem)
+        else:
+            parsed[name] = (text, parse_text(text, source=str(Path(name))))
+    return parsed
+
+
+def _catalogue_files(files: dict[str, tuple[str, Parsed | Diagnostic]]) -> list[Path]:
     """Catalogue files (indicators, no pack) among ``files``, e.g. the entries ``extract`` proposes:
     they join the catalogue of the packs linted with them."""
-    from ..language.parse import parse_text
-    from ..packs.resolve import catalogue_files, read_rule_text
+    from ..packs.resolve import catalogue_files
 
     shipped = {p.resolve() for p in catalogue_files()}   # already the base of every extension
     found = []
-    for name in files:
-        if Path(name).resolve() in shipped:
+    for name, (_, parsed) in files.items():
+        if Path(name).resolve() in shipped or not isinstance(parsed, tuple):
             continue
-        text, problem = read_rule_text(Path(name))
-        if problem is None and text is not None:
-            rule_file, _ = parse_text(text, source=name)
-            if rule_file.indicators and not rule_file.packs:
-                found.append(Path(name))
+        rule_file, _ = parsed
+        if rule_file.indicators and not rule_file.packs:
+            found.append(Path(name))
     return found
 
 

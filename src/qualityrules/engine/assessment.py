@@ -223,22 +223,24 @@ class _Cube:
         """The observations of indicators ``ind`` (-1: not in the data) for regions ``rows``."""
         spots = np.maximum(ind, 0)
         n_rows = len(range(*rows.indices(len(obs.regions))))
+        chosen = [obs.values[i] if obs.values else None for i in spots.tolist()]
 
-        def gather(cube: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            out = np.empty((len(obs.years), n_rows, len(ind)), dtype=cube.dtype)
-            for y in range(len(obs.years)):       # one gather per year
-                np.take(cube[rows, y, :], spots, axis=1, out=out[y])
+        def gather(part: str, fill: Any) -> npt.NDArray[Any]:
+            """``[year, region, k]`` of each chosen indicator's ``part`` (``fill`` where it has none)."""
+            out = np.empty((len(obs.years), n_rows, len(ind)), dtype=type(fill))
+            for k, column in enumerate(chosen):
+                array = None if column is None else getattr(column, part)
+                out[:, :, k] = fill if array is None else array[rows].T
             return out
 
-        values = gather(obs.lo)
+        values = gather("lo", np.nan)
         present = ~np.isnan(values)
         if (ind < 0).any():
             present[:, :, ind < 0] = False
-        if not obs.censored:
+        if not any(v is not None and v.censored for v in chosen):
             return cls(obs.years, values, present, present, values)
-        assert obs.lo_open is not None and obs.hi_open is not None
-        upper = gather(obs.hi)
-        exact = present & (values == upper) & ~gather(obs.lo_open) & ~gather(obs.hi_open)
+        upper = gather("hi", np.nan)
+        exact = present & (values == upper) & ~gather("lo_open", False) & ~gather("hi_open", False)
         return cls(obs.years, values, present, exact, upper)
 
 
@@ -386,7 +388,7 @@ def _levels(plan: Plan, cube: _Cube, atoms: IntArray, as_of: int, review: m.Revi
                                  if projecting else change)
         ties = candidates & _on_a_bound(quantity, plan.lo[atoms], plan.hi[atoms])
         for r, k in np.argwhere(ties).tolist():      # only the cells at a tie
-            decided_here[r, k] = _exact_inside(plan, int(atoms[k]), cube, r, k, s_year[r, k], t_year[r, k],
+            decided_here[r, k] = _exact_inside(plan, int(atoms[k]), cube, r, k, int(s_year[r, k]), int(t_year[r, k]),
                                                int(target_year[k]), int(path[r, k]) if projecting else -1)
     ratio = projected if review.method is m.ReviewMethod.PROJECTION else growth
     by_ratio = _classify(ratio, review)

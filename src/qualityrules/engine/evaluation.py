@@ -71,7 +71,7 @@ def _joined(name: str, fill: float | None = None) -> functools.cached_property[n
         if fill is not None:
             parts = [np.full(block.passed.shape, fill) if part is None else part
                      for part, block in zip(parts, self.blocks, strict=True)]
-        return _concat(parts, len(self.obs.regions))
+        return _concat(parts, self.obs.n_regions)
 
     return functools.cached_property(join)
 
@@ -122,7 +122,7 @@ class Evaluation:
     def x_hi(self) -> FloatArray:
         if all(b.x_hi is b.x_lo for b in self.blocks):
             return self.x_lo
-        return _concat([b.x_hi for b in self.blocks], len(self.obs.regions))
+        return _concat([b.x_hi for b in self.blocks], self.obs.n_regions)
 
 
 def _concat(parts: list[npt.NDArray[Any]], rows: int) -> npt.NDArray[Any]:
@@ -175,24 +175,12 @@ def _missing_block(atoms: IntArray, regions: int) -> Block:
     return Block(atoms, np.zeros(shape, dtype=bool), np.ones(shape, dtype=bool), nan, nan)
 
 
-def _flat(cube: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """The ``[region, year*indicator]`` view of a C-contiguous cube."""
-    regions, years, indicators = cube.shape
-    return cube.reshape(regions, years * indicators)
-
-
-def _gather(cube: npt.NDArray[Any], flat: IntArray) -> npt.NDArray[Any]:
-    """Columns ``flat`` of the ``[region, year*indicator]`` view of ``cube``: a view when they are
-    one contiguous run (a table laid out as the rules read it), else one gather."""
-    table = _flat(cube)
-    if len(flat) and flat[-1] - flat[0] + 1 == len(flat) and (len(flat) == 1 or bool(np.all(np.diff(flat) == 1))):
-        return table[:, int(flat[0]):int(flat[-1]) + 1]
-    return table[:, flat]
-
-
 def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
             year_pos: IntArray) -> list[Block]:
-    regions, _, n_ind = obs.shape
+    """Atoms comparing one year's value, rule by rule on the indicator's ``[region, year]``
+    values where they lie: a rule checked in consecutive years reads a slice (a view), so a
+    table with one row per region-year is compared column by column without a copy."""
+    regions = obs.n_regions
     ip = ind_pos[plan.atom_indicator[atoms]]
     yp = year_pos[plan.atom_sum_years[atoms, 0]]
     present = (ip >= 0) & (yp >= 0)
@@ -202,58 +190,91 @@ def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         atoms, ip, yp = atoms[present], ip[present], yp[present]
         if not len(atoms):
             return blocks
-    flat = yp * n_ind + ip
-    order = np.argsort(flat, kind="stable")
-    atoms, flat = atoms[order], flat[order]
-    x = _gather(obs.lo, flat)
-    if not obs.censored:
-        passed, unknown = _within(x, plan.lo_closed[atoms], plan.hi_closed[atoms])
-        excluded = np.flatnonzero(plan.excluded[atoms])
-        if len(excluded):
-            passed[:, excluded] = ~passed[:, excluded] & ~unknown[:, excluded]
-        blocks.append(Block(atoms, passed, unknown, x, x))
-        return blocks
-    assert obs.lo_open is not None and obs.hi_open is not None
-    x_hi = _gather(obs.hi, flat)
-    lo_open = _gather(obs.lo_open, flat)
-    hi_open = _gather(obs.hi_open, flat)
-    passed, unknown = _decide(plan, atoms, x, x_hi, lo_open, hi_open)
-    blocks.append(Block(atoms, passed, unknown, x, x_hi, lo_open, hi_open))
+    rule = plan.atom_rule[atoms]
+    order = np.lexsort((yp, rule, ip))
+    atoms, ip, yp, rule = atoms[order], ip[order], yp[order], rule[order]
+    edges = np.flatnonzero((ip[1:] != ip[:-1]) | (rule[1:] != rule[:-1])) + 1
+    starts, stops = [0, *edges.tolist()], [*edges.tolist(), len(atoms)]
+    first = yp[starts].tolist()
+    last = yp[np.array(stops) - 1].tolist()
+    indicators = ip[starts].tolist()
+    head = atoms[starts]
+    lows, highs, excluded = plan.lo_closed[head].tolist(), plan.hi_closed[head].tolist(), plan.excluded[head].tolist()
+    # Every block's matrices are parts of buffers allocated once per block width (fresh memory
+    # costs as much to touch as comparing into it): [run, region, year] for runs of one width.
+    widths = [b - a for a, b in zip(starts, stops, strict=True)]
+    slot: list[int] = []
+    count: dict[int, int] = {}
+    for width in widths:
+        slot.append(count.get(width, 0))
+        count[width] = slot[-1] + 1
+    passed_buffers = {w: np.empty((c, regions, w), dtype=bool) for w, c in count.items()}
+    unknown_buffers = {w: np.empty((c, regions, w), dtype=bool) for w, c in count.items()}
+    scratch = {w: np.empty((regions, w), dtype=bool) for w in count}
+    for k, (start, stop) in enumerate(zip(starts, stops, strict=True)):
+        values = obs.values[indicators[k]]
+        width = widths[k]
+        columns: Any = slice(first[k], last[k] + 1) if last[k] - first[k] + 1 == width else yp[start:stop]
+        x = values.lo[:, columns]
+        if values.lo_open is None:
+            passed, unknown = passed_buffers[width][slot[k]], unknown_buffers[width][slot[k]]
+            _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[width])
+            blocks.append(Block(atoms[start:stop], passed, unknown, x, x))
+            continue
+        assert values.lo_open is not None and values.hi_open is not None
+        x_hi, lo_open, hi_open = values.hi[:, columns], values.lo_open[:, columns], values.hi_open[:, columns]
+        passed, unknown = _decide(plan, atoms[start:stop], x, x_hi, lo_open, hi_open)
+        blocks.append(Block(atoms[start:stop], passed, unknown, x, x_hi, lo_open, hi_open))
     return blocks
 
 
-_BLOCK = 32768  # values per row block: the block, its flags and a scratch row stay in the CPU cache
+_BLOCK = 1 << 17   # values compared at a time: every pass over a block reads it from the CPU cache
 
 
-def _within(x: FloatArray, lo: FloatArray, hi: FloatArray) -> tuple[BoolArray, BoolArray]:
-    """``lo <= x <= hi`` (closed float bounds per column) and ``isnan(x)``, computed block of rows
-    by block of rows so that each block is read from memory once for all three comparisons."""
-    rows, columns = x.shape
-    passed = np.empty((rows, columns), dtype=bool)
-    unknown = np.empty((rows, columns), dtype=bool)
-    lower, upper = not bool(np.isneginf(lo).all()), not bool(np.isposinf(hi).all())
-    step = max(1, _BLOCK // max(columns, 1))
-    scratch = np.empty((min(step, rows), columns), dtype=bool)
-    for start in range(0, rows, step):       # one step per block of rows, not per row
-        block = x[start:start + step]
-        n = len(block)
-        out = passed[start:start + n]
-        np.isnan(block, out=unknown[start:start + n])
-        if lower:
-            np.greater_equal(block, lo, out=out)
-        if upper and lower:
-            np.less_equal(block, hi, out=scratch[:n])
-            out &= scratch[:n]
-        elif upper:
-            np.less_equal(block, hi, out=out)
-        elif not lower:
-            np.logical_not(unknown[start:start + n], out=out)
-    return passed, unknown
+def _within(x: FloatArray, lo: float, hi: float, excluded: bool, passed: BoolArray, unknown: BoolArray,
+            scratch: BoolArray) -> None:
+    """:func:`_within_block` over blocks of rows small enough for the passes after the first to
+    read their values from the CPU cache (one block for tables up to ``_BLOCK`` values a rule)."""
+    rows, width = x.shape
+    step = _BLOCK // width if width else rows
+    if rows <= step:
+        _within_block(x, lo, hi, excluded, passed, unknown, scratch)
+        return
+    for start in range(0, rows, step):      # one step per block of rows, not per row
+        stop = min(start + step, rows)
+        _within_block(x[start:stop], lo, hi, excluded, passed[start:stop], unknown[start:stop],
+                      scratch[:stop - start])
+
+
+def _within_block(x: FloatArray, lo: float, hi: float, excluded: bool, passed: BoolArray, unknown: BoolArray,
+                  scratch: BoolArray) -> None:
+    """Into ``passed``: ``lo <= x <= hi`` (closed float bounds); into ``unknown``: ``x`` is not
+    finite — NaN (missing) or ±inf (a float column holding an infinity: doubtful, never pass or
+    fail). For ``!=`` (``excluded``) the value passes outside ``[lo, hi]`` (the forbidden value).
+    One pass over the values per bound plus one for ``isfinite`` (which costs what ``isnan``
+    does), as hand-written numpy needs."""
+    finite = np.isfinite(x, out=unknown)          # finite for now; negated at the end
+    lower, upper = lo != -np.inf, hi != np.inf
+    if lower:
+        np.greater_equal(x, lo, out=passed)
+        if upper:
+            passed &= np.less_equal(x, hi, out=scratch)   # an infinity fails one of the two bounds
+        else:
+            passed &= finite
+    elif upper:
+        np.less_equal(x, hi, out=passed)
+        passed &= finite
+    else:
+        passed[...] = finite
+    if excluded:
+        np.logical_not(passed, out=passed)
+        passed &= finite
+    np.logical_not(finite, out=unknown)
 
 
 def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray, year_pos: IntArray) -> Block:
     """Sums over years (cumulative) and changes against a baseline year."""
-    regions, _, n_ind = obs.shape
+    regions = obs.n_regions
     censored = obs.censored
     ip = ind_pos[plan.atom_indicator[atoms]]
     sum_years = plan.atom_sum_years[atoms]
@@ -269,8 +290,7 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         used = sum_years[:, k] >= 0
         if not used.any():
             break
-        parts = _read(obs, np.where(used, sum_years[:, k], 0), ip, year_pos, n_ind)
-        v_lo, v_hi, o_lo, o_hi = parts
+        v_lo, v_hi, o_lo, o_hi = _read(obs, np.where(used, sum_years[:, k], 0), ip, year_pos)
         padding = np.flatnonzero(~used)
         if len(padding):
             v_lo[:, padding] = 0.0
@@ -290,7 +310,7 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
     change = np.flatnonzero(plan.atom_measure[atoms] != VALUE)
     if len(change):
         base_years = plan.atom_baseline[atoms[change]]
-        b_lo, b_hi, b_lo_open, b_hi_open = _read(obs, base_years, ip[change], year_pos, n_ind)
+        b_lo, b_hi, b_lo_open, b_hi_open = _read(obs, base_years, ip[change], year_pos)
         b = np.where((b_lo == b_hi) & ~b_lo_open & ~b_hi_open, b_lo, np.nan)   # an exact baseline only
         relative = plan.atom_measure[atoms[change]] == RELATIVE_CHANGE
         b = np.where(relative & ~(b > 0), np.nan, b)
@@ -313,6 +333,9 @@ def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         full[:, summed] = magnitude
         magnitude = full
     if not censored:
+        doubtful = ~np.isfinite(acc_lo)       # an infinity in a float column: unknown, as in _within
+        unknown |= doubtful
+        passed &= ~doubtful
         return Block(atoms, passed, unknown, acc_lo, acc_hi, None, None, baseline, magnitude)
     return Block(atoms, passed, unknown, acc_lo, acc_hi, lo_open, hi_open, baseline, magnitude)
 
@@ -321,32 +344,25 @@ def _finite_size(values: FloatArray) -> FloatArray:
     return np.abs(np.where(np.isinf(values), 0.0, values))
 
 
-def _read(obs: Observations, plan_years: IntArray, ip: IntArray, year_pos: IntArray,
-          n_ind: int) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
-    """Values (as intervals, copies) at ``plan_years`` x ``ip`` per column; NaN where absent."""
+def _read(obs: Observations, plan_years: IntArray, ip: IntArray,
+          year_pos: IntArray) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
+    """Values (as intervals, fresh arrays) at ``plan_years`` x ``ip`` per column; NaN where
+    absent. One gather per indicator read, not per atom."""
     yp = year_pos[plan_years]
     ok = (yp >= 0) & (ip >= 0)
-    flat = np.where(ok, yp * n_ind + ip, 0)
-    table_lo = _flat(obs.lo)
-    if not ok.any():   # nothing to read (possibly an empty table)
-        nan = np.full((table_lo.shape[0], len(ip)), np.nan)
-        closed = np.zeros(nan.shape, dtype=bool)
-        return nan, nan.copy(), closed, closed.copy()
-    lo = table_lo[:, flat]
-    missing = np.flatnonzero(~ok)
-    if len(missing):
-        lo[:, missing] = np.nan
-    if not obs.censored:
-        closed = np.zeros(lo.shape, dtype=bool)
-        return lo, lo.copy(), closed, closed.copy()
-    assert obs.lo_open is not None and obs.hi_open is not None
-    hi = _flat(obs.hi)[:, flat]
-    lo_open = _flat(obs.lo_open)[:, flat]
-    hi_open = _flat(obs.hi_open)[:, flat]
-    if len(missing):
-        hi[:, missing] = np.nan
-        lo_open[:, missing] = False
-        hi_open[:, missing] = False
+    shape = (obs.n_regions, len(ip))
+    lo = np.full(shape, np.nan)
+    hi = np.full(shape, np.nan)
+    lo_open = np.zeros(shape, dtype=bool)
+    hi_open = np.zeros(shape, dtype=bool)
+    for indicator in np.unique(ip[ok]).tolist():
+        columns = np.flatnonzero(ok & (ip == indicator))
+        values = obs.values[indicator]
+        lo[:, columns] = values.lo[:, yp[columns]]
+        hi[:, columns] = values.hi[:, yp[columns]]
+        if values.lo_open is not None and values.hi_open is not None:
+            lo_open[:, columns] = values.lo_open[:, yp[columns]]
+            hi_open[:, columns] = values.hi_open[:, yp[columns]]
     return lo, hi, lo_open, hi_open
 
 

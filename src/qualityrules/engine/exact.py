@@ -457,6 +457,8 @@ def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind
     lo, hi = plan.lo[atoms], plan.hi[atoms]
     trusted = plan.simple[atoms] & bounds.short[atoms]      # float comparison is exact here
     trusted |= bounds.rounded[atoms]                         # rounded first: see _round_then_compare
+    if trusted.all() and not obs.exact:       # every decision of the block is already exact
+        return block
     check = np.zeros(block.passed.shape, dtype=bool)
     band: FloatArray | None = None
     if not trusted.all():

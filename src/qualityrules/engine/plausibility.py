@@ -13,7 +13,7 @@ Three kinds of doubt, each a data warning naming the indicator and its cells, wi
 A value set aside reads as missing, so every verdict that needs it is ``unknown``; the report
 gives the reason (``reason`` in rows, and ``explain``). Censored values are judged by their
 finite end (``≥120`` is above 100 %; ``<150`` is not). Everything is vectorised per indicator:
-one pass over its ``[region, year]`` slice.
+one pass over its ``[region, year]`` values.
 """
 
 from __future__ import annotations
@@ -58,47 +58,46 @@ class Doubt:
 def screen(plan: Plan, obs: Observations) -> tuple[Observations, tuple[Doubt, ...]]:
     """``obs`` with implausible values set aside (NaN), and the doubts found. ``obs`` is returned
     as it is (not copied) when nothing is in doubt. The data's ranges per indicator decide which
-    columns can be in doubt (:attr:`~qualityrules.tables.observations.Observations.ranges`,
-    computed once per data); cells are looked at only in a column that is."""
+    columns can be in doubt (:meth:`~qualityrules.tables.observations.Observations.ranges`,
+    computed once per data); cells are looked at only in a column that is, and only that
+    indicator's values are copied."""
     kinds = [_kind(name, unit) for name, unit in zip(obs.indicators, obs.units, strict=True)]
     columns = [i for i, kind in enumerate(kinds) if kind is not None]
     if not columns or not obs.shape[0]:
         return obs, ()
-    lowest, highest, highest_lo, lowest_hi = (values[columns] for values in obs.ranges)
     bounds = _lowest_value_bounds(plan)
     doubts: list[Doubt] = []
-    for k, i in enumerate(columns):
+    for i in columns:
         kind = kinds[i]
         assert kind is not None
-        name, (unit, full) = obs.indicators[i], kind
-        if full is None:   # a count
-            if lowest_hi[k] < 0:
-                doubts.append(_doubt(obs, i, obs.hi[:, :, i] < 0, "QR243", "a negative count",
-                                     f"a count ({unit}) cannot be negative",
-                                     "correct the cells (a change given instead of a level?)"))
-            continue
-        if bounds.get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS and lowest[k] >= 0 and 0 < highest[k] <= 1:
-            # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
-            doubts.append(_doubt(obs, i, ~np.isnan(obs.lo[:, :, i]), "QR241", "written as fractions of 1",
-                                 f"every value lies between 0 and 1 while the targets on it are tens of {unit} "
-                                 f"— fractions written for percentages (0.95 for 95 {unit})",
-                                 f"multiply the column by {full:g}, or give it in {unit}"))
-        elif highest_lo[k] > full * (1 + _SLACK) or lowest_hi[k] < 0:
-            cells = (obs.lo[:, :, i] > full * (1 + _SLACK)) | (obs.hi[:, :, i] < 0)
-            doubts.append(_doubt(obs, i, cells, "QR242", f"a share outside 0–{full:g} {unit}",
-                                 f"a share cannot be above {full:g} {unit} or below 0",
-                                 "correct the cells (a typo, a count or an amount in a share column?)"))
+        lowest, highest, highest_lo, lowest_hi = obs.ranges(i)
+        name, (unit, full), values = obs.indicators[i], kind, obs.values[i]
+        with np.errstate(invalid="ignore"):
+            # an infinity of a float column is no value (read as unknown, QR214): never in doubt
+            finite = np.isfinite(values.lo) if values.floats else True
+            if full is None:   # a count
+                if lowest_hi < 0:
+                    doubts.append(_doubt(obs, i, (values.hi < 0) & finite, "QR243", "a negative count",
+                                         f"a count ({unit}) cannot be negative",
+                                         "correct the cells (a change given instead of a level?)"))
+                continue
+            if bounds.get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS and lowest >= 0 and 0 < highest <= 1:
+                # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
+                doubts.append(_doubt(obs, i, ~np.isnan(values.lo) & finite, "QR241", "written as fractions of 1",
+                                     f"every value lies between 0 and 1 while the targets on it are tens of {unit} "
+                                     f"— fractions written for percentages (0.95 for 95 {unit})",
+                                     f"multiply the column by {full:g}, or give it in {unit}"))
+            elif highest_lo > full * (1 + _SLACK) or lowest_hi < 0:
+                cells = ((values.lo > full * (1 + _SLACK)) | (values.hi < 0)) & finite
+                doubts.append(_doubt(obs, i, cells, "QR242", f"a share outside 0–{full:g} {unit}",
+                                     f"a share cannot be above {full:g} {unit} or below 0",
+                                     "correct the cells (a typo, a count or an amount in a share column?)"))
     if not doubts:
         return obs, ()
-    set_lo = obs.lo.copy()
+    kept = list(obs.values)
     for doubt in doubts:
-        set_lo[:, :, doubt.indicator][doubt.cells] = np.nan
-    if not obs.censored:
-        return attrs.evolve(obs, lo=set_lo, hi=set_lo), tuple(doubts)
-    set_hi = obs.hi.copy()
-    for doubt in doubts:
-        set_hi[:, :, doubt.indicator][doubt.cells] = np.nan
-    return attrs.evolve(obs, lo=set_lo, hi=set_hi), tuple(doubts)
+        kept[doubt.indicator] = kept[doubt.indicator].set_aside(doubt.cells)
+    return attrs.evolve(obs, values=tuple(kept)), tuple(doubts)
 
 
 def plausible_bounds(name: str, unit: str | None) -> tuple[float | None, float | None]:

@@ -6,6 +6,7 @@ end-of-line comments after their statement."""
 
 from __future__ import annotations
 
+import collections
 import re
 from decimal import Decimal
 from functools import singledispatch
@@ -472,9 +473,11 @@ def _statement_line(owner: object) -> int | None:
         return None
     if isinstance(owner, tuple):  # a metadata entry: find its line inside the pack's span
         key = owner[1]
-        for offset, line in enumerate(span.text.splitlines()):
-            if line.strip().startswith(key + " ") or line.strip() == key:
-                return int(span.line + offset)
+        source = span.source
+        for line in range(span.line, span.end_line + 1):  # from the top: metadata comes first
+            text = source.line_text(line).strip()
+            if text.startswith(key + " ") or text == key:
+                return line
         return None
     return int(span.line)
 
@@ -483,6 +486,8 @@ def _comments(text: str) -> dict[int, tuple[str, bool]]:
     """Comments by 1-based line: (comment text, whether it is the whole line)."""
     found: dict[int, tuple[str, bool]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
+        if "#" not in line:  # most lines: no character-by-character scan
+            continue
         quote_close: str | None = None
         for index, ch in enumerate(line):
             if quote_close:
@@ -498,7 +503,7 @@ def _comments(text: str) -> dict[int, tuple[str, bool]]:
 
 def _with_comments(lines: list[tuple[object, str]], source_text: str) -> str:
     comments = _comments(source_text)
-    pending = sorted(n for n, (_, whole) in comments.items() if whole)  # whole-line comments, in order
+    pending = collections.deque(sorted(n for n, (_, whole) in comments.items() if whole))  # whole-line, in order
     placed_tails: set[int] = set()
     out: list[str] = []
     for owner, text in lines:
@@ -506,13 +511,14 @@ def _with_comments(lines: list[tuple[object, str]], source_text: str) -> str:
         if line_number is not None:
             indent = text[: len(text) - len(text.lstrip())]
             while pending and pending[0] < line_number:
-                out.append(indent + comments[pending.pop(0)][0])
+                out.append(indent + comments[pending.popleft()][0])
             if line_number in comments and not comments[line_number][1]:
                 text = f"{text}  {comments[line_number][0]}"
                 placed_tails.add(line_number)
         out.append(text)
+    unplaced = set(pending)
     trailing = [comments[n][0] for n in sorted(comments)
-                if n in pending or (not comments[n][1] and n not in placed_tails)]
+                if n in unplaced or (not comments[n][1] and n not in placed_tails)]
     return "\n".join(out + trailing) + "\n"
 
 

@@ -8,6 +8,7 @@ tree), so it is one pass, linear in the size of the text.
 
 from __future__ import annotations
 
+import bisect
 import contextvars
 import functools
 import io
@@ -23,6 +24,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.grammar import Terminal
 from lark.lexer import PatternStr
+from lark.parsers.lalr_parser_state import ParserState
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
 from ..i18n import Text, tr
@@ -211,8 +213,12 @@ def parser_artefact() -> Artefact:
 def _parser_bytes(grammar_text: str) -> bytes:
     """The names of the tokens the grammar drops, a line end, then Lark's saved parser."""
     compiled = Lark(grammar_text, parser=None, lexer="basic", start=_PARSER_OPTIONS["start"])
-    dropped = sorted({symbol.name for rule in compiled.rules for symbol in rule.expansion
-                      if isinstance(symbol, Terminal) and symbol.filter_out})
+    terminals = [symbol for rule in compiled.rules for symbol in rule.expansion if isinstance(symbol, Terminal)]
+    dropped = sorted({symbol.name for symbol in terminals if symbol.filter_out})
+    both = set(dropped) & {symbol.name for symbol in terminals if not symbol.filter_out}
+    if both:  # the reductions drop tokens by name: a name kept somewhere must be kept everywhere
+        raise ValueError(f"grammar: {', '.join(sorted(both))} is written as a quoted word in one rule and "
+                         "named in another; name it everywhere")
     saved = io.BytesIO()
     Lark(grammar_text, **_PARSER_OPTIONS).save(saved)
     return " ".join(dropped).encode("ascii") + b"\n" + saved.getvalue()
@@ -334,31 +340,54 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
     """Parse and build the model with its semantic diagnostics. On a syntax error in a target
     line, let the sentence reader find where the name ends and try again; otherwise blank the
     offending line and try again, so one run reports every broken line (bounded by the number of
-    lines), and return no model but the syntax errors."""
+    lines), and return no model but the syntax errors.
+
+    Trying again is parsing a text that equals the old one up to the line: the parse resumes from
+    the parser's state before the line end that precedes the line (kept at every line end, see
+    :class:`_Resumable`), so the work stays linear in the text."""
     current = normalized
     diagnostics: list[Diagnostic] = []
     readings: dict[int, Reading] = {}
     read_lines: set[int] = set()
-    builder: _Builder | None = None
+    target_line = _TargetLines(start)
+    # A parse that may still succeed builds the model as it goes, with the readings so far.
+    builder = _Builder(original, current, readings)
+    line_ends: list[int] = []  # offsets of the line-end tokens fed so far, in order
+    states: list[_Resumable] = []  # the parse before each of them
+    resume: tuple[int, ParserState[Any]] | None = None
     for _ in range(2 * normalized.text.count("\n") + 3):
         text = current.text
-        # A parse that may still succeed builds the model as it goes, with the readings so far.
-        builder = None if diagnostics else _Builder(original, current, readings)
-        context = _BUILDER.set(builder)
+        builder.normalized = current
+        context = _BUILDER.set(None if diagnostics else builder)
         try:
-            built: Any = _parser().parse(text, start=start)
+            parser = _parser().parse_interactive(text, start=start)
+            lexer = parser.lexer_thread.state
+            assert lexer is not None
+            if resume is not None:
+                lexer.line_ctr.char_pos, parser.parser_state = resume
+            for token in parser.iter_parse():
+                if token.type == "_NL":
+                    line_ends.append(token.start_pos or 0)
+                    states.append(_Resumable(parser.parser_state, builder))
+            end = Token.new_borrow_pos("$END", "", lexer.last_token) if lexer.last_token else Token("$END", "", 0)
+            built: Any = parser.feed_token(end)
         except UnexpectedInput as error:
             offset = _error_offset(error, text)
             line_start = text.rfind("\n", 0, offset) + 1
             line_end = len(text) if text.find("\n", offset) < 0 else text.find("\n", offset)
-            if line_start not in read_lines and _is_target_line(text, line_start, start):
+            kept = bisect.bisect_left(line_ends, line_start)  # line ends before the line
+            del line_ends[kept:], states[kept:]
+            resume = (line_ends.pop(), states.pop().restore(builder)) if kept else None
+            if not kept:
+                builder.diagnostics.clear()
+            if line_start not in read_lines and target_line(text, line_start):
                 read_lines.add(line_start)
                 reading = read_line(text[line_start:line_end], _parses, names)
                 if reading is not None:
                     current = _apply(current, line_start, line_end, reading)
                     readings[line_start + reading.name_start] = reading
                     continue
-            diagnostics.append(_syntax_diagnostic(error, text, current, original, start))
+            diagnostics.append(_syntax_diagnostic(error, text, current, original, target_line))
             if not recover or isinstance(error, UnexpectedEOF):
                 return None, tuple(diagnostics)
             blanked = _blank_line(text, offset)
@@ -368,10 +397,33 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
             continue
         finally:
             _BUILDER.reset(context)
-        if diagnostics or builder is None:
+        if diagnostics:
             return None, tuple(diagnostics)
         return built.value, tuple(builder.diagnostics)
     return None, tuple(diagnostics)
+
+
+class _Resumable:
+    """The parse at a line end, to resume from after a later line changed: the parser's state
+    (its stacks copied, the values on them shared), the lists of Lark's inlined rules on the
+    value stack with their lengths (Lark builds left-recursive ones by appending to the list of
+    the node below, so a parse that went on has lengthened them), and how many semantic
+    diagnostics the builder had found."""
+
+    __slots__ = ("state", "lists", "diagnostics")
+
+    def __init__(self, state: ParserState[Any], builder: _Builder) -> None:
+        self.state = state.copy(deepcopy_values=False)
+        self.lists = [(value.children, len(value.children)) for value in state.value_stack
+                      if isinstance(value, lark.Tree)]
+        self.diagnostics = len(builder.diagnostics)
+
+    def restore(self, builder: _Builder) -> ParserState[Any]:
+        """The state to resume from, its values and the builder's diagnostics as they were."""
+        for children, length in self.lists:
+            del children[length:]
+        del builder.diagnostics[self.diagnostics:]
+        return self.state.copy(deepcopy_values=False)
 
 
 def _parses(line: str) -> bool:
@@ -400,21 +452,33 @@ _BLOCK_CLOSE = re.compile(r"^[ \t\u3000]*\}")
 _NOT_A_TARGET = re.compile(r"^[ \t\u3000]*(commitment\b|#|$)")
 
 
-def _is_target_line(text: str, line_start: int, start: str) -> bool:
-    """Whether the line at ``line_start`` is a target line: the whole input of a single rule, or
-    a line inside a ``section { … }`` block that is not a commitment, comment or brace."""
-    line = text[line_start:text.find("\n", line_start) if "\n" in text[line_start:] else len(text)]
-    if _NOT_A_TARGET.match(line) or _BLOCK_CLOSE.match(line):
-        return False
-    if start == "single_rule":
-        return True
-    inside = False
-    for previous in text[:line_start].splitlines():
-        if _SECTION_OPEN.match(previous):
-            inside = True
-        elif _BLOCK_CLOSE.match(previous):
-            inside = False
-    return inside
+class _TargetLines:
+    """Whether the line at an offset is a target line: the whole input of a single rule, or a line
+    inside a ``section { … }`` block that is not a commitment, comment or brace. The blocks are
+    followed from the line asked about last (the recovery asks about lines further on in a text
+    that changes only from there on), so a file is read once, not once per broken line."""
+
+    def __init__(self, start: str) -> None:
+        self.start = start
+        self.followed = 0      # the lines before this offset have been followed
+        self.inside = False    # whether the line at ``followed`` is inside a section block
+
+    def __call__(self, text: str, line_start: int) -> bool:
+        line_end = text.find("\n", line_start)
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
+        if _NOT_A_TARGET.match(line) or _BLOCK_CLOSE.match(line):
+            return False
+        if self.start == "single_rule":
+            return True
+        if line_start < self.followed:
+            self.followed, self.inside = 0, False
+        for previous in text[self.followed:line_start].splitlines():
+            if _SECTION_OPEN.match(previous):
+                self.inside = True
+            elif _BLOCK_CLOSE.match(previous):
+                self.inside = False
+        self.followed = line_start
+        return self.inside
 
 
 def _error_offset(error: UnexpectedInput, text: str) -> int:
@@ -436,13 +500,14 @@ def _blank_line(text: str, offset: int) -> str:
 
 
 def _syntax_diagnostic(
-    error: UnexpectedInput, text: str, normalized: NormalizedText, original: m.Source, start: str
+    error: UnexpectedInput, text: str, normalized: NormalizedText, original: m.Source,
+    target_line: Callable[[str, int], bool]
 ) -> Diagnostic:
     offset = _error_offset(error, text)
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = len(text) if text.find("\n", line_start) < 0 else text.find("\n", line_start)
     unreadable = unreadable_comparison(text[line_start:line_end]) \
-        if _is_target_line(text, line_start, start) else None
+        if target_line(text, line_start) else None
     if unreadable is not None:
         statement = text[line_start:line_end].split(" cite ")[0].strip()
         return Diagnostic(
@@ -652,7 +717,7 @@ class _Builder:
                  readings: dict[int, Reading] | None = None) -> None:
         self.original = original
         self.normalized = normalized
-        self.readings = readings or {}
+        self.readings = readings if readings is not None else {}
         self.diagnostics: list[Diagnostic] = []
 
     # -- plumbing

@@ -110,7 +110,7 @@ def regions_bound(pack: Pack, regions: Sequence[str], *, hierarchy: HierarchyLik
 
 def _member(names: Sequence[str], regions: frozenset[str]) -> BoolArray:
     """``[name in regions for name in names]`` as an array (a hash lookup per region)."""
-    return np.fromiter((name in regions for name in names), dtype=bool, count=len(names))
+    return np.fromiter(map(regions.__contains__, names), dtype=bool, count=len(names))
 
 
 def in_force_years(pack: Pack, rule: BoundRule) -> tuple[int, int]:

@@ -1116,8 +1116,11 @@ def _assemble(definition: m.PackDefinition, parents: tuple[Pack, ...], catalogue
     ]
     effective: list[BoundRule] = []
     overridden: set[int] = set()
+    by_key: dict[tuple[str, str, tuple[int, ...]], list[int]] = {}  # restating needs the same key
+    for i, p in enumerate(inherited):
+        by_key.setdefault(p.key, []).append(i)
     for rule in own:
-        matches = [i for i, p in enumerate(inherited) if restates(rule, p)]
+        matches = [i for i in by_key.get(rule.key, ()) if restates(rule, inherited[i])]
         if not matches:
             if rule.rule.override:
                 diagnostics.append(Diagnostic(
@@ -1159,9 +1162,12 @@ def _check_looser_than_inherited(own: list[BoundRule], inherited: list[BoundRule
                                  diagnostics: list[Diagnostic]) -> None:
     """A child target for other years than an inherited one, but looser in a year both cover:
     the inherited target still binds there, so the child's is weaker than it reads."""
+    by_indicator: dict[int, list[BoundRule]] = {}
+    for parent in inherited:
+        by_indicator.setdefault(id(parent.indicator), []).append(parent)
     for rule in own:
-        for parent in inherited:
-            if parent.indicator is not rule.indicator or not set(rule.regions) & set(parent.regions):
+        for parent in by_indicator.get(id(rule.indicator), ()):
+            if not set(rule.regions) & set(parent.regions):
                 continue
             shared = sorted(set(rule.years) & set(parent.years))
             yearly = "cumulative" not in (rule.kind, parent.kind)  # a sum is not a yearly level
@@ -1336,7 +1342,7 @@ def lint_text(text: str, source: str, *, search: Sequence[str | Path] = (), cata
         found = loader.diagnostics
         own_file = [d for d in found if d.file in (source, None)]
         diagnostics = ()
-    other = [d for d in found if d not in own_file and d.severity is Severity.ERROR]
+    other = [d for d in found if d.file not in (source, None) and d.severity is Severity.ERROR]
     return apply_suppressions([*own_file, *diagnostics], m.Source(source, text)) + other
 
 

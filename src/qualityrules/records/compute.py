@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic
@@ -76,20 +77,21 @@ class Progress:
 
 def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None = None,
                chunk_rows: int | None = None, encoding: str | None = None,
-               progress: Progress | None = None) -> TableState:
-    """Merged partial states of every grouping of ``table`` over all chunks of ``source``."""
+               progress: Progress | None = None, warnings: list[Diagnostic] | None = None) -> TableState:
+    """Merged partial states of every grouping of ``table`` over all chunks of ``source``
+    (what reading noticed without refusing the records is added to ``warnings``)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ..tables.record_chunks import chunks
 
     indices = [i for i, g in enumerate(plan.groupings) if g.table == table]
-    states: TableState = {i: GroupingState(plan.groupings[i]) for i in indices}
+    states: TableState = {}
     workers = threads or os.cpu_count() or 1
     if progress is not None:
         progress.start(table if not isinstance(source, (str, Path)) else str(source))
     with ThreadPoolExecutor(workers) if workers > 1 else _NoPool() as pool:
         for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding, chunk_rows=chunk_rows,
-                            progress=progress, purposes=plan.purposes(table)):
+                            progress=progress, purposes=plan.purposes(table), warnings=warnings):
             merge_states(states, {i: scan_chunk(plan.groupings[i], chunk, pool, workers) for i in indices})
     if progress is not None:
         progress.done()
@@ -181,6 +183,7 @@ def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], record
     sources = match_sources(plan, records)
     display = progress if isinstance(progress, Progress) else Progress() if progress else None
     states: dict[int, GroupingState] = {}
+    warnings: list[Diagnostic] = []
     if backend not in ("numpy", "dask"):
         raise ValueError(f"unknown backend {backend!r}: use 'numpy' or 'dask'")
     for table, table_source in sources.items():
@@ -191,6 +194,6 @@ def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], record
                 found = scan_table_dask(plan, table, part, scheduler=scheduler)
             else:
                 found = scan_table(plan, table, part, threads=threads, chunk_rows=chunk_rows,
-                                   encoding=encoding, progress=display)
+                                   encoding=encoding, progress=display, warnings=warnings)
             merge_states(states, found)
-    return finish(plan, states, tree)
+    return attrs.evolve(finish(plan, states, tree), warnings=tuple(warnings))

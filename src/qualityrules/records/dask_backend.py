@@ -15,8 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..language.text import normalize
-from ..tables.record_chunks import Chunk, Origin, check_columns
+from ..errors import DataError, Diagnostic
+from ..tables.frames import memory_table
+from ..tables.record_chunks import check_columns, table_chunks
 from .plan import RecordPlan, read_kinds
 from .scan import TableState, merge_states, scan_chunk
 
@@ -32,10 +33,10 @@ def partial_states(frame: pd.DataFrame, plan: RecordPlan, table: str,
     import pandas as pd
 
     number = (partition_info or {}).get("number")
-    origin = Origin(table if number is None else f"{table}, partition {number}")
-    check_columns([str(k) for k in frame.columns], plan.purposes(table), origin)
-    chunk = Chunk({str(k): frame[k] for k in frame.columns}, len(frame), 0, origin)
-    states = {i: scan_chunk(g, chunk) for i, g in enumerate(plan.groupings) if g.table == table}
+    records = memory_table(frame, f"records '{table}'" + ("" if number is None else f", partition {number}"))
+    states: TableState = {}
+    for chunk in table_chunks(records, read_kinds(plan, table), plan.purposes(table), None):
+        merge_states(states, {i: scan_chunk(g, chunk) for i, g in enumerate(plan.groupings) if g.table == table})
     return pd.DataFrame({"states": pd.Series([states], dtype=object)})
 
 
@@ -66,18 +67,18 @@ def scan_table_dask(plan: RecordPlan, table: str, source: Any, *, scheduler: Any
     columns = read_kinds(plan, table)
     if isinstance(source, (str, Path)) and _is_parquet(source):
         frame = dd.read_parquet(str(source))
-        check_columns([str(c) for c in frame.columns], plan.purposes(table), Origin(table, str(source), "parquet"))
-        actual = {normalize(str(c)): str(c) for c in frame.columns}
-        frame = frame[[actual[n] for n in columns]]
+        positions = check_columns(memory_table({str(c): [] for c in frame.columns}, str(source)),
+                                  plan.purposes(table))
+        frame = frame[[str(frame.columns[positions[n]]) for n in columns]]
     elif hasattr(source, "map_partitions"):
         frame = source
     else:
         path = str(source) if isinstance(source, (str, Path)) else None
-        raise Origin(table, path).fail(
-            "QR203", f"the Dask backend reads Parquet paths or Dask DataFrames, not "
+        raise DataError(Diagnostic(
+            "QR203", f"{path or f'records {table!r}'}: the Dask backend reads Parquet paths or Dask DataFrames, not "
             f"{'this file' if path else type(source).__name__}",
             suggestion="--dask reads Parquet records (a .parquet file or a directory of them); convert the "
-            "records to Parquet or leave out --dask / backend='dask'")
+            "records to Parquet or leave out --dask / backend='dask'"))
     meta = pd.DataFrame({"states": pd.Series([], dtype=object)})
     parts = frame.map_partitions(partial_states, plan, table, meta=meta).to_delayed()
     level = [delayed(_states_of)(part) for part in parts]

@@ -5,6 +5,7 @@ ancestor. The structure itself, shared with the applicability rule, is
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..packs import regions
 
@@ -16,13 +17,11 @@ class Hierarchy(regions.Hierarchy):
     def read(cls, path: str | Path) -> Hierarchy:
         """A hierarchy from a CSV file: columns ``child,parent``, or one column per level from the
         finest to the coarsest (``station,district,city,province``)."""
-        import csv
-        import io
+        from ..tables.source import open_file
 
-        from ..tables.observations import read_text
-        from ..tables.record_chunks import guess_delimiter
-
-        text = read_text(Path(path))
-        delimiter = guess_delimiter(text.split("\n", 1)[0].rstrip("\r"))
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        return cls([row for row in rows[1:] if row])
+        table = open_file(path)
+        rows: list[list[Any]] = []
+        for batch in table.batches():
+            columns = [batch.columns[j].to_pylist() for j in range(len(table.headers))]
+            rows.extend(list(row) for row in zip(*columns, strict=True))
+        return cls([row for row in rows if any(str(v).strip() for v in row if v is not None)])

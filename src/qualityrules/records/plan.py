@@ -251,8 +251,33 @@ class RecordPlan:
                 for column, kind in self.schema(table).items()}
 
 
+# A compiled record plan per live pack object (packs are immutable; the plan dies with its pack).
+_PLANS: dict[int, tuple[Any, RecordPlan]] = {}
+
+
 def compile_plan(source: Pack | Iterable[m.Indicator]) -> RecordPlan:
-    """Fuse the record definitions of a pack's rules (or of the given indicators) into one plan."""
+    """Fuse the record definitions of a pack's rules (or of the given indicators) into one plan
+    (compiled once per pack object)."""
+    import weakref
+
+    from ..packs.resolve import Pack as _Pack
+
+    if isinstance(source, _Pack):
+        cached = _PLANS.get(id(source))
+        if cached is not None and cached[0]() is source:
+            return cached[1]
+        plan = _compile_plan(source)
+        key, plans = id(source), _PLANS
+
+        def forget(_ref: Any) -> None:
+            plans.pop(key, None)
+
+        _PLANS[key] = (weakref.ref(source, forget), plan)
+        return plan
+    return _compile_plan(source)
+
+
+def _compile_plan(source: Pack | Iterable[m.Indicator]) -> RecordPlan:
     from ..packs.resolve import Pack as _Pack
 
     if isinstance(source, _Pack):

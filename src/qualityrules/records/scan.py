@@ -248,10 +248,11 @@ def _decimal_rows(x: Array) -> tuple[Array, Array, Array] | tuple[Array, int, No
     if scale is not None and scale <= 22:
         power = 10.0 ** scale
         with np.errstate(invalid="ignore", over="ignore"):
-            whole = np.rint(x * power)
-            ok = (np.abs(whole) < 1e15) & (whole / power == x)
-        if (ok | ~np.isfinite(x)).all():
-            return np.where(np.isfinite(x), whole, x), scale, None
+            whole = np.rint(x * power)           # NaN and ±inf stay what they are
+            differ = np.flatnonzero(np.divide(whole, power) != x)      # NaN rows, and decimals of another scale
+            small = float(np.fmax.reduce(np.abs(whole))) < 1e15 if len(whole) else True
+        if small and not np.isfinite(x[differ]).any():
+            return whole, scale, None
     m, k, dec = decimal_digits(x)
     np.copyto(m, x, where=~dec)
     k[~dec] = 0
@@ -265,7 +266,7 @@ def _exact_sums(code: Array, x: Array, weight: Array | None, nbins: int, acc: Ex
     if weight is None:
         if dec_a is None:
             assert isinstance(ka, int)
-            _window_sums(code, a, nbins, acc.at(ka), scratch)
+            _window_sums(code, a, nbins, acc.at(ka), scratch, integral=True)
             return
         _by_scale(code, [a], np.asarray(ka), nbins, acc)
         return
@@ -346,9 +347,12 @@ class _Scratch:
         return found
 
 
-def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratch | None = None) -> None:
+def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratch | None = None,
+                 integral: bool = False) -> None:
     """Add the per-bin sums of ``x`` to ``acc`` exactly: slices of about 53 - log2(n) bits are
     summed in float64 without rounding, from the largest magnitude down until nothing is left.
+    ``integral``: the finite values are whole numbers (digits of decimals at one scale), so when
+    ``n`` of the largest cannot reach 2**53 one float sum per bin is already exact.
 
     Rows whose value is NaN or ±inf must lie in bins that are never read (their "present" bit is
     0): their slices are NaN, and bins whose sum is not finite are dropped."""
@@ -361,6 +365,11 @@ def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratc
         highest, lowest = float(np.fmax.reduce(x)), float(np.fmin.reduce(x))
     biggest = max(highest, -lowest)
     if not biggest > 0.0:        # all zero or all missing
+        return
+    if integral and biggest * n < 2.0 ** 53:
+        sums = np.bincount(code, weights=x, minlength=nbins)
+        sums[~np.isfinite(sums)] = 0.0
+        acc.add_window(sums, 0)
         return
     top = math.frexp(biggest)[1]                 # |x| < 2^top
     if top > 960:
@@ -450,6 +459,18 @@ class GroupingState:
         return (np.array([self._year_index[x] for x in years], np.intp),
                 np.array([self._region_index[x] for x in regions], np.intp))
 
+    def copy(self) -> GroupingState:
+        """An independent copy (arrays copied, nothing shared)."""
+        out = GroupingState(self.grouping)
+        out.regions, out.years = list(self.regions), list(self.years)
+        out._region_index, out._year_index = dict(self._region_index), dict(self._year_index)
+        out.counts = [a.copy() for a in self.counts]
+        out.sums = [[total.mapped(np.copy, total.shape) for total in p] for p in self.sums]
+        out.mins = [[a.copy() for a in p] for p in self.mins]
+        out.maxs = [[a.copy() for a in p] for p in self.maxs]
+        out.rows, out.unassigned = self.rows, self.unassigned
+        return out
+
     def merge(self, other: GroupingState) -> None:
         years, regions = self._grow(other.regions, other.years)
         index: Any = np.ix_(years, regions)
@@ -505,9 +526,7 @@ def merge_states(left: TableState, right: TableState) -> TableState:
         if index in left:
             left[index].merge(state)
         else:
-            merged = GroupingState(state.grouping)
-            merged.merge(state)
-            left[index] = merged
+            left[index] = state.copy()
     return left
 
 

@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import Diagnostic
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.regions import Hierarchy
@@ -125,6 +126,7 @@ class IndicatorTable:
     sufficient: Array
     rows_read: dict[str, int] = attrs.field(factory=dict, eq=False)
     unassigned: dict[str, int] = attrs.field(factory=dict, eq=False)
+    warnings: tuple[Diagnostic, ...] = attrs.field(default=(), eq=False)   # what reading the records noticed
     # row -> exact value, for values that are not the shortest decimal of their float (1/3, 94.999…)
     exact: dict[int, Fraction] = attrs.field(factory=dict, kw_only=True)
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
 import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -45,8 +44,10 @@ from ..errors import Diagnostic, did_you_mean, optional_dependencies, refuse, sh
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
+from ..terminal import display_width as _width
 from ..terminal import table as terminal_table
 from . import review as rv
+from .rows import Indexed, Rows, dumps, floats
 
 __all__ = ["Report", "VERDICTS", "SCHEMA_ID", "target_text", "display_unit"]
 
@@ -81,7 +82,13 @@ class Report:
         self.requested_years = list(years) if years else None
         self.as_of = as_of
         self.review = review or m.Review()
-        self.warnings: tuple[Diagnostic, ...] = (*evaluation.data.warnings, *evaluation.warnings)
+
+    @functools.cached_property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """The report-level warnings: what loading the data noticed, then the run's (regions
+        outside the pack's area, implausible values). Gathered on first use: looking for the
+        infinities of float columns reads every value once more."""
+        return (*self.evaluation.data.warnings, *self.evaluation.warnings)
 
     # ---------------------------------------------------------------- matrices
 
@@ -426,37 +433,11 @@ class Report:
 
     def results(self) -> list[dict[str, Any]]:
         """One dict per (region, rule, year) checked, ordered by region, rule, year."""
-        measures = self._measure_lists
-        codes = self.codes.tolist()
-        censored = self._censored_marks
-        atoms = self.atoms
-        years = self.plan.atom_year[atoms].tolist()
-        binding = self._binding.tolist()
-        reasons = self._reasons
-        rows: list[dict[str, Any]] = []
-        for r, region in enumerate(self.obs.regions):
-            for k, columns in enumerate(self._columns_by_rule):
-                fields = self._rule_field_cache[k]
-                aspiration = bool(self._aspiration_rule[k])
-                for column in columns.tolist():
-                    rows.append({
-                        "region": region, "year": years[column], **fields,
-                        "caveat": self._caveat(k, years[column]),
-                        "verdict": _verdict(codes[r][column], aspiration),
-                        "value": _clean(measures["value"][r][column]),
-                        "censored": censored[r][column],
-                        "threshold": _clean(measures["threshold"][r][column]),
-                        "margin": _clean(measures["margin"][r][column]),
-                        "relative_margin": _clean(measures["relative_margin"][r][column]),
-                        "binding": binding[r][column],
-                        "reason": reasons[r][column] if reasons is not None else None,
-                        "assessment": self._assessment_fields(r, column) if self._assessed else None,
-                    })
-        return rows
+        return self._result_rows.dicts()
 
     @functools.cached_property
-    def _reasons(self) -> list[list[str | None]] | None:
-        """``[region][column]``: why an unknown verdict's data was set aside (implausible values it
+    def _reasons(self) -> npt.NDArray[np.object_] | None:
+        """``[region, column]``: why an unknown verdict's data was set aside (implausible values it
         reads, in any year it sums or as its baseline); None when nothing was set aside."""
         doubts = self.evaluation.doubts
         if not doubts:
@@ -475,38 +456,28 @@ class Report:
                     if n is not None:
                         hit = doubt.cells[:, n] & (self.codes[:, column] == _UNKNOWN)
                         reasons[hit, column] = f"{doubt.reason} ({doubt.diagnostic.code})"
-        result: list[list[str | None]] = reasons.tolist()
-        return result
+        return reasons
+
+    def _add_reasons(self, by_row: dict[str, list[Any] | Indexed], by_key: dict[str, list[Any]], r: IntArray,
+                     column: IntArray) -> None:
+        """The ``reason`` of rows at ``(r, column)`` (a column past the last: no deciding year, None):
+        a field of every kind of row when no data was set aside (None), else one per row."""
+        reasons = self._reasons
+        if reasons is None:
+            by_key["reason"] = [None] * (len(next(iter(by_key.values()))) if by_key else 0)
+            return
+        index = np.zeros(len(r), dtype=np.int64)
+        inside = column < reasons.shape[1]
+        given = np.full(len(r), None, dtype=object)
+        given[inside] = reasons[r[inside], column[inside]]
+        there = np.flatnonzero(np.not_equal(given, np.array(None, dtype=object)).astype(bool))
+        texts, which = np.unique(given[there].astype(str), return_inverse=True)
+        index[there] = 1 + which.reshape(-1)
+        by_row["reason"] = Indexed([None, *texts.tolist()], index)
 
     def targets(self) -> list[dict[str, Any]]:
         """One dict per (region, rule): the verdict over the rule's years and the deciding year."""
-        measures = self._measure_lists
-        censored = self._censored_marks
-        codes = self.codes.tolist()
-        outcomes = self.outcomes.tolist()
-        deciding = self._deciding.tolist()
-        years = self.plan.atom_year[self.atoms].tolist()
-        reasons = self._reasons
-        rows: list[dict[str, Any]] = []
-        for r, region in enumerate(self.obs.regions):
-            for k in self._checked_rules:
-                columns = self._columns_by_rule[k]
-                column = deciding[r][k]
-                checked = [years[c] for c in columns.tolist()]
-                row = {"region": region, **self._rule_field_cache[k],
-                       "caveat": next((c for c in (self._caveat(k, y) for y in checked) if c), None),
-                       "years": checked,
-                       "verdict": _verdict(outcomes[r][k], bool(self._aspiration_rule[k])),
-                       "year": years[column] if column >= 0 else None}
-                for name in ("value", "threshold", "margin", "relative_margin"):
-                    row[name] = _clean(measures[name][r][column]) if column >= 0 else None
-                row["censored"] = censored[r][column] if column >= 0 else None
-                row["reason"] = reasons[r][column] if reasons is not None and column >= 0 else None
-                row["year_verdicts"] = {str(years[c]): _verdict(codes[r][c], bool(self._aspiration_rule[k]))
-                                        for c in columns.tolist()} if len(columns) > 1 else None
-                row["assessment"] = self._target_assessment(r, k) if self._assessed else None
-                rows.append(row)
-        return rows
+        return self._target_rows.dicts()
 
     def _caveat(self, k: int, year: int) -> str | None:
         """Definitions over time: the statistic was defined otherwise when the target was set than
@@ -514,24 +485,138 @@ class Report:
         return self.plan.rules[k].definition_caveat(year)
 
     @functools.cached_property
-    def _measure_lists(self) -> dict[str, list[list[float]]]:
-        """:attr:`_measures` as nested lists, for building rows."""
-        return {k: v.tolist() for k, v in self._measures.items()}
+    def _result_rows(self) -> Rows:
+        """:meth:`results` as columns indexed out of the ``[region, atom]`` matrices. A row's kind
+        (its place in a region's rows — rule and year —, verdict and censoring mark) fixes all its
+        fields but the region and the numbers."""
+        regions = len(self.obs.regions)
+        place_column = np.concatenate([np.zeros(0, np.int64), *self._columns_by_rule])
+        place_rule = np.repeat(np.arange(len(self.plan.rules)), [len(c) for c in self._columns_by_rule])
+        r = np.repeat(np.arange(regions), len(place_column))
+        place = np.tile(np.arange(len(place_column)), regions)
+        column, rule = place_column[place], place_rule[place]
+        verdict, censored = self._verdict_code(self.codes[r, column], rule), self._censored[r, column]
+        binding = self._binding[r, column].view(np.int8)
+        key, first = _kinds(place, verdict, censored, binding)
+        years = self.plan.atom_year[self.atoms][column[first]].tolist()
+        by_key = {
+            "year": years,
+            **self._rule_fields_of(rule[first]),
+            "caveat": [self._caveat(k, year) for k, year in zip(rule[first].tolist(), years, strict=True)],
+            "verdict": _VERDICT_NAMES[verdict[first]].tolist(),
+            "censored": _CENSORED_MARKS[censored[first]].tolist(),
+            "binding": [bool(b) for b in binding[first].tolist()],
+        }
+        by_row: dict[str, list[Any] | Indexed] = {
+            "region": Indexed(list(self.obs.regions), r),
+            **{name: floats(self._measures[name][r, column])
+               for name in ("value", "threshold", "margin", "relative_margin")},
+        }
+        self._add_reasons(by_row, by_key, r, column)
+        by_row["assessment"] = self._assessments(r, column, np.isin(column, self._assessed_columns),
+                                                 self._assessment_fields)
+        names = ["region", "year", *self._rule_field_cache_names, "caveat", "verdict", "value", "censored",
+                 "threshold", "margin", "relative_margin", "binding", "reason", "assessment"]
+        return Rows(names, key, by_row, by_key)
 
     @functools.cached_property
-    def _censored_marks(self) -> list[list[str | None]]:
+    def _target_rows(self) -> Rows:
+        """:meth:`targets` as columns: the deciding column of each (region, rule) indexes the
+        ``[region, atom]`` matrices. A row's kind (rule, verdict, deciding year, censoring mark)
+        fixes all its fields but the region, the numbers and the verdicts of each year."""
+        regions, checked = len(self.obs.regions), np.array(self._checked_rules, dtype=np.int64)
+        r, place = np.repeat(np.arange(regions), len(checked)), np.tile(np.arange(len(checked)), regions)
+        rule = checked[place]
+        column = self._deciding[r, rule]
+        decided = column >= 0
+        column = np.where(decided, column, len(self.atoms))   # past the last column: no deciding year
+        verdict = self._verdict_code(self.outcomes[r, rule], rule)
+        censored = np.where(decided, self._censored[r, np.minimum(column, len(self.atoms) - 1)], 0)
+        key, first = _kinds(place, verdict, column, censored)
+        years = [*self.plan.atom_year[self.atoms].tolist(), None]
+        checked_years = [[years[c] for c in self._columns_by_rule[k].tolist()] for k in rule[first].tolist()]
+        by_key = {
+            **self._rule_fields_of(rule[first]),
+            "caveat": [next((c for c in (self._caveat(k, y) for y in checked) if c), None)
+                       for k, checked in zip(rule[first].tolist(), checked_years, strict=True)],
+            "years": checked_years,
+            "verdict": _VERDICT_NAMES[verdict[first]].tolist(),
+            "year": [years[c] for c in column[first].tolist()],
+            "censored": _CENSORED_MARKS[censored[first]].tolist(),
+        }
+        by_row: dict[str, list[Any] | Indexed] = {
+            "region": Indexed(list(self.obs.regions), r),
+            **{name: floats(np.where(decided, self._measures[name][r, np.minimum(column, len(self.atoms) - 1)],
+                                     np.nan))
+               for name in ("value", "threshold", "margin", "relative_margin")},
+            "year_verdicts": self._year_verdicts(checked, regions),
+        }
+        self._add_reasons(by_row, by_key, r, column)
+        assessed_rules = self.plan.atom_rule[self.atoms][self._assessed_columns]
+        by_row["assessment"] = self._assessments(r, rule, np.isin(rule, assessed_rules), self._target_assessment)
+        names = ["region", *self._rule_field_cache_names, "caveat", "years", "verdict", "year", "value", "threshold",
+                 "margin", "relative_margin", "censored", "reason", "year_verdicts", "assessment"]
+        return Rows(names, key, by_row, by_key)
+
+    def _assessments(self, r: IntArray, where: IntArray, reached: npt.NDArray[np.bool_],
+                     fields: Callable[[int, int], dict[str, Any] | None]) -> Indexed:
+        """The review of each row: ``fields(region, where)`` for the rows a review ``reached``
+        (entry 0, None, for the others: every row without ``as_of``)."""
+        values: list[dict[str, Any] | None] = [None]
+        index = np.zeros(len(r), dtype=np.int64)
+        for i in np.flatnonzero(reached).tolist():
+            found = fields(int(r[i]), int(where[i]))
+            if found:
+                values.append(found)
+                index[i] = len(values) - 1
+        return Indexed(values, index)
+
+    @functools.cached_property
+    def _assessed_columns(self) -> IntArray:
+        return np.array(sorted(self._assessed), dtype=np.int64)
+
+    def _year_verdicts(self, checked: IntArray, regions: int) -> Indexed:
+        """Per (region, checked rule): the verdict of each year, for rules checked in more than one
+        year (else None); each distinct combination of verdicts is one dict."""
+        table: list[dict[str, str] | None] = [None]
+        index = np.zeros((regions, len(checked)), dtype=np.int64)
+        for j, k in enumerate(checked.tolist()):
+            columns = self._columns_by_rule[k]
+            if len(columns) > 1:
+                codes = self._verdict_code(self.codes[:, columns], np.full(len(columns), k))
+                combinations, which = np.unique(codes, axis=0, return_inverse=True)
+                labels = [str(y) for y in self.plan.atom_year[self.atoms][columns].tolist()]
+                index[:, j] = len(table) + which.reshape(-1)
+                table.extend(dict(zip(labels, _VERDICT_NAMES[c].tolist(), strict=True)) for c in combinations)
+        return Indexed(table, index.reshape(-1))
+
+    @functools.cached_property
+    def _rule_field_cache_names(self) -> list[str]:
+        return list(self._rule_fields(0)) if self.plan.rules else []
+
+    def _rule_fields_of(self, rules: IntArray) -> dict[str, list[Any]]:
+        """The fields of a row that are its rule's own, for the rules ``rules``."""
+        every = self._rule_field_cache
+        return {name: [every[k][name] for k in rules.tolist()] for name in self._rule_field_cache_names}
+
+    def _verdict_code(self, codes: npt.NDArray[np.int8], rule: IntArray) -> IntArray:
+        """Positions in ``_VERDICT_NAMES`` of ``codes`` of the rules ``rule``."""
+        return codes.astype(np.int64) * 2 + self._aspiration_rule[rule]
+
+    @functools.cached_property
+    def _censored(self) -> npt.NDArray[np.int8]:
+        """``[region, atom]``: position in ``_CENSORED_MARKS`` (``<``/``≤``/``>``/``≥`` where the
+        value is a censored bound; 0, no mark, where it is not)."""
         ev = self.evaluation
         x_lo, x_hi = ev.x_lo, ev.x_hi
+        marks = np.zeros(x_lo.shape, dtype=np.int8)
         if x_hi is x_lo:
-            return [[None] * x_lo.shape[1] for _ in range(x_lo.shape[0])]
-        lo_open, hi_open = ev.x_lo_open, ev.x_hi_open
-        marks = np.full(x_lo.shape, None, dtype=object)
+            return marks
         lower = np.isneginf(x_lo) & np.isfinite(x_hi)
         upper = np.isposinf(x_hi) & np.isfinite(x_lo)
-        marks[lower] = np.where(hi_open[lower], "<", "≤")
-        marks[upper] = np.where(lo_open[upper], ">", "≥")
-        result: list[list[str | None]] = marks.tolist()
-        return result
+        marks[lower] = np.where(ev.x_hi_open[lower], 1, 2)
+        marks[upper] = np.where(ev.x_lo_open[upper], 3, 4)
+        return marks
 
     # ---------------------------------------------------------------- counts
 
@@ -593,6 +678,10 @@ class Report:
         return frame
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self._document(), "targets": self.targets(), "results": self.results()}
+
+    def _document(self) -> dict[str, Any]:
+        """The JSON document up to its rows."""
         pack = self.pack
         period = pack.period
         counts = {by: self.counts(by) for by in ("pack", "section", "level")}
@@ -610,8 +699,6 @@ class Report:
             "summary": {**_summary(counts["pack"]), "exit_code": self.exit_code()},
             "counts": counts,
             "review": self._review_dict(),
-            "targets": self.targets(),
-            "results": self.results(),
         }
 
     def _review_dict(self) -> dict[str, Any] | None:
@@ -622,8 +709,9 @@ class Report:
                 "at_risk": float(at_risk), "summary": self.review_summary(), "regions": self.review_counts("region")}
 
     def to_json(self, indent: int | None = 2) -> str:
-        """JSON following ``schemas/report.schema.json``."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        """JSON following ``schemas/report.schema.json``: ``json.dumps(self.to_dict())``, written
+        from the rows' columns (see :mod:`qualityrules.report.rows`)."""
+        return dumps({**self._document(), "targets": self._target_rows, "results": self._result_rows}, indent)
 
     def to_csv(self) -> str:
         """The results, one row per (region, rule, year), as CSV (UTF-8). Report warnings come
@@ -697,40 +785,7 @@ class Report:
         lines += [line for w in self.warnings for line in w.render().splitlines()]
         if self.requested_years:
             lines.append("years: " + ", ".join(str(y) for y in self.requested_years))
-        header = ("", "indicator", "target", "year", "value", "margin", "level")
-        missing = set(self.missing_indicators)
-        outside = {self.obs.regions[r] for r in self.evaluation.outside}
-        for region, rows in _group(self.targets(), "region").items():
-            if region in outside:
-                lines += ["", region, f"  {_MARK[NOT_APPLICABLE]}  {len(rows)} target(s): outside the pack's area, "
-                          "nothing checked (see warning QR240)"]
-                continue
-            table: list[tuple[str, ...]] = [header]
-            absent = [row for row in rows if row["verdict"] == UNKNOWN and row["indicator"] in missing]
-            elsewhere = [row for row in rows if row["verdict"] == NOT_APPLICABLE]
-            pending = [row for row in rows if row.get("assessment")]     # due later, whatever the verdict so far
-            for row in sorted(rows, key=lambda r: _ORDER[r["verdict"]]):
-                if row["verdict"] in (NOT_APPLICABLE, PENDING) or (row["verdict"] == UNKNOWN and
-                                                                    row["indicator"] in missing):
-                    continue
-                table.append((_MARK[row["verdict"]], row["indicator"], row["target"], _years_text(row),
-                              _value_text(row), _margin_text(row), row["level"] or ""))
-            lines += ["", region, *(_aligned(table, width) if len(table) > 1 else [])]
-            lines += [f"  caveat: {row['indicator']}: {row['caveat']}" for row in rows
-                      if row["caveat"] and row["verdict"] != NOT_APPLICABLE]
-            if absent:
-                lines.append(f"  {_MARK[UNKNOWN]}  {len(absent)} more target(s): indicator not in the data")
-            if pending:
-                shown = [row for row in pending if row["indicator"] not in missing]
-                lines.append(f"  review as of {self.as_of}: {len(pending)} target(s) due later")
-                if shown:
-                    review_table = [rv.TABLE_HEADER] + [rv.table_cells(row) for row in sorted(shown, key=_review_order)]
-                    lines += _aligned(review_table, width)
-                if len(shown) < len(pending):
-                    lines.append(f"  ?  {len(pending) - len(shown)} more target(s) due later: indicator not in the data")
-            if elsewhere:
-                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {len(elsewhere)} target(s) do not bind {region} "
-                             "(totals of other regions, or not in force in the years checked)")
+        lines += self._region_tables(width)
         summary = self.summary()
         lines += ["", f"{summary['targets']} target(s) x region(s): " + ", ".join(
             f"{summary[v]} {v}" for v in VERDICTS if summary[v])]
@@ -745,6 +800,124 @@ class Report:
         if review:
             lines.append(review)
         return "\n".join(lines) + "\n"
+
+    def _region_tables(self, width: int | None) -> list[str]:
+        """Per region: a blank line, its name and a table of its targets, worst first, then the
+        caveats of its targets; targets that do not bind it, and those whose indicator the data
+        lacks, only counted; a region outside the pack's area, one line. Built for every region at
+        once: the cells a kind of row shares are formatted once, and each region's column widths
+        are maxima over its rows."""
+        rows = self._target_rows
+        if not len(rows):
+            return []
+        region = rows.by_row["region"]
+        assert isinstance(region, Indexed)
+        names, r, key = region.table, region.index, rows.key
+        kinds = [dict(zip(rows.by_key, fields, strict=True)) for fields in zip(*rows.by_key.values(), strict=True)]
+        missing = set(self.missing_indicators)
+        absent = np.array([k["verdict"] == UNKNOWN and k["indicator"] in missing for k in kinds], dtype=bool)
+        elsewhere = np.array([k["verdict"] == NOT_APPLICABLE for k in kinds], dtype=bool)
+        due_later = np.array([k["verdict"] == PENDING for k in kinds], dtype=bool)
+        shown = np.flatnonzero((~absent & ~elsewhere & ~due_later)[key])
+        shown = shown[np.lexsort((np.array([_ORDER[k["verdict"]] for k in kinds])[key[shown]], r[shown]))]
+        # the table's cells: the header of each region, then its rows, region by region
+        header = ("", "indicator", "target", "year", "value", "margin", "level")
+        at_region = np.concatenate([np.arange(len(names)), r[shown]])
+        order = np.argsort(at_region, kind="stable")
+        at_region = at_region[order]
+        # every column as its distinct cells and, per line, which one: a header line takes cell 0;
+        # the line of a row takes its kind's cell, or (value, margin) the cell of its place in ``shown``
+        by_place = np.where(order < len(names), 0, order - len(names) + 1)
+        by_kind = np.concatenate([np.zeros(1, np.int64), 1 + key[shown]])[by_place]
+        kind_cells = [(_MARK[k["verdict"]], k["indicator"], k["target"], _years_text(k), k["level"] or "")
+                      for k in kinds]
+        columns = [
+            *(([header[c], *(cells[c] for cells in kind_cells)], by_kind) for c in range(4)),
+            (["value", *self._value_cells(rows, shown)], by_place), (["margin", *self._margin_cells(rows, shown)], by_place),
+            (["level", *(cells[4] for cells in kind_cells)], by_kind),
+        ]
+        widths = np.stack([np.array(_widths(cells), dtype=np.int64)[which] for cells, which in columns], axis=1)
+        region_widths = np.zeros((len(names), len(columns)), dtype=np.int64)
+        np.maximum.at(region_widths, at_region, widths)
+        padding = region_widths[at_region] - widths
+        cells = [_padded(texts, which, padding[:, c]) for c, (texts, which) in enumerate(columns[:-1])]
+        last, which = columns[-1]
+        table = _lines([*cells, np.array(last, dtype=object)[which].tolist()])  # the last column unpadded
+        starts = np.searchsorted(at_region, np.arange(len(names) + 1))
+        too_wide = (width is not None) & (2 + region_widths.sum(axis=1) + 2 * (len(columns) - 1) > (width or 0))
+        absent_count = np.bincount(r[absent[key]], minlength=len(names)).tolist()
+        elsewhere_count = np.bincount(r[elsewhere[key]], minlength=len(names)).tolist()
+        reviewed = self._reviewed_by_region(rows)
+        outside = set(self.evaluation.outside)
+        targets_count = np.bincount(r, minlength=len(names)).tolist()
+        caveat = np.array([bool(k["caveat"]) and k["verdict"] != NOT_APPLICABLE for k in kinds], dtype=bool)
+        caveats: dict[int, list[str]] = {}   # in the order of the region's rows
+        with_caveat = np.flatnonzero(caveat[key])
+        for i, k in zip(r[with_caveat].tolist(), key[with_caveat].tolist(), strict=True):
+            caveats.setdefault(i, []).append(f"  caveat: {kinds[k]['indicator']}: {kinds[k]['caveat']}")
+        lines: list[str] = []
+        for i, name in enumerate(names):
+            start, end = int(starts[i]), int(starts[i + 1])
+            lines += ["", name]
+            if i in outside:
+                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {targets_count[i]} target(s): outside the pack's area, "
+                             "nothing checked (see warning QR240)")
+                continue
+            if end - start == 1:   # a header and no row: no table
+                pass
+            elif too_wide[i]:   # columns shrink to fit: the table as the narrow layout makes it
+                unpadded = [np.array(texts, dtype=object)[which[start:end]].tolist() for texts, which in columns]
+                lines += _aligned(list(zip(*unpadded, strict=True)), width)
+            else:
+                lines += table[start:end]
+            lines += caveats.get(i, [])
+            if absent_count[i]:
+                lines.append(f"  {_MARK[UNKNOWN]}  {absent_count[i]} more target(s): indicator not in the data")
+            if i in reviewed:
+                lines += self._review_table(reviewed[i], missing, width)
+            if elsewhere_count[i]:
+                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {elsewhere_count[i]} target(s) do not bind {name} "
+                             "(totals of other regions, or not in force in the years checked)")
+        return lines
+
+    def _reviewed_by_region(self, rows: Rows) -> dict[int, list[dict[str, Any]]]:
+        """The target rows a review as of a year reaches (due later), by region."""
+        assessment, region = rows.by_row["assessment"], rows.by_row["region"]
+        assert isinstance(assessment, Indexed) and isinstance(region, Indexed)
+        reached = np.flatnonzero(assessment.index > 0)   # entry 0 of the table is "no assessment"
+        by_region: dict[int, list[dict[str, Any]]] = {}
+        for r, row in zip(region.index[reached].tolist(), rows.dicts(reached), strict=True):
+            by_region.setdefault(r, []).append(row)
+        return by_region
+
+    def _review_table(self, pending: list[dict[str, Any]], missing: set[str], width: int | None) -> list[str]:
+        """A region's targets due after the as-of year: how each is going, worst first."""
+        shown = [row for row in pending if row["indicator"] not in missing]
+        lines = [f"  review as of {self.as_of}: {len(pending)} target(s) due later"]
+        if shown:
+            lines += _aligned([rv.TABLE_HEADER] + [rv.table_cells(row) for row in sorted(shown, key=_review_order)],
+                              width)
+        if len(shown) < len(pending):
+            lines.append(f"  ?  {len(pending) - len(shown)} more target(s) due later: indicator not in the data")
+        return lines
+
+    def _value_cells(self, rows: Rows, shown: IntArray) -> list[str]:
+        """The value column of the text table for rows ``shown``: the censoring mark and the number."""
+        value = rows.by_row["value"]
+        assert isinstance(value, Indexed)
+        numbers = [None if v is None else _num(v) for v in value.table]
+        marks = [m or "" for m in rows.by_key["censored"]]
+        return [("—" if numbers[v] is None else marks[k] + str(numbers[v]))
+                for k, v in zip(rows.key[shown].tolist(), value.index[shown].tolist(), strict=True)]
+
+    def _margin_cells(self, rows: Rows, shown: IntArray) -> list[str]:
+        """The margin column of the text table for rows ``shown``: signed, and relative in brackets."""
+        margin, relative = rows.by_row["margin"], rows.by_row["relative_margin"]
+        assert isinstance(margin, Indexed) and isinstance(relative, Indexed)
+        signed = [None if m is None else _signed(m) for m in margin.table]
+        percent = ["" if x is None else f" ({_percent(x)})" for x in relative.table]
+        return [("" if signed[m] is None else str(signed[m]) + percent[x])
+                for m, x in zip(margin.index[shown].tolist(), relative.index[shown].tolist(), strict=True)]
 
     def __str__(self) -> str:
         return self.to_text()
@@ -831,8 +1004,8 @@ class Report:
         i = self.obs.indicator_index(self.plan.rules[rule].indicator.name)
         read: list[tuple[int, float]] = []
         if i is not None:
-            values = self.obs.lo[r, :, i]
-            exact = np.isfinite(values) & (values == self.obs.hi[r, :, i])
+            values, upper = self.obs.values[i].lo[r], self.obs.values[i].hi[r]
+            exact = np.isfinite(values) & (values == upper)
             read = [(int(year), float(value)) for year, value, ok in
                     zip(self.obs.years.tolist(), values.tolist(), exact.tolist(), strict=True) if ok]
         lines = rv.explain_lines(self.assessment, self.plan, r, k, self._failed_years(r, rule), read)
@@ -1074,8 +1247,47 @@ def _percent(x: float) -> str:
     return f"{x * 100:+.0f}%" if abs(x) >= 1 else f"{x * 100:+.3g}%"
 
 
-def _clean(x: float) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
+_VERDICT_NAMES = np.array([_verdict(code, aspiration) for code in range(_FAIL + 1) for aspiration in (False, True)],
+                          dtype=object)
+_CENSORED_MARKS = np.array([None, "<", "≤", ">", "≥"], dtype=object)
+
+
+def _lines(columns: list[list[str]]) -> list[str]:
+    """Line i: two spaces before each ``columns[c][i]``, trailing white space removed (as
+    ``rstrip`` does); all lines joined and cut in one go, as no cell holds a line break."""
+    stride = 2 * len(columns) + 1
+    pieces = (["  ", ""] * len(columns) + ["\n"]) * len(columns[0])
+    for c, column in enumerate(columns):
+        pieces[2 * c + 1::stride] = column
+    lines = "".join(pieces)[:-1].split("\n")
+    for i, last in enumerate(columns[-1]):
+        if not last or last[-1].isspace():   # white space at the end comes from the last cell or before it
+            lines[i] = lines[i].rstrip()
+    return lines
+
+
+def _padded(texts: list[str], which: IntArray, padding: IntArray) -> list[str]:
+    """``texts[which[i]]`` followed by ``padding[i]`` spaces, each distinct line made once."""
+    distinct, index = np.unique(which * (int(padding.max(initial=0)) + 1) + padding, return_inverse=True)
+    text_of, pad_of = np.divmod(distinct, int(padding.max(initial=0)) + 1)
+    made = np.array([texts[t] + " " * p for t, p in zip(text_of.tolist(), pad_of.tolist(), strict=True)], dtype=object)
+    return made[index.reshape(-1)].tolist()  # type: ignore[no-any-return]
+
+
+def _widths(cells: list[str]) -> list[int]:
+    """The display width of each cell, each distinct cell measured once."""
+    width = {cell: _width(cell) for cell in set(cells)}
+    return [width[cell] for cell in cells]
+
+
+def _kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
+    """Number the distinct combinations of ``parts`` (non-negative codes, one per row): each row's
+    number, and a row of each number."""
+    combined = np.zeros(len(parts[0]), dtype=np.int64)
+    for part in parts:
+        combined = combined * (int(part.max(initial=0)) + 1) + part
+    _, first, number = np.unique(combined, return_index=True, return_inverse=True)
+    return number.reshape(-1), first
 
 
 def _interval_text(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:

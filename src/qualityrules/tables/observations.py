@@ -1,33 +1,33 @@
 """Data in: observations of indicators per region and year, from any table the user holds.
 
-Accepted inputs: a pandas, polars or pyarrow table, a mapping of column name -> array (numpy or
-list), or a file (``.csv`` in UTF-8, UTF-8 with BOM or GB18030, detected or declared; ``.xlsx``;
-``.parquet``/``.feather``). Two layouts:
+Accepted inputs (read through :mod:`.source` and :mod:`.frames`, the one reader shared with raw
+records): a pandas, polars (DataFrame or LazyFrame), pyarrow (Table or RecordBatchReader) or Dask
+table, a mapping of column name -> array (numpy, masked, list), or a file (``.csv`` in any
+encoding the reader detects, ``.xlsx``, ``.parquet``/``.feather``). Two layouts:
 
 * **wide**: ``region``, ``year`` and one column per indicator (header ``name`` or ``name(unit)``);
 * **long**: ``region``, ``year``, ``indicator``, ``value`` and optionally ``unit``; a ``citation``
   (or ``source``/``note``) column is kept as the provenance of each value.
 
 Names (headers, indicator cells, regions) go through :func:`qualityrules.language.text.normalize`, the
-same normalisation as rules, and match indicators through the catalogue's aliases. Values may be
-censored as statistical bulletins print them (``<3``, ``≥95``, ``95以上``): such a value is kept as
-an interval, never as a number. Values given in another unit than the indicator's (a ``unit``
-column, a unit in the header or in the cell) are converted exactly; an incompatible unit is an
-error (QR205), never a wrong verdict.
+same normalisation as rules, and match indicators through the catalogue's aliases. Cells are read
+by :mod:`.cells` (censored values are kept as intervals, never as numbers). Values given in
+another unit than the indicator's (a ``unit`` column, a unit in the header or in the cell) are
+converted exactly; a magnitude word meets the column's own (``5万`` in a ``万元`` column is 5 万元);
+an incompatible unit is an error (QR205), never a wrong verdict.
 
-The result is :class:`Observations`: dense ``regions x years x indicators`` float64 cubes in each
-indicator's catalogue unit, NaN where no value was given. Heavy libraries load on first use.
+Regions, years and indicators become integer codes by vectorised factorisation (integer region
+codes are used as they are); a table with one row per (region, year) in region or year order is
+not copied: each indicator's ``[region, year]`` values are a view of the user's column.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
+import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -36,20 +36,36 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import Diagnostic, did_you_mean, raise_errors, span_of
+from ..errors import Diagnostic, Severity, did_you_mean, raise_errors
 from ..language import model as m
 from ..language import units
 from ..language.text import lone_surrogate, normalize, surrogate_message
-from .decimals import DIGITS, exact_text, scale_array, value_of
+from .cells import (
+    MISSING_CELLS,
+    Cell,
+    CellError,
+    ParsedColumn,
+    column_magnitude,
+    is_missing,
+    parse_cell,
+    parse_column,
+    parse_unit,
+    parse_year,
+)
+from .decimals import scale_array
+from .frames import Categorical, memory_table, plain_numbers, prepare
+from .source import Table, open_file, read_text, render
 
 __all__ = [
-    "Observations", "Cell", "load", "parse_cell", "read_text", "scale_array", "REGION_COLUMNS", "YEAR_COLUMNS",
-    "INDICATOR_COLUMNS", "VALUE_COLUMNS", "UNIT_COLUMNS", "NOTE_COLUMNS",
+    "Observations", "Values", "Cell", "load", "concat", "parse_cell", "read_text", "scale_array",
+    "REGION_COLUMNS", "YEAR_COLUMNS", "INDICATOR_COLUMNS", "VALUE_COLUMNS", "UNIT_COLUMNS", "NOTE_COLUMNS",
+    "MISSING_CELLS",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+Key = tuple[int, int, int]
 
 # Column roles, by normalised (and ASCII-lower-cased) header.
 REGION_COLUMNS = frozenset({"region", "地区", "区域", "行政区", "行政区划", "地区名称", "区划"})
@@ -60,159 +76,8 @@ UNIT_COLUMNS = frozenset({"unit", "单位", "计量单位"})
 NOTE_COLUMNS = frozenset({"citation", "source", "note", "notes", "comment", "备注", "来源", "出处", "说明",
                           "数据来源", "引用"})
 
-# Cells that mean "no value" in statistical tables.
-MISSING_CELLS = frozenset({"", "-", "--", "—", "——", "–", "―", "na", "n/a", "nan", "null", "none", "…",
-                           "……", "...", "/", "x", "×", "无", "暂无", "缺失", "不详"})
-
 MAX_DIAGNOSTICS = 20
-
-
-# ------------------------------------------------------------------------------------------
-# Cells
-
-
-@attrs.frozen
-class Cell:
-    """One parsed value: the interval ``lo..hi`` (equal for an exact value; ``-inf``/``inf`` for the
-    open side of a censored one), whether each end is excluded, and the unit written in the cell.
-    ``given`` is the value as written when it is not the shortest decimal of ``lo`` (more than 15
-    significant digits, a Fraction or a Decimal cell); None otherwise."""
-
-    lo: float
-    hi: float
-    lo_open: bool = False
-    hi_open: bool = False
-    unit: str | None = None
-    given: Fraction | None = None
-
-    @property
-    def exact(self) -> bool:
-        return self.lo == self.hi and not (self.lo_open or self.hi_open)
-
-    def __str__(self) -> str:
-        if self.given is not None:
-            return exact_text(self.given)
-        if self.exact:
-            return _number(self.lo)
-        if math.isinf(self.lo):
-            return ("<" if self.hi_open else "≤") + _number(self.hi)
-        if math.isinf(self.hi):
-            return (">" if self.lo_open else "≥") + _number(self.lo)
-        return f"{_number(self.lo)}..{_number(self.hi)}"
-
-
-def _number(x: float) -> str:
-    return f"{x:.15g}"
-
-
-class CellError(ValueError):
-    """A cell that is not a value; ``message`` says why."""
-
-
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_MAGNITUDES = {"万亿": 10 ** 12, "亿": 10 ** 8, "万": 10 ** 4, "千": 1000, "百": 100}
-
-
-@functools.lru_cache(maxsize=1)
-def _words() -> tuple[tuple[tuple[str, m.Comparator], ...], tuple[tuple[str, m.Comparator], ...]]:
-    """Comparator words a bulletin may print around a number, longest first (the language's own
-    statutory table: 以上/以下/不低于 include the number, 超过/低于/不足 exclude it)."""
-    from ..language.parse import COMPARATOR_WORDS, SUFFIX_WORDS, SYMBOLS
-
-    prefixes = {w: op for w, op in COMPARATOR_WORDS.items() if op is not None}
-    prefixes.update(SYMBOLS)
-    return (tuple(sorted(prefixes.items(), key=lambda kv: -len(kv[0]))),
-            tuple(sorted(SUFFIX_WORDS.items(), key=lambda kv: -len(kv[0]))))
-
-
-@functools.lru_cache(maxsize=1)
-def _unit_spellings() -> tuple[str, ...]:
-    return tuple(sorted(set(units.grammar_spellings()), key=len, reverse=True))
-
-
-@functools.lru_cache(maxsize=1)
-def _unit_set() -> frozenset[str]:
-    """:func:`_unit_spellings` for membership tests."""
-    return frozenset(_unit_spellings())
-
-
-def _fold(text: str) -> str:
-    folded = normalize(text) if not text.isascii() else text.strip()
-    folded = _THOUSANDS.sub("", folded)
-    return "".join(folded.split())
-
-
-def parse_unit(text: str) -> str | None:
-    """A unit spelling as the language writes it (``%``, ``万元``, ``吨标准煤/万元``), or None for an
-    empty cell. Raises :class:`CellError` for an unknown spelling."""
-    folded = _fold(text)
-    if folded.lower() in MISSING_CELLS:
-        return None
-    if folded in _unit_set():
-        return folded
-    raise CellError(f"unknown unit '{text.strip()}'"
-                    + (f"; {hint}" if (hint := did_you_mean(folded, _unit_spellings())) else ""))
-
-
-@functools.lru_cache(maxsize=65536)
-def parse_cell(text: str) -> Cell | None:
-    """Parse a cell as printed: ``95``, ``95.0%``, ``1,234``, ``3万``, ``<3``, ``≥95``, ``95以上``,
-    ``不足3``, ``0.47吨标准煤/万元``; ``None`` for an empty or "no data" cell (``-``, ``—``, ``NA``).
-    Raises :class:`CellError` when the text is not a value."""
-    s = _fold(text)
-    if s.lower() in MISSING_CELLS:
-        return None
-    prefixes, suffixes = _words()
-    op: m.Comparator | None = None
-    found = next((pair for pair in prefixes if s.startswith(pair[0])), None)
-    if found is not None:
-        prefix, op = found
-        s = s[len(prefix):]
-    number = _NUMBER.match(s)
-    if number is None:
-        raise CellError(f"'{text.strip()}' is not a number")
-    value = Fraction(number.group())
-    rest = s[number.end():]
-    suffix_op: m.Comparator | None = None
-    for word, suffix in suffixes:
-        if rest.endswith(word):
-            suffix_op = suffix
-            rest = rest[: -len(word)]
-            break
-    unit = None
-    if rest:
-        unit = rest if rest in _unit_set() else None
-        if unit is None:
-            magnitude = next((w for w in _MAGNITUDES if rest.startswith(w)), None)
-            if magnitude is not None:
-                tail = rest[len(magnitude):]
-                if tail == "" or tail in _unit_set():
-                    value *= _MAGNITUDES[magnitude]
-                    unit = tail or None
-                    rest = ""
-            if unit is None and rest:
-                raise CellError(f"'{text.strip()}' is not a number"
-                                + (f" with a unit (unknown unit '{rest}')" if not rest[0].isdigit() else ""))
-    if op is not None and suffix_op is not None and op is not suffix_op:
-        if op.direction != suffix_op.direction or op.direction == 0:
-            raise CellError(f"'{text.strip()}': the words before and after the number disagree")
-    op = suffix_op or op
-    x = float(value)
-    long = len(number.group().split("e")[0].split("E")[0].lstrip("+-").replace(".", "").strip("0")) > DIGITS
-    if op is None or op is m.Comparator.EQ:
-        return Cell(x, x, unit=unit, given=value if long and value != value_of(x) else None)
-    if op is m.Comparator.NE:
-        raise CellError(f"'{text.strip()}' does not state a value")
-    if long and Fraction(x) != value:
-        # A censored bound with more digits than a float holds: widen it to the next float outward
-        # (closed), so the interval still contains every value the cell allows.
-        if op.direction > 0:
-            return Cell(x if Fraction(x) < value else math.nextafter(x, -math.inf), math.inf, unit=unit)
-        return Cell(-math.inf, x if Fraction(x) > value else math.nextafter(x, math.inf), unit=unit)
-    if op.direction > 0:
-        return Cell(x, math.inf, lo_open=not op.inclusive, unit=unit)
-    return Cell(-math.inf, x, hi_open=not op.inclusive, unit=unit)
+MAX_WARNINGS = 20
 
 
 # ------------------------------------------------------------------------------------------
@@ -220,40 +85,163 @@ def parse_cell(text: str) -> Cell | None:
 
 
 @attrs.frozen(eq=False)
-class Observations:
-    """Indicator values per region and year, in each indicator's catalogue unit.
+class Values:
+    """One indicator's values over ``[region, year]``, in its catalogue unit: ``lo``/``hi``
+    (``hi is lo`` for exact data, and then the open flags are None), NaN where missing. The
+    arrays may be read-only views of the user's columns; nothing writes to them."""
 
-    ``lo``/``hi`` are ``[region, year, indicator]`` float64 cubes; for exact data ``hi is lo``
-    and ``lo_open``/``hi_open`` are None. Censored values have an infinite end and may have an
-    excluded one. NaN means missing. ``notes`` maps ``(region, year, indicator)`` indices to the
-    citation/source given with a value (long form). ``exact`` maps the same indices to the exact
-    value of a cell whose value is not the shortest decimal of its float (a text cell with more
-    than 15 digits, a Fraction or Decimal cell, a unit conversion by a non-decimal factor, a ratio
-    computed from records); every other cell counts at the shortest decimal of its float."""
-
-    regions: tuple[str, ...]
-    years: IntArray
-    indicators: tuple[str, ...]
-    units: tuple[str | None, ...]
     lo: FloatArray
     hi: FloatArray
     lo_open: BoolArray | None = None
     hi_open: BoolArray | None = None
-    notes: Mapping[tuple[int, int, int], str] = attrs.field(factory=dict)
-    origin: str = "<data>"
-    region_keys: tuple[str, ...] = attrs.field(default=attrs.Factory(
-        lambda self: tuple(normalize(r) for r in self.regions), takes_self=True))
-    warnings: tuple[Diagnostic, ...] = ()   # said while loading; the report shows them
-    exact: Mapping[tuple[int, int, int], Fraction] = attrs.field(factory=dict, kw_only=True)
+    floats: bool = False        # given as floats and taken as they are: may hold ±inf (read as unknown)
 
     @property
     def censored(self) -> bool:
-        return self.hi is not self.lo
+        return self.lo_open is not None
+
+    def until(self, years: int) -> Values:
+        """The first ``years`` years (views)."""
+        lo = self.lo[:, :years]
+        if not self.censored:
+            return Values(lo, lo, floats=self.floats)
+        assert self.lo_open is not None and self.hi_open is not None
+        return Values(lo, self.hi[:, :years], self.lo_open[:, :years], self.hi_open[:, :years])
+
+    def set_aside(self, cells: BoolArray) -> Values:
+        """A copy with ``cells`` (``[region, year]``) missing."""
+        lo = np.where(cells, np.nan, self.lo)
+        if not self.censored:
+            return Values(lo, lo, floats=self.floats)
+        return Values(lo, np.where(cells, np.nan, self.hi), self.lo_open, self.hi_open)
+
+    def take(self, rows: IntArray) -> Values:
+        lo = self.lo[rows]
+        if not self.censored:
+            return Values(lo, lo, floats=self.floats)
+        assert self.lo_open is not None and self.hi_open is not None
+        return Values(lo, self.hi[rows], self.lo_open[rows], self.hi_open[rows])
+
+
+@attrs.frozen(eq=False)
+class CellSource:
+    """Where the cells of an observation set come from: the table and, per region-year (and
+    indicator, in long form), the data row; for diagnostics that point at a cell."""
+
+    table: Table
+    region_codes: IntArray | None             # None: a complete grid in ``order``
+    year_codes: IntArray | None
+    n_years: int
+    columns: tuple[int, ...]                  # wide: the column of each indicator
+    indicator_codes: IntArray | None = None   # long: the indicator of each row
+    value_column: int = -1
+    order: str = ""                           # "region-major" / "year-major" for a complete grid
+    n_regions: int = 0
+
+    def row(self, r: int, y: int, i: int) -> int | None:
+        if self.order == "region-major":
+            return r * self.n_years + y
+        if self.order == "year-major":
+            return y * self.n_regions + r
+        assert self.region_codes is not None and self.year_codes is not None
+        hit = (self.region_codes == r) & (self.year_codes == y)
+        if self.indicator_codes is not None:
+            hit &= self.indicator_codes == i
+        found = np.flatnonzero(hit)
+        return int(found[-1]) if len(found) else None
+
+    def where(self, r: int, y: int, i: int) -> tuple[str, m.Span | None]:
+        row = self.row(r, y, i)
+        column = self.value_column if self.indicator_codes is not None else self.columns[i]
+        if row is None:
+            return self.table.name, None
+        return f"{self.table.name} ({self.table.where(row, column)})", self.table.locate(row, column)
+
+
+@attrs.frozen(eq=False)
+class Observations:
+    """Indicator values per region and year, in each indicator's catalogue unit.
+
+    ``values[i]`` holds indicator ``i`` over ``[region, year]``. Region labels are names, or
+    the integer codes the user gave (their names are their digits). ``exact`` holds, for the
+    few cells whose float is not the exact decimal given (more than 15 significant digits, or
+    a value too small for a normal float), that exact value (``(region, year, indicator)`` ->
+    Fraction, in the indicator's unit). ``notes`` maps cells to the citation given with a value
+    (long form); :attr:`warnings` are what loading noticed without refusing the data (a title
+    row skipped, a footnote marker dropped, an infinity in a float column)."""
+
+    labels: tuple[str, ...] | IntArray
+    years: IntArray
+    indicators: tuple[str, ...]
+    units: tuple[str | None, ...]
+    values: tuple[Values, ...]
+    notes: Mapping[Key, str] = attrs.field(factory=dict)
+    origin: str = "<data>"
+    exact: Mapping[Key, Fraction] = attrs.field(factory=dict)
+    # what loading said (``warnings=`` when building or evolving one); :attr:`warnings` adds the infinities
+    loading_warnings: tuple[Diagnostic, ...] = attrs.field(default=(), alias="warnings")
+    sources: tuple[CellSource, ...] = ()
+
+    @functools.cached_property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """What loading noticed (``loading_warnings``), and — looked for on first use, so that
+        evaluating a float table reads each value once — the cells of float columns holding ±inf,
+        which the engine reads as unknown."""
+        found = list(self.loading_warnings)
+        for i, values in enumerate(self.values):
+            if not values.floats or not np.isinf(values.lo).any():
+                continue
+            rows, years = np.nonzero(np.isinf(values.lo))
+            label, span = self.where(int(rows[0]), int(years[0]), i)
+            more = f" (and {len(rows) - 1} more cell(s))" if len(rows) > 1 else ""
+            found.append(Diagnostic(
+                "QR214", f"{self.indicators[i]}: {self.regions[int(rows[0])]} {int(self.years[int(years[0])])} is "
+                f"{float(values.lo[rows[0], years[0]])} in {label}{more}: not a value, read as unknown", span,
+                Severity.WARNING, suggestion="give the value, or leave the cell empty (NaN) when it is missing"))
+        return tuple(found)
+
+    @functools.cached_property
+    def regions(self) -> tuple[str, ...]:
+        if isinstance(self.labels, tuple):
+            return self.labels
+        return tuple(map(str, self.labels.tolist()))
+
+    @functools.cached_property
+    def region_keys(self) -> tuple[str, ...]:
+        if not isinstance(self.labels, tuple):
+            return self.regions        # digits are their own normal form
+        return tuple(normalize(r) for r in self.labels)
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.labels)
+
+    @property
+    def censored(self) -> bool:
+        return any(v.censored for v in self.values)
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        r, y, i = self.lo.shape
-        return int(r), int(y), int(i)
+        return len(self.labels), len(self.years), len(self.indicators)
+
+    def _cube(self, part: str, fill: Any) -> npt.NDArray[Any]:
+        r, y, i = self.shape
+        dtype = bool if part.endswith("open") else np.float64
+        cube = np.full((r, y, i), fill, dtype=dtype)
+        for k, v in enumerate(self.values):
+            array = getattr(v, part)
+            if array is not None:
+                cube[:, :, k] = array
+        return cube
+
+    @functools.cached_property
+    def lo(self) -> FloatArray:
+        """The ``[region, year, indicator]`` cube of lower ends (built on first use)."""
+        return self._cube("lo", np.nan)
+
+    @functools.cached_property
+    def hi(self) -> FloatArray:
+        return self._cube("hi", np.nan) if self.censored else self.lo
 
     @functools.cached_property
     def _region_index(self) -> dict[str, int]:
@@ -264,19 +252,18 @@ class Observations:
         return {name: i for i, name in enumerate(self.indicators)}
 
     @functools.cached_property
-    def ranges(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Per indicator, over every region and year: the lowest and highest finite end of any
-        value, the highest lower end and the lowest upper end (NaN where there is no value); a
-        property of the data, computed once (the plausibility screen reads it)."""
-        n = self.shape[2]
-        lo, hi = self.lo.reshape(-1, n), self.hi.reshape(-1, n)
-        highest_lo, lowest_hi = np.fmax.reduce(lo, axis=0, initial=np.nan), np.fmin.reduce(hi, axis=0, initial=np.nan)
-        if not self.censored:
-            return lowest_hi, highest_lo, highest_lo, lowest_hi
-        finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
-        lowest = np.fmin(np.fmin.reduce(finite_lo, axis=0, initial=np.nan), np.fmin.reduce(finite_hi, axis=0, initial=np.nan))
-        highest = np.fmax(np.fmax.reduce(finite_lo, axis=0, initial=np.nan), np.fmax.reduce(finite_hi, axis=0, initial=np.nan))
-        return lowest, highest, highest_lo, lowest_hi
+    def _ranges(self) -> dict[int, tuple[float, float, float, float]]:
+        return {}
+
+    def ranges(self, i: int) -> tuple[float, float, float, float]:
+        """Indicator ``i`` over every region and year: the lowest and highest finite end of any
+        value, the highest lower end and the lowest upper end (NaN where there is no value;
+        infinities of a float column, read as unknown, are no value). A property of the data,
+        computed once per indicator (the plausibility screen reads it)."""
+        found = self._ranges.get(i)
+        if found is None:
+            found = self._ranges[i] = _ranges(self.values[i])
+        return found
 
     def region_index(self, name: str) -> int | None:
         return self._region_index.get(normalize(name))
@@ -290,13 +277,22 @@ class Observations:
 
     def cell(self, region: int, year: int, indicator: int) -> Cell | None:
         """The value at indices ``(region, year, indicator)``, None when missing."""
-        lo = float(self.lo[region, year, indicator])
+        v = self.values[indicator]
+        lo = float(v.lo[region, year])
         if math.isnan(lo):
             return None
-        hi = float(self.hi[region, year, indicator])
-        lo_open = bool(self.lo_open[region, year, indicator]) if self.lo_open is not None else False
-        hi_open = bool(self.hi_open[region, year, indicator]) if self.hi_open is not None else False
+        hi = float(v.hi[region, year])
+        lo_open = bool(v.lo_open[region, year]) if v.lo_open is not None else False
+        hi_open = bool(v.hi_open[region, year]) if v.hi_open is not None else False
         return Cell(lo, hi, lo_open, hi_open, given=self.exact.get((region, year, indicator)))
+
+    def where(self, region: int, year: int, indicator: int) -> tuple[str, m.Span | None]:
+        """Where the cell came from: a label naming the table and cell, and its span."""
+        for source in self.sources:
+            label, span = source.where(region, year, indicator)
+            if span is not None:
+                return label, span
+        return self.origin, None
 
     def select_named(self, names: Sequence[str]) -> Observations:
         """Only the regions ``names`` (in that order, repeats dropped); QR301 for a name not in the data."""
@@ -307,7 +303,8 @@ class Observations:
             if index is None:
                 problems.append(Diagnostic(
                     "QR301", f"region '{name}' is not in the data ({self.origin})",
-                    suggestion=did_you_mean(name, self.regions) or "regions in the data: " + ", ".join(self.regions)))
+                    suggestion=did_you_mean(name, self.regions) or "regions in the data: "
+                    + ", ".join(self.regions[:50])))
             elif index not in indices:
                 indices.append(index)
         raise_errors(problems)
@@ -315,40 +312,68 @@ class Observations:
 
     def select_regions(self, indices: Sequence[int]) -> Observations:
         index = np.asarray(indices, dtype=np.int64)
-        lo = self.lo[index]
-        hi = lo if not self.censored else self.hi[index]
         remap = {int(old): new for new, old in enumerate(index)}
-        return Observations(
-            tuple(self.regions[i] for i in index), self.years, self.indicators, self.units, lo, hi,
-            None if self.lo_open is None else self.lo_open[index],
-            None if self.hi_open is None else self.hi_open[index],
-            {(remap[r], y, i): v for (r, y, i), v in self.notes.items() if r in remap}, self.origin,
-            tuple(self.region_keys[i] for i in index), self.warnings,
-            exact={(remap[r], y, i): v for (r, y, i), v in self.exact.items() if r in remap})
+        labels = tuple(self.regions[i] for i in index) if isinstance(self.labels, tuple) else self.labels[index]
+        return attrs.evolve(
+            self, labels=labels, values=tuple(v.take(index) for v in self.values),
+            notes={(remap[r], y, i): v for (r, y, i), v in self.notes.items() if r in remap},
+            exact={(remap[r], y, i): v for (r, y, i), v in self.exact.items() if r in remap}, sources=())
 
     def until(self, year: int) -> Observations:
-        """Only the years up to ``year`` (a mid-term review as of that year): views of the cubes,
-        no copy; the notes of later years dropped."""
+        """Only the years up to ``year`` (a mid-term review as of that year): views of the
+        values, no copy; the notes and exact values of later years dropped."""
         keep = int(np.searchsorted(self.years, year, side="right"))
         if keep == len(self.years):
             return self
-        lo = self.lo[:, :keep]
         return attrs.evolve(
-            self, years=self.years[:keep], lo=lo, hi=lo if not self.censored else self.hi[:, :keep],
-            lo_open=None if self.lo_open is None else self.lo_open[:, :keep],
-            hi_open=None if self.hi_open is None else self.hi_open[:, :keep],
-            notes={key: note for key, note in self.notes.items() if key[1] < keep})
+            self, years=self.years[:keep], values=tuple(v.until(keep) for v in self.values),
+            notes={key: note for key, note in self.notes.items() if key[1] < keep},
+            exact={key: value for key, value in self.exact.items() if key[1] < keep})
 
     def describe(self) -> str:
         years = self.years
         span = "no years" if len(years) == 0 else (
             str(int(years[0])) if len(years) == 1 else f"{int(years[0])}–{int(years[-1])}")
-        return (f"{self.origin}: {len(self.regions)} region(s), {span}, "
+        return (f"{self.origin}: {len(self.labels)} region(s), {span}, "
                 f"{len(self.indicators)} indicator(s)")
 
 
+def _ranges(values: Values) -> tuple[float, float, float, float]:
+    """See :meth:`Observations.ranges`."""
+    lo, hi = values.lo, values.hi
+    with np.errstate(invalid="ignore"):
+        highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
+            float(np.fmin.reduce(hi, axis=None, initial=np.nan))
+        if values.floats and (math.isinf(highest_lo) or math.isinf(lowest_hi)):
+            lo = hi = np.where(np.isfinite(lo), lo, np.nan)   # only then: two passes in the usual case
+            highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
+                float(np.fmin.reduce(hi, axis=None, initial=np.nan))
+        if not values.censored:
+            return lowest_hi, highest_lo, highest_lo, lowest_hi
+        finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
+        lowest = float(np.fmin(np.fmin.reduce(finite_lo, axis=None, initial=np.nan),
+                               np.fmin.reduce(finite_hi, axis=None, initial=np.nan)))
+        highest = float(np.fmax(np.fmax.reduce(finite_lo, axis=None, initial=np.nan),
+                                np.fmax.reduce(finite_hi, axis=None, initial=np.nan)))
+    return lowest, highest, highest_lo, lowest_hi
+
+
+def _same(a: Values, ra: IntArray, ya: IntArray, b: Values, rb: IntArray, yb: IntArray) -> BoolArray:
+    """Cell by cell: do ``a[ra, ya]`` and ``b[rb, yb]`` hold the same value (interval and open
+    ends)? Only meaningful where both are present."""
+    same: BoolArray = (a.lo[ra, ya] == b.lo[rb, yb]) & (a.hi[ra, ya] == b.hi[rb, yb])
+    for attribute in ("lo_open", "hi_open"):
+        x, z = getattr(a, attribute), getattr(b, attribute)
+        left = x[ra, ya] if x is not None else np.zeros(len(ra), dtype=bool)
+        right = z[rb, yb] if z is not None else np.zeros(len(rb), dtype=bool)
+        same &= left == right
+    return same
+
+
 def concat(parts: Sequence[Observations]) -> Observations:
-    """Several observation sets as one (e.g. one file per year); a value given twice must agree."""
+    """Several observation sets as one (e.g. one file per year). A value given twice must be the
+    same value — for a censored value the same interval *and* the same open ends (``98以上`` and
+    ``超过98`` are different values): otherwise QR203 at the second cell, naming the first."""
     if len(parts) == 1:
         return parts[0]
     regions: dict[str, str] = {}
@@ -363,460 +388,78 @@ def concat(parts: Sequence[Observations]) -> Observations:
     names = list(indicators)
     key_at = {k: n for n, k in enumerate(keys)}
     name_at = {name: n for n, name in enumerate(names)}
-    shape = (len(keys), len(years), len(names))
-    censored = any(p.censored for p in parts)
-    lo = np.full(shape, np.nan)
-    hi = np.full(shape, np.nan) if censored else lo
-    lo_open = np.zeros(shape, dtype=bool) if censored else None
-    hi_open = np.zeros(shape, dtype=bool) if censored else None
-    notes: dict[tuple[int, int, int], str] = {}
-    exact: dict[tuple[int, int, int], Fraction] = {}
-    for part in parts:
-        r = np.array([key_at[k] for k in part.region_keys], dtype=np.int64)
-        y = np.searchsorted(years, part.years)
-        i = np.array([name_at[n] for n in part.indicators], dtype=np.int64)
-        grid = np.ix_(r, y, i)
-        present = ~np.isnan(part.lo)
-        old_lo = lo[grid]
-        clash = present & ~np.isnan(old_lo) & ((old_lo != part.lo) | (hi[grid] != part.hi))
-        if clash.any():
-            rr, yy, ii = (int(v[0]) for v in np.nonzero(clash))
-            raise_errors([Diagnostic(
-                "QR203", f"{part.origin}: {part.regions[rr]} {int(part.years[yy])} {part.indicators[ii]} "
-                "is given twice with different values", suggestion="keep one value per region, year and indicator")])
-        lo[grid] = np.where(present, part.lo, old_lo)
-        if censored:
-            assert lo_open is not None and hi_open is not None
-            hi[grid] = np.where(present, part.hi, hi[grid])
-            if part.lo_open is not None and part.hi_open is not None:
-                lo_open[grid] |= part.lo_open & present
-                hi_open[grid] |= part.hi_open & present
-        for (rr, yy, ii), note in part.notes.items():
-            notes[(int(r[rr]), int(y[yy]), int(i[ii]))] = note
-        for (rr, yy, ii), value in part.exact.items():
-            exact[(int(r[rr]), int(y[yy]), int(i[ii]))] = value
-    return Observations(tuple(regions.values()), years, tuple(names), tuple(indicators.values()), lo, hi,
-                        lo_open, hi_open, notes, " + ".join(p.origin for p in parts), tuple(keys),
-                        tuple(w for p in parts for w in p.warnings), exact=exact)
+    shape = (len(keys), len(years))
+    censored = [any(p.values[i].censored for p in parts if (i := p.indicator_index(n)) is not None) for n in names]
+    out: list[Values] = []
+    for k in range(len(names)):
+        lo = np.full(shape, np.nan)
+        floats = any(p.values[i].floats for p in parts if (i := p.indicator_index(names[k])) is not None)
+        out.append(Values(lo, np.full(shape, np.nan), np.zeros(shape, bool), np.zeros(shape, bool))
+                   if censored[k] else Values(lo, lo, floats=floats))
+    notes: dict[Key, str] = {}
+    exact: dict[Key, Fraction] = {}
+    problems: list[Diagnostic] = []
+    for p, part in enumerate(parts):
+        r_map = np.array([key_at[k] for k in part.region_keys], dtype=np.int64)
+        y_map = np.searchsorted(years, part.years)
+        for i, name in enumerate(part.indicators):
+            k = name_at[name]
+            values, target = part.values[i], out[k]
+            present = ~np.isnan(values.lo)
+            rr, yy = np.nonzero(present)
+            R, Y = r_map[rr], y_map[yy]
+            taken = ~np.isnan(target.lo[R, Y])
+            if taken.any():
+                clash_rows = np.flatnonzero(taken)
+                old = Values(target.lo, target.hi, target.lo_open, target.hi_open)
+                same = _same(old, R[clash_rows], Y[clash_rows], values, rr[clash_rows], yy[clash_rows])
+                for c in clash_rows[~same][:MAX_DIAGNOSTICS].tolist():
+                    problems.append(_conflict(parts, p, name, int(R[c]), int(Y[c]), int(rr[c]), int(yy[c]), i,
+                                              years, keys, regions))
+            target.lo[R, Y] = values.lo[rr, yy]
+            if target.censored:
+                assert target.lo_open is not None and target.hi_open is not None
+                target.hi[R, Y] = values.hi[rr, yy]
+                if values.censored:
+                    assert values.lo_open is not None and values.hi_open is not None
+                    target.lo_open[R, Y] = values.lo_open[rr, yy]
+                    target.hi_open[R, Y] = values.hi_open[rr, yy]
+        for (r, y, i), note in part.notes.items():
+            notes[(int(r_map[r]), int(y_map[y]), name_at[part.indicators[i]])] = note
+        for (r, y, i), value in part.exact.items():
+            exact[(int(r_map[r]), int(y_map[y]), name_at[part.indicators[i]])] = value
+    raise_errors(problems)
+    return Observations(tuple(regions.values()), years, tuple(names), tuple(indicators.values()), tuple(out), notes,
+                        " + ".join(p.origin for p in parts), exact,
+                        tuple(w for p in parts for w in p.loading_warnings), tuple(s for p in parts for s in p.sources))
+
+
+def _conflict(parts: Sequence[Observations], p: int, name: str, r: int, y: int, rr: int, yy: int, i: int,
+              years: IntArray, keys: list[str], regions: dict[str, str]) -> Diagnostic:
+    """QR203 for a cell given with two different values: at the later cell, naming the earlier."""
+    part = parts[p]
+    here, span = part.where(rr, yy, i)
+    first = ""
+    for earlier in parts[:p]:
+        ei, er = earlier.indicator_index(name), earlier.region_index(keys[r])
+        ey = earlier.year_index(int(years[y]))
+        if ei is not None and er is not None and ey is not None and earlier.cell(er, ey, ei) is not None:
+            label, _ = earlier.where(er, ey, ei)
+            first = f"'{earlier.cell(er, ey, ei)}' in {label}"
+            break
+    value = part.cell(rr, yy, i)
+    return Diagnostic(
+        "QR203", f"{regions[keys[r]]} {int(years[y])} {name} is given twice with different values: {first or 'once'} "
+        f"and '{value}' in {here}", span,
+        suggestion="keep one value per region, year and indicator (a censored value's words matter: "
+        "'98以上' includes 98, '超过98' does not)")
 
 
 # ------------------------------------------------------------------------------------------
-# Tables: named columns plus a way to point at a cell for diagnostics
+# Loading
 
 
-Locator = Callable[[int | None, int | None], m.Span | None]  # (row, column) -> span; row None = header
-
-
-@attrs.define
-class _Table:
-    """Named columns of a table, ``locate`` giving the span of a cell (row None = header) and
-    ``cell_name`` how to name a cell in a message where the span's line is not the user's own
-    (``cell C7`` of a sheet, ``row 5`` of a DataFrame)."""
-
-    name: str
-    headers: list[str]
-    columns: list[npt.NDArray[Any]]
-    locate: Locator
-    rows: int
-    cell_name: Callable[[int | None, int | None], str] | None = None
-
-    def where(self, row: int | None, column: int | None) -> str:
-        if self.cell_name is None:
-            return ""
-        return self.cell_name(row, column) + ": "
-
-
-def _frame_cell_name(headers: list[str]) -> Callable[[int | None, int | None], str]:
-    def name(row: int | None, column: int | None) -> str:
-        col = f"column '{headers[column]}'" if column is not None else ""
-        if row is None:
-            return col or "header"
-        return f"row {row}" + (f", {col}" if col else "")
-
-    return name
-
-
-def _excel_cell_name(header_line: int, row_lines: Sequence[int]) -> Callable[[int | None, int | None], str]:
-    def name(row: int | None, column: int | None) -> str:
-        line = header_line if row is None else row_lines[row]
-        if column is None:
-            return f"row {line}"
-        letters = ""
-        number = column + 1
-        while number:
-            number, rest = divmod(number - 1, 26)
-            letters = chr(65 + rest) + letters
-        return f"cell {letters}{line}"
-
-    return name
-
-
-def _synthetic_locator(name: str, headers: list[str], columns: list[npt.NDArray[Any]],
-                       header_line: int = 1, first_line: int = 2,
-                       row_lines: Sequence[int] | None = None) -> Locator:
-    """For tables that have no text (DataFrames, Excel sheets): render the header and the row at
-    their line numbers as comma-separated text, so a diagnostic can show the row with a caret."""
-
-    def locate(row: int | None, column: int | None) -> m.Span | None:
-        cells = list(headers) if row is None else [_render(c[row]) for c in columns]
-        line = header_line if row is None else (row_lines[row] if row_lines is not None else first_line + row)
-        rendered = ", ".join(cells)
-        prefix = "\n" * (line - 1)
-        text = prefix + rendered
-        if column is None:
-            start, end = len(prefix), len(text)
-        else:
-            start = len(prefix) + sum(len(c) + 2 for c in cells[:column])
-            end = start + max(len(cells[column]), 1)
-        return span_of(m.Source(name, text), start, end)
-
-    return locate
-
-
-def _render(value: Any) -> str:
-    if _is_missing(value):
-        return ""
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-# ---- files
-
-
-def read_text(path: Path, encoding: str | None = None) -> str:
-    """A text file's content: the declared encoding, or detected (BOM, then UTF-8, then GB18030,
-    then charset-normalizer's guess). Undecodable bytes are QR202 with line and column."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise_errors([Diagnostic("QR201", f"no such file: {path}")])
-        raise AssertionError from None  # pragma: no cover
-    except OSError as error:
-        raise_errors([Diagnostic("QR201", f"cannot read {path}: {error.strerror}")])
-        raise AssertionError from None  # pragma: no cover
-    if encoding is not None:
-        return _decode(raw, path, encoding)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return _decode(raw[3:], path, "utf-8", offset=3)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _decode(raw, path, "utf-16")
-    for candidate in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - charset-normalizer is optional
-        best = None
-    else:
-        best = from_bytes(raw).best()
-    if best is not None and best.encoding:
-        return str(best)
-    return _decode(raw, path, "utf-8")
-
-
-def _decode(raw: bytes, path: Path, encoding: str, offset: int = 0) -> str:
-    try:
-        return raw.decode(encoding)
-    except LookupError:
-        raise_errors([Diagnostic("QR202", f"unknown encoding '{encoding}'",
-                                 suggestion="use utf-8, utf-8-sig or gb18030")])
-    except UnicodeDecodeError as error:
-        text = raw.decode(encoding, errors="replace")
-        good = len(raw[: error.start].decode(encoding, errors="replace"))
-        span = span_of(m.Source(str(path), text), good, good + 1)
-        raise_errors([Diagnostic(
-            "QR202", f"{path} is not valid {encoding} ({error.reason} at byte {error.start + offset})", span,
-            suggestion="declare the file's encoding (--encoding gb18030) or save it as UTF-8")])
-    raise AssertionError  # pragma: no cover
-
-
-def _csv_table(path: Path, encoding: str | None) -> _Table:
-    text = read_text(path, encoding)
-    source = m.Source(str(path), text)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=first_line.count) if first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[list[str]] = []
-    starts: list[int] = []        # 1-based line of each record
-    line = 0
-    try:
-        for record in reader:
-            start = line + 1
-            line = reader.line_num
-            if not any(field.strip() for field in record):
-                continue
-            records.append(record)
-            starts.append(start)
-    except csv.Error as error:
-        span = span_of(source, *_line_range(text, reader.line_num))
-        raise_errors([Diagnostic("QR203", f"malformed CSV: {error}", span)])
-    line_offsets = _line_offsets(text)
-
-    def locate(row: int | None, column: int | None) -> m.Span | None:
-        index = 0 if row is None else row + 1
-        if index >= len(starts):
-            return None
-        begin = line_offsets[starts[index] - 1]
-        fields = _field_offsets(text, begin, delimiter)
-        if column is None or column >= len(fields):
-            return span_of(source, begin, begin + len(text[begin:].split("\n", 1)[0].rstrip("\r")))
-        return span_of(source, *fields[column])
-
-    if not records:
-        raise_errors([Diagnostic("QR203", f"{path} has no header row", span_of(source, 0, 0),
-                                 suggestion="the first row names the columns: region,year,…")])
-    headers = records[0]
-    width = len(headers)
-    bad = [(k, r) for k, r in enumerate(records[1:]) if len(r) != width]
-    if bad:
-        raise_errors([Diagnostic(
-            "QR203", f"row has {len(r)} field(s), the header has {width}", locate(k, None),
-            suggestion="quote cells that contain the delimiter") for k, r in bad[:MAX_DIAGNOSTICS]])
-    body = records[1:]
-    columns = [np.array([r[j] for r in body], dtype=object) for j in range(width)]
-    return _Table(str(path), headers, columns, locate, len(body))
-
-
-def _line_offsets(text: str) -> list[int]:
-    """Where each line starts, lines ending as the CSV reader ends them (``\r\n``, ``\n`` or a lone ``\r``)."""
-    offsets = [0]
-    offsets.extend(match.end() for match in re.finditer("\r\n|\r|\n", text))
-    return offsets
-
-
-def _line_range(text: str, line: int) -> tuple[int, int]:
-    offsets = _line_offsets(text)
-    start = offsets[min(max(line, 1), len(offsets)) - 1]
-    end = text.find("\n", start)
-    return start, (len(text) if end < 0 else end)
-
-
-def _field_offsets(text: str, begin: int, delimiter: str) -> list[tuple[int, int]]:
-    """(start, end) of each field of the CSV record starting at ``begin`` (quotes excluded)."""
-    fields: list[tuple[int, int]] = []
-    i = begin
-    n = len(text)
-    while True:
-        if i < n and text[i] == '"':
-            j = i + 1
-            while j < n:
-                if text[j] == '"':
-                    if j + 1 < n and text[j + 1] == '"':
-                        j += 2
-                        continue
-                    break
-                j += 1
-            fields.append((i + 1, j))
-            i = j + 1
-            while i < n and text[i] not in (delimiter, "\n", "\r"):
-                i += 1
-        else:
-            j = i
-            while j < n and text[j] not in (delimiter, "\n", "\r"):
-                j += 1
-            fields.append((i, j))
-            i = j
-        if i < n and text[i] == delimiter:
-            i += 1
-            continue
-        return fields
-
-
-def _excel_table(path: Path, sheet: str | None) -> _Table:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - optional dependency
-        raise_errors([Diagnostic("QR201", f"reading {path} needs openpyxl",
-                                 suggestion='pip install "qualityrules[excel]"')])
-        raise AssertionError from None
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise_errors([Diagnostic("QR201", f"no such file: {path}")])
-        raise AssertionError from None
-    except Exception as error:  # openpyxl raises many types for a broken file
-        raise_errors([Diagnostic("QR203", f"{path} is not a readable .xlsx workbook ({error})")])
-        raise AssertionError from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise_errors([Diagnostic("QR203", f"{path} has no sheet '{sheet}'",
-                                     suggestion=did_you_mean(sheet, book.sheetnames)
-                                     or "sheets: " + ", ".join(book.sheetnames))])
-        worksheet = book[sheet] if sheet is not None else book.worksheets[0]
-        title = worksheet.title
-        rows = [(number, list(values)) for number, values in enumerate(worksheet.iter_rows(values_only=True), 1)
-                if any(v is not None and str(v).strip() for v in values)]
-    finally:
-        book.close()
-    name = f"{path}[{title}]"
-    if not rows:
-        raise_errors([Diagnostic("QR203", f"{name} is empty", suggestion="the first row names the columns")])
-    header_line, header = rows[0]
-    while header and header[-1] is None:
-        header.pop()
-    width = len(header)
-    headers = ["" if h is None else str(h) for h in header]
-    body = rows[1:]
-    columns = [np.array([r[j] if j < len(r) else None for _, r in body], dtype=object) for j in range(width)]
-    row_lines = [n for n, _ in body]
-    locate = _synthetic_locator(name, headers, columns, header_line, row_lines=row_lines)
-    return _Table(name, headers, columns, locate, len(body), _excel_cell_name(header_line, row_lines))
-
-
-def _arrow_file_table(path: Path) -> Any:
-    try:
-        if path.suffix.lower() == ".parquet":
-            import pyarrow.parquet as pq
-
-            return pq.read_table(path)
-        import pyarrow.feather as feather
-
-        return feather.read_table(path)
-    except ImportError:  # pragma: no cover - optional dependency
-        raise_errors([Diagnostic("QR201", f"reading {path} needs pyarrow",
-                                 suggestion='pip install "qualityrules[arrow]"')])
-    except FileNotFoundError:
-        raise_errors([Diagnostic("QR201", f"no such file: {path}")])
-    except Exception as error:
-        raise_errors([Diagnostic("QR203", f"{path} cannot be read ({error})")])
-    raise AssertionError  # pragma: no cover
-
-
-# ---- in-memory tables
-
-
-def _frame_table(data: Any, name: str | None) -> _Table:
-    module = type(data).__module__.split(".", 1)[0]
-    if module == "pandas":
-        frame = data
-        index_names = [n for n in getattr(frame.index, "names", []) if n is not None]
-        if index_names:
-            frame = frame.reset_index()
-        headers = [str(c) for c in frame.columns]
-        columns = [_pandas_column(frame.iloc[:, j]) for j in range(len(headers))]
-        label = name or "<pandas.DataFrame>"
-    elif module == "polars":
-        headers = [str(c) for c in data.columns]
-        columns = [_polars_column(data.get_column(c)) for c in data.columns]
-        label = name or "<polars.DataFrame>"
-    elif module == "pyarrow":
-        table = data
-        if not hasattr(table, "column_names"):
-            raise TypeError(f"unsupported pyarrow object {type(data).__name__}")
-        headers = [str(c) for c in table.column_names]
-        columns = [_arrow_column(table.column(j)) for j in range(len(headers))]
-        label = name or "<pyarrow.Table>"
-    elif isinstance(data, Mapping):
-        headers = [str(k) for k in data]
-        columns = [_plain_column(v) for v in data.values()]
-        lengths = {len(c) for c in columns}
-        if len(lengths) > 1:
-            raise_errors([Diagnostic("QR203", "the columns have different lengths: "
-                                     + ", ".join(f"{h}={len(c)}" for h, c in zip(headers, columns, strict=True)))])
-        label = name or "<dict>"
-    else:
-        raise_errors([Diagnostic(
-            "QR203", f"cannot read data of type {type(data).__name__}",
-            suggestion="pass a pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path")])
-        raise AssertionError  # pragma: no cover
-    rows = len(columns[0]) if columns else 0
-    return _Table(label, headers, columns, _synthetic_locator(label, headers, columns), rows,
-                  _frame_cell_name(headers))
-
-
-def _pandas_column(series: Any) -> npt.NDArray[Any]:
-    import pandas as pd
-
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return np.asarray(series.to_numpy(dtype=object), dtype=object)
-    if pd.api.types.is_float_dtype(dtype) and np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize < 8:
-        return _numbers(series.to_numpy(dtype=np.float32, na_value=np.nan))
-    if pd.api.types.is_integer_dtype(dtype) and not series.hasnans:
-        return _numbers(series.to_numpy())
-    if pd.api.types.is_numeric_dtype(dtype):
-        return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
-    values = series.to_numpy(dtype=object)
-    # pandas' own NaN test raises on a signalling Decimal('sNaN'); the cell reader reports it instead
-    return np.asarray([None if v is pd.NA or v is pd.NaT else v for v in values], dtype=object)
-
-
-def _polars_column(series: Any) -> npt.NDArray[Any]:
-    if series.dtype.is_numeric() and series.null_count() == 0 and not series.dtype.is_decimal():
-        return _numbers(series.to_numpy())
-    if series.dtype.is_numeric() and not series.dtype.is_decimal():
-        return np.asarray(series.cast(float).to_numpy(), dtype=np.float64)
-    return np.asarray(series.to_list(), dtype=object)
-
-
-def _arrow_column(column: Any) -> npt.NDArray[Any]:
-    import pyarrow as pa
-
-    if pa.types.is_floating(column.type) and column.type.bit_width < 64 and column.null_count == 0:
-        return _numbers(column.to_numpy(zero_copy_only=False))
-    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-        return np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-    return np.asarray(column.to_pylist(), dtype=object)
-
-
-def _numbers(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """A numeric column as float64, every value at the decimal it was given: a float32 (or
-    float16) at its own shortest decimal, not at the float64 nearest to its binary value;
-    integers beyond 2**53 as Python integers (exact, read one by one)."""
-    if array.dtype.kind == "f" and array.dtype.itemsize < 8:
-        return array.astype(str).astype(np.float64)
-    if array.dtype.kind in "iu" and len(array) and int(np.max(np.abs(array.astype(np.float64)))) >= 2 ** 53:
-        return array.astype(object)
-    return array.astype(np.float64, copy=False)
-
-
-def _plain_column(values: Any) -> npt.NDArray[Any]:
-    array = np.asarray(values)
-    if array.dtype.kind in "iuf":
-        return _numbers(array)
-    if array.dtype.kind == "O":
-        return array
-    return array.astype(object)
-
-
-# ------------------------------------------------------------------------------------------
-# From a table to observations
-
-
-@attrs.define
-class _Problems:
-    table: _Table
-    found: list[Diagnostic] = attrs.field(factory=list)
-
-    def add(self, code: str, message: str, row: int | None, column: int | None,
-            suggestion: str | None = None) -> None:
-        if len(self.found) < MAX_DIAGNOSTICS:
-            span = self.table.locate(row, column)
-            self.found.append(Diagnostic(code, self.table.where(row, column) + message, span,
-                                         suggestion=suggestion))
-
-    def raise_if_any(self) -> None:
-        raise_errors(self.found)
-
-
-@attrs.define
-class _Values:
-    """A column parsed: interval ends in the target unit, open flags (None if exact), units."""
-
-    lo: FloatArray
-    hi: FloatArray
-    lo_open: BoolArray | None
-    hi_open: BoolArray | None
-    exact: dict[int, Fraction] = attrs.field(factory=dict)   # row -> exact value (see Cell.exact)
-
-
+@functools.lru_cache(maxsize=4096)
 def _role(header: str) -> str | None:
     key = normalize(header).lower()
     for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS), ("indicator", INDICATOR_COLUMNS),
@@ -828,151 +471,163 @@ def _role(header: str) -> str | None:
 
 def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str | None = None,
          form: str | None = None, region_column: str | None = None, year_column: str | None = None,
-         ignore_columns: Iterable[str] = (), name: str | None = None) -> Observations:
+         ignore_columns: Iterable[str] = (), name: str | None = None, header_row: int | None = None) -> Observations:
     """Read ``data`` (see the module docstring) into :class:`Observations`, matching indicator
-    names through ``catalogue`` (a :class:`qualityrules.packs.resolve.Catalogue`)."""
+    names through ``catalogue`` (a :class:`qualityrules.packs.resolve.Catalogue`).
+    ``header_row``: the spreadsheet row of the header in a file (default: found)."""
     if isinstance(data, Observations):
         return data
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
-        return load(data.for_evaluation(), catalogue, form="long", name=name or "records")
+        computed = load(data.for_evaluation(), catalogue, form="long", name=name or "records")
+        return attrs.evolve(computed, warnings=tuple(getattr(data, "warnings", ())) + computed.loading_warnings)
     if isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, Path)) for d in data):
         return concat([load(d, catalogue, encoding=encoding, sheet=sheet, form=form, region_column=region_column,
-                            year_column=year_column, ignore_columns=ignore_columns) for d in data])
-    table = _table(data, encoding=encoding, sheet=sheet, name=name)
-    return _observations(table, catalogue, form=form, region_column=region_column, year_column=year_column,
-                         ignore=frozenset(normalize(c).lower() for c in ignore_columns))
-
-
-def _table(data: Any, *, encoding: str | None, sheet: str | None, name: str | None) -> _Table:
+                            year_column=year_column, ignore_columns=ignore_columns, header_row=header_row)
+                       for d in data])
+    if form not in (None, "long", "wide"):
+        raise_errors([Diagnostic("QR301", f"form must be 'wide' or 'long', not {form!r}")])
+    ignore = frozenset(normalize(c).lower() for c in ignore_columns)
     if isinstance(data, (str, Path)):
-        path = Path(data)
-        suffix = path.suffix.lower()
-        if suffix in (".xlsx", ".xlsm"):
-            return _excel_table(path, sheet)
-        if suffix in (".parquet", ".feather", ".arrow"):
-            return _frame_table(_arrow_file_table(path), str(path))
-        if suffix == ".xls":
-            raise_errors([Diagnostic("QR203", f"{path}: the old .xls format is not supported",
-                                     suggestion="save the sheet as .xlsx or .csv")])
-        return _csv_table(path, encoding)
-    return _frame_table(data, name)
+        table = open_file(data, encoding=encoding, sheet=sheet, header_row=header_row,
+                          wanted=_header_test(region_column, year_column))
+    else:
+        table = memory_table(data, name)
+    return _Loader(table, catalogue, form, region_column, year_column, ignore).run()
 
 
-def _observations(table: _Table, catalogue: Any, *, form: str | None, region_column: str | None,
-                  year_column: str | None, ignore: frozenset[str]) -> Observations:
-    problems = _Problems(table)
+def _header_test(region_column: str | None, year_column: str | None) -> Any:
+    """Does a row look like the header of an indicator table (it names a region or year column)?"""
+    names = {normalize(n).lower() for n in (region_column, year_column) if n}
+
+    def test(fields: Sequence[str]) -> bool:
+        keys = {normalize(f).lower() for f in fields if f}
+        return bool(keys & (REGION_COLUMNS | YEAR_COLUMNS | names))
+
+    return test
+
+
+@attrs.frozen
+class _Columns:
+    """What a table's headers say, independent of its rows: the role columns, the layout, the
+    indicator of each wide-form column, and the problems of the headers ``(code, message,
+    column, suggestion)``."""
+
+    roles: dict[str, int]
+    is_long: bool
+    indicators: tuple[tuple[int, m.Indicator, str | None], ...]
+    blank: tuple[int, ...]
+    problems: tuple[tuple[str, str, int | None, str | None], ...]
+
+
+# Header analyses by (catalogue, headers, options), for the life of the catalogue object: a
+# service evaluating the same layout again pays for the rows only.
+_COLUMNS: dict[tuple[Any, ...], tuple[Any, _Columns]] = {}
+
+
+def _columns(headers: Sequence[str], catalogue: Any, form: str | None, region_column: str | None,
+             year_column: str | None, ignore: frozenset[str]) -> _Columns:
+    import weakref
+
+    key = (id(catalogue), tuple(headers), form, region_column, year_column, ignore)
+    found = _COLUMNS.get(key)
+    if found is not None and found[0]() is catalogue:
+        return found[1]
+    result = _analyse(headers, catalogue, form, region_column, year_column, ignore)
+    if len(_COLUMNS) > 256:
+        _COLUMNS.clear()
+    try:
+        _COLUMNS[key] = (weakref.ref(catalogue), result)
+    except TypeError:      # a catalogue that cannot be weakly referenced is not cached
+        pass
+    return result
+
+
+def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_column: str | None,
+             year_column: str | None, ignore: frozenset[str]) -> _Columns:
+    problems: list[tuple[str, str, int | None, str | None]] = []
     roles: dict[str, int] = {}
-    for j, header in enumerate(table.headers):
-        if _no_character(header, problems, None, j):
-            continue
+    no_character = [j for j, header in enumerate(headers) if lone_surrogate(header) is not None]
+    if no_character:   # no name can hold it: nothing else about these headers can be said
+        return _Columns(roles, False, (), (), tuple(
+            ("QR244", surrogate_message(headers[j], lone_surrogate(headers[j]) or 0), j,
+             "read the data with its real encoding (UTF-8, GB18030)") for j in no_character))
+    for j, header in enumerate(headers):
         role = _role(header)
         if region_column is not None and normalize(header) == normalize(region_column):
             role = "region"
         if year_column is not None and normalize(header) == normalize(year_column):
             role = "year"
         if role is not None and role != "note" and role in roles:
-            problems.add("QR203", f"two '{role}' columns ('{table.headers[roles[role]]}' and '{header}')", None, j,
-                         suggestion="keep one")
+            problems.append(("QR203", f"two '{role}' columns ('{headers[roles[role]]}' and '{header}')", j, "keep one"))
         elif role is not None and role not in roles:
             roles[role] = j
     for option, wanted in (("region_column", region_column), ("year_column", year_column)):
-        if wanted is not None and normalize(wanted) not in {normalize(h) for h in table.headers}:
-            problems.add("QR303", f"{option}={wanted!r} is not a column of the data", None, None,
-                         suggestion=did_you_mean(wanted, table.headers) or "columns: " + ", ".join(table.headers))
+        if wanted is not None and normalize(wanted) not in {normalize(h) for h in headers}:
+            problems.append(("QR303", f"{option}={wanted!r} is not a column of the data", None,
+                             did_you_mean(wanted, list(headers)) or "columns: " + ", ".join(headers)))
     for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS)):
         if role not in roles:
-            problems.add("QR203", f"no {role} column (looked for: {', '.join(sorted(names))})", None, None,
-                         suggestion=f"name a column '{role}' (in Python, or pass {role}_column=…)")
-    problems.raise_if_any()
-    if form not in (None, "long", "wide"):
-        raise_errors([Diagnostic("QR301", f"form must be 'wide' or 'long', not {form!r}")])
+            problems.append(("QR203", f"no {role} column (looked for: {', '.join(sorted(names))})", None,
+                             f"name a column '{role}' (in Python, or pass {role}_column=…)"))
     is_long = form == "long" or (form is None and "indicator" in roles and "value" in roles)
     if is_long and ("indicator" not in roles or "value" not in roles):
-        problems.add("QR203", "long-form data needs an 'indicator' and a 'value' column", None, None)
-        problems.raise_if_any()
-    region_codes, region_names, region_keys = _regions(table, roles["region"], problems)
-    year_codes, years = _years(table, roles["year"], problems)
-    problems.raise_if_any()
-    if is_long:
-        return _long(table, catalogue, roles, ignore, problems, region_codes, region_names, region_keys,
-                     year_codes, years)
-    return _wide(table, catalogue, roles, ignore, problems, region_codes, region_names, region_keys,
-                 year_codes, years)
+        problems.append(("QR203", "long-form data needs an 'indicator' and a 'value' column", None, None))
+    if problems:
+        return _Columns(roles, is_long, (), (), tuple(problems))
+    used = set(roles.values())
+    indicators: list[tuple[int, m.Indicator, str | None]] = []
+    blank: list[int] = []
+    seen: dict[str, int] = {}
+    for j, header in enumerate(headers):
+        if j in used or _role(header) == "note" or normalize(header).lower() in ignore:
+            continue
+        if not header.strip():
+            blank.append(j)
+            continue
+        if is_long:
+            problems.append(("QR204", f"unknown column '{header}' in long-form data", j, did_you_mean(
+                normalize(header).lower(), sorted(REGION_COLUMNS | YEAR_COLUMNS | INDICATOR_COLUMNS | VALUE_COLUMNS
+                                                  | UNIT_COLUMNS | NOTE_COLUMNS))
+                or "long form is region, year, indicator, value[, unit][, citation]"))
+            continue
+        if _role(header) in ("unit", "value", "indicator"):
+            problems.append(("QR203", f"a '{header}' column in wide-form data (one column per indicator)", j,
+                             "for long form give region, year, indicator, value[, unit]"))
+            continue
+        indicator, unit, error, name = _header_indicator(header, catalogue)
+        if indicator is None:
+            problems.append(("QR204", error or f"unknown indicator '{header}'", j, catalogue.suggest(name)
+                             or "add it to the catalogue, rename the column, or ignore it (ignore_columns=)"))
+            continue
+        if indicator.name in seen:
+            problems.append(("QR203", f"two columns for {indicator.name} ('{headers[seen[indicator.name]]}' and "
+                             f"'{header}')", j, "keep one"))
+            continue
+        seen[indicator.name] = j
+        indicators.append((j, indicator, unit))
+    return _Columns(roles, is_long, tuple(indicators), tuple(blank), tuple(problems))
 
 
-def _regions(table: _Table, j: int, problems: _Problems) -> tuple[IntArray, list[str], list[str]]:
-    column = table.columns[j]
-    names: list[str] = []
-    keys: list[str] = []
-    index: dict[str, int] = {}
-    by_value: dict[Any, int] = {}
-    codes = np.empty(table.rows, dtype=np.int64)
-    for row, value in enumerate(column.tolist()):
-        code = by_value.get(value)
-        if code is None:
-            if _is_missing(value) or not str(value).strip():
-                problems.add("QR203", "the region is empty", row, j)
-                code = -1
-            elif _no_character(_render(value), problems, row, j):
-                code = -1
-            else:
-                text = _render(value).strip()
-                key = normalize(text)
-                code = index.get(key)
-                if code is None:
-                    code = index[key] = len(names)
-                    names.append(text)
-                    keys.append(key)
-                by_value[value] = code
-        codes[row] = code
-    return codes, names, keys
+class _Problems:
+    """Diagnostics of one table, at most ``MAX_DIAGNOSTICS``."""
 
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.found: list[Diagnostic] = []
 
-_YEAR = re.compile(r"^(\d{4})(?:年(?:度)?)?$")
+    def add(self, code: str, message: str, row: int | None, column: int | None,
+            suggestion: str | None = None) -> None:
+        if len(self.found) < MAX_DIAGNOSTICS:
+            self.found.append(self.table.diagnostic(code, message, row, column, suggestion))
 
-
-def _years(table: _Table, j: int, problems: _Problems) -> tuple[IntArray, IntArray]:
-    column = table.columns[j]
-    values = np.empty(table.rows, dtype=np.int64)
-    if column.dtype.kind == "f":
-        ok = np.isfinite(column) & (column == np.round(column))
-        for row in np.flatnonzero(~ok)[:MAX_DIAGNOSTICS]:
-            problems.add("QR203", f"'{column[row]}' is not a year", int(row), j, suggestion="write e.g. 2015")
-        values[ok] = column[ok].astype(np.int64)
-    else:
-        cache: dict[Any, int | None] = {}
-        for row, value in enumerate(column.tolist()):
-            if value not in cache:
-                cache[value] = _year(value)
-            year = cache[value]
-            if year is None:
-                problems.add("QR203", f"'{'' if value is None else value}' is not a year", row, j,
-                             suggestion="write e.g. 2015")
-                values[row] = 0
-            else:
-                values[row] = year
-    years, codes = np.unique(values, return_inverse=True)
-    return codes.astype(np.int64).reshape(-1), years.astype(np.int64)
-
-
-def _year(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value if 1000 <= value <= 9999 else None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and 1000 <= value <= 9999 else None
-    if hasattr(value, "year") and isinstance(value.year, int):  # date / datetime cells
-        return int(value.year)
-    match = _YEAR.match(normalize(str(value)))
-    return int(match.group(1)) if match else None
+    def raise_if_any(self) -> None:
+        raise_errors(self.found)
 
 
 _HEADER_UNIT = re.compile(r"^(.*?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
 
 
-def _header_indicator(header: str,
-                      catalogue: Any) -> tuple[m.Indicator | None, str | None, str | None, str]:
+def _header_indicator(header: str, catalogue: Any) -> tuple[m.Indicator | None, str | None, str | None, str]:
     """(indicator, unit written in the header, error message, the header's name without a
     parenthesised unit — what to suggest a catalogue name for) for a wide-form header."""
     indicator = catalogue.lookup(header)
@@ -1007,297 +662,784 @@ def _factor(from_unit: str | None, indicator: m.Indicator) -> Fraction | str:
     return units.factor(from_unit, to_unit)
 
 
-def _parse_values(table: _Table, j: int, problems: _Problems, codes: IntArray | None,
-                  indicators: Sequence[m.Indicator], base_unit: str | None = None,
-                  row_units: Sequence[str | None] | None = None, unit_column: int | None = None) -> _Values:
-    """Parse column ``j`` into intervals in each row's indicator unit (``indicators[codes[row]]``;
-    ``codes`` None: every row is ``indicators[0]``, a wide-form column). A unit that does not
-    convert is reported where it is written: the cell, the unit column or the header.
-    A value's unit is the one written in its cell, else ``row_units[row]`` (a unit column), else
-    ``base_unit`` (the header's); it is converted exactly to the indicator's unit."""
-    column = table.columns[j]
-    n = len(column)
-    cell_units: list[str | None] | None = None
-    exact: dict[int, Fraction] = {}
-    if column.dtype.kind == "f" and column.dtype.itemsize < 8:
-        column = column.astype(str).astype(np.float64)   # a float32 value counts at its own shortest decimal
-    if column.dtype.kind == "f":
-        lo: FloatArray = column.astype(np.float64, copy=True)
-        for k in np.flatnonzero(np.isinf(lo))[:MAX_DIAGNOSTICS]:
-            problems.add("QR206", f"'{lo[k]}' is not a finite value", int(k), j)
-        hi, lo_open, hi_open = lo, None, None
+class _Factoriser:
+    """Regions (or years) of a table's batches as integer codes: integer labels are used as
+    they are (a dense range by a bincount), text is dictionary-encoded and normalised once per
+    distinct value. Codes stay stable from batch to batch."""
+
+    def __init__(self) -> None:
+        self.names: list[Any] | IntArray = []
+        self._keys: dict[Any, int] | None = {}
+        self.integers: bool | None = None
+
+    @property
+    def keys(self) -> dict[Any, int]:
+        if self._keys is None:        # integer labels: the lookup is built only when a second batch needs it
+            self._keys = {v: k for k, v in enumerate(self.names.tolist() if isinstance(self.names, np.ndarray)
+                                                     else self.names)}
+        return self._keys
+
+    def integer_codes(self, values: IntArray) -> IntArray:
+        """Codes of integer labels: in one batch with labels 0..n-1, the array itself; a
+        consecutive range (years) shifted once; others through a table of the labels present."""
+        if not len(values):
+            return values.astype(np.int64)
+        low, high = int(values.min()), int(values.max())
+        span = high - low + 1
+        dense = span <= 4 * len(values) + 1024
+        if not len(self.names) and dense:
+            shifted = values if low == 0 else values - low
+            present = np.bincount(shifted, minlength=span) > 0
+            self.integers, self._keys = True, None
+            if bool(present.all()):
+                self.names = np.arange(low, high + 1, dtype=np.int64)
+                return shifted
+            self.names = np.flatnonzero(present) + low
+            codes: IntArray = (np.cumsum(present) - 1)[shifted]
+            return codes
+        if dense:
+            present = np.bincount(values - low, minlength=span) > 0
+            local = np.cumsum(present) - 1
+            codes = self._merge((np.flatnonzero(present) + low).tolist())[local[values - low]]
+            return codes
+        labels, inverse = np.unique(values, return_inverse=True)
+        codes = self._merge(labels.tolist())[inverse.reshape(-1)]
+        return codes
+
+    def _merge(self, labels: list[Any], keys: list[Any] | None = None) -> IntArray:
+        known = self.keys
+        names: list[Any] = self.names.tolist() if isinstance(self.names, np.ndarray) else self.names
+        self.names = names
+        out = np.empty(len(labels), dtype=np.int64)
+        for k, (label, key) in enumerate(zip(labels, keys if keys is not None else labels, strict=True)):
+            code = known.get(key)
+            if code is None:
+                code = known[key] = len(names)
+                names.append(label)
+            out[k] = code
+        return out
+
+    def text_codes(self, labels: list[Any], local: IntArray, key: Any) -> IntArray:
+        """Codes of rows whose local dictionary code is ``local`` (``len(labels)``: missing) into
+        ``labels``; ``key(label)`` is the label's normal form (labels with one normal form are
+        one); an empty label is missing too."""
+        kept = [k for k, v in enumerate(labels) if v]
+        table = np.full(len(labels) + 1, -1, dtype=np.int64)
+        table[kept] = self._merge([labels[k] for k in kept], [key(labels[k]) for k in kept])
+        codes: IntArray = table[local]
+        return codes
+
+    def to_text(self) -> None:
+        """Integer labels seen so far become text names (a later batch holds text)."""
+        if self.integers:
+            self.names = [str(v) for v in (self.names.tolist() if isinstance(self.names, np.ndarray)
+                                           else self.names)]
+            self._keys = {normalize(v): k for k, v in enumerate(self.names)}
+        self.integers = False
+
+
+def _is_integral(values: FloatArray) -> bool:
+    finite = values[~np.isnan(values)]
+    return bool(np.all(finite == np.round(finite))) and (not len(finite) or float(np.abs(finite).max()) < 2 ** 62)
+
+
+class _Loader:
+    """One table into :class:`Observations`."""
+
+    def __init__(self, table: Table, catalogue: Any, form: str | None, region_column: str | None,
+                 year_column: str | None, ignore: frozenset[str]) -> None:
+        self.table = table
+        self.catalogue = catalogue
+        self.form = form
+        self.region_column = region_column
+        self.year_column = year_column
+        self.ignore = ignore
+        self.problems = _Problems(table)
+        self.warnings: list[Diagnostic] = []
+        self.regions = _Factoriser()
+        self.years = _Factoriser()
+        self.incomplete = False       # some region or year may be missing (-1)
+
+    def run(self) -> Observations:
+        columns = _columns(self.table.headers, self.catalogue, self.form, self.region_column, self.year_column,
+                           self.ignore)
+        for code, message, column, suggestion in columns.problems:
+            self.problems.add(code, message, None, column, suggestion)
+        self.problems.raise_if_any()
+        return self.long(columns) if columns.is_long else self.wide(columns)
+
+    # -- keys
+
+    def region_codes(self, raw: Any, column: int, offset: int) -> IntArray:
+        """Codes of one batch's region column (-1 where empty)."""
+        raw = plain_numbers(prepare(raw))
+        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and self.regions.integers is not False:
+            return self.regions.integer_codes(raw)
+        self.incomplete = True
+        if isinstance(raw, np.ndarray) and raw.dtype.kind == "f" and self.regions.integers is not False \
+                and _is_integral(raw):
+            missing = np.isnan(raw)
+            codes = np.full(len(raw), -1, dtype=np.int64)
+            codes[~missing] = self.regions.integer_codes(raw[~missing].astype(np.int64))
+            return codes
+        self.regions.to_text()
+        labels, local = _dictionary(raw)
+        names = [render(v).strip() for v in labels]
+        for k, name in enumerate(names):
+            index = lone_surrogate(name)
+            if index is not None:      # no region's name: refused where it is written
+                self.problems.add("QR244", surrogate_message(name, index), offset + int(np.flatnonzero(local == k)[0]),
+                                  column, suggestion="read the data with its real encoding (UTF-8, GB18030)")
+                names[k] = ""
+        return self.regions.text_codes(names, local, normalize)
+
+    def year_codes(self, raw: Any, column: int, offset: int) -> IntArray:
+        """Codes of one batch's year column (-1 where empty); QR203 for a cell that is not a year."""
+        raw = plain_numbers(prepare(raw))
+        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
+            return self._year_ints(raw.astype(np.int64, copy=False), None, column, offset)
+        self.incomplete = True
+        if isinstance(raw, np.ndarray) and raw.dtype.kind == "M":
+            years = raw.astype("datetime64[Y]").astype(np.int64) + 1970
+            missing = np.isnat(raw)
+            return self._year_ints(np.where(missing, -1, years), missing, column, offset)
+        if isinstance(raw, np.ndarray) and raw.dtype.kind == "f":
+            missing = np.isnan(raw)
+            whole = np.where(missing, 0.0, raw)
+            bad = np.flatnonzero(~missing & (whole != np.round(whole)))
+            for row in bad[:MAX_DIAGNOSTICS].tolist():
+                self.problems.add("QR203", f"'{raw[row]}' is not a year", offset + row, column,
+                                  suggestion="write e.g. 2015")
+            return self._year_ints(whole.astype(np.int64), missing, column, offset)
+        labels, local = _dictionary(raw)
+        parsed = [parse_year(v) for v in labels]
+        for k, (label, year) in enumerate(zip(labels, parsed, strict=True)):
+            if year is None and not (is_missing(label) or not str(label).strip()):
+                row = int(np.flatnonzero(local == k)[0])
+                self.problems.add("QR203", f"'{label}' is not a year", offset + row, column,
+                                  suggestion="write e.g. 2015")
+        ints = np.array([-1 if y is None else y for y in parsed] + [-1], dtype=np.int64)[local]
+        return self._year_ints(ints, ints < 0, column, offset)
+
+    def _year_ints(self, years: IntArray, missing: BoolArray | None, column: int, offset: int) -> IntArray:
+        """Codes of integer years (labels are year - 1000); QR203 for one outside 1000..9999."""
+        present = years if missing is None else years[~missing]
+        if len(present) and (int(present.min()) < 1000 or int(present.max()) > 9999):
+            bad = np.flatnonzero(((years < 1000) | (years > 9999)) & (True if missing is None else ~missing))
+            for row in bad[:MAX_DIAGNOSTICS].tolist():
+                self.problems.add("QR203", f"'{years[row]}' is not a year", offset + row, column,
+                                  suggestion="write e.g. 2015")
+            return np.full(len(years), -1, dtype=np.int64)
+        if missing is None:
+            return self.years.integer_codes(years)
+        codes = np.full(len(years), -1, dtype=np.int64)
+        codes[~missing] = self.years.integer_codes(present)
+        return codes
+
+    def year_labels(self) -> tuple[IntArray, IntArray]:
+        """Sorted years and the remapping of year codes onto them."""
+        labels = np.array(self.years.names, dtype=np.int64)
+        order = np.argsort(labels, kind="stable")
+        remap = np.empty(len(labels), dtype=np.int64)
+        remap[order] = np.arange(len(labels))
+        return labels[order], remap
+
+    def region_labels(self) -> tuple[str, ...] | IntArray:
+        if self.regions.integers:
+            return np.asarray(self.regions.names, dtype=np.int64)
+        return tuple(self.regions.names)
+
+    # -- wide form
+
+    def wide(self, columns: _Columns) -> Observations:
+        table, problems, roles = self.table, self.problems, columns.roles
+        indicator_columns, blank_columns = columns.indicators, columns.blank
+        j_region, j_year = roles["region"], roles["year"]
+        wanted = [j_region, j_year, *blank_columns, *(j for j, _, _ in indicator_columns)]
+        region_parts, year_parts = [], []
+        parsed_parts: list[list[ParsedColumn]] = [[] for _ in indicator_columns]
+        batches = iter(table.batches(wanted))
+        first = next(batches, None)
+        if first is not None and first.n == table.rows and not blank_columns:
+            grid = _Grid.of(plain_numbers(first.columns[j_region]), plain_numbers(first.columns[j_year]))
+            if grid is not None:
+                return self.wide_grid(grid, first, indicator_columns)
+        for batch in itertools.chain([first] if first is not None else [], batches):
+            region_parts.append(self.region_codes(batch.columns[j_region], j_region, batch.offset))
+            year_parts.append(self.year_codes(batch.columns[j_year], j_year, batch.offset))
+            for j in blank_columns:
+                self._blank_column(batch.columns[j], j, batch.offset)
+            for k, (j, indicator, unit) in enumerate(indicator_columns):
+                raw = plain_numbers(batch.columns[j])
+                if unit is None and isinstance(raw, np.ndarray) and raw.dtype == np.float64:
+                    parsed_parts[k].append(ParsedColumn(raw, raw, floats=True))   # as given: nothing to read
+                    continue
+                parsed = parse_column(prepare(raw), MAX_DIAGNOSTICS)
+                self._check_cells(parsed, j, batch.offset)
+                parsed_parts[k].append(self._convert(parsed, j, batch.offset, [indicator], None, unit))
+            problems.raise_if_any()
+        region_codes, year_codes = _join(region_parts), _join(year_parts)
+        parsed_columns = [_join_parsed(parts) if parts else _empty_parsed() for parts in parsed_parts]
+        keep = self._drop_empty_rows(region_codes, year_codes, parsed_columns, j_region, j_year)
+        if keep is not None:
+            region_codes, year_codes = region_codes[keep], year_codes[keep]
+            parsed_columns = [_select_parsed(p, keep) for p in parsed_columns]
+        problems.raise_if_any()
+        years, remap = self.year_labels()
+        if len(remap) and not np.array_equal(remap, np.arange(len(remap))):
+            year_codes = remap[year_codes]
+        n_regions, n_years = len(self.regions.names), len(years)
+        layout = _Layout(region_codes, year_codes, n_regions, n_years)
+        values: list[Values] = []
+        exact: dict[Key, Fraction] = {}
+        for i, ((j, indicator, _), parsed) in enumerate(zip(indicator_columns, parsed_columns, strict=True)):
+            if layout.duplicated:
+                self._check_duplicates(layout, parsed, j, lambda key, name=indicator.name: (
+                    f"{self.region_name(key // max(n_years, 1))} {int(years[key % max(n_years, 1)])} {name}"))
+            values.append(layout.place(parsed))
+            for row, value in parsed.exact.items():
+                exact[(int(region_codes[row]), int(year_codes[row]), i)] = value
+        problems.raise_if_any()
+        source = CellSource(table, region_codes, year_codes, n_years, tuple(j for j, _, _ in indicator_columns))
+        return Observations(self.region_labels(), years, tuple(ind.name for _, ind, _ in indicator_columns),
+                            tuple(ind.unit for _, ind, _ in indicator_columns), tuple(values), {}, table.name, exact,
+                            tuple(table.warnings + self.warnings), (source,))
+
+    def wide_grid(self, grid: _Grid, batch: Any, indicator_columns: Sequence[tuple[int, m.Indicator, str | None]]
+                  ) -> Observations:
+        """A table with one row per region and year, integer regions and years in region-major or
+        year-major order: each indicator's ``[region, year]`` values are a view of its column."""
+        table, problems = self.table, self.problems
+        layout = _Layout.grid(grid)
+        shape = layout.shape if grid.order == "region-major" else layout.shape[::-1]
+        values: list[Values] = []
+        exact: dict[Key, Fraction] = {}
+        for i, (j, indicator, unit) in enumerate(indicator_columns):
+            raw = plain_numbers(batch.columns[j])
+            if unit is None and type(raw) is np.ndarray and raw.dtype == np.float64:   # as given: a view
+                view = raw.reshape(shape) if grid.order == "region-major" else raw.reshape(shape).T
+                values.append(Values(view, view, floats=True))
+                continue
+            parsed = parse_column(prepare(raw), MAX_DIAGNOSTICS)
+            self._check_cells(parsed, j, 0)
+            parsed = self._convert(parsed, j, 0, [indicator], None, unit)
+            values.append(layout.place(parsed))
+            for row, value in parsed.exact.items():
+                exact[grid.cell(row) + (i,)] = value
+        problems.raise_if_any()
+        source = CellSource(table, None, None, len(grid.years), tuple(j for j, _, _ in indicator_columns),
+                            order=grid.order, n_regions=len(grid.regions))
+        return Observations(grid.regions, grid.years, tuple(ind.name for _, ind, _ in indicator_columns),
+                            tuple(ind.unit for _, ind, _ in indicator_columns), tuple(values), {}, table.name, exact,
+                            tuple(table.warnings + self.warnings), (source,))
+
+    def region_name(self, code: int) -> str:
+        return str(self.regions.names[code])
+
+    def _blank_column(self, raw: Any, j: int, offset: int) -> None:
+        """A column without a header must be empty (Excel leaves such columns behind)."""
+        parsed = parse_column(prepare(raw), 1)
+        full = np.flatnonzero(~np.isnan(parsed.lo))
+        if len(full) or parsed.errors:
+            row = int(full[0]) if len(full) else next(iter(parsed.errors))
+            self.problems.add("QR204", "a column without a header holds values", offset + row, j,
+                              suggestion="name the column (an indicator), or delete it")
+
+    def _check_cells(self, parsed: ParsedColumn, j: int, offset: int) -> None:
+        for row, message in parsed.errors.items():
+            self.problems.add(getattr(message, "code", "QR206"), message, offset + row, j,
+                              suggestion="write a number, optionally censored (<3, ≥95, 95以上), or leave it empty")
+        for row, marker in parsed.footnotes.items():
+            if len(self.warnings) >= MAX_WARNINGS:
+                break
+            value = parsed.lo[row] if math.isfinite(parsed.lo[row]) else parsed.hi[row]
+            self.warnings.append(self.table.diagnostic(
+                "QR212", f"footnote marker '{marker}' after the value ignored: read {value:.15g}", offset + row, j,
+                suggestion="move footnotes to a note column", severity=Severity.WARNING))
+
+    def _drop_empty_rows(self, region_codes: IntArray, year_codes: IntArray, parsed: Sequence[ParsedColumn],
+                         j_region: int, j_year: int, indicator_codes: IntArray | None = None,
+                         j_indicator: int = -1) -> BoolArray | None:
+        """Rows without region, year (or indicator, in long form): dropped when they hold no
+        value (an empty row), an error otherwise."""
+        if not self.incomplete and indicator_codes is None:     # integer keys: nothing can be missing
+            return None
+        missing = (region_codes < 0) | (year_codes < 0)
+        if indicator_codes is not None:
+            missing |= indicator_codes < 0
+        if not missing.any():
+            return None
+        holds = np.zeros(len(region_codes), dtype=bool)
+        for p in parsed:
+            holds |= ~np.isnan(p.lo)
+        for row in np.flatnonzero(missing & holds)[:MAX_DIAGNOSTICS].tolist():
+            if region_codes[row] < 0:
+                self.problems.add("QR203", "the region is empty", row, j_region,
+                                  suggestion="give the region of every row that holds values")
+            elif indicator_codes is not None and indicator_codes[row] < 0:
+                self.problems.add("QR204", "the indicator is empty", row, j_indicator,
+                                  suggestion="name the indicator of every row that holds a value")
+            else:
+                self.problems.add("QR203", "the year is empty", row, j_year,
+                                  suggestion="give the year of every row that holds values")
+        return ~missing
+
+    def _check_duplicates(self, layout: _Layout, parsed: ParsedColumn, column: int, what: Any) -> None:
+        """Values given twice for one region-year (or region-year-indicator) must be equal."""
+        key = layout.key
+        present = np.flatnonzero(~np.isnan(parsed.lo))
+        k = key[present]
+        order = np.argsort(k, kind="stable")
+        sk, rows = k[order], present[order]
+        same_key = sk[1:] == sk[:-1]
+        if not same_key.any():
+            return
+        a, b = rows[:-1][same_key], rows[1:][same_key]
+        differs = (parsed.lo[a] != parsed.lo[b]) | (parsed.hi[a] != parsed.hi[b])
+        if parsed.lo_open is not None and parsed.hi_open is not None:
+            differs |= (parsed.lo_open[a] != parsed.lo_open[b]) | (parsed.hi_open[a] != parsed.hi_open[b])
+        for x, z, cell_key in zip(a[differs][:MAX_DIAGNOSTICS].tolist(), b[differs][:MAX_DIAGNOSTICS].tolist(),
+                                  sk[1:][same_key][differs][:MAX_DIAGNOSTICS].tolist(), strict=True):
+            self.problems.add("QR203", f"{what(int(cell_key))} is given twice with different values "
+                              f"(also in row {self.table.row_number(x)})", z, column,
+                              suggestion="keep one value per region, year and indicator")
+
+    # -- units
+
+    def _convert(self, parsed: ParsedColumn, j: int, offset: int, indicators: Sequence[m.Indicator],
+                 codes: IntArray | None, base_unit: str | None, row_units: Sequence[str | None] | None = None,
+                 unit_codes: IntArray | None = None, unit_column: int | None = None) -> ParsedColumn:
+        """Convert a parsed column to each row's indicator unit (``indicators[codes[row]]``;
+        ``codes`` None: every row is ``indicators[0]``). A value's unit is the one written in its
+        cell, else its row's (``row_units[unit_codes[row]]``, a unit column), else ``base_unit``
+        (the header's), else the indicator's; a magnitude word meets the column unit's own
+        (:func:`~.cells.column_magnitude`). A unit that does not convert is an error where it is
+        written: the cell, the unit column or the header."""
+        n = len(parsed.lo)
+        if parsed.units is None and parsed.magnitudes is None and unit_codes is None \
+                and (codes is None or len(indicators) == 1):
+            factor = _factor(base_unit, indicators[0])
+            if isinstance(factor, str):
+                if (~np.isnan(parsed.lo)).any():
+                    self.problems.add("QR205", factor, None, j,
+                                      suggestion=f"give {indicators[0].name} in {indicators[0].unit or 'no unit'}")
+                return parsed
+            return _scaled(parsed, factor, None)
+        # Group rows by (cell unit, magnitude word, row unit, indicator); one exact factor per group.
+        cell_units = parsed.units if parsed.units is not None else np.full(n, None, dtype=object)
+        unit_names, cell_code = _small_codes(cell_units)
+        has_magnitude = (parsed.magnitudes != 1).astype(np.int64) if parsed.magnitudes is not None \
+            else np.zeros(n, dtype=np.int64)
+        row_unit = unit_codes if unit_codes is not None else np.full(n, -1, dtype=np.int64)
+        indicator = codes if codes is not None else np.zeros(n, dtype=np.int64)
+        width_u = len(row_units or ()) + 1
+        key = ((cell_code + 1) * 2 + has_magnitude) * width_u + (row_unit + 1)
+        key = key * max(len(indicators), 1) + indicator
+        groups, inverse = np.unique(key, return_inverse=True)
+        factors = np.ones(len(groups), dtype=object)
+        bad = np.zeros(len(groups), dtype=bool)
+        present = ~np.isnan(parsed.lo)
+        for g, group_key in enumerate(groups.tolist()):
+            ind = indicators[group_key % max(len(indicators), 1)]
+            rest = group_key // max(len(indicators), 1)
+            r_unit = rest % width_u - 1
+            rest //= width_u
+            magnitude, c_unit = rest % 2, rest // 2 - 1
+            column_unit = (row_units[r_unit] if row_units is not None and r_unit >= 0 else None) or base_unit \
+                or ind.unit
+            if c_unit >= 0:
+                unit: str | None = unit_names[c_unit]
+            elif magnitude:
+                absorbed = column_magnitude(column_unit)
+                unit = absorbed[1] if absorbed is not None else column_unit
+            else:
+                unit = column_unit
+            factor = _factor(unit, ind)
+            if isinstance(factor, str):
+                rows = np.flatnonzero((inverse == g) & present)
+                if len(rows):
+                    row = int(rows[0])
+                    where = j if c_unit >= 0 or magnitude else (unit_column if r_unit >= 0 else None)
+                    self.problems.add("QR205", factor, offset + row if where is not None else None,
+                                      where if where is not None else j,
+                                      suggestion=f"give {ind.name} in {ind.unit or 'no unit'}")
+                bad[g] = True
+                continue
+            factors[g] = factor
+        if len(groups) == 1:
+            return _scaled(parsed, factors[0], None) if not bad[0] else parsed
+        return _scaled(parsed, None, (factors, inverse))
+
+    # -- long form
+
+    def long(self, columns: _Columns) -> Observations:
+        table, problems, roles = self.table, self.problems, columns.roles
+        note_column = next((j for j, h in enumerate(table.headers) if _role(h) == "note"), None)
+        j_region, j_year, j_ind, j_value = roles["region"], roles["year"], roles["indicator"], roles["value"]
+        j_unit = roles.get("unit")
+        wanted = [j_region, j_year, j_ind, j_value] + ([j_unit] if j_unit is not None else []) \
+            + ([note_column] if note_column is not None else [])
+        indicators: list[m.Indicator] = []
+        indicator_at: dict[str, int] = {}
+        unit_names: list[str | None] = []
+        unit_at: dict[str | None, int] = {}
+        parts: dict[str, list[Any]] = {"region": [], "year": [], "indicator": [], "unit": [], "values": [], "note": []}
+        for batch in table.batches(wanted):
+            parts["region"].append(self.region_codes(batch.columns[j_region], j_region, batch.offset))
+            parts["year"].append(self.year_codes(batch.columns[j_year], j_year, batch.offset))
+            labels, local = _dictionary(prepare(batch.columns[j_ind]))
+            lut = np.full(len(labels) + 1, -1, dtype=np.int64)
+            for k, label in enumerate(labels):
+                text = "" if is_missing(label) else str(label)
+                if lone_surrogate(text) is not None:
+                    problems.add("QR244", surrogate_message(text, lone_surrogate(text) or 0),
+                                 batch.offset + int(np.flatnonzero(local == k)[0]), j_ind,
+                                 suggestion="read the data with its real encoding (UTF-8, GB18030)")
+                    continue
+                indicator = self.catalogue.lookup(text) if text.strip() else None
+                if indicator is None:
+                    rows = np.flatnonzero(local == k)
+                    problems.add("QR204", f"unknown indicator '{text}'" if text.strip() else "the indicator is empty",
+                                 batch.offset + int(rows[0]), j_ind,
+                                 suggestion=self.catalogue.suggest(text) if text.strip() else None)
+                    continue
+                if indicator.name not in indicator_at:
+                    indicator_at[indicator.name] = len(indicators)
+                    indicators.append(indicator)
+                lut[k] = indicator_at[indicator.name]
+            codes = lut[local]
+            parts["indicator"].append(codes)
+            unit_codes = None
+            if j_unit is not None:
+                labels, local = _dictionary(prepare(batch.columns[j_unit]))
+                lut = np.full(len(labels) + 1, -1, dtype=np.int64)
+                for k, label in enumerate(labels):
+                    try:
+                        unit = None if is_missing(label) else parse_unit(str(label))
+                    except CellError as error:
+                        rows = np.flatnonzero(local == k)
+                        problems.add("QR205", str(error), batch.offset + int(rows[0]), j_unit,
+                                     suggestion="write the unit as in the rules: %, 万元, 亿元, 吨标准煤/万元, …")
+                        continue
+                    if unit is not None:
+                        if unit not in unit_at:
+                            unit_at[unit] = len(unit_names)
+                            unit_names.append(unit)
+                        lut[k] = unit_at[unit]
+                unit_codes = lut[local]
+            problems.raise_if_any()
+            parsed = parse_column(prepare(batch.columns[j_value]), MAX_DIAGNOSTICS)
+            self._check_cells(parsed, j_value, batch.offset)
+            problems.raise_if_any()
+            parts["values"].append(self._convert(parsed, j_value, batch.offset, indicators, codes, None, unit_names,
+                                                 unit_codes, j_unit))
+            if note_column is not None:
+                parts["note"].append(prepare(batch.columns[note_column]))
+            problems.raise_if_any()
+        region_codes, year_codes = _join(parts["region"]), _join(parts["year"])
+        codes = _join(parts["indicator"])
+        parsed = _join_parsed(parts["values"]) if parts["values"] else _empty_parsed()
+        keep = self._drop_empty_rows(region_codes, year_codes, [parsed], j_region, j_year, codes, j_ind)
+        if keep is not None:
+            region_codes, year_codes, codes = region_codes[keep], year_codes[keep], codes[keep]
+            parsed = _select_parsed(parsed, keep)
+        problems.raise_if_any()
+        years, remap = self.year_labels()
+        if len(remap):
+            year_codes = remap[year_codes]
+        n_regions, n_years, n_ind = len(self.regions.names), len(years), len(indicators)
+        layout = _Layout((region_codes * max(n_years, 1) + year_codes), codes, n_regions * max(n_years, 1),
+                         max(n_ind, 1), long_form=True)
+        if layout.duplicated:
+            self._check_duplicates(layout, parsed, j_value, lambda key: (
+                f"{self.region_name(key // (max(n_years, 1) * max(n_ind, 1)))} "
+                f"{int(years[(key // max(n_ind, 1)) % max(n_years, 1)])} {indicators[key % max(n_ind, 1)].name}"))
+        problems.raise_if_any()
+        values = layout.place_long(parsed, n_regions, n_years, n_ind)
+        exact = {(int(region_codes[row]), int(year_codes[row]), int(codes[row])): value
+                 for row, value in parsed.exact.items()}
+        notes: dict[Key, str] = {}
+        if note_column is not None and parts["note"]:
+            texts = [note for part in parts["note"] for note in _cells(part)]
+            originals = keep_rows(keep, len(region_codes))
+            rows = np.flatnonzero(~np.isnan(parsed.lo))
+            for r, y, i, original in zip(region_codes[rows].tolist(), year_codes[rows].tolist(), codes[rows].tolist(),
+                                         originals[rows].tolist(), strict=True):
+                note = texts[original]
+                if not is_missing(note) and str(note).strip():
+                    notes[(r, y, i)] = str(note).strip()
+        source = CellSource(table, region_codes, year_codes, n_years, (), codes, j_value)
+        return Observations(self.region_labels(), years, tuple(ind.name for ind in indicators),
+                            tuple(ind.unit for ind in indicators), values, notes, table.name, exact,
+                            tuple(table.warnings + self.warnings), (source,))
+
+
+def _cells(raw: Any) -> list[Any]:
+    """A prepared column's cells as Python values."""
+    if isinstance(raw, Categorical):
+        return [None if c < 0 else raw.categories[c] for c in raw.codes.tolist()]
+    if isinstance(raw, np.ndarray):
+        cells: list[Any] = raw.tolist()
+        return cells
+    return list(raw.to_pylist())
+
+
+def keep_rows(keep: BoolArray | None, n: int) -> IntArray:
+    """The original row of each kept row."""
+    return np.arange(n) if keep is None else np.flatnonzero(keep)
+
+
+def _dictionary(raw: Any) -> tuple[list[Any], IntArray]:
+    """Distinct values of a column (first appearance order) and each row's index into them; a
+    missing value gets the index ``len(labels)``."""
+    if isinstance(raw, Categorical):
+        codes = raw.codes.astype(np.int64)
+        return list(raw.categories), np.where(codes < 0, len(raw.categories), codes)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = raw
+    if isinstance(raw, np.ndarray):
+        try:
+            array = pa.array(raw, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            return _python_dictionary(raw)
+    if pa.types.is_dictionary(array.type):
+        dictionary, indices = array.dictionary, array.indices
     else:
-        lo, hi = np.full(n, np.nan), np.full(n, np.nan)
-        lo_open, hi_open = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-        cell_units = [None] * n
-        for k, value in enumerate(column.tolist()):
-            cell = _cell(value, problems, k, j)
-            if cell is not None:
-                lo[k], hi[k], lo_open[k], hi_open[k], cell_units[k] = (
-                    cell.lo, cell.hi, cell.lo_open, cell.hi_open, cell.unit)
-                if cell.given is not None:
-                    exact[k] = cell.given
-        if not (lo_open.any() or hi_open.any() or np.isinf(lo).any() or np.isinf(hi).any()):
-            hi, lo_open, hi_open = lo, None, None
-        if not any(cell_units):
-            cell_units = None
-    # Group rows by (unit, indicator) and convert each group with one exact factor.
-    if cell_units is None and row_units is None:
-        groups: dict[tuple[str | None, int], IntArray] = {(base_unit, 0): np.arange(n)} if codes is None else {
-            (base_unit, int(code)): np.flatnonzero(codes == code) for code in np.unique(codes)}
-    else:
-        members: dict[tuple[str | None, int], list[int]] = {}
-        code_list = [0] * n if codes is None else codes.tolist()
-        for k in range(n):
-            unit = (cell_units[k] if cell_units is not None else None) \
-                or (row_units[k] if row_units is not None else None) or base_unit
-            members.setdefault((unit, code_list[k]), []).append(k)
-        groups = {key: np.asarray(rows, dtype=np.int64) for key, rows in members.items()}
-    for (unit, code), rows in groups.items():
-        indicator = indicators[code]
-        factor = _factor(unit, indicator)
-        if isinstance(factor, str):
-            bad = rows[~np.isnan(lo[rows])]
-            row = int(bad[0]) if len(bad) else None
-            in_cell = row is not None and cell_units is not None and cell_units[row] is not None
-            where_row, where_column = (row, j) if in_cell else (
-                (row, unit_column) if row_units is not None and unit_column is not None else (None, j))
-            problems.add("QR205", factor, where_row, where_column,
-                         suggestion=f"give {indicator.name} in {indicator.unit or 'no unit'}")
+        encoded = array.dictionary_encode()
+        dictionary, indices = encoded.dictionary, encoded.indices
+    labels = dictionary.to_pylist()
+    if indices.null_count:
+        indices = pc.fill_null(indices, len(labels))
+    local = indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    missing = [k for k, v in enumerate(labels) if is_missing(v)]
+    if missing:
+        local = np.where(np.isin(local, missing), len(labels), local)
+    return labels, local
+
+
+def _python_dictionary(raw: npt.NDArray[Any]) -> tuple[list[Any], IntArray]:
+    """:func:`_dictionary` for mixed Python objects."""
+    index: dict[Any, int] = {}
+    labels: list[Any] = []
+    local = np.empty(len(raw), dtype=np.int64)
+    missing = -1
+    for row, value in enumerate(raw.tolist()):
+        if is_missing(value):
+            local[row] = missing
             continue
-        if factor != 1:
+        key = (type(value).__name__, value)
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(labels)
+            labels.append(value)
+        local[row] = code
+    local[local == missing] = len(labels)
+    return labels, local
+
+
+def _small_codes(values: npt.NDArray[Any]) -> tuple[list[Any], IntArray]:
+    """Codes of a column with few distinct values (None = -1)."""
+    labels, local = _dictionary(values)
+    return labels, np.where(local >= len(labels), -1, local)
+
+
+def _join(parts: list[IntArray]) -> IntArray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _empty_parsed() -> ParsedColumn:
+    empty = np.zeros(0)
+    return ParsedColumn(empty, empty)
+
+
+def _join_parsed(parts: list[ParsedColumn]) -> ParsedColumn:
+    if len(parts) == 1:
+        return parts[0]
+    lo = np.concatenate([p.lo for p in parts])
+    censored = any(p.censored for p in parts)
+    out = ParsedColumn(lo, np.concatenate([p.hi for p in parts]) if censored else lo,
+                       floats=any(p.floats for p in parts))
+    if censored:
+        out.lo_open = np.concatenate([p.lo_open if p.lo_open is not None else np.zeros(len(p.lo), bool)
+                                      for p in parts])
+        out.hi_open = np.concatenate([p.hi_open if p.hi_open is not None else np.zeros(len(p.lo), bool)
+                                      for p in parts])
+    offset = 0
+    for p in parts:
+        out.exact.update({offset + r: v for r, v in p.exact.items()})
+        out.footnotes.update({offset + r: v for r, v in p.footnotes.items()})
+        offset += len(p.lo)
+    return out
+
+
+def _select_parsed(parsed: ParsedColumn, keep: BoolArray) -> ParsedColumn:
+    new_index = np.cumsum(keep) - 1
+    lo = parsed.lo[keep]
+    out = ParsedColumn(lo, parsed.hi[keep] if parsed.censored else lo, floats=parsed.floats)
+    if parsed.lo_open is not None and parsed.hi_open is not None:
+        out.lo_open, out.hi_open = parsed.lo_open[keep], parsed.hi_open[keep]
+    out.exact = {int(new_index[r]): v for r, v in parsed.exact.items() if keep[r]}
+    return out
+
+
+def _scaled(parsed: ParsedColumn, factor: Fraction | None,
+            groups: tuple[npt.NDArray[Any], IntArray] | None) -> ParsedColumn:
+    """``parsed`` converted by one factor, or by a factor per group of rows, each value the float
+    nearest to its exact product (:func:`~.decimals.scale_array`); the cells whose product is not
+    the shortest decimal of that float keep it in ``exact``. (A censored bound carries no exact
+    value: a long one was widened to a float when read.)"""
+    if groups is None:
+        assert factor is not None
+        if factor == 1:
+            return parsed
+        lo, exact = scale_array(parsed.lo, factor, parsed.exact)
+        hi = scale_array(parsed.hi, factor)[0] if parsed.censored else lo
+        out = ParsedColumn(lo, hi, parsed.lo_open, parsed.hi_open, exact=exact, floats=parsed.floats)
+    else:
+        factors, inverse = groups
+        lo = parsed.lo.copy()
+        hi = parsed.hi.copy() if parsed.censored else lo
+        exact = dict(parsed.exact)
+        for g, f in enumerate(factors.tolist()):
+            if f == 1:
+                continue
+            rows = np.flatnonzero(inverse == g)
             position = {int(row): n for n, row in enumerate(rows.tolist())} if exact else {}
             inside = {position[row]: value for row, value in exact.items() if row in position}
-            scaled, scaled_exact = scale_array(lo[rows], factor, inside)
+            lo[rows], scaled_exact = scale_array(parsed.lo[rows], f, inside)
             for row in position:
                 exact.pop(row, None)
             exact.update({int(rows[n]): value for n, value in scaled_exact.items()})
-            if lo_open is not None:
-                hi[rows] = scale_array(hi[rows], factor)[0]
-            lo[rows] = scaled
-    if lo_open is None:
-        hi = lo
-    return _Values(lo, hi, lo_open, hi_open, exact)
+            if parsed.censored:
+                hi[rows] = scale_array(parsed.hi[rows], f)[0]
+        out = ParsedColumn(lo, hi, parsed.lo_open, parsed.hi_open, exact=exact, floats=parsed.floats)
+    out.footnotes = parsed.footnotes
+    return out
 
 
-def _cell(value: Any, problems: _Problems, row: int, column: int) -> Cell | None:
-    if _is_missing(value):
-        return None
-    if isinstance(value, bool):
-        problems.add("QR206", f"'{value}' is not a value", row, column)
-        return None
-    if isinstance(value, Decimal) and value.is_qnan():
-        return None     # a quiet NaN is a missing value; a signalling one is refused below
-    if isinstance(value, (int, np.integer, Fraction, Decimal)) and not isinstance(value, bool):
-        try:
-            exact = Fraction(int(value) if isinstance(value, np.integer) else value)
-            x = float(exact)
-        except (OverflowError, ValueError):
-            problems.add("QR206", f"'{value}' is not a finite value", row, column)
+@attrs.frozen
+class _Grid:
+    """Integer regions ``r0..r1`` and years ``y0..y1`` with exactly one row per pair, in
+    region-major (each region's years in turn) or year-major order: the layout of most
+    statistical tables, recognised in four reductions and two comparisons, no factorising."""
+
+    regions: IntArray
+    years: IntArray
+    order: str
+
+    @classmethod
+    def of(cls, region: Any, year: Any) -> _Grid | None:
+        if not (isinstance(region, np.ndarray) and isinstance(year, np.ndarray) and region.dtype.kind in "iu"
+                and year.dtype.kind in "iu" and len(region) == len(year) and len(region)):
             return None
-        return Cell(x, x, given=exact if exact != value_of(x) else None)
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(float(value)):
-            problems.add("QR206", f"'{value}' is not a finite value", row, column)
+        r0, r1, y0, y1 = int(region.min()), int(region.max()), int(year.min()), int(year.max())
+        n_r, n_y = r1 - r0 + 1, y1 - y0 + 1
+        if n_r * n_y != len(region) or y0 < 1000 or y1 > 9999:
             return None
-        if isinstance(value, np.floating) and value.dtype.itemsize < 8:
-            value = str(value)      # a float32 counts at its own shortest decimal
-        return Cell(float(value), float(value))
-    if _no_character(str(value), problems, row, column):
-        return None
-    try:
-        return parse_cell(str(value))
-    except CellError as error:
-        problems.add("QR206", str(error), row, column,
-                     suggestion="write a number, optionally censored (<3, ≥95, 95以上), or leave it empty")
+        regions, years = np.arange(r0, r1 + 1, dtype=np.int64), np.arange(y0, y1 + 1, dtype=np.int64)
+        if bool((year.reshape(n_r, n_y) == years).all()) and bool((region.reshape(n_r, n_y) == regions[:, None]).all()):
+            return cls(regions, years, "region-major")
+        if bool((region.reshape(n_y, n_r) == regions).all()) and bool((year.reshape(n_y, n_r) == years[:, None]).all()):
+            return cls(regions, years, "year-major")
         return None
 
-
-def _no_character(text: str, problems: _Problems, row: int | None, column: int | None) -> bool:
-    """QR244 where ``text`` holds a lone surrogate (no character: a wrong decoding)."""
-    index = lone_surrogate(text)
-    if index is not None:
-        problems.add("QR244", surrogate_message(text, index), row, column,
-                     suggestion="read the data with its real encoding (UTF-8, GB18030)")
-    return index is not None
+    def cell(self, row: int) -> tuple[int, int]:
+        """(region, year) indices of a row."""
+        n_r, n_y = len(self.regions), len(self.years)
+        return divmod(row, n_y) if self.order == "region-major" else divmod(row, n_r)[::-1]
 
 
-def _empty_cubes(shape: tuple[int, int, int], censored: bool) -> tuple[FloatArray, FloatArray, BoolArray | None,
-                                                                         BoolArray | None]:
-    lo = np.full(shape, np.nan)
-    if not censored:
-        return lo, lo, None, None
-    return lo, np.full(shape, np.nan), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+class _Layout:
+    """Where the rows of a table go in ``[region, year]`` (wide) or ``[indicator][region, year]``
+    (long). A table with exactly one row per region-year in region-major or year-major order is
+    placed by a reshape (a view); otherwise by one scatter per column. The duplicate check is a
+    bincount."""
 
-
-def _check_duplicates(key: IntArray, parsed: _Values, rows: IntArray, problems: _Problems, column: int,
-                      what: Callable[[int], str]) -> None:
-    """Report values given twice for one cell with different values (identical repeats are fine)."""
-    valid = ~np.isnan(parsed.lo)
-    k = key[valid]
-    if len(np.unique(k)) == len(k):
-        return
-    order = np.argsort(k, kind="stable")
-    sk = k[order]
-    lo, hi = parsed.lo[valid][order], parsed.hi[valid][order]
-    same = sk[1:] == sk[:-1]
-    differs = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
-    if parsed.lo_open is not None and parsed.hi_open is not None:
-        lo_open, hi_open = parsed.lo_open[valid][order], parsed.hi_open[valid][order]
-        differs |= (lo_open[1:] != lo_open[:-1]) | (hi_open[1:] != hi_open[:-1])
-    valid_rows = rows[valid][order]
-    for position in np.flatnonzero(same & differs)[:MAX_DIAGNOSTICS]:
-        problems.add("QR203", f"{what(int(sk[position]))} is given twice with different values "
-                     f"(also in row {int(valid_rows[position]) + 1} of the data)", int(valid_rows[position + 1]),
-                     column, suggestion="keep one value per region, year and indicator")
-
-
-def _wide(table: _Table, catalogue: Any, roles: dict[str, int], ignore: frozenset[str], problems: _Problems,
-          region_codes: IntArray, region_names: list[str], region_keys: list[str], year_codes: IntArray,
-          years: IntArray) -> Observations:
-    indicator_columns: list[tuple[int, m.Indicator, str | None]] = []
-    seen: dict[str, int] = {}
-    for j, header in enumerate(table.headers):
-        if j in roles.values() or _role(header) == "note" or normalize(header).lower() in ignore:
-            continue
-        if _role(header) in ("unit", "value", "indicator"):
-            problems.add("QR203", f"a '{header}' column in wide-form data (one column per indicator)", None, j,
-                         suggestion="for long form give region, year, indicator, value[, unit]")
-            continue
-        indicator, unit, error, name = _header_indicator(header, catalogue)
-        if indicator is None:
-            problems.add("QR204", error or f"unknown indicator '{header}'", None, j,
-                         suggestion=catalogue.suggest(name) or "add it to the catalogue, rename the column, "
-                         "or ignore it (ignore_columns=)")
-            continue
-        if indicator.name in seen:
-            problems.add("QR203", f"two columns for {indicator.name} ('{table.headers[seen[indicator.name]]}' and "
-                         f"'{header}')", None, j, suggestion="keep one")
-            continue
-        seen[indicator.name] = j
-        indicator_columns.append((j, indicator, unit))
-    problems.raise_if_any()
-    parsed = [_parse_values(table, j, problems, None, [ind], base_unit=unit) for j, ind, unit in indicator_columns]
-    problems.raise_if_any()
-    shape = (len(region_names), len(years), len(indicator_columns))
-    censored = any(p.lo_open is not None for p in parsed)
-    lo, hi, lo_open, hi_open = _empty_cubes(shape, censored)
-    key = region_codes * max(len(years), 1) + year_codes
-    rows = np.arange(table.rows, dtype=np.int64)
-    duplicated = len(np.unique(key)) != len(key)
-    n_y = max(len(years), 1)
-    exact: dict[tuple[int, int, int], Fraction] = {}
-    for i, ((j, indicator, _), values) in enumerate(zip(indicator_columns, parsed, strict=True)):
-        if duplicated:
-            def what(k: int, name: str = indicator.name) -> str:
-                return f"{region_names[k // n_y]} {int(years[k % n_y])} {name}"
-
-            _check_duplicates(key, values, rows, problems, j, what)
-            present = ~np.isnan(values.lo)
-            r, y = region_codes[present], year_codes[present]
-            lo[r, y, i] = values.lo[present]
-            if censored:
-                assert lo_open is not None and hi_open is not None
-                hi[r, y, i] = values.hi[present]
-                if values.lo_open is not None and values.hi_open is not None:
-                    lo_open[r, y, i] = values.lo_open[present]
-                    hi_open[r, y, i] = values.hi_open[present]
-        else:
-            lo[region_codes, year_codes, i] = values.lo
-            if censored:
-                assert lo_open is not None and hi_open is not None
-                hi[region_codes, year_codes, i] = values.hi
-                if values.lo_open is not None and values.hi_open is not None:
-                    lo_open[region_codes, year_codes, i] = values.lo_open
-                    hi_open[region_codes, year_codes, i] = values.hi_open
-        for row, value in values.exact.items():
-            exact[(int(region_codes[row]), int(year_codes[row]), i)] = value
-    problems.raise_if_any()
-    return Observations(tuple(region_names), years, tuple(ind.name for _, ind, _ in indicator_columns),
-                        tuple(ind.unit for _, ind, _ in indicator_columns), lo, hi, lo_open, hi_open, {},
-                        table.name, tuple(region_keys), exact=exact)
-
-
-def _long(table: _Table, catalogue: Any, roles: dict[str, int], ignore: frozenset[str], problems: _Problems,
-          region_codes: IntArray, region_names: list[str], region_keys: list[str], year_codes: IntArray,
-          years: IntArray) -> Observations:
-    note_column = next((j for j, h in enumerate(table.headers) if _role(h) == "note"), None)
-    for j, header in enumerate(table.headers):
-        if j in roles.values() or _role(header) == "note" or normalize(header).lower() in ignore:
-            continue
-        problems.add("QR204", f"unknown column '{header}' in long-form data", None, j,
-                     suggestion=did_you_mean(normalize(header).lower(), sorted(
-                         REGION_COLUMNS | YEAR_COLUMNS | INDICATOR_COLUMNS | VALUE_COLUMNS | UNIT_COLUMNS
-                         | NOTE_COLUMNS)) or "long form is region, year, indicator, value[, unit][, citation]")
-    problems.raise_if_any()
-    j_ind = roles["indicator"]
-    indicators: list[m.Indicator] = []
-    index: dict[str, int] = {}
-    by_text: dict[Any, int] = {}
-    codes = np.empty(table.rows, dtype=np.int64)
-    for row, value in enumerate(table.columns[j_ind].tolist()):
-        code = by_text.get(value)
-        if code is None:
-            text = "" if _is_missing(value) else str(value)
-            indicator = catalogue.lookup(text) if text.strip() else None
-            if indicator is None:
-                problems.add("QR204", f"unknown indicator '{text}'" if text.strip() else "the indicator is empty",
-                             row, j_ind, suggestion=catalogue.suggest(text) if text.strip() else None)
-                code = -1
+    def __init__(self, a: IntArray, b: IntArray, n_a: int, n_b: int, long_form: bool = False) -> None:
+        n = len(a)
+        self.shape = (n_a, n_b)
+        self.key = a * n_b + b if n else np.zeros(0, dtype=np.int64)
+        if not long_form and n and a.dtype.itemsize < 8:
+            self.key = a.astype(np.int64) * n_b + b
+        self.order = "scatter"
+        self.duplicated = False
+        cells = n_a * n_b
+        if not long_form and n == cells and n:
+            if np.array_equal(self.key, np.arange(n)):
+                self.order = "region-major"
+            elif np.array_equal(b * n_a + a, np.arange(n)):
+                self.order = "year-major"
+        if self.order == "scatter" and n:
+            if cells <= 8 * n + 1024:
+                self.duplicated = bool(np.bincount(self.key, minlength=cells).max() > 1)
             else:
-                code = index.get(indicator.name, -1)
-                if code < 0:
-                    code = index[indicator.name] = len(indicators)
-                    indicators.append(indicator)
-            by_text[value] = code
-        codes[row] = code
-    problems.raise_if_any()
-    row_units: list[str | None] | None = None
-    if "unit" in roles:
-        j_unit = roles["unit"]
-        unit_cache: dict[Any, str | None] = {}
-        row_units = []
-        for row, value in enumerate(table.columns[j_unit].tolist()):
-            if value not in unit_cache:
-                try:
-                    unit_cache[value] = None if _is_missing(value) else parse_unit(str(value))
-                except CellError as error:
-                    problems.add("QR205", str(error), row, j_unit, suggestion="write the unit as in the rules: "
-                                 "%, 万元, 亿元, 吨标准煤/万元, …")
-                    unit_cache[value] = None
-            row_units.append(unit_cache[value])
-        problems.raise_if_any()
-    parsed = _parse_values(table, roles["value"], problems, codes, indicators, row_units=row_units,
-                           unit_column=roles.get("unit"))
-    problems.raise_if_any()
-    shape = (len(region_names), len(years), len(indicators))
-    censored = parsed.lo_open is not None
-    lo, hi, lo_open, hi_open = _empty_cubes(shape, censored)
-    n_y, n_i = max(len(years), 1), max(len(indicators), 1)
-    key = (region_codes * n_y + year_codes) * n_i + codes
-    rows = np.arange(table.rows, dtype=np.int64)
-    _check_duplicates(key, parsed, rows, problems, roles["value"],
-                      lambda k: f"{region_names[k // (n_y * n_i)]} {int(years[(k // n_i) % n_y])} "
-                      f"{indicators[k % n_i].name}")
-    problems.raise_if_any()
-    present = ~np.isnan(parsed.lo)
-    r, y, i = region_codes[present], year_codes[present], codes[present]
-    lo[r, y, i] = parsed.lo[present]
-    if censored:
-        assert lo_open is not None and hi_open is not None
+                ordered = np.sort(self.key)
+                self.duplicated = bool((ordered[1:] == ordered[:-1]).any())
+
+    @classmethod
+    def grid(cls, grid: _Grid) -> _Layout:
+        layout = cls.__new__(cls)
+        layout.shape = (len(grid.regions), len(grid.years))
+        layout.order = grid.order
+        layout.duplicated = False
+        layout.key = np.zeros(0, dtype=np.int64)
+        return layout
+
+    def _place(self, column: npt.NDArray[Any], fill: Any) -> npt.NDArray[Any]:
+        n_a, n_b = self.shape
+        if self.order == "region-major":
+            return column.reshape(n_a, n_b)
+        if self.order == "year-major":
+            return column.reshape(n_b, n_a).T
+        out = np.full(n_a * n_b, fill, dtype=column.dtype)
+        if self.duplicated and column.dtype.kind == "f":
+            present = ~np.isnan(column)
+            out[self.key[present]] = column[present]
+        else:
+            out[self.key] = column
+        return out.reshape(n_a, n_b)
+
+    def place(self, parsed: ParsedColumn) -> Values:
+        lo = self._place(parsed.lo, np.nan)
+        if not parsed.censored:
+            return Values(lo, lo, floats=parsed.floats)
         assert parsed.lo_open is not None and parsed.hi_open is not None
-        hi[r, y, i] = parsed.hi[present]
-        lo_open[r, y, i] = parsed.lo_open[present]
-        hi_open[r, y, i] = parsed.hi_open[present]
-    notes: dict[tuple[int, int, int], str] = {}
-    if note_column is not None:
-        note_values = table.columns[note_column]
-        for row in np.flatnonzero(present).tolist():
-            note = note_values[row]
-            if not _is_missing(note) and str(note).strip():
-                notes[(int(region_codes[row]), int(year_codes[row]), int(codes[row]))] = str(note).strip()
-    exact = {(int(region_codes[row]), int(year_codes[row]), int(codes[row])): value
-             for row, value in parsed.exact.items()}
-    return Observations(tuple(region_names), years, tuple(ind.name for ind in indicators),
-                        tuple(ind.unit for ind in indicators), lo, hi, lo_open, hi_open, notes, table.name,
-                        tuple(region_keys), exact=exact)
+        if self.duplicated:     # open flags where a value is present only
+            present = ~np.isnan(parsed.lo)
+            lo_open = np.zeros(self.shape[0] * self.shape[1], dtype=bool)
+            hi_open = np.zeros_like(lo_open)
+            lo_open[self.key[present]] = parsed.lo_open[present]
+            hi_open[self.key[present]] = parsed.hi_open[present]
+            return Values(lo, self._place(parsed.hi, np.nan), lo_open.reshape(self.shape), hi_open.reshape(self.shape))
+        return Values(lo, self._place(parsed.hi, np.nan), self._place(parsed.lo_open, False),
+                      self._place(parsed.hi_open, False))
+
+    def place_long(self, parsed: ParsedColumn, n_regions: int, n_years: int, n_ind: int) -> tuple[Values, ...]:
+        """Long form: one scatter into an ``[indicator, region*year]`` block, one view per indicator."""
+        cells, n_i = self.shape
+        present = ~np.isnan(parsed.lo)
+        key = self.key[present]
+        indicator, cell = key % n_i, key // n_i
+        lo = np.full((n_i, cells), np.nan)
+        lo[indicator, cell] = parsed.lo[present]
+        censored = parsed.censored
+        if censored:
+            assert parsed.lo_open is not None and parsed.hi_open is not None
+            hi = np.full((n_i, cells), np.nan)
+            hi[indicator, cell] = parsed.hi[present]
+            lo_open = np.zeros((n_i, cells), dtype=bool)
+            hi_open = np.zeros((n_i, cells), dtype=bool)
+            lo_open[indicator, cell] = parsed.lo_open[present]
+            hi_open[indicator, cell] = parsed.hi_open[present]
+        out = []
+        for i in range(n_ind):
+            block = lo[i].reshape(n_regions, n_years)
+            if censored:
+                out.append(Values(block, hi[i].reshape(n_regions, n_years), lo_open[i].reshape(n_regions, n_years),
+                                  hi_open[i].reshape(n_regions, n_years)))
+            else:
+                out.append(Values(block, block, floats=parsed.floats))
+        return tuple(out)
+

@@ -1,0 +1,151 @@
+"""Scale: linting a 10,000-rule pack, and writing the report of 100,000 regions as JSON and text.
+
+* ``qualityrules lint`` of generated packs of 1,000 and 10,000 rules (tests/generated_packs.py:
+  every rule a valid target, so every line is parsed, built and resolved), each run a fresh
+  process, median wall and CPU time, and the 10,000/1,000 ratio (10 when the work is linear);
+* ``Report.to_json()`` and ``Report.to_text()`` of a 3-rule pack (two target-year rules and one
+  every-year rule over two years: 400,000 result rows and 300,000 target rows) checked on 100,000
+  regions, each timed on a fresh Report of the same evaluation (nothing cached); for scale, one
+  run of ``json.dumps(report.to_dict(), ensure_ascii=False, indent=2)`` — the same text, built by
+  the standard library from the row dicts, checked equal to to_json's first.
+
+Rounds are interleaved, after a warm-up; medians are printed with the targets.
+
+    python benchmarks/bench_scale.py [--runs N] [--regions N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import qualityrules
+from qualityrules.packs.resolve import resolve_text
+from qualityrules.report.report import Report
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from generated_packs import big_pack  # noqa: E402  (test helper shared with tests/test_scale.py)
+
+PACK = """pack scale-report {
+    region 全市
+    level  city
+    period 2014..2015
+    target 2015
+    section 环境 {
+        到2015年 工业废水达标排放率 >= 95%                 cite "一(一)"
+        到2015年 万元GDP能耗 <= 0.47 吨标准煤/万元          cite "一(二)"
+        每年 空气质量优良天数比例 达到90%以上               cite "一(三)"
+    }
+}
+"""
+CENTRES = {"工业废水达标排放率": 95.0, "万元GDP能耗": 0.47, "空气质量优良天数比例": 90.0}
+
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``command`` in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(command, check=False, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert result.returncode == 0 and " 0 error(s)" in result.stdout, result.stdout[-2000:] + result.stderr[-2000:]
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def timed(work: Callable[[], Any]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``work()`` in this process."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def data(regions: int) -> dict[str, Any]:
+    rng = np.random.default_rng(20240601)
+    rows = regions * 2
+    table: dict[str, Any] = {"region": np.repeat(np.array([f"区{r:06d}" for r in range(regions)]), 2),
+                             "year": np.tile(np.array([2014, 2015]), regions)}
+    for name, centre in CENTRES.items():
+        values = np.round(centre + rng.normal(0, centre * 0.04, rows), 2)
+        values[rng.random(rows) < 0.02] = np.nan
+        values[rng.random(rows) < 0.05] = centre          # exactly on the threshold
+        table[name] = values
+    return table
+
+
+def medians(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--regions", type=int, default=100_000)
+    args = parser.parse_args()
+    print(f"Python {platform.python_version()}, numpy {np.__version__}, qualityrules {qualityrules.__version__}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; medians of {args.runs} rounds")
+    script = shutil.which("qualityrules", path=str(Path(sys.executable).parent)) or "qualityrules"
+
+    with tempfile.TemporaryDirectory() as folder:
+        packs, sizes = {}, {}
+        for rules in (1_000, 10_000):
+            packs[rules] = Path(folder) / f"scale-{rules}.qr"
+            packs[rules].write_text(big_pack(rules, pack_id=f"scale-{rules}"), encoding="utf-8")
+            sizes[rules] = packs[rules].stat().st_size
+        lint: dict[int, list[tuple[float, float]]] = {rules: [] for rules in packs}
+        base: list[tuple[float, float]] = []
+        run([script, "lint", str(packs[1_000])])    # warm-up: user cache and OS file cache
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+            base.append((time.perf_counter() - start, 0.0))
+            for rules, path in packs.items():
+                lint[rules].append(run([script, "lint", str(path)]))
+    print(f"\nqualityrules lint (fresh process each run; python -c pass: {medians(base)[0] * 1000:.0f} ms)")
+    for rules in packs:
+        wall, cpu = medians(lint[rules])
+        print(f"  {rules:>6,} rules ({sizes[rules] / 1e6:.2f} MB)  wall {wall:6.2f} s  cpu {cpu:6.2f} s")
+    ratio = medians(lint[10_000])[1] / medians(lint[1_000])[1]
+    print(f"  10,000 / 1,000 rules (cpu): {ratio:.1f}x   target: 10,000 rules < 2 s")
+
+    pack = resolve_text(PACK, source="<bench>")
+    evaluation = qualityrules.evaluate(pack, data(args.regions)).evaluation
+    report = Report(evaluation)
+    print(f"\nreport of {args.regions:,} regions: {len(report.results()):,} result rows, "
+          f"{len(report.targets()):,} target rows")
+    standard: list[str] = []
+    baseline = timed(lambda: standard.append(json.dumps(Report(evaluation).to_dict(), ensure_ascii=False, indent=2)))
+    assert Report(evaluation).to_json() == standard[0], "to_json differs from json.dumps(to_dict())"
+    works: dict[str, Callable[[], Any]] = {
+        "to_json()": lambda: Report(evaluation).to_json(),
+        "to_text()": lambda: Report(evaluation).to_text(),
+    }
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in works}
+    for work in works.values():
+        work()
+    for _ in range(args.runs):
+        for name, work in works.items():
+            samples[name].append(timed(work))
+    for name in works:
+        wall, cpu = medians(samples[name])
+        print(f"  {name:<33} wall {wall:6.2f} s  cpu {cpu:6.2f} s   target < 1 s")
+    print(f"  {'json.dumps(to_dict(), indent=2)':<33} wall {baseline[0]:6.2f} s  cpu {baseline[1]:6.2f} s   "
+          "(one run: the same text, by the standard library from the row dicts)")
+
+
+if __name__ == "__main__":
+    main()

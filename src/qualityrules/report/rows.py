@@ -1,0 +1,213 @@
+"""A report's rows kept as columns, and the report's JSON written from them.
+
+A report of 100,000 regions has hundreds of thousands of rows, and most of a row — the pack,
+indicator, target, citation, rule text — is the same for every row of one rule. :class:`Rows`
+keeps those fields once per rule and the others once per row, so rows are built by indexing
+arrays. :func:`dumps` writes what ``json.dumps(value, ensure_ascii=False, indent=indent)`` writes,
+column by column: a column of numbers or of strings is encoded by one call of the C encoder (which
+``json.dumps`` itself only uses without an indent), each rule's fixed fields once per rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Rows", "Indexed", "floats", "dumps"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+class Indexed:
+    """A column whose row i holds ``table[index[i]]``: each distinct value kept, and encoded, once."""
+
+    def __init__(self, table: list[Any], index: IntArray) -> None:
+        self.table, self.index = table, index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def values(self) -> list[Any]:
+        """The value of every row (a list or dict is one object per row)."""
+        if any(issubclass(kind, (list, dict)) for kind in set(map(type, self.table))):
+            return [v.copy() if isinstance(v, (list, dict)) else v for v in map(self.table.__getitem__, self.index.tolist())]
+        return _objects(self.table)[self.index].tolist()  # type: ignore[no-any-return]
+
+    def encoded(self, indent: int | None, level: int) -> list[str]:
+        return _objects(_encoded(self.table, indent, level))[self.index].tolist()  # type: ignore[no-any-return]
+
+
+def floats(values: npt.NDArray[np.float64]) -> Indexed:
+    """A float column, None where a value is not finite; equal values (bit for bit: -0.0 is not
+    0.0) stored once."""
+    table, index = np.unique(np.ascontiguousarray(values, dtype=np.float64).view(np.int64), return_inverse=True)
+    numbers = table.view(np.float64)
+    out: list[Any] = numbers.tolist()
+    for i in np.flatnonzero(~np.isfinite(numbers)).tolist():
+        out[i] = None
+    return Indexed(out, index.reshape(-1))
+
+
+def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
+    """``values`` as a one-dimensional object array (a list value stays one element)."""
+    array = np.empty(len(values), dtype=object)
+    if any(issubclass(kind, (list, tuple)) for kind in set(map(type, values))):
+        for i, v in enumerate(values):
+            array[i] = v
+    else:
+        array[:] = values
+    return array
+
+
+class Rows:
+    """Rows with fields ``names`` (in order). ``key[i]`` says which of a few kinds row i is (its
+    rule, year, verdict …): a field in ``by_key`` has one value per kind; a field in ``by_row``
+    one value per row, as a list or :class:`Indexed`."""
+
+    def __init__(self, names: Sequence[str], key: IntArray, by_row: dict[str, list[Any] | Indexed],
+                 by_key: dict[str, list[Any]]) -> None:
+        assert set(names) == set(by_row) | set(by_key) and not set(by_row) & set(by_key)
+        assert all(len(values) == len(key) for values in by_row.values())
+        self.names, self.key, self.by_row, self.by_key = list(names), key, by_row, by_key
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    def column(self, name: str, rows: IntArray | None = None) -> list[Any]:
+        """The field's value in every row, or in ``rows`` (a list or dict value is one object per row)."""
+        if name in self.by_key:
+            return Indexed(self.by_key[name], self.key if rows is None else self.key[rows]).values()
+        values = self.by_row[name]
+        if isinstance(values, Indexed):
+            return values.values() if rows is None else Indexed(values.table, values.index[rows]).values()
+        return values if rows is None else [values[i] for i in rows.tolist()]
+
+    def dicts(self, rows: IntArray | None = None) -> list[dict[str, Any]]:
+        """One dict per row (or per row of ``rows``), fields in order."""
+        names = self.names
+        return [dict(zip(names, values, strict=True))
+                for values in zip(*(self.column(name, rows) for name in names), strict=True)]
+
+    def _write(self, indent: int | None, level: int, out: list[str]) -> None:
+        """Append what ``json.dumps(self.dicts())`` writes ``level`` deep, without building the
+        dicts: for each kind of row, the text between its per-row fields is written once; the
+        rows are these texts and the encoded per-row fields, interleaved."""
+        if not len(self.key):
+            out.append("[]")
+            return
+        separator, first, last = _breaks(indent, level + 1)
+        field_separator, first_field, last_field = _breaks(indent, level + 2)
+        fixed = {name: _encoded(values, indent, level + 2) for name, values in self.by_key.items()}
+        varying = [name for name in self.names if name not in fixed]
+        texts: list[list[str]] = []   # per kind: the text before each varying field, and after the last
+        for k in range(int(self.key.max()) + 1):
+            between, pending = [], separator + "{" + first_field
+            for number, name in enumerate(self.names):
+                pending += (field_separator if number else "") + json.dumps(name, ensure_ascii=False) + ": "
+                if name in fixed:
+                    pending += fixed[name][k]
+                else:
+                    between.append(pending)
+                    pending = ""
+            between.append(pending + last_field + "}")
+            texts.append(between)
+        width = 2 * len(varying) + 1
+        pieces: list[str] = [""] * (len(self.key) * width)
+        for i in range(len(varying) + 1):
+            pieces[2 * i::width] = _objects([between[i] for between in texts])[self.key].tolist()
+        for i, name in enumerate(varying):
+            pieces[2 * i + 1::width] = self._encoded_column(name, indent, level + 2)
+        pieces[0] = pieces[0][len(separator):]
+        out.append("[" + first)
+        out.extend(pieces)   # appended, not joined: the document is copied once, at the end
+        out.append(last + "]")
+
+    def _encoded_column(self, name: str, indent: int | None, level: int) -> list[str]:
+        values = self.by_row[name]
+        return values.encoded(indent, level) if isinstance(values, Indexed) else _encoded(values, indent, level)
+
+
+def dumps(value: Any, indent: int | None = None, level: int = 0) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=indent)`` for ``value`` nested ``level``
+    deep, where value may hold :class:`Rows` (written as the list of their dicts)."""
+    out: list[str] = []
+    _write(value, indent, level, out)
+    return "".join(out)
+
+
+def _write(value: Any, indent: int | None, level: int, out: list[str]) -> None:
+    if isinstance(value, Rows):
+        value._write(indent, level, out)
+    elif isinstance(value, dict) and value and all(type(key) is str for key in value):
+        separator, first, last = _breaks(indent, level + 1)
+        out.append("{" + first)
+        for number, (key, item) in enumerate(value.items()):
+            out.append((separator if number else "") + json.dumps(key, ensure_ascii=False) + ": ")
+            _write(item, indent, level + 1, out)
+        out.append(last + "}")
+    elif isinstance(value, (list, tuple)) and value:
+        separator, first, last = _breaks(indent, level + 1)
+        out.append("[" + first + separator.join(_encoded(list(value), indent, level + 1)) + last + "]")
+    else:
+        out.append(_nested(value, indent, level))
+
+
+def _breaks(indent: int | None, level: int) -> tuple[str, str, str]:
+    """For a container whose items are ``level`` deep: what goes between two items, before the
+    first and after the last (its closing bracket is one level up)."""
+    if indent is None:
+        return ", ", "", ""
+    line = "\n" + " " * (indent * level)
+    return "," + line, line, "\n" + " " * (indent * (level - 1))
+
+
+def _encoded(values: list[Any], indent: int | None, level: int) -> list[str]:
+    """Each of ``values`` as ``json.dumps`` writes it ``level`` deep; a column of numbers or
+    of strings in one call of the C encoder, other values each once."""
+    kinds = set(map(type, values))
+    if not values:
+        return []
+    if kinds <= {float, type(None)} or kinds <= {int, type(None)} or kinds <= {bool, type(None)}:
+        # numbers, true, false and null never contain ", ": the list encoded at once, then split
+        return json.dumps(values)[1:-1].split(", ")
+    if kinds == {str}:
+        # inside an encoded string a quote is escaped, so '", "' only ever separates two strings
+        return ['"' + text + '"' for text in json.dumps(values, ensure_ascii=False)[2:-2].split('", "')]
+    cache: dict[Hashable, str] = {}
+    out = []
+    for value in values:
+        key = _frozen(value)
+        text = cache.get(key) if key is not None else None
+        if text is None:
+            text = dumps(value, indent, level)
+            if key is not None:
+                cache[key] = text
+        out.append(text)
+    return out
+
+
+def _nested(value: Any, indent: int | None, level: int) -> str:
+    """What ``dumps`` does not take apart (a scalar, an empty container, a dict with keys that
+    are not strings), by ``json.dumps`` itself, its lines moved ``level`` deep."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return text.replace("\n", "\n" + " " * (indent * level)) if indent is not None and level else text
+
+
+def _frozen(value: Any) -> Hashable | None:
+    """A hashable stand-in for a scalar or a flat list or dict of strings and ints (so equal
+    values are encoded once); None when there is none."""
+    if value is None or type(value) in (str, int, float, bool):
+        return (type(value), value)
+    if isinstance(value, dict):
+        items: tuple[Any, ...] = tuple(value.items())
+        flat = all(type(k) is str and type(v) in (str, int) for k, v in items)
+    elif isinstance(value, list):
+        items = tuple(value)
+        flat = all(type(v) in (str, int) for v in items)
+    else:
+        return None
+    return (type(value), items) if flat else None

@@ -1,0 +1,271 @@
+"""In-memory tables as :class:`~qualityrules.tables.source.Table` s, without copying columns
+where the type allows.
+
+Accepted: a mapping of column name to a numpy array (a masked array's mask means missing), a
+list or a pandas/polars/pyarrow column; a pandas DataFrame (named index levels become columns);
+a polars DataFrame or LazyFrame (streamed in batches); a pyarrow Table, RecordBatch or
+RecordBatchReader (streamed); a Dask DataFrame (partition by partition). Columns come out as
+numpy arrays (zero-copy for numpy-backed data), :class:`Categorical` (pandas categoricals: codes
+and categories, never expanded) or pyarrow arrays (nullable and text columns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import DataError, Diagnostic
+from ..language import model as m
+from .source import Batch, Table, render, rendered_span
+
+__all__ = ["Categorical", "MemoryTable", "StreamTable", "memory_table", "is_table", "prepare", "module_of",
+           "plain_numbers"]
+
+Array = npt.NDArray[Any]
+
+
+@attrs.frozen
+class Categorical:
+    """A dictionary-encoded column: ``codes`` (-1 = missing) index ``categories``."""
+
+    codes: Array
+    categories: list[Any]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, index: slice) -> Categorical:
+        return Categorical(self.codes[index], self.categories)
+
+
+def module_of(obj: Any) -> str:
+    return type(obj).__module__.split(".", 1)[0]
+
+
+def is_table(obj: Any) -> bool:
+    """Is ``obj`` one table (rather than an iterable of tables)?"""
+    module = module_of(obj)
+    if module in ("pandas", "polars", "pyarrow"):
+        return True
+    if module.startswith("dask"):
+        return True
+    return isinstance(obj, Mapping)
+
+
+def prepare(raw: Any) -> Any:
+    """A column as a numpy array, a :class:`Categorical` or a (non-chunked) pyarrow array."""
+    if isinstance(raw, np.ma.MaskedArray):
+        return _masked(raw)
+    if isinstance(raw, (np.ndarray, Categorical)):
+        return raw
+    module = module_of(raw)
+    if module == "pandas":
+        import pandas as pd
+
+        if isinstance(raw, pd.Categorical):
+            return Categorical(np.asarray(raw.codes), list(raw.categories))
+        dtype = raw.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            return Categorical(np.asarray(raw.cat.codes), list(raw.cat.categories))
+        if isinstance(dtype, np.dtype):
+            return raw.to_numpy()
+        return _pa().array(raw, from_pandas=True)
+    if module == "polars":
+        return prepare(raw.to_arrow())
+    if module == "pyarrow":
+        pa = _pa()
+        if isinstance(raw, pa.ChunkedArray):
+            return raw.combine_chunks() if raw.num_chunks != 1 else raw.chunk(0)
+        return raw
+    return np.asarray(raw)
+
+
+def plain_numbers(raw: Any) -> Any:
+    """A prepared column as a numpy array when it is an Arrow integer or float array without
+    nulls (a view of its buffer, no copy); otherwise as it is."""
+    if isinstance(raw, (np.ndarray, Categorical)) or module_of(raw) != "pyarrow" or raw.null_count:
+        return raw
+    pa = _pa()
+    if pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type):
+        return raw.to_numpy(zero_copy_only=True)
+    return raw
+
+
+def _masked(raw: np.ma.MaskedArray) -> Any:
+    """A masked array with its mask as missing values: floats as NaN, others as nulls."""
+    mask = np.ma.getmaskarray(raw)
+    data = np.ma.getdata(raw)
+    if not mask.any():
+        return data
+    if data.dtype.kind == "f":
+        return np.where(mask, np.nan, data)
+    if data.dtype.kind == "O":
+        out = data.copy()
+        out[mask] = None
+        return out
+    return _pa().array(data, mask=mask)
+
+
+def _pa() -> Any:
+    import pyarrow
+
+    return pyarrow
+
+
+def value_at(raw: Any, row: int) -> Any:
+    """One cell of a prepared column (for rendering a row in a diagnostic)."""
+    if isinstance(raw, Categorical):
+        code = int(raw.codes[row])
+        return None if code < 0 else raw.categories[code]
+    if isinstance(raw, np.ndarray):
+        return raw[row]
+    return raw[row].as_py()
+
+
+class MemoryTable(Table):
+    """A table whose columns are all in memory."""
+
+    def __init__(self, name: str, headers: list[str], columns: list[Any], rows: int) -> None:
+        super().__init__()
+        self.name = name
+        self.headers = headers
+        self.columns = columns
+        self._rows = rows
+
+    @property
+    def rows(self) -> int:
+        return self._rows
+
+    def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
+                dictionary: Sequence[int] = ()) -> Iterator[Batch]:
+        wanted = range(len(self.headers)) if columns is None else columns
+        held = self.columns
+        prepared: dict[int, Any] = {j: held[j] if type(held[j]) is np.ndarray else prepare(held[j]) for j in wanted}
+        if not rows or self._rows <= rows:
+            yield Batch(prepared, self._rows, 0)
+            return
+        for start in range(0, self._rows, rows):
+            stop = min(start + rows, self._rows)
+            yield Batch({j: c[start:stop] if not _is_arrow(c) else c.slice(start, stop - start)
+                         for j, c in prepared.items()}, stop - start, start)
+
+    def locate(self, row: int | None, column: int | None) -> m.Span | None:
+        if row is None:
+            return rendered_span(self.name, self.header_row, self.headers, column)
+        cells = [render(value_at(prepare(c), row)) for c in self.columns]
+        return rendered_span(self.name, self.row_number(row), cells, column)
+
+
+def _is_arrow(raw: Any) -> bool:
+    return module_of(raw) == "pyarrow"
+
+
+class StreamTable(Table):
+    """A table read once, batch by batch (a RecordBatchReader, a LazyFrame, Dask partitions);
+    a diagnostic can show only rows of the batch being read."""
+
+    def __init__(self, name: str, headers: list[str], stream: Iterator[tuple[list[Any], int]]) -> None:
+        super().__init__()
+        self.name = name
+        self.headers = headers
+        self._stream = stream
+        self._current: tuple[int, list[Any], int] | None = None
+        self._used = False
+
+    def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
+                dictionary: Sequence[int] = ()) -> Iterator[Batch]:
+        if self._used:
+            raise DataError(Diagnostic("QR203", f"{self.name} is a stream and was already read",
+                                       suggestion="pass the data itself (a Table or DataFrame), or a new stream"))
+        self._used = True
+        wanted = range(len(self.headers)) if columns is None else columns
+        offset = 0
+        for raw_columns, n in self._stream:
+            prepared = [prepare(c) for c in raw_columns]
+            self._current = (offset, prepared, n)
+            if rows and n > rows:
+                for start in range(0, n, rows):
+                    stop = min(start + rows, n)
+                    yield Batch({j: prepared[j][start:stop] if not _is_arrow(prepared[j])
+                                 else prepared[j].slice(start, stop - start) for j in wanted}, stop - start,
+                                offset + start)
+            else:
+                yield Batch({j: prepared[j] for j in wanted}, n, offset)
+            offset += n
+
+    def locate(self, row: int | None, column: int | None) -> m.Span | None:
+        if row is None:
+            return rendered_span(self.name, self.header_row, self.headers, column)
+        if self._current is None:
+            return None
+        first, prepared, n = self._current
+        if not first <= row < first + n:
+            return None
+        cells = [render(value_at(c, row - first)) for c in prepared]
+        return rendered_span(self.name, self.row_number(row), cells, column)
+
+
+def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 20) -> Table:
+    """``data`` (see the module docstring) as a table; QR203 for a type that is not a table."""
+    module = module_of(data)
+    if module == "pandas" and hasattr(data, "columns"):
+        frame = data
+        index_names = [n for n in getattr(frame.index, "names", []) if n is not None]
+        if index_names:
+            frame = frame.reset_index()
+        headers = [str(c) for c in frame.columns]
+        # The column arrays as the frame holds them (views, no Series built): pandas' own accessor
+        # for that where it has one (_get_column_array, pandas >= 1.3), else the public iteration.
+        get = getattr(frame, "_get_column_array", None)
+        columns = [get(j) for j in range(len(headers))] if callable(get) else [s for _, s in frame.items()]
+        return MemoryTable(name or "<pandas.DataFrame>", headers, columns, len(frame))
+    if module == "polars":
+        if type(data).__name__ == "LazyFrame":       # stream it
+            headers = [str(c) for c in data.collect_schema().names()]
+            batches = data.collect_batches(chunk_size=stream_rows) if hasattr(data, "collect_batches") \
+                else [data.collect()]
+            return StreamTable(name or "<polars.LazyFrame>", headers,
+                               (([frame.get_column(c) for c in frame.columns], frame.height) for frame in batches))
+        headers = [str(c) for c in data.columns]
+        return MemoryTable(name or "<polars.DataFrame>", headers, [data.get_column(c) for c in data.columns],
+                           data.height)
+    if module == "pyarrow":
+        pa = _pa()
+        if isinstance(data, pa.RecordBatchReader):
+            headers = [str(n) for n in data.schema.names]
+            return StreamTable(name or "<pyarrow.RecordBatchReader>", headers,
+                               ((list(batch.columns), batch.num_rows) for batch in data))
+        if isinstance(data, (pa.Table, pa.RecordBatch)):
+            headers = [str(n) for n in data.schema.names]
+            return MemoryTable(name or f"<pyarrow.{type(data).__name__}>", headers, list(data.columns),
+                               data.num_rows)
+    if module.startswith("dask") and hasattr(data, "partitions"):
+        headers = [str(c) for c in data.columns]
+        return StreamTable(name or "<dask.DataFrame>", headers, _dask_partitions(data))
+    if isinstance(data, Mapping):
+        headers = [str(k) for k in data]
+        columns = [v if type(v) is np.ndarray or _is_column(v) else np.asarray(v) for v in data.values()]
+        lengths = {len(c) for c in columns}
+        label = name or "<dict>"
+        if len(lengths) > 1:
+            raise DataError(Diagnostic("QR203", f"{label}: the columns have different lengths: "
+                                       + ", ".join(f"{h}={len(c)}" for h, c in zip(headers, columns, strict=True)),
+                                       suggestion="give every column one value per row"))
+        return MemoryTable(label, headers, columns, lengths.pop() if lengths else 0)
+    raise DataError(Diagnostic(
+        "QR203", f"cannot read data of type {type(data).__name__}",
+        suggestion="pass a pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path"))
+
+
+def _is_column(value: Any) -> bool:
+    return isinstance(value, np.ndarray) or module_of(value) in ("pandas", "polars", "pyarrow")
+
+
+def _dask_partitions(frame: Any) -> Iterator[tuple[list[Any], int]]:
+    for index in range(frame.npartitions):
+        part = frame.partitions[index].compute()
+        yield [part.iloc[:, j] for j in range(part.shape[1])], len(part)

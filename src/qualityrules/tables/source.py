@@ -1,0 +1,961 @@
+"""Tables in: every file and in-memory table the user holds, as one kind of object.
+
+A :class:`Table` has headers, numbers its rows 1-based as a spreadsheet shows them (the header is
+row 1 unless a title row precedes it), points at a cell for a diagnostic (a caret under the cell
+in the file), and yields its columns in :class:`Batch` es, streamed, so a large file is never
+read whole. Indicator tables (:mod:`.observations`) and raw records (:mod:`.record_chunks`) both
+read through it; this module decides, once for both:
+
+* the **encoding**: declared, or a byte-order mark, or UTF-8 when the text is valid UTF-8, or else
+  charset-normalizer's guess among GB18030, Big5 and UTF-16 from the head of the file (from the
+  first non-ASCII bytes on, so a file that is ASCII for a while is still detected); bytes that do
+  not decode are an error at their line and column (QR202);
+* the **delimiter** (``,`` tab ``;`` ``|``): the one that splits the head's rows most consistently;
+* **quoting**: a quote that opens a field and is never closed is an error at the line where it
+  opens (QR210), never a silent swallowing of the rows after it;
+* the **header row**: the first row that names the wanted columns, else the first with at least
+  two names (rows above it — a title — are skipped with a warning), or ``header_row=``;
+* **Excel**: a cell formatted as a percentage (0.96 shown as ``96%``) reads ``96%``.
+
+In-memory tables are in :mod:`.frames`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
+from ..language import model as m
+
+__all__ = [
+    "Table", "Batch", "open_file", "detect_encoding", "read_text", "Excerpt", "column_letters",
+    "HeaderTest", "DELIMITERS",
+]
+
+Array = npt.NDArray[Any]
+HeaderTest = Callable[[Sequence[str]], bool]
+
+DELIMITERS = ",\t;|"
+_HEAD = 1 << 16          # bytes of the head analysed for encoding, delimiter and header
+_BLOCK = 1 << 20         # bytes read at a time while streaming
+_SEARCH_ROWS = 30        # rows searched for the header
+_CHECKPOINT = 1 << 23    # bytes between remembered line starts (to point at a cell quickly)
+
+
+@attrs.frozen
+class Excerpt(m.Source):
+    """One line of a large file, numbered as in the file (a caret without reading the file whole)."""
+
+    first_line: int = 1
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        index = line - self.first_line
+        return lines[index] if 0 <= index < len(lines) else ""
+
+
+def excerpt_span(name: str, line: int, text: str, start: int, end: int) -> m.Span:
+    """A span over ``text[start:end]``, ``text`` being line ``line`` of file ``name``."""
+    end = max(end, start + 1)
+    return m.Span(Excerpt(name, text, first_line=line), start, end, line, start + 1, line, end + 1)
+
+
+def column_letters(column: int) -> str:
+    """``A`` for column 0, ``AA`` for column 26: how a spreadsheet names a column."""
+    letters = ""
+    number = column + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@attrs.frozen
+class Batch:
+    """Rows ``offset .. offset + n`` of a table: raw columns (numpy arrays, pyarrow arrays,
+    pandas objects) by column index."""
+
+    columns: dict[int, Any]
+    n: int
+    offset: int
+
+
+class Table:
+    """Headers, row numbering, cell locations and batches of one table (file or in memory)."""
+
+    name: str = "<data>"
+    path: str | None = None
+    headers: list[str]
+    header_row: int = 1
+    spreadsheet: bool = False       # cells are named like C7 (an Excel sheet)
+
+    def __init__(self) -> None:
+        self.warnings: list[Diagnostic] = []
+
+    @property
+    def rows(self) -> int | None:
+        """The number of data rows, when known without reading the table."""
+        return None
+
+    def position(self) -> tuple[int | None, int] | None:
+        """How far reading has come, as (done, total) in the table's own unit (bytes, rows)."""
+        return None
+
+    def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
+                dictionary: Sequence[int] = ()) -> Iterator[Batch]:
+        """Batches of the columns ``columns`` (all when None), of about ``rows`` rows; text
+        columns in ``dictionary`` may come dictionary-encoded."""
+        raise NotImplementedError
+
+    def row_number(self, row: int) -> int:
+        """The spreadsheet row number of data row ``row`` (0-based)."""
+        return self.header_row + 1 + row
+
+    def locate(self, row: int | None, column: int | None) -> m.Span | None:
+        """The span of a cell (``row`` None: the header)."""
+        return None
+
+    def where(self, row: int | None, column: int | None) -> str:
+        """How a message names a cell: ``row 7, column '达标率'`` (``cell C7`` in a sheet)."""
+        line = self.header_row if row is None else self.row_number(row)
+        if self.spreadsheet and column is not None:
+            return f"cell {column_letters(column)}{line}"
+        named = f"column '{self.headers[column]}'" if column is not None and column < len(self.headers) else ""
+        if row is None:
+            return f"row {line} (header)" + (f", {named}" if named else "")
+        return f"row {line}" + (f", {named}" if named else "")
+
+    def diagnostic(self, code: str, message: str, row: int | None = None, column: int | None = None,
+                   suggestion: str | None = None, severity: Severity = Severity.ERROR) -> Diagnostic:
+        where = self.where(row, column) if (row is not None or column is not None) else ""
+        prefix = f"{self.name}: " if self.path is None and not self.name.startswith("<") else ""
+        text = f"{prefix}{where}: {message}" if where else f"{prefix}{message}"
+        return Diagnostic(code, text, self.locate(row, column), severity=severity, suggestion=suggestion)
+
+    def fail(self, code: str, message: str, row: int | None = None, column: int | None = None,
+             suggestion: str | None = None) -> DataError:
+        return DataError(self.diagnostic(code, message, row, column, suggestion))
+
+    def warn(self, code: str, message: str, row: int | None = None, column: int | None = None,
+             suggestion: str | None = None) -> None:
+        self.warnings.append(self.diagnostic(code, message, row, column, suggestion, Severity.WARNING))
+
+
+def open_file(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
+              header_row: int | None = None, wanted: HeaderTest | None = None) -> Table:
+    """A file as a :class:`Table`: ``.csv``/``.tsv``/``.txt`` (any other suffix is read as CSV),
+    ``.xlsx``/``.xlsm``, ``.parquet``/``.feather``/``.arrow``. ``wanted`` says whether a row
+    looks like the header (it names a column the caller needs)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool)
+                                   or header_row < 1):
+        raise UsageError(Diagnostic("QR301", f"header_row must be a row number from 1, not {header_row!r}",
+                                    suggestion="header_row=2 when a title row is above the header"))
+    if suffix in (".xlsx", ".xlsm"):
+        return ExcelTable(path, sheet, header_row, wanted)
+    if suffix == ".xls":
+        raise DataError(Diagnostic("QR203", f"{path}: the old .xls format is not supported",
+                                   suggestion="save the sheet as .xlsx or .csv"))
+    if suffix in (".parquet", ".pq", ".feather", ".arrow"):
+        return ArrowFileTable(path)
+    return CsvTable(path, encoding, header_row, wanted)
+
+
+def _missing_file(path: Path) -> DataError:
+    return DataError(Diagnostic("QR201", f"no such file: {path}"))
+
+
+# ------------------------------------------------------------------------------------------
+# Encodings
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_CANDIDATES = ["gb18030", "big5", "utf_16_le", "utf_16_be"]
+
+
+def _codec(name: str) -> str:
+    """The canonical name of an encoding; QR202 for an unknown one."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise DataError(Diagnostic("QR202", f"unknown encoding '{name}'",
+                                   suggestion="use utf-8, utf-8-sig, gb18030, big5 or utf-16")) from None
+
+
+def detect_encoding(head: bytes, *, complete: bool = False) -> tuple[str, int]:
+    """``(encoding, length of the byte-order mark)`` of a file starting with ``head`` (the whole
+    file when ``complete``): a BOM; UTF-16 when the text has NUL bytes; UTF-8 when the head is
+    valid UTF-8; else charset-normalizer's choice among GB18030, Big5 and UTF-16."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name, len(bom)
+    sample = head
+    if b"\x00" in head[:4096]:
+        even, odd = head[0:4096:2].count(0), head[1:4096:2].count(0)
+        return ("utf-16-le" if odd >= even else "utf-16-be"), 0
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+        return "utf-8", 0
+    except UnicodeDecodeError as error:
+        first = re.search(rb"[\x80-\xff]", head)
+        sample = head[max(0, (first.start() if first else error.start) - 256):]
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=_CANDIDATES, preemptive_behaviour=False).best()
+    if best is not None and best.encoding:
+        return codecs.lookup(best.encoding).name, 0
+    return "gb18030", 0
+
+
+def _declared(encoding: str, head: bytes) -> tuple[str, int]:
+    """A declared encoding and the length of the byte-order mark the file starts with (a BOM of
+    that encoding is not text)."""
+    name = _codec(encoding)
+    if name in ("utf-8", "utf-8-sig"):
+        return "utf-8", 3 if head.startswith(codecs.BOM_UTF8) else 0
+    if name == "utf-16":
+        if head.startswith(codecs.BOM_UTF16_BE):
+            return "utf-16-be", 2
+        return "utf-16-le", 2 if head.startswith(codecs.BOM_UTF16_LE) else 0
+    for bom, bom_name in _BOMS:
+        if name == bom_name and head.startswith(bom):
+            return name, len(bom)
+    return name, 0
+
+
+def _head(path: Path) -> tuple[bytes, bool]:
+    """The first bytes of a file (extended so that at least ``_HEAD`` bytes from the first
+    non-ASCII byte are included, when there is one soon enough) and whether that is all of it."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HEAD)
+            if len(head) == _HEAD and not re.search(rb"[\x80-\xff]", head):
+                # ASCII so far: look further for the first non-ASCII bytes (a header in English,
+                # Chinese names later), reading block by block
+                for _ in range(64):
+                    block = f.read(_HEAD)
+                    if not block:
+                        break
+                    found = re.search(rb"[\x80-\xff]", block)
+                    head += block
+                    if found is not None:
+                        head += f.read(_HEAD)
+                        break
+            complete = not f.read(1)
+    except FileNotFoundError:
+        raise _missing_file(path) from None
+    except IsADirectoryError:
+        raise DataError(Diagnostic("QR201", f"{path} is a directory, not a table file")) from None
+    except OSError as error:
+        raise DataError(Diagnostic("QR201", f"cannot read {path}: {error.strerror}")) from None
+    return head, complete
+
+
+def _decode_error(path: Path, encoding: str, text_before: str, raw: bytes, error: UnicodeDecodeError,
+                  first_line: int, byte_offset: int) -> DataError:
+    """QR202 at the line and column of the first byte that does not decode."""
+    lines = text_before.split("\n")
+    line = first_line + len(lines) - 1
+    shown = lines[-1] + raw[error.start:error.start + 40].decode(encoding, errors="replace").split("\n", 1)[0]
+    column = len(lines[-1])
+    return DataError(Diagnostic(
+        "QR202", f"{path} is not valid {encoding} ({error.reason} at byte {byte_offset + error.start})",
+        excerpt_span(str(path), line, shown, column, column + 1),
+        suggestion="declare the file's encoding (--encoding gb18030, big5, utf-16) or save it as UTF-8"))
+
+
+def read_text(path: str | Path, encoding: str | None = None) -> str:
+    """A small text file's content in its declared or detected encoding (QR202 with line and
+    column for bytes that do not decode)."""
+    path = Path(path)
+    head, complete = _head(path)
+    raw = head if complete else path.read_bytes()
+    name, bom = _declared(encoding, head) if encoding else detect_encoding(head, complete=complete)
+    try:
+        return raw[bom:].decode(name)
+    except UnicodeDecodeError as error:
+        before = raw[bom:bom + error.start].decode(name, errors="replace")
+        raise _decode_error(path, name, before, raw[bom:], error, 1, bom) from None
+
+
+# ------------------------------------------------------------------------------------------
+# CSV
+
+
+@attrs.define
+class _Record:
+    start: int          # offset in the head text
+    end: int            # offset just past its line break
+    line: int           # physical line where it starts (1-based)
+    text: str           # the record's text without its line break
+
+
+def _records(text: str, complete: bool) -> list[_Record]:
+    """Physical records of the head text (quote-aware line breaks); the last one only when it
+    is complete (followed by a line break, or the end of the file)."""
+    out: list[_Record] = []
+    start, line, in_quote, i = 0, 1, False, 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            if in_quote and i + 1 < n and text[i + 1] == '"':
+                i += 2
+                continue
+            in_quote = not in_quote if (in_quote or i == start or text[i - 1] in DELIMITERS) else in_quote
+        elif ch == "\n" and not in_quote:
+            out.append(_Record(start, i + 1, line, text[start:i].rstrip("\r")))
+            line += text.count("\n", start, i + 1)
+            start = i + 1
+        i += 1
+    if complete and start < n and not in_quote:
+        out.append(_Record(start, n, line, text[start:].rstrip("\r")))
+    return out
+
+
+def _fields(text: str, delimiter: str) -> list[str]:
+    """The cells of one record's text (which may hold quoted line breaks)."""
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return [cell for row in rows for cell in row] if len(rows) > 1 else (rows[0] if rows else [])
+
+
+def _field_spans(text: str, delimiter: str) -> list[tuple[int, int]]:
+    """(start, end) of each field of one record's text (inside the quotes of a quoted field)."""
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == '"':
+            j = i + 1
+            while j < n:
+                if text[j] == '"':
+                    if j + 1 < n and text[j + 1] == '"':
+                        j += 2
+                        continue
+                    break
+                j += 1
+            spans.append((i + 1, j))
+            i = j + 1
+            while i < n and text[i] != delimiter:
+                i += 1
+        else:
+            j = text.find(delimiter, i)
+            j = n if j < 0 else j
+            spans.append((i, j))
+            i = j
+        if i < n and text[i] == delimiter:
+            i += 1
+            continue
+        return spans
+
+
+def _sniff_delimiter(records: list[_Record]) -> str:
+    """The delimiter that splits the head's non-blank rows into the same number (> 1) of fields
+    most often (a title row does not count against it)."""
+    best, best_score = ",", (-1, 0)
+    sample = [r.text for r in records if r.text.strip()][:50]
+    for delimiter in DELIMITERS:
+        counts = [len(_fields(text, delimiter)) for text in sample]
+        if not counts:
+            continue
+        width = max(set(counts), key=lambda c: (counts.count(c), c))
+        score = (counts.count(width) if width > 1 else 0, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+class _Stream(io.RawIOBase):
+    """The data part of a CSV file as UTF-8 for pyarrow, checked on the way: bytes that do not
+    decode (QR202) and a quote that opens a field and never closes (QR210) stop the read with a
+    located error. It also records what pyarrow's row count does not show — blank rows and
+    rows spanning several lines — so data rows are numbered as a spreadsheet numbers them."""
+
+    def __init__(self, table: CsvTable) -> None:
+        super().__init__()
+        self.table = table
+        self.file = open(table.path_obj, "rb")  # noqa: SIM115 - closed by close()
+        self.file.seek(table.data_offset)
+        self.utf8 = table.encoding == "utf-8"
+        self.decoder = codecs.getincrementaldecoder(table.encoding)()
+        self.offset = table.data_offset
+        self.pending = b""
+        self.error: DataError | None = None
+        self.done = False
+        # scanner state
+        self.in_quote = False
+        self.prev = "\n"
+        self.carry = ""
+        self.line = table.data_line        # physical line at the scan position
+        self.record = 0                    # physical data records before the scan position
+        self.open_line = 0
+        self.open_text = ""
+        self.open_column = 0
+        self.quoted_lines = 0
+        self.open_record = 0
+        self.blank: list[int] = []         # physical indices of blank records
+        self.extra: list[tuple[int, int]] = []   # (physical index, extra lines) of multi-line records
+        self.last_checkpoint = table.data_offset
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.file.close()
+        super().close()
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while len(self.pending) < len(view) and not self.done:
+            self._fill()
+        size = min(len(view), len(self.pending))
+        view[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+    def _fill(self) -> None:
+        raw = self.file.read(_BLOCK)
+        final = not raw
+        try:
+            text = self.decoder.decode(raw, final=final)
+        except UnicodeDecodeError as error:
+            before = self.carry + (raw[:error.start].decode(self.table.encoding, errors="replace") if error.start else "")
+            self.error = _decode_error(self.table.path_obj, self.table.encoding, before[before.rfind("\n") + 1:],
+                                       raw, error, self.line + before.count("\n"), self.offset)
+            raise self.error from None
+        if self.offset - self.last_checkpoint >= _CHECKPOINT and self.table.ascii_compatible:
+            cut = raw.find(b"\n")      # a line break byte is never part of a character here
+            if cut >= 0:
+                self.table.checkpoints.append((self.line + 1, self.offset + cut + 1))
+                self.last_checkpoint = self.offset
+        self.offset += len(raw)
+        self.table.read_bytes = self.offset
+        self._scan(text, final)
+        if final:
+            self.done = True
+            if self.in_quote:
+                self.error = self.table.unterminated(self.open_line, self.open_text, self.open_column)
+                raise self.error
+        self.pending += raw if self.utf8 else text.encode("utf-8")
+
+    def _scan(self, text: str, final: bool) -> None:
+        """Follow the quoting of ``text`` (the next decoded piece): count lines and records,
+        note blank records and records spanning lines. A quote opens a quoted field only at the
+        start of a field; inside one, a doubled quote is a quote and a single one closes it."""
+        text = self.carry + text
+        if not final and text.endswith('"'):      # a quote or the first of a doubled one: wait
+            self.carry, text = '"', text[:-1]
+        else:
+            self.carry = ""
+        if not text:
+            return
+        delimiter = self.table.delimiter
+        pos, n = 0, len(text)
+        while True:
+            q = text.find('"', pos)
+            end = n if q < 0 else q
+            breaks = text.count("\n", pos, end)
+            if self.in_quote:
+                self.quoted_lines += breaks
+            elif breaks:
+                self._blanks(text, pos, end)
+                self.record += breaks
+            self.line += breaks
+            if q < 0:
+                break
+            if not self.in_quote:
+                before = text[q - 1] if q > 0 else self.prev
+                if before in (delimiter, "\n", "\r"):
+                    self.in_quote = True
+                    self.open_line, self.open_record, self.quoted_lines = self.line, self.record, 0
+                    line_start = text.rfind("\n", 0, q) + 1
+                    line_end = text.find("\n", q)
+                    self.open_text = text[line_start:n if line_end < 0 else line_end].rstrip("\r")
+                    self.open_column = q - line_start
+                pos = q + 1
+            elif q + 1 < n and text[q + 1] == '"':
+                pos = q + 2
+            else:
+                self.in_quote = False
+                if self.quoted_lines:
+                    self.extra.append((self.open_record, self.quoted_lines))
+                pos = q + 1
+        self.prev = text[-1]
+
+    _BLANK = re.compile(r"\n(?=[ \t]*\r?\n)")
+    _LEADING_BLANK = re.compile(r"[ \t]*\r?\n")
+
+    def _blanks(self, text: str, pos: int, end: int) -> None:
+        """Record blank physical records in ``text[pos:end]`` (outside quotes)."""
+        if self.prev == "\n" and pos == 0 and self._LEADING_BLANK.match(text, pos, end):
+            self.blank.append(self.record)
+        chunk_has_blank = any(s in text[pos:end] for s in ("\n\n", "\n\r\n", "\n ", "\n\t"))
+        if not chunk_has_blank:
+            return
+        for found in self._BLANK.finditer(text, pos, end):
+            self.blank.append(self.record + text.count("\n", pos, found.start()) + 1)
+
+
+class CsvTable(Table):
+    """A delimited text file, streamed with pyarrow's CSV reader after the head is analysed."""
+
+    def __init__(self, path: Path, encoding: str | None = None, header_row: int | None = None,
+                 wanted: HeaderTest | None = None, delimiter: str | None = None) -> None:
+        super().__init__()
+        self.path_obj = path
+        self.path = self.name = str(path)
+        head, complete = _head(path)
+        if encoding:
+            self.encoding, bom = _declared(encoding, head)
+        else:
+            self.encoding, bom = detect_encoding(head, complete=complete)
+        self.ascii_compatible = not self.encoding.startswith("utf-16") and not self.encoding.startswith("utf-32")
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        body = head[bom:]
+        try:
+            text = decoder.decode(body, final=complete)
+        except UnicodeDecodeError as error:
+            before = body[:error.start].decode(self.encoding, errors="replace")
+            raise _decode_error(path, self.encoding, before[before.rfind("\n") + 1:], body, error,
+                                before.count("\n") + 1, bom) from None
+        records = _records(text, complete)
+        if not any(r.text.strip() for r in records) and complete:
+            if text.strip() and not records:
+                raise self.unterminated(1, text.split("\n", 1)[0], max(text.find('"'), 0))
+            raise DataError(Diagnostic("QR203", f"{path} is empty: no header row",
+                                       suggestion="the first row names the columns: region,year,…"))
+        self.delimiter = delimiter or _sniff_delimiter(records)
+        header = self._header(records, header_row, wanted)
+        record = records[header]
+        self.header_row = header + 1
+        self.header_line = record.line
+        self.header_text = record.text
+        self.headers = [h.strip().lstrip("\ufeff") for h in _fields(record.text, self.delimiter)]
+        self.data_offset = bom + len(text[:record.end].encode(self.encoding))
+        self.data_line = record.line + record.text.count("\n") + 1
+        self.checkpoints: list[tuple[int, int]] = [(self.data_line, self.data_offset)]
+        self.size = path.stat().st_size
+        self.bytes_per_row = max(16, (record.end - record.start) * 2)
+        self._blank = np.zeros(0, np.int64)
+        self._extra_at = np.zeros(0, np.int64)
+        self._extra_lines = np.zeros(0, np.int64)
+        self._invalid: list[str] = []
+        self.read_bytes = self.data_offset
+        skipped = [r for r in records[:header] if r.text.strip()]
+        if skipped:
+            title = " / ".join(", ".join(f for f in _fields(r.text, self.delimiter) if f.strip()) for r in skipped)
+            first = skipped[0]
+            self.warnings.append(Diagnostic(
+                "QR211", f"{'row 1' if header == 1 else f'rows 1–{header}'} above the header (row {header + 1}) "
+                f"skipped: '{title[:80]}'", excerpt_span(self.name, first.line, first.text, 0, len(first.text)),
+                Severity.WARNING, suggestion=f"pass header_row={header + 1} to say so, or delete the title rows"))
+
+    def _header(self, records: list[_Record], header_row: int | None, wanted: HeaderTest | None) -> int:
+        if header_row is not None:
+            if header_row > len(records):
+                raise UsageError(Diagnostic("QR301", f"header_row={header_row}, but the start of {self.path} "
+                                            f"has {len(records)} row(s)"))
+            if not records[header_row - 1].text.strip():
+                raise DataError(Diagnostic(
+                    "QR203", f"{self.path}: row {header_row}, named as the header, is empty",
+                    excerpt_span(self.name, records[header_row - 1].line, "", 0, 0)))
+            return header_row - 1
+        candidates = records[:_SEARCH_ROWS]
+        rows = [[f.strip() for f in _fields(r.text, self.delimiter)] for r in candidates]
+        if wanted is not None:
+            for index, fields in enumerate(rows):
+                if wanted(fields):
+                    return index
+        for index, fields in enumerate(rows):
+            named = [f for f in fields if f]
+            if len(named) >= 2 or (len(fields) == 1 and named):
+                return index
+        return next((i for i, fields in enumerate(rows) if any(fields)), 0)
+
+    def unterminated(self, line: int, text: str, column: int = 0) -> DataError:
+        shown = text.split("\n", 1)[0]
+        return DataError(Diagnostic(
+            "QR210", "this quote opens a cell that is never closed: every row after it would be read as part of "
+            "one cell", excerpt_span(self.name, line, shown, column, column + 1),
+            suggestion='close the quote (a quote inside a quoted cell is written twice: "")'))
+
+    # -- rows
+
+    def _physical(self, row: int) -> int:
+        if not len(self._blank):
+            return row
+        shifted = self._blank - np.arange(len(self._blank))
+        return row + int(np.searchsorted(shifted, row, side="right"))
+
+    def row_number(self, row: int) -> int:
+        return self.header_row + 1 + self._physical(row)
+
+    def line_of(self, row: int) -> int:
+        physical = self._physical(row)
+        extra = int(self._extra_lines[self._extra_at < physical].sum()) if len(self._extra_at) else 0
+        return self.data_line + physical + extra
+
+    def line_text(self, line: int) -> str:
+        """The text of physical line ``line`` (read from the nearest remembered line start)."""
+        start_line, offset = max((c for c in self.checkpoints if c[0] <= line), default=(1, 0))
+        if line < self.data_line:
+            start_line, offset = 1, 0
+        with open(self.path_obj, "rb") as f:
+            f.seek(offset)
+            reader = io.TextIOWrapper(f, encoding=self.encoding if offset else self.encoding, errors="replace",
+                                      newline="")
+            for number, text in enumerate(reader, start_line):
+                if number == line:
+                    return text.rstrip("\r\n").lstrip("\ufeff")
+        return ""
+
+    def locate(self, row: int | None, column: int | None) -> m.Span | None:
+        line = self.header_line if row is None else self.line_of(row)
+        text = self.header_text.split("\n", 1)[0] if row is None else self.line_text(line)
+        spans = _field_spans(text, self.delimiter)
+        start, end = spans[column] if column is not None and column < len(spans) else (0, len(text))
+        return excerpt_span(self.name, line, text, start, end)
+
+    # -- batches
+
+    def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
+                dictionary: Sequence[int] = ()) -> Iterator[Batch]:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        names = [f"c{j}" for j in range(len(self.headers))]
+        wanted = list(range(len(self.headers))) if columns is None else list(columns)
+        types = {names[j]: pa.dictionary(pa.int32(), pa.string()) if j in dictionary else pa.string()
+                 for j in wanted}
+        block = max(1 << 14, min(1 << 26, (rows or 1 << 20) * self.bytes_per_row)) if rows else 1 << 24
+        stream = _Stream(self)
+
+        def invalid(row: Any) -> str:
+            if not row.text.strip():
+                return "skip"               # a row of white space: a blank row
+            self._invalid.append(row.text)
+            return "error"
+
+        offset = 0
+        try:
+            reader = pcsv.open_csv(
+                stream, read_options=pcsv.ReadOptions(column_names=names, block_size=block, use_threads=True),
+                parse_options=pcsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
+                                                invalid_row_handler=invalid),
+                convert_options=pcsv.ConvertOptions(include_columns=[names[j] for j in wanted], column_types=types,
+                                                    strings_can_be_null=False, quoted_strings_can_be_null=False))
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                self._sync(stream)
+                columns_of = {j: batch.column(k) for k, j in enumerate(wanted)}
+                if rows and batch.num_rows > rows:
+                    for start in range(0, batch.num_rows, rows):
+                        stop = min(start + rows, batch.num_rows)
+                        yield Batch({j: c.slice(start, stop - start) for j, c in columns_of.items()}, stop - start,
+                                    offset + start)
+                else:
+                    yield Batch(columns_of, batch.num_rows, offset)
+                offset += batch.num_rows
+            self._sync(stream)
+        except DataError:
+            raise
+        except (pa.ArrowInvalid, OSError, ValueError, UnicodeDecodeError) as error:
+            if stream.error is not None:
+                raise stream.error from None
+            if "Empty CSV file" in str(error):      # a header and no rows: a table of no rows
+                return
+            raise self._parse_error(str(error)) from None
+        finally:
+            stream.close()
+        if stream.error is not None:
+            raise stream.error
+
+    def _sync(self, stream: _Stream) -> None:
+        self._blank = np.array(stream.blank, dtype=np.int64)
+        if stream.extra:
+            self._extra_at = np.array([e[0] for e in stream.extra], dtype=np.int64)
+            self._extra_lines = np.array([e[1] for e in stream.extra], dtype=np.int64)
+
+    def position(self) -> tuple[int | None, int] | None:
+        return self.read_bytes, self.size
+
+    def _parse_error(self, message: str) -> DataError:
+        expected = re.search(r"Expected (\d+) columns?, got (\d+)", message)
+        if expected is not None and self._invalid:
+            text = self._invalid[-1].split("\n", 1)[0].rstrip("\r")
+            line = self._find_line(text)
+            return DataError(Diagnostic(
+                "QR203", f"{'' if line else f'{self.path}: '}the row has {expected.group(2)} cell(s), the header has "
+                f"{expected.group(1)}", excerpt_span(self.name, line, text, 0, len(text)) if line else None,
+                suggestion="quote cells that contain the delimiter, and give every row as many cells as the header"))
+        return DataError(Diagnostic("QR203", f"{self.path}: malformed CSV: {message.splitlines()[0]}",
+                                    suggestion="check the delimiter, the quoting and the number of cells per row"))
+
+    def _find_line(self, text: str) -> int | None:
+        with open(self.path_obj, encoding=self.encoding, errors="replace", newline="") as f:
+            for number, line in enumerate(f, 1):
+                if number >= self.data_line and line.rstrip("\r\n").lstrip("\ufeff") == text:
+                    return number
+        return None
+
+
+# ------------------------------------------------------------------------------------------
+# Excel
+
+
+class ExcelTable(Table):
+    """A worksheet of an ``.xlsx`` workbook, read row by row (openpyxl, read-only). A cell
+    formatted as a percentage holds a fraction (0.96 shown as 96 %): it reads ``96%``."""
+
+    spreadsheet = True
+
+    def __init__(self, path: Path, sheet: str | None, header_row: int | None, wanted: HeaderTest | None) -> None:
+        super().__init__()
+        try:
+            import openpyxl
+        except ImportError:  # pragma: no cover - optional dependency
+            raise DataError(Diagnostic("QR201", f"reading {path} needs openpyxl",
+                                       suggestion='pip install "qualityrules[excel]"')) from None
+        self.path_obj = path
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except FileNotFoundError:
+            raise _missing_file(path) from None
+        except Exception as error:  # openpyxl raises many types for a broken file
+            raise DataError(Diagnostic("QR203", f"{path} is not a readable .xlsx workbook ({error})")) from None
+        try:
+            if sheet is not None and sheet not in book.sheetnames:
+                raise DataError(Diagnostic("QR203", f"{path} has no sheet '{sheet}'",
+                                           suggestion=did_you_mean(sheet, book.sheetnames)
+                                           or "sheets: " + ", ".join(book.sheetnames)))
+            worksheet = book[sheet] if sheet is not None else book.worksheets[0]
+            self.title = worksheet.title
+            rows: list[tuple[int, list[Any]]] = []
+            for cells in worksheet.iter_rows():
+                values = [_excel_value(c) for c in cells]
+                if any(v is not None and str(v).strip() for v in values):
+                    number = next((c.row for c in cells if getattr(c, "row", None)), None)
+                    rows.append((number or (rows[-1][0] + 1 if rows else 1), values))
+        finally:
+            book.close()
+        self.path = str(path)
+        self.name = f"{path}[{self.title}]"
+        if not rows:
+            raise DataError(Diagnostic("QR203", f"{self.name} is empty", suggestion="the first row names the columns"))
+        header = self._header(rows, header_row, wanted)
+        self.header_row, names = rows[header]
+        while names and (names[-1] is None or not str(names[-1]).strip()):
+            names.pop()
+        self.headers = ["" if h is None else str(h).strip() for h in names]
+        body = rows[header + 1:]
+        self.row_lines = [n for n, _ in body]
+        width = len(self.headers)
+        self.columns = [np.array([r[j] if j < len(r) else None for _, r in body], dtype=object) for j in range(width)]
+        skipped = [values for number, values in rows[:header]]
+        if skipped:
+            title = " / ".join(", ".join(str(v) for v in values if v is not None and str(v).strip())
+                               for values in skipped)
+            above = "row 1" if self.header_row == 2 else f"rows 1–{self.header_row - 1}"
+            cells = ["" if v is None else str(v) for v in rows[0][1]]
+            self.warnings.append(Diagnostic(
+                "QR211", f"{above} above the header (row {self.header_row}) skipped: '{title[:80]}'",
+                rendered_span(self.name, rows[0][0], cells, None), Severity.WARNING,
+                suggestion=f"pass header_row={self.header_row} to say so, or delete the title rows"))
+
+    def _header(self, rows: list[tuple[int, list[Any]]], header_row: int | None, wanted: HeaderTest | None) -> int:
+        if header_row is not None:
+            found = next((k for k, (number, _) in enumerate(rows) if number == header_row), None)
+            if found is None:
+                raise DataError(Diagnostic("QR203", f"{self.name}: row {header_row}, named as the header, is empty"))
+            return found
+        texts = [["" if v is None else str(v).strip() for v in values] for _, values in rows[:_SEARCH_ROWS]]
+        if wanted is not None:
+            for index, fields in enumerate(texts):
+                if wanted(fields):
+                    return index
+        return next((i for i, fields in enumerate(texts) if sum(1 for f in fields if f) >= 2), 0)
+
+    @property
+    def rows(self) -> int:
+        return len(self.row_lines)
+
+    def row_number(self, row: int) -> int:
+        return self.row_lines[row]
+
+    def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
+                dictionary: Sequence[int] = ()) -> Iterator[Batch]:
+        wanted = range(len(self.headers)) if columns is None else columns
+        yield Batch({j: self.columns[j] for j in wanted}, len(self.row_lines), 0)
+
+    def locate(self, row: int | None, column: int | None) -> m.Span | None:
+        cells = list(self.headers) if row is None else [render(c[row]) for c in self.columns]
+        return rendered_span(self.name, self.header_row if row is None else self.row_lines[row], cells, column)
+
+
+def _excel_value(cell: Any) -> Any:
+    """A cell's value; a number formatted as a percentage as the text it shows (``96%``), exact."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number_format = getattr(cell, "number_format", None) or ""
+        if "%" in re.sub(r'"[^"]*"|\\.', "", number_format):
+            return f"{Decimal(repr(value)) * 100}%"
+    return value
+
+
+def render(value: Any) -> str:
+    """A cell value as text for a rendered row."""
+    from .cells import is_missing
+
+    if is_missing(value):
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def rendered_span(name: str, line: int, cells: Sequence[str], column: int | None) -> m.Span:
+    """A row of a table without text (a sheet, a DataFrame) rendered as ``a, b, c`` at its row
+    number, with the span over one cell."""
+    rendered = ", ".join(cells)
+    if column is None or column >= len(cells):
+        return excerpt_span(name, line, rendered, 0, len(rendered))
+    start = sum(len(c) + 2 for c in cells[:column])
+    return excerpt_span(name, line, rendered, start, start + max(len(cells[column]), 1))
+
+
+# ------------------------------------------------------------------------------------------
+# Parquet, Feather, Arrow IPC
+
+
+def prefetched(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
+    """``items``, produced by a thread up to ``depth`` ahead of the consumer (the producer's
+    exceptions are raised in the consumer; a consumer that stops early stops the producer)."""
+    import queue
+    import threading
+
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(("end", None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer
+            slots.put(("error", error))
+
+    worker = threading.Thread(target=produce, daemon=True, name="qualityrules-reader")
+    worker.start()
+    try:
+        while True:
+            kind, item = slots.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():        # let a blocked producer see the stop
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
+
+
+class ArrowFileTable(Table):
+    """A Parquet file (read row group by row group) or a Feather/Arrow IPC file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        import pyarrow as pa
+
+        self.path_obj = path
+        self.path = self.name = str(path)
+        self.parquet = path.suffix.lower() in (".parquet", ".pq")
+        if not path.exists():
+            raise _missing_file(path)
+        try:
+            if self.parquet:
+                import pyarrow.parquet as pq
+
+                self.file = pq.ParquetFile(path, pre_buffer=False)   # pre-buffering holds whole row groups
+                schema = self.file.schema_arrow
+                self._rows = self.file.metadata.num_rows
+            else:
+                import pyarrow.feather as feather
+
+                self.table = feather.read_table(path, memory_map=True)
+                schema = self.table.schema
+                self._rows = self.table.num_rows
+        except (pa.ArrowInvalid, OSError) as error:
+            raise DataError(Diagnostic("QR203", f"{path} cannot be read as {'Parquet' if self.parquet else 'Arrow'} "
+                                       f"({error})")) from None
+        self.headers = [str(n) for n in schema.names]
+        self._cache: tuple[int, Any] | None = None
+
+    @property
+    def rows(self) -> int:
+        return int(self._rows)
+
+    def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
+                dictionary: Sequence[int] = ()) -> Iterator[Batch]:
+        import pyarrow as pa
+
+        wanted = list(range(len(self.headers))) if columns is None else list(columns)
+        offset = 0
+        try:
+            if self.parquet:
+                # Decoded by a reader thread up to two batches ahead of the caller: reading
+                # overlaps the caller's work, and memory stays at three batches.
+                batches = prefetched(self.file.iter_batches(batch_size=rows or 1 << 20,
+                                                            columns=[self.headers[j] for j in wanted],
+                                                            use_threads=False), depth=2)
+            else:
+                batches = self.table.select([self.headers[j] for j in wanted]).to_batches(max_chunksize=rows)
+            for batch in batches:
+                yield Batch({j: batch.column(k) for k, j in enumerate(wanted)}, batch.num_rows, offset)
+                offset += batch.num_rows
+        except (pa.ArrowInvalid, OSError) as error:
+            raise DataError(Diagnostic("QR203", f"{self.path}: cannot read ({error})")) from None
+
+    def locate(self, row: int | None, column: int | None) -> m.Span | None:
+        if row is None:
+            return rendered_span(self.name, 1, self.headers, column)
+        if self.parquet:
+            groups, first = self._group_of(row)
+            values = self.file.read_row_groups(groups).slice(row - first, 1).to_pylist()[0] if groups else {}
+        else:
+            values = self.table.slice(row, 1).to_pylist()[0]
+        cells = [render(values.get(h)) for h in self.headers]
+        return rendered_span(self.name, self.row_number(row), cells, column)
+
+    def _group_of(self, row: int) -> tuple[list[int], int]:
+        first = 0
+        for group in range(self.file.num_row_groups):
+            count = self.file.metadata.row_group(group).num_rows
+            if row < first + count:
+                return [group], first
+            first += count
+        return [], first
