@@ -4,6 +4,7 @@ diagnostic frame, CLI help and argparse's own words print in Chinese; a Text is 
 
 from __future__ import annotations
 
+import ast
 import os
 import pickle
 import re
@@ -151,3 +152,167 @@ def test_a_broken_translation_falls_back_to_english(monkeypatch: pytest.MonkeyPa
     message = tr("unknown indicator '{name}'", name="x")
     monkeypatch.setattr(i18n, "translate", lambda template, lang=None: "未知指标“{nosuch}”")
     assert message.render("zh") == "unknown indicator 'x'"
+
+
+
+# The parts of the package whose messages are all translatable (folders, or files, relative to
+# src/qualityrules), checked by test_every_message_is_a_tr_call. tables/, records/, report/,
+# cli/check.py, engine/evaluation.py and engine/plausibility.py still build English f-strings:
+# whoever converts one of them adds it here (and drops it from NOT_YET_TRANSLATED).
+TRANSLATED = ("language", "packs", "extraction", "cli", "lsp", "__init__.py", "errors.py", "config.py",
+              "engine/assessment.py", "engine/exact.py", "strategies.py")
+NOT_YET_TRANSLATED = ("cli/check.py",)
+
+# Calls that carry a message, by name: the argument positions and keywords that hold one, and
+# the folder where the name means that call (the model has a Review of its own).
+MESSAGE_CHANNELS: dict[str, tuple[set[int], set[str], str]] = {
+    "Diagnostic": ({1}, {"message", "suggestion"}, ""),
+    "_error": ({1}, {"message", "suggestion"}, ""),      # the parser's and the statement reader's helper
+    "refuse": ({0, 1}, {"message", "suggestion"}, ""),
+    "Review": ({1}, {"message"}, "extraction/"),         # extract's readings for a person to review
+}
+
+
+def _covered(path: Path) -> bool:
+    relative = path.relative_to(PACKAGE).as_posix()
+    inside = lambda parts: any(relative == p or relative.startswith(p + "/") for p in parts)  # noqa: E731
+    return inside(TRANSLATED) and not inside(NOT_YET_TRANSLATED)
+
+
+class _Messages:
+    """The message arguments of one module that are not surely a Text."""
+
+    def __init__(self, tree: ast.Module, text_functions: set[str], folder: str) -> None:
+        self.tree = tree
+        self.folder = folder
+        self.text_functions = text_functions | {"tr"}
+        self.annotations: dict[str, list[str]] = {}   # a name or attribute → its annotations in the module
+        for node in ast.walk(tree):
+            if isinstance(node, ast.arg) and node.annotation is not None:
+                self.annotations.setdefault(node.arg, []).append(ast.unparse(node.annotation))
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name | ast.Attribute):
+                name = node.target.id if isinstance(node.target, ast.Name) else node.target.attr
+                self.annotations.setdefault(name, []).append(ast.unparse(node.annotation))
+
+    def untranslated(self) -> list[tuple[int, str]]:
+        found = []
+        for scope in [self.tree, *(n for n in ast.walk(self.tree) if isinstance(n, ast.FunctionDef))]:
+            for node in self._own_nodes(scope):
+                if not isinstance(node, ast.Call) or isinstance(node.func, ast.Attribute) and \
+                        isinstance(node.func.value, ast.Name) and node.func.value.id == "types":  # LSP's own
+                    continue
+                name = node.func.id if isinstance(node.func, ast.Name) else \
+                    node.func.attr if isinstance(node.func, ast.Attribute) else ""
+                if name not in MESSAGE_CHANNELS or not self.folder.startswith(MESSAGE_CHANNELS[name][2]):
+                    continue
+                positions, keywords, _ = MESSAGE_CHANNELS[name]
+                messages = [a for i, a in enumerate(node.args) if i in positions]
+                messages += [k.value for k in node.keywords if k.arg in keywords]
+                found += [(m.lineno, ast.unparse(m)) for m in messages if not self.is_text(m, scope)]
+        return found
+
+    @staticmethod
+    def _own_nodes(scope: ast.AST) -> list[ast.AST]:
+        """The nodes of ``scope`` outside the functions nested in it."""
+        out, todo = [], list(ast.iter_child_nodes(scope))
+        while todo:
+            node = todo.pop()
+            if not isinstance(node, ast.FunctionDef):
+                out.append(node)
+                todo.extend(ast.iter_child_nodes(node))
+        return out
+
+    def is_text(self, node: ast.expr, scope: ast.AST) -> bool:
+        """Surely a Text (or None): a tr(...) call or a call of a function declared to return one, a
+        name annotated Text or only ever assigned such values (in its function, else in the module),
+        a loop variable or an item of something annotated with Text, a parameter of a message
+        channel (its callers are checked), or a choice (``a or b``, ``a if c else b``) between such."""
+        if isinstance(node, ast.Constant):
+            return node.value is None
+        if isinstance(node, ast.Call):
+            func = node.func
+            return (func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute)
+                    else "") in self.text_functions
+        if isinstance(node, ast.BoolOp):
+            return all(self.is_text(v, scope) for v in node.values)
+        if isinstance(node, ast.IfExp):
+            return self.is_text(node.body, scope) and self.is_text(node.orelse, scope)
+        if isinstance(node, ast.Subscript):
+            named = node.value.id if isinstance(node.value, ast.Name) else \
+                node.value.attr if isinstance(node.value, ast.Attribute) else ""
+            return any("Text" in a for a in self.annotations.get(named, []))
+        if not isinstance(node, ast.Name):
+            return False
+        if isinstance(scope, ast.FunctionDef) and scope.name in MESSAGE_CHANNELS and \
+                node.id in {a.arg for a in scope.args.args}:
+            return True
+        bound = self._bound_text(node, scope)
+        if bound is None and scope is not self.tree:
+            bound = self._bound_text(node, self.tree)
+        return bool(bound)
+
+    def _bound_text(self, node: ast.Name, scope: ast.AST) -> bool | None:
+        """Whether every binding of ``node`` in ``scope`` is to a Text (None: it has none there)."""
+        bound = None
+        for other in self._own_nodes(scope):
+            if isinstance(other, ast.arg) and other.arg == node.id or \
+                    isinstance(other, ast.AnnAssign) and isinstance(other.target, ast.Name) and other.target.id == node.id:
+                bound = True
+                annotation = other.annotation
+                if annotation is None or "Text" not in ast.unparse(annotation):
+                    return False
+            elif isinstance(other, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in other.targets):
+                bound = True
+                if not self.is_text(other.value, scope):
+                    return False
+            elif isinstance(other, ast.For | ast.comprehension) and any(
+                    isinstance(t, ast.Name) and t.id == node.id for t in ast.walk(other.target)):
+                bound = True
+                source = other.iter
+                named = source.id if isinstance(source, ast.Name) else source.attr if isinstance(
+                    source, ast.Attribute) else ""
+                if not any("Text" in a for a in self.annotations.get(named, [])):
+                    return False
+        return bound
+
+
+def _package_trees() -> dict[Path, ast.Module]:
+    return {path: ast.parse(path.read_text(encoding="utf-8")) for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _untranslated(trees: dict[Path, ast.Module]) -> list[str]:
+    text_functions = {node.name for tree in trees.values() for node in ast.walk(tree)
+                      if isinstance(node, ast.FunctionDef) and node.returns is not None
+                      and re.fullmatch(r"Text( \| None)?", ast.unparse(node.returns))}
+    return [f"{path.relative_to(PACKAGE)}:{line}: {source}" for path, tree in trees.items() if _covered(path)
+            for line, source in _Messages(tree, text_functions, path.relative_to(PACKAGE).as_posix()).untranslated()]
+
+
+def test_every_message_is_a_tr_call() -> None:
+    """In the translated parts of the package, every message and suggestion given to a Diagnostic
+    (or to a helper that makes one) is a tr(...) call or a value known to hold one, so that it
+    renders in Chinese; a plain or f-string would stay English."""
+    trees = _package_trees()
+    assert sum(_covered(p) for p in trees) > 40
+    assert not _untranslated(trees), "write these with tr(...):\n" + "\n".join(_untranslated(trees))
+
+
+@pytest.mark.parametrize("message", [
+    'f"unknown indicator {name}"', '"unknown indicator"', '"unknown " + tr("indicator")', "str(tr('x'))",
+    "note", "hint or 'see the catalogue'",
+])
+def test_the_message_check_finds_untranslated_messages(message: str) -> None:
+    source = (f"def check(name, hint):\n    note = 'plain'\n"
+              f"    return Diagnostic('QR101', {message}, suggestion=tr('add it'))\n")
+    path = PACKAGE / "packs" / "example.py"
+    found = _untranslated({path: ast.parse(source)})
+    assert found == [f"{Path('packs', 'example.py')}:3: {ast.unparse(ast.parse(message).body[0].value)}"]  # type: ignore[attr-defined]
+
+
+def test_the_message_check_accepts_translated_messages() -> None:
+    source = ("def check(name: str, hint: Text | None, notes: list[tuple[str, Text]]):\n"
+              "    chosen = tr('a') if name else tr('b')\n"
+              "    out = [Diagnostic('QR101', tr('unknown {name}', name=name), suggestion=hint or chosen)]\n"
+              "    out += [Diagnostic(code, message) for code, message in notes]\n"
+              "    return out\n")
+    assert _untranslated({PACKAGE / "packs" / "example.py": ast.parse(source)}) == []

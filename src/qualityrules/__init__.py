@@ -29,6 +29,7 @@ from .errors import (
     refuse,
     shown,
 )
+from .i18n import tr
 from .language.model import (
     Approximately,
     Between,
@@ -108,7 +109,7 @@ def load_catalogue(*paths: str | Path, shipped: bool = True) -> Catalogue:
     from .packs.resolve import load_catalogue as _load_catalogue
 
     if not shipped and not paths:
-        raise UsageError(Diagnostic("QR301", "load_catalogue(shipped=False) needs catalogue files"))
+        raise UsageError(Diagnostic("QR301", tr("load_catalogue(shipped=False) needs catalogue files")))
     return _load_catalogue(paths or None, shipped=shipped)
 
 
@@ -216,8 +217,8 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
     _expect_pack(pack, allow_plan=True)
     unknown = sorted(set(load_options) - _LOAD_OPTIONS)
     if unknown:
-        refuse(f"evaluate() got unknown keyword(s): {', '.join(unknown)}",
-               suggestion="data loader options: " + ", ".join(sorted(_LOAD_OPTIONS)))
+        refuse(tr("evaluate() got unknown keyword(s): {keywords}", keywords=", ".join(unknown)),
+               suggestion=tr("data loader options: {options}", options=", ".join(sorted(_LOAD_OPTIONS))))
     if isinstance(pack, (str, Path)):
         pack = load_pack(pack, search=search, catalogue=catalogue)
     plan = pack if isinstance(pack, Plan) else compile_pack(pack)
@@ -236,8 +237,9 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
         missing = [y for y in wanted_years if y not in checked]
         if missing:
             raise UsageError(Diagnostic(
-                "QR301", f"no target of {plan.pack.id} is checked in {', '.join(map(str, missing))}",
-                suggestion="years with targets: " + (", ".join(map(str, checked)) or "none")))
+                "QR301", tr("no target of {id} is checked in {years}", id=plan.pack.id,
+                            years=", ".join(map(str, missing))),
+                suggestion=tr("years with targets: {years}", years=", ".join(map(str, checked)) or tr("none"))))
     return _Report(run(plan, obs, years=wanted_years, hierarchy=tree), regions=wanted_regions,
                    years=wanted_years, as_of=cutoff, review=chosen)
 
@@ -261,8 +263,8 @@ def _as_of(value: Any) -> int | None:
         except TypeError:
             year = None
     if year is None or not 1000 <= year <= 9999:
-        raise UsageError(Diagnostic("QR330", f"as_of must be a four-digit year, not {value!r}",
-                                    suggestion="e.g. as_of=2018 (the data up to 2018 count)"))
+        raise UsageError(Diagnostic("QR330", tr("as_of must be a four-digit year, not {value}", value=repr(value)),
+                                    suggestion=tr("e.g. as_of=2018 (the data up to 2018 count)")))
     return year
 
 
@@ -276,13 +278,13 @@ def _review(pack: Pack, options: Mapping[str, Any] | None) -> Any:
         return stated or Review()
     unknown = sorted(set(map(str, options)) - {"method", "on_track", "at_risk"})
     if unknown:
-        raise UsageError(Diagnostic("QR331", f"unknown review option(s): {', '.join(unknown)}",
-                                    suggestion="review options are method, on_track and at_risk"))
+        raise UsageError(Diagnostic("QR331", tr("unknown review option(s): {options}", options=", ".join(unknown)),
+                                    suggestion=tr("review options are method, on_track and at_risk")))
     methods = {method.value: method for method in ReviewMethod}
     method = options.get("method", (stated or Review()).method.value)
     if method not in methods:
-        raise UsageError(Diagnostic("QR331", f"unknown review method {method!r}",
-                                    suggestion="method is " + " or ".join(repr(x) for x in methods)))
+        raise UsageError(Diagnostic("QR331", tr("unknown review method {method}", method=repr(method)),
+                                    suggestion=tr("method is {methods}", methods=" or ".join(repr(x) for x in methods))))
     given = {key: _boundary(key, options[key]) for key in ("on_track", "at_risk") if options.get(key) is not None}
     if stated is not None and stated.method is methods[method]:   # the call refines the pack's clause
         chosen = Review(stated.method, given.get("on_track", stated.on_track), given.get("at_risk", stated.at_risk))
@@ -291,7 +293,7 @@ def _review(pack: Pack, options: Mapping[str, Any] | None) -> Any:
     problem = chosen.problem()
     if problem:
         raise UsageError(Diagnostic("QR331", problem,
-                                    suggestion="keep 0 <= at_risk <= on_track, e.g. on_track=0.95, at_risk=0.6"))
+                                    suggestion=tr("keep 0 <= at_risk <= on_track, e.g. on_track=0.95, at_risk=0.6")))
     return chosen
 
 
@@ -303,8 +305,9 @@ def _boundary(key: str, value: Any) -> Any:
             raise InvalidOperation
         return Decimal(str(value).strip())
     except InvalidOperation:
-        raise UsageError(Diagnostic("QR331", f"review {key} must be a number, not {value!r}",
-                                    suggestion=f"e.g. {key}=0.9")) from None
+        raise UsageError(Diagnostic("QR331", tr("review {key} must be a number, not {value}", key=key,
+                                                value=repr(value)),
+                                    suggestion=tr("e.g. {key}=0.9", key=key))) from None
 
 
 def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[str] | None:
@@ -313,7 +316,7 @@ def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[
         if value is None:
             continue
         if not isinstance(value, (str, Iterable)):
-            refuse(f"{label} must be a region name or names, not {shown(value)}")
+            refuse(tr("{label} must be a region name or names, not {value}", label=label, value=shown(value)))
         names.extend([value] if isinstance(value, str) else list(value))
     for name in names:
         _expect_text(name, "a region")
@@ -339,13 +342,13 @@ def _year(value: Any, what: str) -> int:
     text = value.strip() if isinstance(value, str) else None
     ok = (isinstance(value, numbers.Integral) and not isinstance(value, bool)) or (text is not None and text.isdigit())
     if not ok:
-        refuse(f"{what} must be a year such as 2015, not {shown(value)}")
+        refuse(tr("{what} must be a year such as 2015, not {value}", what=what, value=shown(value)))
     return int(value)
 
 
 def _expect_text(value: Any, what: str) -> None:
     if not isinstance(value, str):
-        refuse(f"{what} must be a string, not {shown(value)}")
+        refuse(tr("{what} must be a string, not {value}", what=what, value=shown(value)))
 
 
 def _expect_pack(value: Any, *, allow_object: bool = True, allow_plan: bool = False) -> None:
@@ -359,8 +362,10 @@ def _expect_pack(value: Any, *, allow_object: bool = True, allow_plan: bool = Fa
 
         kinds += (Plan,)
     if not isinstance(value, kinds):
-        refuse(f"a pack must be a shipped pack id, a .qr path{' or a Pack' if allow_object else ''},"
-               f" not {shown(value)}", suggestion="shipped packs: " + ", ".join(shipped_packs()))
+        shipped = tr("shipped packs: {ids}", ids=", ".join(shipped_packs()))
+        if allow_object:
+            refuse(tr("a pack must be a shipped pack id, a .qr path or a Pack, not {value}", value=shown(value)), shipped)
+        refuse(tr("a pack must be a shipped pack id, a .qr path, not {value}", value=shown(value)), shipped)
 
 
 def _hierarchy(given: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 import attrs
 
-from .i18n import render, tr
+from .i18n import Text, render, tr
 from .language.model import Source, Span
 
 
@@ -365,7 +365,7 @@ def shown(value: object) -> str:
     return f"{type(value).__name__} {text[:40] + '…' if len(text) > 40 else text}"
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+def did_you_mean(word: str, candidates: Iterable[str]) -> Text | None:
     close = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.5)
     if not close:
         return None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Diagnostic, UsageError
+from ..i18n import render, tr
 from .common import EXIT_FAILED, EXIT_OK, catalogue, print_diagnostics, search
 
 
@@ -37,18 +38,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
                           "lint": [d.to_dict() for d in draft.lint]}, ensure_ascii=False, indent=2))
     elif args.output:
         pack_file, catalogue_file = draft.write(_writable(args.output))
-        print(f"wrote {pack_file}" + (f" and {catalogue_file}" if catalogue_file else ""))
+        print(render(tr("wrote {pack} and {catalogue}", pack=pack_file, catalogue=catalogue_file) if catalogue_file
+                     else tr("wrote {path}", path=pack_file)))
         print(draft.summary(), end="")
-        if catalogue_file:
-            print(f"next: review the '# review:' lines, then: qualityrules lint {pack_file} {catalogue_file}")
-        else:
-            print(f"next: review the '# review:' lines, then: qualityrules lint {pack_file}")
+        files = f"{pack_file} {catalogue_file}" if catalogue_file else str(pack_file)
+        print(render(tr("next: review the '# review:' lines, then: qualityrules lint {files}", files=files)))
     else:
         print(draft.text, end="")
         print(draft.summary(), end="", file=sys.stderr)
         if draft.proposed:
-            print(f"{len(draft.proposed)} proposed indicator(s) are written only with -o (next to the draft, as "
-                  f"{catalogue_path(Path('draft.qr')).name})", file=sys.stderr)
+            print(render(tr("{count} proposed indicator(s) are written only with -o (next to the draft, as {name})",
+                            count=len(draft.proposed), name=catalogue_path(Path("draft.qr")).name)), file=sys.stderr)
     if args.verbose:
         print_diagnostics(draft.reviews, sys.stderr)
     return EXIT_FAILED if any(d.severity.value == "error" for d in draft.lint) else EXIT_OK
@@ -67,10 +67,10 @@ def _id_from(output: str | None) -> str | None:
 def _writable(output: str) -> Path:
     path = Path(output)
     if path.is_dir() or not path.parent.is_dir():
-        raise UsageError(Diagnostic("QR301", f"cannot write the draft to {output}",
-                                    suggestion="give -o a file name in an existing folder, e.g. -o draft.qr"))
+        raise UsageError(Diagnostic("QR301", tr("cannot write the draft to {output}", output=output),
+                                    suggestion=tr("give -o a file name in an existing folder, e.g. -o draft.qr")))
     if path.suffix != ".qr":
-        raise UsageError(Diagnostic("QR301", f"{output} is not a .qr file name", suggestion="e.g. -o draft.qr"))
+        raise UsageError(Diagnostic("QR301", tr("{output} is not a .qr file name", output=output), suggestion=tr("e.g. -o draft.qr")))
     return path
 
 

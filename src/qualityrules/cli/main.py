@@ -120,8 +120,11 @@ def _internal_error(error: Exception, *, debug: bool) -> int:
     if debug:
         traceback.print_exception(error, file=sys.stderr)
     summary = f"{type(error).__name__}: {error}".splitlines()[0][:200]
-    print(f"internal error — please report (qualityrules {__version__}): {summary}"
-          + ("" if debug else "; run with --debug for the traceback"), file=sys.stderr)
+    message = tr("internal error — please report (qualityrules {version}): {summary}", version=__version__,
+                 summary=summary) if debug else \
+        tr("internal error — please report (qualityrules {version}): {summary}; run with --debug for the traceback",
+           version=__version__, summary=summary)
+    print(i18n.render(message), file=sys.stderr)
     return EXIT_INTERNAL
 
 

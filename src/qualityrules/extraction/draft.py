@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..errors import Diagnostic, PackError, Severity, UsageError, did_you_mean, span_of
+from ..i18n import Text, render, tr
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_name
@@ -97,12 +98,14 @@ class Draft:
             codes[review.code] = codes.get(review.code, 0) + 1
         errors = sum(d.severity is Severity.ERROR for d in self.lint)
         warnings = len(self.lint) - errors
-        lines = [f"{len(rules)} target(s) drafted: {bound} bound to the catalogue, {len(rules) - bound} on "
-                 f"{len(self.proposed)} proposed indicator(s); {kept} kept as commitments for review",
-                 f"{len(self.reviews)} reading(s) to review: "
-                 + (", ".join(f"{code} ×{count}" for code, count in sorted(codes.items())) or "none"),
-                 f"lint of the draft with its proposed catalogue: {errors} error(s), {warnings} warning(s)"]
-        return "\n".join(lines) + "\n"
+        lines = [tr("{count} target(s) drafted: {bound} bound to the catalogue, {unbound} on {proposed} proposed "
+                    "indicator(s); {kept} kept as commitments for review", count=len(rules), bound=bound,
+                    unbound=len(rules) - bound, proposed=len(self.proposed), kept=kept),
+                 tr("{count} reading(s) to review: {codes}", count=len(self.reviews),
+                    codes=", ".join(f"{code} ×{count}" for code, count in sorted(codes.items())) or tr("none")),
+                 tr("lint of the draft with its proposed catalogue: {errors} error(s), {warnings} warning(s)",
+                    errors=errors, warnings=warnings)]
+        return "".join(render(line) + "\n" for line in lines)
 
     def write(self, path: str | Path) -> tuple[Path, Path | None]:
         """Write the pack to ``path`` and the proposed catalogue next to it
@@ -135,8 +138,8 @@ def extract_plan(plan: PlanText, *, pack_id: str | None = None, region: str | No
     chosen_level = m.Level(level) if isinstance(level, str) else level or facts.level
     chosen_region = region or facts.region
     if pack_id is not None and not _ID.fullmatch(pack_id):
-        raise UsageError(Diagnostic("QR301", f"'{pack_id}' is not a pack id",
-                                    suggestion="use lower-case ascii words joined by '-', e.g. longgang-2015"))
+        raise UsageError(Diagnostic("QR301", tr("'{id}' is not a pack id", id=pack_id),
+                                    suggestion=tr("use lower-case ascii words joined by '-', e.g. longgang-2015")))
     chosen_id = pack_id or f"draft-{chosen_period[1] if chosen_period else 'plan'}"
     parents, search_folders = _parents(extends, search)
     findings = read_targets(plan, blocks, chosen_period, chosen_period[1] if chosen_period else None)
@@ -147,12 +150,12 @@ def extract_plan(plan: PlanText, *, pack_id: str | None = None, region: str | No
     guessed = [key for key in facts.guessed
                if (key == "period" and period is None) or (key == "region" and region is None)
                or (key == "level" and level is None)]
-    header_reviews = [f"{key} read from the text: {value}" for key, value in (
+    header_reviews = [tr("{key} read from the text: {value}", key=key, value=value) for key, value in (
         ("period", f"{chosen_period[0]}..{chosen_period[1]}" if chosen_period else None),
         ("region", chosen_region), ("level", chosen_level.value if chosen_level else None)) if key in guessed and value]
     missing = [key for key, value in (("period", chosen_period), ("region", chosen_region),
                                       ("level", chosen_level)) if value is None]
-    header_reviews += [f"{key} not found in the text: give --{key}" for key in missing]
+    header_reviews += [tr("{key} not found in the text: give --{key}", key=key) for key in missing]
     definition = m.PackDefinition(
         chosen_id, parents, name=facts.title, source=facts.reference, published=facts.published,
         region=chosen_region or "待定", level=chosen_level or m.Level.CITY,
@@ -170,21 +173,21 @@ def _parents(extends: Sequence[str], search: Sequence[str | Path]) -> tuple[tupl
         path = Path(parent)
         if parent.endswith(".qr") or "/" in parent:
             if not path.is_file():
-                raise UsageError(Diagnostic("QR201", f"no such pack file: {parent}"))
+                raise UsageError(Diagnostic("QR201", tr("no such pack file: {parent}", parent=parent)))
             rule_file, _ = parse_text(path.read_text(encoding="utf-8-sig"), source=str(path))
             if len(rule_file.packs) != 1:
-                raise UsageError(Diagnostic("QR116", f"{parent} does not hold exactly one pack"))
+                raise UsageError(Diagnostic("QR116", tr("{parent} does not hold exactly one pack", parent=parent)))
             ids.append(rule_file.packs[0].id)
             folders.append(path.parent)
         elif _ID.fullmatch(parent):
             known = {*shipped_pack_ids(), *(p.stem for f in folders if Path(f).is_dir() for p in Path(f).glob("*.qr"))}
             if parent not in known:
-                raise PackError(Diagnostic("QR103", f"unknown pack '{parent}'",
-                                           suggestion=did_you_mean(parent, known) or "shipped packs: "
-                                           + ", ".join(sorted(shipped_pack_ids()))))
+                raise PackError(Diagnostic("QR103", tr("unknown pack '{id}'", id=parent),
+                                           suggestion=did_you_mean(parent, known) or tr(
+                                               "shipped packs: {ids}", ids=", ".join(sorted(shipped_pack_ids())))))
             ids.append(parent)
         else:
-            raise UsageError(Diagnostic("QR301", f"'{parent}' is neither a pack id nor a .qr file"))
+            raise UsageError(Diagnostic("QR301", tr("'{parent}' is neither a pack id nor a .qr file", parent=parent)))
     return tuple(ids), folders
 
 
@@ -192,13 +195,13 @@ def _period(period: tuple[int, int] | str) -> tuple[int, int]:
     if isinstance(period, str):
         match = re.fullmatch(r"\s*(\d{4})\s*(?:\.\.|-|–|—|~|至)\s*(\d{4})\s*", period)
         if not match:
-            raise UsageError(Diagnostic("QR301", f"'{period}' is not a period", suggestion="write e.g. 2021..2025"))
+            raise UsageError(Diagnostic("QR301", tr("'{period}' is not a period", period=period), suggestion=tr("write e.g. 2021..2025")))
         start, end = int(match.group(1)), int(match.group(2))
     else:
         start, end = period
     if start > end:
-        raise UsageError(Diagnostic("QR301", f"period {start}..{end} ends before it starts",
-                                    suggestion=f"write {end}..{start}"))
+        raise UsageError(Diagnostic("QR301", tr("period {start}..{end} ends before it starts", start=start, end=end),
+                                    suggestion=tr("write {end}..{start}", end=end, start=start)))
     return start, end
 
 
@@ -216,7 +219,7 @@ class _Entry:
     sections: list[str]
     phrase: str
     group: str
-    notes: list[tuple[str, str]]        # (code, message)
+    notes: list[tuple[str, Text]]       # (code, message)
     proposed: m.Indicator | None = None
 
 
@@ -243,15 +246,15 @@ class _Writer:
         phrase = self.phrase(finding)
         section = finding.block.section or "正文"
         if finding.block.measures:
-            notes.append(("QR524", "a figure in the plan's measures (保障措施, 组织实施): kept as a commitment, "
-                          "not a target"))
+            notes.append(("QR524", tr("a figure in the plan's measures (保障措施, 组织实施): kept as a commitment, not a "
+                                      "target")))
         text = self.rule_text(finding, binding, notes, section, phrase) \
             if finding.expressible and not finding.block.measures else None
         if binding.indicator is not None and binding.matched is not None:
             other = _REGION_PREFIX.match(binding.indicator.name)
             if other and other.group(0) not in binding.matched and other.group(0) != self.region:
-                notes.append(("QR523", f"'{binding.matched}' is an alias of {binding.indicator.name}: check that "
-                              "it is this plan's region"))
+                notes.append(("QR523", tr("'{matched}' is an alias of {name}: check that it is this plan's region",
+                                          matched=binding.matched, name=binding.indicator.name)))
         self.pending.append((_Entry(finding, binding, None, [section], phrase, finding.block.group or "正文",
                                     notes), text))
 
@@ -264,8 +267,8 @@ class _Writer:
             if isinstance(parsed, m.Rule):
                 entry.rule = parsed
             elif text is not None:
-                entry.notes.append(("QR520", f"the rule language cannot read '{text.split(' cite ')[0]}' yet "
-                                    f"({parsed})"))
+                entry.notes.append(("QR520", tr("the rule language cannot read '{text}' yet ({parsed})",
+                                                text=text.split(' cite ')[0], parsed=parsed)))
             binding, finding = entry.binding, entry.finding
             if binding.indicator is None and entry.rule is not None:
                 known = self.proposed.get(binding.name)
@@ -274,9 +277,9 @@ class _Writer:
                     f"proposed by extract from {self.facts.reference} {entry.sections[0]}: {entry.phrase}")
                 self.proposed.setdefault(binding.name, entry.proposed)
                 near = f"; close catalogue names: {', '.join(binding.suggestions)}" if binding.suggestions else ""
-                entry.notes.append(("QR515", f"'{binding.name}' is not in the catalogue: proposed with unit "
-                                    f"{entry.proposed.unit or 'none'}, direction {entry.proposed.direction.value}"
-                                    f"{near}"))
+                entry.notes.append(("QR515", tr("'{name}' is not in the catalogue: proposed with unit {unit}, direction {direction}{near}",
+                                    name=binding.name, unit=entry.proposed.unit or tr("none"),
+                                    direction=entry.proposed.direction.value, near=near)))
             self.merge(entry)
         self.pending.clear()
 
@@ -295,7 +298,7 @@ class _Writer:
         text = re.sub(r"\s*\n\s*", "", text)
         return _quotable(re.sub(r"[ \t\u3000]+", " ", text).strip())
 
-    def rule_text(self, finding: Finding, binding: Binding, notes: list[tuple[str, str]], section: str,
+    def rule_text(self, finding: Finding, binding: Binding, notes: list[tuple[str, Text]], section: str,
                   phrase: str) -> str | None:
         indicator = binding.indicator
         target = finding.target
@@ -307,12 +310,12 @@ class _Writer:
             target = adjusted
         if any(code == "QR510" for code, _ in notes) and re.match(r"[\d零〇一二两三四五六七八九十百千]", target):
             target = self.bare(target, value, indicator, binding.name)
-            notes[:] = [(code, f"{message}: read as {target} from the indicator's direction" if code == "QR510"
-                         else message) for code, message in notes]
+            notes[:] = [(code, tr("{message}: read as {target} from the indicator's direction", message=message,
+                                  target=target) if code == "QR510" else message) for code, message in notes]
         parts = []
         strength = {"预期性": "力争", "约束性": None}.get(finding.strength_word or "", finding.strength_word)
         if finding.strength_word == "预期性":
-            notes.append(("QR520", "预期性 (expected) is written 力争: a missed target warns"))
+            notes.append(("QR520", tr("预期性 (expected) is written 力争: a missed target warns")))
         if strength:
             parts.append(strength)
         kind, year = finding.time
@@ -328,7 +331,7 @@ class _Writer:
         cite = f"{self.facts.reference} {section}: {phrase}"
         return " ".join(parts) + f" cite {quote(cite)}"
 
-    def in_indicator_unit(self, finding: Finding, indicator: m.Indicator, notes: list[tuple[str, str]]) -> str | None:
+    def in_indicator_unit(self, finding: Finding, indicator: m.Indicator, notes: list[tuple[str, Text]]) -> str | None:
         """The target in units the catalogue indicator accepts (``0.47吨标准煤`` for 吨标准煤/万元)."""
         target = finding.target
         unit = finding.value.unit
@@ -337,17 +340,20 @@ class _Writer:
         if "较" in target or target in ("零事故",):
             return target
         if unit is None:
-            notes.append(("QR521", f"the text gives no unit; written in {indicator.name}'s unit {wanted}"))
+            notes.append(("QR521", tr("the text gives no unit; written in {name}'s unit {wanted}", name=indicator.name,
+                                      wanted=wanted)))
             return re.sub(r"(\d+(?:\.\d+)?)(?!.*\d)", lambda mt: mt.group(1) + wanted, target, count=1)
         if unit not in units.grammar_spellings():
-            notes.append(("QR514", f"the unit '{unit}' is not a unit of the rule language yet"))
+            notes.append(("QR514", tr("the unit '{unit}' is not a unit of the rule language yet", unit=unit)))
             return None
         if units.compatible(unit, wanted):
             return target
         if wanted.startswith(unit + "/"):
-            notes.append(("QR521", f"the text says {unit}; {indicator.name} is measured in {wanted}"))
+            notes.append(("QR521", tr("the text says {unit}; {name} is measured in {wanted}", unit=unit,
+                                      name=indicator.name, wanted=wanted)))
             return target.replace(unit, wanted, 1)
-        notes.append(("QR521", f"the text's unit {unit} cannot be compared with {indicator.name}'s unit {wanted}"))
+        notes.append(("QR521", tr("the text's unit {unit} cannot be compared with {name}'s unit {wanted}", unit=unit,
+                                  name=indicator.name, wanted=wanted)))
         return None
 
     def bare(self, target: str, value: object, indicator: m.Indicator | None, name: str) -> str:
@@ -383,12 +389,14 @@ class _Writer:
             source = worded[0]
             assert source.rule is not None
             kept.rule = attrs.evolve(kept.rule, strength=source.rule.strength, strength_word=source.rule.strength_word)
-        kept.notes.append(("QR517", f"stated at {kept.sections[0]} and {again.sections[-1]} with different strengths "
-                           f"('{kept.finding.strength_word or 'none'}', '{again.finding.strength_word or 'none'}'): "
-                           f"written {kept.rule.strength.value}"))
+        kept.notes.append(("QR517", tr("stated at {first} and {second} with different strengths ('{first_word}', '{second_word}'): "
+                                       "written {strength}", first=kept.sections[0], second=again.sections[-1],
+                                       first_word=kept.finding.strength_word or tr("none"),
+                                       second_word=again.finding.strength_word or tr("none"),
+                                       strength=kept.rule.strength.value)))
 
     # -- the file
-    def finish(self, definition: m.PackDefinition, header_reviews: list[str], search: Sequence[str | Path]) -> Draft:
+    def finish(self, definition: m.PackDefinition, header_reviews: list[Text], search: Sequence[str | Path]) -> Draft:
         self.drafted()
         self.mark_contradictions()
         proposed = tuple(e.proposed for e in self.entries if e.proposed is not None)
@@ -425,15 +433,16 @@ class _Writer:
                     assert change.rule is not None and level.rule is not None
                     change.rule = attrs.evolve(change.rule, unenforced=f"review: a second target beside "
                                                f"{level.sections[0]}")
-                    change.notes.append(("QR517", f"{entry.binding.name} also has the target "
-                                         f"'{format_model(level.rule.target)}' ({level.sections[0]}) in the same year; "
-                                         "a pack enforces one target per indicator and year: the change is kept "
-                                         "unenforced"))
+                    change.notes.append(("QR517", tr("{name} also has the target '{target}' ({sections}) in the same "
+                                                     "year; a pack enforces one target per indicator and year: the "
+                                                     "change is kept unenforced", name=entry.binding.name,
+                                                     target=format_model(level.rule.target), sections=level.sections[0])))
                     seen[key] = level
                     continue
-                message = (f"{entry.binding.name}: '{format_model(earlier.rule.target)}' ({earlier.sections[0]}) "
-                           f"and '{format_model(entry.rule.target)}' ({entry.sections[0]}) disagree; the later "
-                           "is enforced")
+                message = tr("{name}: '{first}' ({first_section}) and '{second}' ({second_section}) disagree; the "
+                             "later is enforced", name=entry.binding.name, first=format_model(earlier.rule.target),
+                             first_section=earlier.sections[0], second=format_model(entry.rule.target),
+                             second_section=entry.sections[0])
                 earlier.rule = attrs.evolve(earlier.rule, unenforced=f"review: contradicts {entry.sections[0]}")
                 earlier.notes.append(("QR517", message))
                 entry.notes.append(("QR517", message))
@@ -454,7 +463,7 @@ class _Writer:
             return m.Commitment(entry.phrase, m.Citation(f"{self.facts.reference} {entry.sections[0]}"))
         return attrs.evolve(entry.rule, citation=m.Citation(cite))
 
-    def render(self, pack: m.PackDefinition, header_reviews: list[str]) -> str:
+    def render(self, pack: m.PackDefinition, header_reviews: list[Text]) -> str:
         """The canonical text of the pack with ``# review:`` lines above the lines they concern
         (the formatter writes one line per section entry, in order)."""
         lines = format_model(pack).splitlines()
@@ -494,15 +503,16 @@ class _Writer:
                 continue
             if diagnostic.code == "QR105":
                 entry.rule = attrs.evolve(entry.rule, override=True)
-                entry.notes.append(("QR522", f"restates a parent pack's target on {entry.binding.name} with "
-                                    "another value: marked override"))
+                entry.notes.append(("QR522", tr("restates a parent pack's target on {name} with another value: marked "
+                                                "override", name=entry.binding.name)))
             elif diagnostic.code == "QR106":
                 entry.rule = attrs.evolve(entry.rule, unenforced="review: looser than the parent's target")
                 entry.notes = [n for n in entry.notes if n[0] != "QR522"]
                 parent = diagnostic.message.split(" (", 1)[0]  # without the parent's file and line
-                entry.notes.append(("QR522", f"{parent}: kept unenforced; tighten it, or state why with because"))
+                entry.notes.append(("QR522", tr("{parent}: kept unenforced; tighten it, or state why with because",
+                                                parent=parent)))
             else:
-                entry.notes.append(("QR520", f"kept as a commitment: {diagnostic.message}"))
+                entry.notes.append(("QR520", tr("kept as a commitment: {message}", message=diagnostic.message)))
                 entry.rule = None
             changed = True
         return changed

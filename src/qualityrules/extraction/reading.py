@@ -10,6 +10,7 @@ from pathlib import Path
 import attrs
 
 from ..errors import DataError, Diagnostic
+from ..i18n import tr
 from ..language import model as m
 from ..language.text import NormalizedText, normalize_with_offsets
 
@@ -70,9 +71,9 @@ def decode_plan(data: bytes, name: str) -> tuple[str, str]:
 
 def _undecodable(name: str, tried: str, error: UnicodeDecodeError) -> DataError:
     return DataError(Diagnostic(
-        "QR202", f"{name} is not a plan text in {tried} ({error.reason} at byte {error.start})",
-        suggestion="save the plan as UTF-8 or GB18030 plain text (copy the text out of a PDF or "
-                   "web page first)"))
+        "QR202", tr("{name} is not a plan text in {tried} ({reason} at byte {start})", name=name, tried=tried,
+                    reason=error.reason, start=error.start),
+        suggestion=tr("save the plan as UTF-8 or GB18030 plain text (copy the text out of a PDF or web page first)")))
 
 
 def read_plan(path: str | Path) -> PlanText:
@@ -81,9 +82,9 @@ def read_plan(path: str | Path) -> PlanText:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise DataError(Diagnostic("QR201", f"no such file: {path}")) from None
+        raise DataError(Diagnostic("QR201", tr("no such file: {path}", path=path))) from None
     except OSError as error:
-        raise DataError(Diagnostic("QR201", f"cannot read {path}: {error.strerror}")) from None
+        raise DataError(Diagnostic("QR201", tr("cannot read {path}: {reason}", path=path, reason=error.strerror))) from None
     text, encoding = decode_plan(data, str(path))
     return plan_from_text(text, str(path), encoding)
 
@@ -94,9 +95,8 @@ def plan_from_text(text: str, name: str = "<plan>", encoding: str = "str") -> Pl
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise DataError(Diagnostic("QR202", f"{name} holds a character that is not text (a lone surrogate "
-                                   f"at offset {error.start})", suggestion="decode the plan's bytes as UTF-8 or "
-                                   "GB18030, or pass the bytes")) from None
+        raise DataError(Diagnostic("QR202", tr("{name} holds a character that is not text (a lone surrogate at offset "
+                                               "{start})", name=name, start=error.start), suggestion=tr("decode the plan's bytes as UTF-8 or GB18030, or pass the bytes"))) from None
     unified = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", " ")
     normalized = normalize_with_offsets(unified)
     blanked = normalized.text

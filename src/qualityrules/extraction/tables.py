@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from ..i18n import tr
 from ..language.units import grammar_spellings
 from .reading import PlanText
 from .structure import Block, Row
@@ -111,14 +112,14 @@ def _cell_targets(plan: PlanText, block: Block, row: Row, texts: list[str], cont
             baseline = context.period[0] - 1 if context.period else None
             if baseline is None:
                 return []
-            reviews.append(Review("QR513", f"〔{number}〕 states no baseline year: read against {baseline}, "
-                                  "the year before the plan starts"))
+            reviews.append(Review("QR513", tr("〔{number}〕 states no baseline year: read against {baseline}, the year "
+                                              "before the plan starts", number=number, baseline=baseline)))
             target = f"较{baseline}年{change.group(1)}{written}"
             name = name[:change.start()]
             time = ("default", None)
         else:
-            reviews.append(Review("QR518", f"〔{number}〕 is a total over the plan period: read as 累计"))
-            reviews.append(Review("QR510", f"'〔{number}〕' has no comparator word"))
+            reviews.append(Review("QR518", tr("〔{number}〕 is a total over the plan period: read as 累计", number=number)))
+            reviews.append(Review("QR510", tr("'〔{number}〕' has no comparator word", number=number)))
             target = written
             time = ("total", None)
         value = Value(written, Decimal(number), unit)
@@ -142,19 +143,19 @@ def _cell_targets(plan: PlanText, block: Block, row: Row, texts: list[str], cont
             symbol = {"<": "<", ">": ">", "≤": "<=", "≥": ">=", "<=": "<=", ">=": ">="}.get(op)
             target = f"{symbol} {written}" if symbol else f"{op}{written}"
         elif suffix == "左右":
-            reviews.append(Review("QR511", f"'{written}左右' is approximate: check the tolerance and whether "
-                                  "only one side binds"))
+            reviews.append(Review("QR511", tr("'{written}左右' is approximate: check the tolerance and whether only one "
+                                              "side binds", written=written)))
             target = f"{written}左右"
         elif suffix:
             target = f"{written}{suffix}"
         else:
-            reviews.append(Review("QR510", f"'{written}' has no comparator word"))
+            reviews.append(Review("QR510", tr("'{written}' has no comparator word", written=written)))
             target = written
         if change and not suffix and not op:
             return []
     expressible = value.unit is None or value.unit in grammar_spellings()
     if not expressible:
-        reviews.append(Review("QR514", f"the unit '{value.unit}' is not a unit of the rule language yet"))
+        reviews.append(Review("QR514", tr("the unit '{unit}' is not a unit of the rule language yet", unit=value.unit)))
     strength = _strength(attribute)
     start = block.start
     end = block.end
@@ -166,7 +167,8 @@ def _average_annual(block: Block, name: str, cell: str, attribute: str | None) -
     write yet; kept as a commitment for review."""
     number = re.search(r"\d+(?:\.\d+)?", cell)
     value = Value(cell, Decimal(number.group(0)) if number else Decimal(0), "%")
-    review = Review("QR520", f"'{cell}' (an average annual change) cannot be written in the rule language yet")
+    review = Review("QR520", tr("'{cell}' (an average annual change) cannot be written in the rule language yet",
+                                cell=cell))
     return Finding(block, name, (name,), cell, value, ("default", None), _strength(attribute), block.start, block.end,
                    (review,), False, 0.3)
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import attrs
 
+from ..i18n import Text, tr
 from ..language.numerals import chinese_numeral
 from ..language.parse import (
     CHANGE_WORDS,
@@ -129,7 +130,7 @@ class Review:
     """Why a reading needs a person's look: a code (QR5xx) and a sentence."""
 
     code: str
-    message: str
+    message: Text
 
 
 @attrs.frozen
@@ -608,8 +609,9 @@ class _SentenceReader:
             self.not_targets = True  # 完善12个质量分指数, 调查全市168座水库: counts of what exists
             return None
         if re.search(r"(达到|达|为|相当于)[^,]{2,}的$", left) and match.value.unit in ("%", "‰"):
-            return self._not_expressible(cursor, match, clause, "QR520", f"'{match.value.written}' of another "
-                                         "quantity (…的N%) cannot be written in the rule language yet")
+            return self._not_expressible(cursor, match, clause, "QR520", tr(
+                "'{written}' of another quantity (…的N%) cannot be written in the rule language yet",
+                written=match.value.written))
         shared = re.search(r"(均|都)(达到|达|为|保持在|稳定在|不低于|不少于|超过|高于|低于|控制在)?$", left)
         left = _STRENGTH.sub("", left)
         subject, lead = _subject(left)
@@ -643,42 +645,43 @@ class _SentenceReader:
         elided = _elided_object(subject, self.previous)
         if elided:  # 推动企业全面实施卓越绩效管理，实施企业比例达到30%
             names = (elided, *names)
-            topic_note = Review("QR512", f"'{subject}' read as {elided}: the object is carried from the clause before")
+            topic_note = Review("QR512", tr("'{subject}' read as {elided}: the object is carried from the clause "
+                                            "before", subject=subject, elided=elided))
             display = elided
         elif self.topic and _GENERIC_METRIC.match(subject):
             names = (self.topic + subject, *names)
             display = self.topic + subject
-            topic_note = Review("QR512", f"'{subject}' read as {display}: the topic is carried from the clause before")
+            topic_note = Review("QR512", tr("'{subject}' read as {display}: the topic is carried from the clause "
+                                            "before", subject=subject, display=display))
         elif not subject and not right.removeprefix("的"):
-            topic_note = Review("QR512", f"no words name what '{match.value.written}' counts: read as {display}, "
-                                "named before")
+            topic_note = Review("QR512", tr("no words name what '{written}' counts: read as {display}, named before",
+                                            written=match.value.written, display=display))
         match = attrs.evolve(match, value=per_value(match.value, match.per or subject or right))
         target, reviews, expressible = _target_words(match, change, self.context)
         if self.time is not None and (self.time[2] or "").startswith("连续"):
-            reviews.append(Review("QR518", f"'{self.time[2]}' read as every year of the plan period"))
+            reviews.append(Review("QR518", tr("'{time}' read as every year of the plan period", time=self.time[2])))
         if topic_note:
             reviews.insert(0, topic_note)
         if (self.lead_verb or _verb_at_start(names[0])) in ("创建", "建设", "建立") and match.value.unit not in (None, "%", "‰"):
-            reviews.append(Review("QR518", f"'{self.lead_verb or _verb_at_start(names[0])}' may count what is "
-                                  "created during the plan (累计) or what exists at its end: read as held in the "
-                                  "target year"))
+            reviews.append(Review("QR518", tr("'{verb}' may count what is created during the plan (累计) or what exists at its end: read as held in "
+                                  "the target year", verb=self.lead_verb or _verb_at_start(names[0]))))
         time, time_word = self._time_for(match, names, change)
         flow = time[0] == "total"
         if flow and time_word is None:
             verb = self.lead_verb or next((v for v in FLOW_VERBS if any(n.startswith(v) for n in names)), "")
-            reviews.append(Review("QR518", f"'{verb}' counts what is added during the plan: read as 累计 over "
-                                  "the period (a stock would be checked in the target year)"))
+            reviews.append(Review("QR518", tr("'{verb}' counts what is added during the plan: read as 累计 over the "
+                                              "period (a stock would be checked in the target year)", verb=verb)))
         year = self.sentence_time
         period = self.context.period
         if flow and year is not None and year[0] == "year" and period is not None and year[1] != period[1]:
-            reviews.append(Review("QR518", f"'{year[2]}' with a total: the draft sums over the plan period "
-                                  f"{period[0]}..{period[1]}, not to {year[1]}: check the period (--period)"))
+            reviews.append(Review("QR518", tr("'{words}' with a total: the draft sums over the plan period {start}..{end}, not to {year}: check "
+                                  "the period (--period)", words=year[2], start=period[0], end=period[1], year=year[1])))
         if self.time is not None and self.time[0] == "stock":
-            reviews.append(Review("QR518", "'累计达到' read as the running total held in the target year, not a "
-                                  "sum of what is added during the plan"))
+            reviews.append(Review("QR518", tr("'累计达到' read as the running total held in the target year, not a sum of "
+                                              "what is added during the plan")))
         if starting_value:
-            reviews.append(Review("QR519", f"'{starting_value}' is the starting value the sentence gives, "
-                                  "not a target"))
+            reviews.append(Review("QR519", tr("'{starting_value}' is the starting value the sentence gives, not a "
+                                              "target", starting_value=starting_value)))
         confidence = 0.9 if subject else 0.8
         confidence -= 0.15 * len([r for r in reviews if r.code in ("QR510", "QR511", "QR512", "QR513", "QR518")])
         start = self._phrase_start(cursor, clause, subject)
@@ -706,8 +709,8 @@ class _SentenceReader:
         start = self._phrase_start(cursor, clause, subject)
         return Finding(self.block, names[0], names, f"<= {match.value.written}", match.value, time,
                        self.strength, self.compact.start(start), self.compact.end(match.end),
-                       (Review("QR519", f"'前{match.value.written}' read as a rank of at most {match.value.number} "
-                               f"({scope or 'among peers'})"),), True, 0.6, self.compact.ranges(start, match.end))
+                       (Review("QR519", tr("'前{written}' read as a rank of at most {number} ({scope})", written=match.value.written,
+                                  number=match.value.number, scope=scope or tr("among peers"))),), True, 0.6, self.compact.ranges(start, match.end))
 
     def _a_stated_fact(self, match: _Match, lead: str | None, name: str, left: str) -> bool:
         """A number with no comparator word, time word or counting verb, and not a rate, is a
@@ -734,8 +737,9 @@ class _SentenceReader:
             if not names or not display:
                 continue
             target, reviews, expressible = _target_words(match, None, self.context)
-            reviews.insert(0, Review("QR512", f"'{match.value.written}' is shared by {len(parts)} names "
-                                     f"({'、'.join(parts)}): read for {display}"))
+            reviews.insert(0, Review("QR512", tr("'{written}' is shared by {count} names ({names}): read for {display}",
+                                                written=match.value.written, count=len(parts), names="、".join(parts),
+                                                display=display)))
             time, _ = self._time_for(match, names, None)
             start = self._phrase_start(cursor, clause, subject)
             found.append(Finding(self.block, display, names, target, match.value, time, self.strength,
@@ -745,7 +749,7 @@ class _SentenceReader:
         self.pending.extend(found[1:])
         return found[0] if found else None
 
-    def _not_expressible(self, cursor: int, match: _Match, clause: _Clause, code: str, message: str) -> Finding:
+    def _not_expressible(self, cursor: int, match: _Match, clause: _Clause, code: str, message: Text) -> Finding:
         subject, _ = _subject(_STRENGTH.sub("", self.text[cursor:match.start]))
         start = self._phrase_start(cursor, clause, subject)
         return Finding(self.block, subject or match.value.written, (subject,), match.value.written, match.value,
@@ -910,11 +914,11 @@ class _SentenceReader:
                 continue
             target, reviews, expressible = _target_words(shared, change, self.context)
             if paired:
-                reviews.insert(0, Review("QR512", f"'分别' pairs names and values in order: {display} ← "
-                                         f"{match.value.written}"))
+                reviews.insert(0, Review("QR512", tr("'分别' pairs names and values in order: {display} ← {written}",
+                                                     display=display, written=match.value.written)))
             else:
-                reviews.insert(0, Review("QR512", f"{len(matches)} values for {len(parts)} name(s) after '分别': "
-                                         "which value belongs to which?"))
+                reviews.insert(0, Review("QR512", tr("{values} values for {names} name(s) after '分别': which value belongs to which?",
+                                                    values=len(matches), names=len(parts))))
                 expressible = False
             time, _ = self._time_for(shared, names, change)
             yield Finding(self.block, display, names, target, match.value, time, self.strength,
@@ -1277,7 +1281,7 @@ def _target_words(match: _Match, change: tuple[int, str, int | None, str | None]
     value, high = match.value, match.high
     expressible = value.unit is None or value.unit in grammar_spellings()
     if not expressible:
-        reviews.append(Review("QR514", f"the unit '{value.unit}' is not a unit of the rule language yet"))
+        reviews.append(Review("QR514", tr("the unit '{unit}' is not a unit of the rule language yet", unit=value.unit)))
     written = value.written if high is None else f"{value.written}-{high.written}"
     if high is not None and high.unit and not written.endswith(high.unit):
         written += high.unit
@@ -1289,25 +1293,27 @@ def _target_words(match: _Match, change: tuple[int, str, int | None, str | None]
     if change is not None:
         return _change_words(change, pre, written, suffix, value, reviews, expressible, context)
     if pre == "约":
-        reviews.append(Review("QR511", f"'{match.pre}{written}' is approximate: check the tolerance and whether "
-                              "only one side binds"))
+        reviews.append(Review("QR511", tr("'{pre}{written}' is approximate: check the tolerance and whether only one "
+                                          "side binds", pre=match.pre, written=written)))
         return f"约{written}", reviews, expressible
     if suffix == "左右":
-        reviews.append(Review("QR511", f"'{written}左右' is approximate: check the tolerance and whether only "
-                              "one side binds"))
+        reviews.append(Review("QR511", tr("'{written}左右' is approximate: check the tolerance and whether only one "
+                                          "side binds", written=written)))
         lead = pre if pre in ("达", "达到", "为", "等于", "保持在", "维持在", "稳定在", "控制在") else ""
         return f"{lead}{written}左右", reviews, expressible
     if high is not None:
         return written, reviews, expressible
     if pre is None and suffix is None:
-        reviews.append(Review("QR510", f"'{written}' has no comparator word"))
+        reviews.append(Review("QR510", tr("'{written}' has no comparator word", written=written)))
         return written, reviews, expressible
     if pre in ("保持在", "稳定在", "维持在", "控制在") and suffix is None:
         if value.number == 100 and value.unit == "%":
             return "== 100%", reviews, expressible
         side = "以下" if pre == "控制在" else "以上"
-        reviews.append(Review("QR510", f"'{match.pre}{written}' says no 以上/以下: read as {pre}{written}{side}"))
-        return f"{pre}{written}{side}", reviews, expressible
+        reading = f"{pre}{written}{side}"
+        reviews.append(Review("QR510", tr("'{before}{written}' says no 以上/以下: read as {reading}", before=match.pre,
+                                          written=written, reading=reading)))
+        return reading, reviews, expressible
     return f"{pre or ''}{'全年的' if match.fill and pre else ''}{written}{suffix or ''}", reviews, expressible
 
 
@@ -1316,21 +1322,21 @@ def _change_words(change: tuple[int, str, int | None, str | None], pre: str | No
                   context: Context) -> tuple[str, list[Review], bool]:
     _, word, year, adverb = change
     if year == -1:
-        reviews.append(Review("QR520", f"'{word}{written}' (a change year on year, or an average annual "
-                              "change) cannot be written in the rule language yet"))
+        reviews.append(Review("QR520", tr("'{word}{written}' (a change year on year, or an average annual change) "
+                                          "cannot be written in the rule language yet", word=word, written=written)))
         return f"{word}{written}", reviews, False
     if value.unit not in ("%", "百分点", "个百分点"):
-        reviews.append(Review("QR520", f"a change of {written} in the indicator's own unit cannot be "
-                              "written in the rule language yet"))
+        reviews.append(Review("QR520", tr("a change of {written} in the indicator's own unit cannot be written in the "
+                                          "rule language yet", written=written)))
         return f"{word}{written}", reviews, False
     if year is None:
         if context.period is None:
-            reviews.append(Review("QR513", f"'{word}{written}' states no baseline year and the plan period is "
-                                  "unknown: give --period"))
+            reviews.append(Review("QR513", tr("'{word}{written}' states no baseline year and the plan period is "
+                                              "unknown: give --period", word=word, written=written)))
             return f"{word}{written}", reviews, False
         year = context.period[0] - 1
-        reviews.append(Review("QR513", f"'{word}{written}' states no baseline year: read against {year}, the "
-                              "year before the plan starts"))
+        reviews.append(Review("QR513", tr("'{word}{written}' states no baseline year: read against {year}, the year "
+                                          "before the plan starts", word=word, written=written, year=year)))
     return f"较{year}年{adverb or ''}{word}{pre or ''}{written}{suffix or ''}", reviews, expressible
 
 
@@ -1361,11 +1367,13 @@ def _wording_finding(reader: _SentenceReader, clause: _Clause, match: re.Match[s
     subject = re.sub(r"^(实现|确保)", "", _strip_lead(_STRENGTH.sub("", words)))
     if not subject or len(subject) > 30 or reader.past:
         return None
-    explained = {"zero": "no number: '零事故' read as == 0", "eliminate": "no number: '杜绝…' read as == 0 "
-                 "in every year", "all": "no number: '全部达到' read as 100%", "first": "no number: '全国第一' "
-                 "read as rank 1", "standard": "no number: '达…标准' read as 100% compliance",
-                 "every-one": "no number: '所有…' read as 100%", "double": "'翻一番/翻两番' read as a rise of "
-                 "100%/300% against the baseline year", "breakthrough": "no number: '实现零的突破' read as at least 1"}
+    explained: dict[str, Text] = {"zero": tr("no number: '零事故' read as == 0"),
+                 "eliminate": tr("no number: '杜绝…' read as == 0 in every year"),
+                 "all": tr("no number: '全部达到' read as 100%"), "first": tr("no number: '全国第一' read as rank 1"),
+                 "standard": tr("no number: '达…标准' read as 100% compliance"),
+                 "every-one": tr("no number: '所有…' read as 100%"),
+                 "double": tr("'翻一番/翻两番' read as a rise of 100%/300% against the baseline year"),
+                 "breakthrough": tr("no number: '实现零的突破' read as at least 1")}
     if build in ("zero", "eliminate"):
         ends = bool(re.search(r"(事故|事件|案件|死亡|伤亡)(发生率|发生数|起数|人数)?$", subject))
         names: tuple[str, ...] = _unique([subject, subject if ends else subject + "事故"])

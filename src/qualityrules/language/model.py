@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 
+from ..i18n import Text, tr
+
 __all__ = [
     "Source", "Span", "Comparator", "Strength", "Level", "Direction", "ChangeDirection",
     "AggregateFunction", "Quantity", "Comparison", "Between", "Approximately", "Change",
@@ -457,18 +459,20 @@ class Review:
         return (on_track if self.on_track is None else self.on_track,
                 at_risk if self.at_risk is None else self.at_risk)
 
-    def problem(self) -> str | None:
+    def problem(self) -> Text | None:
         """Why the boundaries cannot classify (None when they can): they must be finite, with
         ``0 <= at_risk <= on_track`` and ``on_track > 0``."""
         on_track, at_risk = self.thresholds
         if not (on_track.is_finite() and at_risk.is_finite()):
-            return "review boundaries must be finite numbers"
+            return tr("review boundaries must be finite numbers")
         if at_risk < 0:
-            return f"at-risk boundary {at_risk} is negative (a negative ratio means moving away from the target)"
+            return tr("at-risk boundary {at_risk} is negative (a negative ratio means moving away from the target)",
+                      at_risk=at_risk)
         if on_track <= 0:
-            return f"on-track boundary {on_track} must be above 0"
+            return tr("on-track boundary {on_track} must be above 0", on_track=on_track)
         if at_risk > on_track:
-            return f"at-risk boundary {at_risk} is above the on-track boundary {on_track}"
+            return tr("at-risk boundary {at_risk} is above the on-track boundary {on_track}", at_risk=at_risk,
+                      on_track=on_track)
         return None
 
 

@@ -27,7 +27,7 @@ from lark.lexer import PatternStr
 from lark.parsers.lalr_parser_state import ParserState
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
-from ..i18n import tr
+from ..i18n import Text, tr
 from ..resources import Artefact, digest, load_artefact
 from . import grammar, units
 from . import model as m
@@ -168,24 +168,26 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
 }
 
 # What to call a terminal when telling a user what was expected.
+# What a terminal is, for "expected: …" (the English words are translatable; words of the rule
+# language itself are shown as written).
 _TERMINAL_NAMES: dict[str, str] = {
-    "NAME": "an indicator name", "STRING": 'a "quoted text"', "NUMBER": "a number",
-    "CN_NUMBER": "a Chinese numeral", "UNIT": "a unit", "MAGNITUDE": "万/亿",
-    "CMP_PREFIX": "a comparator word (达到, 不低于, 低于, …)", "CMP_SUFFIX": "以上/以下/以内",
-    "SYMBOL_OP": "a comparison (>=, <, …)", "RANGE_SEP": "a range (30-40)",
-    "TARGET_YEAR": "a target year (到2015年)", "EVERY_YEAR": "每年", "CUMULATIVE": "累计",
-    "STRENGTH": "力争/争取", "BASELINE": "a baseline (较2015年)", "CHANGE_WORD": "提高/下降",
+    "NAME": tr("an indicator name"), "STRING": tr('a "quoted text"'), "NUMBER": tr("a number"),
+    "CN_NUMBER": tr("a Chinese numeral"), "UNIT": tr("a unit"), "MAGNITUDE": "万/亿",
+    "CMP_PREFIX": tr("a comparator word (达到, 不低于, 低于, …)"), "CMP_SUFFIX": "以上/以下/以内",
+    "SYMBOL_OP": tr("a comparison (>=, <, …)"), "RANGE_SEP": tr("a range (30-40)"),
+    "TARGET_YEAR": tr("a target year (到2015年)"), "EVERY_YEAR": "每年", "CUMULATIVE": "累计",
+    "STRENGTH": "力争/争取", "BASELINE": tr("a baseline (较2015年)"), "CHANGE_WORD": "提高/下降",
     "EXACT_ZERO": "零事故", "APPROX_PREFIX": "约", "APPROX_SUFFIX": "左右", "DOUBLING": "翻一番",
-    "PACK_ID": "a pack id (lower-case ascii, e.g. longgang-2015)", "YEAR": "a four-digit year",
-    "LEVEL": "nation, province, city or district", "DIRECTION": "higher, lower or exact",
-    "AGGREGATE": "an aggregate (sum, count, mean, min, max, share, wmean)", "IDENT": "a column name",
-    "BOOLEAN": "true/false", "_NL": "end of line", "$END": "end of input", "OVERRIDE": "override",
-    "FILLER": "全年的", "ADD_OP": "+ or -", "MUL_OP": "* or /",
-    "PLAN_PERIOD": "a plan period (“十四五”末)", "ZERO_VERB": "杜绝", "INCLUSION": "(含)",
+    "PACK_ID": tr("a pack id (lower-case ascii, e.g. longgang-2015)"), "YEAR": tr("a four-digit year"),
+    "LEVEL": tr("nation, province, city or district"), "DIRECTION": tr("higher, lower or exact"),
+    "AGGREGATE": tr("an aggregate (sum, count, mean, min, max, share, wmean)"), "IDENT": tr("a column name"),
+    "BOOLEAN": "true/false", "_NL": tr("end of line"), "$END": tr("end of input"), "OVERRIDE": "override",
+    "FILLER": "全年的", "ADD_OP": tr("+ or -"), "MUL_OP": tr("* or /"),
+    "PLAN_PERIOD": tr("a plan period (“十四五”末)"), "ZERO_VERB": "杜绝", "INCLUSION": "(含)",
     "WHOLE": "全覆盖", "QUALITATIVE": "逐年提高", "EACH": "均", "RESPECTIVELY": "分别",
-    "LIST_SEP": "、", "CELL_SEP": "| (a table cell)", "EMPTY_CELL": "- (an empty cell)",
+    "LIST_SEP": "、", "CELL_SEP": tr("| (a table cell)"), "EMPTY_CELL": tr("- (an empty cell)"),
     "TOTAL_OPEN": "〔", "TOTAL_CLOSE": "〕",
-    "ROUNDING_METHOD": "修约值比较法 or 全数值比较法 (round-then-compare, full-value)",
+    "ROUNDING_METHOD": tr("修约值比较法 or 全数值比较法 (round-then-compare, full-value)"),
 }
 
 
@@ -329,7 +331,7 @@ def _surrogate(original: m.Source) -> Diagnostic | None:
     if index is None:
         return None
     return Diagnostic("QR001", surrogate_message(original.text, index), span_of(original, index, index + 1),
-                      suggestion="save the rule file as UTF-8 (or read it with its real encoding)")
+                      suggestion=tr("save the rule file as UTF-8 (or read it with its real encoding)"))
 
 
 def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str,
@@ -509,14 +511,15 @@ def _syntax_diagnostic(
     if unreadable is not None:
         statement = text[line_start:line_end].split(" cite ")[0].strip()
         return Diagnostic(
-            "QR014", f"not checkable: '{unreadable.group(0)}' states no number of its own",
+            "QR014", tr("not checkable: '{unreadable}' states no number of its own", unreadable=unreadable.group(0)),
             _span(original, normalized, line_start + unreadable.start(), line_start + unreadable.end()),
-            suggestion=f"write it as commitment {quote(statement)}, or give the number it stands for")
+            suggestion=tr("write it as commitment {statement}, or give the number it stands for",
+                          statement=quote(statement)))
     if isinstance(error, UnexpectedEOF):
         span = _span(original, normalized, len(text), len(text))
         expected = _expected_names(error.expected)
-        return Diagnostic("QR003", "unexpected end of input", span, expected=expected,
-                          suggestion="is a closing '}' missing?" if "'}'" in expected else None)
+        return Diagnostic("QR003", tr("unexpected end of input"), span, expected=expected,
+                          suggestion=tr("is a closing '}}' missing?") if "'}'" in expected else None)
     if isinstance(error, UnexpectedCharacters):
         allowed = set(error.allowed or ())
         word = _word_at(text, offset)
@@ -524,37 +527,38 @@ def _syntax_diagnostic(
         if "UNIT" in allowed and _looks_like_unit(word):
             unit_word = _unit_like(word)
             span = _span(original, normalized, offset, offset + len(unit_word))
-            return Diagnostic("QR004", f"unknown unit '{unit_word}'", span,
-                              expected=("a unit",),
-                              suggestion=did_you_mean(unit_word, grammar_spellings())
-                              or "see grammar/units.txt for the units the language knows")
+            return Diagnostic("QR004", tr("unknown unit '{unit}'", unit=unit_word), span,
+                              expected=(tr("a unit"),),
+                              suggestion=did_you_mean(unit_word, grammar_spellings()) or _SEE_UNITS)
         expected = _expected_names(allowed)
-        return Diagnostic("QR001", f"unexpected character '{text[offset]}'" if offset < len(text)
-                          else "unexpected character", span, expected=expected,
+        return Diagnostic("QR001", tr("unexpected character '{character}'", character=text[offset]) if offset < len(text)
+                          else tr("unexpected character"), span, expected=expected,
                           suggestion=_keyword_suggestion(word, allowed))
     assert isinstance(error, UnexpectedToken)
     token = error.token
     if token.type == "$END":
         span = _span(original, normalized, len(text.rstrip()), len(text.rstrip()))
-        return Diagnostic("QR003", "unexpected end of input", span,
+        return Diagnostic("QR003", tr("unexpected end of input"), span,
                           expected=_expected_names(error.expected))
     unknown_unit = _unknown_unit_at(text, offset, set(error.expected))
     if unknown_unit is not None:
         unit_start, unit_text = unknown_unit
-        return Diagnostic("QR004", f"unknown unit '{unit_text}'",
+        return Diagnostic("QR004", tr("unknown unit '{unit}'", unit=unit_text),
                           _span(original, normalized, unit_start, unit_start + len(unit_text)),
-                          expected=("a unit",),
-                          suggestion=did_you_mean(unit_text, grammar_spellings())
-                          or "see grammar/units.txt for the units the language knows")
+                          expected=(tr("a unit"),),
+                          suggestion=did_you_mean(unit_text, grammar_spellings()) or _SEE_UNITS)
     end = offset + 1 if token.type == "_NL" else max(offset + 1, token.end_pos or offset + len(str(token)))
     span = _span(original, normalized, offset, end)
-    shown = "end of line" if token.type == "_NL" else f"'{token}'"
+    shown = tr("unexpected end of line") if token.type == "_NL" else tr("unexpected '{token}'", token=str(token))
     expected = _expected_names(error.expected)
     suggestion = _keyword_suggestion(str(token), set(error.expected))
     if suggestion is None and str(token) in (",", ";") and "_NL" in error.expected:
         # a complete target, then the next clause of the sentence (…95%以上，B达到…)
         suggestion = tr("one target per line: put what follows on a line of its own (repeating a shared 到YYYY年)")
-    return Diagnostic("QR002", f"unexpected {shown}", span, expected=expected, suggestion=suggestion)
+    return Diagnostic("QR002", shown, span, expected=expected, suggestion=suggestion)
+
+
+_SEE_UNITS = tr("see grammar/units.txt for the units the language knows")
 
 
 def _unknown_unit_at(text: str, offset: int, expected: set[str]) -> tuple[int, str] | None:
@@ -594,7 +598,7 @@ def _unit_like(word: str) -> str:
     return word
 
 
-def _keyword_suggestion(word: str, allowed: set[str]) -> str | None:
+def _keyword_suggestion(word: str, allowed: set[str]) -> Text | None:
     literals = {name.lower() for name in allowed} & reserved_words()
     return did_you_mean(word, literals) if word and literals else None
 
@@ -723,7 +727,7 @@ class _Builder:
     def _token_span(self, token: Token) -> m.Span:
         return self._span(token.start_pos or 0, token.end_pos or 0)
 
-    def _error(self, code: str, message: str, span: m.Span | None, suggestion: str | None = None,
+    def _error(self, code: str, message: Text, span: m.Span | None, suggestion: Text | None = None,
                severity: Severity = Severity.ERROR) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, severity, suggestion=suggestion))
 
@@ -770,14 +774,14 @@ class _Builder:
         pack = m.PackDefinition(pack_id, extends, notes=tuple(notes), scope=tuple(scope),
                                 sections=tuple(sections), span=span, **fields)
         if pack.period and pack.target is not None and pack.target not in pack.period.years:
-            self._error("QR009", f"target year {pack.target} is outside the period "
-                        f"{pack.period.start}..{pack.period.end}", pack.period.span)
+            self._error("QR009", tr("target year {target} is outside the period {start}..{end}", target=pack.target,
+                                    start=pack.period.start, end=pack.period.end), pack.period.span)
         return pack
 
     def _set_once(self, fields: dict[str, Any], entry: _Field) -> None:
         if entry.key in fields:
-            self._error("QR007", f"'{entry.key}' is given twice", entry.span,
-                        suggestion="keep one of them")
+            self._error("QR007", tr("'{key}' is given twice", key=entry.key), entry.span,
+                        suggestion=tr("keep one of them"))
         fields[entry.key] = entry.value
 
     def rule_extends(self, span: m.Span, children: list[Token]) -> tuple[str, ...]:
@@ -804,8 +808,8 @@ class _Builder:
     def rule_meta_period(self, span: m.Span, c: list[Token]) -> m.Period:
         start, end = int(c[0]), int(c[1])
         if start > end:
-            self._error("QR009", f"period {start}..{end} ends before it starts", span,
-                        suggestion=f"write {end}..{start}")
+            self._error("QR009", tr("period {start}..{end} ends before it starts", start=start, end=end), span,
+                        suggestion=tr("write {end}..{start}", end=end, start=start))
         return m.Period(start, end, span=span)
 
     def rule_meta_target(self, span: m.Span, c: list[Token]) -> _Field:
@@ -816,8 +820,8 @@ class _Builder:
 
     def rule_meta_tolerance(self, span: m.Span, c: list[Any]) -> _Field:
         if c[0].value < 0:
-            self._error("QR008", "a tolerance cannot be negative", span,
-                        suggestion=f"write {format(-c[0].value, 'f')}{c[0].unit or ''}")
+            self._error("QR008", tr("a tolerance cannot be negative"), span,
+                        suggestion=tr("write {number}{unit}", number=format(-c[0].value, "f"), unit=c[0].unit or ""))
         return _Field("tolerance", c[0], span)
 
     def rule_meta_review(self, span: m.Span, c: list[Token]) -> _Field:
@@ -829,14 +833,14 @@ class _Builder:
             elif token.type == "REVIEW_CLASS":
                 key = str(token)
                 if key in bounds:
-                    self._error("QR007", f"'review {key}' is given twice", self._token_span(token),
-                                suggestion="keep one of them")
+                    self._error("QR007", tr("'review {key}' is given twice", key=key), self._token_span(token),
+                                suggestion=tr("keep one of them"))
                 bounds[key] = Decimal(str(c[index + 1]).replace(",", ""))
         review = m.Review(method, bounds.get("on-track"), bounds.get("at-risk"), span=span)
         problem = review.problem()
         if problem:
-            self._error("QR180", problem, span, suggestion="keep 0 <= at-risk <= on-track, e.g. "
-                        "'review growth on-track 0.95 at-risk 0.6'")
+            self._error("QR180", problem, span, suggestion=tr("keep 0 <= at-risk <= on-track, e.g. 'review growth "
+                                                              "on-track 0.95 at-risk 0.6'"))
         return _Field("review", review, span)
 
     def rule_meta_scope(self, span: m.Span, c: list[Any]) -> _Field:
@@ -857,8 +861,10 @@ class _Builder:
         chosen = m.RoundingMethod.FULL_VALUE if method in ("全数值比较法", "full-value") \
             else m.RoundingMethod.ROUND_THEN_COMPARE
         if not valid_rounding_step(step):
-            self._error("QR040", f"rounding step {text} is not a power of ten times 1, 2 or 5 (GB/T 8170-2008)",
-                        self._token_span(c[0]), suggestion="write e.g. 'rounding 0.1', 'rounding 0.5' or 'rounding 1'")
+            self._error("QR040", tr("rounding step {text} is not a power of ten times 1, 2 or 5 (GB/T 8170-2008)",
+                                    text=text),
+                        self._token_span(c[0]), suggestion=tr("write e.g. 'rounding 0.1', 'rounding 0.5' or 'rounding "
+                                                              "1'"))
             step = Decimal(1)
         return m.Rounding(step, chosen, wording=method, span=span)
 
@@ -888,15 +894,15 @@ class _Builder:
         for child in children:
             if isinstance(child, m.Citation):
                 if citation is not None:
-                    self._error("QR013", "'cite' is given twice", child.span)
+                    self._error("QR013", tr("'cite' is given twice"), child.span)
                 citation = child
             elif isinstance(child, _Clause):
                 if child.key in clauses:
-                    self._error("QR013", f"'{child.key}' is given twice", child.span)
+                    self._error("QR013", tr("'{key}' is given twice", key=child.key), child.span)
                 clauses[child.key] = child
         time, target = self._time(times, target)
         for extra_strength in strengths[1:]:
-            self._error("QR011", "a rule takes one strength word", extra_strength.span)
+            self._error("QR011", tr("a rule takes one strength word"), extra_strength.span)
         if time is None and isinstance(target, m.Comparison) and target.wording \
                 and target.wording[0] in EVERY_YEAR_COMPARATOR_WORDS:
             time = m.EveryYear(wording=target.wording[0], span=target.span)
@@ -941,19 +947,21 @@ class _Builder:
             if total is not None and during is not None:
                 return attrs.evolve(during, total=True, wording=f"{during.wording} {total.wording}"), target
         for extra in times[1:]:
-            self._error("QR011", "a rule takes one time qualifier", extra.span,
-                        suggestion="split it into one rule per time qualifier")
+            self._error("QR011", tr("a rule takes one time qualifier"), extra.span,
+                        suggestion=tr("split it into one rule per time qualifier"))
         return (times[0] if times else None), target
 
     def _not_checkable(self, target: m.Qualitative, indicator: str) -> None:
         trend = CHANGE_WORDS.get(target.word[-2:]) if target.word.startswith("逐年") else None
         if trend is not None:
             word = "提高" if trend is m.ChangeDirection.UP else "下降"
-            hint = (f"for a rise in every year write '每年 {indicator} 比上年{word} >0%'; "
-                    f"or keep it as commitment {_quoted(indicator + target.word)}")
+            hint = tr("for a rise in every year write '每年 {indicator} 比上年{word} >0%'; or keep it as "
+                      "commitment {commitment}", indicator=indicator, word=word,
+                      commitment=_quoted(indicator + target.word))
         else:
-            hint = f"write it as commitment {_quoted(indicator + target.word)}, or give the number it stands for"
-        self._error("QR014", f"not checkable: '{target.word}' states no number", target.span, suggestion=hint)
+            hint = tr("write it as commitment {statement}, or give the number it stands for",
+                      statement=_quoted(indicator + target.word))
+        self._error("QR014", tr("not checkable: '{word}' states no number", word=target.word), target.span, suggestion=hint)
 
     def rule_target_year(self, span: m.Span, c: list[Token]) -> m.TargetYear:
         word = str(c[0])
@@ -967,7 +975,7 @@ class _Builder:
         years = [int(y) for y in re.findall(r"\d{4}", word)]
         if years:
             if years[1] < years[0]:
-                self._error("QR009", f"'{word}' ends before it starts", span)
+                self._error("QR009", tr("'{word}' ends before it starts", word=word), span)
             return m.During(years[0], max(years), wording=word, span=span)
         number = re.search("十([一二三四五])五", word)
         assert number is not None
@@ -984,7 +992,7 @@ class _Builder:
         digits = count.group(1)
         last = int(digits) if digits.isdigit() else self._chinese_number(digits, span)
         if last < 1:
-            self._error("QR009", f"'{word}' names no year", span)
+            self._error("QR009", tr("'{word}' names no year", word=word), span)
         return m.EveryYear(int(last) or 1, wording=word, span=span)
 
     def rule_cumulative(self, span: m.Span, c: list[Token]) -> m.Cumulative:
@@ -1027,7 +1035,7 @@ class _Builder:
         op = self._combine(prefix, suffix_word, span)
         exclusive = [t for t in after if t.type == "INCLUSION" and str(t).startswith("(不")]
         if exclusive and op.direction == 0:
-            self._error("QR005", f"'{exclusive[0]}' needs 以上 or 以下 to say which end it excludes", span)
+            self._error("QR005", tr("'{exclusive}' needs 以上 or 以下 to say which end it excludes", exclusive=exclusive[0]), span)
         elif exclusive:
             op = m.Comparator.GT if op.direction > 0 else m.Comparator.LT
         suffix = "".join(str(t) for t in after) or None
@@ -1038,14 +1046,15 @@ class _Builder:
         prefix_op = COMPARATOR_WORDS[prefix.removesuffix("全年的")] if prefix else None
         suffix_op = SUFFIX_WORDS[suffix] if suffix else None
         if prefix is not None and prefix_op is None and suffix_op is None:
-            self._error("QR006", f"'{prefix}' needs 以上, 以下 or 以内 to say which way", span,
-                        suggestion=f"write e.g. '{prefix}…以下' for an upper limit")
+            self._error("QR006", tr("'{prefix}' needs 以上, 以下 or 以内 to say which way", prefix=prefix), span,
+                        suggestion=tr("write e.g. '{prefix}…以下' for an upper limit", prefix=prefix))
             return m.Comparator.LE
         if prefix_op is m.Comparator.EQ and suffix_op is not None:
             return suffix_op  # "为99%以上": the suffix says which way
         if prefix_op and suffix_op and prefix_op.direction != suffix_op.direction:
-            self._error("QR005", f"'{prefix}' and '{suffix}' point in opposite directions", span,
-                        suggestion=f"drop '{suffix}'")
+            self._error("QR005", tr("'{prefix}' and '{suffix}' point in opposite directions", prefix=prefix,
+                                    suffix=suffix), span,
+                        suggestion=tr("drop '{suffix}'", suffix=suffix))
         return prefix_op or suffix_op or m.Comparator.EQ
 
     def rule_between(self, span: m.Span, c: list[Any]) -> m.Between:
@@ -1055,8 +1064,8 @@ class _Builder:
         if high.unit is None and low.unit is not None:
             high = attrs.evolve(high, unit=low.unit)
         if _in_same_unit(low, high) > high.value:
-            self._error("QR010", f"range {low.value}–{high.value} runs backwards", span,
-                        suggestion=f"write {high.value}-{low.value}")
+            self._error("QR010", tr("range {low}–{high} runs backwards", low=low.value, high=high.value), span,
+                        suggestion=tr("write {high}-{low}", high=high.value, low=low.value))
         separator = next((str(t) for t in c if isinstance(t, Token) and t.type == "RANGE_SEP"), None)
         return m.Between(low, high, wording=separator, span=span)
 
@@ -1066,15 +1075,16 @@ class _Builder:
         words = [t for t in c if isinstance(t, Token)]
         prefix = next((str(t) for t in words if t.type == "CMP_PREFIX"), "")
         if prefix and prefix not in APPROXIMATE_PREFIX_WORDS:
-            self._error("QR005", f"'{prefix}' and '左右' contradict: a bound is not an approximate value", span,
-                        suggestion=f"drop '{prefix}' or '左右'")
+            self._error("QR005", tr("'{prefix}' and '左右' contradict: a bound is not an approximate value",
+                                    prefix=prefix), span,
+                        suggestion=tr("drop '{prefix}' or '左右'", prefix=prefix))
         word = prefix + "".join(str(t) for t in words if t.type != "CMP_PREFIX")
         return m.Approximately(quantity, tolerance.value if tolerance else None, wording=word, span=span)
 
     def rule_tolerance(self, span: m.Span, c: list[Any]) -> _Field:
         quantity = c[0]
         if quantity.value < 0:
-            self._error("QR008", "a tolerance cannot be negative", span)
+            self._error("QR008", tr("a tolerance cannot be negative"), span)
         return _Field("tolerance", quantity, span)
 
     def rule_change(self, span: m.Span, c: list[Any]) -> m.Change:
@@ -1106,9 +1116,9 @@ class _Builder:
             amount = attrs.evolve(amount, op=m.Comparator.GE, bare=False)
         for quantity in m.quantities(amount):
             if quantity.unit is None:
-                self._error("QR113", "a change needs a unit: % (relative), 百分点 (points of a share) or "
-                            "the indicator's own unit", quantity.span or span,
-                            suggestion="write e.g. '下降18.5%', '提高5个百分点' or '增加12项'")
+                self._error("QR113", tr("a change needs a unit: % (relative), 百分点 (points of a share) or the "
+                                        "indicator's own unit"), quantity.span or span,
+                            suggestion=tr("write e.g. '下降18.5%', '提高5个百分点' or '增加12项'"))
         return amount
 
     def rule_respectively(self, span: m.Span, c: list[Any]) -> m.Respectively:
@@ -1153,9 +1163,9 @@ class _Builder:
         strengths = tuple(x for x in c if isinstance(x, _StrengthMark))
         values = tuple(None if isinstance(x, _EmptyCell) else x for x in cells)
         if not values or len(values) > 3:
-            self._error("QR015", f"a table row has {len(values)} value cells; read are one (the target), "
-                        "two (基期值 | 目标值) or three (基期值 | 目标值 | 年均/累计), then 约束性/预期性", span,
-                        suggestion="keep the columns 基期值 | 目标值 | 年均/累计 | 属性 and write '-' for an empty one")
+            self._error("QR015", tr("a table row has {count} value cells; read are one (the target), two (基期值 | 目标值) "
+                                    "or three (基期值 | 目标值 | 年均/累计), then 约束性/预期性", count=len(values)), span,
+                        suggestion=tr("keep the columns 基期值 | 目标值 | 年均/累计 | 属性 and write '-' for an empty one"))
         return _Row(m.TableRow(values, span=span), strengths)
 
     def rule_table_cell(self, span: m.Span, c: list[Any]) -> Any:
@@ -1186,8 +1196,8 @@ class _Builder:
         if magnitude:
             value *= MAGNITUDES[magnitude]
         if not _representable(value):
-            self._error("QR008", f"{self.normalized.text[c[0].start_pos:c[-1].end_pos]} is beyond the range of "
-                        "numbers the engine can compare (about 1e-300 to 1e300)", span)
+            self._error("QR008", tr("{text} is beyond the range of numbers the engine can compare (about 1e-300 to "
+                                    "1e300)", text=self.normalized.text[c[0].start_pos:c[-1].end_pos]), span)
             value = Decimal(0)
         return m.Quantity(value, unit, written=self.normalized.text[c[0].start_pos:c[-1].end_pos], span=span)
 
@@ -1195,7 +1205,7 @@ class _Builder:
         try:
             return Decimal(chinese_numeral(text))
         except ValueError as error:
-            self._error("QR008", f"'{text}' is not a Chinese numeral: {error}", span)
+            self._error("QR008", tr("'{text}' is not a Chinese numeral: {error}", text=text, error=error), span)
             return Decimal(0)
 
     def rule_citation(self, span: m.Span, c: list[Token]) -> m.Citation:
@@ -1230,19 +1240,20 @@ class _Builder:
         if record:
             if "table" not in record or "value" not in record:
                 missing = "from" if "table" not in record else "value"
-                self._error("QR012", f"record definition of '{name}' has no '{missing}' line", span,
-                            suggestion="a record definition needs both 'from TABLE' and 'value EXPR'")
+                self._error("QR012", tr("record definition of '{name}' has no '{missing}' line", name=name,
+                                        missing=missing), span,
+                            suggestion=tr("a record definition needs both 'from TABLE' and 'value EXPR'"))
             else:
                 definition = m.RecordDefinition(
                     record["table"], record["value"], record.get("region", "region"),
                     record.get("date"), record.get("year"), record.get("min"), span=span)
                 if definition.date_column and definition.year_column:
-                    self._error("QR012", "give either 'date' or 'year', not both", span)
+                    self._error("QR012", tr("give either 'date' or 'year', not both"), span)
         definitions = sorted(repeated["definitions"], key=lambda d: -10**9 if d.start is None else d.start)
         for before, after in zip(definitions, definitions[1:], strict=False):
             if before.end is None or after.start is None or after.start <= before.end:
-                self._error("QR009", f"the definitions of '{name}' overlap: give each its own years "
-                            "(e.g. ..2012 and 2013..)", after.span)
+                self._error("QR009", tr("the definitions of '{name}' overlap: give each its own years (e.g. ..2012 "
+                                        "and 2013..)", name=name), after.span)
         return m.Indicator(str(name), aliases=tuple(str(a) for a in aliases), definition=definition,
                            references=tuple(repeated["references"]), definitions=tuple(definitions),
                            override=override, span=span, **fields)
@@ -1271,7 +1282,7 @@ class _Builder:
         start = int(years[0]) if first_is_start else None
         end = int(years[-1]) if years and (len(years) == 2 or not first_is_start) else None
         if start is not None and end is not None and start > end:
-            self._error("QR009", f"definition years {start}..{end} end before they start", span)
+            self._error("QR009", tr("definition years {start}..{end} end before they start", start=start, end=end), span)
         return _Field("definitions", (m.DatedDefinition(start, end, text, span=span),), span)
 
     def rule_indicator_direction(self, span: m.Span, c: list[Token]) -> _Field:
@@ -1301,7 +1312,7 @@ class _Builder:
     def rule_record_min(self, span: m.Span, c: list[Token]) -> _Field:
         text = str(c[0]).replace(",", "")
         if not text.isdigit() or int(text) < 1:
-            self._error("QR012", f"min_records must be a positive whole number, not {c[0]}", span)
+            self._error("QR012", tr("min_records must be a positive whole number, not {value}", value=c[0]), span)
             return _Field("record_min", None, span)
         return _Field("record_min", int(text), span)
 
@@ -1321,11 +1332,14 @@ class _Builder:
         where = next((x.value for x in c[1:] if isinstance(x, _Field)), None)
         arity = _AGGREGATE_COLUMNS[function]
         if len(columns) not in arity:
-            wanted = " or ".join(str(n) for n in sorted(arity))
-            self._error("QR012", f"{function.value}() takes {wanted} column(s), not {len(columns)}",
-                        span, suggestion=_AGGREGATE_EXAMPLES[function])
+            counts = sorted(arity)
+            wanted = str(counts[0]) if len(counts) == 1 else tr("{first} or {second}", first=counts[0],
+                                                                second=counts[1])
+            self._error("QR012", tr("{function}() takes {wanted} column(s), not {count}", function=function.value,
+                                    wanted=wanted, count=len(columns)),
+                        span, suggestion=tr("write e.g. {example}", example=_AGGREGATE_EXAMPLES[function]))
         if function is m.AggregateFunction.SHARE and where is None:
-            self._error("QR012", "share() needs a condition: share(where aqi <= 100)", span)
+            self._error("QR012", tr("share() needs a condition: share(where aqi <= 100)"), span)
         return m.Aggregate(function, columns[0] if columns else None,
                            columns[1] if len(columns) > 1 else None, where, span=span)
 
@@ -1368,7 +1382,7 @@ _AGGREGATE_COLUMNS: dict[m.AggregateFunction, frozenset[int]] = {
 _AGGREGATE_EXAMPLES: dict[m.AggregateFunction, str] = {
     m.AggregateFunction.SUM: "sum(volume)", m.AggregateFunction.MEAN: "mean(pm25)",
     m.AggregateFunction.MIN: "min(pm25)", m.AggregateFunction.MAX: "max(pm25)",
-    m.AggregateFunction.COUNT: "count() or count(column)",
+    m.AggregateFunction.COUNT: "count(), count(column)",
     m.AggregateFunction.SHARE: "share(where aqi <= 100)",
     m.AggregateFunction.WMEAN: "wmean(concentration, volume)",
 }

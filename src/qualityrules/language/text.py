@@ -13,6 +13,8 @@ from typing import Any
 
 import attrs
 
+from ..i18n import Text, tr
+
 
 @functools.lru_cache(maxsize=1)
 def _converter() -> Any:
@@ -90,10 +92,11 @@ def lone_surrogate(text: str) -> int | None:
     return None
 
 
-def surrogate_message(text: str, index: int) -> str:
+def surrogate_message(text: str, index: int) -> Text:
     """What to say about the lone surrogate at ``index`` of ``text``."""
-    return (f"U+{ord(text[index]):04X} is a lone surrogate, not a character (the text was decoded with the "
-            "wrong encoding, or cut inside a UTF-16 pair)")
+    code = f"U+{ord(text[index]):04X}"
+    return tr("{code} is a lone surrogate, not a character (the text was decoded with the wrong encoding, or cut "
+              "inside a UTF-16 pair)", code=code)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -105,9 +108,9 @@ def normalize(text: str) -> str:
     if bad is not None:
         from ..errors import DataError, Diagnostic
 
-        raise DataError(Diagnostic("QR244", f"'{text.encode('utf-8', 'backslashreplace').decode()}': "
-                                   + surrogate_message(text, bad),
-                                   suggestion="read the file with its real encoding (UTF-8, GB18030)"))
+        raise DataError(Diagnostic("QR244", tr("'{text}': {problem}", text=text.encode("utf-8", "backslashreplace").decode(),
+                                               problem=surrogate_message(text, bad)),
+                                   suggestion=tr("read the file with its real encoding (UTF-8, GB18030)")))
     folded = unicodedata.normalize("NFKC", text).strip()
     return _simplify(folded) if _has_cjk(folded) else folded
 

@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import Diagnostic, Severity, UsageError, did_you_mean
+from ..i18n import Text, tr
 from ..language.text import normalize
 from .regions import Hierarchy, HierarchyLike, as_hierarchy
 
@@ -164,11 +165,13 @@ def check_region(pack: Pack, region: str, hierarchy: HierarchyLike | None = None
     known = set(tree.parent) | set(tree.parent.values()) | named
     if key in known:
         return
-    home = pack.region or "the pack's region"
+    home = pack.region or tr("the pack's region")
     raise UsageError(Diagnostic(
-        "QR301", f"region '{region}' is not {home}, not in the scope of {pack.id} and not in the region hierarchy",
-        suggestion=did_you_mean(key, sorted(known)) or f"if it is part of {home}, pass hierarchy={{'{region}': "
-        f"'{home}'}} (--hierarchy FILE), or add it to the pack's scope"))
+        "QR301", tr("region '{region}' is not {home}, not in the scope of {id} and not in the region hierarchy",
+                    region=region, home=home, id=pack.id),
+        suggestion=did_you_mean(key, sorted(known)) or tr(
+            "if it is part of {home}, pass hierarchy={{'{region}': '{home}'}} (--hierarchy FILE), or add it to the "
+            "pack's scope", region=region, home=home)))
 
 
 def packs_in_force(region: str, year: int, packs: Iterable[Pack | str | Path] | None = None, *,
@@ -195,15 +198,23 @@ def _in_force(pack: Pack, year: int) -> bool:
 def outside_warning(pack: Pack, regions: Sequence[str], hierarchy: HierarchyLike | None = None) -> Diagnostic:
     """QR240: ``regions`` lie outside ``pack``'s area, so none of its targets is checked there."""
     tree = as_hierarchy(hierarchy)
-    shown = ", ".join(regions[:10]) + (f" and {len(regions) - 10} more" if len(regions) > 10 else "")
-    where = " or ".join(dict.fromkeys(r for r in (pack.region, *pack.definition.scope) if r)) or "its scope"
+    listed = ", ".join(regions[:10])
+    shown = tr("{regions} and {count} more", regions=listed, count=len(regions) - 10) if len(regions) > 10 else listed
+    named = list(dict.fromkeys(r for r in (pack.region, *pack.definition.scope) if r))
+    where: str = named[0] if named else tr("its scope")
+    for other in named[1:]:
+        where = tr("{first} or {second}", first=where, second=other)
     covering = _covering_ancestor_packs(pack, regions, tree)
-    hint = "; ".join(f"{pid} ({region}) covers {', '.join(names)}" for pid, region, names in covering)
+    hint: Text = tr("check them with a pack for their own region")
+    for number, (pid, region, names) in enumerate(covering):
+        covers = tr("{pack} ({region}) covers {names}", pack=pid, region=region, names=", ".join(names))
+        hint = covers if number == 0 else tr("{before}; {after}", before=hint, after=covers)
     return Diagnostic(
-        "QR240", f"{len(regions)} region(s) in the data are not {where} or part of it, so no target of "
-        f"{pack.id} is checked there (not-applicable): {shown}", severity=Severity.WARNING,
-        suggestion=(hint or "check them with a pack for their own region") + "; if they are part of "
-        f"{pack.region or 'the pack’s region'}, pass hierarchy= (--hierarchy FILE) or add them to the pack's scope")
+        "QR240", tr("{count} region(s) in the data are not {where} or part of it, so no target of {id} is checked "
+                    "there (not-applicable): {shown}", count=len(regions), where=where, id=pack.id, shown=shown),
+        severity=Severity.WARNING,
+        suggestion=tr("{hint}; if they are part of {home}, pass hierarchy= (--hierarchy FILE) or add them to the "
+                      "pack's scope", hint=hint, home=pack.region or tr("the pack's region")))
 
 
 def _covering_ancestor_packs(pack: Pack, regions: Sequence[str], tree: Hierarchy) -> list[tuple[str, str, list[str]]]:

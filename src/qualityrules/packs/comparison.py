@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..errors import Diagnostic, UsageError, _display_width
+from ..i18n import tr
 from ..language import model as m
 
 if TYPE_CHECKING:
@@ -494,8 +495,9 @@ def _distinct(packs: Iterable[Pack]) -> list[Pack]:
         other = kept.setdefault(pack.id, pack)
         if other is not pack and other != pack:
             raise UsageError(Diagnostic(
-                "QR301", f"two different packs are named '{pack.id}' ({other.path or '?'} and {pack.path or '?'})",
-                suggestion="compare packs with distinct ids"))
+                "QR301", tr("two different packs are named '{id}' ({first} and {second})", id=pack.id,
+                                  first=other.path or "?", second=pack.path or "?"),
+                suggestion=tr("compare packs with distinct ids")))
     return list(kept.values())
 
 
@@ -654,7 +656,7 @@ def compare(*packs: Pack | str | Path, search: Sequence[str | Path] = (), catalo
     loosens or changes. A pack given twice counts once, so ``compare(a, a)`` has no differences.
     """
     if not packs:
-        raise UsageError(Diagnostic("QR301", "compare() needs at least one pack"))
+        raise UsageError(Diagnostic("QR301", tr("compare() needs at least one pack")))
     loaded = _distinct(_load_all(packs, search, catalogue))
     pairs = _pairs(loaded)
     differences = [d for parent, child, _ in pairs for d in _differences(parent, child)]
@@ -684,8 +686,8 @@ def binding(pack: Pack | str | Path, indicator: str, year: int, region: str | No
     found = loaded.catalogue.lookup(indicator)
     if found is None:
         raise UnknownIndicatorError(Diagnostic(
-            "QR101", f"unknown indicator '{indicator}'",
-            suggestion=loaded.catalogue.suggest(indicator) or "see rules/catalogue.qr for the indicators"))
+            "QR101", tr("unknown indicator '{name}'", name=indicator),
+            suggestion=loaded.catalogue.suggest(indicator) or tr("see rules/catalogue.qr for the indicators")))
     where = region if region is not None else loaded.region
     if where is not None:
         check_region(loaded, where, hierarchy)

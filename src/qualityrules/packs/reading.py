@@ -38,7 +38,7 @@ from fractions import Fraction
 import attrs
 
 from ..errors import Diagnostic, Severity, span_of
-from ..i18n import tr
+from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_number
@@ -105,7 +105,7 @@ def plan_baseline(pack: m.PackDefinition) -> tuple[int | None, str]:
     return None, "period"
 
 
-def read_statement(rule: m.Rule, pack: m.PackDefinition, lookup: Lookup, suggest: Callable[[str], str | None],
+def read_statement(rule: m.Rule, pack: m.PackDefinition, lookup: Lookup, suggest: Callable[[str], Text | None],
                    diagnostics: list[Diagnostic]) -> list[Part]:
     """The parts of a written line, each bound to its catalogue indicator (empty after an error)."""
     reader = _Reader(rule, pack, lookup, suggest, diagnostics)
@@ -117,10 +117,10 @@ class _Reader:
     rule: m.Rule
     pack: m.PackDefinition
     lookup: Lookup
-    suggest: Callable[[str], str | None]
+    suggest: Callable[[str], Text | None]
     diagnostics: list[Diagnostic]
 
-    def _error(self, code: str, message: str, suggestion: str | None = None,
+    def _error(self, code: str, message: Text, suggestion: Text | None = None,
                severity: Severity = Severity.ERROR, span: m.Span | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, span or self.rule.span, severity, suggestion=suggestion))
 
@@ -134,8 +134,9 @@ class _Reader:
             return []
         if isinstance(target, m.Respectively):
             if len(target.targets) != len(named):
-                self._error("QR123", f"{len(named)} indicators but {len(target.targets)} values after 分别",
-                            suggestion="give one value per indicator, in the same order")
+                self._error("QR123", tr("{indicators} indicators but {values} values after 分别", indicators=len(named),
+                                       values=len(target.targets)),
+                            suggestion=tr("give one value per indicator, in the same order"))
                 return []
             pairs: list[tuple[str, m.Indicator, m.Target]] = [
                 (written, indicator, t) for (written, indicator), t in zip(named, target.targets, strict=True)]
@@ -159,10 +160,10 @@ class _Reader:
                 listed = isinstance(self.rule.target, m.Respectively) or self.rule.each
                 if not listed and any(extensive(i) for _, i in distributed):
                     joined = "、".join(n for n, _ in distributed)
-                    self._error("QR123", f"'{phrase}' names several totals ({joined}): their sum and each of them "
-                                "are different targets",
-                                suggestion=f"write 均 before the target if each must reach it, or add '{phrase}' "
-                                "to the catalogue as one indicator for the total")
+                    self._error("QR123", tr("'{phrase}' names several totals ({joined}): their sum and each of them "
+                                            "are different targets", phrase=phrase, joined=joined),
+                                suggestion=tr("write 均 before the target if each must reach it, or add '{phrase}' to "
+                                              "the catalogue as one indicator for the total", phrase=phrase))
                     return []
                 return distributed
         self._unknown(phrase)
@@ -200,8 +201,10 @@ class _Reader:
     def _unknown(self, phrase: str) -> None:
         hint = self.suggest(phrase)
         if _numberless(self.rule.target):
-            hint = (hint + "; " if hint else "") + (
-                f"if no statistic measures it, write it as commitment {_quoted(format_model(self.rule))}")
+            commitment = _quoted(format_model(self.rule))
+            hint = tr("{hint}; if no statistic measures it, write it as commitment {commitment}", hint=hint,
+                      commitment=commitment) if hint else \
+                tr("if no statistic measures it, write it as commitment {commitment}", commitment=commitment)
         self._error("QR101", tr("unknown indicator '{name}'", name=phrase), hint
                     or tr("add it to a catalogue of your own (--catalogue FILE) with its unit and direction"),
                     span=_name_span(self.rule, phrase))
@@ -247,10 +250,18 @@ class _Reader:
             return attrs.evolve(target, bare=False)  # 100% of a share better higher, 0 of one better lower
         number = format_number(q.value) + (q.unit or "")
         fix = f"达到{number}以上" if direction is m.Direction.HIGHER else f"{number}以下"
-        self._error("QR120", f"'{q.written or number}' has no comparator word: does {indicator.name} have to reach "
-                    "it, stay under it, or equal it?", span=target.span,
-                    suggestion=f"write '{fix}' ({indicator.name} is better {direction.value}), or '== {number}' "
-                    "for exactly")
+        if direction is m.Direction.HIGHER:
+            hint = tr("write '{fix}' ({name} is better higher), or '== {number}' for exactly", fix=fix,
+                      name=indicator.name, number=number)
+        elif direction is m.Direction.LOWER:
+            hint = tr("write '{fix}' ({name} is better lower), or '== {number}' for exactly", fix=fix,
+                      name=indicator.name, number=number)
+        else:
+            hint = tr("write '{fix}' ({name} is better exact), or '== {number}' for exactly", fix=fix,
+                      name=indicator.name, number=number)
+        self._error("QR120", tr("'{written}' has no comparator word: does {name} have to reach it, stay under it, or "
+                                "equal it?", written=q.written or number, name=indicator.name),
+                    span=target.span, suggestion=hint)
         return None
 
     def _table_row(self, rule: m.Rule, indicator: m.Indicator, row: m.TableRow) -> list[Part]:
@@ -275,7 +286,7 @@ class _Reader:
                 return []
             parts.append(part)
         if not parts:
-            self._error("QR015", "the table row has no target: its target and 年均/累计 cells are empty",
+            self._error("QR015", tr("the table row has no target: its target and 年均/累计 cells are empty"),
                         span=row.span)
         return parts
 
@@ -329,9 +340,15 @@ class _Reader:
             time = m.Cumulative(wording=None, span=None)
         elif flow and isinstance(time, m.TargetYear) and period is not None and time.year in period.years \
                 and period.end > period.start:
-            self._error("QR121", f"{what}; checked in {time.year} alone", severity=Severity.WARNING, span=time.span,
-                        suggestion=f"write '到{time.year}年 累计' for the total added by {time.year}, or '每年' "
-                        "for the amount added in every year")
+            fix = tr("write '到{year}年 累计' for the total added by {year}, or '每年' for the amount added in every "
+                     "year", year=time.year)
+            if verb:
+                self._error("QR121", tr("'{verb}' counts what is added; checked in {year} alone", verb=verb,
+                                        year=time.year), severity=Severity.WARNING, span=time.span, suggestion=fix)
+            else:
+                self._error("QR121", tr("{name} counts what is added each year; checked in {year} alone",
+                                        name=indicator.name, year=time.year),
+                            severity=Severity.WARNING, span=time.span, suggestion=fix)
         if isinstance(time, m.During):
             time = attrs.evolve(time, total=time.total or flow)
         rule = attrs.evolve(rule, time=time)
@@ -354,18 +371,19 @@ class _Reader:
         elif baseline is None:
             baseline, source = plan_baseline(self.pack)
             if baseline is None:
-                self._error("QR122", "a change without a baseline year needs the pack's 'baseline' or 'period'",
-                            span=change.span, suggestion="add e.g. 'baseline 2015' to the pack, or write '较2015年'")
+                self._error("QR122", tr("a change without a baseline year needs the pack's 'baseline' or 'period'"),
+                            span=change.span, suggestion=tr("add e.g. 'baseline 2015' to the pack, or write '较2015年'"))
             elif source == "period":
-                self._error("QR122", f"no baseline year written: read against {baseline}, the year before the "
-                            "period starts", severity=Severity.WARNING, span=change.span,
-                            suggestion=f"write '较{baseline}年' here, or 'baseline {baseline}' in the pack header")
+                self._error("QR122", tr("no baseline year written: read against {baseline}, the year before the "
+                                        "period starts", baseline=baseline), severity=Severity.WARNING, span=change.span,
+                            suggestion=tr("write '较{baseline}年' here, or 'baseline {baseline}' in the pack header",
+                                          baseline=baseline))
         rate = None
         amount = change.amount
         if change.average_annual:
             if baseline is None or checked is None or year_on_year or not isinstance(rule.time, m.TargetYear | None):
-                self._error("QR122", "年均 (a yearly rate) needs one target year and a baseline year",
-                            span=change.span, suggestion="write it for the target year, e.g. '到2030年 …年均增长7%'")
+                self._error("QR122", tr("年均 (a yearly rate) needs one target year and a baseline year"),
+                            span=change.span, suggestion=tr("write it for the target year, e.g. '到2030年 …年均增长7%'"))
             elif checked > baseline:
                 rate = next(iter(m.quantities(amount)))
                 amount = _compounded(amount, checked - baseline, change.direction is m.ChangeDirection.UP)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import DataError, Diagnostic, shown
+from ..i18n import tr
 from ..language.text import normalize
 from ..resources import rules_dir
 
@@ -44,8 +45,9 @@ class Hierarchy:
             child, parent = normalize(child), normalize(parent)
             known = self.parent.setdefault(child, parent)
             if known != parent:
-                problems.append(Diagnostic("QR208", f"region '{child}' has two parents: '{known}' and '{parent}'",
-                                           suggestion="give each region one parent"))
+                problems.append(Diagnostic("QR208", tr("region '{child}' has two parents: '{known}' and '{parent}'",
+                                                       child=child, known=known, parent=parent),
+                                           suggestion=tr("give each region one parent")))
         if not problems:
             problems.extend(_cycles(self.parent))
         if problems:
@@ -91,8 +93,8 @@ HierarchyLike = Hierarchy | Mapping[Any, Any] | Iterable[Sequence[Any]]
 def _expect_rows(value: Any, what: str) -> None:
     """QR208 unless ``value`` is a collection of names (a string is one name, not a row)."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise DataError(Diagnostic("QR208", f"{what}, not {shown(value)}",
-                                   suggestion="for a file, use qualityrules.Hierarchy.read(path) or pass the path"))
+        raise DataError(Diagnostic("QR208", tr("{what}, not {value}", what=what, value=shown(value)),
+                                   suggestion=tr("for a file, use qualityrules.Hierarchy.read(path) or pass the path")))
 
 
 def _cycles(parent: Mapping[str, str]) -> list[Diagnostic]:
@@ -101,8 +103,8 @@ def _cycles(parent: Mapping[str, str]) -> list[Diagnostic]:
         while chain[-1] in parent:
             chain.append(parent[chain[-1]])
             if chain[-1] in chain[:-1]:
-                return [Diagnostic("QR208", "region hierarchy has a cycle: " + " → ".join(chain),
-                                   suggestion="a region cannot contain itself")]
+                return [Diagnostic("QR208", tr("region hierarchy has a cycle: {chain}", chain=" → ".join(chain)),
+                                   suggestion=tr("a region cannot contain itself"))]
     return []
 
 

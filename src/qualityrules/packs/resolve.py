@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
-from ..i18n import tr
+from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_number, rule_body
@@ -79,22 +79,25 @@ class Catalogue:
     def names(self) -> list[str]:
         return sorted(self._index)
 
-    def suggest(self, name: str) -> str | None:
+    def suggest(self, name: str) -> Text | None:
         """Did-you-mean for an unknown name, with the catalogue's notes that tell look-alike
         statistics apart. A suggestion never binds: the rule stays unknown until it is fixed."""
         hint = did_you_mean(normalize(name), self._index)
         if hint is None:
             return None
-        notes = []
+        notes: list[Text] = []
         for candidate in difflib.get_close_matches(normalize(name), list(self._index), n=3, cutoff=0.5):
             indicator = self._index[candidate]
             for reference in indicator.references:
-                relation = "is not" if reference.kind == "not" else "see also"
-                text = f"{indicator.name} {relation} {'/'.join(reference.names)}"
-                notes.append(text + (f": {reference.note}" if reference.note else ""))
-        if not notes:
-            return hint
-        return tr("{hint}{notes}", hint=hint, notes="".join(f" ({note})" for note in dict.fromkeys(notes)))
+                others = "/".join(reference.names)
+                if reference.kind == "not":
+                    note = tr("{name} is not {others}", name=indicator.name, others=others)
+                else:
+                    note = tr("{name} see also {others}", name=indicator.name, others=others)
+                notes.append(tr("{reference}: {note}", reference=note, note=reference.note) if reference.note else note)
+        for note in dict.fromkeys(notes):
+            hint = tr("{hint} ({note})", hint=hint, note=note)
+        return hint
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.lookup(name) is not None
@@ -516,14 +519,20 @@ def _change_measure(rule: m.Rule, change: m.Change, indicator: m.Indicator,
         elif q.unit is not None and indicator.unit is not None and units.compatible(q.unit, indicator.unit):
             measures.add(Measure.POINT_CHANGE)
         else:
-            own = f", or in {indicator.unit}" if indicator.unit else ""
-            diagnostics.append(Diagnostic(
-                "QR113", f"a change of {indicator.name} is measured in % or 百分点{own}, not '{q.unit or 'no unit'}'",
-                q.span or rule.span, suggestion="write e.g. '下降18.5%'" + (f" or '增加12{indicator.unit}'" if own else "")))
+            written = q.unit or tr("no unit")
+            if indicator.unit:
+                message = tr("a change of {name} is measured in % or 百分点, or in {unit}, not '{written}'",
+                             name=indicator.name, unit=indicator.unit, written=written)
+                fix = tr("write e.g. '下降18.5%' or '增加12{unit}'", unit=indicator.unit)
+            else:
+                message = tr("a change of {name} is measured in % or 百分点, not '{written}'",
+                             name=indicator.name, written=written)
+                fix = tr("write e.g. '下降18.5%'")
+            diagnostics.append(Diagnostic("QR113", message, q.span or rule.span, suggestion=fix))
             return None
     if len(measures) != 1:
-        diagnostics.append(Diagnostic("QR113", "one change in two kinds of unit", change.span or rule.span,
-                                      suggestion="write both ends in % or both in the indicator's unit"))
+        diagnostics.append(Diagnostic("QR113", tr("one change in two kinds of unit"), change.span or rule.span,
+                                      suggestion=tr("write both ends in % or both in the indicator's unit")))
         return None
     return measures.pop()
 
@@ -607,7 +616,8 @@ def _years(rule: m.Rule, pack: m.PackDefinition, diagnostics: list[Diagnostic]) 
     elif isinstance(time, (m.During, m.Cumulative, m.EveryYear)) and years and period is not None \
             and not set(years) <= set(period.years):
         diagnostics.append(Diagnostic(
-            "QR114", f"years {years[0]}..{years[-1]} reach outside the pack's period {period.start}..{period.end}",
+            "QR114", tr("years {first}..{last} reach outside the pack's period {start}..{end}", first=years[0],
+                        last=years[-1], start=period.start, end=period.end),
             time.span or rule.span, Severity.WARNING))
     elif not years and isinstance(time, (m.EveryYear, m.Cumulative)):
         diagnostics.append(Diagnostic("QR115", tr("每年/累计 need the pack's 'period'"), time.span or rule.span,
@@ -1022,9 +1032,9 @@ class _Loader:
         # <id>.qr, or a variant of it named <id>.<anything>.qr (haibin-2025.reviewed.qr)
         if path is not None and definition.id != path.stem and not path.stem.startswith(definition.id + "."):
             self.diagnostics.append(Diagnostic(
-                "QR118", f"pack '{definition.id}' is in the file {path.name}: a pack file is named after its pack "
-                "id, so that 'extends' finds it", _header_span(definition),
-                suggestion=f"rename the file to {definition.id}.qr, or the pack to '{path.stem}'"))
+                "QR118", tr("pack '{id}' is in the file {name}: a pack file is named after its pack id, so that "
+                            "'extends' finds it", id=definition.id, name=path.name), _header_span(definition),
+                suggestion=tr("rename the file to {id}.qr, or the pack to '{stem}'", id=definition.id, stem=path.stem)))
             return None
         return self.resolve(definition, source)
 
@@ -1034,8 +1044,9 @@ class _Loader:
             if earlier is not None and source is not None and earlier.path is not None \
                     and Path(earlier.path).resolve() != Path(source).resolve():
                 self.diagnostics.append(Diagnostic(
-                    "QR119", f"two files declare the pack '{definition.id}': {earlier.path} and {source}",
-                    _header_span(definition), suggestion="give each pack its own id (and file name)"))
+                    "QR119", tr("two files declare the pack '{id}': {path} and {source}", id=definition.id,
+                                path=earlier.path, source=source),
+                    _header_span(definition), suggestion=tr("give each pack its own id (and file name)")))
                 return None
             return earlier
         if any(pid == definition.id for pid, _ in self.stack):  # a file whose pack id is already open
@@ -1197,9 +1208,9 @@ def _check_definitions(rule: BoundRule, diagnostics: list[Diagnostic]) -> None:
     changed = next((rule.definition_caveat(year) for year in rule.years if rule.definition_caveat(year)), None)
     if changed is not None:
         diagnostics.append(Diagnostic(
-            "QR124", f"{rule.indicator.name} changed its definition: {changed}", name_span(rule.rule), Severity.WARNING,
-            suggestion="results for those years carry this caveat; restate the target under the new "
-            "definition to check it on its own terms"))
+            "QR124", tr("{name} changed its definition: {changed}", name=rule.indicator.name, changed=changed), name_span(rule.rule), Severity.WARNING,
+            suggestion=tr("results for those years carry this caveat; restate the target under the new definition to "
+                          "check it on its own terms")))
 
 
 def _check_summable(rule: BoundRule, diagnostics: list[Diagnostic]) -> None:
