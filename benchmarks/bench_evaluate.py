@@ -66,15 +66,17 @@ def build_pack() -> qualityrules.Pack:
     return pack_of(indicators, rules)
 
 
-def pack_of(indicators: list[str], rules: list[str]) -> qualityrules.Pack:
+def pack_of(indicators: list[str], rules: list[str], scope: list[str] | None = None) -> qualityrules.Pack:
     """The pack bench-2020 (全市, 2011..2020) of ``rules`` over a catalogue of ``indicators``
-    (each an ``indicator … { … }`` block)."""
+    (each an ``indicator … { … }`` block); ``scope``: regions it names besides 全市 (a total binds
+    only the regions a pack names)."""
     rule_file, diagnostics = parse_text("".join(indicators), source="<bench catalogue>")
     assert not diagnostics, diagnostics
     catalogue, problems = resolve.Catalogue.build(rule_file.indicators)
     assert not problems
-    text = ("pack bench-2020 {\n    region 全市\n    level city\n    period 2011..2020\n    target 2020\n"
-            "    section s {\n        " + "\n        ".join(rules) + "\n    }\n}\n")
+    named = f"    scope {', '.join(scope)}\n" if scope else ""
+    text = ("pack bench-2020 {\n    region 全市\n    level city\n    period 2011..2020\n    target 2020\n" + named
+            + "    section s {\n        " + "\n        ".join(rules) + "\n    }\n}\n")
     return resolve.resolve_text(text, catalogue=catalogue)
 
 

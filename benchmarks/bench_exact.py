@@ -60,7 +60,8 @@ def build_pack() -> tuple[qualityrules.Pack, list[tuple[str, Any]]]:
     indicators, rules, kinds = [], [], []
     for k in range(60):
         name = f"指标{k:02d}"
-        indicators.append(f"indicator {name} {{\n    unit %\n    direction higher\n}}\n")
+        unit = "万元" if k >= 50 else "%"      # a running total sums amounts (累计 of a share is QR125)
+        indicators.append(f"indicator {name} {{\n    unit {unit}\n    direction higher\n}}\n")
         if k < 40:
             template, threshold = VALUE_SHAPES[k % len(VALUE_SHAPES)]
             a, b = threshold if isinstance(threshold, tuple) else (threshold, None)
@@ -71,9 +72,10 @@ def build_pack() -> tuple[qualityrules.Pack, list[tuple[str, Any]]]:
             rules.append(template.format(n=name, a=amount))
             kinds.append(("change", (amount, relative, down, "超过" in template)))
         else:
-            rules.append(f"累计 {name} 达到{CUMULATIVE_THRESHOLD}%以上")
+            rules.append(f"累计 {name} 达到{CUMULATIVE_THRESHOLD}万元以上")
             kinds.append(("cumulative", CUMULATIVE_THRESHOLD))
-    return pack_of(indicators, rules), kinds
+    # the districts are named too: the running totals (amounts) bind the regions a pack names
+    return pack_of(indicators, rules, [f"区{r:05d}" for r in range(REGIONS)]), kinds
 
 
 def build_units(rng: np.random.Generator, kinds: list[tuple[str, Any]]) -> np.ndarray:
