@@ -160,7 +160,7 @@ def test_a_broken_translation_falls_back_to_english(monkeypatch: pytest.MonkeyPa
 # cli/check.py, engine/evaluation.py and engine/plausibility.py still build English f-strings:
 # whoever converts one of them adds it here (and drops it from NOT_YET_TRANSLATED).
 TRANSLATED = ("language", "packs", "extraction", "cli", "lsp", "__init__.py", "errors.py", "config.py",
-              "engine/assessment.py", "engine/exact.py", "strategies.py")
+              "engine/assessment.py", "engine/exact.py", "strategies.py", "engine/plausibility.py")
 NOT_YET_TRANSLATED = ("cli/check.py",)
 
 # Calls that carry a message, by name: the argument positions and keywords that hold one, and
@@ -170,6 +170,7 @@ MESSAGE_CHANNELS: dict[str, tuple[set[int], set[str], str]] = {
     "_error": ({1}, {"message", "suggestion"}, ""),      # the parser's and the statement reader's helper
     "refuse": ({0, 1}, {"message", "suggestion"}, ""),
     "Review": ({1}, {"message"}, "extraction/"),         # extract's readings for a person to review
+    "_doubt": ({4, 5, 6}, {"reason", "message", "suggestion"}, "engine/"),  # plausibility's set-aside values
 }
 
 
