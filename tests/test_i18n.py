@@ -162,7 +162,7 @@ def test_a_broken_translation_falls_back_to_english(monkeypatch: pytest.MonkeyPa
 TRANSLATED = ("language", "packs", "extraction", "cli", "lsp", "__init__.py", "errors.py", "config.py",
               "engine/assessment.py", "engine/exact.py", "strategies.py", "engine/plausibility.py",
               "report/report.py", "records",
-              "tables/frames.py")
+              "tables/frames.py", "tables/source.py")
 NOT_YET_TRANSLATED: tuple[str, ...] = ()
 
 # Calls that carry a message, by name: the argument positions and keywords that hold one, and
@@ -173,6 +173,9 @@ MESSAGE_CHANNELS: dict[str, tuple[set[int], set[str], str]] = {
     "refuse": ({0, 1}, {"message", "suggestion"}, ""),
     "Review": ({1}, {"message"}, "extraction/"),         # extract's readings for a person to review
     "_doubt": ({4, 5, 6}, {"reason", "message", "suggestion"}, "engine/"),  # plausibility's set-aside values
+    "diagnostic": ({1, 4}, {"message", "suggestion"}, "tables/"),  # a table's messages, where it names the cell
+    "fail": ({1, 4}, {"message", "suggestion"}, "tables/"),
+    "warn": ({1, 4}, {"message", "suggestion"}, "tables/"),
 }
 
 
