@@ -162,7 +162,8 @@ def test_a_broken_translation_falls_back_to_english(monkeypatch: pytest.MonkeyPa
 TRANSLATED = ("language", "packs", "extraction", "cli", "lsp", "__init__.py", "errors.py", "config.py",
               "engine/assessment.py", "engine/exact.py", "strategies.py", "engine/plausibility.py",
               "report/report.py", "records",
-              "tables/frames.py", "tables/source.py")
+              "tables/frames.py", "tables/source.py",
+              "tables/record_chunks.py")
 NOT_YET_TRANSLATED: tuple[str, ...] = ()
 
 # Calls that carry a message, by name: the argument positions and keywords that hold one, and
@@ -176,6 +177,7 @@ MESSAGE_CHANNELS: dict[str, tuple[set[int], set[str], str]] = {
     "diagnostic": ({1, 4}, {"message", "suggestion"}, "tables/"),  # a table's messages, where it names the cell
     "fail": ({1, 4}, {"message", "suggestion"}, "tables/"),
     "warn": ({1, 4}, {"message", "suggestion"}, "tables/"),
+    "_wrong_type": ({1, 2}, {"message", "suggestion"}, "tables/"),  # QR207 of a record column
 }
 
 
