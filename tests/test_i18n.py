@@ -163,7 +163,7 @@ TRANSLATED = ("language", "packs", "extraction", "cli", "lsp", "__init__.py", "e
               "engine/assessment.py", "engine/exact.py", "strategies.py", "engine/plausibility.py",
               "report/report.py", "records",
               "tables/frames.py", "tables/source.py",
-              "tables/record_chunks.py")
+              "tables/record_chunks.py", "tables/cells.py")
 NOT_YET_TRANSLATED: tuple[str, ...] = ()
 
 # Calls that carry a message, by name: the argument positions and keywords that hold one, and
