@@ -163,7 +163,8 @@ TRANSLATED = ("language", "packs", "extraction", "cli", "lsp", "__init__.py", "e
               "engine/assessment.py", "engine/exact.py", "strategies.py", "engine/plausibility.py",
               "report/report.py", "records",
               "tables/frames.py", "tables/source.py",
-              "tables/record_chunks.py", "tables/cells.py")
+              "tables/record_chunks.py", "tables/cells.py",
+              "tables/observations.py")
 NOT_YET_TRANSLATED: tuple[str, ...] = ()
 
 # Calls that carry a message, by name: the argument positions and keywords that hold one, and
@@ -178,6 +179,7 @@ MESSAGE_CHANNELS: dict[str, tuple[set[int], set[str], str]] = {
     "fail": ({1, 4}, {"message", "suggestion"}, "tables/"),
     "warn": ({1, 4}, {"message", "suggestion"}, "tables/"),
     "_wrong_type": ({1, 2}, {"message", "suggestion"}, "tables/"),  # QR207 of a record column
+    "add": ({1, 4}, {"message", "suggestion"}, "tables/"),          # a table's problems, at most MAX_DIAGNOSTICS
 }
 
 
