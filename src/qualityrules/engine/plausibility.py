@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import Diagnostic, Severity
+from ..i18n import Text, tr
 from ..language import units
 from ..tables.observations import Observations
 from .plan import VALUE, Plan
@@ -72,26 +73,28 @@ def screen(plan: Plan, obs: Observations) -> tuple[Observations, tuple[Doubt, ..
         assert kind is not None
         lowest, highest, highest_lo, lowest_hi = obs.ranges(i)
         name, (unit, full), values = obs.indicators[i], kind, obs.values[i]
+        whole = f"{full:g}" if full is not None else ""
         with np.errstate(invalid="ignore"):
             # an infinity of a float column is no value (read as unknown, QR214): never in doubt
             finite = np.isfinite(values.lo) if values.floats else True
             if full is None:   # a count
                 if lowest_hi < 0:
-                    doubts.append(_doubt(obs, i, (values.hi < 0) & finite, "QR243", "a negative count",
-                                         f"a count ({unit}) cannot be negative",
-                                         "correct the cells (a change given instead of a level?)"))
+                    doubts.append(_doubt(obs, i, (values.hi < 0) & finite, "QR243", tr("a negative count"),
+                                         tr("a count ({unit}) cannot be negative", unit=unit),
+                                         tr("correct the cells (a change given instead of a level?)")))
                 continue
             if bounds.get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS and lowest >= 0 and 0 < highest <= 1:
                 # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
-                doubts.append(_doubt(obs, i, ~np.isnan(values.lo) & finite, "QR241", "written as fractions of 1",
-                                     f"every value lies between 0 and 1 while the targets on it are tens of {unit} "
-                                     f"— fractions written for percentages (0.95 for 95 {unit})",
-                                     f"multiply the column by {full:g}, or give it in {unit}"))
+                doubts.append(_doubt(obs, i, ~np.isnan(values.lo) & finite, "QR241", tr("written as fractions of 1"),
+                                     tr("every value lies between 0 and 1 while the targets on it are tens of {unit} "
+                                        "— fractions written for percentages (0.95 for 95 {unit})", unit=unit),
+                                     tr("multiply the column by {factor}, or give it in {unit}",
+                                        factor=whole, unit=unit)))
             elif highest_lo > full * (1 + _SLACK) or lowest_hi < 0:
                 cells = ((values.lo > full * (1 + _SLACK)) | (values.hi < 0)) & finite
-                doubts.append(_doubt(obs, i, cells, "QR242", f"a share outside 0–{full:g} {unit}",
-                                     f"a share cannot be above {full:g} {unit} or below 0",
-                                     "correct the cells (a typo, a count or an amount in a share column?)"))
+                doubts.append(_doubt(obs, i, cells, "QR242", tr("a share outside 0–{full} {unit}", full=whole, unit=unit),
+                                     tr("a share cannot be above {full} {unit} or below 0", full=whole, unit=unit),
+                                     tr("correct the cells (a typo, a count or an amount in a share column?)")))
     if not doubts:
         return obs, ()
     kept = list(obs.values)
@@ -135,12 +138,15 @@ def _lowest_value_bounds(plan: Plan) -> dict[str, float]:
     return found
 
 
-def _doubt(obs: Observations, i: int, cells: BoolArray, code: str, reason: str, message: str,
-           suggestion: str) -> Doubt:
+def _doubt(obs: Observations, i: int, cells: BoolArray, code: str, reason: Text, message: Text,
+           suggestion: Text) -> Doubt:
     where = np.argwhere(cells)
     shown = ", ".join(f"{obs.regions[r]} {int(obs.years[y])}" for r, y in where[:_SHOWN].tolist())
-    more = f" and {len(where) - _SHOWN} more" if len(where) > _SHOWN else ""
-    diagnostic = Diagnostic(code, f"{obs.indicators[i]} ({obs.origin}: {shown}{more}): {message}; "
-                            f"{len(where)} value(s) set aside, their verdicts are unknown",
+    cells_shown = tr("{shown} and {more} more", shown=shown, more=len(where) - _SHOWN) \
+        if len(where) > _SHOWN else shown
+    diagnostic = Diagnostic(code, tr("{indicator} ({origin}: {cells}): {message}; "
+                                     "{count} value(s) set aside, their verdicts are unknown",
+                                     indicator=obs.indicators[i], origin=obs.origin, cells=cells_shown,
+                                     message=message, count=len(where)),
                             severity=Severity.WARNING, suggestion=suggestion)
     return Doubt(i, np.asarray(cells, dtype=bool), reason, diagnostic)

@@ -12,6 +12,7 @@ import attrs
 import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic
+from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.regions import Hierarchy
@@ -120,8 +121,9 @@ def match_sources(plan: RecordPlan, records: Any) -> dict[str, Any]:
     if len(tables) == 1:
         return {tables[0]: records}
     raise DataError(Diagnostic(
-        "QR209", f"cannot tell which records belong to which table; the pack reads {', '.join(tables)}",
-        suggestion="pass a mapping {table: records} or files named after the tables (wastewater.csv …)"))
+        "QR209", tr("cannot tell which records belong to which table; the pack reads {tables}",
+                    tables=", ".join(tables)),
+        suggestion=tr("pass a mapping {{table: records}} or files named after the tables (wastewater.csv …)")))
 
 
 def table_of_path(path: Path, tables: Sequence[str]) -> str | None:
@@ -143,9 +145,9 @@ def _match_paths(plan: RecordPlan, paths: list[Path]) -> dict[str, Any]:
         table = table_of_path(path, plan.tables)
         if table is None:
             problems.append(Diagnostic(
-                "QR209", f"{path}: no indicator of the pack is defined from a table named like this file",
+                "QR209", tr("{path}: no indicator of the pack is defined from a table named like this file", path=path),
                 suggestion=did_you_mean(path.name.split(".")[0], plan.tables)
-                or f"name record files after their table: {', '.join(t + '.csv' for t in plan.tables)}"))
+                or tr("name record files after their table: {files}", files=", ".join(t + ".csv" for t in plan.tables))))
         else:
             found.setdefault(table, []).append(path)
     if problems:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError, Diagnostic
+from ..i18n import tr
 from ..tables.frames import memory_table
 from ..tables.record_chunks import check_columns, table_chunks
 from .plan import RecordPlan, read_kinds
@@ -74,11 +75,13 @@ def scan_table_dask(plan: RecordPlan, table: str, source: Any, *, scheduler: Any
         frame = source
     else:
         path = str(source) if isinstance(source, (str, Path)) else None
+        refused = tr("{path}: the Dask backend reads Parquet paths or Dask DataFrames, not this file", path=path) \
+            if path else tr("records {table}: the Dask backend reads Parquet paths or Dask DataFrames, not {kind}",
+                            table=repr(table), kind=type(source).__name__)
         raise DataError(Diagnostic(
-            "QR203", f"{path or f'records {table!r}'}: the Dask backend reads Parquet paths or Dask DataFrames, not "
-            f"{'this file' if path else type(source).__name__}",
-            suggestion="--dask reads Parquet records (a .parquet file or a directory of them); convert the "
-            "records to Parquet or leave out --dask / backend='dask'"))
+            "QR203", refused,
+            suggestion=tr("--dask reads Parquet records (a .parquet file or a directory of them); convert the "
+                          "records to Parquet or leave out --dask / backend='dask'")))
     meta = pd.DataFrame({"states": pd.Series([], dtype=object)})
     parts = frame.map_partitions(partial_states, plan, table, meta=meta).to_delayed()
     level = [delayed(_states_of)(part) for part in parts]

@@ -47,6 +47,7 @@ import attrs
 import numpy.typing as npt
 
 from ..errors import Diagnostic, RuleSyntaxError
+from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
 
@@ -97,9 +98,10 @@ def _predicate(condition: m.Condition, negate: bool = False) -> Predicate:
         literal = condition.literal
         value: float | str | bool = float(literal) if isinstance(literal, Decimal) else literal
         if isinstance(value, bool) and op not in ("==", "!="):
+            test = f"{condition.column} {condition.op.value} {str(value).lower()}"
             raise RuleSyntaxError(Diagnostic(
-                "QR012", f"'{condition.column} {condition.op.value} {str(value).lower()}' orders a "
-                "true/false value", condition.span, suggestion="compare true/false with == or !="))
+                "QR012", tr("'{test}' orders a true/false value", test=test),
+                condition.span, suggestion=tr("compare true/false with == or !=")))
         return Compare(normalize(condition.column), op, value)
     if isinstance(condition, m.Not):
         return _predicate(condition.part, not negate)
@@ -318,8 +320,8 @@ def _time_column(indicator: m.Indicator) -> tuple[str, bool]:
     if definition.year_column:
         return normalize(definition.year_column), False
     raise RuleSyntaxError(Diagnostic(
-        "QR012", f"record definition of '{indicator.name}' has neither 'date' nor 'year'",
-        definition.span, suggestion="add 'date COLUMN' (a date or timestamp) or 'year COLUMN'"))
+        "QR012", tr("record definition of '{name}' has neither 'date' nor 'year'", name=indicator.name),
+        definition.span, suggestion=tr("add 'date COLUMN' (a date or timestamp) or 'year COLUMN'")))
 
 
 def _aggregates(expression: m.Expression) -> Iterator[m.Aggregate]:

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic
+from ..i18n import tr
 from ..packs.regions import Hierarchy
 from ..tables.decimals import decimal_digits, decimal_parts
 from .plan import All, Any_, Grouping, Pass, Predicate
@@ -322,8 +323,8 @@ def _by_scale(code: Array, parts: list[Array], scales: Array, nbins: int, acc: E
 def _check_product(product: Array, x: Array, w: Array) -> None:
     """An overflow of two finite values is an error, not a missing row."""
     if np.isinf(product).any() and (np.isinf(product) & np.isfinite(x) & np.isfinite(w)).any():
-        raise DataError(Diagnostic("QR206", "a value times its weight is too large for a weighted mean",
-                                   suggestion="check the units of the value and weight columns"))
+        raise DataError(Diagnostic("QR206", tr("a value times its weight is too large for a weighted mean"),
+                                   suggestion=tr("check the units of the value and weight columns")))
 
 
 class _Scratch:
@@ -373,8 +374,9 @@ def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratc
         return
     top = math.frexp(biggest)[1]                 # |x| < 2^top
     if top > 960:
-        raise DataError(Diagnostic("QR206", f"a value of about {biggest:.3g} is too large to sum",
-                                   suggestion="check the unit of the column"))
+        about = f"{biggest:.3g}"
+        raise DataError(Diagnostic("QR206", tr("a value of about {value} is too large to sum", value=about),
+                                   suggestion=tr("check the unit of the column")))
     # A slice must fit the rounding trick (|x| <= 2^(lo+51)) and n slices must sum exactly.
     width = min(51, 53 - n.bit_length())
     lo = top - width

@@ -41,6 +41,7 @@ from ..engine.evaluation import Evaluation
 from ..engine.exact import near_margins
 from ..engine.plan import RELATIVE_CHANGE, VALUE
 from ..errors import Diagnostic, did_you_mean, optional_dependencies, refuse, shown
+from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
@@ -319,7 +320,7 @@ class Report:
         """0 if no binding target failed; 1 if one did (or, with ``fail_on="warn"``, an aspiration
         was missed; with ``fail_on="unknown"``, also if a verdict is unknown)."""
         if fail_on not in (None, "warn", "unknown"):
-            refuse(f"fail_on must be None, 'warn' or 'unknown', not {shown(fail_on)}")
+            refuse(tr("fail_on must be None, 'warn' or 'unknown', not {value}", value=shown(fail_on)))
         if self.failed:
             return 1
         if fail_on in ("warn", "unknown") and self.warned:
@@ -365,31 +366,31 @@ class Report:
         from ..packs.comparison import strongest
 
         if not isinstance(region, str):
-            refuse(f"region must be a string, not {shown(region)}")
+            refuse(tr("region must be a string, not {value}", value=shown(region)))
         if not isinstance(indicator, str):
-            refuse(f"indicator must be a string, not {shown(indicator)}")
+            refuse(tr("indicator must be a string, not {value}", value=shown(indicator)))
         if year is not None:
             ok = isinstance(year, (int, np.integer)) and not isinstance(year, bool)
             ok = ok or (isinstance(year, str) and year.strip().isdigit())
             if not ok:
-                refuse(f"year must be a year such as 2015, not {shown(year)}")
+                refuse(tr("year must be a year such as 2015, not {value}", value=shown(year)))
             year = int(year)
         found = self.pack.catalogue.lookup(indicator)
         if found is None:
             raise UnknownIndicatorError(Diagnostic(
-                "QR101", f"unknown indicator '{indicator}'",
-                suggestion=self.pack.catalogue.suggest(indicator) or "see rules/catalogue.qr for the indicators"))
+                "QR101", tr("unknown indicator '{name}'", name=indicator),
+                suggestion=self.pack.catalogue.suggest(indicator) or tr("see rules/catalogue.qr for the indicators")))
         r = self.obs.region_index(region)
         if r is None:
             raise UsageError(Diagnostic(
-                "QR301", f"region '{region}' is not in the report ({self.obs.origin})",
+                "QR301", tr("region '{region}' is not in the report ({origin})", region=region, origin=self.obs.origin),
                 suggestion=did_you_mean(normalize(region), self.obs.region_keys)
-                or "regions in the report: " + ", ".join(self.obs.regions[:20])))
+                or tr("regions in the report: {regions}", regions=", ".join(self.obs.regions[:20]))))
         years = self._report_years
         if year is not None and int(year) not in years:
             raise UsageError(Diagnostic(
-                "QR301", f"no target of {self.pack.id} is checked in {year} in this report",
-                suggestion="years checked: " + (", ".join(map(str, years)) or "none")))
+                "QR301", tr("no target of {id} is checked in {year} in this report", id=self.pack.id, year=year),
+                suggestion=tr("years checked: {years}", years=", ".join(map(str, years)) or tr("none"))))
         columns = [int(c) for k, rule in enumerate(self.plan.rules) if rule.indicator.name == found.name
                    for c in self._columns_by_rule[k].tolist()
                    if year is None or int(self.plan.atom_year[self.atoms[c]]) == int(year)]
@@ -627,7 +628,7 @@ class Report:
                 "section": lambda k: self.plan.sections[k] or "-",
                 "level": lambda k: _level(self.plan.rules[k])}
         if by not in keys:
-            refuse(f"by must be one of {', '.join(sorted(keys))}, not {shown(by)}")
+            refuse(tr("by must be one of {choices}, not {value}", choices=", ".join(sorted(keys)), value=shown(by)))
         key_of: Callable[[int], str] = keys[by]
         counts: dict[str, dict[str, int]] = {}
         outcomes = self.outcomes
@@ -666,7 +667,7 @@ class Report:
         import pandas as pd
 
         if level not in ("results", "targets"):
-            refuse(f"level must be 'results' or 'targets', not {shown(level)}")
+            refuse(tr("level must be 'results' or 'targets', not {value}", value=shown(level)))
         rows = self.results() if level == "results" else self.targets()
         columns = list(_RESULT_COLUMNS if level == "results" else _TARGET_COLUMNS)
         if self.as_of is not None:

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import did_you_mean
+from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
 from ..language.text import lone_surrogate, normalize, surrogate_message
@@ -71,6 +72,10 @@ _SPLIT_DIGITS = re.compile(r"[0-9]\s+[0-9.]")
 
 class CellError(ValueError):
     """A cell that is not a value; the message says why."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @attrs.frozen
@@ -154,7 +159,7 @@ def _fold(text: str) -> str:
     folded = normalize(text) if not text.isascii() else text.strip()
     folded = _THOUSANDS.sub("", folded)
     if _SPLIT_DIGITS.search(folded):
-        raise CellError(f"'{text.strip()}' is not one number (digits separated by a space)")
+        raise CellError(tr("'{text}' is not one number (digits separated by a space)", text=text.strip()))
     return "".join(folded.split())
 
 
@@ -163,14 +168,15 @@ def parse_unit(text: str) -> str | None:
     empty cell. Raises :class:`CellError` for an unknown spelling."""
     refused = _refusal_of_text(text)
     if refused is not None:
-        raise CellError(str(refused))
+        raise CellError(refused)
     folded = "".join(normalize(text).split())
     if folded.lower() in MISSING_CELLS:
         return None
     if folded in _unit_set():
         return folded
-    raise CellError(f"unknown unit '{text.strip()}'"
-                    + (f"; {hint}" if (hint := did_you_mean(folded, _unit_spellings())) else ""))
+    hint = did_you_mean(folded, _unit_spellings())
+    raise CellError(tr("unknown unit '{unit}'; {hint}", unit=text.strip(), hint=hint) if hint
+                    else tr("unknown unit '{unit}'", unit=text.strip()))
 
 
 def column_magnitude(unit: str | None) -> tuple[int, str] | None:
@@ -194,20 +200,21 @@ def _exact_number(match: re.Match[str], text: str) -> Fraction:
     digits = (whole or "") + (fraction or bare or "")
     significant = digits.lstrip("0")
     if len(digits) > _MAX_DIGITS:
-        raise CellError(f"'{text.strip()}' has {len(digits)} digits: not a number a float can hold")
+        raise CellError(tr("'{text}' has {count} digits: not a number a float can hold", text=text.strip(),
+                           count=len(digits)))
     power = 0
     if exponent is not None:
         if len(exponent.lstrip("0")) > _MAX_EXPONENT_DIGITS:
-            raise CellError(f"'{text.strip()}' is beyond the range of numbers (about ±1.8e308)")
+            raise CellError(_beyond_range(text.strip()))
         power = int(exponent) * (-1 if sign == "-" else 1)
     if significant:
         # decimal exponent of the leading digit: the number is about 10^magnitude
         magnitude = len(whole.lstrip("0")) - 1 if whole and whole.lstrip("0") else \
             -(len(digits) - len(significant) - len(whole or "")) - 1
         if magnitude + power > 308:
-            raise CellError(f"'{text.strip()}' is beyond the range of numbers (about ±1.8e308)")
+            raise CellError(_beyond_range(text.strip()))
         if magnitude + power < -340:
-            raise CellError(f"'{text.strip()}' is too small to hold (below about 1e-308)")
+            raise CellError(_too_small(text.strip()))
     return Fraction(match.group())
 
 
@@ -233,8 +240,8 @@ def parse_cell(text: str) -> Cell | None:
 
 def _parse_value(body: str, text: str) -> Cell:
     if _MARK_DIGIT.search(body):
-        raise CellError(f"'{text.strip()}' is not a number (a superscript or circled digit is a footnote "
-                        "mark, not a digit)")
+        raise CellError(tr("'{text}' is not a number (a superscript or circled digit is a footnote mark, not a "
+                           "digit)", text=text.strip()))
     s = _fold(body)
     prefixes, suffixes = _words()
     op: m.Comparator | None = None
@@ -244,7 +251,7 @@ def _parse_value(body: str, text: str) -> Cell:
         s = s[len(prefix):]
     number = _NUMBER.match(s)
     if number is None:
-        raise CellError(f"'{text.strip()}' is not a number")
+        raise CellError(tr("'{text}' is not a number", text=text.strip()))
     value = _exact_number(number, text)
     rest = s[number.end():]
     suffix_op: m.Comparator | None = None
@@ -263,23 +270,23 @@ def _parse_value(body: str, text: str) -> Cell:
             tail = rest[len(word):]
             if not word or not (tail == "" or tail in _unit_set()):
                 looks_like_unit = not (rest[0].isdigit() or rest[0] in ",.")
-                raise CellError(f"'{text.strip()}' is not a number"
-                                + (f" with a unit (unknown unit '{rest}')" if looks_like_unit else ""))
+                raise CellError(tr("'{text}' is not a number with a unit (unknown unit '{unit}')", text=text.strip(),
+                                   unit=rest) if looks_like_unit else tr("'{text}' is not a number", text=text.strip()))
             magnitude = MAGNITUDES[word]
             value *= magnitude
             unit = tail or None
     if op is not None and suffix_op is not None and op is not suffix_op:
         if op.direction != suffix_op.direction or op.direction == 0:
-            raise CellError(f"'{text.strip()}': the words before and after the number disagree")
+            raise CellError(tr("'{text}': the words before and after the number disagree", text=text.strip()))
     op = suffix_op or op
     x = float(value)
     if math.isinf(x):
-        raise CellError(f"'{text.strip()}' is beyond the range of numbers (about ±1.8e308)")
+        raise CellError(_beyond_range(text.strip()))
     given = None if _round_trips(value, x) else value
     if op is None or op is m.Comparator.EQ:
         return Cell(x, x, unit=unit, given=given, magnitude=magnitude)
     if op is m.Comparator.NE:
-        raise CellError(f"'{text.strip()}' does not state a value")
+        raise CellError(tr("'{text}' does not state a value", text=text.strip()))
     if given is not None and Fraction(x) != value:
         # A censored bound with more digits than a float holds: widen it to the next float
         # outward (closed), so the interval still holds every value the cell allows.
@@ -318,10 +325,17 @@ def parse_year(value: Any) -> int | None:
 # Columns
 
 
-class Refusal(str):
-    """Why a cell is not a value (the message), reported as ``code``: QR206 unless a subclass says."""
+class Refusal(Text):
+    """Why a cell is not a value (a message), reported as ``code``: QR206 unless a subclass says."""
 
     code = "QR206"
+
+    @classmethod
+    def of(cls, message: Text) -> Refusal:
+        return cls(message.template, **message.args)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self).of, (Text(self.template, **self.args),))
 
 
 class NoCharacter(Refusal):
@@ -332,7 +346,7 @@ class NoCharacter(Refusal):
 
 def _refusal_of_text(text: str) -> Refusal | None:
     index = lone_surrogate(text)
-    return None if index is None else NoCharacter(surrogate_message(text, index))
+    return None if index is None else NoCharacter.of(surrogate_message(text, index))
 
 
 @attrs.define
@@ -351,7 +365,7 @@ class ParsedColumn:
     magnitudes: npt.NDArray[np.int64] | None = None
     exact: dict[int, Fraction] = attrs.field(factory=dict)
     footnotes: dict[int, str] = attrs.field(factory=dict)
-    errors: dict[int, str] = attrs.field(factory=dict)
+    errors: dict[int, Text] = attrs.field(factory=dict)
     floats: bool = False        # numbers given as floats, taken as they are (±inf not looked for)
 
     @property
@@ -379,7 +393,7 @@ def parse_column(values: Any, limit: int = 20, *, exact: bool = True) -> ParsedC
         nan = np.full(len(values), np.nan)
         parsed = ParsedColumn(nan, nan)
         for row in range(min(len(values), limit)):
-            parsed.errors[row] = f"'{values[row]}' is not a value"
+            parsed.errors[row] = _not_a_value(values[row])
         return parsed
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         chunk = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
@@ -499,12 +513,12 @@ def _text_column(array: Any, limit: int, exact: bool) -> ParsedColumn:
     encoded = array.take(pa.array(rows)).dictionary_encode()
     texts = encoded.dictionary.to_pylist()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    cells: list[Cell | str | None] = []
+    cells: list[Cell | Text | None] = []
     for text in texts:
         try:
             cells.append(parse_cell(text))
         except CellError as problem:
-            cells.append(str(problem))
+            cells.append(problem.message)
     d_lo = np.array([c.lo if isinstance(c, Cell) else np.nan for c in cells], dtype=np.float64)
     d_hi = np.array([c.hi if isinstance(c, Cell) else np.nan for c in cells], dtype=np.float64)
     lo[rows] = d_lo[codes]
@@ -524,13 +538,13 @@ def _text_column(array: Any, limit: int, exact: bool) -> ParsedColumn:
     if (magnitude != 1).any():
         parsed.magnitudes = np.ones(n, dtype=np.int64)
         parsed.magnitudes[rows] = magnitude[codes]
-    notable = [k for k, c in enumerate(cells) if isinstance(c, str)
+    notable = [k for k, c in enumerate(cells) if isinstance(c, Text)
                or (isinstance(c, Cell) and (c.footnote is not None or c.given is not None))]
     if notable:
         hit = np.isin(codes, notable)
         for row, code in zip(rows[hit].tolist(), codes[hit].tolist(), strict=True):
             cell = cells[code]
-            if isinstance(cell, str):
+            if isinstance(cell, Text):
                 if len(parsed.errors) < limit:
                     parsed.errors[row] = cell
                 continue
@@ -566,7 +580,7 @@ def _object_column(values: Array, limit: int) -> ParsedColumn:
     unit_of = np.full(n, None, dtype=object)
     magnitude = np.ones(n, dtype=np.int64)
     parsed = ParsedColumn(lo, hi)
-    seen: dict[Any, Cell | str | None] = {}
+    seen: dict[Any, Cell | Text | None] = {}
     for row, value in enumerate(values.tolist()):
         key: Any = (type(value), value) if not is_missing(value) else None
         try:
@@ -580,6 +594,7 @@ def _object_column(values: Array, limit: int) -> ParsedColumn:
         if cell is None:
             continue
         if isinstance(cell, str):
+            assert isinstance(cell, Text)     # the message; the "" meaning "not seen yet" was replaced above
             if len(parsed.errors) < limit:
                 parsed.errors[row] = cell
             continue
@@ -601,39 +616,38 @@ def _object_column(values: Array, limit: int) -> ParsedColumn:
     return parsed
 
 
-def _object_cell(value: Any) -> Cell | str | None:
+def _object_cell(value: Any) -> Cell | Text | None:
     """A cell from one Python object, or the error message."""
     if is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
-        return f"'{value}' is not a value"
+        return _not_a_value(value)
     if isinstance(value, (int, np.integer)):
         try:
             x = float(value)
         except OverflowError:   # an int beyond the float range (10**400)
             x = math.inf
         if math.isinf(x):
-            return f"'{_shown(value)}' is beyond the range of numbers (about ±1.8e308)"
+            return _beyond_range(_shown(value))
         return Cell(x, x, given=None if _round_trips(Fraction(int(value)), x) else Fraction(int(value)))
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(float(value)):
-            return f"'{value}' is not a finite value"
+            return _not_finite(value)
         return Cell(float(value), float(value))
     if hasattr(value, "as_integer_ratio") and not isinstance(value, (str, bytes)):  # Decimal, Fraction
         if isinstance(value, Decimal) and value.is_finite() and value and not -340 <= value.adjusted() <= 308:
             # judged from the exponent, never expanded (Decimal('1e1000000000') has a billion digits)
-            return (f"'{value}' is beyond the range of numbers (about ±1.8e308)" if value.adjusted() > 0
-                    else f"'{value}' is too small to hold (below about 1e-308)")
+            return _beyond_range(value) if value.adjusted() > 0 else _too_small(value)
         try:
             exact = Fraction(value)
         except (ValueError, OverflowError):
-            return f"'{value}' is not a finite value"
+            return _not_finite(value)
         try:
             x = float(exact)
         except OverflowError:
             x = math.inf
         if math.isinf(x):
-            return f"'{_shown(value)}' is beyond the range of numbers (about ±1.8e308)"
+            return _beyond_range(_shown(value))
         return Cell(x, x, given=None if _round_trips(exact, x) else exact)
     refused = _refusal_of_text(str(value))
     if refused is not None:
@@ -641,11 +655,28 @@ def _object_cell(value: Any) -> Cell | str | None:
     try:
         return parse_cell(str(value))
     except CellError as error:
-        return str(error)
+        return error.message
 
+
+
+def _not_a_value(value: Any) -> Text:
+    return tr("'{value}' is not a value", value=value)
+
+
+def _not_finite(value: Any) -> Text:
+    return tr("'{value}' is not a finite value", value=value)
+
+
+def _beyond_range(value: Any) -> Text:
+    return tr("'{value}' is beyond the range of numbers (about ±1.8e308)", value=value)
+
+
+def _too_small(value: Any) -> Text:
+    return tr("'{value}' is too small to hold (below about 1e-308)", value=value)
 
 
 def _shown(value: Any) -> str:
     """A number as a message shows it: a long one cut in the middle (never 400 digits)."""
     text = str(value)
-    return text if len(text) <= 40 else f"{text[:20]}…{text[-10:]} ({len(text)} characters)"
+    return text if len(text) <= 40 else tr("{start}…{end} ({count} characters)", start=text[:20], end=text[-10:],
+                                          count=len(text))

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic
+from ..i18n import tr
 from ..language import model as m
 from .source import Batch, Table, render, rendered_span
 
@@ -179,8 +180,8 @@ class StreamTable(Table):
     def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
                 dictionary: Sequence[int] = ()) -> Iterator[Batch]:
         if self._used:
-            raise DataError(Diagnostic("QR203", f"{self.name} is a stream and was already read",
-                                       suggestion="pass the data itself (a Table or DataFrame), or a new stream"))
+            raise DataError(Diagnostic("QR203", tr("{name} is a stream and was already read", name=self.name),
+                                       suggestion=tr("pass the data itself (a Table or DataFrame), or a new stream")))
         self._used = True
         wanted = range(len(self.headers)) if columns is None else columns
         offset = 0
@@ -252,13 +253,14 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
         lengths = {len(c) for c in columns}
         label = name or "<dict>"
         if len(lengths) > 1:
-            raise DataError(Diagnostic("QR203", f"{label}: the columns have different lengths: "
-                                       + ", ".join(f"{h}={len(c)}" for h, c in zip(headers, columns, strict=True)),
-                                       suggestion="give every column one value per row"))
+            raise DataError(Diagnostic("QR203", tr("{label}: the columns have different lengths: {lengths}", label=label,
+                                                          lengths=", ".join(f"{h}={len(c)}" for h, c in
+                                                                            zip(headers, columns, strict=True))),
+                                       suggestion=tr("give every column one value per row")))
         return MemoryTable(label, headers, columns, lengths.pop() if lengths else 0)
     raise DataError(Diagnostic(
-        "QR203", f"cannot read data of type {type(data).__name__}",
-        suggestion="pass a pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path"))
+        "QR203", tr("cannot read data of type {kind}", kind=type(data).__name__),
+        suggestion=tr("pass a pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path")))
 
 
 def _is_column(value: Any) -> bool:

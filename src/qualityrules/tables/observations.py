@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors
+from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
 from ..language.text import lone_surrogate, normalize, surrogate_message
@@ -193,11 +194,14 @@ class Observations:
                 continue
             rows, years = np.nonzero(np.isinf(values.lo))
             label, span = self.where(int(rows[0]), int(years[0]), i)
-            more = f" (and {len(rows) - 1} more cell(s))" if len(rows) > 1 else ""
+            cell = {"indicator": self.indicators[i], "region": self.regions[int(rows[0])],
+                    "year": int(self.years[int(years[0])]), "value": float(values.lo[rows[0], years[0]]), "place": label}
+            message = tr("{indicator}: {region} {year} is {value} in {place} (and {more} more cell(s)): not a value, "
+                         "read as unknown", more=len(rows) - 1, **cell) if len(rows) > 1 else \
+                tr("{indicator}: {region} {year} is {value} in {place}: not a value, read as unknown", **cell)
             found.append(Diagnostic(
-                "QR214", f"{self.indicators[i]}: {self.regions[int(rows[0])]} {int(self.years[int(years[0])])} is "
-                f"{float(values.lo[rows[0], years[0]])} in {label}{more}: not a value, read as unknown", span,
-                Severity.WARNING, suggestion="give the value, or leave the cell empty (NaN) when it is missing"))
+                "QR214", message, span, Severity.WARNING,
+                suggestion=tr("give the value, or leave the cell empty (NaN) when it is missing")))
         return tuple(found)
 
     @functools.cached_property
@@ -302,9 +306,9 @@ class Observations:
             index = self.region_index(name)
             if index is None:
                 problems.append(Diagnostic(
-                    "QR301", f"region '{name}' is not in the data ({self.origin})",
-                    suggestion=did_you_mean(name, self.regions) or "regions in the data: "
-                    + ", ".join(self.regions[:50])))
+                    "QR301", tr("region '{region}' is not in the data ({origin})", region=name, origin=self.origin),
+                    suggestion=did_you_mean(name, self.regions)
+                    or tr("regions in the data: {regions}", regions=", ".join(self.regions[:50]))))
             elif index not in indices:
                 indices.append(index)
         raise_errors(problems)
@@ -439,20 +443,21 @@ def _conflict(parts: Sequence[Observations], p: int, name: str, r: int, y: int, 
     """QR203 for a cell given with two different values: at the later cell, naming the earlier."""
     part = parts[p]
     here, span = part.where(rr, yy, i)
-    first = ""
+    cell = {"region": regions[keys[r]], "year": int(years[y]), "name": name, "value": part.cell(rr, yy, i),
+            "place": here}
+    message = tr("{region} {year} {name} is given twice with different values: once and '{value}' in {place}", **cell)
     for earlier in parts[:p]:
         ei, er = earlier.indicator_index(name), earlier.region_index(keys[r])
         ey = earlier.year_index(int(years[y]))
         if ei is not None and er is not None and ey is not None and earlier.cell(er, ey, ei) is not None:
             label, _ = earlier.where(er, ey, ei)
-            first = f"'{earlier.cell(er, ey, ei)}' in {label}"
+            message = tr("{region} {year} {name} is given twice with different values: '{first}' in {first_place} "
+                         "and '{value}' in {place}", first=earlier.cell(er, ey, ei), first_place=label, **cell)
             break
-    value = part.cell(rr, yy, i)
     return Diagnostic(
-        "QR203", f"{regions[keys[r]]} {int(years[y])} {name} is given twice with different values: {first or 'once'} "
-        f"and '{value}' in {here}", span,
-        suggestion="keep one value per region, year and indicator (a censored value's words matter: "
-        "'98以上' includes 98, '超过98' does not)")
+        "QR203", message, span,
+        suggestion=tr("keep one value per region, year and indicator (a censored value's words matter: "
+                      "'98以上' includes 98, '超过98' does not)"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -485,7 +490,7 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
                             year_column=year_column, ignore_columns=ignore_columns, header_row=header_row)
                        for d in data])
     if form not in (None, "long", "wide"):
-        raise_errors([Diagnostic("QR301", f"form must be 'wide' or 'long', not {form!r}")])
+        raise_errors([Diagnostic("QR301", tr("form must be 'wide' or 'long', not {value}", value=repr(form)))])
     ignore = frozenset(normalize(c).lower() for c in ignore_columns)
     if isinstance(data, (str, Path)):
         table = open_file(data, encoding=encoding, sheet=sheet, header_row=header_row,
@@ -516,7 +521,7 @@ class _Columns:
     is_long: bool
     indicators: tuple[tuple[int, m.Indicator, str | None], ...]
     blank: tuple[int, ...]
-    problems: tuple[tuple[str, str, int | None, str | None], ...]
+    problems: tuple[tuple[str, Text, int | None, Text | None], ...]
 
 
 # Header analyses by (catalogue, headers, options), for the life of the catalogue object: a
@@ -544,13 +549,13 @@ def _columns(headers: Sequence[str], catalogue: Any, form: str | None, region_co
 
 def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_column: str | None,
              year_column: str | None, ignore: frozenset[str]) -> _Columns:
-    problems: list[tuple[str, str, int | None, str | None]] = []
+    problems: list[tuple[str, Text, int | None, Text | None]] = []
     roles: dict[str, int] = {}
     no_character = [j for j, header in enumerate(headers) if lone_surrogate(header) is not None]
     if no_character:   # no name can hold it: nothing else about these headers can be said
         return _Columns(roles, False, (), (), tuple(
             ("QR244", surrogate_message(headers[j], lone_surrogate(headers[j]) or 0), j,
-             "read the data with its real encoding (UTF-8, GB18030)") for j in no_character))
+             tr("read the data with its real encoding (UTF-8, GB18030)")) for j in no_character))
     for j, header in enumerate(headers):
         role = _role(header)
         if region_column is not None and normalize(header) == normalize(region_column):
@@ -558,20 +563,25 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
         if year_column is not None and normalize(header) == normalize(year_column):
             role = "year"
         if role is not None and role != "note" and role in roles:
-            problems.append(("QR203", f"two '{role}' columns ('{headers[roles[role]]}' and '{header}')", j, "keep one"))
+            problems.append(("QR203", tr("two '{role}' columns ('{first}' and '{second}')", role=role,
+                                         first=headers[roles[role]], second=header), j, tr("keep one")))
         elif role is not None and role not in roles:
             roles[role] = j
     for option, wanted in (("region_column", region_column), ("year_column", year_column)):
         if wanted is not None and normalize(wanted) not in {normalize(h) for h in headers}:
-            problems.append(("QR303", f"{option}={wanted!r} is not a column of the data", None,
-                             did_you_mean(wanted, list(headers)) or "columns: " + ", ".join(headers)))
+            problems.append(("QR303", tr("{option}={value} is not a column of the data", option=option,
+                                         value=repr(wanted)), None,
+                             did_you_mean(wanted, list(headers)) or tr("columns: {columns}", columns=", ".join(headers))))
     for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS)):
         if role not in roles:
-            problems.append(("QR203", f"no {role} column (looked for: {', '.join(sorted(names))})", None,
-                             f"name a column '{role}' (in Python, or pass {role}_column=…)"))
+            looked_for = ", ".join(sorted(names))
+            problems.append(("QR203", tr("no region column (looked for: {names})", names=looked_for), None,
+                             tr("name a column 'region' (in Python, or pass region_column=…)")) if role == "region"
+                            else ("QR203", tr("no year column (looked for: {names})", names=looked_for), None,
+                                  tr("name a column 'year' (in Python, or pass year_column=…)")))
     is_long = form == "long" or (form is None and "indicator" in roles and "value" in roles)
     if is_long and ("indicator" not in roles or "value" not in roles):
-        problems.append(("QR203", "long-form data needs an 'indicator' and a 'value' column", None, None))
+        problems.append(("QR203", tr("long-form data needs an 'indicator' and a 'value' column"), None, None))
     if problems:
         return _Columns(roles, is_long, (), (), tuple(problems))
     used = set(roles.values())
@@ -585,27 +595,32 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
             blank.append(j)
             continue
         if is_long:
-            problems.append(("QR204", f"unknown column '{header}' in long-form data", j, did_you_mean(
+            problems.append(("QR204", tr("unknown column '{header}' in long-form data", header=header), j, did_you_mean(
                 normalize(header).lower(), sorted(REGION_COLUMNS | YEAR_COLUMNS | INDICATOR_COLUMNS | VALUE_COLUMNS
                                                   | UNIT_COLUMNS | NOTE_COLUMNS))
-                or "long form is region, year, indicator, value[, unit][, citation]"))
+                or tr("long form is region, year, indicator, value[, unit][, citation]")))
             continue
         if _role(header) in ("unit", "value", "indicator"):
-            problems.append(("QR203", f"a '{header}' column in wide-form data (one column per indicator)", j,
-                             "for long form give region, year, indicator, value[, unit]"))
+            problems.append(("QR203", tr("a '{header}' column in wide-form data (one column per indicator)",
+                                         header=header), j,
+                             tr("for long form give region, year, indicator, value[, unit]")))
             continue
         indicator, unit, error, name = _header_indicator(header, catalogue)
         if indicator is None:
-            problems.append(("QR204", error or f"unknown indicator '{header}'", j, catalogue.suggest(name)
-                             or "add it to the catalogue, rename the column, or ignore it (ignore_columns=)"))
+            problems.append(("QR204", error or tr("unknown indicator '{name}'", name=header), j, catalogue.suggest(name)
+                             or tr("add it to the catalogue, rename the column, or ignore it (ignore_columns=)")))
             continue
         if indicator.name in seen:
-            problems.append(("QR203", f"two columns for {indicator.name} ('{headers[seen[indicator.name]]}' and "
-                             f"'{header}')", j, "keep one"))
+            problems.append(("QR203", tr("two columns for {name} ('{first}' and '{second}')", name=indicator.name,
+                                         first=headers[seen[indicator.name]], second=header), j, tr("keep one")))
             continue
         seen[indicator.name] = j
         indicators.append((j, indicator, unit))
     return _Columns(roles, is_long, tuple(indicators), tuple(blank), tuple(problems))
+
+
+def _not_a_year(value: Any) -> Text:
+    return tr("'{value}' is not a year", value=value)
 
 
 class _Problems:
@@ -627,7 +642,7 @@ class _Problems:
 _HEADER_UNIT = re.compile(r"^(.*?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
 
 
-def _header_indicator(header: str, catalogue: Any) -> tuple[m.Indicator | None, str | None, str | None, str]:
+def _header_indicator(header: str, catalogue: Any) -> tuple[m.Indicator | None, str | None, Text | None, str]:
     """(indicator, unit written in the header, error message, the header's name without a
     parenthesised unit — what to suggest a catalogue name for) for a wide-form header."""
     indicator = catalogue.lookup(header)
@@ -643,23 +658,38 @@ def _header_indicator(header: str, catalogue: Any) -> tuple[m.Indicator | None, 
         if indicator is not None and unit is not None:
             return indicator, unit, None, match.group(1)
         if indicator is not None:
-            return None, None, f"unknown unit '{match.group(2)}' in header '{header}'", match.group(1)
+            return None, None, tr("unknown unit '{unit}' in header '{header}'", unit=match.group(2), header=header), \
+                match.group(1)
         if unit is not None:
             header = match.group(1)
-    return None, None, f"unknown indicator '{header}'", header
+    return None, None, tr("unknown indicator '{name}'", name=header), header
 
 
-def _factor(from_unit: str | None, indicator: m.Indicator) -> Fraction | str:
-    """Factor from ``from_unit`` to the indicator's unit, or a message when they do not convert."""
+def _factor(from_unit: str | None, indicator: m.Indicator) -> Fraction | None:
+    """Factor from ``from_unit`` to the indicator's unit, None when they do not convert
+    (:func:`_unconvertible` says why)."""
     to_unit = indicator.unit
     if from_unit is None or from_unit == to_unit:
         return Fraction(1)
-    if to_unit is None:
-        return f"{indicator.name} has no unit in the catalogue, but the data give '{from_unit}'"
-    if not units.compatible(from_unit, to_unit):
-        return (f"'{from_unit}' cannot be converted to {indicator.name}'s unit '{to_unit}' "
-                f"({units.dimension(from_unit)} vs {units.dimension(to_unit)})")
+    if to_unit is None or not units.compatible(from_unit, to_unit):
+        return None
     return units.factor(from_unit, to_unit)
+
+
+def _unconvertible(from_unit: str | None, indicator: m.Indicator) -> Text:
+    """Why values in ``from_unit`` do not convert to the indicator's unit (QR205)."""
+    to_unit = indicator.unit
+    if to_unit is None:
+        return tr("{name} has no unit in the catalogue, but the data give '{unit}'", name=indicator.name,
+                  unit=from_unit)
+    return tr("'{unit}' cannot be converted to {name}'s unit '{target}' ({dimension} vs {target_dimension})",
+              unit=from_unit, name=indicator.name, target=to_unit, dimension=units.dimension(from_unit or ""),
+              target_dimension=units.dimension(to_unit))
+
+
+def _give_in_unit(indicator: m.Indicator) -> Text:
+    return tr("give {name} in {unit}", name=indicator.name, unit=indicator.unit) if indicator.unit \
+        else tr("give {name} in no unit", name=indicator.name)
 
 
 class _Factoriser:
@@ -789,7 +819,7 @@ class _Loader:
             index = lone_surrogate(name)
             if index is not None:      # no region's name: refused where it is written
                 self.problems.add("QR244", surrogate_message(name, index), offset + int(np.flatnonzero(local == k)[0]),
-                                  column, suggestion="read the data with its real encoding (UTF-8, GB18030)")
+                                  column, suggestion=tr("read the data with its real encoding (UTF-8, GB18030)"))
                 names[k] = ""
         return self.regions.text_codes(names, local, normalize)
 
@@ -808,16 +838,16 @@ class _Loader:
             whole = np.where(missing, 0.0, raw)
             bad = np.flatnonzero(~missing & (whole != np.round(whole)))
             for row in bad[:MAX_DIAGNOSTICS].tolist():
-                self.problems.add("QR203", f"'{raw[row]}' is not a year", offset + row, column,
-                                  suggestion="write e.g. 2015")
+                self.problems.add("QR203", _not_a_year(raw[row]), offset + row, column,
+                                  suggestion=tr("write e.g. 2015"))
             return self._year_ints(whole.astype(np.int64), missing, column, offset)
         labels, local = _dictionary(raw)
         parsed = [parse_year(v) for v in labels]
         for k, (label, year) in enumerate(zip(labels, parsed, strict=True)):
             if year is None and not (is_missing(label) or not str(label).strip()):
                 row = int(np.flatnonzero(local == k)[0])
-                self.problems.add("QR203", f"'{label}' is not a year", offset + row, column,
-                                  suggestion="write e.g. 2015")
+                self.problems.add("QR203", _not_a_year(label), offset + row, column,
+                                  suggestion=tr("write e.g. 2015"))
         ints = np.array([-1 if y is None else y for y in parsed] + [-1], dtype=np.int64)[local]
         return self._year_ints(ints, ints < 0, column, offset)
 
@@ -827,8 +857,8 @@ class _Loader:
         if len(present) and (int(present.min()) < 1000 or int(present.max()) > 9999):
             bad = np.flatnonzero(((years < 1000) | (years > 9999)) & (True if missing is None else ~missing))
             for row in bad[:MAX_DIAGNOSTICS].tolist():
-                self.problems.add("QR203", f"'{years[row]}' is not a year", offset + row, column,
-                                  suggestion="write e.g. 2015")
+                self.problems.add("QR203", _not_a_year(years[row]), offset + row, column,
+                                  suggestion=tr("write e.g. 2015"))
             return np.full(len(years), -1, dtype=np.int64)
         if missing is None:
             return self.years.integer_codes(years)
@@ -942,20 +972,23 @@ class _Loader:
         full = np.flatnonzero(~np.isnan(parsed.lo))
         if len(full) or parsed.errors:
             row = int(full[0]) if len(full) else next(iter(parsed.errors))
-            self.problems.add("QR204", "a column without a header holds values", offset + row, j,
-                              suggestion="name the column (an indicator), or delete it")
+            self.problems.add("QR204", tr("a column without a header holds values"), offset + row, j,
+                              suggestion=tr("name the column (an indicator), or delete it"))
 
     def _check_cells(self, parsed: ParsedColumn, j: int, offset: int) -> None:
-        for row, message in parsed.errors.items():
-            self.problems.add(getattr(message, "code", "QR206"), message, offset + row, j,
-                              suggestion="write a number, optionally censored (<3, ≥95, 95以上), or leave it empty")
+        errors: dict[int, Text] = parsed.errors
+        for row in errors:
+            self.problems.add(getattr(errors[row], "code", "QR206"), errors[row], offset + row, j,
+                              suggestion=tr("write a number, optionally censored (<3, ≥95, 95以上), or leave it empty"))
         for row, marker in parsed.footnotes.items():
             if len(self.warnings) >= MAX_WARNINGS:
                 break
             value = parsed.lo[row] if math.isfinite(parsed.lo[row]) else parsed.hi[row]
+            read = f"{value:.15g}"
             self.warnings.append(self.table.diagnostic(
-                "QR212", f"footnote marker '{marker}' after the value ignored: read {value:.15g}", offset + row, j,
-                suggestion="move footnotes to a note column", severity=Severity.WARNING))
+                "QR212", tr("footnote marker '{marker}' after the value ignored: read {value}", marker=marker,
+                            value=read), offset + row, j,
+                suggestion=tr("move footnotes to a note column"), severity=Severity.WARNING))
 
     def _drop_empty_rows(self, region_codes: IntArray, year_codes: IntArray, parsed: Sequence[ParsedColumn],
                          j_region: int, j_year: int, indicator_codes: IntArray | None = None,
@@ -974,14 +1007,14 @@ class _Loader:
             holds |= ~np.isnan(p.lo)
         for row in np.flatnonzero(missing & holds)[:MAX_DIAGNOSTICS].tolist():
             if region_codes[row] < 0:
-                self.problems.add("QR203", "the region is empty", row, j_region,
-                                  suggestion="give the region of every row that holds values")
+                self.problems.add("QR203", tr("the region is empty"), row, j_region,
+                                  suggestion=tr("give the region of every row that holds values"))
             elif indicator_codes is not None and indicator_codes[row] < 0:
-                self.problems.add("QR204", "the indicator is empty", row, j_indicator,
-                                  suggestion="name the indicator of every row that holds a value")
+                self.problems.add("QR204", tr("the indicator is empty"), row, j_indicator,
+                                  suggestion=tr("name the indicator of every row that holds a value"))
             else:
-                self.problems.add("QR203", "the year is empty", row, j_year,
-                                  suggestion="give the year of every row that holds values")
+                self.problems.add("QR203", tr("the year is empty"), row, j_year,
+                                  suggestion=tr("give the year of every row that holds values"))
         return ~missing
 
     def _check_duplicates(self, layout: _Layout, parsed: ParsedColumn, column: int, what: Any) -> None:
@@ -1000,9 +1033,9 @@ class _Loader:
             differs |= (parsed.lo_open[a] != parsed.lo_open[b]) | (parsed.hi_open[a] != parsed.hi_open[b])
         for x, z, cell_key in zip(a[differs][:MAX_DIAGNOSTICS].tolist(), b[differs][:MAX_DIAGNOSTICS].tolist(),
                                   sk[1:][same_key][differs][:MAX_DIAGNOSTICS].tolist(), strict=True):
-            self.problems.add("QR203", f"{what(int(cell_key))} is given twice with different values "
-                              f"(also in row {self.table.row_number(x)})", z, column,
-                              suggestion="keep one value per region, year and indicator")
+            self.problems.add("QR203", tr("{cell} is given twice with different values (also in row {row})",
+                                          cell=what(int(cell_key)), row=self.table.row_number(x)), z, column,
+                              suggestion=tr("keep one value per region, year and indicator"))
 
     # -- units
 
@@ -1019,10 +1052,10 @@ class _Loader:
         if parsed.units is None and parsed.magnitudes is None and unit_codes is None \
                 and (codes is None or len(indicators) == 1):
             factor = _factor(base_unit, indicators[0])
-            if isinstance(factor, str):
+            if factor is None:
                 if (~np.isnan(parsed.lo)).any():
-                    self.problems.add("QR205", factor, None, j,
-                                      suggestion=f"give {indicators[0].name} in {indicators[0].unit or 'no unit'}")
+                    self.problems.add("QR205", _unconvertible(base_unit, indicators[0]), None, j,
+                                      suggestion=_give_in_unit(indicators[0]))
                 return parsed
             return _scaled(parsed, factor, None)
         # Group rows by (cell unit, magnitude word, row unit, indicator); one exact factor per group.
@@ -1055,14 +1088,13 @@ class _Loader:
             else:
                 unit = column_unit
             factor = _factor(unit, ind)
-            if isinstance(factor, str):
+            if factor is None:
                 rows = np.flatnonzero((inverse == g) & present)
                 if len(rows):
                     row = int(rows[0])
                     where = j if c_unit >= 0 or magnitude else (unit_column if r_unit >= 0 else None)
-                    self.problems.add("QR205", factor, offset + row if where is not None else None,
-                                      where if where is not None else j,
-                                      suggestion=f"give {ind.name} in {ind.unit or 'no unit'}")
+                    self.problems.add("QR205", _unconvertible(unit, ind), offset + row if where is not None else None,
+                                      where if where is not None else j, suggestion=_give_in_unit(ind))
                 bad[g] = True
                 continue
             factors[g] = factor
@@ -1094,12 +1126,13 @@ class _Loader:
                 if lone_surrogate(text) is not None:
                     problems.add("QR244", surrogate_message(text, lone_surrogate(text) or 0),
                                  batch.offset + int(np.flatnonzero(local == k)[0]), j_ind,
-                                 suggestion="read the data with its real encoding (UTF-8, GB18030)")
+                                 suggestion=tr("read the data with its real encoding (UTF-8, GB18030)"))
                     continue
                 indicator = self.catalogue.lookup(text) if text.strip() else None
                 if indicator is None:
                     rows = np.flatnonzero(local == k)
-                    problems.add("QR204", f"unknown indicator '{text}'" if text.strip() else "the indicator is empty",
+                    problems.add("QR204", tr("unknown indicator '{name}'", name=text) if text.strip()
+                                 else tr("the indicator is empty"),
                                  batch.offset + int(rows[0]), j_ind,
                                  suggestion=self.catalogue.suggest(text) if text.strip() else None)
                     continue
@@ -1118,8 +1151,9 @@ class _Loader:
                         unit = None if is_missing(label) else parse_unit(str(label))
                     except CellError as error:
                         rows = np.flatnonzero(local == k)
-                        problems.add("QR205", str(error), batch.offset + int(rows[0]), j_unit,
-                                     suggestion="write the unit as in the rules: %, 万元, 亿元, 吨标准煤/万元, …")
+                        why: Text = error.message
+                        problems.add("QR205", why, batch.offset + int(rows[0]), j_unit,
+                                     suggestion=tr("write the unit as in the rules: %, 万元, 亿元, 吨标准煤/万元, …"))
                         continue
                     if unit is not None:
                         if unit not in unit_at:

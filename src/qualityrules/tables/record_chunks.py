@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic, UsageError, did_you_mean
+from ..i18n import Text, tr
 from ..language.text import normalize
 from .cells import MISSING_CELLS, parse_column, parse_year
 from .frames import Categorical, is_table, memory_table, prepare, value_at
@@ -160,9 +161,11 @@ class Chunk:
                 return Numbers(raw, None, False)
             if kind in "OUS":
                 return Numbers(self._object_numbers(name, raw), None, True)
-            raise self._wrong_type(name, f"holds {raw.dtype} values", "numbers")
+            raise self._wrong_type(name, tr("column '{name}' holds {kind} values; the rules read it as numbers",
+                                            name=name, kind=str(raw.dtype)), tr("give '{name}' numbers, or check the column the catalogue names", name=name))
         if isinstance(raw, Categorical):
-            raise self._wrong_type(name, "holds categories (text)", "numbers")
+            raise self._wrong_type(name, tr("column '{name}' holds categories (text); the rules read it as numbers",
+                                            name=name), tr("give '{name}' numbers, or check the column the catalogue names", name=name))
         pa = _pa()
         t = raw.type
         if pa.types.is_dictionary(t) or pa.types.is_string(t) or pa.types.is_large_string(t):
@@ -179,7 +182,8 @@ class Chunk:
                 valid = raw.is_valid().to_numpy(zero_copy_only=False)
                 return Numbers(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), valid, False)
             return Numbers(raw.to_numpy(zero_copy_only=False), None, False)
-        raise self._wrong_type(name, f"holds {t} values", "numbers")
+        raise self._wrong_type(name, tr("column '{name}' holds {kind} values; the rules read it as numbers",
+                                        name=name, kind=str(t)), tr("give '{name}' numbers, or check the column the catalogue names", name=name))
 
     def _object_numbers(self, name: str, raw: Array) -> Array:
         """Python floats as they are; anything else (text, Decimal, int, a mix) through the cell
@@ -194,29 +198,30 @@ class Chunk:
         unreadable cell is an error at its cell."""
         parsed = parse_column(raw if not isinstance(raw, Categorical) else _categories(raw), 1, exact=False)
         for row, message in parsed.errors.items():
-            raise self.fail(getattr(message, "code", "QR206"), f"cannot read a number: {message}", row, name,
-                            suggestion="write a number (1,234.5 and 3万 are numbers), or leave the cell empty "
-                            "when the value is missing")
+            raise self.fail(getattr(message, "code", "QR206"), tr("cannot read a number: {reason}", reason=message),
+                            row, name, suggestion=tr("write a number (1,234.5 and 3万 are numbers), or leave the cell "
+                                                     "empty when the value is missing"))
         if parsed.censored:
             assert parsed.lo_open is not None and parsed.hi_open is not None
             row = int(np.flatnonzero(np.isinf(parsed.lo) | np.isinf(parsed.hi))[0])
-            raise self.fail("QR206", "a censored value (a bound such as <3 or 98以上) is not a measurement "
-                            "that can be summed", row, name,
-                            suggestion="give the measured value, or leave the cell empty when it is not known")
+            raise self.fail("QR206", tr("a censored value (a bound such as <3 or 98以上) is not a measurement "
+                                        "that can be summed"), row, name,
+                            suggestion=tr("give the measured value, or leave the cell empty when it is not known"))
         if parsed.units is not None:
             row = int(np.flatnonzero(parsed.units != None)[0])  # noqa: E711 - elementwise
-            raise self.fail("QR206", f"'{value_at(raw, row)}' has a unit ('{parsed.units[row]}'): a record cell holds "
-                            "a plain number", row, name,
-                            suggestion="records hold plain numbers; give the unit in the catalogue's definition")
+            raise self.fail("QR206", tr("'{value}' has a unit ('{unit}'): a record cell holds a plain number",
+                                        value=value_at(raw, row), unit=parsed.units[row]), row, name,
+                            suggestion=tr("records hold plain numbers; give the unit in the catalogue's definition"))
         for row, marker in list(parsed.footnotes.items())[:1]:
-            self.table.warn("QR212", f"footnote marker '{marker}' after the value ignored: read "
-                            f"{parsed.lo[row]:.15g}", self.offset + row, self.positions.get(name),
-                            suggestion="move footnotes to a note column")
+            read = f"{parsed.lo[row]:.15g}"
+            self.table.warn("QR212", tr("footnote marker '{marker}' after the value ignored: read {value}",
+                                        marker=marker, value=read), self.offset + row, self.positions.get(name),
+                            suggestion=tr("move footnotes to a note column"))
         return parsed.lo
 
-    def _wrong_type(self, name: str, has: str, wanted: str) -> DataError:
-        return self.fail("QR207", f"column '{name}' {has}; the rules read it as {wanted}", None, name,
-                                suggestion=f"give '{name}' {wanted}, or check the column the catalogue names")
+    def _wrong_type(self, name: str, message: Text, suggestion: Text) -> DataError:
+        """QR207: column ``name`` holds values of a type the rules do not read it as."""
+        return self.fail("QR207", message, None, name, suggestion=suggestion)
 
     # -- flags
     def flags(self, name: str) -> Flags:
@@ -250,8 +255,8 @@ class Chunk:
             elif not _is_null(word):
                 row = int(np.flatnonzero(codes.codes == index)[0])
                 raise self.fail(
-                    "QR206", f"cannot read {value!r} as true/false", row, name,
-                    suggestion="write true/false, 1/0, yes/no or 是/否")
+                    "QR206", tr("cannot read {value} as true/false", value=repr(value)), row, name,
+                    suggestion=tr("write true/false, 1/0, yes/no or 是/否"))
         row_valid = np.take(valid, codes.codes)
         return Flags(np.take(truth, codes.codes), None if row_valid.all() else row_valid)
 
@@ -273,7 +278,8 @@ class Chunk:
             if raw.dtype.kind == "f":
                 raw = pa.array(raw, from_pandas=True)
             elif raw.dtype.kind in "Mm":
-                raise self._wrong_type(name, "holds dates", "text")
+                raise self._wrong_type(name, tr("column '{name}' holds dates; the rules read it as text", name=name),
+                                       tr("give '{name}' text, or check the column the catalogue names", name=name))
             else:
                 try:
                     raw = pa.array(raw.tolist() if raw.dtype.kind == "O" else raw, from_pandas=True)
@@ -311,7 +317,7 @@ class Chunk:
             if raw.dtype.kind == "f" and not is_date:
                 return self._float_years(name, raw)
             if raw.dtype.kind in "iuf":
-                raise self._wrong_type(name, "holds numbers", "dates (use 'year COLUMN' for years)")
+                raise self._wrong_type(name, _numbers_for_dates(name), _dates_wanted(name))
         elif not isinstance(raw, Categorical):
             t = raw.type
             if pa.types.is_timestamp(t) or pa.types.is_date(t):
@@ -322,7 +328,7 @@ class Chunk:
             if pa.types.is_floating(t) and not is_date:
                 return self._float_years(name, _pc().fill_null(raw, np.nan).to_numpy(zero_copy_only=False))
             if pa.types.is_integer(t) or pa.types.is_floating(t):
-                raise self._wrong_type(name, "holds numbers", "dates (use 'year COLUMN' for years)")
+                raise self._wrong_type(name, _numbers_for_dates(name), _dates_wanted(name))
         return self._text_times(name, raw, is_date)
 
     def _float_years(self, name: str, raw: Array) -> Times:
@@ -331,7 +337,7 @@ class Chunk:
         bad = np.flatnonzero(whole != np.round(whole))
         if len(bad):
             value = str(raw[bad[0]])
-            raise self.fail("QR206", f"cannot read {value} as a year", int(bad[0]), name)
+            raise self.fail("QR206", tr("cannot read {value} as a year", value=value), int(bad[0]), name)
         return _key_times(whole.astype(np.int64), 1, None if valid.all() else valid, years=True)
 
     def _text_times(self, name: str, raw: Any, is_date: bool) -> Times:
@@ -359,8 +365,8 @@ class Chunk:
                 if days[index] is None and not _is_null(value):
                     row = int(np.flatnonzero(codes.codes == index)[0])
                     raise self.fail(
-                        "QR206", f"cannot read {value!r} as a date", row, name,
-                        suggestion="write dates as 2015-03-01 (also 2015/03/01, 20150301, 2015年3月1日)")
+                        "QR206", tr("cannot read {value} as a date", value=repr(value)), row, name,
+                        suggestion=tr("write dates as 2015-03-01 (also 2015/03/01, 20150301, 2015年3月1日)"))
             known = [d if d is not None else 0 for d in days]
             years[:-1] = np.where([d is not None for d in days], _years_of_days(np.array(known, np.int64)), -1)
         else:
@@ -370,8 +376,8 @@ class Chunk:
                     years[index] = year
                 elif not _is_null(value):
                     row = int(np.flatnonzero(codes.codes == index)[0])
-                    raise self.fail("QR206", f"cannot read {value!r} as a year", row, name,
-                                    suggestion="write years as 2015 or 2015年")
+                    raise self.fail("QR206", tr("cannot read {value} as a year", value=repr(value)), row, name,
+                                    suggestion=tr("write years as 2015 or 2015年"))
         return _dictionary_times(codes, years)
 
 
@@ -527,16 +533,18 @@ def check_columns(table: Table, needed: Mapping[str, str]) -> dict[str, int]:
         key = normalize(str(header))
         if key in positions and key in needed:
             problems.append(table.diagnostic(
-                "QR213", f"two columns named '{key}' ('{table.headers[positions[key]]}' and '{header}')", None, j,
-                suggestion="rename or drop one of them: the records cannot say which one the rules mean"))
+                "QR213", tr("two columns named '{key}' ('{first}' and '{second}')", key=key,
+                            first=table.headers[positions[key]], second=header), None, j,
+                suggestion=tr("rename or drop one of them: the records cannot say which one the rules mean")))
         positions.setdefault(key, j)
     for name, kind in needed.items():
         if name not in positions:
             problems.append(Diagnostic(
-                "QR204", f"{table.name} has no column '{name}' ({kind}); it has: {', '.join(sorted(positions))}",
+                "QR204", tr("{table} has no column '{name}' ({kind}); it has: {columns}", table=table.name, name=name,
+                            kind=kind, columns=", ".join(sorted(positions))),
                 table.locate(None, None) if table.path else None,
-                suggestion=did_you_mean(name, positions) or f"add a '{name}' column or fix the catalogue's "
-                "record definition"))
+                suggestion=did_you_mean(name, positions) or tr("add a '{name}' column or fix the catalogue's "
+                                                               "record definition", name=name)))
     if problems:
         raise DataError(problems)
     return {name: positions[name] for name in needed}
@@ -572,8 +580,9 @@ def _chunk_rows(chunk_rows: Any) -> int | None:
     if chunk_rows is None:
         return None
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
-        raise UsageError(Diagnostic("QR301", f"chunk_rows must be a positive number of rows, not {chunk_rows!r}",
-                                    suggestion="leave it out (one chunk per batch) or give e.g. chunk_rows=100000"))
+        raise UsageError(Diagnostic("QR301", tr("chunk_rows must be a positive number of rows, not {value}",
+                                       value=repr(chunk_rows)),
+                                    suggestion=tr("leave it out (one chunk per batch) or give e.g. chunk_rows=100000")))
     return int(chunk_rows)
 
 
@@ -615,8 +624,17 @@ def _parquet_files(path: Path) -> list[Path]:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".parquet", ".pq"))
         if not files:
-            raise DataError(Diagnostic("QR201", f"no .parquet files under {path}"))
+            raise DataError(Diagnostic("QR201", tr("no .parquet files under {path}", path=path)))
         return files
     if not path.exists():
-        raise DataError(Diagnostic("QR201", f"no such file or directory: {path}"))
+        raise DataError(Diagnostic("QR201", tr("no such file or directory: {path}", path=path)))
     return [path]
+
+
+def _numbers_for_dates(name: str) -> Text:
+    return tr("column '{name}' holds numbers; the rules read it as dates (use 'year COLUMN' for years)", name=name)
+
+
+def _dates_wanted(name: str) -> Text:
+    return tr("give '{name}' dates (use 'year COLUMN' for years), or check the column the catalogue names",
+              name=name)

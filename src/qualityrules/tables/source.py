@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
+from ..i18n import Text, tr
 from ..language import model as m
 
 __all__ = [
@@ -130,17 +131,18 @@ class Table:
         """How a message names a cell: ``row 7, column '达标率'`` (``cell C7`` in a sheet)."""
         line = self.header_row if row is None else self.row_number(row)
         if self.spreadsheet and column is not None:
-            return f"cell {column_letters(column)}{line}"
-        named = f"column '{self.headers[column]}'" if column is not None and column < len(self.headers) else ""
-        if row is None:
-            return f"row {line} (header)" + (f", {named}" if named else "")
-        return f"row {line}" + (f", {named}" if named else "")
+            return tr("cell {letters}{line}", letters=column_letters(column), line=line)
+        if column is not None and column < len(self.headers):
+            return tr("row {line} (header), column '{column}'", line=line, column=self.headers[column]) \
+                if row is None else tr("row {line}, column '{column}'", line=line, column=self.headers[column])
+        return tr("row {line} (header)", line=line) if row is None else tr("row {line}", line=line)
 
     def diagnostic(self, code: str, message: str, row: int | None = None, column: int | None = None,
                    suggestion: str | None = None, severity: Severity = Severity.ERROR) -> Diagnostic:
-        where = self.where(row, column) if (row is not None or column is not None) else ""
-        prefix = f"{self.name}: " if self.path is None and not self.name.startswith("<") else ""
-        text = f"{prefix}{where}: {message}" if where else f"{prefix}{message}"
+        text = tr("{where}: {message}", where=self.where(row, column), message=message) \
+            if (row is not None or column is not None) else message
+        if self.path is None and not self.name.startswith("<"):
+            text = tr("{name}: {message}", name=self.name, message=text)
         return Diagnostic(code, text, self.locate(row, column), severity=severity, suggestion=suggestion)
 
     def fail(self, code: str, message: str, row: int | None = None, column: int | None = None,
@@ -161,20 +163,28 @@ def open_file(path: str | Path, *, encoding: str | None = None, sheet: str | Non
     suffix = path.suffix.lower()
     if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool)
                                    or header_row < 1):
-        raise UsageError(Diagnostic("QR301", f"header_row must be a row number from 1, not {header_row!r}",
-                                    suggestion="header_row=2 when a title row is above the header"))
+        raise UsageError(Diagnostic("QR301", tr("header_row must be a row number from 1, not {value}", value=repr(header_row)),
+                                    suggestion=tr("header_row=2 when a title row is above the header")))
     if suffix in (".xlsx", ".xlsm"):
         return ExcelTable(path, sheet, header_row, wanted)
     if suffix == ".xls":
-        raise DataError(Diagnostic("QR203", f"{path}: the old .xls format is not supported",
-                                   suggestion="save the sheet as .xlsx or .csv"))
+        raise DataError(Diagnostic("QR203", tr("{path}: the old .xls format is not supported", path=path),
+                                   suggestion=tr("save the sheet as .xlsx or .csv")))
     if suffix in (".parquet", ".pq", ".feather", ".arrow"):
         return ArrowFileTable(path)
     return CsvTable(path, encoding, header_row, wanted)
 
 
+def _skipped_above(header_row: int, title: str) -> Text:
+    """QR211's message: the rows above ``header_row`` (counted from 1) were skipped; what they said."""
+    if header_row == 2:
+        return tr("row 1 above the header (row 2) skipped: '{title}'", title=title[:80])
+    return tr("rows 1–{last} above the header (row {header}) skipped: '{title}'", last=header_row - 1,
+              header=header_row, title=title[:80])
+
+
 def _missing_file(path: Path) -> DataError:
-    return DataError(Diagnostic("QR201", f"no such file: {path}"))
+    return DataError(Diagnostic("QR201", tr("no such file: {path}", path=path)))
 
 
 # ------------------------------------------------------------------------------------------
@@ -190,8 +200,8 @@ def _codec(name: str) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise DataError(Diagnostic("QR202", f"unknown encoding '{name}'",
-                                   suggestion="use utf-8, utf-8-sig, gb18030, big5 or utf-16")) from None
+        raise DataError(Diagnostic("QR202", tr("unknown encoding '{name}'", name=name),
+                                   suggestion=tr("use utf-8, utf-8-sig, gb18030, big5 or utf-16"))) from None
 
 
 def detect_encoding(head: bytes, *, complete: bool = False) -> tuple[str, int]:
@@ -257,9 +267,9 @@ def _head(path: Path) -> tuple[bytes, bool]:
     except FileNotFoundError:
         raise _missing_file(path) from None
     except IsADirectoryError:
-        raise DataError(Diagnostic("QR201", f"{path} is a directory, not a table file")) from None
+        raise DataError(Diagnostic("QR201", tr("{path} is a directory, not a table file", path=path))) from None
     except OSError as error:
-        raise DataError(Diagnostic("QR201", f"cannot read {path}: {error.strerror}")) from None
+        raise DataError(Diagnostic("QR201", tr("cannot read {path}: {reason}", path=path, reason=error.strerror))) from None
     return head, complete
 
 
@@ -271,9 +281,10 @@ def _decode_error(path: Path, encoding: str, text_before: str, raw: bytes, error
     shown = lines[-1] + raw[error.start:error.start + 40].decode(encoding, errors="replace").split("\n", 1)[0]
     column = len(lines[-1])
     return DataError(Diagnostic(
-        "QR202", f"{path} is not valid {encoding} ({error.reason} at byte {byte_offset + error.start})",
+        "QR202", tr("{path} is not valid {encoding} ({reason} at byte {byte})", path=path, encoding=encoding,
+                    reason=error.reason, byte=byte_offset + error.start),
         excerpt_span(str(path), line, shown, column, column + 1),
-        suggestion="declare the file's encoding (--encoding gb18030, big5, utf-16) or save it as UTF-8"))
+        suggestion=tr("declare the file's encoding (--encoding gb18030, big5, utf-16) or save it as UTF-8")))
 
 
 def read_text(path: str | Path, encoding: str | None = None) -> str:
@@ -533,8 +544,8 @@ class CsvTable(Table):
         if not any(r.text.strip() for r in records) and complete:
             if text.strip() and not records:
                 raise self.unterminated(1, text.split("\n", 1)[0], max(text.find('"'), 0))
-            raise DataError(Diagnostic("QR203", f"{path} is empty: no header row",
-                                       suggestion="the first row names the columns: region,year,…"))
+            raise DataError(Diagnostic("QR203", tr("{path} is empty: no header row", path=path),
+                                       suggestion=tr("the first row names the columns: region,year,…")))
         self.delimiter = delimiter or _sniff_delimiter(records)
         header = self._header(records, header_row, wanted)
         record = records[header]
@@ -557,18 +568,19 @@ class CsvTable(Table):
             title = " / ".join(", ".join(f for f in _fields(r.text, self.delimiter) if f.strip()) for r in skipped)
             first = skipped[0]
             self.warnings.append(Diagnostic(
-                "QR211", f"{'row 1' if header == 1 else f'rows 1–{header}'} above the header (row {header + 1}) "
-                f"skipped: '{title[:80]}'", excerpt_span(self.name, first.line, first.text, 0, len(first.text)),
-                Severity.WARNING, suggestion=f"pass header_row={header + 1} to say so, or delete the title rows"))
+                "QR211", _skipped_above(header + 1, title), excerpt_span(self.name, first.line, first.text, 0,
+                                                                         len(first.text)),
+                Severity.WARNING, suggestion=tr("pass header_row={row} to say so, or delete the title rows",
+                                                row=header + 1)))
 
     def _header(self, records: list[_Record], header_row: int | None, wanted: HeaderTest | None) -> int:
         if header_row is not None:
             if header_row > len(records):
-                raise UsageError(Diagnostic("QR301", f"header_row={header_row}, but the start of {self.path} "
-                                            f"has {len(records)} row(s)"))
+                raise UsageError(Diagnostic("QR301", tr("header_row={row}, but the start of {path} has {count} row(s)",
+                                               row=header_row, path=self.path, count=len(records))))
             if not records[header_row - 1].text.strip():
                 raise DataError(Diagnostic(
-                    "QR203", f"{self.path}: row {header_row}, named as the header, is empty",
+                    "QR203", tr("{path}: row {row}, named as the header, is empty", path=self.path, row=header_row),
                     excerpt_span(self.name, records[header_row - 1].line, "", 0, 0)))
             return header_row - 1
         candidates = records[:_SEARCH_ROWS]
@@ -586,9 +598,9 @@ class CsvTable(Table):
     def unterminated(self, line: int, text: str, column: int = 0) -> DataError:
         shown = text.split("\n", 1)[0]
         return DataError(Diagnostic(
-            "QR210", "this quote opens a cell that is never closed: every row after it would be read as part of "
-            "one cell", excerpt_span(self.name, line, shown, column, column + 1),
-            suggestion='close the quote (a quote inside a quoted cell is written twice: "")'))
+            "QR210", tr("this quote opens a cell that is never closed: every row after it would be read as part of "
+                        "one cell"), excerpt_span(self.name, line, shown, column, column + 1),
+            suggestion=tr('close the quote (a quote inside a quoted cell is written twice: "")')))
 
     # -- rows
 
@@ -698,12 +710,15 @@ class CsvTable(Table):
         if expected is not None and self._invalid:
             text = self._invalid[-1].split("\n", 1)[0].rstrip("\r")
             line = self._find_line(text)
+            cells = tr("the row has {cells} cell(s), the header has {header}", cells=expected.group(2),
+                       header=expected.group(1))
             return DataError(Diagnostic(
-                "QR203", f"{'' if line else f'{self.path}: '}the row has {expected.group(2)} cell(s), the header has "
-                f"{expected.group(1)}", excerpt_span(self.name, line, text, 0, len(text)) if line else None,
-                suggestion="quote cells that contain the delimiter, and give every row as many cells as the header"))
-        return DataError(Diagnostic("QR203", f"{self.path}: malformed CSV: {message.splitlines()[0]}",
-                                    suggestion="check the delimiter, the quoting and the number of cells per row"))
+                "QR203", cells if line else tr("{name}: {message}", name=self.path, message=cells),
+                excerpt_span(self.name, line, text, 0, len(text)) if line else None,
+                suggestion=tr("quote cells that contain the delimiter, and give every row as many cells as the header")))
+        return DataError(Diagnostic("QR203", tr("{path}: malformed CSV: {reason}", path=self.path,
+                                                reason=message.splitlines()[0]),
+                                    suggestion=tr("check the delimiter, the quoting and the number of cells per row")))
 
     def _find_line(self, text: str) -> int | None:
         with open(self.path_obj, encoding=self.encoding, errors="replace", newline="") as f:
@@ -728,20 +743,21 @@ class ExcelTable(Table):
         try:
             import openpyxl
         except ImportError:  # pragma: no cover - optional dependency
-            raise DataError(Diagnostic("QR201", f"reading {path} needs openpyxl",
-                                       suggestion='pip install "qualityrules[excel]"')) from None
+            raise DataError(Diagnostic("QR201", tr("reading {path} needs openpyxl", path=path),
+                                       suggestion=tr('pip install "qualityrules[excel]"'))) from None
         self.path_obj = path
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except FileNotFoundError:
             raise _missing_file(path) from None
         except Exception as error:  # openpyxl raises many types for a broken file
-            raise DataError(Diagnostic("QR203", f"{path} is not a readable .xlsx workbook ({error})")) from None
+            raise DataError(Diagnostic("QR203", tr("{path} is not a readable .xlsx workbook ({reason})", path=path,
+                                                          reason=error))) from None
         try:
             if sheet is not None and sheet not in book.sheetnames:
-                raise DataError(Diagnostic("QR203", f"{path} has no sheet '{sheet}'",
+                raise DataError(Diagnostic("QR203", tr("{path} has no sheet '{sheet}'", path=path, sheet=sheet),
                                            suggestion=did_you_mean(sheet, book.sheetnames)
-                                           or "sheets: " + ", ".join(book.sheetnames)))
+                                           or tr("sheets: {sheets}", sheets=", ".join(book.sheetnames))))
             worksheet = book[sheet] if sheet is not None else book.worksheets[0]
             self.title = worksheet.title
             rows: list[tuple[int, list[Any]]] = []
@@ -755,7 +771,8 @@ class ExcelTable(Table):
         self.path = str(path)
         self.name = f"{path}[{self.title}]"
         if not rows:
-            raise DataError(Diagnostic("QR203", f"{self.name} is empty", suggestion="the first row names the columns"))
+            raise DataError(Diagnostic("QR203", tr("{name} is empty", name=self.name),
+                                       suggestion=tr("the first row names the columns")))
         header = self._header(rows, header_row, wanted)
         self.header_row, names = rows[header]
         while names and (names[-1] is None or not str(names[-1]).strip()):
@@ -769,18 +786,18 @@ class ExcelTable(Table):
         if skipped:
             title = " / ".join(", ".join(str(v) for v in values if v is not None and str(v).strip())
                                for values in skipped)
-            above = "row 1" if self.header_row == 2 else f"rows 1–{self.header_row - 1}"
             cells = ["" if v is None else str(v) for v in rows[0][1]]
             self.warnings.append(Diagnostic(
-                "QR211", f"{above} above the header (row {self.header_row}) skipped: '{title[:80]}'",
+                "QR211", _skipped_above(self.header_row, title),
                 rendered_span(self.name, rows[0][0], cells, None), Severity.WARNING,
-                suggestion=f"pass header_row={self.header_row} to say so, or delete the title rows"))
+                suggestion=tr("pass header_row={row} to say so, or delete the title rows", row=self.header_row)))
 
     def _header(self, rows: list[tuple[int, list[Any]]], header_row: int | None, wanted: HeaderTest | None) -> int:
         if header_row is not None:
             found = next((k for k, (number, _) in enumerate(rows) if number == header_row), None)
             if found is None:
-                raise DataError(Diagnostic("QR203", f"{self.name}: row {header_row}, named as the header, is empty"))
+                raise DataError(Diagnostic("QR203", tr("{path}: row {row}, named as the header, is empty",
+                                                          path=self.name, row=header_row)))
             return found
         texts = [["" if v is None else str(v).strip() for v in values] for _, values in rows[:_SEARCH_ROWS]]
         if wanted is not None:
@@ -910,8 +927,9 @@ class ArrowFileTable(Table):
                 schema = self.table.schema
                 self._rows = self.table.num_rows
         except (pa.ArrowInvalid, OSError) as error:
-            raise DataError(Diagnostic("QR203", f"{path} cannot be read as {'Parquet' if self.parquet else 'Arrow'} "
-                                       f"({error})")) from None
+            raise DataError(Diagnostic("QR203", tr("{path} cannot be read as {kind} ({reason})", path=path,
+                                                   kind="Parquet" if self.parquet else "Arrow",
+                                                   reason=error))) from None
         self.headers = [str(n) for n in schema.names]
         self._cache: tuple[int, Any] | None = None
 
@@ -938,7 +956,7 @@ class ArrowFileTable(Table):
                 yield Batch({j: batch.column(k) for k, j in enumerate(wanted)}, batch.num_rows, offset)
                 offset += batch.num_rows
         except (pa.ArrowInvalid, OSError) as error:
-            raise DataError(Diagnostic("QR203", f"{self.path}: cannot read ({error})")) from None
+            raise DataError(Diagnostic("QR203", tr("{path}: cannot read ({reason})", path=self.path, reason=error))) from None
 
     def locate(self, row: int | None, column: int | None) -> m.Span | None:
         if row is None:
