@@ -32,6 +32,7 @@ from ..language.parse import (
     SYMBOLS,
 )
 from ..language.units import grammar_spellings
+from ..packs.reading import split_list
 from .reading import PlanText
 from .structure import Block
 
@@ -1136,24 +1137,13 @@ def _unique(names: list[str]) -> tuple[str, ...]:
 
 
 def _conjuncts(subject: str) -> list[str]:
-    """``A、B和C`` → [A, B, C], not splitting inside parentheses, nor between verbs that share
-    their object (``主导和参与制修订A、B`` → [主导和参与制修订A, B])."""
-    parts, depth, current = [], 0, ""
-    for index, ch in enumerate(subject):
-        if ch in "(（":
-            depth += 1
-        elif ch in ")）":
-            depth -= 1
-        if depth == 0 and (ch == "、" or (ch in "和及与" and index > 0 and not _inside_word(subject, index))):
-            if current in LEAD_VERBS or current in PREDICATE_VERBS:
-                current += ch
-                continue
-            parts.append(current)
-            current = ""
-            continue
-        current += ch
-    parts.append(current)
-    return [p for p in parts if p]
+    """``A、B和C`` → [A, B, C], not splitting inside brackets, nor between verbs that share
+    their object (``主导和参与制修订A、B`` → [主导和参与制修订A, B]), nor at a 和 inside a word."""
+    def joins(current: str, index: int) -> bool:
+        return current in LEAD_VERBS or current in PREDICATE_VERBS or (
+            subject[index] != "、" and (index == 0 or _inside_word(subject, index)))
+
+    return split_list(subject, joins)
 
 
 _TOPIC = re.compile(r"^(?P<topic>[\u4e00-\u9fffA-Za-z0-9]{2,10}?)(质量|水平)?(全面|明显|显著|进一步|稳步|持续|大幅|不断)"

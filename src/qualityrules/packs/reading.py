@@ -153,7 +153,7 @@ class _Reader:
         found = self._one(phrase)
         if found is not None:
             return [found]
-        names = _split(phrase)
+        names = split_list(phrase)
         if len(names) > 1:
             distributed = _distribute(names, self.lookup)
             if distributed is not None:
@@ -467,14 +467,16 @@ def _at_the_end(q: m.Quantity, indicator: m.Indicator) -> bool:
 _SEPARATORS = re.compile("、|和|及|与")
 
 
-def _split(phrase: str) -> list[str]:
-    """``A、B和C`` -> [A, B, C] (not inside brackets: ``近岸海域水质优良(一、二类)比例`` is one name)."""
+def split_list(phrase: str, joins: Callable[[str, int], bool] | None = None) -> list[str]:
+    """``A、B和C`` -> [A, B, C], never inside brackets or quotes (``近岸海域水质优良(一、二类)比例``
+    is one name). ``joins(part so far, index)`` keeps the separator at ``index`` inside the part
+    (extract: verbs sharing their object, 和 inside a word)."""
     parts: list[str] = []
     depth = 0
     current = ""
     for index, ch in enumerate(phrase):
         depth += ch in "(（“" and 1 or ch in ")）”" and -1 or 0
-        if depth == 0 and _SEPARATORS.match(phrase, index):
+        if depth == 0 and _SEPARATORS.match(phrase, index) and not (joins and joins(current, index)):
             parts.append(current)
             current = ""
             continue
