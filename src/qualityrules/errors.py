@@ -382,5 +382,5 @@ def span_of(source: Source, start: int, end: int) -> Span:
     of the source's line starts, so a file's many spans cost time linear in its size)."""
     starts = source.line_starts()
     line = bisect.bisect_right(starts, start)
-    end_line = bisect.bisect_right(starts, end)
+    end_line = line if line == len(starts) or end < starts[line] else bisect.bisect_right(starts, end, line)
     return Span(source, start, end, line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
