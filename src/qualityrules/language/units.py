@@ -127,6 +127,7 @@ def _table() -> dict[str, tuple[str, Fraction, str]]:
     return {k: (d, Fraction(f), b) for k, (d, f, b) in raw.items()}
 
 
+@functools.lru_cache(maxsize=1024)  # a pack writes few spellings; each is read for every rule that uses it
 def _entry(spelling: str) -> tuple[str, Fraction, str]:
     magnitude, unit = split_magnitude(spelling)
     try:

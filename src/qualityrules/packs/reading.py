@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from typing import TypeVar
 
 import attrs
 
@@ -47,6 +48,8 @@ from ..language.parse import CHANGE_WORDS
 from ..language.text import normalize_with_offsets, quote
 
 __all__ = ["Part", "read_statement", "extensive", "FLOW_VERBS", "plan_baseline", "name_span"]
+
+_T = TypeVar("_T")
 
 # Verbs that say a count was added during the period (创建…2个: at least 2 new ones).
 FLOW_VERBS = re.compile(r"^(新增|新培育|培育|创建|新创建|新建成|制定|新制定|制订|修订|制修订|制\(修\)订|主导制定|"
@@ -145,7 +148,7 @@ class _Reader:
         parts: list[Part] = []
         for written, indicator, each in pairs:
             for part in self._read(written, indicator, each):
-                parts.append(attrs.evolve(part, index=len(parts)))
+                parts.append(_changed(part, index=len(parts)))
         return parts
 
     def _indicators(self) -> list[tuple[str, m.Indicator]]:
@@ -211,7 +214,7 @@ class _Reader:
 
     # -- what each must meet
     def _read(self, written: str, indicator: m.Indicator, target: m.Target) -> list[Part]:
-        rule = attrs.evolve(self.rule, indicator=written, target=target, each=False)
+        rule = _changed(self.rule, indicator=written, target=target, each=False)
         if isinstance(target, m.TableRow):
             return self._table_row(rule, indicator, target)
         notes: list[str] = []
@@ -351,7 +354,7 @@ class _Reader:
                             severity=Severity.WARNING, span=time.span, suggestion=fix)
         if isinstance(time, m.During):
             time = attrs.evolve(time, total=time.total or flow)
-        rule = attrs.evolve(rule, time=time)
+        rule = _changed(rule, time=time)
         target = rule.target
         if not isinstance(target, m.Change):
             return Part(rule, indicator, notes=tuple(notes))
@@ -398,6 +401,14 @@ class _Reader:
 
 # ------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _changed(instance: _T, **changes: object) -> _T:
+    """``attrs.evolve(instance, **changes)``, or ``instance`` itself when every change is the value
+    it already holds (the usual line, read as written: no copy of its rule per step)."""
+    if all(getattr(instance, name) is value for name, value in changes.items()):
+        return instance
+    return attrs.evolve(instance, **changes)
 
 
 def _check_year(rule: m.Rule, pack: m.PackDefinition) -> int | None:
