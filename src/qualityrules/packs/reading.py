@@ -49,7 +49,7 @@ from ..language.text import normalize_with_offsets, quote
 
 __all__ = ["Part", "read_statement", "extensive", "FLOW_VERBS", "plan_baseline", "name_span"]
 
-_T = TypeVar("_T")
+_T = TypeVar("_T", bound=attrs.AttrsInstance)
 
 # Verbs that say a count was added during the period (创建…2个: at least 2 new ones).
 FLOW_VERBS = re.compile(r"^(新增|新培育|培育|创建|新创建|新建成|制定|新制定|制订|修订|制修订|制\(修\)订|主导制定|"
@@ -408,7 +408,7 @@ def _changed(instance: _T, **changes: object) -> _T:
     it already holds (the usual line, read as written: no copy of its rule per step)."""
     if all(getattr(instance, name) is value for name, value in changes.items()):
         return instance
-    return attrs.evolve(instance, **changes)
+    return attrs.evolve(instance, **changes)  # type: ignore[misc]  # the attrs plugin does not follow the bound
 
 
 def _check_year(rule: m.Rule, pack: m.PackDefinition) -> int | None:
