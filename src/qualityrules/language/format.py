@@ -7,7 +7,6 @@ end-of-line comments after their statement."""
 from __future__ import annotations
 
 import collections
-import re
 from decimal import Decimal
 from functools import singledispatch
 
@@ -25,11 +24,6 @@ __all__ = ["format_model", "format_file", "format_number", "rule_body"]
 INDENT = "    "
 _CLAUSE_COLUMN_LIMIT = 56
 
-# A bare name must survive the lexer as one NAME token: no keyword, no start that a
-# higher-priority terminal would take, and no trailing unit note like "(%)" (all read off the
-# grammar by ``parse``).
-_IDENT_RE = re.compile(r"[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*")
-
 
 def format_number(value: Decimal) -> str:
     """``Decimal('67500.00')`` -> ``67500``; ``Decimal('0.470')`` -> ``0.47``; never exponent form."""
@@ -38,6 +32,9 @@ def format_number(value: Decimal) -> str:
 
 
 def format_name(name: str) -> str:
+    # A bare name must survive the lexer as one NAME token: no keyword, no start that a
+    # higher-priority terminal would take, and no trailing unit note like "(%)" (all read off the
+    # grammar by ``parse``).
     if terminal("NAME").fullmatch(name) and name not in reserved_words() and not leading_words().match(name) \
             and unit_note(name)[1] is None:
         return name
@@ -45,7 +42,9 @@ def format_name(name: str) -> str:
 
 
 def format_column(name: str) -> str:
-    return name if _IDENT_RE.fullmatch(name) and name not in reserved_words() else quote(name)
+    # A column written bare is the grammar's IDENT (compiled on first use: its CJK range takes
+    # milliseconds to compile, and most runs format no column).
+    return name if terminal("IDENT").fullmatch(name) and name not in reserved_words() else quote(name)
 
 
 @singledispatch
