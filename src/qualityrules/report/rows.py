@@ -102,6 +102,7 @@ class Rows:
         separator, first, last = _breaks(indent, level + 1)
         field_separator, first_field, last_field = _breaks(indent, level + 2)
         fixed = {name: _encoded(values, indent, level + 2) for name, values in self.by_key.items()}
+        fixed.update((name, _encoded(values, indent, level + 2)) for name, values in self._by_kind().items())
         varying = [name for name in self.names if name not in fixed]
         texts: list[list[str]] = []   # per kind: the text before each varying field, and after the last
         for k in range(int(self.key.max()) + 1):
@@ -125,6 +126,21 @@ class Rows:
         out.append("[" + first)
         out.extend(pieces)   # appended, not joined: the document is copied once, at the end
         out.append(last + "]")
+
+    def _by_kind(self) -> dict[str, list[Any]]:
+        """The per-row fields that are the same in every row of a kind (an assessment that is None
+        in every row, a threshold set by the rule), as one value per kind: written into the text
+        of each kind, they are not pieces of every row."""
+        kinds = int(self.key.max()) + 1
+        some_row = np.zeros(kinds, dtype=np.int64)
+        some_row[self.key] = np.arange(len(self.key))   # a row of each kind
+        found = {}
+        for name, values in self.by_row.items():
+            if isinstance(values, Indexed):
+                per_kind = values.index[some_row]
+                if np.array_equal(values.index, per_kind[self.key]):
+                    found[name] = [values.table[i] for i in per_kind.tolist()]
+        return found
 
     def _encoded_column(self, name: str, indent: int | None, level: int) -> list[str]:
         values = self.by_row[name]
