@@ -27,6 +27,7 @@ import attrs
 import lark
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.grammar import Rule as LarkRule
 from lark.grammar import Terminal
 from lark.lexer import PatternStr
 from lark.parsers import lalr_analysis
@@ -205,7 +206,7 @@ _PARSER_OPTIONS: dict[str, Any] = {
     "parser": "lalr", "lexer": "contextual", "keep_all_tokens": True, "maybe_placeholders": False,
     "start": ["start", "single_rule"],
 }
-_PARSER_FORMAT = 2  # bump when the artefact's layout changes
+_PARSER_FORMAT = 3  # bump when the artefact's layout changes
 
 
 def parser_artefact() -> Artefact:
@@ -234,9 +235,26 @@ def _parser_bytes(grammar_text: str) -> bytes:
     saved.seek(0)
     # Lark.load takes no transformer; _load is what Lark's own cache calls with one.
     parser = Lark.__new__(Lark)._load(saved, transformer=_Reductions(dropped))
+    reduced = [arg for actions in parser.parser.parser._parse_table.states.values() for action, arg in actions.values()
+               if action is lalr_analysis.Reduce]
+    if len(set(parser.rules)) != len(parser.rules) or {id(rule) for rule in reduced} - {id(r) for r in parser.rules}:
+        raise ValueError("grammar: the parser's rules are not one object each")  # pragma: no cover - Lark's layout
+    for rule in parser.rules:
+        rule.__class__ = _Rule
     pickled = io.BytesIO()
     _ParserPickler(pickled, protocol=pickle.HIGHEST_PROTOCOL).dump(parser)
     return pickled.getvalue()
+
+
+class _Rule(LarkRule):
+    """A rule of the loaded parser, equal to itself only. Lark's rules hash and compare in Python,
+    and the parser does both at every reduction (it looks up the rule's callback, and asserts that
+    the rule is not the end state): a tenth of the time of parsing. The loaded parser holds each
+    rule as one object (checked when it is built), so identity is equality, and C compares it."""
+
+    __slots__ = ()
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
 
 
 class _ParserPickler(pickle.Pickler):
@@ -761,6 +779,7 @@ class _EmptyCell:
 
 
 _TARGETS = (m.Comparison, m.Between, m.Approximately, m.Change, m.Respectively, m.TableRow, m.Qualitative)
+_TIMES = (m.TargetYear, m.EveryYear, m.Cumulative, m.During)
 
 
 class _Builder:
@@ -786,8 +805,9 @@ class _Builder:
 
     def _string(self, token: Token) -> str:
         """A quoted string's content as originally written (free text keeps its script)."""
-        span = self._token_span(token)
-        return span.text[1:-1]
+        start = self.normalized.original_offset(token.start_pos or 0)
+        end = max(start + 1, self.normalized.original_offset(token.end_pos or 0))
+        return self.original.text[start:end][1:-1]   # what the token's span holds
 
     def _normalized_string(self, token: Token) -> str:
         return str(token)[1:-1].strip()
@@ -930,22 +950,28 @@ class _Builder:
 
     # -- rules
     def rule_rule(self, span: m.Span, children: list[Any]) -> m.Rule:
-        override = bool(children) and isinstance(children[0], Token) and children[0].type == "OVERRIDE"
-        times = [c for c in children if isinstance(c, (m.TargetYear, m.EveryYear, m.Cumulative, m.During))]
-        strengths = [c for c in children if isinstance(c, _StrengthMark)]
-        name_index = next(i for i, c in enumerate(children) if isinstance(c, _Name))
-        name: _Name = children[name_index]
-        each = any(isinstance(c, Token) and c.type == "EACH" for c in children)
-        target_index = next(i for i, c in enumerate(children) if isinstance(c, (*_TARGETS, _Row)))
-        target: Any = children[target_index]
-        if isinstance(target, _Row):
-            strengths.extend(target.strengths)
-            target = target.row
-        zero_first = target_index < name_index  # 杜绝 X
+        override = each = False
+        times: list[m.Time] = []
+        time_index = name_index = target_index = -1
+        strengths: list[_StrengthMark] = []
         clauses: dict[str, _Clause] = {}
         citation: m.Citation | None = None
-        for child in children:
-            if isinstance(child, m.Citation):
+        for index, child in enumerate(children):   # one pass: a pack has thousands of rules
+            if isinstance(child, Token):
+                if child.type == "EACH":
+                    each = True
+                elif index == 0 and child.type == "OVERRIDE":
+                    override = True
+            elif isinstance(child, _TIMES):
+                times.append(child)
+                if time_index < 0:
+                    time_index = index
+            elif isinstance(child, _StrengthMark):
+                strengths.append(child)
+            elif isinstance(child, _Name):
+                if name_index < 0:
+                    name_index = index
+            elif isinstance(child, m.Citation):
                 if citation is not None:
                     self._error("QR013", tr("'cite' is given twice"), child.span)
                 citation = child
@@ -953,6 +979,15 @@ class _Builder:
                 if child.key in clauses:
                     self._error("QR013", tr("'{key}' is given twice", key=child.key), child.span)
                 clauses[child.key] = child
+            elif target_index < 0 and isinstance(child, (*_TARGETS, _Row)):
+                target_index = index
+        assert name_index >= 0 and target_index >= 0  # the grammar's rule has both
+        name: _Name = children[name_index]
+        target: Any = children[target_index]
+        if isinstance(target, _Row):
+            strengths.extend(target.strengths)
+            target = target.row
+        zero_first = target_index < name_index  # 杜绝 X
         time, target = self._time(times, target)
         for extra_strength in strengths[1:]:
             self._error("QR011", tr("a rule takes one strength word"), extra_strength.span)
@@ -974,7 +1009,7 @@ class _Builder:
             clauses["unenforced"].text if "unenforced" in clauses else None,
             each,
             strength_word=strength.word if strength else None,
-            time_first=bool(times) and children.index(times[0]) < name_index,
+            time_first=bool(times) and time_index < name_index,
             joined=bool(reading and reading.joined),
             target_at=0 if zero_first else reading.target_at if reading else None,
             name_note=note[2] if note else None,
@@ -1240,19 +1275,21 @@ class _Builder:
 
     def rule_quantity(self, span: m.Span, c: list[Token]) -> m.Quantity:
         number = c[0]
-        unit = next((str(t) for t in c[1:] if t.type == "UNIT"), None)
-        magnitude = next((str(t) for t in c[1:] if t.type == "MAGNITUDE"), None)
+        words = {t.type: t for t in reversed(c[1:])}   # the first UNIT and MAGNITUDE written
+        unit = str(words["UNIT"]) if "UNIT" in words else None
+        magnitude = str(words["MAGNITUDE"]) if "MAGNITUDE" in words else None
         if number.type == "CN_NUMBER":
             value = self._chinese_number(str(number), self._token_span(number))
         else:
             value = Decimal(str(number).replace(",", ""))
         if magnitude:
             value *= MAGNITUDES[magnitude]
+        written = self.normalized.text[c[0].start_pos:c[-1].end_pos]
         if not _representable(value):
             self._error("QR008", tr("{text} is beyond the range of numbers the engine can compare (about 1e-300 to "
-                                    "1e300)", text=self.normalized.text[c[0].start_pos:c[-1].end_pos]), span)
+                                    "1e300)", text=written), span)
             value = Decimal(0)
-        return m.Quantity(value, unit, written=self.normalized.text[c[0].start_pos:c[-1].end_pos], span=span)
+        return m.Quantity(value, unit, written=written, span=span)
 
     def _chinese_number(self, text: str, span: m.Span) -> Decimal:
         try:
