@@ -406,9 +406,10 @@ class _Reader:
 def _changed(instance: _T, **changes: object) -> _T:
     """``attrs.evolve(instance, **changes)``, or ``instance`` itself when every change is the value
     it already holds (the usual line, read as written: no copy of its rule per step)."""
-    if all(getattr(instance, name) is value for name, value in changes.items()):
-        return instance
-    return attrs.evolve(instance, **changes)  # type: ignore[misc]  # the attrs plugin does not follow the bound
+    for name, value in changes.items():
+        if getattr(instance, name) is not value:
+            return attrs.evolve(instance, **changes)  # type: ignore[misc]  # the attrs plugin does not follow the bound
+    return instance
 
 
 def _check_year(rule: m.Rule, pack: m.PackDefinition) -> int | None:
