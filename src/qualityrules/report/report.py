@@ -838,16 +838,15 @@ class Report:
             (["level", *(cells[4] for cells in kind_cells)], by_kind),
         ]
         widths = np.stack([np.array(_widths(cells), dtype=np.int64)[which] for cells, which in columns], axis=1)
-        region_widths = np.zeros((len(names), len(columns)), dtype=np.int64)
-        np.maximum.at(region_widths, at_region, widths)
+        starts = np.searchsorted(at_region, np.arange(len(names) + 1))   # every region has its header line
+        region_widths = np.maximum.reduceat(widths, starts[:-1], axis=0)
         padding = region_widths[at_region] - widths
         cells = [_padded(texts, which, padding[:, c]) for c, (texts, which) in enumerate(columns[:-1])]
         last, which = columns[-1]
         table = _lines([*cells, np.array(last, dtype=object)[which].tolist()])  # the last column unpadded
-        starts = np.searchsorted(at_region, np.arange(len(names) + 1))
         too_wide = (width is not None) & (2 + region_widths.sum(axis=1) + 2 * (len(columns) - 1) > (width or 0))
-        absent_count = np.bincount(r[absent[key]], minlength=len(names)).tolist()
-        elsewhere_count = np.bincount(r[elsewhere[key]], minlength=len(names)).tolist()
+        absent_count = np.bincount(r[absent[key]], minlength=len(names))
+        elsewhere_count = np.bincount(r[elsewhere[key]], minlength=len(names))
         reviewed = self._reviewed_by_region(rows)
         outside = set(self.evaluation.outside)
         targets_count = np.bincount(r, minlength=len(names)).tolist()
@@ -856,10 +855,18 @@ class Report:
         with_caveat = np.flatnonzero(caveat[key])
         for i, k in zip(r[with_caveat].tolist(), key[with_caveat].tolist(), strict=True):
             caveats.setdefault(i, []).append(f"  caveat: {kinds[k]['indicator']}: {kinds[k]['caveat']}")
+        # most regions are a name and their table: the others take the steps below
+        special = outside | set(caveats) | set(reviewed) | \
+            set(np.flatnonzero(too_wide | (absent_count > 0) | (elsewhere_count > 0)).tolist())
+        bounds = starts.tolist()
         lines: list[str] = []
         for i, name in enumerate(names):
-            start, end = int(starts[i]), int(starts[i + 1])
+            start, end = bounds[i], bounds[i + 1]
             lines += ["", name]
+            if i not in special:
+                if end - start > 1:   # a header and no row: no table
+                    lines += table[start:end]
+                continue
             if i in outside:
                 lines.append(f"  {_MARK[NOT_APPLICABLE]}  {targets_count[i]} target(s): outside the pack's area, "
                              "nothing checked (see warning QR240)")
@@ -906,19 +913,21 @@ class Report:
         """The value column of the text table for rows ``shown``: the censoring mark and the number."""
         value = rows.by_row["value"]
         assert isinstance(value, Indexed)
-        numbers = [None if v is None else _num(v) for v in value.table]
-        marks = [m or "" for m in rows.by_key["censored"]]
-        return [("—" if numbers[v] is None else marks[k] + str(numbers[v]))
-                for k, v in zip(rows.key[shown].tolist(), value.index[shown].tolist(), strict=True)]
+        numbers = np.array(["" if v is None else _num(v) for v in value.table], dtype=object)
+        given = np.array([v is not None for v in value.table], dtype=bool)
+        marks = np.array([m or "" for m in rows.by_key["censored"]], dtype=object)
+        row = value.index[shown]
+        return np.where(given[row], marks[rows.key[shown]] + numbers[row], "—").tolist()  # type: ignore[no-any-return]
 
     def _margin_cells(self, rows: Rows, shown: IntArray) -> list[str]:
         """The margin column of the text table for rows ``shown``: signed, and relative in brackets."""
         margin, relative = rows.by_row["margin"], rows.by_row["relative_margin"]
         assert isinstance(margin, Indexed) and isinstance(relative, Indexed)
-        signed = [None if m is None else _signed(m) for m in margin.table]
-        percent = ["" if x is None else f" ({_percent(x)})" for x in relative.table]
-        return [("" if signed[m] is None else str(signed[m]) + percent[x])
-                for m, x in zip(margin.index[shown].tolist(), relative.index[shown].tolist(), strict=True)]
+        signed = np.array(["" if m is None else _signed(m) for m in margin.table], dtype=object)
+        given = np.array([m is not None for m in margin.table], dtype=bool)
+        percent = np.array(["" if x is None else f" ({_percent(x)})" for x in relative.table], dtype=object)
+        row = margin.index[shown]
+        return np.where(given[row], signed[row] + percent[relative.index[shown]], "").tolist()  # type: ignore[no-any-return]
 
     def __str__(self) -> str:
         return self.to_text()
@@ -1268,11 +1277,19 @@ def _lines(columns: list[list[str]]) -> list[str]:
 
 
 def _padded(texts: list[str], which: IntArray, padding: IntArray) -> list[str]:
-    """``texts[which[i]]`` followed by ``padding[i]`` spaces, each distinct line made once."""
-    distinct, index = np.unique(which * (int(padding.max(initial=0)) + 1) + padding, return_inverse=True)
-    text_of, pad_of = np.divmod(distinct, int(padding.max(initial=0)) + 1)
-    made = np.array([texts[t] + " " * p for t, p in zip(text_of.tolist(), pad_of.tolist(), strict=True)], dtype=object)
-    return made[index.reshape(-1)].tolist()  # type: ignore[no-any-return]
+    """``texts[which[i]]`` followed by ``padding[i]`` spaces. A column of few texts (a kind's
+    cells) makes each distinct line once, numbering the combinations by marking them in a table of
+    every possible one (no sort); a column of about a text a line (values) makes each line."""
+    widths = int(padding.max(initial=0)) + 1
+    spaces = np.array([" " * p for p in range(widths)], dtype=object)
+    if len(texts) * widths > 2 * len(which):
+        return (np.array(texts, dtype=object)[which] + spaces[padding]).tolist()  # type: ignore[no-any-return]
+    combined = which * widths + padding
+    seen = np.zeros(len(texts) * widths, dtype=bool)
+    seen[combined] = True
+    text_of, pad_of = np.divmod(np.flatnonzero(seen), widths)
+    made = np.array(texts, dtype=object)[text_of] + spaces[pad_of]
+    return made[np.cumsum(seen, dtype=np.int64)[combined] - 1].tolist()  # type: ignore[no-any-return]
 
 
 def _widths(cells: list[str]) -> list[int]:
