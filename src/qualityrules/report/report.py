@@ -498,15 +498,15 @@ class Report:
         column, rule = place_column[place], place_rule[place]
         verdict, censored = self._verdict_code(self.codes[r, column], rule), self._censored[r, column]
         binding = self._binding[r, column].view(np.int8)
-        key, first = _kinds(place, verdict, censored, binding)
-        years = self.plan.atom_year[self.atoms][column[first]].tolist()
+        key, of_kind = _kinds(place, verdict, censored, binding)
+        years = self.plan.atom_year[self.atoms][column[of_kind]].tolist()
         by_key = {
             "year": years,
-            **self._rule_fields_of(rule[first]),
-            "caveat": [self._caveat(k, year) for k, year in zip(rule[first].tolist(), years, strict=True)],
-            "verdict": _VERDICT_NAMES[verdict[first]].tolist(),
-            "censored": _CENSORED_MARKS[censored[first]].tolist(),
-            "binding": [bool(b) for b in binding[first].tolist()],
+            **self._rule_fields_of(rule[of_kind]),
+            "caveat": [self._caveat(k, year) for k, year in zip(rule[of_kind].tolist(), years, strict=True)],
+            "verdict": _VERDICT_NAMES[verdict[of_kind]].tolist(),
+            "censored": _CENSORED_MARKS[censored[of_kind]].tolist(),
+            "binding": [bool(b) for b in binding[of_kind].tolist()],
         }
         by_row: dict[str, list[Any] | Indexed] = {
             "region": Indexed(list(self.obs.regions), r),
@@ -533,17 +533,17 @@ class Report:
         column = np.where(decided, column, len(self.atoms))   # past the last column: no deciding year
         verdict = self._verdict_code(self.outcomes[r, rule], rule)
         censored = np.where(decided, self._censored[r, np.minimum(column, len(self.atoms) - 1)], 0)
-        key, first = _kinds(place, verdict, column, censored)
+        key, of_kind = _kinds(place, verdict, column, censored)
         years = [*self.plan.atom_year[self.atoms].tolist(), None]
-        checked_years = [[years[c] for c in self._columns_by_rule[k].tolist()] for k in rule[first].tolist()]
+        checked_years = [[years[c] for c in self._columns_by_rule[k].tolist()] for k in rule[of_kind].tolist()]
         by_key = {
-            **self._rule_fields_of(rule[first]),
+            **self._rule_fields_of(rule[of_kind]),
             "caveat": [next((c for c in (self._caveat(k, y) for y in checked) if c), None)
-                       for k, checked in zip(rule[first].tolist(), checked_years, strict=True)],
+                       for k, checked in zip(rule[of_kind].tolist(), checked_years, strict=True)],
             "years": checked_years,
-            "verdict": _VERDICT_NAMES[verdict[first]].tolist(),
-            "year": [years[c] for c in column[first].tolist()],
-            "censored": _CENSORED_MARKS[censored[first]].tolist(),
+            "verdict": _VERDICT_NAMES[verdict[of_kind]].tolist(),
+            "year": [years[c] for c in column[of_kind].tolist()],
+            "censored": _CENSORED_MARKS[censored[of_kind]].tolist(),
         }
         by_row: dict[str, list[Any] | Indexed] = {
             "region": Indexed(list(self.obs.regions), r),
@@ -585,10 +585,10 @@ class Report:
             columns = self._columns_by_rule[k]
             if len(columns) > 1:
                 codes = self._verdict_code(self.codes[:, columns], np.full(len(columns), k))
-                combinations, which = np.unique(codes, axis=0, return_inverse=True)
+                which, of_kind = _kinds(*codes.T)
                 labels = [str(y) for y in self.plan.atom_year[self.atoms][columns].tolist()]
-                index[:, j] = len(table) + which.reshape(-1)
-                table.extend(dict(zip(labels, _VERDICT_NAMES[c].tolist(), strict=True)) for c in combinations)
+                index[:, j] = len(table) + which
+                table.extend(dict(zip(labels, _VERDICT_NAMES[c].tolist(), strict=True)) for c in codes[of_kind])
         return Indexed(table, index.reshape(-1))
 
     @functools.cached_property
@@ -1299,13 +1299,24 @@ def _widths(cells: list[str]) -> list[int]:
 
 
 def _kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
-    """Number the distinct combinations of ``parts`` (non-negative codes, one per row): each row's
-    number, and a row of each number."""
+    """Number the distinct combinations of ``parts`` (non-negative codes, one per row), in the
+    order of their codes: each row's number, and a row of each number. When the combinations
+    possible are not many more than the rows, they are marked in a table of all of them (no sort)."""
     combined = np.zeros(len(parts[0]), dtype=np.int64)
+    possible = 1
     for part in parts:
-        combined = combined * (int(part.max(initial=0)) + 1) + part
-    _, first, number = np.unique(combined, return_index=True, return_inverse=True)
-    return number.reshape(-1), first
+        base = int(part.max(initial=0)) + 1
+        combined = combined * base + part
+        possible *= base
+    if possible > 4 * len(combined) + 1024:
+        _, first, number = np.unique(combined, return_index=True, return_inverse=True)
+        return number.reshape(-1), first
+    seen = np.zeros(possible, dtype=bool)
+    seen[combined] = True
+    number = np.cumsum(seen, dtype=np.int64)[combined] - 1
+    some_row = np.zeros(int(seen.sum()), dtype=np.int64)
+    some_row[number] = np.arange(len(combined))
+    return number, some_row
 
 
 def _interval_text(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
