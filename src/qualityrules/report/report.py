@@ -486,6 +486,17 @@ class Report:
         return self.plan.rules[k].definition_caveat(year)
 
     @functools.cached_property
+    def _measure_tables(self) -> dict[str, tuple[list[Any], IntArray]]:
+        """Each measure's distinct values (None where not finite, and a None last) and, per
+        ``[region, atom]``, which of them: the result rows and the target rows index one table."""
+        tables = {}
+        for name in ("value", "threshold", "margin", "relative_margin"):
+            matrix = self._measures[name]
+            column = floats(matrix.reshape(-1))
+            tables[name] = ([*column.table, None], column.index.reshape(matrix.shape))
+        return tables
+
+    @functools.cached_property
     def _result_rows(self) -> Rows:
         """:meth:`results` as columns indexed out of the ``[region, atom]`` matrices. A row's kind
         (its place in a region's rows — rule and year —, verdict and censoring mark) fixes all its
@@ -510,8 +521,7 @@ class Report:
         }
         by_row: dict[str, list[Any] | Indexed] = {
             "region": Indexed(list(self.obs.regions), r),
-            **{name: floats(self._measures[name][r, column])
-               for name in ("value", "threshold", "margin", "relative_margin")},
+            **{name: Indexed(table, which[r, column]) for name, (table, which) in self._measure_tables.items()},
         }
         self._add_reasons(by_row, by_key, r, column)
         by_row["assessment"] = self._assessments(r, column, np.isin(column, self._assessed_columns),
@@ -547,9 +557,8 @@ class Report:
         }
         by_row: dict[str, list[Any] | Indexed] = {
             "region": Indexed(list(self.obs.regions), r),
-            **{name: floats(np.where(decided, self._measures[name][r, np.minimum(column, len(self.atoms) - 1)],
-                                     np.nan))
-               for name in ("value", "threshold", "margin", "relative_margin")},
+            **{name: Indexed(table, np.where(decided, which[r, np.minimum(column, len(self.atoms) - 1)], len(table) - 1))
+               for name, (table, which) in self._measure_tables.items()},
             "year_verdicts": self._year_verdicts(checked, regions),
         }
         self._add_reasons(by_row, by_key, r, column)
