@@ -206,17 +206,17 @@ _PARSER_OPTIONS: dict[str, Any] = {
     "parser": "lalr", "lexer": "contextual", "keep_all_tokens": True, "maybe_placeholders": False,
     "start": ["start", "single_rule"],
 }
-_PARSER_FORMAT = 3  # bump when the artefact's layout changes
+_PARSER_FORMAT = 4  # bump when the artefact's layout changes
 
 
 def parser_artefact() -> Artefact:
     """The parser as a build artefact (computing its tables takes ~0.15 s), keyed by the grammar,
     the parser options, the builder's rule methods (the reductions the parser calls) and the
-    versions of Lark and Python that pickle it."""
+    versions of Lark, Python and its regular expression engine that pickle it."""
     grammar_text = grammar.grammar_text()
     methods = " ".join(sorted(name for name in vars(_Builder) if name.startswith("rule_")))
     key = digest("parser", str(_PARSER_FORMAT), grammar_text, repr(sorted(_PARSER_OPTIONS.items())), methods,
-                 lark.__version__, repr(sys.version_info[:2]))
+                 lark.__version__, repr(sys.version_info[:2]), str(_SRE.MAGIC))
     return Artefact("parser.artefact", key, functools.partial(_parser_bytes, grammar_text))
 
 
@@ -241,6 +241,9 @@ def _parser_bytes(grammar_text: str) -> bytes:
         raise ValueError("grammar: the parser's rules are not one object each")  # pragma: no cover - Lark's layout
     for rule in parser.rules:
         rule.__class__ = _Rule
+    lexer = parser.parser.lexer   # the contextual lexer: one basic lexer per set of terminals a state allows
+    for basic in {id(b): b for b in [*lexer.lexers.values(), lexer.root_lexer]}.values():
+        basic._scanner = basic._build_scanner()   # compiled now, pickled as the code _sre runs (_ParserPickler)
     pickled = io.BytesIO()
     _ParserPickler(pickled, protocol=pickle.HIGHEST_PROTOCOL).dump(parser)
     return pickled.getvalue()
@@ -260,14 +263,47 @@ class _Rule(LarkRule):
 class _ParserPickler(pickle.Pickler):
     """Pickles by reference what the parser holds that must stay one object: modules (its lexers
     keep the ``re`` module) and the LALR actions ``Shift`` and ``Reduce``, which it compares by
-    identity."""
+    identity. A compiled regular expression (the lexers' scanners, a hundred alternations of the
+    grammar's terminals) is pickled as what ``re.compile`` hands ``_sre.compile``: compiling them
+    from their text, in Python, took longer than the rest of a small file's lint."""
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, types.ModuleType):
             return importlib.import_module, (obj.__name__,)
         if isinstance(obj, Action):
             return getattr, (lalr_analysis, obj.name)
+        if isinstance(obj, re.Pattern):
+            return _compiled, _sre_arguments(obj)
         return NotImplemented
+
+
+# The regular expression engine and re's compiler: private modules, so the parser artefact is
+# keyed by the engine's code format (_SRE.MAGIC) and checks each pattern it rebuilds.
+_SRE: Any = importlib.import_module("_sre")
+
+
+def _compiled(*arguments: Any) -> re.Pattern[str]:
+    """A regular expression from what ``_sre_arguments`` found (by name: a C function cannot be
+    pickled as one)."""
+    pattern: re.Pattern[str] = _SRE.compile(*arguments)
+    return pattern
+
+
+def _sre_arguments(pattern: re.Pattern[str]) -> tuple[Any, ...]:
+    """The arguments ``re.compile`` gives ``_sre.compile`` for ``pattern``: its text parsed and
+    turned into the engine's code (re._compiler.compile, without its last step)."""
+    compiler: Any = importlib.import_module("re._compiler")
+    parsed = compiler._parser.parse(pattern.pattern, pattern.flags)
+    names = parsed.state.groupdict
+    groups: list[str | None] = [None] * parsed.state.groups
+    for name, number in names.items():
+        groups[number] = name
+    code = [int(op) for op in compiler._code(parsed, pattern.flags)]   # its opcodes are named ints
+    arguments = (pattern.pattern, pattern.flags | parsed.state.flags, code, parsed.state.groups - 1, names,
+                 tuple(groups))
+    if _SRE.compile(*arguments) != pattern:  # pragma: no cover - a change in re's internals
+        raise ValueError(f"cannot rebuild the regular expression {pattern.pattern[:40]!r}")
+    return arguments
 
 
 @functools.lru_cache(maxsize=1)
