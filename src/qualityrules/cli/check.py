@@ -15,7 +15,6 @@ import argparse
 import sys
 from collections.abc import Callable
 from typing import Any
-from xml.etree import ElementTree
 
 from ..i18n import render, tr
 from ..terminal import colour_enabled, output_width, paint
@@ -45,6 +44,8 @@ def junit(report: Any) -> str:
     binding target is a ``failure``; a missed aspiration (warn) passes with its verdict in
     ``system-out``; an unknown verdict is ``skipped`` with its reason, never a pass; targets that
     do not bind the region are left out."""
+    from xml.etree import ElementTree  # here: every command imports this module to register it
+
     rows = [row for row in report.targets() if row["verdict"] != "not-applicable"]
     suites = ElementTree.Element("testsuites", name=f"qualityrules {report.pack.id}")
     by_region: dict[str, list[dict[str, Any]]] = {}
