@@ -472,12 +472,15 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
             assert lexer is not None
             if resume is not None:
                 lexer.line_ctr.char_pos, parser.parser_state = resume
-            for token in parser.iter_parse():
+            state, thread = parser.parser_state, parser.lexer_thread
+            lex: Callable[[ParserState[Any]], Iterator[Token]] = thread.lex   # Lark leaves it untyped
+            for token in lex(state):   # what InteractiveParser.iter_parse does, a layer less
                 if token.type == "_NL":
                     line_ends.append(token.start_pos or 0)
-                    states.append(_Resumable(parser.parser_state, builder))
+                    states.append(_Resumable(state, builder))
+                state.feed_token(token)
             end = Token.new_borrow_pos("$END", "", lexer.last_token) if lexer.last_token else Token("$END", "", 0)
-            built: Any = parser.feed_token(end)
+            built: Any = state.feed_token(end, True)
         except UnexpectedInput as error:
             offset = _error_offset(error, text)
             line_start = text.rfind("\n", 0, offset) + 1
