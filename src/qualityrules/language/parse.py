@@ -206,7 +206,7 @@ _PARSER_OPTIONS: dict[str, Any] = {
     "parser": "lalr", "lexer": "contextual", "keep_all_tokens": True, "maybe_placeholders": False,
     "start": ["start", "single_rule"],
 }
-_PARSER_FORMAT = 4  # bump when the artefact's layout changes
+_PARSER_FORMAT = 5  # bump when the artefact's layout changes
 
 
 def parser_artefact() -> Artefact:
@@ -334,37 +334,30 @@ class _Reductions:
     def __init__(self, dropped: frozenset[str]) -> None:
         self.dropped = dropped
 
-    def __getattr__(self, name: str) -> _Reduce:
+    def __getattr__(self, name: str) -> Callable[[list[Any]], _Built]:
         method = getattr(_Builder, "rule_" + name, None) if not name.startswith("_") else None
         if method is None:  # Lark also asks for terminal callbacks and __default__: there are none
             raise AttributeError(name)
-        return _Reduce(method, self.dropped)
+        # a partial of a module function, not a closure, so that the parser holding it pickles
+        return functools.partial(_reduce, method, self.dropped)
 
 
-class _Reduce:
-    """The reduction of one grammar rule: the span of the node (first to last token), the kept
-    children (tokens of a ``dropped`` terminal left out), and the builder method's result. An
-    object, not a closure, so that the parser holding it can be pickled."""
-
-    __slots__ = ("method", "dropped")
-
-    def __init__(self, method: Callable[[_Builder, m.Span, list[Any]], Any], dropped: frozenset[str]) -> None:
-        self.method, self.dropped = method, dropped
-
-    def __call__(self, children: list[Any]) -> _Built:
-        if children:
-            first, last = children[0], children[-1]
-            start = first.start if type(first) is _Built else first.start_pos
-            end = last.end if type(last) is _Built else last.end_pos
-        else:
-            start = end = 0
-        builder = _BUILDER.get()
-        if builder is None:
-            return _Built(None, start, end)
-        dropped = self.dropped
-        kept = [c.value if type(c) is _Built else c for c in children
-                if type(c) is _Built or c.type not in dropped]
-        return _Built(self.method(builder, builder._span(start, end), kept), start, end)
+def _reduce(method: Callable[[_Builder, m.Span, list[Any]], Any], dropped: frozenset[str],
+            children: list[Any]) -> _Built:
+    """The reduction of a grammar rule: the span of the node (first to last token), the kept
+    children (tokens of a ``dropped`` terminal left out), and the builder ``method``'s result."""
+    if children:
+        first, last = children[0], children[-1]
+        start = first.start if type(first) is _Built else first.start_pos
+        end = last.end if type(last) is _Built else last.end_pos
+    else:
+        start = end = 0
+    builder = _BUILDER.get()
+    if builder is None:
+        return _Built(None, start, end)
+    kept = [c.value if type(c) is _Built else c for c in children
+            if type(c) is _Built or c.type not in dropped]
+    return _Built(method(builder, builder._span(start, end), kept), start, end)
 
 
 def grammar_rule_names() -> set[str]:
