@@ -380,7 +380,7 @@ def parse_text(text: str, *, source: str = "<string>", names: Callable[[str], bo
     if surrogate is not None:
         return m.RuleFile(source=original), (surrogate,)
     normalized = normalize_with_offsets(text)
-    with _collector_paused():
+    with collector_paused():
         built, diagnostics = _parse_recovering(normalized, original, "start", names)
     if built is None:
         return m.RuleFile(source=original), diagnostics
@@ -400,12 +400,12 @@ def parse_rule_text(text: str, *, source: str = "<rule>", names: Callable[[str],
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a file is parsed. A parse allocates objects
-    that stay alive (tokens, spans, the model: about 30 a rule), and every collection they set off
-    scans the survivors again, a fifth of the time of parsing a large pack for no garbage found.
-    The few cycles a parse drops are collected once the collector runs again; a collector the
-    caller had turned off stays off."""
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a file is parsed (or a pack resolved). A
+    parse allocates objects that stay alive (tokens, spans, the model: about 30 a rule), and every
+    collection they set off scans the survivors again, a fifth of the time of parsing a large pack
+    for no garbage found. The few cycles dropped meanwhile are collected once the collector runs
+    again; a collector the caller had turned off stays off."""
     if not gc.isenabled():
         yield
         return

@@ -26,7 +26,7 @@ from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_number, rule_body
-from ..language.parse import CHANGE_WORDS, parse_text
+from ..language.parse import CHANGE_WORDS, collector_paused, parse_text
 from ..language.text import normalize
 from ..resources import Artefact, code_fingerprint, digest, load_artefact, rules_dir
 from .reading import Part, extensive, name_span, read_statement
@@ -1062,7 +1062,8 @@ class _Loader:
                 parent = self.load_id(parent_id, definition)
                 if parent is not None:
                     parents.append(parent)
-            pack = _assemble(definition, tuple(parents), self.catalogue, self.diagnostics, source)
+            with collector_paused():   # as in parsing, what is made (bound rules) stays alive
+                pack = _assemble(definition, tuple(parents), self.catalogue, self.diagnostics, source)
         finally:
             self.stack.pop()
         self.done[definition.id] = pack
