@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from generated_packs import big_pack
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from qualityrules.language import model as m
 from qualityrules.language import parse
 from qualityrules.language.format import format_file
 from qualityrules.language.parse import parse_text
-from qualityrules.language.reader import read_line
+from qualityrules.language.reader import Reading, read_line
 from qualityrules.language.text import NormalizedText, normalize_with_offsets
 from qualityrules.packs.resolve import lint_file, load_pack
 from qualityrules.resources import rules_dir
@@ -209,7 +210,7 @@ def _reparsing_from_the_start(text: str) -> tuple[Any, tuple[Any, ...]]:
             blanked = parse._blank_line(now, offset)
             if isinstance(error, UnexpectedEOF) or blanked == now:
                 break
-            current = NormalizedText(blanked, current.origin, current.original_length)
+            current = attrs.evolve(current, text=blanked)
             continue
         finally:
             parse._BUILDER.reset(context)
@@ -242,6 +243,43 @@ def test_recovery_reports_what_reparsing_from_the_start_reports(name: str, data:
     built, diagnostics = parse._parse_recovering(normalize_with_offsets(broken), m.Source("<string>", broken),
                                                  "start", None)
     assert (built, diagnostics) == _reparsing_from_the_start(broken)
+
+
+def _apply_by_copying(text: NormalizedText, line_start: int, line_end: int, reading: Reading) -> NormalizedText:
+    """The definition of ``parse._apply``: a map of every character to its original offset,
+    copied with the read line's entries mapped through the reading (what it did until the copy,
+    once per line read, made reading a file printed without spaces quadratic)."""
+    origin = tuple(text.original_offset(i) for i in range(len(text.text)))
+    line_origin = tuple(origin[line_start + i] if line_start + i < len(origin) else text.original_length
+                        for i in reading.origin)
+    return NormalizedText(text.text[:line_start] + reading.text + text.text[line_end:],
+                          origin[:line_start] + line_origin + origin[line_end:], text.original_length)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(sorted(p.name for p in rules_dir().rglob("*.qr"))), st.data())
+def test_lines_read_map_offsets_as_copying_the_map_does(name: str, data: st.DataObject) -> None:
+    """Lines printed without a space, read in any order: every offset of the text maps to the
+    original as the map copied at each reading says."""
+    text = next(rules_dir().rglob(name)).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    joined = []
+    for k in data.draw(st.lists(st.integers(0, len(lines) - 1), max_size=12, unique=True)):
+        indent = len(lines[k]) - len(lines[k].lstrip())
+        space = lines[k].find(" ", indent)
+        if space > 0:
+            lines[k] = lines[k][:space] + lines[k][space + 1:]
+            joined.append(k)
+    fast = slow = normalize_with_offsets("\n".join(lines))
+    for k in data.draw(st.permutations(joined)):
+        start = sum(len(line) + 1 for line in fast.text.split("\n")[:k])
+        end = start + len(fast.text.split("\n")[k])
+        reading = read_line(fast.text[start:end], parse._parses)
+        if reading is not None:
+            fast, slow = parse._apply(fast, start, end, reading), _apply_by_copying(slow, start, end, reading)
+            assert fast.text == slow.text
+    assert [fast.original_offset(i) for i in range(len(fast.text) + 2)] == \
+        [slow.original_offset(i) for i in range(len(slow.text) + 2)]
 
 
 def _normalize_per_character(text: str) -> tuple[str, list[int]]:

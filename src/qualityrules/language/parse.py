@@ -496,7 +496,7 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
             blanked = _blank_line(text, offset)
             if blanked == text:
                 return None, tuple(diagnostics)
-            current = NormalizedText(blanked, current.origin, current.original_length)
+            current = attrs.evolve(current, text=blanked)   # a line blanked: the offsets as they were
             continue
         finally:
             _BUILDER.reset(context)
@@ -543,11 +543,57 @@ def _parses(line: str) -> bool:
 
 def _apply(text: NormalizedText, line_start: int, line_end: int, reading: Reading) -> NormalizedText:
     """``text`` with one line replaced by its reading, offsets mapped through the reading."""
-    origin = text.origin if text.origin is not None else tuple(range(len(text.text)))
-    line_origin = tuple(origin[line_start + i] if line_start + i < len(origin) else text.original_length
-                        for i in reading.origin)
-    return NormalizedText(text.text[:line_start] + reading.text + text.text[line_end:],
-                          origin[:line_start] + line_origin + origin[line_end:], text.original_length)
+    if not isinstance(text, _ReadText):
+        text = _ReadText(text.text, None, text.original_length, text, ())
+    lines, at = text.lines, bisect.bisect_right(text.starts, line_start)
+    start = text.unread(line_start)   # where the line stands in the text as normalised
+    grown = len(reading.text) - (line_end - line_start)
+    line = _ReadLine(line_start, line_start + len(reading.text), start, start + line_end - line_start, reading.origin)
+    later = tuple(attrs.evolve(moved, start=moved.start + grown, end=moved.end + grown) for moved in lines[at:])
+    return _ReadText(text.text[:line_start] + reading.text + text.text[line_end:], None, text.original_length,
+                     text.unread_text, (*lines[:at], line, *later))
+
+
+@attrs.frozen
+class _ReadLine:
+    """A line the sentence reader rewrote: where it lies in the text (``start``, ``end``), where
+    the line stood in the text as normalised (``unread_start``, ``unread_end``), and for each of its
+    characters the index in that line it comes from (:attr:`Reading.origin`)."""
+
+    start: int
+    end: int
+    unread_start: int
+    unread_end: int
+    origin: tuple[int, ...]
+
+
+@attrs.frozen
+class _ReadText(NormalizedText):
+    """A normalised text some of whose lines the sentence reader rewrote: the text as normalised
+    (``unread_text``) and the rewritten lines, in order. An offset maps through a bisection of the
+    lines, not a copy of a map of every character made for each line read (which made reading a
+    file printed without spaces quadratic)."""
+
+    unread_text: NormalizedText
+    lines: tuple[_ReadLine, ...]
+    starts: tuple[int, ...] = attrs.field(init=False)
+
+    @starts.default
+    def _starts(self) -> tuple[int, ...]:
+        return tuple(line.start for line in self.lines)
+
+    def unread(self, offset: int) -> int:
+        """Where ``offset`` stands in the text as normalised."""
+        at = bisect.bisect_right(self.starts, offset) - 1
+        if at < 0:
+            return offset
+        line = self.lines[at]
+        if offset < line.end:
+            return line.unread_start + line.origin[offset - line.start]
+        return offset - line.end + line.unread_end
+
+    def original_offset(self, offset: int) -> int:
+        return self.unread_text.original_offset(self.unread(offset))
 
 
 _SECTION_OPEN = re.compile(r"^[ \t\u3000]*section\b.*\{[ \t\u3000]*(#.*)?$")
