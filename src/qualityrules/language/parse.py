@@ -544,14 +544,21 @@ def _parses(line: str) -> bool:
 def _apply(text: NormalizedText, line_start: int, line_end: int, reading: Reading) -> NormalizedText:
     """``text`` with one line replaced by its reading, offsets mapped through the reading."""
     if not isinstance(text, _ReadText):
-        text = _ReadText(text.text, None, text.original_length, text, ())
-    lines, at = text.lines, bisect.bisect_right(text.starts, line_start)
+        text = _ReadText(text.text, None, text.original_length, text, [], [], 0)
+    at = bisect.bisect_right(text.starts, line_start, 0, text.count)
     start = text.unread(line_start)   # where the line stands in the text as normalised
-    grown = len(reading.text) - (line_end - line_start)
     line = _ReadLine(line_start, line_start + len(reading.text), start, start + line_end - line_start, reading.origin)
-    later = tuple(attrs.evolve(moved, start=moved.start + grown, end=moved.end + grown) for moved in lines[at:])
+    lines, starts = text.lines, text.starts
+    if at == text.count == len(lines):   # after every line read so far (the parse goes forward): appended
+        lines.append(line)
+        starts.append(line.start)
+    else:   # the lines read after it move by what the reading added
+        grown = len(reading.text) - (line_end - line_start)
+        lines = [*lines[:at], line, *(attrs.evolve(moved, start=moved.start + grown, end=moved.end + grown)
+                                      for moved in lines[at:text.count])]
+        starts = [moved.start for moved in lines]
     return _ReadText(text.text[:line_start] + reading.text + text.text[line_end:], None, text.original_length,
-                     text.unread_text, (*lines[:at], line, *later))
+                     text.unread_text, lines, starts, len(lines))
 
 
 @attrs.frozen
@@ -570,21 +577,20 @@ class _ReadLine:
 @attrs.frozen
 class _ReadText(NormalizedText):
     """A normalised text some of whose lines the sentence reader rewrote: the text as normalised
-    (``unread_text``) and the rewritten lines, in order. An offset maps through a bisection of the
-    lines, not a copy of a map of every character made for each line read (which made reading a
-    file printed without spaces quadratic)."""
+    (``unread_text``) and the first ``count`` of the rewritten ``lines``, in order (with their
+    ``starts``). An offset maps through a bisection of the lines, not through a map of every
+    character copied for each line read (which made reading a file printed without spaces
+    quadratic). The lists are shared with the texts made from this one by reading a later line, so
+    that reading one costs no copy of them; each text sees its own ``count``."""
 
     unread_text: NormalizedText
-    lines: tuple[_ReadLine, ...]
-    starts: tuple[int, ...] = attrs.field(init=False)
-
-    @starts.default
-    def _starts(self) -> tuple[int, ...]:
-        return tuple(line.start for line in self.lines)
+    lines: list[_ReadLine] = attrs.field(eq=False, repr=False)
+    starts: list[int] = attrs.field(eq=False, repr=False)
+    count: int
 
     def unread(self, offset: int) -> int:
         """Where ``offset`` stands in the text as normalised."""
-        at = bisect.bisect_right(self.starts, offset) - 1
+        at = bisect.bisect_right(self.starts, offset, 0, self.count) - 1
         if at < 0:
             return offset
         line = self.lines[at]
