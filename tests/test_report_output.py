@@ -34,6 +34,7 @@ from qualityrules.report.report import (
     _ORDER,
     Report,
     _aligned,
+    _kinds,
     _margin_text,
     _review_order,
     _value_text,
@@ -285,6 +286,19 @@ def test_rows_are_written_as_json_dumps_writes_their_dicts(data: st.DataObject, 
             by_row[name] = Indexed(table, np.array(index, dtype=np.int64))
     rows = Rows(names, key, by_row, by_key)
     assert dumps({"rows": rows}, indent) == json.dumps({"rows": rows.dicts()}, ensure_ascii=False, indent=indent)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.sampled_from([0, 7, 10**6])), max_size=40))
+def test_kinds_number_combinations_in_order_of_their_codes(rows: list[tuple[int, int, int]]) -> None:
+    """Both ways of numbering kinds (a table of the possible combinations, or a sort when they are
+    many more than the rows, as a code of 10**6 makes them): numbers in the order of the
+    combinations' codes, and a row of each kind that has its codes."""
+    parts = [np.array([row[j] for row in rows], dtype=np.int64) for j in range(3)]
+    number, some_row = _kinds(*parts)
+    distinct = sorted(set(rows))
+    assert number.tolist() == [distinct.index(row) for row in rows]
+    assert [rows[i] for i in some_row.tolist()] == distinct
 
 
 def test_floats_keep_negative_zero_and_drop_what_is_not_finite() -> None:
