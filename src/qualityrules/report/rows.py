@@ -37,8 +37,9 @@ class Indexed:
             return [v.copy() if isinstance(v, (list, dict)) else v for v in map(self.table.__getitem__, self.index.tolist())]
         return _objects(self.table)[self.index].tolist()  # type: ignore[no-any-return]
 
-    def encoded(self, indent: int | None, level: int) -> list[str]:
-        return _objects(_encoded(self.table, indent, level))[self.index].tolist()  # type: ignore[no-any-return]
+    def encoded(self, indent: int | None, level: int, before: str = "", after: str = "") -> list[str]:
+        """Each row's value as ``json.dumps`` writes it ``level`` deep, between ``before`` and ``after``."""
+        return _objects(_encoded(self.table, indent, level, before, after))[self.index].tolist()  # type: ignore[no-any-return]
 
 
 def floats(values: npt.NDArray[np.float64]) -> Indexed:
@@ -116,13 +117,29 @@ class Rows:
                     pending = ""
             between.append(pending + last_field + "}")
             texts.append(between)
-        width = 2 * len(varying) + 1
-        pieces: list[str] = [""] * (len(self.key) * width)
+        # A text that is the same in every kind is written with the field before or after it (each
+        # distinct value of the field once), not as a piece of every row.
+        before, after, kept = [""] * len(varying), [""] * len(varying), []
         for i in range(len(varying) + 1):
-            pieces[2 * i::width] = _objects([between[i] for between in texts])[self.key].tolist()
-        for i, name in enumerate(varying):
-            pieces[2 * i + 1::width] = self._encoded_column(name, indent, level + 2)
-        pieces[0] = pieces[0][len(separator):]
+            text = texts[0][i]
+            same = all(between[i] == text for between in texts)
+            if same and i > 0 and isinstance(self.by_row[varying[i - 1]], Indexed):
+                after[i - 1] = text
+            elif same and i < len(varying) and isinstance(self.by_row[varying[i]], Indexed):
+                before[i] = text
+            else:
+                kept.append(i)
+        columns: list[list[str]] = []
+        for i in range(len(varying) + 1):
+            if i in kept:
+                columns.append(_objects([between[i] for between in texts])[self.key].tolist())
+            if i < len(varying):
+                columns.append(self._encoded_column(varying[i], indent, level + 2, before[i], after[i]))
+        width = len(columns)
+        pieces: list[str] = [""] * (len(self.key) * width)
+        for i, column in enumerate(columns):
+            pieces[i::width] = column
+        pieces[0] = pieces[0][len(separator):]   # the first row has no separator before it
         out.append("[" + first)
         out.extend(pieces)   # appended, not joined: the document is copied once, at the end
         out.append(last + "]")
@@ -135,16 +152,21 @@ class Rows:
         some_row = np.zeros(kinds, dtype=np.int64)
         some_row[self.key] = np.arange(len(self.key))   # a row of each kind
         found = {}
+        head = slice(0, 1024)   # most fields differ within the first rows of a kind already
         for name, values in self.by_row.items():
             if isinstance(values, Indexed):
                 per_kind = values.index[some_row]
-                if np.array_equal(values.index, per_kind[self.key]):
+                if np.array_equal(values.index[head], per_kind[self.key[head]]) and \
+                        np.array_equal(values.index, per_kind[self.key]):
                     found[name] = [values.table[i] for i in per_kind.tolist()]
         return found
 
-    def _encoded_column(self, name: str, indent: int | None, level: int) -> list[str]:
+    def _encoded_column(self, name: str, indent: int | None, level: int, before: str = "", after: str = "") -> list[str]:
         values = self.by_row[name]
-        return values.encoded(indent, level) if isinstance(values, Indexed) else _encoded(values, indent, level)
+        if isinstance(values, Indexed):
+            return values.encoded(indent, level, before, after)
+        assert not before and not after   # only a column of few values takes a text in
+        return _encoded(values, indent, level)
 
 
 def dumps(value: Any, indent: int | None = None, level: int = 0) -> str:
@@ -181,18 +203,20 @@ def _breaks(indent: int | None, level: int) -> tuple[str, str, str]:
     return "," + line, line, "\n" + " " * (indent * (level - 1))
 
 
-def _encoded(values: list[Any], indent: int | None, level: int) -> list[str]:
-    """Each of ``values`` as ``json.dumps`` writes it ``level`` deep; a column of numbers or
-    of strings in one call of the C encoder, other values each once."""
+def _encoded(values: list[Any], indent: int | None, level: int, before: str = "", after: str = "") -> list[str]:
+    """Each of ``values`` as ``json.dumps`` writes it ``level`` deep (between ``before`` and
+    ``after``); a column of numbers or of strings in one call of the C encoder, other values each
+    once."""
     kinds = set(map(type, values))
     if not values:
         return []
     if kinds <= {float, type(None)} or kinds <= {int, type(None)} or kinds <= {bool, type(None)}:
         # numbers, true, false and null never contain ", ": the list encoded at once, then split
-        return json.dumps(values)[1:-1].split(", ")
+        numbers = json.dumps(values)[1:-1].split(", ")
+        return [f"{before}{text}{after}" for text in numbers] if before or after else numbers
     if kinds == {str}:
         # inside an encoded string a quote is escaped, so '", "' only ever separates two strings
-        return ['"' + text + '"' for text in json.dumps(values, ensure_ascii=False)[2:-2].split('", "')]
+        return [f'{before}"{text}"{after}' for text in json.dumps(values, ensure_ascii=False)[2:-2].split('", "')]
     cache: dict[Hashable, str] = {}
     out = []
     for value in values:
@@ -202,7 +226,7 @@ def _encoded(values: list[Any], indent: int | None, level: int) -> list[str]:
             text = dumps(value, indent, level)
             if key is not None:
                 cache[key] = text
-        out.append(text)
+        out.append(f"{before}{text}{after}")
     return out
 
 
