@@ -10,6 +10,7 @@ column by column: a column of numbers or of strings is encoded by one call of th
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Hashable, Sequence
 from typing import Any
@@ -135,13 +136,10 @@ class Rows:
                 columns.append(_objects([between[i] for between in texts])[self.key].tolist())
             if i < len(varying):
                 columns.append(self._encoded_column(varying[i], indent, level + 2, before[i], after[i]))
-        width = len(columns)
-        pieces: list[str] = [""] * (len(self.key) * width)
-        for i, column in enumerate(columns):
-            pieces[i::width] = column
-        pieces[0] = pieces[0][len(separator):]   # the first row has no separator before it
+        columns[0][0] = columns[0][0][len(separator):]   # the first row has no separator before it
         out.append("[" + first)
-        out.extend(pieces)   # appended, not joined: the document is copied once, at the end
+        # the pieces row by row, appended, not joined: the document is copied once, at the end
+        out.extend(itertools.chain.from_iterable(zip(*columns, strict=True)))
         out.append(last + "]")
 
     def _by_kind(self) -> dict[str, list[Any]]:
