@@ -167,7 +167,7 @@ def _results_row_by_row(report: Report) -> list[dict[str, Any]]:
                     "margin": _clean(measures["margin"][r][column]),
                     "relative_margin": _clean(measures["relative_margin"][r][column]),
                     "binding": binding[r][column],
-                    "reason": reasons[r, column] if reasons is not None else None,
+                    "reason": reasons[0][reasons[1][r, column]] if reasons is not None else None,
                     "assessment": report._assessment_fields(r, column) if report._assessed else None,
                 })
     return rows
@@ -196,7 +196,7 @@ def _targets_row_by_row(report: Report) -> list[dict[str, Any]]:
             for name in ("value", "threshold", "margin", "relative_margin"):
                 row[name] = _clean(measures[name][r][column]) if column >= 0 else None
             row["censored"] = censored[r][column] if column >= 0 else None
-            row["reason"] = reasons[r, column] if reasons is not None and column >= 0 else None
+            row["reason"] = reasons[0][reasons[1][r, column]] if reasons is not None and column >= 0 else None
             row["year_verdicts"] = {str(years[c]): _verdict(codes[r][c], bool(report._aspiration_rule[k]))
                                     for c in columns.tolist()} if len(columns) > 1 else None
             row["assessment"] = report._target_assessment(r, k) if report._assessed else None

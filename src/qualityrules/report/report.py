@@ -437,17 +437,20 @@ class Report:
         return self._result_rows.dicts()
 
     @functools.cached_property
-    def _reasons(self) -> npt.NDArray[np.object_] | None:
-        """``[region, column]``: why an unknown verdict's data was set aside (implausible values it
-        reads, in any year it sums or as its baseline); None when nothing was set aside."""
+    def _reasons(self) -> tuple[list[str | None], IntArray] | None:
+        """Why an unknown verdict's data was set aside (implausible values it reads, in any year it
+        sums or as its baseline): the reasons (None first) and, per ``[region, column]``, which;
+        None when nothing was set aside."""
         doubts = self.evaluation.doubts
         if not doubts:
             return None
         plan, obs, atoms = self.plan, self.obs, self.atoms
-        reasons = np.full(self.codes.shape, None, dtype=object)
+        texts: dict[str | None, int] = {None: 0}
+        which = np.zeros(self.codes.shape, dtype=np.int64)
         obs_year = {int(y): n for n, y in enumerate(obs.years.tolist())}
         reads = np.concatenate([plan.atom_sum_years[atoms], plan.atom_baseline[atoms][:, None]], axis=1)
         for doubt in doubts:
+            text = texts.setdefault(f"{doubt.reason} ({doubt.diagnostic.code})", len(texts))
             mine = np.flatnonzero(np.array([plan.indicators[int(i)] for i in plan.atom_indicator[atoms]], dtype=object)
                                   == obs.indicators[doubt.indicator])
             for slot in range(reads.shape[1]):   # one step per year an atom reads, never per region
@@ -456,8 +459,8 @@ class Report:
                     n = obs_year.get(int(plan.years[y])) if y >= 0 else None
                     if n is not None:
                         hit = doubt.cells[:, n] & (self.codes[:, column] == _UNKNOWN)
-                        reasons[hit, column] = f"{doubt.reason} ({doubt.diagnostic.code})"
-        return reasons
+                        which[hit, column] = text
+        return list(texts), which
 
     def _add_reasons(self, by_row: dict[str, list[Any] | Indexed], by_key: dict[str, list[Any]], r: IntArray,
                      column: IntArray) -> None:
@@ -467,14 +470,9 @@ class Report:
         if reasons is None:
             by_key["reason"] = [None] * (len(next(iter(by_key.values()))) if by_key else 0)
             return
-        index = np.zeros(len(r), dtype=np.int64)
-        inside = column < reasons.shape[1]
-        given = np.full(len(r), None, dtype=object)
-        given[inside] = reasons[r[inside], column[inside]]
-        there = np.flatnonzero(np.not_equal(given, np.array(None, dtype=object)).astype(bool))
-        texts, which = np.unique(given[there].astype(str), return_inverse=True)
-        index[there] = 1 + which.reshape(-1)
-        by_row["reason"] = Indexed([None, *texts.tolist()], index)
+        texts, which = reasons
+        inside = column < which.shape[1]
+        by_row["reason"] = Indexed(texts, np.where(inside, which[r, np.minimum(column, which.shape[1] - 1)], 0))
 
     def targets(self) -> list[dict[str, Any]]:
         """One dict per (region, rule): the verdict over the rule's years and the deciding year."""
