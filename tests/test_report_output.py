@@ -34,14 +34,13 @@ from qualityrules.report.report import (
     _ORDER,
     Report,
     _aligned,
-    _kinds,
     _margin_text,
     _review_order,
     _value_text,
     _verdict,
     _years_text,
 )
-from qualityrules.report.rows import Indexed, Rows, dumps, floats
+from qualityrules.report.rows import Indexed, Rows, dumps, floats, kinds
 
 ROOT = Path(__file__).resolve().parents[1]
 PINNED = Path(__file__).parent / "fixtures" / "report"
@@ -295,7 +294,7 @@ def test_kinds_number_combinations_in_order_of_their_codes(rows: list[tuple[int,
     many more than the rows, as a code of 10**6 makes them): numbers in the order of the
     combinations' codes, and a row of each kind that has its codes."""
     parts = [np.array([row[j] for row in rows], dtype=np.int64) for j in range(3)]
-    number, some_row = _kinds(*parts)
+    number, some_row = kinds(*parts)
     distinct = sorted(set(rows))
     assert number.tolist() == [distinct.index(row) for row in rows]
     assert [rows[i] for i in some_row.tolist()] == distinct

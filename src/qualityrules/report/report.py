@@ -48,7 +48,7 @@ from ..packs.resolve import BoundRule, Measure, Pack
 from ..terminal import display_width as _width
 from ..terminal import table as terminal_table
 from . import review as rv
-from .rows import Indexed, Rows, dumps, floats
+from .rows import Indexed, Rows, dumps, floats, kinds
 
 __all__ = ["Report", "VERDICTS", "SCHEMA_ID", "target_text", "display_unit"]
 
@@ -507,7 +507,7 @@ class Report:
         column, rule = place_column[place], place_rule[place]
         verdict, censored = self._verdict_code(self.codes[r, column], rule), self._censored[r, column]
         binding = self._binding[r, column].view(np.int8)
-        key, of_kind = _kinds(place, verdict, censored, binding)
+        key, of_kind = kinds(place, verdict, censored, binding)
         years = self.plan.atom_year[self.atoms][column[of_kind]].tolist()
         by_key = {
             "year": years,
@@ -541,7 +541,7 @@ class Report:
         column = np.where(decided, column, len(self.atoms))   # past the last column: no deciding year
         verdict = self._verdict_code(self.outcomes[r, rule], rule)
         censored = np.where(decided, self._censored[r, np.minimum(column, len(self.atoms) - 1)], 0)
-        key, of_kind = _kinds(place, verdict, column, censored)
+        key, of_kind = kinds(place, verdict, column, censored)
         years = [*self.plan.atom_year[self.atoms].tolist(), None]
         checked_years = [[years[c] for c in self._columns_by_rule[k].tolist()] for k in rule[of_kind].tolist()]
         by_key = {
@@ -592,7 +592,7 @@ class Report:
             columns = self._columns_by_rule[k]
             if len(columns) > 1:
                 codes = self._verdict_code(self.codes[:, columns], np.full(len(columns), k))
-                which, of_kind = _kinds(*codes.T)
+                which, of_kind = kinds(*codes.T)
                 labels = [str(y) for y in self.plan.atom_year[self.atoms][columns].tolist()]
                 index[:, j] = len(table) + which
                 table.extend(dict(zip(labels, _VERDICT_NAMES[c].tolist(), strict=True)) for c in codes[of_kind])
@@ -1303,27 +1303,6 @@ def _widths(cells: list[str]) -> list[int]:
     """The display width of each cell, each distinct cell measured once."""
     width = {cell: _width(cell) for cell in set(cells)}
     return [width[cell] for cell in cells]
-
-
-def _kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
-    """Number the distinct combinations of ``parts`` (non-negative codes, one per row), in the
-    order of their codes: each row's number, and a row of each number. When the combinations
-    possible are not many more than the rows, they are marked in a table of all of them (no sort)."""
-    combined = np.zeros(len(parts[0]), dtype=np.int64)
-    possible = 1
-    for part in parts:
-        base = int(part.max(initial=0)) + 1
-        combined = combined * base + part
-        possible *= base
-    if possible > 4 * len(combined) + 1024:
-        _, first, number = np.unique(combined, return_index=True, return_inverse=True)
-        return number.reshape(-1), first
-    seen = np.zeros(possible, dtype=bool)
-    seen[combined] = True
-    number = np.cumsum(seen, dtype=np.int64)[combined] - 1
-    some_row = np.zeros(int(seen.sum()), dtype=np.int64)
-    some_row[number] = np.arange(len(combined))
-    return number, some_row
 
 
 def _interval_text(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:

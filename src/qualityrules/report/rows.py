@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Rows", "Indexed", "floats", "dumps"]
+__all__ = ["Rows", "Indexed", "floats", "dumps", "kinds"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -103,11 +103,14 @@ class Rows:
             return
         separator, first, last = _breaks(indent, level + 1)
         field_separator, first_field, last_field = _breaks(indent, level + 2)
-        fixed = {name: _encoded(values, indent, level + 2) for name, values in self.by_key.items()}
-        fixed.update((name, _encoded(values, indent, level + 2)) for name, values in self._by_kind().items())
+        key, of_kind = self._written_kinds()
+        kind_of = self.key[of_kind].tolist()   # each written kind's kind
+        fixed = {name: [encoded[k] for k in kind_of]
+                 for name, encoded in ((name, _encoded(values, indent, level + 2)) for name, values in self.by_key.items())}
+        fixed.update((name, _encoded(values, indent, level + 2)) for name, values in self._by_kind(key, of_kind).items())
         varying = [name for name in self.names if name not in fixed]
         texts: list[list[str]] = []   # per kind: the text before each varying field, and after the last
-        for k in range(int(self.key.max()) + 1):
+        for k in range(len(of_kind)):
             between, pending = [], separator + "{" + first_field
             for number, name in enumerate(self.names):
                 pending += (field_separator if number else "") + json.dumps(name, ensure_ascii=False) + ": "
@@ -133,7 +136,7 @@ class Rows:
         columns: list[list[str]] = []
         for i in range(len(varying) + 1):
             if i in kept:
-                columns.append(_objects([between[i] for between in texts])[self.key].tolist())
+                columns.append(_objects([between[i] for between in texts])[key].tolist())
             if i < len(varying):
                 columns.append(self._encoded_column(varying[i], indent, level + 2, before[i], after[i]))
         columns[0][0] = columns[0][0][len(separator):]   # the first row has no separator before it
@@ -142,20 +145,23 @@ class Rows:
         out.extend(itertools.chain.from_iterable(zip(*columns, strict=True)))
         out.append(last + "]")
 
-    def _by_kind(self) -> dict[str, list[Any]]:
-        """The per-row fields that are the same in every row of a kind (an assessment that is None
-        in every row, a threshold set by the rule), as one value per kind: written into the text
-        of each kind, they are not pieces of every row."""
-        kinds = int(self.key.max()) + 1
-        some_row = np.zeros(kinds, dtype=np.int64)
-        some_row[self.key] = np.arange(len(self.key))   # a row of each kind
+    def _written_kinds(self) -> tuple[IntArray, IntArray]:
+        """The kinds the rows are written by, and a row of each: their kinds told apart further by
+        the per-row fields that take a few values (a reason, the verdicts of each year), which are
+        then written into each kind's text instead of as pieces of every row."""
+        few = [values.index for values in self.by_row.values() if isinstance(values, Indexed) and len(values.table) <= 16]
+        return kinds(self.key, *few)
+
+    def _by_kind(self, key: IntArray, some_row: IntArray) -> dict[str, list[Any]]:
+        """The per-row fields that are the same in every row of a kind (``key``, with ``some_row``
+        of each): a threshold set by the rule, an assessment that is None in every row. As one
+        value per kind they are written into the kind's text, not as pieces of every row."""
         found = {}
         head = slice(0, 1024)   # most fields differ within the first rows of a kind already
         for name, values in self.by_row.items():
             if isinstance(values, Indexed):
                 per_kind = values.index[some_row]
-                if np.array_equal(values.index[head], per_kind[self.key[head]]) and \
-                        np.array_equal(values.index, per_kind[self.key]):
+                if np.array_equal(values.index[head], per_kind[key[head]]) and np.array_equal(values.index, per_kind[key]):
                     found[name] = [values.table[i] for i in per_kind.tolist()]
         return found
 
@@ -165,6 +171,27 @@ class Rows:
             return values.encoded(indent, level, before, after)
         assert not before and not after   # only a column of few values takes a text in
         return _encoded(values, indent, level)
+
+
+def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
+    """Number the distinct combinations of ``parts`` (non-negative codes, one per row), in the
+    order of their codes: each row's number, and a row of each number. When the combinations
+    possible are not many more than the rows, they are marked in a table of all of them (no sort)."""
+    combined = np.zeros(len(parts[0]), dtype=np.int64)
+    possible = 1
+    for part in parts:
+        base = int(part.max(initial=0)) + 1
+        combined = combined * base + part
+        possible *= base
+    if possible > 4 * len(combined) + 1024:
+        _, first, number = np.unique(combined, return_index=True, return_inverse=True)
+        return number.reshape(-1), first
+    seen = np.zeros(possible, dtype=bool)
+    seen[combined] = True
+    number = np.cumsum(seen, dtype=np.int64)[combined] - 1
+    some_row = np.zeros(int(seen.sum()), dtype=np.int64)
+    some_row[number] = np.arange(len(combined))
+    return number, some_row
 
 
 def dumps(value: Any, indent: int | None = None, level: int = 0) -> str:
