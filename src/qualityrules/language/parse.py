@@ -273,12 +273,13 @@ class _ParserPickler(pickle.Pickler):
         if isinstance(obj, Action):
             return getattr, (lalr_analysis, obj.name)
         if isinstance(obj, re.Pattern):
-            return _compiled, _sre_arguments(obj)
+            arguments = _sre_arguments(obj)
+            return NotImplemented if arguments is None else (_compiled, arguments)
         return NotImplemented
 
 
-# The regular expression engine and re's compiler: private modules, so the parser artefact is
-# keyed by the engine's code format (_SRE.MAGIC) and checks each pattern it rebuilds.
+# The regular expression engine: a private module, so the parser artefact is keyed by its code
+# format (_SRE.MAGIC), and a pattern is rebuilt from its code only when that gives the same pattern.
 _SRE: Any = importlib.import_module("_sre")
 
 
@@ -289,21 +290,29 @@ def _compiled(*arguments: Any) -> re.Pattern[str]:
     return pattern
 
 
-def _sre_arguments(pattern: re.Pattern[str]) -> tuple[Any, ...]:
+def _sre_arguments(pattern: re.Pattern[str]) -> tuple[Any, ...] | None:
     """The arguments ``re.compile`` gives ``_sre.compile`` for ``pattern``: its text parsed and
-    turned into the engine's code (re._compiler.compile, without its last step)."""
-    compiler: Any = importlib.import_module("re._compiler")
-    parsed = compiler._parser.parse(pattern.pattern, pattern.flags)
-    names = parsed.state.groupdict
-    groups: list[str | None] = [None] * parsed.state.groups
-    for name, number in names.items():
-        groups[number] = name
-    code = [int(op) for op in compiler._code(parsed, pattern.flags)]   # its opcodes are named ints
-    arguments = (pattern.pattern, pattern.flags | parsed.state.flags, code, parsed.state.groups - 1, names,
-                 tuple(groups))
-    if _SRE.compile(*arguments) != pattern:  # pragma: no cover - a change in re's internals
-        raise ValueError(f"cannot rebuild the regular expression {pattern.pattern[:40]!r}")
-    return arguments
+    turned into the engine's code (``re.compile`` without its last step); None when re's private
+    compiler is not laid out as in Python 3.10 to 3.13 (the pattern is then pickled as its text,
+    and compiled when the parser is loaded)."""
+    try:
+        compiler: Any = importlib.import_module("re._compiler")   # Python 3.11 and later
+        parser = compiler._parser
+    except ImportError:
+        compiler = importlib.import_module("sre_compile")           # Python 3.10
+        parser = compiler.sre_parse
+    try:
+        parsed = parser.parse(pattern.pattern, pattern.flags)
+        names = parsed.state.groupdict
+        groups: list[str | None] = [None] * parsed.state.groups
+        for name, number in names.items():
+            groups[number] = name
+        code = [int(op) for op in compiler._code(parsed, pattern.flags)]   # its opcodes are named ints
+        arguments = (pattern.pattern, pattern.flags | parsed.state.flags, code, parsed.state.groups - 1, names,
+                     tuple(groups))
+        return arguments if _SRE.compile(*arguments) == pattern else None
+    except (AttributeError, TypeError, ValueError):  # pragma: no cover - another layout of re's internals
+        return None
 
 
 @functools.lru_cache(maxsize=1)
