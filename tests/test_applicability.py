@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 import qualityrules
@@ -263,3 +264,23 @@ def test_check_places_regions_with_hierarchy(tmp_path: Any, capsys: pytest.Captu
     assert "warning[QR240]" in capsys.readouterr().out
     assert main(["check", "longgang-2015", str(data), "--hierarchy", str(tree)]) == 1   # a street's station: 90 < 95
     assert "QR240" not in capsys.readouterr().out
+
+
+def test_integer_region_codes_are_placed_as_their_names_are() -> None:
+    """Codes a user gives as regions are compared as integers (no string per region): the same
+    area and the same totals as their names (a code's name is its digits; 012 is not 12)."""
+    pack = qualityrules.parse_pack(
+        "pack s-2015 {\n    region 深圳市\n    level city\n    period 2011..2015\n    target 2015\n"
+        "    scope 福田区, 7\n    section s {\n        " + CERTIFIED + " 达到100家\n        " + WASTEWATER
+        + " 达到95%以上\n    }\n}\n")
+    tree = {"1": "深圳市", "2": "深圳市", "012": "深圳市"}
+    codes = np.array([1, 2, 3, 7, 12, -1], dtype=np.int32)
+    by_code = regions_bound(pack, codes, hierarchy=tree)
+    by_name = regions_bound(pack, [str(c) for c in codes.tolist()], hierarchy=tree)
+    assert by_code.binds.tolist() == by_name.binds.tolist()
+    assert by_code.inside.tolist() == [True, True, False, True, False, False]
+    assert by_code.binds[:, 0].tolist() == [False, False, False, True, False, False]   # the total: only 7
+    assert by_code.outside == ("3", "12", "-1")
+    report = qualityrules.evaluate(pack, {"region": codes, "year": [2015] * 6, WASTEWATER: [90.0] * 6}, hierarchy=tree)
+    assert [report.verdict(str(c), 2015, WASTEWATER) for c in (1, 7)] == ["fail", "fail"]
+    assert report.verdict("3", 2015, WASTEWATER) == "not-applicable"

@@ -34,6 +34,7 @@ do not extend one another bind side by side.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,7 @@ import numpy.typing as npt
 from ..errors import Diagnostic, Severity, UsageError, did_you_mean
 from ..i18n import Text, tr
 from ..language.text import normalize
+from .reading import extensive
 from .regions import Hierarchy, HierarchyLike, as_hierarchy
 
 if TYPE_CHECKING:
@@ -70,8 +72,6 @@ def _area(roots: tuple[str, ...], tree: Hierarchy) -> frozenset[str]:
 
 
 def _extensive(rule: BoundRule) -> bool:
-    from .resolve import extensive
-
     return extensive(rule.indicator)
 
 
@@ -80,23 +80,26 @@ class RegionsBound:
     """Which of ``rules`` bind which of ``regions`` (``binds[region, rule]``); ``inside`` marks the
     regions of the pack's area."""
 
-    regions: tuple[str, ...]
+    regions: Sequence[str] | IntArray
     binds: BoolArray
     inside: BoolArray
 
     @property
     def outside(self) -> tuple[str, ...]:
         """The regions outside the pack's area (not-applicable for every target), in data order."""
-        return tuple(self.regions[i] for i in np.flatnonzero(~self.inside).tolist())
+        return tuple(str(self.regions[i]) for i in np.flatnonzero(~self.inside).tolist())
 
 
-def regions_bound(pack: Pack, regions: Sequence[str], *, hierarchy: HierarchyLike | None = None,
+def regions_bound(pack: Pack, regions: Sequence[str] | IntArray, *, hierarchy: HierarchyLike | None = None,
                   rules: Sequence[BoundRule] | None = None, keys: Sequence[str] | None = None) -> RegionsBound:
-    """``[region, rule]``: does each rule (default ``pack.rules``) bind each region (``keys``: the
-    regions' normalised names, when the caller has them)? One membership test for the area and one
-    per distinct set of regions named by totals, each a hash lookup per region; rules share them."""
+    """``[region, rule]``: does each rule (default ``pack.rules``) bind each region? ``regions``:
+    names (``keys``: their normalised forms, when the caller has them), or the integer codes a
+    user gave as regions (a code's name is its digits; compared as integers, no string made per
+    region). One membership test for the area and one per distinct set of regions named by
+    totals; rules share them."""
     chosen = tuple(pack.rules) if rules is None else tuple(rules)
-    names = [normalize(r) for r in regions] if keys is None else list(keys)
+    names: Sequence[str] | IntArray = regions if isinstance(regions, np.ndarray) \
+        else [normalize(r) for r in regions] if keys is None else keys
     inside = _member(names, area(pack, hierarchy))
     result = np.repeat(inside[:, None], len(chosen), axis=1)
     totals: dict[frozenset[str], list[int]] = {}
@@ -105,12 +108,27 @@ def regions_bound(pack: Pack, regions: Sequence[str], *, hierarchy: HierarchyLik
             totals.setdefault(frozenset(normalize(r) for r in rule.regions), []).append(k)
     for named, columns in totals.items():   # one step per distinct set of regions, not per region-year
         result[:, columns] = (inside & _member(names, named))[:, None]
-    return RegionsBound(tuple(regions), result, inside)
+    return RegionsBound(regions, result, inside)
 
 
-def _member(names: Sequence[str], regions: frozenset[str]) -> BoolArray:
-    """``[name in regions for name in names]`` as an array (a hash lookup per region)."""
+def _member(names: Sequence[str] | IntArray, regions: frozenset[str]) -> BoolArray:
+    """``[name in regions for name in names]`` as an array: a hash lookup per name, or for
+    integer codes one vectorised test against the regions named by integers."""
+    if isinstance(names, np.ndarray):
+        codes = _integer_names(regions)
+        at = np.minimum(np.searchsorted(codes, names), max(len(codes) - 1, 0))
+        return np.asarray(codes[at] == names, dtype=bool) if len(codes) else np.zeros(len(names), dtype=bool)
     return np.fromiter(map(regions.__contains__, names), dtype=bool, count=len(names))
+
+
+@functools.lru_cache(maxsize=32)   # the area of a pack is one (cached) set, asked once per evaluation
+def _integer_names(regions: frozenset[str]) -> IntArray:
+    """The integers among ``regions``' names, written as an integer code's name is (``str(code)``),
+    sorted."""
+    return np.sort(np.array([int(r) for r in regions if _INTEGER.fullmatch(r) and str(int(r)) == r], dtype=np.int64))
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def in_force_years(pack: Pack, rule: BoundRule) -> tuple[int, int]:

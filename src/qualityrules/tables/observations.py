@@ -256,7 +256,7 @@ class Observations:
         return {name: i for i, name in enumerate(self.indicators)}
 
     @functools.cached_property
-    def _ranges(self) -> dict[int, tuple[float, float, float, float]]:
+    def _ranges(self) -> dict[int, tuple[float, float, float, float, bool]]:
         return {}
 
     def ranges(self, i: int) -> tuple[float, float, float, float]:
@@ -267,7 +267,14 @@ class Observations:
         found = self._ranges.get(i)
         if found is None:
             found = self._ranges[i] = _ranges(self.values[i])
-        return found
+        return found[:4]
+
+    def known_finite(self, i: int) -> bool:
+        """Is every value of indicator ``i`` known to be finite or missing (no ±inf in a float
+        column; the open ends of censored values aside)? Known only once its :meth:`ranges` are computed (they show an infinity for
+        free); False when not yet known. The engine then tests a value for NaN only."""
+        found = self._ranges.get(i)
+        return found is not None and not found[4]
 
     def region_index(self, name: str) -> int | None:
         return self._region_index.get(normalize(name))
@@ -342,24 +349,26 @@ class Observations:
                 f"{len(self.indicators)} indicator(s)")
 
 
-def _ranges(values: Values) -> tuple[float, float, float, float]:
-    """See :meth:`Observations.ranges`."""
+def _ranges(values: Values) -> tuple[float, float, float, float, bool]:
+    """See :meth:`Observations.ranges`; last, whether a float column holds an infinity."""
     lo, hi = values.lo, values.hi
-    with np.errstate(invalid="ignore"):
+    infinite = False
+    # NaN (no value) is skipped by fmax/fmin and compares False: nothing here warns
+    highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
+        float(np.fmin.reduce(hi, axis=None, initial=np.nan))
+    if values.floats and (math.isinf(highest_lo) or math.isinf(lowest_hi)):
+        infinite = True
+        lo = hi = np.where(np.isfinite(lo), lo, np.nan)   # only then: two passes in the usual case
         highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
             float(np.fmin.reduce(hi, axis=None, initial=np.nan))
-        if values.floats and (math.isinf(highest_lo) or math.isinf(lowest_hi)):
-            lo = hi = np.where(np.isfinite(lo), lo, np.nan)   # only then: two passes in the usual case
-            highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
-                float(np.fmin.reduce(hi, axis=None, initial=np.nan))
-        if not values.censored:
-            return lowest_hi, highest_lo, highest_lo, lowest_hi
-        finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
-        lowest = float(np.fmin(np.fmin.reduce(finite_lo, axis=None, initial=np.nan),
-                               np.fmin.reduce(finite_hi, axis=None, initial=np.nan)))
-        highest = float(np.fmax(np.fmax.reduce(finite_lo, axis=None, initial=np.nan),
-                                np.fmax.reduce(finite_hi, axis=None, initial=np.nan)))
-    return lowest, highest, highest_lo, lowest_hi
+    if not values.censored:
+        return lowest_hi, highest_lo, highest_lo, lowest_hi, infinite
+    finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
+    lowest = float(np.fmin(np.fmin.reduce(finite_lo, axis=None, initial=np.nan),
+                           np.fmin.reduce(finite_hi, axis=None, initial=np.nan)))
+    highest = float(np.fmax(np.fmax.reduce(finite_lo, axis=None, initial=np.nan),
+                            np.fmax.reduce(finite_hi, axis=None, initial=np.nan)))
+    return lowest, highest, highest_lo, lowest_hi, infinite
 
 
 def _same(a: Values, ra: IntArray, ya: IntArray, b: Values, rb: IntArray, yb: IntArray) -> BoolArray:
