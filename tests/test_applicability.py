@@ -284,3 +284,16 @@ def test_integer_region_codes_are_placed_as_their_names_are() -> None:
     report = qualityrules.evaluate(pack, {"region": codes, "year": [2015] * 6, WASTEWATER: [90.0] * 6}, hierarchy=tree)
     assert [report.verdict(str(c), 2015, WASTEWATER) for c in (1, 7)] == ["fail", "fail"]
     assert report.verdict("3", 2015, WASTEWATER) == "not-applicable"
+
+
+@pytest.mark.parametrize("codes", [np.array([1, 10 ** 7]), np.array([2 ** 64 - 1, 1], dtype=np.uint64),
+                                   np.array([1, -5], dtype=np.int8), np.array([1.0, 3.0])])
+def test_sparse_huge_or_small_integer_codes_are_regions_named_by_their_digits(codes: Any) -> None:
+    """Codes far apart (not a dense range), beyond int64, in a narrow type or as whole floats:
+    each region is named by its digits and placed by the hierarchy (it crashed on sparse codes)."""
+    names = [str(int(c)) for c in codes.tolist()]
+    report = qualityrules.evaluate("longgang-2015", {"region": codes, "year": [2015, 2015], WASTEWATER: [96.0, 90.0]},
+                                   hierarchy={names[0]: "龙岗区"})
+    assert report.verdict(names[0], 2015, WASTEWATER) == "pass"
+    assert report.verdict(names[1], 2015, WASTEWATER) == "not-applicable"
+    assert [w.code for w in report.warnings] == ["QR240"] and names[1] in report.warnings[0].message

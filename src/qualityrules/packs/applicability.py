@@ -125,7 +125,8 @@ def _member(names: Sequence[str] | IntArray, regions: frozenset[str]) -> BoolArr
 def _integer_names(regions: frozenset[str]) -> IntArray:
     """The integers among ``regions``' names, written as an integer code's name is (``str(code)``),
     sorted."""
-    return np.sort(np.array([int(r) for r in regions if _INTEGER.fullmatch(r) and str(int(r)) == r], dtype=np.int64))
+    codes = (int(r) for r in regions if _INTEGER.fullmatch(r) and str(int(r)) == r)
+    return np.sort(np.array([c for c in codes if -2 ** 63 <= c < 2 ** 63], dtype=np.int64))   # codes are int64
 
 
 _INTEGER = re.compile(r"-?[0-9]+")

@@ -723,13 +723,15 @@ class _Factoriser:
         consecutive range (years) shifted once; others through a table of the labels present."""
         if not len(values):
             return values.astype(np.int64)
+        if not len(self.names):
+            self.integers = True
         low, high = int(values.min()), int(values.max())
         span = high - low + 1
         dense = span <= 4 * len(values) + 1024
         if not len(self.names) and dense:
             shifted = values if low == 0 else values - low
             present = np.bincount(shifted, minlength=span) > 0
-            self.integers, self._keys = True, None
+            self._keys = None
             if bool(present.all()):
                 self.names = np.arange(low, high + 1, dtype=np.int64)
                 return shifted
@@ -812,8 +814,9 @@ class _Loader:
     def region_codes(self, raw: Any, column: int, offset: int) -> IntArray:
         """Codes of one batch's region column (-1 where empty)."""
         raw = plain_numbers(prepare(raw))
-        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and self.regions.integers is not False:
-            return self.regions.integer_codes(raw)
+        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and self.regions.integers is not False \
+                and (raw.dtype != np.uint64 or not len(raw) or int(raw.max()) < 2 ** 63):   # else read as text
+            return self.regions.integer_codes(raw.astype(np.int64, copy=False))
         self.incomplete = True
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "f" and self.regions.integers is not False \
                 and _is_integral(raw):
