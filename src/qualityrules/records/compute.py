@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy.typing as npt
 
-from ..errors import DataError, Diagnostic
+from ..errors import DataError, Diagnostic, refuse, shown
 from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
@@ -129,7 +129,11 @@ def match_sources(plan: RecordPlan, records: Any) -> dict[str, Any]:
 def table_of_path(path: Path, tables: Sequence[str]) -> str | None:
     """The table a file or directory holds records of, by its name: ``wastewater.csv``,
     ``wastewater-2015.csv``, ``air_daily.parquet``, ``air_daily/``."""
-    stem = normalize(path.name.split(".")[0] if not path.is_dir() else path.name)
+    try:
+        folder = path.is_dir()
+    except OSError:     # a name too long for the system is no folder (reading it says why)
+        folder = False
+    stem = normalize(path.name if folder else path.name.split(".")[0])
     for table in sorted(tables, key=len, reverse=True):
         if stem == table or (stem.startswith(table) and not stem[len(table)].isalnum()):
             return table
@@ -187,7 +191,9 @@ def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], record
     states: dict[int, GroupingState] = {}
     warnings: list[Diagnostic] = []
     if backend not in ("numpy", "dask"):
-        raise ValueError(f"unknown backend {backend!r}: use 'numpy' or 'dask'")
+        refuse(tr("unknown backend {backend}: use 'numpy' or 'dask'", backend=repr(backend)))
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)):
+        refuse(tr("threads must be a whole number, not {value}", value=shown(threads)))
     for table, table_source in sources.items():
         for part in _pieces(table_source):
             if backend == "dask":

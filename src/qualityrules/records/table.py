@@ -12,7 +12,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import Diagnostic
+from ..errors import Diagnostic, refuse, shown, write_file
+from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.regions import Hierarchy
@@ -148,6 +149,11 @@ class IndicatorTable:
 
     def get(self, indicator: str, region: str, year: int) -> float | None:
         """The value of one indicator for one region and year (None when there are no records)."""
+        for what, given in (("indicator", indicator), ("region", region)):
+            if not isinstance(given, str):
+                refuse(tr("{what} must be a string, not {value}", what=what, value=shown(given)))
+        if isinstance(year, bool) or not isinstance(year, (int, np.integer)):
+            refuse(tr("year must be a year such as 2015, not {value}", value=shown(year)))
         key = (normalize(indicator), normalize(region), int(year))
         for i, (ind, reg, yr) in enumerate(zip(self.indicator, self.region, self.year, strict=True)):
             if (ind, reg, int(yr)) == key:
@@ -196,7 +202,7 @@ class IndicatorTable:
                              str(row[c]).lower() if isinstance(row[c], bool) else row[c] for c in self.COLUMNS])
         text = out.getvalue()
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_file(path, text)
         return text
 
 

@@ -462,8 +462,8 @@ def _as_arrow_text(values: Any) -> Any:
         if isinstance(values, np.ndarray) and values.dtype.kind == "U":
             return pa.array(values, type=pa.string())
         array = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
-        return None     # mixed objects, text that is no UTF-8 (a lone surrogate), huge integers: cell by cell
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError, OverflowError):
+        return None     # mixed objects, text that is no UTF-8 (a lone surrogate), huge integers, complex: cell by cell
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type) or pa.types.is_null(array.type)):
         return None
     if array.null_count and isinstance(values, np.ndarray) and values.dtype.kind == "O":

@@ -36,7 +36,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import Diagnostic, Severity, did_you_mean, raise_errors
+from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, refuse, shown
 from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
@@ -494,13 +494,21 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
         computed = load(data.for_evaluation(), catalogue, form="long", name=name or "records")
         return attrs.evolve(computed, warnings=tuple(getattr(data, "warnings", ())) + computed.loading_warnings)
+    for what, given in (("region_column", region_column), ("year_column", year_column), ("encoding", encoding),
+                        ("name", name)):
+        if given is not None and not isinstance(given, str):
+            refuse(tr("{what} must be a string, not {value}", what=what, value=shown(given)))
+    ignored = [ignore_columns] if isinstance(ignore_columns, str) else \
+        list(ignore_columns) if isinstance(ignore_columns, Iterable) else None     # a string: one name
+    if ignored is None or not all(isinstance(c, str) for c in ignored):
+        refuse(tr("ignore_columns must be column names, not {value}", value=shown(ignore_columns)))
     if isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, Path)) for d in data):
         return concat([load(d, catalogue, encoding=encoding, sheet=sheet, form=form, region_column=region_column,
-                            year_column=year_column, ignore_columns=ignore_columns, header_row=header_row)
+                            year_column=year_column, ignore_columns=ignored, header_row=header_row)
                        for d in data])
     if form not in (None, "long", "wide"):
         raise_errors([Diagnostic("QR301", tr("form must be 'wide' or 'long', not {value}", value=repr(form)))])
-    ignore = frozenset(normalize(c).lower() for c in ignore_columns)
+    ignore = frozenset(normalize(c).lower() for c in ignored)
     if isinstance(data, (str, Path)):
         table = open_file(data, encoding=encoding, sheet=sheet, header_row=header_row,
                           wanted=_header_test(region_column, year_column))
@@ -603,6 +611,8 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
         if not header.strip():
             blank.append(j)
             continue
+        if len(problems) == MAX_DIAGNOSTICS:     # as many as are shown: the table is refused already
+            break
         if is_long:
             problems.append(("QR204", tr("unknown column '{header}' in long-form data", header=header), j, did_you_mean(
                 normalize(header).lower(), sorted(REGION_COLUMNS | YEAR_COLUMNS | INDICATOR_COLUMNS | VALUE_COLUMNS
@@ -616,7 +626,8 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
             continue
         indicator, unit, error, name = _header_indicator(header, catalogue)
         if indicator is None:
-            problems.append(("QR204", error or tr("unknown indicator '{name}'", name=header), j, catalogue.suggest(name)
+            problems.append(("QR204", error or tr("unknown indicator '{name}'", name=header), j,
+                             catalogue.suggest(name)
                              or tr("add it to the catalogue, rename the column, or ignore it (ignore_columns=)")))
             continue
         if indicator.name in seen:
@@ -847,12 +858,13 @@ class _Loader:
             return self._year_ints(np.where(missing, -1, years), missing, column, offset)
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "f":
             missing = np.isnan(raw)
-            whole = np.where(missing, 0.0, raw)
-            bad = np.flatnonzero(~missing & (whole != np.round(whole)))
-            for row in bad[:MAX_DIAGNOSTICS].tolist():
+            # no year, said as written: a fraction, or a number beyond any year (±inf, 1e300: no int64)
+            bad = ~missing & ((raw != np.round(raw)) | ~(np.abs(raw) < 10000))
+            for row in np.flatnonzero(bad)[:MAX_DIAGNOSTICS].tolist():
                 self.problems.add("QR203", _not_a_year(raw[row]), offset + row, column,
                                   suggestion=tr("write e.g. 2015"))
-            return self._year_ints(whole.astype(np.int64), missing, column, offset)
+            missing |= bad
+            return self._year_ints(np.where(missing, 0.0, raw).astype(np.int64), missing, column, offset)
         labels, local = _dictionary(raw)
         parsed = [parse_year(v) for v in labels]
         for k, (label, year) in enumerate(zip(labels, parsed, strict=True)):
@@ -1076,17 +1088,20 @@ class _Loader:
         has_magnitude = (parsed.magnitudes != 1).astype(np.int64) if parsed.magnitudes is not None \
             else np.zeros(n, dtype=np.int64)
         row_unit = unit_codes if unit_codes is not None else np.full(n, -1, dtype=np.int64)
-        indicator = codes if codes is not None else np.zeros(n, dtype=np.int64)
-        width_u = len(row_units or ()) + 1
+        # indicator 0: a long-form row without one (refused or dropped by _drop_empty_rows), not converted
+        indicator = codes + 1 if codes is not None else np.ones(n, dtype=np.int64)
+        width_u, width_i = len(row_units or ()) + 1, len(indicators) + 1
         key = ((cell_code + 1) * 2 + has_magnitude) * width_u + (row_unit + 1)
-        key = key * max(len(indicators), 1) + indicator
+        key = key * width_i + indicator
         groups, inverse = np.unique(key, return_inverse=True)
         factors = np.ones(len(groups), dtype=object)
         bad = np.zeros(len(groups), dtype=bool)
         present = ~np.isnan(parsed.lo)
         for g, group_key in enumerate(groups.tolist()):
-            ind = indicators[group_key % max(len(indicators), 1)]
-            rest = group_key // max(len(indicators), 1)
+            if group_key % width_i == 0:
+                continue
+            ind = indicators[group_key % width_i - 1]
+            rest = group_key // width_i
             r_unit = rest % width_u - 1
             rest //= width_u
             magnitude, c_unit = rest % 2, rest // 2 - 1
@@ -1134,7 +1149,9 @@ class _Loader:
             labels, local = _dictionary(prepare(batch.columns[j_ind]))
             lut = np.full(len(labels) + 1, -1, dtype=np.int64)
             for k, label in enumerate(labels):
-                text = "" if is_missing(label) else str(label)
+                if is_missing(label):   # a row without indicator: dropped if empty, else QR204 (_drop_empty_rows)
+                    continue
+                text = str(label)
                 if lone_surrogate(text) is not None:
                     problems.add("QR244", surrogate_message(text, lone_surrogate(text) or 0),
                                  batch.offset + int(np.flatnonzero(local == k)[0]), j_ind,
@@ -1248,12 +1265,19 @@ def _dictionary(raw: Any) -> tuple[list[Any], IntArray]:
     if isinstance(raw, np.ndarray):
         try:
             array = pa.array(raw, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
+                OverflowError):     # mixed objects, complex numbers, integers beyond int64
             return _python_dictionary(raw)
     if pa.types.is_dictionary(array.type):
         dictionary, indices = array.dictionary, array.indices
     else:
-        encoded = array.dictionary_encode()
+        try:
+            encoded = array.dictionary_encode()
+        except pa.ArrowNotImplementedError:     # nested or extension types: their Python objects
+            cells = np.empty(len(array), dtype=object)
+            for row, cell in enumerate(array.to_pylist()):
+                cells[row] = cell
+            return _python_dictionary(cells)
         dictionary, indices = encoded.dictionary, encoded.indices
     labels = dictionary.to_pylist()
     if indices.null_count:
@@ -1276,7 +1300,11 @@ def _python_dictionary(raw: npt.NDArray[Any]) -> tuple[list[Any], IntArray]:
             local[row] = missing
             continue
         key = (type(value).__name__, value)
-        code = index.get(key)
+        try:
+            code = index.get(key)
+        except TypeError:       # an unhashable cell (a list): by its text
+            key = (type(value).__name__, repr(value))
+            code = index.get(key)
         if code is None:
             code = index[key] = len(labels)
             labels.append(value)
@@ -1382,7 +1410,7 @@ class _Grid:
             return None
         r0, r1, y0, y1 = int(region.min()), int(region.max()), int(year.min()), int(year.max())
         n_r, n_y = r1 - r0 + 1, y1 - y0 + 1
-        if n_r * n_y != len(region) or y0 < 1000 or y1 > 9999:
+        if n_r * n_y != len(region) or y0 < 1000 or y1 > 9999 or r1 >= 2 ** 63:   # codes beyond int64 are names
             return None
         regions, years = np.arange(r0, r1 + 1, dtype=np.int64), np.arange(y0, y1 + 1, dtype=np.int64)
         if bool((year.reshape(n_r, n_y) == years).all()) and bool((region.reshape(n_r, n_y) == regions[:, None]).all()):

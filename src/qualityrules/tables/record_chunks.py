@@ -14,7 +14,7 @@ codes are used as they are: no dictionary is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic, UsageError, did_you_mean
 from ..i18n import Text, tr
-from ..language.text import normalize
+from ..language.text import lone_surrogate, normalize, surrogate_message
 from .cells import MISSING_CELLS, parse_column, parse_year
 from .frames import Categorical, is_table, memory_table, prepare, value_at
 from .source import ArrowFileTable, Table, open_file
@@ -281,10 +281,21 @@ class Chunk:
                 raise self._wrong_type(name, tr("column '{name}' holds dates; the rules read it as text", name=name),
                                        tr("give '{name}' text, or check the column the catalogue names", name=name))
             else:
+                cells = raw.tolist()
                 try:
-                    raw = pa.array(raw.tolist() if raw.dtype.kind == "O" else raw, from_pandas=True)
-                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-                    raw = pa.array([None if v is None else str(v) for v in raw.tolist()], pa.string())
+                    try:
+                        raw = pa.array(cells if raw.dtype.kind == "O" else raw, from_pandas=True)
+                    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                        raw = pa.array([None if v is None else str(v) for v in cells], pa.string())
+                except UnicodeError:    # a lone surrogate is no text: refused where it is
+                    row, text = next((r, str(v)) for r, v in enumerate(cells)
+                                     if v is not None and lone_surrogate(str(v)) is not None)
+                    raise self.fail("QR244", surrogate_message(text, lone_surrogate(text) or 0), row, name,
+                                    suggestion=tr("read the data with its real encoding (UTF-8, GB18030)")) from None
+        if pa.types.is_nested(raw.type):
+            raise self._wrong_type(name, tr("column '{name}' holds {kind} values; the rules read it as text", name=name,
+                                            kind=str(raw.type)),
+                                   tr("give '{name}' text, or check the column the catalogue names", name=name))
         if not pa.types.is_dictionary(raw.type):
             raw = raw.dictionary_encode()
         indices = raw.indices
@@ -611,7 +622,7 @@ def chunks(source: Any, table: str, columns: Mapping[str, str], *, encoding: str
         yield from table_chunks(open_file(path, encoding=encoding, wanted=_header_test(needed)), columns, needed,
                                 rows, progress, None, warnings)
         return
-    if is_table(source):
+    if is_table(source) or not isinstance(source, Iterable):     # memory_table refuses what is no table
         yield from table_chunks(memory_table(source, f"records '{table}'"), columns, needed, rows, progress, None,
                                 warnings)
         return
