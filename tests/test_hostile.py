@@ -524,3 +524,35 @@ def test_a_verdict_without_a_year_is_refused_rather_than_one_years() -> None:
     assert (REPORT_2.verdict("龙岗区", 2014, WASTEWATER), REPORT_2.verdict("龙岗区", 2015, WASTEWATER)) \
         == ("not-applicable", "fail")
     assert "2015" in REPORT_2.explain("龙岗区", None, WASTEWATER)   # explain documents year=None: every year
+
+
+FAR_DATES = np.array(["2015-03-01", "11272649-08-04"], dtype="M8[s]")   # beyond Python's year 9999
+
+
+@pytest.mark.parametrize("column", [FAR_DATES[::-1], pa.array(FAR_DATES[::-1])])
+def test_far_dates_in_a_value_column_are_no_count(column: Any) -> None:
+    # numpy and Arrow give such dates to Python as bare integers: 3.5e14 家 passed ">= 700 家"
+    count = "获得质量管理体系认证的规模以上工业企业"
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, {"region": ["龙岗区"] * 2, "year": [2015, 2014], count: column})
+    assert raised.value.code == "QR206" and "11272649" in str(raised.value)
+    empty = np.array(["NaT", "NaT"], dtype="M8[s]")
+    report = qualityrules.evaluate(PACK, {"region": ["龙岗区"] * 2, "year": [2015, 2014], count: empty})
+    assert report.verdict("龙岗区", 2015, count) == "unknown"
+
+
+def test_far_dates_as_region_names_are_their_text() -> None:
+    frame = pd.DataFrame({"region": np.array(["11272649-08-04", "1963-09-14"], dtype="M8[D]"), "year": [2015] * 2,
+                          WASTEWATER: [96, 96]})
+    report = qualityrules.evaluate(PACK, frame)   # Arrow's date32 wrapped the far date; Python's dates overflow
+    assert any(r.startswith("11272649-08-04") for r in report.obs.regions)
+    assert any(w.code == "QR240" for w in report.warnings)
+
+
+@pytest.mark.parametrize("column", [FAR_DATES, pa.array(FAR_DATES)])
+def test_records_dated_beyond_any_year_are_qr206_at_the_row(column: Any) -> None:
+    records = {**RECORDS, "district": ["龙岗区"] * 2, "sample_date": column, "volume": [1.0, 2.0],
+               "compliant": [True, False]}
+    with pytest.raises(qualityrules.DataError) as raised:   # a RecursionError before
+        qualityrules.compute_indicators(PACK, {"wastewater": records})
+    assert raised.value.code == "QR206" and raised.value.span is not None and raised.value.span.line == 3

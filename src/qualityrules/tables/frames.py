@@ -131,7 +131,10 @@ def value_at(raw: Any, row: int) -> Any:
         return None if code < 0 else raw.categories[code]
     if isinstance(raw, np.ndarray):
         return raw[row]
-    return raw[row].as_py()
+    try:
+        return raw[row].as_py()
+    except (OverflowError, ValueError):     # a date beyond Python's years (1..9999): as numpy holds it
+        return raw.slice(row, 1).to_numpy(zero_copy_only=False)[0]
 
 
 class MemoryTable(Table):

@@ -47,6 +47,7 @@ from .cells import (
     CellError,
     ParsedColumn,
     column_magnitude,
+    dates_as_text,
     is_missing,
     parse_cell,
     parse_column,
@@ -1261,6 +1262,9 @@ def _dictionary(raw: Any) -> tuple[list[Any], IntArray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "Mm" or \
+            not isinstance(raw, np.ndarray) and pa.types.is_temporal(raw.type):
+        raw = dates_as_text(raw)    # (Arrow's date32 would wrap a far year; Python's dates stop at 9999)
     array = raw
     if isinstance(raw, np.ndarray):
         try:

@@ -318,6 +318,13 @@ class Chunk:
         return result
 
     def _times(self, name: str, is_date: bool) -> Times:
+        try:
+            return self._read_times(name, is_date)
+        except _FarYear as far:
+            raise self.fail("QR206", tr("year {year} is out of range (1000..9999)", year=far.year), far.row, name,
+                            suggestion=_dates_wanted(name)) from None
+
+    def _read_times(self, name: str, is_date: bool) -> Times:
         raw = self.raw(name)
         pa = _pa()
         if isinstance(raw, np.ndarray):
@@ -481,6 +488,14 @@ def _arrow_times(raw: Any) -> Times:
     return _key_times(ints.to_numpy(zero_copy_only=False), per_day, valid, years=False)
 
 
+class _FarYear(Exception):
+    """A year far outside 1000..9999 in a column of dates or years, at ``row`` (located by the chunk)."""
+
+    def __init__(self, row: int, year: int) -> None:
+        super().__init__(row, year)
+        self.row, self.year = row, year
+
+
 def _key_times(ints: Array, divisor: int, valid: Array | None, *, years: bool,
                smallest: int | None = None) -> Times:
     """Rows whose key ``ints // divisor`` is a day number (``years=False``) or a year. Missing rows
@@ -491,6 +506,9 @@ def _key_times(ints: Array, divisor: int, valid: Array | None, *, years: bool,
         return Times(np.zeros(len(ints), np.int64), 1, 0, np.array([-1], np.int64))
     low = (int(present.min()) if smallest is None else smallest) // divisor
     high = int(present.max()) // divisor
+    if high - low > (1 << 22) and years:     # some year is beyond any plan's (the range holds no lookup table)
+        far = np.flatnonzero(((ints < 1000) | (ints > 9999)) & (True if valid is None else valid))
+        raise _FarYear(int(far[0]), int(ints[far[0]]))
     if high - low > (1 << 22):
         # Implausibly wide range of days: years row by row instead of a lookup table.
         row_years = (ints // divisor).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970 \
