@@ -556,3 +556,29 @@ def test_records_dated_beyond_any_year_are_qr206_at_the_row(column: Any) -> None
     with pytest.raises(qualityrules.DataError) as raised:   # a RecursionError before
         qualityrules.compute_indicators(PACK, {"wastewater": records})
     assert raised.value.code == "QR206" and raised.value.span is not None and raised.value.span.line == 3
+
+
+def test_long_form_whose_only_rows_are_empty_gives_an_empty_report() -> None:
+    data = {"region": ["x"], "year": [None], "indicator": [WASTEWATER], "value": [None]}   # a reshape error before
+    assert qualityrules.evaluate(PACK, data).obs.years.tolist() == []
+
+
+@pytest.mark.parametrize(("column", "values"), [
+    ("district", np.array([-69, 59, 99], dtype=np.int8)),                  # label differences overflowed int8
+    ("district", pa.array(np.array([-69, 59, 99], dtype=np.int8))),
+    ("district", np.array([1, 2, 3], dtype=np.uint64)),                    # uint64 codes: an int64 + uint64 sum
+    ("district", np.array([1 + 1j, 2, 3], dtype=np.complex64)),             # no Arrow type
+    ("district", pa.array(np.array(["2015-03-01", "11272649-08-04", "NaT"], dtype="M8[s]"))),   # Python's dates overflow
+    ("district", np.array([Decimal("sNaN"), Decimal("Infinity"), None], dtype=object)),
+    ("sample_date", np.array([Decimal("-Infinity"), None, None], dtype=object)),
+    ("compliant", pa.array([-731452380957470720, 0, 1])),                  # beyond 2**53: no safe float cast
+])
+def test_hostile_record_columns_are_read_or_refused(column: str, values: Any) -> None:
+    records = {"district": ["龙岗区"] * 3, "sample_date": [dt.date(2015, 3, 1)] * 3, "volume": [1.0, 2.0, 3.0],
+               "compliant": [True, False, True], column: values}
+    try:
+        report = qualityrules.check_records(PACK, {"wastewater": records})
+    except qualityrules.DataError as error:
+        assert error.code in ("QR206", "QR207") and error.span is not None
+    else:
+        assert report.verdict(report.obs.regions[0], 2015, WASTEWATER) in VERDICTS

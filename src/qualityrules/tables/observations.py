@@ -1512,11 +1512,13 @@ class _Layout:
             lo_open[indicator, cell] = parsed.lo_open[present]
             hi_open[indicator, cell] = parsed.hi_open[present]
         out = []
+        size = n_regions * n_years     # less than cells when no row kept a year (a region seen on an empty row)
         for i in range(n_ind):
-            block = lo[i].reshape(n_regions, n_years)
+            block = lo[i, :size].reshape(n_regions, n_years)
             if censored:
-                out.append(Values(block, hi[i].reshape(n_regions, n_years), lo_open[i].reshape(n_regions, n_years),
-                                  hi_open[i].reshape(n_regions, n_years)))
+                out.append(Values(block, hi[i, :size].reshape(n_regions, n_years),
+                                  lo_open[i, :size].reshape(n_regions, n_years),
+                                  hi_open[i, :size].reshape(n_regions, n_years)))
             else:
                 out.append(Values(block, block, floats=parsed.floats))
         return tuple(out)

@@ -243,7 +243,9 @@ class Chunk:
                                  raw.is_valid().to_numpy(zero_copy_only=False))
                 return Flags(raw.to_numpy(zero_copy_only=False), None)
             if pa.types.is_integer(t) or pa.types.is_floating(t):
-                return _numeric_flags(_pc().fill_null(raw.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False))
+                # (unsafe: an integer beyond 2**53 is no exact float, but still not 0)
+                return _numeric_flags(_pc().fill_null(raw.cast(pa.float64(), safe=False), np.nan)
+                                      .to_numpy(zero_copy_only=False))
         codes = self.codes(name)
         truth = np.zeros(len(codes.values) + 1, bool)
         valid = np.zeros(len(codes.values) + 1, bool)
@@ -270,10 +272,13 @@ class Chunk:
         if isinstance(raw, Categorical):
             return Codes(raw.codes, [fix(v) for v in raw.categories])
         pa = _pa()
-        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and normalise:
-            return _integer_codes(raw)
         if not isinstance(raw, np.ndarray) and pa.types.is_integer(raw.type) and not raw.null_count and normalise:
-            return _integer_codes(raw.to_numpy(zero_copy_only=False))
+            raw = raw.to_numpy(zero_copy_only=False)
+        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and normalise \
+                and (raw.dtype != np.uint64 or not len(raw) or int(raw.max()) < 2 ** 63):   # else read as text
+            return _integer_codes(raw.astype(np.int64, copy=False))   # (int8 labels overflowed their differences)
+        if not isinstance(raw, np.ndarray) and pa.types.is_temporal(raw.type):
+            raw = raw.to_numpy(zero_copy_only=False)     # refused below as numpy's dates are
         if isinstance(raw, np.ndarray):
             if raw.dtype.kind == "f":
                 raw = pa.array(raw, from_pandas=True)
@@ -285,7 +290,7 @@ class Chunk:
                 try:
                     try:
                         raw = pa.array(cells if raw.dtype.kind == "O" else raw, from_pandas=True)
-                    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, OverflowError):
                         raw = pa.array([None if v is None else str(v) for v in cells], pa.string())
                 except UnicodeError:    # a lone surrogate is no text: refused where it is
                     row, text = next((r, str(v)) for r, v in enumerate(cells)
@@ -366,7 +371,7 @@ class Chunk:
             if sample is not None and not isinstance(sample, str):
                 try:
                     entries = pa.array(raw, from_pandas=True)
-                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, OverflowError):
                     entries = None   # mixed values: read as text below, each one reported where it is
                 if entries is not None and (pa.types.is_timestamp(entries.type) or pa.types.is_date(entries.type)):
                     return _arrow_times(entries)
