@@ -582,3 +582,17 @@ def test_hostile_record_columns_are_read_or_refused(column: str, values: Any) ->
         assert error.code in ("QR206", "QR207") and error.span is not None
     else:
         assert report.verdict(report.obs.regions[0], 2015, WASTEWATER) in VERDICTS
+
+
+def test_a_deep_region_hierarchy_is_read_in_linear_time(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "deep.csv"    # a chain 5000 deep: the cycle check walked it quadratically (minutes)
+    path.write_text("child,parent\n" + "".join(f"r{i},r{i + 1}\n" for i in range(5000)) + "r5000,龙岗区\n",
+                    encoding="utf-8")
+    start = time.process_time()
+    report = qualityrules.evaluate(PACK, {"region": ["r0"], "year": [2015], WASTEWATER: [80]}, hierarchy=path)
+    assert report.verdict("r0", 2015, WASTEWATER) == "fail" and time.process_time() - start < 20
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, ONE, hierarchy={"x": "a", "a": "b", "b": "a"})
+    assert raised.value.code == "QR208" and "a → b → a" in str(raised.value)
