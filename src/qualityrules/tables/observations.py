@@ -653,8 +653,13 @@ class _Problems:
 
     def add(self, code: str, message: str, row: int | None, column: int | None,
             suggestion: str | None = None) -> None:
-        if len(self.found) < MAX_DIAGNOSTICS:
+        if not self.full:
             self.found.append(self.table.diagnostic(code, message, row, column, suggestion))
+
+    @property
+    def full(self) -> bool:
+        """As many problems as are shown: another one would be dropped."""
+        return len(self.found) >= MAX_DIAGNOSTICS
 
     def raise_if_any(self) -> None:
         raise_errors(self.found)
@@ -1159,6 +1164,8 @@ class _Loader:
                                  suggestion=tr("read the data with its real encoding (UTF-8, GB18030)"))
                     continue
                 indicator = self.catalogue.lookup(text) if text.strip() else None
+                if indicator is None and problems.full:     # refused already; no suggestion to compute
+                    continue
                 if indicator is None:
                     rows = np.flatnonzero(local == k)
                     problems.add("QR204", tr("unknown indicator '{name}'", name=text) if text.strip()
