@@ -607,3 +607,20 @@ def test_many_unknown_indicators_in_long_form_are_refused_quickly() -> None:
     with pytest.raises(qualityrules.UnknownIndicatorError) as raised:
         qualityrules.evaluate(PACK, data)
     assert time.process_time() - start < 15 and len(raised.value.diagnostics) == 20
+
+
+@pytest.mark.parametrize("read", [
+    lambda path: qualityrules.evaluate(PACK, path),
+    lambda path: qualityrules.compute_indicators(PACK, {"wastewater": path}),
+    lambda path: qualityrules.Hierarchy.read(path),
+])
+def test_a_data_path_with_a_nul_byte_is_qr201(read: Any) -> None:
+    with pytest.raises(qualityrules.DataError) as raised:   # ValueError: embedded null byte
+        read("a\x00b.csv")
+    assert raised.value.code == "QR201"
+
+
+def test_reading_a_hierarchy_from_no_path_is_qr303() -> None:
+    with pytest.raises(qualityrules.UsageError) as raised:
+        qualityrules.Hierarchy.read(None)  # type: ignore[arg-type]
+    assert raised.value.code == "QR303"

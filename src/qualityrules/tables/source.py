@@ -35,7 +35,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
+from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean, refuse, shown
 from ..i18n import Text, tr
 from ..language import model as m
 
@@ -159,6 +159,8 @@ def open_file(path: str | Path, *, encoding: str | None = None, sheet: str | Non
     """A file as a :class:`Table`: ``.csv``/``.tsv``/``.txt`` (any other suffix is read as CSV),
     ``.xlsx``/``.xlsm``, ``.parquet``/``.feather``/``.arrow``. ``wanted`` says whether a row
     looks like the header (it names a column the caller needs)."""
+    if not isinstance(path, (str, Path)):
+        refuse(tr("a path must be a str or a Path, not {value}", value=shown(path)))
     path = Path(path)
     suffix = path.suffix.lower()
     if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool)
@@ -268,8 +270,9 @@ def _head(path: Path) -> tuple[bytes, bool]:
         raise _missing_file(path) from None
     except IsADirectoryError:
         raise DataError(Diagnostic("QR201", tr("{path} is a directory, not a table file", path=path))) from None
-    except OSError as error:
-        raise DataError(Diagnostic("QR201", tr("cannot read {path}: {reason}", path=path, reason=error.strerror))) from None
+    except (OSError, ValueError) as error:     # ValueError: a NUL byte in the name
+        raise DataError(Diagnostic("QR201", tr("cannot read {path}: {reason}", path=path,
+                                               reason=getattr(error, "strerror", None) or str(error)))) from None
     return head, complete
 
 
