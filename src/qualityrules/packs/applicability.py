@@ -101,14 +101,16 @@ def regions_bound(pack: Pack, regions: Sequence[str] | IntArray, *, hierarchy: H
     names: Sequence[str] | IntArray = regions if isinstance(regions, np.ndarray) \
         else [normalize(r) for r in regions] if keys is None else keys
     inside = _member(names, area(pack, hierarchy))
-    result = np.repeat(inside[:, None], len(chosen), axis=1)
-    totals: dict[frozenset[str], list[int]] = {}
+    masks, group = [inside], np.zeros(len(chosen), dtype=np.intp)   # the regions each rule binds: masks[group]
+    totals: dict[frozenset[str], int] = {}
     for k, rule in enumerate(chosen):
         if _extensive(rule):
-            totals.setdefault(frozenset(normalize(r) for r in rule.regions), []).append(k)
-    for named, columns in totals.items():   # one step per distinct set of regions, not per region-year
-        result[:, columns] = (inside & _member(names, named))[:, None]
-    return RegionsBound(regions, result, inside)
+            named = frozenset(normalize(r) for r in rule.regions)
+            if named not in totals:     # one test per distinct set of regions, not per rule or region-year
+                totals[named] = len(masks)
+                masks.append(inside & _member(names, named))
+            group[k] = totals[named]
+    return RegionsBound(regions, np.stack(masks)[group].T, inside)    # rows gathered whole: fast
 
 
 def _member(names: Sequence[str] | IntArray, regions: frozenset[str]) -> BoolArray:
@@ -116,8 +118,16 @@ def _member(names: Sequence[str] | IntArray, regions: frozenset[str]) -> BoolArr
     integer codes one vectorised test against the regions named by integers."""
     if isinstance(names, np.ndarray):
         codes = _integer_names(regions)
-        at = np.minimum(np.searchsorted(codes, names), max(len(codes) - 1, 0))
-        return np.asarray(codes[at] == names, dtype=bool) if len(codes) else np.zeros(len(names), dtype=bool)
+        if not len(codes) or not len(names):
+            return np.zeros(len(names), dtype=bool)
+        names = names.astype(np.int64, copy=False)
+        low, high = int(names.min()), int(names.max())
+        if high - low <= 4 * len(names) + 1024:    # codes in a dense range (the usual case): a lookup table
+            table = np.zeros(high - low + 1, dtype=bool)
+            table[codes[(codes >= low) & (codes <= high)] - low] = True
+            return table[names - low]
+        at = np.minimum(np.searchsorted(codes, names), len(codes) - 1)
+        return np.asarray(codes[at] == names, dtype=bool)
     return np.fromiter(map(regions.__contains__, names), dtype=bool, count=len(names))
 
 
