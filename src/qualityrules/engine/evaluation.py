@@ -162,7 +162,9 @@ def run(plan: Plan, data: Observations, *, years: Collection[int] | None = None,
     warnings = [doubt.diagnostic for doubt in doubts]
     outside = np.flatnonzero(~bound.inside)
     if len(outside):
-        warnings.insert(0, outside_warning(plan.pack, [obs.regions[r] for r in outside.tolist()], tree))
+        warnings.insert(0, outside_warning(plan.pack, data.labels[outside] if not named else
+                                           [data.regions[r] for r in outside.tolist()], tree,
+                                           keys=[data.region_keys[r] for r in outside.tolist()] if named else None))
     compound = np.flatnonzero(selected & ~plan.simple)
     if len(compound):
         blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
