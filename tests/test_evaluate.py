@@ -554,3 +554,33 @@ def test_row_order_does_not_change_results(order: str) -> None:
     else:
         assert not any(np.shares_memory(v.lo, table[name])
                        for v, name in zip(columns, report.obs.indicators, strict=True))
+
+
+@pytest.mark.parametrize(("regions", "years"), [(1, 1), (1, 10), (7, 1), (3, 5), (5000, 2), (2, 3000)])
+def test_a_grid_of_integer_codes_is_recognised_in_either_order(regions: int, years: int) -> None:
+    """_Grid.of: codes r0.. and years y0.. with one row per pair, region-major or year-major (more
+    regions or years than one prefix holds included); a row out of place, a missing row, a gap
+    in the codes or a year that is not a year is no grid (the general path reads it)."""
+    from qualityrules.tables.observations import _Grid
+
+    r = np.arange(100, 100 + regions)
+    y = np.arange(2011, 2011 + years)
+    major = (np.repeat(r, years), np.tile(y, regions))
+    grid = _Grid.of(*major)
+    assert grid is not None and grid.regions.tolist() == r.tolist() and grid.years.tolist() == y.tolist()
+    minor = _Grid.of(np.tile(r, years), np.repeat(y, regions))
+    assert minor is not None and minor.regions.tolist() == r.tolist() and minor.years.tolist() == y.tolist()
+    if regions > 1 and years > 1:
+        assert (grid.order, minor.order) == ("region-major", "year-major")
+        swapped = major[1].copy()
+        swapped[[0, -1]] = swapped[[-1, 0]]
+        assert _Grid.of(major[0], swapped) is None
+        assert _Grid.of(major[0][1:], major[1][1:]) is None
+        inside = major[0].copy()
+        inside[years // 2] += 1                       # a run that starts and ends on its region, not holding it
+        assert _Grid.of(inside, major[1]) is None
+    gap = major[0].copy()
+    gap[gap == gap.max()] += 1
+    assert regions == 1 or _Grid.of(gap, major[1]) is None
+    assert _Grid.of(major[0], major[1] - 2000) is None                                 # years 11.. are not years
+    assert _Grid.of(major[0].astype(np.uint64) + np.uint64(2 ** 63), major[1].astype(np.uint64)) is None
