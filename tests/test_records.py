@@ -471,6 +471,40 @@ def test_window_sums_are_exact_on_any_values(values: list[float], exponent: int,
         assert Fraction(sums[b]) * Fraction(2) ** e == sum(map(Fraction, x[code == b].tolist()), Fraction(0))
 
 
+SPECIAL = st.sampled_from([math.nan, math.inf, -math.inf, 0.1 + 0.2, 1e280, 5e-324])
+CELL = st.one_of(st.builds(lambda digits, places: digits / 10 ** places, st.integers(-10 ** 17, 10 ** 17),
+                           st.integers(0, 6)),
+                 SPECIAL, st.floats(allow_nan=False, allow_infinity=False, min_value=-1e280, max_value=1e280))
+# a block of one kind: decimals of one scale (a few of them special), or anything
+BLOCK = st.one_of(
+    st.integers(0, 6).flatmap(lambda places: st.lists(st.tuples(st.one_of(
+        st.integers(-10 ** 6, 10 ** 6).map(lambda digits: digits / 10 ** places), SPECIAL), st.integers(0, 3)),
+        max_size=40)),
+    st.lists(st.tuples(CELL, st.integers(0, 3)), max_size=40))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(BLOCK, min_size=1, max_size=6), st.booleans())
+def test_block_sums_are_exact_whatever_the_scales_of_successive_blocks(blocks: list[list[tuple[float, int]]],
+                                                                       one_sign: bool) -> None:
+    """Blocks of a column summed one after the other, as the scan does (the scale of the previous
+    block tried first): every bin's sum is the exact sum of its records' decimals, whether a block
+    is of the previous block's scale, of more or fewer places, of both signs, too large for one
+    float sum, or not short decimals at all."""
+    from qualityrules.records.scan import ExactSum, _Scale, _Scratch, _sum_block
+
+    scale, acc, expected = _Scale(), ExactSum((8,)), [Fraction(0)] * 4
+    for block in blocks:
+        x = np.array([abs(v) if one_sign else v for v, _ in block], np.float64)
+        present = np.isfinite(x)
+        code = np.array([g for _, g in block], np.intp) * 2 + present   # missing rows: bins never read
+        _sum_block(code, x, present, None, 8, acc, _Scratch(max(len(x), 1)), scale)
+        for value, group in zip(x.tolist(), code.tolist(), strict=True):
+            if math.isfinite(value):
+                expected[group // 2] += value_of(value)
+    assert acc.exact()[1::2] == expected
+
+
 # ------------------------------------------------------------------------------------------
 # Files
 

@@ -60,7 +60,6 @@ Array = npt.NDArray[Any]
 
 _NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
 _MAX_BITS = 6          # condition/presence bits per pass: at most 64 bins per group
-_MIN_BLOCK = 1 << 17   # rows per block (grown when there are many groups)
 
 
 # ------------------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 
 Array = npt.NDArray[Any]
-_MAX_BITS = 6          # condition/presence bits per pass: at most 64 bins per group
 _MIN_BLOCK = 1 << 17   # rows per block (grown when there are many groups)
 
 # ------------------------------------------------------------------------------------------
@@ -260,6 +259,81 @@ def _decimal_rows(x: Array) -> tuple[Array, Array, Array] | tuple[Array, int, No
     return m, k, dec
 
 
+class _Scale:
+    """The decimal places the previous block of a sum's column was read at: the next block is
+    usually of the same kind, so it is tried first and the block is not sampled again. (Shared by
+    threads; any scale a block passes at gives the same exact sums.)"""
+
+    __slots__ = ("places",)
+
+    def __init__(self) -> None:
+        self.places: int | None = None
+
+
+def _scaled_sums(code: Array, x: Array, present: Array | None, nbins: int, acc: ExactSum, scratch: _Scratch,
+                 scale: _Scale) -> bool:
+    """The common case in a few passes over the block, or False (nothing added): every present
+    value is a decimal of one scale ``10**-K`` (``x == fl(M / 10**K)`` with ``M = rint(x * 10**K)``)
+    and one float bincount of the integers ``M`` is exact (rows of one sign, every bin's sum below
+    10**15 < 2**53, so every partial sum is an exact integer and every ``M`` below 10**15)."""
+    tried = scale.places
+    places = tried if tried is not None else _block_scale(x)
+    if places is None or places > 22:
+        return False
+    if _scaled_sums_at(code, x, present, nbins, acc, scratch, places):
+        scale.places = places
+        return True
+    if tried is None:
+        return False
+    sampled = _block_scale(x)           # the previous block's scale does not fit this block
+    if sampled is None or sampled == tried or sampled > 22:
+        return False
+    if _scaled_sums_at(code, x, present, nbins, acc, scratch, sampled):
+        scale.places = sampled
+        return True
+    return False
+
+
+def _scaled_sums_at(code: Array, x: Array, present: Array | None, nbins: int, acc: ExactSum, scratch: _Scratch,
+                    places: int) -> bool:
+    n = len(x)
+    power = 10.0 ** places
+    whole, back, differ = scratch.high[:n], scratch.rest[:n], scratch.flag[:n]
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.multiply(x, power, out=whole)
+        np.rint(whole, out=whole)                   # NaN and ±inf stay what they are
+        np.divide(whole, power, out=back)
+        np.not_equal(back, x, out=differ)           # NaN rows, and values of another scale
+    if present is not None:                         # missing rows lie in bins that are never read
+        np.logical_and(differ, present, out=differ)
+    if differ.any():
+        return False
+    low = float(np.fmin.reduce(whole)) if n else math.nan
+    if math.isnan(low):                             # no values at all: nothing to add
+        return True
+    high = float(np.fmax.reduce(whole)) if low < 0 else math.inf
+    one_sign = low >= 0 or high <= 0
+    if not one_sign and not (max(high, -low) < 1e15 and max(high, -low) * n < 2.0 ** 53):
+        return False
+    sums = np.bincount(code, weights=whole, minlength=nbins)
+    finite = np.isfinite(sums)
+    if one_sign and not float(np.abs(sums[finite]).max(initial=0.0)) < 1e15:
+        return False
+    sums[~finite] = 0.0
+    acc.at(places).add_window(sums, 0)
+    return True
+
+
+def _sum_block(code: Array, x: Array, present: Array | None, weight: Array | None, nbins: int, acc: ExactSum,
+               scratch: _Scratch, scale: _Scale) -> None:
+    """Add one block's per-bin sums of ``x`` (or of ``x * weight``) to ``acc``: the common case
+    of decimals of one scale in a few passes, anything else row by row at its own decimal.
+    ``present`` marks the rows of bins that are read (None: every row)."""
+    if weight is None and _scaled_sums(code, x, present, nbins, acc, scratch, scale):
+        return
+    _exact_sums(code, x, weight, nbins, acc, scratch)
+
+
 def _exact_sums(code: Array, x: Array, weight: Array | None, nbins: int, acc: ExactSum,
                 scratch: _Scratch | None = None) -> None:
     """Add the per-bin sums of ``x`` (or of ``x * weight``) to ``acc``, each value at its decimal."""
@@ -339,6 +413,9 @@ class _Scratch:
         self.code = np.empty(rows, np.intp)
         self.high = np.empty(rows, np.float64)
         self.rest = np.empty(rows, np.float64)
+        self.bits = np.empty(rows, np.uint8)
+        self.shifted = np.empty(rows, np.uint8)
+        self.flag = np.empty(rows, bool)
 
     @classmethod
     def get(cls, rows: int) -> _Scratch:
@@ -624,6 +701,17 @@ def _predicate_fn(predicate: Predicate, chunk: Any) -> BlockFn:
     return test
 
 
+@attrs.frozen
+class _SumScan:
+    """One sum of a pass prepared for one chunk: the column's values and presence (None: always
+    present), the weight's values for a weighted mean, and the scale its last block was read at."""
+
+    values: BlockFn
+    present: BlockFn | None
+    weight: BlockFn | None
+    scale: _Scale = attrs.field(factory=_Scale)
+
+
 @attrs.define
 class _PassScan:
     """A pass prepared for one chunk: bit sources, value sources, and bins."""
@@ -632,7 +720,7 @@ class _PassScan:
     nbins: int
     variable: list[tuple[int, BlockFn]]
     constant: int
-    sums: list[tuple[BlockFn, BlockFn | None]]
+    sums: list[_SumScan]
     mins: list[BlockFn]
     maxs: list[BlockFn]
 
@@ -649,8 +737,8 @@ def _prepare_pass(pass_: Pass, chunk: Any, ngroups: int) -> _PassScan:
                 variable.append((position, present))
         else:
             variable.append((position, _predicate_fn(bit, chunk)))
-    sums = [(_values_fn(s.column, chunk.numbers(s.column)),
-             _values_fn(s.weight, chunk.numbers(s.weight)) if s.weight else None) for s in pass_.sums]
+    sums = [_SumScan(_values_fn(s.column, chunk.numbers(s.column)), _present_fn(s.column, chunk.numbers(s.column)),
+                     _values_fn(s.weight, chunk.numbers(s.weight)) if s.weight else None) for s in pass_.sums]
     mins = [_values_fn(c, chunk.numbers(c)) for c in pass_.mins]
     maxs = [_values_fn(c, chunk.numbers(c)) for c in pass_.maxs]
     return _PassScan(len(pass_.bits), ngroups << len(pass_.bits), variable, constant, sums, mins, maxs)
@@ -679,18 +767,21 @@ class _Accumulator:
             np.maximum(x, y, out=x)
 
 
-def _bits(scan: _PassScan, s: int, e: int, memo: dict[Any, Array]) -> Array | int:
-    """The pass's condition/presence bits of the block's rows (bool or uint8), or a constant."""
+def _bits(scan: _PassScan, s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | int:
+    """The pass's condition/presence bits of the block's rows (bool or uint8, in ``scratch``), or a
+    constant."""
     if not scan.variable:
         return scan.constant
     (first, fn), *others = scan.variable
     if first == 0 and not others and not scan.constant:
         return fn(s, e, memo)
-    out = np.left_shift(fn(s, e, memo).view(np.uint8), first)
+    n = e - s
+    out, shifted = scratch.bits[:n], scratch.shifted[:n]
+    np.left_shift(fn(s, e, memo).view(np.uint8), first, out=out)
     for position, more in others:
-        out |= np.left_shift(more(s, e, memo).view(np.uint8), position)
+        np.bitwise_or(out, np.left_shift(more(s, e, memo).view(np.uint8), position, out=shifted), out=out)
     if scan.constant:
-        out |= scan.constant
+        np.bitwise_or(out, scan.constant, out=out)
     return out
 
 
@@ -715,13 +806,14 @@ def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
         group = job.group(s, e, scratch.group[:n])
         for scan, acc in zip(job.passes, accs, strict=True):
             code = np.left_shift(group, scan.shift, out=scratch.code[:n]) if scan.shift else group
-            bits = _bits(scan, s, e, memo)
+            bits = _bits(scan, s, e, memo, scratch)
             if not isinstance(bits, int) or bits:
                 np.add(code, bits, out=code)
             acc.counts += np.bincount(code, minlength=scan.nbins)
-            for (values, weight), exact in zip(scan.sums, acc.sums, strict=True):
-                _exact_sums(code, values(s, e, memo), None if weight is None else weight(s, e, memo), scan.nbins,
-                            exact, scratch)
+            for sum_, exact in zip(scan.sums, acc.sums, strict=True):
+                _sum_block(code, sum_.values(s, e, memo), None if sum_.present is None else sum_.present(s, e, memo),
+                           None if sum_.weight is None else sum_.weight(s, e, memo), scan.nbins, exact, scratch,
+                           sum_.scale)
             with np.errstate(invalid="ignore"):  # NaN lands only in bins of missing rows, never read
                 for fn, low in zip(scan.mins, acc.mins, strict=True):
                     np.minimum.at(low, code, fn(s, e, memo))

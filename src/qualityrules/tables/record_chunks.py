@@ -396,7 +396,7 @@ def _integer_codes(values: Array) -> Codes:
     (no dictionary, no copy); a wider range is mapped through a table of the labels present."""
     if not len(values):
         return Codes(values, [])
-    low, high = int(values.min()), int(values.max())
+    low, high = _extremes(values)
     if low >= 0 and high < 1 << 12:
         return Codes(values, [str(v) for v in range(high + 1)])
     if high - low <= 4 * len(values) + (1 << 12):
@@ -405,6 +405,17 @@ def _integer_codes(values: Array) -> Codes:
         return Codes(lut[values - low], [str(v) for v in (np.flatnonzero(present) + low).tolist()])
     labels, inverse = np.unique(values, return_inverse=True)
     return Codes(inverse.reshape(-1), [str(v) for v in labels.tolist()])
+
+
+def _extremes(values: Array) -> tuple[int, int]:
+    """The minimum and maximum of a non-empty integer array in one pass over memory: block by
+    block, so the second reduction reads the block from the cache."""
+    step = 1 << 16
+    low, high = int(values[:step].min()), int(values[:step].max())
+    for start in range(step, len(values), step):
+        block = values[start:start + step]
+        low, high = min(low, int(block.min())), max(high, int(block.max()))
+    return low, high
 
 
 def _numeric_flags(raw: Array) -> Flags:
@@ -438,11 +449,11 @@ def _datetime64_times(raw: Array) -> Times:
         raw = raw.astype("datetime64[D]")
         unit = "D"
     ints = raw.view(np.int64)
-    smallest = int(ints.min()) if len(ints) else None
+    bounds = _extremes(ints) if len(ints) else None
     # NaT is the smallest int64: only look for it when the minimum is NaT.
-    if smallest == np.iinfo(np.int64).min:
+    if bounds is not None and bounds[0] == np.iinfo(np.int64).min:
         return _key_times(ints, _UNIT_PER_DAY[unit], ~np.isnat(raw), years=False)
-    return _key_times(ints, _UNIT_PER_DAY[unit], None, years=False, smallest=smallest)
+    return _key_times(ints, _UNIT_PER_DAY[unit], None, years=False, bounds=bounds)
 
 
 def _arrow_days(raw: Any) -> Array:
@@ -471,15 +482,15 @@ def _arrow_times(raw: Any) -> Times:
 
 
 def _key_times(ints: Array, divisor: int, valid: Array | None, *, years: bool,
-               smallest: int | None = None) -> Times:
+               bounds: tuple[int, int] | None = None) -> Times:
     """Rows whose key ``ints // divisor`` is a day number (``years=False``) or a year. Missing rows
-    (``valid`` False) get a key one past the largest, which the table maps to -1. ``smallest``:
-    the minimum of ``ints``, when the caller knows it already."""
+    (``valid`` False) get a key one past the largest, which the table maps to -1. ``bounds``: the
+    minimum and maximum of ``ints``, when the caller knows them already."""
     present = ints if valid is None else ints[valid]
     if len(present) == 0:
         return Times(np.zeros(len(ints), np.int64), 1, 0, np.array([-1], np.int64))
-    low = (int(present.min()) if smallest is None else smallest) // divisor
-    high = int(present.max()) // divisor
+    smallest, largest = bounds if bounds is not None else _extremes(present)
+    low, high = smallest // divisor, largest // divisor
     if high - low > (1 << 22):
         # Implausibly wide range of days: years row by row instead of a lookup table.
         row_years = (ints // divisor).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970 \
