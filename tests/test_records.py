@@ -488,21 +488,26 @@ BLOCK = st.one_of(
 def test_block_sums_are_exact_whatever_the_scales_of_successive_blocks(blocks: list[list[tuple[float, int]]],
                                                                        one_sign: bool) -> None:
     """Blocks of a column summed one after the other, as the scan does (the scale of the previous
-    block tried first): every bin's sum is the exact sum of its records' decimals, whether a block
-    is of the previous block's scale, of more or fewer places, of both signs, too large for one
-    float sum, or not short decimals at all."""
+    block tried first, the bins' row counts carried by the sum's bincount when they fit): every
+    bin's sum is the exact sum of its records' decimals and every bin's count its rows, whether a
+    block is of the previous block's scale, of more or fewer places, of both signs, too large for
+    one float sum, or not short decimals at all."""
     from qualityrules.records.scan import ExactSum, _Scale, _Scratch, _sum_block
 
     scale, acc, expected = _Scale(), ExactSum((8,)), [Fraction(0)] * 4
+    counts, expected_counts = np.zeros(8, np.int64), np.zeros(8, np.int64)
     for block in blocks:
         x = np.array([abs(v) if one_sign else v for v, _ in block], np.float64)
         present = np.isfinite(x)
         code = np.array([g for _, g in block], np.intp) * 2 + present   # missing rows: bins never read
-        _sum_block(code, x, present, None, 8, acc, _Scratch(max(len(x), 1)), scale)
+        if not _sum_block(code, x, present, None, 8, acc, _Scratch(max(len(x), 1)), scale, counts):
+            counts += np.bincount(code, minlength=8)
+        expected_counts += np.bincount(code, minlength=8)
         for value, group in zip(x.tolist(), code.tolist(), strict=True):
             if math.isfinite(value):
                 expected[group // 2] += value_of(value)
     assert acc.exact()[1::2] == expected
+    assert counts.tolist() == expected_counts.tolist()
 
 
 # ------------------------------------------------------------------------------------------
@@ -522,7 +527,24 @@ def test_csv_and_parquet_files_give_the_in_memory_result(tmp_path: Path) -> None
     assert same(as_dict(compute_indicators(pack, {"wastewater": gbk})), expected)
     parquet = tmp_path / "wastewater.parquet"
     pq.write_table(pa.Table.from_pandas(data, preserve_index=False), parquet, row_group_size=2)
-    assert same(as_dict(compute_indicators(pack, str(parquet))), expected)
+    # row groups read and scanned by one thread or by two, or (larger than chunk_rows) read in pieces
+    for options in ({}, {"threads": 1}, {"threads": 2}, {"threads": 2, "chunk_rows": 1}):
+        assert same(as_dict(compute_indicators(pack, str(parquet), **options)), expected)
+
+
+def test_parquet_row_groups_scanned_in_parallel_report_the_first_error(tmp_path: Path) -> None:
+    """Row groups are decoded and scanned by several threads, yet an error is the one a reader
+    going row by row would meet first, naming its file row."""
+    dates = ["2015-01-01"] * 40
+    dates[23], dates[37] = "tomorrow", "yesterday"
+    data = pd.DataFrame({"district": ["龙岗区"] * 40, "sample_date": dates, "volume": [1.0] * 40,
+                         "compliant": [True] * 40})
+    path = tmp_path / "wastewater.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), path, row_group_size=3)
+    for threads in (1, 2):
+        with pytest.raises(DataError) as error:
+            compute_indicators(qualityrules.load_pack("longgang-2015"), [path], threads=threads)
+        assert error.value.diagnostic.line == 25 and "'tomorrow'" in error.value.diagnostic.message
 
 
 def test_unparseable_date_points_at_the_csv_cell(tmp_path: Path) -> None:

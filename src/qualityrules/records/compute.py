@@ -80,22 +80,51 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
                chunk_rows: int | None = None, encoding: str | None = None,
                progress: Progress | None = None, warnings: list[Diagnostic] | None = None) -> TableState:
     """Merged partial states of every grouping of ``table`` over all chunks of ``source``
-    (what reading noticed without refusing the records is added to ``warnings``)."""
-    from concurrent.futures import ThreadPoolExecutor
+    (what reading noticed without refusing the records is added to ``warnings``).
 
-    from ..tables.record_chunks import chunks
+    A chunk whose columns are still to be read (a Parquet row group) is read and scanned whole by
+    one of ``threads`` workers, at most one more queued than there are workers (memory stays at a
+    few row groups); any other chunk's rows are split over the workers. States merge in the
+    order of the chunks, and an error is the first chunk's that has one."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from ..tables.record_chunks import Chunk, chunks
+    from ..tables.source import Table
 
     indices = [i for i, g in enumerate(plan.groupings) if g.table == table]
     states: TableState = {}
     workers = threads or os.cpu_count() or 1
+    tables: list[Table] = []
+
+    def whole(chunk: Chunk) -> TableState:
+        return {i: scan_chunk(plan.groupings[i], chunk) for i in indices}
+
     if progress is not None:
         progress.start(table if not isinstance(source, (str, Path)) else str(source))
+    pending: deque[Future[TableState]] = deque()
     with ThreadPoolExecutor(workers) if workers > 1 else _NoPool() as pool:
-        for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding, chunk_rows=chunk_rows,
-                            progress=progress, purposes=plan.purposes(table), warnings=warnings):
-            merge_states(states, {i: scan_chunk(plan.groupings[i], chunk, pool, workers) for i in indices})
+        try:
+            for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding, chunk_rows=chunk_rows,
+                                progress=progress, purposes=plan.purposes(table), tables=tables):
+                if pool is not None and chunk.deferred:
+                    pending.append(pool.submit(whole, chunk))
+                    if len(pending) > workers:
+                        merge_states(states, pending.popleft().result())
+                    continue
+                while pending:
+                    merge_states(states, pending.popleft().result())
+                merge_states(states, {i: scan_chunk(plan.groupings[i], chunk, pool, workers) for i in indices})
+            while pending:
+                merge_states(states, pending.popleft().result())
+        finally:
+            for future in pending:         # after an error: the queued chunks are not read
+                future.cancel()
     if progress is not None:
         progress.done()
+    if warnings is not None:
+        for read in tables:
+            warnings.extend(read.warnings)
     return states
 
 

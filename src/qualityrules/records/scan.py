@@ -11,9 +11,10 @@ results do not depend on how records were chunked, threaded or partitioned.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -271,31 +272,33 @@ class _Scale:
 
 
 def _scaled_sums(code: Array, x: Array, present: Array | None, nbins: int, acc: ExactSum, scratch: _Scratch,
-                 scale: _Scale) -> bool:
-    """The common case in a few passes over the block, or False (nothing added): every present
-    value is a decimal of one scale ``10**-K`` (``x == fl(M / 10**K)`` with ``M = rint(x * 10**K)``)
-    and one float bincount of the integers ``M`` is exact (rows of one sign, every bin's sum below
-    10**15 < 2**53, so every partial sum is an exact integer and every ``M`` below 10**15)."""
+                 scale: _Scale, counts: Array | None) -> bool | None:
+    """The common case in a few passes over the block: every present value is a decimal of one
+    scale ``10**-K`` (``x == fl(M / 10**K)`` with ``M = rint(x * 10**K)``) and one float bincount of
+    the integers ``M`` is exact (every partial sum an integer below 2**53, every ``M`` below 10**15).
+    None when the block is not of that kind (nothing added); else whether the bins' row counts
+    were added to ``counts`` by the same bincount (see :func:`_scaled_sums_at`)."""
     tried = scale.places
     places = tried if tried is not None else _block_scale(x)
     if places is None or places > 22:
-        return False
-    if _scaled_sums_at(code, x, present, nbins, acc, scratch, places):
+        return None
+    done = _scaled_sums_at(code, x, present, nbins, acc, scratch, places, counts)
+    if done is None and tried is not None:
+        places = _block_scale(x)           # the previous block's scale does not fit this block
+        if places is None or places == tried or places > 22:
+            return None
+        done = _scaled_sums_at(code, x, present, nbins, acc, scratch, places, counts)
+    if done is not None:
         scale.places = places
-        return True
-    if tried is None:
-        return False
-    sampled = _block_scale(x)           # the previous block's scale does not fit this block
-    if sampled is None or sampled == tried or sampled > 22:
-        return False
-    if _scaled_sums_at(code, x, present, nbins, acc, scratch, sampled):
-        scale.places = sampled
-        return True
-    return False
+    return done
 
 
 def _scaled_sums_at(code: Array, x: Array, present: Array | None, nbins: int, acc: ExactSum, scratch: _Scratch,
-                    places: int) -> bool:
+                    places: int, counts: Array | None) -> bool | None:
+    """:func:`_scaled_sums` at ``10**-places``. When the integers are not negative and small
+    enough, the bins' row counts ride along in the same bincount: each row weighs ``M + 2**S``
+    (rows without a value ``2**S``) with ``n·max(M) < 2**S`` and ``n·2**S`` below 2**53, so a bin's
+    total is exactly ``count·2**S + ΣM`` and splits into the two."""
     n = len(x)
     power = 10.0 ** places
     whole, back, differ = scratch.high[:n], scratch.rest[:n], scratch.flag[:n]
@@ -307,31 +310,45 @@ def _scaled_sums_at(code: Array, x: Array, present: Array | None, nbins: int, ac
     if present is not None:                         # missing rows lie in bins that are never read
         np.logical_and(differ, present, out=differ)
     if differ.any():
-        return False
+        return None
     low = float(np.fmin.reduce(whole)) if n else math.nan
-    if math.isnan(low):                             # no values at all: nothing to add
-        return True
-    high = float(np.fmax.reduce(whole)) if low < 0 else math.inf
-    one_sign = low >= 0 or high <= 0
-    if not one_sign and not (max(high, -low) < 1e15 and max(high, -low) * n < 2.0 ** 53):
+    high = float(np.fmax.reduce(whole)) if n else math.nan
+    if math.isnan(low):                             # no values at all (only missing rows)
         return False
+    shift = math.frexp(n * high)[1] if high > 0 else 0       # n·high < 2**shift
+    if counts is not None and low >= 0 and high < 1e15 and shift + n.bit_length() <= 53:
+        np.fmax(whole, 0.0, out=whole)        # NaN is the only value that is not a finite M >= 0: 0
+        np.add(whole, math.ldexp(1.0, shift), out=whole)
+        totals = np.bincount(code, weights=whole, minlength=nbins)
+        rows = np.floor(np.ldexp(totals, -shift))
+        counts += rows.astype(np.int64)
+        acc.at(places).add_window(totals - np.ldexp(rows, shift), 0)
+        return True
+    one_sign = low >= 0 or high <= 0
+    biggest = max(high, -low)
+    if not one_sign and not (biggest < 1e15 and biggest * n < 2.0 ** 53):
+        return None
     sums = np.bincount(code, weights=whole, minlength=nbins)
     finite = np.isfinite(sums)
     if one_sign and not float(np.abs(sums[finite]).max(initial=0.0)) < 1e15:
-        return False
+        return None
     sums[~finite] = 0.0
     acc.at(places).add_window(sums, 0)
-    return True
+    return False
 
 
 def _sum_block(code: Array, x: Array, present: Array | None, weight: Array | None, nbins: int, acc: ExactSum,
-               scratch: _Scratch, scale: _Scale) -> None:
+               scratch: _Scratch, scale: _Scale, counts: Array | None = None) -> bool:
     """Add one block's per-bin sums of ``x`` (or of ``x * weight``) to ``acc``: the common case
     of decimals of one scale in a few passes, anything else row by row at its own decimal.
-    ``present`` marks the rows of bins that are read (None: every row)."""
-    if weight is None and _scaled_sums(code, x, present, nbins, acc, scratch, scale):
-        return
+    ``present`` marks the rows of bins that are read (None: every row). Returns whether the bins'
+    row counts were added to ``counts`` too (only ever when ``counts`` is given)."""
+    if weight is None:
+        done = _scaled_sums(code, x, present, nbins, acc, scratch, scale, counts)
+        if done is not None:
+            return done
     _exact_sums(code, x, weight, nbins, acc, scratch)
+    return False
 
 
 def _exact_sums(code: Array, x: Array, weight: Array | None, nbins: int, acc: ExactSum,
@@ -402,10 +419,12 @@ def _check_product(product: Array, x: Array, w: Array) -> None:
 
 
 class _Scratch:
-    """Per-thread buffers for one block, so the row loop allocates nothing per block; kept per
-    thread and reused from chunk to chunk (less allocator churn when streaming)."""
+    """Buffers for one block, so the row loop allocates nothing per block. Lent to one row loop at
+    a time and kept for the next (in any thread, in any later call): fresh buffers would cost
+    their page faults again on every call."""
 
-    _local = threading.local()
+    _free: list[_Scratch] = []
+    _lock = threading.Lock()
 
     def __init__(self, rows: int) -> None:
         self.rows = rows
@@ -418,11 +437,24 @@ class _Scratch:
         self.flag = np.empty(rows, bool)
 
     @classmethod
-    def get(cls, rows: int) -> _Scratch:
-        found: _Scratch | None = getattr(cls._local, "scratch", None)
-        if found is None or found.rows < rows:
-            found = cls._local.scratch = cls(rows)
-        return found
+    @contextlib.contextmanager
+    def lent(cls, rows: int) -> Iterator[_Scratch]:
+        """Buffers of at least ``rows`` rows, returned to the pool afterwards (only the largest
+        few are kept: as many as there have been row loops at once)."""
+        with cls._lock:
+            fits = [s for s in cls._free if s.rows >= rows]
+            found = min(fits, key=lambda s: s.rows) if fits else None
+            if found is not None:
+                cls._free.remove(found)
+        if found is None:
+            found = cls(rows)
+        try:
+            yield found
+        finally:
+            with cls._lock:
+                cls._free.append(found)
+                if len(cls._free) > 4:
+                    cls._free.remove(min(cls._free, key=lambda s: s.rows))
 
 
 def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratch | None = None,
@@ -798,28 +830,42 @@ class _ChunkScan:
 def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
     """The row loop: per block, one combined code per row and pass, then bincounts."""
     accs = [_Accumulator.empty(scan) for scan in job.passes]
-    scratch = _Scratch.get(min(job.block, max(hi - lo, 0)))
-    for s in range(lo, hi, job.block):
-        e = min(s + job.block, hi)
-        n = e - s
-        memo: dict[Any, Array] = {}
-        group = job.group(s, e, scratch.group[:n])
-        for scan, acc in zip(job.passes, accs, strict=True):
-            code = np.left_shift(group, scan.shift, out=scratch.code[:n]) if scan.shift else group
-            bits = _bits(scan, s, e, memo, scratch)
-            if not isinstance(bits, int) or bits:
-                np.add(code, bits, out=code)
-            acc.counts += np.bincount(code, minlength=scan.nbins)
-            for sum_, exact in zip(scan.sums, acc.sums, strict=True):
-                _sum_block(code, sum_.values(s, e, memo), None if sum_.present is None else sum_.present(s, e, memo),
-                           None if sum_.weight is None else sum_.weight(s, e, memo), scan.nbins, exact, scratch,
-                           sum_.scale)
-            with np.errstate(invalid="ignore"):  # NaN lands only in bins of missing rows, never read
-                for fn, low in zip(scan.mins, acc.mins, strict=True):
-                    np.minimum.at(low, code, fn(s, e, memo))
-                for fn, high in zip(scan.maxs, acc.maxs, strict=True):
-                    np.maximum.at(high, code, fn(s, e, memo))
+    with _Scratch.lent(min(job.block, max(hi - lo, 0))) as scratch:
+        for s in range(lo, hi, job.block):
+            e = min(s + job.block, hi)
+            n = e - s
+            memo: dict[Any, Array] = {}
+            group = job.group(s, e, scratch.group[:n])
+            for scan, acc in zip(job.passes, accs, strict=True):
+                code = np.left_shift(group, scan.shift, out=scratch.code[:n]) if scan.shift else group
+                bits = _bits(scan, s, e, memo, scratch)
+                if not isinstance(bits, int) or bits:
+                    np.add(code, bits, out=code)
+                counted = False                  # a sum may count the bins' rows in its own bincount
+                for sum_, exact in zip(scan.sums, acc.sums, strict=True):
+                    counted |= _sum_block(code, sum_.values(s, e, memo),
+                                          None if sum_.present is None else sum_.present(s, e, memo),
+                                          None if sum_.weight is None else sum_.weight(s, e, memo), scan.nbins, exact,
+                                          scratch, sum_.scale, None if counted else acc.counts)
+                if not counted:
+                    acc.counts += np.bincount(code, minlength=scan.nbins)
+                with np.errstate(invalid="ignore"):  # NaN lands only in bins of missing rows, never read
+                    for fn, low in zip(scan.mins, acc.mins, strict=True):
+                        np.minimum.at(low, code, fn(s, e, memo))
+                    for fn, high in zip(scan.maxs, acc.maxs, strict=True):
+                        np.maximum.at(high, code, fn(s, e, memo))
     return accs
+
+
+def _distinct(years: Array) -> list[int]:
+    """The distinct values of a year table, sorted (counted over their range: a table has an
+    entry per day of the records' range, and their years span a few values)."""
+    if not len(years):
+        return []
+    low, high = int(years.min()), int(years.max())
+    if high - low > len(years):
+        return [int(y) for y in np.unique(years)]
+    return (np.flatnonzero(np.bincount(years - low)) + low).tolist()
 
 
 def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 1) -> GroupingState:
@@ -830,7 +876,7 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
     position = {name: i for i, name in enumerate(names)}
     entry = np.array([position[v] for v in regions.values] + [len(names)], np.intp)
     times = chunk.times(grouping.time, grouping.time_is_date)
-    years = sorted({int(y) for y in np.unique(times.years) if y >= 0})
+    years = _distinct(times.years[times.years >= 0])
     n_regions, n_years = len(names), len(years)
     width = n_regions + 1                        # the last region and the last year are "unassigned"
     year_code = np.searchsorted(np.array(years, np.int64), times.years)

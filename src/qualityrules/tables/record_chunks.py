@@ -27,7 +27,7 @@ from ..i18n import Text, tr
 from ..language.text import normalize
 from .cells import MISSING_CELLS, parse_column, parse_year
 from .frames import Categorical, is_table, memory_table, prepare, value_at
-from .source import ArrowFileTable, Table, open_file
+from .source import ArrowFileTable, Batch, Table, open_file
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks",
@@ -114,30 +114,32 @@ def _name(value: Any) -> str:
 
 
 class Chunk:
-    """Rows ``offset .. offset + n`` of one table; columns are converted on first use."""
+    """Rows ``offset .. offset + n`` of one table (a batch of it, whose columns are read by the
+    thread that first asks for one when the batch is deferred); columns are converted on first use.
+    ``positions``: the column index of each (normalised) column name."""
 
-    def __init__(self, data: Mapping[str, Any], n: int, offset: int, table: Table,
-                 positions: Mapping[str, int]) -> None:
-        self.n = n
-        self.offset = offset
+    def __init__(self, batch: Batch, table: Table, positions: Mapping[str, int]) -> None:
+        self.n = batch.n
+        self.offset = batch.offset
         self.table = table
         self.positions = positions
-        self._raw = {normalize(str(k)): v for k, v in data.items()}
+        self._batch = batch
         self._cache: dict[tuple[str, str], Any] = {}
+
+    @property
+    def deferred(self) -> bool:
+        """Whether the columns are still to be read (a Parquet row group not yet decoded)."""
+        return self._batch.deferred
 
     def fail(self, code: str, message: str, row: int | None, name: str, suggestion: str | None = None) -> DataError:
         """A located error at ``row`` of this chunk (None: the column) of column ``name``."""
         return self.table.fail(code, message, None if row is None else self.offset + row, self.positions.get(name),
                                suggestion)
 
-    @property
-    def names(self) -> list[str]:
-        return list(self._raw)
-
     def raw(self, name: str) -> Any:
         key = ("raw", name)
         if key not in self._cache:
-            self._cache[key] = prepare(self._raw[name])
+            self._cache[key] = prepare(self._batch.columns[self.positions[name]])
         return self._cache[key]
 
     def _cached(self, kind: str, name: str, build: Any) -> Any:
@@ -177,10 +179,11 @@ class Chunk:
             values = _pc().fill_null(raw, np.nan).to_numpy(zero_copy_only=False) if raw.null_count else \
                 raw.to_numpy(zero_copy_only=False)
             return Numbers(values, None, True)
-        if pa.types.is_integer(t) or pa.types.is_boolean(t):
+        if pa.types.is_boolean(t):
+            return Numbers(_arrow_bools(raw), _arrow_valid(raw), False)
+        if pa.types.is_integer(t):
             if raw.null_count:
-                valid = raw.is_valid().to_numpy(zero_copy_only=False)
-                return Numbers(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), valid, False)
+                return Numbers(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), _arrow_valid(raw), False)
             return Numbers(raw.to_numpy(zero_copy_only=False), None, False)
         raise self._wrong_type(name, tr("column '{name}' holds {kind} values; the rules read it as numbers",
                                         name=name, kind=str(t)), tr("give '{name}' numbers, or check the column the catalogue names", name=name))
@@ -238,10 +241,7 @@ class Chunk:
         if not isinstance(raw, (np.ndarray, Categorical)):
             t = raw.type
             if pa.types.is_boolean(t):
-                if raw.null_count:
-                    return Flags(_pc().fill_null(raw, False).to_numpy(zero_copy_only=False),
-                                 raw.is_valid().to_numpy(zero_copy_only=False))
-                return Flags(raw.to_numpy(zero_copy_only=False), None)
+                return Flags(_arrow_bools(raw), _arrow_valid(raw))
             if pa.types.is_integer(t) or pa.types.is_floating(t):
                 return _numeric_flags(_pc().fill_null(raw.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False))
         codes = self.codes(name)
@@ -323,8 +323,8 @@ class Chunk:
             if pa.types.is_timestamp(t) or pa.types.is_date(t):
                 return _arrow_times(raw)
             if pa.types.is_integer(t) and not is_date:
-                valid = raw.is_valid().to_numpy(zero_copy_only=False) if raw.null_count else None
-                return _key_times(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), 1, valid, years=True)
+                return _key_times(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), 1, _arrow_valid(raw),
+                                  years=True)
             if pa.types.is_floating(t) and not is_date:
                 return self._float_years(name, _pc().fill_null(raw, np.nan).to_numpy(zero_copy_only=False))
             if pa.types.is_integer(t) or pa.types.is_floating(t):
@@ -407,6 +407,28 @@ def _integer_codes(values: Array) -> Codes:
     return Codes(inverse.reshape(-1), [str(v) for v in labels.tolist()])
 
 
+def _bitmap(buffer: Any, offset: int, n: int) -> Array:
+    """Bits ``offset .. offset + n`` of an Arrow bitmap (least significant bit first) as bools,
+    unpacked in one vectorised pass (Arrow's own conversion of booleans goes value by value)."""
+    if n == 0:
+        return np.zeros(0, bool)
+    bits = np.unpackbits(np.frombuffer(buffer, np.uint8), count=offset + n, bitorder="little")
+    return bits[offset:].view(bool)
+
+
+def _arrow_bools(raw: Any) -> Array:
+    """A boolean Arrow array as bools, False at nulls."""
+    truth = _bitmap(raw.buffers()[1], raw.offset, len(raw))
+    if raw.null_count:
+        truth &= _bitmap(raw.buffers()[0], raw.offset, len(raw))
+    return truth
+
+
+def _arrow_valid(raw: Any) -> Array | None:
+    """Where an Arrow array is not null (None: nowhere null)."""
+    return _bitmap(raw.buffers()[0], raw.offset, len(raw)) if raw.null_count else None
+
+
 def _extremes(values: Array) -> tuple[int, int]:
     """The minimum and maximum of a non-empty integer array in one pass over memory: block by
     block, so the second reduction reads the block from the cache."""
@@ -469,7 +491,7 @@ def _arrow_times(raw: Any) -> Times:
     if arrow.types.is_timestamp(t) and t.tz is not None:
         raw = compute.local_timestamp(raw)
         t = raw.type
-    valid = raw.is_valid().to_numpy(zero_copy_only=False) if raw.null_count else None
+    valid = _arrow_valid(raw)
     if arrow.types.is_date32(t):
         width, per_day = arrow.int32(), 1
     elif arrow.types.is_date64(t):
@@ -570,21 +592,21 @@ def _header_test(needed: Mapping[str, str]) -> Any:
 
 def table_chunks(table: Table, columns: Mapping[str, str], needed: Mapping[str, str], chunk_rows: int | None,
                  progress: Any = None, total: tuple[int, int] | None = None,
-                 warnings: list[Diagnostic] | None = None) -> Iterator[Chunk]:
-    """Chunks of one table's records (only the columns ``columns`` names, by kind); the table's
-    warnings (a title row skipped, a footnote marker ignored) are added to ``warnings`` at the end."""
+                 tables: list[Table] | None = None) -> Iterator[Chunk]:
+    """Chunks of one table's records (only the columns ``columns`` names, by kind). The table is
+    added to ``tables``: its warnings (a title row skipped, a footnote marker ignored) are complete
+    once every chunk has been converted, possibly after this generator has finished."""
+    if tables is not None:
+        tables.append(table)
     positions = check_columns(table, needed)
     wanted = [positions[name] for name in columns]
     dictionary = [positions[name] for name, kind in columns.items() if kind in ("region", "text")]
     for batch in table.batches(wanted, chunk_rows, dictionary):
-        chunk = Chunk({name: batch.columns[positions[name]] for name in columns}, batch.n, batch.offset, table,
-                      positions)
+        chunk = Chunk(batch, table, positions)
         if progress is not None:
             progress.advance(batch.n, table.position() if total is None else (total[0] + batch.offset + batch.n,
                                                                               total[1]))
         yield chunk
-    if warnings is not None:
-        warnings.extend(table.warnings)
 
 
 def _chunk_rows(chunk_rows: Any) -> int | None:
@@ -599,36 +621,37 @@ def _chunk_rows(chunk_rows: Any) -> int | None:
 
 def chunks(source: Any, table: str, columns: Mapping[str, str], *, encoding: str | None = None,
            chunk_rows: int | None = None, progress: Any = None, purposes: Mapping[str, str] | None = None,
-           warnings: list[Diagnostic] | None = None) -> Iterator[Chunk]:
+           tables: list[Table] | None = None) -> Iterator[Chunk]:
     """Chunks of a table's records from ``source``: a path (CSV, Excel, Parquet file or
     directory), an in-memory table, or an iterable of in-memory tables. ``columns`` maps the
     needed (normalised) column names to their kinds; only those are read from files.
-    ``purposes`` says what each column is for, in the message of a missing column."""
+    ``purposes`` says what each column is for, in the message of a missing column; every table
+    read is added to ``tables`` (see :func:`table_chunks`)."""
     rows = _chunk_rows(chunk_rows)
     needed = {name: (purposes or {}).get(name, kind) for name, kind in columns.items()}
     if isinstance(source, (str, Path)):
         path = Path(source)
         if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
             files = _parquet_files(path)
-            tables = [ArrowFileTable(f) for f in files]
-            for t in tables:
+            parts = [ArrowFileTable(f) for f in files]
+            for t in parts:
                 check_columns(t, needed)
-            total = sum(t.rows for t in tables)
+            total = sum(t.rows for t in parts)
             done = 0
-            for t in tables:
-                yield from table_chunks(t, columns, needed, rows or _PARQUET_BATCH, progress, (done, total), warnings)
+            for t in parts:
+                yield from table_chunks(t, columns, needed, rows or _PARQUET_BATCH, progress, (done, total), tables)
                 done += t.rows
             return
         yield from table_chunks(open_file(path, encoding=encoding, wanted=_header_test(needed)), columns, needed,
-                                rows, progress, None, warnings)
+                                rows, progress, None, tables)
         return
     if is_table(source):
         yield from table_chunks(memory_table(source, f"records '{table}'"), columns, needed, rows, progress, None,
-                                warnings)
+                                tables)
         return
     for number, piece in enumerate(source, 1):      # an iterable of tables: each is numbered
         yield from table_chunks(memory_table(piece, f"records '{table}', part {number}"), columns, needed, rows,
-                                progress, None, warnings)
+                                progress, None, tables)
 
 
 def _parquet_files(path: Path) -> list[Path]:
