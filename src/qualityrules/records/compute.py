@@ -89,42 +89,60 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
     from collections import deque
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from ..tables.record_chunks import Chunk, chunks
+    from ..tables.record_chunks import Chunk, chunks, infinite_values
     from ..tables.source import Table
 
     indices = [i for i, g in enumerate(plan.groupings) if g.table == table]
     states: TableState = {}
     workers = threads or os.cpu_count() or 1
     tables: list[Table] = []
+    # (table, column) -> [column position, first row holding ±inf, its value, rows holding ±inf]
+    infinite: dict[tuple[int, str], list[Any]] = {}
 
     def whole(chunk: Chunk) -> TableState:
         return {i: scan_chunk(plan.groupings[i], chunk) for i in indices}
 
+    def done(chunk: Chunk, found: TableState) -> None:
+        merge_states(states, found)
+        for name, (row, count, value) in chunk.infinite.items():     # chunks come in the order of rows
+            seen = infinite.setdefault((id(chunk.table), name), [chunk.positions[name], chunk.offset + row, value, 0])
+            seen[3] += count
+
     if progress is not None:
         progress.start(table if not isinstance(source, (str, Path)) else str(source))
-    pending: deque[Future[TableState]] = deque()
+    pending: deque[tuple[Chunk, Future[TableState]]] = deque()
     with ThreadPoolExecutor(workers) if workers > 1 else _NoPool() as pool:
         try:
             for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding, chunk_rows=chunk_rows,
                                 progress=progress, purposes=plan.purposes(table), tables=tables):
                 if pool is not None and chunk.deferred:
-                    pending.append(pool.submit(whole, chunk))
+                    pending.append((chunk, pool.submit(whole, chunk)))
                     if len(pending) > workers:
-                        merge_states(states, pending.popleft().result())
+                        earlier, future = pending.popleft()
+                        done(earlier, future.result())
                     continue
                 while pending:
-                    merge_states(states, pending.popleft().result())
-                merge_states(states, {i: scan_chunk(plan.groupings[i], chunk, pool, workers) for i in indices})
+                    earlier, future = pending.popleft()
+                    done(earlier, future.result())
+                done(chunk, {i: scan_chunk(plan.groupings[i], chunk, pool, workers) for i in indices})
             while pending:
-                merge_states(states, pending.popleft().result())
+                earlier, future = pending.popleft()
+                done(earlier, future.result())
         finally:
-            for future in pending:         # after an error: the queued chunks are not read
+            for _, future in pending:         # after an error: the queued chunks are not read
                 future.cancel()
     if progress is not None:
         progress.done()
     if warnings is not None:
         for read in tables:
             warnings.extend(read.warnings)
+            for name in plan.schema(table):
+                found = infinite.get((id(read), name))
+                if found is not None:
+                    position, row, value, count = found
+                    readers = [i.name for i in plan.indicators
+                               if plan.groupings[i.grouping].table == table and name in i.columns]
+                    warnings.append(infinite_values(read, position, row, count, value, readers))
     return states
 
 

@@ -547,6 +547,8 @@ class GroupingState:
         self.maxs: list[list[Array]] = [[np.full((*shape, p.nbins), -np.inf) for _ in p.maxs] for p in passes]
         self.rows = 0
         self.unassigned = 0
+        # measured column -> rows holding ±inf per year × region (only columns that hold some)
+        self.infinite: dict[str, Array] = {}
 
     def _grow(self, regions: Sequence[str], years: Sequence[int]) -> tuple[Array, Array]:
         for region in regions:
@@ -567,6 +569,7 @@ class GroupingState:
             for sums, p in zip(self.sums, self.grouping.passes, strict=True):
                 for exact in sums:
                     exact.pad(pad, (y, r, p.nbins))
+            self.infinite = {name: np.pad(a, pad[:2]) for name, a in self.infinite.items()}
         return (np.array([self._year_index[x] for x in years], np.intp),
                 np.array([self._region_index[x] for x in regions], np.intp))
 
@@ -580,6 +583,7 @@ class GroupingState:
         out.mins = [[a.copy() for a in p] for p in self.mins]
         out.maxs = [[a.copy() for a in p] for p in self.maxs]
         out.rows, out.unassigned = self.rows, self.unassigned
+        out.infinite = {name: a.copy() for name, a in self.infinite.items()}
         return out
 
     def merge(self, other: GroupingState) -> None:
@@ -595,6 +599,10 @@ class GroupingState:
                 a[index] = np.minimum(a[index], b)
             for a, b in zip(self.maxs[p], other.maxs[p], strict=True):
                 a[index] = np.maximum(a[index], b)
+        for name, found in other.infinite.items():
+            if name not in self.infinite:
+                self.infinite[name] = np.zeros((len(self.years), len(self.regions)), np.int64)
+            self.infinite[name][index] += found
         self.rows += other.rows
         self.unassigned += other.unassigned
 
@@ -623,6 +631,10 @@ class GroupingState:
                 np.minimum.at(a, to, b[:, source])
             for a, b in zip(out.maxs[p], self.maxs[p], strict=True):
                 np.maximum.at(a, to, b[:, source])
+        into: Any = (slice(None), target)
+        for name, found in self.infinite.items():
+            out.infinite[name] = np.zeros((len(self.years), len(position)), np.int64)
+            np.add.at(out.infinite[name], into, found[:, source])
         out.rows, out.unassigned = self.rows, self.unassigned
         return out
 
@@ -820,22 +832,76 @@ def _bits(scan: _PassScan, s: int, e: int, memo: dict[Any, Array], scratch: _Scr
 @attrs.frozen
 class _ChunkScan:
     """A grouping prepared for one chunk: ``group(s, e, out)`` writes each row's group number
-    (region × year, with an extra "unassigned" region and year) and the passes add their bits."""
+    (region × year, with an extra "unassigned" region and year, ``ngroups`` in all) and the passes
+    add their bits; ``measured`` finds the rows of a block whose measurement is ±inf."""
 
     group: Callable[[int, int, Array], Array]
     passes: list[_PassScan]
     block: int
+    ngroups: int
+    measured: list[tuple[str, InfiniteFn]]
 
 
-def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
-    """The row loop: per block, one combined code per row and pass, then bincounts."""
+InfiniteFn = Callable[[int, int, "_Scratch"], Array | None]
+
+
+def _infinite_fn(name: str, kind: str, chunk: Any) -> InfiniteFn | None:
+    """The rows of a block (from its start) where measured column ``name`` holds ±inf, or None
+    when there are none; None when the column cannot hold any (not a float column)."""
+    if kind == "flag":
+        rows = chunk.flags(name).infinite
+        if rows is None:
+            return None
+
+        def listed(s: int, e: int, scratch: _Scratch) -> Array | None:
+            first, last = np.searchsorted(rows, (s, e))
+            return rows[first:last] - s if last > first else None
+        return listed
+    numbers = chunk.numbers(name)
+    if not numbers.floating:
+        return None
+    values = numbers.values
+
+    def found(s: int, e: int, scratch: _Scratch) -> Array | None:
+        infinite = np.isinf(values[s:e], out=scratch.flag[:e - s])
+        return np.flatnonzero(infinite) if infinite.any() else None
+    return found
+
+
+@attrs.define
+class _Infinite:
+    """±inf values of one measured column: rows per group (``counts``), the ``first`` row (of the
+    chunk) and the ``total``."""
+
+    counts: Array
+    first: int
+    total: int
+
+    def add(self, other: _Infinite) -> None:
+        self.counts += other.counts
+        self.first = min(self.first, other.first)
+        self.total += other.total
+
+
+def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> tuple[list[_Accumulator], dict[str, _Infinite]]:
+    """The row loop: per block, one combined code per row and pass, then bincounts (and the
+    groups of rows whose measurements are ±inf)."""
     accs = [_Accumulator.empty(scan) for scan in job.passes]
+    infinite: dict[str, _Infinite] = {}
     with _Scratch.lent(min(job.block, max(hi - lo, 0))) as scratch:
         for s in range(lo, hi, job.block):
             e = min(s + job.block, hi)
             n = e - s
             memo: dict[Any, Array] = {}
             group = job.group(s, e, scratch.group[:n])
+            for name, rows_of in job.measured:
+                rows = rows_of(s, e, scratch)
+                if rows is not None:
+                    more = _Infinite(np.bincount(group[rows], minlength=job.ngroups), s + int(rows[0]), len(rows))
+                    if name in infinite:
+                        infinite[name].add(more)
+                    else:
+                        infinite[name] = more
             for scan, acc in zip(job.passes, accs, strict=True):
                 code = np.left_shift(group, scan.shift, out=scratch.code[:n]) if scan.shift else group
                 bits = _bits(scan, s, e, memo, scratch)
@@ -854,7 +920,7 @@ def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
                         np.minimum.at(low, code, fn(s, e, memo))
                     for fn, high in zip(scan.maxs, acc.maxs, strict=True):
                         np.maximum.at(high, code, fn(s, e, memo))
-    return accs
+    return accs, infinite
 
 
 def _distinct(years: Array) -> list[int]:
@@ -904,7 +970,9 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
     scans = [_prepare_pass(p, chunk, ngroups) for p in grouping.passes]
     widest = max(scan.nbins for scan in scans)
     block = max(_MIN_BLOCK, 1 << (8 * widest).bit_length())
-    job = _ChunkScan(group, scans, block)
+    measured = [(name, found) for name, kind in grouping.columns().items() if kind in ("number", "flag")
+                for found in [_infinite_fn(name, kind, chunk)] if found is not None]
+    job = _ChunkScan(group, scans, block, ngroups, measured)
     n = chunk.n
     parts = min(workers if pool is not None else 1, max(1, n // block))
     if parts > 1:
@@ -913,12 +981,20 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
         results = [f.result() for f in futures]
     else:
         results = [_scan_rows(job, 0, n)]
-    accs = results[0]
-    for other in results[1:]:
+    accs, infinite = results[0]
+    for other, more_infinite in results[1:]:
         for acc, more in zip(accs, other, strict=True):
             acc.add(more)
+        for name, found in more_infinite.items():
+            if name in infinite:
+                infinite[name].add(found)
+            else:
+                infinite[name] = found
     state = GroupingState(grouping, names, years)
     keep = (slice(0, n_years), slice(0, n_regions))          # drop the "unassigned" year and region
+    for name, found in infinite.items():
+        state.infinite[name] = found.counts.reshape(n_years + 1, width)[keep]
+        chunk.note_infinite(name, found.first, found.total)
     for p, (scan, acc) in enumerate(zip(scans, accs, strict=True)):
         shape = (n_years + 1, width, 1 << scan.shift)
         state.counts[p] = acc.counts.reshape(shape)[keep]

@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DataError, Diagnostic, UsageError, did_you_mean
+from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
 from ..i18n import Text, tr
 from ..language.text import normalize
 from .cells import MISSING_CELLS, parse_column, parse_year
@@ -30,7 +30,7 @@ from .frames import Categorical, is_table, memory_table, prepare, value_at
 from .source import ArrowFileTable, Batch, Table, open_file
 
 __all__ = [
-    "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks",
+    "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks", "infinite_values",
     "TRUE_WORDS", "FALSE_WORDS", "DATE_FORMATS",
 ]
 
@@ -71,10 +71,12 @@ class Numbers:
 
 @attrs.frozen
 class Flags:
-    """A true/false column: ``truth`` is False at nulls, ``valid`` marks non-null rows (or None)."""
+    """A true/false column: ``truth`` is False at nulls, ``valid`` marks non-null rows (or None);
+    ``infinite``: the rows of a float column holding ±inf (None: none), which are no value."""
 
     truth: Array
     valid: Array | None
+    infinite: Array | None = None
 
 
 @attrs.frozen
@@ -125,11 +127,19 @@ class Chunk:
         self.positions = positions
         self._batch = batch
         self._cache: dict[tuple[str, str], Any] = {}
+        self.infinite: dict[str, tuple[int, int, float]] = {}    # see note_infinite
 
     @property
     def deferred(self) -> bool:
         """Whether the columns are still to be read (a Parquet row group not yet decoded)."""
         return self._batch.deferred
+
+    def note_infinite(self, name: str, row: int, count: int) -> None:
+        """Column ``name`` holds ±inf in ``count`` rows of the chunk, the first at ``row`` (of the
+        chunk). Noted once per column, whichever grouping found them first: every grouping
+        reading the column finds the same rows."""
+        if name not in self.infinite:
+            self.infinite[name] = (row, count, float(value_at(self.raw(name), row)))
 
     def fail(self, code: str, message: str, row: int | None, name: str, suggestion: str | None = None) -> DataError:
         """A located error at ``row`` of this chunk (None: the column) of column ``name``."""
@@ -444,7 +454,10 @@ def _numeric_flags(raw: Array) -> Flags:
     if raw.dtype.kind != "f":
         return Flags(raw != 0, None)
     valid = np.isfinite(raw)
-    return Flags((raw != 0) & valid, None if valid.all() else valid)
+    if valid.all():
+        return Flags(raw != 0, None)
+    infinite = np.flatnonzero(np.isinf(raw))
+    return Flags((raw != 0) & valid, valid, infinite if len(infinite) else None)
 
 
 def _years_of_days(days: Array) -> Array:
@@ -581,6 +594,21 @@ def check_columns(table: Table, needed: Mapping[str, str]) -> dict[str, int]:
     if problems:
         raise DataError(problems)
     return {name: positions[name] for name in needed}
+
+
+def infinite_values(table: Table, position: int, row: int, count: int, value: float,
+                    readers: Sequence[str]) -> Diagnostic:
+    """QR214 for a records column (at ``position``) holding ±inf in ``count`` rows, at the first
+    one: not a measurement, so the indicators reading the column (``readers``) are unknown in the
+    region-years of those rows."""
+    shown = "inf" if value > 0 else "-inf"
+    indicators = ", ".join(readers)
+    message = tr("{value} is not a measurement: {indicators} unknown for its region and year", value=shown,
+                 indicators=indicators) if count == 1 else \
+        tr("{value} is not a measurement, the first of {count} ±inf values in the column: {indicators} unknown "
+           "for their regions and years", value=shown, count=count, indicators=indicators)
+    return table.diagnostic("QR214", message, row, position, severity=Severity.WARNING,
+                            suggestion=tr("give the measured value, or leave the cell empty (NaN) when it is missing"))
 
 
 def _header_test(needed: Mapping[str, str]) -> Any:
