@@ -14,6 +14,7 @@ codes are used as they are: no dictionary is built.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -532,12 +533,20 @@ def _key_times(ints: Array, divisor: int, valid: Array | None, *, years: bool,
             if not years else ints // divisor
         return _key_times(row_years, 1, valid, years=True)
     offset = 0 if low >= 0 and high < (1 << 17) else low
+    if valid is not None:
+        ints = np.where(valid, ints, (high + 1) * divisor)
+    return Times(ints, divisor, offset, _year_table(low, high, offset, years))
+
+
+@functools.lru_cache(maxsize=16)
+def _year_table(low: int, high: int, offset: int, years: bool) -> Array:
+    """The year of every key ``offset .. high + 1`` (-1 outside ``low .. high``), read-only: the
+    chunks of one table usually share it (row groups of a file, blocks of a CSV)."""
     keys = np.arange(offset, high + 1, dtype=np.int64)
     table = np.full(high - offset + 2, -1, np.int64)
     table[low - offset: high - offset + 1] = keys[low - offset:] if years else _years_of_days(keys[low - offset:])
-    if valid is not None:
-        ints = np.where(valid, ints, (high + 1) * divisor)
-    return Times(ints, divisor, offset, table)
+    table.flags.writeable = False
+    return table
 
 
 def _parse_days(values: list[str]) -> list[int | None]:
