@@ -297,3 +297,15 @@ def test_sparse_huge_or_small_integer_codes_are_regions_named_by_their_digits(co
     assert report.verdict(names[0], 2015, WASTEWATER) == "pass"
     assert report.verdict(names[1], 2015, WASTEWATER) == "not-applicable"
     assert [w.code for w in report.warnings] == ["QR240"] and names[1] in report.warnings[0].message
+
+
+def test_the_outside_warning_names_the_nearest_pack_covering_each_region_once() -> None:
+    regions = ["福田区", "南山区", "罗湖区", "盐田区", "宝安区", "光明区", "广州市", "北京市", "龙岗区"]
+    report = qualityrules.evaluate("longgang-2015", {"region": regions, "year": [2015] * 9, WASTEWATER: [96.0] * 9})
+    (warning,) = report.warnings
+    assert warning.code == "QR240" and warning.message.startswith("8 region(s)")
+    assert warning.suggestion is not None
+    assert "guangdong-2015 (广东省) covers 福田区, 南山区, 罗湖区, 盐田区, 宝安区, …; nation-2020 (全国) covers 北京市;" \
+        in str(warning.suggestion)          # 光明区 and 广州市 belong to the nearer pack, not to both
+    codes = qualityrules.evaluate("longgang-2015", {"region": np.arange(12), "year": [2015] * 12, WASTEWATER: [96.0] * 12})
+    assert codes.warnings[0].message.endswith("0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 2 more")

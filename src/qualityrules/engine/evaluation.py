@@ -162,7 +162,9 @@ def run(plan: Plan, data: Observations, *, years: Collection[int] | None = None,
     warnings = [doubt.diagnostic for doubt in doubts]
     outside = np.flatnonzero(~bound.inside)
     if len(outside):
-        warnings.insert(0, outside_warning(plan.pack, [obs.regions[r] for r in outside.tolist()], tree))
+        warnings.insert(0, outside_warning(plan.pack, data.labels[outside] if not named else
+                                           [data.regions[r] for r in outside.tolist()], tree,
+                                           keys=[data.region_keys[r] for r in outside.tolist()] if named else None))
     compound = np.flatnonzero(selected & ~plan.simple)
     if len(compound):
         blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
@@ -213,22 +215,71 @@ def _simple(plan: Plan, obs: Observations, screening: Screen, atoms: IntArray, i
         count[width] = slot[-1] + 1
     passed_buffers = {w: np.empty((c, regions, w), dtype=bool) for w, c in count.items()}
     unknown_buffers = {w: np.empty((c, regions, w), dtype=bool) for w, c in count.items()}
-    scratch = {w: np.empty((regions, w), dtype=bool) for w in count}
-    for k, (start, stop) in enumerate(zip(starts, stops, strict=True)):
-        values = screening.values(indicators[k])
-        width = widths[k]
-        columns: Any = slice(first[k], last[k] + 1) if last[k] - first[k] + 1 == width else yp[start:stop]
-        x = values.lo[:, columns]
-        if values.lo_open is None:
-            passed, unknown = passed_buffers[width][slot[k]], unknown_buffers[width][slot[k]]
-            _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[width], obs.known_finite(indicators[k]))
-            blocks.append(Block(atoms[start:stop], passed, unknown, x, x))
-            continue
-        assert values.lo_open is not None and values.hi_open is not None
-        x_hi, lo_open, hi_open = values.hi[:, columns], values.lo_open[:, columns], values.hi_open[:, columns]
-        passed, unknown = _decide(plan, atoms[start:stop], x, x_hi, lo_open, hi_open)
-        blocks.append(Block(atoms[start:stop], passed, unknown, x, x_hi, lo_open, hi_open))
+    found: list[Block | None] = [None] * len(starts)
+
+    def compare(runs: range) -> None:
+        """The blocks of ``runs`` into ``found`` (their own slots: the two halves share nothing
+        they write but their own cells of the buffers)."""
+        scratch = {w: np.empty((regions, w), dtype=bool) for w in count}
+        for k in runs:
+            start, stop, width = starts[k], stops[k], widths[k]
+            values = screening.values(indicators[k])
+            columns: Any = slice(first[k], last[k] + 1) if last[k] - first[k] + 1 == width else yp[start:stop]
+            x = values.lo[:, columns]
+            if values.lo_open is None:
+                passed, unknown = passed_buffers[width][slot[k]], unknown_buffers[width][slot[k]]
+                _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[width],
+                        obs.known_finite(indicators[k]))
+                found[k] = Block(atoms[start:stop], passed, unknown, x, x)
+                continue
+            assert values.lo_open is not None and values.hi_open is not None
+            x_hi, lo_open, hi_open = values.hi[:, columns], values.lo_open[:, columns], values.hi_open[:, columns]
+            passed, unknown = _decide(plan, atoms[start:stop], x, x_hi, lo_open, hi_open)
+            found[k] = Block(atoms[start:stop], passed, unknown, x, x_hi, lo_open, hi_open)
+
+    half = _second_half(indicators, widths, regions)
+    if half is None:
+        compare(range(len(starts)))
+    else:     # the second half on the other core (numpy releases the GIL while it compares)
+        other = _pool().submit(compare, range(half, len(starts)))
+        compare(range(half))
+        other.result()
+    blocks.extend(block for block in found if block is not None)
     return blocks
+
+
+_PARALLEL_VALUES = 1 << 20   # values compared in one call before a second core is worth its start
+
+
+def _second_half(indicators: list[int], widths: list[int], regions: int) -> int | None:
+    """Where the runs split into two halves of about equal work, at a change of indicator (an
+    indicator is screened by one thread), when the work is large enough and a second core is
+    there; else None."""
+    total = regions * sum(widths)
+    if total < _PARALLEL_VALUES or len(widths) < 2 or _cores() < 2:
+        return None
+    done, half = 0, 0
+    while half < len(widths) and 2 * done < total:
+        done += regions * widths[half]
+        half += 1
+    while 0 < half < len(widths) and indicators[half] == indicators[half - 1]:
+        half += 1
+    return half if 0 < half < len(widths) else None
+
+
+@functools.cache
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@functools.cache
+def _pool() -> Any:
+    """One worker thread for the second half of large comparisons, started on first use."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="qualityrules-compare")
 
 
 _BLOCK = 1 << 17   # values compared at a time: every pass over a block reads it from the CPU cache

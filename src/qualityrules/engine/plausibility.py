@@ -92,9 +92,8 @@ class Screen:
 
     def result(self) -> tuple[Observations, tuple[Doubt, ...]]:
         """The observations with every doubtful value set aside, and the doubts (by indicator)."""
-        if self.obs.shape[0]:
-            for i in range(len(self.obs.indicators)):
-                self.values(i)
+        for i in range(len(self.obs.indicators)):
+            self.values(i)
         if not self._doubts:
             return self.obs, ()
         kept = tuple(self._screened[i] for i in range(len(self.obs.indicators)))
@@ -104,7 +103,7 @@ class Screen:
 def _doubt_in(plan: Plan, obs: Observations, i: int) -> Doubt | None:
     """What in indicator ``i``'s values is implausible, if anything."""
     kind = _kind(obs.indicators[i], obs.units[i])
-    if kind is None or not obs.shape[0]:
+    if kind is None or not obs.n_regions:
         return None
     lowest, highest, highest_lo, lowest_hi = obs.ranges(i)
     name, (unit, full), values = obs.indicators[i], kind, obs.values[i]

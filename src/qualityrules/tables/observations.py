@@ -1408,7 +1408,7 @@ def _scaled(parsed: ParsedColumn, factor: Fraction | None,
 class _Grid:
     """Integer regions ``r0..r1`` and years ``y0..y1`` with exactly one row per pair, in
     region-major (each region's years in turn) or year-major order: the layout of most
-    statistical tables, recognised in four reductions and two comparisons, no factorising."""
+    statistical tables, recognised in two comparisons, no reduction and no factorising."""
 
     regions: IntArray
     years: IntArray
@@ -1419,16 +1419,45 @@ class _Grid:
         if not (isinstance(region, np.ndarray) and isinstance(year, np.ndarray) and region.dtype.kind in "iu"
                 and year.dtype.kind in "iu" and len(region) == len(year) and len(region)):
             return None
-        r0, r1, y0, y1 = int(region.min()), int(region.max()), int(year.min()), int(year.max())
-        n_r, n_y = r1 - r0 + 1, y1 - y0 + 1
-        if n_r * n_y != len(region) or y0 < 1000 or y1 > 9999 or r1 >= 2 ** 63:   # codes beyond int64 are names
-            return None
-        regions, years = np.arange(r0, r1 + 1, dtype=np.int64), np.arange(y0, y1 + 1, dtype=np.int64)
-        if bool((year.reshape(n_r, n_y) == years).all()) and bool((region.reshape(n_r, n_y) == regions[:, None]).all()):
-            return cls(regions, years, "region-major")
-        if bool((region.reshape(n_y, n_r) == regions).all()) and bool((year.reshape(n_y, n_r) == years[:, None]).all()):
-            return cls(regions, years, "year-major")
+        for order, inner, outer in (("region-major", year, region), ("year-major", region, year)):
+            found = cls._nested(inner, outer)
+            if found is not None:
+                inner_labels, outer_labels = found
+                regions, years = (outer_labels, inner_labels) if order == "region-major" else (inner_labels, outer_labels)
+                if int(years[0]) >= 1000 and int(years[-1]) <= 9999:
+                    return cls(regions, years, order)
         return None
+
+    @staticmethod
+    def _nested(inner: IntArray, outer: IntArray) -> tuple[IntArray, IntArray] | None:
+        """When ``outer`` runs through consecutive integers, each repeated for ``inner`` running
+        through the same consecutive integers (region 0: 2011..2020, region 1: 2011..2020, …):
+        both runs. The run's length is read off the first row where ``inner`` breaks its count
+        (a short prefix); then one comparison per column proves every row."""
+        n, start, first = len(inner), int(inner[0]), int(outer[0])
+        if not (-2 ** 62 < start < 2 ** 62 and -2 ** 62 < first < 2 ** 62):
+            return None        # codes beyond int64 are not a grid of codes
+        size = 1 << 10
+        while True:            # a prefix long enough to hold the first break (most runs are short)
+            breaks = np.flatnonzero(inner[:size] != np.arange(start, start + min(size, n)))
+            if len(breaks) or size >= n:
+                break
+            size *= 8
+        width = int(breaks[0]) if len(breaks) else n
+        if n % width:
+            return None
+        height = n // width
+        inner_run = np.arange(start, start + width, dtype=np.int64)
+        outer_run = np.arange(first, first + height, dtype=np.int64)
+        # contiguous 1-D comparisons (a [height, width] broadcast runs an inner loop of width)
+        if not bool((inner[width:] == inner[:-width]).all()) or not bool((outer[::width] == outer_run).all()) \
+                or not bool((outer[width - 1::width] == outer_run).all()):
+            return None
+        # each run of outer starts and ends on its value, the next on the next: with one change
+        # between runs and no other, every run holds one value
+        if np.count_nonzero(outer[1:] != outer[:-1]) != height - 1:
+            return None
+        return inner_run, outer_run
 
     def cell(self, row: int) -> tuple[int, int]:
         """(region, year) indices of a row."""
