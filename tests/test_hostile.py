@@ -624,3 +624,14 @@ def test_reading_a_hierarchy_from_no_path_is_qr303() -> None:
     with pytest.raises(qualityrules.UsageError) as raised:
         qualityrules.Hierarchy.read(None)  # type: ignore[arg-type]
     assert raised.value.code == "QR303"
+
+
+def test_reading_a_very_long_field_leaves_the_csv_modules_limit_as_it_was() -> None:
+    import csv
+
+    from qualityrules.tables.source import _fields
+
+    before = csv.field_size_limit()
+    long = "x" * (before + 10)
+    assert _fields(f'甲区,2015,"{long}"', ",") == ["甲区", "2015", long]
+    assert csv.field_size_limit() == before          # process-wide: raised only while reading

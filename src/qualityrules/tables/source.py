@@ -355,9 +355,15 @@ def _records(text: str, complete: bool) -> list[_Record]:
 
 def _fields(text: str, delimiter: str) -> list[str]:
     """The cells of one record's text (which may hold quoted line breaks)."""
-    if len(text) > csv.field_size_limit():  # a field as long as its record (the csv module's limit is process-wide)
+    limit = csv.field_size_limit()
+    if len(text) <= limit:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    else:    # a field as long as its record: the csv module's limit is process-wide, so raised only meanwhile
         csv.field_size_limit(len(text))
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        finally:
+            csv.field_size_limit(limit)
     return [cell for row in rows for cell in row] if len(rows) > 1 else (rows[0] if rows else [])
 
 
