@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 import qualityrules
@@ -263,3 +264,48 @@ def test_check_places_regions_with_hierarchy(tmp_path: Any, capsys: pytest.Captu
     assert "warning[QR240]" in capsys.readouterr().out
     assert main(["check", "longgang-2015", str(data), "--hierarchy", str(tree)]) == 1   # a street's station: 90 < 95
     assert "QR240" not in capsys.readouterr().out
+
+
+def test_integer_region_codes_are_placed_as_their_names_are() -> None:
+    """Codes a user gives as regions are compared as integers (no string per region): the same
+    area and the same totals as their names (a code's name is its digits; 012 is not 12)."""
+    pack = qualityrules.parse_pack(
+        "pack s-2015 {\n    region 深圳市\n    level city\n    period 2011..2015\n    target 2015\n"
+        "    scope 福田区, 7\n    section s {\n        " + CERTIFIED + " 达到100家\n        " + WASTEWATER
+        + " 达到95%以上\n    }\n}\n")
+    tree = {"1": "深圳市", "2": "深圳市", "012": "深圳市"}
+    codes = np.array([1, 2, 3, 7, 12, -1], dtype=np.int32)
+    by_code = regions_bound(pack, codes, hierarchy=tree)
+    by_name = regions_bound(pack, [str(c) for c in codes.tolist()], hierarchy=tree)
+    assert by_code.binds.tolist() == by_name.binds.tolist()
+    assert by_code.inside.tolist() == [True, True, False, True, False, False]
+    assert by_code.binds[:, 0].tolist() == [False, False, False, True, False, False]   # the total: only 7
+    assert by_code.outside == ("3", "12", "-1")
+    report = qualityrules.evaluate(pack, {"region": codes, "year": [2015] * 6, WASTEWATER: [90.0] * 6}, hierarchy=tree)
+    assert [report.verdict(str(c), 2015, WASTEWATER) for c in (1, 7)] == ["fail", "fail"]
+    assert report.verdict("3", 2015, WASTEWATER) == "not-applicable"
+
+
+@pytest.mark.parametrize("codes", [np.array([1, 10 ** 7]), np.array([2 ** 64 - 1, 1], dtype=np.uint64),
+                                   np.array([1, -5], dtype=np.int8), np.array([1.0, 3.0])])
+def test_sparse_huge_or_small_integer_codes_are_regions_named_by_their_digits(codes: Any) -> None:
+    """Codes far apart (not a dense range), beyond int64, in a narrow type or as whole floats:
+    each region is named by its digits and placed by the hierarchy (it crashed on sparse codes)."""
+    names = [str(int(c)) for c in codes.tolist()]
+    report = qualityrules.evaluate("longgang-2015", {"region": codes, "year": [2015, 2015], WASTEWATER: [96.0, 90.0]},
+                                   hierarchy={names[0]: "龙岗区"})
+    assert report.verdict(names[0], 2015, WASTEWATER) == "pass"
+    assert report.verdict(names[1], 2015, WASTEWATER) == "not-applicable"
+    assert [w.code for w in report.warnings] == ["QR240"] and names[1] in report.warnings[0].message
+
+
+def test_the_outside_warning_names_the_nearest_pack_covering_each_region_once() -> None:
+    regions = ["福田区", "南山区", "罗湖区", "盐田区", "宝安区", "光明区", "广州市", "北京市", "龙岗区"]
+    report = qualityrules.evaluate("longgang-2015", {"region": regions, "year": [2015] * 9, WASTEWATER: [96.0] * 9})
+    (warning,) = report.warnings
+    assert warning.code == "QR240" and warning.message.startswith("8 region(s)")
+    assert warning.suggestion is not None
+    assert "guangdong-2015 (广东省) covers 福田区, 南山区, 罗湖区, 盐田区, 宝安区, …; nation-2020 (全国) covers 北京市;" \
+        in str(warning.suggestion)          # 光明区 and 广州市 belong to the nearer pack, not to both
+    codes = qualityrules.evaluate("longgang-2015", {"region": np.arange(12), "year": [2015] * 12, WASTEWATER: [96.0] * 12})
+    assert codes.warnings[0].message.endswith("0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 2 more")

@@ -554,3 +554,71 @@ def test_row_order_does_not_change_results(order: str) -> None:
     else:
         assert not any(np.shares_memory(v.lo, table[name])
                        for v, name in zip(columns, report.obs.indicators, strict=True))
+
+
+@pytest.mark.parametrize(("regions", "years"), [(1, 1), (1, 10), (7, 1), (3, 5), (5000, 2), (2, 3000)])
+def test_a_grid_of_integer_codes_is_recognised_in_either_order(regions: int, years: int) -> None:
+    """_Grid.of: codes r0.. and years y0.. with one row per pair, region-major or year-major (more
+    regions or years than one prefix holds included); a row out of place, a missing row, a gap
+    in the codes or a year that is not a year is no grid (the general path reads it)."""
+    from qualityrules.tables.observations import _Grid
+
+    r = np.arange(100, 100 + regions)
+    y = np.arange(2011, 2011 + years)
+    major = (np.repeat(r, years), np.tile(y, regions))
+    grid = _Grid.of(*major)
+    assert grid is not None and grid.regions.tolist() == r.tolist() and grid.years.tolist() == y.tolist()
+    minor = _Grid.of(np.tile(r, years), np.repeat(y, regions))
+    assert minor is not None and minor.regions.tolist() == r.tolist() and minor.years.tolist() == y.tolist()
+    if regions > 1 and years > 1:
+        assert (grid.order, minor.order) == ("region-major", "year-major")
+        swapped = major[1].copy()
+        swapped[[0, -1]] = swapped[[-1, 0]]
+        assert _Grid.of(major[0], swapped) is None
+        assert _Grid.of(major[0][1:], major[1][1:]) is None
+        inside = major[0].copy()
+        inside[years // 2] += 1                       # a run that starts and ends on its region, not holding it
+        assert _Grid.of(inside, major[1]) is None
+    gap = major[0].copy()
+    gap[gap == gap.max()] += 1
+    assert regions == 1 or _Grid.of(gap, major[1]) is None
+    assert _Grid.of(major[0], major[1] - 2000) is None                                 # years 11.. are not years
+    assert _Grid.of(major[0].astype(np.uint64) + np.uint64(2 ** 63), major[1].astype(np.uint64)) is None
+
+
+def test_the_comparisons_split_over_two_threads_give_the_same_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large table is compared on two cores, split at a change of indicator: every block, the
+    implausible values set aside (in both halves) and the warnings are those of one thread."""
+    from qualityrules.engine import evaluation
+
+    body = "\n".join(["达标率 >= 95%", "每年 达标率 > 90%", "能耗 <= 0.47吨标准煤/万元", "企业数 30-40家", "事故 != 2起",
+                      "每年 产值 30-40亿元"])
+    pack = make_pack(body)
+    rng = np.random.default_rng(11)
+    n = 400
+    table: dict[str, Any] = {"region": np.repeat(np.arange(n), 5), "year": np.tile(np.arange(2011, 2016), n)}
+    for name, centre in (("达标率", 95.0), ("能耗", 0.47), ("企业数", 35.0), ("事故", 2.0), ("产值", 35.0)):
+        column = np.round(centre + rng.normal(0, centre / 10, 5 * n), 2)
+        column[rng.random(5 * n) < 0.05] = np.nan
+        table[name] = column
+    table["达标率"][7] = 130.0          # a share above 100 %: set aside, in the first half
+    table["企业数"][3] = -4.0           # a negative count, in the second
+    tree = {str(r): "甲区" for r in range(n)}
+
+    def blocks() -> tuple[Any, list[tuple[list[int], Any, Any]]]:
+        report = qualityrules.evaluate(pack, table, hierarchy=tree)
+        return report, [(b.atoms.tolist(), b.passed.copy(), b.unknown.copy()) for b in report.evaluation.blocks]
+
+    one_report, one = blocks()
+    monkeypatch.setattr(evaluation, "_PARALLEL_VALUES", 1)
+    monkeypatch.setattr(evaluation, "_cores", lambda: 2)
+    split = []
+    original = evaluation._second_half
+    monkeypatch.setattr(evaluation, "_second_half", lambda *a: split.append(original(*a)) or split[-1])
+    two_report, two = blocks()
+    assert split and split[0] is not None                    # it did split
+    assert len(one) == len(two)
+    for (atoms_a, passed_a, unknown_a), (atoms_b, passed_b, unknown_b) in zip(one, two, strict=True):
+        assert atoms_a == atoms_b and np.array_equal(passed_a, passed_b) and np.array_equal(unknown_a, unknown_b)
+    assert [w.code for w in one_report.warnings] == [w.code for w in two_report.warnings] == ["QR242", "QR243"]
+    assert one_report.to_json() == two_report.to_json()

@@ -90,6 +90,20 @@ def test_records_exactly_30_percent_do_not_exceed_30_percent() -> None:
     assert table.value.tolist() == [30.0] and table.exact == {}
 
 
+def test_exact_values_are_kept_only_where_the_float_does_not_read_as_them() -> None:
+    """The evaluator gets a record-defined value's exact rational wherever its float reads as
+    another number: a rate of 1/3, a sum of more than 15 significant digits; never for a short
+    decimal, which its float reads as exactly."""
+    pack = _pack("        工业废水达标排放率 超过30%")
+    cases = {"third": ([1.0, 2.0], [True, False], Fraction(100, 3)),
+             "long": ([0.1234567890123, 0.0045432109877], [True, False],
+                      100 * Fraction("0.1234567890123") / Fraction("0.128")),     # 96.450616415859375
+             "short": ([7.1, 4.3, 0.6], [True, True, False], None)}
+    for name, (volumes, compliant, expected) in cases.items():
+        table = qualityrules.compute_indicators(pack, {"wastewater": _wastewater(volumes, compliant)})
+        assert table.exact == ({} if expected is None else {0: expected}), name
+
+
 def test_a_cell_in_another_unit_is_converted_exactly() -> None:
     pack = _pack("        人均GDP 达到6万元\n        工业废水达标排放率 达到0.07%以上")
     for cell in ("0.0006", 0.0006):

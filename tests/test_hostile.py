@@ -327,3 +327,311 @@ def test_a_csv_with_a_lone_carriage_return_is_located(tmp_path: Path) -> None:
     with pytest.raises(qualityrules.DataError) as raised:
         qualityrules.evaluate(PACK, path)
     assert raised.value.code == "QR203" and raised.value.span is not None
+
+
+# ------------------------------------------------------------------------------------------
+# Found by a systematic probe of the public API (hostile2): crashes that are now located errors
+
+
+ONE = {"region": ["龙岗区"], "year": [2015], WASTEWATER: [96]}
+
+
+@pytest.mark.parametrize(("data", "column"), [
+    ({"region": ["龙岗区"], "year": [2015], WASTEWATER: np.array([[96]])}, WASTEWATER),       # 2-D: reshape error
+    ({"region": [(1, 2), "龙岗区"], "year": [2015, 2015], WASTEWATER: [96, 96]}, "region"),  # ragged: ValueError
+    ({"region": [[1, 2]], "year": [2015], WASTEWATER: [96]}, "region"),                    # nested: too deep
+    ({"region": "龙岗区", "year": 2015, WASTEWATER: 96}, "region"),                          # scalars: len() of 0-d
+    ({"region": ["龙岗区"], "year": np.array(2015), WASTEWATER: [96]}, "year"),
+    ({"region": ["龙岗区"], "year": [2015], "indicator": [WASTEWATER], "value": [[96]]}, "value"),   # IndexError
+])
+def test_a_dict_column_that_is_not_one_value_per_row_is_qr203(data: dict[str, Any], column: str) -> None:
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, data)
+    assert raised.value.code == "QR203" and f"column '{column}' must hold one value per row" in str(raised.value)
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({"region": ["龙岗区"], "year": [2015], WASTEWATER: [96 + 0j]}, ("QR206", 2)),     # ArrowNotImplementedError
+    ({"region": ["龙岗区"], "year": [10 ** 20], WASTEWATER: [96]}, ("QR203", 2)),       # OverflowError
+    ({"region": ["龙岗区"] * 2, "year": np.array([1e300, 2015]), WASTEWATER: [96, 96]}, ("QR203", 2)),
+    ({"region": ["龙岗区"] * 2, "year": np.array([np.inf, 2015]), WASTEWATER: [96, 96]}, ("QR203", 2)),
+    ({"region": ["龙岗区"] * 2, "year": [2015] * 2, "indicator": [WASTEWATER, None], "value": [96, 96]}, ("QR204", 3)),
+])
+def test_hostile_cells_are_refused_where_they_are(data: dict[str, Any], expected: tuple[str, int]) -> None:
+    with pytest.raises(qualityrules.QualityRulesError) as raised:
+        qualityrules.evaluate(PACK, data)
+    assert (raised.value.code, raised.value.span.line if raised.value.span else None) == expected
+    assert "-9223372036854775808" not in str(raised.value)   # a huge year is shown as written, not as cast
+
+
+def test_a_row_without_indicator_or_value_in_long_form_is_dropped() -> None:
+    data = {"region": ["龙岗区"] * 2, "year": [2015] * 2, "indicator": [None, WASTEWATER], "value": [None, 96]}
+    assert qualityrules.evaluate(PACK, data).verdict("龙岗区", 2015, WASTEWATER) == "pass"
+
+
+@pytest.mark.parametrize("data", [
+    {"region": np.array([1 + 1j, 2]), "year": [2015, 2015], WASTEWATER: [96, 96]},
+    {"region": [np.uint64(2 ** 64 - 1)], "year": [2015], WASTEWATER: [96]},     # _Grid: arange overflow
+    {"region": np.array([["龙岗区"], "龙岗区"], dtype=object), "year": [2015, 2015], WASTEWATER: [96, 90]},
+    pa.table({"region": pa.array([["龙岗区"]]), "year": [2015], WASTEWATER: [96.0]}),
+])
+def test_regions_that_are_no_names_are_outside_the_pack(data: Any) -> None:
+    report = qualityrules.evaluate(PACK, data)
+    assert any(w.code == "QR240" for w in report.warnings)
+    assert {report.verdict(r, 2015, WASTEWATER) for r in report.obs.regions if r != "龙岗区"} == {"not-applicable"}
+
+
+def test_pandas_extension_columns_are_read_as_their_values() -> None:
+    periods = pd.DataFrame({"region": ["龙岗区"], "year": pd.PeriodIndex(["2015"], freq="Y"), WASTEWATER: [96]})
+    sparse = pd.DataFrame({"region": ["龙岗区"], "year": [2015], WASTEWATER: pd.arrays.SparseArray([94.0])})
+    assert qualityrules.evaluate(PACK, periods).verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    assert qualityrules.evaluate(PACK, sparse).verdict("龙岗区", 2015, WASTEWATER) == "fail"
+    intervals = pd.DataFrame({"region": ["龙岗区"], "year": [2015],
+                              WASTEWATER: pd.arrays.IntervalArray.from_breaks([0, 96])})
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, intervals)
+    assert raised.value.code == "QR206"
+
+
+def test_a_polars_series_is_not_a_table() -> None:
+    import polars as pl
+
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, pl.Series([1, 2]))
+    assert raised.value.code == "QR203" and "Series" in str(raised.value)
+
+
+def test_zero_dimensional_arrays_and_one_ignored_name_are_taken() -> None:
+    report = qualityrules.evaluate(PACK, ONE, year=np.array(2015), region=np.array("龙岗区"))
+    assert report.verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    extra = {**ONE, "junk": [1]}
+    assert qualityrules.evaluate(PACK, extra, ignore_columns="junk").verdict("龙岗区", 2015, WASTEWATER) == "pass"
+
+
+MISUSE_2 = {
+    "evaluate(review=[])": lambda: qualityrules.evaluate(PACK, ONE, as_of=2015, review=[]),  # type: ignore[arg-type]
+    "evaluate(region_column=5)": lambda: qualityrules.evaluate(PACK, ONE, region_column=5),
+    "evaluate(year_column=[…])": lambda: qualityrules.evaluate(PACK, ONE, year_column=["year"]),
+    "evaluate(ignore_columns=5)": lambda: qualityrules.evaluate(PACK, ONE, ignore_columns=5),
+    "evaluate(encoding=5)": lambda: qualityrules.evaluate(PACK, ONE, encoding=5),
+    "lint(None)": lambda: qualityrules.lint(None),  # type: ignore[arg-type]
+    "format_model(None)": lambda: qualityrules.format_model(None),
+    "load_pack(catalogue=5)": lambda: qualityrules.load_pack("longgang-2015", catalogue=5),  # type: ignore[arg-type]
+    "load_pack(search=None)": lambda: qualityrules.load_pack("longgang-2015", search=None),  # type: ignore[arg-type]
+    "load_pack('x' * 5000)": lambda: qualityrules.load_pack("x" * 5000),      # OSError: file name too long
+    "extract(None)": lambda: qualityrules.extract(None),  # type: ignore[arg-type]
+    "extract(level='galaxy')": lambda: qualityrules.extract("到2025年，X达到94%以上。", level="galaxy"),
+    "extract(period=(2025,))": lambda: qualityrules.extract("到2025年，X达到94%以上。", period=(2025,)),  # type: ignore[arg-type]
+    "extract(period=(2021, 'x'))": lambda: qualityrules.extract("到2025年，X达到94%以上。", period=(2021, "x")),  # type: ignore[arg-type]
+    "extract(extends=5)": lambda: qualityrules.extract("到2025年，X达到94%以上。", extends=5),  # type: ignore[arg-type]
+    "extract(region=5)": lambda: qualityrules.extract("到2025年，X达到94%以上。", region=5),  # type: ignore[arg-type]
+    "extract(pack_id=5)": lambda: qualityrules.extract("到2025年，X达到94%以上。", pack_id=5),  # type: ignore[arg-type]
+    "extract(catalogue=5)": lambda: qualityrules.extract("到2025年，X达到94%以上。", catalogue=5),  # type: ignore[arg-type]
+    "compute_indicators(threads='x')": lambda: qualityrules.compute_indicators(PACK, {"wastewater": RECORDS}, threads="x"),
+    "compute_indicators(backend='x')": lambda: qualityrules.compute_indicators(PACK, {"wastewater": RECORDS}, backend="x"),
+    "compute_indicators(nonsense=1)": lambda: qualityrules.compute_indicators(PACK, {"wastewater": RECORDS}, nonsense=1),
+    "check_records(nonsense=1)": lambda: qualityrules.check_records(PACK, {"wastewater": RECORDS}, nonsense=1),
+    "compute_indicators({table: None})": lambda: qualityrules.compute_indicators(PACK, {"wastewater": None}),
+}
+RECORDS = {"district": ["龙岗区"], "sample_date": [dt.date(2015, 3, 1)], "volume": [1.0], "compliant": [True]}
+
+
+@pytest.mark.parametrize("name", list(MISUSE_2))
+def test_more_api_misuse_is_a_quality_rules_error(name: str) -> None:
+    with pytest.raises(qualityrules.QualityRulesError) as raised:
+        MISUSE_2[name]()
+    assert raised.value.code.startswith(("QR1", "QR2", "QR3")) and raised.value.diagnostic.message
+
+
+def test_a_path_with_a_nul_byte_is_a_lint_diagnostic() -> None:
+    assert [d.code for d in qualityrules.lint("a\x00b.qr")] == ["QR201"]
+
+
+def test_one_search_folder_may_be_given_alone(tmp_path: Path) -> None:
+    assert qualityrules.load_pack("longgang-2015", search=str(tmp_path)).id == "longgang-2015"
+
+
+def test_records_with_a_lone_surrogate_are_qr244_at_the_cell() -> None:
+    records = {**RECORDS, "district": ["\ud800"]}
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.compute_indicators(PACK, {"wastewater": records})
+    assert raised.value.code == "QR244" and raised.value.span is not None and raised.value.span.line == 2
+
+
+def test_records_with_a_nested_text_column_are_qr207() -> None:
+    records = pa.table({**RECORDS, "district": pa.array([{"a": 1}])})
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.compute_indicators(PACK, {"wastewater": records})
+    assert raised.value.code == "QR207" and "district" in raised.value.diagnostic.message
+
+
+def test_a_header_of_many_unknown_columns_is_refused_quickly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    path = tmp_path / "wide.csv"   # 200000 columns: once a csv field limit crash, then a difflib hang
+    path.write_text("region,year," + ",".join(f"c{i}" for i in range(200_000)) + "\n龙岗区,2015\n", encoding="utf-8")
+    start = time.process_time()
+    assert main(["check", "longgang-2015", str(path)]) == 2
+    assert time.process_time() - start < 30
+    err = capsys.readouterr().err
+    assert err.count("error[QR204]") == 20 and "Traceback" not in err
+
+
+def test_a_data_file_name_too_long_for_the_system_is_qr201(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "longgang-2015", "x" * 5000 + ".csv"]) == 2
+    assert "error[QR201]" in capsys.readouterr().err
+
+
+def test_lint_of_a_symlink_loop_is_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    loop = tmp_path / "loop.qr"
+    loop.symlink_to(loop)
+    assert main(["lint", str(loop)]) in (1, 2)
+    err = capsys.readouterr()
+    assert "QR201" in err.out + err.err and "internal error" not in err.err
+
+
+REPORT_2 = qualityrules.evaluate(PACK, {"region": ["龙岗区"] * 2, "year": [2014, 2015], WASTEWATER: [96, 80]})
+TABLE = qualityrules.compute_indicators(PACK, {"wastewater": RECORDS})
+DRAFT = qualityrules.extract("二、主要目标\n到2025年，制造业产品质量合格率达到94%以上。", region="某市", level="city")
+MISUSE_3 = {
+    "verdict(year=None)": lambda: REPORT_2.verdict("龙岗区", None, WASTEWATER),  # type: ignore[arg-type]
+    "verdicts(year=None)": lambda: REPORT_2.verdicts("龙岗区", None, WASTEWATER),  # type: ignore[arg-type]
+    "review_counts(None)": lambda: REPORT_2.review_counts(None),  # type: ignore[arg-type]
+    "to_json('x')": lambda: REPORT_2.to_json("x"),  # type: ignore[arg-type]
+    "to_json(10**9)": lambda: REPORT_2.to_json(10 ** 9),     # a hang: gigabytes of spaces
+    "to_text(width='x')": lambda: REPORT_2.to_text(width="x"),  # type: ignore[arg-type]
+    "compare.row(None)": lambda: qualityrules.compare(PACK).row(None),  # type: ignore[arg-type]
+    "compare.row('x')": lambda: qualityrules.compare(PACK).row("x"),
+    "compare.stricter('x')": lambda: qualityrules.compare(PACK).stricter("x"),
+    "IndicatorTable.get(None, …)": lambda: TABLE.get(None, "龙岗区", 2015),  # type: ignore[arg-type]
+    "IndicatorTable.get(year='x')": lambda: TABLE.get(WASTEWATER, "龙岗区", "x"),  # type: ignore[arg-type]
+    "IndicatorTable.to_csv(5)": lambda: TABLE.to_csv(5),  # type: ignore[arg-type]
+    "IndicatorTable.to_csv(missing/x.csv)": lambda: TABLE.to_csv("/nonexistent-folder/x.csv"),
+    "Draft.diff(None)": lambda: DRAFT.diff(None),
+    "Draft.write(None)": lambda: DRAFT.write(None),  # type: ignore[arg-type]
+    "Draft.write(a folder)": lambda: DRAFT.write(ROOT),
+}
+
+
+@pytest.mark.parametrize("name", list(MISUSE_3))
+def test_misuse_of_results_is_a_quality_rules_error(name: str) -> None:
+    with pytest.raises(qualityrules.QualityRulesError) as raised:
+        MISUSE_3[name]()
+    assert raised.value.code in ("QR101", "QR301", "QR302", "QR303")
+
+
+def test_a_verdict_without_a_year_is_refused_rather_than_one_years() -> None:
+    assert (REPORT_2.verdict("龙岗区", 2014, WASTEWATER), REPORT_2.verdict("龙岗区", 2015, WASTEWATER)) \
+        == ("not-applicable", "fail")
+    assert "2015" in REPORT_2.explain("龙岗区", None, WASTEWATER)   # explain documents year=None: every year
+
+
+FAR_DATES = np.array(["2015-03-01", "11272649-08-04"], dtype="M8[s]")   # beyond Python's year 9999
+
+
+@pytest.mark.parametrize("column", [FAR_DATES[::-1], pa.array(FAR_DATES[::-1])])
+def test_far_dates_in_a_value_column_are_no_count(column: Any) -> None:
+    # numpy and Arrow give such dates to Python as bare integers: 3.5e14 家 passed ">= 700 家"
+    count = "获得质量管理体系认证的规模以上工业企业"
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, {"region": ["龙岗区"] * 2, "year": [2015, 2014], count: column})
+    assert raised.value.code == "QR206" and "11272649" in str(raised.value)
+    empty = np.array(["NaT", "NaT"], dtype="M8[s]")
+    report = qualityrules.evaluate(PACK, {"region": ["龙岗区"] * 2, "year": [2015, 2014], count: empty})
+    assert report.verdict("龙岗区", 2015, count) == "unknown"
+
+
+def test_far_dates_as_region_names_are_their_text() -> None:
+    frame = pd.DataFrame({"region": np.array(["11272649-08-04", "1963-09-14"], dtype="M8[D]"), "year": [2015] * 2,
+                          WASTEWATER: [96, 96]})
+    report = qualityrules.evaluate(PACK, frame)   # Arrow's date32 wrapped the far date; Python's dates overflow
+    assert any(r.startswith("11272649-08-04") for r in report.obs.regions)
+    assert any(w.code == "QR240" for w in report.warnings)
+
+
+@pytest.mark.parametrize("column", [FAR_DATES, pa.array(FAR_DATES)])
+def test_records_dated_beyond_any_year_are_qr206_at_the_row(column: Any) -> None:
+    records = {**RECORDS, "district": ["龙岗区"] * 2, "sample_date": column, "volume": [1.0, 2.0],
+               "compliant": [True, False]}
+    with pytest.raises(qualityrules.DataError) as raised:   # a RecursionError before
+        qualityrules.compute_indicators(PACK, {"wastewater": records})
+    assert raised.value.code == "QR206" and raised.value.span is not None and raised.value.span.line == 3
+
+
+def test_long_form_whose_only_rows_are_empty_gives_an_empty_report() -> None:
+    data = {"region": ["x"], "year": [None], "indicator": [WASTEWATER], "value": [None]}   # a reshape error before
+    assert qualityrules.evaluate(PACK, data).obs.years.tolist() == []
+
+
+@pytest.mark.parametrize(("column", "values"), [
+    ("district", np.array([-69, 59, 99], dtype=np.int8)),                  # label differences overflowed int8
+    ("district", pa.array(np.array([-69, 59, 99], dtype=np.int8))),
+    ("district", np.array([1, 2, 3], dtype=np.uint64)),                    # uint64 codes: an int64 + uint64 sum
+    ("district", np.array([1 + 1j, 2, 3], dtype=np.complex64)),             # no Arrow type
+    ("district", pa.array(np.array(["2015-03-01", "11272649-08-04", "NaT"], dtype="M8[s]"))),   # Python's dates overflow
+    ("district", np.array([Decimal("sNaN"), Decimal("Infinity"), None], dtype=object)),
+    ("sample_date", np.array([Decimal("-Infinity"), None, None], dtype=object)),
+    ("compliant", pa.array([-731452380957470720, 0, 1])),                  # beyond 2**53: no safe float cast
+])
+def test_hostile_record_columns_are_read_or_refused(column: str, values: Any) -> None:
+    records = {"district": ["龙岗区"] * 3, "sample_date": [dt.date(2015, 3, 1)] * 3, "volume": [1.0, 2.0, 3.0],
+               "compliant": [True, False, True], column: values}
+    try:
+        report = qualityrules.check_records(PACK, {"wastewater": records})
+    except qualityrules.DataError as error:
+        assert error.code in ("QR206", "QR207") and error.span is not None
+    else:
+        assert report.verdict(report.obs.regions[0], 2015, WASTEWATER) in VERDICTS
+
+
+def test_a_deep_region_hierarchy_is_read_in_linear_time(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "deep.csv"    # a chain 5000 deep: the cycle check walked it quadratically (minutes)
+    path.write_text("child,parent\n" + "".join(f"r{i},r{i + 1}\n" for i in range(5000)) + "r5000,龙岗区\n",
+                    encoding="utf-8")
+    start = time.process_time()
+    report = qualityrules.evaluate(PACK, {"region": ["r0"], "year": [2015], WASTEWATER: [80]}, hierarchy=path)
+    assert report.verdict("r0", 2015, WASTEWATER) == "fail" and time.process_time() - start < 20
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, ONE, hierarchy={"x": "a", "a": "b", "b": "a"})
+    assert raised.value.code == "QR208" and "a → b → a" in str(raised.value)
+
+
+def test_many_unknown_indicators_in_long_form_are_refused_quickly() -> None:
+    import time
+
+    n = 50_000      # a difflib suggestion was computed for each (35 s), though 20 are shown
+    data = {"region": ["龙岗区"] * n, "year": [2015] * n, "indicator": [f"指标{i}" for i in range(n)], "value": [1] * n}
+    start = time.process_time()
+    with pytest.raises(qualityrules.UnknownIndicatorError) as raised:
+        qualityrules.evaluate(PACK, data)
+    assert time.process_time() - start < 15 and len(raised.value.diagnostics) == 20
+
+
+@pytest.mark.parametrize("read", [
+    lambda path: qualityrules.evaluate(PACK, path),
+    lambda path: qualityrules.compute_indicators(PACK, {"wastewater": path}),
+    lambda path: qualityrules.Hierarchy.read(path),
+])
+def test_a_data_path_with_a_nul_byte_is_qr201(read: Any) -> None:
+    with pytest.raises(qualityrules.DataError) as raised:   # ValueError: embedded null byte
+        read("a\x00b.csv")
+    assert raised.value.code == "QR201"
+
+
+def test_reading_a_hierarchy_from_no_path_is_qr303() -> None:
+    with pytest.raises(qualityrules.UsageError) as raised:
+        qualityrules.Hierarchy.read(None)  # type: ignore[arg-type]
+    assert raised.value.code == "QR303"
+
+
+def test_reading_a_very_long_field_leaves_the_csv_modules_limit_as_it_was() -> None:
+    import csv
+
+    from qualityrules.tables.source import _fields
+
+    before = csv.field_size_limit()
+    long = "x" * (before + 10)
+    assert _fields(f'甲区,2015,"{long}"', ",") == ["甲区", "2015", long]
+    assert csv.field_size_limit() == before          # process-wide: raised only while reading

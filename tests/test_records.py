@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualityrules
-from qualityrules.errors import DataError, QualityRulesError, RuleSyntaxError
+from qualityrules.errors import DataError, QualityRulesError, RuleSyntaxError, Severity
 from qualityrules.language import model as m
 from qualityrules.language.parse import parse_text
 from qualityrules.language.text import normalize
@@ -176,8 +176,28 @@ def _value(expression: m.Expression, rows: list[dict[str, Any]]) -> float:
     return math.nan if exact is None else float(exact)
 
 
+def _measured(expression: m.Expression) -> set[str]:
+    """Columns an expression reads as measurements: aggregated, weights, compared in conditions
+    with a number or true/false."""
+    def tested(condition: m.Condition) -> set[str]:
+        if isinstance(condition, m.ColumnTest):
+            return set() if isinstance(condition.literal, str) else {condition.column}
+        if isinstance(condition, m.Not):
+            return tested(condition.part)
+        return set().union(*(tested(p) for p in condition.parts))
+
+    if isinstance(expression, m.Aggregate):
+        found = {c for c in (expression.column, expression.weight) if c}
+        return found | (tested(expression.where) if expression.where is not None else set())
+    if isinstance(expression, m.Arithmetic):
+        return _measured(expression.left) | _measured(expression.right)
+    return set()
+
+
 def naive(records: list[dict[str, Any]], catalogue: list[m.Indicator],
           parents: dict[str, str] | None = None) -> dict[tuple[str, str, int], tuple[float, int]]:
+    """Per indicator, region (and its ancestors) and year: the exact value correctly rounded and
+    the rows; unknown (NaN) where a column the indicator measures holds ±inf (QR214)."""
     out: dict[tuple[str, str, int], tuple[float, int]] = {}
     for indicator in catalogue:
         definition = indicator.definition
@@ -193,9 +213,12 @@ def naive(records: list[dict[str, Any]], catalogue: list[m.Indicator],
                 chain.append(parents[chain[-1]])
             for name in chain:
                 groups.setdefault((name, day.year), []).append(row)
+        measured = _measured(definition.value)
         for (region, year), rows in groups.items():
             value = _value(definition.value, rows)
             if definition.min_records and len(rows) < definition.min_records:
+                value = math.nan
+            if any(isinstance(r[c], float) and math.isinf(r[c]) for r in rows for c in measured):
                 value = math.nan
             out[(indicator.name, region, year)] = (value, len(rows))
     return out
@@ -353,6 +376,59 @@ def test_nan_measurement_is_not_a_compliant_sample() -> None:
     assert table.get("PM2.5年均浓度", "甲", 2015) == 20.0              # mean of present values
 
 
+def test_an_infinity_in_a_records_column_is_unknown_with_a_located_warning(tmp_path: Path) -> None:
+    """±inf in a measured column is no measurement: QR214 names the column, the first row (as a
+    spreadsheet counts them) and how many there are; the indicators reading the column are unknown
+    in the region-years of those rows and above them, never a pass or a fail, whatever the
+    chunking, threads or input form; other region-years and indicators keep their values."""
+    pack = qualityrules.load_pack("longgang-2015")
+    rate = "工业废水达标排放率"
+    data = pd.DataFrame({
+        "district": ["龙岗区", "龙岗区", "龙岗区", "福田区", "福田区", "福田区"],
+        "sample_date": ["2015-01-05", "2015-03-01", "2014-02-01", "2015-02-01", "2015-06-01", "2014-01-01"],
+        "volume": [100.0, np.inf, 50.0, -np.inf, 10.0, 40.0],
+        "compliant": [True, True, True, False, True, False],
+    })
+    tree = {"龙岗区": "深圳市", "福田区": "深圳市"}
+    parquet = tmp_path / "wastewater.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), parquet, row_group_size=2)
+    for source, options in ((data, {}), (data, {"chunk_rows": 1, "threads": 2}),
+                            ({k: data[k].to_numpy() for k in data}, {}), (parquet, {"threads": 2})):
+        table = compute_indicators(pack, {"wastewater": source}, hierarchy=tree, **options)
+        for region in ("龙岗区", "福田区", "深圳市"):
+            assert math.isnan(table.get(rate, region, 2015))
+        assert (table.get(rate, "龙岗区", 2014), table.get(rate, "福田区", 2014)) == (100.0, 0.0)
+        assert table.get(rate, "深圳市", 2014) == pytest.approx(100 * 50 / 90)
+        (warning,) = [w for w in table.warnings if w.code == "QR214"]
+        assert warning.severity is Severity.WARNING and warning.line == 3
+        assert "row 3, column 'volume'" in warning.message and "inf is not a measurement" in warning.message
+        assert "the first of 2 ±inf values" in warning.message and rate in warning.message
+        assert warning.file == (str(parquet) if source is parquet else "records 'wastewater'")
+    import dask.dataframe as dd
+
+    by_dask = compute_indicators(pack, {"wastewater": dd.from_pandas(data, npartitions=3)}, hierarchy=tree,
+                                 backend="dask", scheduler="synchronous")
+    assert math.isnan(by_dask.get(rate, "深圳市", 2015)) and by_dask.get(rate, "龙岗区", 2014) == 100.0
+    report = qualityrules.check_records(pack, {"wastewater": data})
+    assert report.verdict("龙岗区", 2015, rate) == "unknown"                 # 100 % otherwise: a pass
+    assert any(w.code == "QR214" for w in report.warnings)
+    # a flag read from a float column (甲), a column only compared in a condition (乙)
+    rows = [{"地区": region, "日期": dt.date(2015, 1, d), "v": 1.0, "a": a, "ok": True, "grade": "合格"}
+            for region in ("甲", "乙") for d, a in ((1, 50.0), (2, 50.0 if region == "甲" else -math.inf))]
+    flags = frame(rows).assign(ok=[1.0, math.inf, 1.0, 1.0])
+    table = compute_indicators(INDICATORS, {"t": flags})
+    assert math.isnan(table.get("达标率", "甲", 2015)) and table.get("优良比例", "甲", 2015) == 100.0
+    assert table.get("达标率", "乙", 2015) == 100.0 and math.isnan(table.get("优良比例", "乙", 2015))
+    found = {w.message.split("column '")[1].split("'")[0]: w.line for w in table.warnings if w.code == "QR214"}
+    assert found == {"ok": 3, "a": 5}
+    # a CSV cell reading inf is no number at all: an error at the cell
+    csv_path = tmp_path / "wastewater.csv"
+    data.to_csv(csv_path, index=False)
+    with pytest.raises(DataError) as error:
+        compute_indicators(pack, [csv_path])
+    assert error.value.diagnostic.code == "QR206" and error.value.diagnostic.line == 3
+
+
 def test_min_records_makes_the_value_unknown_and_flags_it() -> None:
     rows = [{"地区": "甲", "日期": dt.date(2015, 1, d), "v": 1.0, "a": float(d), "ok": True, "grade": "合格"}
             for d in (1, 2)]
@@ -471,6 +547,45 @@ def test_window_sums_are_exact_on_any_values(values: list[float], exponent: int,
         assert Fraction(sums[b]) * Fraction(2) ** e == sum(map(Fraction, x[code == b].tolist()), Fraction(0))
 
 
+SPECIAL = st.sampled_from([math.nan, math.inf, -math.inf, 0.1 + 0.2, 1e280, 5e-324])
+CELL = st.one_of(st.builds(lambda digits, places: digits / 10 ** places, st.integers(-10 ** 17, 10 ** 17),
+                           st.integers(0, 6)),
+                 SPECIAL, st.floats(allow_nan=False, allow_infinity=False, min_value=-1e280, max_value=1e280))
+# a block of one kind: decimals of one scale (a few of them special), or anything
+BLOCK = st.one_of(
+    st.integers(0, 6).flatmap(lambda places: st.lists(st.tuples(st.one_of(
+        st.integers(-10 ** 6, 10 ** 6).map(lambda digits: digits / 10 ** places), SPECIAL), st.integers(0, 3)),
+        max_size=40)),
+    st.lists(st.tuples(CELL, st.integers(0, 3)), max_size=40))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(BLOCK, min_size=1, max_size=6), st.booleans())
+def test_block_sums_are_exact_whatever_the_scales_of_successive_blocks(blocks: list[list[tuple[float, int]]],
+                                                                       one_sign: bool) -> None:
+    """Blocks of a column summed one after the other, as the scan does (the scale of the previous
+    block tried first, the bins' row counts carried by the sum's bincount when they fit): every
+    bin's sum is the exact sum of its records' decimals and every bin's count its rows, whether a
+    block is of the previous block's scale, of more or fewer places, of both signs, too large for
+    one float sum, or not short decimals at all."""
+    from qualityrules.records.scan import ExactSum, _Scale, _Scratch, _sum_block
+
+    scale, acc, expected = _Scale(), ExactSum((8,)), [Fraction(0)] * 4
+    counts, expected_counts = np.zeros(8, np.int64), np.zeros(8, np.int64)
+    for block in blocks:
+        x = np.array([abs(v) if one_sign else v for v, _ in block], np.float64)
+        present = np.isfinite(x)
+        code = np.array([g for _, g in block], np.intp) * 2 + present   # missing rows: bins never read
+        if not _sum_block(code, x, present, None, 8, acc, _Scratch(max(len(x), 1)), scale, counts):
+            counts += np.bincount(code, minlength=8)
+        expected_counts += np.bincount(code, minlength=8)
+        for value, group in zip(x.tolist(), code.tolist(), strict=True):
+            if math.isfinite(value):
+                expected[group // 2] += value_of(value)
+    assert acc.exact()[1::2] == expected
+    assert counts.tolist() == expected_counts.tolist()
+
+
 # ------------------------------------------------------------------------------------------
 # Files
 
@@ -488,7 +603,24 @@ def test_csv_and_parquet_files_give_the_in_memory_result(tmp_path: Path) -> None
     assert same(as_dict(compute_indicators(pack, {"wastewater": gbk})), expected)
     parquet = tmp_path / "wastewater.parquet"
     pq.write_table(pa.Table.from_pandas(data, preserve_index=False), parquet, row_group_size=2)
-    assert same(as_dict(compute_indicators(pack, str(parquet))), expected)
+    # row groups read and scanned by one thread or by two, or (larger than chunk_rows) read in pieces
+    for options in ({}, {"threads": 1}, {"threads": 2}, {"threads": 2, "chunk_rows": 1}):
+        assert same(as_dict(compute_indicators(pack, str(parquet), **options)), expected)
+
+
+def test_parquet_row_groups_scanned_in_parallel_report_the_first_error(tmp_path: Path) -> None:
+    """Row groups are decoded and scanned by several threads, yet an error is the one a reader
+    going row by row would meet first, naming its file row."""
+    dates = ["2015-01-01"] * 40
+    dates[23], dates[37] = "tomorrow", "yesterday"
+    data = pd.DataFrame({"district": ["龙岗区"] * 40, "sample_date": dates, "volume": [1.0] * 40,
+                         "compliant": [True] * 40})
+    path = tmp_path / "wastewater.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), path, row_group_size=3)
+    for threads in (1, 2):
+        with pytest.raises(DataError) as error:
+            compute_indicators(qualityrules.load_pack("longgang-2015"), [path], threads=threads)
+        assert error.value.diagnostic.line == 25 and "'tomorrow'" in error.value.diagnostic.message
 
 
 def test_unparseable_date_points_at_the_csv_cell(tmp_path: Path) -> None:

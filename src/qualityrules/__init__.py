@@ -133,6 +133,8 @@ def lint(path: str | Path, *, search: tuple[str | Path, ...] = (),
     warnings its ``# noqa: CODE reason`` comments silence are left out."""
     from .packs.resolve import lint_file
 
+    if not isinstance(path, (str, Path)):
+        refuse(tr("a path must be a str or a Path, not {value}", value=shown(path)))
     return lint_file(path, search=search, catalogue=catalogue)
 
 
@@ -276,6 +278,9 @@ def _review(pack: Pack, options: Mapping[str, Any] | None) -> Any:
     stated = next((p.definition.review for p in pack.lineage() if p.definition.review is not None), None)
     if options is None:
         return stated or Review()
+    if not isinstance(options, Mapping):
+        refuse(tr("review must be a mapping, not {value}", value=shown(options)),
+               tr('e.g. review={{"method": "projection", "on_track": 0.9}}'))
     unknown = sorted(set(map(str, options)) - {"method", "on_track", "at_risk"})
     if unknown:
         raise UsageError(Diagnostic("QR331", tr("unknown review option(s): {options}", options=", ".join(unknown)),
@@ -313,6 +318,7 @@ def _boundary(key: str, value: Any) -> Any:
 def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[str] | None:
     names: list[str] = []
     for label, value in (("region", one), ("regions", many)):
+        value = _unwrapped(value)
         if value is None:
             continue
         if not isinstance(value, (str, Iterable)):
@@ -326,6 +332,7 @@ def _names(one: str | Iterable[str] | None, many: Iterable[str] | None) -> list[
 def _years(one: int | Iterable[int] | None, many: Iterable[int] | None) -> list[int] | None:
     found: list[int] = []
     for label, value in (("year", one), ("years", many)):
+        value = _unwrapped(value)
         if value is None:
             continue
         if isinstance(value, Iterable) and not isinstance(value, str):
@@ -333,6 +340,11 @@ def _years(one: int | Iterable[int] | None, many: Iterable[int] | None) -> list[
         else:
             found.append(_year(value, label))
     return found or None
+
+
+def _unwrapped(value: Any) -> Any:
+    """A 0-dimensional numpy array as its one value (it is iterable in type only)."""
+    return value.item() if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)) else value
 
 
 def _year(value: Any, what: str) -> int:
@@ -391,9 +403,16 @@ def compute_indicators(pack: Pack | str | Path, records: Any, *, search: tuple[s
     ``search`` and ``catalogue`` (see :func:`parse_pack`) are used when ``pack`` is an id or a path."""
     from .records.compute import compute_indicators as _compute
 
+    unknown = sorted(set(options) - _RECORD_OPTIONS)
+    if unknown:
+        refuse(tr("compute_indicators() got unknown keyword(s): {keywords}", keywords=", ".join(unknown)),
+               suggestion=tr("records options: {options}", options=", ".join(sorted(_RECORD_OPTIONS))))
     if isinstance(pack, (str, Path)):
         pack = load_pack(pack, search=search, catalogue=catalogue)
     return _compute(pack, records, **options)
+
+
+_RECORD_OPTIONS = frozenset({"hierarchy", "threads", "chunk_rows", "encoding", "progress", "backend", "scheduler"})
 
 
 @optional_dependencies("check_records()")
@@ -443,6 +462,17 @@ def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str
     from .extraction.reading import decode_plan, plan_from_text, read_plan
     from .packs.resolve import as_catalogue
 
+    if not isinstance(plan, (str, bytes, Path)):
+        refuse(tr("a plan must be its text (str), its bytes or a Path, not {value}", value=shown(plan)))
+    for what, given in (("pack_id", pack_id), ("region", region)):
+        if given is not None:
+            _expect_text(given, what)
+    levels = [lv.value for lv in Level]
+    if level is not None and not isinstance(level, Level) and level not in levels:
+        refuse(tr("level must be one of {levels}, not {value}", levels=", ".join(levels), value=shown(level)))
+    listed = [extends] if isinstance(extends, (str, Path)) else list(extends) if isinstance(extends, Iterable) else None
+    if listed is None or not all(isinstance(p, (str, Path)) for p in listed):
+        refuse(tr("extends must be parent pack ids or .qr paths, not {value}", value=shown(extends)))
     if isinstance(plan, Path):
         text = read_plan(plan)
     elif isinstance(plan, bytes):
@@ -450,8 +480,8 @@ def extract(plan: str | bytes | Path, *, pack_id: str | None = None, region: str
         text = plan_from_text(decoded, source, encoding)
     else:
         text = plan_from_text(plan, source)
-    parents = [extends] if isinstance(extends, str) else list(extends)
-    return extract_plan(text, pack_id=pack_id, region=region, level=level, period=period, extends=parents,
+    return extract_plan(text, pack_id=pack_id, region=region, level=level, period=period,
+                        extends=[str(p) for p in listed],
                         catalogue=as_catalogue(catalogue))
 
 

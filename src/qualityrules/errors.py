@@ -13,6 +13,7 @@ import enum
 import functools
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 import attrs
@@ -384,3 +385,28 @@ def span_of(source: Source, start: int, end: int) -> Span:
     line = bisect.bisect_right(starts, start)
     end_line = bisect.bisect_right(starts, end)
     return Span(source, start, end, line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
+
+
+def write_file(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to the file ``path`` (``-o``, :meth:`Draft.write`, …); QR302 when it cannot be."""
+    if not isinstance(path, (str, Path)):
+        refuse(tr("a path must be a str or a Path, not {value}", value=shown(path)))
+    target = Path(path)
+    problem: tuple[str, Text] | None = None   # (why, what to do)
+    try:
+        folder, parent = target.is_dir(), target.parent.is_dir()
+    except OSError:     # a name too long for the system: writing says so
+        folder, parent = False, True
+    if folder:
+        problem = tr("is a directory"), tr("name a file inside it, e.g. {example}", example=target / "report.txt")
+    elif not parent:
+        problem = (tr("its folder {folder} does not exist", folder=target.parent),
+                   tr("create it first (mkdir -p {folder})", folder=target.parent))
+    if problem is None:
+        try:
+            target.write_text(text, encoding="utf-8", errors="backslashreplace")
+            return
+        except OSError as error:
+            problem = error.strerror or str(error), tr("choose a file you may write")
+    raise UsageError(Diagnostic("QR302", tr("cannot write {path}: {reason}", path=path, reason=problem[0]),
+                                suggestion=problem[1]))

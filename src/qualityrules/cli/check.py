@@ -132,8 +132,8 @@ def _year(text: str) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .. import evaluate
-    from ..errors import Diagnostic, UsageError
-    from .common import load, print_diagnostics, write_output
+    from ..errors import Diagnostic, UsageError, write_file
+    from .common import load, print_diagnostics
 
     for _, year, _ in args.explain or ():
         if year != "-" and not (year.isdigit() and len(year) == 4):
@@ -175,7 +175,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             print(explained, file=sys.stderr)
     if args.output:
-        write_output(args.output, text)
+        write_file(args.output, text)
         summary = report.summary()
         counts = ", ".join(f"{summary[v]} {v}" for v in summary if v != "targets" and summary[v])
         print(render(tr("wrote {path}: {counts}", path=args.output, counts=counts)), file=sys.stderr)

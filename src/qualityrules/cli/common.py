@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import Diagnostic, Severity, UsageError
-from ..i18n import LANGUAGES, Text, render, tr
+from ..errors import Diagnostic, Severity
+from ..i18n import LANGUAGES, render, tr
 from ..terminal import colour_enabled, fit, output_width, paint
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -96,22 +96,3 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO | None =
             first = first.replace(f"{word}[{diagnostic.code}]", paint(f"{word}[{diagnostic.code}]", label, True), 1)
             text = first + ("\n" + rest if rest else "")
         print(text, file=out)
-
-
-def write_output(path: str, text: str) -> None:
-    """Write ``text`` (UTF-8) to the file ``path`` given with ``-o``; QR302 when it cannot be."""
-    target = Path(path)
-    problem: tuple[str, Text] | None = None   # (why, what to do)
-    if target.is_dir():
-        problem = tr("is a directory"), tr("name a file inside it, e.g. {example}", example=target / "report.txt")
-    elif not target.parent.is_dir():
-        problem = (tr("its folder {folder} does not exist", folder=target.parent),
-                   tr("create it first (mkdir -p {folder})", folder=target.parent))
-    if problem is None:
-        try:
-            target.write_text(text, encoding="utf-8", errors="backslashreplace")
-            return
-        except OSError as error:
-            problem = error.strerror or str(error), tr("choose a file you may write")
-    raise UsageError(Diagnostic("QR302", tr("cannot write {path}: {reason}", path=path, reason=problem[0]),
-                                suggestion=problem[1]))

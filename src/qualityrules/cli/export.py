@@ -6,15 +6,16 @@ import argparse
 import json
 from typing import Any
 
+from ..errors import write_file
 from ..i18n import tr
-from .common import EXIT_OK, load, write_output
+from .common import EXIT_OK, load
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     pack = load(args, args.pack)
     text = json.dumps(pack.to_dict(), ensure_ascii=False, indent=2)
     if args.output:
-        write_output(args.output, text + "\n")
+        write_file(args.output, text + "\n")
     else:
         print(text)
     return EXIT_OK

@@ -98,8 +98,8 @@ def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any], h
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
-    from ..errors import Diagnostic, UsageError
-    from .common import load, write_output
+    from ..errors import Diagnostic, UsageError, write_file
+    from .common import load
 
     pack = load(args, args.pack)
     if args.schema:
@@ -115,7 +115,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
                                     suggestion=tr("give record files or --records TABLE=PATH")))
     text = _compute(plan, tables, args, read_hierarchy(args)).to_csv()
     if args.output:
-        write_output(args.output, text)
+        write_file(args.output, text)
     else:
         sys.stdout.write(text)
     return 0

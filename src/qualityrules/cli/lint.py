@@ -83,7 +83,7 @@ def _catalogue_files(files: dict[str, tuple[str, Parsed | Diagnostic]]) -> list[
     shipped = {p.resolve() for p in catalogue_files()}   # already the base of every extension
     found = []
     for name, (_, parsed) in files.items():
-        if Path(name).resolve() in shipped or not isinstance(parsed, tuple):
+        if not isinstance(parsed, tuple) or Path(name).resolve() in shipped:   # unread (a symlink loop): not resolved
             continue
         rule_file, _ = parsed
         if rule_file.indicators and not rule_file.packs:

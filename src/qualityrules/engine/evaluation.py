@@ -34,7 +34,7 @@ from ..packs.regions import Hierarchy, HierarchyLike, as_hierarchy
 from ..tables.observations import Observations
 from .exact import ExactCells, refine
 from .plan import RELATIVE_CHANGE, VALUE, Plan
-from .plausibility import Doubt, screen
+from .plausibility import Doubt, Screen
 
 __all__ = ["Block", "Evaluation", "run"]
 
@@ -142,25 +142,29 @@ def run(plan: Plan, data: Observations, *, years: Collection[int] | None = None,
     """Evaluate every atom of ``plan`` (or those reported in ``years``) for every region of
     ``data``, after setting implausible values aside; which targets bind which regions comes from
     :func:`qualityrules.packs.applicability.regions_bound` (with ``hierarchy``)."""
-    obs, doubts = screen(plan, data)
+    screening = Screen(plan, data)
     tree = as_hierarchy(hierarchy)
-    bound = regions_bound(plan.pack, obs.regions, hierarchy=tree, keys=obs.region_keys)
-    warnings = [doubt.diagnostic for doubt in doubts]
-    outside = np.flatnonzero(~bound.inside)
-    if len(outside):
-        warnings.insert(0, outside_warning(plan.pack, [obs.regions[r] for r in outside.tolist()], tree))
-    _, n_years, n_ind = obs.shape
-    known = obs._indicator_index
+    named = isinstance(data.labels, tuple)   # else integer codes, compared as integers
+    bound = regions_bound(plan.pack, data.labels, hierarchy=tree, keys=data.region_keys if named else None)
+    _, n_years, n_ind = data.shape
+    known = data._indicator_index
     ind_pos = np.array([known.get(name, -1) for name in plan.indicators], dtype=np.int64)
-    year_pos = np.searchsorted(obs.years, plan.years)
+    year_pos = np.searchsorted(data.years, plan.years)
     found = year_pos < n_years
-    found[found] = obs.years[year_pos[found]] == plan.years[found]
+    found[found] = data.years[year_pos[found]] == plan.years[found]
     year_pos = np.where(found, year_pos, -1)
     selected = np.ones(plan.n_atoms, dtype=bool) if years is None else np.isin(plan.atom_year, list(years))
     blocks: list[Block] = []
     simple = np.flatnonzero(selected & plan.simple)
-    if len(simple):
-        blocks.extend(_simple(plan, obs, simple, ind_pos, year_pos))
+    if len(simple):      # screened column by column as they are compared
+        blocks.extend(_simple(plan, data, screening, simple, ind_pos, year_pos))
+    obs, doubts = screening.result()
+    warnings = [doubt.diagnostic for doubt in doubts]
+    outside = np.flatnonzero(~bound.inside)
+    if len(outside):
+        warnings.insert(0, outside_warning(plan.pack, data.labels[outside] if not named else
+                                           [data.regions[r] for r in outside.tolist()], tree,
+                                           keys=[data.region_keys[r] for r in outside.tolist()] if named else None))
     compound = np.flatnonzero(selected & ~plan.simple)
     if len(compound):
         blocks.append(_compound(plan, obs, compound, ind_pos, year_pos))
@@ -175,11 +179,12 @@ def _missing_block(atoms: IntArray, regions: int) -> Block:
     return Block(atoms, np.zeros(shape, dtype=bool), np.ones(shape, dtype=bool), nan, nan)
 
 
-def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
+def _simple(plan: Plan, obs: Observations, screening: Screen, atoms: IntArray, ind_pos: IntArray,
             year_pos: IntArray) -> list[Block]:
     """Atoms comparing one year's value, rule by rule on the indicator's ``[region, year]``
-    values where they lie: a rule checked in consecutive years reads a slice (a view), so a
-    table with one row per region-year is compared column by column without a copy."""
+    values where they lie (``screening``'s: implausible values set aside): a rule checked in
+    consecutive years reads a slice (a view), so a table with one row per region-year is
+    compared column by column without a copy."""
     regions = obs.n_regions
     ip = ind_pos[plan.atom_indicator[atoms]]
     yp = year_pos[plan.atom_sum_years[atoms, 0]]
@@ -210,66 +215,126 @@ def _simple(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray,
         count[width] = slot[-1] + 1
     passed_buffers = {w: np.empty((c, regions, w), dtype=bool) for w, c in count.items()}
     unknown_buffers = {w: np.empty((c, regions, w), dtype=bool) for w, c in count.items()}
-    scratch = {w: np.empty((regions, w), dtype=bool) for w in count}
-    for k, (start, stop) in enumerate(zip(starts, stops, strict=True)):
-        values = obs.values[indicators[k]]
-        width = widths[k]
-        columns: Any = slice(first[k], last[k] + 1) if last[k] - first[k] + 1 == width else yp[start:stop]
-        x = values.lo[:, columns]
-        if values.lo_open is None:
-            passed, unknown = passed_buffers[width][slot[k]], unknown_buffers[width][slot[k]]
-            _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[width])
-            blocks.append(Block(atoms[start:stop], passed, unknown, x, x))
-            continue
-        assert values.lo_open is not None and values.hi_open is not None
-        x_hi, lo_open, hi_open = values.hi[:, columns], values.lo_open[:, columns], values.hi_open[:, columns]
-        passed, unknown = _decide(plan, atoms[start:stop], x, x_hi, lo_open, hi_open)
-        blocks.append(Block(atoms[start:stop], passed, unknown, x, x_hi, lo_open, hi_open))
+    found: list[Block | None] = [None] * len(starts)
+
+    def compare(runs: range) -> None:
+        """The blocks of ``runs`` into ``found`` (their own slots: the two halves share nothing
+        they write but their own cells of the buffers)."""
+        scratch = {w: np.empty((regions, w), dtype=bool) for w in count}
+        for k in runs:
+            start, stop, width = starts[k], stops[k], widths[k]
+            values = screening.values(indicators[k])
+            columns: Any = slice(first[k], last[k] + 1) if last[k] - first[k] + 1 == width else yp[start:stop]
+            x = values.lo[:, columns]
+            if values.lo_open is None:
+                passed, unknown = passed_buffers[width][slot[k]], unknown_buffers[width][slot[k]]
+                _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[width],
+                        obs.known_finite(indicators[k]))
+                found[k] = Block(atoms[start:stop], passed, unknown, x, x)
+                continue
+            assert values.lo_open is not None and values.hi_open is not None
+            x_hi, lo_open, hi_open = values.hi[:, columns], values.lo_open[:, columns], values.hi_open[:, columns]
+            passed, unknown = _decide(plan, atoms[start:stop], x, x_hi, lo_open, hi_open)
+            found[k] = Block(atoms[start:stop], passed, unknown, x, x_hi, lo_open, hi_open)
+
+    half = _second_half(indicators, widths, regions)
+    if half is None:
+        compare(range(len(starts)))
+    else:     # the second half on the other core (numpy releases the GIL while it compares)
+        other = _pool().submit(compare, range(half, len(starts)))
+        compare(range(half))
+        other.result()
+    blocks.extend(block for block in found if block is not None)
     return blocks
+
+
+_PARALLEL_VALUES = 1 << 20   # values compared in one call before a second core is worth its start
+
+
+def _second_half(indicators: list[int], widths: list[int], regions: int) -> int | None:
+    """Where the runs split into two halves of about equal work, at a change of indicator (an
+    indicator is screened by one thread), when the work is large enough and a second core is
+    there; else None."""
+    total = regions * sum(widths)
+    if total < _PARALLEL_VALUES or len(widths) < 2 or _cores() < 2:
+        return None
+    done, half = 0, 0
+    while half < len(widths) and 2 * done < total:
+        done += regions * widths[half]
+        half += 1
+    while 0 < half < len(widths) and indicators[half] == indicators[half - 1]:
+        half += 1
+    return half if 0 < half < len(widths) else None
+
+
+@functools.cache
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@functools.cache
+def _pool() -> Any:
+    """One worker thread for the second half of large comparisons, started on first use."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="qualityrules-compare")
 
 
 _BLOCK = 1 << 17   # values compared at a time: every pass over a block reads it from the CPU cache
 
 
 def _within(x: FloatArray, lo: float, hi: float, excluded: bool, passed: BoolArray, unknown: BoolArray,
-            scratch: BoolArray) -> None:
+            scratch: BoolArray, finite: bool) -> None:
     """:func:`_within_block` over blocks of rows small enough for the passes after the first to
     read their values from the CPU cache (one block for tables up to ``_BLOCK`` values a rule)."""
     rows, width = x.shape
     step = _BLOCK // width if width else rows
     if rows <= step:
-        _within_block(x, lo, hi, excluded, passed, unknown, scratch)
+        _within_block(x, lo, hi, excluded, passed, unknown, scratch, finite)
         return
     for start in range(0, rows, step):      # one step per block of rows, not per row
         stop = min(start + step, rows)
         _within_block(x[start:stop], lo, hi, excluded, passed[start:stop], unknown[start:stop],
-                      scratch[:stop - start])
+                      scratch[:stop - start], finite)
 
 
 def _within_block(x: FloatArray, lo: float, hi: float, excluded: bool, passed: BoolArray, unknown: BoolArray,
-                  scratch: BoolArray) -> None:
+                  scratch: BoolArray, finite: bool) -> None:
     """Into ``passed``: ``lo <= x <= hi`` (closed float bounds); into ``unknown``: ``x`` is not
     finite — NaN (missing) or ±inf (a float column holding an infinity: doubtful, never pass or
     fail). For ``!=`` (``excluded``) the value passes outside ``[lo, hi]`` (the forbidden value).
-    One pass over the values per bound plus one for ``isfinite`` (which costs what ``isnan``
-    does), as hand-written numpy needs."""
-    finite = np.isfinite(x, out=unknown)          # finite for now; negated at the end
-    lower, upper = lo != -np.inf, hi != np.inf
-    if lower:
-        np.greater_equal(x, lo, out=passed)
-        if upper:
-            passed &= np.less_equal(x, hi, out=scratch)   # an infinity fails one of the two bounds
-        else:
-            passed &= finite
-    elif upper:
-        np.less_equal(x, hi, out=passed)
-        passed &= finite
-    else:
-        passed[...] = finite
+    ``finite``: the column is known to hold no infinity (:meth:`Observations.known_finite`), so
+    a value is unknown when NaN, and NaN fails every comparison: one pass over the values per
+    bound plus one for ``isnan``, as hand-written numpy needs. Otherwise ``isfinite`` (which
+    costs what ``isnan`` does) and two passes over the booleans."""
+    if finite:
+        _compare(x, lo, hi, passed, scratch)
+        np.isnan(x, out=unknown)
+        if excluded:
+            np.logical_not(passed, out=passed)
+            np.logical_and(passed, np.logical_not(unknown, out=scratch), out=passed)
+        return
+    known = np.isfinite(x, out=unknown)          # known for now; negated at the end
+    _compare(x, lo, hi, passed, scratch)
+    passed &= known                               # an infinity passes a one-sided bound
     if excluded:
         np.logical_not(passed, out=passed)
-        passed &= finite
-    np.logical_not(finite, out=unknown)
+        passed &= known
+    np.logical_not(known, out=unknown)
+
+
+def _compare(x: FloatArray, lo: float, hi: float, passed: BoolArray, scratch: BoolArray) -> None:
+    """Into ``passed``: ``lo <= x <= hi``, a bound of ±inf not compared (NaN fails)."""
+    if lo != -np.inf:
+        np.greater_equal(x, lo, out=passed)
+        if hi != np.inf:
+            passed &= np.less_equal(x, hi, out=scratch)
+    elif hi != np.inf:
+        np.less_equal(x, hi, out=passed)
+    else:
+        np.logical_not(np.isnan(x, out=passed), out=passed)
 
 
 def _compound(plan: Plan, obs: Observations, atoms: IntArray, ind_pos: IntArray, year_pos: IntArray) -> Block:

@@ -29,10 +29,10 @@ import numpy.typing as npt
 from ..errors import Diagnostic, Severity
 from ..i18n import Text, tr
 from ..language import units
-from ..tables.observations import Observations
+from ..tables.observations import Observations, Values
 from .plan import VALUE, Plan
 
-__all__ = ["Doubt", "screen", "plausible_bounds", "FRACTION_TARGETS"]
+__all__ = ["Doubt", "Screen", "screen", "plausible_bounds", "FRACTION_TARGETS"]
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -57,50 +57,81 @@ class Doubt:
 
 
 def screen(plan: Plan, obs: Observations) -> tuple[Observations, tuple[Doubt, ...]]:
-    """``obs`` with implausible values set aside (NaN), and the doubts found. ``obs`` is returned
-    as it is (not copied) when nothing is in doubt. The data's ranges per indicator decide which
-    columns can be in doubt (:meth:`~qualityrules.tables.observations.Observations.ranges`,
-    computed once per data); cells are looked at only in a column that is, and only that
-    indicator's values are copied."""
-    kinds = [_kind(name, unit) for name, unit in zip(obs.indicators, obs.units, strict=True)]
-    columns = [i for i, kind in enumerate(kinds) if kind is not None]
-    if not columns or not obs.shape[0]:
-        return obs, ()
-    bounds = _lowest_value_bounds(plan)
-    doubts: list[Doubt] = []
-    for i in columns:
-        kind = kinds[i]
-        assert kind is not None
-        lowest, highest, highest_lo, lowest_hi = obs.ranges(i)
-        name, (unit, full), values = obs.indicators[i], kind, obs.values[i]
-        whole = f"{full:g}" if full is not None else ""
-        with np.errstate(invalid="ignore"):
-            # an infinity of a float column is no value (read as unknown, QR214): never in doubt
-            finite = np.isfinite(values.lo) if values.floats else True
-            if full is None:   # a count
-                if lowest_hi < 0:
-                    doubts.append(_doubt(obs, i, (values.hi < 0) & finite, "QR243", tr("a negative count"),
-                                         tr("a count ({unit}) cannot be negative", unit=unit),
-                                         tr("correct the cells (a change given instead of a level?)")))
-                continue
-            if bounds.get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS and lowest >= 0 and 0 < highest <= 1:
-                # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
-                doubts.append(_doubt(obs, i, ~np.isnan(values.lo) & finite, "QR241", tr("written as fractions of 1"),
-                                     tr("every value lies between 0 and 1 while the targets on it are tens of {unit} "
-                                        "— fractions written for percentages (0.95 for 95 {unit})", unit=unit),
-                                     tr("multiply the column by {factor}, or give it in {unit}",
-                                        factor=whole, unit=unit)))
-            elif highest_lo > full * (1 + _SLACK) or lowest_hi < 0:
-                cells = ((values.lo > full * (1 + _SLACK)) | (values.hi < 0)) & finite
-                doubts.append(_doubt(obs, i, cells, "QR242", tr("a share outside 0–{full} {unit}", full=whole, unit=unit),
-                                     tr("a share cannot be above {full} {unit} or below 0", full=whole, unit=unit),
-                                     tr("correct the cells (a typo, a count or an amount in a share column?)")))
-    if not doubts:
-        return obs, ()
-    kept = list(obs.values)
-    for doubt in doubts:
-        kept[doubt.indicator] = kept[doubt.indicator].set_aside(doubt.cells)
-    return attrs.evolve(obs, values=tuple(kept)), tuple(doubts)
+    """``obs`` with implausible values set aside (NaN), and the doubts found: :class:`Screen`
+    over every column at once."""
+    return Screen(plan, obs).result()
+
+
+class Screen:
+    """The plausibility screen of one evaluation, column by column. :meth:`values` screens an
+    indicator when the engine first reads it, so that its values are still in the CPU cache
+    for the comparisons that follow (screening every column first, then comparing, reads the
+    whole table twice from memory); :meth:`result` screens the rest.
+
+    The data's ranges per indicator decide which columns can be in doubt
+    (:meth:`~qualityrules.tables.observations.Observations.ranges`, computed once per data);
+    cells are looked at only in a column that is, and only that indicator's values are copied.
+    ``obs`` is returned as it is (not copied) when nothing is in doubt."""
+
+    def __init__(self, plan: Plan, obs: Observations) -> None:
+        self.plan, self.obs = plan, obs
+        self._screened: dict[int, Values] = {}
+        self._doubts: dict[int, Doubt] = {}
+
+    def values(self, i: int) -> Values:
+        """Indicator ``i``'s values, the implausible ones set aside."""
+        found = self._screened.get(i)
+        if found is None:
+            doubt = _doubt_in(self.plan, self.obs, i)
+            found = self.obs.values[i]
+            if doubt is not None:
+                self._doubts[i] = doubt
+                found = found.set_aside(doubt.cells)
+            self._screened[i] = found
+        return found
+
+    def result(self) -> tuple[Observations, tuple[Doubt, ...]]:
+        """The observations with every doubtful value set aside, and the doubts (by indicator)."""
+        for i in range(len(self.obs.indicators)):
+            self.values(i)
+        if not self._doubts:
+            return self.obs, ()
+        kept = tuple(self._screened[i] for i in range(len(self.obs.indicators)))
+        return attrs.evolve(self.obs, values=kept), tuple(self._doubts[i] for i in sorted(self._doubts))
+
+
+def _doubt_in(plan: Plan, obs: Observations, i: int) -> Doubt | None:
+    """What in indicator ``i``'s values is implausible, if anything."""
+    kind = _kind(obs.indicators[i], obs.units[i])
+    if kind is None or not obs.n_regions:
+        return None
+    lowest, highest, highest_lo, lowest_hi = obs.ranges(i)
+    name, (unit, full), values = obs.indicators[i], kind, obs.values[i]
+    whole = f"{full:g}" if full is not None else ""
+    if full is None:   # a count
+        if lowest_hi < 0:
+            return _doubt(obs, i, (values.hi < 0) & _finite(values), "QR243", tr("a negative count"),
+                          tr("a count ({unit}) cannot be negative", unit=unit),
+                          tr("correct the cells (a change given instead of a level?)"))
+        return None
+    if _lowest_value_bounds(plan).get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS and lowest >= 0 and 0 < highest <= 1:
+        # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
+        return _doubt(obs, i, ~np.isnan(values.lo) & _finite(values), "QR241", tr("written as fractions of 1"),
+                      tr("every value lies between 0 and 1 while the targets on it are tens of {unit} "
+                         "— fractions written for percentages (0.95 for 95 {unit})", unit=unit),
+                      tr("multiply the column by {factor}, or give it in {unit}", factor=whole, unit=unit))
+    if highest_lo > full * (1 + _SLACK) or lowest_hi < 0:
+        cells = ((values.lo > full * (1 + _SLACK)) | (values.hi < 0)) & _finite(values)   # NaN compares False
+        return _doubt(obs, i, cells, "QR242", tr("a share outside 0–{full} {unit}", full=whole, unit=unit),
+                      tr("a share cannot be above {full} {unit} or below 0", full=whole, unit=unit),
+                      tr("correct the cells (a typo, a count or an amount in a share column?)"))
+    return None
+
+
+def _finite(values: Values) -> BoolArray | bool:
+    """The cells that hold a value: an infinity of a float column is no value (read as unknown,
+    QR214), never in doubt. Looked for only in a column in doubt."""
+    return np.isfinite(values.lo) if values.floats else True
 
 
 def plausible_bounds(name: str, unit: str | None) -> tuple[float | None, float | None]:

@@ -11,6 +11,8 @@ from typing import Any
 
 import attrs
 
+from ..errors import refuse, shown
+from ..i18n import tr
 from ..language import model as m
 from ..packs.resolve import BoundRule, Pack, load_catalogue, load_pack, resolve_text
 
@@ -72,6 +74,8 @@ def _place(rule: BoundRule) -> str:
 def compare_draft(draft_id: str, draft_text: str, proposed: tuple[m.Indicator, ...],
                   pack: Pack | str | Path) -> DraftComparison:
     """Compare a draft (its id, text and proposed indicators) with ``pack`` (an object, id or path)."""
+    if not isinstance(pack, (str, Path, Pack)):
+        refuse(tr("a pack must be a shipped pack id, a .qr path or a Pack, not {value}", value=shown(pack)))
     if isinstance(pack, (str, Path)):
         catalogue, _ = load_catalogue().extended(proposed)  # the pack may use the proposed names
         existing = load_pack(pack, catalogue=catalogue)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import Diagnostic, PackError, Severity, UsageError, did_you_mean, span_of
+from ..errors import Diagnostic, PackError, Severity, UsageError, did_you_mean, span_of, write_file
 from ..i18n import Text, render, tr
 from ..language import model as m
 from ..language import units
@@ -110,12 +110,12 @@ class Draft:
     def write(self, path: str | Path) -> tuple[Path, Path | None]:
         """Write the pack to ``path`` and the proposed catalogue next to it
         (``<stem>.catalogue.qr``); returns both paths."""
+        write_file(path, self.text)
         path = Path(path)
-        path.write_text(self.text, encoding="utf-8")
         if not self.catalogue_text:
             return path, None
         catalogue = catalogue_path(path)
-        catalogue.write_text(self.catalogue_text, encoding="utf-8")
+        write_file(catalogue, self.catalogue_text)
         return path, catalogue
 
 
@@ -197,8 +197,12 @@ def _period(period: tuple[int, int] | str) -> tuple[int, int]:
         if not match:
             raise UsageError(Diagnostic("QR301", tr("'{period}' is not a period", period=period), suggestion=tr("write e.g. 2021..2025")))
         start, end = int(match.group(1)), int(match.group(2))
-    else:
+    elif isinstance(period, (tuple, list)) and len(period) == 2 \
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in period):
         start, end = period
+    else:
+        raise UsageError(Diagnostic("QR301", tr("'{period}' is not a period", period=period),
+                                    suggestion=tr("write e.g. 2021..2025")))
     if start > end:
         raise UsageError(Diagnostic("QR301", tr("period {start}..{end} ends before it starts", start=start, end=end),
                                     suggestion=tr("write {end}..{start}", end=end, start=start)))

@@ -13,8 +13,9 @@ from functools import singledispatch
 
 import attrs
 
-from ..errors import QualityRulesError
+from ..errors import QualityRulesError, refuse, shown
 from ..errors import _display_width as _width
+from ..i18n import tr
 from . import model as m
 from .grammar import terminal
 from .parse import leading_words, parse_rule_text, reserved_words, unit_note
@@ -51,7 +52,7 @@ def format_column(name: str) -> str:
 @singledispatch
 def format_model(obj: object) -> str:
     """Canonical text of any model object."""
-    raise TypeError(f"cannot format {type(obj).__name__}")
+    refuse(tr("format_model() takes a model object (a Rule, a PackDefinition, …), not {value}", value=shown(obj)))
 
 
 @format_model.register

@@ -34,6 +34,7 @@ do not extend one another bind side by side.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,7 @@ import numpy.typing as npt
 from ..errors import Diagnostic, Severity, UsageError, did_you_mean
 from ..i18n import Text, tr
 from ..language.text import normalize
+from .reading import extensive
 from .regions import Hierarchy, HierarchyLike, as_hierarchy
 
 if TYPE_CHECKING:
@@ -70,8 +72,6 @@ def _area(roots: tuple[str, ...], tree: Hierarchy) -> frozenset[str]:
 
 
 def _extensive(rule: BoundRule) -> bool:
-    from .resolve import extensive
-
     return extensive(rule.indicator)
 
 
@@ -80,37 +80,66 @@ class RegionsBound:
     """Which of ``rules`` bind which of ``regions`` (``binds[region, rule]``); ``inside`` marks the
     regions of the pack's area."""
 
-    regions: tuple[str, ...]
+    regions: Sequence[str] | IntArray
     binds: BoolArray
     inside: BoolArray
 
     @property
     def outside(self) -> tuple[str, ...]:
         """The regions outside the pack's area (not-applicable for every target), in data order."""
-        return tuple(self.regions[i] for i in np.flatnonzero(~self.inside).tolist())
+        return tuple(str(self.regions[i]) for i in np.flatnonzero(~self.inside).tolist())
 
 
-def regions_bound(pack: Pack, regions: Sequence[str], *, hierarchy: HierarchyLike | None = None,
+def regions_bound(pack: Pack, regions: Sequence[str] | IntArray, *, hierarchy: HierarchyLike | None = None,
                   rules: Sequence[BoundRule] | None = None, keys: Sequence[str] | None = None) -> RegionsBound:
-    """``[region, rule]``: does each rule (default ``pack.rules``) bind each region (``keys``: the
-    regions' normalised names, when the caller has them)? One membership test for the area and one
-    per distinct set of regions named by totals, each a hash lookup per region; rules share them."""
+    """``[region, rule]``: does each rule (default ``pack.rules``) bind each region? ``regions``:
+    names (``keys``: their normalised forms, when the caller has them), or the integer codes a
+    user gave as regions (a code's name is its digits; compared as integers, no string made per
+    region). One membership test for the area and one per distinct set of regions named by
+    totals; rules share them."""
     chosen = tuple(pack.rules) if rules is None else tuple(rules)
-    names = [normalize(r) for r in regions] if keys is None else list(keys)
+    names: Sequence[str] | IntArray = regions if isinstance(regions, np.ndarray) \
+        else [normalize(r) for r in regions] if keys is None else keys
     inside = _member(names, area(pack, hierarchy))
-    result = np.repeat(inside[:, None], len(chosen), axis=1)
-    totals: dict[frozenset[str], list[int]] = {}
+    masks, group = [inside], np.zeros(len(chosen), dtype=np.intp)   # the regions each rule binds: masks[group]
+    totals: dict[frozenset[str], int] = {}
     for k, rule in enumerate(chosen):
         if _extensive(rule):
-            totals.setdefault(frozenset(normalize(r) for r in rule.regions), []).append(k)
-    for named, columns in totals.items():   # one step per distinct set of regions, not per region-year
-        result[:, columns] = (inside & _member(names, named))[:, None]
-    return RegionsBound(tuple(regions), result, inside)
+            named = frozenset(normalize(r) for r in rule.regions)
+            if named not in totals:     # one test per distinct set of regions, not per rule or region-year
+                totals[named] = len(masks)
+                masks.append(inside & _member(names, named))
+            group[k] = totals[named]
+    return RegionsBound(regions, np.stack(masks)[group].T, inside)    # rows gathered whole: fast
 
 
-def _member(names: Sequence[str], regions: frozenset[str]) -> BoolArray:
-    """``[name in regions for name in names]`` as an array (a hash lookup per region)."""
+def _member(names: Sequence[str] | IntArray, regions: frozenset[str]) -> BoolArray:
+    """``[name in regions for name in names]`` as an array: a hash lookup per name, or for
+    integer codes one vectorised test against the regions named by integers."""
+    if isinstance(names, np.ndarray):
+        codes = _integer_names(regions)
+        if not len(codes) or not len(names):
+            return np.zeros(len(names), dtype=bool)
+        names = names.astype(np.int64, copy=False)
+        low, high = int(names.min()), int(names.max())
+        if high - low <= 4 * len(names) + 1024:    # codes in a dense range (the usual case): a lookup table
+            table = np.zeros(high - low + 1, dtype=bool)
+            table[codes[(codes >= low) & (codes <= high)] - low] = True
+            return table[names - low]
+        at = np.minimum(np.searchsorted(codes, names), len(codes) - 1)
+        return np.asarray(codes[at] == names, dtype=bool)
     return np.fromiter(map(regions.__contains__, names), dtype=bool, count=len(names))
+
+
+@functools.lru_cache(maxsize=32)   # the area of a pack is one (cached) set, asked once per evaluation
+def _integer_names(regions: frozenset[str]) -> IntArray:
+    """The integers among ``regions``' names, written as an integer code's name is (``str(code)``),
+    sorted."""
+    codes = (int(r) for r in regions if _INTEGER.fullmatch(r) and str(int(r)) == r)
+    return np.sort(np.array([c for c in codes if -2 ** 63 <= c < 2 ** 63], dtype=np.int64))   # codes are int64
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def in_force_years(pack: Pack, rule: BoundRule) -> tuple[int, int]:
@@ -195,16 +224,19 @@ def _in_force(pack: Pack, year: int) -> bool:
     return pack.period is None or pack.period.start <= year <= pack.period.end
 
 
-def outside_warning(pack: Pack, regions: Sequence[str], hierarchy: HierarchyLike | None = None) -> Diagnostic:
-    """QR240: ``regions`` lie outside ``pack``'s area, so none of its targets is checked there."""
+def outside_warning(pack: Pack, regions: Sequence[str] | IntArray, hierarchy: HierarchyLike | None = None, *,
+                    keys: Sequence[str] | None = None) -> Diagnostic:
+    """QR240: ``regions`` (names, ``keys`` their normalised forms when the caller has them, or
+    integer codes) lie outside ``pack``'s area, so none of its targets is checked there. Only
+    the regions shown become text: a table of 100,000 codes outside costs no string per code."""
     tree = as_hierarchy(hierarchy)
-    listed = ", ".join(regions[:10])
+    listed = ", ".join(str(r) for r in regions[:10])
     shown = tr("{regions} and {count} more", regions=listed, count=len(regions) - 10) if len(regions) > 10 else listed
     named = list(dict.fromkeys(r for r in (pack.region, *pack.definition.scope) if r))
     where: str = named[0] if named else tr("its scope")
     for other in named[1:]:
         where = tr("{first} or {second}", first=where, second=other)
-    covering = _covering_ancestor_packs(pack, regions, tree)
+    covering = _covering_ancestor_packs(pack, regions, keys, tree)
     hint: Text = tr("check them with a pack for their own region")
     for number, (pid, region, names) in enumerate(covering):
         covers = tr("{pack} ({region}) covers {names}", pack=pid, region=region, names=", ".join(names))
@@ -217,16 +249,23 @@ def outside_warning(pack: Pack, regions: Sequence[str], hierarchy: HierarchyLike
                       "pack's scope", hint=hint, home=pack.region or tr("the pack's region")))
 
 
-def _covering_ancestor_packs(pack: Pack, regions: Sequence[str], tree: Hierarchy) -> list[tuple[str, str, list[str]]]:
-    """For the packs of ``pack``'s lineage, the outside regions each one's area covers (nearest pack first)."""
+def _covering_ancestor_packs(pack: Pack, regions: Sequence[str] | IntArray, keys: Sequence[str] | None,
+                             tree: Hierarchy) -> list[tuple[str, str, list[str]]]:
+    """For the packs of ``pack``'s lineage, the outside regions each one's area covers (nearest
+    pack first; a region counts for the nearest pack covering it), at most five named each."""
     found: list[tuple[str, str, list[str]]] = []
-    left = list(regions)
-    for ancestor in pack.lineage()[1:]:
-        if not left or ancestor.region is None:
-            continue
-        covered = area(ancestor, tree)
-        names = [r for r in left if normalize(r) in covered]
-        if names:
-            found.append((ancestor.id, ancestor.region, names[:5] + (["…"] if len(names) > 5 else [])))
-            left = [r for r in left if r not in names]
+    ancestors = [a for a in pack.lineage()[1:] if a.region is not None]
+    if not ancestors or not len(regions):
+        return found
+    names: Sequence[str] | IntArray = regions if isinstance(regions, np.ndarray) \
+        else [normalize(r) for r in regions] if keys is None else keys
+    left = np.ones(len(regions), dtype=bool)
+    for ancestor in ancestors:
+        covered = np.flatnonzero(_member(names, area(ancestor, tree)) & left)
+        if len(covered):
+            shown = [str(regions[i]) for i in covered[:5].tolist()]
+            found.append((ancestor.id, str(ancestor.region), shown + (["…"] if len(covered) > 5 else [])))
+            left[covered] = False
+            if not left.any():
+                break
     return found

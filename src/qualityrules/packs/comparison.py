@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import Diagnostic, UsageError, _display_width
+from ..errors import Diagnostic, UnknownIndicatorError, UsageError, _display_width, did_you_mean, refuse, shown
 from ..i18n import tr
 from ..language import model as m
 
@@ -399,10 +399,15 @@ class PackComparison:
         return tuple(p.id for p in self.packs)
 
     def row(self, indicator: str) -> IndicatorRow:
+        """The row of ``indicator`` (its catalogue name); QR101 if no compared pack holds a target on it."""
+        if not isinstance(indicator, str):
+            refuse(tr("indicator must be a string, not {value}", value=shown(indicator)))
         for row in self.rows:
             if row.indicator == indicator:
                 return row
-        raise KeyError(indicator)
+        names = [row.indicator for row in self.rows]
+        raise UnknownIndicatorError(Diagnostic("QR101", tr("no compared pack holds a target on '{name}'", name=indicator),
+                                               suggestion=did_you_mean(indicator, names)))
 
     def shared(self, *pack_ids: str) -> tuple[IndicatorRow, ...]:
         """Rows where each of ``pack_ids`` (default: every compared pack) holds a target and one

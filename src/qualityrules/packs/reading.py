@@ -30,6 +30,7 @@ The readings, documented in ``docs/verdicts/wording.inc``:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from decimal import Decimal, localcontext
@@ -75,8 +76,12 @@ def extensive(indicator: m.Indicator) -> bool:
     """Whether a target on the indicator belongs to its own region only (a total over the region,
     or its rank among peers), so a parent's target does not apply to a child region's data. A
     per-head value (人均, 户均, 每万人口…) is not, though its unit counts money or things."""
-    return (indicator.unit is not None and units.dimension(indicator.unit) in _EXTENSIVE_DIMENSIONS
-            and not _PER_HEAD.search(indicator.name))
+    return _extensive(indicator.name, indicator.unit)
+
+
+@functools.lru_cache(maxsize=4096)   # asked per rule on every evaluation: the unit lookup is not free
+def _extensive(name: str, unit: str | None) -> bool:
+    return unit is not None and units.dimension(unit) in _EXTENSIVE_DIMENSIONS and not _PER_HEAD.search(name)
 
 
 @attrs.frozen

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
+from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, refuse, shown, span_of
 from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
@@ -172,9 +172,9 @@ def read_rule_text(path: Path) -> tuple[str | None, Diagnostic | None]:
         return None, Diagnostic("QR202", tr("{path} is not UTF-8 text ({reason} at byte {byte})", path=str(path),
                                             reason=error.reason, byte=error.start),
                                 suggestion=tr("save rule files as UTF-8"))
-    except OSError as error:
+    except (OSError, ValueError) as error:     # ValueError: a NUL byte in the name
         return None, Diagnostic("QR201", tr("cannot read {path}: {reason}", path=str(path),
-                                            reason=error.strerror or str(error)))
+                                            reason=getattr(error, "strerror", None) or str(error)))
 
 
 def _read_indicators(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[m.Indicator]:
@@ -282,7 +282,11 @@ def as_catalogue(catalogue: CatalogueLike) -> Catalogue | None:
     files (one path or several) that extend the shipped catalogue; None for the shipped one."""
     if catalogue is None or isinstance(catalogue, Catalogue):
         return catalogue
-    paths = [catalogue] if isinstance(catalogue, (str, Path)) else list(catalogue)
+    paths = [catalogue] if isinstance(catalogue, (str, Path)) else \
+        list(catalogue) if isinstance(catalogue, Iterable) else None
+    if paths is None or not all(isinstance(p, (str, Path)) for p in paths):
+        refuse(tr("catalogue must be a Catalogue or the paths of catalogue files, not {value}",
+                  value=shown(catalogue)))
     return load_catalogue(paths, shipped=True) if paths else None
 
 
@@ -923,11 +927,19 @@ def shipped_pack_ids() -> list[str]:
     return sorted(p.stem for p in (rules_dir() / "packs").glob("*.qr"))
 
 
+def search_folders(search: Sequence[str | Path] | str | Path) -> list[Path]:
+    """The public ``search=`` parameters: folders of packs (one folder may be given alone)."""
+    folders = [search] if isinstance(search, (str, Path)) else list(search) if isinstance(search, Iterable) else None
+    if folders is None or not all(isinstance(f, (str, Path)) for f in folders):
+        refuse(tr("search must be folders of packs, not {value}", value=shown(search)))
+    return [Path(f) for f in folders]
+
+
 def pack_ids(search: Sequence[str | Path] = ()) -> dict[str, Path]:
     """Every pack id an ``extends`` or a command can name, with its file: the ``search``
     directories first (an id found there hides a shipped pack of the same id), then the shipped packs."""
     found: dict[str, Path] = {}
-    for directory in [*(Path(s) for s in search), rules_dir() / "packs"]:
+    for directory in [*search_folders(search), rules_dir() / "packs"]:
         for path in sorted(directory.glob("*.qr")) if directory.is_dir() else ():
             found.setdefault(path.stem, path)
     return found
@@ -963,7 +975,7 @@ class _Loader:
     def locate(self, pack_id: str) -> Path | None:
         for directory in self.search:
             candidate = directory / f"{pack_id}.qr"
-            if candidate.is_file():
+            if _is_file(candidate):
                 return candidate
         return None
 
@@ -1264,7 +1276,7 @@ def load_pack(id_or_path: str | Path, *, search: Sequence[str | Path] = (),
 def _loader(search: Sequence[str | Path], catalogue: Catalogue | None) -> _Loader:
     """A loader looking in ``search`` and then the shipped packs, with the given or shipped catalogue."""
     cat, cat_diagnostics = (catalogue, ()) if catalogue else _cached_catalogue(tuple(catalogue_files()))
-    loader = _Loader(cat, [*(Path(s) for s in search), rules_dir() / "packs"])
+    loader = _Loader(cat, [*search_folders(search), rules_dir() / "packs"])
     loader.diagnostics.extend(cat_diagnostics)
     return loader
 
@@ -1273,7 +1285,7 @@ def _load(id_or_path: str | Path, search: Sequence[str | Path] = (),
           catalogue: Catalogue | None = None) -> tuple[Pack | None, list[Diagnostic]]:
     path = Path(id_or_path)
     is_path = _is_path(id_or_path)
-    loader = _loader([*search, *([path.parent] if is_path else [])], catalogue)
+    loader = _loader([*search_folders(search), *([path.parent] if is_path else [])], catalogue)
     pack = loader.load_path(path) if is_path else loader.load_id(str(id_or_path), None)
     return pack, loader.diagnostics
 
@@ -1284,7 +1296,7 @@ def load_packs(*packs: Pack | str | Path, search: Sequence[str | Path] = (),
     given, the ids and paths through one loader, so a shared ancestor is read and resolved once."""
     named = [x for x in packs if not isinstance(x, Pack)]
     paths = [Path(x) for x in named if _is_path(x)]
-    loader = _loader([*search, *(p.parent for p in paths)], as_catalogue(catalogue))
+    loader = _loader([*search_folders(search), *(p.parent for p in paths)], as_catalogue(catalogue))
     loaded = [loader.load_path(Path(x)) if _is_path(x) else loader.load_id(str(x), None) for x in named]
     raise_errors(loader.diagnostics)
     found = iter(loaded)
@@ -1294,7 +1306,15 @@ def load_packs(*packs: Pack | str | Path, search: Sequence[str | Path] = (),
 
 def _is_path(id_or_path: str | Path) -> bool:
     path = Path(id_or_path)
-    return path.suffix == ".qr" or path.is_file() or "/" in str(id_or_path)
+    return path.suffix == ".qr" or _is_file(path) or "/" in str(id_or_path)
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``; False for a name no file can have (too long for the system)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def resolve_text(text: str, *, source: str = "<string>", search: Sequence[str | Path] = (),
@@ -1337,7 +1357,7 @@ def lint_text(text: str, source: str, *, search: Sequence[str | Path] = (), cata
     else:
         if broken:  # the catalogues themselves do not load: say so instead of raising
             return [*broken, *apply_suppressions(diagnostics, m.Source(source, text), complete=False)]
-        loader = _loader([*search, path.parent], own)
+        loader = _loader([*search_folders(search), path.parent], own)
         loader.load_parsed(rule_file, diagnostics, source, path if path.suffix == ".qr" else None)
         found = loader.diagnostics
         own_file = [d for d in found if d.file in (source, None)]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy.typing as npt
 
-from ..errors import DataError, Diagnostic
+from ..errors import DataError, Diagnostic, refuse, shown
 from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
@@ -80,22 +80,69 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
                chunk_rows: int | None = None, encoding: str | None = None,
                progress: Progress | None = None, warnings: list[Diagnostic] | None = None) -> TableState:
     """Merged partial states of every grouping of ``table`` over all chunks of ``source``
-    (what reading noticed without refusing the records is added to ``warnings``)."""
-    from concurrent.futures import ThreadPoolExecutor
+    (what reading noticed without refusing the records is added to ``warnings``).
 
-    from ..tables.record_chunks import chunks
+    A chunk whose columns are still to be read (a Parquet row group) is read and scanned whole by
+    one of ``threads`` workers, at most one more queued than there are workers (memory stays at a
+    few row groups); any other chunk's rows are split over the workers. States merge in the
+    order of the chunks, and an error is the first chunk's that has one."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from ..tables.record_chunks import Chunk, chunks, infinite_values
+    from ..tables.source import Table
 
     indices = [i for i, g in enumerate(plan.groupings) if g.table == table]
     states: TableState = {}
     workers = threads or os.cpu_count() or 1
+    tables: list[Table] = []
+    # (table, column) -> [column position, first row holding ±inf, its value, rows holding ±inf]
+    infinite: dict[tuple[int, str], list[Any]] = {}
+
+    def whole(chunk: Chunk) -> TableState:
+        return {i: scan_chunk(plan.groupings[i], chunk) for i in indices}
+
+    def done(chunk: Chunk, found: TableState) -> None:
+        merge_states(states, found)
+        for name, (row, count, value) in chunk.infinite.items():     # chunks come in the order of rows
+            seen = infinite.setdefault((id(chunk.table), name), [chunk.positions[name], chunk.offset + row, value, 0])
+            seen[3] += count
+
     if progress is not None:
         progress.start(table if not isinstance(source, (str, Path)) else str(source))
+    pending: deque[tuple[Chunk, Future[TableState]]] = deque()
     with ThreadPoolExecutor(workers) if workers > 1 else _NoPool() as pool:
-        for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding, chunk_rows=chunk_rows,
-                            progress=progress, purposes=plan.purposes(table), warnings=warnings):
-            merge_states(states, {i: scan_chunk(plan.groupings[i], chunk, pool, workers) for i in indices})
+        try:
+            for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding, chunk_rows=chunk_rows,
+                                progress=progress, purposes=plan.purposes(table), tables=tables):
+                if pool is not None and chunk.deferred:
+                    pending.append((chunk, pool.submit(whole, chunk)))
+                    if len(pending) > workers:
+                        earlier, future = pending.popleft()
+                        done(earlier, future.result())
+                    continue
+                while pending:
+                    earlier, future = pending.popleft()
+                    done(earlier, future.result())
+                done(chunk, {i: scan_chunk(plan.groupings[i], chunk, pool, workers) for i in indices})
+            while pending:
+                earlier, future = pending.popleft()
+                done(earlier, future.result())
+        finally:
+            for _, future in pending:         # after an error: the queued chunks are not read
+                future.cancel()
     if progress is not None:
         progress.done()
+    if warnings is not None:
+        for read in tables:
+            warnings.extend(read.warnings)
+            for name in plan.schema(table):
+                found = infinite.get((id(read), name))
+                if found is not None:
+                    position, row, value, count = found
+                    readers = [i.name for i in plan.indicators
+                               if plan.groupings[i.grouping].table == table and name in i.columns]
+                    warnings.append(infinite_values(read, position, row, count, value, readers))
     return states
 
 
@@ -129,7 +176,11 @@ def match_sources(plan: RecordPlan, records: Any) -> dict[str, Any]:
 def table_of_path(path: Path, tables: Sequence[str]) -> str | None:
     """The table a file or directory holds records of, by its name: ``wastewater.csv``,
     ``wastewater-2015.csv``, ``air_daily.parquet``, ``air_daily/``."""
-    stem = normalize(path.name.split(".")[0] if not path.is_dir() else path.name)
+    try:
+        folder = path.is_dir()
+    except OSError:     # a name too long for the system is no folder (reading it says why)
+        folder = False
+    stem = normalize(path.name if folder else path.name.split(".")[0])
     for table in sorted(tables, key=len, reverse=True):
         if stem == table or (stem.startswith(table) and not stem[len(table)].isalnum()):
             return table
@@ -187,7 +238,9 @@ def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], record
     states: dict[int, GroupingState] = {}
     warnings: list[Diagnostic] = []
     if backend not in ("numpy", "dask"):
-        raise ValueError(f"unknown backend {backend!r}: use 'numpy' or 'dask'")
+        refuse(tr("unknown backend {backend}: use 'numpy' or 'dask'", backend=repr(backend)))
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)):
+        refuse(tr("threads must be a whole number, not {value}", value=shown(threads)))
     for table, table_source in sources.items():
         for part in _pieces(table_source):
             if backend == "dask":

@@ -24,8 +24,10 @@ correctly rounded value of its exact definition.
 
 Missing data (documented in docs/records.rst):
 
-* NaN, ±inf and null measurements are *missing*: aggregates skip them (``sum``, ``mean``,
-  ``min``, ``max``, ``count(x)``, ``wmean`` use present values only).
+* NaN and null measurements are *missing*: aggregates skip them (``sum``, ``mean``, ``min``,
+  ``max``, ``count(x)``, ``wmean`` use present values only). ±inf is no measurement: it is
+  missing to the scan, which counts such rows per group, and the indicators reading the column
+  are unknown in those groups (QR214).
 * A condition on a missing value is *unknown*, and ``where`` keeps only rows where the condition
   is known to be true (SQL's three-valued logic: ``not (aqi <= 100)`` does not hold for a missing
   ``aqi`` either). ``count()`` and ``share``'s denominator count every row, so a missing
@@ -60,7 +62,6 @@ Array = npt.NDArray[Any]
 
 _NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
 _MAX_BITS = 6          # condition/presence bits per pass: at most 64 bins per group
-_MIN_BLOCK = 1 << 17   # rows per block (grown when there are many groups)
 
 
 # ------------------------------------------------------------------------------------------
@@ -218,11 +219,15 @@ Formula = tuple[Any, ...]
 
 @attrs.frozen
 class IndicatorPlan:
+    """One indicator: its formula over its grouping's states, and ``columns``, the measured
+    columns its value reads (aggregated, weights, compared in conditions)."""
+
     name: str
     unit: str | None
     grouping: int
     formula: Formula
     min_records: int | None
+    columns: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -308,7 +313,7 @@ def _compile_plan(source: Pack | Iterable[m.Indicator]) -> RecordPlan:
             pass_index = assignment[id(need)]
             formula = _formula(definition.value, passes[pass_index][0], pass_index)
             plans.append(IndicatorPlan(indicator.name, indicator.unit, grouping_index, formula,
-                                       definition.min_records))
+                                       definition.min_records, _measured(definition.value)))
     return RecordPlan(tuple(groupings), tuple(sorted(plans, key=lambda p: p.name)))
 
 
@@ -330,6 +335,18 @@ def _aggregates(expression: m.Expression) -> Iterator[m.Aggregate]:
     elif isinstance(expression, m.Arithmetic):
         yield from _aggregates(expression.left)
         yield from _aggregates(expression.right)
+
+
+def _measured(expression: m.Expression) -> tuple[str, ...]:
+    """The columns an expression's aggregates read as measurements: their columns and weights and
+    the columns their conditions compare with numbers or true/false (not text)."""
+    found: dict[str, None] = {}
+    for aggregate in _aggregates(expression):
+        where, present, _, _, _ = _parts(aggregate)
+        found.update(dict.fromkeys(present))
+        if where is not None:
+            found.update(dict.fromkeys(t.column for t in _tests(where) if not isinstance(t.literal, str)))
+    return tuple(found)
 
 
 def _parts(aggregate: m.Aggregate) -> tuple[Predicate | None, list[str], list[SumOf], list[str], list[str]]:

@@ -11,9 +11,10 @@ results do not depend on how records were chunked, threaded or partitioned.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 
 Array = npt.NDArray[Any]
-_MAX_BITS = 6          # condition/presence bits per pass: at most 64 bins per group
 _MIN_BLOCK = 1 << 17   # rows per block (grown when there are many groups)
 
 # ------------------------------------------------------------------------------------------
@@ -260,6 +260,97 @@ def _decimal_rows(x: Array) -> tuple[Array, Array, Array] | tuple[Array, int, No
     return m, k, dec
 
 
+class _Scale:
+    """The decimal places the previous block of a sum's column was read at: the next block is
+    usually of the same kind, so it is tried first and the block is not sampled again. (Shared by
+    threads; any scale a block passes at gives the same exact sums.)"""
+
+    __slots__ = ("places",)
+
+    def __init__(self) -> None:
+        self.places: int | None = None
+
+
+def _scaled_sums(code: Array, x: Array, present: Array | None, nbins: int, acc: ExactSum, scratch: _Scratch,
+                 scale: _Scale, counts: Array | None) -> bool | None:
+    """The common case in a few passes over the block: every present value is a decimal of one
+    scale ``10**-K`` (``x == fl(M / 10**K)`` with ``M = rint(x * 10**K)``) and one float bincount of
+    the integers ``M`` is exact (every partial sum an integer below 2**53, every ``M`` below 10**15).
+    None when the block is not of that kind (nothing added); else whether the bins' row counts
+    were added to ``counts`` by the same bincount (see :func:`_scaled_sums_at`)."""
+    tried = scale.places
+    places = tried if tried is not None else _block_scale(x)
+    if places is None or places > 22:
+        return None
+    done = _scaled_sums_at(code, x, present, nbins, acc, scratch, places, counts)
+    if done is None and tried is not None:
+        places = _block_scale(x)           # the previous block's scale does not fit this block
+        if places is None or places == tried or places > 22:
+            return None
+        done = _scaled_sums_at(code, x, present, nbins, acc, scratch, places, counts)
+    if done is not None:
+        scale.places = places
+    return done
+
+
+def _scaled_sums_at(code: Array, x: Array, present: Array | None, nbins: int, acc: ExactSum, scratch: _Scratch,
+                    places: int, counts: Array | None) -> bool | None:
+    """:func:`_scaled_sums` at ``10**-places``. When the integers are not negative and small
+    enough, the bins' row counts ride along in the same bincount: each row weighs ``M + 2**S``
+    (rows without a value ``2**S``) with ``n·max(M) < 2**S`` and ``n·2**S`` below 2**53, so a bin's
+    total is exactly ``count·2**S + ΣM`` and splits into the two."""
+    n = len(x)
+    power = 10.0 ** places
+    whole, back, differ = scratch.high[:n], scratch.rest[:n], scratch.flag[:n]
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.multiply(x, power, out=whole)
+        np.rint(whole, out=whole)                   # NaN and ±inf stay what they are
+        np.divide(whole, power, out=back)
+        np.not_equal(back, x, out=differ)           # NaN rows, and values of another scale
+    if present is not None:                         # missing rows lie in bins that are never read
+        np.logical_and(differ, present, out=differ)
+    if differ.any():
+        return None
+    low = float(np.fmin.reduce(whole)) if n else math.nan
+    high = float(np.fmax.reduce(whole)) if n else math.nan
+    if math.isnan(low):                             # no values at all (only missing rows)
+        return False
+    shift = math.frexp(n * high)[1] if high > 0 else 0       # n·high < 2**shift
+    if counts is not None and low >= 0 and high < 1e15 and shift + n.bit_length() <= 53:
+        np.fmax(whole, 0.0, out=whole)        # NaN is the only value that is not a finite M >= 0: 0
+        np.add(whole, math.ldexp(1.0, shift), out=whole)
+        totals = np.bincount(code, weights=whole, minlength=nbins)
+        rows = np.floor(np.ldexp(totals, -shift))
+        counts += rows.astype(np.int64)
+        acc.at(places).add_window(totals - np.ldexp(rows, shift), 0)
+        return True
+    one_sign = low >= 0 or high <= 0
+    biggest = max(high, -low)
+    if not one_sign and not (biggest < 1e15 and biggest * n < 2.0 ** 53):
+        return None
+    sums = np.bincount(code, weights=whole, minlength=nbins)
+    finite = np.isfinite(sums)
+    if one_sign and not float(np.abs(sums[finite]).max(initial=0.0)) < 1e15:
+        return None
+    sums[~finite] = 0.0
+    acc.at(places).add_window(sums, 0)
+    return False
+
+
+def _sum_block(code: Array, x: Array, present: Array | None, weight: Array | None, nbins: int, acc: ExactSum,
+               scratch: _Scratch, scale: _Scale, counts: Array | None = None) -> bool:
+    """Add one block's per-bin sums of ``x`` (or of ``x * weight``) to ``acc``: the common case
+    of decimals of one scale in a few passes, anything else row by row at its own decimal.
+    ``present`` marks the rows of bins that are read (None: every row). Returns whether the bins'
+    row counts were added to ``counts`` too (only ever when ``counts`` is given)."""
+    if weight is None:
+        done = _scaled_sums(code, x, present, nbins, acc, scratch, scale, counts)
+        if done is not None:
+            return done
+    _exact_sums(code, x, weight, nbins, acc, scratch)
+    return False
+
+
 def _exact_sums(code: Array, x: Array, weight: Array | None, nbins: int, acc: ExactSum,
                 scratch: _Scratch | None = None) -> None:
     """Add the per-bin sums of ``x`` (or of ``x * weight``) to ``acc``, each value at its decimal."""
@@ -328,10 +419,12 @@ def _check_product(product: Array, x: Array, w: Array) -> None:
 
 
 class _Scratch:
-    """Per-thread buffers for one block, so the row loop allocates nothing per block; kept per
-    thread and reused from chunk to chunk (less allocator churn when streaming)."""
+    """Buffers for one block, so the row loop allocates nothing per block. Lent to one row loop at
+    a time and kept for the next (in any thread, in any later call): fresh buffers would cost
+    their page faults again on every call."""
 
-    _local = threading.local()
+    _free: list[_Scratch] = []
+    _lock = threading.Lock()
 
     def __init__(self, rows: int) -> None:
         self.rows = rows
@@ -339,13 +432,29 @@ class _Scratch:
         self.code = np.empty(rows, np.intp)
         self.high = np.empty(rows, np.float64)
         self.rest = np.empty(rows, np.float64)
+        self.bits = np.empty(rows, np.uint8)
+        self.shifted = np.empty(rows, np.uint8)
+        self.flag = np.empty(rows, bool)
 
     @classmethod
-    def get(cls, rows: int) -> _Scratch:
-        found: _Scratch | None = getattr(cls._local, "scratch", None)
-        if found is None or found.rows < rows:
-            found = cls._local.scratch = cls(rows)
-        return found
+    @contextlib.contextmanager
+    def lent(cls, rows: int) -> Iterator[_Scratch]:
+        """Buffers of at least ``rows`` rows, returned to the pool afterwards (only the largest
+        few are kept: as many as there have been row loops at once)."""
+        with cls._lock:
+            fits = [s for s in cls._free if s.rows >= rows]
+            found = min(fits, key=lambda s: s.rows) if fits else None
+            if found is not None:
+                cls._free.remove(found)
+        if found is None:
+            found = cls(rows)
+        try:
+            yield found
+        finally:
+            with cls._lock:
+                cls._free.append(found)
+                if len(cls._free) > 4:
+                    cls._free.remove(min(cls._free, key=lambda s: s.rows))
 
 
 def _window_sums(code: Array, x: Array, nbins: int, acc: Limbs, scratch: _Scratch | None = None,
@@ -438,6 +547,8 @@ class GroupingState:
         self.maxs: list[list[Array]] = [[np.full((*shape, p.nbins), -np.inf) for _ in p.maxs] for p in passes]
         self.rows = 0
         self.unassigned = 0
+        # measured column -> rows holding ±inf per year × region (only columns that hold some)
+        self.infinite: dict[str, Array] = {}
 
     def _grow(self, regions: Sequence[str], years: Sequence[int]) -> tuple[Array, Array]:
         for region in regions:
@@ -458,6 +569,7 @@ class GroupingState:
             for sums, p in zip(self.sums, self.grouping.passes, strict=True):
                 for exact in sums:
                     exact.pad(pad, (y, r, p.nbins))
+            self.infinite = {name: np.pad(a, pad[:2]) for name, a in self.infinite.items()}
         return (np.array([self._year_index[x] for x in years], np.intp),
                 np.array([self._region_index[x] for x in regions], np.intp))
 
@@ -471,6 +583,7 @@ class GroupingState:
         out.mins = [[a.copy() for a in p] for p in self.mins]
         out.maxs = [[a.copy() for a in p] for p in self.maxs]
         out.rows, out.unassigned = self.rows, self.unassigned
+        out.infinite = {name: a.copy() for name, a in self.infinite.items()}
         return out
 
     def merge(self, other: GroupingState) -> None:
@@ -486,6 +599,10 @@ class GroupingState:
                 a[index] = np.minimum(a[index], b)
             for a, b in zip(self.maxs[p], other.maxs[p], strict=True):
                 a[index] = np.maximum(a[index], b)
+        for name, found in other.infinite.items():
+            if name not in self.infinite:
+                self.infinite[name] = np.zeros((len(self.years), len(self.regions)), np.int64)
+            self.infinite[name][index] += found
         self.rows += other.rows
         self.unassigned += other.unassigned
 
@@ -514,6 +631,10 @@ class GroupingState:
                 np.minimum.at(a, to, b[:, source])
             for a, b in zip(out.maxs[p], self.maxs[p], strict=True):
                 np.maximum.at(a, to, b[:, source])
+        into: Any = (slice(None), target)
+        for name, found in self.infinite.items():
+            out.infinite[name] = np.zeros((len(self.years), len(position)), np.int64)
+            np.add.at(out.infinite[name], into, found[:, source])
         out.rows, out.unassigned = self.rows, self.unassigned
         return out
 
@@ -624,6 +745,17 @@ def _predicate_fn(predicate: Predicate, chunk: Any) -> BlockFn:
     return test
 
 
+@attrs.frozen
+class _SumScan:
+    """One sum of a pass prepared for one chunk: the column's values and presence (None: always
+    present), the weight's values for a weighted mean, and the scale its last block was read at."""
+
+    values: BlockFn
+    present: BlockFn | None
+    weight: BlockFn | None
+    scale: _Scale = attrs.field(factory=_Scale)
+
+
 @attrs.define
 class _PassScan:
     """A pass prepared for one chunk: bit sources, value sources, and bins."""
@@ -632,7 +764,7 @@ class _PassScan:
     nbins: int
     variable: list[tuple[int, BlockFn]]
     constant: int
-    sums: list[tuple[BlockFn, BlockFn | None]]
+    sums: list[_SumScan]
     mins: list[BlockFn]
     maxs: list[BlockFn]
 
@@ -649,8 +781,8 @@ def _prepare_pass(pass_: Pass, chunk: Any, ngroups: int) -> _PassScan:
                 variable.append((position, present))
         else:
             variable.append((position, _predicate_fn(bit, chunk)))
-    sums = [(_values_fn(s.column, chunk.numbers(s.column)),
-             _values_fn(s.weight, chunk.numbers(s.weight)) if s.weight else None) for s in pass_.sums]
+    sums = [_SumScan(_values_fn(s.column, chunk.numbers(s.column)), _present_fn(s.column, chunk.numbers(s.column)),
+                     _values_fn(s.weight, chunk.numbers(s.weight)) if s.weight else None) for s in pass_.sums]
     mins = [_values_fn(c, chunk.numbers(c)) for c in pass_.mins]
     maxs = [_values_fn(c, chunk.numbers(c)) for c in pass_.maxs]
     return _PassScan(len(pass_.bits), ngroups << len(pass_.bits), variable, constant, sums, mins, maxs)
@@ -679,55 +811,127 @@ class _Accumulator:
             np.maximum(x, y, out=x)
 
 
-def _bits(scan: _PassScan, s: int, e: int, memo: dict[Any, Array]) -> Array | int:
-    """The pass's condition/presence bits of the block's rows (bool or uint8), or a constant."""
+def _bits(scan: _PassScan, s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | int:
+    """The pass's condition/presence bits of the block's rows (bool or uint8, in ``scratch``), or a
+    constant."""
     if not scan.variable:
         return scan.constant
     (first, fn), *others = scan.variable
     if first == 0 and not others and not scan.constant:
         return fn(s, e, memo)
-    out = np.left_shift(fn(s, e, memo).view(np.uint8), first)
+    n = e - s
+    out, shifted = scratch.bits[:n], scratch.shifted[:n]
+    np.left_shift(fn(s, e, memo).view(np.uint8), first, out=out)
     for position, more in others:
-        out |= np.left_shift(more(s, e, memo).view(np.uint8), position)
+        np.bitwise_or(out, np.left_shift(more(s, e, memo).view(np.uint8), position, out=shifted), out=out)
     if scan.constant:
-        out |= scan.constant
+        np.bitwise_or(out, scan.constant, out=out)
     return out
 
 
 @attrs.frozen
 class _ChunkScan:
     """A grouping prepared for one chunk: ``group(s, e, out)`` writes each row's group number
-    (region × year, with an extra "unassigned" region and year) and the passes add their bits."""
+    (region × year, with an extra "unassigned" region and year, ``ngroups`` in all) and the passes
+    add their bits; ``measured`` finds the rows of a block whose measurement is ±inf."""
 
     group: Callable[[int, int, Array], Array]
     passes: list[_PassScan]
     block: int
+    ngroups: int
+    measured: list[tuple[str, InfiniteFn]]
 
 
-def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> list[_Accumulator]:
-    """The row loop: per block, one combined code per row and pass, then bincounts."""
+InfiniteFn = Callable[[int, int, "_Scratch"], Array | None]
+
+
+def _infinite_fn(name: str, kind: str, chunk: Any) -> InfiniteFn | None:
+    """The rows of a block (from its start) where measured column ``name`` holds ±inf, or None
+    when there are none; None when the column cannot hold any (not a float column)."""
+    if kind == "flag":
+        rows = chunk.flags(name).infinite
+        if rows is None:
+            return None
+
+        def listed(s: int, e: int, scratch: _Scratch) -> Array | None:
+            first, last = np.searchsorted(rows, (s, e))
+            return rows[first:last] - s if last > first else None
+        return listed
+    numbers = chunk.numbers(name)
+    if not numbers.floating:
+        return None
+    values = numbers.values
+
+    def found(s: int, e: int, scratch: _Scratch) -> Array | None:
+        infinite = np.isinf(values[s:e], out=scratch.flag[:e - s])
+        return np.flatnonzero(infinite) if infinite.any() else None
+    return found
+
+
+@attrs.define
+class _Infinite:
+    """±inf values of one measured column: rows per group (``counts``), the ``first`` row (of the
+    chunk) and the ``total``."""
+
+    counts: Array
+    first: int
+    total: int
+
+    def add(self, other: _Infinite) -> None:
+        self.counts += other.counts
+        self.first = min(self.first, other.first)
+        self.total += other.total
+
+
+def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> tuple[list[_Accumulator], dict[str, _Infinite]]:
+    """The row loop: per block, one combined code per row and pass, then bincounts (and the
+    groups of rows whose measurements are ±inf)."""
     accs = [_Accumulator.empty(scan) for scan in job.passes]
-    scratch = _Scratch.get(min(job.block, max(hi - lo, 0)))
-    for s in range(lo, hi, job.block):
-        e = min(s + job.block, hi)
-        n = e - s
-        memo: dict[Any, Array] = {}
-        group = job.group(s, e, scratch.group[:n])
-        for scan, acc in zip(job.passes, accs, strict=True):
-            code = np.left_shift(group, scan.shift, out=scratch.code[:n]) if scan.shift else group
-            bits = _bits(scan, s, e, memo)
-            if not isinstance(bits, int) or bits:
-                np.add(code, bits, out=code)
-            acc.counts += np.bincount(code, minlength=scan.nbins)
-            for (values, weight), exact in zip(scan.sums, acc.sums, strict=True):
-                _exact_sums(code, values(s, e, memo), None if weight is None else weight(s, e, memo), scan.nbins,
-                            exact, scratch)
-            with np.errstate(invalid="ignore"):  # NaN lands only in bins of missing rows, never read
-                for fn, low in zip(scan.mins, acc.mins, strict=True):
-                    np.minimum.at(low, code, fn(s, e, memo))
-                for fn, high in zip(scan.maxs, acc.maxs, strict=True):
-                    np.maximum.at(high, code, fn(s, e, memo))
-    return accs
+    infinite: dict[str, _Infinite] = {}
+    with _Scratch.lent(min(job.block, max(hi - lo, 0))) as scratch:
+        for s in range(lo, hi, job.block):
+            e = min(s + job.block, hi)
+            n = e - s
+            memo: dict[Any, Array] = {}
+            group = job.group(s, e, scratch.group[:n])
+            for name, rows_of in job.measured:
+                rows = rows_of(s, e, scratch)
+                if rows is not None:
+                    more = _Infinite(np.bincount(group[rows], minlength=job.ngroups), s + int(rows[0]), len(rows))
+                    if name in infinite:
+                        infinite[name].add(more)
+                    else:
+                        infinite[name] = more
+            for scan, acc in zip(job.passes, accs, strict=True):
+                code = np.left_shift(group, scan.shift, out=scratch.code[:n]) if scan.shift else group
+                bits = _bits(scan, s, e, memo, scratch)
+                if not isinstance(bits, int) or bits:
+                    np.add(code, bits, out=code)
+                counted = False                  # a sum may count the bins' rows in its own bincount
+                for sum_, exact in zip(scan.sums, acc.sums, strict=True):
+                    counted |= _sum_block(code, sum_.values(s, e, memo),
+                                          None if sum_.present is None else sum_.present(s, e, memo),
+                                          None if sum_.weight is None else sum_.weight(s, e, memo), scan.nbins, exact,
+                                          scratch, sum_.scale, None if counted else acc.counts)
+                if not counted:
+                    acc.counts += np.bincount(code, minlength=scan.nbins)
+                with np.errstate(invalid="ignore"):  # NaN lands only in bins of missing rows, never read
+                    for fn, low in zip(scan.mins, acc.mins, strict=True):
+                        np.minimum.at(low, code, fn(s, e, memo))
+                    for fn, high in zip(scan.maxs, acc.maxs, strict=True):
+                        np.maximum.at(high, code, fn(s, e, memo))
+    return accs, infinite
+
+
+def _distinct(years: Array) -> list[int]:
+    """The distinct values of a year table, sorted (counted over their range: a table has an
+    entry per day of the records' range, and their years span a few values)."""
+    if not len(years):
+        return []
+    low, high = int(years.min()), int(years.max())
+    if high - low > len(years):
+        return [int(y) for y in np.unique(years)]
+    return (np.flatnonzero(np.bincount(years - low)) + low).tolist()
 
 
 def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 1) -> GroupingState:
@@ -738,7 +942,7 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
     position = {name: i for i, name in enumerate(names)}
     entry = np.array([position[v] for v in regions.values] + [len(names)], np.intp)
     times = chunk.times(grouping.time, grouping.time_is_date)
-    years = sorted({int(y) for y in np.unique(times.years) if y >= 0})
+    years = _distinct(times.years[times.years >= 0])
     n_regions, n_years = len(names), len(years)
     width = n_regions + 1                        # the last region and the last year are "unassigned"
     year_code = np.searchsorted(np.array(years, np.int64), times.years)
@@ -766,7 +970,9 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
     scans = [_prepare_pass(p, chunk, ngroups) for p in grouping.passes]
     widest = max(scan.nbins for scan in scans)
     block = max(_MIN_BLOCK, 1 << (8 * widest).bit_length())
-    job = _ChunkScan(group, scans, block)
+    measured = [(name, found) for name, kind in grouping.columns().items() if kind in ("number", "flag")
+                for found in [_infinite_fn(name, kind, chunk)] if found is not None]
+    job = _ChunkScan(group, scans, block, ngroups, measured)
     n = chunk.n
     parts = min(workers if pool is not None else 1, max(1, n // block))
     if parts > 1:
@@ -775,12 +981,20 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
         results = [f.result() for f in futures]
     else:
         results = [_scan_rows(job, 0, n)]
-    accs = results[0]
-    for other in results[1:]:
+    accs, infinite = results[0]
+    for other, more_infinite in results[1:]:
         for acc, more in zip(accs, other, strict=True):
             acc.add(more)
+        for name, found in more_infinite.items():
+            if name in infinite:
+                infinite[name].add(found)
+            else:
+                infinite[name] = found
     state = GroupingState(grouping, names, years)
     keep = (slice(0, n_years), slice(0, n_regions))          # drop the "unassigned" year and region
+    for name, found in infinite.items():
+        state.infinite[name] = found.counts.reshape(n_years + 1, width)[keep]
+        chunk.note_infinite(name, found.first, found.total)
     for p, (scan, acc) in enumerate(zip(scans, accs, strict=True)):
         shape = (n_years + 1, width, 1 << scan.shift)
         state.counts[p] = acc.counts.reshape(shape)[keep]

@@ -12,7 +12,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import Diagnostic
+from ..errors import Diagnostic, refuse, shown, write_file
+from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.regions import Hierarchy
@@ -59,6 +60,16 @@ def _read_extreme(state: GroupingState, read: Read) -> Array:
 
 
 Exact = list[Fraction | None]     # per region × year cell: the exact value, None when unknown
+
+
+def _terminates(denominator: int) -> bool:
+    """Whether a fraction of this (reduced) denominator is a finite decimal (2**a · 5**b): what
+    every float reads as (its decimal or its binary value) has such a denominator, so a value of
+    any other one (a rate of 1/3) needs no comparison to know it is not its float."""
+    rest = denominator >> ((denominator & -denominator).bit_length() - 1)
+    while rest % 5 == 0:
+        rest //= 5
+    return rest == 1
 
 
 def _aggregate_exact(state: GroupingState, agg: Agg) -> Exact:
@@ -129,6 +140,8 @@ class IndicatorTable:
     warnings: tuple[Diagnostic, ...] = attrs.field(default=(), eq=False)   # what reading the records noticed
     # row -> exact value, for values that are not the shortest decimal of their float (1/3, 94.999…)
     exact: dict[int, Fraction] = attrs.field(factory=dict, kw_only=True)
+    # row -> the columns whose ±inf in the row's region and year made its value unknown (QR214)
+    infinite: dict[int, tuple[str, ...]] = attrs.field(factory=dict, kw_only=True, eq=False)
 
     COLUMNS = ("region", "year", "indicator", "value", "unit", "records", "min_records", "sufficient")
 
@@ -148,6 +161,11 @@ class IndicatorTable:
 
     def get(self, indicator: str, region: str, year: int) -> float | None:
         """The value of one indicator for one region and year (None when there are no records)."""
+        for what, given in (("indicator", indicator), ("region", region)):
+            if not isinstance(given, str):
+                refuse(tr("{what} must be a string, not {value}", what=what, value=shown(given)))
+        if isinstance(year, bool) or not isinstance(year, (int, np.integer)):
+            refuse(tr("year must be a year such as 2015, not {value}", value=shown(year)))
         key = (normalize(indicator), normalize(region), int(year))
         for i, (ind, reg, yr) in enumerate(zip(self.indicator, self.region, self.year, strict=True)):
             if (ind, reg, int(yr)) == key:
@@ -170,6 +188,8 @@ class IndicatorTable:
         notes = [f"{n:,} records" + ("" if ok else f" (< min_records {k}: unknown)")
                  for n, k, ok in zip(self.records.tolist(), self.min_records.tolist(), self.sufficient.tolist(),
                                      strict=True)]
+        for row, columns in self.infinite.items():
+            notes[row] += " (±inf in " + ", ".join(f"'{c}'" for c in columns) + ": unknown)"
         values: list[Any] = self.value.tolist()
         for row, exact in self.exact.items():        # the evaluator decides with the exact value
             values[row] = exact
@@ -196,7 +216,7 @@ class IndicatorTable:
                              str(row[c]).lower() if isinstance(row[c], bool) else row[c] for c in self.COLUMNS])
         text = out.getvalue()
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_file(path, text)
         return text
 
 
@@ -213,6 +233,7 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         rows_read[table] = max(rows_read.get(table, 0), state.rows)
         unassigned[table] = max(unassigned.get(table, 0), state.unassigned)
     caches: dict[int, dict[Agg, Exact]] = {}
+    doubts: list[tuple[str, ...]] = []           # per row: the columns holding ±inf in its region-year
     for indicator in plan.indicators:
         found = rolled.get(indicator.grouping)
         if found is None or not found.regions or not found.years:
@@ -224,6 +245,13 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         exact_grid: Array = np.array(cells, dtype=object).reshape(records.shape)
         needed = indicator.min_records or 0
         sufficient = records >= needed
+        # a measurement of ±inf is no value: the indicators reading its column are unknown there
+        infinite = [(column, state.infinite[column] > 0) for column in indicator.columns if column in state.infinite]
+        doubtful = np.zeros(records.shape, bool)
+        for _, where in infinite:
+            doubtful |= where
+        value[doubtful] = math.nan
+        exact_grid[doubtful] = None
         regions = np.array(state.regions, dtype=object)
         by_region = np.argsort(regions, kind="stable")
         by_year = np.argsort(np.array(state.years))
@@ -238,6 +266,8 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         parts["records"].append(records.T[grid][keep])
         parts["min_records"].append(np.full(len(r), needed, np.int64))
         parts["sufficient"].append(sufficient.T[grid][keep])
+        hits = [(column, where.T[grid][keep]) for column, where in infinite]
+        doubts.extend([tuple(c for c, hit in hits if hit[k]) for k in range(len(r))] if hits else [()] * len(r))
         exact_grid[~sufficient] = None
         parts["exact"].append(exact_grid.T[grid][keep])
     empty = {"region": object, "year": np.int64, "indicator": object, "value": np.float64, "unit": object,
@@ -245,8 +275,9 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
     out = {c: np.concatenate(v) if v else np.array([], empty[c]) for c, v in parts.items()}
     values = out["value"].astype(np.float64)
     overrides = {row: v for row, v in enumerate(out["exact"].tolist())
-                 if v is not None and v != value_of(float(values[row]))}
+                 if v is not None and (not _terminates(v.denominator) or v != value_of(float(values[row])))}
     return IndicatorTable(
         tuple(out["region"].tolist()), out["year"].astype(np.int64), tuple(out["indicator"].tolist()),
         values, tuple(out["unit"].tolist()), out["records"].astype(np.int64),
-        out["min_records"].astype(np.int64), out["sufficient"].astype(bool), rows_read, unassigned, exact=overrides)
+        out["min_records"].astype(np.int64), out["sufficient"].astype(bool), rows_read, unassigned, exact=overrides,
+        infinite={row: columns for row, columns in enumerate(doubts) if columns})

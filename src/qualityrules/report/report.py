@@ -187,7 +187,7 @@ class Report:
         """Review statuses of the targets due after the as-of year, counted per ``region`` or
         ``level``; empty without ``as_of``."""
         if by not in ("region", "level"):
-            raise ValueError("by must be 'region' or 'level'")
+            refuse(tr("by must be one of {choices}, not {value}", choices="level, region", value=shown(by)))
         status = self._review_status
         tallies = [(status == code) for code in range(len(STATUSES))]
         if by == "region":
@@ -358,7 +358,8 @@ class Report:
         rule = int(self.plan.atom_rule[self.atoms[column]])
         return _verdict(int(self.codes[r, column]), bool(self._aspiration_rule[rule]))
 
-    def _query(self, region: str, year: int | None, indicator: str) -> tuple[int, list[int], int | None]:
+    def _query(self, region: str, year: int | None, indicator: str, *, every_year: bool = False
+               ) -> tuple[int, list[int], int | None]:
         """(region index, the columns of the targets on ``indicator`` checked in ``year``, the
         column of the one that binds or None), raising QR101/QR301 for what the report cannot
         answer."""
@@ -369,6 +370,8 @@ class Report:
             refuse(tr("region must be a string, not {value}", value=shown(region)))
         if not isinstance(indicator, str):
             refuse(tr("indicator must be a string, not {value}", value=shown(indicator)))
+        if year is None and not every_year:     # a verdict is of one year (None would answer for any one)
+            refuse(tr("year must be a year such as 2015, not {value}", value=shown(year)))
         if year is not None:
             ok = isinstance(year, (int, np.integer)) and not isinstance(year, bool)
             ok = ok or (isinstance(year, str) and year.strip().isdigit())
@@ -712,6 +715,8 @@ class Report:
     def to_json(self, indent: int | None = 2) -> str:
         """JSON following ``schemas/report.schema.json``: ``json.dumps(self.to_dict())``, written
         from the rows' columns (see :mod:`qualityrules.report.rows`)."""
+        if indent is not None and (isinstance(indent, bool) or not isinstance(indent, int) or not 0 <= indent <= 100):
+            refuse(tr("indent must be None or a number of spaces (0 to 100), not {value}", value=shown(indent)))
         return dumps({**self._document(), "targets": self._target_rows, "results": self._result_rows}, indent)
 
     def to_csv(self) -> str:
@@ -777,6 +782,8 @@ class Report:
 
     def to_text(self, *, width: int | None = None) -> str:
         """A table for the terminal: one line per target, grouped by region, then the totals."""
+        if width is not None and (isinstance(width, bool) or not isinstance(width, int)):
+            refuse(tr("width must be a number of columns, not {value}", value=shown(width)))
         head = f"{self.pack.id}"
         if self.pack.name:
             head += f"  {self.pack.name}"
@@ -937,7 +944,7 @@ class Report:
         strict, or not binding the region, and why). ``year=None`` explains every year checked.
         QR101/QR301 like :meth:`verdict`."""
         if year is None:
-            r, columns, _ = self._query(region, None, indicator)
+            r, columns, _ = self._query(region, None, indicator, every_year=True)
             years = sorted({int(self.plan.atom_year[self.atoms[c]]) for c in columns})
             if not years:
                 return f"{self.obs.regions[r]} {indicator}: no target of {self.pack.id} is checked on it (not-applicable)"

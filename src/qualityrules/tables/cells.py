@@ -399,10 +399,32 @@ def parse_column(values: Any, limit: int = 20, *, exact: bool = True) -> ParsedC
         chunk = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
         if pa.types.is_floating(chunk.type) or pa.types.is_integer(chunk.type) or pa.types.is_decimal(chunk.type):
             return _arrow_numbers(chunk, limit)
+    if _is_temporal(values):
+        values = dates_as_text(values)
     arrow = _as_arrow_text(values)
     if arrow is not None:
         return _text_column(arrow, limit, exact)
     return _object_column(np.asarray(values, dtype=object), limit)
+
+
+def _is_temporal(values: Any) -> bool:
+    if isinstance(values, np.ndarray):
+        return values.dtype.kind in "Mm"
+    import pyarrow as pa
+
+    return isinstance(values, (pa.Array, pa.ChunkedArray)) and pa.types.is_temporal(values.type)
+
+
+def dates_as_text(values: Any) -> Array:
+    """A column of dates, times or durations (numpy or Arrow) as their text, missing as None: no
+    value, and never the bare integers numpy and Arrow give for a year beyond Python's 9999."""
+    if not isinstance(values, np.ndarray):
+        values = values.to_numpy(zero_copy_only=False)
+    if values.dtype.kind not in "Mm":       # Arrow times of day: Python objects already
+        return np.asarray(values, dtype=object)
+    text: Array = values.astype(str).astype(object)
+    text[np.isnat(values)] = None
+    return text
 
 
 def _arrow_numbers(chunk: Any, limit: int) -> ParsedColumn:
@@ -462,8 +484,8 @@ def _as_arrow_text(values: Any) -> Any:
         if isinstance(values, np.ndarray) and values.dtype.kind == "U":
             return pa.array(values, type=pa.string())
         array = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
-        return None     # mixed objects, text that is no UTF-8 (a lone surrogate), huge integers: cell by cell
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError, OverflowError):
+        return None     # mixed objects, text that is no UTF-8 (a lone surrogate), huge integers, complex: cell by cell
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type) or pa.types.is_null(array.type)):
         return None
     if array.null_count and isinstance(values, np.ndarray) and values.dtype.kind == "O":

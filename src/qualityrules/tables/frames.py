@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DataError, Diagnostic
+from ..errors import DataError, Diagnostic, shown
 from ..i18n import tr
 from ..language import model as m
 from .source import Batch, Table, render, rendered_span
@@ -74,7 +74,14 @@ def prepare(raw: Any) -> Any:
             return Categorical(np.asarray(raw.cat.codes), list(raw.cat.categories))
         if isinstance(dtype, np.dtype):
             return raw.to_numpy()
-        return _pa().array(raw, from_pandas=True)
+        pa = _pa()
+        try:
+            array = pa.array(raw, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):   # sparse: its dense values
+            return raw.to_numpy()
+        # pandas' own types that Arrow keeps opaque (periods, intervals): their Python objects,
+        # read cell by cell like any other object column
+        return raw.to_numpy(dtype=object) if isinstance(array.type, pa.BaseExtensionType) else array
     if module == "polars":
         return prepare(raw.to_arrow())
     if module == "pyarrow":
@@ -124,7 +131,10 @@ def value_at(raw: Any, row: int) -> Any:
         return None if code < 0 else raw.categories[code]
     if isinstance(raw, np.ndarray):
         return raw[row]
-    return raw[row].as_py()
+    try:
+        return raw[row].as_py()
+    except (OverflowError, ValueError):     # a date beyond Python's years (1..9999): as numpy holds it
+        return raw.slice(row, 1).to_numpy(zero_copy_only=False)[0]
 
 
 class MemoryTable(Table):
@@ -224,7 +234,7 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
         get = getattr(frame, "_get_column_array", None)
         columns = [get(j) for j in range(len(headers))] if callable(get) else [s for _, s in frame.items()]
         return MemoryTable(name or "<pandas.DataFrame>", headers, columns, len(frame))
-    if module == "polars":
+    if module == "polars" and type(data).__name__ in ("DataFrame", "LazyFrame"):
         if type(data).__name__ == "LazyFrame":       # stream it
             headers = [str(c) for c in data.collect_schema().names()]
             batches = data.collect_batches(chunk_size=stream_rows) if hasattr(data, "collect_batches") \
@@ -249,9 +259,9 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
         return StreamTable(name or "<dask.DataFrame>", headers, _dask_partitions(data))
     if isinstance(data, Mapping):
         headers = [str(k) for k in data]
-        columns = [v if type(v) is np.ndarray or _is_column(v) else np.asarray(v) for v in data.values()]
-        lengths = {len(c) for c in columns}
         label = name or "<dict>"
+        columns = [_dict_column(label, h, v) for h, v in zip(headers, data.values(), strict=True)]
+        lengths = {len(c) for c in columns}
         if len(lengths) > 1:
             raise DataError(Diagnostic("QR203", tr("{label}: the columns have different lengths: {lengths}", label=label,
                                                           lengths=", ".join(f"{h}={len(c)}" for h, c in
@@ -261,6 +271,22 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
     raise DataError(Diagnostic(
         "QR203", tr("cannot read data of type {kind}", kind=type(data).__name__),
         suggestion=tr("pass a pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path")))
+
+
+def _dict_column(label: str, header: str, value: Any) -> Any:
+    """One column of a dict of columns: one value per row (a list, a 1-dimensional array, a
+    pandas/polars/pyarrow column); QR203 for a single value, a generator or rows of sequences."""
+    column = value
+    if not (type(value) is np.ndarray or _is_column(value)):
+        try:
+            column = np.asarray(value)
+        except ValueError:      # ragged rows of sequences
+            column = None
+    if column is None or (isinstance(column, np.ndarray) and column.ndim != 1):
+        raise DataError(Diagnostic("QR203", tr("{label}: column '{name}' must hold one value per row, not {value}",
+                                               label=label, name=header, value=shown(value)),
+                                   suggestion=tr("give a list or a 1-dimensional array with one value per row")))
+    return column
 
 
 def _is_column(value: Any) -> bool:

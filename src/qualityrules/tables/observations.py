@@ -36,7 +36,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import Diagnostic, Severity, did_you_mean, raise_errors
+from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, refuse, shown
 from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
@@ -47,6 +47,7 @@ from .cells import (
     CellError,
     ParsedColumn,
     column_magnitude,
+    dates_as_text,
     is_missing,
     parse_cell,
     parse_column,
@@ -256,7 +257,7 @@ class Observations:
         return {name: i for i, name in enumerate(self.indicators)}
 
     @functools.cached_property
-    def _ranges(self) -> dict[int, tuple[float, float, float, float]]:
+    def _ranges(self) -> dict[int, tuple[float, float, float, float, bool]]:
         return {}
 
     def ranges(self, i: int) -> tuple[float, float, float, float]:
@@ -267,7 +268,14 @@ class Observations:
         found = self._ranges.get(i)
         if found is None:
             found = self._ranges[i] = _ranges(self.values[i])
-        return found
+        return found[:4]
+
+    def known_finite(self, i: int) -> bool:
+        """Is every value of indicator ``i`` known to be finite or missing (no ±inf in a float
+        column; the open ends of censored values aside)? Known only once its :meth:`ranges` are computed (they show an infinity for
+        free); False when not yet known. The engine then tests a value for NaN only."""
+        found = self._ranges.get(i)
+        return found is not None and not found[4]
 
     def region_index(self, name: str) -> int | None:
         return self._region_index.get(normalize(name))
@@ -342,24 +350,26 @@ class Observations:
                 f"{len(self.indicators)} indicator(s)")
 
 
-def _ranges(values: Values) -> tuple[float, float, float, float]:
-    """See :meth:`Observations.ranges`."""
+def _ranges(values: Values) -> tuple[float, float, float, float, bool]:
+    """See :meth:`Observations.ranges`; last, whether a float column holds an infinity."""
     lo, hi = values.lo, values.hi
-    with np.errstate(invalid="ignore"):
+    infinite = False
+    # NaN (no value) is skipped by fmax/fmin and compares False: nothing here warns
+    highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
+        float(np.fmin.reduce(hi, axis=None, initial=np.nan))
+    if values.floats and (math.isinf(highest_lo) or math.isinf(lowest_hi)):
+        infinite = True
+        lo = hi = np.where(np.isfinite(lo), lo, np.nan)   # only then: two passes in the usual case
         highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
             float(np.fmin.reduce(hi, axis=None, initial=np.nan))
-        if values.floats and (math.isinf(highest_lo) or math.isinf(lowest_hi)):
-            lo = hi = np.where(np.isfinite(lo), lo, np.nan)   # only then: two passes in the usual case
-            highest_lo, lowest_hi = float(np.fmax.reduce(lo, axis=None, initial=np.nan)), \
-                float(np.fmin.reduce(hi, axis=None, initial=np.nan))
-        if not values.censored:
-            return lowest_hi, highest_lo, highest_lo, lowest_hi
-        finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
-        lowest = float(np.fmin(np.fmin.reduce(finite_lo, axis=None, initial=np.nan),
-                               np.fmin.reduce(finite_hi, axis=None, initial=np.nan)))
-        highest = float(np.fmax(np.fmax.reduce(finite_lo, axis=None, initial=np.nan),
-                                np.fmax.reduce(finite_hi, axis=None, initial=np.nan)))
-    return lowest, highest, highest_lo, lowest_hi
+    if not values.censored:
+        return lowest_hi, highest_lo, highest_lo, lowest_hi, infinite
+    finite_lo, finite_hi = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
+    lowest = float(np.fmin(np.fmin.reduce(finite_lo, axis=None, initial=np.nan),
+                           np.fmin.reduce(finite_hi, axis=None, initial=np.nan)))
+    highest = float(np.fmax(np.fmax.reduce(finite_lo, axis=None, initial=np.nan),
+                            np.fmax.reduce(finite_hi, axis=None, initial=np.nan)))
+    return lowest, highest, highest_lo, lowest_hi, infinite
 
 
 def _same(a: Values, ra: IntArray, ya: IntArray, b: Values, rb: IntArray, yb: IntArray) -> BoolArray:
@@ -485,13 +495,21 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
         computed = load(data.for_evaluation(), catalogue, form="long", name=name or "records")
         return attrs.evolve(computed, warnings=tuple(getattr(data, "warnings", ())) + computed.loading_warnings)
+    for what, given in (("region_column", region_column), ("year_column", year_column), ("encoding", encoding),
+                        ("name", name)):
+        if given is not None and not isinstance(given, str):
+            refuse(tr("{what} must be a string, not {value}", what=what, value=shown(given)))
+    ignored = [ignore_columns] if isinstance(ignore_columns, str) else \
+        list(ignore_columns) if isinstance(ignore_columns, Iterable) else None     # a string: one name
+    if ignored is None or not all(isinstance(c, str) for c in ignored):
+        refuse(tr("ignore_columns must be column names, not {value}", value=shown(ignore_columns)))
     if isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, Path)) for d in data):
         return concat([load(d, catalogue, encoding=encoding, sheet=sheet, form=form, region_column=region_column,
-                            year_column=year_column, ignore_columns=ignore_columns, header_row=header_row)
+                            year_column=year_column, ignore_columns=ignored, header_row=header_row)
                        for d in data])
     if form not in (None, "long", "wide"):
         raise_errors([Diagnostic("QR301", tr("form must be 'wide' or 'long', not {value}", value=repr(form)))])
-    ignore = frozenset(normalize(c).lower() for c in ignore_columns)
+    ignore = frozenset(normalize(c).lower() for c in ignored)
     if isinstance(data, (str, Path)):
         table = open_file(data, encoding=encoding, sheet=sheet, header_row=header_row,
                           wanted=_header_test(region_column, year_column))
@@ -594,6 +612,8 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
         if not header.strip():
             blank.append(j)
             continue
+        if len(problems) == MAX_DIAGNOSTICS:     # as many as are shown: the table is refused already
+            break
         if is_long:
             problems.append(("QR204", tr("unknown column '{header}' in long-form data", header=header), j, did_you_mean(
                 normalize(header).lower(), sorted(REGION_COLUMNS | YEAR_COLUMNS | INDICATOR_COLUMNS | VALUE_COLUMNS
@@ -607,7 +627,8 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
             continue
         indicator, unit, error, name = _header_indicator(header, catalogue)
         if indicator is None:
-            problems.append(("QR204", error or tr("unknown indicator '{name}'", name=header), j, catalogue.suggest(name)
+            problems.append(("QR204", error or tr("unknown indicator '{name}'", name=header), j,
+                             catalogue.suggest(name)
                              or tr("add it to the catalogue, rename the column, or ignore it (ignore_columns=)")))
             continue
         if indicator.name in seen:
@@ -632,8 +653,13 @@ class _Problems:
 
     def add(self, code: str, message: str, row: int | None, column: int | None,
             suggestion: str | None = None) -> None:
-        if len(self.found) < MAX_DIAGNOSTICS:
+        if not self.full:
             self.found.append(self.table.diagnostic(code, message, row, column, suggestion))
+
+    @property
+    def full(self) -> bool:
+        """As many problems as are shown: another one would be dropped."""
+        return len(self.found) >= MAX_DIAGNOSTICS
 
     def raise_if_any(self) -> None:
         raise_errors(self.found)
@@ -714,13 +740,15 @@ class _Factoriser:
         consecutive range (years) shifted once; others through a table of the labels present."""
         if not len(values):
             return values.astype(np.int64)
+        if not len(self.names):
+            self.integers = True
         low, high = int(values.min()), int(values.max())
         span = high - low + 1
         dense = span <= 4 * len(values) + 1024
         if not len(self.names) and dense:
             shifted = values if low == 0 else values - low
             present = np.bincount(shifted, minlength=span) > 0
-            self.integers, self._keys = True, None
+            self._keys = None
             if bool(present.all()):
                 self.names = np.arange(low, high + 1, dtype=np.int64)
                 return shifted
@@ -803,8 +831,9 @@ class _Loader:
     def region_codes(self, raw: Any, column: int, offset: int) -> IntArray:
         """Codes of one batch's region column (-1 where empty)."""
         raw = plain_numbers(prepare(raw))
-        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and self.regions.integers is not False:
-            return self.regions.integer_codes(raw)
+        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and self.regions.integers is not False \
+                and (raw.dtype != np.uint64 or not len(raw) or int(raw.max()) < 2 ** 63):   # else read as text
+            return self.regions.integer_codes(raw.astype(np.int64, copy=False))
         self.incomplete = True
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "f" and self.regions.integers is not False \
                 and _is_integral(raw):
@@ -835,12 +864,13 @@ class _Loader:
             return self._year_ints(np.where(missing, -1, years), missing, column, offset)
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "f":
             missing = np.isnan(raw)
-            whole = np.where(missing, 0.0, raw)
-            bad = np.flatnonzero(~missing & (whole != np.round(whole)))
-            for row in bad[:MAX_DIAGNOSTICS].tolist():
+            # no year, said as written: a fraction, or a number beyond any year (±inf, 1e300: no int64)
+            bad = ~missing & ((raw != np.round(raw)) | ~(np.abs(raw) < 10000))
+            for row in np.flatnonzero(bad)[:MAX_DIAGNOSTICS].tolist():
                 self.problems.add("QR203", _not_a_year(raw[row]), offset + row, column,
                                   suggestion=tr("write e.g. 2015"))
-            return self._year_ints(whole.astype(np.int64), missing, column, offset)
+            missing |= bad
+            return self._year_ints(np.where(missing, 0.0, raw).astype(np.int64), missing, column, offset)
         labels, local = _dictionary(raw)
         parsed = [parse_year(v) for v in labels]
         for k, (label, year) in enumerate(zip(labels, parsed, strict=True)):
@@ -1064,17 +1094,20 @@ class _Loader:
         has_magnitude = (parsed.magnitudes != 1).astype(np.int64) if parsed.magnitudes is not None \
             else np.zeros(n, dtype=np.int64)
         row_unit = unit_codes if unit_codes is not None else np.full(n, -1, dtype=np.int64)
-        indicator = codes if codes is not None else np.zeros(n, dtype=np.int64)
-        width_u = len(row_units or ()) + 1
+        # indicator 0: a long-form row without one (refused or dropped by _drop_empty_rows), not converted
+        indicator = codes + 1 if codes is not None else np.ones(n, dtype=np.int64)
+        width_u, width_i = len(row_units or ()) + 1, len(indicators) + 1
         key = ((cell_code + 1) * 2 + has_magnitude) * width_u + (row_unit + 1)
-        key = key * max(len(indicators), 1) + indicator
+        key = key * width_i + indicator
         groups, inverse = np.unique(key, return_inverse=True)
         factors = np.ones(len(groups), dtype=object)
         bad = np.zeros(len(groups), dtype=bool)
         present = ~np.isnan(parsed.lo)
         for g, group_key in enumerate(groups.tolist()):
-            ind = indicators[group_key % max(len(indicators), 1)]
-            rest = group_key // max(len(indicators), 1)
+            if group_key % width_i == 0:
+                continue
+            ind = indicators[group_key % width_i - 1]
+            rest = group_key // width_i
             r_unit = rest % width_u - 1
             rest //= width_u
             magnitude, c_unit = rest % 2, rest // 2 - 1
@@ -1122,13 +1155,17 @@ class _Loader:
             labels, local = _dictionary(prepare(batch.columns[j_ind]))
             lut = np.full(len(labels) + 1, -1, dtype=np.int64)
             for k, label in enumerate(labels):
-                text = "" if is_missing(label) else str(label)
+                if is_missing(label):   # a row without indicator: dropped if empty, else QR204 (_drop_empty_rows)
+                    continue
+                text = str(label)
                 if lone_surrogate(text) is not None:
                     problems.add("QR244", surrogate_message(text, lone_surrogate(text) or 0),
                                  batch.offset + int(np.flatnonzero(local == k)[0]), j_ind,
                                  suggestion=tr("read the data with its real encoding (UTF-8, GB18030)"))
                     continue
                 indicator = self.catalogue.lookup(text) if text.strip() else None
+                if indicator is None and problems.full:     # refused already; no suggestion to compute
+                    continue
                 if indicator is None:
                     rows = np.flatnonzero(local == k)
                     problems.add("QR204", tr("unknown indicator '{name}'", name=text) if text.strip()
@@ -1232,16 +1269,26 @@ def _dictionary(raw: Any) -> tuple[list[Any], IntArray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "Mm" or \
+            not isinstance(raw, np.ndarray) and pa.types.is_temporal(raw.type):
+        raw = dates_as_text(raw)    # (Arrow's date32 would wrap a far year; Python's dates stop at 9999)
     array = raw
     if isinstance(raw, np.ndarray):
         try:
             array = pa.array(raw, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
+                OverflowError):     # mixed objects, complex numbers, integers beyond int64
             return _python_dictionary(raw)
     if pa.types.is_dictionary(array.type):
         dictionary, indices = array.dictionary, array.indices
     else:
-        encoded = array.dictionary_encode()
+        try:
+            encoded = array.dictionary_encode()
+        except pa.ArrowNotImplementedError:     # nested or extension types: their Python objects
+            cells = np.empty(len(array), dtype=object)
+            for row, cell in enumerate(array.to_pylist()):
+                cells[row] = cell
+            return _python_dictionary(cells)
         dictionary, indices = encoded.dictionary, encoded.indices
     labels = dictionary.to_pylist()
     if indices.null_count:
@@ -1264,7 +1311,11 @@ def _python_dictionary(raw: npt.NDArray[Any]) -> tuple[list[Any], IntArray]:
             local[row] = missing
             continue
         key = (type(value).__name__, value)
-        code = index.get(key)
+        try:
+            code = index.get(key)
+        except TypeError:       # an unhashable cell (a list): by its text
+            key = (type(value).__name__, repr(value))
+            code = index.get(key)
         if code is None:
             code = index[key] = len(labels)
             labels.append(value)
@@ -1357,7 +1408,7 @@ def _scaled(parsed: ParsedColumn, factor: Fraction | None,
 class _Grid:
     """Integer regions ``r0..r1`` and years ``y0..y1`` with exactly one row per pair, in
     region-major (each region's years in turn) or year-major order: the layout of most
-    statistical tables, recognised in four reductions and two comparisons, no factorising."""
+    statistical tables, recognised in two comparisons, no reduction and no factorising."""
 
     regions: IntArray
     years: IntArray
@@ -1368,16 +1419,45 @@ class _Grid:
         if not (isinstance(region, np.ndarray) and isinstance(year, np.ndarray) and region.dtype.kind in "iu"
                 and year.dtype.kind in "iu" and len(region) == len(year) and len(region)):
             return None
-        r0, r1, y0, y1 = int(region.min()), int(region.max()), int(year.min()), int(year.max())
-        n_r, n_y = r1 - r0 + 1, y1 - y0 + 1
-        if n_r * n_y != len(region) or y0 < 1000 or y1 > 9999:
-            return None
-        regions, years = np.arange(r0, r1 + 1, dtype=np.int64), np.arange(y0, y1 + 1, dtype=np.int64)
-        if bool((year.reshape(n_r, n_y) == years).all()) and bool((region.reshape(n_r, n_y) == regions[:, None]).all()):
-            return cls(regions, years, "region-major")
-        if bool((region.reshape(n_y, n_r) == regions).all()) and bool((year.reshape(n_y, n_r) == years[:, None]).all()):
-            return cls(regions, years, "year-major")
+        for order, inner, outer in (("region-major", year, region), ("year-major", region, year)):
+            found = cls._nested(inner, outer)
+            if found is not None:
+                inner_labels, outer_labels = found
+                regions, years = (outer_labels, inner_labels) if order == "region-major" else (inner_labels, outer_labels)
+                if int(years[0]) >= 1000 and int(years[-1]) <= 9999:
+                    return cls(regions, years, order)
         return None
+
+    @staticmethod
+    def _nested(inner: IntArray, outer: IntArray) -> tuple[IntArray, IntArray] | None:
+        """When ``outer`` runs through consecutive integers, each repeated for ``inner`` running
+        through the same consecutive integers (region 0: 2011..2020, region 1: 2011..2020, …):
+        both runs. The run's length is read off the first row where ``inner`` breaks its count
+        (a short prefix); then one comparison per column proves every row."""
+        n, start, first = len(inner), int(inner[0]), int(outer[0])
+        if not (-2 ** 62 < start < 2 ** 62 and -2 ** 62 < first < 2 ** 62):
+            return None        # codes beyond int64 are not a grid of codes
+        size = 1 << 10
+        while True:            # a prefix long enough to hold the first break (most runs are short)
+            breaks = np.flatnonzero(inner[:size] != np.arange(start, start + min(size, n)))
+            if len(breaks) or size >= n:
+                break
+            size *= 8
+        width = int(breaks[0]) if len(breaks) else n
+        if n % width:
+            return None
+        height = n // width
+        inner_run = np.arange(start, start + width, dtype=np.int64)
+        outer_run = np.arange(first, first + height, dtype=np.int64)
+        # contiguous 1-D comparisons (a [height, width] broadcast runs an inner loop of width)
+        if not bool((inner[width:] == inner[:-width]).all()) or not bool((outer[::width] == outer_run).all()) \
+                or not bool((outer[width - 1::width] == outer_run).all()):
+            return None
+        # each run of outer starts and ends on its value, the next on the next: with one change
+        # between runs and no other, every run holds one value
+        if np.count_nonzero(outer[1:] != outer[:-1]) != height - 1:
+            return None
+        return inner_run, outer_run
 
     def cell(self, row: int) -> tuple[int, int]:
         """(region, year) indices of a row."""
@@ -1468,11 +1548,13 @@ class _Layout:
             lo_open[indicator, cell] = parsed.lo_open[present]
             hi_open[indicator, cell] = parsed.hi_open[present]
         out = []
+        size = n_regions * n_years     # less than cells when no row kept a year (a region seen on an empty row)
         for i in range(n_ind):
-            block = lo[i].reshape(n_regions, n_years)
+            block = lo[i, :size].reshape(n_regions, n_years)
             if censored:
-                out.append(Values(block, hi[i].reshape(n_regions, n_years), lo_open[i].reshape(n_regions, n_years),
-                                  hi_open[i].reshape(n_regions, n_years)))
+                out.append(Values(block, hi[i, :size].reshape(n_regions, n_years),
+                                  lo_open[i, :size].reshape(n_regions, n_years),
+                                  hi_open[i, :size].reshape(n_regions, n_years)))
             else:
                 out.append(Values(block, block, floats=parsed.floats))
         return tuple(out)

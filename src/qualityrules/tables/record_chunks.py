@@ -14,7 +14,8 @@ codes are used as they are: no dictionary is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,15 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DataError, Diagnostic, UsageError, did_you_mean
+from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
 from ..i18n import Text, tr
-from ..language.text import normalize
+from ..language.text import lone_surrogate, normalize, surrogate_message
 from .cells import MISSING_CELLS, parse_column, parse_year
 from .frames import Categorical, is_table, memory_table, prepare, value_at
-from .source import ArrowFileTable, Table, open_file
+from .source import ArrowFileTable, Batch, Table, open_file
 
 __all__ = [
-    "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks",
+    "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks", "infinite_values",
     "TRUE_WORDS", "FALSE_WORDS", "DATE_FORMATS",
 ]
 
@@ -71,10 +72,12 @@ class Numbers:
 
 @attrs.frozen
 class Flags:
-    """A true/false column: ``truth`` is False at nulls, ``valid`` marks non-null rows (or None)."""
+    """A true/false column: ``truth`` is False at nulls, ``valid`` marks non-null rows (or None);
+    ``infinite``: the rows of a float column holding ±inf (None: none), which are no value."""
 
     truth: Array
     valid: Array | None
+    infinite: Array | None = None
 
 
 @attrs.frozen
@@ -114,30 +117,40 @@ def _name(value: Any) -> str:
 
 
 class Chunk:
-    """Rows ``offset .. offset + n`` of one table; columns are converted on first use."""
+    """Rows ``offset .. offset + n`` of one table (a batch of it, whose columns are read by the
+    thread that first asks for one when the batch is deferred); columns are converted on first use.
+    ``positions``: the column index of each (normalised) column name."""
 
-    def __init__(self, data: Mapping[str, Any], n: int, offset: int, table: Table,
-                 positions: Mapping[str, int]) -> None:
-        self.n = n
-        self.offset = offset
+    def __init__(self, batch: Batch, table: Table, positions: Mapping[str, int]) -> None:
+        self.n = batch.n
+        self.offset = batch.offset
         self.table = table
         self.positions = positions
-        self._raw = {normalize(str(k)): v for k, v in data.items()}
+        self._batch = batch
         self._cache: dict[tuple[str, str], Any] = {}
+        self.infinite: dict[str, tuple[int, int, float]] = {}    # see note_infinite
+
+    @property
+    def deferred(self) -> bool:
+        """Whether the columns are still to be read (a Parquet row group not yet decoded)."""
+        return self._batch.deferred
+
+    def note_infinite(self, name: str, row: int, count: int) -> None:
+        """Column ``name`` holds ±inf in ``count`` rows of the chunk, the first at ``row`` (of the
+        chunk). Noted once per column, whichever grouping found them first: every grouping
+        reading the column finds the same rows."""
+        if name not in self.infinite:
+            self.infinite[name] = (row, count, float(value_at(self.raw(name), row)))
 
     def fail(self, code: str, message: str, row: int | None, name: str, suggestion: str | None = None) -> DataError:
         """A located error at ``row`` of this chunk (None: the column) of column ``name``."""
         return self.table.fail(code, message, None if row is None else self.offset + row, self.positions.get(name),
                                suggestion)
 
-    @property
-    def names(self) -> list[str]:
-        return list(self._raw)
-
     def raw(self, name: str) -> Any:
         key = ("raw", name)
         if key not in self._cache:
-            self._cache[key] = prepare(self._raw[name])
+            self._cache[key] = prepare(self._batch.columns[self.positions[name]])
         return self._cache[key]
 
     def _cached(self, kind: str, name: str, build: Any) -> Any:
@@ -177,10 +190,11 @@ class Chunk:
             values = _pc().fill_null(raw, np.nan).to_numpy(zero_copy_only=False) if raw.null_count else \
                 raw.to_numpy(zero_copy_only=False)
             return Numbers(values, None, True)
-        if pa.types.is_integer(t) or pa.types.is_boolean(t):
+        if pa.types.is_boolean(t):
+            return Numbers(_arrow_bools(raw), _arrow_valid(raw), False)
+        if pa.types.is_integer(t):
             if raw.null_count:
-                valid = raw.is_valid().to_numpy(zero_copy_only=False)
-                return Numbers(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), valid, False)
+                return Numbers(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), _arrow_valid(raw), False)
             return Numbers(raw.to_numpy(zero_copy_only=False), None, False)
         raise self._wrong_type(name, tr("column '{name}' holds {kind} values; the rules read it as numbers",
                                         name=name, kind=str(t)), tr("give '{name}' numbers, or check the column the catalogue names", name=name))
@@ -238,12 +252,11 @@ class Chunk:
         if not isinstance(raw, (np.ndarray, Categorical)):
             t = raw.type
             if pa.types.is_boolean(t):
-                if raw.null_count:
-                    return Flags(_pc().fill_null(raw, False).to_numpy(zero_copy_only=False),
-                                 raw.is_valid().to_numpy(zero_copy_only=False))
-                return Flags(raw.to_numpy(zero_copy_only=False), None)
+                return Flags(_arrow_bools(raw), _arrow_valid(raw))
             if pa.types.is_integer(t) or pa.types.is_floating(t):
-                return _numeric_flags(_pc().fill_null(raw.cast(pa.float64()), np.nan).to_numpy(zero_copy_only=False))
+                # (unsafe: an integer beyond 2**53 is no exact float, but still not 0)
+                return _numeric_flags(_pc().fill_null(raw.cast(pa.float64(), safe=False), np.nan)
+                                      .to_numpy(zero_copy_only=False))
         codes = self.codes(name)
         truth = np.zeros(len(codes.values) + 1, bool)
         valid = np.zeros(len(codes.values) + 1, bool)
@@ -270,10 +283,13 @@ class Chunk:
         if isinstance(raw, Categorical):
             return Codes(raw.codes, [fix(v) for v in raw.categories])
         pa = _pa()
-        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and normalise:
-            return _integer_codes(raw)
         if not isinstance(raw, np.ndarray) and pa.types.is_integer(raw.type) and not raw.null_count and normalise:
-            return _integer_codes(raw.to_numpy(zero_copy_only=False))
+            raw = raw.to_numpy(zero_copy_only=False)
+        if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and normalise \
+                and (raw.dtype != np.uint64 or not len(raw) or int(raw.max()) < 2 ** 63):   # else read as text
+            return _integer_codes(raw.astype(np.int64, copy=False))   # (int8 labels overflowed their differences)
+        if not isinstance(raw, np.ndarray) and pa.types.is_temporal(raw.type):
+            raw = raw.to_numpy(zero_copy_only=False)     # refused below as numpy's dates are
         if isinstance(raw, np.ndarray):
             if raw.dtype.kind == "f":
                 raw = pa.array(raw, from_pandas=True)
@@ -281,10 +297,21 @@ class Chunk:
                 raise self._wrong_type(name, tr("column '{name}' holds dates; the rules read it as text", name=name),
                                        tr("give '{name}' text, or check the column the catalogue names", name=name))
             else:
+                cells = raw.tolist()
                 try:
-                    raw = pa.array(raw.tolist() if raw.dtype.kind == "O" else raw, from_pandas=True)
-                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-                    raw = pa.array([None if v is None else str(v) for v in raw.tolist()], pa.string())
+                    try:
+                        raw = pa.array(cells if raw.dtype.kind == "O" else raw, from_pandas=True)
+                    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, OverflowError):
+                        raw = pa.array([None if v is None else str(v) for v in cells], pa.string())
+                except UnicodeError:    # a lone surrogate is no text: refused where it is
+                    row, text = next((r, str(v)) for r, v in enumerate(cells)
+                                     if v is not None and lone_surrogate(str(v)) is not None)
+                    raise self.fail("QR244", surrogate_message(text, lone_surrogate(text) or 0), row, name,
+                                    suggestion=tr("read the data with its real encoding (UTF-8, GB18030)")) from None
+        if pa.types.is_nested(raw.type):
+            raise self._wrong_type(name, tr("column '{name}' holds {kind} values; the rules read it as text", name=name,
+                                            kind=str(raw.type)),
+                                   tr("give '{name}' text, or check the column the catalogue names", name=name))
         if not pa.types.is_dictionary(raw.type):
             raw = raw.dictionary_encode()
         indices = raw.indices
@@ -307,6 +334,13 @@ class Chunk:
         return result
 
     def _times(self, name: str, is_date: bool) -> Times:
+        try:
+            return self._read_times(name, is_date)
+        except _FarYear as far:
+            raise self.fail("QR206", tr("year {year} is out of range (1000..9999)", year=far.year), far.row, name,
+                            suggestion=_dates_wanted(name)) from None
+
+    def _read_times(self, name: str, is_date: bool) -> Times:
         raw = self.raw(name)
         pa = _pa()
         if isinstance(raw, np.ndarray):
@@ -323,8 +357,8 @@ class Chunk:
             if pa.types.is_timestamp(t) or pa.types.is_date(t):
                 return _arrow_times(raw)
             if pa.types.is_integer(t) and not is_date:
-                valid = raw.is_valid().to_numpy(zero_copy_only=False) if raw.null_count else None
-                return _key_times(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), 1, valid, years=True)
+                return _key_times(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), 1, _arrow_valid(raw),
+                                  years=True)
             if pa.types.is_floating(t) and not is_date:
                 return self._float_years(name, _pc().fill_null(raw, np.nan).to_numpy(zero_copy_only=False))
             if pa.types.is_integer(t) or pa.types.is_floating(t):
@@ -348,7 +382,7 @@ class Chunk:
             if sample is not None and not isinstance(sample, str):
                 try:
                     entries = pa.array(raw, from_pandas=True)
-                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, OverflowError):
                     entries = None   # mixed values: read as text below, each one reported where it is
                 if entries is not None and (pa.types.is_timestamp(entries.type) or pa.types.is_date(entries.type)):
                     return _arrow_times(entries)
@@ -396,7 +430,7 @@ def _integer_codes(values: Array) -> Codes:
     (no dictionary, no copy); a wider range is mapped through a table of the labels present."""
     if not len(values):
         return Codes(values, [])
-    low, high = int(values.min()), int(values.max())
+    low, high = _extremes(values)
     if low >= 0 and high < 1 << 12:
         return Codes(values, [str(v) for v in range(high + 1)])
     if high - low <= 4 * len(values) + (1 << 12):
@@ -407,11 +441,47 @@ def _integer_codes(values: Array) -> Codes:
     return Codes(inverse.reshape(-1), [str(v) for v in labels.tolist()])
 
 
+def _bitmap(buffer: Any, offset: int, n: int) -> Array:
+    """Bits ``offset .. offset + n`` of an Arrow bitmap (least significant bit first) as bools,
+    unpacked in one vectorised pass (Arrow's own conversion of booleans goes value by value)."""
+    if n == 0:
+        return np.zeros(0, bool)
+    bits = np.unpackbits(np.frombuffer(buffer, np.uint8), count=offset + n, bitorder="little")
+    return bits[offset:].view(bool)
+
+
+def _arrow_bools(raw: Any) -> Array:
+    """A boolean Arrow array as bools, False at nulls."""
+    truth = _bitmap(raw.buffers()[1], raw.offset, len(raw))
+    if raw.null_count:
+        truth &= _bitmap(raw.buffers()[0], raw.offset, len(raw))
+    return truth
+
+
+def _arrow_valid(raw: Any) -> Array | None:
+    """Where an Arrow array is not null (None: nowhere null)."""
+    return _bitmap(raw.buffers()[0], raw.offset, len(raw)) if raw.null_count else None
+
+
+def _extremes(values: Array) -> tuple[int, int]:
+    """The minimum and maximum of a non-empty integer array in one pass over memory: block by
+    block, so the second reduction reads the block from the cache."""
+    step = 1 << 16
+    low, high = int(values[:step].min()), int(values[:step].max())
+    for start in range(step, len(values), step):
+        block = values[start:start + step]
+        low, high = min(low, int(block.min())), max(high, int(block.max()))
+    return low, high
+
+
 def _numeric_flags(raw: Array) -> Flags:
     if raw.dtype.kind != "f":
         return Flags(raw != 0, None)
     valid = np.isfinite(raw)
-    return Flags((raw != 0) & valid, None if valid.all() else valid)
+    if valid.all():
+        return Flags(raw != 0, None)
+    infinite = np.flatnonzero(np.isinf(raw))
+    return Flags((raw != 0) & valid, valid, infinite if len(infinite) else None)
 
 
 def _years_of_days(days: Array) -> Array:
@@ -438,11 +508,11 @@ def _datetime64_times(raw: Array) -> Times:
         raw = raw.astype("datetime64[D]")
         unit = "D"
     ints = raw.view(np.int64)
-    smallest = int(ints.min()) if len(ints) else None
+    bounds = _extremes(ints) if len(ints) else None
     # NaT is the smallest int64: only look for it when the minimum is NaT.
-    if smallest == np.iinfo(np.int64).min:
+    if bounds is not None and bounds[0] == np.iinfo(np.int64).min:
         return _key_times(ints, _UNIT_PER_DAY[unit], ~np.isnat(raw), years=False)
-    return _key_times(ints, _UNIT_PER_DAY[unit], None, years=False, smallest=smallest)
+    return _key_times(ints, _UNIT_PER_DAY[unit], None, years=False, bounds=bounds)
 
 
 def _arrow_days(raw: Any) -> Array:
@@ -458,7 +528,7 @@ def _arrow_times(raw: Any) -> Times:
     if arrow.types.is_timestamp(t) and t.tz is not None:
         raw = compute.local_timestamp(raw)
         t = raw.type
-    valid = raw.is_valid().to_numpy(zero_copy_only=False) if raw.null_count else None
+    valid = _arrow_valid(raw)
     if arrow.types.is_date32(t):
         width, per_day = arrow.int32(), 1
     elif arrow.types.is_date64(t):
@@ -470,28 +540,47 @@ def _arrow_times(raw: Any) -> Times:
     return _key_times(ints.to_numpy(zero_copy_only=False), per_day, valid, years=False)
 
 
+class _FarYear(Exception):
+    """A year far outside 1000..9999 in a column of dates or years, at ``row`` (located by the chunk)."""
+
+    def __init__(self, row: int, year: int) -> None:
+        super().__init__(row, year)
+        self.row, self.year = row, year
+
+
 def _key_times(ints: Array, divisor: int, valid: Array | None, *, years: bool,
-               smallest: int | None = None) -> Times:
+               bounds: tuple[int, int] | None = None) -> Times:
     """Rows whose key ``ints // divisor`` is a day number (``years=False``) or a year. Missing rows
-    (``valid`` False) get a key one past the largest, which the table maps to -1. ``smallest``:
-    the minimum of ``ints``, when the caller knows it already."""
+    (``valid`` False) get a key one past the largest, which the table maps to -1. ``bounds``: the
+    minimum and maximum of ``ints``, when the caller knows them already."""
     present = ints if valid is None else ints[valid]
     if len(present) == 0:
         return Times(np.zeros(len(ints), np.int64), 1, 0, np.array([-1], np.int64))
-    low = (int(present.min()) if smallest is None else smallest) // divisor
-    high = int(present.max()) // divisor
+    smallest, largest = bounds if bounds is not None else _extremes(present)
+    low, high = smallest // divisor, largest // divisor
+    if high - low > (1 << 22) and years:     # some year is beyond any plan's (the range holds no lookup table)
+        far = np.flatnonzero(((ints < 1000) | (ints > 9999)) & (True if valid is None else valid))
+        raise _FarYear(int(far[0]), int(ints[far[0]]))
     if high - low > (1 << 22):
         # Implausibly wide range of days: years row by row instead of a lookup table.
         row_years = (ints // divisor).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970 \
             if not years else ints // divisor
         return _key_times(row_years, 1, valid, years=True)
     offset = 0 if low >= 0 and high < (1 << 17) else low
+    if valid is not None:
+        ints = np.where(valid, ints, (high + 1) * divisor)
+    return Times(ints, divisor, offset, _year_table(low, high, offset, years))
+
+
+@functools.lru_cache(maxsize=16)
+def _year_table(low: int, high: int, offset: int, years: bool) -> Array:
+    """The year of every key ``offset .. high + 1`` (-1 outside ``low .. high``), read-only: the
+    chunks of one table usually share it (row groups of a file, blocks of a CSV)."""
     keys = np.arange(offset, high + 1, dtype=np.int64)
     table = np.full(high - offset + 2, -1, np.int64)
     table[low - offset: high - offset + 1] = keys[low - offset:] if years else _years_of_days(keys[low - offset:])
-    if valid is not None:
-        ints = np.where(valid, ints, (high + 1) * divisor)
-    return Times(ints, divisor, offset, table)
+    table.flags.writeable = False
+    return table
 
 
 def _parse_days(values: list[str]) -> list[int | None]:
@@ -550,6 +639,21 @@ def check_columns(table: Table, needed: Mapping[str, str]) -> dict[str, int]:
     return {name: positions[name] for name in needed}
 
 
+def infinite_values(table: Table, position: int, row: int, count: int, value: float,
+                    readers: Sequence[str]) -> Diagnostic:
+    """QR214 for a records column (at ``position``) holding ±inf in ``count`` rows, at the first
+    one: not a measurement, so the indicators reading the column (``readers``) are unknown in the
+    region-years of those rows."""
+    shown = "inf" if value > 0 else "-inf"
+    indicators = ", ".join(readers)
+    message = tr("{value} is not a measurement: {indicators} unknown for its region and year", value=shown,
+                 indicators=indicators) if count == 1 else \
+        tr("{value} is not a measurement, the first of {count} ±inf values in the column: {indicators} unknown "
+           "for their regions and years", value=shown, count=count, indicators=indicators)
+    return table.diagnostic("QR214", message, row, position, severity=Severity.WARNING,
+                            suggestion=tr("give the measured value, or leave the cell empty (NaN) when it is missing"))
+
+
 def _header_test(needed: Mapping[str, str]) -> Any:
     def test(fields: Sequence[str]) -> bool:
         return any(normalize(f) in needed for f in fields if f)
@@ -559,21 +663,21 @@ def _header_test(needed: Mapping[str, str]) -> Any:
 
 def table_chunks(table: Table, columns: Mapping[str, str], needed: Mapping[str, str], chunk_rows: int | None,
                  progress: Any = None, total: tuple[int, int] | None = None,
-                 warnings: list[Diagnostic] | None = None) -> Iterator[Chunk]:
-    """Chunks of one table's records (only the columns ``columns`` names, by kind); the table's
-    warnings (a title row skipped, a footnote marker ignored) are added to ``warnings`` at the end."""
+                 tables: list[Table] | None = None) -> Iterator[Chunk]:
+    """Chunks of one table's records (only the columns ``columns`` names, by kind). The table is
+    added to ``tables``: its warnings (a title row skipped, a footnote marker ignored) are complete
+    once every chunk has been converted, possibly after this generator has finished."""
+    if tables is not None:
+        tables.append(table)
     positions = check_columns(table, needed)
     wanted = [positions[name] for name in columns]
     dictionary = [positions[name] for name, kind in columns.items() if kind in ("region", "text")]
     for batch in table.batches(wanted, chunk_rows, dictionary):
-        chunk = Chunk({name: batch.columns[positions[name]] for name in columns}, batch.n, batch.offset, table,
-                      positions)
+        chunk = Chunk(batch, table, positions)
         if progress is not None:
             progress.advance(batch.n, table.position() if total is None else (total[0] + batch.offset + batch.n,
                                                                               total[1]))
         yield chunk
-    if warnings is not None:
-        warnings.extend(table.warnings)
 
 
 def _chunk_rows(chunk_rows: Any) -> int | None:
@@ -588,36 +692,37 @@ def _chunk_rows(chunk_rows: Any) -> int | None:
 
 def chunks(source: Any, table: str, columns: Mapping[str, str], *, encoding: str | None = None,
            chunk_rows: int | None = None, progress: Any = None, purposes: Mapping[str, str] | None = None,
-           warnings: list[Diagnostic] | None = None) -> Iterator[Chunk]:
+           tables: list[Table] | None = None) -> Iterator[Chunk]:
     """Chunks of a table's records from ``source``: a path (CSV, Excel, Parquet file or
     directory), an in-memory table, or an iterable of in-memory tables. ``columns`` maps the
     needed (normalised) column names to their kinds; only those are read from files.
-    ``purposes`` says what each column is for, in the message of a missing column."""
+    ``purposes`` says what each column is for, in the message of a missing column; every table
+    read is added to ``tables`` (see :func:`table_chunks`)."""
     rows = _chunk_rows(chunk_rows)
     needed = {name: (purposes or {}).get(name, kind) for name, kind in columns.items()}
     if isinstance(source, (str, Path)):
         path = Path(source)
         if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
             files = _parquet_files(path)
-            tables = [ArrowFileTable(f) for f in files]
-            for t in tables:
+            parts = [ArrowFileTable(f) for f in files]
+            for t in parts:
                 check_columns(t, needed)
-            total = sum(t.rows for t in tables)
+            total = sum(t.rows for t in parts)
             done = 0
-            for t in tables:
-                yield from table_chunks(t, columns, needed, rows or _PARQUET_BATCH, progress, (done, total), warnings)
+            for t in parts:
+                yield from table_chunks(t, columns, needed, rows or _PARQUET_BATCH, progress, (done, total), tables)
                 done += t.rows
             return
         yield from table_chunks(open_file(path, encoding=encoding, wanted=_header_test(needed)), columns, needed,
-                                rows, progress, None, warnings)
+                                rows, progress, None, tables)
         return
-    if is_table(source):
+    if is_table(source) or not isinstance(source, Iterable):     # memory_table refuses what is no table
         yield from table_chunks(memory_table(source, f"records '{table}'"), columns, needed, rows, progress, None,
-                                warnings)
+                                tables)
         return
     for number, piece in enumerate(source, 1):      # an iterable of tables: each is numbered
         yield from table_chunks(memory_table(piece, f"records '{table}', part {number}"), columns, needed, rows,
-                                progress, None, warnings)
+                                progress, None, tables)
 
 
 def _parquet_files(path: Path) -> list[Path]:

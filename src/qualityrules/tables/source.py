@@ -23,9 +23,12 @@ In-memory tables are in :mod:`.frames`.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import functools
 import io
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +38,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
+from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean, refuse, shown
 from ..i18n import Text, tr
 from ..language import model as m
 
@@ -82,14 +85,25 @@ def column_letters(column: int) -> str:
     return letters
 
 
-@attrs.frozen
 class Batch:
     """Rows ``offset .. offset + n`` of a table: raw columns (numpy arrays, pyarrow arrays,
-    pandas objects) by column index."""
+    pandas objects) by column index. A *deferred* batch reads its columns when they are first
+    asked for, in the thread that asks (a Parquet row group is decoded by the thread that scans it)."""
 
-    columns: dict[int, Any]
-    n: int
-    offset: int
+    def __init__(self, columns: dict[int, Any] | Callable[[], dict[int, Any]], n: int, offset: int) -> None:
+        self._columns = columns
+        self.n = n
+        self.offset = offset
+
+    @property
+    def deferred(self) -> bool:
+        return callable(self._columns)
+
+    @property
+    def columns(self) -> dict[int, Any]:
+        if callable(self._columns):
+            self._columns = self._columns()
+        return self._columns
 
 
 class Table:
@@ -159,6 +173,8 @@ def open_file(path: str | Path, *, encoding: str | None = None, sheet: str | Non
     """A file as a :class:`Table`: ``.csv``/``.tsv``/``.txt`` (any other suffix is read as CSV),
     ``.xlsx``/``.xlsm``, ``.parquet``/``.feather``/``.arrow``. ``wanted`` says whether a row
     looks like the header (it names a column the caller needs)."""
+    if not isinstance(path, (str, Path)):
+        refuse(tr("a path must be a str or a Path, not {value}", value=shown(path)))
     path = Path(path)
     suffix = path.suffix.lower()
     if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool)
@@ -268,8 +284,9 @@ def _head(path: Path) -> tuple[bytes, bool]:
         raise _missing_file(path) from None
     except IsADirectoryError:
         raise DataError(Diagnostic("QR201", tr("{path} is a directory, not a table file", path=path))) from None
-    except OSError as error:
-        raise DataError(Diagnostic("QR201", tr("cannot read {path}: {reason}", path=path, reason=error.strerror))) from None
+    except (OSError, ValueError) as error:     # ValueError: a NUL byte in the name
+        raise DataError(Diagnostic("QR201", tr("cannot read {path}: {reason}", path=path,
+                                               reason=getattr(error, "strerror", None) or str(error)))) from None
     return head, complete
 
 
@@ -338,7 +355,15 @@ def _records(text: str, complete: bool) -> list[_Record]:
 
 def _fields(text: str, delimiter: str) -> list[str]:
     """The cells of one record's text (which may hold quoted line breaks)."""
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    limit = csv.field_size_limit()
+    if len(text) <= limit:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    else:    # a field as long as its record: the csv module's limit is process-wide, so raised only meanwhile
+        csv.field_size_limit(len(text))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        finally:
+            csv.field_size_limit(limit)
     return [cell for row in rows for cell in row] if len(rows) > 1 else (rows[0] if rows else [])
 
 
@@ -858,49 +883,6 @@ def rendered_span(name: str, line: int, cells: Sequence[str], column: int | None
 # Parquet, Feather, Arrow IPC
 
 
-def prefetched(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
-    """``items``, produced by a thread up to ``depth`` ahead of the consumer (the producer's
-    exceptions are raised in the consumer; a consumer that stops early stops the producer)."""
-    import queue
-    import threading
-
-    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        slots.put(("item", item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put(("end", None))
-        except BaseException as error:  # noqa: BLE001 - handed to the consumer
-            slots.put(("error", error))
-
-    worker = threading.Thread(target=produce, daemon=True, name="qualityrules-reader")
-    worker.start()
-    try:
-        while True:
-            kind, item = slots.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():        # let a blocked producer see the stop
-            try:
-                slots.get_nowait()
-            except queue.Empty:
-                worker.join(0.05)
-
-
 class ArrowFileTable(Table):
     """A Parquet file (read row group by row group) or a Feather/Arrow IPC file."""
 
@@ -918,6 +900,7 @@ class ArrowFileTable(Table):
                 import pyarrow.parquet as pq
 
                 self.file = pq.ParquetFile(path, pre_buffer=False)   # pre-buffering holds whole row groups
+                self._readers = threading.local()
                 schema = self.file.schema_arrow
                 self._rows = self.file.metadata.num_rows
             else:
@@ -939,22 +922,55 @@ class ArrowFileTable(Table):
 
     def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
                 dictionary: Sequence[int] = ()) -> Iterator[Batch]:
+        wanted = list(range(len(self.headers))) if columns is None else list(columns)
+        names = [self.headers[j] for j in wanted]
+        offset = 0
+        if self.parquet:
+            # A row group of at most ``rows`` rows is one deferred batch: the threads that scan
+            # the row groups decode them too, each only the columns wanted. A larger row group is
+            # read here in batches of ``rows``.
+            limit = rows or 1 << 20
+            for group in range(self.file.num_row_groups):
+                count = self.file.metadata.row_group(group).num_rows
+                if count <= limit:
+                    yield Batch(functools.partial(self._row_group, group, names, wanted), count, offset)
+                else:
+                    with self._reading():
+                        pieces = list(self.file.iter_batches(batch_size=limit, row_groups=[group], columns=names,
+                                                             use_threads=False))
+                    for batch in pieces:
+                        yield Batch({j: batch.column(k) for k, j in enumerate(wanted)}, batch.num_rows, offset)
+                        offset += batch.num_rows
+                    continue
+                offset += count
+            return
+        with self._reading():
+            batches = self.table.select(names).to_batches(max_chunksize=rows)
+        for batch in batches:
+            yield Batch({j: batch.column(k) for k, j in enumerate(wanted)}, batch.num_rows, offset)
+            offset += batch.num_rows
+
+    def _row_group(self, group: int, names: list[str], wanted: list[int]) -> dict[int, Any]:
+        """The wanted columns of one row group, decoded in the calling thread by its own reader of
+        the file (a Parquet reader is not shared between threads)."""
+        import pyarrow.parquet as pq
+
+        with self._reading():
+            reader = getattr(self._readers, "file", None)
+            if reader is None:
+                reader = self._readers.file = pq.ParquetFile(self.path_obj, metadata=self.file.metadata,
+                                                             pre_buffer=False)
+            table = reader.read_row_group(group, columns=names, use_threads=False)
+        columns = [table.column(k) for k in range(len(wanted))]
+        return {j: c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for j, c in zip(wanted, columns, strict=True)}
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A file that cannot be decoded is QR203, naming the file."""
         import pyarrow as pa
 
-        wanted = list(range(len(self.headers))) if columns is None else list(columns)
-        offset = 0
         try:
-            if self.parquet:
-                # Decoded by a reader thread up to two batches ahead of the caller: reading
-                # overlaps the caller's work, and memory stays at three batches.
-                batches = prefetched(self.file.iter_batches(batch_size=rows or 1 << 20,
-                                                            columns=[self.headers[j] for j in wanted],
-                                                            use_threads=False), depth=2)
-            else:
-                batches = self.table.select([self.headers[j] for j in wanted]).to_batches(max_chunksize=rows)
-            for batch in batches:
-                yield Batch({j: batch.column(k) for k, j in enumerate(wanted)}, batch.num_rows, offset)
-                offset += batch.num_rows
+            yield
         except (pa.ArrowInvalid, OSError) as error:
             raise DataError(Diagnostic("QR203", tr("{path}: cannot read ({reason})", path=self.path, reason=error))) from None
 
