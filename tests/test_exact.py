@@ -411,7 +411,7 @@ indicator 丁量 {
 def test_many_cells_on_thresholds_decide_exactly_whatever_their_decimal_places() -> None:
     """Enough regions on their thresholds for the re-check to work in several batches, one-year
     changes and sums over years side by side, most values of two to five decimal places and every
-    97th of eight to ten (no one scale found from a sample fits them all): every verdict is the
+    97th of eight to eleven (no one scale found from a sample fits them all): every verdict is the
     one exact rational arithmetic gives."""
     rule_file, diagnostics = parse_text(SCALE_CATALOGUE)
     assert not diagnostics
@@ -458,14 +458,14 @@ def test_values_with_more_digits_than_a_float_count_exactly_in_a_change() -> Non
     report = _evaluate(pack, {"region": [r for r in cells for _ in range(2)], "year": [2011, 2015] * len(cells),
                               "万元GDP水耗": [cell for pair in cells.values() for cell in pair]})
     for region, (b, v) in cells.items():
-        exact = (Fraction(b) - Fraction(v)) / Fraction(b) * 100 >= 10
-        assert report.verdict(region, 2015, "万元GDP水耗") == ("pass" if exact else "fail"), region
+        ok = (Fraction(b) - Fraction(v)) / Fraction(b) * 100 >= 10
+        assert report.verdict(region, 2015, "万元GDP水耗") == ("pass" if ok else "fail"), region
     assert [report.verdict(r, 2015, "万元GDP水耗") for r in cells] == ["fail", "fail", "pass", "pass"]
 
 
 def test_a_censored_value_in_a_change_decides_where_its_bound_does() -> None:
-    """A value known only as ``<0.27`` is a decrease of more than 10 %, ``>0.27`` of less, and
-    a bound a hair beyond the threshold leaves the verdict open; exactly, at the threshold."""
+    """From 0.3, a value known only as ``<0.27`` is a decrease of more than 10 % and ``>0.27``
+    one of less; a bound a hair beyond 0.27 leaves the verdict open; 0.27 is 10 % exactly."""
     pack = _pack("        到2015年 万元GDP水耗 较2011年下降10%")
     cells = {"甲": "<0.27", "乙": ">0.27", "丙": "<0.2700000001", "丁": ">0.2699999999", "戊": "0.27"}
     report = _evaluate(pack, {"region": [r for r in cells for _ in range(2)], "year": [2011, 2015] * len(cells),
@@ -474,6 +474,8 @@ def test_a_censored_value_in_a_change_decides_where_its_bound_does() -> None:
 
 
 def test_sums_too_large_for_int64_are_decided_in_python_integers() -> None:
+    """Values of 15 significant digits summed over five years: beyond what the int64 arithmetic
+    allows (its products with the threshold must fit), decided in Python integers, exactly."""
     rule_file, _ = parse_text(SCALE_CATALOGUE)
     catalogue, _ = resolve.Catalogue.build(rule_file.indicators)
     pack = resolve.resolve_text("pack t-2015 {\n    region 全区\n    level district\n    period 2011..2015\n"
@@ -491,7 +493,7 @@ def test_round_then_compare_of_changes_of_several_indicators() -> None:
                               "万元GDP水耗": [100, 90.5, 100, 90.6, 33.4, 30.227],
                               "万元GDP能耗": [100, 90.6, 100, 90.5, 0.7, 0.6335]})
     verdicts = {(r, i): report.verdict(r, 2015, i) for r in "甲乙丙" for i in ("万元GDP水耗", "万元GDP能耗")}
-    # 9.5 % rounds (half to even) to 10, 9.4 % to 9; 9.5 % and 9.5 % exactly again for 丙
+    # 9.5 % rounds (half to even) to 10, 9.4 % to 9; 丙's are both exactly 9.5 % (33.4 -> 30.227, 0.7 -> 0.6335)
     assert verdicts == {("甲", "万元GDP水耗"): "pass", ("甲", "万元GDP能耗"): "fail", ("乙", "万元GDP水耗"): "fail",
                         ("乙", "万元GDP能耗"): "pass", ("丙", "万元GDP水耗"): "pass", ("丙", "万元GDP能耗"): "pass"}
 
