@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualityrules
+from qualityrules.engine import exact
 from qualityrules.errors import RuleSyntaxError
 from qualityrules.language.format import format_model
 from qualityrules.language.parse import parse_text
@@ -386,6 +387,134 @@ def test_the_engine_agrees_with_exact_arithmetic_on_every_path(
     _, rule, data, expected, records = case
     got = _verdicts(rule, data, records)
     assert got == {region: "pass" if ok else "fail" for region, ok in expected.items()}
+
+
+# ------------------------------------------------------------------------------------------
+# The re-check at scale: many cells, several batches, values of mixed decimal places
+
+SCALE_CATALOGUE = """
+indicator 甲率 {
+    unit %
+    direction higher
+}
+indicator 乙率 {
+    unit %
+    direction higher
+}
+indicator 丁量 {
+    unit 家
+    direction higher
+}
+"""
+
+
+def test_many_cells_on_thresholds_decide_exactly_whatever_their_decimal_places() -> None:
+    """Enough regions on their thresholds for the re-check to work in several batches, one-year
+    changes and sums over years side by side, most values of two to five decimal places and every
+    97th of eight to eleven (no one scale found from a sample fits them all): every verdict is the
+    one exact rational arithmetic gives."""
+    rule_file, diagnostics = parse_text(SCALE_CATALOGUE)
+    assert not diagnostics
+    catalogue, problems = resolve.Catalogue.build(rule_file.indicators)
+    assert not problems
+    regions = [f"区{k:05d}" for k in range(22_000)]     # and more than a piece of rows screened at a time
+    pack = resolve.resolve_text("pack t-2015 {\n    region 全区\n    level district\n    period 2011..2015\n"
+                                f"    scope {', '.join(regions)}\n    target 2015\n    section s {{\n"
+                                "        到2015年 甲率 较2011年下降18.5%\n        到2015年 乙率 较2011年提高2.5个百分点\n"
+                                "        累计 丁量 达到500家以上\n    }\n}\n", catalogue=catalogue)    # totals bind named regions
+    rng = random.Random(2015)
+    columns: dict[str, list[float]] = {"甲率": [], "乙率": [], "丁量": []}
+    expected = {}
+    for k, region in enumerate(regions):
+        places = 8 if k % 97 == 0 else 2
+        nudge = Fraction(rng.choice([0, 0, 0, 1, -1]), 10 ** (places + 3))
+        b = Fraction(rng.randint(10 * 10 ** places, 90 * 10 ** places), 10 ** places)
+        v = b * Fraction(815, 1000) + nudge
+        expected[(region, "甲率")] = (b - v) / b * 100 >= Fraction(185, 10)
+        p = Fraction(rng.randint(10 * 10 ** places, 80 * 10 ** places), 10 ** places)
+        q = p + Fraction(5, 2) + nudge
+        expected[(region, "乙率")] = q - p >= Fraction(5, 2)
+        cuts = sorted(Fraction(rng.randint(0, 500 * 10 ** places), 10 ** places) for _ in range(4))
+        parts = [y - x for x, y in zip([Fraction(0), *cuts], [*cuts, Fraction(500)], strict=True)]
+        parts[parts.index(max(parts))] += nudge * 1000
+        expected[(region, "丁量")] = sum(parts, Fraction(0)) >= 500
+        columns["甲率"] += [float(b), float(v), float(v), float(v), float(v)]
+        columns["乙率"] += [float(p), float(q), float(q), float(q), float(q)]
+        columns["丁量"] += [float(part) for part in parts]
+    data = {"region": [r for r in regions for _ in range(5)], "year": list(range(2011, 2016)) * len(regions),
+            **columns}
+    report = _evaluate(pack, data)
+    assert len(report.evaluation.exact.rows) > exact._BATCH       # several batches of cells re-decided
+    got = {(row["region"], row["indicator"]): row["verdict"] for row in report.targets()}
+    assert got == {key: "pass" if ok else "fail" for key, ok in expected.items()}
+
+
+def test_values_with_more_digits_than_a_float_count_exactly_in_a_change() -> None:
+    """A baseline or a value written with more digits than a float holds counts at those digits
+    in a relative change (as do the other cells of the same regions and of the rule)."""
+    pack = _pack("        到2015年 万元GDP水耗 较2011年下降10%")
+    cells = {"甲": ("0.29999999999999999999", "0.27"), "乙": ("0.3", "0.27000000000000000001"),
+             "丙": ("0.30000000000000000001", "0.27"), "丁": ("0.3", "0.27")}
+    report = _evaluate(pack, {"region": [r for r in cells for _ in range(2)], "year": [2011, 2015] * len(cells),
+                              "万元GDP水耗": [cell for pair in cells.values() for cell in pair]})
+    for region, (b, v) in cells.items():
+        ok = (Fraction(b) - Fraction(v)) / Fraction(b) * 100 >= 10
+        assert report.verdict(region, 2015, "万元GDP水耗") == ("pass" if ok else "fail"), region
+    assert [report.verdict(r, 2015, "万元GDP水耗") for r in cells] == ["fail", "fail", "pass", "pass"]
+
+
+def test_a_censored_value_in_a_change_decides_where_its_bound_does() -> None:
+    """From 0.3, a value known only as ``<0.27`` is a decrease of more than 10 % and ``>0.27``
+    one of less; a bound a hair beyond 0.27 leaves the verdict open; 0.27 is 10 % exactly."""
+    pack = _pack("        到2015年 万元GDP水耗 较2011年下降10%")
+    cells = {"甲": "<0.27", "乙": ">0.27", "丙": "<0.2700000001", "丁": ">0.2699999999", "戊": "0.27"}
+    report = _evaluate(pack, {"region": [r for r in cells for _ in range(2)], "year": [2011, 2015] * len(cells),
+                              "万元GDP水耗": [cell for value in cells.values() for cell in ("0.3", value)]})
+    assert [report.verdict(r, 2015, "万元GDP水耗") for r in cells] == ["pass", "fail", "unknown", "unknown", "pass"]
+
+
+def test_sums_too_large_for_int64_are_decided_in_python_integers() -> None:
+    """Values of 15 significant digits summed over five years: beyond what the int64 arithmetic
+    allows (its products with the threshold must fit), decided in Python integers, exactly."""
+    rule_file, _ = parse_text(SCALE_CATALOGUE)
+    catalogue, _ = resolve.Catalogue.build(rule_file.indicators)
+    pack = resolve.resolve_text("pack t-2015 {\n    region 全区\n    level district\n    period 2011..2015\n"
+                                "    scope 甲, 乙\n    target 2015\n    section s {\n"
+                                "        累计 丁量 达到6172839450617.25家以上\n    }\n}\n", catalogue=catalogue)
+    report = _evaluate(pack, {"region": ["甲"] * 5 + ["乙"] * 5, "year": list(range(2011, 2016)) * 2,
+                              "丁量": [1234567890123.45] * 9 + [1234567890123.44]})
+    assert report.verdict("甲", 2015, "丁量") == "pass" and report.verdict("乙", 2015, "丁量") == "fail"
+
+
+def test_round_then_compare_of_changes_of_several_indicators() -> None:
+    pack = _pack("        到2015年 万元GDP水耗 较2011年下降10%\n        到2015年 万元GDP能耗 较2011年下降10%",
+                 "    rounding 1 修约值比较法\n")
+    report = _evaluate(pack, {"region": ["甲", "甲", "乙", "乙", "丙", "丙"], "year": [2011, 2015] * 3,
+                              "万元GDP水耗": [100, 90.5, 100, 90.6, 33.4, 30.227],
+                              "万元GDP能耗": [100, 90.6, 100, 90.5, 0.7, 0.6335]})
+    verdicts = {(r, i): report.verdict(r, 2015, i) for r in "甲乙丙" for i in ("万元GDP水耗", "万元GDP能耗")}
+    # 9.5 % rounds (half to even) to 10, 9.4 % to 9; 丙's are both exactly 9.5 % (33.4 -> 30.227, 0.7 -> 0.6335)
+    assert verdicts == {("甲", "万元GDP水耗"): "pass", ("甲", "万元GDP能耗"): "fail", ("乙", "万元GDP水耗"): "fail",
+                        ("乙", "万元GDP能耗"): "pass", ("丙", "万元GDP水耗"): "pass", ("丙", "万元GDP能耗"): "pass"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.tuples(st.integers(-10 ** 9, 10 ** 9), st.integers(0, 3)),
+                          st.tuples(st.integers(-10 ** 15 + 1, 10 ** 15 - 1), st.integers(0, 22))),
+                min_size=1, max_size=300),
+       st.lists(st.sampled_from([math.nan, math.inf, 0.1 + 0.2, 1e300, 5e-324]), max_size=5))
+def test_gathered_values_at_one_scale_are_their_decimals(decimals: list[tuple[int, int]],
+                                                          odd: list[float]) -> None:
+    """The re-check reads gathered values at one scale found from a sample, the few it does not
+    fit through decimal_parts: each value found is exactly the decimal it counts at."""
+    values = np.array([float(Fraction(m, 10 ** k)) for m, k in decimals] + odd)
+    m, k, ok, scale = exact._decimals(values)
+    assert (k is None) == (scale is not None)
+    places = np.full(len(values), scale) if k is None else k
+    for x, digits, at, found in zip(values.tolist(), m.tolist(), places.tolist(), ok.tolist(), strict=True):
+        assert found == bool(decimal_parts(np.array([x]))[2][0])
+        if found:
+            assert Fraction(digits, 10 ** at) == value_of(x)
 
 
 # ------------------------------------------------------------------------------------------

@@ -22,6 +22,12 @@ decimal (:mod:`qualityrules.tables.decimals`): the shortest decimal of its float
 
 Re-decided cells carry their exact values into the report: ``x_lo``/``x_hi`` become the floats
 nearest to the exact quantities, and their margins the floats nearest to the exact margins.
+
+What keeps the re-check cheap beside the float decisions (``benchmarks/bench_exact.py``): the
+cells are screened a piece of rows at a time, in the CPU cache; the cells to re-decide are grouped
+by the indicator they read and re-decided in batches (one gather per indicator for their values);
+and their decimals are read at one scale wherever one fits, so that the exact quantities are int64
+arithmetic on whole arrays under one bound on their size.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ __all__ = ["refine", "ExactCells", "AtomBounds", "atom_bounds", "near_margins"]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+Int8Array = npt.NDArray[np.int8]
 
 _EPS = 2.0 ** -52
 _SAFE = float(2 ** 62)
@@ -65,8 +72,9 @@ class ExactCells:
 @attrs.frozen(eq=False)
 class AtomBounds:
     """Per atom of a plan: exact bounds (None when unbounded), whether float comparison against
-    them is already exact for a one-year value (both are decimals of at most 15 digits), and the
-    GB/T 8170 rounding step in the measure's unit of a round-then-compare target (else None)."""
+    them is already exact for a one-year value (both are decimals of at most 15 digits), the
+    GB/T 8170 rounding step in the measure's unit of a round-then-compare target (else None),
+    and the factor from the measure's unit to the rule's (1 for a change)."""
 
     lower: tuple[Fraction | None, ...]
     upper: tuple[Fraction | None, ...]
@@ -74,18 +82,27 @@ class AtomBounds:
     step: tuple[Fraction | None, ...]
     rounded: BoolArray
     integers: tuple[IntArray, IntArray, IntArray, IntArray, BoolArray]   # p, q of lower and upper; all fit int64
+    factor: tuple[Fraction, ...]
+    factor_integers: tuple[IntArray, IntArray, BoolArray]                # its numerator, denominator; both fit
 
     @staticmethod
     def integer_bounds(lower: tuple[Fraction | None, ...],
                        upper: tuple[Fraction | None, ...]) -> tuple[IntArray, IntArray, IntArray, IntArray, BoolArray]:
         """Numerators and denominators of the bounds per atom (0/1 where unbounded) as int64, and
         per atom whether they fit in 2**40 (so products with quantities below 2**22 fit)."""
-        parts = [[0 if b is None else b.numerator for b in lower], [1 if b is None else b.denominator for b in lower],
-                 [0 if b is None else b.numerator for b in upper], [1 if b is None else b.denominator for b in upper]]
-        small = np.array([all(abs(v) < 2 ** 40 for v in values) for values in zip(*parts, strict=True)], dtype=bool)
-        arrays = [np.array([v if ok else 0 for v, ok in zip(values, small, strict=True)], dtype=np.int64)
-                  for values in parts]
+        arrays, small = _small_integers([[0 if b is None else b.numerator for b in lower],
+                                         [1 if b is None else b.denominator for b in lower],
+                                         [0 if b is None else b.numerator for b in upper],
+                                         [1 if b is None else b.denominator for b in upper]])
         return arrays[0], arrays[1], arrays[2], arrays[3], small
+
+
+def _small_integers(parts: list[list[int]]) -> tuple[list[IntArray], BoolArray]:
+    """Lists of integers per atom as int64 arrays (0 where an atom's do not all fit in 2**40),
+    and per atom whether they fit."""
+    small = np.array([all(abs(v) < 2 ** 40 for v in values) for values in zip(*parts, strict=True)], dtype=bool)
+    return [np.array([v if ok else 0 for v, ok in zip(values, small, strict=True)], dtype=np.int64)
+            for values in parts], small
 
 
 @functools.lru_cache(maxsize=64)
@@ -116,9 +133,14 @@ def atom_bounds(plan: Plan) -> AtomBounds:
         rules = plan.atom_rule.tolist()
         lower = tuple(per_rule[r][0] for r in rules)
         upper = tuple(per_rule[r][1] for r in rules)
+        factors = [rule.rule_factor if rule.measure is Measure.VALUE else Fraction(1) for rule in plan.rules]
+        factor = tuple(factors[r] for r in rules)
+        (numerators, denominators), fits = _small_integers([[f.numerator for f in factor],
+                                                            [f.denominator for f in factor]])
         cached = _BOUNDS[plan] = AtomBounds(
             lower, upper, np.array([per_rule[r][2] for r in rules], dtype=bool), tuple(steps[r] for r in rules),
-            np.array([steps[r] is not None for r in rules], dtype=bool), AtomBounds.integer_bounds(lower, upper))
+            np.array([steps[r] is not None for r in rules], dtype=bool), AtomBounds.integer_bounds(lower, upper),
+            factor, (numerators, denominators, fits))
     return cached
 
 
@@ -126,59 +148,73 @@ def atom_bounds(plan: Plan) -> AtomBounds:
 # Which cells to re-decide
 
 
-def _near(x: FloatArray, bound: FloatArray, band: FloatArray) -> BoolArray:
-    """``|x - bound| <= band`` (false for an infinite bound, and for NaN)."""
-    finite = np.isfinite(bound)
-    if not finite.any():
-        return np.zeros(x.shape, dtype=bool)
-    every = bool(finite.all())
-    columns = slice(None) if every else np.flatnonzero(finite)
-    with np.errstate(invalid="ignore"):
-        distance = np.subtract(x if every else x[:, columns], bound[columns])
-        np.abs(distance, out=distance)
-        distance -= 4 * _EPS * np.abs(bound[columns])
-        near = distance <= (band if every else band[:, columns])
-    if every:
-        return near
-    out = np.zeros(x.shape, dtype=bool)
-    out[:, columns] = near
-    return out
+@attrs.frozen(eq=False)
+class _Band:
+    """How :func:`_error_band` bounds the rounding error in some atoms' columns: ``a |x| + c |b|
+    + d`` per column, ``b`` the baseline (``c`` only for the columns ``points`` of changes in
+    points, ``d`` None when 0 everywhere), and for the columns of each measure of which some
+    atom sums years (``sums``: that measure, its columns, ``s`` per column) a term ``s * Σ|v|``
+    for the values summed: in place of the rest for a value, added to it for a change in points,
+    added divided by ``|b| / 100`` for a relative change."""
+
+    a: FloatArray
+    points: IntArray
+    c: FloatArray             # [len(points)]
+    d: FloatArray | None
+    sums: tuple[tuple[int, IntArray, FloatArray], ...]     # (measure, columns, s)
 
 
-def _error_band(plan: Plan, atoms: IntArray, x: FloatArray, baseline: FloatArray | None,
-                magnitude: FloatArray | None) -> FloatArray:
-    """An upper bound on ``|float result - exact quantity|`` per cell (generous by a factor of
-    several): the inputs are within half an ulp of their decimals and each operation rounds once.
-    ``magnitude`` is, for sums over years, the sum of the absolute values summed (NaN elsewhere).
-    Computed column group by column group (values, changes in points, relative changes)."""
+def _band(plan: Plan, atoms: IntArray, summed: bool, times: float = 1.0) -> _Band:
+    """The terms of the error band of ``atoms`` (``summed``: the magnitudes of sums are known),
+    multiplied by ``times``, a power of two (so the band they give is exactly the band times it).
+
+    The inputs are within half an ulp of their decimals and each operation rounds once: a value
+    is off by at most 12 eps |x|; a change in points ``v - b`` by 16 eps (|x| + 2 |b|); a relative
+    change ``(v - b) / b * 100``, as ``100 |v| / |b| <= |x| + 100``, by 16 eps (|x| + 200); a sum of
+    ``w`` years by 4 (w + 2) eps Σ|v| (each generous by a factor of several). Written per column
+    as ``a |x| + c |b| + d``, e.g. 16 eps |x| + 32 eps |b|: the coefficients are powers of two
+    times small integers, so (short of underflow) the floats are those of the formulas as written."""
     measure = plan.atom_measure[atoms]
     width = (plan.atom_sum_years[atoms] >= 0).sum(axis=1).astype(np.float64)
-    band = np.empty(x.shape)
+    sums = []
+    for kind in np.unique(measure[width > 1]).tolist() if summed else ():
+        columns = np.flatnonzero(measure == kind)
+        sums.append((kind, columns, 4 * (width[columns] + 2) * _EPS * times))
+    a = np.where(measure == VALUE, 12 * _EPS, 16 * _EPS) * times
+    points = np.flatnonzero(measure == POINT_CHANGE)
+    d = np.where(measure == RELATIVE_CHANGE, 16 * _EPS * 200, 0.0) * times
+    return _Band(a, points, np.full(len(points), 32 * _EPS * times), d if d.any() else None, tuple(sums))
+
+
+def _error_band(terms: _Band, x: FloatArray, baseline: FloatArray | None, magnitude: FloatArray | None,
+                out: FloatArray | None = None, scratch: FloatArray | None = None) -> FloatArray:
+    """An upper bound on ``|float result - exact quantity|`` per cell of columns ``x`` (see
+    :func:`_band`), into ``out`` if given; ``magnitude`` is, for sums over years, the sum of the
+    absolute values summed (NaN elsewhere). Whole rows at a time: the terms are per column."""
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        for kind in np.unique(measure).tolist():
-            columns = np.flatnonzero(measure == kind)
-            every = len(columns) == len(atoms)
-            ax = np.abs(x if every else x[:, columns])
-            summed = None
-            if magnitude is not None and (width[columns] > 1).any():
-                size = magnitude if every else magnitude[:, columns]
-                summed = 4 * (width[columns] + 2) * _EPS * np.where(np.isnan(size), ax, size)   # Σ decimals vs float sum
+        band = np.abs(x, out=out)
+        band *= terms.a
+        if len(terms.points) == len(terms.a):
+            assert baseline is not None
+            b = np.abs(baseline, out=scratch)
+            b *= terms.c
+            band += b
+        elif len(terms.points):
+            assert baseline is not None
+            band[:, terms.points] += np.abs(baseline[:, terms.points]) * terms.c
+        if terms.d is not None:
+            band += terms.d
+        for kind, columns, s in terms.sums:      # Σ decimals vs float sum
+            assert magnitude is not None
+            size = magnitude[:, columns]
+            summed = s * np.where(np.isnan(size), np.abs(x[:, columns]), size)
             if kind == VALUE:
-                part = 12 * _EPS * ax if summed is None else summed
+                band[:, columns] = summed
+            elif kind == POINT_CHANGE:
+                band[:, columns] += summed
             else:
                 assert baseline is not None
-                b = np.abs(baseline if every else baseline[:, columns])
-                if kind == POINT_CHANGE:
-                    part = 16 * _EPS * (ax + 2 * b)
-                    if summed is not None:
-                        part += summed
-                else:   # (v - b) / b * 100: 100 |v| / |b| <= |x| + 100, so the error is ~ eps (|x| + 200)
-                    part = 16 * _EPS * (ax + 200)
-                    if summed is not None:
-                        part += 100 * summed / b
-            if every:
-                return np.asarray(part, dtype=np.float64)
-            band[:, columns] = part
+                band[:, columns] += 100 * summed / np.abs(baseline[:, columns])
     return band
 
 
@@ -188,62 +224,97 @@ def _error_band(plan: Plan, atoms: IntArray, x: FloatArray, baseline: FloatArray
 
 @attrs.frozen(eq=False)
 class _Inputs:
-    """Where each cell's quantity comes from: its row, the flat (year, indicator) positions of
-    the values it sums (entries ``starts[c]:starts[c + 1]``, -1 when absent from the data) and of
-    its baseline (-1: absent, -2: none)."""
+    """Where each cell's quantity comes from: its row, the indicator it reads (its position in
+    the observations), the year positions of the values it sums (entries ``starts[c]:starts[c +
+    1]``, of cell ``cell_of[e]``) and of its baseline (-2: none); -1 where the indicator or the
+    year is absent from the data. ``base`` is the float baseline the engine used (NaN where it
+    used none: no baseline, one that is not an exact value, or a relative change's that is not
+    positive)."""
 
     rows: IntArray
+    indicator: IntArray       # [cells]
     starts: IntArray          # [cells + 1]
-    summed: IntArray          # [entries]
+    cell_of: IntArray         # [entries]
+    years: IntArray           # [entries]
     baseline: IntArray        # [cells]
+    base: FloatArray          # [cells]
     measure: npt.NDArray[np.int8]
     sign: FloatArray
 
-    @property
-    def cell_of(self) -> IntArray:
-        return np.repeat(np.arange(len(self.rows)), np.diff(self.starts))
-
-    def entries(self, c: int) -> list[int]:
-        return self.summed[self.starts[c]:self.starts[c + 1]].tolist()  # type: ignore[no-any-return]
+    def reads(self, c: int) -> list[tuple[int, int, int]]:
+        """The (row, year, indicator) positions cell ``c`` reads, its baseline's among them."""
+        r, i = int(self.rows[c]), int(self.indicator[c])
+        years = self.years[self.starts[c]:self.starts[c + 1]].tolist()
+        if self.baseline[c] >= 0:
+            years.append(int(self.baseline[c]))
+        return [(r, y, i) for y in years if y >= 0]
 
     def subset(self, cells: IntArray) -> _Inputs:
         widths = np.diff(self.starts)[cells]
         starts = np.r_[0, np.cumsum(widths)]
-        picked = np.repeat(self.starts[cells], widths) + np.arange(int(starts[-1])) - np.repeat(starts[:-1], widths)
-        return _Inputs(self.rows[cells], starts, self.summed[picked], self.baseline[cells], self.measure[cells],
-                       self.sign[cells])
+        cell_of = np.repeat(np.arange(len(cells)), widths)
+        picked = self.starts[cells][cell_of] + np.arange(int(starts[-1])) - starts[:-1][cell_of]
+        return _Inputs(self.rows[cells], self.indicator[cells], starts, cell_of, self.years[picked],
+                       self.baseline[cells], self.base[cells], self.measure[cells], self.sign[cells])
 
 
-def _inputs(plan: Plan, obs: Observations, atoms: IntArray, rows: IntArray, columns: IntArray,
-            ind_pos: IntArray, year_pos: IntArray) -> _Inputs:
-    n_ind = obs.shape[2]
-    atom = atoms[columns]
-    ip = ind_pos[plan.atom_indicator[atom]]
-    widths = (plan.atom_sum_years >= 0).sum(axis=1)[atom]
-    starts = np.r_[0, np.cumsum(widths)]
-    cell_of = np.repeat(np.arange(len(atom)), widths)
-    slot = np.arange(int(starts[-1])) - starts[:-1][cell_of]
-    yp = year_pos[plan.atom_sum_years[atom[cell_of], slot]]
-    entry_ip = ip[cell_of]
-    summed = np.where((yp >= 0) & (entry_ip >= 0), yp * n_ind + entry_ip, -1)
-    base_year = plan.atom_baseline[atom]
-    by = np.where(base_year >= 0, year_pos[np.maximum(base_year, 0)], -1)
-    baseline = np.where(base_year >= 0, np.where((by >= 0) & (ip >= 0), by * n_ind + ip, -1), -2)
-    return _Inputs(rows, starts, summed, baseline, plan.atom_measure[atom], plan.atom_sign[atom])
+def _inputs(plan: Plan, atoms: IntArray, rows: IntArray, columns: IntArray, base: FloatArray, ind_pos: IntArray,
+            year_pos: IntArray) -> _Inputs:
+    """The inputs of the cells (rows, columns) of a block of ``atoms`` (``base``: the baselines
+    the engine used): from per-column arrays (one row an atom), taken per cell."""
+    ip = ind_pos[plan.atom_indicator[atoms]]
+    base_year = plan.atom_baseline[atoms]
+    baseline = np.where(base_year >= 0, np.where(ip >= 0, year_pos[np.maximum(base_year, 0)], -1), -2)
+    sum_years = plan.atom_sum_years[atoms]
+    years = np.where((sum_years >= 0) & (ip[:, None] >= 0), year_pos[sum_years], -1)
+    widths = (sum_years >= 0).sum(axis=1)
+    if sum_years.shape[1] == 1 or not (widths > 1)[columns].any():          # one year a cell: one entry a cell
+        starts = np.arange(len(rows) + 1)
+        cell_of, entries = starts[:-1], years[:, 0][columns]
+    else:
+        widths = widths[columns]
+        starts = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(widths, out=starts[1:])
+        cell_of = np.repeat(np.arange(len(rows)), widths)
+        entries = years[columns[cell_of], np.arange(len(cell_of)) - starts[cell_of]]
+    return _Inputs(rows, ip[columns], starts, cell_of, entries, baseline[columns], base,
+                   plan.atom_measure[atoms][columns], plan.atom_sign[atoms][columns])
 
 
-def _exact_values(obs: Observations, rows: IntArray, flat: IntArray, side: str) -> list[Fraction | None]:
-    """Exact values of cells (row, flat position) of the ``side`` cube; None where missing or
+def _gather(obs: Observations, side: str, rows: IntArray, indicator: IntArray, years: IntArray,
+            grouped: bool = False) -> FloatArray:
+    """``obs.values[indicator].lo[rows, years]`` (or ``.hi``) per entry, NaN where ``years`` is
+    negative: one gather per run of entries reading one indicator (``grouped``: the entries are
+    grouped by indicator already; else they are grouped first, with a stable radix sort)."""
+    at: IntArray | None = None if years.min(initial=0) >= 0 else np.flatnonzero(years >= 0)
+    key = indicator if at is None else indicator[at]
+    if not grouped and (key[1:] < key[:-1]).any():
+        order = np.argsort(key.astype(np.int16) if obs.shape[2] <= 2 ** 15 else key, kind="stable")
+        at, key = (order if at is None else at[order]), key[order]
+    at_rows, at_years = (rows, years) if at is None else (rows[at], years[at])
+    edges = [0, *(np.flatnonzero(key[1:] != key[:-1]) + 1).tolist(), len(key)]
+    found = np.empty(len(key))
+    for start, stop in zip(edges[:-1], edges[1:], strict=True):
+        if stop > start:
+            found[start:stop] = getattr(obs.values[int(key[start])], side)[at_rows[start:stop], at_years[start:stop]]
+    if at is None:
+        return found
+    out = np.full(len(rows), np.nan)
+    out[at] = found
+    return out
+
+
+def _exact_values(obs: Observations, rows: IntArray, indicator: IntArray, years: IntArray,
+                  side: str) -> list[Fraction | None]:
+    """Exact values of cells (row, year, indicator) of the ``side`` ends; None where missing or
     infinite."""
-    cube = (obs.lo if side == "lo" else obs.hi).reshape(obs.shape[0], -1)
-    values = cube[rows, np.maximum(flat, 0)]
-    n_ind = obs.shape[2]
+    values = _gather(obs, side, rows, indicator, years)
     out: list[Fraction | None] = []
-    for r, f, x in zip(rows.tolist(), flat.tolist(), values.tolist(), strict=True):
-        if f < 0 or not np.isfinite(x):
+    for r, y, i, x in zip(rows.tolist(), years.tolist(), indicator.tolist(), values.tolist(), strict=True):
+        if not np.isfinite(x):
             out.append(None)
             continue
-        given = obs.exact.get((r, f // n_ind, f % n_ind)) if obs.exact else None
+        given = obs.exact.get((r, y, i)) if obs.exact else None
         out.append(given if given is not None else value_of(x))
     return out
 
@@ -251,8 +322,9 @@ def _exact_values(obs: Observations, rows: IntArray, flat: IntArray, side: str) 
 def _quantity_fractions(obs: Observations, inputs: _Inputs, side: str) -> list[Fraction | None]:
     """The exact quantity of each cell (raw: before a decrease's sign flip), in Python fractions."""
     cells = len(inputs.rows)
-    values = _exact_values(obs, inputs.rows[inputs.cell_of], inputs.summed, side)
-    base = _exact_values(obs, inputs.rows, inputs.baseline, "lo")
+    cell_of = inputs.cell_of
+    values = _exact_values(obs, inputs.rows[cell_of], inputs.indicator[cell_of], inputs.years, side)
+    base = _exact_values(obs, inputs.rows, inputs.indicator, inputs.baseline, "lo")
     out: list[Fraction | None] = []
     for c in range(cells):
         total: Fraction | None = Fraction(0)
@@ -275,87 +347,134 @@ def _quantity_fractions(obs: Observations, inputs: _Inputs, side: str) -> list[F
     return out
 
 
-def _quantity_integers(obs: Observations, inputs: _Inputs, side: str) -> tuple[Any, Any, BoolArray]:
-    """The exact quantity of each cell as ``N / D`` (raw: before a decrease's sign flip), for the
-    cells whose inputs are all decimals of at most 15 digits with no exact override: int64 arrays
-    where every intermediate provably fits, else arrays of Python integers. ``ok`` marks them."""
-    cube = (obs.lo if side == "lo" else obs.hi).reshape(obs.shape[0], -1)
-    base_cube = obs.lo.reshape(obs.shape[0], -1)
-    rows, flat = inputs.rows, inputs.summed
-    cells = len(rows)
-    cell_of = inputs.cell_of          # one entry per value summed: one for a one-year atom
-    width = cube.shape[1]
-    values = np.where(flat >= 0, cube.ravel().take(rows[cell_of] * width + np.maximum(flat, 0)), np.nan)
+def _quantity_integers(obs: Observations, inputs: _Inputs,
+                       values: FloatArray) -> tuple[Any, Any, BoolArray, int | None]:
+    """The exact quantity of each cell as ``N / D`` (raw: before a decrease's sign flip), from
+    the floats it sums (``values``, one per entry) and its baseline, for the cells whose inputs
+    are all decimals of at most 15 digits with no exact override (``ok``): int64 arrays where
+    every intermediate provably fits, with a bound on ``|N|`` and ``|D|`` there, else arrays of
+    Python integers (and no bound)."""
+    cells = len(inputs.rows)
+    one_each = len(values) == cells        # every cell reads one year: no sums to reduce
     starts = inputs.starts[:-1]
-    m, k, ok_entry = _decimals(values)
-    needs_base = inputs.measure != VALUE
-    has_base = inputs.baseline >= 0
-    base = np.where(has_base, base_cube.ravel().take(rows * width + np.maximum(inputs.baseline, 0)), np.nan)
-    mb, kb, ok_b = _decimals(base)
-    one_each = len(cell_of) == cells        # every cell reads one year: no sums to reduce
-    ok = (ok_entry if one_each else np.logical_and.reduceat(ok_entry, starts)) & (ok_b | ~needs_base)
-    ok &= ~((inputs.measure == RELATIVE_CHANGE) & ~(base > 0))
+    base = inputs.base
+    m, k, ok_entry, scale_v = _decimals(values)
+    mb, kb, ok_b, scale_b = _decimals(base)          # 0 where there is no baseline (NaN)
+    relative = inputs.measure == RELATIVE_CHANGE
+    # a change needs its baseline (the engine's: positive for a relative change, NaN if not)
+    ok = (ok_entry if one_each else np.logical_and.reduceat(ok_entry, starts)) & (ok_b | (inputs.measure == VALUE))
     if obs.exact:
-        n_ind = obs.shape[2]
         keys = set(obs.exact)
         for c in np.flatnonzero(ok).tolist():
-            r = int(rows[c])
-            flats = [f for f in inputs.entries(c) if f >= 0] + ([int(inputs.baseline[c])] if needs_base[c] else [])
-            if any((r, f // n_ind, f % n_ind) in keys for f in flats):
+            if any(key in keys for key in inputs.reads(c)):
                 ok[c] = False
-    kb = np.where(needs_base & ok_b, kb, 0)
-    scale = np.maximum(k if one_each else np.maximum.reduceat(k, starts), kb)
-    shift = scale[cell_of] - k
-    shift_b = scale - kb
-    # Does everything fit in int64? Bound each intermediate in floating point, generously.
-    with np.errstate(over="ignore", invalid="ignore"):
-        size = np.abs(m) * _POWERS_OF_TEN[np.minimum(shift, 40)]
-        size = (size if one_each else np.add.reduceat(size, starts)) + np.abs(mb) * _POWERS_OF_TEN[np.minimum(shift_b, 40)]
-        fits = (size * 200 < _SAFE / 1e3) & (scale <= 18)
-    use = ok[cell_of]
-    if bool(np.all(fits[ok])):
-        terms = np.where(use, m, 0) * _INT_POWERS[np.where(use, shift, 0)]
-        b = np.where(ok & needs_base, mb, 0) * _INT_POWERS[np.where(ok, shift_b, 0)]
-        denominator = _INT_POWERS[np.where(ok, scale, 0)]
-    else:                       # Python integers: no overflow
-        ten = np.array([10 ** e for e in range(64)], dtype=object)
-        terms = np.where(use, m.astype(object), 0) * ten[np.where(use, shift, 0)]
-        b = np.where(ok & needs_base, mb.astype(object), 0) * ten[np.where(ok, shift_b, 0)]
-        denominator = ten[np.where(ok, scale, 0)]
+    # Everything at one scale when the values and the baselines each have one: |N| / 100 is then
+    # at most the widest sum of the largest |M| plus the largest baseline, with no per-cell scale.
+    size = None
+    shift: Any
+    shift_b: Any
+    if scale_v is not None and scale_b is not None:
+        scale = max(scale_v, scale_b)
+        shift, shift_b = scale - scale_v, scale - scale_b
+        size = _magnitude(m) * int(np.max(np.diff(inputs.starts), initial=1)) * 10 ** shift + \
+            _magnitude(mb) * 10 ** shift_b
+    largest: int | None = None
+    if size is not None and scale <= 18 and size < _FITS:
+        powers: Any = _INT_POWERS
+        largest = max(100 * size, 10 ** scale)
+        denominators: Any = powers[scale]
+    else:       # a scale per cell: the most places among its values and baseline
+        k_v = k if k is not None else np.where(ok_entry, scale_v or 0, 0)     # scale_v is given without k
+        k_b = kb if kb is not None else np.where(ok_b, scale_b or 0, 0)
+        scales = np.maximum(k_v if one_each else np.maximum.reduceat(k_v, starts), k_b)
+        shift = (scales if one_each else scales[inputs.cell_of]) - k_v
+        shift_b = scales - k_b
+        # Does everything fit in int64? Bound each intermediate in floating point, generously.
+        with np.errstate(over="ignore", invalid="ignore"):
+            sizes = np.abs(m) * _POWERS_OF_TEN[np.minimum(shift, 40)]
+            sizes = (sizes if one_each else np.add.reduceat(sizes, starts)) + \
+                np.abs(mb) * _POWERS_OF_TEN[np.minimum(shift_b, 40)]
+            fits = (sizes < _FITS) & (scales <= 18)
+        if bool(fits.all() or fits[ok].all()):
+            powers = _INT_POWERS     # the cells not ok may wrap around: they are never read
+        else:                       # Python integers: no overflow
+            powers = np.array([10 ** e for e in range(64)], dtype=object)
+            m, mb = m.astype(object), mb.astype(object)
+        top = len(powers) - 1
+        shift, shift_b, denominators = np.minimum(shift, top), np.minimum(shift_b, top), powers[np.minimum(scales, top)]
+    terms = m * powers[shift] if np.any(shift) else m
+    b = mb * powers[shift_b] if np.any(shift_b) else mb          # 0 where there is no baseline
     total = terms if one_each else np.add.reduceat(terms, starts) if cells else terms[:0]
-    measure = inputs.measure
-    numerator = np.where(measure == VALUE, total, total - b)
-    numerator = np.where(measure == RELATIVE_CHANGE, numerator * 100, numerator)
-    denominator = np.where(measure == RELATIVE_CHANGE, np.where(ok & (b != 0), b, 1), denominator)
-    return numerator, denominator, ok
+    numerator = total - b
+    numerator = np.where(relative, numerator * 100, numerator)
+    denominator = np.where(relative & (b > 0), b, denominators)
+    if largest is None and powers is _INT_POWERS:
+        largest = max(_magnitude(numerator[ok]), _magnitude(denominator[ok]))
+    return numerator, denominator, ok, largest
 
 
-def _decimals(values: FloatArray) -> tuple[IntArray, IntArray, BoolArray]:
-    """:func:`decimal_parts` of gathered values, first trying one scale for all of them (the
-    places a sample of them needs): three passes instead of a dozen when the values are, as
-    usual, decimals of a few places."""
-    finite = values[np.isfinite(values)]
-    if len(finite):
-        _, places, ok = decimal_parts(finite[:: max(1, len(finite) // 32)][:32])
-        scale = int(places.max()) if ok.all() else -1
-        if 0 <= scale <= 15:
-            power = _POWERS_OF_TEN[scale]
-            with np.errstate(invalid="ignore", over="ignore"):
-                whole = np.rint(values * power)
-                ok_all = (np.abs(whole) < 1e15) & (whole / power == values)
-            if ok_all[np.isfinite(values)].all():
-                m = np.where(ok_all, whole, 0).astype(np.int64)
-                return m, np.where(ok_all, scale, 0), ok_all
-    return decimal_parts(values)
+def _magnitude(m: IntArray) -> int:
+    """The largest ``|m|`` (0 for none)."""
+    return max(int(np.max(m, initial=0)), -int(np.min(m, initial=0)))
+
+
+_FITS = _SAFE / 2e5   # |N| / 100 below this: N, and its products with bounds below 2**40, fit in int64
+
+
+def _decimals(values: FloatArray) -> tuple[IntArray, IntArray | None, BoolArray, int | None]:
+    """:func:`decimal_parts` of gathered values ``(M, k, ok)``, with ``k`` None and the scale
+    given when every value found has the same. One scale for all of them is tried first (the
+    places a sample of them needs; the few it does not fit go through :func:`decimal_parts`):
+    three passes instead of a dozen when the values are, as usual, decimals of a few places."""
+    sample = values[:: max(1, len(values) // 64)][:64]
+    sample = sample[np.isfinite(sample), None]
+    # the places of each: the fewest (up to 15) at which it is a decimal of at most 15 digits
+    with np.errstate(invalid="ignore", over="ignore"):
+        whole = np.rint(sample * _POWERS_OF_TEN[:16])
+        fits = (np.abs(whole) < 1e15) & (whole / _POWERS_OF_TEN[:16] == sample)
+    found = fits.any(axis=1)
+    if not found.any():
+        if not len(sample) and not np.isfinite(values).any():     # nothing to read (e.g. no baselines)
+            return np.zeros(len(values), dtype=np.int64), None, np.zeros(len(values), dtype=bool), 0
+        return (*decimal_parts(values), None)
+    scale = int(fits[found].argmax(axis=1).max())
+    power = _POWERS_OF_TEN[scale]
+    with np.errstate(invalid="ignore", over="ignore"):
+        whole = np.rint(values * power)
+        fitted = whole / power == values
+        # at most 15 digits: every value's when the largest has (rint is within 0.5 of it)
+        largest = max(abs(float(np.fmax.reduce(values, initial=0.0))), abs(float(np.fmin.reduce(values, initial=0.0))))
+        if not largest * power + 1 < 1e15:
+            fitted &= np.abs(whole) < 1e15
+    if fitted.all():
+        return whole.astype(np.int64), None, fitted, scale
+    m = np.where(fitted, whole, 0).astype(np.int64)
+    rest = np.flatnonzero(~fitted)
+    rest = rest[np.isfinite(values[rest])]
+    if not len(rest):
+        return m, None, fitted, scale
+    m_rest, k_rest, fitted[rest] = decimal_parts(values[rest])
+    # the few the sample missed (more places): all at the most places when every M still fits
+    top = max(scale, int(np.max(k_rest, initial=0)))
+    if top <= 18 and _magnitude(m) * 10 ** (top - scale) < 2 ** 62 and _magnitude(m_rest) * 10 ** top < 2 ** 62:
+        if top > scale:
+            m *= _INT_POWERS[top - scale]
+        m[rest] = m_rest * _INT_POWERS[top - k_rest]
+        return m, None, fitted, top
+    k = np.where(fitted, scale, 0)
+    m[rest], k[rest] = m_rest, k_rest
+    return m, k, fitted, None
 
 
 _POWERS_OF_TEN = 10.0 ** np.arange(41)
 _INT_POWERS = np.array([10 ** e for e in range(19)], dtype=np.int64)
 
 
-def _to_float(numerator: Any, denominator: Any) -> FloatArray:
-    """The floats nearest to ``N / D`` (Python's integer true division rounds correctly)."""
-    if numerator.dtype != object and np.all(np.abs(numerator) <= 2 ** 53) and np.all(np.abs(denominator) <= 2 ** 53):
+def _to_float(numerator: Any, denominator: Any, largest: int | None = None) -> FloatArray:
+    """The floats nearest to ``N / D`` (Python's integer true division rounds correctly);
+    ``largest``: a bound on their magnitudes if known."""
+    if numerator.dtype != object and (largest if largest is not None else
+                                      max(_magnitude(numerator), _magnitude(denominator))) <= 2 ** 53:
         return np.asarray(numerator.astype(np.float64) / denominator.astype(np.float64), dtype=np.float64)
     return np.array([int(n) / int(d) for n, d in zip(numerator.tolist(), denominator.tolist(), strict=True)],
                     dtype=np.float64)
@@ -367,14 +486,16 @@ def _to_float(numerator: Any, denominator: Any) -> FloatArray:
 
 @attrs.frozen(eq=False)
 class _Side:
-    """One side (the ``lo`` or ``hi`` cube) of the checked cells, raw (before a decrease's flip):
-    the float nearest to the exact quantity (NaN when an input is missing or infinite), and the
-    exact quantity as ``numerator / denominator`` where ``ok``, else in ``fractions``."""
+    """One side (the lower or the upper ends of the values) of the checked cells, raw (before a
+    decrease's flip): the float nearest to the exact quantity (NaN when an input is missing or
+    infinite), and the exact quantity as ``numerator / denominator`` where ``ok`` (both at most
+    ``largest`` in magnitude there; None: Python integers), else in ``fractions``."""
 
     value: FloatArray
     numerator: Any
     denominator: Any
     ok: BoolArray
+    largest: int | None
     fractions: dict[int, Fraction | None]
 
     def exact(self, c: int) -> Fraction | None:
@@ -383,27 +504,37 @@ class _Side:
         return self.fractions.get(c)
 
 
-def _side(obs: Observations, inputs: _Inputs, side: str) -> _Side:
-    numerator, denominator, ok = _quantity_integers(obs, inputs, side)
+def _side(obs: Observations, inputs: _Inputs, side: str, grouped: bool = False) -> _Side:
+    """The ``side`` of the cells of ``inputs`` (``grouped``: they are grouped by indicator)."""
+    one_each = len(inputs.years) == len(inputs.rows)
+    rows, indicator = (inputs.rows, inputs.indicator) if one_each else \
+        (inputs.rows[inputs.cell_of], inputs.indicator[inputs.cell_of])
+    values = _gather(obs, side, rows, indicator, inputs.years, grouped)
+    numerator, denominator, ok, largest = _quantity_integers(obs, inputs, values)
+    every = bool(ok.all())
     value = np.full(len(ok), np.nan)
-    idx = np.flatnonzero(ok)
-    if len(idx):
-        value[idx] = _to_float(numerator[idx], denominator[idx])
+    if every:
+        value = _to_float(numerator, denominator, largest)
+    elif ok.any():
+        idx = np.flatnonzero(ok)
+        value[idx] = _to_float(numerator[idx], denominator[idx], largest)
     fractions: dict[int, Fraction | None] = {}
-    rest = np.flatnonzero(~ok)
-    if len(rest):
+    if not every:           # the others in Python fractions
+        rest = np.flatnonzero(~ok)
         for c, exact in zip(rest.tolist(), _quantity_fractions(obs, inputs.subset(rest), side), strict=True):
             fractions[c] = exact
             if exact is not None:
                 value[c] = float(exact)
-    return _Side(value, numerator, denominator, ok, fractions)
+    return _Side(value, numerator, denominator, ok, largest, fractions)
 
 
-def _signs(side: _Side, atom: IntArray, bounds: AtomBounds, upper: bool, negate: BoolArray) -> IntArray:
-    """sign(raw quantity - b) per cell, where b is the atom's lower (or upper) bound, negated
-    where ``negate`` (a decrease compares ``-raw`` with the bound); 0 where there is no bound or
-    no exact value."""
-    out = np.zeros(len(atom), dtype=np.int64)
+def _signs(side: _Side, atom: IntArray, bounds: AtomBounds, upper: bool, flip: Int8Array,
+           bound_size: int | None) -> Int8Array:
+    """sign(flip * raw quantity - b) per cell, where b is the atom's lower (or upper) bound
+    (``flip`` is -1 for a decrease, which compares ``-raw``; ``bound_size``: the largest
+    numerator or denominator of the bounds, None when one exceeds 2**40); 0 where there is no
+    bound or no exact value."""
+    out = np.zeros(len(atom), dtype=np.int8)
     numerators, denominators = bounds.integers[2:4] if upper else bounds.integers[0:2]
     exact_bounds = bounds.upper if upper else bounds.lower
     every = bool(side.ok.all())
@@ -411,20 +542,16 @@ def _signs(side: _Side, atom: IntArray, bounds: AtomBounds, upper: bool, negate:
     if len(idx):
         a = atom if every else atom[idx]
         n, d = (side.numerator, side.denominator) if every else (side.numerator[idx], side.denominator[idx])
-        small = bounds.integers[4][a]
-        p, q = numerators[a], denominators[a]
-        if n.dtype != object and small.all() and \
-                float(np.max(np.abs(n), initial=0)) * float(np.max(np.abs(q), initial=0)) < _SAFE and \
-                float(np.max(np.abs(d), initial=0)) * float(np.max(np.abs(p), initial=0)) < _SAFE:
-            pass
+        if side.largest is not None and bound_size is not None and side.largest * bound_size < _SAFE:
+            p, q = numerators[a], denominators[a]
         else:                 # Python integers
             p = np.array([0 if exact_bounds[x] is None else exact_bounds[x].numerator for x in a.tolist()],
                          dtype=object)
             q = np.array([1 if exact_bounds[x] is None else exact_bounds[x].denominator for x in a.tolist()],
                          dtype=object)
             n, d = n.astype(object), d.astype(object)
-        left, right = n * q, d * np.where(negate if every else negate[idx], -p, p)
-        signs = (left > right).astype(np.int64) - (left < right).astype(np.int64)
+        left, right = n * (flip if every else flip[idx]) * q, d * p       # D > 0 and q > 0
+        signs = np.greater(left, right).view(np.int8) - np.less(left, right).view(np.int8)
         if every:
             out = signs
         else:
@@ -433,8 +560,8 @@ def _signs(side: _Side, atom: IntArray, bounds: AtomBounds, upper: bool, negate:
         bound = exact_bounds[int(atom[c])]
         if exact is None or bound is None:
             continue
-        raw = -bound if negate[c] else bound
-        out[c] = (exact > raw) - (exact < raw)
+        value = exact * int(flip[c])
+        out[c] = (value > bound) - (value < bound)
     return out
 
 
@@ -451,114 +578,214 @@ def refine(plan: Plan, obs: Observations, block: Any, ind_pos: IntArray, year_po
     return block
 
 
+_PIECE = 1 << 16   # cells screened at a time: the temporaries of a piece stay in the CPU cache
+
+
+def _candidates(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, trusted: BoolArray,
+                ind_pos: IntArray, year_pos: IntArray) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The cells to re-decide, as flat (row-major) positions in the block, their error bands (0
+    when no column of the block needs one) and baselines (NaN where none): in columns whose
+    float decision is not trusted, cells near enough to a bound that the float decision could be
+    wrong, or that the float margin (whose error is the band) could show wrong digits — within
+    ``_MARGIN_BANDS`` bands of it; and cells reading a value with an exact override. Screened a
+    piece of rows at a time, into buffers that stay in the CPU cache."""
+    atoms = block.atoms
+    regions, width = block.passed.shape
+    bounds_given = [bound for bound in (plan.lo[atoms], plan.hi[atoms]) if np.isfinite(bound).any()]
+    slack = [4 * _EPS * np.abs(bound) for bound in bounds_given]
+    screened = not trusted.all()
+    ends = (block.x_lo, block.x_hi) if obs.censored and block.x_hi is not block.x_lo else (block.x_lo,)
+    overridden = _overridden(plan, obs, atoms, ind_pos, year_pos, block.passed.shape) if obs.exact else None
+    rounded = bounds.rounded[atoms]
+    wide_terms = _band(plan, atoms, block.magnitude is not None, _MARGIN_BANDS)
+    step = max(1, _PIECE // width)
+    wide, distance = np.empty((min(step, regions), width)), np.empty((min(step, regions), width))
+    check, near = np.zeros(wide.shape, dtype=bool), np.empty(wide.shape, dtype=bool)
+    found: list[IntArray] = []
+    bands: list[FloatArray] = []
+    bases: list[FloatArray] = []
+    for start in range(0, regions, step):
+        part = slice(start, start + step)
+        rows = min(step, regions - start)
+        if rows < len(check):       # the last piece
+            wide, distance, check, near = wide[:rows], distance[:rows], check[:rows], near[:rows]
+        check[...] = False
+        if screened:
+            x = np.where(np.isfinite(block.x_lo[part]), block.x_lo[part], block.x_hi[part]) if obs.censored \
+                else block.x_lo[part]
+            _error_band(wide_terms, x, None if block.baseline is None else block.baseline[part],
+                        None if block.magnitude is None else block.magnitude[part], out=wide, scratch=distance)
+            with np.errstate(invalid="ignore"):
+                for end in ends:        # |x - bound| <= wide: false for an infinite bound (NaN) and NaN
+                    for bound, allowance in zip(bounds_given, slack, strict=True):
+                        np.subtract(end[part], bound, out=distance)
+                        np.abs(distance, out=distance)
+                        distance -= allowance
+                        check |= np.less_equal(distance, wide, out=near)
+            if trusted.any():
+                check[:, trusted] = False
+        if overridden is not None:
+            check |= overridden[part]
+            check[:, rounded] = False
+        cells = np.flatnonzero(check)
+        found.append(cells + start * width)
+        bands.append(wide.reshape(-1)[cells] / _MARGIN_BANDS if screened else np.zeros(len(cells)))
+        bases.append(block.baseline[part].reshape(-1)[cells] if block.baseline is not None
+                     else np.full(len(cells), np.nan))
+    return np.concatenate(found), np.concatenate(bands), np.concatenate(bases)
+
+
+_BATCH = 1 << 15   # cells re-decided at a time: their arrays (a few dozen) stay in the CPU cache
+
+
 def _redecide(plan: Plan, obs: Observations, block: Any, bounds: AtomBounds, ind_pos: IntArray,
               year_pos: IntArray) -> Any:
     atoms = block.atoms
-    lo, hi = plan.lo[atoms], plan.hi[atoms]
     trusted = plan.simple[atoms] & bounds.short[atoms]      # float comparison is exact here
     trusted |= bounds.rounded[atoms]                         # rounded first: see _round_then_compare
     if trusted.all() and not obs.exact:       # every decision of the block is already exact
         return block
-    check = np.zeros(block.passed.shape, dtype=bool)
-    band: FloatArray | None = None
-    if not trusted.all():
-        x = np.where(np.isfinite(block.x_lo), block.x_lo, block.x_hi) if obs.censored else block.x_lo
-        band = _error_band(plan, atoms, x, block.baseline, block.magnitude)
-        # Near enough that the float decision could be wrong, or that the float margin (whose
-        # error is the band) could show wrong digits: within 2**34 bands of a bound.
-        wide = np.multiply(band, _MARGIN_BANDS)
-        for end in (block.x_lo, block.x_hi) if obs.censored and block.x_hi is not block.x_lo else (block.x_lo,):
-            check |= _near(end, lo, wide)
-            if np.isfinite(hi).any():
-                check |= _near(end, hi, wide)
-        check[:, trusted] = False
-    if obs.exact:
-        check |= _overridden(plan, obs, atoms, ind_pos, year_pos, check.shape)
-        check[:, bounds.rounded[atoms]] = False
-    rows, columns = np.nonzero(check)
-    if not len(rows):
+    flat, band, base = _candidates(plan, obs, block, bounds, trusted, ind_pos, year_pos)
+    if not len(flat):
         return block
-    inputs = _inputs(plan, obs, atoms, rows, columns, ind_pos, year_pos)
-    atom = atoms[columns]
-    down = inputs.sign < 0
-    raw_lo = _side(obs, inputs, "lo")
-    censored = obs.censored and block.x_hi is not block.x_lo
-    raw_hi = _side(obs, inputs, "hi") if censored else raw_lo
-    # A decrease compares -raw: its lower end is minus the raw upper end, and
-    # sign(-r - t) = -sign(r - (-t)).
-    flip = np.where(down, -1, 1)
-    signs = {id(side): (_signs(side, atom, bounds, False, down), _signs(side, atom, bounds, True, down))
-             for side in (raw_lo, raw_hi)}
-    ends = []
-    for mine, other in ((raw_lo, raw_hi), (raw_hi, raw_lo)):
-        source_lower = np.where(down, signs[id(other)][0], signs[id(mine)][0])
-        source_upper = np.where(down, signs[id(other)][1], signs[id(mine)][1])
-        value = np.where(down, -other.value, mine.value)
-        ends.append((value, flip * source_lower, flip * source_upper))
-    (x_lo, s_lo_lower, s_lo_upper), (x_hi, s_hi_lower, s_hi_upper) = ends
-    # An infinite end (a censored value's open side) is exact as the float path has it.
-    ends_given = ((x_lo, s_lo_lower, s_lo_upper, block.x_lo[rows, columns]),
-                  (x_hi, s_hi_lower, s_hi_upper, block.x_hi[rows, columns])) if censored else ()
-    for value, signs_lower, signs_upper, given in ends_given:
-        infinite = np.isinf(given)
-        value[infinite] = given[infinite]
-        signs_lower[infinite] = np.sign(given[infinite]).astype(np.int64)
-        signs_upper[infinite] = np.sign(given[infinite]).astype(np.int64)
-    known = ~np.isnan(x_lo) & ~np.isnan(x_hi)
-    keep = np.flatnonzero(known)
-    if not len(keep):
-        return block
-    rows, columns, atom = rows[keep], columns[keep], atom[keep]
-    cell_band = band[rows, columns] if band is not None else np.zeros(len(rows))
-    x_lo, x_hi = x_lo[keep], x_hi[keep]
-    s_lo_lower, s_hi_lower, s_lo_upper, s_hi_upper = (s[keep] for s in (s_lo_lower, s_hi_lower, s_lo_upper,
-                                                                         s_hi_upper))
-    lo_open = block.x_lo_open[rows, columns] if block.x_lo_open is not None else np.zeros(len(rows), dtype=bool)
-    hi_open = block.x_hi_open[rows, columns] if block.x_hi_open is not None else np.zeros(len(rows), dtype=bool)
-    lo_inc, hi_inc = plan.lo_inclusive[atom], plan.hi_inclusive[atom]
-    has_lower, has_upper = np.isfinite(plan.lo[atom]), np.isfinite(plan.hi[atom])
-    inside = ~has_lower | (s_lo_lower > 0) | ((s_lo_lower == 0) & (lo_inc | lo_open))
-    inside &= ~has_upper | (s_hi_upper < 0) | ((s_hi_upper == 0) & (hi_inc | hi_open))
-    outside = has_lower & ((s_hi_lower < 0) | ((s_hi_lower == 0) & (hi_open | ~lo_inc)))
-    outside |= has_upper & ((s_lo_upper > 0) | ((s_lo_upper == 0) & (lo_open | ~hi_inc)))
-    excluded = plan.excluded[atom]
-    passed = np.where(excluded, outside, inside)
-    failed = np.where(excluded, inside, outside)
     # The block's matrices are the engine's own (fresh sums, comparisons); a one-year value
     # may be a view of the observations and is copied before it changes.
-    new_passed, new_unknown = block.passed, block.unknown
-    new_lo = block.x_lo if block.x_lo.base is None else block.x_lo.copy()
-    new_passed[rows, columns] = passed
-    new_unknown[rows, columns] = ~(passed | failed)
-    new_lo[rows, columns] = x_lo
-    new_hi = new_lo             # exact data: one array for both ends
+    censored = obs.censored and block.x_hi is not block.x_lo
+    x_lo = block.x_lo if block.x_lo.base is None else block.x_lo.copy()
+    x_hi = (block.x_hi if block.x_hi.base is None else block.x_hi.copy()) if censored else x_lo
+    out = attrs.evolve(block, x_lo=x_lo, x_hi=x_hi)
+    # The cells grouped by the indicator they read, one-year cells before sums, in row order
+    # within: a batch reads few indicators (one gather each, see _gather) along their values in
+    # memory order, its one-year cells read one value each, and its masks by column come in runs
+    # (numpy's where costs several times more on a mask that alternates than on runs).
+    width = len(atoms)
+    summing = (plan.atom_sum_years[atoms][:, 1:] >= 0).any(axis=1)
+    keys = 2 * (obs.shape[2] + 1)
+    key = (ind_pos[plan.atom_indicator[atoms]] + 1 + keys // 2 * summing)[flat - flat // width * width]
+    order = np.argsort(key.astype(np.uint8 if keys <= 2 ** 8 else np.int16 if keys <= 2 ** 15 else np.int64),
+                       kind="stable")     # a radix sort for small keys
+    flat, band, base = flat[order], band[order], base[order]
+    parts = [_redecide_cells(plan, obs, block, out, bounds, ind_pos, year_pos, flat[start:start + _BATCH],
+                             band[start:start + _BATCH], base[start:start + _BATCH])
+             for start in range(0, len(flat), _BATCH)]
+    if not any(len(part.rows) for part in parts):       # every input missing: nothing changed
+        return block
+    cells = ExactCells(*(np.concatenate([getattr(part, name) for part in parts])
+                         for name in ("rows", "columns", "below", "above")))
+    return attrs.evolve(out, exact=cells)
+
+
+def _redecide_cells(plan: Plan, obs: Observations, block: Any, out: Any, bounds: AtomBounds, ind_pos: IntArray,
+                    year_pos: IntArray, flat: IntArray, cell_band: FloatArray, base: FloatArray) -> ExactCells:
+    """Re-decide the cells at ``flat`` (positions in the row-major block, grouped by indicator)
+    of ``block`` exactly (``cell_band``, ``base``: their error bands and baselines), writing the
+    verdicts and exact values into ``out``'s matrices; their exact margins."""
+    atoms = block.atoms
+    width = len(atoms)
+    rows = flat // width
+    columns = flat - rows * width
+    inputs = _inputs(plan, atoms, rows, columns, base, ind_pos, year_pos)
+    atom = atoms[columns]
+    lower, upper = plan.lo[atom], plan.hi[atom]
+    has_lower, has_upper = np.isfinite(lower), np.isfinite(upper)
+    any_lower, any_upper = bool(has_lower.any()), bool(has_upper.any())
+    censored = obs.censored and block.x_hi is not block.x_lo
+    raw_lo = _side(obs, inputs, "lo", grouped=True)
+    raw_hi = _side(obs, inputs, "hi", grouped=True) if censored else raw_lo
+    # A decrease compares -raw: its lower end is minus the raw upper end, and
+    # sign(-r - t) = -sign(r - (-t)).
+    flip = np.where(plan.atom_sign[atoms] < 0, -1, 1).astype(np.int8)[columns]
+    down = flip < 0
+    none = np.zeros(len(atom), dtype=np.int8)
+
+    small = bool(bounds.integers[4][atoms].all())
+    sizes = [max(_magnitude(bounds.integers[i][atoms]), _magnitude(bounds.integers[i + 1][atoms])) if small else None
+             for i in (0, 2)]
+
+    def compared(side: _Side) -> tuple[FloatArray, Int8Array, Int8Array]:
+        """The quantity compared (``raw`` negated for a decrease) and its signs against the bounds."""
+        return (flip * side.value, _signs(side, atom, bounds, False, flip, sizes[0]) if any_lower else none,
+                _signs(side, atom, bounds, True, flip, sizes[1]) if any_upper else none)
+
+    x_lo, s_lo_lower, s_lo_upper = compared(raw_lo)
+    x_hi, s_hi_lower, s_hi_upper = x_lo, s_lo_lower, s_lo_upper      # exact data: one value
     if censored:
-        new_hi = block.x_hi if block.x_hi.base is None else block.x_hi.copy()
-        new_hi[rows, columns] = x_hi
-    # Margins: from the lower end when it is finite (as the report reads it), else the upper.
+        hi_x, hi_lower, hi_upper = compared(raw_hi)
+        x_lo, x_hi = np.where(down, hi_x, x_lo), np.where(down, x_lo, hi_x)
+        s_lo_lower, s_hi_lower = np.where(down, hi_lower, s_lo_lower), np.where(down, s_lo_lower, hi_lower)
+        s_lo_upper, s_hi_upper = np.where(down, hi_upper, s_lo_upper), np.where(down, s_lo_upper, hi_upper)
+        # An infinite end (a censored value's open side) is exact as the float path has it.
+        for value, signs_lower, signs_upper, given in ((x_lo, s_lo_lower, s_lo_upper, block.x_lo[rows, columns]),
+                                                       (x_hi, s_hi_lower, s_hi_upper, block.x_hi[rows, columns])):
+            infinite = np.isinf(given)
+            value[infinite] = given[infinite]
+            signs_lower[infinite] = np.sign(given[infinite])
+            signs_upper[infinite] = np.sign(given[infinite])
+    known = ~np.isnan(x_lo) & ~np.isnan(x_hi) if censored else ~np.isnan(x_lo)
+    keep = np.flatnonzero(known)
+    if len(keep) < len(known):
+        flat, rows, columns, atom = (a[keep] for a in (flat, rows, columns, atom))
+        cell_band, lower, upper, x_lo, x_hi = (a[keep] for a in (cell_band, lower, upper, x_lo, x_hi))
+        has_lower, has_upper = has_lower[keep], has_upper[keep]
+        s_lo_lower, s_hi_lower, s_lo_upper, s_hi_upper = (s[keep] for s in (s_lo_lower, s_hi_lower, s_lo_upper,
+                                                                             s_hi_upper))
+    lo_inc, hi_inc = plan.lo_inclusive[atom], plan.hi_inclusive[atom]
+    excluded = plan.excluded[atom]
+    if censored:
+        lo_open = block.x_lo_open[rows, columns] if block.x_lo_open is not None else np.zeros(len(rows), dtype=bool)
+        hi_open = block.x_hi_open[rows, columns] if block.x_hi_open is not None else np.zeros(len(rows), dtype=bool)
+        inside = ~has_lower | (s_lo_lower > 0) | ((s_lo_lower == 0) & (lo_inc | lo_open))
+        outside = has_lower & ((s_hi_lower < 0) | ((s_hi_lower == 0) & (hi_open | ~lo_inc)))
+        if any_upper:
+            inside &= ~has_upper | (s_hi_upper < 0) | ((s_hi_upper == 0) & (hi_inc | hi_open))
+            outside |= has_upper & ((s_lo_upper > 0) | ((s_lo_upper == 0) & (lo_open | ~hi_inc)))
+        passed = np.where(excluded, outside, inside)
+        _put(out.passed, flat, passed)
+        _put(out.unknown, flat, ~(passed | np.where(excluded, inside, outside)))
+    else:       # one exact value: inside the target or outside it, never unknown
+        inside = ~has_lower | (s_lo_lower > 0) | ((s_lo_lower == 0) & lo_inc)
+        if any_upper:
+            inside &= ~has_upper | (s_lo_upper < 0) | ((s_lo_upper == 0) & hi_inc)
+        _put(out.passed, flat, inside != excluded)
+        _put(out.unknown, flat, False)
+    _put(out.x_lo, flat, x_lo)
+    if censored:
+        _put(out.x_hi, flat, x_hi)
+    # Margins: from the lower end when it is finite (as the report reads it), else the upper;
+    # 0 on a bound, else the float difference, or the exact one close to the bound.
     use_lo = np.isfinite(x_lo)
-    s_lower = np.where(use_lo, s_lo_lower, s_hi_lower)
-    s_upper = np.where(use_lo, s_lo_upper, s_hi_upper)
-    value = np.where(use_lo, x_lo, x_hi)
-    factor = plan.factor[atom]
-    with np.errstate(invalid="ignore"):
-        below = np.where(has_lower, np.where(s_lower == 0, 0.0, (value - plan.lo[atom]) * factor), np.nan)
-        above = np.where(has_upper, np.where(s_upper == 0, 0.0, (plan.hi[atom] - value) * factor), np.nan)
-    # Near a bound but not on it: the margin from the exact value (vectorised per atom).
-    with np.errstate(invalid="ignore"):
-        wide = (cell_band + 4 * _EPS * np.abs(value)) * _MARGIN_BANDS
-        close_lower = has_lower & (s_lower != 0) & (np.abs(value - plan.lo[atom]) <= wide)
-        close_upper = has_upper & (s_upper != 0) & (np.abs(plan.hi[atom] - value) <= wide)
-    for close, out, upper in ((close_lower, below, False), (close_upper, above, True)):
-        members = np.flatnonzero(close)
+    s_lower = np.where(use_lo, s_lo_lower, s_hi_lower) if censored else s_lo_lower
+    s_upper = np.where(use_lo, s_lo_upper, s_hi_upper) if censored else s_lo_upper
+    value = np.where(use_lo, x_lo, x_hi) if censored else x_lo
+    below = np.full(len(rows), np.nan)
+    above = np.full(len(rows), np.nan)
+    for bounded, exists, bound, signs, margins, is_upper in ((any_lower, has_lower, lower, s_lower, below, False),
+                                                             (any_upper, has_upper, upper, s_upper, above, True)):
+        if not bounded:
+            continue
+        margins[exists] = 0.0
+        off = np.flatnonzero(exists & (signs != 0))        # off the bound
+        v, b = value[off], bound[off]
+        with np.errstate(invalid="ignore"):
+            difference = (b - v) if is_upper else (v - b)
+            margins[off] = difference * plan.factor[atom[off]]
+            close = np.abs(difference) <= (cell_band[off] + 4 * _EPS * np.abs(v)) * _MARGIN_BANDS
+        members = off[close]
         for side in (raw_lo, raw_hi) if raw_hi is not raw_lo else (raw_lo,):
             chosen = members if raw_hi is raw_lo else \
                 members[(side is raw_lo) == (use_lo[members] != down[keep[members]])]
             if len(chosen):
-                out[chosen] = _exact_differences(plan, bounds, side, keep[chosen], down[keep[chosen]], atom[chosen],
-                                                 upper)
-    cells = ExactCells(rows, columns, below, above)
-    return attrs.evolve(block, passed=new_passed, unknown=new_unknown, x_lo=new_lo, x_hi=new_hi, exact=cells)
+                margins[chosen] = _exact_differences(plan, bounds, side, keep[chosen], down[keep[chosen]],
+                                                     atom[chosen], is_upper)
+    return ExactCells(rows, columns, below, above)
+
+
+def _put(array: npt.NDArray[Any], flat: IntArray, values: Any) -> None:
+    """``array.flat[flat] = values`` (a view's reshape when the array is contiguous)."""
+    if array.flags.c_contiguous:
+        array.reshape(-1)[flat] = values
+    else:
+        np.put(array, flat, values)
 
 
 _MARGIN_BANDS = 2.0 ** 34   # a float margin this many error bands from its bound is right to 10 digits
@@ -572,30 +799,29 @@ def _exact_differences(plan: Plan, bounds: AtomBounds, side: _Side, cells: IntAr
     out = np.full(len(cells), np.nan)
     exact_bounds = bounds.upper if upper else bounds.lower
     sign = -1 if upper else 1
-    chosen = np.unique(atom)
-    lookup = {a: (exact_bounds[a], plan.rules[int(plan.atom_rule[a])].rule_factor
-                  if plan.atom_measure[a] == VALUE else Fraction(1)) for a in chosen.tolist()}
     ok = side.ok[cells]
     if ok.any():
-        where = np.searchsorted(chosen, atom[ok])
-        parts = [[lookup[a][0].numerator for a in chosen.tolist()],
-                 [lookup[a][0].denominator for a in chosen.tolist()],
-                 [lookup[a][1].numerator for a in chosen.tolist()], [lookup[a][1].denominator for a in chosen.tolist()]]
+        a = atom[ok]
         n, d = side.numerator[cells[ok]], side.denominator[cells[ok]]
-        largest = float(max(abs(v) for values in parts for v in values))
-        if n.dtype != object and max(float(np.max(np.abs(n), initial=0)), float(np.max(np.abs(d), initial=0))) \
-                * largest * largest < _SAFE / 4:
-            p, q, fn, fd = (np.array(values, dtype=np.int64)[where] for values in parts)
-        else:
-            p, q, fn, fd = (np.array(values, dtype=object)[where] for values in parts)
+        p, q = (part[a] for part in (bounds.integers[2:4] if upper else bounds.integers[0:2]))
+        fn, fd = bounds.factor_integers[0][a], bounds.factor_integers[1][a]
+        largest = max(_magnitude(part) for part in (p, q, fn, fd))
+        if n.dtype == object or not (bounds.integers[4][a].all() and bounds.factor_integers[2][a].all()) or \
+                max(_magnitude(n), _magnitude(d)) * largest * largest >= _SAFE / 4:
+            chosen = a.tolist()
+            given = [b if (b := exact_bounds[x]) is not None else Fraction(0) for x in chosen]   # close to one
+            p = np.array([b.numerator for b in given], dtype=object)
+            q = np.array([b.denominator for b in given], dtype=object)
+            fn = np.array([bounds.factor[x].numerator for x in chosen], dtype=object)
+            fd = np.array([bounds.factor[x].denominator for x in chosen], dtype=object)
             n, d = n.astype(object), d.astype(object)
         flip = np.where(down[ok], -1, 1)
         out[ok] = _to_float(sign * (flip * n * q - p * d) * fn, d * q * fd)
     for k in np.flatnonzero(~ok).tolist():
         exact = side.exact(int(cells[k]))
-        bound, factor = lookup[int(atom[k])]
+        bound = exact_bounds[int(atom[k])]
         if exact is not None and bound is not None:
-            out[k] = float(sign * ((-exact if down[k] else exact) - bound) * factor)
+            out[k] = float(sign * ((-exact if down[k] else exact) - bound) * bounds.factor[int(atom[k])])
     return out
 
 
@@ -685,7 +911,7 @@ def _round_then_compare(plan: Plan, obs: Observations, block: Any, bounds: AtomB
                        for a, st in zip(atom.tolist(), steps, strict=True)]).reshape(-1, 2)
     n_lo, n_hi = limits[:, 0], limits[:, 1]
     censored = obs.censored and block.x_hi is not block.x_lo
-    band = _error_band(plan, atom, np.where(np.isfinite(block.x_lo[:, columns]), block.x_lo[:, columns],
+    band = _error_band(_band(plan, atom, block.magnitude is not None), np.where(np.isfinite(block.x_lo[:, columns]), block.x_lo[:, columns],
                                            block.x_hi[:, columns]),
                        None if block.baseline is None else block.baseline[:, columns],
                        None if block.magnitude is None else block.magnitude[:, columns])
@@ -698,7 +924,8 @@ def _round_then_compare(plan: Plan, obs: Observations, block: Any, bounds: AtomB
             near = np.isfinite(q) & (np.abs(q - np.floor(q) - 0.5) <= tolerance)
         rows, cols = np.nonzero(near)
         if len(rows):
-            inputs = _inputs(plan, obs, atoms, rows, columns[cols], ind_pos, year_pos)
+            base = block.baseline[rows, columns[cols]] if block.baseline is not None else np.full(len(rows), np.nan)
+            inputs = _inputs(plan, atoms, rows, columns[cols], base, ind_pos, year_pos)
             down = inputs.sign < 0
             raw = [_side(obs, inputs, "lo"), _side(obs, inputs, "hi") if censored else None]
             for c in range(len(rows)):
