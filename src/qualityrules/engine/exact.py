@@ -84,6 +84,7 @@ class AtomBounds:
     integers: tuple[IntArray, IntArray, IntArray, IntArray, BoolArray]   # p, q of lower and upper; all fit int64
     factor: tuple[Fraction, ...]
     factor_integers: tuple[IntArray, IntArray, BoolArray]                # its numerator, denominator; both fit
+    plain: BoolArray      # a one-year value, short bounds, no rounding: the float decision is the exact one
 
     @staticmethod
     def integer_bounds(lower: tuple[Fraction | None, ...],
@@ -140,7 +141,8 @@ def atom_bounds(plan: Plan) -> AtomBounds:
         cached = _BOUNDS[plan] = AtomBounds(
             lower, upper, np.array([per_rule[r][2] for r in rules], dtype=bool), tuple(steps[r] for r in rules),
             np.array([steps[r] is not None for r in rules], dtype=bool), AtomBounds.integer_bounds(lower, upper),
-            factor, (numerators, denominators, fits))
+            factor, (numerators, denominators, fits), plan.simple & np.array([per_rule[r][2] and steps[r] is None
+                                                                              for r in rules], dtype=bool))
     return cached
 
 
@@ -572,6 +574,8 @@ def refine(plan: Plan, obs: Observations, block: Any, ind_pos: IntArray, year_po
     if not len(atoms) or not block.passed.size:
         return block
     bounds = atom_bounds(plan)
+    if bounds.plain[atoms].all() and not obs.exact:    # every decision of the block is already exact
+        return block
     block = _redecide(plan, obs, block, bounds, ind_pos, year_pos)
     if bounds.rounded[atoms].any():
         block = _round_then_compare(plan, obs, block, bounds, ind_pos, year_pos)
