@@ -635,3 +635,13 @@ def test_reading_a_very_long_field_leaves_the_csv_modules_limit_as_it_was() -> N
     long = "x" * (before + 10)
     assert _fields(f'甲区,2015,"{long}"', ",") == ["甲区", "2015", long]
     assert csv.field_size_limit() == before          # process-wide: raised only while reading
+
+
+@pytest.mark.parametrize("text", ['控制在#"“「', '<控制在"“「', '控制在"“「'])
+def test_a_statement_holding_every_quote_style_still_gets_its_commitment_fix(text: str) -> None:
+    """QR014's fix quotes the statement as a commitment: a statement holding every quote style
+    (found by hypothesis) crashed quote(); its 「」 become 『』 as extraction writes them."""
+    with pytest.raises(qualityrules.QualityRulesError) as caught:
+        qualityrules.parse_rule(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "QR014" and "『" in str(diagnostic.suggestion)

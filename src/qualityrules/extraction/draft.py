@@ -20,7 +20,7 @@ from ..language import model as m
 from ..language import units
 from ..language.format import format_model, format_name
 from ..language.parse import parse_text
-from ..language.text import quote
+from ..language.text import quotable, quote
 from ..packs.resolve import Catalogue, lint_text, load_catalogue, shipped_pack_ids
 from .document import PlanFacts, plan_facts, read_blocks, read_targets
 from .naming import Binding, CatalogueIndex, guess_direction, proposed_indicator
@@ -300,7 +300,7 @@ class _Writer:
             parts.append(self.plan.source.text[first:last])
         text = PAGE_NUMBER.sub("", "".join(parts))
         text = re.sub(r"\s*\n\s*", "", text)
-        return _quotable(re.sub(r"[ \t\u3000]+", " ", text).strip())
+        return quotable(re.sub(r"[ \t\u3000]+", " ", text).strip())
 
     def rule_text(self, finding: Finding, binding: Binding, notes: list[tuple[str, Text]], section: str,
                   phrase: str) -> str | None:
@@ -586,16 +586,6 @@ def _time_key(rule: m.Rule, target_year: int | None) -> str:
 def _section_name(group: str, title: str) -> str:
     title = re.sub(r"[。.;:,\s“”\"]", "", title)
     return (group.replace(" ", "") + title) or "正文"
-
-
-def _quotable(text: str) -> str:
-    """A quote that holds every quote style the language has cannot be written: its corner
-    brackets 「」 become the white ones 『』, which the language reads as text (the only change
-    ever made to a verbatim phrase; a full-width ＂ would not do: the language's normalisation
-    turns it back into ")."""
-    if all(any(q in text for q in pair) for pair in ('"', "“”", "「」")):
-        return text.replace("「", "『").replace("」", "』")
-    return text
 
 
 def _one_line(text: str) -> str:

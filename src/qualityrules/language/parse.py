@@ -41,7 +41,7 @@ from . import grammar, units
 from . import model as m
 from .numerals import chinese_numeral
 from .reader import Reading, read_line, unreadable_comparison
-from .text import NormalizedText, lone_surrogate, normalize_with_offsets, quote, surrogate_message
+from .text import NormalizedText, lone_surrogate, normalize_with_offsets, quotable, quote, surrogate_message
 from .units import grammar_spellings
 
 __all__ = ["parse_text", "parse_rule_text", "GRAMMAR_TO_MODEL", "COMPARATOR_WORDS", "SUFFIX_WORDS"]
@@ -678,7 +678,7 @@ def _syntax_diagnostic(
             "QR014", tr("not checkable: '{unreadable}' states no number of its own", unreadable=unreadable.group(0)),
             _span(original, normalized, line_start + unreadable.start(), line_start + unreadable.end()),
             suggestion=tr("write it as commitment {statement}, or give the number it stands for",
-                          statement=quote(statement)))
+                          statement=quote(quotable(statement))))
     if isinstance(error, UnexpectedEOF):
         span = _span(original, normalized, len(text), len(text))
         expected = _expected_names(error.expected)

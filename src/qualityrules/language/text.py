@@ -115,6 +115,16 @@ def normalize(text: str) -> str:
     return _simplify(folded) if _has_cjk(folded) else folded
 
 
+def quotable(text: str) -> str:
+    """A quote that holds every quote style the language has cannot be written: its corner
+    brackets 「」 become the white ones 『』, which the language reads as text (the only change
+    ever made to a verbatim phrase; a full-width ＂ would not do: the language's normalisation
+    turns it back into ")."""
+    if all(any(q in text for q in pair) for pair in ('"', "“”", "「」")):
+        return text.replace("「", "『").replace("」", "』")
+    return text
+
+
 def quote(text: str) -> str:
     """Quote free text with the first quote style it does not contain."""
     for left, right in (('"', '"'), ("“", "”"), ("「", "」")):
