@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from decimal import Decimal
 from typing import Any
 
@@ -622,3 +623,37 @@ def test_the_comparisons_split_over_two_threads_give_the_same_blocks(monkeypatch
         assert atoms_a == atoms_b and np.array_equal(passed_a, passed_b) and np.array_equal(unknown_a, unknown_b)
     assert [w.code for w in one_report.warnings] == [w.code for w in two_report.warnings] == ["QR242", "QR243"]
     assert one_report.to_json() == two_report.to_json()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")   # Python 3.12+: the point of the test
+def test_a_forked_child_compares_on_two_cores_without_waiting_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker thread of the parent does not exist in a forked child (multiprocessing with
+    fork, a Dask process pool): the child starts its own, it does not wait for a thread that is
+    not there (it hung before)."""
+    import signal
+    import time
+
+    from qualityrules.engine import evaluation
+
+    monkeypatch.setattr(evaluation, "_PARALLEL_VALUES", 1)
+    monkeypatch.setattr(evaluation, "_cores", lambda: 2)
+    pack = make_pack("每年 达标率 >= 95%\n每年 产值 30-40亿元\n每年 能耗 <= 0.47吨标准煤/万元\n每年 事故 <= 2起")
+    n = 50
+    table = {"region": np.repeat(np.arange(n), 5), "year": np.tile(np.arange(2011, 2016), n),
+             "达标率": np.full(5 * n, 96.0), "产值": np.full(5 * n, 35.0), "能耗": np.full(5 * n, 0.4), "事故": np.full(5 * n, 1.0)}
+    tree = {str(r): "甲区" for r in range(n)}
+    assert evaluate(pack, table, hierarchy=tree).verdict("3", 2015, "达标率") == "pass"    # the parent's worker runs
+    pid = os.fork()
+    if pid == 0:     # the child: exit 0 only when the comparison came back right
+        os._exit(0 if evaluate(pack, table, hierarchy=tree).verdict("3", 2015, "达标率") == "pass" else 1)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    raise AssertionError("the forked child waited for the parent's worker thread")

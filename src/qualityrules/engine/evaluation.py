@@ -21,6 +21,7 @@ from the pass/unknown matrices by :mod:`qualityrules.report.report`, lazily. The
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Collection
 from typing import Any
 
@@ -269,8 +270,6 @@ def _second_half(indicators: list[int], widths: list[int], regions: int) -> int 
 
 @functools.cache
 def _cores() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
@@ -280,6 +279,10 @@ def _pool() -> Any:
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="qualityrules-compare")
+
+
+if hasattr(os, "register_at_fork"):   # a forked child has no copy of the worker thread: it starts its own
+    os.register_at_fork(after_in_child=_pool.cache_clear)
 
 
 _BLOCK = 1 << 17   # values compared at a time: every pass over a block reads it from the CPU cache
