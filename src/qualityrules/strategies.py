@@ -763,9 +763,10 @@ class _Range:
         return all(x != float(h) for h in self.holes)
 
     def holds(self, value: float, exact: Fraction | None = None) -> bool:
-        """``value`` meets the range as float64 and (unless it is a single point) exactly."""
+        """``value`` meets the range as float64 and exactly (the engine decides at the decimal
+        a value is given: ``== 1亩`` in 平方公里 is 1/1500, which no decimal meets)."""
         exact = value_of(value) if exact is None else exact
-        return self.contains_float(value) and (self.point or self.contains(exact))
+        return self.contains_float(value) and self.contains(exact)
 
     def fails(self, value: float, exact: Fraction | None = None) -> bool:
         exact = value_of(value) if exact is None else exact
