@@ -387,3 +387,27 @@ def test_importing_qualityrules_does_not_import_the_strategies() -> None:
     code = "import sys, qualityrules; print('hypothesis' in sys.modules, 'qualityrules.strategies' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_a_point_target_no_decimal_meets_gets_no_compliant_data() -> None:
+    """== 1亩 on an indicator in 平方公里 is 1/1500 km², which no decimal (so no value a table
+    holds) equals: compliant_data refuses rather than draw 0.000667, which the engine fails."""
+    pack = qualityrules.parse_pack("pack aa-0 {\n    region 0\n    level nation\n    period 2000..2000\n    section s {\n"
+                                   "        前海桂湾综合商务先导区面积 == 1亩\n    }\n}\n")
+
+    @settings(max_examples=5, deadline=None)
+    @given(qst.compliant_data(pack, regions=["0"]))
+    def draw(table: pd.DataFrame) -> None:
+        raise AssertionError(f"drew {table.to_dict('records')}")
+
+    with pytest.raises(InvalidArgument, match="no float64 value of 前海桂湾综合商务先导区面积 in 2000 meets its targets"):
+        draw()
+    exact = qualityrules.parse_pack("pack aa-0 {\n    region 0\n    level nation\n    period 2000..2000\n    section s {\n"
+                                    "        前海桂湾综合商务先导区面积 == 15亩\n    }\n}\n")    # 0.01 km²: a decimal meets it
+
+    @settings(max_examples=5, deadline=None)
+    @given(qst.compliant_data(exact, regions=["0"]))
+    def meets(table: pd.DataFrame) -> None:
+        assert_all_pass(exact, table)
+
+    meets()
