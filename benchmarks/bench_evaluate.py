@@ -332,9 +332,10 @@ def main() -> None:
     print(f"\nfor context: a row-by-row Python rule engine, EXTRAPOLATED from {subset:,} rows: {python_seconds * 1e3:,.0f} ms "
           f"({python_seconds / times['qualityrules, from a dict of arrays'][0]:.0f}x qualityrules); one call on 10 "
           f"regions x 1 year x 60 rules from a dict: {small_times['small'][0] * 1e3:.2f} ms")
-    from qualityrules.engine.evaluation import _PARALLEL_VALUES, _cores
+    from qualityrules.engine.evaluation import _PARALLEL_VALUES
+    from qualityrules.resources import cores
 
-    threads = 2 if rows * N_INDICATORS >= _PARALLEL_VALUES and _cores() >= 2 else 1
+    threads = 2 if rows * N_INDICATORS >= _PARALLEL_VALUES and cores() >= 2 else 1
     print(f"qualityrules compared the {rows * N_INDICATORS:,} values on {threads} thread(s) (a second core from "
           f"{_PARALLEL_VALUES:,} values); numpy and pandas run on one, polars on its own pool, DuckDB on 2; CPU time "
           "adds every thread's")

@@ -29,6 +29,14 @@ _MAGIC = b"qualityrules artefact 1\n"
 
 
 @functools.cache
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system says, which a
+    container or ``taskset`` narrows; else the machine's count): how many threads the engine
+    and the records scan use at most."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@functools.cache
 def data_dir(name: str) -> Path:
     """The directory ``grammar`` or ``rules``, wherever this installation keeps it."""
     packaged = Path(__file__).resolve().parent / name

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from ..errors import Diagnostic
 from ..packs.applicability import outside_warning, regions_bound
 from ..packs.regions import Hierarchy, HierarchyLike, as_hierarchy
+from ..resources import cores
 from ..tables.observations import Observations
 from .exact import ExactCells, refine
 from .plan import RELATIVE_CHANGE, VALUE, Plan
@@ -147,7 +148,7 @@ def run(plan: Plan, data: Observations, *, years: Collection[int] | None = None,
     tree = as_hierarchy(hierarchy)
     named = isinstance(data.labels, tuple)   # else integer codes, compared as integers
     bound = regions_bound(plan.pack, data.labels, hierarchy=tree, keys=data.region_keys if named else None)
-    _, n_years, n_ind = data.shape
+    n_years = len(data.years)
     known = data._indicator_index
     ind_pos = np.array([known.get(name, -1) for name in plan.indicators], dtype=np.int64)
     year_pos = np.searchsorted(data.years, plan.years)
@@ -257,7 +258,7 @@ def _second_half(indicators: list[int], widths: list[int], regions: int) -> int 
     indicator is screened by one thread), when the work is large enough and a second core is
     there; else None."""
     total = regions * sum(widths)
-    if total < _PARALLEL_VALUES or len(widths) < 2 or _cores() < 2:
+    if total < _PARALLEL_VALUES or len(widths) < 2 or cores() < 2:
         return None
     done, half = 0, 0
     while half < len(widths) and 2 * done < total:
@@ -266,11 +267,6 @@ def _second_half(indicators: list[int], widths: list[int], regions: int) -> int 
     while 0 < half < len(widths) and indicators[half] == indicators[half - 1]:
         half += 1
     return half if 0 < half < len(widths) else None
-
-
-@functools.cache
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @functools.cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.regions import Hierarchy
+from ..resources import cores
 from .plan import RecordPlan, compile_plan, read_kinds
 from .scan import GroupingState, TableState, merge_states, scan_chunk
 from .table import IndicatorTable, finish
@@ -94,7 +94,7 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
 
     indices = [i for i, g in enumerate(plan.groupings) if g.table == table]
     states: TableState = {}
-    workers = threads or os.cpu_count() or 1
+    workers = threads or cores()
     tables: list[Table] = []
     # (table, column) -> [column position, first row holding ±inf, its value, rows holding ±inf]
     infinite: dict[tuple[int, str], list[Any]] = {}

@@ -191,7 +191,7 @@ class Observations:
         which the engine reads as unknown."""
         found = list(self.loading_warnings)
         for i, values in enumerate(self.values):
-            if not values.floats or not np.isinf(values.lo).any():
+            if not values.floats or self.known_finite(i) or not np.isinf(values.lo).any():   # known: no pass
                 continue
             rows, years = np.nonzero(np.isinf(values.lo))
             label, span = self.where(int(rows[0]), int(years[0]), i)
