@@ -842,3 +842,44 @@ def test_time_zones_give_the_local_year_and_other_containers_work() -> None:
     assert same(as_dict(compute_indicators(INDICATORS, {"t": pl.from_pandas(frame(rows))})), expected)
     assert same(as_dict(compute_indicators(INDICATORS, {"t": iter([frame(rows[:0]), frame(rows)])})), expected)
     assert len(compute_indicators(INDICATORS, {"t": frame([])})) == 0
+
+
+def _many_conditions(count: int) -> list[m.Indicator]:
+    terms = " + ".join(f"count(where a > {k})" for k in range(count))
+    return indicators(f"indicator 多 {{\n    unit 个\n    direction higher\n    from t\n    region 地区\n"
+                      f"    date 日期\n    value {terms}\n}}\n")
+
+
+def test_an_indicator_of_more_than_eight_conditions_counts_every_one() -> None:
+    # Its bits share one pass: the ninth and tenth were shifted out of a byte and never counted.
+    a = np.random.default_rng(1).integers(0, 12, 5000).astype(float)
+    data = {"地区": np.array(["甲"] * len(a)), "日期": np.array(["2020-01-01"] * len(a)), "a": a}
+    table = compute_indicators(_many_conditions(10), {"t": data}, threads=1)
+    assert table.value.tolist() == [float(sum(int((a > k).sum()) for k in range(10)))]
+
+
+def test_an_indicator_of_too_many_conditions_is_refused_where_it_is_defined() -> None:
+    data = {"地区": ["甲"], "日期": ["2020-01-01"], "a": [1.0]}
+    with pytest.raises(RuleSyntaxError) as caught:
+        compute_indicators(_many_conditions(13), {"t": data})
+    diagnostic = caught.value.diagnostics[0]
+    assert diagnostic.code == "QR012" and "13" in str(diagnostic.message) and diagnostic.span is not None
+
+
+def test_the_extremes_of_a_long_column_split_over_two_cores_are_the_whole_columns(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from qualityrules.tables import record_chunks
+
+    monkeypatch.setattr(record_chunks, "_PARALLEL_EXTREMES", 8)
+    monkeypatch.setattr(record_chunks, "cores", lambda: 2)
+    rng = np.random.default_rng(7)
+    for n in (8, 9, 1000, 100_001):
+        values = rng.integers(-10**12, 10**12, n)
+        assert record_chunks._extremes(values) == (int(values.min()), int(values.max()))
+    days = np.array(["2020-12-31", "2019-01-01", "2021-06-30"] * 40, "datetime64[D]")
+    data = {"地区": np.array(["甲", "乙", "丙"] * 40), "日期": days, "v": np.arange(120.0), "ok": np.ones(120, bool),
+            "a": np.full(120, 50.0), "grade": np.array(["合格"] * 120)}
+    split = as_dict(compute_indicators(INDICATORS, {"t": data}, threads=1))
+    monkeypatch.setattr(record_chunks, "cores", lambda: 1)
+    assert same(split, as_dict(compute_indicators(INDICATORS, {"t": data}, threads=1)))
+    assert {year for _, _, year in split} == {2019, 2020, 2021}

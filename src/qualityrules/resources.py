@@ -22,6 +22,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,6 +35,18 @@ def cores() -> int:
     container or ``taskset`` narrows; else the machine's count): how many threads the engine
     and the records scan use at most."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@functools.cache
+def second_core() -> ThreadPoolExecutor:
+    """One worker thread, started on first use, for the other half of a large numpy pass (numpy
+    releases the GIL while it compares or reduces): the engine's comparisons, a records column's
+    extremes. Use it only when :func:`cores` is at least 2."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="qualityrules-second-core")
+
+
+if hasattr(os, "register_at_fork"):   # a forked child has no copy of the worker thread: it starts its own
+    os.register_at_fork(after_in_child=second_core.cache_clear)
 
 
 @functools.cache

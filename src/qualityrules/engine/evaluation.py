@@ -21,7 +21,6 @@ from the pass/unknown matrices by :mod:`qualityrules.report.report`, lazily. The
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Collection
 from typing import Any
 
@@ -32,7 +31,7 @@ import numpy.typing as npt
 from ..errors import Diagnostic
 from ..packs.applicability import outside_warning, regions_bound
 from ..packs.regions import Hierarchy, HierarchyLike, as_hierarchy
-from ..resources import cores
+from ..resources import cores, second_core
 from ..tables.observations import Observations
 from .exact import ExactCells, refine
 from .plan import RELATIVE_CHANGE, VALUE, Plan
@@ -243,7 +242,7 @@ def _simple(plan: Plan, obs: Observations, screening: Screen, atoms: IntArray, i
     if half is None:
         compare(range(len(starts)))
     else:     # the second half on the other core (numpy releases the GIL while it compares)
-        other = _pool().submit(compare, range(half, len(starts)))
+        other = second_core().submit(compare, range(half, len(starts)))
         compare(range(half))
         other.result()
     blocks.extend(block for block in found if block is not None)
@@ -267,18 +266,6 @@ def _second_half(indicators: list[int], widths: list[int], regions: int) -> int 
     while 0 < half < len(widths) and indicators[half] == indicators[half - 1]:
         half += 1
     return half if 0 < half < len(widths) else None
-
-
-@functools.cache
-def _pool() -> Any:
-    """One worker thread for the second half of large comparisons, started on first use."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="qualityrules-compare")
-
-
-if hasattr(os, "register_at_fork"):   # a forked child has no copy of the worker thread: it starts its own
-    os.register_at_fork(after_in_child=_pool.cache_clear)
 
 
 _BLOCK = 1 << 17   # values compared at a time: every pass over a block reads it from the CPU cache

@@ -62,6 +62,9 @@ Array = npt.NDArray[Any]
 
 _NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
 _MAX_BITS = 6          # condition/presence bits per pass: at most 64 bins per group
+# One indicator's bits share its pass (its sums are read per combination of them): 2**12 bins
+# per region and year is already far beyond any catalogue, and the bins must fit in memory.
+MAX_INDICATOR_BITS = 12
 
 
 # ------------------------------------------------------------------------------------------
@@ -385,6 +388,12 @@ def _needs(indicator: m.Indicator) -> Pass:
         sums.update(dict.fromkeys(s))
         mins.update(dict.fromkeys(lo))
         maxs.update(dict.fromkeys(hi))
+    if len(bits) > MAX_INDICATOR_BITS:
+        raise RuleSyntaxError(Diagnostic(
+            "QR012", tr("the value of '{name}' tests {count} different conditions and columns; one indicator reads "
+                        "at most {limit}", name=indicator.name, count=len(bits), limit=MAX_INDICATOR_BITS),
+            indicator.definition.span,
+            suggestion=tr("split the value into several indicators, or combine its conditions with and/or")))
     return Pass(tuple(bits), tuple(sums), tuple(mins), tuple(maxs))
 
 

@@ -432,8 +432,8 @@ class _Scratch:
         self.code = np.empty(rows, np.intp)
         self.high = np.empty(rows, np.float64)
         self.rest = np.empty(rows, np.float64)
-        self.bits = np.empty(rows, np.uint8)
-        self.shifted = np.empty(rows, np.uint8)
+        self.bits = np.empty(rows, np.uint16)          # a pass has at most MAX_INDICATOR_BITS bits
+        self.shifted = np.empty(rows, np.uint16)
         self.flag = np.empty(rows, bool)
 
     @classmethod
@@ -820,10 +820,12 @@ def _bits(scan: _PassScan, s: int, e: int, memo: dict[Any, Array], scratch: _Scr
     if first == 0 and not others and not scan.constant:
         return fn(s, e, memo)
     n = e - s
-    out, shifted = scratch.bits[:n], scratch.shifted[:n]
-    np.left_shift(fn(s, e, memo).view(np.uint8), first, out=out)
+    kind = np.uint8 if scan.shift <= 8 else np.uint16
+    out, shifted = scratch.bits.view(kind)[:n], scratch.shifted.view(kind)[:n]
+    # (bits are placed by multiplying: numpy shifts bytes several times slower than it multiplies them)
+    np.multiply(fn(s, e, memo).view(np.uint8), kind(1 << first), out=out)
     for position, more in others:
-        np.bitwise_or(out, np.left_shift(more(s, e, memo).view(np.uint8), position, out=shifted), out=out)
+        np.bitwise_or(out, np.multiply(more(s, e, memo).view(np.uint8), kind(1 << position), out=shifted), out=out)
     if scan.constant:
         np.bitwise_or(out, scan.constant, out=out)
     return out

@@ -17,7 +17,7 @@ from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.regions import Hierarchy
-from ..tables.decimals import value_of
+from ..tables.decimals import terminates, value_of
 from .plan import Agg, Formula, Read, RecordPlan
 from .scan import GroupingState
 
@@ -60,16 +60,6 @@ def _read_extreme(state: GroupingState, read: Read) -> Array:
 
 
 Exact = list[Fraction | None]     # per region × year cell: the exact value, None when unknown
-
-
-def _terminates(denominator: int) -> bool:
-    """Whether a fraction of this (reduced) denominator is a finite decimal (2**a · 5**b): what
-    every float reads as (its decimal or its binary value) has such a denominator, so a value of
-    any other one (a rate of 1/3) needs no comparison to know it is not its float."""
-    rest = denominator >> ((denominator & -denominator).bit_length() - 1)
-    while rest % 5 == 0:
-        rest //= 5
-    return rest == 1
 
 
 def _aggregate_exact(state: GroupingState, agg: Agg) -> Exact:
@@ -275,7 +265,7 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
     out = {c: np.concatenate(v) if v else np.array([], empty[c]) for c, v in parts.items()}
     values = out["value"].astype(np.float64)
     overrides = {row: v for row, v in enumerate(out["exact"].tolist())
-                 if v is not None and (not _terminates(v.denominator) or v != value_of(float(values[row])))}
+                 if v is not None and (not terminates(v.denominator) or v != value_of(float(values[row])))}
     return IndicatorTable(
         tuple(out["region"].tolist()), out["year"].astype(np.int64), tuple(out["indicator"].tolist()),
         values, tuple(out["unit"].tolist()), out["records"].astype(np.int64),

@@ -31,7 +31,7 @@ from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
 from ..language.text import lone_surrogate, normalize, surrogate_message
-from .decimals import exact_text, value_of
+from .decimals import exact_text, terminates, value_of
 
 __all__ = [
     "Cell", "CellError", "MISSING_CELLS", "MAGNITUDES", "parse_cell", "parse_unit", "parse_year",
@@ -586,7 +586,7 @@ def _any_censored(lo: FloatArray, hi: FloatArray) -> bool:
 def _round_trips(number: Fraction, stored: float) -> bool:
     """Does ``stored`` (the float nearest ``number``) count at ``number``
     (:func:`~.decimals.value_of`, the shortest-decimal convention)? Then no exact value is kept."""
-    return value_of(stored) == number
+    return terminates(number.denominator) and value_of(stored) == number
 
 
 _UNHASHABLE = object()
@@ -604,11 +604,18 @@ def _object_column(values: Array, limit: int) -> ParsedColumn:
     parsed = ParsedColumn(lo, hi)
     seen: dict[Any, Cell | Text | None] = {}
     for row, value in enumerate(values.tolist()):
-        key: Any = (type(value), value) if not is_missing(value) else None
-        try:
-            cell = seen.get(key, "") if key is not None else None
-        except TypeError:      # unhashable (a list, a signalling Decimal NaN): parsed every time
+        key: Any
+        cell: Cell | Text | str | None
+        if type(value) is Fraction:    # an exact value computed from records: rarely repeats, slow to hash
             key, cell = _UNHASHABLE, ""
+        elif is_missing(value):
+            key, cell = None, None
+        else:
+            key = (type(value), value)
+            try:
+                cell = seen.get(key, "")
+            except TypeError:      # unhashable (a list, a signalling Decimal NaN): parsed every time
+                key, cell = _UNHASHABLE, ""
         if cell == "":
             cell = _object_cell(value)
             if key is not _UNHASHABLE:
@@ -661,7 +668,7 @@ def _object_cell(value: Any) -> Cell | Text | None:
             # judged from the exponent, never expanded (Decimal('1e1000000000') has a billion digits)
             return _beyond_range(value) if value.adjusted() > 0 else _too_small(value)
         try:
-            exact = Fraction(value)
+            exact = value if type(value) is Fraction else Fraction(value)
         except (ValueError, OverflowError):
             return _not_finite(value)
         try:

@@ -35,6 +35,16 @@ _TWO53 = float(2 ** 53)
 _POWERS = np.array([1 / 10 ** -j if j < 0 else float(10 ** j) if j <= 308 else np.inf for j in range(-330, 310)])
 
 
+def terminates(denominator: int) -> bool:
+    """Whether a fraction of this (reduced) denominator is a finite decimal (2**a · 5**b): what
+    every float reads as (its decimal or its binary value) has such a denominator, so a value of
+    any other one (a rate of 1/3) needs no comparison to know it is not its float."""
+    rest = denominator >> ((denominator & -denominator).bit_length() - 1)
+    while rest % 5 == 0:
+        rest //= 5
+    return rest == 1
+
+
 def value_of(x: float) -> Fraction:
     """The exact value a float counts at: its shortest decimal when that has at most 15
     significant digits, none beyond the 22nd decimal place and magnitude below 10**15 (any value

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
 from ..i18n import Text, tr
 from ..language.text import lone_surrogate, normalize, surrogate_message
+from ..resources import cores, second_core
 from .cells import MISSING_CELLS, parse_column, parse_year
 from .frames import Categorical, is_table, memory_table, prepare, value_at
 from .source import ArrowFileTable, Batch, Table, open_file
@@ -287,7 +288,7 @@ class Chunk:
             raw = raw.to_numpy(zero_copy_only=False)
         if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and normalise \
                 and (raw.dtype != np.uint64 or not len(raw) or int(raw.max()) < 2 ** 63):   # else read as text
-            return _integer_codes(raw.astype(np.int64, copy=False))   # (int8 labels overflowed their differences)
+            return _integer_codes(raw)
         if not isinstance(raw, np.ndarray) and pa.types.is_temporal(raw.type):
             raw = raw.to_numpy(zero_copy_only=False)     # refused below as numpy's dates are
         if isinstance(raw, np.ndarray):
@@ -427,12 +428,15 @@ def _categories(raw: Categorical) -> Any:
 
 def _integer_codes(values: Array) -> Codes:
     """Integer region labels used as they are: small non-negative labels index their own names
-    (no dictionary, no copy); a wider range is mapped through a table of the labels present."""
+    (no dictionary, no copy: an int8 column stays int8); a wider range is mapped through a table
+    of the labels present."""
     if not len(values):
-        return Codes(values, [])
+        return Codes(values.astype(np.int64), [])
     low, high = _extremes(values)
     if low >= 0 and high < 1 << 12:
-        return Codes(values, [str(v) for v in range(high + 1)])
+        return Codes(values if np.can_cast(values.dtype, np.intp) else values.astype(np.intp),
+                     [str(v) for v in range(high + 1)])
+    values = values.astype(np.int64, copy=False)     # (narrow labels would overflow their differences)
     if high - low <= 4 * len(values) + (1 << 12):
         present = np.bincount(values - low) > 0
         lut = np.cumsum(present) - 1
@@ -463,9 +467,23 @@ def _arrow_valid(raw: Any) -> Array | None:
     return _bitmap(raw.buffers()[0], raw.offset, len(raw)) if raw.null_count else None
 
 
+_PARALLEL_EXTREMES = 1 << 22    # values whose extremes are worth a second core
+
+
 def _extremes(values: Array) -> tuple[int, int]:
     """The minimum and maximum of a non-empty integer array in one pass over memory: block by
-    block, so the second reduction reads the block from the cache."""
+    block, so the second reduction reads the block from the cache; a long array's second half on
+    the second core (this pass comes before the scan, which the cores share)."""
+    if len(values) >= _PARALLEL_EXTREMES and cores() >= 2:
+        half = len(values) // 2
+        other = second_core().submit(_serial_extremes, values[half:])
+        low, high = _serial_extremes(values[:half])
+        other_low, other_high = other.result()
+        return min(low, other_low), max(high, other_high)
+    return _serial_extremes(values)
+
+
+def _serial_extremes(values: Array) -> tuple[int, int]:
     step = 1 << 16
     low, high = int(values[:step].min()), int(values[:step].max())
     for start in range(step, len(values), step):
