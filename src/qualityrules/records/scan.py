@@ -844,7 +844,7 @@ class _ChunkScan:
     measured: list[tuple[str, InfiniteFn]]
 
 
-InfiniteFn = Callable[[int, int, "_Scratch"], Array | None]
+InfiniteFn = Callable[[int, int, dict[Any, Array], "_Scratch"], Array | None]
 
 
 def _infinite_fn(name: str, kind: str, chunk: Any) -> InfiniteFn | None:
@@ -855,7 +855,7 @@ def _infinite_fn(name: str, kind: str, chunk: Any) -> InfiniteFn | None:
         if rows is None:
             return None
 
-        def listed(s: int, e: int, scratch: _Scratch) -> Array | None:
+        def listed(s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | None:
             first, last = np.searchsorted(rows, (s, e))
             return rows[first:last] - s if last > first else None
         return listed
@@ -863,11 +863,25 @@ def _infinite_fn(name: str, kind: str, chunk: Any) -> InfiniteFn | None:
     if not numbers.floating:
         return None
     values = numbers.values
+    if numbers.valid is not None:
+        def found(s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | None:
+            infinite = np.isinf(values[s:e], out=scratch.flag[:e - s])
+            return np.flatnonzero(infinite) if infinite.any() else None
+        return found
 
-    def found(s: int, e: int, scratch: _Scratch) -> Array | None:
-        infinite = np.isinf(values[s:e], out=scratch.flag[:e - s])
-        return np.flatnonzero(infinite) if infinite.any() else None
-    return found
+    def among_missing(s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | None:
+        # Where the column has a value is isfinite (see _present_fn): computed here once for both,
+        # and ±inf is looked for only among the rows without one.
+        key = ("present", name)
+        finite = memo.get(key)
+        if finite is None:
+            finite = memo[key] = np.isfinite(values[s:e])
+        if finite.all():
+            return None
+        missing = np.flatnonzero(np.logical_not(finite, out=scratch.flag[:e - s]))
+        rows = missing[np.isinf(values[s:e][missing])]
+        return rows if len(rows) else None
+    return among_missing
 
 
 @attrs.define
@@ -897,7 +911,7 @@ def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> tuple[list[_Accumulator], d
             memo: dict[Any, Array] = {}
             group = job.group(s, e, scratch.group[:n])
             for name, rows_of in job.measured:
-                rows = rows_of(s, e, scratch)
+                rows = rows_of(s, e, memo, scratch)
                 if rows is not None:
                     more = _Infinite(np.bincount(group[rows], minlength=job.ngroups), s + int(rows[0]), len(rows))
                     if name in infinite:
