@@ -411,3 +411,24 @@ def test_a_point_target_no_decimal_meets_gets_no_compliant_data() -> None:
         assert_all_pass(exact, table)
 
     meets()
+
+
+def test_violating_data_for_a_yearly_rate_no_decimal_lands_on_is_unsatisfiable_not_wrong() -> None:
+    # 年均 1 % over 8 years is a change of 8.28567056280801 %: from a base of 19 (or any listed)
+    # no value of at most 15 digits lands on it exactly. The strategy drew 20.574277406933522,
+    # whose float change is 8.28567056280801 but whose exact one is not, and the engine passed it.
+    from hypothesis.errors import Unsatisfiable
+
+    pack = qualityrules.parse_pack("pack t {\n  region 甲市\n  level city\n  period 2000..2003\n"
+                                   "  section 质量 {\n    到2003年 获得质量管理体系认证的规模以上工业企业 较1995年年均提高 != 1%\n  }\n}\n")
+    rule = pack.rules[0]
+
+    @settings(max_examples=20, deadline=None, database=None)
+    @given(qst.violating_data(pack, regions=["甲市"]))
+    def check(table: pd.DataFrame) -> None:
+        assert verdicts(qualityrules.evaluate(pack, table), rule) - {"not-applicable"} == {"fail"}
+
+    try:
+        check()
+    except Unsatisfiable:
+        pass
