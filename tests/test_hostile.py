@@ -712,3 +712,21 @@ def test_a_value_right_of_the_last_header_in_a_sheet_is_not_dropped(tmp_path: Pa
         qualityrules.evaluate(PACK, tmp_path / "data.xlsx")
     d = error.value.diagnostic
     assert d.code == "QR204" and "cell D2: a column without a header holds values" in d.message
+
+
+def test_a_stray_nul_byte_in_a_utf8_csv_is_refused_at_its_cell(tmp_path: Path) -> None:
+    # One NUL made the whole file UTF-16: "no region column" (tables) or "not valid utf-16-be"
+    # (records), pointing nowhere near the cell.
+    data = tmp_path / "data.csv"
+    data.write_bytes(f"region,year,{WASTEWATER}\n龙岗区,2015,9\x006\n".encode())
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.evaluate(PACK, data)
+    assert error.value.code == "QR206" and error.value.diagnostic.line == 2 and "'9\x006'" in error.value.diagnostic.message
+    records = tmp_path / "wastewater.csv"
+    records.write_bytes("district,sample_date,volume,compliant\n龙岗区,2015-03-01,5\x00,true\n".encode())
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.compute_indicators(PACK, {"wastewater": records})
+    assert error.value.code == "QR206" and "row 2, column 'volume'" in error.value.diagnostic.message
+    wide = tmp_path / "utf16.csv"      # UTF-16 without a BOM, mostly Chinese, is still UTF-16
+    wide.write_bytes(f"地区,年份,{WASTEWATER}\n龙岗区,2015,96\n".encode("utf-16-le"))
+    assert qualityrules.evaluate(PACK, wide).verdict("龙岗区", 2015, WASTEWATER) == "pass"

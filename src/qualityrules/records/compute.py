@@ -134,18 +134,8 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
         for read in tables:
             warnings.extend(read.warnings)
             if id(read) in noticed:
-                warnings.extend(noticed[id(read)].diagnostics(read, plan.schema(table), readers(plan, table)))
+                warnings.extend(noticed[id(read)].diagnostics(read, plan.schema(table), plan.readers(table)))
     return states
-
-
-def readers(plan: RecordPlan, table: str) -> dict[str, list[str]]:
-    """Column of ``table`` → the indicators reading it."""
-    found: dict[str, list[str]] = {}
-    for indicator in plan.indicators:
-        if plan.groupings[indicator.grouping].table == table:
-            for name in indicator.columns:
-                found.setdefault(name, []).append(indicator.name)
-    return found
 
 
 class _NoPool:

@@ -172,8 +172,6 @@ class _Whole(Table):
 def _said(partials: _Partials, whole: _Whole, plan: RecordPlan, table: str, warnings: list[Diagnostic]) -> None:
     """Number the partitions' rows in the whole table, then raise the first partition's error, or
     add the warnings (the partitions' own, then what reading noticed) to ``warnings``."""
-    from .compute import readers
-
     noticed = Noticed()
     said: list[Diagnostic] = []
     offset = 0
@@ -187,7 +185,7 @@ def _said(partials: _Partials, whole: _Whole, plan: RecordPlan, table: str, warn
             noticed.note(what, name, offset + row, count, detail, position)
         offset += part.rows
     warnings.extend(said)
-    warnings.extend(noticed.diagnostics(whole, plan.schema(table), readers(plan, table)))
+    warnings.extend(noticed.diagnostics(whole, plan.schema(table), plan.readers(table)))
 
 
 def _is_parquet(source: str | Path) -> bool:

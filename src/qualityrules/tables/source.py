@@ -222,15 +222,19 @@ def _codec(name: str) -> str:
 
 def detect_encoding(head: bytes, *, complete: bool = False) -> tuple[str, int]:
     """``(encoding, length of the byte-order mark)`` of a file starting with ``head`` (the whole
-    file when ``complete``): a BOM; UTF-16 when the text has NUL bytes; UTF-8 when the head is
+    file when ``complete``): a BOM; UTF-16 when NUL bytes are many, on one side; UTF-8 when the head is
     valid UTF-8; else charset-normalizer's choice among GB18030, Big5 and UTF-16."""
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name, len(bom)
     sample = head
-    if b"\x00" in head[:4096]:
-        even, odd = head[0:4096:2].count(0), head[1:4096:2].count(0)
-        return ("utf-16-le" if odd >= even else "utf-16-be"), 0
+    window = head[:4096]
+    if b"\x00" in window:
+        # UTF-16 puts a NUL beside every ASCII character (delimiters, digits, line ends): many of
+        # them, on one side; a stray NUL in other text is a bad cell, refused where it is
+        even, odd = window[0::2].count(0), window[1::2].count(0)
+        if max(even, odd) * 8 >= len(window) // 2:
+            return ("utf-16-le" if odd >= even else "utf-16-be"), 0
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
         return "utf-8", 0
