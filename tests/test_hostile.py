@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 import qualityrules
 from qualityrules.cli import main
 from qualityrules.report.report import VERDICTS
+from qualityrules.tables.observations import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
@@ -645,3 +646,87 @@ def test_a_statement_holding_every_quote_style_still_gets_its_commitment_fix(tex
         qualityrules.parse_rule(text)
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.code == "QR014" and "『" in str(diagnostic.suggestion)
+
+
+# ------------------------------------------------------------------------------------------
+# Cell forms of typeset and generated tables, read alike by indicator tables and records
+
+
+@pytest.mark.parametrize(("cell", "value", "footnote"), [
+    ("96※", 96.0, "※"),              # the CJK reference mark is a footnote marker, as * and † are
+    ("96.5※", 96.5, "※"),
+    ("−3", -3.0, None),               # U+2212, the minus sign of typeset tables (NFKC keeps it)
+    ("−0.5", -0.5, None),
+    ("..", None, None),               # "not available" in yearbooks, as … and — are
+])
+def test_typeset_cells_read_alike_in_tables_and_records(cell: str, value: float | None, footnote: str | None) -> None:
+    obs = load({"region": ["龙岗区"], "year": [2015], WASTEWATER: [cell]}, PACK.catalogue)
+    got = float(obs.values[0].lo[0, 0])
+    assert (math.isnan(got) and value is None) or got == value
+    assert [w.code for w in obs.warnings] == (["QR212"] if footnote else [])
+    if footnote:
+        assert f"'{footnote}'" in obs.warnings[0].message and obs.warnings[0].line == 2
+    records = {"district": ["龙岗区"] * 2, "sample_date": ["2015-03-01"] * 2, "volume": np.array([cell, "1"], object),
+               "compliant": [True, False]}
+    table = qualityrules.compute_indicators(PACK, {"wastewater": records})
+    rate = table.get(WASTEWATER, "龙岗区", 2015)
+    if value is None:
+        assert rate == 0.0      # the cell is no volume: only the non-compliant 1 counts
+    else:
+        assert rate == pytest.approx(100 * value / (value + 1))
+    assert [w.code for w in table.warnings] == (["QR212"] if footnote else [])
+
+
+def test_an_uncalculated_formula_in_a_sheet_is_refused_at_its_cell(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()          # openpyxl writes formulas without their values, as scripts do
+    sheet = book.active
+    sheet.append(["region", "year", WASTEWATER])
+    sheet.append(["龙岗区", 2015, "=90+6"])
+    book.save(tmp_path / "data.xlsx")
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.evaluate(PACK, tmp_path / "data.xlsx")     # was: the value silently unknown
+    d = error.value.diagnostic
+    assert d.code == "QR206" and "cell C2 holds the formula =90+6" in d.message and (d.line, d.column) == (2, 12)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["district", "sample_date", "volume", "compliant"])
+    sheet.append(["龙岗区", "2015-03-01", 5, True])
+    sheet.append(["龙岗区", "2015-03-02", "=B2*2", False])
+    book.save(tmp_path / "wastewater.xlsx")
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.compute_indicators(PACK, {"wastewater": tmp_path / "wastewater.xlsx"})
+    assert "cell C3 holds the formula =B2*2" in error.value.diagnostic.message
+
+
+def test_a_value_right_of_the_last_header_in_a_sheet_is_not_dropped(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["region", "year", WASTEWATER])
+    sheet.append(["龙岗区", 2015, 96, 80])      # D2 under no header: was dropped without a word
+    book.save(tmp_path / "data.xlsx")
+    with pytest.raises(qualityrules.QualityRulesError) as error:     # as a CSV row with a cell too many is
+        qualityrules.evaluate(PACK, tmp_path / "data.xlsx")
+    d = error.value.diagnostic
+    assert d.code == "QR204" and "cell D2: a column without a header holds values" in d.message
+
+
+def test_a_stray_nul_byte_in_a_utf8_csv_is_refused_at_its_cell(tmp_path: Path) -> None:
+    # One NUL made the whole file UTF-16: "no region column" (tables) or "not valid utf-16-be"
+    # (records), pointing nowhere near the cell.
+    data = tmp_path / "data.csv"
+    data.write_bytes(f"region,year,{WASTEWATER}\n龙岗区,2015,9\x006\n".encode())
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.evaluate(PACK, data)
+    assert error.value.code == "QR206" and error.value.diagnostic.line == 2 and "'9\x006'" in error.value.diagnostic.message
+    records = tmp_path / "wastewater.csv"
+    records.write_bytes("district,sample_date,volume,compliant\n龙岗区,2015-03-01,5\x00,true\n".encode())
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.compute_indicators(PACK, {"wastewater": records})
+    assert error.value.code == "QR206" and "row 2, column 'volume'" in error.value.diagnostic.message
+    wide = tmp_path / "utf16.csv"      # UTF-16 without a BOM, mostly Chinese, is still UTF-16
+    wide.write_bytes(f"地区,年份,{WASTEWATER}\n龙岗区,2015,96\n".encode("utf-16-le"))
+    assert qualityrules.evaluate(PACK, wide).verdict("龙岗区", 2015, WASTEWATER) == "pass"

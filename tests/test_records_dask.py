@@ -86,7 +86,9 @@ def test_worker_errors_keep_their_diagnostics(tmp_path: Path) -> None:
         compute_indicators(qualityrules.load_pack("longgang-2015"), {"wastewater": directory}, backend="dask",
                            scheduler="synchronous")
     assert error.value.code == "QR206"
-    assert "'2015-02-30'" in error.value.diagnostic.message and "partition 1" in error.value.diagnostic.message
+    # the row of the whole dataset (the third record: row 4 under the header), not of its partition
+    d = error.value.diagnostic
+    assert "'2015-02-30'" in d.message and "row 4, column 'sample_date'" in d.message and d.line == 4
 
 
 def test_missing_column_is_reported_before_any_work(tmp_path: Path) -> None:

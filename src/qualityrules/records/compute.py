@@ -89,24 +89,21 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
     from collections import deque
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from ..tables.record_chunks import Chunk, chunks, infinite_values
+    from ..tables.record_chunks import Chunk, Noticed, chunks
     from ..tables.source import Table
 
     indices = [i for i, g in enumerate(plan.groupings) if g.table == table]
     states: TableState = {}
     workers = threads or cores()
     tables: list[Table] = []
-    # (table, column) -> [column position, first row holding ±inf, its value, rows holding ±inf]
-    infinite: dict[tuple[int, str], list[Any]] = {}
+    noticed: dict[int, Noticed] = {}        # id(table) -> what reading its chunks noticed
 
     def whole(chunk: Chunk) -> TableState:
         return {i: scan_chunk(plan.groupings[i], chunk) for i in indices}
 
     def done(chunk: Chunk, found: TableState) -> None:
         merge_states(states, found)
-        for name, (row, count, value) in chunk.infinite.items():     # chunks come in the order of rows
-            seen = infinite.setdefault((id(chunk.table), name), [chunk.positions[name], chunk.offset + row, value, 0])
-            seen[3] += count
+        noticed.setdefault(id(chunk.table), Noticed()).add_chunk(chunk)
 
     if progress is not None:
         progress.start(table if not isinstance(source, (str, Path)) else str(source))
@@ -136,13 +133,8 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
     if warnings is not None:
         for read in tables:
             warnings.extend(read.warnings)
-            for name in plan.schema(table):
-                found = infinite.get((id(read), name))
-                if found is not None:
-                    position, row, value, count = found
-                    readers = [i.name for i in plan.indicators
-                               if plan.groupings[i.grouping].table == table and name in i.columns]
-                    warnings.append(infinite_values(read, position, row, count, value, readers))
+            if id(read) in noticed:
+                warnings.extend(noticed[id(read)].diagnostics(read, plan.schema(table), plan.readers(table)))
     return states
 
 
@@ -246,7 +238,7 @@ def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], record
             if backend == "dask":
                 from .dask_backend import scan_table_dask
 
-                found = scan_table_dask(plan, table, part, scheduler=scheduler)
+                found = scan_table_dask(plan, table, part, scheduler=scheduler, warnings=warnings)
             else:
                 found = scan_table(plan, table, part, threads=threads, chunk_rows=chunk_rows,
                                    encoding=encoding, progress=display, warnings=warnings)

@@ -249,6 +249,16 @@ class RecordPlan:
         (the kinds the records are read with: :func:`read_kinds`)."""
         return read_kinds(self, table)
 
+    def readers(self, table: str) -> dict[str, list[str]]:
+        """Each column of a table that indicators read values from → those indicators (in the
+        diagnostics of what reading noticed: ±inf makes them unknown)."""
+        found: dict[str, list[str]] = {}
+        for indicator in self.indicators:
+            if self.groupings[indicator.grouping].table == table:
+                for name in indicator.columns:
+                    found.setdefault(name, []).append(indicator.name)
+        return found
+
     def purposes(self, table: str) -> dict[str, str]:
         """Each column of a table with its kind and the indicators reading it (for diagnostics)."""
         readers: dict[str, list[str]] = {}

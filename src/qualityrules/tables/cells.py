@@ -45,7 +45,7 @@ Array = npt.NDArray[Any]
 
 #: Cells that mean "no value" in statistical tables (compared after NFKC, case-folded).
 MISSING_CELLS = frozenset({"", "-", "--", "—", "——", "–", "―", "na", "n/a", "nan", "null", "none", "…",
-                           "……", "...", "/", "x", "×", "无", "暂无", "缺失", "不详", "#n/a"})
+                           "……", "...", "..", "/", "x", "×", "无", "暂无", "缺失", "不详", "#n/a"})
 
 #: Magnitude words and their factors; ``5万`` is 50,000 of the column's unit, unless the unit
 #: itself starts with a magnitude word (see :func:`column_magnitude`).
@@ -59,12 +59,12 @@ _MAX_DIGITS = 400            # digits in one number: beyond that it cannot be a 
 _MAX_EXPONENT_DIGITS = 6     # exponent digits: 1e1000000000 is out of range from its length alone
 
 # Footnote markers written after a value, before NFKC: superscript digits, circled or
-# parenthesised numbers, */†/‡/§/#, a letter or number in brackets (a) (1) [1] a).
+# parenthesised numbers, */†/‡/§/#/※, a letter or number in brackets (a) (1) [1] a).
 _MARKS = "\u00b9\u00b2\u00b3\u2070-\u207e\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
 _MARK_DIGIT = re.compile(f"[{_MARKS}]")   # NFKC makes these digits: never read as part of a number
 _FOOTNOTE = re.compile(
     r"\s*(?:[\u00b9\u00b2\u00b3\u2070-\u207e]+|[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]+"
-    r"|[*†‡§#]+|[(（][A-Za-z0-9]{1,2}[)）]|\[[A-Za-z0-9]{1,2}\]|［[A-Za-z0-9]{1,2}］|[A-Za-z]\))$")
+    r"|[*†‡§#※]+|[(（][A-Za-z0-9]{1,2}[)）]|\[[A-Za-z0-9]{1,2}\]|［[A-Za-z0-9]{1,2}］|[A-Za-z]\))$")
 _NUMBER = re.compile(r"[+-]?(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eE]([+-]?)([0-9]+))?")
 _THOUSANDS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
 _SPLIT_DIGITS = re.compile(r"[0-9]\s+[0-9.]")
@@ -156,7 +156,8 @@ def _unit_set() -> frozenset[str]:
 def _fold(text: str) -> str:
     """NFKC + simplified script, thousands separators and white space removed; digits split by
     white space (``1 234``) are an error rather than silently joined."""
-    folded = normalize(text) if not text.isascii() else text.strip()
+    # (the minus sign U+2212 of typeset tables, which NFKC keeps, is a minus)
+    folded = normalize(text).replace("\u2212", "-") if not text.isascii() else text.strip()
     folded = _THOUSANDS.sub("", folded)
     if _SPLIT_DIGITS.search(folded):
         raise CellError(tr("'{text}' is not one number (digits separated by a space)", text=text.strip()))

@@ -11,7 +11,8 @@ and categories, never expanded) or pyarrow arrays (nullable and text columns).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import bisect
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -24,7 +25,7 @@ from ..language import model as m
 from .source import Batch, Table, render, rendered_span
 
 __all__ = ["Categorical", "MemoryTable", "StreamTable", "memory_table", "is_table", "prepare", "module_of",
-           "plain_numbers"]
+           "plain_numbers", "DaskPartitions", "dask_headers"]
 
 Array = npt.NDArray[Any]
 
@@ -167,8 +168,11 @@ class MemoryTable(Table):
     def locate(self, row: int | None, column: int | None) -> m.Span | None:
         if row is None:
             return rendered_span(self.name, self.header_row, self.headers, column)
-        cells = [render(value_at(prepare(c), row)) for c in self.columns]
-        return rendered_span(self.name, self.row_number(row), cells, column)
+        return rendered_span(self.name, self.row_number(row), self.cells(row), column)
+
+    def cells(self, row: int) -> list[str]:
+        """Row ``row`` as a diagnostic shows it."""
+        return [render(value_at(prepare(c), row)) for c in self.columns]
 
 
 def _is_arrow(raw: Any) -> bool:
@@ -176,16 +180,20 @@ def _is_arrow(raw: Any) -> bool:
 
 
 class StreamTable(Table):
-    """A table read once, batch by batch (a RecordBatchReader, a LazyFrame, Dask partitions);
-    a diagnostic can show only rows of the batch being read."""
+    """A table read once, batch by batch (a RecordBatchReader, a LazyFrame, Dask partitions).
+    A diagnostic shows a row of the batch being read, or any row when ``reread`` can read one
+    again (``reread(row)``: its cells, None when there is no such row): a LazyFrame or a Dask
+    DataFrame can, a RecordBatchReader cannot (the message still names the row)."""
 
-    def __init__(self, name: str, headers: list[str], stream: Iterator[tuple[list[Any], int]]) -> None:
+    def __init__(self, name: str, headers: list[str], stream: Iterator[tuple[list[Any], int]],
+                 reread: Callable[[int], list[Any] | None] | None = None) -> None:
         super().__init__()
         self.name = name
         self.headers = headers
         self._stream = stream
         self._current: tuple[int, list[Any], int] | None = None
         self._used = False
+        self._reread = reread
 
     def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
                 dictionary: Sequence[int] = ()) -> Iterator[Batch]:
@@ -211,13 +219,15 @@ class StreamTable(Table):
     def locate(self, row: int | None, column: int | None) -> m.Span | None:
         if row is None:
             return rendered_span(self.name, self.header_row, self.headers, column)
-        if self._current is None:
+        values: list[Any] | None = None
+        if self._current is not None and self._current[0] <= row < self._current[0] + self._current[2]:
+            first, prepared, _ = self._current
+            values = [value_at(c, row - first) for c in prepared]
+        elif self._reread is not None:
+            values = self._reread(row)
+        if values is None:
             return None
-        first, prepared, n = self._current
-        if not first <= row < first + n:
-            return None
-        cells = [render(value_at(c, row - first)) for c in prepared]
-        return rendered_span(self.name, self.row_number(row), cells, column)
+        return rendered_span(self.name, self.row_number(row), [render(v) for v in values], column)
 
 
 def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 20) -> Table:
@@ -240,7 +250,8 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
             batches = data.collect_batches(chunk_size=stream_rows) if hasattr(data, "collect_batches") \
                 else [data.collect()]
             return StreamTable(name or "<polars.LazyFrame>", headers,
-                               (([frame.get_column(c) for c in frame.columns], frame.height) for frame in batches))
+                               (([frame.get_column(c) for c in frame.columns], frame.height) for frame in batches),
+                               lambda row: _polars_row(data, row))
         headers = [str(c) for c in data.columns]
         return MemoryTable(name or "<polars.DataFrame>", headers, [data.get_column(c) for c in data.columns],
                            data.height)
@@ -255,8 +266,8 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
             return MemoryTable(name or f"<pyarrow.{type(data).__name__}>", headers, list(data.columns),
                                data.num_rows)
     if module.startswith("dask") and hasattr(data, "partitions"):
-        headers = [str(c) for c in data.columns]
-        return StreamTable(name or "<dask.DataFrame>", headers, _dask_partitions(data))
+        partitions = DaskPartitions(data)
+        return StreamTable(name or "<dask.DataFrame>", partitions.headers, iter(partitions), partitions.row)
     if isinstance(data, Mapping):
         headers = [str(k) for k in data]
         label = name or "<dict>"
@@ -293,7 +304,47 @@ def _is_column(value: Any) -> bool:
     return isinstance(value, np.ndarray) or module_of(value) in ("pandas", "polars", "pyarrow")
 
 
-def _dask_partitions(frame: Any) -> Iterator[tuple[list[Any], int]]:
-    for index in range(frame.npartitions):
-        part = frame.partitions[index].compute()
-        yield [part.iloc[:, j] for j in range(part.shape[1])], len(part)
+def _polars_row(frame: Any, row: int) -> list[Any] | None:
+    """The cells of row ``row`` of a polars LazyFrame (its query run again for that row)."""
+    found = frame.slice(row, 1).collect()
+    return list(found.row(0)) if found.height else None
+
+
+def dask_headers(frame: Any) -> list[str]:
+    """The headers of a Dask DataFrame read as a table: a named index first, then the columns."""
+    index = getattr(frame.index, "name", None)
+    return ([] if index is None else [str(index)]) + [str(c) for c in frame.columns]
+
+
+class DaskPartitions:
+    """A Dask DataFrame's partitions, computed one at a time, in order, as lists of columns (a
+    named index first, as a pandas DataFrame's: :func:`memory_table` makes it columns there too).
+    ``row`` reads a row again (computing its partition again) to show it in a diagnostic."""
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+        self.indexed = getattr(frame.index, "name", None) is not None
+        self.headers = dask_headers(frame)
+        self.starts = [0]           # the first row of each partition read so far, and one past the last
+        self._last: tuple[int, Any] | None = None
+
+    def part(self, index: int) -> Any:
+        """Partition ``index`` as a pandas DataFrame (its named index a column)."""
+        if self._last is None or self._last[0] != index:
+            part = self.frame.partitions[index].compute()
+            self._last = (index, part.reset_index() if self.indexed else part)
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[tuple[list[Any], int]]:
+        for index in range(self.frame.npartitions):
+            part = self.part(index)
+            if len(self.starts) == index + 1:
+                self.starts.append(self.starts[-1] + len(part))
+            yield [part.iloc[:, j] for j in range(part.shape[1])], len(part)
+
+    def row(self, row: int) -> list[Any] | None:
+        index = bisect.bisect_right(self.starts, row) - 1
+        if not 0 <= index < len(self.starts) - 1:
+            return None
+        part = self.part(index)
+        return [value_at(prepare(part.iloc[:, j]), row - self.starts[index]) for j in range(part.shape[1])]

@@ -33,6 +33,7 @@ from .source import ArrowFileTable, Batch, Table, open_file
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks", "infinite_values",
+    "Noticed",
     "TRUE_WORDS", "FALSE_WORDS", "DATE_FORMATS",
 ]
 
@@ -129,7 +130,8 @@ class Chunk:
         self.positions = positions
         self._batch = batch
         self._cache: dict[tuple[str, str], Any] = {}
-        self.infinite: dict[str, tuple[int, int, float]] = {}    # see note_infinite
+        # (kind, column) -> (first row of the chunk, rows, what the first holds): see Noticed
+        self.notes: dict[tuple[str, str], tuple[int, int, Any]] = {}
 
     @property
     def deferred(self) -> bool:
@@ -140,8 +142,8 @@ class Chunk:
         """Column ``name`` holds ±inf in ``count`` rows of the chunk, the first at ``row`` (of the
         chunk). Noted once per column, whichever grouping found them first: every grouping
         reading the column finds the same rows."""
-        if name not in self.infinite:
-            self.infinite[name] = (row, count, float(value_at(self.raw(name), row)))
+        if (INFINITE, name) not in self.notes:
+            self.notes[(INFINITE, name)] = (row, count, float(value_at(self.raw(name), row)))
 
     def fail(self, code: str, message: str, row: int | None, name: str, suggestion: str | None = None) -> DataError:
         """A located error at ``row`` of this chunk (None: the column) of column ``name``."""
@@ -227,11 +229,10 @@ class Chunk:
             raise self.fail("QR206", tr("'{value}' has a unit ('{unit}'): a record cell holds a plain number",
                                         value=value_at(raw, row), unit=parsed.units[row]), row, name,
                             suggestion=tr("records hold plain numbers; give the unit in the catalogue's definition"))
-        for row, marker in list(parsed.footnotes.items())[:1]:
-            read = f"{parsed.lo[row]:.15g}"
-            self.table.warn("QR212", tr("footnote marker '{marker}' after the value ignored: read {value}",
-                                        marker=marker, value=read), self.offset + row, self.positions.get(name),
-                            suggestion=tr("move footnotes to a note column"))
+        if parsed.footnotes:     # (converted once per chunk and column)
+            row = min(parsed.footnotes)
+            self.notes[(FOOTNOTE, name)] = (row, len(parsed.footnotes),
+                                            (parsed.footnotes[row], f"{parsed.lo[row]:.15g}"))
         return parsed.lo
 
     def _wrong_type(self, name: str, message: Text, suggestion: Text) -> DataError:
@@ -672,6 +673,63 @@ def infinite_values(table: Table, position: int, row: int, count: int, value: fl
                             suggestion=tr("give the measured value, or leave the cell empty (NaN) when it is missing"))
 
 
+INFINITE, FOOTNOTE = "infinite", "footnote"
+
+
+class Noticed:
+    """What reading one table's records noticed without refusing them, by column: ±inf values
+    (QR214) and footnote markers ignored (QR212), each as its first row (of the table), how many
+    rows and what the first one holds. Chunks are added in any order — the first row is the
+    smallest, counts add up — so any chunking, threads or Dask partitioning says the same."""
+
+    def __init__(self) -> None:
+        # (kind, column) -> [first row, rows, what the first holds, column position]
+        self.found: dict[tuple[str, str], list[Any]] = {}
+
+    def note(self, kind: str, name: str, row: int, count: int, detail: Any, position: int) -> None:
+        seen = self.found.get((kind, name))
+        if seen is None:
+            self.found[(kind, name)] = [row, count, detail, position]
+            return
+        if row < seen[0]:
+            seen[0], seen[2] = row, detail
+        seen[1] += count
+
+    def add_chunk(self, chunk: Chunk) -> None:
+        for (kind, name), (row, count, detail) in chunk.notes.items():
+            self.note(kind, name, chunk.offset + row, count, detail, chunk.positions[name])
+
+    def rows(self) -> list[int]:
+        """The rows the diagnostics show."""
+        return [seen[0] for seen in self.found.values()]
+
+    def diagnostics(self, table: Table, names: Iterable[str], readers: Mapping[str, Sequence[str]]
+                    ) -> list[Diagnostic]:
+        """The warnings, column by column in the order of ``names``; ``readers``: the indicators
+        reading each column (unknown where it holds ±inf)."""
+        found = []
+        for name in names:
+            marked = self.found.get((FOOTNOTE, name))
+            if marked is not None:
+                row, count, (marker, read), position = marked
+                found.append(footnote_marker(table, position, row, count, marker, read))
+            infinite = self.found.get((INFINITE, name))
+            if infinite is not None:
+                row, count, value, position = infinite
+                found.append(infinite_values(table, position, row, count, value, readers.get(name, ())))
+        return found
+
+
+def footnote_marker(table: Table, position: int, row: int, count: int, marker: str, read: str) -> Diagnostic:
+    """QR212 for a records column (at ``position``) whose numbers carry a footnote marker in
+    ``count`` rows, shown at the first one (``marker``, the number ``read``)."""
+    message = tr("footnote marker '{marker}' after the value ignored: read {value}", marker=marker, value=read) \
+        if count == 1 else tr("footnote marker '{marker}' after the value ignored: read {value} (and in {more} more "
+                              "cell(s) of the column)", marker=marker, value=read, more=count - 1)
+    return table.diagnostic("QR212", message, row, position, severity=Severity.WARNING,
+                            suggestion=tr("move footnotes to a note column"))
+
+
 def _header_test(needed: Mapping[str, str]) -> Any:
     def test(fields: Sequence[str]) -> bool:
         return any(normalize(f) in needed for f in fields if f)
@@ -683,8 +741,9 @@ def table_chunks(table: Table, columns: Mapping[str, str], needed: Mapping[str, 
                  progress: Any = None, total: tuple[int, int] | None = None,
                  tables: list[Table] | None = None) -> Iterator[Chunk]:
     """Chunks of one table's records (only the columns ``columns`` names, by kind). The table is
-    added to ``tables``: its warnings (a title row skipped, a footnote marker ignored) are complete
-    once every chunk has been converted, possibly after this generator has finished."""
+    added to ``tables``: its warnings (a title row skipped) are complete once every chunk has been
+    converted, possibly after this generator has finished; what converting a chunk noticed (±inf,
+    footnote markers) is in its ``notes`` (see :class:`Noticed`)."""
     if tables is not None:
         tables.append(table)
     positions = check_columns(table, needed)

@@ -222,15 +222,19 @@ def _codec(name: str) -> str:
 
 def detect_encoding(head: bytes, *, complete: bool = False) -> tuple[str, int]:
     """``(encoding, length of the byte-order mark)`` of a file starting with ``head`` (the whole
-    file when ``complete``): a BOM; UTF-16 when the text has NUL bytes; UTF-8 when the head is
+    file when ``complete``): a BOM; UTF-16 when NUL bytes are many, on one side; UTF-8 when the head is
     valid UTF-8; else charset-normalizer's choice among GB18030, Big5 and UTF-16."""
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name, len(bom)
     sample = head
-    if b"\x00" in head[:4096]:
-        even, odd = head[0:4096:2].count(0), head[1:4096:2].count(0)
-        return ("utf-16-le" if odd >= even else "utf-16-be"), 0
+    window = head[:4096]
+    if b"\x00" in window:
+        # UTF-16 puts a NUL beside every ASCII character (delimiters, digits, line ends): many of
+        # them, on one side; a stray NUL in other text is a bad cell, refused where it is
+        even, odd = window[0::2].count(0), window[1::2].count(0)
+        if max(even, odd) * 8 >= len(window) // 2:
+            return ("utf-16-le" if odd >= even else "utf-16-be"), 0
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
         return "utf-8", 0
@@ -785,6 +789,7 @@ class ExcelTable(Table):
                                            or tr("sheets: {sheets}", sheets=", ".join(book.sheetnames))))
             worksheet = book[sheet] if sheet is not None else book.worksheets[0]
             self.title = worksheet.title
+            uncalculated = _uncalculated(path, getattr(worksheet, "_worksheet_path", None))
             rows: list[tuple[int, list[Any]]] = []
             for cells in worksheet.iter_rows():
                 values = [_excel_value(c) for c in cells]
@@ -800,12 +805,26 @@ class ExcelTable(Table):
                                        suggestion=tr("the first row names the columns")))
         header = self._header(rows, header_row, wanted)
         self.header_row, names = rows[header]
-        while names and (names[-1] is None or not str(names[-1]).strip()):
-            names.pop()
-        self.headers = ["" if h is None else str(h).strip() for h in names]
         body = rows[header + 1:]
+        # the columns up to the last one holding anything, header or value: a value right of the
+        # last header is a column without a header (refused where it matters), never dropped
+        width = max([_filled_width(names)] + [_filled_width(values) for _, values in body])
+        self.headers = ["" if h is None else str(h).strip() for h in names[:width]]
+        self.headers += [""] * (width - len(self.headers))
         self.row_lines = [n for n, _ in body]
-        width = len(self.headers)
+        shown = sorted(cell for cell in uncalculated if cell[0] >= self.header_row and cell[1] < width)
+        if shown:       # openpyxl reads such a cell as empty: its value would be unknown for no reason given
+            row, column, formula = shown[0]
+            cells = next((["" if v is None else str(v) for v in values] for number, values in rows if number == row),
+                         [])
+            raise DataError(Diagnostic(
+                "QR206", tr("cell {letters}{line} holds the formula {formula}, whose value was never calculated "
+                            "(the file was written by a program that does not calculate formulas){more}",
+                            letters=column_letters(column), line=row, formula=formula,
+                            more=tr(", as do {count} more cell(s)", count=len(shown) - 1) if len(shown) > 1 else ""),
+                rendered_span(self.name, row, cells, column) if cells else None,
+                suggestion=tr("open and save the workbook in Excel or LibreOffice (which calculate the formulas), "
+                              "or write the values")))
         self.columns = [np.array([r[j] if j < len(r) else None for _, r in body], dtype=object) for j in range(width)]
         skipped = [values for number, values in rows[:header]]
         if skipped:
@@ -846,6 +865,44 @@ class ExcelTable(Table):
     def locate(self, row: int | None, column: int | None) -> m.Span | None:
         cells = list(self.headers) if row is None else [render(c[row]) for c in self.columns]
         return rendered_span(self.name, self.header_row if row is None else self.row_lines[row], cells, column)
+
+
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+
+
+def _uncalculated(path: Path, member: str | None) -> list[tuple[int, int, str]]:
+    """Cells of a sheet (its part ``member`` of the workbook's zip) holding a formula without a
+    calculated value, as (row, column from 0, formula): openpyxl reads them as empty. Only a
+    sheet with a formula at all is looked through."""
+    import zipfile
+    from xml.sax.saxutils import unescape
+
+    if member is None:
+        return []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read(member)
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return []
+    if b"<f" not in xml:
+        return []
+    found = []
+    for match in _FORMULA_CELL.finditer(xml):
+        inner = match.group(3) or b""
+        formula = re.search(rb"<f[^>]*>(.*?)</f>", inner, re.S)
+        if formula is not None and re.search(rb"<v>[^<]", inner) is None:     # no value, or <v />
+            letters = match.group(1).decode()
+            column = 0
+            for letter in letters:
+                column = column * 26 + ord(letter) - 64
+            found.append((int(match.group(2)), column - 1, "=" + unescape(formula.group(1).decode("utf-8"))))
+    return found
+
+
+def _filled_width(values: Sequence[Any]) -> int:
+    """One past the last cell of a row holding more than white space."""
+    return next((j + 1 for j in range(len(values) - 1, -1, -1)
+                 if values[j] is not None and str(values[j]).strip()), 0)
 
 
 def _excel_value(cell: Any) -> Any:
