@@ -883,3 +883,51 @@ def test_the_extremes_of_a_long_column_split_over_two_cores_are_the_whole_column
     monkeypatch.setattr(record_chunks, "cores", lambda: 1)
     assert same(split, as_dict(compute_indicators(INDICATORS, {"t": data}, threads=1)))
     assert {year for _, _, year in split} == {2019, 2020, 2021}
+
+
+# ------------------------------------------------------------------------------------------
+# Generated definitions: any expression the catalogue language allows, against the reference
+
+NUMBER_TESTS = st.builds(lambda column, op, literal: f"{column} {op} {literal}", st.sampled_from(["a", "v"]),
+                         st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+                         st.sampled_from(["0", "0.1", "0.3", "50", "100", "300", "-1"]))
+TESTS = st.one_of(NUMBER_TESTS, st.sampled_from(["ok", "ok == true", "ok != true", "ok == false",
+                                                  'grade == "合格"', 'grade != "合格"']))
+CONDITIONS = st.recursive(TESTS, lambda inner: st.one_of(
+    inner.map(lambda c: f"not ({c})"),
+    st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})")),
+    max_leaves=4)
+
+
+@st.composite
+def aggregates(draw: st.DrawFn) -> str:
+    where = draw(st.one_of(st.none(), CONDITIONS))
+    function = draw(st.sampled_from(["sum", "mean", "min", "max", "count", "share", "wmean"]))
+    column = draw(st.sampled_from(["a", "v"]))
+    if function == "share":
+        return f"share(where {where or 'ok'})"
+    if function == "count":
+        argument = draw(st.sampled_from(["", column]))
+        return f"count({argument}{' ' if argument and where else ''}{'where ' + where if where else ''})"
+    arguments = f"{column}, {'v' if column == 'a' else 'a'}" if function == "wmean" else column
+    return f"{function}({arguments}{' where ' + where if where else ''})"
+
+
+EXPRESSIONS = st.recursive(aggregates(), lambda inner: st.one_of(
+    st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
+    inner.map(lambda e: f"100 * ({e})")), max_leaves=4)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(EXPRESSIONS, min_size=1, max_size=4), st.lists(ROW, max_size=40), st.integers(1, 15))
+def test_generated_definitions_equal_the_reference(values: list[str], records: list[dict[str, Any]],
+                                                    rows: int) -> None:
+    """Every combination of aggregates, conditions and arithmetic (several indicators sharing the
+    passes of one grouping, bits packed per pass) computes what a row-by-row exact reading does."""
+    catalogue = indicators("".join(
+        f"indicator 生成{k} {{\n    unit 个\n    direction higher\n    from t\n    region 地区\n    date 日期\n"
+        f"    value {value}\n}}\n" for k, value in enumerate(values)))
+    expected = naive(records, catalogue)
+    data = frame(records)
+    assert same(as_dict(compute_indicators(catalogue, {"t": data}, threads=1)), expected)
+    assert same(as_dict(compute_indicators(catalogue, {"t": data}, chunk_rows=rows, threads=2)), expected)
