@@ -172,19 +172,18 @@ class IndicatorTable:
 
         return pa.table({k: list(v) if isinstance(v, tuple) else v for k, v in self.columns().items()})
 
-    def for_evaluation(self) -> dict[str, list[Any]]:
-        """Long-form columns the evaluator reads (``region, year, indicator, value, unit, source``);
-        ``source`` says which records each value comes from."""
+    def for_evaluation(self) -> tuple[dict[str, Any], dict[int, Fraction]]:
+        """Long-form columns the evaluator reads (``region, year, indicator, value, unit, source``;
+        ``value`` as floats, each the float nearest the exact value), and the exact value of every
+        row whose float is not it (row -> value, :attr:`exact`); ``source`` says which records
+        each value comes from."""
         notes = [f"{n:,} records" + ("" if ok else f" (< min_records {k}: unknown)")
                  for n, k, ok in zip(self.records.tolist(), self.min_records.tolist(), self.sufficient.tolist(),
                                      strict=True)]
         for row, columns in self.infinite.items():
             notes[row] += " (±inf in " + ", ".join(f"'{c}'" for c in columns) + ": unknown)"
-        values: list[Any] = self.value.tolist()
-        for row, exact in self.exact.items():        # the evaluator decides with the exact value
-            values[row] = exact
         return {"region": list(self.region), "year": self.year.tolist(), "indicator": list(self.indicator),
-                "value": values, "unit": list(self.unit), "source": notes}
+                "value": self.value, "unit": list(self.unit), "source": notes}, self.exact
 
     def observations(self, catalogue: Any) -> Any:
         """The values as :class:`qualityrules.tables.observations.Observations` (unknown values stay unknown)."""

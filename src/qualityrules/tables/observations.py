@@ -350,6 +350,26 @@ class Observations:
                 f"{len(self.indicators)} indicator(s)")
 
 
+def _computed_exact(obs: Observations, columns: Mapping[str, Any], exact: Mapping[int, Fraction]) -> dict[Key, Fraction]:
+    """The exact values of rows of long-form ``columns`` (row -> value; each row's float value is
+    the float nearest it), by the cells of ``obs`` that were read from them. The values were read
+    as floats, so that a table of many region-years is not read value by value as Python objects:
+    their exact values are attached here, by name, in the indicators' units (the same units:
+    computed values are in the catalogue's, asserted)."""
+    if not exact:
+        return {}
+    names, years, indicators, units = columns["region"], columns["year"], columns["indicator"], columns["unit"]
+    region_at = {name: obs.region_index(name) for name in {names[row] for row in exact}}
+    year_at = {year: obs.year_index(year) for year in {years[row] for row in exact}}
+    indicator_at = {name: obs.indicator_index(name) for name in {indicators[row] for row in exact}}
+    found: dict[Key, Fraction] = {}
+    for row, value in exact.items():
+        region, year, i = region_at[names[row]], year_at[years[row]], indicator_at[indicators[row]]
+        assert region is not None and year is not None and i is not None and obs.units[i] == units[row]
+        found[(region, year, i)] = value
+    return found
+
+
 def _ranges(values: Values) -> tuple[float, float, float, float, bool]:
     """See :meth:`Observations.ranges`; last, whether a float column holds an infinity."""
     lo, hi = values.lo, values.hi
@@ -493,8 +513,10 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
     if isinstance(data, Observations):
         return data
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
-        computed = load(data.for_evaluation(), catalogue, form="long", name=name or "records")
-        return attrs.evolve(computed, warnings=tuple(getattr(data, "warnings", ())) + computed.loading_warnings)
+        columns, exact = data.for_evaluation()
+        computed = load(columns, catalogue, form="long", name=name or "records")
+        return attrs.evolve(computed, warnings=tuple(getattr(data, "warnings", ())) + computed.loading_warnings,
+                            exact=_computed_exact(computed, columns, exact))
     for what, given in (("region_column", region_column), ("year_column", year_column), ("encoding", encoding),
                         ("name", name)):
         if given is not None and not isinstance(given, str):
