@@ -173,7 +173,12 @@ def _exact(expression: m.Expression, rows: list[dict[str, Any]]) -> Fraction | N
 def _value(expression: m.Expression, rows: list[dict[str, Any]]) -> float:
     """The float nearest to the exact value (NaN when unknown)."""
     exact = _exact(expression, rows)
-    return math.nan if exact is None else float(exact)
+    if exact is None:
+        return math.nan
+    try:
+        return float(exact)
+    except OverflowError:       # beyond float64: the nearest float is ±inf
+        return math.inf if exact > 0 else -math.inf
 
 
 def _measured(expression: m.Expression) -> set[str]:
@@ -582,7 +587,8 @@ def test_block_sums_are_exact_whatever_the_scales_of_successive_blocks(blocks: l
         for value, group in zip(x.tolist(), code.tolist(), strict=True):
             if math.isfinite(value):
                 expected[group // 2] += value_of(value)
-    assert acc.exact()[1::2] == expected
+    numerators, denominator = acc.exact()
+    assert [Fraction(n, denominator) for n in numerators[1::2]] == expected
     assert counts.tolist() == expected_counts.tolist()
 
 
@@ -931,3 +937,19 @@ def test_generated_definitions_equal_the_reference(values: list[str], records: l
     data = frame(records)
     assert same(as_dict(compute_indicators(catalogue, {"t": data}, threads=1)), expected)
     assert same(as_dict(compute_indicators(catalogue, {"t": data}, chunk_rows=rows, threads=2)), expected)
+
+
+def test_a_value_beyond_float64_is_infinite_and_unknown_with_its_cell_named() -> None:
+    # 1 / 5e-324 = 2e323: this crashed with OverflowError (an internal error, a traceback)
+    catalogue = indicators("indicator 比 {\n    unit 个\n    direction higher\n    from t\n    region 地区\n"
+                           "    date 日期\n    value sum(a) / sum(v)\n}\n")
+    records = [{"地区": "龙岗区", "日期": dt.date(2015, 3, 1), "v": 5e-324, "a": 1.0, "ok": None, "grade": None}]
+    table = compute_indicators(catalogue, {"t": frame(records)}, threads=1)
+    assert table.value.tolist() == [math.inf] and table.exact == {}
+    from qualityrules.packs.resolve import Catalogue, resolve_text
+
+    pack = resolve_text("pack t {\n    region 龙岗区\n    level district\n    period 2015..2015\n"
+                        "    section s {\n        比 每年 >= 1个\n    }\n}\n", catalogue=Catalogue.build(catalogue)[0])
+    report = qualityrules.check_records(pack, {"t": frame(records)})
+    assert report.verdict("龙岗区", 2015, "比") == "unknown"
+    assert any(w.code == "QR214" and "龙岗区 2015" in str(w.message) for w in report.warnings)

@@ -28,7 +28,7 @@ from ..tables.decimals import decimal_digits, decimal_parts
 from .plan import All, Any_, Grouping, Pass, Predicate
 
 if TYPE_CHECKING:
-    from fractions import Fraction
+    pass
 
 
 Array = npt.NDArray[Any]
@@ -194,17 +194,15 @@ class ExactSum:
         shape = next(iter(parts.values())).shape if parts else select(np.zeros(self.shape, np.int64)).shape
         return ExactSum(shape, parts)
 
-    def exact(self) -> list[Fraction]:
-        """Each cell's exact sum."""
-        from fractions import Fraction
-
+    def exact(self) -> tuple[list[int], int]:
+        """Each cell's exact sum as a numerator over one common (positive) denominator."""
         cells = math.prod(self.shape)
         parts = []
         for key, limbs in self.scales.items():
             values, exponent = limbs.exact()
             parts.append((values, exponent - _SHIFT * (key // _SHIFT), key % _SHIFT))
         if not parts:
-            return [Fraction(0)] * cells
+            return [0] * cells, 1
         # One common denominator 2**-low * 10**high, so each cell is one integer sum.
         low = min(min(e for _, e, _ in parts), 0)
         high = max(k for _, _, k in parts)
@@ -212,8 +210,7 @@ class ExactSum:
         for values, exponent, places in parts:
             factor = (1 << (exponent - low)) * 10 ** (high - places)
             numerators = [n + v * factor if v else n for n, v in zip(numerators, values, strict=True)]
-        denominator = (1 << -low) * 10 ** high
-        return [Fraction(n, denominator) for n in numerators]
+        return numerators, (1 << -low) * 10 ** high
 
 
 _SHIFT = 1000               # binary shift of products that would underflow (a key's thousands)

@@ -44,7 +44,7 @@ def _read_count(state: GroupingState, read: Read) -> Array:
     return result
 
 
-def _read_exact(state: GroupingState, read: Read) -> list[Fraction]:
+def _read_exact(state: GroupingState, read: Read) -> tuple[list[int], int]:
     sums = state.sums[read.pass_][read.index]
     chosen = _select(state.grouping.passes[read.pass_].nbins, read.ones)
     return sums.sum_cells(lambda a: a[..., chosen].sum(axis=-1)).exact()
@@ -59,7 +59,10 @@ def _read_extreme(state: GroupingState, read: Read) -> Array:
     return np.where(np.isfinite(out), out, np.nan)
 
 
-Exact = list[Fraction | None]     # per region × year cell: the exact value, None when unknown
+# Per region × year cell, an exact value as a numerator and a denominator, not reduced (Python
+# integers: a Fraction per operation and cell costs ten times more); a denominator of 0 is an
+# unknown value (no records, a division by zero).
+Exact = tuple[list[int], list[int]]
 
 
 def _aggregate_exact(state: GroupingState, agg: Agg) -> Exact:
@@ -67,44 +70,74 @@ def _aggregate_exact(state: GroupingState, agg: Agg) -> Exact:
     f = m.AggregateFunction
     num, den = agg.numerator, agg.denominator
     if agg.function in (f.MIN, f.MAX):
-        return [None if math.isnan(x) else value_of(x) for x in _read_extreme(state, num).ravel().tolist()]
+        exact = [None if math.isnan(x) else value_of(x) for x in _read_extreme(state, num).ravel().tolist()]
+        return [0 if v is None else v.numerator for v in exact], [0 if v is None else v.denominator for v in exact]
     if agg.function is f.COUNT:
-        return [Fraction(int(c)) for c in _read_count(state, num).ravel().tolist()]
+        counts = _read_count(state, num).ravel().tolist()
+        return counts, [1] * len(counts)
     if agg.function is f.SHARE:
         assert den is not None
-        tops, bottoms = _read_count(state, num).ravel().tolist(), _read_count(state, den).ravel().tolist()
-        return [Fraction(int(t), int(b)) if b > 0 else None for t, b in zip(tops, bottoms, strict=True)]
-    sums = _read_exact(state, num)
+        return _read_count(state, num).ravel().tolist(), _read_count(state, den).ravel().tolist()   # 0 rows: unknown
+    sums, common = _read_exact(state, num)
     if agg.function is f.SUM:
-        return list(sums)
+        return sums, [common] * len(sums)
     assert den is not None
     if agg.function is f.MEAN:
-        counts = _read_count(state, den).ravel().tolist()
-        return [s / int(c) if c > 0 else None for s, c in zip(sums, counts, strict=True)]
-    weights = _read_exact(state, den)          # wmean
-    return [s / w if w != 0 else None for s, w in zip(sums, weights, strict=True)]
+        return sums, [common * int(c) for c in _read_count(state, den).ravel().tolist()]
+    weights, weights_common = _read_exact(state, den)          # wmean: Σ x·w / Σ w
+    tops = [s * weights_common if w >= 0 else -s * weights_common for s, w in zip(sums, weights, strict=True)]
+    return tops, [common * abs(w) for w in weights]
 
 
 def _evaluate(formula: Formula, state: GroupingState, cache: dict[Agg, Exact]) -> Exact:
-    """The formula's exact value per cell (None where unknown or divided by zero)."""
+    """The formula's exact value per cell (denominator 0 where unknown or divided by zero)."""
     cells = len(state.years) * len(state.regions)
     kind = formula[0]
     if kind == "const":
-        return [Fraction(formula[1])] * cells
+        constant = Fraction(formula[1])
+        return [constant.numerator] * cells, [constant.denominator] * cells
     if kind == "agg":
         agg: Agg = formula[1]
         if agg not in cache:
             cache[agg] = _aggregate_exact(state, agg)
         return cache[agg]
-    left = _evaluate(formula[1], state, cache)
-    right = _evaluate(formula[2], state, cache)
-    out: Exact = []
-    for a, b in zip(left, right, strict=True):
-        if a is None or b is None or (kind == "/" and b == 0):
-            out.append(None)
+    (a, b), (c, d) = _evaluate(formula[1], state, cache), _evaluate(formula[2], state, cache)
+    if kind == "+":
+        return [p * s + r * q for p, q, r, s in zip(a, b, c, d, strict=True)], [q * s for q, s in zip(b, d, strict=True)]
+    if kind == "-":
+        return [p * s - r * q for p, q, r, s in zip(a, b, c, d, strict=True)], [q * s for q, s in zip(b, d, strict=True)]
+    if kind == "*":
+        return [p * r for p, r in zip(a, c, strict=True)], [q * s for q, s in zip(b, d, strict=True)]
+    # p/q ÷ r/s = p·s / q·r, the sign moved to the numerator; r = 0 (or an unknown side) is unknown
+    return ([p * s if r >= 0 else -p * s for p, r, s in zip(a, c, d, strict=True)],
+            [q * abs(r) if s else 0 for q, r, s in zip(b, c, d, strict=True)])
+
+
+def _reduced(numerators: list[int], denominators: list[int]) -> tuple[list[float], list[Fraction | None]]:
+    """Each cell's float (the nearest to its exact value; NaN when unknown) and its exact value
+    where the float does not read as it (:func:`~..tables.decimals.value_of`), else None."""
+    values: list[float] = []
+    exact: list[Fraction | None] = []
+    for n, d in zip(numerators, denominators, strict=True):
+        if d == 0:
+            values.append(math.nan)
+            exact.append(None)
+            continue
+        g = math.gcd(n, d)
+        n, d = n // g, d // g
+        try:
+            x = n / d                   # correctly rounded (integer true division)
+        except OverflowError:           # beyond float64 (1 / 5e-324): ±inf, which the evaluator
+            values.append(math.inf if n > 0 else -math.inf)   # reads as unknown, saying where (QR214)
+            exact.append(None)
+            continue
+        values.append(x)
+        if terminates(d):
+            read = value_of(x)
+            exact.append(None if (read.numerator, read.denominator) == (n, d) else Fraction(n, d))
         else:
-            out.append(a + b if kind == "+" else a - b if kind == "-" else a * b if kind == "*" else a / b)
-    return out
+            exact.append(Fraction(n, d))
+    return values, exact
 
 
 # ------------------------------------------------------------------------------------------
@@ -229,9 +262,9 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
             continue
         state = found
         records = state.counts[0].sum(axis=-1)                      # year × region
-        cells = _evaluate(indicator.formula, state, caches.setdefault(indicator.grouping, {}))
-        value = np.array([math.nan if v is None else float(v) for v in cells], np.float64).reshape(records.shape)
-        exact_grid: Array = np.array(cells, dtype=object).reshape(records.shape)
+        floats, exact = _reduced(*_evaluate(indicator.formula, state, caches.setdefault(indicator.grouping, {})))
+        value = np.array(floats, np.float64).reshape(records.shape)
+        exact_grid: Array = np.array(exact, dtype=object).reshape(records.shape)
         needed = indicator.min_records or 0
         sufficient = records >= needed
         # a measurement of ±inf is no value: the indicators reading its column are unknown there
@@ -263,8 +296,7 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
              "records": np.int64, "min_records": np.int64, "sufficient": bool, "exact": object}
     out = {c: np.concatenate(v) if v else np.array([], empty[c]) for c, v in parts.items()}
     values = out["value"].astype(np.float64)
-    overrides = {row: v for row, v in enumerate(out["exact"].tolist())
-                 if v is not None and (not terminates(v.denominator) or v != value_of(float(values[row])))}
+    overrides = {row: v for row, v in enumerate(out["exact"].tolist()) if v is not None}
     return IndicatorTable(
         tuple(out["region"].tolist()), out["year"].astype(np.int64), tuple(out["indicator"].tolist()),
         values, tuple(out["unit"].tolist()), out["records"].astype(np.int64),
