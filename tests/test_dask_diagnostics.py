@@ -83,10 +83,14 @@ def records_frames(draw: st.DrawFn) -> pd.DataFrame:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records_frames(), st.integers(1, 6))
-def test_records_from_dask_say_what_pandas_says(data: pd.DataFrame, npartitions: int) -> None:
+@given(records_frames(), st.integers(1, 6), st.integers(1, 8))
+def test_records_from_dask_say_what_pandas_says(data: pd.DataFrame, npartitions: int, chunk_rows: int) -> None:
     frame = dd.from_pandas(data, npartitions=min(npartitions, len(data)))
     by_pandas = outcome(lambda: compute_indicators(INDICATORS, {"t": data}))
+    chunked = outcome(lambda: compute_indicators(INDICATORS, {"t": data}, chunk_rows=chunk_rows, threads=2))
+    assert chunked[0] == by_pandas[0]        # (a refused chunk's error is the first of its own)
+    if by_pandas[0] == "ok":
+        assert same(as_dict(chunked[1]), as_dict(by_pandas[1])) and chunked[2] == by_pandas[2]
     by_dask = outcome(lambda: compute_indicators(INDICATORS, {"t": frame}, backend="dask", scheduler="synchronous"))
     # the in-memory path over the same partitions, read one after the other on the client
     streamed = outcome(lambda: compute_indicators(INDICATORS, {"t": frame}))
