@@ -905,6 +905,7 @@ def test_year_column_numeric_regions_and_text_years() -> None:
     table = compute_indicators(by_year, {"t": data}, hierarchy={101: "甲区", 102: "甲区"})
     assert table.get("优良比例", "101", 2015) == 50.0
     assert table.get("优良比例", "甲区", 2015) == 50.0 and table.unassigned["t"] == 1
+    assert unassigned_said(table) == {"年份": (4, 1)} and "no year: the row counts" in table.warnings[0].message
     data["年份"] = np.array([2015.0, 2015.5, np.nan])
     with pytest.raises(DataError) as error:
         compute_indicators(by_year, {"t": data})
