@@ -144,7 +144,7 @@ def test_a_dask_frame_with_a_named_index_reads_it_as_a_column_as_pandas_does() -
 
 
 # ------------------------------------------------------------------------------------------
-# Indicator tables: shares above 100 %, negative counts, ±inf, footnotes, duplicates, empty keys
+# Indicator tables: shares above 100 %, negative counts, ±inf, footnotes, duplicates, empty keys, totals rows
 
 PACK = make_pack("达标率 >= 95%\n企业数 >= 10家\n事故 <= 3起")
 SHARES = st.one_of(st.sampled_from([float("inf"), -float("inf"), float("nan"), 120.0, -3.0, 95.0, 0.95]),
@@ -158,8 +158,8 @@ def indicator_frames(draw: st.DrawFn) -> pd.DataFrame:
     keys = draw(st.lists(st.tuples(st.sampled_from(["甲区", "乙区", "丙区", "丁区", "戊区"]),
                                    st.sampled_from([2013, 2014, 2015])), min_size=1, max_size=15, unique=True))
     n = len(keys)
-    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):      # now and then a key given twice or empty
-        keys[draw(st.integers(0, n - 1))] = draw(st.sampled_from([keys[0], (None, 2015)]))
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):      # now and then a key given twice, empty or a total
+        keys[draw(st.integers(0, n - 1))] = draw(st.sampled_from([keys[0], (None, 2015), ("合计", 2014)]))
     return pd.DataFrame({
         "region": pd.Series([r for r, _ in keys], dtype=object),
         "year": [y for _, y in keys],
