@@ -20,8 +20,9 @@ from reference import catalogue, make_pack
 
 import qualityrules
 from qualityrules.errors import QualityRulesError, Severity, UsageError
+from qualityrules.language.text import normalize
 from qualityrules.packs.resolve import Catalogue, resolve_text
-from qualityrules.tables.cells import Cell, CellError, parse_cell, parse_column
+from qualityrules.tables.cells import TOTAL_ROWS, Cell, CellError, is_total, parse_cell, parse_column
 from qualityrules.tables.observations import Observations, load
 
 CAT = catalogue()
@@ -449,6 +450,10 @@ def test_a_totals_row_is_left_out_with_a_warning_not_read_as_a_region(tmp_path: 
         (warning,) = obs.warnings
         assert warning.code == "QR216" and warning.line == line
         assert ("as are 1 more" in warning.message) == bool(more)
+    # the words in any script, width, case or spacing; only the whole cell
+    assert [is_total(w) for w in ("合计", "總計", " 小　计 ", "ＴＯＴＡＬ", "Grand Total", "全市合计", "合计村", "全市",
+                                  "合计(1)", "")] == [True] * 6 + [False] * 4
+    assert all(normalize(w)[-1] in "计l" for w in TOTAL_ROWS)       # is_total's first test holds for every word
     # an empty region is no totals row: refused when the row holds values, as before
     d = error_of(lambda: load(pd.DataFrame({"region": ["甲区", " "], "year": [2015] * 2, "达标率": [96, 90]}),
                               CAT)).diagnostic

@@ -56,8 +56,11 @@ TOTAL_ROWS = frozenset({"合计", "总计", "小计", "共计", "总合计", "�
 
 
 def is_total(text: str) -> bool:
-    """Whether a region cell marks a totals row (:data:`TOTAL_ROWS`)."""
-    return "".join(normalize(text).split()).lower() in TOTAL_ROWS
+    """Whether a region cell marks a totals row (:data:`TOTAL_ROWS`). Every such word ends in 计
+    or 'total', whatever its script, width or case: a cell ending otherwise (nearly every region's
+    name) is not normalised again."""
+    last = text.rstrip()[-1:]
+    return last != "" and last in "计計lLｌＬ" and "".join(normalize(text).split()).lower() in TOTAL_ROWS
 
 
 #: Magnitude words and their factors; ``5万`` is 50,000 of the column's unit, unless the unit
