@@ -102,7 +102,9 @@ class Times:
     def missing(self) -> Array:
         """Where a row has no date or year (its year is -1)."""
         keys = self.values // self.divisor if self.divisor != 1 else self.values
-        result: Array = np.take(self.years, keys - self.offset, mode="clip") < 0
+        if self.offset:
+            keys = keys - self.offset
+        result: Array = np.take(self.years < 0, keys, mode="clip")   # (a table of bools: one byte a row)
         return result
 
 
@@ -158,9 +160,10 @@ class Chunk:
         for kind, name, missing in ((NO_REGION, region, lambda: self.codes(region).codes < 0),
                                     (NO_TIME, time, lambda: self.times(time, is_date).missing())):
             if (kind, name) not in self.notes:
-                rows = np.flatnonzero(missing())
-                if len(rows):
-                    self.notes[(kind, name)] = (int(rows[0]), len(rows), is_date)
+                where = missing()
+                count = int(np.count_nonzero(where))
+                if count:
+                    self.notes[(kind, name)] = (int(where.argmax()), count, is_date)
 
     def fail(self, code: str, message: str, row: int | None, name: str, suggestion: str | None = None) -> DataError:
         """A located error at ``row`` of this chunk (None: the column) of column ``name``."""
