@@ -83,10 +83,14 @@ def records_frames(draw: st.DrawFn) -> pd.DataFrame:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records_frames(), st.integers(1, 6))
-def test_records_from_dask_say_what_pandas_says(data: pd.DataFrame, npartitions: int) -> None:
+@given(records_frames(), st.integers(1, 6), st.integers(1, 8))
+def test_records_from_dask_say_what_pandas_says(data: pd.DataFrame, npartitions: int, chunk_rows: int) -> None:
     frame = dd.from_pandas(data, npartitions=min(npartitions, len(data)))
     by_pandas = outcome(lambda: compute_indicators(INDICATORS, {"t": data}))
+    chunked = outcome(lambda: compute_indicators(INDICATORS, {"t": data}, chunk_rows=chunk_rows, threads=2))
+    assert chunked[0] == by_pandas[0]        # (a refused chunk's error is the first of its own)
+    if by_pandas[0] == "ok":
+        assert same(as_dict(chunked[1]), as_dict(by_pandas[1])) and chunked[2] == by_pandas[2]
     by_dask = outcome(lambda: compute_indicators(INDICATORS, {"t": frame}, backend="dask", scheduler="synchronous"))
     # the in-memory path over the same partitions, read one after the other on the client
     streamed = outcome(lambda: compute_indicators(INDICATORS, {"t": frame}))
@@ -140,7 +144,7 @@ def test_a_dask_frame_with_a_named_index_reads_it_as_a_column_as_pandas_does() -
 
 
 # ------------------------------------------------------------------------------------------
-# Indicator tables: shares above 100 %, negative counts, ±inf, footnotes, duplicates, empty keys
+# Indicator tables: shares above 100 %, negative counts, ±inf, footnotes, duplicates, empty keys, totals rows
 
 PACK = make_pack("达标率 >= 95%\n企业数 >= 10家\n事故 <= 3起")
 SHARES = st.one_of(st.sampled_from([float("inf"), -float("inf"), float("nan"), 120.0, -3.0, 95.0, 0.95]),
@@ -154,8 +158,8 @@ def indicator_frames(draw: st.DrawFn) -> pd.DataFrame:
     keys = draw(st.lists(st.tuples(st.sampled_from(["甲区", "乙区", "丙区", "丁区", "戊区"]),
                                    st.sampled_from([2013, 2014, 2015])), min_size=1, max_size=15, unique=True))
     n = len(keys)
-    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):      # now and then a key given twice or empty
-        keys[draw(st.integers(0, n - 1))] = draw(st.sampled_from([keys[0], (None, 2015)]))
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):      # now and then a key given twice, empty or a total
+        keys[draw(st.integers(0, n - 1))] = draw(st.sampled_from([keys[0], (None, 2015), ("合计", 2014)]))
     return pd.DataFrame({
         "region": pd.Series([r for r, _ in keys], dtype=object),
         "year": [y for _, y in keys],

@@ -20,8 +20,9 @@ from reference import catalogue, make_pack
 
 import qualityrules
 from qualityrules.errors import QualityRulesError, Severity, UsageError
+from qualityrules.language.text import normalize
 from qualityrules.packs.resolve import Catalogue, resolve_text
-from qualityrules.tables.cells import Cell, CellError, parse_cell, parse_column
+from qualityrules.tables.cells import TOTAL_ROWS, Cell, CellError, is_total, parse_cell, parse_column
 from qualityrules.tables.observations import Observations, load
 
 CAT = catalogue()
@@ -420,6 +421,49 @@ def test_a_title_row_above_the_header_is_skipped_with_a_warning(tmp_path: Path) 
     assert load(path, CAT, header_row=2).regions == ("甲区",)
     with pytest.raises(QualityRulesError):
         load(path, CAT, header_row=1)      # row 1 is not the header: no region column
+
+
+def test_a_totals_row_is_left_out_with_a_warning_not_read_as_a_region(tmp_path: Path) -> None:
+    """A region cell that is exactly a totals word (合计, 總計, 小　计, Total), in a CSV, a pandas
+    table (wide or long) or a Dask table, is no region: the row is left out, QR216 shows the first
+    one at its row and counts the others, and nothing else changes — not the other regions' values,
+    not an empty year in a totals row (no error), not a region whose name holds the word (合计村)."""
+    path = write(tmp_path, "t.csv", "region,year,达标率\n甲区,2015,96\n合 计,2015,96\n甲区,2014,90\n總計,2014,\n"
+                                    "合计村,2014,91\n")
+    obs = load(path, CAT)
+    assert obs.regions == ("甲区", "合计村") and cell(obs, "甲区", 2015, "达标率") == Cell(96, 96)
+    (warning,) = obs.warnings
+    assert (warning.code, warning.severity, warning.line, warning.column) == ("QR216", Severity.WARNING, 3, 1)
+    assert warning.message == ("row 3, column 'region': '合 计' marks a totals row, not a region: the row is left "
+                               "out, as are 1 more totals row(s)")
+    assert warning.span is not None and warning.span.end_column == 4              # under the cell, 3 characters
+    assert "“合 计”表示合计行，不是地区" in warning.render("zh")
+    wide = pd.DataFrame({"region": ["甲区", "小　计", "Total", "乙区"], "year": [2015, 2015, None, 2015],
+                         "达标率": [96.0, 90.0, 93.0, 90.0]})
+    long = pd.DataFrame({"地区": ["甲区", "乙区", "合計"], "年份": [2015] * 3, "指标": ["达标率"] * 3,
+                         "数值": [96, 90, 93]})
+    import dask.dataframe as dd
+
+    for data, line, more in ((wide, 3, 1), (dd.from_pandas(wide, npartitions=3), 3, 1), (long, 4, 0)):
+        obs = load(data, CAT)
+        assert obs.regions == ("甲区", "乙区") and cell(obs, "乙区", 2015, "达标率") == Cell(90, 90)
+        (warning,) = obs.warnings
+        assert warning.code == "QR216" and warning.line == line
+        assert ("as are 1 more" in warning.message) == bool(more)
+    # the words in any script, width, case or spacing; only the whole cell
+    assert [is_total(w) for w in ("合计", "總計", " 小　计 ", "ＴＯＴＡＬ", "Grand Total", "全市合计", "合计村", "全市",
+                                  "合计(1)", "")] == [True] * 6 + [False] * 4
+    assert all(normalize(w)[-1] in "计l" for w in TOTAL_ROWS)       # is_total's first test holds for every word
+    # an empty region is no totals row: refused when the row holds values, as before
+    d = error_of(lambda: load(pd.DataFrame({"region": ["甲区", " "], "year": [2015] * 2, "达标率": [96, 90]}),
+                              CAT)).diagnostic
+    assert d.code == "QR203" and "the region is empty" in d.message
+    # evaluate: the totals row is no not-applicable region (QR240), and the verdicts are those without it
+    pack = qualityrules.load_pack("longgang-2015")
+    rows = pd.DataFrame({"region": ["龙岗区", "合计"], "year": [2015] * 2, "工业废水达标排放率": [96, 80]})
+    report = qualityrules.evaluate(pack, rows)
+    assert [w.code for w in report.warnings] == ["QR216"]
+    assert report.results() == qualityrules.evaluate(pack, rows.iloc[:1]).results()
 
 
 def test_the_check_command_takes_a_header_row(tmp_path: Path, capsys: Any) -> None:

@@ -3,7 +3,9 @@ threading invariance, files (CSV, Parquet), hierarchies, min_records and error d
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import math
 import re
 from fractions import Fraction
@@ -19,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualityrules
+from qualityrules.cli import main
 from qualityrules.errors import DataError, QualityRulesError, RuleSyntaxError, Severity
 from qualityrules.language import model as m
 from qualityrules.language.parse import parse_text
@@ -279,10 +282,18 @@ def frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 def test_engine_equals_naive_and_chunking_does_not_matter(records: list[dict[str, Any]], rows: int) -> None:
     expected = naive(records, INDICATORS)
     data = frame(records)
-    whole = as_dict(compute_indicators(INDICATORS, {"t": data}, threads=1))
+    table = compute_indicators(INDICATORS, {"t": data}, threads=1)
+    whole = as_dict(table)
     assert same(whole, expected)
-    chunked = as_dict(compute_indicators(INDICATORS, {"t": data}, chunk_rows=rows, threads=2))
-    assert same(chunked, whole)
+    chunks = compute_indicators(INDICATORS, {"t": data}, chunk_rows=rows, threads=2)
+    assert same(as_dict(chunks), whole)
+    # rows without a region or a date: the first of them (spreadsheet rows from 2) and how many
+    unassigned = {column: (rows_of[0] + 2, len(rows_of))
+                  for column in ("地区", "日期") for rows_of in [[i for i, r in enumerate(records) if r[column] is None]]
+                  if rows_of}
+    assert unassigned_said(table) == unassigned
+    assert [(w.code, w.message, w.line, w.column) for w in chunks.warnings] == \
+        [(w.code, w.message, w.line, w.column) for w in table.warnings]
     batches = pa.Table.from_pandas(data, preserve_index=False).to_batches(max_chunksize=rows)
     assert same(as_dict(compute_indicators(INDICATORS, {"t": batches})), whole)
 
@@ -432,6 +443,91 @@ def test_an_infinity_in_a_records_column_is_unknown_with_a_located_warning(tmp_p
     with pytest.raises(DataError) as error:
         compute_indicators(pack, [csv_path])
     assert error.value.diagnostic.code == "QR206" and error.value.diagnostic.line == 3
+
+
+def unassigned_said(table: Any) -> dict[str, tuple[int, int]]:
+    """What QR215 says of each column: (line, rows without a region or date)."""
+    said = {}
+    for warning in table.warnings:
+        if warning.code == "QR215":
+            assert warning.severity is Severity.WARNING
+            where = re.search(r"row (\d+), column '([^']*)'", warning.message)
+            assert where is not None and warning.line == int(where.group(1))
+            many = re.search(r"the first of (\d+) rows", warning.message)
+            said[where.group(2)] = (warning.line, int(many.group(1)) if many else 1)
+    return said
+
+
+def test_rows_without_a_region_or_a_date_are_located_in_a_warning(tmp_path: Path) -> None:
+    """A record with no region (null, NaN, empty, a "no data" word) or no date (null, NaT, an
+    empty cell) counts in no region-year: never silently, QR215 names the column, the first such
+    row as a spreadsheet numbers it and how many there are, in every input form and for any
+    chunking, threads or Dask partitioning; the other rows' values are those of the records
+    without them, and a region outside the pack's area is no such row (QR240 says so)."""
+    pack = qualityrules.load_pack("longgang-2015")
+    rate = "工业废水达标排放率"
+    data = pd.DataFrame({
+        "district": pd.Series(["龙岗区", np.nan, "龙岗区", "—", "福田区", "龙岗区", ""], dtype=object),
+        "sample_date": pd.to_datetime(["2015-01-05", "2015-03-01", None, "2015-02-01", "2015-06-01", None,
+                                       "2015-04-01"]),
+        "volume": [100.0, 30.0, 50.0, 40.0, 10.0, 20.0, 5.0],
+        "compliant": [True, False, False, False, True, False, False],
+    })
+    kept = data.iloc[[0, 4]]
+    expected = as_dict(compute_indicators(pack, {"wastewater": kept}))
+    assert compute_indicators(pack, {"wastewater": kept}).warnings == ()
+    said = {"district": (3, 3), "sample_date": (4, 2)}
+    parquet = tmp_path / "wastewater.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), parquet, row_group_size=2)
+    import dask.dataframe as dd
+
+    for source, options in ((data, {}), (data, {"chunk_rows": 1, "threads": 2}), (data, {"chunk_rows": 3}),
+                            ({k: data[k].to_numpy() for k in data}, {}), (parquet, {"threads": 2}),
+                            (parquet, {"chunk_rows": 1}), (dd.from_pandas(data, npartitions=3), {"backend": "dask"})):
+        table = compute_indicators(pack, {"wastewater": source}, **options)
+        assert same(as_dict(table), expected) and table.unassigned == {"wastewater": 5}
+        assert unassigned_said(table) == said, (source, options)
+        assert [w.file for w in table.warnings] == [str(parquet) if source is parquet else "records 'wastewater'"] * 2
+    region, date = compute_indicators(pack, {"wastewater": data}).warnings
+    assert "no region, the first of 3 rows without one: they count in no region and year" in region.message
+    assert region.suggestion == "fill in the region, or remove the rows if they are not records"
+    assert "no date, the first of 2 rows without one" in date.message and "fill in the date" in str(date.suggestion)
+    # one row: said as one; the Chinese message
+    (one,) = compute_indicators(pack, {"wastewater": data.iloc[[0, 1, 4]]}).warnings
+    assert "row 3, column 'district': no region: the row counts in no region and year" in one.message
+    assert "第3行，列“district”：没有地区：该行不计入任何地区和年份，因而不计入任何指标值" in one.render("zh")
+    # a CSV: an empty date cell, at its row as the spreadsheet shows it, with its caret
+    csv_path = tmp_path / "wastewater.csv"
+    csv_path.write_text("district,sample_date,volume,compliant\n龙岗区,2015-01-05,100,true\n"
+                        "福田区,2015-06-01,10,true\n龙岗区,,50,false\n", encoding="utf-8")
+    table = compute_indicators(pack, [csv_path])
+    (warning,) = table.warnings
+    assert (warning.code, warning.file, warning.line, warning.column) == ("QR215", str(csv_path), 4, 5)
+    assert "row 4, column 'sample_date': no date: the row counts" in warning.message
+    assert same(as_dict(table), expected)
+    # a Parquet file with a null region, in check_records' report and on the command line
+    nulls = tmp_path / "records" / "wastewater.parquet"
+    nulls.parent.mkdir()
+    pq.write_table(pa.table({"district": pa.array(["龙岗区", None, "龙岗区"]),
+                             "sample_date": pa.array([dt.date(2015, 1, 5)] * 3),
+                             "volume": [100.0, 30.0, 10.0], "compliant": [True, False, True]}), nulls)
+    report = qualityrules.check_records(pack, {"wastewater": nulls})
+    (warning,) = [w for w in report.warnings if w.code == "QR215"]
+    assert warning.line == 3 and warning.file == str(nulls) and "column 'district': no region" in warning.message
+    assert report.verdict("龙岗区", 2015, rate) == "pass"             # 100 %: the row without a region is in none
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        assert main(["check", "longgang-2015", str(nulls), "-q", "--color", "never"]) == 0
+    assert f"{nulls}:3:1: warning[QR215]: row 3, column 'district': no region" in err.getvalue()
+
+
+def test_a_region_outside_the_pack_is_not_a_row_without_a_region() -> None:
+    pack = qualityrules.load_pack("longgang-2015")
+    data = pd.DataFrame({"district": ["龙岗区", "福田区"], "sample_date": ["2015-01-05", "2015-02-01"],
+                         "volume": [1.0, 2.0], "compliant": [True, True]})
+    assert compute_indicators(pack, {"wastewater": data}).warnings == ()
+    report = qualityrules.check_records(pack, {"wastewater": data})
+    assert [w.code for w in report.warnings] == ["QR240"]
 
 
 def test_min_records_makes_the_value_unknown_and_flags_it() -> None:
@@ -815,6 +911,7 @@ def test_year_column_numeric_regions_and_text_years() -> None:
     table = compute_indicators(by_year, {"t": data}, hierarchy={101: "甲区", 102: "甲区"})
     assert table.get("优良比例", "101", 2015) == 50.0
     assert table.get("优良比例", "甲区", 2015) == 50.0 and table.unassigned["t"] == 1
+    assert unassigned_said(table) == {"年份": (4, 1)} and "no year: the row counts" in table.warnings[0].message
     data["年份"] = np.array([2015.0, 2015.5, np.nan])
     with pytest.raises(DataError) as error:
         compute_indicators(by_year, {"t": data})

@@ -1018,4 +1018,6 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
         state.maxs[p] = [a.reshape(shape)[keep] for a in acc.maxs]
     state.rows = n
     state.unassigned = n - int(state.counts[0].sum())
+    if state.unassigned:                 # said where they are (QR215), not only counted
+        chunk.note_unassigned(grouping.region, grouping.time, grouping.time_is_date)
     return state

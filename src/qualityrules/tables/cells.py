@@ -34,8 +34,8 @@ from ..language.text import lone_surrogate, normalize, surrogate_message
 from .decimals import exact_text, terminates, value_of
 
 __all__ = [
-    "Cell", "CellError", "MISSING_CELLS", "MAGNITUDES", "parse_cell", "parse_unit", "parse_year",
-    "ParsedColumn", "parse_column", "is_missing", "column_magnitude", "FLOAT_MAX_DIGITS", "Refusal",
+    "Cell", "CellError", "MISSING_CELLS", "TOTAL_ROWS", "is_total", "MAGNITUDES", "parse_cell", "parse_unit",
+    "parse_year", "ParsedColumn", "parse_column", "is_missing", "column_magnitude", "FLOAT_MAX_DIGITS", "Refusal",
     "NoCharacter",
 ]
 
@@ -46,6 +46,22 @@ Array = npt.NDArray[Any]
 #: Cells that mean "no value" in statistical tables (compared after NFKC, case-folded).
 MISSING_CELLS = frozenset({"", "-", "--", "—", "——", "–", "―", "na", "n/a", "nan", "null", "none", "…",
                            "……", "...", "..", "/", "x", "×", "无", "暂无", "缺失", "不详", "#n/a"})
+
+#: Region cells that mark a totals row of a statistical table, not a region (compared after
+#: normalisation, case-folded, white space removed: ``合　计`` and ``合計`` are ``合计``). Only a cell
+#: that is exactly such a word: ``合计村`` is a region's name.
+TOTAL_ROWS = frozenset({"合计", "总计", "小计", "共计", "总合计", "全市合计", "全省合计", "全区合计", "全县合计",
+                        "全国合计", "全市总计", "全省总计", "全区总计", "全县总计", "全国总计", "total", "subtotal",
+                        "grandtotal"})
+
+
+def is_total(text: str) -> bool:
+    """Whether a region cell marks a totals row (:data:`TOTAL_ROWS`). Every such word ends in 计
+    or 'total', whatever its script, width or case: a cell ending otherwise (nearly every region's
+    name) is not normalised again."""
+    last = text.rstrip()[-1:]
+    return last != "" and last in "计計lLｌＬ" and "".join(normalize(text).split()).lower() in TOTAL_ROWS
+
 
 #: Magnitude words and their factors; ``5万`` is 50,000 of the column's unit, unless the unit
 #: itself starts with a magnitude word (see :func:`column_magnitude`).

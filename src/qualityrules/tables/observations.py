@@ -49,6 +49,7 @@ from .cells import (
     column_magnitude,
     dates_as_text,
     is_missing,
+    is_total,
     parse_cell,
     parse_column,
     parse_unit,
@@ -839,6 +840,8 @@ class _Loader:
         self.regions = _Factoriser()
         self.years = _Factoriser()
         self.incomplete = False       # some region or year may be missing (-1)
+        # rows whose region cell marks a totals row (合计), and the cell, per batch and word
+        self.totals: list[tuple[IntArray, str]] = []
 
     def run(self) -> Observations:
         columns = _columns(self.table.headers, self.catalogue, self.form, self.region_column, self.year_column,
@@ -871,6 +874,9 @@ class _Loader:
             if index is not None:      # no region's name: refused where it is written
                 self.problems.add("QR244", surrogate_message(name, index), offset + int(np.flatnonzero(local == k)[0]),
                                   column, suggestion=tr("read the data with its real encoding (UTF-8, GB18030)"))
+                names[k] = ""
+            elif is_total(name):       # no region: left out, and said where (_drop_empty_rows)
+                self.totals.append((offset + np.flatnonzero(local == k), name))
                 names[k] = ""
         return self.regions.text_codes(names, local, normalize)
 
@@ -1057,6 +1063,10 @@ class _Loader:
         holds = np.zeros(len(region_codes), dtype=bool)
         for p in parsed:
             holds |= ~np.isnan(p.lo)
+        if self.totals:
+            for rows, _ in self.totals:
+                holds[rows] = False
+            self.warnings.append(self._totals_left_out(j_region))
         for row in np.flatnonzero(missing & holds)[:MAX_DIAGNOSTICS].tolist():
             if region_codes[row] < 0:
                 self.problems.add("QR203", tr("the region is empty"), row, j_region,
@@ -1068,6 +1078,19 @@ class _Loader:
                 self.problems.add("QR203", tr("the year is empty"), row, j_year,
                                   suggestion=tr("give the year of every row that holds values"))
         return ~missing
+
+    def _totals_left_out(self, j_region: int) -> Diagnostic:
+        """QR216: the totals rows (合计, 小计 in the region column), left out, shown at the first: a
+        total of the rows above is no region of its own."""
+        first, word = min((int(rows[0]), name) for rows, name in self.totals)
+        more = sum(len(rows) for rows, _ in self.totals) - 1
+        message = tr("'{word}' marks a totals row, not a region: the row is left out", word=word) if not more \
+            else tr("'{word}' marks a totals row, not a region: the row is left out, as are {more} more totals "
+                    "row(s)", word=word, more=more)
+        return self.table.diagnostic(
+            "QR216", message, first, j_region, severity=Severity.WARNING,
+            suggestion=tr("nothing to do if it totals the rows above; if its values are a region's own, write "
+                          "that region's name (e.g. the city's) instead"))
 
     def _check_duplicates(self, layout: _Layout, parsed: ParsedColumn, column: int, what: Any) -> None:
         """Values given twice for one region-year (or region-year-indicator) must be equal."""

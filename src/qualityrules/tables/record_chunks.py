@@ -33,7 +33,7 @@ from .source import ArrowFileTable, Batch, Table, open_file
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks", "infinite_values",
-    "Noticed",
+    "Noticed", "unassigned_rows",
     "TRUE_WORDS", "FALSE_WORDS", "DATE_FORMATS",
 ]
 
@@ -99,6 +99,14 @@ class Times:
     offset: int
     years: Array
 
+    def missing(self) -> Array:
+        """Where a row has no date or year (its year is -1)."""
+        keys = self.values // self.divisor if self.divisor != 1 else self.values
+        if self.offset:
+            keys = keys - self.offset
+        result: Array = np.take(self.years < 0, keys, mode="clip")   # (a table of bools: one byte a row)
+        return result
+
 
 def _pa() -> Any:
     import pyarrow
@@ -144,6 +152,18 @@ class Chunk:
         reading the column finds the same rows."""
         if (INFINITE, name) not in self.notes:
             self.notes[(INFINITE, name)] = (row, count, float(value_at(self.raw(name), row)))
+
+    def note_unassigned(self, region: str, time: str, is_date: bool) -> None:
+        """Rows of the chunk with no region (in column ``region``) or no date or year (in ``time``):
+        they count in no region-year. Noted once per column, as ±inf is; asked only of a chunk
+        that has such rows, so a chunk without any pays nothing."""
+        for kind, name, missing in ((NO_REGION, region, lambda: self.codes(region).codes < 0),
+                                    (NO_TIME, time, lambda: self.times(time, is_date).missing())):
+            if (kind, name) not in self.notes:
+                where = missing()
+                count = int(np.count_nonzero(where))
+                if count:
+                    self.notes[(kind, name)] = (int(where.argmax()), count, is_date)
 
     def fail(self, code: str, message: str, row: int | None, name: str, suggestion: str | None = None) -> DataError:
         """A located error at ``row`` of this chunk (None: the column) of column ``name``."""
@@ -673,14 +693,37 @@ def infinite_values(table: Table, position: int, row: int, count: int, value: fl
                             suggestion=tr("give the measured value, or leave the cell empty (NaN) when it is missing"))
 
 
-INFINITE, FOOTNOTE = "infinite", "footnote"
+def unassigned_rows(table: Table, position: int, row: int, count: int, time: bool | None) -> Diagnostic:
+    """QR215 for ``count`` rows of a records table with no region (``time`` None: the region column
+    at ``position`` is empty) or no date (``time`` True) or year (False) at ``position``, shown at
+    the first one: such a row counts in no region and year, so in no indicator's value."""
+    if time is None:
+        message = tr("no region: the row counts in no region and year, so in no indicator's value") if count == 1 \
+            else tr("no region, the first of {count} rows without one: they count in no region and year, so in no "
+                    "indicator's value", count=count)
+        fix = tr("fill in the region, or remove the rows if they are not records")
+    elif time:
+        message = tr("no date: the row counts in no region and year, so in no indicator's value") if count == 1 \
+            else tr("no date, the first of {count} rows without one: they count in no region and year, so in no "
+                    "indicator's value", count=count)
+        fix = tr("fill in the date, or remove the rows if they are not records")
+    else:
+        message = tr("no year: the row counts in no region and year, so in no indicator's value") if count == 1 \
+            else tr("no year, the first of {count} rows without one: they count in no region and year, so in no "
+                    "indicator's value", count=count)
+        fix = tr("fill in the year, or remove the rows if they are not records")
+    return table.diagnostic("QR215", message, row, position, severity=Severity.WARNING, suggestion=fix)
+
+
+INFINITE, FOOTNOTE, NO_REGION, NO_TIME = "infinite", "footnote", "no region", "no time"
 
 
 class Noticed:
     """What reading one table's records noticed without refusing them, by column: ±inf values
-    (QR214) and footnote markers ignored (QR212), each as its first row (of the table), how many
-    rows and what the first one holds. Chunks are added in any order — the first row is the
-    smallest, counts add up — so any chunking, threads or Dask partitioning says the same."""
+    (QR214), footnote markers ignored (QR212) and rows with no region or no date (QR215), each as
+    its first row (of the table), how many rows and what the first one holds. Chunks are added in
+    any order — the first row is the smallest, counts add up — so any chunking, threads or Dask
+    partitioning says the same."""
 
     def __init__(self) -> None:
         # (kind, column) -> [first row, rows, what the first holds, column position]
@@ -717,6 +760,11 @@ class Noticed:
             if infinite is not None:
                 row, count, value, position = infinite
                 found.append(infinite_values(table, position, row, count, value, readers.get(name, ())))
+            for kind in (NO_REGION, NO_TIME):
+                missing = self.found.get((kind, name))
+                if missing is not None:
+                    row, count, is_date, position = missing
+                    found.append(unassigned_rows(table, position, row, count, None if kind == NO_REGION else is_date))
         return found
 
 
