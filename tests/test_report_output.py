@@ -287,6 +287,34 @@ def test_rows_are_written_as_json_dumps_writes_their_dicts(data: st.DataObject, 
     assert dumps({"rows": rows}, indent) == json.dumps({"rows": rows.dicts()}, ensure_ascii=False, indent=indent)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([None, 2]), st.sampled_from([6, 40, 400]))
+def test_many_rows_are_written_as_json_dumps_writes_their_dicts(seed: int, indent: int | None, distinct: int) -> None:
+    """Rows enough for fields of more than a few values to be written into the kinds' texts (a
+    value of ``distinct`` values and a margin that follows from it and the kind) while the kinds
+    stay few, and a region of many values written as a piece of every row; with 400 values the
+    kinds would be too many and the value stays a piece of every row."""
+    rng = np.random.default_rng(seed)
+    count = 3000
+    key = rng.integers(0, 3, count)
+    value = rng.integers(0, distinct, count)
+    values = [None, -0.0, *np.round(rng.normal(90, 5, distinct - 2), 2).tolist()]
+    margins = np.unique(key * distinct + value, return_inverse=True)[1].reshape(-1)
+    margin_table = [float(m) / 7 for m in range(int(margins.max()) + 1)]
+    by_row: dict[str, list[Any] | Indexed] = {
+        "region": Indexed([f"区{r:04d}" if r % 97 else 'a "b", c' for r in range(count // 4)],
+                          np.repeat(np.arange(count // 4), 4)[:count]),
+        "value": Indexed(values, value), "margin": Indexed(margin_table, margins),
+        "note": [None if r % 5 else {"row": r} for r in range(count)],
+        "reason": Indexed([None, "set aside"], (value == 1).astype(np.int64))}
+    by_key = {"rule": ["甲", "乙 \"丙\"", None], "years": [[2014, 2015], [2015], []]}
+    rows = Rows(["region", "rule", "value", "years", "margin", "reason", "note"], key, by_row, by_key)
+    _, of_kind = rows._written_kinds()
+    told_apart = value if distinct < 400 else value == 1   # by the value itself, or only by the reason
+    assert len(of_kind) == len(set(zip(key.tolist(), told_apart.tolist(), strict=True)))
+    assert dumps({"rows": rows}, indent) == json.dumps({"rows": rows.dicts()}, ensure_ascii=False, indent=indent)
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.sampled_from([0, 7, 10**6])), max_size=40))
 def test_kinds_number_combinations_in_order_of_their_codes(rows: list[tuple[int, int, int]]) -> None:
