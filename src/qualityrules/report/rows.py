@@ -90,7 +90,7 @@ class Rows:
         return [dict(zip(names, values, strict=True))
                 for values in zip(*(self.column(name, rows) for name in names), strict=True)]
 
-    def _write(self, indent: int | None, level: int, out: list[str]) -> None:
+    def _write(self, indent: int | None, level: int, out: list[str], memo: _Memo) -> None:
         """Append what ``json.dumps(self.dicts())`` writes ``level`` deep, without building the
         dicts: for each kind of row, the text between its per-row fields is written once; the
         rows are these texts and the encoded per-row fields, interleaved."""
@@ -136,7 +136,11 @@ class Rows:
             if i < len(varying):
                 values = self.by_row[varying[i]]
                 if isinstance(values, Indexed):
-                    grid[:, j] = _objects(_encoded(values.table, indent, level + 2, before[i], after[i]))[values.index]
+                    # a table two sets of rows share (the regions) encoded once
+                    known = (id(values.table), level, before[i], after[i])
+                    if known not in memo:
+                        memo[known] = _objects(_encoded(values.table, indent, level + 2, before[i], after[i]))
+                    grid[:, j] = memo[known][values.index]
                 else:
                     grid[:, j] = _objects(_encoded(values, indent, level + 2))
                 j += 1
@@ -237,19 +241,22 @@ def dumps(value: Any, indent: int | None = None, level: int = 0) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=indent)`` for ``value`` nested ``level``
     deep, where value may hold :class:`Rows` (written as the list of their dicts)."""
     out: list[str] = []
-    _write(value, indent, level, out)
+    _write(value, indent, level, out, {})
     return "".join(out)
 
 
-def _write(value: Any, indent: int | None, level: int, out: list[str]) -> None:
+_Memo = dict[tuple[int, int, str, str], npt.NDArray[np.object_]]   # encoded tables, by table (alive meanwhile)
+
+
+def _write(value: Any, indent: int | None, level: int, out: list[str], memo: _Memo) -> None:
     if isinstance(value, Rows):
-        value._write(indent, level, out)
+        value._write(indent, level, out, memo)
     elif isinstance(value, dict) and value and all(type(key) is str for key in value):
         separator, first, last = _breaks(indent, level + 1)
         out.append("{" + first)
         for number, (key, item) in enumerate(value.items()):
             out.append((separator if number else "") + json.dumps(key, ensure_ascii=False) + ": ")
-            _write(item, indent, level + 1, out)
+            _write(item, indent, level + 1, out, memo)
         out.append(last + "}")
     elif isinstance(value, (list, tuple)) and value:
         separator, first, last = _breaks(indent, level + 1)
