@@ -101,19 +101,28 @@ class Rows:
         field_separator, first_field, last_field = _breaks(indent, level + 2)
         key, of_kind = self._written_kinds()
         kind_of = self.key[of_kind]   # each written kind's kind
-        fixed = {name: _chosen(_encoded(values, indent, level + 2), kind_of) for name, values in self.by_key.items()}
-        fixed.update((name, _chosen(_encoded(self._table(name), indent, level + 2), which))
-                     for name, which in self._by_kind(key, of_kind).items())
-        varying = [name for name in self.names if name not in fixed]
-        # the text before each varying field and after the last: its parts, each one text or one per kind
-        segments: list[list[str | list[str]]] = [[separator + "{" + first_field]]
+        of_key = {name: _encoded(values, indent, level + 2) for name, values in self.by_key.items()}
+        of_written = {name: _chosen(_encoded(self._table(name), indent, level + 2), which)
+                      for name, which in self._by_kind(key, of_kind).items()}
+        varying = [name for name in self.names if name not in of_key and name not in of_written]
+        # The text before each varying field and after the last, in parts each one text or one per
+        # written kind; the texts between them joined for each kind first (a few), then chosen for
+        # each written kind once.
+        segments: list[list[str | list[str]]] = [[]]
+        run = [separator + "{" + first_field] * (len(next(iter(of_key.values()))) if of_key else 1)
         for number, name in enumerate(self.names):
-            segments[-1].append((field_separator if number else "") + json.dumps(name, ensure_ascii=False) + ": ")
-            if name in fixed:
-                segments[-1].append(fixed[name])
+            head = (field_separator if number else "") + json.dumps(name, ensure_ascii=False) + ": "
+            run = [text + head for text in run]
+            if name in of_key:
+                run = [text + value for text, value in zip(run, of_key[name], strict=True)]
+                continue
+            segments[-1].append(_chosen(run, kind_of))
+            run = [""] * len(run)
+            if name in of_written:
+                segments[-1].append(of_written[name])
             else:
                 segments.append([])
-        segments[-1].append(last_field + "}")
+        segments[-1].append(_chosen([text + last_field + "}" for text in run], kind_of))
         texts = [_joined(parts, len(of_kind)) for parts in segments]
         # A text that is the same in every kind is written with the field before or after it (each
         # distinct value of the field once), not as a piece of every row.
@@ -198,7 +207,8 @@ def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
     possible = 1
     for part in parts:
         base = int(part.max(initial=0)) + 1
-        combined = combined * base + part
+        combined *= base   # in place: no new array per part
+        combined += part
         possible *= base
     if possible > 4 * len(combined) + 1024:
         _, first, number = np.unique(combined, return_index=True, return_inverse=True)
@@ -223,7 +233,9 @@ def _per_kind(index: IntArray, key: IntArray, some_row: IntArray) -> IntArray | 
 
 def _chosen(texts: list[str], which: IntArray) -> str | list[str]:
     """``texts[which[k]]`` for each kind k: one text when it is the same for every kind."""
-    if all(text == texts[0] for text in texts) or bool((which == which[0]).all()):
+    if all(text == texts[0] for text in texts):
+        return texts[0]
+    if bool((which == which[0]).all()):
         return texts[int(which[0])]
     return _objects(texts)[which].tolist()  # type: ignore[no-any-return]
 
