@@ -5,7 +5,10 @@ indicator, target, citation, rule text — is the same for every row of one rule
 keeps those fields once per rule and the others once per row, so rows are built by indexing
 arrays. :func:`dumps` writes what ``json.dumps(value, ensure_ascii=False, indent=indent)`` writes,
 column by column: a column of numbers or of strings is encoded by one call of the C encoder (which
-``json.dumps`` itself only uses without an indent), each rule's fixed fields once per rule.
+``json.dumps`` itself only uses without an indent), each rule's fixed fields once per rule. Rows
+are written by kinds told apart by the fields of few values too (a value rounded to two decimals
+and the margins that follow from it), as long as the kinds stay few: a row is then two pieces,
+its region and its kind's text, and the document is joined from them once.
 """
 
 from __future__ import annotations
