@@ -287,6 +287,71 @@ def test_rows_are_written_as_json_dumps_writes_their_dicts(data: st.DataObject, 
     assert dumps({"rows": rows}, indent) == json.dumps({"rows": rows.dicts()}, ensure_ascii=False, indent=indent)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([None, 2]), st.sampled_from([6, 40, 400]))
+def test_many_rows_are_written_as_json_dumps_writes_their_dicts(seed: int, indent: int | None, distinct: int) -> None:
+    """Rows enough for fields of more than a few values to be written into the kinds' texts (a
+    value of ``distinct`` values and a margin that follows from it and the kind) while the kinds
+    stay few, and a region of many values written as a piece of every row; with 400 values the
+    kinds would be too many and the value stays a piece of every row."""
+    rng = np.random.default_rng(seed)
+    count = 3000
+    key = rng.integers(0, 3, count)
+    value = rng.integers(0, distinct, count)
+    values = [None, -0.0, *np.round(rng.normal(90, 5, distinct - 2), 2).tolist()]
+    margins = np.unique(key * distinct + value, return_inverse=True)[1].reshape(-1)
+    margin_table = [float(m) / 7 for m in range(int(margins.max()) + 1)]
+    by_row: dict[str, list[Any] | Indexed] = {
+        "region": Indexed([f"区{r:04d}" if r % 97 else 'a "b", c' for r in range(count // 4)],
+                          np.repeat(np.arange(count // 4), 4)[:count]),
+        "value": Indexed(values, value), "margin": Indexed(margin_table, margins),
+        "note": [None if r % 5 else {"row": r} for r in range(count)],
+        "reason": Indexed([None, "set aside"], (value == 1).astype(np.int64))}
+    by_key = {"rule": ["甲", "乙 \"丙\"", None], "years": [[2014, 2015], [2015], []]}
+    rows = Rows(["region", "rule", "value", "years", "margin", "reason", "note"], key, by_row, by_key)
+    _, of_kind = rows._written_kinds()
+    told_apart = value if distinct < 400 else value == 1   # by the value itself, or only by the reason
+    assert len(of_kind) == len(set(zip(key.tolist(), told_apart.tolist(), strict=True)))
+    assert dumps({"rows": rows}, indent) == json.dumps({"rows": rows.dicts()}, ensure_ascii=False, indent=indent)
+
+
+def test_json_of_a_report_whose_values_are_written_into_the_kinds_is_json_dumps_of_to_dict() -> None:
+    """A report of 600 districts (as benchmarks/bench_scale.py writes for 100,000) whose values take
+    a dozen decimals each: the values, their margins and thresholds are written into the kinds'
+    texts (the kinds stay under a sixteenth of the rows), the regions as pieces of every row."""
+    from qualityrules.packs.resolve import resolve_text
+
+    pack = resolve_text("""pack scale-report {
+    region 全市
+    level  city
+    period 2014..2015
+    target 2015
+    section 环境 {
+        到2015年 工业废水达标排放率 >= 95%                 cite "一(一)"
+        到2015年 万元GDP能耗 <= 0.47 吨标准煤/万元          cite "一(二)"
+        每年 空气质量优良天数比例 达到90%以上               cite "一(三)"
+    }
+}
+""", source="<test>")
+    rng = np.random.default_rng(7)
+    regions = [f"区{r:04d}" for r in range(600)]
+    table: dict[str, Any] = {"region": np.repeat(regions, 2), "year": np.tile([2014, 2015], 600)}
+    for name, centre in {"工业废水达标排放率": 95.0, "万元GDP能耗": 0.47, "空气质量优良天数比例": 90.0}.items():
+        values = np.round(centre * (1 + rng.integers(-6, 6, 1200) / 100), 2)   # a dozen values each
+        values[rng.random(1200) < 0.05] = np.nan
+        values[rng.random(1200) < 0.03] = 150.0 if centre > 1 else -1.0        # set aside: a reason
+        table[name] = values
+    report = evaluate(pack, table, hierarchy=dict.fromkeys(regions, "全市"))
+    for rows in (report._result_rows, report._target_rows):
+        values = rows.by_row["value"]
+        assert isinstance(values, Indexed) and 16 < len(values.table) <= len(rows) // 16
+        key, _ = rows._written_kinds()
+        assert np.array_equal(values.index, values.index[rows._written_kinds()[1]][key])   # the value: in the kind
+    text = report.to_json()
+    assert text == json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+    assert json.loads(text)["results"] == report.results()
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.sampled_from([0, 7, 10**6])), max_size=40))
 def test_kinds_number_combinations_in_order_of_their_codes(rows: list[tuple[int, int, int]]) -> None:

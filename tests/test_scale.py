@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 from generated_packs import big_pack
 from hypothesis import given, settings
@@ -82,6 +81,23 @@ class ScanCountingText(str):
             begin, stop = self._region(key.start, key.stop)
             self._add(stop - begin)
         return super().__getitem__(key)
+
+
+class CopyCountingText(ScanCountingText):
+    """A :class:`ScanCountingText` whose slices and sums are such texts too: a text made of its
+    pieces (a line replaced in it) is counted again as it is made and again as it is read."""
+
+    def __getitem__(self, key: Any) -> str:  # type: ignore[override]
+        found = super().__getitem__(key)
+        return CopyCountingText(found) if isinstance(key, slice) else found
+
+    def __add__(self, other: str) -> str:
+        self._add(len(self) + len(other))
+        return CopyCountingText(str.__add__(self, other))
+
+    def __radd__(self, other: str) -> str:
+        self._add(len(self) + len(other))
+        return CopyCountingText(str.__add__(other, self))
 
 
 def _calls(work: Callable[[], object]) -> int:
@@ -163,6 +179,56 @@ def test_parsing_and_linting_scan_the_file_a_bounded_number_of_times(packs: dict
     assert scanned[LARGE] <= 4.4 * scanned[SMALL]
 
 
+def test_reading_a_pack_printed_without_spaces_copies_its_text_a_bounded_number_of_times(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packs printed without a space (most lines read by the sentence reader): the characters of
+    the text looked at or copied, counted deterministically, grow with the text, not with the
+    text times the lines read (a copy of the text for every line read made 10,000 rules take 5 s)."""
+    reads = 0
+
+    def counted(*arguments: Any) -> Reading | None:
+        nonlocal reads
+        reads += 1
+        return read_line(*arguments)
+
+    monkeypatch.setattr(parse, "read_line", counted)
+    scanned, sizes = {}, {}
+    for rules in (SMALL, LARGE):
+        normalized = normalize_with_offsets(big_pack(rules, dense=True))
+        text = CopyCountingText(normalized.text)
+        reads, ScanCountingText.scanned = 0, 0
+        built, diagnostics = parse._parse_recovering(NormalizedText(text, normalized.origin, normalized.original_length),
+                                                     m.Source("<dense>", normalized.text), "start", None)
+        assert not diagnostics and sum(len(s.rules) for p in built.packs for s in p.sections) == rules
+        assert reads > rules / 2   # most lines were read
+        scanned[rules], sizes[rules] = ScanCountingText.scanned, len(text)
+        # each character: read by the lexer (its tokens), the line found, read and lexed again: about 4
+        assert scanned[rules] <= 8 * len(text), (rules, scanned[rules], len(text))
+    assert scanned[LARGE] / sizes[LARGE] <= 1.1 * scanned[SMALL] / sizes[SMALL], (scanned, sizes)
+
+
+def test_errors_deep_in_a_pack_printed_without_spaces_are_where_they_are_written() -> None:
+    """After hundreds of lines the reader rewrote (each a character longer), an error in a line it
+    rewrote and a syntax error in one it could not read are shown where they are written."""
+    from qualityrules.terminal import display_width
+
+    lines = big_pack(LARGE, dense=True).split("\n")
+    read = next(k for k, line in enumerate(lines) if "第550条" in line)
+    lines[read] += 'cite"又一条"'   # read (a space after the name), then built: cite is given twice
+    (twice,) = parse_text("\n".join(lines), source="dense.qr")[1]
+    column = lines[read].rindex("cite") + 1
+    assert (twice.code, twice.line, twice.column, twice.span.end_line, twice.span.end_column) == \
+        ("QR013", read + 1, column, read + 1, len(lines[read]) + 1)
+    caret = twice.render().splitlines()[2]
+    assert caret.endswith("| " + " " * display_width(lines[read][:column - 1]) + "^" * display_width('cite"又一条"'))
+    broken = next(k for k, line in enumerate(lines) if "第580条" in line)
+    lines[broken] = lines[broken].replace("cite", "cite cite")   # unreadable: a syntax error
+    (unexpected,) = parse_text("\n".join(lines), source="dense.qr")[1]
+    column = lines[broken].index("cite cite") + len("cite ") + 1
+    assert (unexpected.code, unexpected.line, unexpected.column, unexpected.span.end_column) == \
+        ("QR002", broken + 1, column, column + len("cite"))
+
+
 def test_parsing_pauses_the_garbage_collector_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """While a file is parsed the cyclic collector is off (its passes over the parse's objects were
     a fifth of the time); after it, it is as the caller left it, also when the parse fails."""
@@ -208,15 +274,27 @@ def test_recovering_from_syntax_errors_grows_linearly(tmp_path: Path) -> None:
     assert calls[LARGE] <= 4.4 * calls[SMALL], calls
 
 
+def _blanking_by_copying(text: NormalizedText, offset: int) -> NormalizedText | None:
+    """The definition of blanking the line at ``offset``: the text copied with the line's
+    characters spaces, every offset mapped as it was; None when there is nothing to blank."""
+    now = text.text
+    start = now.rfind("\n", 0, offset) + 1
+    end = len(now) if now.find("\n", offset) < 0 else now.find("\n", offset)
+    blanked = now[:start] + " " * (end - start) + now[end:]
+    if (start > 0 and now[start:end].strip() == "") or blanked == now:
+        return None
+    return NormalizedText(blanked, tuple(text.original_offset(i) for i in range(len(now))), text.original_length)
+
+
 def _reparsing_from_the_start(text: str) -> tuple[Any, tuple[Any, ...]]:
     """The definition of recovery: after each syntax error, read the line with the sentence
-    reader (once) or else blank it, and parse the whole text again from the start with a new
-    builder."""
-    normalized = normalize_with_offsets(text)
+    reader (once) or else blank it, each by copying the text, and parse the whole text again from
+    the start with a new builder."""
     original = m.Source("<string>", text)
-    current, found, readings, read_lines = normalized, [], {}, set()
+    current, found, readings, read_lines = normalize_with_offsets(text), [], {}, set()
     for _ in range(2 * text.count("\n") + 3):
-        builder = None if found else parse._Builder(original, current, dict(readings))
+        view = parse._ReadText.of(current)   # no line read in it: the text as it is
+        builder = None if found else parse._Builder(original, view, dict(readings))
         context = parse._BUILDER.set(builder)
         try:
             built = parse._parser().parse(current.text, start="start")
@@ -225,18 +303,18 @@ def _reparsing_from_the_start(text: str) -> tuple[Any, tuple[Any, ...]]:
             offset = parse._error_offset(error, now)
             line_start = now.rfind("\n", 0, offset) + 1
             line_end = len(now) if now.find("\n", offset) < 0 else now.find("\n", offset)
-            if line_start not in read_lines and parse._TargetLines("start")(now, line_start):
+            if line_start not in read_lines and parse._TargetLines("start")(view, line_start):
                 read_lines.add(line_start)
                 reading = read_line(now[line_start:line_end], parse._parses)
                 if reading is not None:
-                    current = parse._apply(current, line_start, line_end, reading)
+                    current = _apply_by_copying(current, line_start, line_end, reading)
                     readings[line_start + reading.name_start] = reading
                     continue
-            found.append(parse._syntax_diagnostic(error, now, current, original, parse._TargetLines("start")))
-            blanked = parse._blank_line(now, offset)
-            if isinstance(error, UnexpectedEOF) or blanked == now:
+            found.append(parse._syntax_diagnostic(error, view, original, parse._TargetLines("start")))
+            blanked = _blanking_by_copying(current, offset)
+            if isinstance(error, UnexpectedEOF) or blanked is None:
                 break
-            current = attrs.evolve(current, text=blanked)
+            current = blanked
             continue
         finally:
             parse._BUILDER.reset(context)

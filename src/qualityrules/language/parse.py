@@ -29,10 +29,11 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.grammar import Rule as LarkRule
 from lark.grammar import Terminal
-from lark.lexer import PatternStr
+from lark.lexer import LexerState, LineCounter, PatternStr
 from lark.parsers import lalr_analysis
 from lark.parsers.lalr_analysis import Action
 from lark.parsers.lalr_parser_state import ParserState
+from lark.utils import TextSlice
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
 from ..i18n import Text, tr
@@ -454,7 +455,7 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
     Trying again is parsing a text that equals the old one up to the line: the parse resumes from
     the parser's state before the line end that precedes the line (kept at every line end, see
     :class:`_Resumable`), so the work stays linear in the text."""
-    current = normalized
+    current = _ReadText.of(normalized)
     diagnostics: list[Diagnostic] = []
     readings: dict[int, Reading] = {}
     read_lines: set[int] = set()
@@ -465,47 +466,42 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
     states: list[_Resumable] = []  # the parse before each of them
     resume: tuple[int, ParserState[Any]] | None = None
     for _ in range(2 * normalized.text.count("\n") + 3):
-        text = current.text
         builder.normalized = current
         context = _BUILDER.set(None if diagnostics else builder)
         try:
-            parser = _parser().parse_interactive(text, start=start)
-            lexer = parser.lexer_thread.state
-            assert lexer is not None
+            parser = _parser().parse_interactive("", start=start)
             if resume is not None:
-                lexer.line_ctr.char_pos, parser.parser_state = resume
-            state, thread = parser.parser_state, parser.lexer_thread
-            lex: Callable[[ParserState[Any]], Iterator[Token]] = thread.lex   # Lark leaves it untyped
-            for token in lex(state):   # what InteractiveParser.iter_parse does, a layer less
+                parser.parser_state = resume[1]
+            state, last = parser.parser_state, None
+            for token in current.tokens(parser.lexer_thread.lexer, state, 0 if resume is None else resume[0]):
                 if token.type == "_NL":
                     line_ends.append(token.start_pos or 0)
                     states.append(_Resumable(state, builder))
                 state.feed_token(token)
-            end = Token.new_borrow_pos("$END", "", lexer.last_token) if lexer.last_token else Token("$END", "", 0)
-            built: Any = state.feed_token(end, True)
+                last = token
+            built: Any = state.feed_token(Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0), True)
         except UnexpectedInput as error:
-            offset = _error_offset(error, text)
-            line_start = text.rfind("\n", 0, offset) + 1
-            line_end = len(text) if text.find("\n", offset) < 0 else text.find("\n", offset)
+            offset = _error_offset(error, current)
+            line_start, line_end = current.line_bounds(offset)
             kept = bisect.bisect_left(line_ends, line_start)  # line ends before the line
             del line_ends[kept:], states[kept:]
             resume = (line_ends.pop(), states.pop().restore(builder)) if kept else None
             if not kept:
                 builder.diagnostics.clear()
-            if line_start not in read_lines and target_line(text, line_start):
+            if line_start not in read_lines and target_line(current, line_start):
                 read_lines.add(line_start)
-                reading = read_line(text[line_start:line_end], _parses, names)
+                reading = read_line(current.part(line_start, line_end), _parses, names)
                 if reading is not None:
                     current = _apply(current, line_start, line_end, reading)
                     readings[line_start + reading.name_start] = reading
                     continue
-            diagnostics.append(_syntax_diagnostic(error, text, current, original, target_line))
+            diagnostics.append(_syntax_diagnostic(error, current, original, target_line))
             if not recover or isinstance(error, UnexpectedEOF):
                 return None, tuple(diagnostics)
-            blanked = _blank_line(text, offset)
-            if blanked == text:
+            blanked = _blank_line(current, offset)
+            if blanked is None:
                 return None, tuple(diagnostics)
-            current = attrs.evolve(current, text=blanked)   # a line blanked: the offsets as they were
+            current = blanked
             continue
         finally:
             _BUILDER.reset(context)
@@ -550,52 +546,95 @@ def _parses(line: str) -> bool:
     return True
 
 
-def _apply(text: NormalizedText, line_start: int, line_end: int, reading: Reading) -> NormalizedText:
+def _apply(text: NormalizedText | _ReadText, line_start: int, line_end: int, reading: Reading) -> _ReadText:
     """``text`` with one line replaced by its reading, offsets mapped through the reading."""
-    if not isinstance(text, _ReadText):
-        text = _ReadText(text.text, None, text.original_length, text, [], [], 0)
-    at = bisect.bisect_right(text.starts, line_start, 0, text.count)
+    text = _ReadText.of(text) if isinstance(text, NormalizedText) else text
     start = text.unread(line_start)   # where the line stands in the text as normalised
-    line = _ReadLine(line_start, line_start + len(reading.text), start, start + line_end - line_start, reading.origin)
-    lines, starts = text.lines, text.starts
-    if at == text.count == len(lines):   # after every line read so far (the parse goes forward): appended
-        lines.append(line)
-        starts.append(line.start)
-    else:   # the lines read after it move by what the reading added
-        grown = len(reading.text) - (line_end - line_start)
-        lines = [*lines[:at], line, *(attrs.evolve(moved, start=moved.start + grown, end=moved.end + grown)
-                                      for moved in lines[at:text.count])]
-        starts = [moved.start for moved in lines]
-    return _ReadText(text.text[:line_start] + reading.text + text.text[line_end:], None, text.original_length,
-                     text.unread_text, lines, starts, len(lines))
+    line = _ReadLine(line_start, line_start + len(reading.text), start, start + line_end - line_start, reading.origin,
+                     reading.text)
+    return text.replaced(line, len(reading.text) - (line_end - line_start))
+
+
+def _blank_line(text: _ReadText, offset: int) -> _ReadText | None:
+    """``text`` with the line at ``offset`` blanked (its offsets as they were), or None when there
+    is nothing left to blank."""
+    start, end = text.line_bounds(offset)
+    line = text.part(start, end)
+    blank = " " * (end - start)
+    if (start > 0 and line.strip() == "") or blank == line:
+        return None
+    at = bisect.bisect_right(text.starts, start, 0, text.count) - 1
+    if at >= 0 and text.lines[at].start == start:   # a line read before: blanked, still mapped through its reading
+        return text.replaced(attrs.evolve(text.lines[at], text=blank), 0, at)
+    unread = text.unread(start)
+    return text.replaced(_ReadLine(start, end, unread, unread + end - start, tuple(range(end - start)), blank), 0)
 
 
 @attrs.frozen
 class _ReadLine:
-    """A line the sentence reader rewrote: where it lies in the text (``start``, ``end``), where
-    the line stood in the text as normalised (``unread_start``, ``unread_end``), and for each of its
-    characters the index in that line it comes from (:attr:`Reading.origin`)."""
+    """A line the sentence reader rewrote (or the recovery blanked): where it lies in the text
+    (``start``, ``end``), where the line stood in the text as normalised (``unread_start``,
+    ``unread_end``), for each of its characters the index in that line it comes from
+    (:attr:`Reading.origin`), and its ``text``."""
 
     start: int
     end: int
     unread_start: int
     unread_end: int
     origin: tuple[int, ...]
+    text: str = attrs.field(repr=False)
 
 
-@attrs.frozen
-class _ReadText(NormalizedText):
-    """A normalised text some of whose lines the sentence reader rewrote: the text as normalised
-    (``unread_text``) and the first ``count`` of the rewritten ``lines``, in order (with their
-    ``starts``). An offset maps through a bisection of the lines, not through a map of every
-    character copied for each line read (which made reading a file printed without spaces
-    quadratic). The lists are shared with the texts made from this one by reading a later line, so
-    that reading one costs no copy of them; each text sees its own ``count``."""
+class _ReadText:
+    """A normalised text some of whose lines the sentence reader rewrote (or the recovery blanked),
+    not written out: the text as normalised (``unread_text``), the first ``count`` of the rewritten
+    ``lines`` in order (with their ``starts``), and the text's ``length``. Reading a line costs
+    the line, not a copy of the text (which made reading a file printed without spaces quadratic):
+    the parse lexes the lines read from their own strings and the rest from the text as normalised
+    (:meth:`tokens`), the recovery looks at one line (:meth:`line_bounds`, :meth:`part`), and an
+    offset maps through a bisection of the lines. The lists are shared with the texts made from
+    this one by reading a later line, so that reading one costs no copy of them; each text sees its
+    own ``count`` (a text made from this one is used instead of it, never beside it)."""
 
-    unread_text: NormalizedText
-    lines: list[_ReadLine] = attrs.field(eq=False, repr=False)
-    starts: list[int] = attrs.field(eq=False, repr=False)
-    count: int
+    def __init__(self, unread_text: NormalizedText, lines: list[_ReadLine], starts: list[int], count: int,
+                 length: int) -> None:
+        self.unread_text, self.lines, self.starts, self.count, self.length = unread_text, lines, starts, count, length
+        self.original_length = unread_text.original_length
+        self._from: tuple[str, _ReadLine, int] | None = None   # the text it was made from, when written out
+
+    @classmethod
+    def of(cls, text: NormalizedText) -> _ReadText:
+        return cls(text, [], [], 0, len(text.text))
+
+    def __len__(self) -> int:
+        return self.length
+
+    def replaced(self, line: _ReadLine, grown: int, at: int | None = None) -> _ReadText:
+        """This text with ``line`` in it (instead of the line read at ``at``), ``grown`` longer."""
+        lines, starts, count = self.lines, self.starts, self.count
+        after = bisect.bisect_right(starts, line.start, 0, count) if at is None else at
+        if at is None and after == count == len(lines):   # after every line read so far (the parse goes forward)
+            lines.append(line)
+            starts.append(line.start)
+        elif at is not None and at == count - 1 == len(lines) - 1:   # the last line read, blanked
+            lines[at] = line
+        else:   # the lines read after it move by what the line added
+            lines = [*lines[:after], line, *(attrs.evolve(moved, start=moved.start + grown, end=moved.end + grown)
+                                             for moved in lines[after + (at is not None):count])]
+            starts = [moved.start for moved in lines]
+        made = _ReadText(self.unread_text, lines, starts, len(lines), self.length + grown)
+        if "text" in self.__dict__:
+            made._from = (self.text, line, grown)
+        return made
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The text, written out (a syntax error's diagnostic reads it): from the text it was made
+        from when that was written out (one copy, as a blanked line costs), else piece by piece."""
+        if self._from is not None:
+            before, line, grown = self._from
+            return before[:line.start] + line.text + before[line.end - grown:]
+        return self.part(0, self.length)
 
     def unread(self, offset: int) -> int:
         """Where ``offset`` stands in the text as normalised."""
@@ -609,6 +648,83 @@ class _ReadText(NormalizedText):
 
     def original_offset(self, offset: int) -> int:
         return self.unread_text.original_offset(self.unread(offset))
+
+    def part(self, start: int, end: int) -> str:
+        """``text[start:end]``, from the lines read and the text as normalised between them."""
+        end = min(end, self.length)
+        pieces = []
+        at = max(0, bisect.bisect_right(self.starts, start, 0, self.count) - 1)
+        while start < end:
+            line = self.lines[at] if at < self.count else None
+            if line is not None and start >= line.end:
+                at += 1
+            elif line is not None and start >= line.start:
+                pieces.append(line.text[start - line.start:min(end, line.end) - line.start])
+                start = min(end, line.end)
+            else:   # between two lines read: as normalised
+                stop = end if line is None else min(end, line.start)
+                unread = self.unread(start)
+                pieces.append(self.unread_text.text[unread:unread + stop - start])
+                start = stop
+        return "".join(pieces)
+
+    def line_bounds(self, offset: int) -> tuple[int, int]:
+        """Where the line holding ``offset`` starts and ends (before its newline). A line read
+        holds no newline and stands between two (or an end of the text)."""
+        at = bisect.bisect_right(self.starts, offset, 0, self.count) - 1
+        if at >= 0 and offset <= self.lines[at].end:
+            return self.lines[at].start, self.lines[at].end
+        shift = 0 if at < 0 else self.lines[at].end - self.lines[at].unread_end   # between lines read: as normalised
+        text, unread = self.unread_text.text, offset - shift
+        after = self.starts[at + 1] if at + 1 < self.count else self.length
+        newline = text.find("\n", unread, after - shift)
+        return text.rfind("\n", 0 if at < 0 else self.lines[at].unread_end, unread) + 1 + shift, \
+            after if newline < 0 else newline + shift
+
+    def tokens(self, lexer: Any, state: ParserState[Any], start: int) -> Iterator[Token]:
+        """The tokens from ``start`` on, their offsets in this text: up to the end of the last line
+        read and the white space and comments after it, lexed from that part written out; after
+        it, from the text as normalised. No token crosses from one to the other."""
+        last = self.lines[self.count - 1] if self.count else None
+        shift = 0 if last is None else last.end - last.unread_end
+        if last is not None and start < last.end:
+            # up to the first character after the line that no newline, space or comment token takes
+            after = _SPACE_AND_COMMENTS.match(self.unread_text.text, last.unread_end)
+            assert after is not None   # it matches nothing as well
+            cut = after.end() + shift
+            yield from _lexed(lexer, state, self.part(start, cut), 0, start)
+            start = cut
+        yield from _lexed(lexer, state, self.unread_text.text, start - shift, shift)
+
+
+_SPACE_AND_COMMENTS = re.compile(r"(?:\s|#[^\n]*)*")
+
+
+def _lexed(lexer: Any, state: ParserState[Any], text: str, start: int, shift: int) -> Iterator[Token]:
+    """The tokens of ``text`` from ``start`` on, by Lark's contextual lexer following the parser's
+    ``state``, moved ``shift`` further (a lexing error too)."""
+    counter = LineCounter("\n")  # type: ignore[no-untyped-call]
+    counter.char_pos = start
+    tokens = lexer.lex(LexerState(TextSlice(text, 0, len(text)), counter), state)
+    while True:
+        try:
+            token = next(tokens)
+        except StopIteration:
+            return
+        except UnexpectedInput as error:
+            if shift:
+                if isinstance(error, UnexpectedToken):
+                    error.token = _moved(error.token, shift)
+                if error.pos_in_stream is not None:
+                    error.pos_in_stream += shift
+            raise
+        yield _moved(token, shift) if shift else token
+
+
+def _moved(token: Token, shift: int) -> Token:
+    token.start_pos = (token.start_pos or 0) + shift
+    token.end_pos = (token.end_pos or 0) + shift
+    return token
 
 
 _SECTION_OPEN = re.compile(r"^[ \t\u3000]*section\b.*\{[ \t\u3000]*(#.*)?$")
@@ -627,16 +743,15 @@ class _TargetLines:
         self.followed = 0      # the lines before this offset have been followed
         self.inside = False    # whether the line at ``followed`` is inside a section block
 
-    def __call__(self, text: str, line_start: int) -> bool:
-        line_end = text.find("\n", line_start)
-        line = text[line_start:line_end if line_end >= 0 else len(text)]
+    def __call__(self, text: _ReadText, line_start: int) -> bool:
+        line = text.part(*text.line_bounds(line_start))
         if _NOT_A_TARGET.match(line) or _BLOCK_CLOSE.match(line):
             return False
         if self.start == "single_rule":
             return True
         if line_start < self.followed:
             self.followed, self.inside = 0, False
-        for previous in text[self.followed:line_start].splitlines():
+        for previous in text.part(self.followed, line_start).splitlines():
             if _SECTION_OPEN.match(previous):
                 self.inside = True
             elif _BLOCK_CLOSE.match(previous):
@@ -645,7 +760,7 @@ class _TargetLines:
         return self.inside
 
 
-def _error_offset(error: UnexpectedInput, text: str) -> int:
+def _error_offset(error: UnexpectedInput, text: str | _ReadText) -> int:
     pos = getattr(error, "pos_in_stream", None)
     if isinstance(error, UnexpectedToken) and error.token.start_pos is not None:
         pos = error.token.start_pos
@@ -654,24 +769,15 @@ def _error_offset(error: UnexpectedInput, text: str) -> int:
     return len(text) if pos is None else int(pos)
 
 
-def _blank_line(text: str, offset: int) -> str:
-    start = text.rfind("\n", 0, offset) + 1
-    end = text.find("\n", offset)
-    end = len(text) if end == -1 else end
-    if start > 0 and text[start:end].strip() == "":
-        return text
-    return text[:start] + " " * (end - start) + text[end:]
-
-
 def _syntax_diagnostic(
-    error: UnexpectedInput, text: str, normalized: NormalizedText, original: m.Source,
-    target_line: Callable[[str, int], bool]
+    error: UnexpectedInput, normalized: _ReadText, original: m.Source, target_line: Callable[[_ReadText, int], bool]
 ) -> Diagnostic:
+    text = normalized.text
     offset = _error_offset(error, text)
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = len(text) if text.find("\n", line_start) < 0 else text.find("\n", line_start)
     unreadable = unreadable_comparison(text[line_start:line_end]) \
-        if target_line(text, line_start) else None
+        if target_line(normalized, line_start) else None
     if unreadable is not None:
         statement = text[line_start:line_end].split(" cite ")[0].strip()
         return Diagnostic(
@@ -800,7 +906,7 @@ def _literal_terminals() -> dict[str, str]:
     return {t.name: t.pattern.value for t in _parser().terminals if isinstance(t.pattern, PatternStr)}
 
 
-def _span(original: m.Source, normalized: NormalizedText, start: int, end: int) -> m.Span:
+def _span(original: m.Source, normalized: NormalizedText | _ReadText, start: int, end: int) -> m.Span:
     first = normalized.original_offset(start)
     return span_of(original, first, max(first + 1, normalized.original_offset(end)))
 
@@ -878,7 +984,7 @@ _TIMES = (m.TargetYear, m.EveryYear, m.Cumulative, m.During)
 class _Builder:
     """Builds model objects bottom-up; one method per grammar rule (see ``GRAMMAR_TO_MODEL``)."""
 
-    def __init__(self, original: m.Source, normalized: NormalizedText,
+    def __init__(self, original: m.Source, normalized: _ReadText,
                  readings: dict[int, Reading] | None = None) -> None:
         self.original = original
         self.normalized = normalized
@@ -1377,7 +1483,7 @@ class _Builder:
             value = Decimal(str(number).replace(",", ""))
         if magnitude:
             value *= MAGNITUDES[magnitude]
-        written = self.normalized.text[c[0].start_pos:c[-1].end_pos]
+        written = self.normalized.part(c[0].start_pos or 0, c[-1].end_pos or 0)
         if not _representable(value):
             self._error("QR008", tr("{text} is beyond the range of numbers the engine can compare (about 1e-300 to "
                                     "1e300)", text=written), span)
@@ -1461,7 +1567,8 @@ class _Builder:
     def rule_indicator_definition(self, span: m.Span, c: list[Token]) -> _Field:
         years = [t for t in c if t.type == "YEAR"]
         text = self._string(c[-1])
-        first_is_start = bool(years) and self.normalized.text[years[0].end_pos or 0:].lstrip().startswith("..")
+        first_is_start = bool(years) and self.normalized.part(years[0].end_pos or 0, c[-1].start_pos or 0).lstrip() \
+            .startswith("..")
         start = int(years[0]) if first_is_start else None
         end = int(years[-1]) if years and (len(years) == 2 or not first_is_start) else None
         if start is not None and end is not None and start > end:

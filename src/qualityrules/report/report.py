@@ -498,6 +498,11 @@ class Report:
         return tables
 
     @functools.cached_property
+    def _region_names(self) -> list[str]:
+        """The regions, one list for the result and the target rows (their JSON encodes it once)."""
+        return list(self.obs.regions)
+
+    @functools.cached_property
     def _result_rows(self) -> Rows:
         """:meth:`results` as columns indexed out of the ``[region, atom]`` matrices. A row's kind
         (its place in a region's rows — rule and year —, verdict and censoring mark) fixes all its
@@ -521,7 +526,7 @@ class Report:
             "binding": [bool(b) for b in binding[of_kind].tolist()],
         }
         by_row: dict[str, list[Any] | Indexed] = {
-            "region": Indexed(list(self.obs.regions), r),
+            "region": Indexed(self._region_names, r),
             **{name: Indexed(table, which[r, column]) for name, (table, which) in self._measure_tables.items()},
         }
         self._add_reasons(by_row, by_key, r, column)
@@ -557,7 +562,7 @@ class Report:
             "censored": _CENSORED_MARKS[censored[of_kind]].tolist(),
         }
         by_row: dict[str, list[Any] | Indexed] = {
-            "region": Indexed(list(self.obs.regions), r),
+            "region": Indexed(self._region_names, r),
             **{name: Indexed(table, np.where(decided, which[r, np.minimum(column, len(self.atoms) - 1)], len(table) - 1))
                for name, (table, which) in self._measure_tables.items()},
             "year_verdicts": self._year_verdicts(checked, regions),
@@ -641,14 +646,19 @@ class Report:
             refuse(tr("by must be one of {choices}, not {value}", choices=", ".join(sorted(keys)), value=shown(by)))
         key_of: Callable[[int], str] = keys[by]
         counts: dict[str, dict[str, int]] = {}
-        outcomes = self.outcomes
-        for k in self._checked_rules:
+        for k, frequency in zip(self._checked_rules, self._outcome_counts, strict=True):
             bucket = counts.setdefault(key_of(k), dict.fromkeys(VERDICTS, 0))
             aspiration = bool(self._aspiration_rule[k])
-            values, frequency = np.unique(outcomes[:, k], return_counts=True)
-            for code, n in zip(values.tolist(), frequency.tolist(), strict=True):
-                bucket[_verdict(code, aspiration)] += n
+            for code, n in enumerate(frequency):
+                if n:
+                    bucket[_verdict(code, aspiration)] += n
         return counts
+
+    @functools.cached_property
+    def _outcome_counts(self) -> list[list[int]]:
+        """Per checked rule, how many regions have each outcome code (counted once for every way
+        of grouping the counts)."""
+        return [np.bincount(self.outcomes[:, k], minlength=_FAIL + 1).tolist() for k in self._checked_rules]
 
     @functools.cached_property
     def _checked_rules(self) -> list[int]:

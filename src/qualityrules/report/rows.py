@@ -5,7 +5,10 @@ indicator, target, citation, rule text — is the same for every row of one rule
 keeps those fields once per rule and the others once per row, so rows are built by indexing
 arrays. :func:`dumps` writes what ``json.dumps(value, ensure_ascii=False, indent=indent)`` writes,
 column by column: a column of numbers or of strings is encoded by one call of the C encoder (which
-``json.dumps`` itself only uses without an indent), each rule's fixed fields once per rule.
+``json.dumps`` itself only uses without an indent), each rule's fixed fields once per rule. Rows
+are written by kinds told apart by the fields of few values too (a value rounded to two decimals
+and the margins that follow from it), as long as the kinds stay few: a row is then two pieces,
+its region and its kind's text, and the document is joined from them once.
 """
 
 from __future__ import annotations
@@ -37,10 +40,6 @@ class Indexed:
         if any(issubclass(kind, (list, dict)) for kind in set(map(type, self.table))):
             return [v.copy() if isinstance(v, (list, dict)) else v for v in map(self.table.__getitem__, self.index.tolist())]
         return _objects(self.table)[self.index].tolist()  # type: ignore[no-any-return]
-
-    def encoded(self, indent: int | None, level: int, before: str = "", after: str = "") -> list[str]:
-        """Each row's value as ``json.dumps`` writes it ``level`` deep, between ``before`` and ``after``."""
-        return _objects(_encoded(self.table, indent, level, before, after))[self.index].tolist()  # type: ignore[no-any-return]
 
 
 def floats(values: npt.NDArray[np.float64]) -> Indexed:
@@ -94,7 +93,7 @@ class Rows:
         return [dict(zip(names, values, strict=True))
                 for values in zip(*(self.column(name, rows) for name in names), strict=True)]
 
-    def _write(self, indent: int | None, level: int, out: list[str]) -> None:
+    def _write(self, indent: int | None, level: int, out: list[str], memo: _Memo) -> None:
         """Append what ``json.dumps(self.dicts())`` writes ``level`` deep, without building the
         dicts: for each kind of row, the text between its per-row fields is written once; the
         rows are these texts and the encoded per-row fields, interleaved."""
@@ -104,73 +103,103 @@ class Rows:
         separator, first, last = _breaks(indent, level + 1)
         field_separator, first_field, last_field = _breaks(indent, level + 2)
         key, of_kind = self._written_kinds()
-        kind_of = self.key[of_kind].tolist()   # each written kind's kind
-        fixed = {name: [encoded[k] for k in kind_of]
-                 for name, encoded in ((name, _encoded(values, indent, level + 2)) for name, values in self.by_key.items())}
-        fixed.update((name, _encoded(values, indent, level + 2)) for name, values in self._by_kind(key, of_kind).items())
-        varying = [name for name in self.names if name not in fixed]
-        texts: list[list[str]] = []   # per kind: the text before each varying field, and after the last
-        for k in range(len(of_kind)):
-            between, pending = [], separator + "{" + first_field
-            for number, name in enumerate(self.names):
-                pending += (field_separator if number else "") + json.dumps(name, ensure_ascii=False) + ": "
-                if name in fixed:
-                    pending += fixed[name][k]
-                else:
-                    between.append(pending)
-                    pending = ""
-            between.append(pending + last_field + "}")
-            texts.append(between)
+        kind_of = self.key[of_kind]   # each written kind's kind
+        of_key = {name: _encoded(values, indent, level + 2) for name, values in self.by_key.items()}
+        of_written = {name: _chosen(_encoded(self._table(name), indent, level + 2), which)
+                      for name, which in self._by_kind(key, of_kind).items()}
+        varying = [name for name in self.names if name not in of_key and name not in of_written]
+        # The text before each varying field and after the last, in parts each one text or one per
+        # written kind; the texts between them joined for each kind first (a few), then chosen for
+        # each written kind once.
+        segments: list[list[str | list[str]]] = [[]]
+        run = [separator + "{" + first_field] * (len(next(iter(of_key.values()))) if of_key else 1)
+        for number, name in enumerate(self.names):
+            head = (field_separator if number else "") + json.dumps(name, ensure_ascii=False) + ": "
+            run = [text + head for text in run]
+            if name in of_key:
+                run = [text + value for text, value in zip(run, of_key[name], strict=True)]
+                continue
+            segments[-1].append(_chosen(run, kind_of))
+            run = [""] * len(run)
+            if name in of_written:
+                segments[-1].append(of_written[name])
+            else:
+                segments.append([])
+        segments[-1].append(_chosen([text + last_field + "}" for text in run], kind_of))
+        texts = [_joined(parts, len(of_kind)) for parts in segments]
         # A text that is the same in every kind is written with the field before or after it (each
         # distinct value of the field once), not as a piece of every row.
         before, after, kept = [""] * len(varying), [""] * len(varying), []
-        for i in range(len(varying) + 1):
-            text = texts[0][i]
-            same = all(between[i] == text for between in texts)
-            if same and i > 0 and isinstance(self.by_row[varying[i - 1]], Indexed):
+        for i, text in enumerate(texts):
+            if isinstance(text, str) and i > 0 and isinstance(self.by_row[varying[i - 1]], Indexed):
                 after[i - 1] = text
-            elif same and i < len(varying) and isinstance(self.by_row[varying[i]], Indexed):
+            elif isinstance(text, str) and i < len(varying) and isinstance(self.by_row[varying[i]], Indexed):
                 before[i] = text
             else:
                 kept.append(i)
-        columns: list[list[str]] = []
-        for i in range(len(varying) + 1):
+        # the pieces row by row: a column of the grid per kept text and per varying field, filled
+        # by numpy (each distinct piece one object, referenced by its rows), read out row-major
+        grid = np.empty((len(key), len(kept) + len(varying)), dtype=object)
+        j = 0
+        for i, text in enumerate(texts):
             if i in kept:
-                columns.append(_objects([between[i] for between in texts])[key].tolist())
+                grid[:, j] = text if isinstance(text, str) else _objects(text)[key]
+                j += 1
             if i < len(varying):
-                columns.append(self._encoded_column(varying[i], indent, level + 2, before[i], after[i]))
-        columns[0][0] = columns[0][0][len(separator):]   # the first row has no separator before it
+                values = self.by_row[varying[i]]
+                if isinstance(values, Indexed):
+                    # a table two sets of rows share (the regions) encoded once
+                    known = (id(values.table), level, before[i], after[i])
+                    if known not in memo:
+                        memo[known] = _objects(_encoded(values.table, indent, level + 2, before[i], after[i]))
+                    grid[:, j] = memo[known][values.index]
+                else:
+                    grid[:, j] = _objects(_encoded(values, indent, level + 2))
+                j += 1
+        grid[0, 0] = grid[0, 0][len(separator):]   # the first row has no separator before it
         out.append("[" + first)
-        # the pieces row by row, appended, not joined: the document is copied once, at the end
-        out.extend(itertools.chain.from_iterable(zip(*columns, strict=True)))
+        out += grid.ravel().tolist()   # the document is copied once, at the end
         out.append(last + "]")
 
     def _written_kinds(self) -> tuple[IntArray, IntArray]:
         """The kinds the rows are written by, and a row of each: their kinds told apart further by
-        the per-row fields that take a few values (a reason, the verdicts of each year), which are
-        then written into each kind's text instead of as pieces of every row."""
-        few = [values.index for values in self.by_row.values() if isinstance(values, Indexed) and len(values.table) <= 16]
-        return kinds(self.key, *few)
+        per-row fields, which are then written into each kind's text instead of as pieces of
+        every row. A field of a few values (a reason, the verdicts of each year) always; then
+        others, fewest values first (a value rounded to two decimals, whose margins follow from
+        it), as long as the kinds stay a small part of the rows (each kind's text is written
+        once, whole)."""
+        indexed = sorted((values for values in self.by_row.values() if isinstance(values, Indexed)),
+                         key=lambda values: len(values.table))
+        few = [values for values in indexed if len(values.table) <= 16]
+        key, some_row = kinds(self.key, *(values.index for values in few))
+        limit = len(self.key) // 16
+        for values in indexed[len(few):]:
+            if len(values.table) > limit:
+                break
+            if _per_kind(values.index, key, some_row) is None:   # else it already is the same in each kind
+                folded, of_folded = kinds(key, values.index)
+                if len(of_folded) > limit:
+                    break
+                key, some_row = folded, of_folded
+        return key, some_row
 
-    def _by_kind(self, key: IntArray, some_row: IntArray) -> dict[str, list[Any]]:
+    def _by_kind(self, key: IntArray, some_row: IntArray) -> dict[str, IntArray]:
         """The per-row fields that are the same in every row of a kind (``key``, with ``some_row``
-        of each): a threshold set by the rule, an assessment that is None in every row. As one
-        value per kind they are written into the kind's text, not as pieces of every row."""
+        of each): a threshold set by the rule, an assessment that is None; each with its value's
+        place in the field's table, per kind. As one value per kind they are written into the
+        kind's text, not as pieces of every row."""
         found = {}
-        head = slice(0, 1024)   # most fields differ within the first rows of a kind already
         for name, values in self.by_row.items():
             if isinstance(values, Indexed):
-                per_kind = values.index[some_row]
-                if np.array_equal(values.index[head], per_kind[key[head]]) and np.array_equal(values.index, per_kind[key]):
-                    found[name] = [values.table[i] for i in per_kind.tolist()]
+                per_kind = _per_kind(values.index, key, some_row)
+                if per_kind is not None:
+                    found[name] = per_kind
         return found
 
-    def _encoded_column(self, name: str, indent: int | None, level: int, before: str = "", after: str = "") -> list[str]:
+    def _table(self, name: str) -> list[Any]:
         values = self.by_row[name]
-        if isinstance(values, Indexed):
-            return values.encoded(indent, level, before, after)
-        assert not before and not after   # only a column of few values takes a text in
-        return _encoded(values, indent, level)
+        assert isinstance(values, Indexed)
+        return values.table
 
 
 def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
@@ -181,7 +210,8 @@ def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
     possible = 1
     for part in parts:
         base = int(part.max(initial=0)) + 1
-        combined = combined * base + part
+        combined *= base   # in place: no new array per part
+        combined += part
         possible *= base
     if possible > 4 * len(combined) + 1024:
         _, first, number = np.unique(combined, return_index=True, return_inverse=True)
@@ -194,27 +224,64 @@ def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
     return number, some_row
 
 
+def _per_kind(index: IntArray, key: IntArray, some_row: IntArray) -> IntArray | None:
+    """``index`` of each kind (``key``, with ``some_row`` of each) when it is the same in every
+    row of the kind, else None."""
+    per_kind = index[some_row]
+    head = slice(0, 1024)   # most fields differ within the first rows of a kind already
+    if np.array_equal(index[head], per_kind[key[head]]) and np.array_equal(index, per_kind[key]):
+        return per_kind
+    return None
+
+
+def _chosen(texts: list[str], which: IntArray) -> str | list[str]:
+    """``texts[which[k]]`` for each kind k: one text when it is the same for every kind."""
+    if all(text == texts[0] for text in texts):
+        return texts[0]
+    if bool((which == which[0]).all()):
+        return texts[int(which[0])]
+    return _objects(texts)[which].tolist()  # type: ignore[no-any-return]
+
+
+def _joined(parts: list[str | list[str]], count: int) -> str | list[str]:
+    """The concatenation of ``parts`` (each one text, or one per kind) for each of ``count``
+    kinds: one text when every part is one."""
+    if all(isinstance(part, str) for part in parts):
+        return "".join(parts)   # type: ignore[arg-type]
+    return ["".join(texts) for texts in zip(*(itertools.repeat(part, count) if isinstance(part, str) else part
+                                             for part in parts), strict=True)]
+
+
 def dumps(value: Any, indent: int | None = None, level: int = 0) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=indent)`` for ``value`` nested ``level``
     deep, where value may hold :class:`Rows` (written as the list of their dicts)."""
     out: list[str] = []
-    _write(value, indent, level, out)
+    _write(value, indent, level, out, {})
     return "".join(out)
 
 
-def _write(value: Any, indent: int | None, level: int, out: list[str]) -> None:
+_Memo = dict[tuple[int, int, str, str], npt.NDArray[np.object_]]   # encoded tables, by table (alive meanwhile)
+
+
+def _write(value: Any, indent: int | None, level: int, out: list[str], memo: _Memo) -> None:
     if isinstance(value, Rows):
-        value._write(indent, level, out)
+        value._write(indent, level, out, memo)
     elif isinstance(value, dict) and value and all(type(key) is str for key in value):
         separator, first, last = _breaks(indent, level + 1)
         out.append("{" + first)
         for number, (key, item) in enumerate(value.items()):
             out.append((separator if number else "") + json.dumps(key, ensure_ascii=False) + ": ")
-            _write(item, indent, level + 1, out)
+            _write(item, indent, level + 1, out, memo)
         out.append(last + "}")
     elif isinstance(value, (list, tuple)) and value:
         separator, first, last = _breaks(indent, level + 1)
-        out.append("[" + first + separator.join(_encoded(list(value), indent, level + 1)) + last + "]")
+        flat = _flat(list(value))
+        if flat is not None:   # the C encoder's text, its items moved apart
+            text, quote = flat
+            items = text.replace(quote + ", " + quote, quote + separator + quote)
+        else:
+            items = separator.join(_encoded(list(value), indent, level + 1))
+        out.append("[" + first + items + last + "]")
     else:
         out.append(_nested(value, indent, level))
 
@@ -232,27 +299,37 @@ def _encoded(values: list[Any], indent: int | None, level: int, before: str = ""
     """Each of ``values`` as ``json.dumps`` writes it ``level`` deep (between ``before`` and
     ``after``); a column of numbers or of strings in one call of the C encoder, other values each
     once."""
-    kinds = set(map(type, values))
     if not values:
         return []
-    if kinds <= {float, type(None)} or kinds <= {int, type(None)} or kinds <= {bool, type(None)}:
-        # numbers, true, false and null never contain ", ": the list encoded at once, then split
-        numbers = json.dumps(values)[1:-1].split(", ")
-        return [f"{before}{text}{after}" for text in numbers] if before or after else numbers
-    if kinds == {str}:
-        # inside an encoded string a quote is escaped, so '", "' only ever separates two strings
-        return [f'{before}"{text}"{after}' for text in json.dumps(values, ensure_ascii=False)[2:-2].split('", "')]
+    flat = _flat(values)
+    if flat is not None:   # the C encoder's text cut into its items (and before, after glued on)
+        text, quote = flat
+        return (before + text.replace(quote + ", " + quote, quote + after + "\0" + before + quote) + after).split("\0")
     cache: dict[Hashable, str] = {}
     out = []
     for value in values:
         key = _frozen(value)
-        text = cache.get(key) if key is not None else None
-        if text is None:
-            text = dumps(value, indent, level)
+        known = cache.get(key) if key is not None else None
+        if known is None:
+            known = dumps(value, indent, level)
             if key is not None:
-                cache[key] = text
-        out.append(f"{before}{text}{after}")
+                cache[key] = known
+        out.append(f"{before}{known}{after}")
     return out
+
+
+def _flat(values: list[Any]) -> tuple[str, str] | None:
+    """A column of numbers (true, false and null among them) or of strings as ``json.dumps``
+    writes it, by one call of the C encoder: the text of its items, separated by ``, ``, and the
+    quote around each item ('"' for strings, else ''); None for other values. The separator never
+    occurs inside an item (a quote inside an encoded string is escaped), nor does a NUL character
+    (the encoder escapes every control character), which therefore can cut the text."""
+    kinds = set(map(type, values))
+    if kinds <= {float, type(None)} or kinds <= {int, type(None)} or kinds <= {bool, type(None)}:
+        return json.dumps(values)[1:-1], ""
+    if kinds == {str}:
+        return json.dumps(values, ensure_ascii=False)[1:-1], '"'
+    return None
 
 
 def _nested(value: Any, indent: int | None, level: int) -> str:
