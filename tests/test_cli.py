@@ -147,3 +147,21 @@ def test_shipped_rule_files_are_formatted_and_lint_clean() -> None:
     # 空气质量优良天数比例, API until 2012, AQI from 2013)
     codes = {line.split("[")[1].split("]")[0] for line in linted.stdout.splitlines() if "warning[" in line}
     assert codes <= {"QR108", "QR124"}
+
+
+def test_lint_imports_no_module_it_does_not_need() -> None:
+    """A lint is a start-up cost (< 250 ms): numerics, tables and thread pools stay unimported
+    (a module-level import of concurrent.futures once cost it the logging package's import)."""
+    import subprocess
+    import sys
+
+    from qualityrules.resources import rules_dir
+
+    pack = str(rules_dir() / "packs" / "longgang-2015.qr")
+    code = (f"import sys, runpy\nsys.argv = ['qualityrules', 'lint', {pack!r}]\n"
+            "try:\n    runpy.run_module('qualityrules', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('numpy', 'pint', 'pandas', 'pyarrow', 'concurrent.futures', 'hypothesis')"
+            " if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "0 error(s)" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -22,9 +22,11 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 _MAGIC = b"qualityrules artefact 1\n"
 
@@ -41,7 +43,10 @@ def cores() -> int:
 def second_core() -> ThreadPoolExecutor:
     """One worker thread, started on first use, for the other half of a large numpy pass (numpy
     releases the GIL while it compares or reduces): the engine's comparisons, a records column's
-    extremes. Use it only when :func:`cores` is at least 2."""
+    extremes. Use it only when :func:`cores` is at least 2. (Its module is imported on first use:
+    a lint never needs it.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="qualityrules-second-core")
 
 
