@@ -41,20 +41,8 @@ from qualityrules.report.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from generated_packs import big_pack  # noqa: E402  (test helper shared with tests/test_scale.py)
+from generated_packs import SCALE_REPORT_PACK, big_pack  # noqa: E402  (test helpers shared with tests)
 
-PACK = """pack scale-report {
-    region 全市
-    level  city
-    period 2014..2015
-    target 2015
-    section 环境 {
-        到2015年 工业废水达标排放率 >= 95%                 cite "一(一)"
-        到2015年 万元GDP能耗 <= 0.47 吨标准煤/万元          cite "一(二)"
-        每年 空气质量优良天数比例 达到90%以上               cite "一(三)"
-    }
-}
-"""
 CENTRES = {"工业废水达标排放率": 95.0, "万元GDP能耗": 0.47, "空气质量优良天数比例": 90.0}
 
 
@@ -130,7 +118,7 @@ def main() -> None:
         print(f"  10,000 / 1,000 rules{' without spaces' if dense else ''} (cpu): {ratio:.1f}x   "
               "target: 10,000 rules < 2 s")
 
-    pack = resolve_text(PACK, source="<bench>")
+    pack = resolve_text(SCALE_REPORT_PACK, source="<bench>")
     inside = {f"区{r:06d}": "全市" for r in range(args.regions)}   # the regions are districts of 全市
     evaluation = qualityrules.evaluate(pack, data(args.regions), hierarchy=inside).evaluation
     report = Report(evaluation)

@@ -52,3 +52,18 @@ def big_pack(rules: int, *, pack_id: str = "scale-test", extends: str | None = N
         lines.append("    }")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+# The pack of the report benchmark (benchmarks/bench_scale.py) and of its output test
+SCALE_REPORT_PACK = """pack scale-report {
+    region 全市
+    level  city
+    period 2014..2015
+    target 2015
+    section 环境 {
+        到2015年 工业废水达标排放率 >= 95%                 cite "一(一)"
+        到2015年 万元GDP能耗 <= 0.47 吨标准煤/万元          cite "一(二)"
+        每年 空气质量优良天数比例 达到90%以上               cite "一(三)"
+    }
+}
+"""

@@ -319,20 +319,11 @@ def test_json_of_a_report_whose_values_are_written_into_the_kinds_is_json_dumps_
     """A report of 600 districts (as benchmarks/bench_scale.py writes for 100,000) whose values take
     a dozen decimals each: the values, their margins and thresholds are written into the kinds'
     texts (the kinds stay under a sixteenth of the rows), the regions as pieces of every row."""
+    from generated_packs import SCALE_REPORT_PACK
+
     from qualityrules.packs.resolve import resolve_text
 
-    pack = resolve_text("""pack scale-report {
-    region 全市
-    level  city
-    period 2014..2015
-    target 2015
-    section 环境 {
-        到2015年 工业废水达标排放率 >= 95%                 cite "一(一)"
-        到2015年 万元GDP能耗 <= 0.47 吨标准煤/万元          cite "一(二)"
-        每年 空气质量优良天数比例 达到90%以上               cite "一(三)"
-    }
-}
-""", source="<test>")
+    pack = resolve_text(SCALE_REPORT_PACK, source="<test>")
     rng = np.random.default_rng(7)
     regions = [f"区{r:04d}" for r in range(600)]
     table: dict[str, Any] = {"region": np.repeat(regions, 2), "year": np.tile([2014, 2015], 600)}
