@@ -1022,18 +1022,21 @@ EXPRESSIONS = st.recursive(aggregates(), lambda inner: st.one_of(
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(EXPRESSIONS, min_size=1, max_size=4), st.lists(ROW, max_size=40), st.integers(1, 15))
+@given(st.lists(EXPRESSIONS, min_size=1, max_size=4), st.lists(ROW, max_size=40), st.integers(1, 15), st.data())
 def test_generated_definitions_equal_the_reference(values: list[str], records: list[dict[str, Any]],
-                                                    rows: int) -> None:
+                                                    rows: int, data: st.DataObject) -> None:
     """Every combination of aggregates, conditions and arithmetic (several indicators sharing the
-    passes of one grouping, bits packed per pass) computes what a row-by-row exact reading does."""
+    passes of one grouping, bits packed per pass, some with min_records) computes what a row-by-row
+    exact reading does, in any row order, rolled up a hierarchy too."""
     catalogue = indicators("".join(
         f"indicator 生成{k} {{\n    unit 个\n    direction higher\n    from t\n    region 地区\n    date 日期\n"
-        f"    value {value}\n}}\n" for k, value in enumerate(values)))
-    expected = naive(records, catalogue)
-    data = frame(records)
-    assert same(as_dict(compute_indicators(catalogue, {"t": data}, threads=1)), expected)
-    assert same(as_dict(compute_indicators(catalogue, {"t": data}, chunk_rows=rows, threads=2)), expected)
+        f"    value {value}\n" + (f"    min_records {k}\n" if k else "") + "}\n" for k, value in enumerate(values)))
+    table = frame(records)
+    assert same(as_dict(compute_indicators(catalogue, {"t": table}, threads=1)), naive(records, catalogue))
+    parents = {"龙岗区": "深圳市", "福田区": "深圳市", "深圳市": "广东省"}
+    shuffled = frame(data.draw(st.permutations(records)))
+    assert same(as_dict(compute_indicators(catalogue, {"t": shuffled}, hierarchy=parents, chunk_rows=rows, threads=2)),
+                naive(records, catalogue, parents))
 
 
 def test_a_value_beyond_float64_is_infinite_and_unknown_with_its_cell_named() -> None:
