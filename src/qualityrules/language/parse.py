@@ -508,11 +508,14 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
             tokens = current.tokens(lexer, state, 0 if resume is None else resume[0])
             while (token := next(tokens, None)) is not None:
                 if token.type == "_NL":
-                    if read_ahead(lexer, state, token):  # the text changed after the line end: lex it again
-                        tokens = current.tokens(lexer, state, token.start_pos or 0)
-                        continue
                     line_ends.append(token.start_pos or 0)
                     states.append(_Resumable(state, builder))
+                    if read_ahead(lexer, state, token):
+                        # the text changed after the line end (a reading keeps the indentation and
+                        # the first character of its line, so the line end is the same token)
+                        state.feed_token(token)
+                        last, tokens = token, current.tokens(lexer, state, token.end_pos or 0)
+                        continue
                 state.feed_token(token)
                 last = token
             built: Any = state.feed_token(_end(last), True)
