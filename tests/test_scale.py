@@ -349,6 +349,95 @@ def test_recovery_reports_what_reparsing_from_the_start_reports(name: str, data:
     assert (built, diagnostics) == _reparsing_from_the_start(broken)
 
 
+# Damage for packs printed without spaces: clauses glued on, targets made unreadable or doubled.
+# (杜绝…每年 parses as written, an eliminated name and a time word: it is not read.)
+_GLUED_DAMAGE = ['cite"附"', " cite ", "达到", "以上", "很好", "杜绝", "“", "”", "95%", "# 注", "到2015年", "每年",
+                 "\n        杜绝重大安全事故每年\n", None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 120), st.data())
+def test_recovery_of_packs_printed_without_spaces_reports_what_reparsing_from_the_start_reports(
+        rules: int, data: st.DataObject) -> None:
+    """Generated packs, each rule line printed with or without spaces (those read ahead, before
+    the parse reaches them, see ``_parse_recovering``), then damaged: the model (its spans and
+    readings) and every diagnostic are those of failing on each line and reparsing from the start."""
+    dense, spaced = big_pack(rules, dense=True).split("\n"), big_pack(rules).split("\n")
+    lines = [data.draw(st.sampled_from((d, s))) for d, s in zip(dense, spaced, strict=True)]
+    for _ in range(data.draw(st.integers(0, 4))):
+        k = data.draw(st.integers(0, len(lines) - 1))
+        at = data.draw(st.integers(0, len(lines[k])))
+        damage = data.draw(st.sampled_from(_GLUED_DAMAGE + _DAMAGE))
+        if damage is None:
+            space = lines[k].find(" ", at)
+            lines[k] = lines[k] if space < 0 else lines[k][:space] + lines[k][space + 1:]
+        else:
+            lines[k] = lines[k][:at] + damage + lines[k][at:]
+    text = "\n".join(lines)
+    built, diagnostics = parse._parse_recovering(normalize_with_offsets(text), m.Source("<string>", text), "start", None)
+    expected = _reparsing_from_the_start(text)
+    assert (built, diagnostics) == expected
+    assert _wordings(built) == _wordings(expected[0])   # how each rule was printed: not compared by ==
+
+
+def _wordings(built: m.RuleFile | None) -> list[tuple[Any, ...]]:
+    return [] if built is None else [(r.span, r.joined, r.target_at, r.name_note) for p in built.packs
+                                     for s in p.sections for r in s.rules]
+
+
+def test_a_pack_printed_without_spaces_is_read_ahead_not_failed_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every line of a clean pack printed without spaces that the sentence reader reads is read
+    before the parse reaches it: the parse never fails, so it never resumes (each line read cost
+    a failed parse of it and a resumed one, which built the rule before it again)."""
+    resumed = 0
+    restore = parse._Resumable.restore
+
+    def counted(self: Any, builder: Any) -> Any:
+        nonlocal resumed
+        resumed += 1
+        return restore(self, builder)
+
+    monkeypatch.setattr(parse._Resumable, "restore", counted)
+    # 杜绝重大安全事故每年 prints its name to the end of the line too, but parses as written (an
+    # eliminated name and a time word): it is not read
+    text = big_pack(SMALL, dense=True).replace("部分 {\n", "部分 {\n        杜绝重大安全事故每年\n", 1)
+    built, diagnostics = parse_text(text)
+    rules = [r for p in built.packs for s in p.sections for r in s.rules]
+    assert not diagnostics and len(rules) == SMALL + 1 and resumed == 0
+    assert sum(1 for r in rules if r.joined or r.target_at is not None) > SMALL / 2
+    assert rules[0].indicator == "重大安全事故每年" and not rules[0].joined
+    expected = _reparsing_from_the_start(text)[0]
+    assert built == expected and _wordings(built) == _wordings(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60), st.data())
+def test_parses_answers_as_a_parse_that_builds(rules: int, data: st.DataObject) -> None:
+    """``_parses`` (the parse table alone) accepts exactly the lines a full parse accepts: the
+    readings the sentence reader tries, as written and damaged."""
+    tried: list[str] = []
+
+    def recorded(line: str) -> bool:
+        tried.append(line)
+        return parse._parses(line)
+
+    line = data.draw(st.sampled_from(big_pack(rules, dense=data.draw(st.booleans())).split("\n")))
+    at = data.draw(st.integers(0, len(line)))
+    damage = data.draw(st.sampled_from([d for d in _GLUED_DAMAGE + _DAMAGE if d is not None] + [""]))
+    line = line[:at] + damage + line[at:]
+    read_line(line, recorded)
+    for text in (line, *tried):
+        context = parse._BUILDER.set(None)
+        try:
+            parse._parser().parse(text, start="single_rule")
+            accepted = True
+        except UnexpectedInput:
+            accepted = False
+        finally:
+            parse._BUILDER.reset(context)
+        assert parse._parses(text) is accepted, text
+
+
 def _apply_by_copying(text: NormalizedText, line_start: int, line_end: int, reading: Reading) -> NormalizedText:
     """The definition of ``parse._apply``: a map of every character to its original offset,
     copied with the read line's entries mapped through the reading (what it did until the copy,

@@ -32,7 +32,7 @@ from lark.grammar import Terminal
 from lark.lexer import LexerState, LineCounter, PatternStr
 from lark.parsers import lalr_analysis
 from lark.parsers.lalr_analysis import Action
-from lark.parsers.lalr_parser_state import ParserState
+from lark.parsers.lalr_parser_state import ParseConf, ParserState
 from lark.utils import TextSlice
 
 from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, span_of
@@ -41,7 +41,7 @@ from ..resources import Artefact, digest, load_artefact
 from . import grammar, units
 from . import model as m
 from .numerals import chinese_numeral
-from .reader import Reading, read_line, unreadable_comparison
+from .reader import Reading, glued_lines, read_line, unreadable_comparison
 from .text import NormalizedText, lone_surrogate, normalize_with_offsets, quotable, quote, surrogate_message
 from .units import grammar_spellings
 
@@ -454,7 +454,9 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
 
     Trying again is parsing a text that equals the old one up to the line: the parse resumes from
     the parser's state before the line end that precedes the line (kept at every line end, see
-    :class:`_Resumable`), so the work stays linear in the text."""
+    :class:`_Resumable`), so the work stays linear in the text. A line that prints its target
+    inside its name is read before the parse reaches it, when the parse would fail on it
+    (``read_ahead``): the same reading, without the failure."""
     current = _ReadText.of(normalized)
     diagnostics: list[Diagnostic] = []
     readings: dict[int, Reading] = {}
@@ -465,6 +467,36 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
     line_ends: list[int] = []  # offsets of the line-end tokens fed so far, in order
     states: list[_Resumable] = []  # the parse before each of them
     resume: tuple[int, ParserState[Any]] | None = None
+    glued = glued_lines(normalized.text)  # where lines print their target inside their name start their words
+
+    def read(line_start: int, line_end: int) -> bool:
+        """Let the sentence reader read a target line the parse fails on (once): whether it did."""
+        nonlocal current
+        if line_start in read_lines or not target_line(current, line_start):
+            return False
+        read_lines.add(line_start)
+        reading = read_line(current.part(line_start, line_end), _parses, names)
+        if reading is None:
+            return False
+        current = builder.normalized = _apply(current, line_start, line_end, reading)
+        readings[line_start + reading.name_start] = reading
+        return True
+
+    def read_ahead(lexer: Any, state: ParserState[Any], newline: Token) -> bool:
+        """Read the line after ``newline`` (fed next) before the parse reaches it, when it prints
+        its target inside its name and the parse would fail on it (:func:`_error_ahead`): the
+        parse then goes on with the line as read, as it would once it had failed on it and
+        resumed before ``newline``, without failing, resuming, and building the rule before it
+        again (most lines of a plan printed without spaces)."""
+        if current.unread(newline.end_pos or 0) not in glued:
+            return False
+        line_start, line_end = current.line_bounds(newline.end_pos or 0)
+        if line_start in read_lines:
+            return False
+        error = _error_ahead(current, lexer, state, newline)
+        return error is not None and current.line_bounds(_error_offset(error, current))[0] == line_start \
+            and read(line_start, line_end)
+
     for _ in range(2 * normalized.text.count("\n") + 3):
         builder.normalized = current
         context = _BUILDER.set(None if diagnostics else builder)
@@ -472,14 +504,21 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
             parser = _parser().parse_interactive("", start=start)
             if resume is not None:
                 parser.parser_state = resume[1]
-            state, last = parser.parser_state, None
-            for token in current.tokens(parser.lexer_thread.lexer, state, 0 if resume is None else resume[0]):
+            state, last, lexer = parser.parser_state, None, parser.lexer_thread.lexer
+            tokens = current.tokens(lexer, state, 0 if resume is None else resume[0])
+            while (token := next(tokens, None)) is not None:
                 if token.type == "_NL":
                     line_ends.append(token.start_pos or 0)
                     states.append(_Resumable(state, builder))
+                    if read_ahead(lexer, state, token):
+                        # the text changed after the line end (a reading keeps the indentation and
+                        # the first character of its line, so the line end is the same token)
+                        state.feed_token(token)
+                        last, tokens = token, current.tokens(lexer, state, token.end_pos or 0)
+                        continue
                 state.feed_token(token)
                 last = token
-            built: Any = state.feed_token(Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0), True)
+            built: Any = state.feed_token(_end(last), True)
         except UnexpectedInput as error:
             offset = _error_offset(error, current)
             line_start, line_end = current.line_bounds(offset)
@@ -488,13 +527,8 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
             resume = (line_ends.pop(), states.pop().restore(builder)) if kept else None
             if not kept:
                 builder.diagnostics.clear()
-            if line_start not in read_lines and target_line(current, line_start):
-                read_lines.add(line_start)
-                reading = read_line(current.part(line_start, line_end), _parses, names)
-                if reading is not None:
-                    current = _apply(current, line_start, line_end, reading)
-                    readings[line_start + reading.name_start] = reading
-                    continue
+            if read(line_start, line_end):
+                continue
             diagnostics.append(_syntax_diagnostic(error, current, original, target_line))
             if not recover or isinstance(error, UnexpectedEOF):
                 return None, tuple(diagnostics)
@@ -509,6 +543,29 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
             return None, tuple(diagnostics)
         return built.value, tuple(builder.diagnostics)
     return None, tuple(diagnostics)
+
+
+def _end(last: Token | None) -> Token:
+    """The end of the input, after the ``last`` token."""
+    return Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0)
+
+
+def _error_ahead(text: _ReadText, lexer: Any, state: ParserState[Any], newline: Token) -> UnexpectedInput | None:
+    """The syntax error, if any, that the parse at ``state`` meets from ``newline`` (fed next)
+    through the line after it and its line end, found by the parse table alone (nothing built,
+    ``state`` unchanged; the builder raises no syntax error, so the error is the parse's own)."""
+    trial: ParserState[Any] = ParserState(_recognizer(state.parse_conf.start), state.lexer,
+                                          list(state.state_stack), list(state.value_stack))
+    last = None
+    try:
+        for last in text.tokens(lexer, trial, newline.start_pos or 0):
+            trial.feed_token(last)
+            if last.type == "_NL" and last.start_pos != newline.start_pos:
+                return None
+        trial.feed_token(_end(last), True)
+    except UnexpectedInput as error:
+        return error
+    return None
 
 
 class _Resumable:
@@ -535,15 +592,24 @@ class _Resumable:
 
 
 def _parses(line: str) -> bool:
-    """Whether ``line`` parses as a target line (nothing is built)."""
-    context = _BUILDER.set(None)
+    """Whether ``line`` parses as a target line. Nothing is built: the tokens go through the
+    parse table alone (:func:`_recognizer`)."""
+    state: ParserState[Any] = ParserState(_recognizer("single_rule"), None)  # type: ignore[arg-type]
+    last = None
     try:
-        _parser().parse(line, start="single_rule")
+        for last in _lexed(_parser().parser.lexer, state, line, 0, 0):
+            state.feed_token(last)
+        state.feed_token(_end(last), True)
     except UnexpectedInput:
         return False
-    finally:
-        _BUILDER.reset(context)
     return True
+
+
+def _recognizer(start: str) -> ParseConf[Any]:
+    """The parse table with no callbacks: Lark then reduces to plain lists of the children, so a
+    parse that only asks whether a text parses skips the model and Lark's tree building (and as
+    no reduction raises a syntax error, the answer is the parse's own)."""
+    return ParseConf(_parser().parser.parser.parser.parse_table, {}, start)
 
 
 def _apply(text: NormalizedText | _ReadText, line_start: int, line_end: int, reading: Reading) -> _ReadText:
