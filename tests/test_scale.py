@@ -329,21 +329,25 @@ def _reparsing_from_the_start(text: str) -> tuple[Any, tuple[Any, ...]]:
 _DAMAGE = ["cite cite", "{", "}", "\"", ">= >=", "到到2015年", "#", "\n}\n", "％％", "区 {", "~", "unit", None]
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.sampled_from(sorted(p.name for p in rules_dir().rglob("*.qr"))), st.data())
-def test_recovery_reports_what_reparsing_from_the_start_reports(name: str, data: st.DataObject) -> None:
-    text = next(rules_dir().rglob(name)).read_text(encoding="utf-8")
-    lines = text.split("\n")
-    for _ in range(data.draw(st.integers(1, 6))):
+def _damaged(lines: list[str], data: st.DataObject, least: int, most: int, damages: list[str | None]) -> str:
+    """The lines, ``least`` to ``most`` times damaged at a drawn place (None: a space removed), joined."""
+    for _ in range(data.draw(st.integers(least, most))):
         k = data.draw(st.integers(0, len(lines) - 1))
         at = data.draw(st.integers(0, len(lines[k])))
-        damage = data.draw(st.sampled_from(_DAMAGE))
+        damage = data.draw(st.sampled_from(damages))
         if damage is None:
             space = lines[k].find(" ", at)
             lines[k] = lines[k] if space < 0 else lines[k][:space] + lines[k][space + 1:]
         else:
             lines[k] = lines[k][:at] + damage + lines[k][at:]
-    broken = "\n".join(lines)
+    return "\n".join(lines)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(p.name for p in rules_dir().rglob("*.qr"))), st.data())
+def test_recovery_reports_what_reparsing_from_the_start_reports(name: str, data: st.DataObject) -> None:
+    text = next(rules_dir().rglob(name)).read_text(encoding="utf-8")
+    broken = _damaged(text.split("\n"), data, 1, 6, _DAMAGE)
     built, diagnostics = parse._parse_recovering(normalize_with_offsets(broken), m.Source("<string>", broken),
                                                  "start", None)
     assert (built, diagnostics) == _reparsing_from_the_start(broken)
@@ -364,16 +368,7 @@ def test_recovery_of_packs_printed_without_spaces_reports_what_reparsing_from_th
     readings) and every diagnostic are those of failing on each line and reparsing from the start."""
     dense, spaced = big_pack(rules, dense=True).split("\n"), big_pack(rules).split("\n")
     lines = [data.draw(st.sampled_from((d, s))) for d, s in zip(dense, spaced, strict=True)]
-    for _ in range(data.draw(st.integers(0, 4))):
-        k = data.draw(st.integers(0, len(lines) - 1))
-        at = data.draw(st.integers(0, len(lines[k])))
-        damage = data.draw(st.sampled_from(_GLUED_DAMAGE + _DAMAGE))
-        if damage is None:
-            space = lines[k].find(" ", at)
-            lines[k] = lines[k] if space < 0 else lines[k][:space] + lines[k][space + 1:]
-        else:
-            lines[k] = lines[k][:at] + damage + lines[k][at:]
-    text = "\n".join(lines)
+    text = _damaged(lines, data, 0, 4, _GLUED_DAMAGE + _DAMAGE)
     built, diagnostics = parse._parse_recovering(normalize_with_offsets(text), m.Source("<string>", text), "start", None)
     expected = _reparsing_from_the_start(text)
     assert (built, diagnostics) == expected
