@@ -667,6 +667,8 @@ class _ReadText:
         self.unread_text, self.lines, self.starts, self.count, self.length = unread_text, lines, starts, count, length
         self.original_length = unread_text.original_length
         self._from: tuple[str, _ReadLine, int] | None = None   # the text it was made from, when written out
+        if not count:   # no line read (a pack printed with spaces): the builder's offsets map as normalised
+            self.original_offset = unread_text.original_offset  # type: ignore[method-assign]
 
     @classmethod
     def of(cls, text: NormalizedText) -> _ReadText:
@@ -704,6 +706,8 @@ class _ReadText:
 
     def unread(self, offset: int) -> int:
         """Where ``offset`` stands in the text as normalised."""
+        if not self.count:      # no line read (a pack printed with spaces): the text as normalised
+            return offset
         at = bisect.bisect_right(self.starts, offset, 0, self.count) - 1
         if at < 0:
             return offset
@@ -713,10 +717,12 @@ class _ReadText:
         return offset - line.end + line.unread_end
 
     def original_offset(self, offset: int) -> int:
-        return self.unread_text.original_offset(self.unread(offset))
+        return self.unread_text.original_offset(self.unread(offset) if self.count else offset)
 
     def part(self, start: int, end: int) -> str:
         """``text[start:end]``, from the lines read and the text as normalised between them."""
+        if not self.count:
+            return self.unread_text.text[start:end]
         end = min(end, self.length)
         pieces = []
         at = max(0, bisect.bisect_right(self.starts, start, 0, self.count) - 1)
@@ -751,6 +757,11 @@ class _ReadText:
         """The tokens from ``start`` on, their offsets in this text: up to the end of the last line
         read and the white space and comments after it, lexed from that part written out; after
         it, from the text as normalised. No token crosses from one to the other."""
+        if not self.count:      # no line read: the lexer's own iterator (no generator per token)
+            return _lexed(lexer, state, self.unread_text.text, start, 0)
+        return self._tokens(lexer, state, start)
+
+    def _tokens(self, lexer: Any, state: ParserState[Any], start: int) -> Iterator[Token]:
         last = self.lines[self.count - 1] if self.count else None
         shift = 0 if last is None else last.end - last.unread_end
         if last is not None and start < last.end:
@@ -771,20 +782,24 @@ def _lexed(lexer: Any, state: ParserState[Any], text: str, start: int, shift: in
     ``state``, moved ``shift`` further (a lexing error too)."""
     counter = LineCounter("\n")  # type: ignore[no-untyped-call]
     counter.char_pos = start
-    tokens = lexer.lex(LexerState(TextSlice(text, 0, len(text)), counter), state)
+    tokens: Iterator[Token] = lexer.lex(LexerState(TextSlice(text, 0, len(text)), counter), state)
+    # (unmoved, the lexer's own iterator: every token of a pack printed with spaces goes through here)
+    return _moved_tokens(tokens, shift) if shift else tokens
+
+
+def _moved_tokens(tokens: Iterator[Token], shift: int) -> Iterator[Token]:
     while True:
         try:
             token = next(tokens)
         except StopIteration:
             return
         except UnexpectedInput as error:
-            if shift:
-                if isinstance(error, UnexpectedToken):
-                    error.token = _moved(error.token, shift)
-                if error.pos_in_stream is not None:
-                    error.pos_in_stream += shift
+            if isinstance(error, UnexpectedToken):
+                error.token = _moved(error.token, shift)
+            if error.pos_in_stream is not None:
+                error.pos_in_stream += shift
             raise
-        yield _moved(token, shift) if shift else token
+        yield _moved(token, shift)
 
 
 def _moved(token: Token, shift: int) -> Token:
