@@ -380,3 +380,9 @@ if __name__ == "__main__":  # rewrite the pinned outputs
         for output_suffix, output in _outputs(make()).items():
             (PINNED / f"{report_name}.{output_suffix}").write_text(output, encoding="utf-8")
             print(f"wrote {PINNED / f'{report_name}.{output_suffix}'}")
+
+
+def test_dumps_writes_minus_zero_apart_from_zero() -> None:
+    # Equal values are encoded once: -0.0 == 0.0 made '[false, 0.0, -0.0]' come out as '[false, 0.0, 0.0]'.
+    for value in ([False, 0.0, -0.0], [None, -0.0, 0.0, "x"], {"a": [True, -0.0]}):
+        assert dumps(value) == json.dumps(value, ensure_ascii=False)

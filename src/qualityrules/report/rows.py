@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -342,7 +343,9 @@ def _nested(value: Any, indent: int | None, level: int) -> str:
 def _frozen(value: Any) -> Hashable | None:
     """A hashable stand-in for a scalar or a flat list or dict of strings and ints (so equal
     values are encoded once); None when there is none."""
-    if value is None or type(value) in (str, int, float, bool):
+    if type(value) is float:     # -0.0 == 0.0, but json.dumps writes them apart
+        return (float, value, math.copysign(1.0, value))
+    if value is None or type(value) in (str, int, bool):
         return (type(value), value)
     if isinstance(value, dict):
         items: tuple[Any, ...] = tuple(value.items())
