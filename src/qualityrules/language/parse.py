@@ -467,11 +467,13 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
     line_ends: list[int] = []  # offsets of the line-end tokens fed so far, in order
     states: list[_Resumable] = []  # the parse before each of them
     resume: tuple[int, ParserState[Any]] | None = None
-    glued = glued_lines(normalized.text)  # where lines print their target inside their name start their words
+    # Where lines that print their target inside their name start their words: looked for once a
+    # line has been read (a pack printed with spaces never compiles the reader's patterns).
+    glued: set[int] | None = None
 
     def read(line_start: int, line_end: int) -> bool:
         """Let the sentence reader read a target line the parse fails on (once): whether it did."""
-        nonlocal current
+        nonlocal current, glued
         if line_start in read_lines or not target_line(current, line_start):
             return False
         read_lines.add(line_start)
@@ -480,6 +482,8 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
             return False
         current = builder.normalized = _apply(current, line_start, line_end, reading)
         readings[line_start + reading.name_start] = reading
+        if glued is None:
+            glued = glued_lines(normalized.text)
         return True
 
     def read_ahead(lexer: Any, state: ParserState[Any], newline: Token) -> bool:
@@ -488,7 +492,7 @@ def _parse_recovering(normalized: NormalizedText, original: m.Source, start: str
         parse then goes on with the line as read, as it would once it had failed on it and
         resumed before ``newline``, without failing, resuming, and building the rule before it
         again (most lines of a plan printed without spaces)."""
-        if current.unread(newline.end_pos or 0) not in glued:
+        if glued is None or current.unread(newline.end_pos or 0) not in glued:
             return False
         line_start, line_end = current.line_bounds(newline.end_pos or 0)
         if line_start in read_lines:

@@ -71,11 +71,13 @@ _PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
 def _pattern(name: str) -> re.Pattern[str]:
-    if name not in _PATTERNS:
-        _PATTERNS.update(lead=_lead(), start=_target_start(), embedded=_embedded_quantity(),
-                         name=re.compile(grammar_terminals()["NAME"]))
-        _PATTERNS.update(glued=_glued())
-    return _PATTERNS[name]
+    """The pattern ``name``, compiled on first use (every parse looks for glued lines; only a line
+    that fails needs the others, and compiling them costs a lint milliseconds)."""
+    found = _PATTERNS.get(name)
+    if found is None:
+        found = _PATTERNS[name] = {"lead": _lead, "start": _target_start, "embedded": _embedded_quantity,
+                                   "name": lambda: re.compile(grammar_terminals()["NAME"]), "glued": _glued}[name]()
+    return found
 
 
 def _name(line: str) -> re.Match[str] | None:
