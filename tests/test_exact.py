@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_engine_pins import CATALOGUE as SCALE_CATALOGUE  # 甲率, 乙率 (%) and 丙量 (家)
 
 import qualityrules
 from qualityrules.engine import exact
@@ -392,21 +393,6 @@ def test_the_engine_agrees_with_exact_arithmetic_on_every_path(
 # ------------------------------------------------------------------------------------------
 # The re-check at scale: many cells, several batches, values of mixed decimal places
 
-SCALE_CATALOGUE = """
-indicator 甲率 {
-    unit %
-    direction higher
-}
-indicator 乙率 {
-    unit %
-    direction higher
-}
-indicator 丁量 {
-    unit 家
-    direction higher
-}
-"""
-
 
 def test_many_cells_on_thresholds_decide_exactly_whatever_their_decimal_places() -> None:
     """Enough regions on their thresholds for the re-check to work in several batches, one-year
@@ -421,9 +407,9 @@ def test_many_cells_on_thresholds_decide_exactly_whatever_their_decimal_places()
     pack = resolve.resolve_text("pack t-2015 {\n    region 全区\n    level district\n    period 2011..2015\n"
                                 f"    scope {', '.join(regions)}\n    target 2015\n    section s {{\n"
                                 "        到2015年 甲率 较2011年下降18.5%\n        到2015年 乙率 较2011年提高2.5个百分点\n"
-                                "        累计 丁量 达到500家以上\n    }\n}\n", catalogue=catalogue)    # totals bind named regions
+                                "        累计 丙量 达到500家以上\n    }\n}\n", catalogue=catalogue)    # totals bind named regions
     rng = random.Random(2015)
-    columns: dict[str, list[float]] = {"甲率": [], "乙率": [], "丁量": []}
+    columns: dict[str, list[float]] = {"甲率": [], "乙率": [], "丙量": []}
     expected = {}
     for k, region in enumerate(regions):
         places = 8 if k % 97 == 0 else 2
@@ -437,10 +423,10 @@ def test_many_cells_on_thresholds_decide_exactly_whatever_their_decimal_places()
         cuts = sorted(Fraction(rng.randint(0, 500 * 10 ** places), 10 ** places) for _ in range(4))
         parts = [y - x for x, y in zip([Fraction(0), *cuts], [*cuts, Fraction(500)], strict=True)]
         parts[parts.index(max(parts))] += nudge * 1000
-        expected[(region, "丁量")] = sum(parts, Fraction(0)) >= 500
+        expected[(region, "丙量")] = sum(parts, Fraction(0)) >= 500
         columns["甲率"] += [float(b), float(v), float(v), float(v), float(v)]
         columns["乙率"] += [float(p), float(q), float(q), float(q), float(q)]
-        columns["丁量"] += [float(part) for part in parts]
+        columns["丙量"] += [float(part) for part in parts]
     data = {"region": [r for r in regions for _ in range(5)], "year": list(range(2011, 2016)) * len(regions),
             **columns}
     report = _evaluate(pack, data)
@@ -480,10 +466,10 @@ def test_sums_too_large_for_int64_are_decided_in_python_integers() -> None:
     catalogue, _ = resolve.Catalogue.build(rule_file.indicators)
     pack = resolve.resolve_text("pack t-2015 {\n    region 全区\n    level district\n    period 2011..2015\n"
                                 "    scope 甲, 乙\n    target 2015\n    section s {\n"
-                                "        累计 丁量 达到6172839450617.25家以上\n    }\n}\n", catalogue=catalogue)
+                                "        累计 丙量 达到6172839450617.25家以上\n    }\n}\n", catalogue=catalogue)
     report = _evaluate(pack, {"region": ["甲"] * 5 + ["乙"] * 5, "year": list(range(2011, 2016)) * 2,
-                              "丁量": [1234567890123.45] * 9 + [1234567890123.44]})
-    assert report.verdict("甲", 2015, "丁量") == "pass" and report.verdict("乙", 2015, "丁量") == "fail"
+                              "丙量": [1234567890123.45] * 9 + [1234567890123.44]})
+    assert report.verdict("甲", 2015, "丙量") == "pass" and report.verdict("乙", 2015, "丙量") == "fail"
 
 
 def test_round_then_compare_of_changes_of_several_indicators() -> None:

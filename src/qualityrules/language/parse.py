@@ -721,7 +721,7 @@ class _ReadText:
         return offset - line.end + line.unread_end
 
     def original_offset(self, offset: int) -> int:
-        return self.unread_text.original_offset(self.unread(offset) if self.count else offset)
+        return self.unread_text.original_offset(self.unread(offset))
 
     def part(self, start: int, end: int) -> str:
         """``text[start:end]``, from the lines read and the text as normalised between them."""
@@ -766,9 +766,9 @@ class _ReadText:
         return self._tokens(lexer, state, start)
 
     def _tokens(self, lexer: Any, state: ParserState[Any], start: int) -> Iterator[Token]:
-        last = self.lines[self.count - 1] if self.count else None
-        shift = 0 if last is None else last.end - last.unread_end
-        if last is not None and start < last.end:
+        last = self.lines[self.count - 1]
+        shift = last.end - last.unread_end
+        if start < last.end:
             # up to the first character after the line that no newline, space or comment token takes
             after = _SPACE_AND_COMMENTS.match(self.unread_text.text, last.unread_end)
             assert after is not None   # it matches nothing as well

@@ -71,8 +71,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
 def _pattern(name: str) -> re.Pattern[str]:
-    """The pattern ``name``, compiled on first use (every parse looks for glued lines; only a line
-    that fails needs the others, and compiling them costs a lint milliseconds)."""
+    """The pattern ``name``, compiled on first use: a text no line of which needs reading
+    compiles none (compiling them costs a lint milliseconds)."""
     found = _PATTERNS.get(name)
     if found is None:
         found = _PATTERNS[name] = {"lead": _lead, "start": _target_start, "embedded": _embedded_quantity,

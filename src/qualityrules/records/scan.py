@@ -15,7 +15,7 @@ import contextlib
 import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import numpy as np
@@ -26,10 +26,6 @@ from ..i18n import tr
 from ..packs.regions import Hierarchy
 from ..tables.decimals import decimal_digits, decimal_parts
 from .plan import All, Any_, Grouping, Pass, Predicate
-
-if TYPE_CHECKING:
-    pass
-
 
 Array = npt.NDArray[Any]
 _MIN_BLOCK = 1 << 17   # rows per block (grown when there are many groups)
@@ -866,13 +862,12 @@ def _infinite_fn(name: str, kind: str, chunk: Any) -> InfiniteFn | None:
             return np.flatnonzero(infinite) if infinite.any() else None
         return found
 
+    present = _present_fn(name, numbers)      # a float column: isfinite, the rows' presence bit
+    assert present is not None
+
     def among_missing(s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | None:
-        # Where the column has a value is isfinite (see _present_fn): computed here once for both,
-        # and ±inf is looked for only among the rows without one.
-        key = ("present", name)
-        finite = memo.get(key)
-        if finite is None:
-            finite = memo[key] = np.isfinite(values[s:e])
+        # ±inf is looked for only among the rows without a value (the presence the passes read too)
+        finite = present(s, e, memo)
         if finite.all():
             return None
         missing = np.flatnonzero(np.logical_not(finite, out=scratch.flag[:e - s]))
@@ -961,18 +956,13 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
     year_code = np.searchsorted(np.array(years, np.int64), times.years)
     year_code[times.years < 0] = n_years
     year_lut = year_code.astype(np.intp) * width
-    codes, keys, divisor, offset = regions.codes, times.values, times.divisor, times.offset
+    codes = regions.codes
     # Region codes are added as they are when the dictionary is already the region list and
     # has no nulls; otherwise they go through a lookup table (nulls, -1, read its last entry).
     direct = len(codes) == 0 or (np.array_equal(entry[:-1], np.arange(n_regions)) and int(codes.min()) >= 0)
 
     def group(s: int, e: int, out: Array) -> Array:
-        key = keys[s:e]
-        if divisor != 1:
-            key = key // divisor
-        if offset:
-            key = key - offset
-        np.take(year_lut, key, out=out, mode="clip")   # keys are in range; "raise" would buffer
+        np.take(year_lut, times.keys(s, e), out=out, mode="clip")   # keys are in range; "raise" would buffer
         if direct:
             np.add(out, codes[s:e], out=out)
         else:

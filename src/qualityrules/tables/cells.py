@@ -621,18 +621,11 @@ def _object_column(values: Array, limit: int) -> ParsedColumn:
     parsed = ParsedColumn(lo, hi)
     seen: dict[Any, Cell | Text | None] = {}
     for row, value in enumerate(values.tolist()):
-        key: Any
-        cell: Cell | Text | str | None
-        if type(value) is Fraction:    # an exact value computed from records: rarely repeats, slow to hash
+        key: Any = (type(value), value) if not is_missing(value) else None
+        try:
+            cell = seen.get(key, "") if key is not None else None
+        except TypeError:      # unhashable (a list, a signalling Decimal NaN): parsed every time
             key, cell = _UNHASHABLE, ""
-        elif is_missing(value):
-            key, cell = None, None
-        else:
-            key = (type(value), value)
-            try:
-                cell = seen.get(key, "")
-            except TypeError:      # unhashable (a list, a signalling Decimal NaN): parsed every time
-                key, cell = _UNHASHABLE, ""
         if cell == "":
             cell = _object_cell(value)
             if key is not _UNHASHABLE:
@@ -685,7 +678,7 @@ def _object_cell(value: Any) -> Cell | Text | None:
             # judged from the exponent, never expanded (Decimal('1e1000000000') has a billion digits)
             return _beyond_range(value) if value.adjusted() > 0 else _too_small(value)
         try:
-            exact = value if type(value) is Fraction else Fraction(value)
+            exact = Fraction(value)
         except (ValueError, OverflowError):
             return _not_finite(value)
         try:

@@ -99,12 +99,16 @@ class Times:
     offset: int
     years: Array
 
+    def keys(self, start: int = 0, stop: int | None = None) -> Array:
+        """Rows ``start .. stop``'s indices into ``years``."""
+        keys = self.values[start:stop]
+        if self.divisor != 1:
+            keys = keys // self.divisor
+        return keys - self.offset if self.offset else keys
+
     def missing(self) -> Array:
         """Where a row has no date or year (its year is -1)."""
-        keys = self.values // self.divisor if self.divisor != 1 else self.values
-        if self.offset:
-            keys = keys - self.offset
-        result: Array = np.take(self.years < 0, keys, mode="clip")   # (a table of bools: one byte a row)
+        result: Array = np.take(self.years < 0, self.keys(), mode="clip")   # (a table of bools: one byte a row)
         return result
 
 
