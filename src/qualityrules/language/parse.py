@@ -792,18 +792,17 @@ def _lexed(lexer: Any, state: ParserState[Any], text: str, start: int, shift: in
 
 
 def _moved_tokens(tokens: Iterator[Token], shift: int) -> Iterator[Token]:
-    while True:
-        try:
-            token = next(tokens)
-        except StopIteration:
-            return
-        except UnexpectedInput as error:
-            if isinstance(error, UnexpectedToken):
-                error.token = _moved(error.token, shift)
-            if error.pos_in_stream is not None:
-                error.pos_in_stream += shift
-            raise
-        yield _moved(token, shift)
+    try:
+        for token in tokens:     # (moved here, not by a call per token: most tokens of a read text pass)
+            token.start_pos = (token.start_pos or 0) + shift
+            token.end_pos = (token.end_pos or 0) + shift
+            yield token
+    except UnexpectedInput as error:
+        if isinstance(error, UnexpectedToken):
+            error.token = _moved(error.token, shift)
+        if error.pos_in_stream is not None:
+            error.pos_in_stream += shift
+        raise
 
 
 def _moved(token: Token, shift: int) -> Token:

@@ -22,7 +22,7 @@ grammar would not. It is pure text work: Lark stays in :mod:`.parse`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -123,8 +123,10 @@ def read_line(line: str, parses: Callable[[str], bool],
         origin = (*range(start + cut), start + cut, *range(start + cut, len(line)))
         return Reading(text, origin, start, True)
 
-    starts = [cut for cut in range(1, len(token)) if _pattern("start").match(token, cut)]
+    # Where the target may start, found as they are tried (most lines read at the first)
+    starts: Iterable[int] = (cut for cut in range(1, len(token)) if _pattern("start").match(token, cut))
     if known is not None:
+        starts = list(starts)
         for cut in sorted((c for c in starts if known(token[:c])), reverse=True):
             if reading := split(cut):
                 return reading
