@@ -730,3 +730,49 @@ def test_a_stray_nul_byte_in_a_utf8_csv_is_refused_at_its_cell(tmp_path: Path) -
     wide = tmp_path / "utf16.csv"      # UTF-16 without a BOM, mostly Chinese, is still UTF-16
     wide.write_bytes(f"地区,年份,{WASTEWATER}\n龙岗区,2015,96\n".encode("utf-16-le"))
     assert qualityrules.evaluate(PACK, wide).verdict("龙岗区", 2015, WASTEWATER) == "pass"
+
+
+def test_merged_cells_of_a_sheet_are_read_in_each_row_they_span(tmp_path: Path) -> None:
+    """Chinese statistical sheets merge a region's cell over its years' rows (and a year's over its
+    regions'): each row of a range merged down one column below the header holds its value, and
+    QR217 says so at the first range. A title merged across the columns above the header and a
+    range spanning columns of the body are left as the sheet stores them."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2014-2015年各区工业废水达标排放率"])
+    sheet.append(["region", "year", WASTEWATER, "note"])
+    sheet.append(["龙岗区", 2014, 96, "a"])
+    sheet.append([None, 2015, 94, None])
+    sheet.append(["福田区", 2015, 97, "b"])
+    sheet.append(["南山区", 2015, 93, "c"])
+    sheet.merge_cells("A1:D1")       # the title, above the header
+    sheet.merge_cells("A3:A4")       # 龙岗区 beside 2014 and 2015
+    sheet.merge_cells("B5:B6")       # 2015 beside 福田区 and 南山区
+    sheet.merge_cells("C5:D5")       # across columns: left in C5 only (openpyxl empties the others)
+    book.save(tmp_path / "data.xlsx")
+    table = load(tmp_path / "data.xlsx", PACK.catalogue)
+
+    def value(region: str, year: int) -> float:
+        r, y, i = table.region_index(region), table.year_index(year), table.indicator_index(WASTEWATER)
+        assert r is not None and y is not None and i is not None
+        found = table.cell(r, y, i)
+        assert found is not None
+        return float(found.lo)
+
+    assert (value("龙岗区", 2014), value("龙岗区", 2015), value("福田区", 2015), value("南山区", 2015)) == (96, 94, 97, 93)
+    merged = [w for w in table.warnings if w.code == "QR217"]
+    assert len(merged) == 1 and (merged[0].line, merged[0].column) == (3, 1)
+    assert "A3:A4" in merged[0].message and "龙岗区" in merged[0].message and "1 more" in merged[0].message
+    assert [w.code for w in table.warnings] == ["QR211", "QR217"]      # the title row skipped, said too
+    book = openpyxl.Workbook()            # records: the district merged over its samples
+    sheet = book.active
+    sheet.append(["district", "sample_date", "volume", "compliant"])
+    sheet.append(["龙岗区", "2015-03-01", 5, True])
+    sheet.append([None, "2015-03-02", 15, False])
+    sheet.merge_cells("A2:A3")
+    book.save(tmp_path / "wastewater.xlsx")
+    computed = qualityrules.compute_indicators(PACK, {"wastewater": tmp_path / "wastewater.xlsx"})
+    assert computed.get(WASTEWATER, "龙岗区", 2015) == 25.0
+    assert "QR217" in [w.code for w in computed.warnings]

@@ -789,7 +789,8 @@ class ExcelTable(Table):
                                            or tr("sheets: {sheets}", sheets=", ".join(book.sheetnames))))
             worksheet = book[sheet] if sheet is not None else book.worksheets[0]
             self.title = worksheet.title
-            uncalculated = _uncalculated(path, getattr(worksheet, "_worksheet_path", None))
+            xml = _sheet_xml(path, getattr(worksheet, "_worksheet_path", None))
+            uncalculated = _uncalculated(xml)
             rows: list[tuple[int, list[Any]]] = []
             for cells in worksheet.iter_rows():
                 values = [_excel_value(c) for c in cells]
@@ -806,6 +807,7 @@ class ExcelTable(Table):
         header = self._header(rows, header_row, wanted)
         self.header_row, names = rows[header]
         body = rows[header + 1:]
+        filled = _fill_merged(body, _merged_down(xml, self.header_row))
         # the columns up to the last one holding anything, header or value: a value right of the
         # last header is a column without a header (refused where it matters), never dropped
         width = max([_filled_width(names)] + [_filled_width(values) for _, values in body])
@@ -835,6 +837,18 @@ class ExcelTable(Table):
                 "QR211", _skipped_above(self.header_row, title),
                 rendered_span(self.name, rows[0][0], cells, None), Severity.WARNING,
                 suggestion=tr("pass header_row={row} to say so, or delete the title rows", row=self.header_row)))
+        if filled:
+            (first, last, column), value = filled[0]
+            more = len(filled) - 1
+            span = rendered_span(self.name, first, ["" if v is None else str(v) for v in dict(body)[first]], column)
+            where = f"{column_letters(column)}{first}:{column_letters(column)}{last}"
+            self.warnings.append(Diagnostic(
+                "QR217", tr("cells {cells} are merged: read as {value} in each of their {count} rows{more}", cells=where,
+                            value=render(value), count=last - first + 1,
+                            more=tr(", as are the cells of {more} more merged range(s)", more=more) if more else ""),
+                span, Severity.WARNING,
+                suggestion=tr("nothing to do if the merged cell is each row's own value (a region, a year); "
+                              "otherwise unmerge the cells and write each row's value")))
 
     def _header(self, rows: list[tuple[int, list[Any]]], header_row: int | None, wanted: HeaderTest | None) -> int:
         if header_row is not None:
@@ -868,22 +882,37 @@ class ExcelTable(Table):
 
 
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_MERGED_RANGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
 
 
-def _uncalculated(path: Path, member: str | None) -> list[tuple[int, int, str]]:
-    """Cells of a sheet (its part ``member`` of the workbook's zip) holding a formula without a
-    calculated value, as (row, column from 0, formula): openpyxl reads them as empty. Only a
-    sheet with a formula at all is looked through."""
+def _sheet_xml(path: Path, member: str | None) -> bytes:
+    """The XML of a sheet (its part ``member`` of the workbook's zip; empty when unreadable).
+    openpyxl's read-only mode reads neither the cells whose formula has no value nor merged
+    cells: they are looked for here."""
     import zipfile
-    from xml.sax.saxutils import unescape
 
     if member is None:
-        return []
+        return b""
     try:
         with zipfile.ZipFile(path) as archive:
-            xml = archive.read(member)
+            return archive.read(member)
     except (OSError, KeyError, zipfile.BadZipFile):
-        return []
+        return b""
+
+
+def _column_number(letters: bytes) -> int:
+    """``b"B"`` -> 1: a column's letters as its index from 0."""
+    column = 0
+    for letter in letters.decode():
+        column = column * 26 + ord(letter) - 64
+    return column - 1
+
+
+def _uncalculated(xml: bytes) -> list[tuple[int, int, str]]:
+    """Cells of a sheet holding a formula without a calculated value, as (row, column from 0,
+    formula): openpyxl reads them as empty. Only a sheet with a formula at all is looked through."""
+    from xml.sax.saxutils import unescape
+
     if b"<f" not in xml:
         return []
     found = []
@@ -891,12 +920,45 @@ def _uncalculated(path: Path, member: str | None) -> list[tuple[int, int, str]]:
         inner = match.group(3) or b""
         formula = re.search(rb"<f[^>]*>(.*?)</f>", inner, re.S)
         if formula is not None and re.search(rb"<v>[^<]", inner) is None:     # no value, or <v />
-            letters = match.group(1).decode()
-            column = 0
-            for letter in letters:
-                column = column * 26 + ord(letter) - 64
-            found.append((int(match.group(2)), column - 1, "=" + unescape(formula.group(1).decode("utf-8"))))
+            found.append((int(match.group(2)), _column_number(match.group(1)),
+                          "=" + unescape(formula.group(1).decode("utf-8"))))
     return found
+
+
+def _merged_down(xml: bytes, header_row: int) -> list[tuple[int, int, int]]:
+    """The merged ranges of a sheet's body (below ``header_row``) that span rows of one column,
+    as (first row, last row, column from 0), in order. (A range spanning columns too, or the
+    header's, is not one value per row: left as openpyxl reads it, its top-left cell.)"""
+    found = []
+    for match in _MERGED_RANGE.finditer(xml):
+        first, last = int(match.group(2)), int(match.group(4))
+        column = _column_number(match.group(1))
+        if last > first > header_row and _column_number(match.group(3)) == column:
+            found.append((first, last, column))
+    return sorted(found)
+
+
+def _fill_merged(body: list[tuple[int, list[Any]]], merged: list[tuple[int, int, int]]
+                 ) -> list[tuple[tuple[int, int, int], Any]]:
+    """Each row of a merged range holds its top-left cell's value, as the sheet shows it (a
+    region or a year merged over its rows); the ranges filled, with their values."""
+    rows = dict(body)
+    filled = []
+    for first, last, column in merged:
+        top = rows.get(first)
+        value = top[column] if top is not None and column < len(top) else None
+        if value is None or not str(value).strip():
+            continue
+        for number in range(first + 1, last + 1):
+            values = rows.get(number)
+            if values is None:       # a row holding nothing else is no row of the table
+                continue
+            if len(values) <= column:
+                values.extend([None] * (column + 1 - len(values)))
+            if values[column] is None or not str(values[column]).strip():
+                values[column] = value
+        filled.append(((first, last, column), value))
+    return filled
 
 
 def _filled_width(values: Sequence[Any]) -> int:
