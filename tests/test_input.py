@@ -173,6 +173,11 @@ def test_footnote_in_records_reads_the_value(tmp_path: Path) -> None:
     ("总量(万亿元)", "2.5万亿", "总量", 2.5),
     ("总量", "2.5万亿", "总量", 2.5),
     ("总量(亿元)", "25000", "总量", 2.5),
+    ("收入(万元)", "5千万", "收入", 5000.0),            # 十, 百 or 千 before 万 or 亿: 5×10⁷ 元
+    ("收入(万元)", "5千万元", "收入", 5000.0),          # the same amount, with its unit
+    ("收入(元)", "1.2百万", "收入", 120.0),             # 1,200,000元 = 120万元 (the catalogue's unit)
+    ("总量(万亿元)", "3千亿", "总量", 0.3),
+    ("收入(百万元)", "3", "收入", 300.0),               # a column in 百万元
 ])
 def test_magnitude_words_meet_the_column_unit(header: str, text: str, indicator: str, expected: float) -> None:
     obs = load({"region": ["甲区"], "year": [2015], header: [text]}, money_catalogue())

@@ -1,7 +1,7 @@
 """The text of a cell, read the same way in indicator tables and raw records.
 
 A cell is a number as statistical bulletins print it: ``95``, ``95.5%``, ``1,234.5``, ``3万``,
-``1.75万亿元``, censored (``<3``, ``≥95``, ``98以上``, ``超过98``), or "no data" (``—``, ``NA``,
+``1.75万亿元``, ``5千万`` (5×10⁷), censored (``<3``, ``≥95``, ``98以上``, ``超过98``), or "no data" (``—``, ``NA``,
 ``暂无``). Footnote markers after a value (``94¹``, ``94①``, ``94*``, ``94a)``) are recognised
 *before* NFKC, which would turn ``¹`` and ``①`` into a digit: the value reads 94 and the marker is
 reported as a warning, never merged into ``941``.
@@ -63,9 +63,15 @@ def is_total(text: str) -> bool:
     return last != "" and last in "计計lLｌＬ" and "".join(normalize(text).split()).lower() in TOTAL_ROWS
 
 
-#: Magnitude words and their factors; ``5万`` is 50,000 of the column's unit, unless the unit
-#: itself starts with a magnitude word (see :func:`column_magnitude`).
-MAGNITUDES: dict[str, int] = {"万亿": 10 ** 12, "亿": 10 ** 8, "万": 10 ** 4, "千": 1000, "百": 100}
+#: Magnitude words and their factors, longest first; ``5万`` is 50,000 of the column's unit,
+#: unless the unit itself starts with a magnitude word (see :func:`column_magnitude`). The
+#: language's words (:data:`units.MAGNITUDES`), and 十, 百 or 千 before 万 or 亿 as cells print
+#: them (``5千万`` = 5×10⁷, ``1.2百亿``; a rule reads ``5千万元`` as 5 千 万元, the same amount).
+MAGNITUDES: dict[str, int] = dict(sorted(
+    {**{word: int(factor) for word, factor in units.MAGNITUDES.items()},
+     **{small + large: factor * int(units.MAGNITUDES[large])
+        for small, factor in (("十", 10), ("百", 100), ("千", 1000)) for large in ("万", "亿")}}.items(),
+    key=lambda item: -len(item[0])))
 
 #: Significant digits a float holds for every decimal: a decimal with at most this many
 #: significant digits is recovered exactly from its float (``repr``).
@@ -181,15 +187,16 @@ def _fold(text: str) -> str:
 
 
 def parse_unit(text: str) -> str | None:
-    """A unit spelling as the language writes it (``%``, ``万元``, ``吨标准煤/万元``), or None for an
-    empty cell. Raises :class:`CellError` for an unknown spelling."""
+    """A unit spelling as the language writes it (``%``, ``万元``, ``吨标准煤/万元``, or a magnitude
+    word and one: ``百万元``, ``千万元``), or None for an empty cell. Raises :class:`CellError` for
+    an unknown spelling."""
     refused = _refusal_of_text(text)
     if refused is not None:
         raise CellError(refused)
     folded = "".join(normalize(text).split())
     if folded.lower() in MISSING_CELLS:
         return None
-    if folded in _unit_set():
+    if folded in _unit_set() or units.known(folded):
         return folded
     hint = did_you_mean(folded, _unit_spellings())
     raise CellError(tr("unknown unit '{unit}'; {hint}", unit=text.strip(), hint=hint) if hint
