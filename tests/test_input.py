@@ -705,3 +705,13 @@ def test_numbers_beyond_the_float_range_in_every_input_form(cell: Any, form: str
     assert report.verdict("龙岗区", 2015, wastewater) == "unknown"
     warning = next(w for w in report.warnings if w.code == "QR214")
     assert warning.span is not None and warning.span.line == line
+
+
+def test_a_year_written_as_a_whole_float_is_that_year(tmp_path: Path) -> None:
+    """pandas writes a year column that has an empty cell as floats: ``2015.0`` in the CSV is the
+    year 2015, as the float 2015.0 is in memory; ``2015.5`` is no year."""
+    path = write(tmp_path, "t.csv", "region,year,达标率\n甲区,2015.0,96\n乙区,,\n")
+    obs = load(path, CAT)
+    assert cell(obs, "甲区", 2015, "达标率") == Cell(96, 96)
+    path = write(tmp_path, "u.csv", "region,year,达标率\n甲区,2015.5,96\n")
+    assert "'2015.5' is not a year" in str(error_of(lambda: load(path, CAT)))

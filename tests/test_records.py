@@ -921,7 +921,7 @@ def test_year_column_numeric_regions_and_text_years() -> None:
 def test_record_years_are_read_like_indicator_data_years() -> None:
     by_year = indicators(CATALOGUE.replace("date 日期", "year 年份"))
     data = {"地区": np.array(["甲", "甲", "甲", "甲"]),
-            "年份": np.array(["2015年度", "2015年", " 2015 ", "２０１６"], dtype=object),
+            "年份": np.array(["2015年度", "2015年", " 2015.0 ", "２０１６"], dtype=object),
             "v": np.ones(4), "a": np.array([50.0, 150.0, 50.0, 50.0]), "ok": np.ones(4, bool),
             "grade": np.array(["合格"] * 4, dtype=object)}
     table = compute_indicators(by_year, {"t": data})

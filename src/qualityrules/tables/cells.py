@@ -328,11 +328,13 @@ def _parse_value(body: str, text: str) -> Cell:
 # Years
 
 
-_YEAR = re.compile(r"^(\d{4})(?:年(?:度)?)?$")
+# ``2015.0`` as text too: pandas writes a year column holding an empty cell as floats
+_YEAR = re.compile(r"^(\d{4})(?:\.0+|年度?)?$")
 
 
 def parse_year(value: Any) -> int | None:
-    """A year from a cell: 2015, 2015.0, ``"2015"``, ``"2015年"``, ``"2015年度"``, a date; None if not one."""
+    """A year from a cell: 2015, 2015.0, ``"2015"``, ``"2015.0"``, ``"2015年"``, ``"2015年度"``, a
+    date; None if not one."""
     if isinstance(value, (bool, np.bool_)) or value is None:
         return None
     if isinstance(value, (int, np.integer)):
