@@ -932,6 +932,27 @@ def test_record_years_are_read_like_indicator_data_years() -> None:
     assert error.value.code == "QR206" and "2015年末" in error.value.diagnostic.message
 
 
+def test_text_time_stamps_with_a_zone_are_read_on_the_day_written(tmp_path: Path) -> None:
+    """ISO time stamps as monitoring systems export them — a zone offset, ``Z``, fractions of a
+    second — are read on the day they write (the wall time in their own zone, as a zoned
+    timestamp column is), in a CSV as in memory; a day that does not exist stays an error."""
+    stamps = ["2015-12-31T23:30:00+08:00", "2016-01-01T00:30:00.250+0800", "2015-06-01T08:00:00Z",
+              "2016-03-01 08:00:00", "2016-03-02T09:15:00-05"]
+    data = {"地区": np.array(["甲"] * 5), "日期": np.array(stamps, dtype=object), "v": np.ones(5),
+            "a": np.array([50.0, 150.0, 50.0, 50.0, 150.0]), "ok": np.ones(5, bool),
+            "grade": np.array(["合格"] * 5, dtype=object)}
+    table = compute_indicators(INDICATORS, {"t": data})
+    assert table.get("优良比例", "甲", 2015) == 100.0 and table.get("优良比例", "甲", 2016) == float(Fraction(100, 3))
+    path = tmp_path / "t.csv"
+    path.write_text("地区,日期,v,a,ok,grade\n" + "".join(f"甲,{s},1,{a},true,合格\n" for s, a in
+                                                       zip(stamps, data["a"].tolist(), strict=True)), encoding="utf-8")
+    assert same(as_dict(compute_indicators(INDICATORS, {"t": path})), as_dict(table))
+    data["日期"] = np.array(["2015-02-30T08:00:00+08:00", *stamps[1:]], dtype=object)
+    with pytest.raises(DataError) as error:
+        compute_indicators(INDICATORS, {"t": data})
+    assert error.value.code == "QR206" and "2015-02-30T08:00:00+08:00" in error.value.diagnostic.message
+
+
 def test_time_zones_give_the_local_year_and_other_containers_work() -> None:
     import polars as pl
 

@@ -46,6 +46,9 @@ DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:
                 "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%dT%H:%M:%S")
 
 
+_ZONE_AFTER_TIME = r"(\d:\d\d)(?:\.\d+)?(?:Z|[+-]\d\d(?::?\d\d)?)?$"   # (RE2: no look-behind)
+
+
 def _is_null(text: str) -> bool:
     return text.strip().lower() in MISSING_CELLS
 
@@ -630,7 +633,11 @@ def _parse_days(values: list[str]) -> list[int | None]:
     """Day numbers (days since 1970-01-01) of text dates; None where no format matches."""
     pa = _pa()
     compute = _pc()
-    text = pa.array([v.strip() for v in values], pa.string())
+    # A time stamp's day is the one written, whatever zone it names (``2015-12-31T23:30:00+08:00``,
+    # ``…Z``, fractions of a second): the wall time in its own zone, as a zoned timestamp column
+    # gives it (``local_timestamp``), never moved to another zone's day.
+    text = compute.replace_substring_regex(pa.array([v.strip() for v in values], pa.string()),
+                                           _ZONE_AFTER_TIME, r"\1")
     results = []
     try:
         results.append(compute.cast(text, pa.timestamp("s")))
