@@ -3,6 +3,7 @@ error or the right value, in the indicator path and the records path alike."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import time
@@ -715,3 +716,38 @@ def test_a_year_written_as_a_whole_float_is_that_year(tmp_path: Path) -> None:
     assert cell(obs, "甲区", 2015, "达标率") == Cell(96, 96)
     path = write(tmp_path, "u.csv", "region,year,达标率\n甲区,2015.5,96\n")
     assert "'2015.5' is not a year" in str(error_of(lambda: load(path, CAT)))
+
+
+@pytest.mark.parametrize("kind", ["pyarrow", "polars", "pyarrow zoned"])
+def test_a_year_column_of_arrow_dates_is_read_as_pandas_dates_are(kind: str) -> None:
+    """Dates in the year column (a period's last day) give their year, from Arrow and polars as
+    from pandas (was: '2015-12-31' is not a year); a zoned time stamp on the day it shows."""
+    import polars as pl
+    import pyarrow as pa
+
+    days = [dt.date(2015, 12, 31), None, dt.date(2016, 1, 1)]
+    if kind == "pyarrow zoned":
+        beijing = dt.timezone(dt.timedelta(hours=8))
+        days_array = pa.array([dt.datetime(2015, 12, 31, 23, 30, tzinfo=beijing), None,
+                               dt.datetime(2016, 1, 1, 0, 30, tzinfo=beijing)], pa.timestamp("s", tz="Asia/Shanghai"))
+        table: Any = pa.table({"region": ["甲区", "甲区", "甲区"], "year": days_array, "达标率": [96.0, None, 97.0]})
+    else:
+        table = pa.table({"region": ["甲区", "甲区", "甲区"], "year": pa.array(days), "达标率": [96.0, None, 97.0]})
+    if kind == "polars":
+        table = pl.from_arrow(table)
+    expected = load({"region": ["甲区", "甲区", "甲区"], "year": pd.to_datetime(["2015-12-31", None, "2016-01-01"]),
+                     "达标率": [96.0, None, 97.0]}, CAT)
+    obs = load(table, CAT)
+    assert cell(obs, "甲区", 2015, "达标率") == cell(expected, "甲区", 2015, "达标率") == Cell(96, 96)
+    assert cell(obs, "甲区", 2016, "达标率") == Cell(97, 97)
+
+
+def test_bytes_are_utf8_text_never_their_repr() -> None:
+    """A numpy bytes column (HDF5, netCDF, older pipelines) or bytes objects are UTF-8 text: the
+    region 甲区, not "b'\\xe7…'" (was: a region of that name, silently outside the pack's area);
+    bytes that are no UTF-8 are refused where they are (QR244)."""
+    for regions in (np.array(["甲区".encode()]), np.array(["甲区".encode()], dtype=object)):
+        obs = load({"region": regions, "year": np.array([2015]), "达标率": np.array([96.0])}, CAT)
+        assert cell(obs, "甲区", 2015, "达标率") == Cell(96, 96)
+    error = error_of(lambda: load({"region": np.array([b"\xff\xfe"]), "year": [2015], "达标率": [96.0]}, CAT))
+    assert error.diagnostic.code == "QR244" and (error.diagnostic.line, error.diagnostic.column) == (2, 1)

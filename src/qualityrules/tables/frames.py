@@ -25,7 +25,7 @@ from ..language import model as m
 from .source import Batch, Table, render, rendered_span
 
 __all__ = ["Categorical", "MemoryTable", "StreamTable", "memory_table", "is_table", "prepare", "module_of",
-           "plain_numbers", "DaskPartitions", "dask_headers"]
+           "plain_numbers", "wall_time", "DaskPartitions", "dask_headers"]
 
 Array = npt.NDArray[Any]
 
@@ -62,6 +62,10 @@ def prepare(raw: Any) -> Any:
     """A column as a numpy array, a :class:`Categorical` or a (non-chunked) pyarrow array."""
     if isinstance(raw, np.ma.MaskedArray):
         return _masked(raw)
+    if isinstance(raw, np.ndarray) and raw.dtype.kind == "S":
+        # bytes are UTF-8 text (bytes that are not come through as lone surrogates, refused as
+        # text that is no text where they are), never their repr b'…'
+        return np.char.decode(raw, "utf-8", "surrogateescape")
     if isinstance(raw, (np.ndarray, Categorical)):
         return raw
     module = module_of(raw)
@@ -91,6 +95,17 @@ def prepare(raw: Any) -> Any:
             return raw.combine_chunks() if raw.num_chunks != 1 else raw.chunk(0)
         return raw
     return np.asarray(raw)
+
+
+def wall_time(raw: Any) -> Any:
+    """An Arrow array of dates or times as its wall times: a zoned timestamp's in its own zone
+    (``local_timestamp``), so a date or year is the one it shows; others as they are."""
+    pa = _pa()
+    if pa.types.is_timestamp(raw.type) and raw.type.tz is not None:
+        import pyarrow.compute
+
+        return pyarrow.compute.local_timestamp(raw)
+    return raw
 
 
 def plain_numbers(raw: Any) -> Any:

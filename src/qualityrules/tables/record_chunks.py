@@ -28,8 +28,8 @@ from ..i18n import Text, tr
 from ..language.text import lone_surrogate, normalize, surrogate_message
 from ..resources import cores, second_core
 from .cells import MISSING_CELLS, parse_column, parse_year
-from .frames import Categorical, is_table, memory_table, prepare, value_at
-from .source import ArrowFileTable, Batch, Table, open_file
+from .frames import Categorical, is_table, memory_table, prepare, value_at, wall_time
+from .source import ArrowFileTable, Batch, Table, open_file, render
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks", "infinite_values",
@@ -130,7 +130,7 @@ def _pc() -> Any:
 def _name(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return normalize(str(value))
+    return normalize(render(value) if isinstance(value, bytes) else str(value))
 
 
 class Chunk:
@@ -563,17 +563,13 @@ def _datetime64_times(raw: Array) -> Times:
 
 def _arrow_days(raw: Any) -> Array:
     pa = _pa()
-    if pa.types.is_timestamp(raw.type) and raw.type.tz is not None:
-        raw = _pc().local_timestamp(raw)
-    return np.asarray(raw.cast(pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False), np.int64)
+    return np.asarray(wall_time(raw).cast(pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False), np.int64)
 
 
 def _arrow_times(raw: Any) -> Times:
     compute, arrow = _pc(), _pa()
+    raw = wall_time(raw)
     t = raw.type
-    if arrow.types.is_timestamp(t) and t.tz is not None:
-        raw = compute.local_timestamp(raw)
-        t = raw.type
     valid = _arrow_valid(raw)
     if arrow.types.is_date32(t):
         width, per_day = arrow.int32(), 1

@@ -985,6 +985,8 @@ def render(value: Any) -> str:
         return ""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
+    if isinstance(value, bytes):        # UTF-8 text, as a numpy bytes column is read (see prepare)
+        return value.decode("utf-8", "surrogateescape")
     return str(value)
 
 
