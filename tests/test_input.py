@@ -751,3 +751,17 @@ def test_bytes_are_utf8_text_never_their_repr() -> None:
         assert cell(obs, "甲区", 2015, "达标率") == Cell(96, 96)
     error = error_of(lambda: load({"region": np.array([b"\xff\xfe"]), "year": [2015], "达标率": [96.0]}, CAT))
     assert error.diagnostic.code == "QR244" and (error.diagnostic.line, error.diagnostic.column) == (2, 1)
+
+
+@pytest.mark.parametrize("form", ["wide", "long"])
+def test_a_note_below_the_table_names_no_region(tmp_path: Path, form: str) -> None:
+    """Statistical sheets end with a note (注：数据来源于统计局) in the first column and nothing
+    else: the row is empty and left out, and so is the region its note would name (was: a region
+    注：… with every target not-applicable, counted in the summary and QR240)."""
+    if form == "wide":
+        text = "region,year,达标率\n甲区,2015,96\n注：数据来源于统计局,,\n,2099,\n"
+    else:
+        text = "region,year,indicator,value\n甲区,2015,达标率,96\n注：数据来源于统计局,,,\n,2099,,\n"
+    obs = load(write(tmp_path, "t.csv", text), CAT)
+    assert list(obs.regions) == ["甲区"] and [int(y) for y in obs.years] == [2015]
+    assert cell(obs, "甲区", 2015, "达标率") == Cell(96, 96)

@@ -818,6 +818,20 @@ class _Factoriser:
         codes: IntArray = table[local]
         return codes
 
+    def only_used(self, codes: IntArray) -> IntArray:
+        """Keep the labels that ``codes`` (-1: missing) still hold, once rows were left out (a
+        note below a table, 注：…, names no region): the codes renumbered."""
+        used = np.zeros(len(self.names), dtype=bool)
+        used[codes[codes >= 0]] = True
+        if bool(used.all()):
+            return codes
+        self.names = np.asarray(self.names)[used] if isinstance(self.names, np.ndarray) \
+            else [name for name, kept in zip(self.names, used.tolist(), strict=True) if kept]
+        self._keys = None
+        renumbered = np.append(np.cumsum(used) - 1, -1)     # code -1 reads the last entry: stays -1
+        result: IntArray = renumbered[codes]
+        return result
+
     def to_text(self) -> None:
         """Integer labels seen so far become text names (a later batch holds text)."""
         if self.integers:
@@ -980,7 +994,7 @@ class _Loader:
         parsed_columns = [_join_parsed(parts) if parts else _empty_parsed() for parts in parsed_parts]
         keep = self._drop_empty_rows(region_codes, year_codes, parsed_columns, j_region, j_year)
         if keep is not None:
-            region_codes, year_codes = region_codes[keep], year_codes[keep]
+            region_codes, year_codes = self.regions.only_used(region_codes[keep]), self.years.only_used(year_codes[keep])
             parsed_columns = [_select_parsed(p, keep) for p in parsed_columns]
         problems.raise_if_any()
         years, remap = self.year_labels()
@@ -1210,23 +1224,21 @@ class _Loader:
             labels, local = _dictionary(prepare(batch.columns[j_ind]))
             lut = np.full(len(labels) + 1, -1, dtype=np.int64)
             for k, label in enumerate(labels):
-                if is_missing(label):   # a row without indicator: dropped if empty, else QR204 (_drop_empty_rows)
-                    continue
+                if is_missing(label) or not str(label).strip():   # no indicator: dropped if the row is
+                    continue                                        # empty, else QR204 (_drop_empty_rows)
                 text = str(label)
                 if lone_surrogate(text) is not None:
                     problems.add("QR244", surrogate_message(text, lone_surrogate(text) or 0),
                                  batch.offset + int(np.flatnonzero(local == k)[0]), j_ind,
                                  suggestion=tr("read the data with its real encoding (UTF-8, GB18030)"))
                     continue
-                indicator = self.catalogue.lookup(text) if text.strip() else None
+                indicator = self.catalogue.lookup(text)
                 if indicator is None and problems.full:     # refused already; no suggestion to compute
                     continue
                 if indicator is None:
                     rows = np.flatnonzero(local == k)
-                    problems.add("QR204", tr("unknown indicator '{name}'", name=text) if text.strip()
-                                 else tr("the indicator is empty"),
-                                 batch.offset + int(rows[0]), j_ind,
-                                 suggestion=self.catalogue.suggest(text) if text.strip() else None)
+                    problems.add("QR204", tr("unknown indicator '{name}'", name=text), batch.offset + int(rows[0]),
+                                 j_ind, suggestion=self.catalogue.suggest(text))
                     continue
                 if indicator.name not in indicator_at:
                     indicator_at[indicator.name] = len(indicators)
@@ -1267,7 +1279,8 @@ class _Loader:
         parsed = _join_parsed(parts["values"]) if parts["values"] else _empty_parsed()
         keep = self._drop_empty_rows(region_codes, year_codes, [parsed], j_region, j_year, codes, j_ind)
         if keep is not None:
-            region_codes, year_codes, codes = region_codes[keep], year_codes[keep], codes[keep]
+            region_codes, codes = self.regions.only_used(region_codes[keep]), codes[keep]
+            year_codes = self.years.only_used(year_codes[keep])
             parsed = _select_parsed(parsed, keep)
         problems.raise_if_any()
         years, remap = self.year_labels()
