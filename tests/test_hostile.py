@@ -776,3 +776,20 @@ def test_merged_cells_of_a_sheet_are_read_in_each_row_they_span(tmp_path: Path) 
     computed = qualityrules.compute_indicators(PACK, {"wastewater": tmp_path / "wastewater.xlsx"})
     assert computed.get(WASTEWATER, "龙岗区", 2015) == 25.0
     assert "QR217" in [w.code for w in computed.warnings]
+
+
+def test_an_empty_first_sheet_names_the_others(tmp_path: Path) -> None:
+    """A workbook whose first sheet is a cover or notes page (empty) and whose table is on another:
+    the error names the workbook's other sheets and how to choose one."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    sheet = book.create_sheet("数据")
+    sheet.append(["region", "year", WASTEWATER])
+    sheet.append(["龙岗区", 2015, 96])
+    book.save(tmp_path / "data.xlsx")
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.evaluate(PACK, tmp_path / "data.xlsx")
+    assert error.value.diagnostic.suggestion is not None and "数据" in error.value.diagnostic.suggestion
+    assert qualityrules.evaluate(PACK, tmp_path / "data.xlsx", sheet="数据").verdict("龙岗区", 2015, WASTEWATER) == "pass"

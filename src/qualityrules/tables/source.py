@@ -789,6 +789,7 @@ class ExcelTable(Table):
                                            or tr("sheets: {sheets}", sheets=", ".join(book.sheetnames))))
             worksheet = book[sheet] if sheet is not None else book.worksheets[0]
             self.title = worksheet.title
+            others = [name for name in book.sheetnames if name != worksheet.title]
             xml = _sheet_xml(path, getattr(worksheet, "_worksheet_path", None))
             uncalculated = _uncalculated(xml)
             rows: list[tuple[int, list[Any]]] = []
@@ -803,7 +804,9 @@ class ExcelTable(Table):
         self.name = f"{path}[{self.title}]"
         if not rows:
             raise DataError(Diagnostic("QR203", tr("{name} is empty", name=self.name),
-                                       suggestion=tr("the first row names the columns")))
+                                       suggestion=tr("name the sheet that holds the table (sheet=…, --sheet); the "
+                                                     "workbook's other sheets: {sheets}", sheets=", ".join(others))
+                                       if sheet is None and others else tr("the first row names the columns")))
         header = self._header(rows, header_row, wanted)
         self.header_row, names = rows[header]
         body = rows[header + 1:]
