@@ -765,3 +765,29 @@ def test_a_note_below_the_table_names_no_region(tmp_path: Path, form: str) -> No
     obs = load(write(tmp_path, "t.csv", text), CAT)
     assert list(obs.regions) == ["甲区"] and [int(y) for y in obs.years] == [2015]
     assert cell(obs, "甲区", 2015, "达标率") == Cell(96, 96)
+
+
+def test_a_bad_byte_in_a_utf8_file_is_refused_where_it_is(tmp_path: Path) -> None:
+    """A UTF-8 file with one bad byte (a cell pasted from elsewhere) is UTF-8 with an error at that
+    byte's line (was: decoded as GB18030, refused at the header's Chinese with a misleading
+    message); a GB18030 file is still read as GB18030."""
+    path = tmp_path / "t.csv"
+    path.write_bytes("region,year,达标率,备注\n甲区,2015,96,好\n".encode() + b"\xc3\x28,2016,90,\n")
+    error = error_of(lambda: load(path, CAT))
+    assert error.diagnostic.code == "QR202" and "utf-8" in error.diagnostic.message and error.diagnostic.line == 3
+    path.write_bytes("region,year,达标率,备注\n甲区,2015,96,好\n乙区,2016,90,\n".encode("gb18030"))
+    assert cell(load(path, CAT), "乙区", 2016, "达标率") == Cell(90, 90)
+
+
+def test_lines_broken_by_carriage_returns_alone(tmp_path: Path) -> None:
+    """Excel for Mac's "CSV (Macintosh)" breaks lines with CR alone: read as lines (was: the whole
+    file one header row, refused as unknown indicators), rows and errors where a spreadsheet
+    shows them, a quoted line break inside a cell kept."""
+    text = 'region,year,达标率,备注\n甲区,2015,96,"a\nb"\n\n乙区,2015,97,\n'
+    lf = load(write(tmp_path, "lf.csv", text), CAT)
+    cr = load(write(tmp_path, "cr.csv", text.replace("\n", "\r")), CAT)
+    assert list(cr.regions) == list(lf.regions) == ["甲区", "乙区"]
+    assert cell(cr, "乙区", 2015, "达标率") == cell(lf, "乙区", 2015, "达标率") == Cell(97, 97)
+    bad = write(tmp_path, "bad.csv", "region,year,达标率\r甲区,2015,96\r\r乙区,2015,abc\r")
+    error = error_of(lambda: load(bad, CAT))
+    assert (error.diagnostic.code, error.diagnostic.line, error.diagnostic.column) == ("QR206", 4, 9)

@@ -220,10 +220,14 @@ def _codec(name: str) -> str:
                                    suggestion=tr("use utf-8, utf-8-sig, gb18030, big5 or utf-16"))) from None
 
 
+_UTF8_EVIDENCE = 8      # non-ASCII characters decoded as UTF-8 before a bad byte: the text is UTF-8
+
+
 def detect_encoding(head: bytes, *, complete: bool = False) -> tuple[str, int]:
     """``(encoding, length of the byte-order mark)`` of a file starting with ``head`` (the whole
     file when ``complete``): a BOM; UTF-16 when NUL bytes are many, on one side; UTF-8 when the head is
-    valid UTF-8; else charset-normalizer's choice among GB18030, Big5 and UTF-16."""
+    valid UTF-8, or is for many characters before a bad byte (refused where it is); else
+    charset-normalizer's choice among GB18030, Big5 and UTF-16."""
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name, len(bom)
@@ -239,6 +243,10 @@ def detect_encoding(head: bytes, *, complete: bool = False) -> tuple[str, int]:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
         return "utf-8", 0
     except UnicodeDecodeError as error:
+        if sum(1 for c in head[:error.start].decode("utf-8") if c > "\x7f") >= _UTF8_EVIDENCE:
+            # UTF-8 text with a bad byte (another encoding's text is hardly ever valid UTF-8 for
+            # as many characters): refused where the byte is, never decoded as GB18030 from the start
+            return "utf-8", 0
         first = re.search(rb"[\x80-\xff]", head)
         sample = head[max(0, (first.start() if first else error.start) - 256):]
     from charset_normalizer import from_bytes
@@ -481,13 +489,15 @@ class _Stream(io.RawIOBase):
                 self.last_checkpoint = self.offset
         self.offset += len(raw)
         self.table.read_bytes = self.offset
+        if self.table.carriage_returns:
+            text = text.replace("\r", "\n")
         self._scan(text, final)
         if final:
             self.done = True
             if self.in_quote:
                 self.error = self.table.unterminated(self.open_line, self.open_text, self.open_column)
                 raise self.error
-        self.pending += raw if self.utf8 else text.encode("utf-8")
+        self.pending += raw if self.utf8 and not self.table.carriage_returns else text.encode("utf-8")
 
     def _scan(self, text: str, final: bool) -> None:
         """Follow the quoting of ``text`` (the next decoded piece): count lines and records,
@@ -569,6 +579,11 @@ class CsvTable(Table):
             before = body[:error.start].decode(self.encoding, errors="replace")
             raise _decode_error(path, self.encoding, before[before.rfind("\n") + 1:], body, error,
                                 before.count("\n") + 1, bom) from None
+        # Lines broken by CR alone (Excel for Mac's "CSV (Macintosh)"): read as line breaks, one
+        # character for one, so that offsets and columns stay those of the file
+        self.carriage_returns = "\r" in text and "\n" not in text
+        if self.carriage_returns:
+            text = text.replace("\r", "\n")
         records = _records(text, complete)
         if not any(r.text.strip() for r in records) and complete:
             if text.strip() and not records:
