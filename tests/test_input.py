@@ -791,3 +791,11 @@ def test_lines_broken_by_carriage_returns_alone(tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.csv", "region,year,达标率\r甲区,2015,96\r\r乙区,2015,abc\r")
     error = error_of(lambda: load(bad, CAT))
     assert (error.diagnostic.code, error.diagnostic.line, error.diagnostic.column) == ("QR206", 4, 9)
+
+
+def test_invisible_characters_pasted_into_names_are_not_part_of_them() -> None:
+    """A zero-width space, a direction mark or a BOM pasted after a region's or an indicator's name
+    (copied from a web page) is not part of the name: 甲区\\u200b is 甲区 (was: another region)."""
+    obs = load({"region": ["甲区\u200b", "\u200e乙区"], "year": [2015, 2015], "达标率\ufeff": [96.0, 97.0]}, CAT)
+    assert cell(obs, "甲区", 2015, "达标率") == Cell(96, 96) and cell(obs, "乙区", 2015, "达标率") == Cell(97, 97)
+    assert list(obs.regions) == ["甲区", "乙区"]         # shown as they show

@@ -101,9 +101,10 @@ def surrogate_message(text: str, index: int) -> Text:
 
 @functools.lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """Normalised form of a name: NFKC, simplified script, surrounding white space removed. A
-    lone surrogate is a :class:`~qualityrules.errors.DataError` (QR244): it is no character, so
-    no name can contain it (readers report it where it is written, before this)."""
+    """Normalised form of a name: NFKC, simplified script, invisible characters and surrounding
+    white space removed. A lone surrogate is a :class:`~qualityrules.errors.DataError` (QR244):
+    it is no character, so no name can contain it (readers report it where it is written, before
+    this)."""
     bad = lone_surrogate(text)
     if bad is not None:
         from ..errors import DataError, Diagnostic
@@ -111,8 +112,20 @@ def normalize(text: str) -> str:
         raise DataError(Diagnostic("QR244", tr("'{text}': {problem}", text=text.encode("utf-8", "backslashreplace").decode(),
                                                problem=surrogate_message(text, bad)),
                                    suggestion=tr("read the file with its real encoding (UTF-8, GB18030)")))
-    folded = unicodedata.normalize("NFKC", text).strip()
+    folded = visible(unicodedata.normalize("NFKC", text))
     return _simplify(folded) if _has_cjk(folded) else folded
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible characters (see ``_INVISIBLE``) and surrounding white space: a
+    name as it shows."""
+    return (text if text.isascii() else _INVISIBLE.sub("", text)).strip()
+
+
+# Characters that show nothing and mean nothing in a name (zero-width spaces and joiners, direction
+# marks, the BOM, a soft hyphen), which text pasted from web pages and documents carries: 龙岗区 with
+# a zero-width space after it is 龙岗区. NFKC keeps them; white space they are not.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 
 
 def quotable(text: str) -> str:

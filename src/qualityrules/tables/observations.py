@@ -40,7 +40,7 @@ from ..errors import Diagnostic, Severity, did_you_mean, raise_errors, refuse, s
 from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
-from ..language.text import lone_surrogate, normalize, surrogate_message
+from ..language.text import lone_surrogate, normalize, surrogate_message, visible
 from .cells import (
     MISSING_CELLS,
     Cell,
@@ -890,7 +890,7 @@ class _Loader:
             return codes
         self.regions.to_text()
         labels, local = _dictionary(raw)
-        names = [render(v).strip() for v in labels]
+        names = [visible(render(v)) for v in labels]
         for k, name in enumerate(names):
             index = lone_surrogate(name)
             if index is not None:      # no region's name: refused where it is written
