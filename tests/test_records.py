@@ -575,9 +575,12 @@ def test_a_totals_row_of_records_is_no_region(tmp_path: Path) -> None:
     xlsx = tmp_path / "wastewater.xlsx"
     data.to_excel(xlsx, index=False)
     import dask.dataframe as dd
+    import polars as pl
 
+    polars = pl.from_pandas(data).with_columns(pl.col("district").cast(pl.Categorical))     # (unsigned codes)
     for source, options in ((data, {}), (data, {"chunk_rows": 1, "threads": 2}), (data, {"chunk_rows": 2}),
                             (categorical, {}), (categorical, {"chunk_rows": 2, "threads": 2}),
+                            (polars, {}), (polars, {"chunk_rows": 2}),
                             (pa.Table.from_pandas(categorical, preserve_index=False), {"chunk_rows": 3}),
                             ({k: data[k].to_numpy() for k in data}, {"chunk_rows": 1}),
                             (pa.Table.from_pandas(data, preserve_index=False), {}), (parquet, {"threads": 2}),

@@ -340,7 +340,10 @@ class Chunk:
             return codes
         first = int(rows.argmax())
         self.notes[(TOTALS, name)] = (first, count, str(value_at(self.raw(name), first)).strip())
-        return Codes(np.where(rows, -1, codes.codes), codes.values)
+        lut = np.arange(len(codes.values) + 1, dtype=np.intp)   # (signed: codes may be unsigned, polars')
+        lut[totals] = -1
+        lut[-1] = -1
+        return Codes(np.take(lut, codes.codes), codes.values)
 
     def _codes_of(self, name: str, raw: Any, normalise: bool = True) -> Codes:
         fix = _name if normalise else (lambda v: str(v))
