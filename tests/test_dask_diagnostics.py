@@ -49,9 +49,9 @@ def outcome(call: Any, rename: tuple[str, str] = ("", "")) -> tuple[str, Any, li
 
 
 # ------------------------------------------------------------------------------------------
-# Records: hostile cells in every column the plan reads
+# Records: hostile cells in every column the plan reads, totals rows
 
-REGIONS = st.sampled_from(["龙岗区", "福田区", "南山区", None])
+REGIONS = st.sampled_from(["龙岗区", "福田区", "南山区", None, "合计", "小　计"])      # (totals rows: QR216)
 FLOATS = st.one_of(st.sampled_from([float("inf"), -float("inf"), float("nan"), -0.0, 5e-324]),
                    st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False))
 # numbers written as text: separators, magnitudes, footnote markers (warned), missing words;

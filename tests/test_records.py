@@ -30,6 +30,7 @@ from qualityrules.records.compute import compute_indicators
 from qualityrules.records.hierarchy import Hierarchy
 from qualityrules.records.plan import Compare, compile_plan
 from qualityrules.records.scan import Limbs
+from qualityrules.tables.cells import is_total
 from qualityrules.tables.decimals import value_of
 
 CATALOGUE = """\
@@ -205,7 +206,8 @@ def _measured(expression: m.Expression) -> set[str]:
 def naive(records: list[dict[str, Any]], catalogue: list[m.Indicator],
           parents: dict[str, str] | None = None) -> dict[tuple[str, str, int], tuple[float, int]]:
     """Per indicator, region (and its ancestors) and year: the exact value correctly rounded and
-    the rows; unknown (NaN) where a column the indicator measures holds ±inf (QR214)."""
+    the rows; unknown (NaN) where a column the indicator measures holds ±inf (QR214). A totals row
+    (合计) is no record (QR216)."""
     out: dict[tuple[str, str, int], tuple[float, int]] = {}
     for indicator in catalogue:
         definition = indicator.definition
@@ -213,7 +215,7 @@ def naive(records: list[dict[str, Any]], catalogue: list[m.Indicator],
         groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
         for row in records:
             region, day = row[definition.region_column], row[definition.date_column]  # type: ignore[index]
-            if region is None or day is None:
+            if region is None or day is None or is_total(region):
                 continue
             region = normalize(region)
             chain = [region]
@@ -250,7 +252,7 @@ def same(a: dict[Any, tuple[float, int]], b: dict[Any, tuple[float, int]]) -> bo
 # ------------------------------------------------------------------------------------------
 # Generated records
 
-REGIONS = ["龙岗区", "龍崗區", "福田区", "南山区", None]
+REGIONS = ["龙岗区", "龍崗區", "福田区", "南山区", None, "合 计"]
 FLOATS = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
     st.sampled_from([0.0, 0.1, 0.2, 0.3, 1e-300, 5e-324, 2.0 ** 60, float("nan"), float("inf"), -float("inf")]),
@@ -287,11 +289,16 @@ def test_engine_equals_naive_and_chunking_does_not_matter(records: list[dict[str
     assert same(whole, expected)
     chunks = compute_indicators(INDICATORS, {"t": data}, chunk_rows=rows, threads=2)
     assert same(as_dict(chunks), whole)
-    # rows without a region or a date: the first of them (spreadsheet rows from 2) and how many
+    # rows without a region or a date: the first of them (spreadsheet rows from 2) and how many;
+    # a totals row is none of them, but said apart (QR216)
     unassigned = {column: (rows_of[0] + 2, len(rows_of))
-                  for column in ("地区", "日期") for rows_of in [[i for i, r in enumerate(records) if r[column] is None]]
+                  for column in ("地区", "日期") for rows_of in [[i for i, r in enumerate(records)
+                                                                 if r[column] is None and r["地区"] != "合 计"]]
                   if rows_of}
     assert unassigned_said(table) == unassigned
+    totals = [i + 2 for i, r in enumerate(records) if r["地区"] == "合 计"]
+    assert totals_said(table) == ({"地区": (totals[0], len(totals))} if totals else {})
+    assert table.unassigned.get("t", 0) == sum(r["地区"] != "合 计" and None in (r["地区"], r["日期"]) for r in records)
     assert [(w.code, w.message, w.line, w.column) for w in chunks.warnings] == \
         [(w.code, w.message, w.line, w.column) for w in table.warnings]
     batches = pa.Table.from_pandas(data, preserve_index=False).to_batches(max_chunksize=rows)
@@ -458,6 +465,19 @@ def unassigned_said(table: Any) -> dict[str, tuple[int, int]]:
     return said
 
 
+def totals_said(table: Any) -> dict[str, tuple[int, int]]:
+    """What QR216 says of each column: (line, totals rows)."""
+    said = {}
+    for warning in table.warnings:
+        if warning.code == "QR216":
+            assert warning.severity is Severity.WARNING
+            where = re.search(r"row (\d+), column '([^']*)'", warning.message)
+            assert where is not None and warning.line == int(where.group(1))
+            more = re.search(r"as are (\d+) more totals row", warning.message)
+            said[where.group(2)] = (warning.line, int(more.group(1)) + 1 if more else 1)
+    return said
+
+
 def test_rows_without_a_region_or_a_date_are_located_in_a_warning(tmp_path: Path) -> None:
     """A record with no region (null, NaN, empty, a "no data" word) or no date (null, NaT, an
     empty cell) counts in no region-year: never silently, QR215 names the column, the first such
@@ -519,6 +539,92 @@ def test_rows_without_a_region_or_a_date_are_located_in_a_warning(tmp_path: Path
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         assert main(["check", "longgang-2015", str(nulls), "-q", "--color", "never"]) == 0
     assert f"{nulls}:3:1: warning[QR215]: row 3, column 'district': no region" in err.getvalue()
+
+
+def test_a_totals_row_of_records_is_no_region(tmp_path: Path) -> None:
+    """A records row whose region cell is a totals word (合计, 小计: the last line of an export) is
+    no region, as in an indicator table: it counts in no region-year (the values are those without
+    it), QR216 shows the first such row, at its cell, with how many — not QR215, even for its empty
+    date — in every input form and for any chunking, threads or Dask partitioning; check_records
+    has no region 合计 (no QR240) and the verdicts without the row."""
+    pack = qualityrules.load_pack("longgang-2015")
+    rate = "工业废水达标排放率"
+    lines = ["district,sample_date,volume,compliant", "龙岗区,2015-01-05,100,true", "龙岗区,2015-03-01,30,false",
+             "龙岗区,,50,true", "龙岗区,2014-06-01,20,true", "合　计,,200,"]
+    path, kept = tmp_path / "wastewater.csv", tmp_path / "kept.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    expected = as_dict(compute_indicators(pack, {"wastewater": kept}))
+    assert expected[(rate, "龙岗区", 2015)] == (100 * 100 / 130, 2)
+    for options in ({}, {"chunk_rows": 1}, {"chunk_rows": 2, "threads": 2}, {"threads": 2}):
+        table = compute_indicators(pack, [path], **options)
+        assert same(as_dict(table), expected) and table.unassigned == {"wastewater": 1}, options
+        region, date = table.warnings
+        assert (region.code, region.severity, region.file, region.line, region.column) == \
+            ("QR216", Severity.WARNING, str(path), 6, 1)
+        assert region.message == "row 6, column 'district': '合　计' marks a totals row, not a region: the row is left out"
+        assert region.span is not None and region.span.end_column == 4      # the caret under the cell
+        assert (date.code, date.line) == ("QR215", 4) and "no date: the row counts" in date.message
+    # two totals rows, the first of them said, with the count: every input form, any chunking
+    data = pd.read_csv(path, dtype={"district": "str"}).assign(sample_date=lambda d: pd.to_datetime(d.sample_date))
+    data = pd.concat([data.iloc[:1].assign(district="小计"), data], ignore_index=True)
+    said = {"district": (2, 2)}
+    categorical = data.assign(district=pd.Categorical(data["district"], categories=["总计", "龙岗区", "小计", "合　计"]))
+    parquet = tmp_path / "wastewater.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), parquet, row_group_size=2)
+    xlsx = tmp_path / "wastewater.xlsx"
+    data.to_excel(xlsx, index=False)
+    import dask.dataframe as dd
+    import polars as pl
+
+    polars = pl.from_pandas(data).with_columns(pl.col("district").cast(pl.Categorical))     # (unsigned codes)
+    for source, options in ((data, {}), (data, {"chunk_rows": 1, "threads": 2}), (data, {"chunk_rows": 2}),
+                            (categorical, {}), (categorical, {"chunk_rows": 2, "threads": 2}),
+                            (polars, {}), (polars, {"chunk_rows": 2}),
+                            (pa.Table.from_pandas(categorical, preserve_index=False), {"chunk_rows": 3}),
+                            ({k: data[k].to_numpy() for k in data}, {"chunk_rows": 1}),
+                            (pa.Table.from_pandas(data, preserve_index=False), {}), (parquet, {"threads": 2}),
+                            (parquet, {"chunk_rows": 1}),
+                            (dd.from_pandas(data, npartitions=3), {"backend": "dask"}),
+                            (dd.from_pandas(data, npartitions=7), {"backend": "dask"})):
+        table = compute_indicators(pack, {"wastewater": source}, **options)
+        assert same(as_dict(table), expected), (source, options)
+        assert totals_said(table) == said and unassigned_said(table) == {"sample_date": (5, 1)}, (source, options)
+        assert table.unassigned == {"wastewater": 1}
+    table = compute_indicators(pack, {"wastewater": xlsx}, chunk_rows=2)      # a sheet names the cell
+    assert same(as_dict(table), expected)
+    assert [(w.code, w.line) for w in table.warnings] == [("QR216", 2), ("QR215", 5)] and table.warnings[0].column == 1
+    assert table.warnings[0].message == "cell A2: '小计' marks a totals row, not a region: the row is left out, as are 1 " \
+        "more totals row(s)"
+    # check_records: no region 合计 (QR240), the verdicts of the records without the totals rows
+    report = qualityrules.check_records(pack, {"wastewater": data})
+    assert sorted(w.code for w in report.warnings) == ["QR215", "QR216"]
+    assert report.results() == qualityrules.check_records(pack, {"wastewater": data[~data.district.map(is_total)]}
+                                                          ).results()
+    assert report.verdict("龙岗区", 2015, rate) == "fail"
+    # integer region codes are never totals; a column of numbers and words is text
+    mixed = data.assign(district=pd.Series([7, 7, 7, 7, 7, "合计"], dtype=object))
+    table = compute_indicators(pack, {"wastewater": mixed})
+    assert set(table.region) == {"7"} and totals_said(table) == {"district": (7, 1)}
+
+
+def test_a_condition_on_a_text_column_holding_a_totals_word_is_a_condition() -> None:
+    """Only the region column of a grouping reads 合计 as a totals row: a condition on another
+    text column compares its cells as written (a category of 合计 records is a category)."""
+    catalogue = indicators("".join(
+        f"indicator {name} {{\n    unit 个\n    direction higher\n    from t\n    region 地区\n"
+        f"    date 日期\n    value count(where 类别 {op} \"合计\")\n}}\n" for name, op in (("合计类", "=="), ("其他类", "!="))))
+    data = pd.DataFrame({"地区": ["甲", "甲", "乙", "甲", "合计"],
+                         "日期": pd.to_datetime(["2015-01-01", "2015-02-01", "2015-03-01", "2015-04-01", "2015-12-31"]),
+                         "类别": ["合计", "其他", "合计", "合 计", "合计"]})
+    # (合 计 is not 合计 to a condition: cells compare as written, a region cell is read as a totals word)
+    expected = {("合计类", "甲", 2015): (1.0, 3), ("合计类", "乙", 2015): (1.0, 1),
+                ("其他类", "甲", 2015): (2.0, 3), ("其他类", "乙", 2015): (0.0, 1)}
+    for source, options in ((data, {}), (data, {"chunk_rows": 1, "threads": 2}),
+                            (data.assign(类别=data["类别"].astype("category")), {"chunk_rows": 2})):
+        table = compute_indicators(catalogue, {"t": source}, **options)
+        assert same(as_dict(table), expected), options
+        assert totals_said(table) == {"地区": (6, 1)} and [w.code for w in table.warnings] == ["QR216"]
 
 
 def test_a_region_outside_the_pack_is_not_a_row_without_a_region() -> None:

@@ -35,7 +35,8 @@ Missing data (documented in docs/records.rst):
 * ``sum`` of no values is 0; ``mean``/``min``/``max``/``wmean`` of no values and any division by
   zero are unknown (NaN).
 * Rows with a missing region or date belong to no group; they are counted as unassigned and
-  the first of them is located in a warning (QR215).
+  the first of them is located in a warning (QR215). A totals row (合计, 小计 in the region
+  column) is no record: it belongs to no group either, and is said apart (QR216).
 * ``min_records N``: a region-year with fewer than N records of the indicator's table has an
   unknown value (NaN) and ``sufficient = False``.
 """

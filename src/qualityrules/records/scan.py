@@ -945,7 +945,7 @@ def _distinct(years: Array) -> list[int]:
 def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 1) -> GroupingState:
     """The partial states of one chunk of records for one grouping (rows split over ``workers``
     threads of ``pool`` when the chunk is large)."""
-    regions = chunk.codes(grouping.region)
+    regions = chunk.regions(grouping.region)     # (a totals row, 合计, is no region: -1, as an empty cell)
     names = list(dict.fromkeys(regions.values))
     position = {name: i for i, name in enumerate(names)}
     entry = np.array([position[v] for v in regions.values] + [len(names)], np.intp)
@@ -1007,7 +1007,7 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
         state.mins[p] = [a.reshape(shape)[keep] for a in acc.mins]
         state.maxs[p] = [a.reshape(shape)[keep] for a in acc.maxs]
     state.rows = n
-    state.unassigned = n - int(state.counts[0].sum())
+    state.unassigned = n - int(state.counts[0].sum()) - chunk.totals(grouping.region)   # (no records: QR216)
     if state.unassigned:                 # said where they are (QR215), not only counted
         chunk.note_unassigned(grouping.region, grouping.time, grouping.time_is_date)
     return state

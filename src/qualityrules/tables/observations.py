@@ -57,7 +57,7 @@ from .cells import (
 )
 from .decimals import scale_array
 from .frames import Categorical, memory_table, module_of, plain_numbers, prepare, wall_time
-from .source import Table, open_file, read_text, render
+from .source import Table, open_file, read_text, render, totals_left_out
 
 __all__ = [
     "Observations", "Values", "Cell", "load", "concat", "parse_cell", "read_text", "scale_array",
@@ -1104,17 +1104,9 @@ class _Loader:
         return ~missing
 
     def _totals_left_out(self, j_region: int) -> Diagnostic:
-        """QR216: the totals rows (合计, 小计 in the region column), left out, shown at the first: a
-        total of the rows above is no region of its own."""
+        """QR216: the totals rows (合计, 小计 in the region column), left out, shown at the first."""
         first, word = min((int(rows[0]), name) for rows, name in self.totals)
-        more = sum(len(rows) for rows, _ in self.totals) - 1
-        message = tr("'{word}' marks a totals row, not a region: the row is left out", word=word) if not more \
-            else tr("'{word}' marks a totals row, not a region: the row is left out, as are {more} more totals "
-                    "row(s)", word=word, more=more)
-        return self.table.diagnostic(
-            "QR216", message, first, j_region, severity=Severity.WARNING,
-            suggestion=tr("nothing to do if it totals the rows above; if its values are a region's own, write "
-                          "that region's name (e.g. the city's) instead"))
+        return totals_left_out(self.table, first, j_region, word, sum(len(rows) for rows, _ in self.totals))
 
     def _check_duplicates(self, layout: _Layout, parsed: ParsedColumn, column: int, what: Any) -> None:
         """Values given twice for one region-year (or region-year-indicator) must be equal."""

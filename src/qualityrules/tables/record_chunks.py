@@ -27,9 +27,9 @@ from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
 from ..i18n import Text, tr
 from ..language.text import lone_surrogate, normalize, surrogate_message
 from ..resources import cores, second_core
-from .cells import MISSING_CELLS, parse_column, parse_year
+from .cells import MISSING_CELLS, is_total, parse_column, parse_year
 from .frames import Categorical, is_table, memory_table, prepare, value_at, wall_time
-from .source import ArrowFileTable, Batch, Table, open_file, render
+from .source import ArrowFileTable, Batch, Table, open_file, render, totals_left_out
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks", "infinite_values",
@@ -87,10 +87,12 @@ class Flags:
 
 @attrs.frozen
 class Codes:
-    """A text column, dictionary-encoded: ``codes`` index ``values`` (normalised), -1 is null."""
+    """A text column, dictionary-encoded: ``codes`` index ``values`` (normalised), -1 is null;
+    ``integers``: the values are integer labels' (no words)."""
 
     codes: Array
     values: list[str]
+    integers: bool = False
 
 
 @attrs.frozen
@@ -163,9 +165,16 @@ class Chunk:
     def note_unassigned(self, region: str, time: str, is_date: bool) -> None:
         """Rows of the chunk with no region (in column ``region``) or no date or year (in ``time``):
         they count in no region-year. Noted once per column, as ±inf is; asked only of a chunk
-        that has such rows, so a chunk without any pays nothing."""
+        that has such rows, so a chunk without any pays nothing. A totals row is no record (noted
+        by :meth:`regions`): neither its region nor its date is missing."""
+        def no_time() -> Array:
+            where = self.times(time, is_date).missing()
+            if (TOTALS, region) in self.notes:
+                where &= (self.regions(region).codes >= 0) | (self.codes(region).codes < 0)
+            return where
+
         for kind, name, missing in ((NO_REGION, region, lambda: self.codes(region).codes < 0),
-                                    (NO_TIME, time, lambda: self.times(time, is_date).missing())):
+                                    (NO_TIME, time, no_time)):
             if (kind, name) not in self.notes:
                 where = missing()
                 count = int(np.count_nonzero(where))
@@ -306,6 +315,38 @@ class Chunk:
     def codes(self, name: str) -> Codes:
         result: Codes = self._cached("codes", name, lambda n: self._codes_of(n, self.raw(n)))
         return result
+
+    def regions(self, name: str) -> Codes:
+        """Column ``name`` read as regions: its codes, but a totals row's (a cell such as 合计 or
+        小计, :func:`.cells.is_total`) are -1, an empty cell's, for the total of the rows above is no
+        region; noted (QR216) at the first, with how many. Integer labels are no words: they are
+        used as they are, at no cost."""
+        result: Codes = self._cached("regions", name, self._regions)
+        return result
+
+    def totals(self, name: str) -> int:
+        """How many rows of the chunk are totals rows in region column ``name`` (once read by
+        :meth:`regions`)."""
+        noted = self.notes.get((TOTALS, name))
+        return noted[1] if noted else 0
+
+    def _regions(self, name: str) -> Codes:
+        codes = self.codes(name)
+        totals = [] if codes.integers else [k for k, value in enumerate(codes.values) if is_total(value)]
+        if not totals:
+            return codes
+        marked = np.zeros(len(codes.values) + 1, bool)      # (the last entry is a null's, code -1)
+        marked[totals] = True
+        rows = np.take(marked, codes.codes)
+        count = int(np.count_nonzero(rows))
+        if not count:           # a category no row holds
+            return codes
+        first = int(rows.argmax())
+        self.notes[(TOTALS, name)] = (first, count, str(value_at(self.raw(name), first)).strip())
+        lut = np.arange(len(codes.values) + 1, dtype=np.intp)   # (signed: codes may be unsigned, polars')
+        lut[totals] = -1
+        lut[-1] = -1
+        return Codes(np.take(lut, codes.codes), codes.values)
 
     def _codes_of(self, name: str, raw: Any, normalise: bool = True) -> Codes:
         fix = _name if normalise else (lambda v: str(v))
@@ -459,18 +500,18 @@ def _integer_codes(values: Array) -> Codes:
     (no dictionary, no copy: an int8 column stays int8); a wider range is mapped through a table
     of the labels present."""
     if not len(values):
-        return Codes(values.astype(np.int64), [])
+        return Codes(values.astype(np.int64), [], True)
     low, high = _extremes(values)
     if low >= 0 and high < 1 << 12:
         return Codes(values if np.can_cast(values.dtype, np.intp) else values.astype(np.intp),
-                     [str(v) for v in range(high + 1)])
+                     [str(v) for v in range(high + 1)], True)
     values = values.astype(np.int64, copy=False)     # (narrow labels would overflow their differences)
     if high - low <= 4 * len(values) + (1 << 12):
         present = np.bincount(values - low) > 0
         lut = np.cumsum(present) - 1
-        return Codes(lut[values - low], [str(v) for v in (np.flatnonzero(present) + low).tolist()])
+        return Codes(lut[values - low], [str(v) for v in (np.flatnonzero(present) + low).tolist()], True)
     labels, inverse = np.unique(values, return_inverse=True)
-    return Codes(inverse.reshape(-1), [str(v) for v in labels.tolist()])
+    return Codes(inverse.reshape(-1), [str(v) for v in labels.tolist()], True)
 
 
 def _bitmap(buffer: Any, offset: int, n: int) -> Array:
@@ -722,15 +763,15 @@ def unassigned_rows(table: Table, position: int, row: int, count: int, time: boo
     return table.diagnostic("QR215", message, row, position, severity=Severity.WARNING, suggestion=fix)
 
 
-INFINITE, FOOTNOTE, NO_REGION, NO_TIME = "infinite", "footnote", "no region", "no time"
+INFINITE, FOOTNOTE, TOTALS, NO_REGION, NO_TIME = "infinite", "footnote", "totals", "no region", "no time"
 
 
 class Noticed:
     """What reading one table's records noticed without refusing them, by column: ±inf values
-    (QR214), footnote markers ignored (QR212) and rows with no region or no date (QR215), each as
-    its first row (of the table), how many rows and what the first one holds. Chunks are added in
-    any order — the first row is the smallest, counts add up — so any chunking, threads or Dask
-    partitioning says the same."""
+    (QR214), footnote markers ignored (QR212), totals rows (QR216) and rows with no region or no
+    date (QR215), each as its first row (of the table), how many rows and what the first one holds.
+    Chunks are added in any order — the first row is the smallest, counts add up — so any
+    chunking, threads or Dask partitioning says the same."""
 
     def __init__(self) -> None:
         # (kind, column) -> [first row, rows, what the first holds, column position]
@@ -767,6 +808,10 @@ class Noticed:
             if infinite is not None:
                 row, count, value, position = infinite
                 found.append(infinite_values(table, position, row, count, value, readers.get(name, ())))
+            totals = self.found.get((TOTALS, name))
+            if totals is not None:
+                row, count, word, position = totals
+                found.append(totals_left_out(table, row, position, word, count))
             for kind in (NO_REGION, NO_TIME):
                 missing = self.found.get((kind, name))
                 if missing is not None:

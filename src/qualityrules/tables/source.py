@@ -44,7 +44,7 @@ from ..language import model as m
 
 __all__ = [
     "Table", "Batch", "open_file", "detect_encoding", "read_text", "Excerpt", "column_letters",
-    "HeaderTest", "DELIMITERS",
+    "HeaderTest", "DELIMITERS", "totals_left_out",
 ]
 
 Array = npt.NDArray[Any]
@@ -166,6 +166,20 @@ class Table:
     def warn(self, code: str, message: str, row: int | None = None, column: int | None = None,
              suggestion: str | None = None) -> None:
         self.warnings.append(self.diagnostic(code, message, row, column, suggestion, Severity.WARNING))
+
+
+def totals_left_out(table: Table, row: int, column: int, word: str, count: int) -> Diagnostic:
+    """QR216 for ``count`` rows whose region cell (in ``column``) marks a totals row (合计, 小计:
+    :func:`.cells.is_total`), shown at the first one (``row``, its cell ``word`` as written): a
+    total of the rows above is no region of its own, so the rows are left out. Indicator tables
+    and records say it alike."""
+    message = tr("'{word}' marks a totals row, not a region: the row is left out", word=word) if count == 1 \
+        else tr("'{word}' marks a totals row, not a region: the row is left out, as are {more} more totals "
+                "row(s)", word=word, more=count - 1)
+    return table.diagnostic(
+        "QR216", message, row, column, severity=Severity.WARNING,
+        suggestion=tr("nothing to do if it totals the rows above; if its values are a region's own, write "
+                      "that region's name (e.g. the city's) instead"))
 
 
 def open_file(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
