@@ -655,6 +655,9 @@ class _ReadLine:
     text: str = attrs.field(repr=False)
 
 
+_FEW_LINES = 64   # lines read in a part joined piece by piece; more: the text written out, sliced
+
+
 class _ReadText:
     """A normalised text some of whose lines the sentence reader rewrote (or the recovery blanked),
     not written out: the text as normalised (``unread_text``), the first ``count`` of the rewritten
@@ -706,7 +709,7 @@ class _ReadText:
         if self._from is not None:
             before, line, grown = self._from
             return before[:line.start] + line.text + before[line.end - grown:]
-        return self.part(0, self.length)
+        return self._joined(0, self.length, 0) if self.count else self.unread_text.text
 
     def unread(self, offset: int) -> int:
         """Where ``offset`` stands in the text as normalised."""
@@ -724,12 +727,21 @@ class _ReadText:
         return self.unread_text.original_offset(self.unread(offset))
 
     def part(self, start: int, end: int) -> str:
-        """``text[start:end]``, from the lines read and the text as normalised between them."""
+        """``text[start:end]``, from the lines read and the text as normalised between them (or
+        from the text written out, when it is or when the part spans many lines read: a file of
+        broken lines, each blanked, resumes before the first, and joining the part line by line
+        made the recovery quadratic)."""
         if not self.count:
             return self.unread_text.text[start:end]
         end = min(end, self.length)
-        pieces = []
         at = max(0, bisect.bisect_right(self.starts, start, 0, self.count) - 1)
+        if "text" in self.__dict__ or bisect.bisect_left(self.starts, end, at, self.count) - at > _FEW_LINES:
+            return self.text[start:end]
+        return self._joined(start, end, at)
+
+    def _joined(self, start: int, end: int, at: int) -> str:
+        """``text[start:end]`` piece by piece, from line read ``at`` on."""
+        pieces = []
         while start < end:
             line = self.lines[at] if at < self.count else None
             if line is not None and start >= line.end:
