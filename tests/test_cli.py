@@ -165,3 +165,18 @@ def test_lint_imports_no_module_it_does_not_need() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "0 error(s)" in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_pipe_closed_early_is_not_success(tmp_path: Path) -> None:
+    """``qualityrules lint … | head``: the reader closes the pipe before the errors are all
+    written. The exit code says so (141, as a shell reports a tool a closed pipe ended), never 0
+    ("no lint error"), and nothing more is printed (no traceback, no ignored-exception noise)."""
+    assert SCRIPT is not None
+    broken = tmp_path / "broken.qr"
+    broken.write_text("".join(f"line {k} is no rule\n" for k in range(800)), encoding="utf-8")   # (more than a pipe holds)
+    process = subprocess.Popen([SCRIPT, "lint", str(broken)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(100)
+    process.stdout.close()
+    assert process.wait(timeout=120) == 141
+    assert process.stderr.read() == b""

@@ -20,6 +20,7 @@ from ..i18n import LANGUAGES, render, tr
 from ..terminal import colour_enabled, fit, output_width, paint
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_PIPE_CLOSED = 128 + 13   # as a shell reports a tool that a closed pipe (| head) ended: 128 + SIGPIPE
 
 
 class HelpFormatter(argparse.HelpFormatter):

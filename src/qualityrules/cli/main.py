@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -25,7 +26,7 @@ from .. import __version__, i18n
 from ..config import Config, find_config, read_config
 from ..errors import QualityRulesError, optional_dependencies
 from ..i18n import tr
-from .common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, HelpFormatter, add_project_options, print_diagnostics
+from .common import EXIT_INPUT, EXIT_INTERNAL, EXIT_PIPE_CLOSED, HelpFormatter, add_project_options, print_diagnostics
 
 
 class _Parser(argparse.ArgumentParser):
@@ -142,4 +143,8 @@ def _run(argv: list[str], config: Config) -> int:
         print(i18n.render(tr("interrupted")), file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return EXIT_OK
+        # The reader stopped reading (| head) before the verdicts were all written: never "no
+        # target failed". Standard output goes nowhere from here, so that the interpreter's last
+        # flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
