@@ -420,3 +420,22 @@ def test_a_second_clause_after_a_comma_is_refused_with_the_fix(catalogue: Catalo
         resolved(catalogue, "到2025年 食品抽检合格率 达到98%以上，农产品抽检合格率 达到97%以上")
     (diagnostic,) = raised.value.diagnostics
     assert diagnostic.code == "QR002" and "one target per line" in str(diagnostic.suggestion)
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("制造业产品质量合格率 达到950%以上", ["QR126"]),          # a share above 100 %: a digit too many
+    ("制造业产品质量合格率 > 100%", ["QR126"]),
+    ("制造业产品质量合格率 达到100%", []),                   # reachable, exactly
+    ("制造业产品质量合格率 95%-105%", []),                     # part of the range is reachable
+    ("制造业产品质量合格率 101%-105%", ["QR126"]),
+    ("制造业产品质量合格率 >= 1200‰", ["QR126"]),             # in another unit of a share: 120 %
+    ("制造业产品质量合格率 < 0%", ["QR126"]),
+    ("名牌企业 不超过-3家", ["QR126"]),                      # a count is never negative
+    ("名牌企业 达到300家以上", []),
+    ("居民消费价格涨幅 < 150%", []),                         # a change rate, not a share: any value
+    ("PM2.5年均浓度 <= -5微克/立方米", []),                   # not a share or a count: not judged
+])
+def test_a_target_no_value_can_meet_is_a_warning(catalogue: Catalogue, body: str, expected: list[str]) -> None:
+    """QR126: a value target outside what the indicator's values can be (a share outside 0–100 %,
+    a negative count) would fail every region whatever its data; the resolver says so."""
+    assert codes(catalogue, f"到2025年 {body}") == expected

@@ -71,6 +71,7 @@ CODES: dict[str, str] = {
     "QR123": "several indicators in one target line that cannot be told apart",
     "QR124": "statistic defined differently when the target was set and when it is checked",
     "QR125": "running total of a statistic that does not add up over years",
+    "QR126": "target that no value of the indicator can meet",
     # authoring: catalogues of one's own, suppressions
     "QR160": "suppression without a reason",
     "QR161": "unused suppression",

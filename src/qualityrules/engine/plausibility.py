@@ -18,7 +18,6 @@ one pass over its ``[region, year]`` values.
 
 from __future__ import annotations
 
-import functools
 import math
 import weakref
 
@@ -37,10 +36,6 @@ __all__ = ["Doubt", "Screen", "screen", "plausible_bounds", "FRACTION_TARGETS"]
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
-# Words of an indicator name that make a % indicator a change rate (which may exceed 100 % or be
-# negative) rather than a share of a whole.
-_CHANGE_WORDS = ("增长", "增速", "增幅", "下降", "降低", "提高", "提升", "变化", "变动")
-_COUNT_DIMENSIONS = frozenset({"[count]", "[person]", "[rank]"})
 FRACTION_TARGETS = 5.0      # % : targets whose every bound is at least this are "tens of percent"
 _SLACK = 1e-9               # relative: 100 % reached through a unit conversion is not above 100 %
 _SHOWN = 5
@@ -102,7 +97,7 @@ class Screen:
 
 def _doubt_in(plan: Plan, obs: Observations, i: int) -> Doubt | None:
     """What in indicator ``i``'s values is implausible, if anything."""
-    kind = _kind(obs.indicators[i], obs.units[i])
+    kind = units.value_kind(obs.indicators[i], obs.units[i])
     if kind is None or not obs.n_regions:
         return None
     lowest, highest, highest_lo, lowest_hi = obs.ranges(i)
@@ -137,20 +132,10 @@ def _finite(values: Values) -> BoolArray | bool:
 def plausible_bounds(name: str, unit: str | None) -> tuple[float | None, float | None]:
     """The values an indicator can plausibly take, as (lowest, highest), None where unbounded:
     0–100 for a share in % (0–1000 in ‰), at least 0 for a count, anything otherwise."""
-    kind = _kind(name, unit)
+    kind = units.value_kind(name, unit)
     if kind is None:
         return None, None
     return 0.0, kind[1]
-
-
-@functools.lru_cache(maxsize=4096)
-def _kind(name: str, unit: str | None) -> tuple[str, float | None] | None:
-    """(unit, 100 or 1000) for a share, (unit, None) for a count, person or rank, None otherwise."""
-    if unit in ("%", "‰") and not any(word in name for word in _CHANGE_WORDS):
-        return unit, 100.0 if unit == "%" else 1000.0
-    if unit is not None and units.dimension(unit) in _COUNT_DIMENSIONS:
-        return unit, None
-    return None
 
 
 _BOUNDS: weakref.WeakKeyDictionary[Plan, dict[str, float]] = weakref.WeakKeyDictionary()

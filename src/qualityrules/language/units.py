@@ -142,6 +142,24 @@ def dimension(spelling: str) -> str:
     return _entry(spelling)[0]
 
 
+# Words of an indicator name that make a % indicator a change rate (which may exceed 100 % or be
+# negative) rather than a share of a whole.
+_CHANGE_WORDS = ("增长", "增速", "增幅", "下降", "降低", "提高", "提升", "变化", "变动")
+_COUNT_DIMENSIONS = frozenset({"[count]", "[person]", "[rank]"})
+
+
+@functools.lru_cache(maxsize=4096)
+def value_kind(name: str, unit: str | None) -> tuple[str, float | None] | None:
+    """What an indicator's values can be: ``(unit, 100 or 1000)`` for a share (0–100 %, 0–1000 ‰;
+    a % indicator whose name is a change rate is none), ``(unit, None)`` for a count, persons or a
+    rank (never negative), None otherwise."""
+    if unit in ("%", "‰") and not any(word in name for word in _CHANGE_WORDS):
+        return unit, 100.0 if unit == "%" else 1000.0
+    if unit is not None and dimension(unit) in _COUNT_DIMENSIONS:
+        return unit, None
+    return None
+
+
 def compatible(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return True

@@ -362,8 +362,47 @@ class _Reader:
         rule = _changed(rule, time=time)
         target = rule.target
         if not isinstance(target, m.Change):
+            self._unattainable(target, indicator)
             return Part(rule, indicator, notes=tuple(notes))
         return self._change(rule, indicator, target, notes)
+
+    def _unattainable(self, target: m.Target, indicator: m.Indicator) -> None:
+        """QR126 for a value target that no value the indicator can take meets: a share above
+        100 % (1000 ‰) or below 0, a count below 0 (a typo: ``>= 950%`` for 95 %). Every verdict
+        on it would be a fail the data cannot change."""
+        kind = units.value_kind(indicator.name, indicator.unit)
+        if kind is None:
+            return
+        unit, full = kind
+
+        def value(quantity: m.Quantity) -> Fraction | None:
+            if quantity.unit is None or quantity.unit == indicator.unit:
+                return Fraction(quantity.value)
+            if indicator.unit is None or not units.known(quantity.unit) or not units.compatible(quantity.unit, unit):
+                return None
+            return Fraction(quantity.value) * units.factor(quantity.unit, unit)
+
+        def above(x: Fraction | None, strict: bool) -> bool:
+            return x is not None and full is not None and (x >= full if strict else x > full)
+
+        def below(x: Fraction | None, strict: bool) -> bool:
+            return x is not None and (x <= 0 if strict else x < 0)
+
+        if isinstance(target, m.Comparison):
+            x, op = value(target.quantity), target.op
+            none = (op in (m.Comparator.GE, m.Comparator.GT) and above(x, op is m.Comparator.GT)) \
+                or (op in (m.Comparator.LE, m.Comparator.LT) and below(x, op is m.Comparator.LT)) \
+                or (op is m.Comparator.EQ and (above(x, False) or below(x, False)))
+        elif isinstance(target, m.Between):
+            none = above(value(target.low), False) or below(value(target.high), False)
+        else:
+            return
+        if none:
+            what = tr("a share lies between 0 and {full:g} {unit}", full=full, unit=unit) if full is not None \
+                else tr("a count ({unit}) is never negative", unit=unit)
+            self._error("QR126", tr("no value of {name} can meet this target: {what}", name=indicator.name, what=what),
+                        severity=Severity.WARNING, span=target.span,
+                        suggestion=tr("check the number (a digit too many, a change written as a level?)"))
 
     def _change(self, rule: m.Rule, indicator: m.Indicator, change: m.Change, notes: list[str]) -> Part:
         checked = _check_year(rule, self.pack)
