@@ -387,6 +387,17 @@ def test_chunk_rows_must_be_a_positive_count(rows: Any) -> None:
     assert raised.value.code == "QR301"
 
 
+@pytest.mark.parametrize("threads", [0, -1, 2.5, True])
+def test_threads_must_be_a_positive_count(threads: Any) -> None:
+    """threads=0 read as every core and threads=-1 as one, without a word: refused, as chunk_rows
+    of 0 is (None, the default, is every core)."""
+    frame = pd.DataFrame({"district": ["龙岗区"], "sample_date": ["2015-01-01"], "volume": [1.0], "compliant": [True]})
+    for call in (qualityrules.compute_indicators, qualityrules.check_records):
+        with pytest.raises(UsageError) as raised:
+            call("longgang-2015", {"wastewater": frame}, threads=threads)
+        assert raised.value.code == "QR303"
+
+
 # ------------------------------------------------------------------------------------------
 # Files: encodings, header rows, Excel formats, streaming
 
