@@ -98,6 +98,16 @@ def test_a_users_hierarchy_places_regions_the_shipped_one_does_not_know() -> Non
                                 hierarchy={"龙城站": "龙城街道"}) is not None
 
 
+def test_no_parent_in_a_mapping_is_no_parent_as_in_rows() -> None:
+    """``{"龙城站": None}`` (or NaN, a pandas column's empty cell, or blank text) gives 龙城站 no
+    parent, as a row's empty cell does; it was a parent region named 'None' or 'nan'."""
+    for empty in (None, float("nan"), " ", ""):
+        tree = Hierarchy({"龙城站": empty, "龙城街道": "龙岗区", empty if isinstance(empty, str) else "": "龙岗区"})
+        assert tree.ancestors("龙城站") == [] and "None" not in tree.parent.values() and "nan" not in tree.parent.values()
+        assert tree.parent == {"龙城街道": "龙岗区"}
+        assert Hierarchy([("龙城站", empty, "龙城街道")]).ancestors("龙城站") == ["龙城街道"]
+
+
 def test_a_hierarchy_file_is_read_like_the_command_reads_it(tmp_path: Any) -> None:
     tree = tmp_path / "stations.csv"
     tree.write_text("station,street\n龙城站,龙城街道\n", encoding="utf-8")

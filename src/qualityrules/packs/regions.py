@@ -31,12 +31,13 @@ class Hierarchy:
     def __init__(self, parents: Mapping[Any, Any] | Iterable[Sequence[Any]]) -> None:
         pairs: list[tuple[str, str]] = []
         if isinstance(parents, Mapping):
-            pairs = [(str(k), str(v)) for k, v in parents.items()]
+            pairs = [(child, parent) for k, v in parents.items()
+                     if (child := _name(k)) is not None and (parent := _name(v)) is not None]
         else:
             _expect_rows(parents, "a region hierarchy is a child → parent mapping or rows of names")
             for row in parents:
                 _expect_rows(row, "each row of a region hierarchy lists names from the finest region up")
-                names = [str(x) for x in row if x is not None and str(x).strip()]
+                names = [name for x in row if (name := _name(x)) is not None]
                 pairs.extend(zip(names, names[1:], strict=False))
         self.parent: dict[str, str] = {}
         self.complete = False   # set once the shipped hierarchy lies beneath it (as_hierarchy)
@@ -88,6 +89,16 @@ class Hierarchy:
 
 
 HierarchyLike = Hierarchy | Mapping[Any, Any] | Iterable[Sequence[Any]]
+
+
+def _name(value: Any) -> str | None:
+    """A region's name in a hierarchy, or None for no region: None, NaN (a pandas column's empty
+    cell) or blank text — in a mapping as in rows (``{"甲街道": None}`` was a parent named
+    'None', ``nan`` one named 'nan'). An integer district code is its digits."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value)
+    return text if text.strip() else None
 
 
 def _expect_rows(value: Any, what: str) -> None:
