@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -452,30 +453,28 @@ def test_an_infinity_in_a_records_column_is_unknown_with_a_located_warning(tmp_p
     assert error.value.diagnostic.code == "QR206" and error.value.diagnostic.line == 3
 
 
-def unassigned_said(table: Any) -> dict[str, tuple[int, int]]:
-    """What QR215 says of each column: (line, rows without a region or date)."""
+def _said(table: Any, code: str, rows: Callable[[str], int]) -> dict[str, tuple[int, int]]:
+    """What the warnings of ``code`` say of each column: (line, how many rows, read by ``rows``)."""
     said = {}
     for warning in table.warnings:
-        if warning.code == "QR215":
+        if warning.code == code:
             assert warning.severity is Severity.WARNING
             where = re.search(r"row (\d+), column '([^']*)'", warning.message)
             assert where is not None and warning.line == int(where.group(1))
-            many = re.search(r"the first of (\d+) rows", warning.message)
-            said[where.group(2)] = (warning.line, int(many.group(1)) if many else 1)
+            said[where.group(2)] = (warning.line, rows(warning.message))
     return said
+
+
+def unassigned_said(table: Any) -> dict[str, tuple[int, int]]:
+    """What QR215 says of each column: (line, rows without a region or date)."""
+    return _said(table, "QR215", lambda message: int(many.group(1))
+                 if (many := re.search(r"the first of (\d+) rows", message)) else 1)
 
 
 def totals_said(table: Any) -> dict[str, tuple[int, int]]:
     """What QR216 says of each column: (line, totals rows)."""
-    said = {}
-    for warning in table.warnings:
-        if warning.code == "QR216":
-            assert warning.severity is Severity.WARNING
-            where = re.search(r"row (\d+), column '([^']*)'", warning.message)
-            assert where is not None and warning.line == int(where.group(1))
-            more = re.search(r"as are (\d+) more totals row", warning.message)
-            said[where.group(2)] = (warning.line, int(more.group(1)) + 1 if more else 1)
-    return said
+    return _said(table, "QR216", lambda message: int(more.group(1)) + 1
+                 if (more := re.search(r"as are (\d+) more totals row", message)) else 1)
 
 
 def test_rows_without_a_region_or_a_date_are_located_in_a_warning(tmp_path: Path) -> None:
