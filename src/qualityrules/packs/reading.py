@@ -375,17 +375,18 @@ class _Reader:
             return
         unit, full = kind
 
-        def value(quantity: m.Quantity) -> Fraction | None:
+        def value(quantity: m.Quantity) -> Decimal | Fraction | None:
+            """In the indicator's unit, exact (a Decimal compares exactly with 0 and 100)."""
             if quantity.unit is None or quantity.unit == indicator.unit:
-                return Fraction(quantity.value)
+                return quantity.value
             if indicator.unit is None or not units.known(quantity.unit) or not units.compatible(quantity.unit, unit):
                 return None
             return Fraction(quantity.value) * units.factor(quantity.unit, unit)
 
-        def above(x: Fraction | None, strict: bool) -> bool:
+        def above(x: Decimal | Fraction | None, strict: bool) -> bool:
             return x is not None and full is not None and (x >= full if strict else x > full)
 
-        def below(x: Fraction | None, strict: bool) -> bool:
+        def below(x: Decimal | Fraction | None, strict: bool) -> bool:
             return x is not None and (x <= 0 if strict else x < 0)
 
         if isinstance(target, m.Comparison):
