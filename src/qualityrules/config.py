@@ -67,6 +67,11 @@ def find_config(start: str | Path | None = None) -> Config:
 
 
 def _has_tool_table(path: Path) -> bool:
+    try:      # a file that never names us has no table of ours: not parsed (nor TOML's parser imported)
+        if "qualityrules" not in path.read_text(encoding="utf-8-sig", errors="replace"):
+            return False
+    except OSError:
+        pass       # unreadable: said by _parse
     try:
         data = _parse(path)
     except UsageError:  # broken TOML: ours to report only if it was meant to configure us
