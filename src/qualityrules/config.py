@@ -67,28 +67,31 @@ def find_config(start: str | Path | None = None) -> Config:
 
 
 def _has_tool_table(path: Path) -> bool:
-    try:      # a file that never names us has no table of ours: not parsed (nor TOML's parser imported)
-        if "qualityrules" not in path.read_text(encoding="utf-8-sig", errors="replace"):
-            return False
-    except OSError:
-        pass       # unreadable: said by _parse
     try:
-        data = _parse(path)
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return False     # no configuration of ours that we could read
+    if "qualityrules" not in text:   # a file that never names us: not parsed (nor TOML's parser imported)
+        return False
+    try:
+        data = _parse(path, text)
     except UsageError:  # broken TOML: ours to report only if it was meant to configure us
-        return "tool.qualityrules" in path.read_text(encoding="utf-8-sig", errors="replace")
+        return "tool.qualityrules" in text
     return isinstance(data.get("tool"), dict) and "qualityrules" in data["tool"]
 
 
-def _parse(path: Path) -> dict[str, Any]:
+def _parse(path: Path, text: str | None = None) -> dict[str, Any]:
+    """The TOML of ``path`` (whose ``text`` the caller may have read already)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - the declared dependency for Python 3.10
         import tomli as tomllib
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(Diagnostic("QR310", tr("cannot read {path}: {reason}", path=str(path),
-                                                reason=str(error)))) from None
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(Diagnostic("QR310", tr("cannot read {path}: {reason}", path=str(path),
+                                                    reason=str(error)))) from None
     try:
         return dict(tomllib.loads(text))
     except tomllib.TOMLDecodeError as error:

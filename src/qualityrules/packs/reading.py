@@ -377,9 +377,9 @@ class _Reader:
 
         def value(quantity: m.Quantity) -> Decimal | Fraction | None:
             """In the indicator's unit, exact (a Decimal compares exactly with 0 and 100)."""
-            if quantity.unit is None or quantity.unit == indicator.unit:
+            if quantity.unit is None or quantity.unit == unit:    # (unit: the indicator's own)
                 return quantity.value
-            if indicator.unit is None or not units.known(quantity.unit) or not units.compatible(quantity.unit, unit):
+            if not units.known(quantity.unit) or not units.compatible(quantity.unit, unit):
                 return None
             return Fraction(quantity.value) * units.factor(quantity.unit, unit)
 

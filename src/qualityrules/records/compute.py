@@ -231,11 +231,12 @@ def compute_indicators(source: Pack | RecordPlan | Iterable[m.Indicator], record
     warnings: list[Diagnostic] = []
     if backend not in ("numpy", "dask"):
         refuse(tr("unknown backend {backend}: use 'numpy' or 'dask'", backend=repr(backend)))
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)):
-        refuse(tr("threads must be a whole number, not {value}", value=shown(threads)))
-    if threads is not None and threads < 1:     # (0 read as every core and -1 as one, unsaid, before)
-        refuse(tr("threads must be at least 1, not {value}", value=threads),
-               suggestion=tr("leave threads out (None) to use every core"))
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int):
+            refuse(tr("threads must be a whole number, not {value}", value=shown(threads)))
+        if threads < 1:     # (0 was read as every core and -1 as one, unsaid)
+            refuse(tr("threads must be at least 1, not {value}", value=threads),
+                   suggestion=tr("leave threads out (None) to use every core"))
     for table, table_source in sources.items():
         for part in _pieces(table_source):
             if backend == "dask":

@@ -251,24 +251,21 @@ class RecordPlan:
         (the kinds the records are read with: :func:`read_kinds`)."""
         return read_kinds(self, table)
 
-    def readers(self, table: str) -> dict[str, list[str]]:
-        """Each column of a table that indicators read values from → those indicators (in the
-        diagnostics of what reading noticed: ±inf makes them unknown)."""
+    def readers(self, table: str, *, values_only: bool = True) -> dict[str, list[str]]:
+        """Each column of a table → the indicators reading it: those that read values from it
+        (in the diagnostics of what reading noticed: ±inf makes them unknown), or with
+        ``values_only=False`` every indicator whose grouping reads it (its region and date too)."""
         found: dict[str, list[str]] = {}
         for indicator in self.indicators:
-            if self.groupings[indicator.grouping].table == table:
-                for name in indicator.columns:
+            grouping = self.groupings[indicator.grouping]
+            if grouping.table == table:
+                for name in indicator.columns if values_only else grouping.columns():
                     found.setdefault(name, []).append(indicator.name)
         return found
 
     def purposes(self, table: str) -> dict[str, str]:
         """Each column of a table with its kind and the indicators reading it (for diagnostics)."""
-        readers: dict[str, list[str]] = {}
-        for indicator in self.indicators:
-            grouping = self.groupings[indicator.grouping]
-            if grouping.table == table:
-                for column in grouping.columns():
-                    readers.setdefault(column, []).append(indicator.name)
+        readers = self.readers(table, values_only=False)
         return {column: f"{kind}, read by {', '.join(readers.get(column, []))}"
                 for column, kind in self.schema(table).items()}
 

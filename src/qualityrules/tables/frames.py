@@ -25,7 +25,7 @@ from ..language import model as m
 from .source import Batch, Table, render, rendered_span
 
 __all__ = ["Categorical", "MemoryTable", "StreamTable", "memory_table", "is_table", "prepare", "module_of",
-           "plain_numbers", "wall_time", "DaskPartitions", "dask_headers"]
+           "plain_numbers", "arrow_dates", "wall_time", "DaskPartitions", "dask_headers"]
 
 Array = npt.NDArray[Any]
 
@@ -95,6 +95,12 @@ def prepare(raw: Any) -> Any:
             return raw.combine_chunks() if raw.num_chunks != 1 else raw.chunk(0)
         return raw
     return np.asarray(raw)
+
+
+def arrow_dates(raw: Any) -> bool:
+    """Whether an Arrow array holds dates or timestamps (a day, and so a year, per value)."""
+    pa = _pa()
+    return module_of(raw) == "pyarrow" and bool(pa.types.is_timestamp(raw.type) or pa.types.is_date(raw.type))
 
 
 def wall_time(raw: Any) -> Any:

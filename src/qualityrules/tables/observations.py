@@ -56,7 +56,7 @@ from .cells import (
     parse_year,
 )
 from .decimals import scale_array
-from .frames import Categorical, memory_table, module_of, plain_numbers, prepare, wall_time
+from .frames import Categorical, arrow_dates, memory_table, plain_numbers, prepare, wall_time
 from .source import Table, open_file, read_text, render, totals_left_out
 
 __all__ = [
@@ -663,14 +663,6 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
     return _Columns(roles, is_long, tuple(indicators), tuple(blank), tuple(problems))
 
 
-def _arrow_temporal(raw: Any) -> bool:
-    """Whether an Arrow array holds dates or times."""
-    import pyarrow as pa
-
-    return bool(pa.types.is_temporal(raw.type)) and not pa.types.is_duration(raw.type) \
-        and not pa.types.is_time(raw.type)
-
-
 def _not_a_year(value: Any) -> Text:
     return tr("'{value}' is not a year", value=value)
 
@@ -908,7 +900,7 @@ class _Loader:
         if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
             return self._year_ints(raw.astype(np.int64, copy=False), None, column, offset)
         self.incomplete = True
-        if module_of(raw) == "pyarrow" and _arrow_temporal(raw):     # Arrow (polars) dates: as numpy's
+        if arrow_dates(raw):     # Arrow (polars) dates: as numpy's
             raw = wall_time(raw).cast("date32").to_numpy(zero_copy_only=False)
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "M":
             years = raw.astype("datetime64[Y]").astype(np.int64) + 1970

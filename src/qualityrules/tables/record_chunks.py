@@ -28,7 +28,7 @@ from ..i18n import Text, tr
 from ..language.text import lone_surrogate, normalize, surrogate_message
 from ..resources import cores, second_core
 from .cells import MISSING_CELLS, is_total, parse_column, parse_year
-from .frames import Categorical, is_table, memory_table, prepare, value_at, wall_time
+from .frames import Categorical, arrow_dates, is_table, memory_table, prepare, value_at, wall_time
 from .source import ArrowFileTable, Batch, Table, open_file, render, totals_left_out
 
 __all__ = [
@@ -424,7 +424,7 @@ class Chunk:
                 raise self._wrong_type(name, _numbers_for_dates(name), _dates_wanted(name))
         elif not isinstance(raw, Categorical):
             t = raw.type
-            if pa.types.is_timestamp(t) or pa.types.is_date(t):
+            if arrow_dates(raw):
                 return _arrow_times(raw)
             if pa.types.is_integer(t) and not is_date:
                 return _key_times(_pc().fill_null(raw, 0).to_numpy(zero_copy_only=False), 1, _arrow_valid(raw),
@@ -454,12 +454,12 @@ class Chunk:
                     entries = pa.array(raw, from_pandas=True)
                 except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, OverflowError):
                     entries = None   # mixed values: read as text below, each one reported where it is
-                if entries is not None and (pa.types.is_timestamp(entries.type) or pa.types.is_date(entries.type)):
+                if entries is not None and arrow_dates(entries):
                     return _arrow_times(entries)
         if isinstance(raw, Categorical) and raw.categories and not isinstance(raw.categories[0], str):
             entries = pa.array(raw.categories, from_pandas=True)
             codes = Codes(raw.codes, [str(v) for v in raw.categories])
-            if pa.types.is_timestamp(entries.type) or pa.types.is_date(entries.type):
+            if arrow_dates(entries):
                 return _dictionary_times(codes, _years_of_days(_arrow_days(entries)))
         codes = self._codes_of(name, raw, normalise=False)
         years = np.full(len(codes.values) + 1, -1, np.int64)

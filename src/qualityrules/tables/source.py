@@ -824,7 +824,7 @@ class ExcelTable(Table):
             rows: list[tuple[int, list[Any]]] = []
             for cells in worksheet.iter_rows():
                 values = [_excel_value(c) for c in cells]
-                if any(v is not None and str(v).strip() for v in values):
+                if any(map(_holds, values)):
                     number = next((c.row for c in cells if getattr(c, "row", None)), None)
                     rows.append((number or (rows[-1][0] + 1 if rows else 1), values))
         finally:
@@ -862,7 +862,7 @@ class ExcelTable(Table):
         self.columns = [np.array([r[j] if j < len(r) else None for _, r in body], dtype=object) for j in range(width)]
         skipped = [values for number, values in rows[:header]]
         if skipped:
-            title = " / ".join(", ".join(str(v) for v in values if v is not None and str(v).strip())
+            title = " / ".join(", ".join(str(v) for v in values if _holds(v))
                                for values in skipped)
             cells = ["" if v is None else str(v) for v in rows[0][1]]
             self.warnings.append(Diagnostic(
@@ -870,9 +870,9 @@ class ExcelTable(Table):
                 rendered_span(self.name, rows[0][0], cells, None), Severity.WARNING,
                 suggestion=tr("pass header_row={row} to say so, or delete the title rows", row=self.header_row)))
         if filled:
-            (first, last, column), value = filled[0]
-            more = len(filled) - 1
-            span = rendered_span(self.name, first, ["" if v is None else str(v) for v in dict(body)[first]], column)
+            (first, last, column), top = filled[0]
+            value, more = top[column], len(filled) - 1
+            span = rendered_span(self.name, first, ["" if v is None else str(v) for v in top], column)
             where = f"{column_letters(column)}{first}:{column_letters(column)}{last}"
             self.warnings.append(Diagnostic(
                 "QR217", tr("cells {cells} are merged: read as {value} in each of their {count} rows{more}", cells=where,
@@ -971,15 +971,14 @@ def _merged_down(xml: bytes, header_row: int) -> list[tuple[int, int, int]]:
 
 
 def _fill_merged(body: list[tuple[int, list[Any]]], merged: list[tuple[int, int, int]]
-                 ) -> list[tuple[tuple[int, int, int], Any]]:
+                 ) -> list[tuple[tuple[int, int, int], list[Any]]]:
     """Each row of a merged range holds its top-left cell's value, as the sheet shows it (a
-    region or a year merged over its rows); the ranges filled, with their values."""
+    region or a year merged over its rows); the ranges filled, each with its first row."""
     rows = dict(body)
     filled = []
     for first, last, column in merged:
         top = rows.get(first)
-        value = top[column] if top is not None and column < len(top) else None
-        if value is None or not str(value).strip():
+        if top is None or column >= len(top) or not _holds(top[column]):
             continue
         for number in range(first + 1, last + 1):
             values = rows.get(number)
@@ -987,16 +986,20 @@ def _fill_merged(body: list[tuple[int, list[Any]]], merged: list[tuple[int, int,
                 continue
             if len(values) <= column:
                 values.extend([None] * (column + 1 - len(values)))
-            if values[column] is None or not str(values[column]).strip():
-                values[column] = value
-        filled.append(((first, last, column), value))
+            if not _holds(values[column]):
+                values[column] = top[column]
+        filled.append(((first, last, column), top))
     return filled
 
 
 def _filled_width(values: Sequence[Any]) -> int:
     """One past the last cell of a row holding more than white space."""
-    return next((j + 1 for j in range(len(values) - 1, -1, -1)
-                 if values[j] is not None and str(values[j]).strip()), 0)
+    return next((j + 1 for j in range(len(values) - 1, -1, -1) if _holds(values[j])), 0)
+
+
+def _holds(value: Any) -> bool:
+    """Whether a sheet's cell holds more than white space."""
+    return value is not None and bool(str(value).strip())
 
 
 def _excel_value(cell: Any) -> Any:
