@@ -307,6 +307,27 @@ def test_censored_repeats_within_one_table_conflict(tmp_path: Path) -> None:
     assert d.code == "QR203" and d.line == 3 and "twice" in d.message
 
 
+def test_a_row_given_twice_with_the_same_values_is_read_once_and_said(tmp_path: Path) -> None:
+    """Nothing is merged unseen: a row pasted twice is read once, with QR218 at the copy (the
+    first such value, and how many more), in a wide table, a long one, and across files."""
+    path = write(tmp_path, "t.csv", "region,year,达标率,企业数\n龙岗区,2015,96,88\n福田区,2015,90,\n龙岗区,2015,96,88\n")
+    obs = load(path, CAT)
+    assert obs.cell(obs.region_index("龙岗区"), 0, 0) == Cell(96, 96)
+    [w] = [w for w in obs.warnings if w.code == "QR218"]
+    assert w.severity is Severity.WARNING and (w.file, w.line, w.column) == (str(path), 4, len("龙岗区,2015,") + 1)
+    assert "龙岗区 2015 达标率 is given twice with the same value (also in row 2)" in w.message
+    assert "1 more value(s)" in w.message                                   # 企业数 of the same rows
+    long = {"region": ["龙岗区"] * 3, "year": [2015] * 3, "indicator": ["达标率", "企业数", "达标率"], "value": [96, 88, 96]}
+    [w] = [w for w in load(long, CAT).warnings if w.code == "QR218"]
+    assert w.line == 4 and "(also in row 2): read once" in w.message and "more" not in w.message
+    first = write(tmp_path, "s.csv", "region,year,达标率\n龙岗区,2015,96\n")
+    other = write(tmp_path, "u.csv", "region,year,达标率\n龙岗区,2014,95\n龙岗区,2015,96\n")
+    [w] = [w for w in load([first, other], CAT).warnings if w.code == "QR218"]
+    assert (w.file, w.line) == (str(other), 3) and f"in {first} (row 2" in w.message
+    assert not [w for w in load({"region": ["龙岗区", "龙岗区"], "year": [2014, 2015], "达标率": [96, 96]},
+                                CAT).warnings if w.code == "QR218"]     # one value a year: nothing given twice
+
+
 def test_records_and_data_given_for_one_cell_must_agree() -> None:
     pack = qualityrules.load_pack("longgang-2015")
     records = {"wastewater": pd.DataFrame({"district": ["龙岗区"], "sample_date": ["2015-01-01"], "volume": [1.0],

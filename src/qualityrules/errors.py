@@ -98,6 +98,7 @@ CODES: dict[str, str] = {
     "QR215": "records without a region or a date, in no region-year",
     "QR216": "a totals row (合计, 小计) left out: not a region",
     "QR217": "merged cells of a sheet read as their value in each row",
+    "QR218": "a value given twice with the same value, read once",
     "QR240": "regions in the data outside the pack's area (not-applicable)",
     "QR241": "a share column that looks written as fractions of 1",
     "QR242": "a share above 100 % or below 0",

@@ -405,6 +405,10 @@ def _same(a: Values, ra: IntArray, ya: IntArray, b: Values, rb: IntArray, yb: In
     return same
 
 
+_SAME_TWICE = tr("nothing to do if the two are one value copied twice; if one of them belongs to another region or "
+                 "year, correct it")
+
+
 def concat(parts: Sequence[Observations]) -> Observations:
     """Several observation sets as one (e.g. one file per year). A value given twice must be the
     same value — for a censored value the same interval *and* the same open ends (``98以上`` and
@@ -434,6 +438,8 @@ def concat(parts: Sequence[Observations]) -> Observations:
     notes: dict[Key, str] = {}
     exact: dict[Key, Fraction] = {}
     problems: list[Diagnostic] = []
+    repeated: tuple[int, int, int, int, str, int, str] | None = None   # the first value given twice alike
+    repeats = 0
     for p, part in enumerate(parts):
         r_map = np.array([key_at[k] for k in part.region_keys], dtype=np.int64)
         y_map = np.searchsorted(years, part.years)
@@ -451,6 +457,10 @@ def concat(parts: Sequence[Observations]) -> Observations:
                 for c in clash_rows[~same][:MAX_DIAGNOSTICS].tolist():
                     problems.append(_conflict(parts, p, name, int(R[c]), int(Y[c]), int(rr[c]), int(yy[c]), i,
                                               years, keys, regions))
+                if same.any() and repeated is None:
+                    c = int(clash_rows[same][0])
+                    repeated = (p, i, int(rr[c]), int(yy[c]), keys[R[c]], int(years[Y[c]]), name)
+                repeats += int(same.sum())
             target.lo[R, Y] = values.lo[rr, yy]
             if target.censored:
                 assert target.lo_open is not None and target.hi_open is not None
@@ -464,9 +474,20 @@ def concat(parts: Sequence[Observations]) -> Observations:
         for (r, y, i), value in part.exact.items():
             exact[(int(r_map[r]), int(y_map[y]), name_at[part.indicators[i]])] = value
     raise_errors(problems)
+    warnings = [w for p in parts for w in p.loading_warnings]
+    if repeated is not None:
+        p, i, r, y, key, year, name = repeated
+        first = _first_given(parts[:p], key, year, name)
+        assert first is not None   # the cell was taken by an earlier part
+        place, span = parts[p].where(r, y, i)
+        cell = {"cell": f"{regions[key]} {year} {name}", "place": first[1], "here": place}
+        message = tr("{cell} is given twice with the same value, in {place} and in {here}: read once", **cell) \
+            if repeats == 1 else tr("{cell} is given twice with the same value, in {place} and in {here}: read once, "
+                                    "as are {more} more value(s) given twice", more=repeats - 1, **cell)
+        warnings.append(Diagnostic("QR218", message, span, Severity.WARNING, suggestion=_SAME_TWICE))
     return Observations(tuple(regions.values()), years, tuple(names), tuple(indicators.values()), tuple(out), notes,
-                        " + ".join(p.origin for p in parts), exact,
-                        tuple(w for p in parts for w in p.loading_warnings), tuple(s for p in parts for s in p.sources))
+                        " + ".join(p.origin for p in parts), exact, tuple(warnings),
+                        tuple(s for p in parts for s in p.sources))
 
 
 def _conflict(parts: Sequence[Observations], p: int, name: str, r: int, y: int, rr: int, yy: int, i: int,
@@ -477,18 +498,23 @@ def _conflict(parts: Sequence[Observations], p: int, name: str, r: int, y: int, 
     cell = {"region": regions[keys[r]], "year": int(years[y]), "name": name, "value": part.cell(rr, yy, i),
             "place": here}
     message = tr("{region} {year} {name} is given twice with different values: once and '{value}' in {place}", **cell)
-    for earlier in parts[:p]:
-        ei, er = earlier.indicator_index(name), earlier.region_index(keys[r])
-        ey = earlier.year_index(int(years[y]))
-        if ei is not None and er is not None and ey is not None and earlier.cell(er, ey, ei) is not None:
-            label, _ = earlier.where(er, ey, ei)
-            message = tr("{region} {year} {name} is given twice with different values: '{first}' in {first_place} "
-                         "and '{value}' in {place}", first=earlier.cell(er, ey, ei), first_place=label, **cell)
-            break
+    first = _first_given(parts[:p], keys[r], int(years[y]), name)
+    if first is not None:
+        message = tr("{region} {year} {name} is given twice with different values: '{first}' in {first_place} "
+                     "and '{value}' in {place}", first=first[0], first_place=first[1], **cell)
     return Diagnostic(
         "QR203", message, span,
         suggestion=tr("keep one value per region, year and indicator (a censored value's words matter: "
                       "'98以上' includes 98, '超过98' does not)"))
+
+
+def _first_given(parts: Sequence[Observations], region_key: str, year: int, name: str) -> tuple[str, str] | None:
+    """The first of ``parts`` to give the cell: its value as written and where it is."""
+    for earlier in parts:
+        ei, er, ey = earlier.indicator_index(name), earlier.region_index(region_key), earlier.year_index(year)
+        if ei is not None and er is not None and ey is not None and earlier.cell(er, ey, ei) is not None:
+            return str(earlier.cell(er, ey, ei)), earlier.where(er, ey, ei)[0]
+    return None
 
 
 # ------------------------------------------------------------------------------------------
@@ -856,6 +882,9 @@ class _Loader:
         self.incomplete = False       # some region or year may be missing (-1)
         # rows whose region cell marks a totals row (合计), and the cell, per batch and word
         self.totals: list[tuple[IntArray, str]] = []
+        # values given twice with the same value: the first (row, column, cell, earlier row), how many
+        self.repeated: tuple[int, int, str, int] | None = None
+        self.repeats = 0
 
     def run(self) -> Observations:
         columns = _columns(self.table.headers, self.catalogue, self.form, self.region_column, self.year_column,
@@ -1004,6 +1033,7 @@ class _Loader:
             for row, value in parsed.exact.items():
                 exact[(int(region_codes[row]), int(year_codes[row]), i)] = value
         problems.raise_if_any()
+        self._repeated_warning()
         source = CellSource(table, region_codes, year_codes, n_years, tuple(j for j, _, _ in indicator_columns))
         return Observations(self.region_labels(), years, tuple(ind.name for _, ind, _ in indicator_columns),
                             tuple(ind.unit for _, ind, _ in indicator_columns), tuple(values), {}, table.name, exact,
@@ -1119,6 +1149,26 @@ class _Loader:
             self.problems.add("QR203", tr("{cell} is given twice with different values (also in row {row})",
                                           cell=what(int(cell_key)), row=self.table.row_number(x)), z, column,
                               suggestion=tr("keep one value per region, year and indicator"))
+        same = np.flatnonzero(~differs)
+        if len(same) and self.repeated is None:
+            first = int(same[0])
+            self.repeated = (int(b[first]), column, what(int(sk[1:][same_key][first])), int(a[first]))
+        self.repeats += len(same)
+
+    def _repeated_warning(self) -> None:
+        """QR218: values given twice with the same value (a row pasted twice), each read once: said
+        at the first, with how many more, so that no row is merged away unseen."""
+        if self.repeated is None:
+            return
+        row, column, cell, earlier = self.repeated
+        shown_row = self.table.row_number(earlier)
+        message = tr("{cell} is given twice with the same value (also in row {row}): read once", cell=cell,
+                     row=shown_row) if self.repeats == 1 else \
+            tr("{cell} is given twice with the same value (also in row {row}): read once, as are {more} more "
+               "value(s) given twice", cell=cell, row=shown_row, more=self.repeats - 1)
+        self.warnings.append(self.table.diagnostic(
+            "QR218", message, row, column, severity=Severity.WARNING,
+            suggestion=_SAME_TWICE))
 
     # -- units
 
@@ -1278,6 +1328,7 @@ class _Loader:
                 f"{self.region_name(key // (max(n_years, 1) * max(n_ind, 1)))} "
                 f"{int(years[(key // max(n_ind, 1)) % max(n_years, 1)])} {indicators[key % max(n_ind, 1)].name}"))
         problems.raise_if_any()
+        self._repeated_warning()
         values = layout.place_long(parsed, n_regions, n_years, n_ind)
         exact = {(int(region_codes[row]), int(year_codes[row]), int(codes[row])): value
                  for row, value in parsed.exact.items()}
