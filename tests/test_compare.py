@@ -94,6 +94,8 @@ def targets(draw: Draw, subject: Subject) -> Target:
         return Target(op, low, draw(values(subject).filter(lambda v: v >= low)))
     if op == "<" and low == 0:
         op = "<="
+    if op == ">" and low * subject.scale == subject.top:
+        op = ">="  # never "> 100%" (no share meets it: QR126)
     return Target(op, low)
 
 
@@ -109,9 +111,10 @@ def tighten(draw: Draw, subject: Subject, target: Target) -> Target:
     if target.op in (">=", ">"):
         op = draw(st.sampled_from((">=", ">", "==", "between")))
         least = n + (1 if target.op == ">" and op != ">" else 0)
-        if least > top:
+        most = top - (1 if op == ">" else 0)  # never "> 100%" (no share meets it: QR126)
+        if least > most:
             return target
-        w = draw(st.integers(least, top))
+        w = draw(st.integers(least, most))
         return make(op, w, draw(st.integers(w, top))) if op == "between" else make(op, w)
     if target.op in ("<=", "<"):
         op = draw(st.sampled_from(("<=", "<", "==", "between")))
