@@ -4,8 +4,8 @@ pandas, polars and DuckDB in one process.
 
 The table: 6,000 regions (integer codes) x 10 years (2011-2020), one row per region and year,
 60 float64 indicator columns with 2 % NaN and about 7 % of the cells exactly on their rule's
-threshold; shares lie within 0-100 % and counts are not negative (implausible values would be set
-aside). The regions are districts of the pack's region (``hierarchy=``): its rates bind them (its
+threshold; shares lie within 0-100 %, intensities are not negative and counts are whole and not
+negative (implausible values would be set aside). The regions are districts of the pack's region (``hierarchy=``): its rates bind them (its
 12 count ranges, totals, bind 全市 only; the pass and unknown matrices hold every rule anyway). The pack: 60 every-year rules (每年), 12 each of >=, <=, >, < and a range, so every
 rule is checked on every row: the pass and unknown matrices have 60,000 x 60 cells.
 
@@ -94,8 +94,9 @@ def build_table(regions: int, seed: int = SEED) -> dict[str, np.ndarray]:
         on_threshold = rng.random(rows) < 0.07
         edges = np.array(threshold if isinstance(threshold, tuple) else (threshold,))
         column[on_threshold] = edges[rng.integers(0, len(edges), int(on_threshold.sum()))]
-        if unit in ("%", "家"):     # plausible: a share within 0-100 %, a count >= 0 (else set aside, unknown)
-            column = np.clip(column, 0.0, 100.0 if unit == "%" else None)
+        # plausible (else set aside, unknown): a share within 0-100 %, an intensity >= 0, a count
+        # >= 0 and whole
+        column = np.clip(np.round(column) if unit == "家" else column, 0.0, 100.0 if unit == "%" else None)
         column[rng.random(rows) < 0.02] = np.nan
         table[f"指标{k:02d}"] = column
     return table

@@ -77,8 +77,9 @@ def read_value(raw: Any, unit: str | None, indicator_unit: str | None) -> Value 
 
 def plausible(pack: Pack, table: dict[tuple[str, int, str], Value]) -> dict[tuple[str, int, str], Value]:
     """The table without implausible values (they read as missing): a share (%) above 100 or
-    below 0, a negative count (家, 起), and every value of a share whose values all lie in [0, 1]
-    (one above 0) while every bound of the pack's value targets on it is at least 5 %."""
+    below 0, a negative count (家, 起) or energy intensity (吨标准煤/万元) or index (点), a count that is
+    not a whole number, and every value of a share whose values all lie in [0, 1] (one above 0)
+    while every bound of the pack's value targets on it is at least 5 %."""
     def ends(v: Value) -> list[float]:
         return [x for x in (v.lo, v.hi) if math.isfinite(x)]
 
@@ -96,6 +97,9 @@ def plausible(pack: Pack, table: dict[tuple[str, int, str], Value]) -> dict[tupl
                 bad = [key for key, v in values.items()
                        if (math.isfinite(v.lo) and v.lo > 100 * (1 + 1e-9)) or (math.isfinite(v.hi) and v.hi < 0)]
         elif indicator.unit in ("家", "起"):
+            bad = [key for key, v in values.items() if math.isfinite(v.hi) and v.hi < 0
+                   or v.exact and math.isfinite(v.lo) and Fraction(v.lo).denominator != 1]
+        elif indicator.unit in ("吨标准煤/万元", "点"):
             bad = [key for key, v in values.items() if math.isfinite(v.hi) and v.hi < 0]
         else:
             bad = []

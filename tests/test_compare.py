@@ -207,8 +207,10 @@ def test_tightening_never_turns_a_fail_into_a_pass_in_the_evaluator(
         else:
             report = evaluate(pack, table, hierarchy=streets)
             verdicts.append([report.verdict(f"r{i}", 2015, name) for i in range(len(xs))])
-    # a share outside 0–100 % or a negative count is set aside: unknown (QR242, QR243)
-    implausible = [(subject.unit == "%" and not 0 <= x <= 100) or (subject.extensive and x < 0) for x in xs]
+    # a share outside 0–100 %, a negative count or intensity, a count not whole is set aside: unknown
+    # (QR242, QR243, QR245)
+    implausible = [(subject.unit == "%" and not 0 <= x <= 100) or (subject.unit != "%" and x < 0)
+                   or (subject.unit == "个" and not x.is_integer()) for x in xs]
     for vs in verdicts:
         assert [v == "unknown" for v in vs] == implausible   # every plausible row is checked
         assert {v for v, bad in zip(vs, implausible, strict=True) if not bad} <= {"pass", "fail"}

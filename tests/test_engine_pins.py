@@ -27,7 +27,7 @@ indicator 乙率 {
     direction higher
 }
 indicator 丙量 {
-    unit 家
+    unit 万元
     direction higher
 }
 """
@@ -55,7 +55,7 @@ def test_one_change_indicator_wholly_absent_while_another_is_present() -> None:
     """Two change atoms in one compound step: the absent indicator's atom must read nothing
     (unknown, value NaN), not another column (a wrong value) or 0 (a fail)."""
     pack = _pack("        到2015年 甲率 较2011年提高10%\n        到2015年 乙率 较2011年提高10%\n"
-                 "        累计 丙量 达到100家")
+                 "        累计 丙量 达到100万元")
     data = {"region": ["甲", "甲"], "year": [2011, 2015], "乙率": [50.0, 55.0]}
     report = _report(pack, data)
     rows = {r["indicator"]: r for r in report.results()}
@@ -69,7 +69,7 @@ def test_one_change_indicator_wholly_absent_while_another_is_present() -> None:
 
 
 def test_censored_values_in_a_sum_keep_their_open_and_closed_ends() -> None:
-    pack = _pack("        累计 丙量 达到100家")
+    pack = _pack("        累计 丙量 达到100万元")
     data = {"region": ["甲"] * 5 + ["乙"] * 5 + ["丙"] * 5, "year": list(range(2011, 2016)) * 3,
             "丙量": ["20", "20", "20", "20", "≥20", "20", "20", "20", "20", ">19", "20", "20", "20", "20", "<20"]}
     report = _report(pack, data)
@@ -92,7 +92,7 @@ def test_a_censored_value_in_a_change_flips_its_ends_for_a_decrease() -> None:
 def test_sums_of_unequal_length_pad_with_nothing() -> None:
     """A one-year change and a five-year sum in one compound step: the change must not read the
     padding years (here censored, which would make it unknown)."""
-    pack = _pack("        到2015年 甲率 较2011年提高10%\n        累计 丙量 达到100家")
+    pack = _pack("        到2015年 甲率 较2011年提高10%\n        累计 丙量 达到100万元")
     data = {"region": ["甲"] * 5, "year": list(range(2011, 2016)),
             "甲率": [50.0, "<1", "<1", "<1", 55.0], "丙量": [20, 20, 20, 20, 20]}
     report = _report(pack, data)

@@ -256,11 +256,14 @@ def test_ranges_and_approximately() -> None:
         ["fail", "pass", "pass", "fail"]
     assert [verdict("企业数 10家左右 ±2家", v, indicator="企业数") for v in (7, 8, 12, 13)] == \
         ["fail", "pass", "pass", "fail"]
-    # Default tolerance 10%; 企业数 is better higher, so 约10家 is "no fewer than 9" (one-sided).
-    assert [verdict("企业数 约10家", v, indicator="企业数") for v in (8.9, 9, 11, 11.1, 50)] == \
+    # Default tolerance 10%; 产值 is better higher, so 约10亿元 is "no less than 9" (one-sided).
+    # (An amount of money: a count of 8.9 家 is no count, set aside as QR245.)
+    assert [verdict("产值 约10亿元", v, indicator="产值") for v in (8.9, 9, 11, 11.1, 50)] == \
         ["fail", "pass", "pass", "pass", "pass"]
-    assert [verdict("企业数 20家左右 ±5%", v, indicator="企业数") for v in (18.9, 19, 21, 21.5)] == \
+    assert [verdict("产值 20亿元左右 ±5%", v, indicator="产值") for v in (18.9, 19, 21, 21.5)] == \
         ["fail", "pass", "pass", "fail"]
+    assert [verdict("企业数 约10家", v, indicator="企业数") for v in (8, 9, 11, 12, 8.9)] == \
+        ["fail", "pass", "pass", "pass", "unknown"]
 
 
 def test_zero_accidents() -> None:
@@ -533,7 +536,8 @@ def test_row_order_does_not_change_results(order: str) -> None:
     grid = [(r, year) for r in range(41) for year in range(2011, 2016)]
     if order == "year-major":
         grid.sort(key=lambda ry: (ry[1], ry[0]))
-    values = {name: np.array([float(rng.choice([c, c + 1, c - 1, math.nan])) for _ in grid]) for name, c in names}
+    # (|c - 1|: 能耗 0.47 - 1 would be a negative intensity, set aside in a copy of the column)
+    values = {name: np.array([float(rng.choice([c, c + 1, abs(c - 1), math.nan])) for _ in grid]) for name, c in names}
     rows = np.arange(len(grid))
     if order == "shuffled":
         rows = rng.permutation(len(grid))
@@ -599,7 +603,7 @@ def test_the_comparisons_split_over_two_threads_give_the_same_blocks(monkeypatch
     n = 400
     table: dict[str, Any] = {"region": np.repeat(np.arange(n), 5), "year": np.tile(np.arange(2011, 2016), n)}
     for name, centre in (("达标率", 95.0), ("能耗", 0.47), ("企业数", 35.0), ("事故", 2.0), ("产值", 35.0)):
-        column = np.round(centre + rng.normal(0, centre / 10, 5 * n), 2)
+        column = np.round(centre + rng.normal(0, centre / 10, 5 * n), 0 if name in ("企业数", "事故") else 2)
         column[rng.random(5 * n) < 0.05] = np.nan
         table[name] = column
     table["达标率"][7] = 130.0          # a share above 100 %: set aside, in the first half

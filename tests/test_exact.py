@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_engine_pins import CATALOGUE as SCALE_CATALOGUE  # 甲率, 乙率 (%) and 丙量 (家)
+from test_engine_pins import CATALOGUE as SCALE_CATALOGUE  # 甲率, 乙率 (%) and 丙量 (万元)
 
 import qualityrules
 from qualityrules.engine import exact
@@ -222,7 +222,7 @@ indicator 丙耗 {
     direction lower
 }
 indicator 丁量 {
-    unit 家
+    unit 万元
     direction higher
 }
 indicator 戊率 {
@@ -337,7 +337,7 @@ def cases(draw: Any) -> tuple[str, str, dict[str, Any], dict[str, bool], dict[st
         data[f"乙值({given_unit})"] = column
     elif path == "cumulative":
         threshold = _decimal(draw, 10, 10 ** 6, 2)
-        rule = "累计 丁量 " + WORDS[op].format(t=_text(threshold) + "家")
+        rule = "累计 丁量 " + WORDS[op].format(t=_text(threshold) + "万元")
         values = []
         for region, nudge in zip(regions, nudges, strict=True):
             cuts = sorted(_decimal(draw, 0, int(threshold * 100), 2) for _ in range(4))
@@ -407,7 +407,7 @@ def test_many_cells_on_thresholds_decide_exactly_whatever_their_decimal_places()
     pack = resolve.resolve_text("pack t-2015 {\n    region 全区\n    level district\n    period 2011..2015\n"
                                 f"    scope {', '.join(regions)}\n    target 2015\n    section s {{\n"
                                 "        到2015年 甲率 较2011年下降18.5%\n        到2015年 乙率 较2011年提高2.5个百分点\n"
-                                "        累计 丙量 达到500家以上\n    }\n}\n", catalogue=catalogue)    # totals bind named regions
+                                "        累计 丙量 达到500万元以上\n    }\n}\n", catalogue=catalogue)    # totals bind named regions
     rng = random.Random(2015)
     columns: dict[str, list[float]] = {"甲率": [], "乙率": [], "丙量": []}
     expected = {}
@@ -466,7 +466,7 @@ def test_sums_too_large_for_int64_are_decided_in_python_integers() -> None:
     catalogue, _ = resolve.Catalogue.build(rule_file.indicators)
     pack = resolve.resolve_text("pack t-2015 {\n    region 全区\n    level district\n    period 2011..2015\n"
                                 "    scope 甲, 乙\n    target 2015\n    section s {\n"
-                                "        累计 丙量 达到6172839450617.25家以上\n    }\n}\n", catalogue=catalogue)
+                                "        累计 丙量 达到6172839450617.25万元以上\n    }\n}\n", catalogue=catalogue)
     report = _evaluate(pack, {"region": ["甲"] * 5 + ["乙"] * 5, "year": list(range(2011, 2016)) * 2,
                               "丙量": [1234567890123.45] * 9 + [1234567890123.44]})
     assert report.verdict("甲", 2015, "丙量") == "pass" and report.verdict("乙", 2015, "丙量") == "fail"

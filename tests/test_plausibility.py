@@ -145,3 +145,77 @@ def test_a_censored_value_counts_by_its_finite_end_in_the_fractions_test() -> No
     report = longgang(WASTEWATER, [1.0, ">95"])   # ">95" is a value above 1: not a column of fractions
     assert report.warnings == () and report.verdict("龙岗区", 2015, WASTEWATER) == "pass"
     assert longgang(WASTEWATER, [1.0, "<0.9"]).warnings[0].code == "QR241"
+
+
+def test_a_negative_intensity_or_concentration_is_set_aside(tmp_path: Path) -> None:
+    """An intensity (吨标准煤/万元, 立方米/万元) or a concentration (微克/立方米) below 0 cannot be right:
+    set aside like a negative count (QR243); before, −1 m³ per 10,000 yuan passed ≤ 21, and a fall
+    from 20.83 to −1 passed as a 104.8 % decrease. On the command line as from Python."""
+    data = tmp_path / "odd.csv"
+    data.write_text("region,year,万元GDP水耗,万元GDP能耗\n龙岗区,2015,-1,-0.5\n", encoding="utf-8")
+    report = qualityrules.evaluate("longgang-2015", str(data), regions=["龙岗区"])
+    for name in ("万元GDP水耗", "万元GDP能耗"):
+        assert report.verdict("龙岗区", 2015, name) == "unknown"
+    assert [(w.code, str(w.message)) for w in report.warnings] == [
+        ("QR243", f"万元GDP水耗 ({data}: 龙岗区 2015): a value in 立方米/万元 cannot be negative; 1 value(s) set aside, "
+                  "their verdicts are unknown"),
+        ("QR243", f"万元GDP能耗 ({data}: 龙岗区 2015): a value in 吨标准煤/万元 cannot be negative; 1 value(s) set aside, "
+                  "their verdicts are unknown")]
+    row = next(r for r in report.targets() if r["indicator"] == "万元GDP水耗")
+    assert row["reason"] == "a negative value (QR243)"
+    from qualityrules.cli import main
+
+    assert main(["check", str(ROOT / "rules/packs/longgang-2015.qr"), str(data), "--region", "龙岗区"]) == 0
+    pm = qualityrules.evaluate("shenzhen-2020", {"region": ["深圳市"], "year": [2020], "PM2.5年均浓度": [-5]})
+    assert pm.verdict("深圳市", 2020, "PM2.5年均浓度") == "unknown" and [w.code for w in pm.warnings] == ["QR243"]
+    water = qualityrules.evaluate("shenzhen-2020", {"region": ["深圳市"] * 2, "year": [2015, 2020],
+                                                    "万元GDP水耗": [20.83, -1]})
+    assert water.verdict("深圳市", 2020, "万元GDP水耗") == "unknown" and not water.failed
+
+
+def test_what_may_be_negative_is_not_screened() -> None:
+    """A change (named so), an amount of money (a balance may be negative), a score, a sound
+    level and an indicator without a unit are taken as they are."""
+    from qualityrules.language.units import value_kind
+
+    for name, unit in (("万元GDP水耗下降", "立方米/万元"), ("GDP较2010年增长率", "%"), ("文化创意产业增加值", "亿元"),
+                       ("居民人均可支配收入", "元/人"), ("生产性服务业顾客满意度", "分"), ("噪声", "分贝"), ("x", None),
+                       ("x", "百分点")):
+        assert value_kind(name, unit) is None, (name, unit)
+    for name, unit in (("PM2.5年均浓度", "微克/立方米"), ("万元GDP能耗", "吨标准煤/万元"), ("每万人发明专利拥有量", "件/万人"),
+                       ("新增绿色建筑面积", "万平方米"), ("深圳质量指数", "点")):
+        kind = value_kind(name, unit)
+        assert kind is not None and kind.highest is None and not kind.whole, (name, unit)
+    for unit in ("件", "家", "名", "位", "万户", "千人"):
+        kind = value_kind("x", unit)
+        assert kind is not None and kind.whole
+    report = qualityrules.evaluate("shenzhen-2020", {"region": ["深圳市"], "year": [2020], "文化创意产业增加值": [-3.5]})
+    assert report.warnings == ()
+
+
+@pytest.mark.parametrize(("value", "unit", "verdict"), [
+    (3.601, None, "unknown"), (3600.5, None, "unknown"), (3601, None, "pass"), (3601.0, None, "pass"),
+    (3.601, "千件", "pass"), (3.6, "千件", "fail"), ("≥3600.5", None, "pass"),
+])
+def test_a_count_that_is_not_whole_is_set_aside(value: object, unit: str | None, verdict: str) -> None:
+    """3.601 件 (a European thousands separator, or a value in 千件 given without its unit) is no
+    count: set aside (QR245), not a fail. In 千件 it is 3601 件, whole; a censored value is no value
+    to be whole."""
+    name = "发明专利年授权量"
+    data: dict[str, list[object]] = {"region": ["龙岗区"], "year": [2015], "indicator": [name], "value": [value]}
+    if unit is not None:
+        data["unit"] = [unit]
+    report = qualityrules.evaluate("longgang-2015", data)
+    assert report.verdict("龙岗区", 2015, name) == verdict
+    if verdict == "unknown":
+        [warning] = report.warnings
+        assert warning.code == "QR245" and str(warning.message) == (
+            f"{name} (<dict>: 龙岗区 2015): a count (件) is a whole number; 1 value(s) set aside, their verdicts are "
+            "unknown")
+        row = next(r for r in report.targets() if r["indicator"] == name)
+        assert row["reason"] == "a count not whole (QR245)"
+    else:
+        assert report.warnings == ()
+    enterprises = longgang(CERTIFIED, [2.5])
+    assert enterprises.verdict("龙岗区", 2015, CERTIFIED) == "unknown" and [w.code for w in enterprises.warnings] == \
+        ["QR245"]

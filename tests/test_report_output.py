@@ -59,7 +59,7 @@ def _reports() -> dict[str, Callable[[], Report]]:
             hierarchy={"乙区": "甲区"}),   # 省 lies outside 甲区: the district's pack says nothing of it
         "review": lambda: evaluate(parse_pack(REVIEW_PACK), {
             "region": ["甲市"] * 7 + ["乙市"] * 7, "year": [2015, 2016, 2017, 2018, 2015, 2016, 2017] * 2,
-            "indicator": ["发明专利拥有量"] * 4 + ["空气质量优良天数比例"] * 3 + ["发明专利拥有量"] * 4
+            "indicator": ["人均图书馆藏量"] * 4 + ["空气质量优良天数比例"] * 3 + ["人均图书馆藏量"] * 4
             + ["空气质量优良天数比例"] * 3,
             "value": [100, 110, 121, 133.1, 91, 92, 93, 100, 101, 99, 100, 91, 85, None]}, as_of=2017),
         # the district, two of its streets and a district outside it (QR240); a share above 100 %
@@ -366,7 +366,7 @@ def test_report_without_regions_or_checked_years() -> None:
     report = evaluate(make_pack(BODY), data(), year=2012)
     empty = evaluate(make_pack("达标率 >= 95%"), {"region": ["甲区"], "year": [2015], "达标率": [96]}, regions=[])
     all_due_later = evaluate(parse_pack(REVIEW_PACK), {"region": ["甲市"] * 2, "year": [2016, 2017],
-                                                       "发明专利拥有量": [110, 121]}, as_of=2017)
+                                                       "人均图书馆藏量": [110, 121]}, as_of=2017)
     for each in (report, empty, all_due_later):
         assert each.to_json() == json.dumps(each.to_dict(), ensure_ascii=False, indent=2)
         assert each._region_tables(None) == _region_tables_row_by_row(each, None)

@@ -31,7 +31,7 @@ pack t-2020 {
     period 2016..2020
     target 2020
     section 目标 {
-        到2020年 发明专利拥有量 达到161.051件
+        到2020年 人均图书馆藏量 达到161.051本/人
         到2020年 PM2.5年均浓度 59.049微克/立方米以下
         到2020年 万元GDP水耗 较2015年下降40.951%
         到2020年 深圳质量指数 较2015年提升61.051%
@@ -53,14 +53,16 @@ def pack() -> qualityrules.Pack:
     return qualityrules.parse_pack(PACK_TEXT)
 
 
-INDEX = "制造业质量竞争力指数"
+# (The level target is on holdings per person, which may be fractional: a count of 109.5 件 is
+# set aside as no count, QR245.)
+INDEX = "文化创意产业增加值"
 
 
 @pytest.fixture(scope="module")
 def index_pack() -> qualityrules.Pack:
-    """The level target on an index (points), whose values may be negative: a count cannot (a
-    negative count is set aside as implausible, QR243)."""
-    return qualityrules.parse_pack(PACK_TEXT.replace("发明专利拥有量 达到161.051件", f"{INDEX} 达到161.051点"))
+    """The level target on an amount of money, whose values may be negative (a balance): holdings
+    per person, an index or a count cannot (a negative one is set aside as implausible, QR243)."""
+    return qualityrules.parse_pack(PACK_TEXT.replace("人均图书馆藏量 达到161.051本/人", f"{INDEX} 达到161.051亿元"))
 
 
 def review(pack: qualityrules.Pack, series: dict[str, dict[int, Any]], *, as_of: int = 2018,
@@ -95,7 +97,7 @@ def compound(start: float, growth: float, years: range = range(2015, 2019)) -> d
 def test_a_level_to_raise_lands_in_its_class_at_each_boundary(pack: qualityrules.Pack, growth: float,
                                                              expected: str) -> None:
     # 100 in 2015 → 161.051 in 2020 asks +10 %/yr; observed +9.5 %/yr is exactly 0.95 of it
-    found = review(pack, {"发明专利拥有量": compound(100, growth)})["发明专利拥有量"]
+    found = review(pack, {"人均图书馆藏量": compound(100, growth)})["人均图书馆藏量"]
     assert found["status"] == expected
     assert found["path"] == "compound" and found["required"] == pytest.approx(10.0)
     assert found["observed"] == pytest.approx(growth * 100, abs=1e-9)
@@ -195,8 +197,8 @@ def test_every_year_targets_project_the_remaining_years(pack: qualityrules.Pack,
 
 
 def test_a_target_met_now_is_achieved_whatever_the_trend(pack: qualityrules.Pack) -> None:
-    assert status(pack, "发明专利拥有量", {2015: 200, 2018: 170}) == "achieved"
-    assert status(pack, "发明专利拥有量", {2018: 161.051}) == "achieved"        # one year suffices
+    assert status(pack, "人均图书馆藏量", {2015: 200, 2018: 170}) == "achieved"
+    assert status(pack, "人均图书馆藏量", {2018: 161.051}) == "achieved"        # one year suffices
     assert status(pack, "PM2.5年均浓度", {2015: 30, 2018: 59.049}) == "achieved"
 
 
@@ -216,14 +218,14 @@ def test_the_projection_method_has_its_own_boundaries(pack: qualityrules.Pack, l
 
 
 def test_boundaries_can_be_set_per_call_and_per_pack(pack: qualityrules.Pack) -> None:
-    series = {"发明专利拥有量": compound(100, 0.08)}       # ratio 0.8
-    assert review(pack, series)["发明专利拥有量"]["status"] == "at-risk"
-    assert review(pack, series, options={"on_track": 0.8})["发明专利拥有量"]["status"] == "on-track"
-    assert review(pack, series, options={"at_risk": 0.85})["发明专利拥有量"]["status"] == "off-track"
+    series = {"人均图书馆藏量": compound(100, 0.08)}       # ratio 0.8
+    assert review(pack, series)["人均图书馆藏量"]["status"] == "at-risk"
+    assert review(pack, series, options={"on_track": 0.8})["人均图书馆藏量"]["status"] == "on-track"
+    assert review(pack, series, options={"at_risk": 0.85})["人均图书馆藏量"]["status"] == "off-track"
     strict = qualityrules.parse_pack(PACK_TEXT.replace("    target 2020\n", "    target 2020\n    review growth on-track 0.75 at-risk 0.5\n"))
-    assert review(strict, series)["发明专利拥有量"]["status"] == "on-track"
+    assert review(strict, series)["人均图书馆藏量"]["status"] == "on-track"
     # a call's boundary refines the pack's clause; another method takes that method's defaults
-    assert review(strict, series, options={"on_track": 0.9})["发明专利拥有量"]["status"] == "at-risk"
+    assert review(strict, series, options={"on_track": 0.9})["人均图书馆藏量"]["status"] == "at-risk"
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -237,14 +239,14 @@ def test_boundaries_can_be_set_per_call_and_per_pack(pack: qualityrules.Pack) ->
 def test_invalid_review_options_are_usage_errors(pack: qualityrules.Pack, options: dict[str, Any],
                                                  message: str) -> None:
     with pytest.raises(UsageError) as error:
-        review(pack, {"发明专利拥有量": compound(100, 0.1)}, options=options)
+        review(pack, {"人均图书馆藏量": compound(100, 0.1)}, options=options)
     assert error.value.diagnostics[0].code == "QR331" and message in str(error.value)
 
 
 @pytest.mark.parametrize("as_of", [True, 18, "2018年", 2018.5, "", None.__class__])
 def test_as_of_must_be_a_year(pack: qualityrules.Pack, as_of: Any) -> None:
     with pytest.raises(UsageError) as error:
-        qualityrules.evaluate(pack, {"region": ["甲市"], "year": [2018], "发明专利拥有量": [1]}, as_of=as_of)
+        qualityrules.evaluate(pack, {"region": ["甲市"], "year": [2018], "人均图书馆藏量": [1]}, as_of=as_of)
     assert error.value.diagnostics[0].code == "QR330"
 
 
@@ -270,10 +272,10 @@ def test_a_target_of_zero_is_approached_linearly(pack: qualityrules.Pack) -> Non
 
 
 def test_a_level_already_past_the_target_at_the_base_is_measured_from_now(pack: qualityrules.Pack) -> None:
-    falling = review(pack, {"发明专利拥有量": {2015: 200.0, 2018: 150.0}})["发明专利拥有量"]
+    falling = review(pack, {"人均图书馆藏量": {2015: 200.0, 2018: 150.0}})["人均图书馆藏量"]
     assert falling["status"] == "off-track" and "already met" in falling["reason"]
     assert falling["ratio"] < 0                      # moving away, not "on track" from a negative requirement
-    recovering = review(pack, {"发明专利拥有量": {2015: 200.0, 2016: 100.0, 2018: 150.0}})["发明专利拥有量"]
+    recovering = review(pack, {"人均图书馆藏量": {2015: 200.0, 2016: 100.0, 2018: 150.0}})["人均图书馆藏量"]
     assert recovering["status"] == "off-track"       # the 2015→2018 change is still a fall
 
 
@@ -292,7 +294,7 @@ def test_a_relative_change_of_a_non_positive_baseline_is_insufficient_data(pack:
 ])
 def test_too_little_data_is_insufficient_with_its_reason(pack: qualityrules.Pack, values: dict[int, Any],
                                                          reason: str) -> None:
-    found = review(pack, {"发明专利拥有量": values})["发明专利拥有量"]
+    found = review(pack, {"人均图书馆藏量": values})["人均图书馆藏量"]
     assert found["status"] == "insufficient-data" and reason in found["reason"]
     assert found["ratio"] is None
 
@@ -316,7 +318,7 @@ def test_a_range_overshot_needs_a_way_back(pack: qualityrules.Pack) -> None:
 
 
 def test_an_indicator_missing_from_the_data_is_insufficient(pack: qualityrules.Pack) -> None:
-    data = {"region": ["甲市"] * 2, "year": [2015, 2018], "发明专利拥有量": [100, 120]}
+    data = {"region": ["甲市"] * 2, "year": [2015, 2018], "人均图书馆藏量": [100, 120]}
     report = qualityrules.evaluate(pack, data, as_of=2018)
     rows = {row["indicator"]: row["assessment"] for row in report.targets()}
     assert rows["PM2.5年均浓度"]["status"] == "insufficient-data"
@@ -348,7 +350,7 @@ def test_data_after_the_as_of_year_do_not_count_and_later_targets_are_pending(pa
 
 def test_every_format_carries_the_review(pack: qualityrules.Pack) -> None:
     data = {"region": ["甲市"] * 4, "year": [2015, 2016, 2017, 2018],
-            "发明专利拥有量": [100, 110, 121, 133.1], "PM2.5年均浓度": [100, 98, 97, 96]}
+            "人均图书馆藏量": [100, 110, 121, 133.1], "PM2.5年均浓度": [100, 98, 97, 96]}
     report = qualityrules.evaluate(pack, data, as_of=2018)
     document = json.loads(report.to_json())
     jsonschema.validate(document, SCHEMA)
@@ -363,7 +365,7 @@ def test_every_format_carries_the_review(pack: qualityrules.Pack) -> None:
     text = report.to_text()
     assert "review as of 2018" in text and "↗ on-track" in text and "✗ off-track" in text
     markdown = report.to_markdown()
-    assert "Review as of 2018" in markdown and "| ↗ on-track | 发明专利拥有量 |" in markdown
+    assert "Review as of 2018" in markdown and "| ↗ on-track | 人均图书馆藏量 |" in markdown
     frame = report.to_frame()
     assert set(frame["review_status"].dropna()) >= {"on-track", "off-track"}
     plain = qualityrules.evaluate(pack, data)
@@ -372,12 +374,12 @@ def test_every_format_carries_the_review(pack: qualityrules.Pack) -> None:
 
 
 def test_explain_shows_years_arithmetic_and_class_boundaries(pack: qualityrules.Pack) -> None:
-    data = {"region": ["甲市"] * 3, "year": [2015, 2016, 2018], "发明专利拥有量": [100, 110, 131.2932375],
+    data = {"region": ["甲市"] * 3, "year": [2015, 2016, 2018], "人均图书馆藏量": [100, 110, 131.2932375],
             "重大科技攻关项目": [None, 190, 190]}
     report = qualityrules.evaluate(pack, data, as_of=2018)
-    text = report.explain("甲市", 2020, "发明专利拥有量")
+    text = report.explain("甲市", 2020, "人均图书馆藏量")
     assert "PENDING" in text and "ON-TRACK" in text
-    assert "base 2015 = 100, latest 2018 = 131.2932375, target 2020 = 161.051 件" in text
+    assert "base 2015 = 100, latest 2018 = 131.2932375, target 2020 = 161.051 本/人" in text
     assert "(131.2932375 / 100)^(1/3) − 1 = +9.5 %/yr" in text
     assert "(161.051 / 100)^(1/5) − 1 = +10 %/yr" in text
     assert "= 0.95" in text and "on track ≥ 0.95; at risk 0.6–0.95; off track < 0.6" in text
@@ -399,7 +401,7 @@ values = st.floats(min_value=0.5, max_value=1000, allow_nan=False).map(lambda x:
 @given(start=values, as_of=st.integers(2016, 2019), up=st.booleans(), method=st.sampled_from(["growth", "projection"]))
 def test_a_series_on_the_required_path_is_on_track(pack: qualityrules.Pack, start: float, as_of: int, up: bool,
                                                    method: str) -> None:
-    name, goal = ("发明专利拥有量", 161.051) if up else ("PM2.5年均浓度", 59.049)
+    name, goal = ("人均图书馆藏量", 161.051) if up else ("PM2.5年均浓度", 59.049)
     if (start >= goal) == up or abs(start - goal) < 1e-3:
         start = goal / 2 if up else goal * 2
     path = {y: start * (goal / start) ** ((y - 2015) / 5) for y in range(2015, as_of + 1)}
@@ -429,7 +431,7 @@ def test_raising_the_latest_value_never_worsens_the_status(index_pack: qualityru
 def test_an_achieved_target_stays_achieved_when_earlier_years_change(pack: qualityrules.Pack, latest: float,
                                                                      earlier: list[Any]) -> None:
     values = {y: v for y, v in zip((2015, 2016, 2017), earlier, strict=True) if v is not None}
-    assert status(pack, "发明专利拥有量", {**values, 2018: latest}) == "achieved"
+    assert status(pack, "人均图书馆藏量", {**values, 2018: latest}) == "achieved"
     assert status(pack, "PM2.5年均浓度", {**values, 2018: min(latest / 10000, 59.049)}) == "achieved"
 
 
@@ -445,15 +447,15 @@ def test_a_growth_rate_indicator_is_compared_directly_never_compounded() -> None
 
 
 def test_a_censored_latest_value_that_meets_the_target_is_achieved_with_a_note(pack: qualityrules.Pack) -> None:
-    found = review(pack, {"发明专利拥有量": {2015: 100.0, 2018: "≥170"}})["发明专利拥有量"]
+    found = review(pack, {"人均图书馆藏量": {2015: 100.0, 2018: "≥170"}})["人均图书馆藏量"]
     assert found["status"] == "achieved" and "censored" in found["reason"]
     assert found["observed"] is None and found["anticipated"] is None       # no trend from a bound
 
 
 def test_a_review_before_any_data_is_insufficient_everywhere(pack: qualityrules.Pack) -> None:
-    found = review(pack, {"发明专利拥有量": {2016: 100.0, 2017: 120.0}}, as_of=2014)
-    assert found["发明专利拥有量"]["status"] == "insufficient-data"
-    assert found["发明专利拥有量"]["latest_year"] is None
+    found = review(pack, {"人均图书馆藏量": {2016: 100.0, 2017: 120.0}}, as_of=2014)
+    assert found["人均图书馆藏量"]["status"] == "insufficient-data"
+    assert found["人均图书馆藏量"]["latest_year"] is None
 
 
 def test_the_cumulative_explanation_shows_the_pro_rata_test(pack: qualityrules.Pack) -> None:
@@ -493,10 +495,10 @@ def test_the_command_line_reviews_as_of_a_year(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "values", "expected"), [
-    # 17.92 × (17.92 / 9.17504)^(2/3) = 17.92 × 1.5625 = 28 exactly in 2020 (28.000000000000007 in
-    # floating point): still meets ≤ 28
-    ("建设工程质量事故", {2015: 9.17504, 2016: 12, 2017: 15, 2018: 17.92}, "on-track"),
-    ("建设工程质量事故", {2015: 9.17504, 2016: 12, 2017: 15, 2018: 17.93}, "at-risk"),
+    # 56000 × (56000 / 28672)^(2/3) = 56000 × 1.5625 = 87500 exactly in 2020 (in floating point a
+    # little above): still meets ≤ 87500 (whole counts: 2.5 起 is no count, QR245)
+    ("建设工程质量事故", {2015: 28672, 2016: 37500, 2017: 46875, 2018: 56000}, "on-track"),
+    ("建设工程质量事故", {2015: 28672, 2016: 37500, 2017: 46875, 2018: 56001}, "at-risk"),
     # 500 × (500 / 7812.5)^(2/3) = 500 × 0.16 = 80 exactly (79.99999999999999 in floating point): meets ≥ 80
     ("制造业质量竞争力指数", {2015: 7812.5, 2016: 3000, 2017: 1200, 2018: 500}, "on-track"),
     ("制造业质量竞争力指数", {2015: 7812.5, 2016: 3000, 2017: 1200, 2018: 499.9}, "at-risk"),
@@ -506,7 +508,7 @@ def test_an_every_year_projection_exactly_on_the_threshold_still_meets_it(name: 
     pack = qualityrules.parse_pack(PACK_TEXT.replace("        到2020年 质量引领型产业 3-5个\n",
                                                      "        到2020年 质量引领型产业 3-5个\n"
                                                      "        每年 制造业质量竞争力指数 达到80点以上\n"
-                                                     "        每年 建设工程质量事故 不超过28起\n"))
+                                                     "        每年 建设工程质量事故 不超过87500起\n"))
     assert status(pack, name, values) == expected
 
 

@@ -433,7 +433,7 @@ def test_a_second_clause_after_a_comma_is_refused_with_the_fix(catalogue: Catalo
     ("名牌企业 不超过-3家", ["QR126"]),                      # a count is never negative
     ("名牌企业 达到300家以上", []),
     ("居民消费价格涨幅 < 150%", []),                         # a change rate, not a share: any value
-    ("PM2.5年均浓度 <= -5微克/立方米", []),                   # not a share or a count: not judged
+    ("PM2.5年均浓度 <= -5微克/立方米", ["QR126"]),            # a concentration is never negative
 ])
 def test_a_target_no_value_can_meet_is_a_warning(catalogue: Catalogue, body: str, expected: list[str]) -> None:
     """QR126: a value target outside what the indicator's values can be (a share outside 0–100 %,

@@ -102,8 +102,9 @@ CODES: dict[str, str] = {
     "QR240": "regions in the data outside the pack's area (not-applicable)",
     "QR241": "a share column that looks written as fractions of 1",
     "QR242": "a share above 100 % or below 0",
-    "QR243": "a negative count",
+    "QR243": "a negative count or quantity (a concentration, an intensity, a volume)",
     "QR244": "a lone surrogate in a name or value (not a character)",
+    "QR245": "a count that is not a whole number",
     # command line
     "QR301": "invalid command-line usage",
     "QR302": "the output file cannot be written",

@@ -40,6 +40,7 @@ import attrs
 from .errors import optional_dependencies
 from .language import model as m
 from .language.text import normalize
+from .language.units import to_base
 from .tables.decimals import value_of
 
 with optional_dependencies("qualityrules.strategies"):
@@ -706,13 +707,15 @@ def packs(*, catalogue: Catalogue | None = None, parents: Sequence[Pack | str] |
 
 @attrs.frozen
 class _Range:
-    """``lo (<|<=) x (<|<=) hi`` minus ``holes``; ``None`` is unbounded."""
+    """``lo (<|<=) x (<|<=) hi`` minus ``holes``; ``None`` is unbounded. With a ``step``, only its
+    multiples (a count: whole numbers of the base unit, else the screen sets it aside)."""
 
     lo: Fraction | None = None
     hi: Fraction | None = None
     lo_inc: bool = True
     hi_inc: bool = True
     holes: frozenset[Fraction] = frozenset()
+    step: Fraction | None = None
 
     @classmethod
     def of(cls, interval: Any) -> _Range:
@@ -728,7 +731,7 @@ class _Range:
         hi, hi_inc = self.hi, self.hi_inc
         if other.hi is not None and (hi is None or other.hi < hi or (other.hi == hi and not other.hi_inc)):
             hi, hi_inc = other.hi, other.hi_inc
-        return _Range(lo, hi, lo_inc, hi_inc, self.holes | other.holes)
+        return _Range(lo, hi, lo_inc, hi_inc, self.holes | other.holes, self.step or other.step)
 
     @property
     def point(self) -> bool:
@@ -747,7 +750,7 @@ class _Range:
             return False
         if self.hi is not None and not (x < self.hi or (self.hi_inc and x == self.hi)):
             return False
-        return x not in self.holes
+        return x not in self.holes and (self.step is None or (x / self.step).denominator == 1)
 
     def contains_float(self, x: float) -> bool:
         if math.isnan(x) or math.isinf(x):
@@ -855,6 +858,12 @@ def _pick(draw: Callable[[st.SearchStrategy[Any]], Any], r: _Range, natural: tup
     # Enough decimal places to land inside narrow ranges (1元 ± 0.1% in 万亿元 is 1e-15 wide).
     finest = max(10, 4 - math.floor(math.log10(width))) if width > 0 else 10
     for candidate in candidates:
+        if r.step is not None:      # multiples of the step only, the nearest on either side
+            for multiple in (math.floor(candidate / r.step), math.ceil(candidate / r.step)):
+                value = float(multiple * r.step)
+                if ok(value):
+                    return value
+            continue
         for p in (*range(places, 10), *range(10, finest + 1, 3)):
             scale = 10**p
             value = float(Fraction(round(candidate * scale), scale))
@@ -1001,15 +1010,18 @@ class _Plan:
 
 def _plausibility(indicator: m.Indicator) -> tuple[_Range, _Range]:
     """(the values the evaluator's plausibility screen keeps, the values to prefer): a share within
-    0–100 % (0–1000 ‰) and a count at least 0 (else set aside); for a share, values above 1,
-    since a column all of whose values lie in [0, 1] reads as fractions when its targets are tens
-    of percent. See :mod:`qualityrules.engine.plausibility`."""
+    0–100 % (0–1000 ‰), a count at least 0 and whole and a quantity never negative at least 0
+    (else set aside); for a share, values above 1, since a column all of whose values lie in
+    [0, 1] reads as fractions when its targets are tens of percent. See
+    :mod:`qualityrules.engine.plausibility`."""
     from .engine.plausibility import plausible_bounds
 
-    low, high = plausible_bounds(indicator.name, indicator.unit)
+    low, high, whole = plausible_bounds(indicator.name, indicator.unit)
     if low is None:
         return ANY, NONNEGATIVE
-    plausible = _Range(Fraction(low), None if high is None else Fraction(high))
+    assert indicator.unit is not None
+    step = 1 / to_base(indicator.unit) if whole else None
+    plausible = _Range(Fraction(low), None if high is None else Fraction(high), step=step)
     if high is None:
         return plausible, plausible
     return plausible, plausible & _Range(Fraction(1), None, lo_inc=False)
@@ -1117,7 +1129,7 @@ def _fill_plan(draw: Callable[[st.SearchStrategy[Any]], Any], plan: _Plan) -> di
                 else _Range(value_of(values[y]), value_of(values[y])) for y in group]
         low = sum((c.lo if c.lo is not None else Fraction(0) for c in caps), Fraction(0))
         high = None if any(c.hi is None for c in caps) else sum((c.hi for c in caps if c.hi is not None), Fraction(0))
-        feasible = r & _Range(low, high)
+        feasible = r & _Range(low, high, step=plan.plausible.step)     # a sum of whole counts is whole
         try:
             total = _pick(draw, feasible, plan.natural, places=0 if low.denominator == 1 else 2)
             parts = _split(draw, value_of(total), caps, r)
@@ -1200,7 +1212,7 @@ def _violate(draw: Callable[[st.SearchStrategy[Any]], Any], rule: BoundRule, nat
     if rule.kind == "cumulative":
         caps = [(NONNEGATIVE if (piece.hi is None or piece.hi > 0) else ANY) & plausible for _ in rule.years]
         low = caps[0].lo
-        feasible = piece & _Range(low, None)
+        feasible = piece & _Range(low, None, step=plausible.step)       # a sum of whole counts is whole
         integral = all(b is None or b.denominator == 1 for b in (r.lo, r.hi))
         total = _pick(draw, feasible if not feasible.empty else piece, piece_natural,
                       places=0 if integral else 2, check=r.fails)

@@ -8,12 +8,17 @@ Three kinds of doubt, each a data warning naming the indicator and its cells, wi
   the column was almost certainly written as fractions (0.95 for 95 %). Every value of it is
   set aside.
 * **QR242** — a share above 100 % or below 0 %: the value is set aside.
-* **QR243** — a negative count, number of persons or rank: the value is set aside.
+* **QR243** — a negative value of a quantity that cannot be negative: a count, persons or a
+  rank, or a magnitude whose unit says so (a concentration 微克/立方米, an intensity
+  吨标准煤/万元; :func:`qualityrules.language.units.value_kind`): the value is set aside.
+* **QR245** — a count, persons or a rank that is not a whole number of its base unit (3.601 件:
+  a European thousands separator, or a value in 千件): the value is set aside. Only pure counts:
+  an intensity per person or per 10,000 (件/万人) is fractional by nature.
 
 A value set aside reads as missing, so every verdict that needs it is ``unknown``; the report
 gives the reason (``reason`` in rows, and ``explain``). Censored values are judged by their
-finite end (``≥120`` is above 100 %; ``<150`` is not). Everything is vectorised per indicator:
-one pass over its ``[region, year]`` values.
+finite end (``≥120`` is above 100 %; ``<150`` is not); only an exact value can be a non-whole
+count. Everything is vectorised per indicator: one pass over its ``[region, year]`` values.
 """
 
 from __future__ import annotations
@@ -71,17 +76,17 @@ class Screen:
     def __init__(self, plan: Plan, obs: Observations) -> None:
         self.plan, self.obs = plan, obs
         self._screened: dict[int, Values] = {}
-        self._doubts: dict[int, Doubt] = {}
+        self._doubts: dict[int, tuple[Doubt, ...]] = {}
 
     def values(self, i: int) -> Values:
         """Indicator ``i``'s values, the implausible ones set aside."""
         found = self._screened.get(i)
         if found is None:
-            doubt = _doubt_in(self.plan, self.obs, i)
+            doubts = _doubts_in(self.plan, self.obs, i)
             found = self.obs.values[i]
-            if doubt is not None:
-                self._doubts[i] = doubt
-                found = found.set_aside(doubt.cells)
+            if doubts:
+                self._doubts[i] = doubts
+                found = found.set_aside(np.logical_or.reduce([d.cells for d in doubts]))
             self._screened[i] = found
         return found
 
@@ -92,35 +97,65 @@ class Screen:
         if not self._doubts:
             return self.obs, ()
         kept = tuple(self._screened[i] for i in range(len(self.obs.indicators)))
-        return attrs.evolve(self.obs, values=kept), tuple(self._doubts[i] for i in sorted(self._doubts))
+        return attrs.evolve(self.obs, values=kept), tuple(d for i in sorted(self._doubts) for d in self._doubts[i])
 
 
-def _doubt_in(plan: Plan, obs: Observations, i: int) -> Doubt | None:
+def _doubts_in(plan: Plan, obs: Observations, i: int) -> tuple[Doubt, ...]:
     """What in indicator ``i``'s values is implausible, if anything."""
     kind = units.value_kind(obs.indicators[i], obs.units[i])
     if kind is None or not obs.n_regions:
-        return None
+        return ()
     lowest, highest, highest_lo, lowest_hi = obs.ranges(i)
-    name, (unit, full), values = obs.indicators[i], kind, obs.values[i]
-    whole = f"{full:g}" if full is not None else ""
-    if full is None:   # a count
+    name, unit, values = obs.indicators[i], kind.unit, obs.values[i]
+    if kind.highest is None:   # never negative; a count is whole too
+        found = []
         if lowest_hi < 0:
-            return _doubt(obs, i, (values.hi < 0) & _finite(values), "QR243", tr("a negative count"),
-                          tr("a count ({unit}) cannot be negative", unit=unit),
-                          tr("correct the cells (a change given instead of a level?)"))
-        return None
+            what = tr("a count ({unit}) cannot be negative", unit=unit) if kind.whole \
+                else tr("a value in {unit} cannot be negative", unit=unit)
+            found.append(_doubt(obs, i, (values.hi < 0) & _finite(values), "QR243",
+                                tr("a negative count") if kind.whole else tr("a negative value"), what,
+                                tr("correct the cells (a change given instead of a level?)")))
+        if kind.whole:
+            cells = _not_whole(values, float(units.to_base(unit)))
+            if cells is not None:
+                found.append(_doubt(obs, i, cells, "QR245", tr("a count not whole"),
+                                    tr("a count ({unit}) is a whole number", unit=unit),
+                                    tr("correct the cells (a thousands separator read as a decimal point, 3.601 "
+                                       "for 3,601? a value in thousands?)")))
+        return tuple(found)
+    full = kind.highest
+    whole = f"{full:g}"
     if _lowest_value_bounds(plan).get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS and lowest >= 0 and 0 < highest <= 1:
         # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
-        return _doubt(obs, i, ~np.isnan(values.lo) & _finite(values), "QR241", tr("written as fractions of 1"),
-                      tr("every value lies between 0 and 1 while the targets on it are tens of {unit} "
-                         "— fractions written for percentages (0.95 for 95 {unit})", unit=unit),
-                      tr("multiply the column by {factor}, or give it in {unit}", factor=whole, unit=unit))
+        return (_doubt(obs, i, ~np.isnan(values.lo) & _finite(values), "QR241", tr("written as fractions of 1"),
+                       tr("every value lies between 0 and 1 while the targets on it are tens of {unit} "
+                          "— fractions written for percentages (0.95 for 95 {unit})", unit=unit),
+                       tr("multiply the column by {factor}, or give it in {unit}", factor=whole, unit=unit)),)
     if highest_lo > full * (1 + _SLACK) or lowest_hi < 0:
         cells = ((values.lo > full * (1 + _SLACK)) | (values.hi < 0)) & _finite(values)   # NaN compares False
-        return _doubt(obs, i, cells, "QR242", tr("a share outside 0–{full} {unit}", full=whole, unit=unit),
-                      tr("a share cannot be above {full} {unit} or below 0", full=whole, unit=unit),
-                      tr("correct the cells (a typo, a count or an amount in a share column?)"))
-    return None
+        return (_doubt(obs, i, cells, "QR242", tr("a share outside 0–{full} {unit}", full=whole, unit=unit),
+                       tr("a share cannot be above {full} {unit} or below 0", full=whole, unit=unit),
+                       tr("correct the cells (a typo, a count or an amount in a share column?)")),)
+    return ()
+
+
+def _not_whole(values: Values, factor: float) -> BoolArray | None:
+    """The exact values that are not a whole number of the base unit (``factor`` of it each: 3.5
+    万人 is 35,000 persons), None when there are none. A value converted from another unit may be a
+    rounding off a whole number (3.601 千件 → 3600.9999999999995 件): within 2**-40 of its size,
+    it is whole."""
+    x = values.lo
+    if values.censored:
+        x = np.where(values.lo == values.hi, x, np.nan)   # an interval is no count to be whole
+    scaled = x * factor if factor != 1.0 else x
+    with np.errstate(invalid="ignore"):
+        off = np.rint(scaled)
+        np.subtract(scaled, off, out=off)
+        np.abs(off, out=off)                                # NaN where missing or ±inf
+        if not np.fmax.reduce(off, axis=None, initial=0.0) > 0:   # (fmax skips NaN; comparing NaN is slow)
+            return None
+        cells: BoolArray = off > np.abs(scaled) * 2.0**-40
+    return cells if cells.any() else None
 
 
 def _finite(values: Values) -> BoolArray | bool:
@@ -129,13 +164,14 @@ def _finite(values: Values) -> BoolArray | bool:
     return np.isfinite(values.lo) if values.floats else True
 
 
-def plausible_bounds(name: str, unit: str | None) -> tuple[float | None, float | None]:
-    """The values an indicator can plausibly take, as (lowest, highest), None where unbounded:
-    0–100 for a share in % (0–1000 in ‰), at least 0 for a count, anything otherwise."""
+def plausible_bounds(name: str, unit: str | None) -> tuple[float | None, float | None, bool]:
+    """The values an indicator can plausibly take, as (lowest, highest, whole), None where
+    unbounded: 0–100 for a share in % (0–1000 in ‰), at least 0 and whole for a count, at least 0
+    for a magnitude never negative, anything otherwise."""
     kind = units.value_kind(name, unit)
     if kind is None:
-        return None, None
-    return 0.0, kind[1]
+        return None, None, False
+    return 0.0, kind.highest, kind.whole
 
 
 _BOUNDS: weakref.WeakKeyDictionary[Plan, dict[str, float]] = weakref.WeakKeyDictionary()

@@ -16,6 +16,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
+import attrs
+
 from ..resources import Artefact, digest, grammar_path, load_artefact
 
 _TABLE_FORMAT = 1  # bump when the table's layout or meaning changes
@@ -142,21 +144,62 @@ def dimension(spelling: str) -> str:
     return _entry(spelling)[0]
 
 
-# Words of an indicator name that make a % indicator a change rate (which may exceed 100 % or be
-# negative) rather than a share of a whole.
+# Words of an indicator name that make it a change (a rate that may exceed 100 % or be negative,
+# or a difference of levels) rather than a level: a share of a whole, an amount.
 _CHANGE_WORDS = ("增长", "增速", "增幅", "下降", "降低", "提高", "提升", "变化", "变动")
+# Pure counts: whole numbers of things, persons or places, never negative.
 _COUNT_DIMENSIONS = frozenset({"[count]", "[person]", "[rank]"})
+# Dimensions of magnitudes that are never negative: amounts of matter, space, energy, time, things
+# and people, and index points (AQI, 质量指数, 竞争力指数: levels on a scale that starts at 0).
+# A unit whose numerator is made of these only (a concentration 微克/立方米, an intensity
+# 吨标准煤/万元 or 立方米/万元, 件/万人) measures something never negative whatever it is divided by.
+# Money is not among them: an amount of money may be a balance (利润, 差额) and be negative; nor
+# are a score (分, which may be net of deductions), a sound level (分贝, a logarithm) or anything
+# else without a unit saying so.
+_NONNEGATIVE_DIMENSIONS = _COUNT_DIMENSIONS | frozenset({
+    "[length]", "[mass]", "[coal_equivalent]", "[power]", "[electric_energy]", "[time]", "[duration]",
+    "[working_time]", "[index]"})
+
+
+@attrs.frozen
+class ValueKind:
+    """What an indicator's values can be: at least 0, at most ``highest`` (100 % or 1000 ‰ for a
+    share; None: unbounded), and whole numbers of the base unit when ``whole`` (a count).
+    ``unit`` is the indicator's, for messages."""
+
+    unit: str
+    highest: float | None = None
+    whole: bool = False
+
+    @property
+    def share(self) -> bool:
+        return self.highest is not None
+
+
+def _numerator_dimensions(spelling: str) -> list[str]:
+    """``[mass]/[length]**3`` -> ``["[mass]"]``; ``1/[person]`` -> ``[]``."""
+    numerator = dimension(spelling).split("/", 1)[0]
+    return [term.split("**", 1)[0] for term in numerator.split("*") if term.startswith("[")]
 
 
 @functools.lru_cache(maxsize=4096)
-def value_kind(name: str, unit: str | None) -> tuple[str, float | None] | None:
-    """What an indicator's values can be: ``(unit, 100 or 1000)`` for a share (0–100 %, 0–1000 ‰;
-    a % indicator whose name is a change rate is none), ``(unit, None)`` for a count, persons or a
-    rank (never negative), None otherwise."""
-    if unit in ("%", "‰") and not any(word in name for word in _CHANGE_WORDS):
-        return unit, 100.0 if unit == "%" else 1000.0
-    if unit is not None and dimension(unit) in _COUNT_DIMENSIONS:
-        return unit, None
+def value_kind(name: str, unit: str | None) -> ValueKind | None:
+    """What an indicator's values can be (see :class:`ValueKind`): a share for % or ‰, a whole
+    count for a count, persons or a rank, a value at least 0 for a unit whose numerator is a
+    magnitude never negative (``_NONNEGATIVE_DIMENSIONS``); None otherwise. A share or an amount
+    whose name says it is a change (``下降``, ``增长`` …) may be negative: None. A count is a count
+    whatever its name (扶持提升绩效的重点企业 counts enterprises)."""
+    if unit is None or unit not in ("%", "‰") and not known(unit):
+        return None
+    if unit not in ("%", "‰") and dimension(unit) in _COUNT_DIMENSIONS:
+        return ValueKind(unit, whole=True)
+    if any(word in name for word in _CHANGE_WORDS):
+        return None
+    if unit in ("%", "‰"):
+        return ValueKind(unit, 100.0 if unit == "%" else 1000.0)
+    numerator = _numerator_dimensions(unit)
+    if numerator and all(d in _NONNEGATIVE_DIMENSIONS for d in numerator):
+        return ValueKind(unit)
     return None
 
 

@@ -368,12 +368,12 @@ class _Reader:
 
     def _unattainable(self, target: m.Target, indicator: m.Indicator) -> None:
         """QR126 for a value target that no value the indicator can take meets: a share above
-        100 % (1000 ‰) or below 0, a count below 0 (a typo: ``>= 950%`` for 95 %). Every verdict
-        on it would be a fail the data cannot change."""
+        100 % (1000 ‰) or below 0, a count or another quantity never negative below 0 (a typo:
+        ``>= 950%`` for 95 %). Every verdict on it would be a fail the data cannot change."""
         kind = units.value_kind(indicator.name, indicator.unit)
         if kind is None:
             return
-        unit, full = kind
+        unit, full = kind.unit, kind.highest
 
         def value(quantity: m.Quantity) -> Decimal | Fraction | None:
             """In the indicator's unit, exact (a Decimal compares exactly with 0 and 100)."""
@@ -400,7 +400,8 @@ class _Reader:
             return
         if none:
             what = tr("a share lies between 0 and {full:g} {unit}", full=full, unit=unit) if full is not None \
-                else tr("a count ({unit}) is never negative", unit=unit)
+                else tr("a count ({unit}) is never negative", unit=unit) if kind.whole \
+                else tr("a value in {unit} is never negative", unit=unit)
             self._error("QR126", tr("no value of {name} can meet this target: {what}", name=indicator.name, what=what),
                         severity=Severity.WARNING, span=target.span,
                         suggestion=tr("check the number (a digit too many, a change written as a level?)"))
