@@ -453,6 +453,88 @@ def test_an_infinity_in_a_records_column_is_unknown_with_a_located_warning(tmp_p
     assert error.value.diagnostic.code == "QR206" and error.value.diagnostic.line == 3
 
 
+def test_a_value_its_unit_cannot_hold_is_unknown_with_a_located_warning(tmp_path: Path) -> None:
+    """A volume, a concentration or an AQI below 0 (the catalogue declares ``column volume 立方米``,
+    ``column pm25 微克/立方米``, ``column aqi 点``), or a count of batches that is not whole, is no
+    measurement: the indicators reading the column are unknown in the region-years of those rows and
+    above them, never a pass or a fail computed from it (before, 100/−100/100 m³ with the first
+    compliant was 100 %, a pass, and a mean PM2.5 of 10 passed ≤ 28); a warning names the first
+    such cell (QR243, QR245) and counts the others. The same for every input form, chunking,
+    threads and Dask, bit for bit."""
+    import dask.dataframe as dd
+    import polars as pl
+
+    pack = qualityrules.load_pack("longgang-2015")
+    rate, good, pm25 = "工业废水达标排放率", "空气质量优良天数比例", "PM2.5年均浓度"
+    water = pd.DataFrame({
+        "district": ["龙岗区", "龙岗区", "龙岗区", "福田区", "福田区", "龙岗区", "福田区"],
+        "sample_date": ["2015-01-05", "2015-03-01", "2015-04-01", "2015-02-01", "2015-06-01", "2014-01-01",
+                        "2015-07-01"],
+        "volume": [100.0, -100.0, 100.0, 10.0, 10.0, 50.0, -0.5],
+        "compliant": [True, False, False, True, True, True, False],
+    })
+    air = pd.DataFrame({"district": ["福田区", "福田区", "福田区", "龙岗区"],
+                        "day": ["2020-03-01", "2020-06-01", "2020-09-01", "2020-03-01"],
+                        "pm25": [-50.0, 40.0, 40.0, 30.0], "aqi": [-20.0, -300.0, 150.0, 50.0]})
+    tree = {"龙岗区": "深圳市", "福田区": "深圳市"}
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    for name, data in (("wastewater", water), ("air_daily", air)):
+        pq.write_table(pa.Table.from_pandas(data, preserve_index=False), folder / f"{name}.parquet", row_group_size=2)
+        data.to_csv(tmp_path / f"{name}.csv", index=False)
+
+    def computed(records: dict[str, Any], **options: Any) -> Any:
+        return compute_indicators(pack.catalogue.indicators, records, hierarchy=tree, **options)
+
+    def told(table: Any) -> list[tuple[str, int | None, str]]:
+        return [(w.code, w.line, str(w.message)[str(w.message).index("row "):]) for w in table.warnings
+                if w.code in ("QR243", "QR245")]
+
+    frames = {"wastewater": water, "air_daily": air}
+    first = computed(frames, threads=1)
+    assert math.isnan(first.get(rate, "龙岗区", 2015)) and math.isnan(first.get(rate, "深圳市", 2015))
+    assert math.isnan(first.get(rate, "福田区", 2015))                       # −0.5 m³ too
+    assert first.get(rate, "龙岗区", 2014) == 100.0                           # other years keep their values
+    assert math.isnan(first.get(pm25, "福田区", 2020)) and first.get(pm25, "龙岗区", 2020) == 30.0
+    assert math.isnan(first.get(good, "福田区", 2020)) and first.get(good, "龙岗区", 2020) == 100.0
+    assert told(first) == [
+        ("QR243", 3, "row 3, column 'volume': -100: a value in 立方米 cannot be negative; the first of 2 such values "
+                     "in the column: 工业废水达标排放率 unknown for their regions and years"),
+        ("QR243", 2, "row 2, column 'aqi': -20: a value in 点 cannot be negative; the first of 2 such values in the "
+                     "column: 空气质量优良天数比例 unknown for their regions and years"),
+        ("QR243", 2, "row 2, column 'pm25': -50: a value in 微克/立方米 cannot be negative; PM2.5年均浓度 unknown "
+                     "for its region and year")]
+    row = first.for_evaluation()[0]
+    sources = {(r, i, y): note for r, i, y, note in zip(row["region"], row["indicator"], row["year"], row["source"],
+                                                         strict=True)}
+    assert sources[("深圳市", rate, 2015)] == "6 records (a negative value in 'volume': unknown)"
+    forms: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        (frames, {"chunk_rows": 1, "threads": 2}),
+        ({k: pl.from_pandas(v) for k, v in frames.items()}, {}),
+        ({k: pa.Table.from_pandas(v, preserve_index=False) for k, v in frames.items()}, {"chunk_rows": 3}),
+        ({k: {c: v[c].to_numpy() for c in v} for k, v in frames.items()}, {}),
+        ({k: folder / f"{k}.parquet" for k in frames}, {"threads": 2}),
+        ({k: tmp_path / f"{k}.csv" for k in frames}, {"chunk_rows": 2}),
+        ({k: dd.from_pandas(v, npartitions=3) for k, v in frames.items()}, {"backend": "dask",
+                                                                         "scheduler": "synchronous"}),
+    ]
+    for records, options in forms:
+        table = computed(records, **options)
+        assert table.region == first.region and table.indicator == first.indicator
+        assert np.array_equal(table.value, first.value, equal_nan=True)
+        assert told(table) == told(first), records
+    report = qualityrules.check_records(pack, frames, hierarchy=tree)
+    assert report.verdict("龙岗区", 2015, rate) == "unknown" and not report.failed
+    assert "QR243" in [w.code for w in report.warnings]
+    # a count of batches that is not whole (a thousands separator read as a decimal point)
+    batches = pd.DataFrame({"district": ["龙岗区", "龙岗区"], "date": ["2015-01-01", "2015-02-01"],
+                            "passed": [3.601, 2.0], "batches": [4.0, 2.0]})
+    counted = compute_indicators(pack.catalogue.indicators, {"inspections": batches})
+    assert math.isnan(counted.get("重点产品市场抽检合格率", "龙岗区", 2015))
+    assert [(w.code, w.line) for w in counted.warnings] == [("QR245", 2)]
+    assert "3.601: a count (批次) is a whole number" in str(counted.warnings[0].message)
+
+
 def _said(table: Any, code: str, rows: Callable[[str], int]) -> dict[str, tuple[int, int]]:
     """What the warnings of ``code`` say of each column: (line, how many rows, read by ``rows``)."""
     said = {}
@@ -1179,3 +1261,24 @@ def test_a_value_beyond_float64_is_infinite_and_unknown_with_its_cell_named() ->
     report = qualityrules.check_records(pack, {"t": frame(records)})
     assert report.verdict("龙岗区", 2015, "比") == "unknown"
     assert any(w.code == "QR214" and "龙岗区 2015" in str(w.message) for w in report.warnings)
+
+
+def test_a_column_has_one_unit() -> None:
+    """``column NAME UNIT`` is read and written back; one column of a table declared in two units
+    (by two definitions) or twice in one is QR012."""
+    from qualityrules.language.format import format_model
+
+    text = ("indicator 甲 {\n    unit 微克/立方米\n    direction lower\n    from t\n    region 地区\n    date 日期\n"
+            "    column a 微克/立方米\n    value mean(a)\n}\n")
+    (only,) = indicators(text)
+    assert only.definition is not None and only.definition.column_units == (("a", "微克/立方米"),)
+    assert format_model(indicators(format_model(only))[0]) == format_model(only)
+    assert "    column      a 微克/立方米\n" in format_model(only)
+    other = text.replace("甲", "乙").replace("column a 微克/立方米", "column a 毫克/立方米")
+    with pytest.raises(RuleSyntaxError) as error:
+        compile_plan(indicators(text + other))
+    assert error.value.diagnostic.code == "QR012" and "column 'a' of t is in 毫克/立方米 for '乙'" in \
+        str(error.value.diagnostic.message)
+    twice = text.replace("    value", "    column a 微克/立方米\n    value")
+    _, diagnostics = parse_text(twice, source="twice.qr")
+    assert [d.code for d in diagnostics] == ["QR012"]

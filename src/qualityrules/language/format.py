@@ -422,6 +422,7 @@ def _indicator_lines(ind: m.Indicator) -> list[tuple[object, str]]:
             entries.append(("date", format_column(d.date_column)))
         if d.year_column is not None:
             entries.append(("year", format_column(d.year_column)))
+        entries.extend(("column", f"{format_column(column)} {unit}") for column, unit in d.column_units)
         entries.append(("value", _expression(d.value)))
         if d.min_records is not None:
             entries.append(("min_records", str(d.min_records)))

@@ -45,7 +45,7 @@ _UNIT = _T["UNIT"]
 _AGGREGATES = ("sum", "count", "mean", "min", "max", "share", "wmean")
 _META = ("name", "source", "issuer", "published", "region", "level", "period", "target", "tolerance",
          "review", "scope", "note", "unit", "direction", "alias", "description", "from", "date", "year", "value",
-         "min_records", "rounding")
+         "min_records", "column", "rounding")
 
 
 class QualityRulesLexer(RegexLexer):  # type: ignore[misc]  # pygments is untyped

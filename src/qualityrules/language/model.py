@@ -575,6 +575,9 @@ class RecordDefinition:
     date_column: str | None = None
     year_column: str | None = None
     min_records: int | None = None
+    # ``column volume 立方米``: the unit of a measured column, which says what it can hold (a
+    # volume is never negative, a count is whole: :func:`~qualityrules.language.units.value_kind`)
+    column_units: tuple[tuple[str, str], ...] = ()
     span: Span | None = _span()
 
 

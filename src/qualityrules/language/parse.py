@@ -163,6 +163,7 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
     "record_year": m.RecordDefinition,
     "record_value": m.RecordDefinition,
     "record_min": m.RecordDefinition,
+    "record_column": m.RecordDefinition,
     "arithmetic_sum": m.Arithmetic,
     "arithmetic_product": m.Arithmetic,
     "constant": m.Constant,
@@ -1611,7 +1612,7 @@ class _Builder:
         fields: dict[str, Any] = {}
         record: dict[str, Any] = {}
         aliases: list[str] = []
-        repeated: dict[str, list[Any]] = {"references": [], "definitions": []}
+        repeated: dict[str, list[Any]] = {"references": [], "definitions": [], "record_column": []}
         for entry in c[1:]:
             if entry.key == "aliases":
                 aliases.extend(entry.value)
@@ -1631,9 +1632,13 @@ class _Builder:
             else:
                 definition = m.RecordDefinition(
                     record["table"], record["value"], record.get("region", "region"),
-                    record.get("date"), record.get("year"), record.get("min"), span=span)
+                    record.get("date"), record.get("year"), record.get("min"),
+                    tuple(repeated["record_column"]), span=span)
                 if definition.date_column and definition.year_column:
                     self._error("QR012", tr("give either 'date' or 'year', not both"), span)
+        columns = [column for column, _ in repeated["record_column"]]
+        for column in {c for c in columns if columns.count(c) > 1}:
+            self._error("QR012", tr("the unit of column '{column}' is given twice", column=column), span)
         definitions = sorted(repeated["definitions"], key=lambda d: -10**9 if d.start is None else d.start)
         for before, after in zip(definitions, definitions[1:], strict=False):
             if before.end is None or after.start is None or after.start <= before.end:
@@ -1701,6 +1706,9 @@ class _Builder:
             self._error("QR012", tr("min_records must be a positive whole number, not {value}", value=c[0]), span)
             return _Field("record_min", None, span)
         return _Field("record_min", int(text), span)
+
+    def rule_record_column(self, span: m.Span, c: list[Any]) -> _Field:
+        return _Field("record_column", ((str(c[0]), "".join(str(t) for t in c[1:])),), span)
 
     # -- expressions over records
     def _arithmetic(self, span: m.Span, c: list[Any]) -> m.Arithmetic:

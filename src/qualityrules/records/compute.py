@@ -134,7 +134,8 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
         for read in tables:
             warnings.extend(read.warnings)
             if id(read) in noticed:
-                warnings.extend(noticed[id(read)].diagnostics(read, plan.schema(table), plan.readers(table)))
+                warnings.extend(noticed[id(read)].diagnostics(read, plan.schema(table), plan.readers(table),
+                                                                  plan.units(table)))
     return states
 
 

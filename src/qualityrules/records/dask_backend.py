@@ -185,7 +185,7 @@ def _said(partials: _Partials, whole: _Whole, plan: RecordPlan, table: str, warn
             noticed.note(what, name, offset + row, count, detail, position)
         offset += part.rows
     warnings.extend(said)
-    warnings.extend(noticed.diagnostics(whole, plan.schema(table), plan.readers(table)))
+    warnings.extend(noticed.diagnostics(whole, plan.schema(table), plan.readers(table), plan.units(table)))
 
 
 def _is_parquet(source: str | Path) -> bool:

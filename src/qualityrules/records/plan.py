@@ -167,6 +167,8 @@ class Grouping:
     time: str
     time_is_date: bool
     passes: tuple[Pass, ...]
+    # the declared units of measured columns (``column volume 立方米``): what a value can be
+    units: tuple[tuple[str, str], ...] = ()
 
     def columns(self) -> dict[str, str]:
         """Every column this grouping reads, with the kind the plan infers for it (see :func:`_widen`)."""
@@ -263,6 +265,10 @@ class RecordPlan:
                     found.setdefault(name, []).append(indicator.name)
         return found
 
+    def units(self, table: str) -> dict[str, str]:
+        """The declared unit of each measured column of a table that has one."""
+        return {column: unit for g in self.groupings if g.table == table for column, unit in g.units}
+
     def purposes(self, table: str) -> dict[str, str]:
         """Each column of a table with its kind and the indicators reading it (for diagnostics)."""
         readers = self.readers(table, values_only=False)
@@ -311,13 +317,17 @@ def _compile_plan(source: Pack | Iterable[m.Indicator]) -> RecordPlan:
         time, is_date = _time_column(indicator)
         key = (normalize(definition.table), normalize(definition.region_column), time, is_date)
         by_grouping.setdefault(key, []).append(indicator)
+    units = _column_units(indicators)
     groupings: list[Grouping] = []
     plans: list[IndicatorPlan] = []
     for key, members in by_grouping.items():
         needs = [_needs(i) for i in members]
         passes = _assign_passes(needs)
         grouping_index = len(groupings)
-        groupings.append(Grouping(*key, passes=tuple(p for p, _ in passes)))
+        grouping = Grouping(*key, passes=tuple(p for p, _ in passes))
+        measured = [c for c, kind in grouping.columns().items() if kind == "number"]
+        declared = units.get(key[0], {})
+        groupings.append(attrs.evolve(grouping, units=tuple((c, declared[c]) for c in measured if c in declared)))
         assignment = {id(need): index for index, (_, group) in enumerate(passes) for need in group}
         for indicator, need in zip(members, needs, strict=True):
             definition = indicator.definition
@@ -327,6 +337,26 @@ def _compile_plan(source: Pack | Iterable[m.Indicator]) -> RecordPlan:
             plans.append(IndicatorPlan(indicator.name, indicator.unit, grouping_index, formula,
                                        definition.min_records, _measured(definition.value)))
     return RecordPlan(tuple(groupings), tuple(sorted(plans, key=lambda p: p.name)))
+
+
+def _column_units(indicators: Iterable[m.Indicator]) -> dict[str, dict[str, str]]:
+    """Per records table, the unit each column is declared in (``column volume 立方米``), by any
+    indicator reading the table: one column has one unit, whichever indicator declares it."""
+    found: dict[str, dict[str, tuple[str, m.Indicator]]] = {}
+    for indicator in indicators:
+        definition = indicator.definition
+        assert definition is not None
+        table = found.setdefault(normalize(definition.table), {})
+        for column, unit in definition.column_units:
+            column = normalize(column)
+            first = table.setdefault(column, (unit, indicator))
+            if first[0] != unit:
+                raise RuleSyntaxError(Diagnostic(
+                    "QR012", tr("column '{column}' of {table} is in {unit} for '{name}' and in {other} for '{first}'",
+                                column=column, table=definition.table, unit=unit, name=indicator.name,
+                                other=first[0], first=first[1].name),
+                    definition.span, suggestion=tr("give one unit for the column in every definition reading it")))
+    return {table: {column: unit for column, (unit, _) in columns.items()} for table, columns in found.items()}
 
 
 def _time_column(indicator: m.Indicator) -> tuple[str, bool]:

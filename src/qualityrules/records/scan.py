@@ -23,8 +23,10 @@ import numpy.typing as npt
 
 from ..errors import DataError, Diagnostic
 from ..i18n import tr
+from ..language.units import to_base, value_kind
 from ..packs.regions import Hierarchy
 from ..tables.decimals import decimal_digits, decimal_parts
+from ..tables.record_chunks import ABOVE, INFINITE, NEGATIVE, NOT_WHOLE
 from .plan import All, Any_, Grouping, Pass, Predicate
 
 Array = npt.NDArray[Any]
@@ -540,8 +542,10 @@ class GroupingState:
         self.maxs: list[list[Array]] = [[np.full((*shape, p.nbins), -np.inf) for _ in p.maxs] for p in passes]
         self.rows = 0
         self.unassigned = 0
-        # measured column -> rows holding ±inf per year × region (only columns that hold some)
-        self.infinite: dict[str, Array] = {}
+        # (what, measured column) -> rows per year × region holding a value that is no measurement
+        # (``what``: ±inf, or a value the column's unit cannot hold; see :func:`_doubtful_fns`),
+        # only for columns that hold some
+        self.doubtful: dict[tuple[str, str], Array] = {}
 
     def _grow(self, regions: Sequence[str], years: Sequence[int]) -> tuple[Array, Array]:
         for region in regions:
@@ -562,7 +566,7 @@ class GroupingState:
             for sums, p in zip(self.sums, self.grouping.passes, strict=True):
                 for exact in sums:
                     exact.pad(pad, (y, r, p.nbins))
-            self.infinite = {name: np.pad(a, pad[:2]) for name, a in self.infinite.items()}
+            self.doubtful = {key: np.pad(a, pad[:2]) for key, a in self.doubtful.items()}
         return (np.array([self._year_index[x] for x in years], np.intp),
                 np.array([self._region_index[x] for x in regions], np.intp))
 
@@ -576,7 +580,7 @@ class GroupingState:
         out.mins = [[a.copy() for a in p] for p in self.mins]
         out.maxs = [[a.copy() for a in p] for p in self.maxs]
         out.rows, out.unassigned = self.rows, self.unassigned
-        out.infinite = {name: a.copy() for name, a in self.infinite.items()}
+        out.doubtful = {key: a.copy() for key, a in self.doubtful.items()}
         return out
 
     def merge(self, other: GroupingState) -> None:
@@ -592,10 +596,10 @@ class GroupingState:
                 a[index] = np.minimum(a[index], b)
             for a, b in zip(self.maxs[p], other.maxs[p], strict=True):
                 a[index] = np.maximum(a[index], b)
-        for name, found in other.infinite.items():
-            if name not in self.infinite:
-                self.infinite[name] = np.zeros((len(self.years), len(self.regions)), np.int64)
-            self.infinite[name][index] += found
+        for key, found in other.doubtful.items():
+            if key not in self.doubtful:
+                self.doubtful[key] = np.zeros((len(self.years), len(self.regions)), np.int64)
+            self.doubtful[key][index] += found
         self.rows += other.rows
         self.unassigned += other.unassigned
 
@@ -625,9 +629,9 @@ class GroupingState:
             for a, b in zip(out.maxs[p], self.maxs[p], strict=True):
                 np.maximum.at(a, to, b[:, source])
         into: Any = (slice(None), target)
-        for name, found in self.infinite.items():
-            out.infinite[name] = np.zeros((len(self.years), len(position)), np.int64)
-            np.add.at(out.infinite[name], into, found[:, source])
+        for key, found in self.doubtful.items():
+            out.doubtful[key] = np.zeros((len(self.years), len(position)), np.int64)
+            np.add.at(out.doubtful[key], into, found[:, source])
         out.rows, out.unassigned = self.rows, self.unassigned
         return out
 
@@ -828,19 +832,20 @@ def _bits(scan: _PassScan, s: int, e: int, memo: dict[Any, Array], scratch: _Scr
 class _ChunkScan:
     """A grouping prepared for one chunk: ``group(s, e, out)`` writes each row's group number
     (region × year, with an extra "unassigned" region and year, ``ngroups`` in all) and the passes
-    add their bits; ``measured`` finds the rows of a block whose measurement is ±inf."""
+    add their bits; ``doubtful`` finds the rows of a block whose measurement is no measurement
+    (±inf, or a value its column's unit cannot hold), by (what, column)."""
 
     group: Callable[[int, int, Array], Array]
     passes: list[_PassScan]
     block: int
     ngroups: int
-    measured: list[tuple[str, InfiniteFn]]
+    doubtful: list[tuple[tuple[str, str], RowsFn]]
 
 
-InfiniteFn = Callable[[int, int, dict[Any, Array], "_Scratch"], Array | None]
+RowsFn = Callable[[int, int, dict[Any, Array], "_Scratch"], Array | None]
 
 
-def _infinite_fn(name: str, kind: str, chunk: Any) -> InfiniteFn | None:
+def _infinite_fn(name: str, kind: str, chunk: Any) -> RowsFn | None:
     """The rows of a block (from its start) where measured column ``name`` holds ±inf, or None
     when there are none; None when the column cannot hold any (not a float column)."""
     if kind == "flag":
@@ -876,40 +881,92 @@ def _infinite_fn(name: str, kind: str, chunk: Any) -> InfiniteFn | None:
     return among_missing
 
 
+def _implausible_fns(grouping: Grouping, chunk: Any) -> list[tuple[tuple[str, str], RowsFn]]:
+    """For each measured column of a declared unit (``column volume 立方米``), the rows of a block
+    holding a value the unit cannot hold (:func:`~qualityrules.language.units.value_kind`): below
+    0 (``NEGATIVE``), above a share's whole (``ABOVE``), a count that is not whole (``NOT_WHOLE``).
+    One comparison per block and column; the rows are looked for only in a block that has some."""
+    found: list[tuple[tuple[str, str], RowsFn]] = []
+    for name, unit in grouping.units:
+        kind = value_kind(name, unit)
+        if kind is None:
+            continue
+        numbers = chunk.numbers(name)
+        values = numbers.values
+        found.append(((NEGATIVE, name), _rows_where(values, np.less, 0.0)))
+        if kind.highest is not None:
+            found.append(((ABOVE, name), _rows_where(values, np.greater, kind.highest * (1 + 1e-9))))
+        if kind.whole and numbers.floating:
+            found.append(((NOT_WHOLE, name), _not_whole_fn(values, float(to_base(unit)))))
+    return found
+
+
+def _rows_where(values: Array, compare: Any, bound: float) -> RowsFn:
+    """The rows of a block whose finite value compares true with ``bound`` (±inf is said apart:
+    QR214; NaN compares false)."""
+    def rows(s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | None:
+        x = values[s:e]
+        hit = compare(x, bound, out=scratch.flag[:e - s])
+        if not hit.any():
+            return None
+        found = np.flatnonzero(hit)
+        found = found[np.isfinite(x[found])]
+        return found if len(found) else None
+    return rows
+
+
+def _not_whole_fn(values: Array, factor: float) -> RowsFn:
+    """The rows of a block of a float count column whose finite value is not a whole number of the
+    base unit (``factor`` of it each); within 2**-40 of its size counts as whole (a value converted
+    from another unit, as in :func:`qualityrules.engine.plausibility._not_whole`)."""
+    def rows(s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | None:
+        x = values[s:e] if factor == 1.0 else values[s:e] * factor
+        whole = np.rint(x, out=scratch.rest[:e - s])
+        hit = np.not_equal(whole, x, out=scratch.flag[:e - s])      # NaN too: looked at below
+        if not hit.any():
+            return None
+        found = np.flatnonzero(hit)
+        near = x[found]
+        with np.errstate(invalid="ignore"):
+            found = found[np.abs(near - np.rint(near)) > np.abs(near) * 2.0**-40]   # NaN, ±inf: False
+        return found if len(found) else None
+    return rows
+
+
 @attrs.define
-class _Infinite:
-    """±inf values of one measured column: rows per group (``counts``), the ``first`` row (of the
-    chunk) and the ``total``."""
+class _Rows:
+    """Rows of one measured column that hold no measurement (±inf, or a value its unit cannot
+    hold): rows per group (``counts``), the ``first`` row (of the chunk) and the ``total``."""
 
     counts: Array
     first: int
     total: int
 
-    def add(self, other: _Infinite) -> None:
+    def add(self, other: _Rows) -> None:
         self.counts += other.counts
         self.first = min(self.first, other.first)
         self.total += other.total
 
 
-def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> tuple[list[_Accumulator], dict[str, _Infinite]]:
+def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> tuple[list[_Accumulator], dict[tuple[str, str], _Rows]]:
     """The row loop: per block, one combined code per row and pass, then bincounts (and the
-    groups of rows whose measurements are ±inf)."""
+    groups of rows whose measurements are no measurement)."""
     accs = [_Accumulator.empty(scan) for scan in job.passes]
-    infinite: dict[str, _Infinite] = {}
+    doubtful: dict[tuple[str, str], _Rows] = {}
     with _Scratch.lent(min(job.block, max(hi - lo, 0))) as scratch:
         for s in range(lo, hi, job.block):
             e = min(s + job.block, hi)
             n = e - s
             memo: dict[Any, Array] = {}
             group = job.group(s, e, scratch.group[:n])
-            for name, rows_of in job.measured:
+            for key, rows_of in job.doubtful:
                 rows = rows_of(s, e, memo, scratch)
                 if rows is not None:
-                    more = _Infinite(np.bincount(group[rows], minlength=job.ngroups), s + int(rows[0]), len(rows))
-                    if name in infinite:
-                        infinite[name].add(more)
+                    more = _Rows(np.bincount(group[rows], minlength=job.ngroups), s + int(rows[0]), len(rows))
+                    if key in doubtful:
+                        doubtful[key].add(more)
                     else:
-                        infinite[name] = more
+                        doubtful[key] = more
             for scan, acc in zip(job.passes, accs, strict=True):
                 code = np.left_shift(group, scan.shift, out=scratch.code[:n]) if scan.shift else group
                 bits = _bits(scan, s, e, memo, scratch)
@@ -928,7 +985,7 @@ def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> tuple[list[_Accumulator], d
                         np.minimum.at(low, code, fn(s, e, memo))
                     for fn, high in zip(scan.maxs, acc.maxs, strict=True):
                         np.maximum.at(high, code, fn(s, e, memo))
-    return accs, infinite
+    return accs, doubtful
 
 
 def _distinct(years: Array) -> list[int]:
@@ -973,9 +1030,10 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
     scans = [_prepare_pass(p, chunk, ngroups) for p in grouping.passes]
     widest = max(scan.nbins for scan in scans)
     block = max(_MIN_BLOCK, 1 << (8 * widest).bit_length())
-    measured = [(name, found) for name, kind in grouping.columns().items() if kind in ("number", "flag")
+    doubtful = [((INFINITE, name), found) for name, kind in grouping.columns().items() if kind in ("number", "flag")
                 for found in [_infinite_fn(name, kind, chunk)] if found is not None]
-    job = _ChunkScan(group, scans, block, ngroups, measured)
+    doubtful.extend(_implausible_fns(grouping, chunk))
+    job = _ChunkScan(group, scans, block, ngroups, doubtful)
     n = chunk.n
     parts = min(workers if pool is not None else 1, max(1, n // block))
     if parts > 1:
@@ -984,20 +1042,20 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
         results = [f.result() for f in futures]
     else:
         results = [_scan_rows(job, 0, n)]
-    accs, infinite = results[0]
-    for other, more_infinite in results[1:]:
+    accs, doubtful_rows = results[0]
+    for other, more_doubtful in results[1:]:
         for acc, more in zip(accs, other, strict=True):
             acc.add(more)
-        for name, found in more_infinite.items():
-            if name in infinite:
-                infinite[name].add(found)
+        for key, found in more_doubtful.items():
+            if key in doubtful_rows:
+                doubtful_rows[key].add(found)
             else:
-                infinite[name] = found
+                doubtful_rows[key] = found
     state = GroupingState(grouping, names, years)
     keep = (slice(0, n_years), slice(0, n_regions))          # drop the "unassigned" year and region
-    for name, found in infinite.items():
-        state.infinite[name] = found.counts.reshape(n_years + 1, width)[keep]
-        chunk.note_infinite(name, found.first, found.total)
+    for (what, name), found in doubtful_rows.items():
+        state.doubtful[(what, name)] = found.counts.reshape(n_years + 1, width)[keep]
+        chunk.note_doubtful(what, name, found.first, found.total)
     for p, (scan, acc) in enumerate(zip(scans, accs, strict=True)):
         shape = (n_years + 1, width, 1 << scan.shift)
         state.counts[p] = acc.counts.reshape(shape)[keep]

@@ -18,6 +18,7 @@ from ..language import model as m
 from ..language.text import normalize
 from ..packs.regions import Hierarchy
 from ..tables.decimals import terminates, value_of
+from ..tables.record_chunks import ABOVE, INFINITE, NEGATIVE, NOT_WHOLE
 from .plan import Agg, Formula, Read, RecordPlan
 from .scan import GroupingState
 
@@ -143,6 +144,10 @@ def _reduced(numerators: list[int], denominators: list[int]) -> tuple[list[float
 # ------------------------------------------------------------------------------------------
 # The result
 
+# What a value that is no measurement is, in the ``source`` of an indicator's row
+_DOUBTS = {INFINITE: "±inf", NEGATIVE: "a negative value", ABOVE: "a share above its whole",
+           NOT_WHOLE: "a count not whole"}
+
 
 @attrs.frozen
 class IndicatorTable:
@@ -163,8 +168,9 @@ class IndicatorTable:
     warnings: tuple[Diagnostic, ...] = attrs.field(default=(), eq=False)   # what reading the records noticed
     # row -> exact value, for values that are not the shortest decimal of their float (1/3, 94.999…)
     exact: dict[int, Fraction] = attrs.field(factory=dict, kw_only=True)
-    # row -> the columns whose ±inf in the row's region and year made its value unknown (QR214)
-    infinite: dict[int, tuple[str, ...]] = attrs.field(factory=dict, kw_only=True, eq=False)
+    # row -> what in the row's region and year made its value unknown: (what, column) of values
+    # that are no measurement, ±inf (QR214) or one the column's unit cannot hold (QR242/243/245)
+    doubtful: dict[int, tuple[tuple[str, str], ...]] = attrs.field(factory=dict, kw_only=True, eq=False)
 
     COLUMNS = ("region", "year", "indicator", "value", "unit", "records", "min_records", "sufficient")
 
@@ -213,8 +219,8 @@ class IndicatorTable:
         notes = [f"{n:,} records" + ("" if ok else f" (< min_records {k}: unknown)")
                  for n, k, ok in zip(self.records.tolist(), self.min_records.tolist(), self.sufficient.tolist(),
                                      strict=True)]
-        for row, columns in self.infinite.items():
-            notes[row] += " (±inf in " + ", ".join(f"'{c}'" for c in columns) + ": unknown)"
+        for row, found in self.doubtful.items():
+            notes[row] += " (" + ", ".join(f"{_DOUBTS[what]} in '{c}'" for what, c in found) + ": unknown)"
         return {"region": list(self.region), "year": self.year.tolist(), "indicator": list(self.indicator),
                 "value": self.value, "unit": list(self.unit), "source": notes}, self.exact
 
@@ -255,7 +261,7 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         rows_read[table] = max(rows_read.get(table, 0), state.rows)
         unassigned[table] = max(unassigned.get(table, 0), state.unassigned)
     caches: dict[int, dict[Agg, Exact]] = {}
-    doubts: list[tuple[str, ...]] = []           # per row: the columns holding ±inf in its region-year
+    doubts: list[tuple[tuple[str, str], ...]] = []    # per row: the doubtful values in its region-year
     for indicator in plan.indicators:
         found = rolled.get(indicator.grouping)
         if found is None or not found.regions or not found.years:
@@ -267,10 +273,12 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         exact_grid: Array = np.array(exact, dtype=object).reshape(records.shape)
         needed = indicator.min_records or 0
         sufficient = records >= needed
-        # a measurement of ±inf is no value: the indicators reading its column are unknown there
-        infinite = [(column, state.infinite[column] > 0) for column in indicator.columns if column in state.infinite]
+        # ±inf, or a value its unit cannot hold, is no measurement: the indicators reading its
+        # column are unknown there
+        doubts_here = [((what, column), state.doubtful[(what, column)] > 0) for column in indicator.columns
+                       for what in _DOUBTS if (what, column) in state.doubtful]
         doubtful = np.zeros(records.shape, bool)
-        for _, where in infinite:
+        for _, where in doubts_here:
             doubtful |= where
         value[doubtful] = math.nan
         exact_grid[doubtful] = None
@@ -288,7 +296,7 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         parts["records"].append(records.T[grid][keep])
         parts["min_records"].append(np.full(len(r), needed, np.int64))
         parts["sufficient"].append(sufficient.T[grid][keep])
-        hits = [(column, where.T[grid][keep]) for column, where in infinite]
+        hits = [(key, where.T[grid][keep]) for key, where in doubts_here]
         doubts.extend([tuple(c for c, hit in hits if hit[k]) for k in range(len(r))] if hits else [()] * len(r))
         exact_grid[~sufficient] = None
         parts["exact"].append(exact_grid.T[grid][keep])
@@ -301,4 +309,4 @@ def finish(plan: RecordPlan, states: Mapping[int, GroupingState], hierarchy: Hie
         tuple(out["region"].tolist()), out["year"].astype(np.int64), tuple(out["indicator"].tolist()),
         values, tuple(out["unit"].tolist()), out["records"].astype(np.int64),
         out["min_records"].astype(np.int64), out["sufficient"].astype(bool), rows_read, unassigned, exact=overrides,
-        infinite={row: columns for row, columns in enumerate(doubts) if columns})
+        doubtful={row: found for row, found in enumerate(doubts) if found})

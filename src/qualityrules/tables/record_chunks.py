@@ -33,6 +33,7 @@ from .source import ArrowFileTable, Batch, Table, open_file, render, totals_left
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks", "infinite_values",
+    "implausible_values", "NEGATIVE", "ABOVE", "NOT_WHOLE", "INFINITE",
     "Noticed", "unassigned_rows",
     "TRUE_WORDS", "FALSE_WORDS", "DATE_FORMATS",
 ]
@@ -155,12 +156,14 @@ class Chunk:
         """Whether the columns are still to be read (a Parquet row group not yet decoded)."""
         return self._batch.deferred
 
-    def note_infinite(self, name: str, row: int, count: int) -> None:
-        """Column ``name`` holds ±inf in ``count`` rows of the chunk, the first at ``row`` (of the
-        chunk). Noted once per column, whichever grouping found them first: every grouping
-        reading the column finds the same rows."""
-        if (INFINITE, name) not in self.notes:
-            self.notes[(INFINITE, name)] = (row, count, float(value_at(self.raw(name), row)))
+    def note_doubtful(self, what: str, name: str, row: int, count: int) -> None:
+        """Column ``name`` holds no measurement in ``count`` rows of the chunk, the first at ``row``
+        (of the chunk): ±inf (``what`` is ``INFINITE``) or a value its unit cannot hold
+        (``NEGATIVE``, ``ABOVE``, ``NOT_WHOLE``). Noted once per column and kind, whichever
+        grouping found them first: every grouping reading the column finds the same rows."""
+        if (what, name) not in self.notes:
+            value = value_at(self.raw(name), row) if what == INFINITE else self.numbers(name).values[row]
+            self.notes[(what, name)] = (row, count, float(value))
 
     def note_unassigned(self, region: str, time: str, is_date: bool) -> None:
         """Rows of the chunk with no region (in column ``region``) or no date or year (in ``time``):
@@ -741,6 +744,35 @@ def infinite_values(table: Table, position: int, row: int, count: int, value: fl
                             suggestion=tr("give the measured value, or leave the cell empty (NaN) when it is missing"))
 
 
+def implausible_values(table: Table, position: int, row: int, count: int, value: float, what: str, unit: str,
+                       readers: Sequence[str]) -> Diagnostic:
+    """QR243 (``what``: ``NEGATIVE``), QR242 (``ABOVE``) or QR245 (``NOT_WHOLE``) for a records
+    column (at ``position``, declared in ``unit``) holding, in ``count`` rows, a value its unit
+    cannot hold, shown at the first one: no measurement, so the indicators reading the column
+    (``readers``) are unknown in the region-years of those rows."""
+    shown = str(int(value)) if value.is_integer() else repr(value)
+    indicators = ", ".join(readers)
+    if what == NEGATIVE:
+        code = "QR243"
+        doubt = tr("a value in {unit} cannot be negative", unit=unit)
+        fix = tr("correct the value (a sign or a column mixed up?), or leave the cell empty when it is missing")
+    elif what == ABOVE:
+        code = "QR242"
+        doubt = tr("a share cannot be above {full} {unit} or below 0", full="100" if unit == "%" else "1000", unit=unit)
+        fix = tr("correct the value (a count or an amount in a share column?), or leave the cell empty when it is "
+                 "missing")
+    else:
+        code = "QR245"
+        doubt = tr("a count ({unit}) is a whole number", unit=unit)
+        fix = tr("correct the value (a thousands separator read as a decimal point, 3.601 for 3,601? a value in "
+                 "thousands?)")
+    message = tr("{value}: {doubt}; {indicators} unknown for its region and year", value=shown, doubt=doubt,
+                 indicators=indicators) if count == 1 else \
+        tr("{value}: {doubt}; the first of {count} such values in the column: {indicators} unknown for their regions "
+           "and years", value=shown, doubt=doubt, count=count, indicators=indicators)
+    return table.diagnostic(code, message, row, position, severity=Severity.WARNING, suggestion=fix)
+
+
 def unassigned_rows(table: Table, position: int, row: int, count: int, time: bool | None) -> Diagnostic:
     """QR215 for ``count`` rows of a records table with no region (``time`` None: the region column
     at ``position`` is empty) or no date (``time`` True) or year (False) at ``position``, shown at
@@ -764,11 +796,14 @@ def unassigned_rows(table: Table, position: int, row: int, count: int, time: boo
 
 
 INFINITE, FOOTNOTE, TOTALS, NO_REGION, NO_TIME = "infinite", "footnote", "totals", "no region", "no time"
+# values a column's declared unit cannot hold (see qualityrules.language.units.value_kind)
+NEGATIVE, ABOVE, NOT_WHOLE = "negative", "above", "not whole"
 
 
 class Noticed:
     """What reading one table's records noticed without refusing them, by column: ±inf values
-    (QR214), footnote markers ignored (QR212), totals rows (QR216) and rows with no region or no
+    (QR214), values the column's unit cannot hold (QR242, QR243, QR245), footnote markers ignored
+    (QR212), totals rows (QR216) and rows with no region or no
     date (QR215), each as its first row (of the table), how many rows and what the first one holds.
     Chunks are added in any order — the first row is the smallest, counts add up — so any
     chunking, threads or Dask partitioning says the same."""
@@ -794,10 +829,11 @@ class Noticed:
         """The rows the diagnostics show."""
         return [seen[0] for seen in self.found.values()]
 
-    def diagnostics(self, table: Table, names: Iterable[str], readers: Mapping[str, Sequence[str]]
-                    ) -> list[Diagnostic]:
+    def diagnostics(self, table: Table, names: Iterable[str], readers: Mapping[str, Sequence[str]],
+                    units: Mapping[str, str]) -> list[Diagnostic]:
         """The warnings, column by column in the order of ``names``; ``readers``: the indicators
-        reading each column (unknown where it holds ±inf)."""
+        reading each column (unknown where it holds no measurement); ``units``: the columns'
+        declared units."""
         found = []
         for name in names:
             marked = self.found.get((FOOTNOTE, name))
@@ -808,6 +844,12 @@ class Noticed:
             if infinite is not None:
                 row, count, value, position = infinite
                 found.append(infinite_values(table, position, row, count, value, readers.get(name, ())))
+            for what in (NEGATIVE, ABOVE, NOT_WHOLE):
+                implausible = self.found.get((what, name))
+                if implausible is not None:
+                    row, count, value, position = implausible
+                    found.append(implausible_values(table, position, row, count, value, what, units[name],
+                                                    readers.get(name, ())))
             totals = self.found.get((TOTALS, name))
             if totals is not None:
                 row, count, word, position = totals
