@@ -441,6 +441,17 @@ def test_a_file_ascii_at_first_is_still_detected(tmp_path: Path) -> None:
     assert "龙岗区" in obs.regions
 
 
+@pytest.mark.parametrize("name", ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri", "idna", "punycode",
+                                  "undefined", "no-such-encoding"])
+def test_an_encoding_that_reads_no_text_file_is_refused(name: str, tmp_path: Path) -> None:
+    """Python's codecs include some for other things than text (``rot13`` turns text into text,
+    ``zlib`` bytes into bytes): as an encoding they are QR202, not a TypeError from deep inside."""
+    path = write(tmp_path, "t.csv", "region,year,达标率\n甲区,2015,96\n")
+    d = error_of(lambda: load(path, CAT, encoding=name)).diagnostic
+    assert d.code == "QR202" and f"'{name}'" in d.message and "gb18030" in (d.suggestion or "")
+    assert "甲区" in load(path, CAT, encoding="utf-8").regions
+
+
 def test_bytes_that_do_not_decode_are_located(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes("region,year,达标率\n甲区,2015,96\n".encode() + b"\xff\xfe,2015,96\n")

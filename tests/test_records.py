@@ -865,6 +865,27 @@ def test_unparseable_number_and_flag_in_csv(tmp_path: Path) -> None:
     assert flag.value.code == "QR206" and flag.value.diagnostic.line == 2
 
 
+@pytest.mark.parametrize("values", [[1, 2, 2], [1.0, 0.5, 0.5], [1, -1, -1]])
+def test_a_number_flag_other_than_1_or_0_is_an_error_in_every_form(values: list[float], tmp_path: Path) -> None:
+    """A 1=是/2=否 form's 2 is no true: a number column reads 1 and 0 only, as a text column reads
+    '1' and '0' — in memory (numpy, pandas, Arrow) and from Parquet, never true for not being 0."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pack = qualityrules.load_pack("longgang-2015")
+    table = {"district": ["龙岗区"] * 3, "sample_date": ["2015-03-01", "2015-06-01", "2015-09-01"],
+             "volume": [100.0] * 3, "compliant": np.array(values)}
+    pq.write_table(pa.table(table), tmp_path / "wastewater.parquet")
+    for given in (table, pd.DataFrame(table), pa.table(table), tmp_path / "wastewater.parquet"):
+        records = [given] if isinstance(given, Path) else {"wastewater": given}
+        with pytest.raises(DataError) as error:
+            compute_indicators(pack, records)
+        assert (error.value.code, error.value.diagnostic.line) == ("QR206", 3), given
+        assert f"cannot read {values[1]:g} as true/false" in error.value.diagnostic.message
+    table["compliant"] = np.array([1, 0, 0])
+    assert compute_indicators(pack, {"wastewater": table}).value[0] == pytest.approx(100 / 3)
+
+
 def test_missing_column_suggests_the_near_name(tmp_path: Path) -> None:
     path = tmp_path / "wastewater.csv"
     path.write_text("district,sample_date,volumes,compliant\n龙岗区,2015-01-01,1,true\n", encoding="utf-8")

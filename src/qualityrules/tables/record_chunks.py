@@ -286,15 +286,15 @@ class Chunk:
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "b":
             return Flags(raw, None)
         if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf":
-            return _numeric_flags(raw)
+            return self._numeric_flags(name, raw)
         if not isinstance(raw, (np.ndarray, Categorical)):
             t = raw.type
             if pa.types.is_boolean(t):
                 return Flags(_arrow_bools(raw), _arrow_valid(raw))
             if pa.types.is_integer(t) or pa.types.is_floating(t):
-                # (unsafe: an integer beyond 2**53 is no exact float, but still not 0)
-                return _numeric_flags(_pc().fill_null(raw.cast(pa.float64(), safe=False), np.nan)
-                                      .to_numpy(zero_copy_only=False))
+                # (unsafe: an integer beyond 2**53 is no exact float, but it is no 0 or 1 either)
+                return self._numeric_flags(name, _pc().fill_null(raw.cast(pa.float64(), safe=False), np.nan)
+                                           .to_numpy(zero_copy_only=False))
         codes = self.codes(name)
         truth = np.zeros(len(codes.values) + 1, bool)
         valid = np.zeros(len(codes.values) + 1, bool)
@@ -310,6 +310,24 @@ class Chunk:
                     suggestion=tr("write true/false, 1/0, yes/no or 是/否"))
         row_valid = np.take(valid, codes.codes)
         return Flags(np.take(truth, codes.codes), None if row_valid.all() else row_valid)
+
+    def _numeric_flags(self, name: str, raw: Array) -> Flags:
+        """A number column read as true/false: 1 and 0, as the words' column reads '1' and '0';
+        any other number (2 for 否 on a 1=是/2=否 form, 0.5, -1) is no true/false value, an error
+        at its row, never read as true because it is not 0."""
+        truth = raw == 1
+        valid = np.isfinite(raw) if raw.dtype.kind == "f" else None
+        wrong = ~truth & (raw != 0)
+        if valid is not None:
+            wrong &= valid
+        if wrong.any():
+            row = int(np.flatnonzero(wrong)[0])
+            raise self.fail("QR206", tr("cannot read {value} as true/false", value=f"{raw[row]:.15g}"), row, name,
+                            suggestion=tr("write true/false, 1/0, yes/no or 是/否"))
+        if valid is None or valid.all():
+            return Flags(truth, None)
+        infinite = np.flatnonzero(np.isinf(raw))
+        return Flags(truth, valid, infinite if len(infinite) else None)
 
     # -- text and regions
     def codes(self, name: str) -> Codes:
@@ -561,14 +579,6 @@ def _serial_extremes(values: Array) -> tuple[int, int]:
     return low, high
 
 
-def _numeric_flags(raw: Array) -> Flags:
-    if raw.dtype.kind != "f":
-        return Flags(raw != 0, None)
-    valid = np.isfinite(raw)
-    if valid.all():
-        return Flags(raw != 0, None)
-    infinite = np.flatnonzero(np.isinf(raw))
-    return Flags((raw != 0) & valid, valid, infinite if len(infinite) else None)
 
 
 def _years_of_days(days: Array) -> Array:

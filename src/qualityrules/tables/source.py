@@ -226,12 +226,22 @@ _CANDIDATES = ["gb18030", "big5", "utf_16_le", "utf_16_be"]
 
 
 def _codec(name: str) -> str:
-    """The canonical name of an encoding; QR202 for an unknown one."""
+    """The canonical name of a text encoding; QR202 for an unknown one, or a codec that does not
+    turn bytes into text (``rot13``, ``base64``, ``zlib``: Python's codecs for other things)."""
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name)
     except LookupError:
+        codec = None
+    # (_is_text_encoding is how Python's own str.encode and bytes.decode tell the two kinds apart)
+    if codec is None or not getattr(codec, "_is_text_encoding", True) or codec.name in _NOT_FOR_FILES:
         raise DataError(Diagnostic("QR202", tr("unknown encoding '{name}'", name=name),
-                                   suggestion=tr("use utf-8, utf-8-sig, gb18030, big5 or utf-16"))) from None
+                                   suggestion=tr("use utf-8, utf-8-sig, gb18030, big5 or utf-16")))
+    return codec.name
+
+
+# Text encodings that encode no file's bytes: names for the internet's domain names, and one that
+# decodes nothing at all
+_NOT_FOR_FILES = frozenset({"idna", "punycode", "undefined"})
 
 
 _UTF8_EVIDENCE = 8      # non-ASCII characters decoded as UTF-8 before a bad byte: the text is UTF-8
