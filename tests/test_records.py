@@ -876,11 +876,11 @@ def test_a_number_flag_other_than_1_or_0_is_an_error_in_every_form(values: list[
     table = {"district": ["龙岗区"] * 3, "sample_date": ["2015-03-01", "2015-06-01", "2015-09-01"],
              "volume": [100.0] * 3, "compliant": np.array(values)}
     pq.write_table(pa.table(table), tmp_path / "wastewater.parquet")
-    for given in (table, pd.DataFrame(table), pa.table(table), tmp_path / "wastewater.parquet"):
-        records = [given] if isinstance(given, Path) else {"wastewater": given}
+    for form in (table, pd.DataFrame(table), pa.table(table), tmp_path / "wastewater.parquet"):
+        records = [form] if isinstance(form, Path) else {"wastewater": form}
         with pytest.raises(DataError) as error:
             compute_indicators(pack, records)
-        assert (error.value.code, error.value.diagnostic.line) == ("QR206", 3), given
+        assert (error.value.code, error.value.diagnostic.line) == ("QR206", 3), form
         assert f"cannot read {values[1]:g} as true/false" in error.value.diagnostic.message
     table["compliant"] = np.array([1, 0, 0])
     assert compute_indicators(pack, {"wastewater": table}).value[0] == pytest.approx(100 / 3)
