@@ -452,6 +452,20 @@ def test_an_encoding_that_reads_no_text_file_is_refused(name: str, tmp_path: Pat
     assert "甲区" in load(path, CAT, encoding="utf-8").regions
 
 
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ("region,year,达标率(百分点)\n甲区,2015,0.5\n", 1, 13),                          # the header's unit
+    ("region,year,达标率\n甲区,2015,96\n乙区,2015,2个百分点\n", 3, 9),              # a cell's
+    ("region,year,indicator,value,unit\n甲区,2015,达标率,0.5,百分点\n", 2, 17)])   # a unit column's
+def test_percentage_points_are_no_level_of_a_share(text: str, line: int, column: int, tmp_path: Path) -> None:
+    """百分点 is the difference of two percentages (a statistical table's year-on-year column):
+    the unit table reads it as % so that a change in points converts, but a level is never
+    given in it: QR205 where it is written, not a value of 0.5 % that fails."""
+    d = error_of(lambda: load(write(tmp_path, "t.csv", text), CAT)).diagnostic
+    assert d.code == "QR205" and (d.line, d.column) == (line, column)
+    assert "percentage points" in d.message and "not a level of 达标率" in d.message
+    assert d.suggestion == "give 达标率 in %"
+
+
 def test_bytes_that_do_not_decode_are_located(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes("region,year,达标率\n甲区,2015,96\n".encode() + b"\xff\xfe,2015,96\n")

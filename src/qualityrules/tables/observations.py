@@ -746,9 +746,15 @@ def _factor(from_unit: str | None, indicator: m.Indicator) -> Fraction | None:
     to_unit = indicator.unit
     if from_unit is None or from_unit == to_unit:
         return Fraction(1)
-    if to_unit is None or not units.compatible(from_unit, to_unit):
+    if to_unit is None or not units.compatible(from_unit, to_unit) or _points_for_level(from_unit, to_unit):
         return None
     return units.factor(from_unit, to_unit)
+
+
+def _points_for_level(from_unit: str, to_unit: str) -> bool:
+    """Whether values in ``from_unit`` are percentage points (a change, such as a statistical
+    table's year-on-year column) given for an indicator whose values are levels in %."""
+    return from_unit in units.POINT_SPELLINGS and to_unit not in units.POINT_SPELLINGS
 
 
 def _unconvertible(from_unit: str | None, indicator: m.Indicator) -> Text:
@@ -757,6 +763,9 @@ def _unconvertible(from_unit: str | None, indicator: m.Indicator) -> Text:
     if to_unit is None:
         return tr("{name} has no unit in the catalogue, but the data give '{unit}'", name=indicator.name,
                   unit=from_unit)
+    if from_unit is not None and _points_for_level(from_unit, to_unit):
+        return tr("'{unit}' is a change in percentage points (the difference of two percentages), not a level of "
+                  "{name}", unit=from_unit, name=indicator.name)
     return tr("'{unit}' cannot be converted to {name}'s unit '{target}' ({dimension} vs {target_dimension})",
               unit=from_unit, name=indicator.name, target=to_unit, dimension=units.dimension(from_unit or ""),
               target_dimension=units.dimension(to_unit))
