@@ -165,6 +165,26 @@ def test_footnote_in_records_reads_the_value(tmp_path: Path) -> None:
     assert [w.code for w in table.warnings] == ["QR212"]
 
 
+def test_a_footnote_marker_after_a_region_name_is_ignored_and_said(tmp_path: Path) -> None:
+    """深圳市* (a yearbook's note on the region) is 深圳市, as 94* is 94: never another region,
+    outside the pack's area, whose failing value would become not-applicable. Indicator tables
+    and records alike, the marker read before normalising (① is a digit after NFKC)."""
+    path = write(tmp_path, "t.csv", "region,year,达标率\n甲区*,2015,94\n乙区①,2015,96\n乙区,2014,97\n")
+    obs = load(path, CAT)
+    assert sorted(obs.regions) == ["乙区", "甲区"] and cell(obs, "乙区", 2015, "达标率") == Cell(96, 96)
+    [w] = [w for w in obs.warnings if w.code == "QR212"]
+    assert (w.line, w.column) == (2, 1) and "'*' after the value ignored: read 甲区 (and in 1 more" in w.message
+    report = qualityrules.evaluate(make_pack("达标率 >= 95%", scope="甲区"), path)
+    assert report.verdict("甲区", 2015, "达标率") == "fail"
+    records = "district,sample_date,volume,compliant\n龙岗区①,2015-01-01,1,true\n龙岗区,2015-01-02,1,false\n"
+    for form in ([write(tmp_path, "wastewater.csv", records)],
+                 {"wastewater": pd.read_csv(write(tmp_path, "w.csv", records)).astype({"district": "category"})}):
+        table = qualityrules.compute_indicators("longgang-2015", form)
+        assert table.get("工业废水达标排放率", "龙岗区", 2015) == 50.0
+        [w] = [w for w in table.warnings if w.code == "QR212"]
+        assert w.line == 2 and "'①' after the value ignored: read 龙岗区" in w.message
+
+
 @pytest.mark.parametrize(("header", "text", "indicator", "expected"), [
     ("收入(万元)", "5万", "收入", 5.0),                 # the cell's 万 is the column's 万
     ("收入(万元)", "3亿", "收入", 30000.0),             # 3亿元 = 30000万元

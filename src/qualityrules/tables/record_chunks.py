@@ -27,9 +27,9 @@ from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
 from ..i18n import Text, tr
 from ..language.text import lone_surrogate, normalize, surrogate_message
 from ..resources import cores, second_core
-from .cells import MISSING_CELLS, is_total, parse_column, parse_year
+from .cells import MISSING_CELLS, is_total, name_footnote, parse_column, parse_year
 from .frames import Categorical, arrow_dates, is_table, memory_table, prepare, value_at, wall_time
-from .source import ArrowFileTable, Batch, Table, open_file, render, totals_left_out
+from .source import ArrowFileTable, Batch, Table, footnote_marker, open_file, render, totals_left_out
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks", "infinite_values",
@@ -88,11 +88,13 @@ class Flags:
 @attrs.frozen
 class Codes:
     """A text column, dictionary-encoded: ``codes`` index ``values`` (normalised), -1 is null;
-    ``integers``: the values are integer labels' (no words)."""
+    ``integers``: the values are integer labels' (no words); ``written``: the values as written,
+    before normalising (a region's footnote marker ``①`` is a digit after it)."""
 
     codes: Array
     values: list[str]
     integers: bool = False
+    written: list[str] | None = None
 
 
 @attrs.frozen
@@ -322,7 +324,8 @@ class Chunk:
             wrong &= valid
         if wrong.any():
             row = int(np.flatnonzero(wrong)[0])
-            raise self.fail("QR206", tr("cannot read {value} as true/false", value=f"{raw[row]:.15g}"), row, name,
+            shown = f"{raw[row]:.15g}"
+            raise self.fail("QR206", tr("cannot read {value} as true/false", value=shown), row, name,
                             suggestion=tr("write true/false, 1/0, yes/no or 是/否"))
         if valid is None or valid.all():
             return Flags(truth, None)
@@ -350,7 +353,10 @@ class Chunk:
 
     def _regions(self, name: str) -> Codes:
         codes = self.codes(name)
-        totals = [] if codes.integers else [k for k, value in enumerate(codes.values) if is_total(value)]
+        if codes.integers:
+            return codes
+        codes = self._unmarked(name, codes)
+        totals = [k for k, value in enumerate(codes.values) if is_total(value)]
         if not totals:
             return codes
         marked = np.zeros(len(codes.values) + 1, bool)      # (the last entry is a null's, code -1)
@@ -366,10 +372,27 @@ class Chunk:
         lut[-1] = -1
         return Codes(np.take(lut, codes.codes), codes.values)
 
+    def _unmarked(self, name: str, codes: Codes) -> Codes:
+        """Region names without the footnote marker some end in (``深圳市*``), as a value's is
+        ignored; noted (QR212) at the first row, with how many."""
+        marked = {k: found for k, value in enumerate(codes.written or ()) if (found := name_footnote(value)) is not None}
+        if not marked:
+            return codes
+        flags = np.zeros(len(codes.values) + 1, bool)      # (the last entry is a null's, code -1)
+        flags[list(marked)] = True
+        rows = np.take(flags, codes.codes)
+        count = int(np.count_nonzero(rows))
+        if count:           # (else a category no row holds)
+            first = int(rows.argmax())
+            region, marker = marked[int(codes.codes[first])]
+            self.notes[(FOOTNOTE, name)] = (first, count, (marker, region))
+        values = [_name(marked[k][0]) if k in marked else value for k, value in enumerate(codes.values)]
+        return Codes(codes.codes, values, codes.integers, codes.written)
+
     def _codes_of(self, name: str, raw: Any, normalise: bool = True) -> Codes:
         fix = _name if normalise else (lambda v: str(v))
         if isinstance(raw, Categorical):
-            return Codes(raw.codes, [fix(v) for v in raw.categories])
+            return Codes(raw.codes, [fix(v) for v in raw.categories], written=[str(v) for v in raw.categories])
         pa = _pa()
         if not isinstance(raw, np.ndarray) and pa.types.is_integer(raw.type) and not raw.null_count and normalise:
             raw = raw.to_numpy(zero_copy_only=False)
@@ -413,7 +436,7 @@ class Chunk:
             lut[empty] = -1
             lut[-1] = -1
             codes = lut[codes]
-        return Codes(codes, [fix(v) for v in values])
+        return Codes(codes, [fix(v) for v in values], written=[str(v) for v in values])
 
     # -- dates and years
     def times(self, name: str, is_date: bool) -> Times:
@@ -828,16 +851,6 @@ class Noticed:
                     row, count, is_date, position = missing
                     found.append(unassigned_rows(table, position, row, count, None if kind == NO_REGION else is_date))
         return found
-
-
-def footnote_marker(table: Table, position: int, row: int, count: int, marker: str, read: str) -> Diagnostic:
-    """QR212 for a records column (at ``position``) whose numbers carry a footnote marker in
-    ``count`` rows, shown at the first one (``marker``, the number ``read``)."""
-    message = tr("footnote marker '{marker}' after the value ignored: read {value}", marker=marker, value=read) \
-        if count == 1 else tr("footnote marker '{marker}' after the value ignored: read {value} (and in {more} more "
-                              "cell(s) of the column)", marker=marker, value=read, more=count - 1)
-    return table.diagnostic("QR212", message, row, position, severity=Severity.WARNING,
-                            suggestion=tr("move footnotes to a note column"))
 
 
 def _header_test(needed: Mapping[str, str]) -> Any:

@@ -182,6 +182,17 @@ def totals_left_out(table: Table, row: int, column: int, word: str, count: int) 
                       "that region's name (e.g. the city's) instead"))
 
 
+def footnote_marker(table: Table, position: int, row: int, count: int, marker: str, read: str) -> Diagnostic:
+    """QR212 for a column (at ``position``) whose cells carry a footnote marker in ``count`` rows,
+    shown at the first one (``marker``, the number or name ``read``): records' numbers, and the
+    region names of records and indicator tables alike."""
+    message = tr("footnote marker '{marker}' after the value ignored: read {value}", marker=marker, value=read) \
+        if count == 1 else tr("footnote marker '{marker}' after the value ignored: read {value} (and in {more} more "
+                              "cell(s) of the column)", marker=marker, value=read, more=count - 1)
+    return table.diagnostic("QR212", message, row, position, severity=Severity.WARNING,
+                            suggestion=tr("move footnotes to a note column"))
+
+
 def open_file(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
               header_row: int | None = None, wanted: HeaderTest | None = None) -> Table:
     """A file as a :class:`Table`: ``.csv``/``.tsv``/``.txt`` (any other suffix is read as CSV),
