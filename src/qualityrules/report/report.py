@@ -45,6 +45,7 @@ from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
+from ..tables.decimals import one_float_off
 from ..terminal import display_width as _width
 from ..terminal import table as terminal_table
 from . import review as rv
@@ -1132,6 +1133,8 @@ class Report:
                 steps.append(f"{word} = {difference}")
         value_text = _interval_text(x_lo * factor, x_hi * factor, bool(ev.x_lo_open[r, column]),
                                     bool(ev.x_hi_open[r, column]))
+        if x_lo == x_hi and _looks_on_a_bound(x_lo, (float(plan.lo[atom]), float(plan.hi[atom])), bool(plan.plain[atom])):
+            value_text = repr(x_lo * factor)     # every digit: 94.99999999999997 is not on 95, though it prints so
         rounding = rule.rounding
         measured = float(ev.measured[r, column])
         rounded = rounding is not None and rounding.method is m.RoundingMethod.ROUND_THEN_COMPARE \
@@ -1269,6 +1272,12 @@ def _num(x: float) -> str:
     if math.isinf(x):
         return "∞" if x > 0 else "-∞"
     return f"{x:.10g}"
+
+
+def _looks_on_a_bound(x: float, bounds: tuple[float, float], plain: bool) -> bool:
+    """Whether ``x`` prints as a bound it is not on (a computed value a few floats off it; one
+    float off counts as on it where the float decision is the exact one)."""
+    return any(x != b and _num(x) == _num(b) and not (plain and one_float_off(x, b)) for b in bounds)
 
 
 def _signed(x: float) -> str:
