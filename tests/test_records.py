@@ -1073,10 +1073,11 @@ def test_text_time_stamps_with_a_zone_are_read_on_the_day_written(tmp_path: Path
     path.write_text("地区,日期,v,a,ok,grade\n" + "".join(f"甲,{s},1,{a},true,合格\n" for s, a in
                                                        zip(stamps, data["a"].tolist(), strict=True)), encoding="utf-8")
     assert same(as_dict(compute_indicators(INDICATORS, {"t": path})), as_dict(table))
-    data["日期"] = np.array(["2015-02-30T08:00:00+08:00", *stamps[1:]], dtype=object)
-    with pytest.raises(DataError) as error:
-        compute_indicators(INDICATORS, {"t": data})
-    assert error.value.code == "QR206" and "2015-02-30T08:00:00+08:00" in error.value.diagnostic.message
+    for wrong in ("2015-02-30T08:00:00+08:00", "2015-12-31T23:30:00+25:00", "2015-12-31T23:30:00+08:61"):
+        data["日期"] = np.array([wrong, *stamps[1:]], dtype=object)    # no day; no zone (at most ±14:00)
+        with pytest.raises(DataError) as error:
+            compute_indicators(INDICATORS, {"t": data})
+        assert error.value.code == "QR206" and wrong in error.value.diagnostic.message
 
 
 def test_time_zones_give_the_local_year_and_other_containers_work() -> None:

@@ -46,7 +46,8 @@ DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:
                 "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%dT%H:%M:%S")
 
 
-_ZONE_AFTER_TIME = r"(\d:\d\d)(?:\.\d+)?(?:Z|[+-]\d\d(?::?\d\d)?)?$"   # (RE2: no look-behind)
+# (RE2: no look-behind; an offset is at most ±14:00, so +25:00 is no zone and the text no date)
+_ZONE_AFTER_TIME = r"(\d:\d\d)(?:\.\d+)?(?:Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?$"
 
 
 def _is_null(text: str) -> bool:
