@@ -537,7 +537,8 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
          ignore_columns: Iterable[str] = (), name: str | None = None, header_row: int | None = None) -> Observations:
     """Read ``data`` (see the module docstring) into :class:`Observations`, matching indicator
     names through ``catalogue`` (a :class:`qualityrules.packs.resolve.Catalogue`).
-    ``header_row``: the spreadsheet row of the header in a file (default: found)."""
+    ``header_row``: the spreadsheet row of the header in a file (default: found); ``sheet``: the
+    worksheet of an .xlsx file (default: the first visible one)."""
     if isinstance(data, Observations):
         return data
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
