@@ -45,13 +45,15 @@ class Indexed:
 
 def floats(values: npt.NDArray[np.float64]) -> Indexed:
     """A float column, None where a value is not finite; equal values (bit for bit: -0.0 is not
-    0.0) stored once."""
-    table, index = np.unique(np.ascontiguousarray(values, dtype=np.float64).view(np.int64), return_inverse=True)
-    numbers = table.view(np.float64)
+    0.0) stored once, in the order they first occur (found by Arrow's hash table: no sort)."""
+    import pyarrow as pa
+
+    bits = pa.array(np.ascontiguousarray(values, dtype=np.float64).reshape(-1).view(np.int64)).dictionary_encode()
+    numbers = bits.dictionary.to_numpy().view(np.float64)
     out: list[Any] = numbers.tolist()
     for i in np.flatnonzero(~np.isfinite(numbers)).tolist():
         out[i] = None
-    return Indexed(out, index.reshape(-1))
+    return Indexed(out, bits.indices.to_numpy().astype(np.int64))
 
 
 def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
