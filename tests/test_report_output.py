@@ -35,6 +35,7 @@ from qualityrules.report.report import (
     Report,
     _aligned,
     _margin_text,
+    _pieces,
     _review_order,
     _value_text,
     _verdict,
@@ -359,6 +360,23 @@ def test_kinds_number_combinations_in_order_of_their_codes(rows: list[tuple[int,
     distinct = sorted(set(rows))
     assert number.tolist() == [distinct.index(row) for row in rows]
     assert [rows[i] for i in some_row.tolist()] == distinct
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["", " ", "a", "a ", "区\u3000", "\u3000", "b c"]), min_size=3, max_size=3),
+                min_size=1, max_size=6), st.data())
+def test_table_pieces_are_the_padded_lines_stripped(lines: list[list[str]], data: st.DataObject) -> None:
+    """Each line as the pieces put it: two spaces before each cell, each but the last padded, the
+    white space at the end removed (blank cells at the end, a cell ending in an ideographic space)."""
+    padding = np.array(data.draw(st.lists(st.lists(st.integers(0, 3), min_size=3, max_size=3),
+                                          min_size=len(lines), max_size=len(lines))), dtype=np.int64)
+    columns = []
+    for c in range(3):
+        texts = sorted({line[c] for line in lines})
+        columns.append((texts, np.array([texts.index(line[c]) for line in lines], dtype=np.int64)))
+    expected = ["".join(f"  {cell}" + " " * int(pad) * (c < 2) for c, (cell, pad) in enumerate(zip(line, row, strict=True)))
+                .rstrip() for line, row in zip(lines, padding, strict=True)]
+    assert "".join(_pieces(columns, padding).ravel().tolist()).split("\n")[1:] == expected
 
 
 def test_floats_keep_negative_zero_and_drop_what_is_not_finite() -> None:
