@@ -315,7 +315,10 @@ def test_many_rows_are_written_as_json_dumps_writes_their_dicts(seed: int, inden
         "reason": Indexed([None, "set aside"], (value == 1).astype(np.int64))}
     by_key = {"rule": ["甲", "乙 \"丙\"", None], "years": [[2014, 2015], [2015], []]}
     rows = Rows(["region", "rule", "value", "years", "margin", "reason", "note"], key, by_row, by_key)
-    _, of_kind = rows._written_kinds()
+    key_of, of_kind, by_kind = rows._written_kinds()
+    for name, per_kind in by_kind.items():   # a field written into the kinds' texts: the same in each kind
+        field = rows.by_row[name]
+        assert isinstance(field, Indexed) and np.array_equal(field.index, per_kind[key_of])
     told_apart = value if distinct < 400 else value == 1   # by the value itself, or only by the reason
     assert len(of_kind) == len(set(zip(key.tolist(), told_apart.tolist(), strict=True)))
     assert dumps({"rows": rows}, indent) == json.dumps({"rows": rows.dicts()}, ensure_ascii=False, indent=indent)
@@ -342,8 +345,8 @@ def test_json_of_a_report_whose_values_are_written_into_the_kinds_is_json_dumps_
     for rows in (report._result_rows, report._target_rows):
         values = rows.by_row["value"]
         assert isinstance(values, Indexed) and 16 < len(values.table) <= len(rows) // 16
-        key, _ = rows._written_kinds()
-        assert np.array_equal(values.index, values.index[rows._written_kinds()[1]][key])   # the value: in the kind
+        key, some_row, by_kind = rows._written_kinds()
+        assert np.array_equal(values.index, values.index[some_row][key]) and "value" in by_kind   # in the kind
     text = report.to_json()
     assert text == json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
     assert json.loads(text)["results"] == report.results()

@@ -17,6 +17,7 @@ import itertools
 import json
 import math
 from collections.abc import Hashable, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
@@ -105,11 +106,11 @@ class Rows:
             return
         separator, first, last = _breaks(indent, level + 1)
         field_separator, first_field, last_field = _breaks(indent, level + 2)
-        key, of_kind = self._written_kinds()
+        key, of_kind, by_kind = self._written_kinds()
         kind_of = self.key[of_kind]   # each written kind's kind
         of_key = {name: _encoded(values, indent, level + 2) for name, values in self.by_key.items()}
         of_written = {name: _chosen(_encoded(self._table(name), indent, level + 2), which)
-                      for name, which in self._by_kind(key, of_kind).items()}
+                      for name, which in by_kind.items()}
         varying = [name for name in self.names if name not in of_key and name not in of_written]
         # The text before each varying field and after the last, in parts each one text or one per
         # written kind; the texts between them joined for each kind first (a few), then chosen for
@@ -164,19 +165,22 @@ class Rows:
         out += grid.ravel().tolist()   # the document is copied once, at the end
         out.append(last + "]")
 
-    def _written_kinds(self) -> tuple[IntArray, IntArray]:
-        """The kinds the rows are written by, and a row of each: their kinds told apart further by
-        per-row fields, which are then written into each kind's text instead of as pieces of
-        every row. A field of a few values (a reason, the verdicts of each year) always; then
-        others, fewest values first (a value rounded to two decimals, whose margins follow from
-        it), as long as the kinds stay a small part of the rows (each kind's text is written
-        once, whole)."""
-        indexed = sorted((values for values in self.by_row.values() if isinstance(values, Indexed)),
-                         key=lambda values: len(values.table))
-        few = [values for values in indexed if len(values.table) <= 16]
-        key, some_row = kinds(self.key, *(values.index for values in few))
+    def _written_kinds(self) -> tuple[IntArray, IntArray, dict[str, IntArray]]:
+        """The kinds the rows are written by, a row of each, and the per-row fields that are the
+        same in every row of a kind, each with its value's place in the field's table, per kind:
+        as one value per kind they are written into the kind's text, not as pieces of every row.
+        The kinds are told apart further by per-row fields: a field of a few values (a reason, the
+        verdicts of each year) always; then others, fewest values first (a value rounded to two
+        decimals, whose margins follow from it), as long as the kinds stay a small part of the rows
+        (each kind's text is written once, whole). A field they are told apart by, or found the
+        same in each kind, stays so as they are told apart further (checked once)."""
+        indexed = sorted(((name, values) for name, values in self.by_row.items() if isinstance(values, Indexed)),
+                         key=lambda item: len(item[1].table))
+        few = [(name, values) for name, values in indexed if len(values.table) <= 16]
+        key, some_row = kinds(self.key, *(values.index for _, values in few))
+        same = [name for name, _ in few]
         limit = len(self.key) // 16
-        for values in indexed[len(few):]:
+        for name, values in indexed[len(few):]:
             if len(values.table) > limit:
                 break
             if _per_kind(values.index, key, some_row) is None:   # else it already is the same in each kind
@@ -184,20 +188,13 @@ class Rows:
                 if len(of_folded) > limit:
                     break
                 key, some_row = folded, of_folded
-        return key, some_row
-
-    def _by_kind(self, key: IntArray, some_row: IntArray) -> dict[str, IntArray]:
-        """The per-row fields that are the same in every row of a kind (``key``, with ``some_row``
-        of each): a threshold set by the rule, an assessment that is None; each with its value's
-        place in the field's table, per kind. As one value per kind they are written into the
-        kind's text, not as pieces of every row."""
-        found = {}
-        for name, values in self.by_row.items():
-            if isinstance(values, Indexed):
-                per_kind = _per_kind(values.index, key, some_row)
-                if per_kind is not None:
-                    found[name] = per_kind
-        return found
+            same.append(name)
+        by_kind = {name: values.index[some_row] for name, values in indexed if name in same}
+        for name, values in indexed:   # the fields not looked at yet: a threshold set by the rule …
+            per_kind = None if name in same else _per_kind(values.index, key, some_row)
+            if per_kind is not None:
+                by_kind[name] = per_kind
+        return key, some_row, by_kind
 
     def _table(self, name: str) -> list[Any]:
         values = self.by_row[name]
@@ -304,6 +301,8 @@ def _encoded(values: list[Any], indent: int | None, level: int, before: str = ""
     once."""
     if not values:
         return []
+    if set(map(type, values)) == {str}:   # each by the C encoder of strings (no text to cut)
+        return [f"{before}{text}{after}" for text in map(encode_basestring, values)]
     flat = _flat(values)
     if flat is not None:   # the C encoder's text cut into its items (and before, after glued on)
         text, quote = flat
