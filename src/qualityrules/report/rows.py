@@ -205,7 +205,8 @@ class Rows:
 def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
     """Number the distinct combinations of ``parts`` (non-negative codes, one per row), in the
     order of their codes: each row's number, and a row of each number. When the combinations
-    possible are not many more than the rows, they are marked in a table of all of them (no sort)."""
+    possible are not many more than the rows, they are marked in a table of all of them; else
+    Arrow's hash table finds them, and only they are sorted (no sort of the rows)."""
     combined = np.zeros(len(parts[0]), dtype=np.int64)
     possible = 1
     for part in parts:
@@ -214,12 +215,18 @@ def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
         combined += part
         possible *= base
     if possible > 4 * len(combined) + 1024:
-        _, first, number = np.unique(combined, return_index=True, return_inverse=True)
-        return number.reshape(-1), first
-    seen = np.zeros(possible, dtype=bool)
-    seen[combined] = True
-    number = np.cumsum(seen, dtype=np.int64)[combined] - 1
-    some_row = np.zeros(int(seen.sum()), dtype=np.int64)
+        import pyarrow as pa
+
+        encoded = pa.array(combined).dictionary_encode()
+        distinct = encoded.dictionary.to_numpy()
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[np.argsort(distinct)] = np.arange(len(distinct))
+        number = rank[encoded.indices.to_numpy()]
+    else:
+        seen = np.zeros(possible, dtype=bool)
+        seen[combined] = True
+        number = np.cumsum(seen, dtype=np.int64)[combined] - 1
+    some_row = np.zeros(int(number.max(initial=-1)) + 1, dtype=np.int64)
     some_row[number] = np.arange(len(combined))
     return number, some_row
 
