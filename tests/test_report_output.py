@@ -352,10 +352,18 @@ def test_json_of_a_report_whose_values_are_written_into_the_kinds_is_json_dumps_
     assert json.loads(text)["results"] == report.results()
 
 
+def test_kinds_of_parts_whose_combined_code_is_beyond_an_int64() -> None:
+    rows = [(10**12, 3, 10**12, 5), (0, 0, 0, 0), (10**12, 3, 10**12, 5), (1, 2, 10**12, 0), (10**12, 0, 1, 5)]
+    number, some_row = kinds(*(np.array(part, dtype=np.int64) for part in zip(*rows, strict=True)))
+    distinct = sorted(set(rows))
+    assert number.tolist() == [distinct.index(row) for row in rows]
+    assert [rows[i] for i in some_row.tolist()] == distinct
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.sampled_from([0, 7, 10**6])), max_size=40))
 def test_kinds_number_combinations_in_order_of_their_codes(rows: list[tuple[int, int, int]]) -> None:
-    """Both ways of numbering kinds (a table of the possible combinations, or a sort when they are
+    """Both ways of numbering kinds (a table of the possible combinations, or a hash table when they are
     many more than the rows, as a code of 10**6 makes them): numbers in the order of the
     combinations' codes, and a row of each kind that has its codes."""
     parts = [np.array([row[j] for row in rows], dtype=np.int64) for j in range(3)]
@@ -373,10 +381,11 @@ def test_table_pieces_are_the_padded_lines_stripped(lines: list[list[str]], data
     white space at the end removed (blank cells at the end, a cell ending in an ideographic space)."""
     padding = np.array(data.draw(st.lists(st.lists(st.integers(0, 3), min_size=3, max_size=3),
                                           min_size=len(lines), max_size=len(lines))), dtype=np.int64)
-    columns = []
-    for c in range(3):
-        texts = sorted({line[c] for line in lines})
-        columns.append((texts, np.array([texts.index(line[c]) for line in lines], dtype=np.int64)))
+    pairs = sorted({(line[0], line[1]) for line in lines})   # the first two columns show one list's cells (a kind's)
+    which = np.array([pairs.index((line[0], line[1])) for line in lines], dtype=np.int64)
+    last = sorted({line[2] for line in lines})
+    columns = [([pair[0] for pair in pairs], which), ([pair[1] for pair in pairs], which),
+               (last, np.array([last.index(line[2]) for line in lines], dtype=np.int64))]
     expected = ["".join(f"  {cell}" + " " * int(pad) * (c < 2) for c, (cell, pad) in enumerate(zip(line, row, strict=True)))
                 .rstrip() for line, row in zip(lines, padding, strict=True)]
     assert "".join(_pieces(columns, padding).ravel().tolist()).split("\n")[1:] == expected

@@ -211,6 +211,9 @@ def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
     possible = 1
     for part in parts:
         base = int(part.max(initial=0)) + 1
+        if possible * base > 2**63 - 1:   # the combinations so far numbered first: the code stays an int64
+            combined, _ = kinds(combined)
+            possible = int(combined.max(initial=-1)) + 1
         combined *= base   # in place: no new array per part
         combined += part
         possible *= base
