@@ -513,8 +513,9 @@ class Report:
         r = np.repeat(np.arange(regions), len(place_column))
         place = np.tile(np.arange(len(place_column)), regions)
         column, rule = place_column[place], place_rule[place]
-        verdict, censored = self._verdict_code(self.codes[r, column], rule), self._censored[r, column]
-        binding = self._binding[r, column].view(np.int8)
+        cell = r * len(self.atoms) + column   # the rows' cells of the [region, atom] matrices, flattened
+        verdict, censored = self._verdict_code(self.codes.reshape(-1)[cell], rule), self._censored.reshape(-1)[cell]
+        binding = self._binding.reshape(-1)[cell].view(np.int8)
         key, of_kind = kinds(place, verdict, censored, binding)
         years = self.plan.atom_year[self.atoms][column[of_kind]].tolist()
         by_key = {
@@ -527,7 +528,7 @@ class Report:
         }
         by_row: dict[str, list[Any] | Indexed] = {
             "region": Indexed(self._region_names, r),
-            **{name: Indexed(table, which[r, column]) for name, (table, which) in self._measure_tables.items()},
+            **{name: Indexed(table, which.reshape(-1)[cell]) for name, (table, which) in self._measure_tables.items()},
         }
         self._add_reasons(by_row, by_key, r, column)
         by_row["assessment"] = self._assessments(r, column, np.isin(column, self._assessed_columns),
@@ -548,7 +549,8 @@ class Report:
         decided = column >= 0
         column = np.where(decided, column, len(self.atoms))   # past the last column: no deciding year
         verdict = self._verdict_code(self.outcomes[r, rule], rule)
-        censored = np.where(decided, self._censored[r, np.minimum(column, len(self.atoms) - 1)], 0)
+        cell = r * len(self.atoms) + np.minimum(column, len(self.atoms) - 1)   # flattened [region, atom]
+        censored = np.where(decided, self._censored.reshape(-1)[cell], 0)
         key, of_kind = kinds(place, verdict, column, censored)
         years = [*self.plan.atom_year[self.atoms].tolist(), None]
         checked_years = [[years[c] for c in self._columns_by_rule[k].tolist()] for k in rule[of_kind].tolist()]
@@ -563,7 +565,7 @@ class Report:
         }
         by_row: dict[str, list[Any] | Indexed] = {
             "region": Indexed(self._region_names, r),
-            **{name: Indexed(table, np.where(decided, which[r, np.minimum(column, len(self.atoms) - 1)], len(table) - 1))
+            **{name: Indexed(table, np.where(decided, which.reshape(-1)[cell], len(table) - 1))
                for name, (table, which) in self._measure_tables.items()},
             "year_verdicts": self._year_verdicts(checked, regions),
         }

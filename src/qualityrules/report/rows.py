@@ -4,8 +4,9 @@ A report of 100,000 regions has hundreds of thousands of rows, and most of a row
 indicator, target, citation, rule text — is the same for every row of one rule. :class:`Rows`
 keeps those fields once per rule and the others once per row, so rows are built by indexing
 arrays. :func:`dumps` writes what ``json.dumps(value, ensure_ascii=False, indent=indent)`` writes,
-column by column: a column of numbers or of strings is encoded by one call of the C encoder (which
-``json.dumps`` itself only uses without an indent), each rule's fixed fields once per rule. Rows
+column by column: a column of numbers is encoded by one call of the C encoder (which
+``json.dumps`` itself only uses without an indent), a column of strings by its string encoder,
+each rule's fixed fields once per rule. Rows
 are written by kinds told apart by the fields of few values too (a value rounded to two decimals
 and the margins that follow from it), as long as the kinds stay few: a row is then two pieces,
 its region and its kind's text, and the document is joined from them once.
@@ -46,15 +47,22 @@ class Indexed:
 
 def floats(values: npt.NDArray[np.float64]) -> Indexed:
     """A float column, None where a value is not finite; equal values (bit for bit: -0.0 is not
-    0.0) stored once, in the order they first occur (found by Arrow's hash table: no sort)."""
-    import pyarrow as pa
-
-    bits = pa.array(np.ascontiguousarray(values, dtype=np.float64).reshape(-1).view(np.int64)).dictionary_encode()
-    numbers = bits.dictionary.to_numpy().view(np.float64)
+    0.0) stored once, in the order they first occur."""
+    bits, index = _distinct(np.ascontiguousarray(values, dtype=np.float64).reshape(-1).view(np.int64))
+    numbers = bits.view(np.float64)
     out: list[Any] = numbers.tolist()
     for i in np.flatnonzero(~np.isfinite(numbers)).tolist():
         out[i] = None
-    return Indexed(out, bits.indices.to_numpy().astype(np.int64))
+    return Indexed(out, index)
+
+
+def _distinct(codes: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct values of ``codes`` in the order they first occur, found by Arrow's hash table
+    (no sort), and the place of each code's value among them."""
+    import pyarrow as pa
+
+    encoded = pa.array(codes).dictionary_encode()
+    return encoded.dictionary.to_numpy(), encoded.indices.to_numpy().astype(np.int64)
 
 
 def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
@@ -206,7 +214,7 @@ def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
     """Number the distinct combinations of ``parts`` (non-negative codes, one per row), in the
     order of their codes: each row's number, and a row of each number. When the combinations
     possible are not many more than the rows, they are marked in a table of all of them; else
-    Arrow's hash table finds them, and only they are sorted (no sort of the rows)."""
+    they are found by hashing, and only they are sorted (no sort of the rows)."""
     combined = np.zeros(len(parts[0]), dtype=np.int64)
     possible = 1
     for part in parts:
@@ -218,13 +226,10 @@ def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
         combined += part
         possible *= base
     if possible > 4 * len(combined) + 1024:
-        import pyarrow as pa
-
-        encoded = pa.array(combined).dictionary_encode()
-        distinct = encoded.dictionary.to_numpy()
+        distinct, index = _distinct(combined)
         rank = np.empty(len(distinct), dtype=np.int64)
         rank[np.argsort(distinct)] = np.arange(len(distinct))
-        number = rank[encoded.indices.to_numpy()]
+        number = rank[index]
     else:
         seen = np.zeros(possible, dtype=bool)
         seen[combined] = True
@@ -307,8 +312,8 @@ def _breaks(indent: int | None, level: int) -> tuple[str, str, str]:
 
 def _encoded(values: list[Any], indent: int | None, level: int, before: str = "", after: str = "") -> list[str]:
     """Each of ``values`` as ``json.dumps`` writes it ``level`` deep (between ``before`` and
-    ``after``); a column of numbers or of strings in one call of the C encoder, other values each
-    once."""
+    ``after``); a column of strings item by item by the C encoder of strings, one of numbers in
+    one call of the C encoder, other values each once."""
     if not values:
         return []
     if set(map(type, values)) == {str}:   # each by the C encoder of strings (no text to cut)
