@@ -830,6 +830,37 @@ def test_parquet_row_groups_scanned_in_parallel_report_the_first_error(tmp_path:
         assert error.value.diagnostic.line == 25 and "'tomorrow'" in error.value.diagnostic.message
 
 
+def test_a_slow_parquet_row_group_does_not_hold_up_the_workers(tmp_path: Path, monkeypatch: Any) -> None:
+    """While one worker scans a slow row group, the other goes on with the next ones (it does not
+    wait for the oldest to finish), each freeing its columns once scanned; states still merge in
+    file order, to the result of one thread."""
+    import threading
+
+    from qualityrules.records import compute
+
+    pack = qualityrules.load_pack("longgang-2015")
+    data = wastewater().dropna(subset=["district"])
+    path = tmp_path / "wastewater.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), path, row_group_size=1)
+    expected = as_dict(compute_indicators(pack, [path], threads=1))
+    last = threading.Event()        # the last row group is scanned: only then may the first finish
+    scanned = []
+    original = compute.scan_chunk
+
+    def scan(grouping: Any, chunk: Any, *args: Any) -> Any:
+        if chunk.offset == 0:
+            assert last.wait(timeout=10), "the other worker waited for the first row group"
+        state = original(grouping, chunk, *args)
+        scanned.append(chunk)
+        if chunk.offset == len(data) - 1:
+            last.set()
+        return state
+
+    monkeypatch.setattr(compute, "scan_chunk", scan)
+    assert same(as_dict(compute_indicators(pack, [path], threads=2)), expected)
+    assert len(scanned) == len(data) and not any(chunk.deferred or chunk._batch.columns for chunk in scanned)
+
+
 def test_unparseable_date_points_at_the_csv_cell(tmp_path: Path) -> None:
     path = tmp_path / "wastewater.csv"
     path.write_text("district,sample_date,volume,compliant\n龙岗区,2015-01-01,1,true\n\n"
