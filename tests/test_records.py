@@ -1118,6 +1118,26 @@ def test_an_indicator_of_more_than_eight_conditions_counts_every_one() -> None:
     assert table.value.tolist() == [float(sum(int((a > k).sum()) for k in range(10)))]
 
 
+def test_bins_of_many_regions_and_bits_are_counted_in_wide_enough_integers() -> None:
+    """A row's bin combines its region's number and its condition bits in the narrowest integers
+    that hold every bin (bytes, two bytes, four bytes): with hundreds or thousands of regions and
+    several bits, each row still counts in its own region's bin, whether the region cells have a
+    gap (numbers through a lookup table) or not (used as they are)."""
+    rng = np.random.default_rng(11)
+    n = 2500
+    for count, catalogue in ((300, INDICATORS), (3000, _many_conditions(10))):
+        names = [f"区{k}" for k in range(count)]
+        for gaps in (False, True):
+            records = [{"地区": None if gaps and k % 97 == 0 else names[int(r)],
+                        "日期": dt.date(2014, 1, 1) + dt.timedelta(days=int(d)),
+                        "v": float(v), "a": float(a), "ok": bool(ok), "grade": "合格"}
+                       for k, (r, d, v, a, ok) in enumerate(zip(
+                           rng.integers(0, count, n), rng.integers(0, 1000, n), rng.integers(0, 50, n),
+                           rng.integers(0, 12, n), rng.random(n) < 0.5, strict=True))]
+            table = compute_indicators(catalogue, {"t": frame(records)}, threads=1)
+            assert same(as_dict(table), naive(records, catalogue))
+
+
 def test_an_indicator_of_too_many_conditions_is_refused_where_it_is_defined() -> None:
     data = {"地区": ["甲"], "日期": ["2020-01-01"], "a": [1.0]}
     with pytest.raises(RuleSyntaxError) as caught:
