@@ -830,6 +830,37 @@ def test_parquet_row_groups_scanned_in_parallel_report_the_first_error(tmp_path:
         assert error.value.diagnostic.line == 25 and "'tomorrow'" in error.value.diagnostic.message
 
 
+def test_a_slow_parquet_row_group_does_not_hold_up_the_workers(tmp_path: Path, monkeypatch: Any) -> None:
+    """While one worker scans a slow row group, the other goes on with the next ones (it does not
+    wait for the oldest to finish), each freeing its columns once scanned; states still merge in
+    file order, to the result of one thread."""
+    import threading
+
+    from qualityrules.records import compute
+
+    pack = qualityrules.load_pack("longgang-2015")
+    data = wastewater().dropna(subset=["district"])
+    path = tmp_path / "wastewater.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), path, row_group_size=1)
+    expected = as_dict(compute_indicators(pack, [path], threads=1))
+    last = threading.Event()        # the last row group is scanned: only then may the first finish
+    scanned = []
+    original = compute.scan_chunk
+
+    def scan(grouping: Any, chunk: Any, *args: Any) -> Any:
+        if chunk.offset == 0:
+            assert last.wait(timeout=10), "the other worker waited for the first row group"
+        state = original(grouping, chunk, *args)
+        scanned.append(chunk)
+        if chunk.offset == len(data) - 1:
+            last.set()
+        return state
+
+    monkeypatch.setattr(compute, "scan_chunk", scan)
+    assert same(as_dict(compute_indicators(pack, [path], threads=2)), expected)
+    assert len(scanned) == len(data) and not any(chunk.deferred or chunk._batch.columns for chunk in scanned)
+
+
 def test_unparseable_date_points_at_the_csv_cell(tmp_path: Path) -> None:
     path = tmp_path / "wastewater.csv"
     path.write_text("district,sample_date,volume,compliant\n龙岗区,2015-01-01,1,true\n\n"
@@ -1107,6 +1138,26 @@ def test_an_indicator_of_more_than_eight_conditions_counts_every_one() -> None:
     data = {"地区": np.array(["甲"] * len(a)), "日期": np.array(["2020-01-01"] * len(a)), "a": a}
     table = compute_indicators(_many_conditions(10), {"t": data}, threads=1)
     assert table.value.tolist() == [float(sum(int((a > k).sum()) for k in range(10)))]
+
+
+def test_bins_of_many_regions_and_bits_are_counted_in_wide_enough_integers() -> None:
+    """A row's bin combines its region's number and its condition bits in the narrowest integers
+    that hold every bin (bytes, two bytes, four bytes): with hundreds or thousands of regions and
+    several bits, each row still counts in its own region's bin, whether the region cells have a
+    gap (numbers through a lookup table) or not (used as they are)."""
+    rng = np.random.default_rng(11)
+    n = 2500
+    for count, catalogue in ((300, INDICATORS), (3000, _many_conditions(10))):
+        names = [f"区{k}" for k in range(count)]
+        for gaps in (False, True):
+            records = [{"地区": None if gaps and k % 97 == 0 else names[int(r)],
+                        "日期": dt.date(2014, 1, 1) + dt.timedelta(days=int(d)),
+                        "v": float(v), "a": float(a), "ok": bool(ok), "grade": "合格"}
+                       for k, (r, d, v, a, ok) in enumerate(zip(
+                           rng.integers(0, count, n), rng.integers(0, 1000, n), rng.integers(0, 50, n),
+                           rng.integers(0, 12, n), rng.random(n) < 0.5, strict=True))]
+            table = compute_indicators(catalogue, {"t": frame(records)}, threads=1)
+            assert same(as_dict(table), naive(records, catalogue))
 
 
 def test_an_indicator_of_too_many_conditions_is_refused_where_it_is_defined() -> None:

@@ -158,6 +158,12 @@ class Chunk:
         """Whether the columns are still to be read (a Parquet row group not yet decoded)."""
         return self._batch.deferred
 
+    def release(self) -> None:
+        """Free the columns (what was noticed stays): a scanned chunk may wait for earlier ones to
+        be merged first."""
+        self._cache.clear()
+        self._batch = Batch({}, self.n, self.offset)
+
     def note_infinite(self, name: str, row: int, count: int) -> None:
         """Column ``name`` holds ±inf in ``count`` rows of the chunk, the first at ``row`` (of the
         chunk). Noted once per column, whichever grouping found them first: every grouping
