@@ -132,6 +132,14 @@ def test_unknown_pack_suggests_a_shipped_one() -> None:
     assert result.returncode == 2 and "QR103" in result.stderr and packs[0] in result.stderr
 
 
+def test_packs_that_is_no_directory_is_refused(tmp_path: Path) -> None:
+    """A mistyped --packs would leave the pack looked up elsewhere (a shipped one of that id)."""
+    result = run("export", "longgang-2015", "--packs", str(tmp_path / "no-such-folder"))
+    assert result.returncode == 2 and "QR301" in result.stderr and "no such directory" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run("export", "longgang-2015", "--packs", str(tmp_path)).returncode == 0
+
+
 def test_python_dash_m() -> None:
     result = subprocess.run([sys.executable, "-m", "qualityrules", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "qualityrules" in result.stdout

@@ -24,7 +24,7 @@ from qualityrules.errors import RuleSyntaxError
 from qualityrules.language.format import format_model
 from qualityrules.language.parse import parse_text
 from qualityrules.packs import resolve
-from qualityrules.tables.decimals import decimal_parts, scale_array, value_of
+from qualityrules.tables.decimals import decimal_parts, one_float_off, scale_array, value_of
 
 # ------------------------------------------------------------------------------------------
 # The failures reported in issue 9, with the right answers
@@ -135,6 +135,48 @@ def test_float_comparison_of_short_decimals_is_exact(d: Fraction, t: Fraction) -
     assert (x <= np.nextafter(threshold, -np.inf)) == (d < t)
     for decimal, as_float in ((d, x), (t, threshold)):    # below 10**15 a short decimal counts as itself
         assert value_of(as_float) == (decimal if abs(decimal) < 10 ** 15 else Fraction(as_float))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(DECIMALS, st.integers(1, 12), st.sampled_from([1, -1]))
+def test_no_short_decimal_is_one_float_off_another(t: Fraction, steps: int, sign: int) -> None:
+    """Why a value one float off a short bound may count as on it: the neighbours of a decimal of
+    at most 15 digits on that grid are at least four floats away, so nothing typed is moved."""
+    sign_t, digits, exponent = Decimal(str(float(t))).as_tuple()
+    neighbour = t + sign * steps * Fraction(10) ** (int(exponent) + len(digits) - 15) if t else Fraction(0)
+    if neighbour != t and abs(float(t)) > 1e-300:
+        assert not one_float_off(float(neighbour), float(t))
+
+
+@pytest.mark.parametrize(("rule", "value", "verdict"), [
+    ("达到95%以上", 741 * (100 / 780), "pass"),        # 94.99999999999999: one float below 95
+    ("超过30%", 0.1 * 3 * 100, "fail"),                # 30.000000000000004: 30, which does not exceed 30
+    ("不高于30%", 0.1 * 3 * 100, "pass"),
+    ("低于95%", 741 * (100 / 780), "fail"),
+    ("达到95%以上", float(np.nextafter(np.nextafter(95.0, 0), 0)), "fail"),   # two floats off: as it is
+    ("超过30%", float(np.nextafter(np.nextafter(30.0, 99), 99)), "pass"),
+])
+def test_a_value_one_float_off_a_threshold_counts_as_on_it(rule: str, value: float, verdict: str) -> None:
+    """A computed value that meant the threshold and missed it by its last rounding gets the
+    statutory verdict and a margin of 0; two floats off it counts at its binary value, and
+    explain then shows every digit, not a rounded one that seems to meet the target."""
+    report = _evaluate(_pack(f"        工业废水达标排放率 {rule}"),
+                       {"region": ["龙岗区"], "year": [2015], "工业废水达标排放率": [value]})
+    assert report.verdict("龙岗区", 2015, "工业废水达标排放率") == verdict
+    row = next(r for r in report.results() if r["indicator"] == "工业废水达标排放率")
+    check = report.explain("龙岗区", 2015, "工业废水达标排放率").splitlines()[-1]
+    if one_float_off(value, round(value)):
+        assert row["margin"] == 0.0 and f"check:    {round(value)} %" in check
+    else:
+        assert row["margin"] != 0.0 and f"check:    {value!r} %" in check
+
+
+def test_one_float_off_is_not_on_a_bound_that_is_rechecked() -> None:
+    """Where the float decision is not the exact one — a change, a declared rounding — values
+    count at their decimal or binary value as before: (95 - 94.99999999999999) / 95 is no exact 0."""
+    report = _evaluate(_pack("        工业废水达标排放率 比2011年提高0%以上"),
+                       {"region": ["龙岗区"] * 2, "year": [2011, 2015], "工业废水达标排放率": [95.0, 741 * (100 / 780)]})
+    assert report.verdict("龙岗区", 2015, "工业废水达标排放率") == "fail"
 
 
 @settings(max_examples=500, deadline=None)

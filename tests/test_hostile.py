@@ -798,3 +798,163 @@ def test_an_empty_first_sheet_names_the_others(tmp_path: Path) -> None:
         qualityrules.evaluate(PACK, tmp_path / "data.xlsx")
     assert error.value.diagnostic.suggestion is not None and "数据" in error.value.diagnostic.suggestion
     assert qualityrules.evaluate(PACK, tmp_path / "data.xlsx", sheet="数据").verdict("龙岗区", 2015, WASTEWATER) == "pass"
+
+
+def _patched(path: Path, member: str, old: bytes, new: bytes) -> None:
+    """Rewrite one part of a workbook (a form openpyxl does not write), checking it was there."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = [(info, archive.read(info.filename)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts:
+            if info.filename == member:
+                assert old in data, (member, old)
+                data = data.replace(old, new)
+            archive.writestr(info, data)
+
+
+def test_a_stored_formula_result_of_a_workbook_to_be_recalculated_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """XlsxWriter (pandas' engine) stores 0 as every formula's result and flags the workbook to be
+    recalculated when opened (fullCalcOnLoad): =96*1 was read as 0 and failed its target (exit 1).
+    It is refused at its cell (exit 2); an empty stored result still is; a formula of a workbook
+    without the flag is read as its stored value."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["region", "year", WASTEWATER])
+    sheet.append(["龙岗区", 2014, "=96*1"])
+    sheet.append(["龙岗区", 2015, "=96*1"])
+    data = tmp_path / "data.xlsx"
+    book.save(data)      # openpyxl sets fullCalcOnLoad too, and stores no result: <v />
+    _patched(data, "xl/worksheets/sheet1.xml", b"<v />", b"<v>0</v>")
+    assert main(["check", str(ROOT / "rules" / "packs" / "longgang-2015.qr"), str(data), "--region", "龙岗区"]) == 2
+    assert "error[QR206]" in capsys.readouterr().err
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.evaluate(PACK, data)
+    d = error.value.diagnostic
+    assert d.code == "QR206" and (d.line, d.column) == (2, 12)
+    assert "cell C2 holds the formula =96*1, whose stored value 0 was never calculated" in d.message
+    assert "1 more cell" in d.message and d.suggestion is not None and "WPS" in d.suggestion
+    # a shared formula's other cells (Excel writes them so) are formulas too
+    _patched(data, "xl/worksheets/sheet1.xml", b"<f>96*1</f><v>0</v></c></row><row r=\"3\">",
+             b'<f t="shared" ref="C2:C3" si="0">96*1</f><v>0</v></c></row><row r="3">')
+    _patched(data, "xl/worksheets/sheet1.xml", b'<c r="C3"><f>96*1</f>', b'<c r="C3"><f t="shared" si="0"/>')
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.evaluate(PACK, data)
+    assert "=96*1" in error.value.diagnostic.message and "1 more cell" in error.value.diagnostic.message
+    # the same workbook saved by Excel: no flag, calculated results
+    _patched(data, "xl/workbook.xml", b' fullCalcOnLoad="1"', b"")
+    _patched(data, "xl/worksheets/sheet1.xml", b"<v>0</v>", b"<v>96</v>")
+    assert qualityrules.evaluate(PACK, data).verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    _patched(data, "xl/worksheets/sheet1.xml", b'<f t="shared" si="0"/><v>96</v>', b'<f t="shared" si="0"/><v />')
+    with pytest.raises(qualityrules.DataError) as error:        # a cell of a shared formula names its first
+        qualityrules.evaluate(PACK, data)
+    assert "cell C3 holds the formula (shared with cell C2), whose value was never calculated" in str(error.value)
+    book = openpyxl.Workbook()          # records alike
+    sheet = book.active
+    sheet.append(["district", "sample_date", "volume", "compliant"])
+    sheet.append(["龙岗区", "2015-03-01", 5, True])
+    sheet.append(["龙岗区", "2015-03-02", "=B2*0+5", False])
+    book.save(tmp_path / "wastewater.xlsx")
+    _patched(tmp_path / "wastewater.xlsx", "xl/worksheets/sheet1.xml", b"<v />", b"<v>0</v>")
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.compute_indicators(PACK, {"wastewater": tmp_path / "wastewater.xlsx"})
+    assert "cell C3 holds the formula =B2*0+5, whose stored value 0" in error.value.diagnostic.message
+
+
+def test_a_hidden_sheet_is_read_only_when_named(tmp_path: Path) -> None:
+    """The first sheet, hidden, held 99 and was read with no word (pass), though the sheet shown
+    held 90. The first visible sheet is read; other visible sheets holding cells are named (QR220)."""
+    import openpyxl
+    from openpyxl.chart import BarChart
+
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "说明"
+    notes.append(["region", "year", WASTEWATER])
+    notes.append(["龙岗区", 2015, 99])
+    shown = book.create_sheet("数据")
+    shown.append(["region", "year", WASTEWATER])
+    shown.append(["龙岗区", 2015, 90])
+    book.active = 1
+    notes.sheet_state = "hidden"
+    book.create_sheet("空白")          # visible, empty: no table, no warning
+    data = tmp_path / "data.xlsx"
+    book.save(data)
+    report = qualityrules.evaluate(PACK, data)
+    assert report.verdict("龙岗区", 2015, WASTEWATER) == "fail"
+    assert not [w for w in report.warnings if w.code in ("QR219", "QR220")]
+    assert qualityrules.evaluate(PACK, data, sheet="说明").verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    notes.sheet_state = "visible"       # two visible tables: the first read, the other named
+    book.save(data)
+    report = qualityrules.evaluate(PACK, data)
+    assert report.verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    said = [w for w in report.warnings if w.code == "QR220"]
+    assert len(said) == 1 and "'说明'" in said[0].message and said[0].suggestion is not None
+    assert "数据" in said[0].suggestion and "空白" not in said[0].suggestion
+    assert not [w for w in qualityrules.evaluate(PACK, data, sheet="数据").warnings if w.code == "QR220"]
+    _patched(data, "xl/workbook.xml", b'state="visible"', b'state="hidden"')       # every sheet hidden
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.evaluate(PACK, data)
+    assert error.value.code == "QR203" and "hidden" in error.value.diagnostic.message
+    charts = openpyxl.Workbook()        # a chart sheet only: was an IndexError (exit 3)
+    charts.create_chartsheet("图").add_chart(BarChart())
+    charts.remove(charts.active)
+    charts.save(tmp_path / "chart.xlsx")
+    with pytest.raises(qualityrules.DataError) as error:
+        qualityrules.evaluate(PACK, tmp_path / "chart.xlsx")
+    assert error.value.code == "QR203" and "has no worksheet" in error.value.diagnostic.message
+    book = openpyxl.Workbook()          # records: the hidden first sheet is not the records
+    old = book.active
+    old.title = "旧"
+    old.append(["district", "sample_date", "volume", "compliant"])
+    old.append(["龙岗区", "2015-03-01", 50, True])
+    records = book.create_sheet("样品")
+    records.append(["district", "sample_date", "volume", "compliant"])
+    records.append(["龙岗区", "2015-03-01", 5, True])
+    records.append(["龙岗区", "2015-03-02", 15, False])
+    book.active = 1
+    old.sheet_state = "hidden"
+    book.save(tmp_path / "wastewater.xlsx")
+    assert qualityrules.compute_indicators(PACK, {"wastewater": tmp_path / "wastewater.xlsx"}).get(
+        WASTEWATER, "龙岗区", 2015) == 25.0
+
+
+def test_hidden_rows_and_columns_of_a_sheet_are_read_and_said(tmp_path: Path) -> None:
+    """A hidden 2013 row (80) was read without a word, failing a target held every year
+    (稳定在92%以上): hidden rows are data, read, and QR219 names the first with how many more;
+    a hidden column read is named too, one not read (a note) is not."""
+    import openpyxl
+
+    spot = "国家重点产品可比性跟踪监督抽查合格率"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["region", "year", spot, WASTEWATER, "note"])
+    sheet.append(["龙岗区", 2013, 80, 96, "草稿"])
+    sheet.append(["龙岗区", 2014, 93, 96, None])
+    sheet.append(["龙岗区", 2015, 93, 96, None])
+    sheet.append(["龙岗区", 2012, 93, 96, None])
+    for row in (2, 5):
+        sheet.row_dimensions[row].hidden = True
+    sheet.column_dimensions["D"].hidden = True
+    sheet.column_dimensions["E"].hidden = True
+    book.save(tmp_path / "data.xlsx")
+    table = load(tmp_path / "data.xlsx", PACK.catalogue)
+    said = [(w.code, w.line, w.column, w.message) for w in table.warnings]
+    assert [s[:3] for s in said] == [("QR219", 2, 1), ("QR219", 1, len("region, year, " + spot + ", ") + 1)]
+    assert "row 2 is hidden" in said[0][3] and "1 more hidden row" in said[0][3]
+    assert f"column '{WASTEWATER}' is hidden" in said[1][3] and "more hidden column" not in said[1][3]
+    assert qualityrules.evaluate(PACK, tmp_path / "data.xlsx").verdict("龙岗区", 2013, spot) == "fail"
+    book = openpyxl.Workbook()          # records alike
+    sheet = book.active
+    sheet.append(["district", "sample_date", "volume", "compliant"])
+    sheet.append(["龙岗区", "2015-03-01", 5, True])
+    sheet.append(["龙岗区", "2015-03-02", 15, False])
+    sheet.row_dimensions[3].hidden = True
+    book.save(tmp_path / "wastewater.xlsx")
+    computed = qualityrules.compute_indicators(PACK, {"wastewater": tmp_path / "wastewater.xlsx"})
+    assert computed.get(WASTEWATER, "龙岗区", 2015) == 25.0
+    assert [(w.code, w.line) for w in computed.warnings] == [("QR219", 3)]

@@ -165,6 +165,26 @@ def test_footnote_in_records_reads_the_value(tmp_path: Path) -> None:
     assert [w.code for w in table.warnings] == ["QR212"]
 
 
+def test_a_footnote_marker_after_a_region_name_is_ignored_and_said(tmp_path: Path) -> None:
+    """深圳市* (a yearbook's note on the region) is 深圳市, as 94* is 94: never another region,
+    outside the pack's area, whose failing value would become not-applicable. Indicator tables
+    and records alike, the marker read before normalising (① is a digit after NFKC)."""
+    path = write(tmp_path, "t.csv", "region,year,达标率\n甲区*,2015,94\n乙区①,2015,96\n乙区,2014,97\n")
+    obs = load(path, CAT)
+    assert sorted(obs.regions) == ["乙区", "甲区"] and cell(obs, "乙区", 2015, "达标率") == Cell(96, 96)
+    [w] = [w for w in obs.warnings if w.code == "QR212"]
+    assert (w.line, w.column) == (2, 1) and "'*' after the value ignored: read 甲区 (and in 1 more" in w.message
+    report = qualityrules.evaluate(make_pack("达标率 >= 95%", scope="甲区"), path)
+    assert report.verdict("甲区", 2015, "达标率") == "fail"
+    records = "district,sample_date,volume,compliant\n龙岗区①,2015-01-01,1,true\n龙岗区,2015-01-02,1,false\n"
+    for form in ([write(tmp_path, "wastewater.csv", records)],
+                 {"wastewater": pd.read_csv(write(tmp_path, "w.csv", records)).astype({"district": "category"})}):
+        table = qualityrules.compute_indicators("longgang-2015", form)
+        assert table.get("工业废水达标排放率", "龙岗区", 2015) == 50.0
+        [w] = [w for w in table.warnings if w.code == "QR212"]
+        assert w.line == 2 and "'①' after the value ignored: read 龙岗区" in w.message
+
+
 @pytest.mark.parametrize(("header", "text", "indicator", "expected"), [
     ("收入(万元)", "5万", "收入", 5.0),                 # the cell's 万 is the column's 万
     ("收入(万元)", "3亿", "收入", 30000.0),             # 3亿元 = 30000万元
@@ -439,6 +459,31 @@ def test_a_file_ascii_at_first_is_still_detected(tmp_path: Path) -> None:
                  "gb18030")
     obs = load(path, CAT, ignore_columns=["rate"])
     assert "龙岗区" in obs.regions
+
+
+@pytest.mark.parametrize("name", ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri", "idna", "punycode",
+                                  "undefined", "no-such-encoding"])
+def test_an_encoding_that_reads_no_text_file_is_refused(name: str, tmp_path: Path) -> None:
+    """Python's codecs include some for other things than text (``rot13`` turns text into text,
+    ``zlib`` bytes into bytes): as an encoding they are QR202, not a TypeError from deep inside."""
+    path = write(tmp_path, "t.csv", "region,year,达标率\n甲区,2015,96\n")
+    d = error_of(lambda: load(path, CAT, encoding=name)).diagnostic
+    assert d.code == "QR202" and f"'{name}'" in d.message and "gb18030" in (d.suggestion or "")
+    assert "甲区" in load(path, CAT, encoding="utf-8").regions
+
+
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ("region,year,达标率(百分点)\n甲区,2015,0.5\n", 1, 13),                          # the header's unit
+    ("region,year,达标率\n甲区,2015,96\n乙区,2015,2个百分点\n", 3, 9),              # a cell's
+    ("region,year,indicator,value,unit\n甲区,2015,达标率,0.5,百分点\n", 2, 17)])   # a unit column's
+def test_percentage_points_are_no_level_of_a_share(text: str, line: int, column: int, tmp_path: Path) -> None:
+    """百分点 is the difference of two percentages (a statistical table's year-on-year column):
+    the unit table reads it as % so that a change in points converts, but a level is never
+    given in it: QR205 where it is written, not a value of 0.5 % that fails."""
+    d = error_of(lambda: load(write(tmp_path, "t.csv", text), CAT)).diagnostic
+    assert d.code == "QR205" and (d.line, d.column) == (line, column)
+    assert "percentage points" in d.message and "not a level of 达标率" in d.message
+    assert d.suggestion == "give 达标率 in %"
 
 
 def test_bytes_that_do_not_decode_are_located(tmp_path: Path) -> None:

@@ -912,6 +912,37 @@ def test_parquet_row_groups_scanned_in_parallel_report_the_first_error(tmp_path:
         assert error.value.diagnostic.line == 25 and "'tomorrow'" in error.value.diagnostic.message
 
 
+def test_a_slow_parquet_row_group_does_not_hold_up_the_workers(tmp_path: Path, monkeypatch: Any) -> None:
+    """While one worker scans a slow row group, the other goes on with the next ones (it does not
+    wait for the oldest to finish), each freeing its columns once scanned; states still merge in
+    file order, to the result of one thread."""
+    import threading
+
+    from qualityrules.records import compute
+
+    pack = qualityrules.load_pack("longgang-2015")
+    data = wastewater().dropna(subset=["district"])
+    path = tmp_path / "wastewater.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), path, row_group_size=1)
+    expected = as_dict(compute_indicators(pack, [path], threads=1))
+    last = threading.Event()        # the last row group is scanned: only then may the first finish
+    scanned = []
+    original = compute.scan_chunk
+
+    def scan(grouping: Any, chunk: Any, *args: Any) -> Any:
+        if chunk.offset == 0:
+            assert last.wait(timeout=10), "the other worker waited for the first row group"
+        state = original(grouping, chunk, *args)
+        scanned.append(chunk)
+        if chunk.offset == len(data) - 1:
+            last.set()
+        return state
+
+    monkeypatch.setattr(compute, "scan_chunk", scan)
+    assert same(as_dict(compute_indicators(pack, [path], threads=2)), expected)
+    assert len(scanned) == len(data) and not any(chunk.deferred or chunk._batch.columns for chunk in scanned)
+
+
 def test_unparseable_date_points_at_the_csv_cell(tmp_path: Path) -> None:
     path = tmp_path / "wastewater.csv"
     path.write_text("district,sample_date,volume,compliant\n龙岗区,2015-01-01,1,true\n\n"
@@ -945,6 +976,27 @@ def test_unparseable_number_and_flag_in_csv(tmp_path: Path) -> None:
     with pytest.raises(DataError) as flag:
         compute_indicators(qualityrules.load_pack("longgang-2015"), [path])
     assert flag.value.code == "QR206" and flag.value.diagnostic.line == 2
+
+
+@pytest.mark.parametrize("values", [[1, 2, 2], [1.0, 0.5, 0.5], [1, -1, -1]])
+def test_a_number_flag_other_than_1_or_0_is_an_error_in_every_form(values: list[float], tmp_path: Path) -> None:
+    """A 1=是/2=否 form's 2 is no true: a number column reads 1 and 0 only, as a text column reads
+    '1' and '0' — in memory (numpy, pandas, Arrow) and from Parquet, never true for not being 0."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pack = qualityrules.load_pack("longgang-2015")
+    table = {"district": ["龙岗区"] * 3, "sample_date": ["2015-03-01", "2015-06-01", "2015-09-01"],
+             "volume": [100.0] * 3, "compliant": np.array(values)}
+    pq.write_table(pa.table(table), tmp_path / "wastewater.parquet")
+    for form in (table, pd.DataFrame(table), pa.table(table), tmp_path / "wastewater.parquet"):
+        records = [form] if isinstance(form, Path) else {"wastewater": form}
+        with pytest.raises(DataError) as error:
+            compute_indicators(pack, records)
+        assert (error.value.code, error.value.diagnostic.line) == ("QR206", 3), form
+        assert f"cannot read {values[1]:g} as true/false" in error.value.diagnostic.message
+    table["compliant"] = np.array([1, 0, 0])
+    assert compute_indicators(pack, {"wastewater": table}).value[0] == pytest.approx(100 / 3)
 
 
 def test_missing_column_suggests_the_near_name(tmp_path: Path) -> None:
@@ -1134,10 +1186,11 @@ def test_text_time_stamps_with_a_zone_are_read_on_the_day_written(tmp_path: Path
     path.write_text("地区,日期,v,a,ok,grade\n" + "".join(f"甲,{s},1,{a},true,合格\n" for s, a in
                                                        zip(stamps, data["a"].tolist(), strict=True)), encoding="utf-8")
     assert same(as_dict(compute_indicators(INDICATORS, {"t": path})), as_dict(table))
-    data["日期"] = np.array(["2015-02-30T08:00:00+08:00", *stamps[1:]], dtype=object)
-    with pytest.raises(DataError) as error:
-        compute_indicators(INDICATORS, {"t": data})
-    assert error.value.code == "QR206" and "2015-02-30T08:00:00+08:00" in error.value.diagnostic.message
+    for wrong in ("2015-02-30T08:00:00+08:00", "2015-12-31T23:30:00+25:00", "2015-12-31T23:30:00+08:61"):
+        data["日期"] = np.array([wrong, *stamps[1:]], dtype=object)    # no day; no zone (at most ±14:00)
+        with pytest.raises(DataError) as error:
+            compute_indicators(INDICATORS, {"t": data})
+        assert error.value.code == "QR206" and wrong in error.value.diagnostic.message
 
 
 def test_time_zones_give_the_local_year_and_other_containers_work() -> None:
@@ -1167,6 +1220,26 @@ def test_an_indicator_of_more_than_eight_conditions_counts_every_one() -> None:
     data = {"地区": np.array(["甲"] * len(a)), "日期": np.array(["2020-01-01"] * len(a)), "a": a}
     table = compute_indicators(_many_conditions(10), {"t": data}, threads=1)
     assert table.value.tolist() == [float(sum(int((a > k).sum()) for k in range(10)))]
+
+
+def test_bins_of_many_regions_and_bits_are_counted_in_wide_enough_integers() -> None:
+    """A row's bin combines its region's number and its condition bits in the narrowest integers
+    that hold every bin (bytes, two bytes, four bytes): with hundreds or thousands of regions and
+    several bits, each row still counts in its own region's bin, whether the region cells have a
+    gap (numbers through a lookup table) or not (used as they are)."""
+    rng = np.random.default_rng(11)
+    n = 2500
+    for count, catalogue in ((300, INDICATORS), (3000, _many_conditions(10))):
+        names = [f"区{k}" for k in range(count)]
+        for gaps in (False, True):
+            records = [{"地区": None if gaps and k % 97 == 0 else names[int(r)],
+                        "日期": dt.date(2014, 1, 1) + dt.timedelta(days=int(d)),
+                        "v": float(v), "a": float(a), "ok": bool(ok), "grade": "合格"}
+                       for k, (r, d, v, a, ok) in enumerate(zip(
+                           rng.integers(0, count, n), rng.integers(0, 1000, n), rng.integers(0, 50, n),
+                           rng.integers(0, 12, n), rng.random(n) < 0.5, strict=True))]
+            table = compute_indicators(catalogue, {"t": frame(records)}, threads=1)
+            assert same(as_dict(table), naive(records, catalogue))
 
 
 def test_an_indicator_of_too_many_conditions_is_refused_where_it_is_defined() -> None:

@@ -35,6 +35,7 @@ from qualityrules.report.report import (
     Report,
     _aligned,
     _margin_text,
+    _pieces,
     _review_order,
     _value_text,
     _verdict,
@@ -96,6 +97,11 @@ def test_output_is_the_pinned_output(name: str) -> None:
 def test_json_is_json_dumps_of_to_dict(name: str, indent: int | None) -> None:
     report = _reports()[name]()
     assert report.to_json(indent=indent) == json.dumps(report.to_dict(), ensure_ascii=False, indent=indent)
+
+
+def _region_tables(report: Report, width: int | None) -> list[str]:
+    """The lines of the text view's region tables (its pieces put a line break before each line)."""
+    return "".join(report._region_tables(width)).split("\n")[1:]
 
 
 def _region_tables_row_by_row(report: Report, width: int | None) -> list[str]:
@@ -220,7 +226,7 @@ def test_rows_are_the_row_by_row_rows(name: str) -> None:
 def test_text_tables_at_any_width_are_the_row_by_row_tables(name: str) -> None:
     report = _reports()[name]()
     for width in (None, 12, 40, 60, 75, 90, 120, 400):
-        assert report._region_tables(width) == _region_tables_row_by_row(report, width), width
+        assert _region_tables(report, width) == _region_tables_row_by_row(report, width), width
 
 
 _SHIPPED = {"longgang-2015": ["龙岗区", "横岗街道", "福田区"], "guangdong-2015": ["广东省", "深圳市"],
@@ -246,7 +252,7 @@ def test_rows_and_tables_of_generated_reports_are_the_row_by_row_ones(pack_id: s
     assert _items(report.results()) == _items(_results_row_by_row(report))
     assert _items(report.targets()) == _items(_targets_row_by_row(report))
     for width in (None, 60):
-        assert report._region_tables(width) == _region_tables_row_by_row(report, width)
+        assert _region_tables(report, width) == _region_tables_row_by_row(report, width)
     assert report.to_json() == json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
 
 
@@ -309,7 +315,10 @@ def test_many_rows_are_written_as_json_dumps_writes_their_dicts(seed: int, inden
         "reason": Indexed([None, "set aside"], (value == 1).astype(np.int64))}
     by_key = {"rule": ["甲", "乙 \"丙\"", None], "years": [[2014, 2015], [2015], []]}
     rows = Rows(["region", "rule", "value", "years", "margin", "reason", "note"], key, by_row, by_key)
-    _, of_kind = rows._written_kinds()
+    key_of, of_kind, by_kind = rows._written_kinds()
+    for name, per_kind in by_kind.items():   # a field written into the kinds' texts: the same in each kind
+        field = rows.by_row[name]
+        assert isinstance(field, Indexed) and np.array_equal(field.index, per_kind[key_of])
     told_apart = value if distinct < 400 else value == 1   # by the value itself, or only by the reason
     assert len(of_kind) == len(set(zip(key.tolist(), told_apart.tolist(), strict=True)))
     assert dumps({"rows": rows}, indent) == json.dumps({"rows": rows.dicts()}, ensure_ascii=False, indent=indent)
@@ -336,17 +345,25 @@ def test_json_of_a_report_whose_values_are_written_into_the_kinds_is_json_dumps_
     for rows in (report._result_rows, report._target_rows):
         values = rows.by_row["value"]
         assert isinstance(values, Indexed) and 16 < len(values.table) <= len(rows) // 16
-        key, _ = rows._written_kinds()
-        assert np.array_equal(values.index, values.index[rows._written_kinds()[1]][key])   # the value: in the kind
+        key, some_row, by_kind = rows._written_kinds()
+        assert np.array_equal(values.index, values.index[some_row][key]) and "value" in by_kind   # in the kind
     text = report.to_json()
     assert text == json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
     assert json.loads(text)["results"] == report.results()
 
 
+def test_kinds_of_parts_whose_combined_code_is_beyond_an_int64() -> None:
+    rows = [(10**12, 3, 10**12, 5), (0, 0, 0, 0), (10**12, 3, 10**12, 5), (1, 2, 10**12, 0), (10**12, 0, 1, 5)]
+    number, some_row = kinds(*(np.array(part, dtype=np.int64) for part in zip(*rows, strict=True)))
+    distinct = sorted(set(rows))
+    assert number.tolist() == [distinct.index(row) for row in rows]
+    assert [rows[i] for i in some_row.tolist()] == distinct
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.sampled_from([0, 7, 10**6])), max_size=40))
 def test_kinds_number_combinations_in_order_of_their_codes(rows: list[tuple[int, int, int]]) -> None:
-    """Both ways of numbering kinds (a table of the possible combinations, or a sort when they are
+    """Both ways of numbering kinds (a table of the possible combinations, or a hash table when they are
     many more than the rows, as a code of 10**6 makes them): numbers in the order of the
     combinations' codes, and a row of each kind that has its codes."""
     parts = [np.array([row[j] for row in rows], dtype=np.int64) for j in range(3)]
@@ -354,6 +371,24 @@ def test_kinds_number_combinations_in_order_of_their_codes(rows: list[tuple[int,
     distinct = sorted(set(rows))
     assert number.tolist() == [distinct.index(row) for row in rows]
     assert [rows[i] for i in some_row.tolist()] == distinct
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["", " ", "a", "a ", "区\u3000", "\u3000", "b c"]), min_size=3, max_size=3),
+                min_size=1, max_size=6), st.data())
+def test_table_pieces_are_the_padded_lines_stripped(lines: list[list[str]], data: st.DataObject) -> None:
+    """Each line as the pieces put it: two spaces before each cell, each but the last padded, the
+    white space at the end removed (blank cells at the end, a cell ending in an ideographic space)."""
+    padding = np.array(data.draw(st.lists(st.lists(st.integers(0, 3), min_size=3, max_size=3),
+                                          min_size=len(lines), max_size=len(lines))), dtype=np.int64)
+    pairs = sorted({(line[0], line[1]) for line in lines})   # the first two columns show one list's cells (a kind's)
+    which = np.array([pairs.index((line[0], line[1])) for line in lines], dtype=np.int64)
+    last = sorted({line[2] for line in lines})
+    columns = [([pair[0] for pair in pairs], which), ([pair[1] for pair in pairs], which),
+               (last, np.array([last.index(line[2]) for line in lines], dtype=np.int64))]
+    expected = ["".join(f"  {cell}" + " " * int(pad) * (c < 2) for c, (cell, pad) in enumerate(zip(line, row, strict=True)))
+                .rstrip() for line, row in zip(lines, padding, strict=True)]
+    assert "".join(_pieces(columns, padding).ravel().tolist()).split("\n")[1:] == expected
 
 
 def test_floats_keep_negative_zero_and_drop_what_is_not_finite() -> None:
@@ -369,7 +404,7 @@ def test_report_without_regions_or_checked_years() -> None:
                                                        "人均图书馆藏量": [110, 121]}, as_of=2017)
     for each in (report, empty, all_due_later):
         assert each.to_json() == json.dumps(each.to_dict(), ensure_ascii=False, indent=2)
-        assert each._region_tables(None) == _region_tables_row_by_row(each, None)
+        assert _region_tables(each, None) == _region_tables_row_by_row(each, None)
 
 
 if __name__ == "__main__":  # rewrite the pinned outputs

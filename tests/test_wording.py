@@ -4,6 +4,7 @@ numerals, numbers out of range, pack ids and files. Each reading is pinned with 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -302,7 +303,16 @@ def test_formal_numerals_read_as_cn2an_reads_them(n: int) -> None:
     written = cn2an.an2cn(n)
     if len(written) == 2 and all(ch not in "十百千万亿" for ch in written):
         return  # two digits side by side are a range in plans; cn2an writes none
-    assert chinese_numeral(written) == n == cn2an.cn2an(written, "normal")
+    assert chinese_numeral(written) == n
+    try:
+        assert cn2an.cn2an(written, "normal") == n
+    except (ValueError, KeyError):    # cn2an writes 一亿一千 for 100,001,000 but does not read it back (0.5.x)
+        assert re.search("[亿万][一二三四五六七八九][千百十]", written)    # a group after 亿/万 with no 零
+
+
+@pytest.mark.parametrize(("written", "number"), [("一亿一千", 100_001_000), ("一千亿一千", 100_000_001_000)])
+def test_a_numeral_cn2an_writes_but_does_not_read_reads_as_written(written: str, number: int) -> None:
+    assert cn2an.an2cn(number) == written and chinese_numeral(written) == number
 
 
 @pytest.mark.parametrize("line", ["名牌企业 达到1" + "0" * 400 + "家", "名牌企业 达到0." + "0" * 400 + "1家"])

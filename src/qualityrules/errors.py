@@ -99,6 +99,8 @@ CODES: dict[str, str] = {
     "QR216": "a totals row (合计, 小计) left out: not a region",
     "QR217": "merged cells of a sheet read as their value in each row",
     "QR218": "a value given twice with the same value, read once",
+    "QR219": "hidden rows or columns of a sheet read as data",
+    "QR220": "no sheet named: the first visible one read, though others hold cells",
     "QR240": "regions in the data outside the pack's area (not-applicable)",
     "QR241": "a share column that looks written as fractions of 1",
     "QR242": "a share above 100 % or below 0",

@@ -181,7 +181,6 @@ def quantities(*, units: Sequence[str | None] | None = None, min_value: object =
 # Rules
 
 _SHARE_UNITS = ("%", "‰")
-_POINT_UNITS = ("百分点", "个百分点")
 
 
 @attrs.frozen
@@ -224,7 +223,7 @@ def _subject_of(indicator: m.Indicator) -> _Subject:
     if indicator.unit is None:
         return _Subject(indicator.name, (None,), False, Decimal(0), Decimal(10**4))
     spellings = tuple(u for u in _unit_spellings() if units.compatible(u, indicator.unit)
-                      and u not in _POINT_UNITS)
+                      and u not in units.POINT_SPELLINGS)
     share = units.compatible("%", indicator.unit)
     high = Decimal(100) if indicator.unit == "%" else Decimal(10**4)
     # Prefer the catalogue's own unit: it is what packs write.
@@ -286,8 +285,10 @@ class _RuleOptions:
 @st.composite
 def _change(draw: Callable[[st.SearchStrategy[Any]], Any], subject: _Subject,
             options: _RuleOptions, target_year: int | None, amount_kinds: bool = True) -> m.Change:
+    from .language import units
+
     point = subject.shares and draw(st.booleans())
-    change_units: tuple[str | None, ...] = (draw(st.sampled_from(_POINT_UNITS)),) if point else ("%",)
+    change_units: tuple[str | None, ...] = (draw(st.sampled_from(units.POINT_SPELLINGS)),) if point else ("%",)
     last = (target_year or options.max_year) - 1
     since = draw(st.sampled_from(("year", "year", "plan", "previous", "average")))
     baseline = draw(st.integers(min(options.min_year, last), last)) if last >= 1000 else 1000

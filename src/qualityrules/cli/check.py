@@ -103,7 +103,7 @@ def register(commands: Any) -> None:
     check.add_argument("-o", "--output", metavar="FILE",
                        help=tr("write the report to this file instead of standard output"))
     check.add_argument("--encoding", help=tr("encoding of CSV data (default: detected)"))
-    check.add_argument("--sheet", help=tr("worksheet of .xlsx data (default: the first)"))
+    check.add_argument("--sheet", help=tr("worksheet of .xlsx data (default: the first visible one)"))
     check.add_argument("--header-row", type=int, metavar="N",
                        help=tr("the row of the header in CSV/xlsx data (default: found; a title row above it "
                                "is skipped)"))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import Diagnostic, Severity
+from ..errors import Diagnostic, Severity, UsageError
 from ..i18n import LANGUAGES, render, tr
 from ..terminal import colour_enabled, fit, output_width, paint
 
@@ -64,7 +64,12 @@ def catalogue(args: argparse.Namespace) -> list[Path]:
 
 
 def search(args: argparse.Namespace) -> list[Path]:
-    """Directories to look packs up in: ``--packs`` first, then the configuration's."""
+    """Directories to look packs up in: ``--packs`` first, then the configuration's. A ``--packs``
+    that is no directory is refused: a mistyped one would leave the pack looked up elsewhere."""
+    for folder in args.packs:
+        if not Path(folder).is_dir():
+            raise UsageError(Diagnostic("QR301", tr("--packs {folder}: no such directory", folder=folder),
+                                        suggestion=tr("name a directory holding pack files (.qr)")))
     return [*(Path(p) for p in args.packs), *args.project.packs]
 
 

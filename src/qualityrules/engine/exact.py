@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from ..language.model import RoundingMethod
 from ..packs.resolve import BoundRule, Interval, Measure
-from ..tables.decimals import decimal_parts, short_decimal, value_of
+from ..tables.decimals import decimal_parts, one_float_off, short_decimal, value_of
 from ..tables.observations import Observations
 from .plan import POINT_CHANGE, RELATIVE_CHANGE, VALUE, Plan
 
@@ -141,8 +141,7 @@ def atom_bounds(plan: Plan) -> AtomBounds:
         cached = _BOUNDS[plan] = AtomBounds(
             lower, upper, np.array([per_rule[r][2] for r in rules], dtype=bool), tuple(steps[r] for r in rules),
             np.array([steps[r] is not None for r in rules], dtype=bool), AtomBounds.integer_bounds(lower, upper),
-            factor, (numerators, denominators, fits), plan.simple & np.array([per_rule[r][2] and steps[r] is None
-                                                                              for r in rules], dtype=bool))
+            factor, (numerators, denominators, fits), plan.plain)
     return cached
 
 
@@ -847,8 +846,11 @@ def near_margins(plan: Plan, atoms: IntArray, x: FloatArray, below: FloatArray, 
         a = int(atoms[c])
         rule = plan.rules[int(plan.atom_rule[a])]
         factor = rule.rule_factor if plan.atom_measure[a] == VALUE else Fraction(1)
-        value = value_of(float(x[r, c]))
         lower, upper = bounds.lower[a], bounds.upper[a]
+        value = value_of(float(x[r, c]))
+        if plan.plain[a]:       # one float off a bound: on it (the closed bounds say so too)
+            value = next((b for b in (lower, upper) if b is not None and one_float_off(float(x[r, c]), float(b))),
+                         value)
         if lower is not None:
             below[r, c] = float((value - lower) * factor)
         if upper is not None:

@@ -10,7 +10,10 @@ Bounds are exact fractions in the rule model; here they are rounded once to the 
 and comparisons are made in float64 (a data value written ``0.47`` meets a threshold written
 ``0.47``). ``lo_closed``/``hi_closed`` turn an excluded bound into the adjacent float, so that
 for an exact value ``x > t`` is ``x >= nextafter(t, inf)`` and every check is two closed
-comparisons.
+comparisons. Where that float decision is the exact one (``plain``), a value one float off a
+bound counts as on it (a computation that meant the bound: ``741 * (100 / 780)``), so the closed
+bounds move out (or, excluded, in) by one more float, and the statutory verdict costs no pass
+over the values more.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ..language.model import RoundingMethod
 from ..packs.applicability import checked_years, years_in_force
 from ..packs.resolve import BoundRule, Measure, Pack, stricter
+from ..tables.decimals import short_decimal
 
 __all__ = ["Plan", "compile_pack", "VALUE", "RELATIVE_CHANGE", "POINT_CHANGE"]
 
@@ -58,8 +63,10 @@ class Plan:
     lo_inclusive: BoolArray
     hi_inclusive: BoolArray
     excluded: BoolArray                       # != : the interval is the forbidden value
-    lo_closed: FloatArray
+    lo_closed: FloatArray                     # the bounds as closed float bounds (see _closed)
     hi_closed: FloatArray
+    plain: BoolArray                          # one year's value, short bounds, no rounding first:
+                                              # the float decision is the exact one
     factor: FloatArray                        # measure unit -> the unit the rule is written in
     aspiration: BoolArray
     in_force: BoolArray                       # the pack and the rule's origin are in force in the atom's year
@@ -73,9 +80,34 @@ class Plan:
     @functools.cached_property
     def simple(self) -> BoolArray:
         """Atoms that compare one year's value (no sum, no baseline): the fast path."""
-        single = (self.atom_sum_years[:, 1:] < 0).all(axis=1) if self.atom_sum_years.shape[1] > 1 \
-            else np.ones(self.n_atoms, dtype=bool)
-        return np.asarray(single & (self.atom_measure == VALUE), dtype=bool)
+        return _simple(self.atom_sum_years, self.atom_measure)
+
+
+def _simple(sum_years: IntArray, measure: npt.NDArray[np.int8]) -> BoolArray:
+    single = (sum_years[:, 1:] < 0).all(axis=1) if sum_years.shape[1] > 1 else np.ones(len(measure), dtype=bool)
+    return np.asarray(single & (measure == VALUE), dtype=bool)
+
+
+def _on_floats(rule: BoundRule) -> bool:
+    """Whether a one-year value of ``rule`` is decided exactly by comparing floats: its bounds are
+    decimals of at most 15 digits (see :mod:`~qualityrules.tables.decimals`) and no rounding is
+    declared to come first."""
+    rounding = rule.rounding
+    return all(b is None or short_decimal(b) for b in (rule.interval.lower, rule.interval.upper)) \
+        and (rounding is None or rounding.method is not RoundingMethod.ROUND_THEN_COMPARE)
+
+
+def _closed(bound: FloatArray, inclusive: BoolArray, plain: BoolArray, outward: float) -> FloatArray:
+    """A bound as the closed float bound a value must reach (``outward``: -inf for a lower bound,
+    inf for an upper one). An excluded bound is the float after it. Where the float decision is
+    the exact one (``plain``), the float next to the bound counts as on it
+    (:func:`~qualityrules.tables.decimals.one_float_off`): an included bound takes it in, an
+    excluded one keeps it out."""
+    inward = -outward
+    next_in = np.nextafter(bound, inward)
+    closed: FloatArray = np.where(inclusive, np.where(plain, np.nextafter(bound, outward), bound),
+                                  np.where(plain, np.nextafter(next_in, inward), next_in))
+    return closed
 
 
 # A compiled plan per live pack object (packs are immutable; the plan dies with its pack).
@@ -134,6 +166,8 @@ def _compile(pack: Pack) -> Plan:
     atom_year = np.array([row[1] for row in rows], dtype=np.int64)
     atom_indicator = np.array([row[2] for row in rows], dtype=np.int64)
     measure = np.array([_MEASURE_CODE[b.measure] for b in per_rule], dtype=np.int8)
+    on_floats = [_on_floats(rule) for rule in rules]
+    plain = _simple(sum_years, measure) & np.array([on_floats[row[0]] for row in rows], dtype=bool)
     plan = Plan(
         pack=pack,
         rules=rules,
@@ -152,8 +186,9 @@ def _compile(pack: Pack) -> Plan:
         lo_inclusive=lo_inclusive,
         hi_inclusive=hi_inclusive,
         excluded=np.array([b.interval.excluded for b in per_rule], dtype=bool),
-        lo_closed=np.where(lo_inclusive, lo, np.nextafter(lo, np.inf)),
-        hi_closed=np.where(hi_inclusive, hi, np.nextafter(hi, -np.inf)),
+        lo_closed=_closed(lo, lo_inclusive, plain, -np.inf),
+        hi_closed=_closed(hi, hi_inclusive, plain, np.inf),
+        plain=plain,
         factor=np.array([float(b.rule_factor) if b.measure is Measure.VALUE else 1.0 for b in per_rule]),
         aspiration=np.array([b.strength.warns for b in per_rule], dtype=bool),
         in_force=years_in_force(pack, rules, atom_rule, atom_year),

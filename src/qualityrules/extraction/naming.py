@@ -18,7 +18,7 @@ import attrs
 
 from ..language import model as m
 from ..language.text import normalize
-from ..language.units import grammar_spellings
+from ..language.units import POINT_SPELLINGS, grammar_spellings
 from ..packs.resolve import Catalogue
 from .targets import Finding
 
@@ -111,7 +111,7 @@ def proposed_unit(finding: Finding) -> str | None:
     """The unit to propose for a new indicator: as written, magnitude included when the language
     has the combined spelling (``6万元`` → 万元, ``3万家`` → 家)."""
     unit = finding.value.unit
-    if unit is None or unit in ("百分点", "个百分点") or "较" in finding.target:
+    if unit is None or unit in POINT_SPELLINGS or "较" in finding.target:
         return "%" if "较" in finding.target else unit
     magnitude = re.search(r"(万亿|亿|万|千)" + re.escape(unit) + "$", finding.value.written)
     if magnitude and magnitude.group(1) + unit in _spellings():
@@ -128,6 +128,6 @@ def proposed_indicator(name: str, finding: Finding, target: m.Target | None, des
     unit = proposed_unit(finding)
     if isinstance(target, m.Change):
         # a change in 百分点 is a change of a share (%); a relative change does not state the level's unit
-        points = any(q.unit in ("百分点", "个百分点") for q in m.quantities(target))
+        points = any(q.unit in POINT_SPELLINGS for q in m.quantities(target))
         unit = "%" if points else None
     return m.Indicator(name, unit, guess_direction(name, target), description=description)

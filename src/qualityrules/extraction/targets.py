@@ -31,7 +31,7 @@ from ..language.parse import (
     SUFFIX_WORDS,
     SYMBOLS,
 )
-from ..language.units import grammar_spellings
+from ..language.units import POINT_SPELLINGS, grammar_spellings
 from ..packs.reading import split_list
 from .reading import PlanText
 from .structure import Block
@@ -593,8 +593,8 @@ class _SentenceReader:
         change = _change_before(left)
         if change is not None:
             left = left[:change[0]]
-            if change[1] in ("增加", "增长") and change[2] is None and match.value.unit not in (None, "%", "‰", "百分点",
-                                                                                          "个百分点"):
+            if change[1] in ("增加", "增长") and change[2] is None \
+                    and match.value.unit not in (None, "%", "‰", *POINT_SPELLINGS):
                 change = None  # 增加12项: items added during the plan, a flow
                 left = left + "新增"
         left, starting_value = _drop_from(left)
@@ -1315,7 +1315,7 @@ def _change_words(change: tuple[int, str, int | None, str | None], pre: str | No
         reviews.append(Review("QR520", tr("'{word}{written}' (a change year on year, or an average annual change) "
                                           "cannot be written in the rule language yet", word=word, written=written)))
         return f"{word}{written}", reviews, False
-    if value.unit not in ("%", "百分点", "个百分点"):
+    if value.unit not in ("%", *POINT_SPELLINGS):
         reviews.append(Review("QR520", tr("a change of {written} in the indicator's own unit cannot be written in the "
                                           "rule language yet", written=written)))
         return f"{word}{written}", reviews, False

@@ -203,6 +203,11 @@ def value_kind(name: str, unit: str | None) -> ValueKind | None:
     return None
 
 
+#: Percentage points: the difference of two percentages (``提高5个百分点``), which the unit table
+#: reads as % so that a change in points converts; a level is never written in them.
+POINT_SPELLINGS = ("百分点", "个百分点")
+
+
 def compatible(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return True

@@ -83,11 +83,13 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
     (what reading noticed without refusing the records is added to ``warnings``).
 
     A chunk whose columns are still to be read (a Parquet row group) is read and scanned whole by
-    one of ``threads`` workers, at most one more queued than there are workers (memory stays at a
-    few row groups); any other chunk's rows are split over the workers. States merge in the
-    order of the chunks, and an error is the first chunk's that has one."""
+    one of ``threads`` workers, with one more queued, and frees its columns once scanned (memory
+    stays at a few row groups); any other chunk's rows are split over the workers. A worker takes
+    the next row group as soon as it is done with one, whichever chunk finishes first (row groups
+    differ in size: waiting for the oldest left a worker idle); states merge in the order of the
+    chunks, and an error is the first chunk's that has one."""
     from collections import deque
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
     from ..tables.record_chunks import Chunk, Noticed, chunks
     from ..tables.source import Table
@@ -99,32 +101,42 @@ def scan_table(plan: RecordPlan, table: str, source: Any, *, threads: int | None
     noticed: dict[int, Noticed] = {}        # id(table) -> what reading its chunks noticed
 
     def whole(chunk: Chunk) -> TableState:
-        return {i: scan_chunk(plan.groupings[i], chunk) for i in indices}
+        try:
+            return {i: scan_chunk(plan.groupings[i], chunk) for i in indices}
+        finally:
+            chunk.release()
 
     def done(chunk: Chunk, found: TableState) -> None:
         merge_states(states, found)
         noticed.setdefault(id(chunk.table), Noticed()).add_chunk(chunk)
 
+    pending: deque[tuple[Chunk, Future[TableState]]] = deque()
+
+    def settle(unfinished: int) -> None:
+        """Merge the finished chunks at the head of ``pending``, in order, until at most
+        ``unfinished`` of them are still queued or being scanned."""
+        while True:
+            while pending and pending[0][1].done():
+                earlier, future = pending.popleft()
+                done(earlier, future.result())
+            busy = [future for _, future in pending if not future.done()]
+            if len(busy) <= unfinished:
+                return
+            wait(busy, return_when=FIRST_COMPLETED)
+
     if progress is not None:
         progress.start(table if not isinstance(source, (str, Path)) else str(source))
-    pending: deque[tuple[Chunk, Future[TableState]]] = deque()
     with ThreadPoolExecutor(workers) if workers > 1 else _NoPool() as pool:
         try:
             for chunk in chunks(source, table, read_kinds(plan, table), encoding=encoding, chunk_rows=chunk_rows,
                                 progress=progress, purposes=plan.purposes(table), tables=tables):
                 if pool is not None and chunk.deferred:
                     pending.append((chunk, pool.submit(whole, chunk)))
-                    if len(pending) > workers:
-                        earlier, future = pending.popleft()
-                        done(earlier, future.result())
+                    settle(workers + 1)
                     continue
-                while pending:
-                    earlier, future = pending.popleft()
-                    done(earlier, future.result())
+                settle(0)
                 done(chunk, {i: scan_chunk(plan.groupings[i], chunk, pool, workers) for i in indices})
-            while pending:
-                earlier, future = pending.popleft()
-                done(earlier, future.result())
+            settle(0)
         finally:
             for _, future in pending:         # after an error: the queued chunks are not read
                 future.cancel()

@@ -425,6 +425,7 @@ class _Scratch:
         self.rows = rows
         self.group = np.empty(rows, np.intp)
         self.code = np.empty(rows, np.intp)
+        self.region = np.empty(rows, np.intp)        # viewed as the narrowest integers that hold it
         self.high = np.empty(rows, np.float64)
         self.rest = np.empty(rows, np.float64)
         self.bits = np.empty(rows, np.uint16)          # a pass has at most MAX_INDICATOR_BITS bits
@@ -830,12 +831,13 @@ def _bits(scan: _PassScan, s: int, e: int, memo: dict[Any, Array], scratch: _Scr
 
 @attrs.frozen
 class _ChunkScan:
-    """A grouping prepared for one chunk: ``group(s, e, out)`` writes each row's group number
-    (region × year, with an extra "unassigned" region and year, ``ngroups`` in all) and the passes
-    add their bits; ``doubtful`` finds the rows of a block whose measurement is no measurement
-    (±inf, or a value its column's unit cannot hold), by (what, column)."""
+    """A grouping prepared for one chunk: ``code(s, e, shift, bits, out, scratch)`` writes each
+    row's bin of a pass, its group number (region × year, with an extra "unassigned" region and
+    year, ``ngroups`` in all) shifted left by ``shift`` plus its ``bits``; ``doubtful`` finds the
+    rows of a block whose measurement is no measurement (±inf, or a value its column's unit cannot
+    hold), by (what, column)."""
 
-    group: Callable[[int, int, Array], Array]
+    code: Callable[[int, int, int, Array | int, Array, _Scratch], Array]
     passes: list[_PassScan]
     block: int
     ngroups: int
@@ -958,20 +960,19 @@ def _scan_rows(job: _ChunkScan, lo: int, hi: int) -> tuple[list[_Accumulator], d
             e = min(s + job.block, hi)
             n = e - s
             memo: dict[Any, Array] = {}
-            group = job.group(s, e, scratch.group[:n])
+            group: Array | None = None              # the rows' group numbers, only wanted for doubtful rows
             for key, rows_of in job.doubtful:
                 rows = rows_of(s, e, memo, scratch)
                 if rows is not None:
+                    if group is None:
+                        group = job.code(s, e, 0, 0, scratch.group[:n], scratch)
                     more = _Rows(np.bincount(group[rows], minlength=job.ngroups), s + int(rows[0]), len(rows))
                     if key in doubtful:
                         doubtful[key].add(more)
                     else:
                         doubtful[key] = more
             for scan, acc in zip(job.passes, accs, strict=True):
-                code = np.left_shift(group, scan.shift, out=scratch.code[:n]) if scan.shift else group
-                bits = _bits(scan, s, e, memo, scratch)
-                if not isinstance(bits, int) or bits:
-                    np.add(code, bits, out=code)
+                code = job.code(s, e, scan.shift, _bits(scan, s, e, memo, scratch), scratch.code[:n], scratch)
                 counted = False                  # a sum may count the bins' rows in its own bincount
                 for sum_, exact in zip(scan.sums, acc.sums, strict=True):
                     counted |= _sum_block(code, sum_.values(s, e, memo),
@@ -1014,26 +1015,34 @@ def scan_chunk(grouping: Grouping, chunk: Any, pool: Any = None, workers: int = 
     year_code[times.years < 0] = n_years
     year_lut = year_code.astype(np.intp) * width
     codes = regions.codes
-    # Region codes are added as they are when the dictionary is already the region list and
+    # Region codes are used as they are when the dictionary is already the region list and
     # has no nulls; otherwise they go through a lookup table (nulls, -1, read its last entry).
     direct = len(codes) == 0 or (np.array_equal(entry[:-1], np.arange(n_regions)) and int(codes.min()) >= 0)
-
-    def group(s: int, e: int, out: Array) -> Array:
-        np.take(year_lut, times.keys(s, e), out=out, mode="clip")   # keys are in range; "raise" would buffer
-        if direct:
-            np.add(out, codes[s:e], out=out)
-        else:
-            np.add(out, np.take(entry, codes[s:e].astype(np.intp)), out=out)
-        return out
-
     ngroups = width * (n_years + 1)
     scans = [_prepare_pass(p, chunk, ngroups) for p in grouping.passes]
+    # By shift: the year's part of each key's bin number, and the narrowest integers that hold the
+    # region's part and the bits (usually bytes): combined there, only the year's lookup and the
+    # final sum write a row-sized integer each.
+    layouts = {shift: (year_lut << shift,
+                       np.min_scalar_type(width << shift) if width << shift < 1 << 31 else np.dtype(np.intp))
+               for shift in {0, *(scan.shift for scan in scans)}}
+
+    def code(s: int, e: int, shift: int, bits: Array | int, out: Array, scratch: _Scratch) -> Array:
+        year, narrow = layouts[shift]
+        np.take(year, times.keys(s, e), out=out, mode="clip")   # keys are in range; "raise" would buffer
+        region = codes[s:e] if direct else np.take(entry, codes[s:e].astype(np.intp))
+        part = scratch.region.view(narrow)[:e - s]
+        np.left_shift(region, shift, out=part, dtype=narrow, casting="unsafe")   # (region numbers are >= 0)
+        if not isinstance(bits, int) or bits:
+            np.bitwise_or(part, bits, out=part)
+        return np.add(out, part, out=out)
+
     widest = max(scan.nbins for scan in scans)
     block = max(_MIN_BLOCK, 1 << (8 * widest).bit_length())
     doubtful = [((INFINITE, name), found) for name, kind in grouping.columns().items() if kind in ("number", "flag")
                 for found in [_infinite_fn(name, kind, chunk)] if found is not None]
     doubtful.extend(_implausible_fns(grouping, chunk))
-    job = _ChunkScan(group, scans, block, ngroups, doubtful)
+    job = _ChunkScan(code, scans, block, ngroups, doubtful)
     n = chunk.n
     parts = min(workers if pool is not None else 1, max(1, n // block))
     if parts > 1:

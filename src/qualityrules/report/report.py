@@ -45,6 +45,7 @@ from ..i18n import tr
 from ..language import model as m
 from ..language.text import normalize
 from ..packs.resolve import BoundRule, Measure, Pack
+from ..tables.decimals import one_float_off
 from ..terminal import display_width as _width
 from ..terminal import table as terminal_table
 from . import review as rv
@@ -513,8 +514,9 @@ class Report:
         r = np.repeat(np.arange(regions), len(place_column))
         place = np.tile(np.arange(len(place_column)), regions)
         column, rule = place_column[place], place_rule[place]
-        verdict, censored = self._verdict_code(self.codes[r, column], rule), self._censored[r, column]
-        binding = self._binding[r, column].view(np.int8)
+        cell = r * len(self.atoms) + column   # the rows' cells of the [region, atom] matrices, flattened
+        verdict, censored = self._verdict_code(self.codes.reshape(-1)[cell], rule), self._censored.reshape(-1)[cell]
+        binding = self._binding.reshape(-1)[cell].view(np.int8)
         key, of_kind = kinds(place, verdict, censored, binding)
         years = self.plan.atom_year[self.atoms][column[of_kind]].tolist()
         by_key = {
@@ -527,7 +529,7 @@ class Report:
         }
         by_row: dict[str, list[Any] | Indexed] = {
             "region": Indexed(self._region_names, r),
-            **{name: Indexed(table, which[r, column]) for name, (table, which) in self._measure_tables.items()},
+            **{name: Indexed(table, which.reshape(-1)[cell]) for name, (table, which) in self._measure_tables.items()},
         }
         self._add_reasons(by_row, by_key, r, column)
         by_row["assessment"] = self._assessments(r, column, np.isin(column, self._assessed_columns),
@@ -548,7 +550,8 @@ class Report:
         decided = column >= 0
         column = np.where(decided, column, len(self.atoms))   # past the last column: no deciding year
         verdict = self._verdict_code(self.outcomes[r, rule], rule)
-        censored = np.where(decided, self._censored[r, np.minimum(column, len(self.atoms) - 1)], 0)
+        cell = r * len(self.atoms) + np.minimum(column, len(self.atoms) - 1)   # flattened [region, atom]
+        censored = np.where(decided, self._censored.reshape(-1)[cell], 0)
         key, of_kind = kinds(place, verdict, column, censored)
         years = [*self.plan.atom_year[self.atoms].tolist(), None]
         checked_years = [[years[c] for c in self._columns_by_rule[k].tolist()] for k in rule[of_kind].tolist()]
@@ -563,7 +566,7 @@ class Report:
         }
         by_row: dict[str, list[Any] | Indexed] = {
             "region": Indexed(self._region_names, r),
-            **{name: Indexed(table, np.where(decided, which[r, np.minimum(column, len(self.atoms) - 1)], len(table) - 1))
+            **{name: Indexed(table, np.where(decided, which.reshape(-1)[cell], len(table) - 1))
                for name, (table, which) in self._measure_tables.items()},
             "year_verdicts": self._year_verdicts(checked, regions),
         }
@@ -810,28 +813,30 @@ class Report:
         lines += [line for w in self.warnings for line in w.render().splitlines()]
         if self.requested_years:
             lines.append("years: " + ", ".join(str(y) for y in self.requested_years))
-        lines += self._region_tables(width)
+        tables = self._region_tables(width)
         summary = self.summary()
-        lines += ["", f"{summary['targets']} target(s) x region(s): " + ", ".join(
+        after = ["", f"{summary['targets']} target(s) x region(s): " + ", ".join(
             f"{summary[v]} {v}" for v in VERDICTS if summary[v])]
         levels = self.counts("level")
         if len(levels) > 1:
-            lines.append("by level: " + "; ".join(
+            after.append("by level: " + "; ".join(
                 f"{level} " + ", ".join(f"{n} {v}" for v, n in bucket.items() if n) for level, bucket in levels.items()))
         if self.missing_indicators:
-            lines.append(f"{len(self.missing_indicators)} indicator(s) of the pack are not in the data: "
+            after.append(f"{len(self.missing_indicators)} indicator(s) of the pack are not in the data: "
                          + ", ".join(self.missing_indicators[:8]) + (" …" if len(self.missing_indicators) > 8 else ""))
         review = self._review_summary_line()
         if review:
-            lines.append(review)
-        return "\n".join(lines) + "\n"
+            after.append(review)
+        # the tables' pieces joined with the other lines in one go: the text is copied once
+        return "".join(["\n".join(lines), *tables, *(f"\n{line}" for line in after), "\n"])
 
     def _region_tables(self, width: int | None) -> list[str]:
         """Per region: a blank line, its name and a table of its targets, worst first, then the
         caveats of its targets; targets that do not bind it, and those whose indicator the data
-        lacks, only counted; a region outside the pack's area, one line. Built for every region at
-        once: the cells a kind of row shares are formatted once, and each region's column widths
-        are maxima over its rows."""
+        lacks, only counted; a region outside the pack's area, one line. The text as pieces, a line
+        break before each line. Built for every region at once: each column is its distinct cells
+        and which one each line shows, each region's column widths are maxima over its lines, and
+        each distinct padded cell is made once."""
         rows = self._target_rows
         if not len(rows):
             return []
@@ -844,30 +849,28 @@ class Report:
         elsewhere = np.array([k["verdict"] == NOT_APPLICABLE for k in kinds], dtype=bool)
         due_later = np.array([k["verdict"] == PENDING for k in kinds], dtype=bool)
         shown = np.flatnonzero((~absent & ~elsewhere & ~due_later)[key])
-        shown = shown[np.lexsort((np.array([_ORDER[k["verdict"]] for k in kinds])[key[shown]], r[shown]))]
-        # the table's cells: the header of each region, then its rows, region by region
+        worse = np.array([_ORDER[k["verdict"]] for k in kinds], dtype=np.int64)[key[shown]]
+        shown = shown[np.argsort(r[shown] * len(_ORDER) + worse, kind="stable")]   # by region, worst first
+        # the table's lines: the header of each region, then its rows, region by region
         header = ("", "indicator", "target", "year", "value", "margin", "level")
-        at_region = np.concatenate([np.arange(len(names)), r[shown]])
-        order = np.argsort(at_region, kind="stable")
-        at_region = at_region[order]
+        starts = np.concatenate([np.zeros(1, np.int64), np.cumsum(np.bincount(r[shown], minlength=len(names)) + 1)])
+        at_region = np.repeat(np.arange(len(names)), np.diff(starts))
         # every column as its distinct cells and, per line, which one: a header line takes cell 0;
-        # the line of a row takes its kind's cell, or (value, margin) the cell of its place in ``shown``
-        by_place = np.where(order < len(names), 0, order - len(names) + 1)
+        # the line of a row its kind's cell, or (value, margin) the cell of its numbers
+        by_place = np.arange(len(at_region)) - at_region   # the place in ``shown`` of a row's line, plus one
+        by_place[starts[:-1]] = 0
         by_kind = np.concatenate([np.zeros(1, np.int64), 1 + key[shown]])[by_place]
         kind_cells = [(_MARK[k["verdict"]], k["indicator"], k["target"], _years_text(k), k["level"] or "")
                       for k in kinds]
-        columns = [
+        (values, value_of), (margins, margin_of) = self._value_cells(rows, shown), self._margin_cells(rows, shown)
+        columns: list[tuple[list[str], IntArray]] = [
             *(([header[c], *(cells[c] for cells in kind_cells)], by_kind) for c in range(4)),
-            (["value", *self._value_cells(rows, shown)], by_place), (["margin", *self._margin_cells(rows, shown)], by_place),
+            (["value", *values], np.concatenate([np.zeros(1, np.int64), 1 + value_of])[by_place]),
+            (["margin", *margins], np.concatenate([np.zeros(1, np.int64), 1 + margin_of])[by_place]),
             (["level", *(cells[4] for cells in kind_cells)], by_kind),
         ]
-        widths = np.stack([np.array(_widths(cells), dtype=np.int64)[which] for cells, which in columns], axis=1)
-        starts = np.searchsorted(at_region, np.arange(len(names) + 1))   # every region has its header line
+        widths = np.stack([np.array(_widths(texts), dtype=np.int64)[which] for texts, which in columns], axis=1)
         region_widths = np.maximum.reduceat(widths, starts[:-1], axis=0)
-        padding = region_widths[at_region] - widths
-        cells = [_padded(texts, which, padding[:, c]) for c, (texts, which) in enumerate(columns[:-1])]
-        last, which = columns[-1]
-        table = _lines([*cells, np.array(last, dtype=object)[which].tolist()])  # the last column unpadded
         too_wide = (width is not None) & (2 + region_widths.sum(axis=1) + 2 * (len(columns) - 1) > (width or 0))
         absent_count = np.bincount(r[absent[key]], minlength=len(names))
         elsewhere_count = np.bincount(r[elsewhere[key]], minlength=len(names))
@@ -879,38 +882,44 @@ class Report:
         with_caveat = np.flatnonzero(caveat[key])
         for i, k in zip(r[with_caveat].tolist(), key[with_caveat].tolist(), strict=True):
             caveats.setdefault(i, []).append(f"  caveat: {kinds[k]['indicator']}: {kinds[k]['caveat']}")
-        # most regions are a name and their table: the others take the steps below
+        # most regions are a name and their table, as the grid of pieces has them: the others'
+        # lines are written here, as one piece in place of their table
         special = outside | set(caveats) | set(reviewed) | \
             set(np.flatnonzero(too_wide | (absent_count > 0) | (elsewhere_count > 0)).tolist())
+        cells = _pieces(columns, region_widths[at_region] - widths)
         bounds = starts.tolist()
-        lines: list[str] = []
-        for i, name in enumerate(names):
+        heads = [f"\n\n{name}" for name in names]
+        hidden = np.diff(starts) == 1   # a header and no row: no table
+        for i in special:
             start, end = bounds[i], bounds[i + 1]
-            lines += ["", name]
-            if i not in special:
-                if end - start > 1:   # a header and no row: no table
-                    lines += table[start:end]
-                continue
             if i in outside:
-                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {targets_count[i]} target(s): outside the pack's area, "
+                heads[i] += (f"\n  {_MARK[NOT_APPLICABLE]}  {targets_count[i]} target(s): outside the pack's area, "
                              "nothing checked (see warning QR240)")
+                hidden[i] = True
                 continue
             if end - start == 1:   # a header and no row: no table
-                pass
+                lines = []
             elif too_wide[i]:   # columns shrink to fit: the table as the narrow layout makes it
                 unpadded = [np.array(texts, dtype=object)[which[start:end]].tolist() for texts, which in columns]
-                lines += _aligned(list(zip(*unpadded, strict=True)), width)
+                lines = _aligned(list(zip(*unpadded, strict=True)), width)
             else:
-                lines += table[start:end]
+                lines = ["".join(line).removeprefix("\n") for line in cells[start:end].tolist()]
             lines += caveats.get(i, [])
             if absent_count[i]:
                 lines.append(f"  {_MARK[UNKNOWN]}  {absent_count[i]} more target(s): indicator not in the data")
             if i in reviewed:
                 lines += self._review_table(reviewed[i], missing, width)
             if elsewhere_count[i]:
-                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {elsewhere_count[i]} target(s) do not bind {name} "
+                lines.append(f"  {_MARK[NOT_APPLICABLE]}  {elsewhere_count[i]} target(s) do not bind {names[i]} "
                              "(totals of other regions, or not in force in the years checked)")
-        return lines
+            heads[i] += "".join(f"\n{line}" for line in lines)
+            hidden[i] = True
+        cells[hidden[at_region]] = ""
+        grid = np.empty((len(at_region), len(columns) + 1), dtype=object)
+        grid[:, 0] = ""
+        grid[starts[:-1], 0] = np.array(heads, dtype=object)
+        grid[:, 1:] = cells
+        return grid.ravel().tolist()
 
     def _reviewed_by_region(self, rows: Rows) -> dict[int, list[dict[str, Any]]]:
         """The target rows a review as of a year reaches (due later), by region."""
@@ -933,25 +942,26 @@ class Report:
             lines.append(f"  ?  {len(pending) - len(shown)} more target(s) due later: indicator not in the data")
         return lines
 
-    def _value_cells(self, rows: Rows, shown: IntArray) -> list[str]:
-        """The value column of the text table for rows ``shown``: the censoring mark and the number."""
+    def _value_cells(self, rows: Rows, shown: IntArray) -> tuple[list[str], IntArray]:
+        """The value column of the text table for rows ``shown``: its distinct cells (the censoring
+        mark and the number) and which one each row shows."""
         value = rows.by_row["value"]
         assert isinstance(value, Indexed)
-        numbers = np.array(["" if v is None else _num(v) for v in value.table], dtype=object)
-        given = np.array([v is not None for v in value.table], dtype=bool)
-        marks = np.array([m or "" for m in rows.by_key["censored"]], dtype=object)
-        row = value.index[shown]
-        return np.where(given[row], marks[rows.key[shown]] + numbers[row], "—").tolist()  # type: ignore[no-any-return]
+        marks = list(dict.fromkeys(rows.by_key["censored"]))
+        mark = np.array([marks.index(m) for m in rows.by_key["censored"]], dtype=np.int64)[rows.key[shown]]
+        which, some = kinds(mark, value.index[shown])
+        return [(marks[m] or "") + _num(value.table[v]) if value.table[v] is not None else "—"
+                for m, v in zip(mark[some].tolist(), value.index[shown[some]].tolist(), strict=True)], which
 
-    def _margin_cells(self, rows: Rows, shown: IntArray) -> list[str]:
-        """The margin column of the text table for rows ``shown``: signed, and relative in brackets."""
+    def _margin_cells(self, rows: Rows, shown: IntArray) -> tuple[list[str], IntArray]:
+        """The margin column of the text table for rows ``shown``: its distinct cells (signed, and
+        relative in brackets) and which one each row shows."""
         margin, relative = rows.by_row["margin"], rows.by_row["relative_margin"]
         assert isinstance(margin, Indexed) and isinstance(relative, Indexed)
-        signed = np.array(["" if m is None else _signed(m) for m in margin.table], dtype=object)
-        given = np.array([m is not None for m in margin.table], dtype=bool)
-        percent = np.array(["" if x is None else f" ({_percent(x)})" for x in relative.table], dtype=object)
-        row = margin.index[shown]
-        return np.where(given[row], signed[row] + percent[relative.index[shown]], "").tolist()  # type: ignore[no-any-return]
+        which, some = kinds(margin.index[shown], relative.index[shown])
+        return ["" if margin.table[m] is None else _signed(margin.table[m]) + (
+            "" if relative.table[x] is None else f" ({_percent(relative.table[x])})")
+            for m, x in zip(margin.index[shown[some]].tolist(), relative.index[shown[some]].tolist(), strict=True)], which
 
     def __str__(self) -> str:
         return self.to_text()
@@ -1132,6 +1142,8 @@ class Report:
                 steps.append(f"{word} = {difference}")
         value_text = _interval_text(x_lo * factor, x_hi * factor, bool(ev.x_lo_open[r, column]),
                                     bool(ev.x_hi_open[r, column]))
+        if x_lo == x_hi and _looks_on_a_bound(x_lo, (float(plan.lo[atom]), float(plan.hi[atom])), bool(plan.plain[atom])):
+            value_text = repr(x_lo * factor)     # every digit: 94.99999999999997 is not on 95, though it prints so
         rounding = rule.rounding
         measured = float(ev.measured[r, column])
         rounded = rounding is not None and rounding.method is m.RoundingMethod.ROUND_THEN_COMPARE \
@@ -1271,6 +1283,12 @@ def _num(x: float) -> str:
     return f"{x:.10g}"
 
 
+def _looks_on_a_bound(x: float, bounds: tuple[float, float], plain: bool) -> bool:
+    """Whether ``x`` prints as a bound it is not on (a computed value a few floats off it; one
+    float off counts as on it where the float decision is the exact one)."""
+    return any(x != b and _num(x) == _num(b) and not (plain and one_float_off(x, b)) for b in bounds)
+
+
 def _signed(x: float) -> str:
     return ("+" if x > 0 else "") + _num(x)
 
@@ -1286,34 +1304,26 @@ _VERDICT_NAMES = np.array([_verdict(code, aspiration) for code in range(_FAIL + 
 _CENSORED_MARKS = np.array([None, "<", "≤", ">", "≥"], dtype=object)
 
 
-def _lines(columns: list[list[str]]) -> list[str]:
-    """Line i: two spaces before each ``columns[c][i]``, trailing white space removed (as
-    ``rstrip`` does); all lines joined and cut in one go, as no cell holds a line break."""
-    stride = 2 * len(columns) + 1
-    pieces = (["  ", ""] * len(columns) + ["\n"]) * len(columns[0])
-    for c, column in enumerate(columns):
-        pieces[2 * c + 1::stride] = column
-    lines = "".join(pieces)[:-1].split("\n")
-    for i, last in enumerate(columns[-1]):
-        if not last or last[-1].isspace():   # white space at the end comes from the last cell or before it
-            lines[i] = lines[i].rstrip()
-    return lines
-
-
-def _padded(texts: list[str], which: IntArray, padding: IntArray) -> list[str]:
-    """``texts[which[i]]`` followed by ``padding[i]`` spaces. A column of few texts (a kind's
-    cells) makes each distinct line once, numbering the combinations by marking them in a table of
-    every possible one (no sort); a column of about a text a line (values) makes each line."""
-    widths = int(padding.max(initial=0)) + 1
-    spaces = np.array([" " * p for p in range(widths)], dtype=object)
-    if len(texts) * widths > 2 * len(which):
-        return (np.array(texts, dtype=object)[which] + spaces[padding]).tolist()  # type: ignore[no-any-return]
-    combined = which * widths + padding
-    seen = np.zeros(len(texts) * widths, dtype=bool)
-    seen[combined] = True
-    text_of, pad_of = np.divmod(np.flatnonzero(seen), widths)
-    made = np.array(texts, dtype=object)[text_of] + spaces[pad_of]
-    return made[np.cumsum(seen, dtype=np.int64)[combined] - 1].tolist()  # type: ignore[no-any-return]
+def _pieces(columns: list[tuple[list[str], IntArray]], padding: IntArray) -> npt.NDArray[np.object_]:
+    """``[line, column]``: the lines of a table as pieces, each column its distinct cells and which
+    one each line shows. Two spaces before each cell (and a line break before the first), each but
+    the last followed by ``padding[line, column]`` spaces. A line ends at its last cell that is not
+    blank, without that cell's trailing white space (as ``rstrip`` would end it). Each distinct
+    piece of a column is made once."""
+    blank = np.stack([np.array([not text.rstrip() for text in texts], dtype=bool)[which]
+                      for texts, which in columns], axis=1)
+    end = blank.shape[1] - 1 - np.argmin(blank[:, ::-1], axis=1)   # the first cell not blank from the right
+    end[blank.all(axis=1)] = -1
+    pieces = np.empty(blank.shape, dtype=object)
+    for c, (texts, which) in enumerate(columns):
+        place = np.sign(c - end) + 1   # 0: before the line's end, 1: its end, 2: after it
+        pad = np.where(place == 0, padding[:, c], 0)
+        number, some = kinds(which, pad, place)
+        lead = "\n  " if c == 0 else "  "
+        made = [lead + texts[w] + " " * p if at == 0 else lead + texts[w].rstrip() if at == 1 else lead[:-2]
+                for w, p, at in zip(which[some].tolist(), pad[some].tolist(), place[some].tolist(), strict=True)]
+        pieces[:, c] = np.array(made, dtype=object)[number]
+    return pieces
 
 
 def _widths(cells: list[str]) -> list[int]:

@@ -4,8 +4,9 @@ A report of 100,000 regions has hundreds of thousands of rows, and most of a row
 indicator, target, citation, rule text — is the same for every row of one rule. :class:`Rows`
 keeps those fields once per rule and the others once per row, so rows are built by indexing
 arrays. :func:`dumps` writes what ``json.dumps(value, ensure_ascii=False, indent=indent)`` writes,
-column by column: a column of numbers or of strings is encoded by one call of the C encoder (which
-``json.dumps`` itself only uses without an indent), each rule's fixed fields once per rule. Rows
+column by column: a column of numbers is encoded by one call of the C encoder (which
+``json.dumps`` itself only uses without an indent), a column of strings by its string encoder,
+each rule's fixed fields once per rule. Rows
 are written by kinds told apart by the fields of few values too (a value rounded to two decimals
 and the margins that follow from it), as long as the kinds stay few: a row is then two pieces,
 its region and its kind's text, and the document is joined from them once.
@@ -17,6 +18,7 @@ import itertools
 import json
 import math
 from collections.abc import Hashable, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
@@ -45,13 +47,22 @@ class Indexed:
 
 def floats(values: npt.NDArray[np.float64]) -> Indexed:
     """A float column, None where a value is not finite; equal values (bit for bit: -0.0 is not
-    0.0) stored once."""
-    table, index = np.unique(np.ascontiguousarray(values, dtype=np.float64).view(np.int64), return_inverse=True)
-    numbers = table.view(np.float64)
+    0.0) stored once, in the order they first occur."""
+    bits, index = _distinct(np.ascontiguousarray(values, dtype=np.float64).reshape(-1).view(np.int64))
+    numbers = bits.view(np.float64)
     out: list[Any] = numbers.tolist()
     for i in np.flatnonzero(~np.isfinite(numbers)).tolist():
         out[i] = None
-    return Indexed(out, index.reshape(-1))
+    return Indexed(out, index)
+
+
+def _distinct(codes: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct values of ``codes`` in the order they first occur, found by Arrow's hash table
+    (no sort), and the place of each code's value among them."""
+    import pyarrow as pa
+
+    encoded = pa.array(codes).dictionary_encode()
+    return encoded.dictionary.to_numpy(), encoded.indices.to_numpy().astype(np.int64)
 
 
 def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
@@ -103,11 +114,11 @@ class Rows:
             return
         separator, first, last = _breaks(indent, level + 1)
         field_separator, first_field, last_field = _breaks(indent, level + 2)
-        key, of_kind = self._written_kinds()
+        key, of_kind, by_kind = self._written_kinds()
         kind_of = self.key[of_kind]   # each written kind's kind
         of_key = {name: _encoded(values, indent, level + 2) for name, values in self.by_key.items()}
         of_written = {name: _chosen(_encoded(self._table(name), indent, level + 2), which)
-                      for name, which in self._by_kind(key, of_kind).items()}
+                      for name, which in by_kind.items()}
         varying = [name for name in self.names if name not in of_key and name not in of_written]
         # The text before each varying field and after the last, in parts each one text or one per
         # written kind; the texts between them joined for each kind first (a few), then chosen for
@@ -162,19 +173,22 @@ class Rows:
         out += grid.ravel().tolist()   # the document is copied once, at the end
         out.append(last + "]")
 
-    def _written_kinds(self) -> tuple[IntArray, IntArray]:
-        """The kinds the rows are written by, and a row of each: their kinds told apart further by
-        per-row fields, which are then written into each kind's text instead of as pieces of
-        every row. A field of a few values (a reason, the verdicts of each year) always; then
-        others, fewest values first (a value rounded to two decimals, whose margins follow from
-        it), as long as the kinds stay a small part of the rows (each kind's text is written
-        once, whole)."""
-        indexed = sorted((values for values in self.by_row.values() if isinstance(values, Indexed)),
-                         key=lambda values: len(values.table))
-        few = [values for values in indexed if len(values.table) <= 16]
-        key, some_row = kinds(self.key, *(values.index for values in few))
+    def _written_kinds(self) -> tuple[IntArray, IntArray, dict[str, IntArray]]:
+        """The kinds the rows are written by, a row of each, and the per-row fields that are the
+        same in every row of a kind, each with its value's place in the field's table, per kind:
+        as one value per kind they are written into the kind's text, not as pieces of every row.
+        The kinds are told apart further by per-row fields: a field of a few values (a reason, the
+        verdicts of each year) always; then others, fewest values first (a value rounded to two
+        decimals, whose margins follow from it), as long as the kinds stay a small part of the rows
+        (each kind's text is written once, whole). A field they are told apart by, or found the
+        same in each kind, stays so as they are told apart further (checked once)."""
+        indexed = sorted(((name, values) for name, values in self.by_row.items() if isinstance(values, Indexed)),
+                         key=lambda item: len(item[1].table))
+        few = [(name, values) for name, values in indexed if len(values.table) <= 16]
+        key, some_row = kinds(self.key, *(values.index for _, values in few))
+        same = [name for name, _ in few]
         limit = len(self.key) // 16
-        for values in indexed[len(few):]:
+        for name, values in indexed[len(few):]:
             if len(values.table) > limit:
                 break
             if _per_kind(values.index, key, some_row) is None:   # else it already is the same in each kind
@@ -182,20 +196,13 @@ class Rows:
                 if len(of_folded) > limit:
                     break
                 key, some_row = folded, of_folded
-        return key, some_row
-
-    def _by_kind(self, key: IntArray, some_row: IntArray) -> dict[str, IntArray]:
-        """The per-row fields that are the same in every row of a kind (``key``, with ``some_row``
-        of each): a threshold set by the rule, an assessment that is None; each with its value's
-        place in the field's table, per kind. As one value per kind they are written into the
-        kind's text, not as pieces of every row."""
-        found = {}
-        for name, values in self.by_row.items():
-            if isinstance(values, Indexed):
-                per_kind = _per_kind(values.index, key, some_row)
-                if per_kind is not None:
-                    found[name] = per_kind
-        return found
+            same.append(name)
+        by_kind = {name: values.index[some_row] for name, values in indexed if name in same}
+        for name, values in indexed:   # the fields not looked at yet: a threshold set by the rule …
+            per_kind = None if name in same else _per_kind(values.index, key, some_row)
+            if per_kind is not None:
+                by_kind[name] = per_kind
+        return key, some_row, by_kind
 
     def _table(self, name: str) -> list[Any]:
         values = self.by_row[name]
@@ -206,21 +213,28 @@ class Rows:
 def kinds(*parts: IntArray) -> tuple[IntArray, IntArray]:
     """Number the distinct combinations of ``parts`` (non-negative codes, one per row), in the
     order of their codes: each row's number, and a row of each number. When the combinations
-    possible are not many more than the rows, they are marked in a table of all of them (no sort)."""
+    possible are not many more than the rows, they are marked in a table of all of them; else
+    they are found by hashing, and only they are sorted (no sort of the rows)."""
     combined = np.zeros(len(parts[0]), dtype=np.int64)
     possible = 1
     for part in parts:
         base = int(part.max(initial=0)) + 1
+        if possible * base > 2**63 - 1:   # the combinations so far numbered first: the code stays an int64
+            combined, _ = kinds(combined)
+            possible = int(combined.max(initial=-1)) + 1
         combined *= base   # in place: no new array per part
         combined += part
         possible *= base
     if possible > 4 * len(combined) + 1024:
-        _, first, number = np.unique(combined, return_index=True, return_inverse=True)
-        return number.reshape(-1), first
-    seen = np.zeros(possible, dtype=bool)
-    seen[combined] = True
-    number = np.cumsum(seen, dtype=np.int64)[combined] - 1
-    some_row = np.zeros(int(seen.sum()), dtype=np.int64)
+        distinct, index = _distinct(combined)
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[np.argsort(distinct)] = np.arange(len(distinct))
+        number = rank[index]
+    else:
+        seen = np.zeros(possible, dtype=bool)
+        seen[combined] = True
+        number = np.cumsum(seen, dtype=np.int64)[combined] - 1
+    some_row = np.zeros(int(number.max(initial=-1)) + 1, dtype=np.int64)
     some_row[number] = np.arange(len(combined))
     return number, some_row
 
@@ -298,10 +312,12 @@ def _breaks(indent: int | None, level: int) -> tuple[str, str, str]:
 
 def _encoded(values: list[Any], indent: int | None, level: int, before: str = "", after: str = "") -> list[str]:
     """Each of ``values`` as ``json.dumps`` writes it ``level`` deep (between ``before`` and
-    ``after``); a column of numbers or of strings in one call of the C encoder, other values each
-    once."""
+    ``after``); a column of strings item by item by the C encoder of strings, one of numbers in
+    one call of the C encoder, other values each once."""
     if not values:
         return []
+    if set(map(type, values)) == {str}:   # each by the C encoder of strings (no text to cut)
+        return [f"{before}{text}{after}" for text in map(encode_basestring, values)]
     flat = _flat(values)
     if flat is not None:   # the C encoder's text cut into its items (and before, after glued on)
         text, quote = flat

@@ -262,6 +262,15 @@ def parse_cell(text: str) -> Cell | None:
     return _parse_value(raw, text)
 
 
+def name_footnote(name: str) -> tuple[str, str] | None:
+    """A name cell (a region) that ends in a footnote marker (``深圳市*``, ``龙岗区①``, ``福田区(1)``):
+    the name without it and the marker; None when it has none, or is nothing else."""
+    marker = _FOOTNOTE.search(name)
+    if marker is None or not name[:marker.start()].strip():
+        return None
+    return name[:marker.start()].rstrip(), marker.group().strip()
+
+
 def _parse_value(body: str, text: str) -> Cell:
     if _MARK_DIGIT.search(body):
         raise CellError(tr("'{text}' is not a number (a superscript or circled digit is a footnote mark, not a "

@@ -3,7 +3,8 @@
 A float counts as the shortest decimal that round-trips to it (``repr``): ``0.1`` is 1/10, not the
 binary fraction nearest to it, and ``7.1 + 4.3`` is exactly ``11.4``. A text cell keeps the digits
 it was written with. (A float whose shortest decimal needs 16 or 17 digits — the result of a
-computation such as ``0.1 + 0.2`` — counts at its exact binary value: :func:`value_of`.) Why float comparisons are nevertheless exact on the fast path: rounding to
+computation such as ``0.1 + 0.2`` — counts at its exact binary value: :func:`value_of`; except
+that one year's value one float off a short bound counts as on it: :func:`one_float_off`.) Why float comparisons are nevertheless exact on the fast path: rounding to
 the nearest float is monotone, two distinct decimals of at most 15 significant digits never round
 to the same float (``DBL_DIG`` = 15), so for a value ``d`` and a threshold ``t`` of at most 15
 digits, ``d >= t`` exactly when ``float(d) >= float(t)`` (and ``d > t`` exactly when
@@ -21,7 +22,8 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DIGITS", "value_of", "decimal_parts", "decimal_digits", "short_decimal", "scale_array", "exact_text"]
+__all__ = ["DIGITS", "value_of", "decimal_parts", "decimal_digits", "short_decimal", "one_float_off", "scale_array",
+           "exact_text"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -60,6 +62,16 @@ def value_of(x: float) -> Fraction:
     if len(digits) <= DIGITS and isinstance(exponent, int) and exponent >= -_MAX_SCALE:
         return Fraction(text)
     return Fraction(x)
+
+
+def one_float_off(x: float, bound: float) -> bool:
+    """Whether ``x`` is the float next to ``bound`` (a bound of at most 15 significant digits):
+    such a value of one year counts as on the bound. No number written with at most 15 digits
+    lies that close to another (their floats are at least four apart), so it is a computation
+    that meant the bound and missed it by its last rounding (``741 * (100 / 780)`` is
+    ``94.99999999999999``; ``0.1 + 0.2`` is ``0.30000000000000004``): it gets the statutory
+    verdict, not the one its rounding error would give."""
+    return x != bound and (x == np.nextafter(bound, np.inf) or x == np.nextafter(bound, -np.inf))
 
 
 def short_decimal(value: Fraction) -> bool:

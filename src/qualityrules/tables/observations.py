@@ -50,6 +50,7 @@ from .cells import (
     dates_as_text,
     is_missing,
     is_total,
+    name_footnote,
     parse_cell,
     parse_column,
     parse_unit,
@@ -57,7 +58,7 @@ from .cells import (
 )
 from .decimals import scale_array
 from .frames import Categorical, arrow_dates, memory_table, plain_numbers, prepare, wall_time
-from .source import Table, open_file, read_text, render, totals_left_out
+from .source import Table, footnote_marker, open_file, read_text, render, totals_left_out
 
 __all__ = [
     "Observations", "Values", "Cell", "load", "concat", "parse_cell", "read_text", "scale_array",
@@ -536,7 +537,8 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
          ignore_columns: Iterable[str] = (), name: str | None = None, header_row: int | None = None) -> Observations:
     """Read ``data`` (see the module docstring) into :class:`Observations`, matching indicator
     names through ``catalogue`` (a :class:`qualityrules.packs.resolve.Catalogue`).
-    ``header_row``: the spreadsheet row of the header in a file (default: found)."""
+    ``header_row``: the spreadsheet row of the header in a file (default: found); ``sheet``: the
+    worksheet of an .xlsx file (default: the first visible one)."""
     if isinstance(data, Observations):
         return data
     if callable(getattr(data, "for_evaluation", None)):  # an IndicatorTable computed from records
@@ -746,9 +748,15 @@ def _factor(from_unit: str | None, indicator: m.Indicator) -> Fraction | None:
     to_unit = indicator.unit
     if from_unit is None or from_unit == to_unit:
         return Fraction(1)
-    if to_unit is None or not units.compatible(from_unit, to_unit):
+    if to_unit is None or not units.compatible(from_unit, to_unit) or _points_for_level(from_unit, to_unit):
         return None
     return units.factor(from_unit, to_unit)
+
+
+def _points_for_level(from_unit: str, to_unit: str) -> bool:
+    """Whether values in ``from_unit`` are percentage points (a change, such as a statistical
+    table's year-on-year column) given for an indicator whose values are levels in %."""
+    return from_unit in units.POINT_SPELLINGS and to_unit not in units.POINT_SPELLINGS
 
 
 def _unconvertible(from_unit: str | None, indicator: m.Indicator) -> Text:
@@ -757,6 +765,9 @@ def _unconvertible(from_unit: str | None, indicator: m.Indicator) -> Text:
     if to_unit is None:
         return tr("{name} has no unit in the catalogue, but the data give '{unit}'", name=indicator.name,
                   unit=from_unit)
+    if from_unit is not None and _points_for_level(from_unit, to_unit):
+        return tr("'{unit}' is a change in percentage points (the difference of two percentages), not a level of "
+                  "{name}", unit=from_unit, name=indicator.name)
     return tr("'{unit}' cannot be converted to {name}'s unit '{target}' ({dimension} vs {target_dimension})",
               unit=from_unit, name=indicator.name, target=to_unit, dimension=units.dimension(from_unit or ""),
               target_dimension=units.dimension(to_unit))
@@ -882,6 +893,8 @@ class _Loader:
         self.incomplete = False       # some region or year may be missing (-1)
         # rows whose region cell marks a totals row (合计), and the cell, per batch and word
         self.totals: list[tuple[IntArray, str]] = []
+        # rows whose region name ends in a footnote marker, the marker and the name, per batch and name
+        self.region_marks: list[tuple[IntArray, str, str]] = []
         # values given twice with the same value: the first (row, column, cell, earlier row), how many
         self.repeated: tuple[int, int, str, int] | None = None
         self.repeats = 0
@@ -921,7 +934,17 @@ class _Loader:
             elif is_total(name):       # no region: left out, and said where (_drop_empty_rows)
                 self.totals.append((offset + np.flatnonzero(local == k), name))
                 names[k] = ""
+            elif (marked := name_footnote(name)) is not None:   # 深圳市*: the name, the marker said
+                names[k] = marked[0]
+                self.region_marks.append((offset + np.flatnonzero(local == k), marked[1], marked[0]))
         return self.regions.text_codes(names, local, normalize)
+
+    def _region_marks_ignored(self, j_region: int) -> None:
+        """QR212 for the region names that ended in a footnote marker: at the first, with how many."""
+        if self.region_marks:
+            first, marker, region = min((int(rows[0]), marker, region) for rows, marker, region in self.region_marks)
+            count = sum(len(rows) for rows, _, _ in self.region_marks)
+            self.warnings.append(footnote_marker(self.table, j_region, first, count, marker, region))
 
     def year_codes(self, raw: Any, column: int, offset: int) -> IntArray:
         """Codes of one batch's year column (-1 where empty); QR203 for a cell that is not a year."""
@@ -1013,6 +1036,7 @@ class _Loader:
             problems.raise_if_any()
         region_codes, year_codes = _join(region_parts), _join(year_parts)
         parsed_columns = [_join_parsed(parts) if parts else _empty_parsed() for parts in parsed_parts]
+        self._region_marks_ignored(j_region)
         keep = self._drop_empty_rows(region_codes, year_codes, parsed_columns, j_region, j_year)
         if keep is not None:
             region_codes, year_codes = self.regions.only_used(region_codes[keep]), self.years.only_used(year_codes[keep])
@@ -1311,6 +1335,7 @@ class _Loader:
         region_codes, year_codes = _join(parts["region"]), _join(parts["year"])
         codes = _join(parts["indicator"])
         parsed = _join_parsed(parts["values"]) if parts["values"] else _empty_parsed()
+        self._region_marks_ignored(j_region)
         keep = self._drop_empty_rows(region_codes, year_codes, [parsed], j_region, j_year, codes, j_ind)
         if keep is not None:
             region_codes, codes = self.regions.only_used(region_codes[keep]), codes[keep]

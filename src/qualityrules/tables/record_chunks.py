@@ -27,9 +27,9 @@ from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
 from ..i18n import Text, tr
 from ..language.text import lone_surrogate, normalize, surrogate_message
 from ..resources import cores, second_core
-from .cells import MISSING_CELLS, is_total, parse_column, parse_year
+from .cells import MISSING_CELLS, is_total, name_footnote, parse_column, parse_year
 from .frames import Categorical, arrow_dates, is_table, memory_table, prepare, value_at, wall_time
-from .source import ArrowFileTable, Batch, Table, open_file, render, totals_left_out
+from .source import ArrowFileTable, Batch, Table, footnote_marker, open_file, render, totals_left_out
 
 __all__ = [
     "Numbers", "Flags", "Codes", "Times", "Chunk", "chunks", "check_columns", "table_chunks", "infinite_values",
@@ -47,7 +47,8 @@ DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:
                 "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%dT%H:%M:%S")
 
 
-_ZONE_AFTER_TIME = r"(\d:\d\d)(?:\.\d+)?(?:Z|[+-]\d\d(?::?\d\d)?)?$"   # (RE2: no look-behind)
+# (RE2: no look-behind; an offset is at most ±14:00, so +25:00 is no zone and the text no date)
+_ZONE_AFTER_TIME = r"(\d:\d\d)(?:\.\d+)?(?:Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?$"
 
 
 def _is_null(text: str) -> bool:
@@ -89,11 +90,13 @@ class Flags:
 @attrs.frozen
 class Codes:
     """A text column, dictionary-encoded: ``codes`` index ``values`` (normalised), -1 is null;
-    ``integers``: the values are integer labels' (no words)."""
+    ``integers``: the values are integer labels' (no words); ``written``: the values as written,
+    before normalising (a region's footnote marker ``①`` is a digit after it)."""
 
     codes: Array
     values: list[str]
     integers: bool = False
+    written: list[str] | None = None
 
 
 @attrs.frozen
@@ -155,6 +158,12 @@ class Chunk:
     def deferred(self) -> bool:
         """Whether the columns are still to be read (a Parquet row group not yet decoded)."""
         return self._batch.deferred
+
+    def release(self) -> None:
+        """Free the columns (what was noticed stays): a scanned chunk may wait for earlier ones to
+        be merged first."""
+        self._cache.clear()
+        self._batch = Batch({}, self.n, self.offset)
 
     def note_doubtful(self, what: str, name: str, row: int, count: int) -> None:
         """Column ``name`` holds no measurement in ``count`` rows of the chunk, the first at ``row``
@@ -289,15 +298,15 @@ class Chunk:
         if isinstance(raw, np.ndarray) and raw.dtype.kind == "b":
             return Flags(raw, None)
         if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf":
-            return _numeric_flags(raw)
+            return self._numeric_flags(name, raw)
         if not isinstance(raw, (np.ndarray, Categorical)):
             t = raw.type
             if pa.types.is_boolean(t):
                 return Flags(_arrow_bools(raw), _arrow_valid(raw))
             if pa.types.is_integer(t) or pa.types.is_floating(t):
-                # (unsafe: an integer beyond 2**53 is no exact float, but still not 0)
-                return _numeric_flags(_pc().fill_null(raw.cast(pa.float64(), safe=False), np.nan)
-                                      .to_numpy(zero_copy_only=False))
+                # (unsafe: an integer beyond 2**53 is no exact float, but it is no 0 or 1 either)
+                return self._numeric_flags(name, _pc().fill_null(raw.cast(pa.float64(), safe=False), np.nan)
+                                           .to_numpy(zero_copy_only=False))
         codes = self.codes(name)
         truth = np.zeros(len(codes.values) + 1, bool)
         valid = np.zeros(len(codes.values) + 1, bool)
@@ -313,6 +322,25 @@ class Chunk:
                     suggestion=tr("write true/false, 1/0, yes/no or 是/否"))
         row_valid = np.take(valid, codes.codes)
         return Flags(np.take(truth, codes.codes), None if row_valid.all() else row_valid)
+
+    def _numeric_flags(self, name: str, raw: Array) -> Flags:
+        """A number column read as true/false: 1 and 0, as the words' column reads '1' and '0';
+        any other number (2 for 否 on a 1=是/2=否 form, 0.5, -1) is no true/false value, an error
+        at its row, never read as true because it is not 0."""
+        truth = raw == 1
+        valid = np.isfinite(raw) if raw.dtype.kind == "f" else None
+        wrong = ~truth & (raw != 0)
+        if valid is not None:
+            wrong &= valid
+        if wrong.any():
+            row = int(np.flatnonzero(wrong)[0])
+            shown = f"{raw[row]:.15g}"
+            raise self.fail("QR206", tr("cannot read {value} as true/false", value=shown), row, name,
+                            suggestion=tr("write true/false, 1/0, yes/no or 是/否"))
+        if valid is None or valid.all():
+            return Flags(truth, None)
+        infinite = np.flatnonzero(np.isinf(raw))
+        return Flags(truth, valid, infinite if len(infinite) else None)
 
     # -- text and regions
     def codes(self, name: str) -> Codes:
@@ -335,7 +363,10 @@ class Chunk:
 
     def _regions(self, name: str) -> Codes:
         codes = self.codes(name)
-        totals = [] if codes.integers else [k for k, value in enumerate(codes.values) if is_total(value)]
+        if codes.integers:
+            return codes
+        codes = self._unmarked(name, codes)
+        totals = [k for k, value in enumerate(codes.values) if is_total(value)]
         if not totals:
             return codes
         marked = np.zeros(len(codes.values) + 1, bool)      # (the last entry is a null's, code -1)
@@ -351,10 +382,27 @@ class Chunk:
         lut[-1] = -1
         return Codes(np.take(lut, codes.codes), codes.values)
 
+    def _unmarked(self, name: str, codes: Codes) -> Codes:
+        """Region names without the footnote marker some end in (``深圳市*``), as a value's is
+        ignored; noted (QR212) at the first row, with how many."""
+        marked = {k: found for k, value in enumerate(codes.written or ()) if (found := name_footnote(value)) is not None}
+        if not marked:
+            return codes
+        flags = np.zeros(len(codes.values) + 1, bool)      # (the last entry is a null's, code -1)
+        flags[list(marked)] = True
+        rows = np.take(flags, codes.codes)
+        count = int(np.count_nonzero(rows))
+        if count:           # (else a category no row holds)
+            first = int(rows.argmax())
+            region, marker = marked[int(codes.codes[first])]
+            self.notes[(FOOTNOTE, name)] = (first, count, (marker, region))
+        values = [_name(marked[k][0]) if k in marked else value for k, value in enumerate(codes.values)]
+        return Codes(codes.codes, values, codes.integers, codes.written)
+
     def _codes_of(self, name: str, raw: Any, normalise: bool = True) -> Codes:
         fix = _name if normalise else (lambda v: str(v))
         if isinstance(raw, Categorical):
-            return Codes(raw.codes, [fix(v) for v in raw.categories])
+            return Codes(raw.codes, [fix(v) for v in raw.categories], written=[str(v) for v in raw.categories])
         pa = _pa()
         if not isinstance(raw, np.ndarray) and pa.types.is_integer(raw.type) and not raw.null_count and normalise:
             raw = raw.to_numpy(zero_copy_only=False)
@@ -398,7 +446,7 @@ class Chunk:
             lut[empty] = -1
             lut[-1] = -1
             codes = lut[codes]
-        return Codes(codes, [fix(v) for v in values])
+        return Codes(codes, [fix(v) for v in values], written=[str(v) for v in values])
 
     # -- dates and years
     def times(self, name: str, is_date: bool) -> Times:
@@ -564,14 +612,6 @@ def _serial_extremes(values: Array) -> tuple[int, int]:
     return low, high
 
 
-def _numeric_flags(raw: Array) -> Flags:
-    if raw.dtype.kind != "f":
-        return Flags(raw != 0, None)
-    valid = np.isfinite(raw)
-    if valid.all():
-        return Flags(raw != 0, None)
-    infinite = np.flatnonzero(np.isinf(raw))
-    return Flags((raw != 0) & valid, valid, infinite if len(infinite) else None)
 
 
 def _years_of_days(days: Array) -> Array:
@@ -860,16 +900,6 @@ class Noticed:
                     row, count, is_date, position = missing
                     found.append(unassigned_rows(table, position, row, count, None if kind == NO_REGION else is_date))
         return found
-
-
-def footnote_marker(table: Table, position: int, row: int, count: int, marker: str, read: str) -> Diagnostic:
-    """QR212 for a records column (at ``position``) whose numbers carry a footnote marker in
-    ``count`` rows, shown at the first one (``marker``, the number ``read``)."""
-    message = tr("footnote marker '{marker}' after the value ignored: read {value}", marker=marker, value=read) \
-        if count == 1 else tr("footnote marker '{marker}' after the value ignored: read {value} (and in {more} more "
-                              "cell(s) of the column)", marker=marker, value=read, more=count - 1)
-    return table.diagnostic("QR212", message, row, position, severity=Severity.WARNING,
-                            suggestion=tr("move footnotes to a note column"))
 
 
 def _header_test(needed: Mapping[str, str]) -> Any:

@@ -15,7 +15,10 @@ read through it; this module decides, once for both:
   opens (QR210), never a silent swallowing of the rows after it;
 * the **header row**: the first row that names the wanted columns, else the first with at least
   two names (rows above it — a title — are skipped with a warning), or ``header_row=``;
-* **Excel**: a cell formatted as a percentage (0.96 shown as ``96%``) reads ``96%``.
+* **Excel**: the first visible worksheet unless one is named (a hidden sheet is never read
+  unasked; other visible sheets holding cells are named, QR220); a cell formatted as a
+  percentage (0.96 shown as ``96%``) reads ``96%``; a formula's value is read only when it was
+  calculated (QR206); hidden rows and columns are read, and said (QR219).
 
 In-memory tables are in :mod:`.frames`.
 """
@@ -182,6 +185,17 @@ def totals_left_out(table: Table, row: int, column: int, word: str, count: int) 
                       "that region's name (e.g. the city's) instead"))
 
 
+def footnote_marker(table: Table, position: int, row: int, count: int, marker: str, read: str) -> Diagnostic:
+    """QR212 for a column (at ``position``) whose cells carry a footnote marker in ``count`` rows,
+    shown at the first one (``marker``, the number or name ``read``): records' numbers, and the
+    region names of records and indicator tables alike."""
+    message = tr("footnote marker '{marker}' after the value ignored: read {value}", marker=marker, value=read) \
+        if count == 1 else tr("footnote marker '{marker}' after the value ignored: read {value} (and in {more} more "
+                              "cell(s) of the column)", marker=marker, value=read, more=count - 1)
+    return table.diagnostic("QR212", message, row, position, severity=Severity.WARNING,
+                            suggestion=tr("move footnotes to a note column"))
+
+
 def open_file(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
               header_row: int | None = None, wanted: HeaderTest | None = None) -> Table:
     """A file as a :class:`Table`: ``.csv``/``.tsv``/``.txt`` (any other suffix is read as CSV),
@@ -226,12 +240,22 @@ _CANDIDATES = ["gb18030", "big5", "utf_16_le", "utf_16_be"]
 
 
 def _codec(name: str) -> str:
-    """The canonical name of an encoding; QR202 for an unknown one."""
+    """The canonical name of a text encoding; QR202 for an unknown one, or a codec that does not
+    turn bytes into text (``rot13``, ``base64``, ``zlib``: Python's codecs for other things)."""
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name)
     except LookupError:
+        codec = None
+    # (_is_text_encoding is how Python's own str.encode and bytes.decode tell the two kinds apart)
+    if codec is None or not getattr(codec, "_is_text_encoding", True) or codec.name in _NOT_FOR_FILES:
         raise DataError(Diagnostic("QR202", tr("unknown encoding '{name}'", name=name),
-                                   suggestion=tr("use utf-8, utf-8-sig, gb18030, big5 or utf-16"))) from None
+                                   suggestion=tr("use utf-8, utf-8-sig, gb18030, big5 or utf-16")))
+    return codec.name
+
+
+# Text encodings that encode no file's bytes: names for the internet's domain names, and one that
+# decodes nothing at all
+_NOT_FOR_FILES = frozenset({"idna", "punycode", "undefined"})
 
 
 _UTF8_EVIDENCE = 8      # non-ASCII characters decoded as UTF-8 before a bad byte: the text is UTF-8
@@ -816,11 +840,11 @@ class ExcelTable(Table):
                 raise DataError(Diagnostic("QR203", tr("{path} has no sheet '{sheet}'", path=path, sheet=sheet),
                                            suggestion=did_you_mean(sheet, book.sheetnames)
                                            or tr("sheets: {sheets}", sheets=", ".join(book.sheetnames))))
-            worksheet = book[sheet] if sheet is not None else book.worksheets[0]
+            worksheet, beside = (book[sheet], []) if sheet is not None else _first_visible(book, path)
             self.title = worksheet.title
             others = [name for name in book.sheetnames if name != worksheet.title]
             xml = _sheet_xml(path, getattr(worksheet, "_worksheet_path", None))
-            uncalculated = _uncalculated(xml)
+            uncalculated = _uncalculated(xml, b"<f" in xml and _recalculated(path))
             rows: list[tuple[int, list[Any]]] = []
             for cells in worksheet.iter_rows():
                 values = [_excel_value(c) for c in cells]
@@ -834,7 +858,8 @@ class ExcelTable(Table):
         if not rows:
             raise DataError(Diagnostic("QR203", tr("{name} is empty", name=self.name),
                                        suggestion=tr("name the sheet that holds the table (sheet=…, --sheet); the "
-                                                     "workbook's other sheets: {sheets}", sheets=", ".join(others))
+                                                     "workbook's other sheets: {sheets}",
+                                                     sheets=", ".join(beside or others))
                                        if sheet is None and others else tr("the first row names the columns")))
         header = self._header(rows, header_row, wanted)
         self.header_row, names = rows[header]
@@ -846,20 +871,28 @@ class ExcelTable(Table):
         self.headers = ["" if h is None else str(h).strip() for h in names[:width]]
         self.headers += [""] * (width - len(self.headers))
         self.row_lines = [n for n, _ in body]
-        shown = sorted(cell for cell in uncalculated if cell[0] >= self.header_row and cell[1] < width)
-        if shown:       # openpyxl reads such a cell as empty: its value would be unknown for no reason given
-            row, column, formula = shown[0]
-            cells = next((["" if v is None else str(v) for v in values] for number, values in rows if number == row),
-                         [])
-            raise DataError(Diagnostic(
-                "QR206", tr("cell {letters}{line} holds the formula {formula}, whose value was never calculated "
-                            "(the file was written by a program that does not calculate formulas){more}",
-                            letters=column_letters(column), line=row, formula=formula,
-                            more=tr(", as do {count} more cell(s)", count=len(shown) - 1) if len(shown) > 1 else ""),
-                rendered_span(self.name, row, cells, column) if cells else None,
-                suggestion=tr("open and save the workbook in Excel or LibreOffice (which calculate the formulas), "
-                              "or write the values")))
         self.columns = [np.array([r[j] if j < len(r) else None for _, r in body], dtype=object) for j in range(width)]
+        shown = sorted(cell for cell in uncalculated if cell[0] >= self.header_row and cell[1] < width)
+        if shown:       # openpyxl reads such a cell as empty, or as the stale value: neither is its value
+            row, column, formula, stored = shown[0]
+            values = next((values for number, values in rows if number == row), [])
+            also = tr(", as do {count} more cell(s)", count=len(shown) - 1) if len(shown) > 1 else ""
+            message = tr("cell {letters}{line} holds the formula {formula}, whose value was never calculated "
+                         "(the file was written by a program that does not calculate formulas){more}",
+                         letters=column_letters(column), line=row, formula=formula, more=also) if not stored \
+                else tr("cell {letters}{line} holds the formula {formula}, whose stored value {value} was never "
+                        "calculated: the workbook asks to be recalculated when opened (as files written by pandas "
+                        "or XlsxWriter do, with 0 stored for every formula){more}",
+                        letters=column_letters(column), line=row, formula=formula,
+                        value=render(values[column] if column < len(values) else None), more=also)
+            raise DataError(Diagnostic(
+                "QR206", message,
+                rendered_span(self.name, row, ["" if v is None else str(v) for v in values], column) if values else None,
+                suggestion=tr("open and save the workbook in Excel, WPS or LibreOffice (which calculate the formulas "
+                              "and store their values), or write the values")))
+        hidden_rows, hidden_columns = _hidden(xml)
+        # hidden columns are said when read (batches): a table's reader reads only the columns it needs
+        self._hidden_columns = [j for j in hidden_columns if j < width and any(_holds(v) for v in self.columns[j])]
         skipped = [values for number, values in rows[:header]]
         if skipped:
             title = " / ".join(", ".join(str(v) for v in values if _holds(v))
@@ -881,6 +914,22 @@ class ExcelTable(Table):
                 span, Severity.WARNING,
                 suggestion=tr("nothing to do if the merged cell is each row's own value (a region, a year); "
                               "otherwise unmerge the cells and write each row's value")))
+        hidden = [(number, values) for number, values in body if number in hidden_rows]
+        if hidden:
+            first, values = hidden[0]
+            self.warnings.append(Diagnostic(
+                "QR219", tr("row {row} is hidden: read as data{more}", row=first,
+                            more=tr(", as are {count} more hidden row(s)", count=len(hidden) - 1)
+                            if len(hidden) > 1 else ""),
+                rendered_span(self.name, first, ["" if v is None else str(v) for v in values], None), Severity.WARNING,
+                suggestion=_HIDDEN_SUGGESTION))
+        if beside:
+            self.warnings.append(Diagnostic(
+                "QR220", tr("{path}: no sheet was named: read '{sheet}', the first visible sheet, though {count} "
+                            "more visible sheet(s) hold cells", path=path, sheet=self.title, count=len(beside)),
+                None, Severity.WARNING,
+                suggestion=tr("name the sheet that holds the table (sheet=…, --sheet); the workbook's other sheets: "
+                              "{sheets}", sheets=", ".join(beside))))
 
     def _header(self, rows: list[tuple[int, list[Any]]], header_row: int | None, wanted: HeaderTest | None) -> int:
         if header_row is not None:
@@ -906,6 +955,12 @@ class ExcelTable(Table):
     def batches(self, columns: Sequence[int] | None = None, rows: int | None = None,
                 dictionary: Sequence[int] = ()) -> Iterator[Batch]:
         wanted = range(len(self.headers)) if columns is None else columns
+        read = [j for j in self._hidden_columns if j in wanted]
+        if read:
+            self._hidden_columns = []       # said once
+            self.warn("QR219", tr("column '{name}' is hidden: read as data{more}", name=self.headers[read[0]],
+                                  more=tr(", as are {count} more hidden column(s)", count=len(read) - 1)
+                                  if len(read) > 1 else ""), None, read[0], suggestion=_HIDDEN_SUGGESTION)
         yield Batch({j: self.columns[j] for j in wanted}, len(self.row_lines), 0)
 
     def locate(self, row: int | None, column: int | None) -> m.Span | None:
@@ -913,8 +968,73 @@ class ExcelTable(Table):
         return rendered_span(self.name, self.header_row if row is None else self.row_lines[row], cells, column)
 
 
+_HIDDEN_SUGGESTION = tr("nothing to do if the hidden cells are data of the table; otherwise delete them or move them "
+                        "to another sheet (hiding does not leave them out)")
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_FORMULA = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _MERGED_RANGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+
+
+def _first_visible(book: Any, path: Path) -> tuple[Any, list[str]]:
+    """The worksheet read when none is named: the first visible one (a hidden sheet holds what
+    its author chose not to show, never read unasked; the first rather than the active one, which
+    is where the workbook was last looked at), and the names of the other visible worksheets
+    holding cells, any of which could be the table instead."""
+    visible = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    if not book.worksheets:     # chart sheets only
+        raise DataError(Diagnostic("QR203", tr("{path} has no worksheet", path=path)))
+    if not visible:
+        raise DataError(Diagnostic("QR203", tr("{path} shows no worksheet: every one is hidden", path=path),
+                                   suggestion=tr("name the sheet that holds the table (sheet=…, --sheet); the "
+                                                 "workbook's other sheets: {sheets}",
+                                                 sheets=", ".join(sheet.title for sheet in book.worksheets))))
+    holding = _holding_cells(path, [getattr(sheet, "_worksheet_path", None) for sheet in visible[1:]])
+    return visible[0], [sheet.title for sheet, held in zip(visible[1:], holding, strict=True) if held]
+
+
+def _holding_cells(path: Path, members: Sequence[str | None]) -> list[bool]:
+    """Whether each sheet (its part ``member`` of the workbook's zip) holds a cell value, read up
+    to its first value only: a sheet holding data shows one in its first kilobytes. An unreadable
+    sheet is taken as holding some, so that it is named rather than passed over."""
+    import zipfile
+
+    def holds(archive: zipfile.ZipFile, member: str | None) -> bool:
+        if member is None:
+            return True
+        tail = b""
+        with archive.open(member) as part:
+            while block := part.read(1 << 16):
+                text = tail + block
+                if b"<v>" in text or b"<is>" in text:       # a value, or an inline string
+                    return True
+                tail = text[-3:]
+        return False
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [holds(archive, member) for member in members]
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return [True] * len(members)
+
+
+_OFFICE_DOCUMENT = re.compile(rb'<Relationship\b[^>]*?\bTarget="/?([^"]+)"[^>]*?/officeDocument"|'
+                              rb'<Relationship\b[^>]*?/officeDocument"[^>]*?\bTarget="/?([^"]+)"')
+_FULL_CALCULATION = re.compile(rb'<(?:\w+:)?calcPr\b[^>]*?\bfullCalcOnLoad="(?:1|true)"')
+
+
+def _recalculated(path: Path) -> bool:
+    """Whether a workbook asks to be recalculated when opened (``fullCalcOnLoad`` in the ``calcPr``
+    of its workbook part), read from its XML: openpyxl's ``calculation.fullCalcOnLoad`` is true
+    when the attribute is absent, as it is in every workbook Excel saves."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            found = _OFFICE_DOCUMENT.search(archive.read("_rels/.rels"))
+            part = (found.group(1) or found.group(2)).decode() if found else "xl/workbook.xml"
+            return _FULL_CALCULATION.search(archive.read(part)) is not None
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def _sheet_xml(path: Path, member: str | None) -> bytes:
@@ -940,21 +1060,57 @@ def _column_number(letters: bytes) -> int:
     return column - 1
 
 
-def _uncalculated(xml: bytes) -> list[tuple[int, int, str]]:
+def _uncalculated(xml: bytes, recalculated: bool) -> list[tuple[int, int, str, bool]]:
     """Cells of a sheet holding a formula without a calculated value, as (row, column from 0,
-    formula): openpyxl reads them as empty. Only a sheet with a formula at all is looked through."""
+    formula, whether a value is stored): openpyxl reads a formula without a stored value as empty.
+    In a workbook flagged to be recalculated when opened (``recalculated``: ``fullCalcOnLoad`` in
+    its ``calcPr``), a stored value is no calculated one either: XlsxWriter, pandas' engine, stores
+    0 for every formula and sets the flag, so every formula cell is one. Only a sheet with a
+    formula at all is looked through."""
     from xml.sax.saxutils import unescape
 
     if b"<f" not in xml:
         return []
     found = []
+    masters: dict[bytes, str] = {}      # a shared formula's cell by its si (the first cell of its range)
     for match in _FORMULA_CELL.finditer(xml):
         inner = match.group(3) or b""
-        formula = re.search(rb"<f[^>]*>(.*?)</f>", inner, re.S)
-        if formula is not None and re.search(rb"<v>[^<]", inner) is None:     # no value, or <v />
-            found.append((int(match.group(2)), _column_number(match.group(1)),
-                          "=" + unescape(formula.group(1).decode("utf-8"))))
+        formula = _FORMULA.search(inner)
+        if formula is None:
+            continue
+        shared = re.search(rb'\bsi="([0-9]+)"', formula.group(1))
+        text = unescape((formula.group(2) or b"").decode("utf-8"))
+        if shared is not None and text:
+            masters[shared.group(1)] = match.group(1).decode() + match.group(2).decode()
+        stored = re.search(rb"<v>[^<]", inner) is not None      # not <v/>, <v></v> nor none
+        if stored and not recalculated:
+            continue
+        # a cell of a shared formula writes no text of its own: it is named by the cell that does
+        shown = "=" + text if text or shared is None else tr("(shared with cell {cell})", cell=masters.get(
+            shared.group(1), "?"))
+        found.append((int(match.group(2)), _column_number(match.group(1)), shown, stored))
     return found
+
+
+_ROW_HIDDEN = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"[^>]*?\bhidden="(?:1|true)"|'
+                         rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="([0-9]+)"')
+_COLUMN_TAG = re.compile(rb"<col\b([^>]*)>")
+
+
+def _hidden(xml: bytes) -> tuple[set[int], list[int]]:
+    """The hidden rows of a sheet (their numbers) and its hidden columns (from 0): hidden by
+    hand, by a filter or by a collapsed outline, the sheet does not show them."""
+    if b'hidden="' not in xml:
+        return set(), []
+    rows = {int(match.group(1) or match.group(2)) for match in _ROW_HIDDEN.finditer(xml)}
+    columns: list[int] = []
+    head = xml[:xml.find(b"<sheetData")]        # <cols> comes before the cells
+    for match in _COLUMN_TAG.finditer(head):
+        attributes = match.group(1)
+        bounds = [re.search(rb'\b%s="([0-9]+)"' % name, attributes) for name in (b"min", b"max")]
+        if re.search(rb'\bhidden="(?:1|true)"', attributes) and bounds[0] and bounds[1]:
+            columns.extend(range(int(bounds[0].group(1)) - 1, int(bounds[1].group(1))))
+    return rows, sorted(columns)
 
 
 def _merged_down(xml: bytes, header_row: int) -> list[tuple[int, int, int]]:
