@@ -18,7 +18,6 @@ over the values more.
 
 from __future__ import annotations
 
-import functools
 import weakref
 from collections.abc import Iterable
 
@@ -65,7 +64,8 @@ class Plan:
     excluded: BoolArray                       # != : the interval is the forbidden value
     lo_closed: FloatArray                     # the bounds as closed float bounds (see _closed)
     hi_closed: FloatArray
-    plain: BoolArray                          # one year's value, short bounds, no rounding first:
+    simple: BoolArray                         # one year's value (no sum, no baseline): the fast path
+    plain: BoolArray                          # simple, short bounds, no rounding first:
                                               # the float decision is the exact one
     factor: FloatArray                        # measure unit -> the unit the rule is written in
     aspiration: BoolArray
@@ -77,13 +77,9 @@ class Plan:
     def n_atoms(self) -> int:
         return len(self.atom_rule)
 
-    @functools.cached_property
-    def simple(self) -> BoolArray:
-        """Atoms that compare one year's value (no sum, no baseline): the fast path."""
-        return _simple(self.atom_sum_years, self.atom_measure)
-
 
 def _simple(sum_years: IntArray, measure: npt.NDArray[np.int8]) -> BoolArray:
+    """Atoms that compare one year's value (no sum, no baseline): the fast path."""
     single = (sum_years[:, 1:] < 0).all(axis=1) if sum_years.shape[1] > 1 else np.ones(len(measure), dtype=bool)
     return np.asarray(single & (measure == VALUE), dtype=bool)
 
@@ -167,7 +163,8 @@ def _compile(pack: Pack) -> Plan:
     atom_indicator = np.array([row[2] for row in rows], dtype=np.int64)
     measure = np.array([_MEASURE_CODE[b.measure] for b in per_rule], dtype=np.int8)
     on_floats = [_on_floats(rule) for rule in rules]
-    plain = _simple(sum_years, measure) & np.array([on_floats[row[0]] for row in rows], dtype=bool)
+    simple = _simple(sum_years, measure)
+    plain = simple & np.array([on_floats[row[0]] for row in rows], dtype=bool)
     plan = Plan(
         pack=pack,
         rules=rules,
@@ -188,6 +185,7 @@ def _compile(pack: Pack) -> Plan:
         excluded=np.array([b.interval.excluded for b in per_rule], dtype=bool),
         lo_closed=_closed(lo, lo_inclusive, plain, -np.inf),
         hi_closed=_closed(hi, hi_inclusive, plain, np.inf),
+        simple=simple,
         plain=plain,
         factor=np.array([float(b.rule_factor) if b.measure is Measure.VALUE else 1.0 for b in per_rule]),
         aspiration=np.array([b.strength.warns for b in per_rule], dtype=bool),

@@ -33,6 +33,7 @@ import numpy.typing as npt
 from ..errors import Diagnostic, Severity
 from ..i18n import Text, tr
 from ..language import units
+from ..tables.decimals import not_whole
 from ..tables.observations import Observations, Values
 from .plan import VALUE, Plan
 
@@ -141,21 +142,17 @@ def _doubts_in(plan: Plan, obs: Observations, i: int) -> tuple[Doubt, ...]:
 
 def _not_whole(values: Values, factor: float) -> BoolArray | None:
     """The exact values that are not a whole number of the base unit (``factor`` of it each: 3.5
-    万人 is 35,000 persons), None when there are none. A value converted from another unit may be a
-    rounding off a whole number (3.601 千件 → 3600.9999999999995 件): within 2**-40 of its size,
-    it is whole."""
+    万人 is 35,000 persons; :func:`~qualityrules.tables.decimals.not_whole`), None when there are
+    none."""
     x = values.lo
     if values.censored:
         x = np.where(values.lo == values.hi, x, np.nan)   # an interval is no count to be whole
-    scaled = x * factor if factor != 1.0 else x
-    with np.errstate(invalid="ignore"):
-        off = np.rint(scaled)
-        np.subtract(scaled, off, out=off)
-        np.abs(off, out=off)                                # NaN where missing or ±inf
-        if not np.fmax.reduce(off, axis=None, initial=0.0) > 0:   # (fmax skips NaN; comparing NaN is slow)
-            return None
-        cells: BoolArray = off > np.abs(scaled) * 2.0**-40
-    return cells if cells.any() else None
+    found = not_whole(x * factor if factor != 1.0 else x)
+    if not len(found):
+        return None
+    cells = np.zeros(x.shape, dtype=bool)
+    cells.flat[found] = True
+    return cells
 
 
 def _finite(values: Values) -> BoolArray | bool:

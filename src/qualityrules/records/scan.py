@@ -25,7 +25,7 @@ from ..errors import DataError, Diagnostic
 from ..i18n import tr
 from ..language.units import to_base, value_kind
 from ..packs.regions import Hierarchy
-from ..tables.decimals import decimal_digits, decimal_parts
+from ..tables.decimals import decimal_digits, decimal_parts, not_whole
 from ..tables.record_chunks import ABOVE, INFINITE, NEGATIVE, NOT_WHOLE
 from .plan import All, Any_, Grouping, Pass, Predicate
 
@@ -919,18 +919,10 @@ def _rows_where(values: Array, compare: Any, bound: float) -> RowsFn:
 
 def _not_whole_fn(values: Array, factor: float) -> RowsFn:
     """The rows of a block of a float count column whose finite value is not a whole number of the
-    base unit (``factor`` of it each); within 2**-40 of its size counts as whole (a value converted
-    from another unit, as in :func:`qualityrules.engine.plausibility._not_whole`)."""
+    base unit (``factor`` of it each; :func:`~qualityrules.tables.decimals.not_whole`)."""
     def rows(s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | None:
         x = values[s:e] if factor == 1.0 else values[s:e] * factor
-        whole = np.rint(x, out=scratch.rest[:e - s])
-        hit = np.not_equal(whole, x, out=scratch.flag[:e - s])      # NaN too: looked at below
-        if not hit.any():
-            return None
-        found = np.flatnonzero(hit)
-        near = x[found]
-        with np.errstate(invalid="ignore"):
-            found = found[np.abs(near - np.rint(near)) > np.abs(near) * 2.0**-40]   # NaN, ±inf: False
+        found = not_whole(x, scratch.rest[:e - s], scratch.flag[:e - s])
         return found if len(found) else None
     return rows
 

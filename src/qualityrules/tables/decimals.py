@@ -22,8 +22,8 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DIGITS", "value_of", "decimal_parts", "decimal_digits", "short_decimal", "one_float_off", "scale_array",
-           "exact_text"]
+__all__ = ["DIGITS", "value_of", "decimal_parts", "decimal_digits", "short_decimal", "one_float_off", "not_whole",
+           "scale_array", "exact_text"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -72,6 +72,22 @@ def one_float_off(x: float, bound: float) -> bool:
     ``94.99999999999999``; ``0.1 + 0.2`` is ``0.30000000000000004``): it gets the statutory
     verdict, not the one its rounding error would give."""
     return x != bound and (x == np.nextafter(bound, np.inf) or x == np.nextafter(bound, -np.inf))
+
+
+def not_whole(x: FloatArray, out: FloatArray | None = None, flags: BoolArray | None = None) -> IntArray:
+    """The flat positions (C order) of the finite values of ``x`` that are not whole numbers; a
+    value within 2**-40 of its size of one is whole (a unit conversion's rounding: 3.601 千件 is
+    3600.9999999999995 件). Two passes over ``x`` (into ``out`` and ``flags``, shaped as ``x``,
+    when given); the rest looks at the few values that are not whole, and at NaN."""
+    whole = np.rint(x, out=out)
+    hit = np.not_equal(whole, x, out=flags)          # NaN too: left out below
+    if not hit.any():
+        return np.empty(0, np.intp)
+    found = np.flatnonzero(hit)
+    near = x.ravel()[found]
+    with np.errstate(invalid="ignore"):
+        kept: IntArray = found[np.abs(near - np.rint(near)) > np.abs(near) * 2.0**-40]   # NaN, ±inf: False
+    return kept
 
 
 def short_decimal(value: Fraction) -> bool:

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from ..errors import DataError, Diagnostic, Severity, UsageError, did_you_mean
 from ..i18n import Text, tr
 from ..language.text import lone_surrogate, normalize, surrogate_message
+from ..language.units import value_kind
 from ..resources import cores, second_core
 from .cells import MISSING_CELLS, is_total, name_footnote, parse_column, parse_year
 from .frames import Categorical, arrow_dates, is_table, memory_table, prepare, value_at, wall_time
@@ -367,15 +368,10 @@ class Chunk:
             return codes
         codes = self._unmarked(name, codes)
         totals = [k for k, value in enumerate(codes.values) if is_total(value)]
-        if not totals:
+        held = _rows_holding(codes, totals)
+        if held is None:        # none, or categories no row holds
             return codes
-        marked = np.zeros(len(codes.values) + 1, bool)      # (the last entry is a null's, code -1)
-        marked[totals] = True
-        rows = np.take(marked, codes.codes)
-        count = int(np.count_nonzero(rows))
-        if not count:           # a category no row holds
-            return codes
-        first = int(rows.argmax())
+        first, count = held
         self.notes[(TOTALS, name)] = (first, count, str(value_at(self.raw(name), first)).strip())
         lut = np.arange(len(codes.values) + 1, dtype=np.intp)   # (signed: codes may be unsigned, polars')
         lut[totals] = -1
@@ -388,12 +384,9 @@ class Chunk:
         marked = {k: found for k, value in enumerate(codes.written or ()) if (found := name_footnote(value)) is not None}
         if not marked:
             return codes
-        flags = np.zeros(len(codes.values) + 1, bool)      # (the last entry is a null's, code -1)
-        flags[list(marked)] = True
-        rows = np.take(flags, codes.codes)
-        count = int(np.count_nonzero(rows))
-        if count:           # (else a category no row holds)
-            first = int(rows.argmax())
+        held = _rows_holding(codes, list(marked))
+        if held is not None:
+            first, count = held
             region, marker = marked[int(codes.codes[first])]
             self.notes[(FOOTNOTE, name)] = (first, count, (marker, region))
         values = [_name(marked[k][0]) if k in marked else value for k, value in enumerate(codes.values)]
@@ -603,6 +596,18 @@ def _extremes(values: Array) -> tuple[int, int]:
     return _serial_extremes(values)
 
 
+def _rows_holding(codes: Codes, entries: list[int]) -> tuple[int, int] | None:
+    """The first row whose code is one of the dictionary ``entries``, and how many rows are; None
+    when no row is (a category no row holds)."""
+    if not entries:
+        return None
+    flags = np.zeros(len(codes.values) + 1, bool)      # (the last entry is a null's, code -1)
+    flags[entries] = True
+    rows = np.take(flags, codes.codes)
+    count = int(np.count_nonzero(rows))
+    return (int(rows.argmax()), count) if count else None
+
+
 def _serial_extremes(values: Array) -> tuple[int, int]:
     step = 1 << 16
     low, high = int(values[:step].min()), int(values[:step].max())
@@ -610,8 +615,6 @@ def _serial_extremes(values: Array) -> tuple[int, int]:
         block = values[start:start + step]
         low, high = min(low, int(block.min())), max(high, int(block.max()))
     return low, high
-
-
 
 
 def _years_of_days(days: Array) -> Array:
@@ -784,10 +787,10 @@ def infinite_values(table: Table, position: int, row: int, count: int, value: fl
                             suggestion=tr("give the measured value, or leave the cell empty (NaN) when it is missing"))
 
 
-def implausible_values(table: Table, position: int, row: int, count: int, value: float, what: str, unit: str,
-                       readers: Sequence[str]) -> Diagnostic:
+def implausible_values(table: Table, column: str, position: int, row: int, count: int, value: float, what: str,
+                       unit: str, readers: Sequence[str]) -> Diagnostic:
     """QR243 (``what``: ``NEGATIVE``), QR242 (``ABOVE``) or QR245 (``NOT_WHOLE``) for a records
-    column (at ``position``, declared in ``unit``) holding, in ``count`` rows, a value its unit
+    column (``column`` at ``position``, declared in ``unit``) holding, in ``count`` rows, a value its unit
     cannot hold, shown at the first one: no measurement, so the indicators reading the column
     (``readers``) are unknown in the region-years of those rows."""
     shown = str(int(value)) if value.is_integer() else repr(value)
@@ -798,7 +801,9 @@ def implausible_values(table: Table, position: int, row: int, count: int, value:
         fix = tr("correct the value (a sign or a column mixed up?), or leave the cell empty when it is missing")
     elif what == ABOVE:
         code = "QR242"
-        doubt = tr("a share cannot be above {full} {unit} or below 0", full="100" if unit == "%" else "1000", unit=unit)
+        kind = value_kind(column, unit)
+        assert kind is not None and kind.highest is not None   # the scan found it above a share's whole
+        doubt = tr("a share cannot be above {full} {unit} or below 0", full=f"{kind.highest:g}", unit=unit)
         fix = tr("correct the value (a count or an amount in a share column?), or leave the cell empty when it is "
                  "missing")
     else:
@@ -888,7 +893,7 @@ class Noticed:
                 implausible = self.found.get((what, name))
                 if implausible is not None:
                     row, count, value, position = implausible
-                    found.append(implausible_values(table, position, row, count, value, what, units[name],
+                    found.append(implausible_values(table, name, position, row, count, value, what, units[name],
                                                     readers.get(name, ())))
             totals = self.found.get((TOTALS, name))
             if totals is not None:
