@@ -176,6 +176,9 @@ def test_a_footnote_marker_after_a_region_name_is_ignored_and_said(tmp_path: Pat
     assert (w.line, w.column) == (2, 1) and "'*' after the value ignored: read 甲区 (and in 1 more" in w.message
     report = qualityrules.evaluate(make_pack("达标率 >= 95%", scope="甲区"), path)
     assert report.verdict("甲区", 2015, "达标率") == "fail"
+    kept = load(write(tmp_path, "k.csv", "region,year,达标率\n丙区(2),2015,94\n1#,2015,96\n0A),2015,97\n"), CAT)
+    assert sorted(kept.regions) == ["0A)", "1#", "丙区(2)"]      # a name may end so: no marker after a name
+    assert not [w for w in kept.warnings if w.code == "QR212"]
     records = "district,sample_date,volume,compliant\n龙岗区①,2015-01-01,1,true\n龙岗区,2015-01-02,1,false\n"
     for form in ([write(tmp_path, "wastewater.csv", records)],
                  {"wastewater": pd.read_csv(write(tmp_path, "w.csv", records)).astype({"district": "category"})}):

@@ -84,9 +84,13 @@ _MAX_EXPONENT_DIGITS = 6     # exponent digits: 1e1000000000 is out of range fro
 # parenthesised numbers, */†/‡/§/#/※, a letter or number in brackets (a) (1) [1] a).
 _MARKS = "\u00b9\u00b2\u00b3\u2070-\u207e\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
 _MARK_DIGIT = re.compile(f"[{_MARKS}]")   # NFKC makes these digits: never read as part of a number
+_DIGIT_MARKS = r"[\u00b9\u00b2\u00b3\u2070-\u207e]+|[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]+"
 _FOOTNOTE = re.compile(
-    r"\s*(?:[\u00b9\u00b2\u00b3\u2070-\u207e]+|[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]+"
-    r"|[*†‡§#※]+|[(（][A-Za-z0-9]{1,2}[)）]|\[[A-Za-z0-9]{1,2}\]|［[A-Za-z0-9]{1,2}］|[A-Za-z]\))$")
+    rf"\s*(?:{_DIGIT_MARKS}|[*†‡§#※]+|[(（][A-Za-z0-9]{{1,2}}[)）]|\[[A-Za-z0-9]{{1,2}}\]|［[A-Za-z0-9]{{1,2}}］"
+    r"|[A-Za-z]\))$")
+# After a name, only the marks no name holds: a name may end in a bracketed letter or digit
+# (某区(2)), a station's in # (1#)
+_NAME_FOOTNOTE = re.compile(rf"\s*(?:{_DIGIT_MARKS}|[*†‡§※]+)$")
 _NUMBER = re.compile(r"[+-]?(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eE]([+-]?)([0-9]+))?")
 _THOUSANDS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
 _SPLIT_DIGITS = re.compile(r"[0-9]\s+[0-9.]")
@@ -263,9 +267,9 @@ def parse_cell(text: str) -> Cell | None:
 
 
 def name_footnote(name: str) -> tuple[str, str] | None:
-    """A name cell (a region) that ends in a footnote marker (``深圳市*``, ``龙岗区①``, ``福田区(1)``):
-    the name without it and the marker; None when it has none, or is nothing else."""
-    marker = _FOOTNOTE.search(name)
+    """A name cell (a region) that ends in a footnote marker no name holds (``深圳市*``, ``龙岗区①``,
+    ``福田区¹``): the name without it and the marker; None when it has none, or is nothing else."""
+    marker = _NAME_FOOTNOTE.search(name)
     if marker is None or not name[:marker.start()].strip():
         return None
     return name[:marker.start()].rstrip(), marker.group().strip()
