@@ -616,6 +616,7 @@ def test_the_comparisons_split_over_two_threads_give_the_same_blocks(monkeypatch
 
     one_report, one = blocks()
     monkeypatch.setattr(evaluation, "_PARALLEL_VALUES", 1)
+    monkeypatch.setattr(evaluation, "_PARALLEL_RUN", 1)
     monkeypatch.setattr(evaluation, "cores", lambda: 2)
     split = []
     original = evaluation._second_half
@@ -641,6 +642,7 @@ def test_a_forked_child_compares_on_two_cores_without_waiting_forever(monkeypatc
     from qualityrules.engine import evaluation
 
     monkeypatch.setattr(evaluation, "_PARALLEL_VALUES", 1)
+    monkeypatch.setattr(evaluation, "_PARALLEL_RUN", 1)
     monkeypatch.setattr(evaluation, "cores", lambda: 2)
     pack = make_pack("每年 达标率 >= 95%\n每年 产值 30-40亿元\n每年 能耗 <= 0.47吨标准煤/万元\n每年 事故 <= 2起")
     n = 50

@@ -10,10 +10,14 @@ import io
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import jsonschema
+import numpy as np
 import pytest
-from reference import make_pack
+from hypothesis import given
+from hypothesis import strategies as st
+from reference import CATALOGUE, make_pack
 
 import qualityrules
 
@@ -219,3 +223,71 @@ def test_a_count_that_is_not_whole_is_set_aside(value: object, unit: str | None,
     enterprises = longgang(CERTIFIED, [2.5])
     assert enterprises.verdict("龙岗区", 2015, CERTIFIED) == "unknown" and [w.code for w in enterprises.warnings] == \
         ["QR245"]
+
+
+@pytest.mark.parametrize(("bad", "codes"), [
+    ({"能耗": -0.1}, ["QR243"]), ({"能耗": -math.inf}, ["QR214"]), ({"能耗": math.inf}, ["QR214"]),
+    ({"企业数": 3.5}, ["QR245"]), ({"企业数": -2.0}, ["QR243"]), ({"企业数": math.inf}, ["QR214"]),
+    ({"人数": 1.00005}, ["QR245"]), ({"人数": 1.0001}, []), ({}, []), ({"企业数": 7.0, "能耗": 0.0}, []),
+])
+def test_the_screen_after_the_comparison_decides_as_the_screen_before_it(
+        bad: dict[str, float], codes: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column compared in every year is screened after its comparison, while its values are
+    in the CPU cache (a magnitude never negative, a count): the verdicts, reasons and warnings
+    are those of the screen run before the comparison, whatever is in doubt (a negative value,
+    ±inf, a count not whole, a count in 万人 whose conversion rounds: 1.00005 万人 is 10,000.5
+    persons, 1.0001 万人 is 10,001)."""
+    from qualityrules.engine import plausibility
+    from qualityrules.language.parse import parse_text
+    from qualityrules.packs.resolve import Catalogue
+
+    rule_file, _ = parse_text(CATALOGUE + "indicator 人数 {\n    unit 万人\n    direction higher\n}\n")
+    catalogue, _ = Catalogue.build(rule_file.indicators)
+    pack = make_pack("\n".join(["每年 能耗 <= 0.5吨标准煤/万元", "每年 企业数 >= 3家", "每年 人数 >= 1万人",
+                                "2013年 能耗 <= 0.4吨标准煤/万元"]), cat=catalogue)
+    n, years = 40, [2011, 2012, 2013]
+    rng = np.random.default_rng(5)
+    table: dict[str, Any] = {"region": np.repeat(np.arange(n), len(years)), "year": np.tile(years, n),
+                             "能耗": np.round(rng.uniform(0, 1, n * len(years)), 2),
+                             "企业数": rng.integers(0, 8, n * len(years)).astype(float),
+                             "人数": np.round(rng.uniform(0.5, 2, n * len(years)), 1)}
+    for column in table.values():
+        if column.dtype == float:
+            column[rng.random(len(column)) < 0.1] = np.nan
+    for name, value in bad.items():
+        table[name][17] = value
+    tree = {str(r): "甲区" for r in range(n)}
+
+    def outcome() -> tuple[object, ...]:
+        report = qualityrules.evaluate(pack, table, hierarchy=tree)
+        rows = [(r["region"], r["year"], r["indicator"], r["verdict"], r.get("reason")) for r in report.targets()]
+        return rows, [(w.code, str(w.message)) for w in report.warnings]
+
+    folded = outcome()
+    assert [code for code, _ in folded[1]] == codes
+    monkeypatch.setattr(plausibility.Screen, "can_follow", lambda self, i: False)
+    assert folded == outcome()
+
+
+@given(st.lists(st.one_of(st.integers(-10**6, 10**6).map(float), st.floats(allow_nan=True, allow_infinity=True)),
+                max_size=40), st.integers(0, 3), st.sampled_from([1.0, 1000.0, 10000.0]))
+def test_the_whole_number_tests_agree_with_a_plain_one_across_blocks(
+        cells: list[float], copies: int, factor: float) -> None:
+    """:func:`not_whole` and :func:`any_not_whole` read a column in blocks through scratch kept
+    per thread: positions are those of the whole column, on any block, whatever NaN or ±inf
+    lie around them; the quick test says "not whole" whenever the careful one finds a value."""
+    from qualityrules.tables import decimals
+
+    x = np.full(decimals._WHOLE_BLOCK * copies + 7, 5.0)
+    x[-len(cells) or len(x):] = cells[-len(x):] if cells else []
+    x[3::decimals._WHOLE_BLOCK] = np.nan
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = x * factor
+        expected = [k for k, v in enumerate(scaled.tolist())
+                    if math.isfinite(v) and abs(v - round(v)) > abs(v) * 2.0**-40]
+        assert decimals.not_whole(x, factor).tolist() == expected
+    grid = x.reshape(-1, 1)
+    quick = decimals.any_not_whole(grid, ~np.isfinite(grid), factor)
+    assert quick or not expected
+    exactly_whole = all(v == round(v) for v in scaled.tolist() if math.isfinite(v))
+    assert quick == (not exactly_whole)

@@ -33,7 +33,7 @@ import numpy.typing as npt
 from ..errors import Diagnostic, Severity
 from ..i18n import Text, tr
 from ..language import units
-from ..tables.decimals import not_whole
+from ..tables.decimals import any_not_whole, not_whole
 from ..tables.observations import Observations, Values
 from .plan import VALUE, Plan
 
@@ -91,6 +91,30 @@ class Screen:
             self._screened[i] = found
         return found
 
+    def can_follow(self, i: int) -> bool:
+        """Can indicator ``i`` be screened by :meth:`after`, following its first comparison? When
+        it is not screened yet, holds exact values (not censored) and is a magnitude never
+        negative or a count: its screen needs no ranges before the comparison (a share's does,
+        and they tell the engine that the column holds no infinity)."""
+        if i in self._screened or self.obs.values[i].censored:
+            return False
+        kind = units.value_kind(self.obs.indicators[i], self.obs.units[i])
+        return kind is not None and kind.highest is None
+
+    def after(self, i: int, x: FloatArray, unknown: BoolArray) -> Values | None:
+        """Indicator ``i`` screened after its comparison over every cell (``x``, its values, and
+        ``unknown``, those that are NaN or infinite; :meth:`can_follow`): None when no value is
+        in doubt (nothing to compare again: one pass for the lowest value and, for a count, two
+        for wholeness); else its values with the doubtful ones set aside."""
+        kind = units.value_kind(self.obs.indicators[i], self.obs.units[i])
+        assert kind is not None
+        if not np.fmin.reduce(x, axis=None, initial=np.inf) < 0 and \
+                not (kind.whole and any_not_whole(x, unknown, float(units.to_base(kind.unit)))):
+            self._screened[i] = self.obs.values[i]
+            return None
+        found = self.values(i)
+        return None if found is self.obs.values[i] else found
+
     def result(self) -> tuple[Observations, tuple[Doubt, ...]]:
         """The observations with every doubtful value set aside, and the doubts (by indicator)."""
         for i in range(len(self.obs.indicators)):
@@ -147,7 +171,7 @@ def _not_whole(values: Values, factor: float) -> BoolArray | None:
     x = values.lo
     if values.censored:
         x = np.where(values.lo == values.hi, x, np.nan)   # an interval is no count to be whole
-    found = not_whole(x * factor if factor != 1.0 else x)
+    found = not_whole(x, factor)
     if not len(found):
         return None
     cells = np.zeros(x.shape, dtype=bool)

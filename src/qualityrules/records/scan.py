@@ -921,8 +921,7 @@ def _not_whole_fn(values: Array, factor: float) -> RowsFn:
     """The rows of a block of a float count column whose finite value is not a whole number of the
     base unit (``factor`` of it each; :func:`~qualityrules.tables.decimals.not_whole`)."""
     def rows(s: int, e: int, memo: dict[Any, Array], scratch: _Scratch) -> Array | None:
-        x = values[s:e] if factor == 1.0 else values[s:e] * factor
-        found = not_whole(x, scratch.rest[:e - s], scratch.flag[:e - s])
+        found = not_whole(values[s:e], factor)
         return found if len(found) else None
     return rows
 

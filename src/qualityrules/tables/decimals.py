@@ -15,6 +15,7 @@ decimals themselves: :func:`decimal_parts` finds them vectorised, as integers ``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -23,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = ["DIGITS", "value_of", "decimal_parts", "decimal_digits", "short_decimal", "one_float_off", "not_whole",
-           "scale_array", "exact_text"]
+           "any_not_whole", "scale_array", "exact_text"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -74,20 +75,59 @@ def one_float_off(x: float, bound: float) -> bool:
     return x != bound and (x == np.nextafter(bound, np.inf) or x == np.nextafter(bound, -np.inf))
 
 
-def not_whole(x: FloatArray, out: FloatArray | None = None, flags: BoolArray | None = None) -> IntArray:
-    """The flat positions (C order) of the finite values of ``x`` that are not whole numbers; a
-    value within 2**-40 of its size of one is whole (a unit conversion's rounding: 3.601 千件 is
-    3600.9999999999995 件). Two passes over ``x`` (into ``out`` and ``flags``, shaped as ``x``,
-    when given); the rest looks at the few values that are not whole, and at NaN."""
-    whole = np.rint(x, out=out)
-    hit = np.not_equal(whole, x, out=flags)          # NaN too: left out below
-    if not hit.any():
-        return np.empty(0, np.intp)
-    found = np.flatnonzero(hit)
-    near = x.ravel()[found]
-    with np.errstate(invalid="ignore"):
-        kept: IntArray = found[np.abs(near - np.rint(near)) > np.abs(near) * 2.0**-40]   # NaN, ±inf: False
-    return kept
+def not_whole(x: FloatArray, factor: float = 1.0) -> IntArray:
+    """The flat positions (C order) of the finite values of ``x * factor`` that are not whole
+    numbers; a value within 2**-40 of its size of one is whole (a unit conversion's rounding:
+    3.601 千件 is 3600.9999999999995 件). ``x`` is read in blocks that fit the CPU cache, through
+    scratch kept per thread (a fresh array as large as a column costs more to touch than the
+    test itself): four passes over a block, none of them stopped by NaN (``fmax`` skips it); the
+    rest looks only at a block holding a value that is not whole."""
+    flat = x.reshape(-1)
+    scaled, rest, _ = _scratch()
+    found: list[IntArray] = []
+    for start in range(0, len(flat), _WHOLE_BLOCK):
+        part = flat[start:start + _WHOLE_BLOCK]
+        n = len(part)
+        if factor != 1.0:
+            part = np.multiply(part, factor, out=scaled[:n])
+        d = np.subtract(part, np.rint(part, out=rest[:n]), out=rest[:n])
+        if not np.fmax.reduce(np.abs(d, out=d), initial=0.0) > 0:        # every value whole (or NaN, ±inf)
+            continue
+        with np.errstate(invalid="ignore"):
+            hit = np.flatnonzero(d > np.abs(part) * 2.0**-40)                # NaN, ±inf: False
+        if len(hit):
+            found.append(hit + start)
+    return np.concatenate(found) if found else np.empty(0, np.intp)
+
+
+def any_not_whole(x: FloatArray, skip: BoolArray, factor: float = 1.0) -> bool:
+    """Whether some value of ``x * factor`` (``[rows, columns]``) outside ``skip`` (its NaN or
+    infinite cells, shaped as ``x``) is not exactly a whole number: the quick test, two passes a
+    block; :func:`not_whole` then looks again with a conversion's rounding allowed for."""
+    rows, width = x.shape
+    step = max(1, _WHOLE_BLOCK // max(width, 1))
+    scaled, rest, flags = _scratch()
+    for start in range(0, rows, step):
+        part = x[start:start + step]
+        n = part.size
+        if factor != 1.0:
+            part = np.multiply(part, factor, out=scaled[:n].reshape(part.shape))
+        hit = np.not_equal(np.rint(part, out=rest[:n].reshape(part.shape)), part, out=flags[:n].reshape(part.shape))
+        if np.greater(hit, skip[start:start + step], out=hit).any():      # not whole, and not NaN or ±inf
+            return True
+    return False
+
+
+_WHOLE_BLOCK = 1 << 15           # values tested at a time (256 KiB of scratch a buffer)
+_SCRATCH = threading.local()
+
+
+def _scratch() -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Two float buffers and one of booleans, of ``_WHOLE_BLOCK`` values each, this thread's own."""
+    found: tuple[FloatArray, FloatArray, BoolArray] | None = getattr(_SCRATCH, "buffers", None)
+    if found is None:
+        found = _SCRATCH.buffers = (np.empty(_WHOLE_BLOCK), np.empty(_WHOLE_BLOCK), np.empty(_WHOLE_BLOCK, dtype=bool))
+    return found
 
 
 def short_decimal(value: Fraction) -> bool:
