@@ -297,6 +297,17 @@ def test_chinese_numerals_ending_a_list_and_a_magnitude_that_names_a_denominator
         "累计 中国驰名商标 >= 两件", "累计 省级名牌产品 >= 二十个", "特种设备万台死亡率 控制在0.15以下"]
 
 
+def test_per_part_and_decimal_chinese_numerals_in_prose() -> None:
+    """百分之九十五 (95 %), 千分之五 (5 ‰) and 八十五点五 (85.5) are read with their value and unit,
+    written as the plan prints them (the rule language reads them too); 百分之九十五% is no
+    reading to guess at, and a slogan's numeral stays out."""
+    assert lines(GOALS + "城市生活污水处理率达到八十五点五%，工业废水达标排放率达到百分之九十五以上，"
+                 "重点产品抽检合格率保持在百分之百，万元GDP能耗比2020年下降百分之十五，事故死亡率控制在千分之五以内，"
+                 "森林覆盖率达到百分之四十%，建设三大高地。") == [
+        "城市生活污水处理率 达到八十五点五%", "工业废水达标排放率 达到百分之九十五以上", "重点产品抽检合格率 == 100%",
+        "万元GDP能耗 较2020年下降百分之十五", "事故死亡率 控制在千分之五以内"]
+
+
 def test_a_running_total_and_a_sum_over_the_period() -> None:
     assert lines(GOALS + "团体标准累计达到150项。每年培育质量标杆企业10家，累计达到50家。") == [
         "团体标准 达到150项", "每年 培育质量标杆企业 >= 10家", "累计 培育质量标杆企业 达到50家"]

@@ -9,7 +9,8 @@ import pytest
 import qualityrules
 from qualityrules.errors import RuleSyntaxError
 from qualityrules.language import model as m
-from qualityrules.language.parse import COMPARATOR_WORDS, SUFFIX_WORDS, chinese_numeral, parse_text
+from qualityrules.language.numerals import chinese_decimal, chinese_numeral
+from qualityrules.language.parse import COMPARATOR_WORDS, SUFFIX_WORDS, parse_text
 
 GE, GT, LE, LT, EQ, NE = (m.Comparator.GE, m.Comparator.GT, m.Comparator.LE, m.Comparator.LT,
                           m.Comparator.EQ, m.Comparator.NE)
@@ -84,6 +85,43 @@ def test_chinese_numerals(text: str, value: int) -> None:
 def test_malformed_chinese_numerals(text: str) -> None:
     with pytest.raises(ValueError):
         chinese_numeral(text)
+
+
+@pytest.mark.parametrize(("line", "op", "value", "unit"), [
+    ("到2020年 工业废水达标排放率 达到百分之九十五以上", GE, "95", "%"),
+    ("到2020年 工业废水达标排放率达到百分之九十五以上", GE, "95", "%"),      # glued: read as the spaced line
+    ("到2020年 工业废水达标排放率 达到百分之百", GE, "100", "%"),
+    ("到2020年 工业废水达标排放率 不低于百分之95", GE, "95", "%"),
+    ("到2020年 城市生活污水处理率 达到百分之八十五点五", GE, "85.5", "%"),
+    ("到2020年 城市生活污水处理率 达到八十五点五%", GE, "85.5", "%"),
+    ("到2020年 事故死亡率 不超过千分之五", LE, "5", "‰"),
+    ("到2020年 指数 达到九十点", GE, "90", "点"),          # 点 with no digit after it is the unit
+    ("到2020年 指数 达到九十点五点", GE, "90.5", "点"),
+])
+def test_per_part_and_decimal_chinese_numerals(line: str, op: m.Comparator, value: str, unit: str) -> None:
+    """百分之九十五 is 95 % (千分之五 5 ‰) and 八十五点五 is 85.5, as plans print them; before, the
+    glued line read '…达到百分之' as the indicator's name and 95 as a number with no unit."""
+    rule = qualityrules.parse_rule(line)
+    assert isinstance(rule.target, m.Comparison)
+    assert (rule.target.op, rule.target.quantity.value, rule.target.quantity.unit) == (op, Decimal(value), unit)
+    assert rule.indicator in ("工业废水达标排放率", "城市生活污水处理率", "事故死亡率", "指数")
+    assert qualityrules.parse_rule(qualityrules.format_model(rule)) == rule
+
+
+@pytest.mark.parametrize("line", ["工业废水达标排放率 达到百分之九十五%", "工业废水达标排放率 达到百分之",
+                                  "工业废水达标排放率 达到八十五点十%"])
+def test_malformed_per_part_quantities_are_located_errors(line: str) -> None:
+    with pytest.raises(qualityrules.QualityRulesError) as caught:
+        qualityrules.parse_rule(line)
+    assert all(d.span is not None for d in caught.value.diagnostics)
+
+
+def test_chinese_decimals() -> None:
+    assert chinese_decimal("八十五点五") == Decimal("85.5") and chinese_decimal("零点零五") == Decimal("0.05")
+    assert chinese_decimal("十五") == 15
+    for malformed in ("八十五点", "八十五点十", "点五"):
+        with pytest.raises(ValueError):
+            chinese_decimal(malformed)
 
 
 def test_symbolic_and_full_width_comparators_agree() -> None:

@@ -23,7 +23,8 @@ from decimal import Decimal
 import attrs
 
 from ..i18n import Text, tr
-from ..language.numerals import chinese_numeral
+from ..language.grammar import grammar_terminals
+from ..language.numerals import PER_PART_UNITS, chinese_decimal
 from ..language.parse import (
     CHANGE_WORDS,
     COMPARATOR_WORDS,
@@ -105,9 +106,10 @@ def _value_pattern() -> re.Pattern[str]:
     units = _alternatives(_units())
     suffixes = _alternatives({*SUFFIX_WORDS, "左右", "之内", "之上"})
     number = r"\d+(?:,\d{3})*(?:\.\d+)?"
-    cn = r"[零〇一二两三四五六七八九十百千万亿]+"
+    terminals = grammar_terminals()
+    cn, per_part = terminals["CN_NUMBER"], terminals["PER_PART"]
     return re.compile(
-        rf"(?P<pre>{prefixes})?(?P<fill>全年的)?(?P<per>每(?:十万|万|千|百)(?:人口|人|户|家|台))?"
+        rf"(?P<pre>{prefixes})?(?P<fill>全年的)?(?P<per>每(?:十万|万|千|百)(?:人口|人|户|家|台))?(?P<pp>{per_part})?"
         rf"(?:(?P<num>{number})(?P<mag>万亿|亿|万|千)?|(?P<cn>{cn}))(?P<unit>{units})?"
         rf"(?:(?P<sep>[-―—–~至])(?:(?P<num2>{number})(?P<mag2>万亿|亿|万|千)?|(?P<cn2>{cn}))(?P<unit2>{units})?)?"
         rf"(?:\(含[^)]{{0,4}}\))?(?P<suf>{suffixes})?(?:\(含[^)]{{0,4}}\))?")
@@ -452,15 +454,18 @@ class _SentenceReader:
 
     def _read_match(self, match: re.Match[str], clause: _Clause) -> _Match | None:
         text = self.text
-        number_start = match.start("num") if match.group("num") else match.start("cn")
+        per_part = match.group("pp")     # 百分之九十五: 95 %, written so in the rule
+        if per_part and (match.group("unit") or match.group("mag")):
+            return None                   # 百分之九十五% or 百分之5万: no reading of it is safe
+        number_start = match.start("pp") if per_part else match.start("num") if match.group("num") else match.start("cn")
         before = text[max(clause.start, number_start - 1):number_start]
-        unit = match.group("unit") or match.group("unit2")
+        unit = PER_PART_UNITS[per_part] if per_part else match.group("unit") or match.group("unit2")
         if before and (before.isascii() and before.isalnum() or before in "./第每"):
             return None  # PM2.5, ISO9001, GB/T19004, 第26届, 每万人口
         digits_end = match.end("num") if match.group("num") else match.end("cn")
         if before == "前" and (text[digits_end:digits_end + 1] in ("位", "名", "强") or digits_end == clause.end):
             return self._rank(match, number_start)  # 保持全国前10位, 位居全市前三: a rank
-        if match.group("cn") and not self._counted(match, clause):
+        if match.group("cn") and not per_part and not self._counted(match, clause):
             return None
         if not unit and not match.group("pre") and not match.group("suf"):
             return None  # a bare number: a list number, a code, a year without 年
@@ -472,8 +477,8 @@ class _SentenceReader:
         if unit in ("日", "天") and re.search(r"\d+月$", text[clause.start:number_start]):
             return None  # a date: 3月21日
         end_of_first = next(match.end(g) for g in ("unit", "mag", "num", "cn") if match.group(g))
-        value = _value(match.group("num"), match.group("mag"), match.group("cn"), match.group("unit") or unit,
-                       text[number_start:end_of_first])
+        value = _value(match.group("num"), match.group("mag"), match.group("cn"), unit if per_part else
+                       match.group("unit") or unit, text[number_start:end_of_first])
         if value is None:
             return None
         if value.unit in CLASSIFIED_UNITS:  # 7个工作日 is 7工作日
@@ -504,6 +509,8 @@ class _SentenceReader:
         slogan or a list of tasks (``三大高地``, ``四个最严``, ``十项任务``)."""
         unit = match.group("unit")
         rest = self.text[match.end():clause.end]
+        if unit in ("%", "‰"):     # 九十五%: a share, no slogan
+            return _numeral(match.group("cn"))
         if unit not in _CN_COUNT_UNITS or match.group("cn") == "一" or (match.group("cn") == "两" and rest[:1] not in "、和及"):
             return False  # 一批, 一站式, 两个毫不动摇; but 新增驰名商标两件
         if match.group("cn") in ("十", "百", "千", "万", "亿") and not match.group("pre") and re.search(r"\d", rest):
@@ -514,11 +521,7 @@ class _SentenceReader:
             return False
         if rest.startswith(_TASK_NOUNS) or re.match(r"[一二三四五六七八九十]", rest):
             return False
-        try:
-            chinese_numeral(match.group("cn"))
-        except (ValueError, KeyError):
-            return False
-        return True
+        return _numeral(match.group("cn"))
 
     def _qualifier(self, match: _Match, following: _Match) -> bool:
         """``超1000亿元1家``, ``年主营业务收入超1000亿元的名牌企业达10家``, ``超过1000亿元、500亿元的名牌
@@ -1005,6 +1008,15 @@ def _overlaps(match: _Match, times: list[re.Match[str]]) -> bool:
     return any(t.start() < match.end and match.number_start < t.end() for t in times)
 
 
+def _numeral(text: str) -> bool:
+    """Is ``text`` a well-formed Chinese numeral (decimals after 点 allowed)?"""
+    try:
+        chinese_decimal(text)
+    except (ValueError, KeyError):
+        return False
+    return True
+
+
 def _value(number: str | None, magnitude: str | None, cn: str | None, unit: str | None, written: str) -> Value | None:
     if number is not None:
         value = Decimal(number.replace(",", ""))
@@ -1013,7 +1025,7 @@ def _value(number: str | None, magnitude: str | None, cn: str | None, unit: str 
                       "千": Decimal(1000)}[magnitude]
     elif cn is not None:
         try:
-            value = Decimal(chinese_numeral(cn))
+            value = chinese_decimal(cn)
         except (ValueError, KeyError):
             return None
     else:

@@ -14,7 +14,12 @@ on formal numerals instead (``tests/test_numerals.py``).
 
 from __future__ import annotations
 
-__all__ = ["chinese_numeral"]
+from decimal import Decimal
+
+__all__ = ["chinese_numeral", "chinese_decimal", "PER_PART_UNITS"]
+
+#: 百分之九十五 is 95 %, 千分之五 5 ‰ (the grammar's PER_PART).
+PER_PART_UNITS = {"百分之": "%", "千分之": "‰"}
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}
@@ -104,3 +109,15 @@ def _section(text: str) -> int:
         # 一百二 = 120: a last digit right after a unit counts in the next lower unit.
         total += digit if after_zero or last_unit == 10**4 or last_unit == 10 else digit * last_unit // 10
     return total
+
+
+def chinese_decimal(text: str) -> Decimal:
+    """A Chinese numeral with decimals, as the grammar's CN_NUMBER takes it: ``八十五点五`` is
+    85.5 (the digits after 点 read one by one); :class:`ValueError` for a malformed one."""
+    whole, point, decimals = text.partition("点")
+    value = Decimal(chinese_numeral(whole))
+    if not point:
+        return value
+    if not decimals or any(ch not in _DIGITS for ch in decimals):
+        raise ValueError("only digits follow 点")
+    return value + Decimal("0." + "".join(str(_DIGITS[ch]) for ch in decimals))

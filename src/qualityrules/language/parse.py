@@ -40,7 +40,7 @@ from ..i18n import Text, tr
 from ..resources import Artefact, digest, load_artefact
 from . import grammar, units
 from . import model as m
-from .numerals import chinese_numeral
+from .numerals import PER_PART_UNITS, chinese_decimal
 from .reader import Reading, glued_lines, read_line, unreadable_comparison
 from .text import NormalizedText, lone_surrogate, normalize_with_offsets, quotable, quote, surrogate_message
 from .units import grammar_spellings
@@ -182,7 +182,7 @@ GRAMMAR_TO_MODEL: dict[str, type] = {
 # language itself are shown as written).
 _TERMINAL_NAMES: dict[str, str] = {
     "NAME": tr("an indicator name"), "STRING": tr('a "quoted text"'), "NUMBER": tr("a number"),
-    "CN_NUMBER": tr("a Chinese numeral"), "UNIT": tr("a unit"), "MAGNITUDE": "万/亿",
+    "CN_NUMBER": tr("a Chinese numeral"), "PER_PART": "百分之/千分之", "UNIT": tr("a unit"), "MAGNITUDE": "万/亿",
     "CMP_PREFIX": tr("a comparator word (达到, 不低于, 低于, …)"), "CMP_SUFFIX": "以上/以下/以内",
     "SYMBOL_OP": tr("a comparison (>=, <, …)"), "RANGE_SEP": tr("a range (30-40)"),
     "TARGET_YEAR": tr("a target year (到2015年)"), "EVERY_YEAR": "每年", "CUMULATIVE": "累计",
@@ -1573,6 +1573,8 @@ class _Builder:
         number = c[0]
         words = {t.type: t for t in reversed(c[1:])}   # the first UNIT and MAGNITUDE written
         unit = str(words["UNIT"]) if "UNIT" in words else None
+        if number.type == "PER_PART":                   # 百分之九十五: 95 %
+            number, unit = c[1], PER_PART_UNITS[str(c[0])]
         magnitude = str(words["MAGNITUDE"]) if "MAGNITUDE" in words else None
         if number.type == "CN_NUMBER":
             value = self._chinese_number(str(number), self._token_span(number))
@@ -1589,7 +1591,7 @@ class _Builder:
 
     def _chinese_number(self, text: str, span: m.Span) -> Decimal:
         try:
-            return Decimal(chinese_numeral(text))
+            return chinese_decimal(text)
         except ValueError as error:
             self._error("QR008", tr("'{text}' is not a Chinese numeral: {error}", text=text, error=error), span)
             return Decimal(0)
