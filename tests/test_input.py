@@ -489,6 +489,15 @@ def test_percentage_points_are_no_level_of_a_share(text: str, line: int, column:
     assert d.suggestion == "give 达标率 in %"
 
 
+@pytest.mark.parametrize("text", ["region,year,达标率(百分比)\n甲区,2015,96\n",
+                                  "region,year,indicator,value,unit\n甲区,2015,达标率,96,百分比\n"])
+def test_baifenbi_is_percent(text: str, tmp_path: Path) -> None:
+    """百分比 ("percentage"), as a statistical table heads a share column, is %: not an unknown
+    unit whose suggestion is 百分点 (which would then be refused as a change)."""
+    obs = load(write(tmp_path, "t.csv", text), CAT)
+    assert obs.units == ("%",) and obs.lo[0, 0, 0] == 96
+
+
 def test_bytes_that_do_not_decode_are_located(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes("region,year,达标率\n甲区,2015,96\n".encode() + b"\xff\xfe,2015,96\n")
