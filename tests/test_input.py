@@ -498,6 +498,24 @@ def test_baifenbi_is_percent(text: str, tmp_path: Path) -> None:
     assert obs.units == ("%",) and obs.lo[0, 0, 0] == 96
 
 
+@pytest.mark.parametrize(("text", "line", "column", "words"), [
+    ("region,year,达标率\n甲区,2015,96\n注：数据来源于统计局,,\n", 3, 1, "'注：数据来源于统计局': a note?"),
+    ("region,year,达标率\n甲区,2015,96\n乙区,,\n丙区,,\n", 3, 1, "as are 1 more such row(s)"),
+    ("region,year,达标率\n甲区,2015,96\n,2015,\n", 3, 2, "no region and no value"),
+    ("region,year,indicator,value\n甲区,2015,达标率,96\n甲区,2015,,\n", 3, 1, "no indicator and no value"),
+])
+def test_a_note_row_is_left_out_and_said(text: str, line: int, column: int, words: str, tmp_path: Path) -> None:
+    """A row with words in a key column but no year (region, indicator) and no value — a note
+    under the table, a region listed without its year — is left out with QR221 at the first,
+    not dropped unseen; an empty row and a totals row say nothing more."""
+    obs = load(write(tmp_path, "t.csv", text), CAT)
+    [warning] = obs.warnings
+    assert warning.code == "QR221" and (warning.span.line, warning.span.column) == (line, column)
+    assert words in warning.message and obs.regions == ("甲区",)
+    quiet = load(write(tmp_path, "q.csv", "region,year,达标率\n甲区,2015,96\n,,\n合计,2015,\n"), CAT)
+    assert [w.code for w in quiet.warnings] == ["QR216"]
+
+
 def test_bytes_that_do_not_decode_are_located(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes("region,year,达标率\n甲区,2015,96\n".encode() + b"\xff\xfe,2015,96\n")

@@ -101,6 +101,7 @@ CODES: dict[str, str] = {
     "QR218": "a value given twice with the same value, read once",
     "QR219": "hidden rows or columns of a sheet read as data",
     "QR220": "no sheet named: the first visible one read, though others hold cells",
+    "QR221": "a row with words but no value and no region, year or indicator left out (a note)",
     "QR240": "regions in the data outside the pack's area (not-applicable)",
     "QR241": "a share column that looks written as fractions of 1",
     "QR242": "a share above 100 % or below 0",

@@ -1137,6 +1137,7 @@ class _Loader:
             for rows, _ in self.totals:
                 holds[rows] = False
             self.warnings.append(self._totals_left_out(j_region))
+        self._notes_left_out(missing & ~holds, region_codes, year_codes, indicator_codes, j_region, j_year, j_indicator)
         for row in np.flatnonzero(missing & holds)[:MAX_DIAGNOSTICS].tolist():
             if region_codes[row] < 0:
                 self.problems.add("QR203", tr("the region is empty"), row, j_region,
@@ -1148,6 +1149,32 @@ class _Loader:
                 self.problems.add("QR203", tr("the year is empty"), row, j_year,
                                   suggestion=tr("give the year of every row that holds values"))
         return ~missing
+
+    def _notes_left_out(self, left: BoolArray, region_codes: IntArray, year_codes: IntArray,
+                        indicator_codes: IntArray | None, j_region: int, j_year: int, j_indicator: int) -> None:
+        """QR221 at the first of the rows left out for holding no value and no key, that still
+        have words in a key column (``注：数据来源于统计局`` under the table, a region listed
+        without a year): said, not dropped unseen like an empty row. Totals rows are QR216's."""
+        written = (region_codes >= 0) | (year_codes >= 0)
+        if indicator_codes is not None:
+            written |= indicator_codes >= 0
+        rows = left & written
+        for totals, _ in self.totals:
+            rows[totals] = False
+        found = np.flatnonzero(rows)
+        if not len(found):
+            return
+        first = int(found[0])
+        key = tr("region") if region_codes[first] < 0 else tr("year") if year_codes[first] < 0 else tr("indicator")
+        words = self.region_name(int(region_codes[first])) if region_codes[first] >= 0 else None
+        message = tr("a row with no {key} and no value is left out", key=key) if words is None \
+            else tr("a row with no {key} and no value is left out ('{text}': a note?)", key=key, text=words)
+        if len(found) > 1:
+            message = tr("{message}, as are {more} more such row(s)", message=message, more=len(found) - 1)
+        self.warnings.append(self.table.diagnostic(
+            "QR221", message, first, j_region if words is not None else j_year, severity=Severity.WARNING,
+            suggestion=tr("nothing to do if it is a note; if the row is a region's, give its {key} and values",
+                          key=key)))
 
     def _totals_left_out(self, j_region: int) -> Diagnostic:
         """QR216: the totals rows (合计, 小计 in the region column), left out, shown at the first."""
