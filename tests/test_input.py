@@ -516,6 +516,16 @@ def test_a_note_row_is_left_out_and_said(text: str, line: int, column: int, word
     assert [w.code for w in quiet.warnings] == ["QR216"]
 
 
+@pytest.mark.parametrize("mark", ["，", "；", "、"])
+def test_a_table_typed_with_full_width_separators_is_told_so(mark: str, tmp_path: Path) -> None:
+    """A table typed with full-width commas between its cells (no delimiter a reader splits on)
+    is one column: QR203 at the header naming the separator, not "no region column"."""
+    path = write(tmp_path, "t.csv", f"region{mark}year{mark}达标率\n甲区{mark}2015{mark}96\n")
+    d = error_of(lambda: load(path, CAT)).diagnostic
+    assert d.code == "QR203" and d.line == 1 and f"separated by '{mark}'" in d.message
+    assert f"replace every '{mark}'" in (d.suggestion or "")
+
+
 def test_bytes_that_do_not_decode_are_located(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes("region,year,达标率\n甲区,2015,96\n".encode() + b"\xff\xfe,2015,96\n")

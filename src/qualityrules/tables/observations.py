@@ -641,6 +641,14 @@ def _analyse(headers: Sequence[str], catalogue: Any, form: str | None, region_co
             problems.append(("QR303", tr("{option}={value} is not a column of the data", option=option,
                                          value=repr(wanted)), None,
                              did_you_mean(wanted, list(headers)) or tr("columns: {columns}", columns=", ".join(headers))))
+    glued = next((mark for mark in "，；、" if len(headers) == 1 and mark in headers[0]), None)
+    if glued is not None and ("region" not in roles or "year" not in roles):
+        # a table typed with full-width separators: one cell per row, which no delimiter splits
+        problems.append(("QR203", tr("the header is one cell, '{header}': its columns seem separated by '{mark}', "
+                                     "which is no delimiter of a table", header=headers[0], mark=glued), 0,
+                         tr("separate the cells with ',' (or a tab): replace every '{mark}' between cells",
+                            mark=glued)))
+        return _Columns(roles, False, (), (), tuple(problems))
     for role, names in (("region", REGION_COLUMNS), ("year", YEAR_COLUMNS)):
         if role not in roles:
             looked_for = ", ".join(sorted(names))
