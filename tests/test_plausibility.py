@@ -142,8 +142,9 @@ def test_nothing_is_copied_when_nothing_is_in_doubt() -> None:
 
 
 def test_a_censored_value_counts_by_its_finite_end_in_the_fractions_test() -> None:
-    report = longgang(WASTEWATER, [1.0, ">95"])   # ">95" is a value above 1: not a column of fractions
-    assert report.warnings == () and report.verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    report = longgang(WASTEWATER, [1.0, ">95"])   # ">95" is a value above 1: not a column of fractions,
+    assert report.verdict("龙岗区", 2015, WASTEWATER) == "pass"   # though 1.0 is one among it (100 %)
+    assert [w.code for w in report.warnings] == ["QR241"] and "1 value(s) set aside" in report.warnings[0].message
     assert longgang(WASTEWATER, [1.0, "<0.9"]).warnings[0].code == "QR241"
 
 
@@ -219,3 +220,52 @@ def test_a_count_that_is_not_whole_is_set_aside(value: object, unit: str | None,
     enterprises = longgang(CERTIFIED, [2.5])
     assert enterprises.verdict("龙岗区", 2015, CERTIFIED) == "unknown" and [w.code for w in enterprises.warnings] == \
         ["QR245"]
+
+
+def test_one_fraction_among_percentages_is_set_aside() -> None:
+    """A single 0.96 among 97, 95, 98 % (targets ≥ 95 %) is a fraction written for 96 %: set aside
+    with a located QR241, not failed; the other cells keep their verdicts."""
+    regions = ["龙岗区", "横岗街道", "布吉街道", "坪地街道"]
+    data = {"region": regions, "year": [2015] * 4, WASTEWATER: [97, 95, 98, 0.96]}
+    report = qualityrules.evaluate("longgang-2015", data)
+    assert [report.verdict(r, 2015, WASTEWATER) for r in regions] == ["pass", "pass", "pass", "unknown"]
+    [warning] = report.warnings
+    assert warning.code == "QR241" and warning.severity.value == "warning"
+    assert warning.message == (f"{WASTEWATER} (<dict>: 坪地街道 2015): a value between 0 and 1 among values from 95 to "
+                               "98 %, while the targets on it are tens of % — a fraction written for a percentage "
+                               "(0.95 for 95 %); 1 value(s) set aside, their verdicts are unknown")
+    assert warning.suggestion == "multiply the cells by 100, or give them in %"
+    row = next(r for r in report.targets() if r["region"] == "坪地街道" and r["indicator"] == WASTEWATER
+               and r["origin"] == "longgang-2015")
+    assert row["reason"] == "written as a fraction of 1 (QR241)"
+
+
+@pytest.mark.parametrize(("body", "values", "verdict"), [
+    ("达标率 >= 95%", [0.5, 0.8, 1.2, 0.9], "fail"),       # a column of small shares: real
+    ("达标率 >= 95%", [0.5, 95, 97, 98], "fail"),          # 50 % is not among 95–98 %: no sign of a fraction
+    ("达标率 >= 95%", [0.08, 3, 12, 15], "fail"),          # the others are not tens of percent
+    ("达标率 >= 3%", [0.8, 78, 85, 90], "fail"),           # small targets: 0.8 % is plausible
+    ("达标率 <= 3%", [0.8, 78, 85, 90], "pass"),
+    ("达标率 >= 95%", [0.0, 95, 97, 98], "fail"),          # 0 is 0 % either way
+])
+def test_a_genuine_small_share_among_others_is_kept(body: str, values: list[float], verdict: str) -> None:
+    pack = make_pack(body)   # the first value in the target year 2015, the others before it
+    report = qualityrules.evaluate(pack, {"region": ["甲区"] * 4, "year": [2015, 2014, 2013, 2012], "达标率": values})
+    assert report.warnings == () and report.verdict("甲区", 2015, "达标率") == verdict
+
+
+def test_a_censored_fraction_among_percentages() -> None:
+    regions = ["龙岗区", "横岗街道", "布吉街道"]
+    report = qualityrules.evaluate("longgang-2015", {"region": regions, "year": [2015] * 3,
+                                                     WASTEWATER: ["≥0.97", "97", "≥96"]})
+    assert [w.code for w in report.warnings] == ["QR241"]
+    assert "(<dict>: 龙岗区 2015): a value between 0 and 1 among values from 96 to 97 %" in report.warnings[0].message
+    assert [report.verdict(r, 2015, WASTEWATER) for r in regions] == ["unknown", "pass", "pass"]
+
+
+def test_a_fraction_and_a_share_above_100_in_one_column() -> None:
+    regions = ["龙岗区", "横岗街道", "布吉街道"]
+    report = qualityrules.evaluate("longgang-2015", {"region": regions, "year": [2015] * 3,
+                                                     WASTEWATER: [0.97, 96, 150]})
+    assert [w.code for w in report.warnings] == ["QR241", "QR242"]
+    assert [report.verdict(r, 2015, WASTEWATER) for r in regions] == ["unknown", "pass", "unknown"]

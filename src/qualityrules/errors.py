@@ -102,7 +102,7 @@ CODES: dict[str, str] = {
     "QR219": "hidden rows or columns of a sheet read as data",
     "QR220": "no sheet named: the first visible one read, though others hold cells",
     "QR240": "regions in the data outside the pack's area (not-applicable)",
-    "QR241": "a share column that looks written as fractions of 1",
+    "QR241": "a share written as fractions of 1 (a column, or a value among percentages)",
     "QR242": "a share above 100 % or below 0",
     "QR243": "a negative count or quantity (a concentration, an intensity, a volume)",
     "QR244": "a lone surrogate in a name or value (not a character)",
