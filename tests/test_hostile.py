@@ -991,3 +991,30 @@ def test_a_sheet_named_for_data_without_sheets_is_a_usage_error(tmp_path: Path,
     assert main(["check", "longgang-2015", str(records), "--sheet", "数据"]) == 2
     err = capsys.readouterr().err
     assert "QR301" in err and "every data file holds records" in err
+
+
+def test_pandas_columns_of_several_levels_are_named_as_such() -> None:
+    """A frame read with two header rows (read_excel(header=[0, 1]): the indicator, then its unit,
+    or a section above the names) has MultiIndex columns, which read as "no region column". Said
+    as what it is, with the line that flattens them or keeps the level that names the columns."""
+    frame = pd.DataFrame({("地区", ""): ["龙岗区"], ("年份", ""): [2015], (WASTEWATER, "%"): [96.0]})
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, frame)
+    assert raised.value.code == "QR203" and len(raised.value.diagnostics) == 1
+    message, suggestion = raised.value.diagnostic.message, str(raised.value.diagnostic.suggestion)
+    assert message == ("<pandas.DataFrame>: the columns have 2 header rows (a pandas MultiIndex, such as ('地区', '')): "
+                       "a table is read with one header row")
+    assert "df.columns = df.columns.get_level_values(0)" in suggestion
+    assert "df.columns = [' '.join(map(str, c)).strip() for c in df.columns]" in suggestion
+    frame.columns = frame.columns.get_level_values(0)      # the suggestion works
+    assert qualityrules.evaluate(PACK, frame).verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    sections = pd.DataFrame({("环境", "地区"): ["龙岗区"], ("环境", "年份"): [2015], ("环境", WASTEWATER): [90.0]})
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.compute_indicators(PACK, {"wastewater": sections})
+    assert "get_level_values(1)" in str(raised.value.diagnostic.suggestion)
+    sections.columns = sections.columns.get_level_values(1)
+    assert qualityrules.evaluate(PACK, sections).verdict("龙岗区", 2015, WASTEWATER) == "fail"
+    together = pd.DataFrame({("a", "x"): [1], ("a", "y"): [2], ("b", "x"): [3]})   # no level tells them apart
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, together)
+    assert str(raised.value.diagnostic.suggestion).startswith("flatten them: df.columns = ")
