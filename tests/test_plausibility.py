@@ -12,7 +12,10 @@ import math
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference import make_pack
 
 import qualityrules
@@ -269,3 +272,27 @@ def test_a_fraction_and_a_share_above_100_in_one_column() -> None:
                                                      WASTEWATER: [0.97, 96, 150]})
     assert [w.code for w in report.warnings] == ["QR241", "QR242"]
     assert [report.verdict(r, 2015, WASTEWATER) for r in regions] == ["unknown", "pass", "unknown"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([3, 5, 10, 50, 95]),
+       st.lists(st.one_of(st.integers(0, 100).map(lambda n: n / 100), st.integers(-50, 1200).map(lambda n: n / 10)),
+                min_size=1, max_size=5))
+def test_the_screen_sets_aside_what_the_reference_does(bound: int, column: list[float]) -> None:
+    """The engine's screen of a share column (fractions, QR241; outside 0–100 %, QR242) agrees cell
+    by cell with the reference evaluator's rule, for targets small and large."""
+    from fractions import Fraction
+
+    from reference import Value, plausible
+
+    from qualityrules.engine.plan import compile_pack
+    from qualityrules.engine.plausibility import screen
+    from qualityrules.tables.observations import load
+
+    pack = make_pack(f"达标率 >= {bound}%")
+    years = list(range(2011, 2011 + len(column)))
+    obs = load({"region": ["甲区"] * len(column), "year": years, "达标率": column}, pack.catalogue)
+    _, doubts = screen(compile_pack(pack), obs)
+    engine = {int(obs.years[y]) for d in doubts for _, y in np.argwhere(d.cells).tolist()}
+    kept = plausible(pack, {("甲区", y, "达标率"): Value(Fraction(x), Fraction(x)) for y, x in zip(years, column, strict=True)})
+    assert engine == {y for y in years if ("甲区", y, "达标率") not in kept}
