@@ -79,7 +79,9 @@ def plausible(pack: Pack, table: dict[tuple[str, int, str], Value]) -> dict[tupl
     """The table without implausible values (they read as missing): a share (%) above 100 or
     below 0, a negative count (家, 起) or energy intensity (吨标准煤/万元) or index (点), a count that is
     not a whole number, and every value of a share whose values all lie in [0, 1] (one above 0)
-    while every bound of the pack's value targets on it is at least 5 %."""
+    while every bound of the pack's value targets on it is at least 5 % — or, under such targets,
+    a value in (0, 1] that times 100 lies among the others (all at least 10 %) give or take 5
+    points."""
     def ends(v: Value) -> list[float]:
         return [x for x in (v.lo, v.hi) if math.isfinite(x)]
 
@@ -91,11 +93,19 @@ def plausible(pack: Pack, table: dict[tuple[str, int, str], Value]) -> dict[tupl
             bounds = [float(b) for r in pack.rules if r.indicator.name == name and r.measure is Measure.VALUE
                       for b in (r.interval.lower, r.interval.upper) if b is not None]
             everything = [x for v in values.values() for x in ends(v)]
-            if bounds and min(bounds) >= 5 and everything and 0 <= min(everything) and 0 < max(everything) <= 1:
+            tens = bool(bounds) and min(bounds) >= 5
+            if tens and everything and 0 <= min(everything) and 0 < max(everything) <= 1:
                 bad = list(values)
             else:
                 bad = [key for key, v in values.items()
                        if (math.isfinite(v.lo) and v.lo > 100 * (1 + 1e-9)) or (math.isfinite(v.hi) and v.hi < 0)]
+                # a value in (0, 1] among others all at least 10 %, landing within 5 points of their
+                # range when multiplied by 100: a fraction (each value by its finite ends)
+                others = [min(ends(v)) for v in values.values() if ends(v) and min(ends(v)) > 1]
+                if tens and others and float(min(others)) >= 10:
+                    low, high = (float(min(others)) - 5) / 100, min(1.0, (float(max(everything)) + 5) / 100)
+                    bad += [key for key, v in values.items() if ends(v) and float(min(ends(v))) >= low
+                            and float(max(ends(v))) <= high]
         elif indicator.unit in ("家", "起"):
             bad = [key for key, v in values.items() if math.isfinite(v.hi) and v.hi < 0
                    or v.exact and math.isfinite(v.lo) and Fraction(v.lo).denominator != 1]

@@ -319,3 +319,43 @@ def test_the_outside_warning_names_the_nearest_pack_covering_each_region_once() 
         in str(warning.suggestion)          # 光明区 and 广州市 belong to the nearer pack, not to both
     codes = qualityrules.evaluate("longgang-2015", {"region": np.arange(12), "year": [2015] * 12, WASTEWATER: [96.0] * 12})
     assert codes.warnings[0].message.endswith("0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 2 more")
+
+
+@pytest.mark.parametrize(("text", "where", "said"), [
+    (f"region,year,{WASTEWATER}\n龙岗区,2015,96\n龙岗区,2016,97\n", ":1:8:", "the column 'year' is a data table's"),
+    (f"地区,{WASTEWATER}\n龙岗区,96.5\n", ":1:4:", f"the column '{WASTEWATER}' is an indicator"),
+    ("region,x\n龙城站,龙岗区\n龙岗区,96.5%\n", ":3:5:", "'96.5%' is a measurement, not a region's name"),
+    ("地区,2015,2016\n龙岗区,96,97\n", ":1:4:", "the column '2015' is a year"),
+    ("region,indicator,value\n龙岗区,达标率,96\n", ":1:8:", "the column 'indicator' is a data table's"),
+])
+def test_a_data_table_given_as_the_hierarchy_is_refused(tmp_path: Any, capsys: pytest.CaptureFixture[str],
+                                                        text: str, where: str, said: str) -> None:
+    """A data table given as --hierarchy was read as levels of regions: 龙岗区 → 2015 → 96 (one
+    year: silently; two: 'region 2015 has two parents'). Refused at its first sign (QR208)."""
+    from qualityrules.cli import main
+    from qualityrules.records.hierarchy import Hierarchy as FileHierarchy
+
+    tree = tmp_path / "tree.csv"
+    tree.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        FileHierarchy.read(tree)
+    assert raised.value.code == "QR208"
+    rendered = str(raised.value)
+    assert f"{tree}{where} error[QR208]" in rendered and "this looks like a data table, not a region hierarchy" in rendered
+    assert said in rendered and "columns child,parent" in str(raised.value.diagnostic.suggestion)
+    data = tmp_path / "data.csv"
+    data.write_text(f"region,year,{WASTEWATER}\n龙岗区,2015,96\n", encoding="utf-8")
+    assert main(["check", "longgang-2015", str(data), "--hierarchy", str(tree)]) == 2
+    assert "error[QR208]" in capsys.readouterr().err
+
+
+def test_hierarchies_with_codes_and_names_are_still_read(tmp_path: Any) -> None:
+    from qualityrules.records.hierarchy import Hierarchy as FileHierarchy
+    from qualityrules.resources import rules_dir
+
+    tree = tmp_path / "tree.csv"
+    tree.write_text("child,parent\n440307,440300\n龙城站,龙城街道\n", encoding="utf-8")
+    assert FileHierarchy.read(tree).parent == {"440307": "440300", "龙城站": "龙城街道"}
+    tree.write_text("station,district,city\n1.1号站,龙岗区,深圳市\n", encoding="utf-8")   # a name with a number in it
+    assert FileHierarchy.read(tree).ancestors("1.1号站") == ["龙岗区", "深圳市"]
+    assert FileHierarchy.read(rules_dir() / "regions.csv").parent == shipped_hierarchy().parent

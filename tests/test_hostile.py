@@ -958,3 +958,63 @@ def test_hidden_rows_and_columns_of_a_sheet_are_read_and_said(tmp_path: Path) ->
     computed = qualityrules.compute_indicators(PACK, {"wastewater": tmp_path / "wastewater.xlsx"})
     assert computed.get(WASTEWATER, "龙岗区", 2015) == 25.0
     assert [(w.code, w.line) for w in computed.warnings] == [("QR219", 3)]
+
+
+def test_a_sheet_named_for_data_without_sheets_is_a_usage_error(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """--sheet (sheet=) with a CSV or Parquet file, or a table in memory, was ignored without a
+    word: the user meant a sheet that was never read. A usage error (QR301) with the way out; with
+    several files, the sheet is the workbooks' among them."""
+    data = small_csv(tmp_path)
+    assert main(["check", "longgang-2015", str(data), "--sheet", "数据"]) == 2
+    err = capsys.readouterr().err
+    assert "QR301" in err and f"sheet '数据' was named, but the data has no sheets ({data})" in err
+    assert "leave out the sheet" in err and "Traceback" not in err
+    parquet = tmp_path / "data.parquet"
+    pd.DataFrame({"region": ["龙岗区"], "year": [2015], WASTEWATER: [96.0]}).to_parquet(parquet)
+    frame = pd.DataFrame({"region": ["龙岗区"], "year": [2015], WASTEWATER: [96.0]})
+    for given_data in (parquet, frame, [data, parquet]):
+        with pytest.raises(qualityrules.UsageError) as error:
+            qualityrules.evaluate(PACK, given_data, sheet="数据")
+        assert error.value.code == "QR301" and "has no sheets" in error.value.diagnostic.message
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "数据"
+    book.active.append(["region", "year", WASTEWATER])
+    book.active.append(["横岗街道", 2015, 90])
+    book.save(tmp_path / "more.xlsx")
+    report = qualityrules.evaluate(PACK, [data, tmp_path / "more.xlsx"], sheet="数据")   # the workbook's sheet
+    assert (report.verdict("龙岗区", 2015, WASTEWATER), report.verdict("横岗街道", 2015, WASTEWATER)) == ("pass", "fail")
+    records = tmp_path / "wastewater.csv"
+    records.write_text("district,sample_date,volume,compliant\n龙岗区,2015-03-01,5,true\n", encoding="utf-8")
+    assert main(["check", "longgang-2015", str(records), "--sheet", "数据"]) == 2
+    err = capsys.readouterr().err
+    assert "QR301" in err and "every data file holds records" in err
+
+
+def test_pandas_columns_of_several_levels_are_named_as_such() -> None:
+    """A frame read with two header rows (read_excel(header=[0, 1]): the indicator, then its unit,
+    or a section above the names) has MultiIndex columns, which read as "no region column". Said
+    as what it is, with the line that flattens them or keeps the level that names the columns."""
+    frame = pd.DataFrame({("地区", ""): ["龙岗区"], ("年份", ""): [2015], (WASTEWATER, "%"): [96.0]})
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, frame)
+    assert raised.value.code == "QR203" and len(raised.value.diagnostics) == 1
+    message, suggestion = raised.value.diagnostic.message, str(raised.value.diagnostic.suggestion)
+    assert message == ("<pandas.DataFrame>: the columns have 2 header rows (a pandas MultiIndex, such as ('地区', '')): "
+                       "a table is read with one header row")
+    assert "df.columns = df.columns.get_level_values(0)" in suggestion
+    assert "df.columns = [' '.join(map(str, c)).strip() for c in df.columns]" in suggestion
+    frame.columns = frame.columns.get_level_values(0)      # the suggestion works
+    assert qualityrules.evaluate(PACK, frame).verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    sections = pd.DataFrame({("环境", "地区"): ["龙岗区"], ("环境", "年份"): [2015], ("环境", WASTEWATER): [90.0]})
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.compute_indicators(PACK, {"wastewater": sections})
+    assert "get_level_values(1)" in str(raised.value.diagnostic.suggestion)
+    sections.columns = sections.columns.get_level_values(1)
+    assert qualityrules.evaluate(PACK, sections).verdict("龙岗区", 2015, WASTEWATER) == "fail"
+    together = pd.DataFrame({("a", "x"): [1], ("a", "y"): [2], ("b", "x"): [3]})   # no level tells them apart
+    with pytest.raises(qualityrules.DataError) as raised:
+        qualityrules.evaluate(PACK, together)
+    assert str(raised.value.diagnostic.suggestion).startswith("flatten them: df.columns = ")

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference import CATALOGUE, make_pack
 
@@ -146,8 +146,9 @@ def test_nothing_is_copied_when_nothing_is_in_doubt() -> None:
 
 
 def test_a_censored_value_counts_by_its_finite_end_in_the_fractions_test() -> None:
-    report = longgang(WASTEWATER, [1.0, ">95"])   # ">95" is a value above 1: not a column of fractions
-    assert report.warnings == () and report.verdict("龙岗区", 2015, WASTEWATER) == "pass"
+    report = longgang(WASTEWATER, [1.0, ">95"])   # ">95" is a value above 1: not a column of fractions,
+    assert report.verdict("龙岗区", 2015, WASTEWATER) == "pass"   # though 1.0 is one among it (100 %)
+    assert [w.code for w in report.warnings] == ["QR241"] and "1 value(s) set aside" in report.warnings[0].message
     assert longgang(WASTEWATER, [1.0, "<0.9"]).warnings[0].code == "QR241"
 
 
@@ -291,3 +292,76 @@ def test_the_whole_number_tests_agree_with_a_plain_one_across_blocks(
     assert quick or not expected
     exactly_whole = all(v == round(v) for v in scaled.tolist() if math.isfinite(v))
     assert quick == (not exactly_whole)
+
+
+def test_one_fraction_among_percentages_is_set_aside() -> None:
+    """A single 0.96 among 97, 95, 98 % (targets ≥ 95 %) is a fraction written for 96 %: set aside
+    with a located QR241, not failed; the other cells keep their verdicts."""
+    regions = ["龙岗区", "横岗街道", "布吉街道", "坪地街道"]
+    data = {"region": regions, "year": [2015] * 4, WASTEWATER: [97, 95, 98, 0.96]}
+    report = qualityrules.evaluate("longgang-2015", data)
+    assert [report.verdict(r, 2015, WASTEWATER) for r in regions] == ["pass", "pass", "pass", "unknown"]
+    [warning] = report.warnings
+    assert warning.code == "QR241" and warning.severity.value == "warning"
+    assert warning.message == (f"{WASTEWATER} (<dict>: 坪地街道 2015): a value between 0 and 1 among values from 95 to "
+                               "98 %, while the targets on it are tens of % — a fraction written for a percentage "
+                               "(0.95 for 95 %); 1 value(s) set aside, their verdicts are unknown")
+    assert warning.suggestion == "multiply the cells by 100, or give them in %"
+    row = next(r for r in report.targets() if r["region"] == "坪地街道" and r["indicator"] == WASTEWATER
+               and r["origin"] == "longgang-2015")
+    assert row["reason"] == "written as a fraction of 1 (QR241)"
+
+
+@pytest.mark.parametrize(("body", "values", "verdict"), [
+    ("达标率 >= 95%", [0.5, 0.8, 1.2, 0.9], "fail"),       # a column of small shares: real
+    ("达标率 >= 95%", [0.5, 95, 97, 98], "fail"),          # 50 % is not among 95–98 %: no sign of a fraction
+    ("达标率 >= 95%", [0.08, 3, 12, 15], "fail"),          # the others are not tens of percent
+    ("达标率 >= 3%", [0.8, 78, 85, 90], "fail"),           # small targets: 0.8 % is plausible
+    ("达标率 <= 3%", [0.8, 78, 85, 90], "pass"),
+    ("达标率 >= 95%", [0.0, 95, 97, 98], "fail"),          # 0 is 0 % either way
+])
+def test_a_genuine_small_share_among_others_is_kept(body: str, values: list[float], verdict: str) -> None:
+    pack = make_pack(body)   # the first value in the target year 2015, the others before it
+    report = qualityrules.evaluate(pack, {"region": ["甲区"] * 4, "year": [2015, 2014, 2013, 2012], "达标率": values})
+    assert report.warnings == () and report.verdict("甲区", 2015, "达标率") == verdict
+
+
+def test_a_censored_fraction_among_percentages() -> None:
+    regions = ["龙岗区", "横岗街道", "布吉街道"]
+    report = qualityrules.evaluate("longgang-2015", {"region": regions, "year": [2015] * 3,
+                                                     WASTEWATER: ["≥0.97", "97", "≥96"]})
+    assert [w.code for w in report.warnings] == ["QR241"]
+    assert "(<dict>: 龙岗区 2015): a value between 0 and 1 among values from 96 to 97 %" in report.warnings[0].message
+    assert [report.verdict(r, 2015, WASTEWATER) for r in regions] == ["unknown", "pass", "pass"]
+
+
+def test_a_fraction_and_a_share_above_100_in_one_column() -> None:
+    regions = ["龙岗区", "横岗街道", "布吉街道"]
+    report = qualityrules.evaluate("longgang-2015", {"region": regions, "year": [2015] * 3,
+                                                     WASTEWATER: [0.97, 96, 150]})
+    assert [w.code for w in report.warnings] == ["QR241", "QR242"]
+    assert [report.verdict(r, 2015, WASTEWATER) for r in regions] == ["unknown", "pass", "unknown"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([3, 5, 10, 50, 95]),
+       st.lists(st.one_of(st.integers(0, 100).map(lambda n: n / 100), st.integers(-50, 1200).map(lambda n: n / 10)),
+                min_size=1, max_size=5))
+def test_the_screen_sets_aside_what_the_reference_does(bound: int, column: list[float]) -> None:
+    """The engine's screen of a share column (fractions, QR241; outside 0–100 %, QR242) agrees cell
+    by cell with the reference evaluator's rule, for targets small and large."""
+    from fractions import Fraction
+
+    from reference import Value, plausible
+
+    from qualityrules.engine.plan import compile_pack
+    from qualityrules.engine.plausibility import screen
+    from qualityrules.tables.observations import load
+
+    pack = make_pack(f"达标率 >= {bound}%")
+    years = list(range(2011, 2011 + len(column)))
+    obs = load({"region": ["甲区"] * len(column), "year": years, "达标率": column}, pack.catalogue)
+    _, doubts = screen(compile_pack(pack), obs)
+    engine = {int(obs.years[y]) for d in doubts for _, y in np.argwhere(d.cells).tolist()}
+    kept = plausible(pack, {("甲区", y, "达标率"): Value(Fraction(x), Fraction(x)) for y, x in zip(years, column, strict=True)})
+    assert engine == {y for y in years if ("甲区", y, "达标率") not in kept}

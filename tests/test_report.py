@@ -150,6 +150,21 @@ def test_csv(report: Report) -> None:
     assert (first["verdict"], first["value"], first["threshold"], first["margin"]) == ("pass", "96.0", "95.0", "1.0")
 
 
+def test_csv_text_cells_cannot_run_as_formulas() -> None:
+    """A region, citation or any text cell starting with = + - @ would run as a formula when the CSV
+    is opened in a spreadsheet: written with ' before it. Numbers (a margin of -1.0) and text that
+    is a plain number stay as they are."""
+    pack = make_pack('达标率 >= 95%    cite "@SUM(1+1)"')
+    regions = ["甲区", '=HYPERLINK("http://x")', "-2+3", "+1", "-7"]
+    text = evaluate(pack, {"region": regions, "year": [2015] * 5, "达标率": [94, 96, 97, 98, 99]}).to_csv()
+    rows = list(csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#")))
+    assert [r["region"] for r in rows] == ["甲区", '\'=HYPERLINK("http://x")', "'-2+3", "+1", "-7"]
+    assert {r["citation"] for r in rows} == {"'@SUM(1+1)"}
+    first = rows[0]
+    assert (first["margin"], first["relative_margin"][:7]) == ("-1.0", "-0.0105")
+    assert first["rule"].startswith("达标率") and first["target"] == "≥ 95 %"
+
+
 def test_markdown(report: Report) -> None:
     text = report.to_markdown()
     assert text.startswith("# t-2015")

@@ -201,7 +201,8 @@ def evaluate(pack: Pack | str | Path, data: Any, *, region: str | Iterable[str] 
     CSV path, laid over the shipped ``rules/regions.csv``) says which regions of the data lie
     inside the pack's region (a region outside it is not-applicable, with a warning); other
     keywords (``encoding``, ``sheet``, ``header_row``, ``form``, ``region_column``,
-    ``year_column``, ``ignore_columns``) go to the data loader (:mod:`qualityrules.tables`). The
+    ``year_column``, ``ignore_columns``) go to the data loader (:mod:`qualityrules.tables`;
+    ``sheet`` for an .xlsx workbook only: data without sheets is a usage error, QR301). The
     pack compiles once per pack object. ``search`` and ``catalogue`` (see :func:`parse_pack`) are
     used when ``pack`` is an id or a path. A table of a million values or more, whose rules
     compare about 250,000 values each or more, is compared on two cores when the machine has them

@@ -103,7 +103,7 @@ CODES: dict[str, str] = {
     "QR220": "no sheet named: the first visible one read, though others hold cells",
     "QR221": "a row with words but no value and no region, year or indicator left out (a note)",
     "QR240": "regions in the data outside the pack's area (not-applicable)",
-    "QR241": "a share column that looks written as fractions of 1",
+    "QR241": "a share written as fractions of 1 (a column, or a value among percentages)",
     "QR242": "a share above 100 % or below 0",
     "QR243": "a negative count or quantity (a concentration, an intensity, a volume)",
     "QR244": "a lone surrogate in a name or value (not a character)",

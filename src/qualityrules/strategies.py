@@ -1013,7 +1013,8 @@ def _plausibility(indicator: m.Indicator) -> tuple[_Range, _Range]:
     """(the values the evaluator's plausibility screen keeps, the values to prefer): a share within
     0–100 % (0–1000 ‰), a count at least 0 and whole and a quantity never negative at least 0
     (else set aside); for a share, values above 1, since a column all of whose values lie in
-    [0, 1] reads as fractions when its targets are tens of percent. See
+    [0, 1] reads as fractions when its targets are tens of percent (and so may one such value
+    among larger ones). See
     :mod:`qualityrules.engine.plausibility`."""
     from .engine.plausibility import plausible_bounds
 

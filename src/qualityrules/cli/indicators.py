@@ -90,9 +90,15 @@ def prepare(pack: Any, args: argparse.Namespace, load_options: dict[str, Any], h
     plan, tables, others = _records(pack, list(args.data), list(args.records))
     if not tables:
         return args.data[0] if len(args.data) == 1 else list(args.data)
+    from ..errors import Diagnostic, UsageError
     from ..tables.observations import concat, load
 
-    parts = [load(path, pack.catalogue, **load_options) for path in others]
+    if not others and load_options.get("sheet") is not None:
+        raise UsageError(Diagnostic(
+            "QR301", tr("--sheet '{sheet}' names a worksheet of indicator data, but every data file holds records "
+                        "({files})", sheet=load_options["sheet"], files=", ".join(args.data)),
+            suggestion=tr("leave out --sheet: a workbook of records is read from its first visible sheet")))
+    parts = [load(others, pack.catalogue, **load_options)] if others else []
     parts.append(_compute(plan, tables, args, hierarchy).observations(pack.catalogue))
     return concat(parts)
 

@@ -6,7 +6,9 @@ Three kinds of doubt, each a data warning naming the indicator and its cells, wi
 * **QR241** — a share (an indicator in % or ‰ that is not a change rate) whose values in the
   data all lie in [0, 1] while the pack's targets on it are tens of percent (every bound ≥ 5 %):
   the column was almost certainly written as fractions (0.95 for 95 %). Every value of it is
-  set aside.
+  set aside. So is a single value in (0, 1] among values of tens of percent, when its multiple by
+  100 lies among theirs (0.96 among 95, 97, 98 %; :func:`_fractions_among`): a genuine share of
+  1 % or less is not set aside — not in a column of small shares, nor under small targets.
 * **QR242** — a share above 100 % or below 0 %: the value is set aside.
 * **QR243** — a negative value of a quantity that cannot be negative: a count, persons or a
   rank, or a magnitude whose unit says so (a concentration 微克/立方米, an intensity
@@ -37,12 +39,13 @@ from ..tables.decimals import any_not_whole, not_whole
 from ..tables.observations import Observations, Values
 from .plan import VALUE, Plan
 
-__all__ = ["Doubt", "Screen", "screen", "plausible_bounds", "FRACTION_TARGETS"]
+__all__ = ["Doubt", "Screen", "screen", "plausible_bounds", "FRACTION_TARGETS", "FRACTION_COLUMN"]
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
 FRACTION_TARGETS = 5.0      # % : targets whose every bound is at least this are "tens of percent"
+FRACTION_COLUMN = 10.0      # % : the lowest of a column's other values, for one in (0, 1] to read as a fraction
 _SLACK = 1e-9               # relative: 100 % reached through a unit conversion is not above 100 %
 _SHOWN = 5
 
@@ -149,19 +152,49 @@ def _doubts_in(plan: Plan, obs: Observations, i: int) -> tuple[Doubt, ...]:
                                        "for 3,601? a value in thousands?)")))
         return tuple(found)
     full = kind.highest
-    whole = f"{full:g}"
-    if _lowest_value_bounds(plan).get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS and lowest >= 0 and 0 < highest <= 1:
+    whole, example = f"{full:g}", f"{0.95 * full:g}"
+    tens = _lowest_value_bounds(plan).get(name, 0.0) * 100.0 / full >= FRACTION_TARGETS
+    if tens and lowest >= 0 and 0 < highest <= 1:
         # every bound of the value targets on it is at least 5 %, and every value is in [0, 1]
         return (_doubt(obs, i, ~np.isnan(values.lo) & _finite(values), "QR241", tr("written as fractions of 1"),
                        tr("every value lies between 0 and 1 while the targets on it are tens of {unit} "
-                          "— fractions written for percentages (0.95 for 95 {unit})", unit=unit),
+                          "— fractions written for percentages (0.95 for {example} {unit})", unit=unit, example=example),
                        tr("multiply the column by {factor}, or give it in {unit}", factor=whole, unit=unit)),)
+    found = []
+    if tens and lowest <= 1 < highest:     # some values in [0, 1] among larger ones (NaN compares False)
+        among = _fractions_among(values, highest, full)
+        if among is not None:
+            cells, low = among
+            found.append(_doubt(obs, i, cells, "QR241", tr("written as a fraction of 1"),
+                                tr("a value between 0 and 1 among values from {low} to {high} {unit}, while the "
+                                   "targets on it are tens of {unit} — a fraction written for a percentage (0.95 for "
+                                   "{example} {unit})", low=f"{low:g}", high=f"{highest:g}", unit=unit, example=example),
+                                tr("multiply the cells by {factor}, or give them in {unit}", factor=whole, unit=unit)))
     if highest_lo > full * (1 + _SLACK) or lowest_hi < 0:
         cells = ((values.lo > full * (1 + _SLACK)) | (values.hi < 0)) & _finite(values)   # NaN compares False
-        return (_doubt(obs, i, cells, "QR242", tr("a share outside 0–{full} {unit}", full=whole, unit=unit),
-                       tr("a share cannot be above {full} {unit} or below 0", full=whole, unit=unit),
-                       tr("correct the cells (a typo, a count or an amount in a share column?)")),)
-    return ()
+        found.append(_doubt(obs, i, cells, "QR242", tr("a share outside 0–{full} {unit}", full=whole, unit=unit),
+                            tr("a share cannot be above {full} {unit} or below 0", full=whole, unit=unit),
+                            tr("correct the cells (a typo, a count or an amount in a share column?)")))
+    return tuple(found)
+
+
+def _fractions_among(values: Values, highest: float, full: float) -> tuple[BoolArray, float] | None:
+    """The values of a share column (whole ``full``: 100 %, 1000 ‰) that read as fractions of 1
+    among the others, and the lowest of the others; None when there are none. The others are its
+    values above 1 (a censored value by its finite ends); when all of them are at least
+    :data:`FRACTION_COLUMN` of the whole, a value in (0, 1] whose multiple by ``full`` lies within
+    :data:`FRACTION_TARGETS` of their range (lowest to ``highest``) is a fraction (0.96 among 95,
+    97, 98 %). A genuine small share stays: all the others are at least ten times it, and its
+    multiple lands among them. Two passes over the column (three for a censored one)."""
+    lo, hi = values.lo, values.hi
+    if values.censored:       # a censored value by its finite ends
+        lo, hi = np.where(np.isfinite(lo), lo, hi), np.where(np.isfinite(hi), hi, lo)
+    low = float(np.fmin.reduce(np.where(lo > 1, lo, np.nan), axis=None, initial=np.nan))
+    if not low >= FRACTION_COLUMN * full / 100:    # (NaN: no other value)
+        return None
+    slack = FRACTION_TARGETS * full / 100
+    cells = (lo >= (low - slack) / full) & (hi <= min(1.0, (highest + slack) / full))   # ±inf and NaN fall outside
+    return (cells, low) if cells.any() else None
 
 
 def _not_whole(values: Values, factor: float) -> BoolArray | None:

@@ -29,6 +29,7 @@ import csv
 import functools
 import io
 import math
+import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -741,7 +742,11 @@ class Report:
 
     def to_csv(self) -> str:
         """The results, one row per (region, rule, year), as CSV (UTF-8). Report warnings come
-        first as comment lines starting with ``#`` (``pandas.read_csv(..., comment="#")``)."""
+        first as comment lines starting with ``#`` (``pandas.read_csv(..., comment="#")``). A
+        text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (a region,
+        indicator or citation that a spreadsheet would run as a formula) is written with a ``'``
+        before it (``'=HYPERLINK(…)``), the usual guard against CSV injection; numbers are written
+        as they are (a margin ``-1.5``), and so is text that is a plain number."""
         out = io.StringIO()
         for warning in self.warnings:
             out.write("".join(f"# {line}\n" for line in warning.render().splitlines()))
@@ -751,7 +756,7 @@ class Report:
         for row in self.results():
             if self.as_of is not None:
                 row = {**row, **_review_columns(row)}
-            writer.writerow({k: "" if row[k] is None else row[k] for k in columns})
+            writer.writerow({k: _csv_cell(row[k]) for k in columns})
         return out.getvalue()
 
     def to_markdown(self) -> str:
@@ -1187,6 +1192,20 @@ _REVIEW_FIELDS = ("status", "term", "reason", "method", "path", "base_year", "ba
 _REVIEW_COLUMNS = [f"review_{name}" for name in _REVIEW_FIELDS]
 # Worst first: off track, at risk, insufficient data, on track, achieved.
 _REVIEW_RANK = {"off-track": 0, "at-risk": 1, "insufficient-data": 2, "on-track": 3, "achieved": 4}
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell of the CSV view: empty for None; a text a spreadsheet would read as a formula with
+    ``'`` before it (OWASP's guard against CSV injection); anything else as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _review_columns(row: dict[str, Any]) -> dict[str, Any]:

@@ -256,6 +256,8 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
     module = module_of(data)
     if module == "pandas" and hasattr(data, "columns"):
         frame = data
+        if getattr(frame.columns, "nlevels", 1) > 1:
+            raise _header_levels(name or "<pandas.DataFrame>", frame.columns)
         index_names = [n for n in getattr(frame.index, "names", []) if n is not None]
         if index_names:
             frame = frame.reset_index()
@@ -303,6 +305,22 @@ def memory_table(data: Any, name: str | None = None, *, stream_rows: int = 1 << 
     raise DataError(Diagnostic(
         "QR203", tr("cannot read data of type {kind}", kind=type(data).__name__),
         suggestion=tr("pass a pandas/polars/pyarrow table, a dict of arrays, or a .csv/.xlsx/.parquet path")))
+
+
+def _header_levels(label: str, columns: Any) -> DataError:
+    """QR203 for a pandas frame whose columns have several levels (a MultiIndex, as ``read_excel``
+    with ``header=[0, 1]`` gives): a table has one header row, so no region column was found.
+    The suggestion names a level whose names tell every column apart, when one does."""
+    levels = [[str(c) for c in columns.get_level_values(k)] for k in range(columns.nlevels)]
+    apart = next((k for k, names in enumerate(levels)
+                  if all(n.strip() for n in names) and len(set(names)) == len(names)), None)
+    flatten = "df.columns = [' '.join(map(str, c)).strip() for c in df.columns]"
+    return DataError(Diagnostic(
+        "QR203", tr("{label}: the columns have {levels} header rows (a pandas MultiIndex, such as {example}): a table "
+                    "is read with one header row", label=label, levels=columns.nlevels, example=repr(columns[0])),
+        suggestion=tr("flatten them: {flatten}", flatten=flatten) if apart is None else
+        tr("keep the level that names the columns: df.columns = df.columns.get_level_values({level}); or flatten "
+           "them: {flatten}", level=apart, flatten=flatten)))
 
 
 def _dict_column(label: str, header: str, value: Any) -> Any:

@@ -58,7 +58,7 @@ from .cells import (
 )
 from .decimals import scale_array
 from .frames import Categorical, arrow_dates, memory_table, plain_numbers, prepare, wall_time
-from .source import Table, footnote_marker, open_file, read_text, render, totals_left_out
+from .source import Table, footnote_marker, is_workbook, no_sheets, open_file, read_text, render, totals_left_out
 
 __all__ = [
     "Observations", "Values", "Cell", "load", "concat", "parse_cell", "read_text", "scale_array",
@@ -555,8 +555,11 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
     if ignored is None or not all(isinstance(c, str) for c in ignored):
         refuse(tr("ignore_columns must be column names, not {value}", value=shown(ignore_columns)))
     if isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, Path)) for d in data):
-        return concat([load(d, catalogue, encoding=encoding, sheet=sheet, form=form, region_column=region_column,
-                            year_column=year_column, ignore_columns=ignored, header_row=header_row)
+        if sheet is not None and not any(is_workbook(d) for d in data):   # the sheet of the workbooks among them
+            raise no_sheets(sheet, ", ".join(map(str, data)))
+        return concat([load(d, catalogue, encoding=encoding, sheet=sheet if is_workbook(d) else None, form=form,
+                            region_column=region_column, year_column=year_column, ignore_columns=ignored,
+                            header_row=header_row)
                        for d in data])
     if form not in (None, "long", "wide"):
         raise_errors([Diagnostic("QR301", tr("form must be 'wide' or 'long', not {value}", value=repr(form)))])
@@ -565,6 +568,8 @@ def load(data: Any, catalogue: Any, *, encoding: str | None = None, sheet: str |
         table = open_file(data, encoding=encoding, sheet=sheet, header_row=header_row,
                           wanted=_header_test(region_column, year_column))
     else:
+        if sheet is not None:
+            raise no_sheets(sheet, tr("a {kind} in memory", kind=type(data).__name__))
         table = memory_table(data, name)
     return _Loader(table, catalogue, form, region_column, year_column, ignore).run()
 

@@ -47,7 +47,7 @@ from ..language import model as m
 
 __all__ = [
     "Table", "Batch", "open_file", "detect_encoding", "read_text", "Excerpt", "column_letters",
-    "HeaderTest", "DELIMITERS", "totals_left_out",
+    "HeaderTest", "DELIMITERS", "totals_left_out", "is_workbook", "no_sheets",
 ]
 
 Array = npt.NDArray[Any]
@@ -209,14 +209,31 @@ def open_file(path: str | Path, *, encoding: str | None = None, sheet: str | Non
                                    or header_row < 1):
         raise UsageError(Diagnostic("QR301", tr("header_row must be a row number from 1, not {value}", value=repr(header_row)),
                                     suggestion=tr("header_row=2 when a title row is above the header")))
-    if suffix in (".xlsx", ".xlsm"):
+    if is_workbook(path):
         return ExcelTable(path, sheet, header_row, wanted)
     if suffix == ".xls":
         raise DataError(Diagnostic("QR203", tr("{path}: the old .xls format is not supported", path=path),
                                    suggestion=tr("save the sheet as .xlsx or .csv")))
+    if sheet is not None:
+        raise no_sheets(sheet, str(path))
     if suffix in (".parquet", ".pq", ".feather", ".arrow"):
         return ArrowFileTable(path)
     return CsvTable(path, encoding, header_row, wanted)
+
+
+def is_workbook(path: str | Path) -> bool:
+    """Is ``path`` an Excel workbook, the only data file with sheets (``.xlsx``, ``.xlsm``)?"""
+    return Path(path).suffix.lower() in (".xlsx", ".xlsm")
+
+
+def no_sheets(sheet: str, data: str | Text) -> UsageError:
+    """QR301: a sheet was named for data without sheets (a CSV or Parquet file, a table in
+    memory), where it would be ignored."""
+    return UsageError(Diagnostic(
+        "QR301", tr("sheet '{sheet}' was named, but the data has no sheets ({data}): only an Excel workbook "
+                    "(.xlsx, .xlsm) has", sheet=sheet, data=data),
+        suggestion=tr("leave out the sheet (--sheet, sheet=): a CSV or Parquet file, or a table in memory, is one "
+                      "table; or give the .xlsx workbook")))
 
 
 def _skipped_above(header_row: int, title: str) -> Text:
