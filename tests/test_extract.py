@@ -188,6 +188,14 @@ def test_a_table_laid_out_with_spaces_and_cells_in_words() -> None:
                                     "力争 到2025年 品牌价值评价企业数 >= 30家"]
 
 
+def test_a_header_less_row_takes_its_last_number_as_the_target_never_the_base() -> None:
+    """基期值 | 目标值 without a header: the target is the last cell holding a number, in whatever form
+    (a range, a footnote mark after it); the base value before it is not the target."""
+    assert lines(GOALS + "城市生活垃圾回收利用率(%) | 30 | 35-40 | 预期性\n森林覆盖率(%) | 40.1 | 41.5* | 约束性\n"
+                 "森林蓄积量(%) | 40.1 | 41.5① | 约束性\n空气质量优良天数比率(%)② | 85 | 88 | 约束性\n") == [
+        "力争 城市生活垃圾回收利用率 35-40%", "森林覆盖率 >= 41.5%", "森林蓄积量 >= 41.5%", "空气质量优良天数比率 >= 88%"]
+
+
 def test_a_change_without_a_baseline_year_is_read_against_the_year_before_the_plan() -> None:
     assert lines(GOALS + "单位GDP二氧化碳排放降低18%。") == ["单位GDP二氧化碳排放 较2020年降低18%"]
     assert "QR513" in reviews(GOALS + "单位GDP二氧化碳排放降低18%。")
