@@ -440,6 +440,7 @@ def test_a_fall_by_a_share_and_a_change_against_the_end_of_a_five_year_plan() ->
     assert lines(GOALS + "办理时限压缩50%以上，特种设备安全事故起数较“十三五”末下降10%，A率比“十二五”期末提高5个百分点。") == [
         "办理时限 较2020年下降50%以上", "特种设备安全事故起数 较2020年下降10%", "A率 较2015年提高5个百分点"]
     assert "QR513" in reviews(GOALS + "办理时限压缩50%以上。")
+    assert lines(GOALS + "重度污染天数比例削减10%。") == ["重度污染天数比例 较2020年下降10%"]
 
 
 def test_first_place_in_the_province_city_or_district() -> None:

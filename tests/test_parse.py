@@ -178,6 +178,14 @@ def test_changes_against_a_baseline() -> None:
     assert isinstance(c, m.Change) and c.amount == m.Comparison(LE, m.Quantity(5, "%"))
 
 
+def test_xuejian_is_a_fall_not_part_of_the_name() -> None:
+    """削减 (cut by) is a change word of environmental plans: '重度污染天数比例削减10%' was the level
+    at most 10 % of an indicator named '…削减'."""
+    r = qualityrules.parse_rule("主要污染物排放总量削减10%")
+    assert r.indicator == "主要污染物排放总量"
+    assert r.target == m.Change(None, m.ChangeDirection.DOWN, m.Comparison(GE, m.Quantity(10, "%")))
+
+
 def test_time_qualifiers_and_strength() -> None:
     r = qualityrules.parse_rule("到2015年 重点行业采标率 达到85%")
     assert r.time == m.TargetYear(2015)

@@ -59,7 +59,7 @@ EXTRA_UNITS = ("个月", "台件", "台套", "场次", "班次", "家次", "户�
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
 # Words for a fall by so much (办理时限压缩50%) that the language writes 下降.
-EXTRA_CHANGE_WORDS = {"压缩": "下降", "压减": "下降", "缩短": "下降", "缩减": "下降"}
+EXTRA_CHANGE_WORDS = {"压缩": "下降", "压减": "下降", "缩短": "下降", "缩减": "下降", "削减": "下降"}
 # Comparison signs printed before a number (``≥98%``); = and ≠ do not occur in plans' prose.
 _SYMBOLS = tuple(sign for sign in SYMBOLS if sign not in ("=", "==", "!=", "≠"))
 # A unit printed with the classifier 个 (``7个工作日``), and the unit the language writes.
