@@ -295,6 +295,13 @@ def test_fenbie_with_a_change_and_with_verbs_that_share_their_object() -> None:
         "累计 主导和参与制修订国家标准 达到200项", "累计 主导和参与制修订行业标准 达到300项"]
 
 
+def test_fenbie_before_a_baseline_pairs_every_value_with_the_change() -> None:
+    """分别比2020年下降14%、18%: both values are falls against 2020 (the second was read as the level
+    at most 18 % of both names)."""
+    assert lines(GOALS + "单位地区生产总值能耗、二氧化碳排放分别比2020年下降14%、18%。") == [
+        "单位地区生产总值能耗 较2020年下降14%", "单位地区生产总值二氧化碳排放 较2020年下降18%"]
+
+
 def test_a_strength_word_after_the_subject_holds_in_its_clause_only() -> None:
     assert lines(GOALS + "中国质量奖力争实现零的突破，认证企业达到300家；力争到2025年，A率达到90%，B率达到80%。") == [
         "力争 中国质量奖 >= 1", "认证企业 达到300家", "力争 到2025年 A率 达到90%", "力争 到2025年 B率 达到80%"]

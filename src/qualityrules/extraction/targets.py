@@ -1237,13 +1237,18 @@ def _topic(subject: str) -> str:
     return match.group(1) if match else ""
 
 
+# 分别 before a baseline and a change word (分别比2020年下降14%、18%): the values after it pair too
+_FENBIE_BASELINE = re.compile(rf"分别(?:{_BASELINE.pattern})[\u4e00-\u9fff]{{0,4}}$")
+
+
 def _respectively(text: str, matches: list[_Match]) -> dict[int, list[int]]:
     """Groups of values after 分别 (``分别达到2800个、2000个、50个和80个``), by first index."""
     groups: dict[int, list[int]] = {}
     index = 0
     while index < len(matches):
         match = matches[index]
-        if "分别" in text[max(0, match.start - 6):match.start + 2]:
+        if "分别" in text[max(0, match.start - 6):match.start + 2] \
+                or _FENBIE_BASELINE.search(text, max(0, match.start - 20), match.start):
             group = [index]
             while index + 1 < len(matches) and re.fullmatch(r"[、和及,]?", text[matches[index].end:matches[index + 1].start]):
                 index += 1
