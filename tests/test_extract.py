@@ -249,6 +249,13 @@ def test_han_after_the_suffix() -> None:
         "制造业产品质量合格率 94%以上", "顾客满意度 90分以上"]
 
 
+def test_bu_han_excludes_the_number_and_is_no_target_of_its_own() -> None:
+    """90%以上(不含90%) is above 90 %: it read as 90 % or more, and the 90% inside the brackets as a
+    second target '(不含)比例 >= 90%'."""
+    assert lines(GOALS + "投诉处理满意率90%以上(不含90%)，重大事故起数控制在5起以下（不含），A率95%(不含)。") == [
+        "投诉处理满意率 90%以上(不含)", "重大事故起数 控制在5起以下(不含)"]
+
+
 def test_an_indicator_table_under_a_category_column_merged_over_its_rows() -> None:
     table = ("表1　主要指标\n类别\t序号\t指标名称\t2020年\t2025年\t属性\n"
              "产品质量\t1\t制造业产品质量合格率（%）\t93.1\t＞94\t约束性\n"

@@ -60,6 +60,9 @@ EXTRA_UNITS = ("个月", "台件", "台套", "场次", "班次", "家次", "户�
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
 # Words for a fall by so much (办理时限压缩50%) that the language writes 下降.
 EXTRA_CHANGE_WORDS = {"压缩": "下降", "压减": "下降", "缩短": "下降", "缩减": "下降", "削减": "下降"}
+# Verbs before a number that set no bound of their own (the 以上/以下 after it does)
+_REACH_WORDS = ("达到", "达", "实现", "保持在", "保持", "稳定在", "稳定", "维持在", "控制在", "提高到", "提高至", "提升到",
+                "提升至", "增加到", "降至", "降到", "下降到", "下降至")
 # Comparison signs printed before a number (``≥98%``); = and ≠ do not occur in plans' prose.
 _SYMBOLS = tuple(sign for sign in SYMBOLS if sign not in ("=", "==", "!=", "≠"))
 # A unit printed with the classifier 个 (``7个工作日``), and the unit the language writes.
@@ -112,7 +115,7 @@ def _value_pattern() -> re.Pattern[str]:
         rf"(?P<pre>{prefixes})?(?P<fill>全年的)?(?P<per>每(?:十万|万|千|百)(?:人口|人|户|家|台))?(?P<pp>{per_part})?"
         rf"(?:(?P<num>{number})(?P<mag>万亿|亿|万|千)?|(?P<cn>{cn}))(?P<unit>{units})?"
         rf"(?:(?P<sep>[-―—–~至])(?:(?P<num2>{number})(?P<mag2>万亿|亿|万|千)?|(?P<cn2>{cn}))(?P<unit2>{units})?)?"
-        rf"(?:\(含[^)]{{0,4}}\))?(?P<suf>{suffixes})?(?:\(含[^)]{{0,4}}\))?")
+        rf"(?:\((?P<not1>不)?含[^)]{{0,6}}\))?(?P<suf>{suffixes})?(?:\((?P<not2>不)?含[^)]{{0,6}}\))?")
 
 
 _TIME = re.compile(
@@ -491,8 +494,14 @@ class _SentenceReader:
                           text[match.end("sep"):end_of_second])
             if high is not None and match.group("sep") == "至" and not unit:
                 high = None
+        suffix = match.group("suf")
+        if match.group("not1") or match.group("not2"):  # 90%以上(不含90%): above 90 %, 90 % itself excluded
+            if suffix not in ("以上", "以下", "以内") or high is not None \
+                    or match.group("pre") not in (None, *_REACH_WORDS):
+                return None  # (不含) with no bound to exclude from: no reading of it is safe
+            suffix += "(不含)"
         return _Match(match.start(), match.end(), value, high, match.group("pre"), bool(match.group("fill")),
-                      match.group("suf"), number_start, match.group("per"))
+                      suffix, number_start, match.group("per"))
 
     def _rank(self, match: re.Match[str], number_start: int) -> _Match | None:
         digits = match.group("num") or match.group("cn")
