@@ -338,6 +338,15 @@ def test_a_running_total_and_a_sum_over_the_period() -> None:
     assert "QR518" in reviews(GOALS + "团体标准累计达到150项。")
 
 
+def test_an_average_per_year_is_neither_a_total_nor_each_year() -> None:
+    """年均新增就业5万人 is 5万 a year on average (25万 over five years): it was drafted as a total of
+    at least 5万 over the period. The language cannot write it: a commitment for review."""
+    draft = qualityrules.extract(GOALS + "年均新增就业5万人，PM2.5年均浓度控制在35微克/立方米以下。", region="某市",
+                                 level="city", period="2021..2025")
+    assert [c.rule is None for c in draft.candidates] == [True, False]
+    assert "QR520" in {r.code for r in draft.candidates[0].reviews}
+
+
 def test_a_goal_titled_like_an_achievement_is_not_the_past() -> None:
     text = "一、工作目标\n（一）品牌建设成效明显。知名品牌达到50个。\n二、发展成效\n知名品牌达到30个。"
     assert lines(text) == ["知名品牌 达到50个"]

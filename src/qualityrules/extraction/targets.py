@@ -583,6 +583,10 @@ class _SentenceReader:
                 self.clause_time = ("total", None, "累计")
         elif time.group("whole"):
             self.clause_time = ("whole", None, time.group(0))
+        elif time.group("annual"):
+            after = self.text[time.end():time.end() + 4]
+            if _starts_with_verb(after) or after[:1].isdigit():
+                self.clause_time = ("annual", None, "年均")  # 年均新增就业5万人: an average per year
 
     def _take_strength(self, start: int, end: int) -> None:
         for match in _STRENGTH.finditer(self.text, start, end):
@@ -671,6 +675,10 @@ class _SentenceReader:
                                             written=match.value.written, display=display))
         match = attrs.evolve(match, value=per_value(match.value, match.per or subject or right))
         target, reviews, expressible = _target_words(match, change, self.context)
+        if self.time is not None and self.time[0] == "annual" and change is None:
+            reviews.append(Review("QR520", tr("'年均{written}' (an average per year, neither each year nor the total) "
+                                              "cannot be written in the rule language yet", written=match.value.written)))
+            expressible = False
         if self.time is not None and (self.time[2] or "").startswith("连续"):
             reviews.append(Review("QR518", tr("'{time}' read as every year of the plan period", time=self.time[2])))
         if topic_note:
