@@ -188,6 +188,14 @@ def test_a_table_laid_out_with_spaces_and_cells_in_words() -> None:
                                     "力争 到2025年 品牌价值评价企业数 >= 30家"]
 
 
+def test_a_header_less_row_takes_its_last_number_as_the_target_never_the_base() -> None:
+    """基期值 | 目标值 without a header: the target is the last cell holding a number, in whatever form
+    (a range, a footnote mark after it); the base value before it is not the target."""
+    assert lines(GOALS + "城市生活垃圾回收利用率(%) | 30 | 35-40 | 预期性\n森林覆盖率(%) | 40.1 | 41.5* | 约束性\n"
+                 "森林蓄积量(%) | 40.1 | 41.5① | 约束性\n空气质量优良天数比率(%)② | 85 | 88 | 约束性\n") == [
+        "力争 城市生活垃圾回收利用率 35-40%", "森林覆盖率 >= 41.5%", "森林蓄积量 >= 41.5%", "空气质量优良天数比率 >= 88%"]
+
+
 def test_a_change_without_a_baseline_year_is_read_against_the_year_before_the_plan() -> None:
     assert lines(GOALS + "单位GDP二氧化碳排放降低18%。") == ["单位GDP二氧化碳排放 较2020年降低18%"]
     assert "QR513" in reviews(GOALS + "单位GDP二氧化碳排放降低18%。")
@@ -241,6 +249,13 @@ def test_han_after_the_suffix() -> None:
         "制造业产品质量合格率 94%以上", "顾客满意度 90分以上"]
 
 
+def test_bu_han_excludes_the_number_and_is_no_target_of_its_own() -> None:
+    """90%以上(不含90%) is above 90 %: it read as 90 % or more, and the 90% inside the brackets as a
+    second target '(不含)比例 >= 90%'."""
+    assert lines(GOALS + "投诉处理满意率90%以上(不含90%)，重大事故起数控制在5起以下（不含），A率95%(不含)。") == [
+        "投诉处理满意率 90%以上(不含)", "重大事故起数 控制在5起以下(不含)"]
+
+
 def test_an_indicator_table_under_a_category_column_merged_over_its_rows() -> None:
     table = ("表1　主要指标\n类别\t序号\t指标名称\t2020年\t2025年\t属性\n"
              "产品质量\t1\t制造业产品质量合格率（%）\t93.1\t＞94\t约束性\n"
@@ -287,6 +302,13 @@ def test_fenbie_with_a_change_and_with_verbs_that_share_their_object() -> None:
         "累计 主导和参与制修订国家标准 达到200项", "累计 主导和参与制修订行业标准 达到300项"]
 
 
+def test_fenbie_before_a_baseline_pairs_every_value_with_the_change() -> None:
+    """分别比2020年下降14%、18%: both values are falls against 2020 (the second was read as the level
+    at most 18 % of both names)."""
+    assert lines(GOALS + "单位地区生产总值能耗、二氧化碳排放分别比2020年下降14%、18%。") == [
+        "单位地区生产总值能耗 较2020年下降14%", "单位地区生产总值二氧化碳排放 较2020年下降18%"]
+
+
 def test_a_strength_word_after_the_subject_holds_in_its_clause_only() -> None:
     assert lines(GOALS + "中国质量奖力争实现零的突破，认证企业达到300家；力争到2025年，A率达到90%，B率达到80%。") == [
         "力争 中国质量奖 >= 1", "认证企业 达到300家", "力争 到2025年 A率 达到90%", "力争 到2025年 B率 达到80%"]
@@ -314,6 +336,15 @@ def test_a_running_total_and_a_sum_over_the_period() -> None:
     assert lines(GOALS + "新增认证企业20家，累计达到120家，累计创建示范项目超过30个。", period="2024..2024") == [
         "新增认证企业 >= 20家", "认证企业 达到120家", "示范项目 超过30个"]
     assert "QR518" in reviews(GOALS + "团体标准累计达到150项。")
+
+
+def test_an_average_per_year_is_neither_a_total_nor_each_year() -> None:
+    """年均新增就业5万人 is 5万 a year on average (25万 over five years): it was drafted as a total of
+    at least 5万 over the period. The language cannot write it: a commitment for review."""
+    draft = qualityrules.extract(GOALS + "年均新增就业5万人，PM2.5年均浓度控制在35微克/立方米以下。", region="某市",
+                                 level="city", period="2021..2025")
+    assert [c.rule is None for c in draft.candidates] == [True, False]
+    assert "QR520" in {r.code for r in draft.candidates[0].reviews}
 
 
 def test_a_goal_titled_like_an_achievement_is_not_the_past() -> None:
@@ -432,6 +463,7 @@ def test_a_fall_by_a_share_and_a_change_against_the_end_of_a_five_year_plan() ->
     assert lines(GOALS + "办理时限压缩50%以上，特种设备安全事故起数较“十三五”末下降10%，A率比“十二五”期末提高5个百分点。") == [
         "办理时限 较2020年下降50%以上", "特种设备安全事故起数 较2020年下降10%", "A率 较2015年提高5个百分点"]
     assert "QR513" in reviews(GOALS + "办理时限压缩50%以上。")
+    assert lines(GOALS + "重度污染天数比例削减10%。") == ["重度污染天数比例 较2020年下降10%"]
 
 
 def test_first_place_in_the_province_city_or_district() -> None:

@@ -131,6 +131,19 @@ def test_symbolic_and_full_width_comparators_agree() -> None:
     assert all(r == rules[0] for r in rules), rules
 
 
+@pytest.mark.parametrize("line", ["森林覆盖率 达到41.5%①", "森林覆盖率①达到41.5%", "森林覆盖率¹ 达到41.5%",
+                                  "森林覆盖率(%)② | 40.1 | 41.5 | 约束性", "森林覆盖率(%) | 40.1 | 41.5¹ | 约束性",
+                                  "森林覆盖率(%) | 40.1 | 41.5⑴ | 约束性"])
+def test_a_footnote_mark_glued_to_a_number_or_a_name_is_no_digit(line: str) -> None:
+    """NFKC makes ① and ¹ the digit 1: printed against a number or a name they are footnote marks,
+    not a digit of 41.5 (41.51) or of the name (森林覆盖率1)."""
+    rule = qualityrules.parse_rule(line)
+    assert rule.indicator == "森林覆盖率"
+    assert {q.value for q in m.quantities(rule.target)} >= {Decimal("41.5")}
+    assert Decimal("41.51") not in {q.value for q in m.quantities(rule.target)}
+    assert qualityrules.parse_rule("x² >= 1").indicator == "x2"  # after a letter: an exponent
+
+
 @pytest.mark.parametrize(("line", "op"), [("x > 1", GT), ("x ＞ 1", GT), ("x < 1", LT), ("x ＜ 1", LT),
                                           ("x <= 1", LE), ("x ≤ 1", LE), ("x == 1", EQ), ("x != 1", NE),
                                           ("x ≠ 1", NE)])
@@ -163,6 +176,14 @@ def test_changes_against_a_baseline() -> None:
     assert c == m.Change(2010, m.ChangeDirection.UP, m.Comparison(GE, m.Quantity(100, "%")))
     c = qualityrules.parse_rule("能耗 较2015年下降不超过5%").target
     assert isinstance(c, m.Change) and c.amount == m.Comparison(LE, m.Quantity(5, "%"))
+
+
+def test_xuejian_is_a_fall_not_part_of_the_name() -> None:
+    """削减 (cut by) is a change word of environmental plans: '重度污染天数比例削减10%' was the level
+    at most 10 % of an indicator named '…削减'."""
+    r = qualityrules.parse_rule("主要污染物排放总量削减10%")
+    assert r.indicator == "主要污染物排放总量"
+    assert r.target == m.Change(None, m.ChangeDirection.DOWN, m.Comparison(GE, m.Quantity(10, "%")))
 
 
 def test_time_qualifiers_and_strength() -> None:

@@ -5,6 +5,7 @@ plain definitions they replace."""
 from __future__ import annotations
 
 import gc
+import re
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -486,12 +487,17 @@ def test_lines_read_map_offsets_as_copying_the_map_does(name: str, data: st.Data
 
 
 def _normalize_per_character(text: str) -> tuple[str, list[int]]:
-    """The definition: NFKC of each character, then traditional → simplified (length kept)."""
-    from qualityrules.language.text import _simplify
+    """The definition: NFKC of each character, then traditional → simplified (length kept); a
+    footnote mark (①) after a digit, a share sign, a Chinese character or a closing bracket is a space."""
+    from qualityrules.language.text import FOOTNOTE_MARKS, _simplify
 
+    marks = re.compile(f"[{FOOTNOTE_MARKS}]")
     pieces, origin = [], []
     for index, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
+        before = text[index - 1] if index else ""
+        glued = bool(marks.match(ch)) and (bool(re.match(r"[0-9０-９%％‰\u3400-\u9fff)）\]】〕]", before))
+                                           or bool(marks.match(before)) and pieces[-1] == " ")  # a run of marks
+        folded = " " if glued else unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
         pieces.append(folded)
         origin.extend([index] * len(folded))
     folded_text = "".join(pieces)

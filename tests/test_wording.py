@@ -365,6 +365,19 @@ def test_units_in_a_table_row_and_expected_strength(catalogue: Catalogue) -> Non
     assert Decimal(1) == older.rule.target.amount.quantity.value  # type: ignore[union-attr]
 
 
+def test_a_table_row_of_fewer_columns_reads_base_then_target(catalogue: Catalogue) -> None:
+    """Two value cells are 基期值 | 目标值 (a table of 2020年 | 2025年 columns): the second is the target,
+    in the target year; one is the target; a period total is the 年均/累计 cell wherever it stands."""
+    (rule,) = resolved(catalogue, "制造业产品质量合格率(%) | 93.2 | 95 | 约束性").rules
+    assert (rule.kind, rule.years, rule.interval.lower) == ("target-year", (2025,), 95)
+    (rule,) = resolved(catalogue, "城镇调查失业率(%) | 5.2 | 5.5-6 | 预期性").rules
+    assert (rule.kind, rule.interval.lower, rule.interval.upper) == ("target-year", 5.5, 6)
+    (rule,) = resolved(catalogue, "制造业产品质量合格率(%) | 95 | 约束性").rules
+    assert (rule.kind, rule.years, rule.interval.lower) == ("target-year", (2025,), 95)
+    (rule,) = resolved(catalogue, "新增国家标准(项) | 12 | 〔30〕 | 预期性").rules
+    assert (rule.kind, rule.interval.lower) == ("cumulative", 30)
+
+
 _PIECES = ["工业废水达标排放率", "万元GDP能耗", "达到", "以上", "以下", "左右", "±", "分别", "均", "、", "和", "|", "〔",
            "〕", "-", "约束性", "预期性", "较2015年", "比上年", "年均", "增长", "下降", "提高到", "缩短至", "累计",
            "每年", "到2025年", "“十四五”期间", "十三五末", "连续5年", "杜绝", "全覆盖", "零的突破", "逐年提高", "(含)",

@@ -19,9 +19,11 @@ _ATTRIBUTE = re.compile(r"^(约束性|预期性|约束|预期)$")
 _CELL_VALUE = re.compile(
     r"^(?P<op>[<>≤≥]=?|不低于|不少于|不高于|不超过|达到|超过|低于|高于)?\s*(?P<num>\d+(?:\.\d+)?)\s*"
     r"(?P<unit>%|‰|[\u4e00-\u9fff/]{0,6}?)?\s*(?P<suf>以上|以下|以内|左右)?$")
+_RANGE_CELL = re.compile(r"^(?P<low>\d+(?:\.\d+)?)(?P<unit1>%|‰)?[-—–~～至](?P<num>\d+(?:\.\d+)?)(?P<unit>%|‰)?$")
 _CUMULATIVE_CELL = re.compile(r"^[〔\[(](?P<num>\d+(?:\.\d+)?)[〕\])]$")
 _UNIT_IN_NAME = re.compile(r"[(（](?P<unit>%|‰|[^()（）]{1,8})[)）]$")
 _YEAR_HEADER = re.compile(r"(\d{4})")
+_FOOTNOTE_AFTER = re.compile(r"\s*[*†‡§※]+$")
 _MAGNITUDES = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8, "千": Decimal(1000), "": Decimal(1)}
 
 
@@ -90,9 +92,10 @@ def _cell_targets(plan: PlanText, block: Block, row: Row, texts: list[str], cont
         cell = texts[cumulative_column]
         year = None
     if not cell or cell in "-—–/":
-        candidates = [t for i, t in enumerate(texts) if i != name_column and (_CUMULATIVE_CELL.match(t)
-                                                                             or _CELL_VALUE.match(t))]
-        cell = candidates[-1] if candidates else ""
+        # No column says which cell is the target: the last one holding a number (基期值 | 目标值),
+        # whatever its form (35-40, 41.5*): a cell before it is the base value, never the target.
+        numbered = [t for i, t in enumerate(texts) if i != name_column and re.search(r"\d", t)]
+        cell = _FOOTNOTE_AFTER.sub("", numbered[-1]) if numbered else ""
     unit = CLASSIFIED_UNITS.get(unit or "", unit)  # (个工作日): 工作日
     if unit is not None and unit not in grammar_spellings() and unit[:1] in _MAGNITUDES \
             and unit[1:] in grammar_spellings():
@@ -123,6 +126,12 @@ def _cell_targets(plan: PlanText, block: Block, row: Row, texts: list[str], cont
             target = written
             time = ("total", None)
         value = Value(written, Decimal(number), unit)
+    elif (span := _RANGE_CELL.match(cell.replace(" ", ""))) and span.group("unit1") in (None, span.group("unit")) \
+            and not magnitude:
+        cell_unit = span.group("unit") or unit  # 35-40 under (%): between 35 % and 40 %
+        written = f"{span.group('num')}{cell_unit or ''}"
+        value = Value(written, Decimal(span.group("num")), cell_unit or None)
+        target = f"{span.group('low')}-{written}"
     else:
         match = _CELL_VALUE.match(cell.replace(" ", ""))
         if not match:  # a cell in words (降低13.5%, 达到95%以上): the name and the cell read as a sentence

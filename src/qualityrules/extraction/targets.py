@@ -59,7 +59,10 @@ EXTRA_UNITS = ("个月", "台件", "台套", "场次", "班次", "家次", "户�
                "岁", "辆", "张", "床", "倍", "分贝", "千瓦", "公斤/人", "册", "处", "支", "艘", "架",
                "间", "栋", "株", "头", "只", "吨/年", "毫克/立方米")
 # Words for a fall by so much (办理时限压缩50%) that the language writes 下降.
-EXTRA_CHANGE_WORDS = {"压缩": "下降", "压减": "下降", "缩短": "下降", "缩减": "下降"}
+EXTRA_CHANGE_WORDS = {"压缩": "下降", "压减": "下降", "缩短": "下降", "缩减": "下降", "削减": "下降"}
+# Verbs before a number that set no bound of their own (the 以上/以下 after it does)
+_REACH_WORDS = ("达到", "达", "实现", "保持在", "保持", "稳定在", "稳定", "维持在", "控制在", "提高到", "提高至", "提升到",
+                "提升至", "增加到", "降至", "降到", "下降到", "下降至")
 # Comparison signs printed before a number (``≥98%``); = and ≠ do not occur in plans' prose.
 _SYMBOLS = tuple(sign for sign in SYMBOLS if sign not in ("=", "==", "!=", "≠"))
 # A unit printed with the classifier 个 (``7个工作日``), and the unit the language writes.
@@ -112,7 +115,7 @@ def _value_pattern() -> re.Pattern[str]:
         rf"(?P<pre>{prefixes})?(?P<fill>全年的)?(?P<per>每(?:十万|万|千|百)(?:人口|人|户|家|台))?(?P<pp>{per_part})?"
         rf"(?:(?P<num>{number})(?P<mag>万亿|亿|万|千)?|(?P<cn>{cn}))(?P<unit>{units})?"
         rf"(?:(?P<sep>[-―—–~至])(?:(?P<num2>{number})(?P<mag2>万亿|亿|万|千)?|(?P<cn2>{cn}))(?P<unit2>{units})?)?"
-        rf"(?:\(含[^)]{{0,4}}\))?(?P<suf>{suffixes})?(?:\(含[^)]{{0,4}}\))?")
+        rf"(?:\((?P<not1>不)?含[^)]{{0,6}}\))?(?P<suf>{suffixes})?(?:\((?P<not2>不)?含[^)]{{0,6}}\))?")
 
 
 _TIME = re.compile(
@@ -491,8 +494,14 @@ class _SentenceReader:
                           text[match.end("sep"):end_of_second])
             if high is not None and match.group("sep") == "至" and not unit:
                 high = None
+        suffix = match.group("suf")
+        if match.group("not1") or match.group("not2"):  # 90%以上(不含90%): above 90 %, 90 % itself excluded
+            if suffix not in ("以上", "以下", "以内") or high is not None \
+                    or match.group("pre") not in (None, *_REACH_WORDS):
+                return None  # (不含) with no bound to exclude from: no reading of it is safe
+            suffix += "(不含)"
         return _Match(match.start(), match.end(), value, high, match.group("pre"), bool(match.group("fill")),
-                      match.group("suf"), number_start, match.group("per"))
+                      suffix, number_start, match.group("per"))
 
     def _rank(self, match: re.Match[str], number_start: int) -> _Match | None:
         digits = match.group("num") or match.group("cn")
@@ -574,6 +583,10 @@ class _SentenceReader:
                 self.clause_time = ("total", None, "累计")
         elif time.group("whole"):
             self.clause_time = ("whole", None, time.group(0))
+        elif time.group("annual"):
+            after = self.text[time.end():time.end() + 4]
+            if _starts_with_verb(after) or after[:1].isdigit():
+                self.clause_time = ("annual", None, "年均")  # 年均新增就业5万人: an average per year
 
     def _take_strength(self, start: int, end: int) -> None:
         for match in _STRENGTH.finditer(self.text, start, end):
@@ -662,6 +675,10 @@ class _SentenceReader:
                                             written=match.value.written, display=display))
         match = attrs.evolve(match, value=per_value(match.value, match.per or subject or right))
         target, reviews, expressible = _target_words(match, change, self.context)
+        if self.time is not None and self.time[0] == "annual" and change is None:
+            reviews.append(Review("QR520", tr("'年均{written}' (an average per year, neither each year nor the total) "
+                                              "cannot be written in the rule language yet", written=match.value.written)))
+            expressible = False
         if self.time is not None and (self.time[2] or "").startswith("连续"):
             reviews.append(Review("QR518", tr("'{time}' read as every year of the plan period", time=self.time[2])))
         if topic_note:
@@ -1237,13 +1254,18 @@ def _topic(subject: str) -> str:
     return match.group(1) if match else ""
 
 
+# 分别 before a baseline and a change word (分别比2020年下降14%、18%): the values after it pair too
+_FENBIE_BASELINE = re.compile(rf"分别(?:{_BASELINE.pattern})[\u4e00-\u9fff]{{0,4}}$")
+
+
 def _respectively(text: str, matches: list[_Match]) -> dict[int, list[int]]:
     """Groups of values after 分别 (``分别达到2800个、2000个、50个和80个``), by first index."""
     groups: dict[int, list[int]] = {}
     index = 0
     while index < len(matches):
         match = matches[index]
-        if "分别" in text[max(0, match.start - 6):match.start + 2]:
+        if "分别" in text[max(0, match.start - 6):match.start + 2] \
+                or _FENBIE_BASELINE.search(text, max(0, match.start - 20), match.start):
             group = [index]
             while index + 1 < len(matches) and re.fullmatch(r"[、和及,]?", text[matches[index].end:matches[index + 1].start]):
                 index += 1

@@ -89,7 +89,7 @@ STRENGTH_WORDS: dict[str, m.Strength] = {
 }
 CHANGE_WORDS: dict[str, m.ChangeDirection] = {
     **dict.fromkeys(["提升", "提高", "增长", "增加", "上升"], m.ChangeDirection.UP),
-    **dict.fromkeys(["下降", "降低", "减少", "缩短", "压缩"], m.ChangeDirection.DOWN),
+    **dict.fromkeys(["下降", "降低", "减少", "缩短", "压缩", "削减"], m.ChangeDirection.DOWN),
 }
 # Words before a change word that make its amount a yearly rate, compounded (年均增长7%).
 AVERAGE_ANNUAL_WORDS = frozenset({"年均", "年平均", "平均每年"})

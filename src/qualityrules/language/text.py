@@ -48,10 +48,22 @@ def _simplify(text: str) -> str:
     return "".join(_converter().convert(ch) for ch in text)
 
 
+#: Footnote marks NFKC would make digits or letters: superscript digits, circled and parenthesised
+#: numbers and letters (``¹``, ``①``, ``⑴``, ``ⓐ``, ``❶``, ``㉑``).
+FOOTNOTE_MARKS = "\u00b9\u00b2\u00b3\u2070-\u207e\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
+# Such a mark printed against a number, a share sign, a Chinese word or a closing bracket is a
+# footnote (``41.5①``, ``比率(%)①``, ``覆盖率¹``), never part of what it follows; after a Latin
+# letter it is an exponent (``km²``), and at the start of a line or after punctuation a list number.
+_GLUED_MARK = re.compile(f"(?<=[0-9\uff10-\uff19%\uff05\u2030\u3400-\u9fff)\uff09\\]\u3011\u3015])[{FOOTNOTE_MARKS}]+")
+
+
 def normalize_with_offsets(text: str) -> NormalizedText:
     """NFKC (character by character) and traditional→simplified, keeping a map back to original
     offsets for diagnostics. Each distinct character is normalised once; the offset map is only
-    needed when NFKC expands a character (``①`` stays one, ``㎡`` becomes ``m2``)."""
+    needed when NFKC expands a character (``①`` stays one, ``㎡`` becomes ``m2``). A footnote mark
+    glued to what it annotates (``41.5①``: see ``_GLUED_MARK``) becomes a space: NFKC would make it
+    a digit of the number or of the name (41.51, 比率(%)1)."""
+    text = _GLUED_MARK.sub(lambda found: " " * len(found.group(0)), text)
     folded_as = {ch: folded for ch in set(text)
                  if ord(ch) > 127 and (folded := unicodedata.normalize("NFKC", ch)) != ch}
     folded_text = _alternatives(folded_as).sub(lambda match: folded_as[match[0]], text) if folded_as else text

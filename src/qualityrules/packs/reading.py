@@ -273,9 +273,7 @@ class _Reader:
         return None
 
     def _table_row(self, rule: m.Rule, indicator: m.Indicator, row: m.TableRow) -> list[Part]:
-        cells = list(row.cells)
-        base, aim, period = ([None, None, *cells] if len(cells) == 1 else [None, *cells] if len(cells) == 2
-                             else cells)[:3]
+        base, aim, period = _columns(row.cells)
         notes: list[str] = []
         if base is not None:
             notes.append(f"基期值 {_cell_text(base)} is the value before the period (not checked)")
@@ -502,6 +500,20 @@ def _describe_amount(amount: m.Comparison | m.Between | m.Approximately) -> str:
 def _flow_verb(name: str) -> str | None:
     verb = FLOW_VERBS.match(name)
     return verb.group(0) if verb else None
+
+
+def _columns(cells: tuple[m.TableCell, ...]) -> tuple[m.TableCell, m.TableCell, m.TableCell]:
+    """A table row's value cells as (基期值, 目标值, 年均/累计): three in that order; two are the base
+    value and the target (``| 80 | 90 | 约束性``: 2020年 | 2025年); one is the target. A period total
+    (〔18〕) is only ever the 年均/累计 cell, wherever fewer columns put it."""
+    values = list(cells)
+    if len(values) >= 3:
+        return values[0], values[1], values[2]
+    base = values[0] if len(values) == 2 else None
+    aim = values[-1] if values else None
+    if isinstance(aim, m.Total):
+        return base, None, aim
+    return base, aim, None
 
 
 def _change_word_at_end(name: str) -> tuple[str, m.ChangeDirection] | None:

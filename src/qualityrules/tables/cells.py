@@ -30,7 +30,7 @@ from ..errors import did_you_mean
 from ..i18n import Text, tr
 from ..language import model as m
 from ..language import units
-from ..language.text import lone_surrogate, normalize, surrogate_message
+from ..language.text import FOOTNOTE_MARKS, lone_surrogate, normalize, surrogate_message
 from .decimals import exact_text, terminates, value_of
 
 __all__ = [
@@ -82,7 +82,7 @@ _MAX_EXPONENT_DIGITS = 6     # exponent digits: 1e1000000000 is out of range fro
 
 # Footnote markers written after a value, before NFKC: superscript digits, circled or
 # parenthesised numbers, */†/‡/§/#/※, a letter or number in brackets (a) (1) [1] a).
-_MARKS = "\u00b9\u00b2\u00b3\u2070-\u207e\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf"
+_MARKS = FOOTNOTE_MARKS
 _MARK_DIGIT = re.compile(f"[{_MARKS}]")   # NFKC makes these digits: never read as part of a number
 _DIGIT_MARKS = r"[\u00b9\u00b2\u00b3\u2070-\u207e]+|[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]+"
 _FOOTNOTE = re.compile(
