@@ -266,7 +266,7 @@ def test_the_screen_after_the_comparison_decides_as_the_screen_before_it(
 
     folded = outcome()
     assert [code for code, _ in folded[1]] == codes
-    monkeypatch.setattr(plausibility.Screen, "can_follow", lambda self, i: False)
+    monkeypatch.setattr(plausibility.Screen, "can_follow", lambda self, i: None)
     assert folded == outcome()
 
 

@@ -227,7 +227,7 @@ def _simple(plan: Plan, obs: Observations, screening: Screen, atoms: IntArray, i
         for k in runs:
             start, stop, width, i = starts[k], stops[k], widths[k], indicators[k]
             every_year = width == n_years and first[k] == 0 and last[k] == n_years - 1
-            later = every_year and screening.can_follow(i)
+            later = screening.can_follow(i) if every_year else None    # its kind: screened after comparing
             values = obs.values[i] if later else screening.values(i)
             columns: Any = slice(first[k], last[k] + 1) if last[k] - first[k] + 1 == width else yp[start:stop]
             x = values.lo[:, columns]
@@ -235,7 +235,7 @@ def _simple(plan: Plan, obs: Observations, screening: Screen, atoms: IntArray, i
                 passed, unknown = passed_buffers[width][slot[k]], unknown_buffers[width][slot[k]]
                 _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[width], obs.known_finite(i))
                 if later:    # screened now, while its values are in the CPU cache; compared again if in doubt
-                    screened = screening.after(i, x, unknown)
+                    screened = screening.after(i, later, x, unknown)
                     if screened is not None:
                         x = screened.lo
                         _within(x, lows[k], highs[k], excluded[k], passed, unknown, scratch[width], False)

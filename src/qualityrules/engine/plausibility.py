@@ -94,23 +94,21 @@ class Screen:
             self._screened[i] = found
         return found
 
-    def can_follow(self, i: int) -> bool:
-        """Can indicator ``i`` be screened by :meth:`after`, following its first comparison? When
-        it is not screened yet, holds exact values (not censored) and is a magnitude never
-        negative or a count: its screen needs no ranges before the comparison (a share's does,
-        and they tell the engine that the column holds no infinity)."""
+    def can_follow(self, i: int) -> units.ValueKind | None:
+        """Indicator ``i``'s kind when :meth:`after` can screen it, following its first
+        comparison, else None: when it is not screened yet, holds exact values (not censored) and
+        is a magnitude never negative or a count, its screen needs no ranges before the
+        comparison (a share's does, and they tell the engine that the column holds no infinity)."""
         if i in self._screened or self.obs.values[i].censored:
-            return False
+            return None
         kind = units.value_kind(self.obs.indicators[i], self.obs.units[i])
-        return kind is not None and kind.highest is None
+        return kind if kind is not None and kind.highest is None else None
 
-    def after(self, i: int, x: FloatArray, unknown: BoolArray) -> Values | None:
-        """Indicator ``i`` screened after its comparison over every cell (``x``, its values, and
-        ``unknown``, those that are NaN or infinite; :meth:`can_follow`): None when no value is
-        in doubt (nothing to compare again: one pass for the lowest value and, for a count, two
-        for wholeness); else its values with the doubtful ones set aside."""
-        kind = units.value_kind(self.obs.indicators[i], self.obs.units[i])
-        assert kind is not None
+    def after(self, i: int, kind: units.ValueKind, x: FloatArray, unknown: BoolArray) -> Values | None:
+        """Indicator ``i`` (of ``kind``, :meth:`can_follow`) screened after its comparison over
+        every cell (``x``, its values, and ``unknown``, those that are NaN or infinite): None when
+        no value is in doubt (nothing to compare again: one pass for the lowest value and, for a
+        count, two for wholeness); else its values with the doubtful ones set aside."""
         if not np.fmin.reduce(x, axis=None, initial=np.inf) < 0 and \
                 not (kind.whole and any_not_whole(x, unknown, float(units.to_base(kind.unit)))):
             self._screened[i] = self.obs.values[i]

@@ -480,8 +480,8 @@ class _SentenceReader:
         if unit in ("日", "天") and re.search(r"\d+月$", text[clause.start:number_start]):
             return None  # a date: 3月21日
         end_of_first = next(match.end(g) for g in ("unit", "mag", "num", "cn") if match.group(g))
-        value = _value(match.group("num"), match.group("mag"), match.group("cn"), unit if per_part else
-                       match.group("unit") or unit, text[number_start:end_of_first])
+        value = _value(match.group("num"), match.group("mag"), match.group("cn"), match.group("unit") or unit,
+                       text[number_start:end_of_first])
         if value is None:
             return None
         if value.unit in CLASSIFIED_UNITS:  # 7个工作日 is 7工作日
